@@ -1,0 +1,1 @@
+//! tickcast-client: a native client library for tickcast servers.

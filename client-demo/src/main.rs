@@ -1,0 +1,3 @@
+//! tickcast-client binary.
+
+fn main() {}

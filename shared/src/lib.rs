@@ -1,0 +1,18 @@
+//! # tickcast-shared
+//!
+//! The common crate of tickcast: everything the server and every client (native, and
+//! the browser through golden vectors) must agree on, and nothing that does IO.
+//!
+//! - [`protocol`]: the messages (`ClientMsg`, `ServerMsg`), ids and the `Tick` newtype,
+//!   and [`protocol::PROTOCOL_VERSION`].
+//! - [`codec`]: the only place that turns messages into bytes: the bincode envelope
+//!   (pinned `=2.0.1`, RUSTSEC-2025-0141: swap it here and nowhere else) and the
+//!   bit-packed, quantized snapshot deltas.
+//! - [`sim`]: the arena game: a deterministic fixed-step `World` (slotmap + glam)
+//!   with a seeded RNG, the shared player movement (clients predict with it), maps.
+//!
+//! This crate has no tokio and no IO; it builds for `wasm32-unknown-unknown`.
+
+pub mod codec;
+pub mod protocol;
+pub mod sim;

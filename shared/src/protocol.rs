@@ -1,0 +1,171 @@
+//! Protocol messages exchanged between clients and the server.
+//!
+//! A connection starts with [`ClientMsg::Hello`] carrying [`PROTOCOL_VERSION`]; the
+//! server answers [`ServerMsg::Welcome`] or [`ServerMsg::Error`] and a close. After
+//! that the client streams [`ClientMsg::Input`] (each also acknowledging the newest
+//! snapshot tick it applied) and the server streams [`ServerMsg::Snapshot`].
+//! Byte encoding lives in [`crate::codec`]; nothing here knows about bincode.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the wire protocol. Bump on any incompatible change of a message or of
+/// the snapshot body format.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// A simulation tick number. Tick 0 is the first state of a world.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Tick(pub u32);
+
+impl Tick {
+    /// The tick after this one (wrapping never happens in practice: 2^32 ticks at 60 Hz
+    /// is over two years).
+    pub fn next(self) -> Tick {
+        Tick(self.0.saturating_add(1))
+    }
+}
+
+/// Sequence number of a client's input; strictly increasing per player.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct InputSeq(pub u32);
+
+/// A player's id within a room (stable across reconnects with a resume token).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct PlayerId(pub u32);
+
+/// Network id of an entity: assigned by the world in increasing order, never reused
+/// within a world. Snapshots list entities sorted by it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct NetId(pub u32);
+
+/// Held buttons of one input, as bits.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Buttons(pub u8);
+
+impl Buttons {
+    pub const UP: u8 = 1;
+    pub const DOWN: u8 = 2;
+    pub const LEFT: u8 = 4;
+    pub const RIGHT: u8 = 8;
+    pub const FIRE: u8 = 16;
+    /// Bits that carry meaning; others are ignored by the simulation.
+    pub const ALL: u8 = 31;
+
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+/// What a player does during one tick: held buttons and aim angle (radians, 0 = +x,
+/// counter-clockwise, y up in world space).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct PlayerInput {
+    pub buttons: Buttons,
+    pub aim: f32,
+}
+
+/// One input message from a client.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct InputCmd {
+    /// Strictly increasing per player; the server consumes at most one per tick.
+    pub seq: InputSeq,
+    /// Newest snapshot tick the client has applied (its baseline for the next delta).
+    pub ack: Option<Tick>,
+    pub input: PlayerInput,
+}
+
+/// How a client proves it may take a seat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HelloAuth {
+    /// A single-use seat ticket from the lobby (`POST /api/rooms/{id}/join`).
+    Ticket(String),
+    /// The resume token from an earlier `Welcome`, to get the same player back.
+    Resume(String),
+}
+
+/// Messages from a client to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ClientMsg {
+    /// First message of every connection.
+    Hello {
+        version: u16,
+        auth: HelloAuth,
+        name: String,
+    },
+    Input(InputCmd),
+    /// Round-trip probe; answered with `Pong` echoing `nonce`.
+    Ping { nonce: u32 },
+    /// The player leaves the room for good (no resume).
+    Leave,
+}
+
+/// A game event, produced by the simulation and forwarded to players and spectators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum GameEvent {
+    Joined { player: PlayerId, entity: NetId },
+    Left { player: PlayerId },
+    Kill { killer: PlayerId, victim: PlayerId },
+    Respawn { player: PlayerId, entity: NetId },
+}
+
+/// Error codes carried in [`ServerMsg::Error`]; stable numbers for clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    VersionMismatch,
+    BadTicket,
+    BadResumeToken,
+    RoomFull,
+    RoomClosed,
+    Malformed,
+    TooLarge,
+    Timeout,
+    ServerShutdown,
+    Internal,
+}
+
+/// Messages from the server to a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ServerMsg {
+    Welcome {
+        player: PlayerId,
+        /// Entity of this player in snapshots.
+        entity: NetId,
+        /// Simulation ticks per second.
+        tick_rate: u16,
+        /// Snapshots per second.
+        send_rate: u16,
+        /// Present in a later `Hello` to get this player back after a drop.
+        resume_token: String,
+        /// Map name, for loading walls (`assets/maps/<map>.map`).
+        map: String,
+        tick: Tick,
+    },
+    /// A snapshot body from [`crate::codec::encode_delta`].
+    Snapshot {
+        tick: Tick,
+        /// The tick this body is a delta against; `None` for a keyframe.
+        baseline: Option<Tick>,
+        /// Newest input of this player the server has consumed (for reconciliation).
+        last_input: InputSeq,
+        body: Vec<u8>,
+    },
+    Pong { nonce: u32, tick: Tick },
+    Events { tick: Tick, events: Vec<GameEvent> },
+    Error { code: ErrorCode, reason: String },
+}
