@@ -1,3 +1,220 @@
-//! loadtest: starts tickcast-server as a child process, runs bots, prints one JSON line.
+//! loadtest: the real server under many bots, one JSON line of figures.
+//!
+//! ```sh
+//! cargo build --release -p tickcast-server -p tickcast-benches
+//! target/release/loadtest --rooms 1 --bots-per-room 8 --drones 1000 --duration 20s --idle --json
+//! ```
+//!
+//! It starts `tickcast-server` (found beside this binary in `target/<profile>/`, or
+//! `--server-bin PATH`) as a child process on `--http 127.0.0.1:0`, creates `--rooms`
+//! rooms with `--drones` drones each through the lobby API, runs
+//! `rooms * bots-per-room` bots in this process with the client library (playing at
+//! 60 inputs/s, or only acknowledging with `--idle`), samples the server's CPU time
+//! from `/proc/<pid>/stat` over the bots' run and its peak RSS (`VmHWM`), reads
+//! `/metrics`, stops the server and prints one JSON line. Everything stays on
+//! loopback; counts and the duration are bounded by the limits below; it stops by
+//! itself.
 
-fn main() {}
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod prometheus;
+mod server_process;
+
+use clap::Parser;
+use serde::Serialize;
+use server_process::{BoxError, ServerProcess, clock_ticks_per_sec, server_binary};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tickcast_client::{BotConfig, ClientConfig, CreateRoom, parse_duration, run_bots};
+
+const MAX_ROOMS: usize = 1000;
+const MAX_BOTS: usize = 10_000;
+const MAX_DRONES: u32 = 10_000;
+const MAX_DURATION: Duration = Duration::from_secs(600);
+
+/// Load-test a tickcast server started as a child process on loopback.
+#[derive(Debug, Parser)]
+#[command(name = "loadtest", about)]
+struct Args {
+    /// Rooms to create (at most 1000).
+    #[arg(long, default_value_t = 1)]
+    rooms: usize,
+    /// Bots joining each room (rooms * bots at most 10 000).
+    #[arg(long, default_value_t = 8)]
+    bots_per_room: usize,
+    /// Drones per room (at most 10 000).
+    #[arg(long, default_value_t = 32)]
+    drones: u32,
+    /// How long the bots run (e.g. 20s; at most 10 minutes).
+    #[arg(long, default_value = "20s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Bots only acknowledge snapshots instead of playing.
+    #[arg(long)]
+    idle: bool,
+    /// Inputs per second of a playing bot.
+    #[arg(long, default_value_t = 60)]
+    input_hz: u32,
+    /// Print one JSON line (otherwise pretty JSON).
+    #[arg(long)]
+    json: bool,
+    /// The server binary (default: tickcast-server beside this executable).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Extra argument for the server (repeatable), e.g. --server-arg=--config=x.toml.
+    #[arg(long = "server-arg", allow_hyphen_values = true)]
+    server_args: Vec<String>,
+}
+
+/// The figures of one run.
+#[derive(Debug, Serialize)]
+struct LoadReport {
+    rooms: usize,
+    bots_per_room: usize,
+    bots: usize,
+    drones_per_room: u32,
+    idle: bool,
+    duration_s: f64,
+    tick_ms_p50: Option<f64>,
+    tick_ms_p99: Option<f64>,
+    tick_ms_max: Option<f64>,
+    ticks: Option<f64>,
+    ticks_skipped: Option<f64>,
+    /// Received by the bots, per bot per second.
+    bytes_per_bot_per_sec: f64,
+    /// Sent by the server (`tickcast_bytes_sent_total`), per bot per second.
+    server_bytes_per_bot_per_sec: Option<f64>,
+    snapshots: u64,
+    keyframes: u64,
+    deltas: u64,
+    decode_errors: u64,
+    bots_connected: usize,
+    connect_errors: usize,
+    disconnects: usize,
+    rtt_ms_p50: Option<f64>,
+    rtt_ms_p99: Option<f64>,
+    server_cpu_percent: f64,
+    server_peak_rss_mib: f64,
+    first_error: Option<String>,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("loadtest: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadtest: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(args: &Args) -> Result<(), BoxError> {
+    let bots = args.rooms.saturating_mul(args.bots_per_room);
+    if args.rooms == 0 || args.rooms > MAX_ROOMS {
+        return Err(format!("--rooms must be 1..={MAX_ROOMS}").into());
+    }
+    if bots > MAX_BOTS {
+        return Err(format!("rooms * bots-per-room must be at most {MAX_BOTS}").into());
+    }
+    if args.drones > MAX_DRONES {
+        return Err(format!("--drones must be at most {MAX_DRONES}").into());
+    }
+    if args.duration.is_zero() || args.duration > MAX_DURATION {
+        return Err("--duration must be between 0 and 10 minutes".into());
+    }
+    Ok(())
+}
+
+async fn run(args: Args) -> Result<(), BoxError> {
+    check(&args)?;
+    let binary = server_binary(args.server_bin.clone())?;
+    let server = ServerProcess::start(&binary, &args.server_args).await?;
+    let outcome = measure(&args, &server).await;
+    server.stop().await;
+    let report = outcome?;
+    let line = if args.json {
+        serde_json::to_string(&report)?
+    } else {
+        serde_json::to_string_pretty(&report)?
+    };
+    println!("{line}");
+    Ok(())
+}
+
+async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxError> {
+    let client = ClientConfig {
+        predict: false,
+        ..ClientConfig::default()
+    };
+    let lobby = client.lobby(server.base_url())?;
+    let mut rooms = Vec::with_capacity(args.rooms);
+    for i in 0..args.rooms {
+        let room = lobby
+            .create_room(&CreateRoom {
+                name: Some(format!("load-{i}")),
+                drones: Some(args.drones),
+                max_players: Some(args.bots_per_room.clamp(1, 64) as u32),
+                ..CreateRoom::default()
+            })
+            .await?;
+        rooms.push(room.id);
+    }
+    let bots = BotConfig {
+        server: server.base_url().to_owned(),
+        count: args.rooms * args.bots_per_room,
+        duration: args.duration,
+        rooms,
+        idle: args.idle,
+        input_hz: args.input_hz,
+        name_prefix: "load".to_owned(),
+        client,
+        ..BotConfig::default()
+    };
+    let clk = clock_ticks_per_sec().await;
+    let cpu_before = server.cpu_seconds(clk)?;
+    let started = Instant::now();
+    let bot_report = run_bots(&bots).await?;
+    let cpu = server.cpu_seconds(clk)? - cpu_before;
+    let wall = started.elapsed().as_secs_f64();
+    let samples = prometheus::parse(&lobby.metrics_text().await?);
+    let tick_ms = |q: &str| {
+        prometheus::max_with_label(&samples, "tickcast_tick_duration_seconds", "quantile", q)
+            .map(|s| s * 1000.0)
+    };
+    let per_bot_sec = (bot_report.bots as f64 * bot_report.seconds).max(f64::MIN_POSITIVE);
+    Ok(LoadReport {
+        rooms: args.rooms,
+        bots_per_room: args.bots_per_room,
+        bots: bot_report.bots,
+        drones_per_room: args.drones,
+        idle: args.idle,
+        duration_s: bot_report.seconds,
+        tick_ms_p50: tick_ms("0.5"),
+        tick_ms_p99: tick_ms("0.99"),
+        tick_ms_max: tick_ms("1"),
+        ticks: prometheus::sum(&samples, "tickcast_tick_duration_seconds_count"),
+        ticks_skipped: prometheus::sum(&samples, "tickcast_ticks_skipped_total"),
+        bytes_per_bot_per_sec: bot_report.bytes_per_bot_per_sec,
+        server_bytes_per_bot_per_sec: prometheus::sum(&samples, "tickcast_bytes_sent_total")
+            .map(|b| b / per_bot_sec),
+        snapshots: bot_report.snapshots,
+        keyframes: bot_report.keyframes,
+        deltas: bot_report.deltas,
+        decode_errors: bot_report.decode_errors,
+        bots_connected: bot_report.connected,
+        connect_errors: bot_report.connect_errors,
+        disconnects: bot_report.disconnects,
+        rtt_ms_p50: bot_report.rtt_ms_p50,
+        rtt_ms_p99: bot_report.rtt_ms_p99,
+        server_cpu_percent: cpu / wall * 100.0,
+        server_peak_rss_mib: server.peak_rss_mib()?,
+        first_error: bot_report.first_error,
+    })
+}

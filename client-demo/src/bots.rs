@@ -1,0 +1,391 @@
+//! Bots: many players in one process, for demos, tests and load generation.
+//!
+//! [`run_bots`] seats `count` bots (matchmaking, or round-robin over given rooms, with
+//! a bounded number of joins in flight), then each bot reads snapshots and either
+//! plays (moves and shoots at its input rate, pseudo-random from a seed) or, when
+//! idle, only acknowledges each snapshot with an empty input. Every bot pings once per
+//! `ping_interval` for round-trip times. All bots stop by themselves at the deadline
+//! and the counts are summed into one [`BotReport`].
+
+use crate::client::{Client, ClientConfig, Update};
+use crate::error::Result;
+use crate::lobby::RoomId;
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg32;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tickcast_shared::protocol::{Buttons, PlayerInput};
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// Time a bot waits for its `Leave` to be written after the deadline.
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Bound on round-trip samples kept per bot.
+const MAX_RTT_SAMPLES_PER_BOT: usize = 4096;
+
+/// What the bots do; `Default` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct BotConfig {
+    /// `http://host:port` of the server.
+    pub server: String,
+    pub count: usize,
+    /// Bots stop by themselves this long after the start (seating included).
+    pub duration: Duration,
+    /// Rooms to join round-robin; empty: matchmake.
+    pub rooms: Vec<RoomId>,
+    /// Only acknowledge snapshots, never move or shoot.
+    pub idle: bool,
+    /// Inputs per second of a playing bot (default 60).
+    pub input_hz: u32,
+    /// Time between pings (default 1 s).
+    pub ping_interval: Duration,
+    /// Bots seating at the same time (default 64).
+    pub connect_concurrency: usize,
+    /// Seed of the bots' moves.
+    pub seed: u64,
+    /// Bots are named `<name_prefix><index>`.
+    pub name_prefix: String,
+    /// Per-bot client limits. Prediction is off by default for bots.
+    pub client: ClientConfig,
+}
+
+impl Default for BotConfig {
+    fn default() -> BotConfig {
+        BotConfig {
+            server: "http://127.0.0.1:8080".to_owned(),
+            count: 1,
+            duration: Duration::from_secs(10),
+            rooms: Vec::new(),
+            idle: false,
+            input_hz: 60,
+            ping_interval: Duration::from_secs(1),
+            connect_concurrency: 64,
+            seed: 1,
+            name_prefix: "bot".to_owned(),
+            client: ClientConfig {
+                predict: false,
+                ..ClientConfig::default()
+            },
+        }
+    }
+}
+
+/// The summed outcome of a bots run (the `bots --json` line).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BotReport {
+    pub bots: usize,
+    /// Wall-clock seconds from start to the last bot's stop.
+    pub seconds: f64,
+    pub snapshots: u64,
+    pub keyframes: u64,
+    pub deltas: u64,
+    pub bytes_received: u64,
+    pub bytes_per_bot_per_sec: f64,
+    /// Frames that were too large, undecodable, or deltas that did not apply.
+    pub decode_errors: u64,
+    pub rtt_ms_p50: Option<f64>,
+    pub rtt_ms_p99: Option<f64>,
+    /// Bots that got a seat and a `Welcome`.
+    pub connected: usize,
+    /// Bots that never got one.
+    pub connect_errors: usize,
+    /// Connected bots whose connection ended before the deadline.
+    pub disconnects: usize,
+    /// The first error any bot met, for diagnosis.
+    pub first_error: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct BotOutcome {
+    connected: bool,
+    disconnected: bool,
+    error: Option<String>,
+    snapshots: u64,
+    keyframes: u64,
+    deltas: u64,
+    bytes: u64,
+    decode_errors: u64,
+    rtts_ms: Vec<f64>,
+}
+
+/// Run the bots until `config.duration` has passed; fails only on an invalid server URL.
+pub async fn run_bots(config: &BotConfig) -> Result<BotReport> {
+    config.client.lobby(&config.server)?;
+    let start = Instant::now();
+    let deadline = start + config.duration;
+    let config = Arc::new(config.clone());
+    let gate = Arc::new(Semaphore::new(config.connect_concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for index in 0..config.count {
+        tasks.spawn(run_bot(index, config.clone(), gate.clone(), deadline));
+    }
+    let mut report = BotReport {
+        bots: config.count,
+        ..BotReport::default()
+    };
+    let mut rtts = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let outcome = match joined {
+            Ok(o) => o,
+            Err(e) => BotOutcome {
+                error: Some(format!("bot task failed: {e}")),
+                ..BotOutcome::default()
+            },
+        };
+        report.connected += usize::from(outcome.connected);
+        report.connect_errors += usize::from(!outcome.connected);
+        report.disconnects += usize::from(outcome.disconnected);
+        report.snapshots += outcome.snapshots;
+        report.keyframes += outcome.keyframes;
+        report.deltas += outcome.deltas;
+        report.bytes_received += outcome.bytes;
+        report.decode_errors += outcome.decode_errors;
+        if report.first_error.is_none() {
+            report.first_error = outcome.error;
+        }
+        rtts.extend(outcome.rtts_ms);
+    }
+    report.seconds = start.elapsed().as_secs_f64();
+    if report.bots > 0 && report.seconds > 0.0 {
+        report.bytes_per_bot_per_sec =
+            report.bytes_received as f64 / report.bots as f64 / report.seconds;
+    }
+    rtts.sort_by(f64::total_cmp);
+    report.rtt_ms_p50 = percentile(&rtts, 0.50);
+    report.rtt_ms_p99 = percentile(&rtts, 0.99);
+    Ok(report)
+}
+
+/// Parse a run duration as the command lines take it: `10s`, `500ms`, `2m` or plain
+/// seconds (`20`, `1.5`).
+pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?}: expected e.g. 10s, 500ms, 2m"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("invalid duration unit {unit:?} (ms, s or m)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("invalid duration {text:?}: {e}"))
+}
+
+/// Nearest-rank percentile of sorted samples.
+fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
+}
+
+async fn run_bot(
+    index: usize,
+    config: Arc<BotConfig>,
+    gate: Arc<Semaphore>,
+    deadline: Instant,
+) -> BotOutcome {
+    let mut out = BotOutcome::default();
+    let name = format!("{}{index}", config.name_prefix);
+    let seat = async {
+        let _permit = gate.acquire().await;
+        match config.rooms.get(index % config.rooms.len().max(1)) {
+            Some(room) => Client::join(&config.server, room, &name, &config.client).await,
+            None => Client::matchmake(&config.server, &name, &config.client).await,
+        }
+    };
+    let mut client = match tokio::time::timeout_at(deadline, seat).await {
+        Ok(Ok(client)) => client,
+        Ok(Err(e)) => {
+            out.error = Some(format!("{name}: {e}"));
+            return out;
+        }
+        Err(_) => {
+            out.error = Some(format!("{name}: not seated before the deadline"));
+            return out;
+        }
+    };
+    out.connected = true;
+    if let Err(e) = play(&mut client, &config, index, deadline, &mut out).await {
+        out.disconnected = true;
+        out.error = Some(format!("{name}: {e}"));
+    }
+    let counts = client.view_counts();
+    out.keyframes = counts.keyframes;
+    out.deltas = counts.deltas;
+    out.bytes = client.bytes_received();
+    if !out.disconnected {
+        let _ = tokio::time::timeout(LEAVE_TIMEOUT, client.leave()).await;
+    }
+    out
+}
+
+/// The bot's loop until the deadline; returns the error that ended it early.
+async fn play(
+    client: &mut Client,
+    config: &BotConfig,
+    index: usize,
+    deadline: Instant,
+    out: &mut BotOutcome,
+) -> Result<()> {
+    let mut brain = Brain::new(config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9));
+    let input_period = Duration::from_secs_f64(1.0 / f64::from(config.input_hz.max(1)));
+    let mut inputs = tokio::time::interval(input_period);
+    inputs.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut pings = tokio::time::interval(config.ping_interval);
+    pings.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let stop = tokio::time::sleep_until(deadline);
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            update = client.next_update() => match update {
+                Ok(Update::Snapshot { .. }) => {
+                    out.snapshots += 1;
+                    if config.idle {
+                        client.send_input(PlayerInput::default()).await?;
+                    }
+                }
+                Ok(Update::Pong { rtt: Some(rtt), .. }) => {
+                    if out.rtts_ms.len() < MAX_RTT_SAMPLES_PER_BOT {
+                        out.rtts_ms.push(rtt.as_secs_f64() * 1000.0);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) if e.is_recoverable() => out.decode_errors += 1,
+                Err(e) => return Err(e),
+            },
+            _ = inputs.tick(), if !config.idle => {
+                client.send_input(brain.next_input()).await?;
+            }
+            _ = pings.tick() => {
+                client.ping().await?;
+            }
+        }
+    }
+}
+
+/// A playing bot's pseudo-random intent: hold a direction for a while, sweep the aim,
+/// fire in bursts.
+struct Brain {
+    rng: Pcg32,
+    moves: u8,
+    firing: bool,
+    aim: f32,
+    hold: u32,
+}
+
+impl Brain {
+    fn new(seed: u64) -> Brain {
+        Brain {
+            rng: Pcg32::seed_from_u64(seed),
+            moves: 0,
+            firing: false,
+            aim: 0.0,
+            hold: 0,
+        }
+    }
+
+    fn next_input(&mut self) -> PlayerInput {
+        if self.hold == 0 {
+            self.hold = self.rng.random_range(20..90);
+            let vertical = [0, Buttons::UP, Buttons::DOWN];
+            let horizontal = [0, Buttons::LEFT, Buttons::RIGHT];
+            let v = vertical
+                .get(self.rng.random_range(0..3))
+                .copied()
+                .unwrap_or(0);
+            let h = horizontal
+                .get(self.rng.random_range(0..3))
+                .copied()
+                .unwrap_or(0);
+            self.moves = v | h;
+            self.firing = self.rng.random_bool(0.5);
+        }
+        self.hold -= 1;
+        let turn: f32 = self.rng.random_range(-0.15..0.15);
+        self.aim = (self.aim + turn).rem_euclid(std::f32::consts::TAU);
+        let fire = if self.firing { Buttons::FIRE } else { 0 };
+        PlayerInput {
+            buttons: Buttons(self.moves | fire),
+            aim: self.aim,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let s: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&s, 0.5), Some(50.0));
+        assert_eq!(percentile(&s, 0.99), Some(99.0));
+        assert_eq!(percentile(&[3.0], 0.99), Some(3.0));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("10h").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn brains_move_fire_and_are_seeded() {
+        let mut a = Brain::new(7);
+        let mut b = Brain::new(7);
+        let xs: Vec<PlayerInput> = (0..600).map(|_| a.next_input()).collect();
+        let ys: Vec<PlayerInput> = (0..600).map(|_| b.next_input()).collect();
+        assert_eq!(xs, ys);
+        assert!(xs.iter().any(|i| i.buttons.has(Buttons::FIRE)));
+        assert!(xs.iter().any(|i| i.buttons.0 & 0b1111 != 0));
+        assert!(
+            xs.iter()
+                .all(|i| (0.0..std::f32::consts::TAU).contains(&i.aim))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_reported_not_hung() {
+        // A loopback port that was just freed: connects are refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = BotConfig {
+            server: format!("http://127.0.0.1:{port}"),
+            count: 3,
+            duration: Duration::from_secs(5),
+            ..BotConfig::default()
+        };
+        let report = run_bots(&config).await.unwrap();
+        assert_eq!(
+            (report.bots, report.connected, report.connect_errors),
+            (3, 0, 3)
+        );
+        assert!(report.first_error.is_some());
+        assert!(
+            run_bots(&BotConfig {
+                server: "ftp://x".into(),
+                ..config
+            })
+            .await
+            .is_err()
+        );
+    }
+}

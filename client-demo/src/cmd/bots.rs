@@ -1,0 +1,79 @@
+//! `tickcast-client bots`: many bots, one summary line.
+
+use super::CmdResult;
+use clap::Args;
+use std::time::Duration;
+use tickcast_client::{BotConfig, RoomId, parse_duration, run_bots};
+
+#[derive(Debug, Args)]
+pub struct BotsArgs {
+    /// Server base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// Number of bots.
+    #[arg(long, default_value_t = 4)]
+    count: usize,
+    /// How long the bots run (e.g. 10s, 500ms, 2m); they stop by themselves.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Join this room instead of matchmaking.
+    #[arg(long)]
+    room: Option<String>,
+    /// Only acknowledge snapshots; never move or shoot.
+    #[arg(long)]
+    idle: bool,
+    /// Print one JSON line (otherwise a short human summary).
+    #[arg(long)]
+    json: bool,
+    /// Inputs per second of a playing bot.
+    #[arg(long, default_value_t = 60)]
+    input_hz: u32,
+    /// Seed of the bots' moves.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Bots seating at the same time.
+    #[arg(long, default_value_t = 64)]
+    connect_concurrency: usize,
+}
+
+pub fn run(args: BotsArgs) -> CmdResult {
+    let config = BotConfig {
+        server: args.server,
+        count: args.count,
+        duration: args.duration,
+        rooms: args.room.map(RoomId).into_iter().collect(),
+        idle: args.idle,
+        input_hz: args.input_hz,
+        seed: args.seed,
+        connect_concurrency: args.connect_concurrency,
+        ..BotConfig::default()
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(run_bots(&config))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{} bots ({} seated) for {:.1} s: {} snapshots ({} keyframes, {} deltas), \
+             {:.0} B/bot/s, {} decode errors, rtt p50 {} ms p99 {} ms",
+            report.bots,
+            report.connected,
+            report.seconds,
+            report.snapshots,
+            report.keyframes,
+            report.deltas,
+            report.bytes_per_bot_per_sec,
+            report.decode_errors,
+            fmt_ms(report.rtt_ms_p50),
+            fmt_ms(report.rtt_ms_p99),
+        );
+        if let Some(e) = &report.first_error {
+            println!("first error: {e}");
+        }
+    }
+    Ok(())
+}
+
+fn fmt_ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}"))
+}

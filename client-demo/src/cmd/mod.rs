@@ -1,0 +1,37 @@
+//! Subcommands of the `tickcast-client` binary.
+
+mod bots;
+#[cfg(feature = "window")]
+mod play;
+
+use clap::{Parser, Subcommand};
+
+/// Errors of the binary: any library error, boxed.
+pub type CmdResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// tickcast's native demo client.
+#[derive(Debug, Parser)]
+#[command(name = "tickcast-client", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run N bots against a server and print a summary.
+    Bots(bots::BotsArgs),
+    /// Play in a native window: WASD moves, the mouse aims, a click fires.
+    #[cfg(feature = "window")]
+    Play(play::PlayArgs),
+}
+
+impl Command {
+    pub fn run(self) -> CmdResult {
+        match self {
+            Command::Bots(args) => bots::run(args),
+            #[cfg(feature = "window")]
+            Command::Play(args) => play::run(args),
+        }
+    }
+}

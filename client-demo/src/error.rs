@@ -1,0 +1,103 @@
+//! The client library's error type.
+//!
+//! Errors are split into two families: [`ClientError::is_recoverable`] ones concern a
+//! single frame (it was undecodable, or a delta named a baseline we no longer hold) and
+//! leave the connection usable; every other error means the connection or the lobby
+//! call is over.
+
+use std::time::Duration;
+use tickcast_shared::codec::{DecodeError, DeltaError};
+use tickcast_shared::protocol::{ErrorCode, Tick};
+use tickcast_shared::sim::MapError;
+
+/// Everything that can go wrong in the client library.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server URL given by the caller is not `http://host:port[/]`.
+    #[error("invalid server url {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: &'static str },
+    /// A lobby call could not reach the server or broke off.
+    #[error("lobby request {path} failed: {source}")]
+    Http {
+        path: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The lobby answered with an error status (`{"error": "..."}` body).
+    #[error("lobby request {path} answered {status}: {message}")]
+    Lobby {
+        path: String,
+        status: u16,
+        message: String,
+    },
+    /// The lobby's JSON answer did not have the expected shape.
+    #[error("lobby request {path} returned unexpected JSON: {source}")]
+    LobbyJson {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A lobby answer was larger than the configured limit.
+    #[error("lobby answer to {path} exceeds {max} bytes")]
+    LobbyTooLarge { path: String, max: usize },
+    /// The WebSocket layer failed (connect, handshake, IO, protocol).
+    #[error("websocket: {0}")]
+    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
+    /// The server sent a frame over the size limit; it was not decoded.
+    #[error("frame of {len} bytes exceeds the limit of {max} bytes")]
+    FrameTooLarge { len: usize, max: usize },
+    /// The server sent a text frame; the protocol is binary only.
+    #[error("unexpected text frame from the server")]
+    TextFrame,
+    /// A binary frame did not decode into a server message.
+    #[error("undecodable server message: {0}")]
+    Decode(#[from] DecodeError),
+    /// A snapshot body did not apply.
+    #[error("snapshot for tick {tick:?} did not apply: {source}")]
+    Delta {
+        tick: Tick,
+        #[source]
+        source: DeltaError,
+    },
+    /// A delta named a baseline tick this client does not hold (any more).
+    #[error("snapshot for tick {tick:?} needs baseline {baseline:?}, which is not held")]
+    UnknownBaseline { tick: Tick, baseline: Tick },
+    /// The server sent a message that is out of place (e.g. a second `Welcome`).
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    /// The server reported an error (and will close the connection).
+    #[error("server error {code:?}: {reason}")]
+    Server { code: ErrorCode, reason: String },
+    /// The connection was closed.
+    #[error("connection closed ({code}): {reason}")]
+    Closed { code: u16, reason: String },
+    /// No answer in time.
+    #[error("{what} timed out after {after:?}")]
+    Timeout { what: &'static str, after: Duration },
+    /// The map named by the server could not be loaded.
+    #[error("map {name:?}: {reason}")]
+    Map { name: String, reason: String },
+    /// A map file failed to parse.
+    #[error("map {name:?}: {source}")]
+    MapParse {
+        name: String,
+        #[source]
+        source: MapError,
+    },
+}
+
+impl ClientError {
+    /// True when the error concerned one frame only and the connection is still usable.
+    pub fn is_recoverable(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Decode(_)
+                | ClientError::Delta { .. }
+                | ClientError::UnknownBaseline { .. }
+                | ClientError::FrameTooLarge { .. }
+        )
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;

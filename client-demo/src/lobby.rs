@@ -1,0 +1,340 @@
+//! Lobby HTTP calls: list and create rooms, take a seat (join or matchmake).
+//!
+//! A [`Lobby`] talks HTTP/1.1 (plain `http://`, one short connection per call) to the
+//! server's JSON API. Every answer is bounded in size and time before it is parsed, and
+//! an error status becomes [`ClientError::Lobby`] carrying the server's `error` text.
+
+use crate::error::{ClientError, Result};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+use std::time::Duration;
+use tokio::net::TcpStream;
+
+/// Default bound on a lobby answer's body.
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = 1 << 20;
+/// Default time allowed for one lobby call (connect, request and answer).
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A room's id as the server spells it (a JSON string or number).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RoomId(pub String);
+
+impl fmt::Display for RoomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RoomId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Number(u64),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::Text(s) => RoomId(s),
+            Raw::Number(n) => RoomId(n.to_string()),
+        })
+    }
+}
+
+/// A room as the lobby lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct RoomInfo {
+    pub id: RoomId,
+    pub name: String,
+    pub map: String,
+    /// `"waiting"`, `"running"` or `"finished"`.
+    pub state: String,
+    pub players: u32,
+    pub max_players: u32,
+    #[serde(default)]
+    pub spectators: u32,
+    #[serde(default)]
+    pub tick: u64,
+}
+
+/// Body of `POST /api/rooms`; unset fields take the server's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CreateRoom {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_players: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drones: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private: Option<bool>,
+}
+
+/// A seat: the single-use ticket and where to present it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct JoinTicket {
+    pub ticket: String,
+    /// Absolute (`ws://…`) or relative to the server (`/ws?ticket=…`).
+    pub ws_url: String,
+    pub room: RoomInfo,
+}
+
+#[derive(Serialize)]
+struct JoinBody<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    map: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
+/// A handle on a server's lobby API (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Lobby {
+    /// `host:port`, for the TCP connection and the `Host` header.
+    authority: String,
+    timeout: Duration,
+    max_answer_bytes: usize,
+}
+
+impl Lobby {
+    /// A lobby at `server`, written `http://host:port` (a trailing `/` is allowed).
+    pub fn new(server: &str) -> Result<Lobby> {
+        let invalid = |reason| ClientError::InvalidUrl {
+            url: server.to_owned(),
+            reason,
+        };
+        let rest = server
+            .strip_prefix("http://")
+            .ok_or_else(|| invalid("only http:// URLs are supported"))?;
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        if authority.is_empty() || authority.contains('/') {
+            return Err(invalid("expected http://host:port"));
+        }
+        Ok(Lobby {
+            authority: authority.to_owned(),
+            timeout: DEFAULT_HTTP_TIMEOUT,
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+        })
+    }
+
+    /// Change the time allowed per call and the bound on answer bodies.
+    pub fn with_limits(mut self, timeout: Duration, max_answer_bytes: usize) -> Lobby {
+        self.timeout = timeout;
+        self.max_answer_bytes = max_answer_bytes;
+        self
+    }
+
+    /// `host:port` of the server.
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// `GET /api/rooms`: the public rooms.
+    pub async fn list_rooms(&self) -> Result<Vec<RoomInfo>> {
+        self.call(Method::GET, "/api/rooms".to_owned(), None).await
+    }
+
+    /// `GET /api/rooms/{id}`.
+    pub async fn room(&self, id: &RoomId) -> Result<RoomInfo> {
+        self.call(Method::GET, format!("/api/rooms/{id}"), None)
+            .await
+    }
+
+    /// `POST /api/rooms`: create a room.
+    pub async fn create_room(&self, req: &CreateRoom) -> Result<RoomInfo> {
+        let body = to_json("/api/rooms", req)?;
+        self.call(Method::POST, "/api/rooms".to_owned(), Some(body))
+            .await
+    }
+
+    /// `POST /api/rooms/{id}/join`: a seat in that room.
+    pub async fn join(&self, room: &RoomId, name: &str) -> Result<JoinTicket> {
+        let path = format!("/api/rooms/{room}/join");
+        let body = to_json(&path, &JoinBody { name, map: None })?;
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// `POST /api/matchmake`: a seat in the fullest open public room (or a new one).
+    pub async fn matchmake(&self, name: &str, map: Option<&str>) -> Result<JoinTicket> {
+        let path = "/api/matchmake".to_owned();
+        let body = to_json(&path, &JoinBody { name, map })?;
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// `GET /metrics`: the server's Prometheus text.
+    pub async fn metrics_text(&self) -> Result<String> {
+        let path = "/metrics";
+        let (status, bytes) = self.send(Method::GET, path, None).await?;
+        if !status.is_success() {
+            return Err(lobby_error(path, status, &bytes));
+        }
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The WebSocket URL to present `ticket` at, made absolute against this server.
+    pub fn ws_url(&self, ticket: &JoinTicket) -> String {
+        let url = ticket.ws_url.as_str();
+        if url.starts_with("ws://") || url.starts_with("wss://") {
+            url.to_owned()
+        } else if let Some(rest) = url.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else if url.starts_with('/') {
+            format!("ws://{}{url}", self.authority)
+        } else {
+            format!("ws://{}/{url}", self.authority)
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+    ) -> Result<T> {
+        let (status, bytes) = self.send(method, &path, body).await?;
+        if !status.is_success() {
+            return Err(lobby_error(&path, status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|source| ClientError::LobbyJson { path, source })
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(StatusCode, Bytes)> {
+        let call = self.send_untimed(method, path, body);
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| ClientError::Timeout {
+                what: "lobby request",
+                after: self.timeout,
+            })?
+    }
+
+    async fn send_untimed(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(StatusCode, Bytes)> {
+        let http = |source: Box<dyn std::error::Error + Send + Sync>| ClientError::Http {
+            path: path.to_owned(),
+            source,
+        };
+        let stream = TcpStream::connect(&self.authority)
+            .await
+            .map_err(|e| http(e.into()))?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| http(e.into()))?;
+        // The connection task ends when the answer is read and `sender` is dropped.
+        tokio::spawn(conn);
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, &self.authority);
+        if body.is_some() {
+            req = req.header(hyper::header::CONTENT_TYPE, "application/json");
+        }
+        let req = req
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .map_err(|e| http(e.into()))?;
+        let resp = sender.send_request(req).await.map_err(|e| http(e.into()))?;
+        let status = resp.status();
+        let collected = Limited::new(resp.into_body(), self.max_answer_bytes)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    ClientError::LobbyTooLarge {
+                        path: path.to_owned(),
+                        max: self.max_answer_bytes,
+                    }
+                } else {
+                    http(e)
+                }
+            })?;
+        Ok((status, collected.to_bytes()))
+    }
+}
+
+fn to_json<T: Serialize>(path: &str, value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|source| ClientError::LobbyJson {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn lobby_error(path: &str, status: StatusCode, body: &[u8]) -> ClientError {
+    let message = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(e) => e.error,
+        Err(_) => String::from_utf8_lossy(body).chars().take(200).collect(),
+    };
+    ClientError::Lobby {
+        path: path.to_owned(),
+        status: status.as_u16(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_are_checked() {
+        assert_eq!(
+            Lobby::new("http://127.0.0.1:8080/").unwrap().authority(),
+            "127.0.0.1:8080"
+        );
+        assert!(Lobby::new("https://example:1").is_err());
+        assert!(Lobby::new("http://").is_err());
+        assert!(Lobby::new("http://h:1/api").is_err());
+    }
+
+    #[test]
+    fn room_ids_accept_strings_and_numbers() {
+        let a: RoomId = serde_json::from_str("\"r7\"").unwrap();
+        let b: RoomId = serde_json::from_str("7").unwrap();
+        assert_eq!((a.0.as_str(), b.0.as_str()), ("r7", "7"));
+    }
+
+    #[test]
+    fn ws_urls_are_made_absolute() {
+        let lobby = Lobby::new("http://127.0.0.1:9").unwrap();
+        let room: RoomInfo = serde_json::from_str(
+            r#"{"id":1,"name":"a","map":"arena","state":"waiting","players":0,"max_players":16}"#,
+        )
+        .unwrap();
+        let t = |u: &str| JoinTicket {
+            ticket: "t".into(),
+            ws_url: u.into(),
+            room: room.clone(),
+        };
+        assert_eq!(
+            lobby.ws_url(&t("/ws?ticket=t")),
+            "ws://127.0.0.1:9/ws?ticket=t"
+        );
+        assert_eq!(
+            lobby.ws_url(&t("ws://h:1/ws?ticket=t")),
+            "ws://h:1/ws?ticket=t"
+        );
+        assert_eq!(
+            lobby.ws_url(&t("http://h:1/ws?ticket=t")),
+            "ws://h:1/ws?ticket=t"
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! The client's view of the world: snapshots rebuilt from the server's deltas.
+//!
+//! Each `ServerMsg::Snapshot` body is a delta against a baseline tick (or a keyframe
+//! against none). [`WorldView::apply`] finds that baseline in the [`BaselineRing`],
+//! rebuilds the snapshot with `codec::apply_delta`, checks that it is the tick the
+//! envelope announced, and keeps it as the newest view and a future baseline. The
+//! newest applied tick is what the client acknowledges in its inputs.
+
+use crate::baseline::BaselineRing;
+use crate::error::{ClientError, Result};
+use std::sync::Arc;
+use tickcast_shared::codec::{EntityState, Snapshot, apply_delta};
+use tickcast_shared::protocol::{NetId, Tick};
+
+/// Counts of what was applied, for bots and reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ViewCounts {
+    pub keyframes: u64,
+    pub deltas: u64,
+    /// Snapshots whose tick was not newer than the newest view (applied, not kept).
+    pub stale: u64,
+}
+
+/// Snapshots applied so far and the entity that is this client's own player.
+#[derive(Debug, Clone)]
+pub struct WorldView {
+    ring: BaselineRing,
+    own_entity: NetId,
+    counts: ViewCounts,
+}
+
+impl WorldView {
+    /// An empty view for the player whose entity is `own_entity`, keeping
+    /// `ring_capacity` snapshots as baselines.
+    pub fn new(own_entity: NetId, ring_capacity: usize) -> WorldView {
+        WorldView {
+            ring: BaselineRing::new(ring_capacity),
+            own_entity,
+            counts: ViewCounts::default(),
+        }
+    }
+
+    /// Apply one snapshot body announced for `tick`, encoded against `baseline`.
+    /// Returns the rebuilt snapshot. On error the view is unchanged.
+    pub fn apply(
+        &mut self,
+        tick: Tick,
+        baseline: Option<Tick>,
+        body: &[u8],
+    ) -> Result<Arc<Snapshot>> {
+        let base = match baseline {
+            None => None,
+            Some(b) => Some(
+                self.ring
+                    .get(b)
+                    .ok_or(ClientError::UnknownBaseline { tick, baseline: b })?
+                    .clone(),
+            ),
+        };
+        let snapshot = apply_delta(base.as_deref(), body)
+            .map_err(|source| ClientError::Delta { tick, source })?;
+        if snapshot.tick != tick {
+            return Err(ClientError::Protocol(format!(
+                "snapshot announced for tick {} carries tick {}",
+                tick.0, snapshot.tick.0
+            )));
+        }
+        if baseline.is_some() {
+            self.counts.deltas += 1;
+        } else {
+            self.counts.keyframes += 1;
+        }
+        let snapshot = Arc::new(snapshot);
+        if !self.ring.push(snapshot.clone()) {
+            self.counts.stale += 1;
+        }
+        Ok(snapshot)
+    }
+
+    /// The newest applied snapshot.
+    pub fn world(&self) -> Option<&Snapshot> {
+        self.ring.newest().map(|s| s.as_ref())
+    }
+
+    /// The newest applied snapshot, shared.
+    pub fn world_shared(&self) -> Option<Arc<Snapshot>> {
+        self.ring.newest().cloned()
+    }
+
+    /// The newest applied tick: what inputs acknowledge.
+    pub fn newest_tick(&self) -> Option<Tick> {
+        self.ring.newest().map(|s| s.tick)
+    }
+
+    /// The own player's entity id.
+    pub fn own_entity_id(&self) -> NetId {
+        self.own_entity
+    }
+
+    /// Follow the own player to a new entity (after a respawn).
+    pub fn set_own_entity(&mut self, id: NetId) {
+        self.own_entity = id;
+    }
+
+    /// The own player's entity in the newest snapshot.
+    pub fn own(&self) -> Option<&EntityState> {
+        self.world().and_then(|w| w.get(self.own_entity))
+    }
+
+    /// Forget all baselines: the next snapshot must be a keyframe.
+    pub fn reset(&mut self) {
+        self.ring.clear();
+    }
+
+    pub fn counts(&self) -> ViewCounts {
+        self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tickcast_shared::codec::{EntityKind, encode_delta};
+
+    fn entity(id: u32, x: i32) -> EntityState {
+        EntityState {
+            id: NetId(id),
+            kind: EntityKind::Player,
+            x,
+            y: 32,
+            vx: 0,
+            vy: 0,
+            angle: 0,
+            hp: 100,
+            score: 0,
+            flags: 0,
+            owner: id,
+        }
+    }
+
+    fn snap(tick: u32, xs: &[(u32, i32)]) -> Snapshot {
+        Snapshot {
+            tick: Tick(tick),
+            entities: xs.iter().map(|&(id, x)| entity(id, x)).collect(),
+        }
+    }
+
+    #[test]
+    fn keyframe_then_deltas_rebuild_the_server_snapshots() {
+        let a = snap(3, &[(1, 10), (2, 20)]);
+        let b = snap(6, &[(1, 11), (2, 20), (5, 7)]);
+        let c = snap(9, &[(1, 12), (5, 8)]);
+        let mut view = WorldView::new(NetId(1), 8);
+        view.apply(Tick(3), None, &encode_delta(None, &a)).unwrap();
+        view.apply(Tick(6), Some(Tick(3)), &encode_delta(Some(&a), &b))
+            .unwrap();
+        // Delta against an older baseline than the newest: still held in the ring.
+        view.apply(Tick(9), Some(Tick(3)), &encode_delta(Some(&a), &c))
+            .unwrap();
+        assert_eq!(view.world(), Some(&c));
+        assert_eq!(view.newest_tick(), Some(Tick(9)));
+        assert_eq!(view.own().map(|e| e.x), Some(12));
+        assert_eq!(view.counts().keyframes, 1);
+        assert_eq!(view.counts().deltas, 2);
+    }
+
+    #[test]
+    fn unknown_baselines_and_garbage_are_typed_errors() {
+        let a = snap(3, &[(1, 10)]);
+        let b = snap(6, &[(1, 11)]);
+        let mut view = WorldView::new(NetId(1), 8);
+        let err = view
+            .apply(Tick(6), Some(Tick(3)), &encode_delta(Some(&a), &b))
+            .unwrap_err();
+        assert!(matches!(err, ClientError::UnknownBaseline { .. }));
+        assert!(err.is_recoverable());
+        let err = view.apply(Tick(6), None, &[0xff; 3]).unwrap_err();
+        assert!(err.is_recoverable(), "{err}");
+        assert!(view.world().is_none());
+    }
+
+    #[test]
+    fn a_body_for_another_tick_is_refused() {
+        let a = snap(3, &[(1, 10)]);
+        let mut view = WorldView::new(NetId(1), 8);
+        let err = view
+            .apply(Tick(4), None, &encode_delta(None, &a))
+            .unwrap_err();
+        assert!(matches!(err, ClientError::Protocol(_)));
+        assert!(view.world().is_none());
+    }
+}
