@@ -16,3 +16,4 @@
 pub mod codec;
 pub mod protocol;
 pub mod sim;
+pub mod spectate;

@@ -1,0 +1,174 @@
+//! Building spectator frames from snapshots.
+//!
+//! [`keyframe_event`] and [`delta_event`] are pure functions of [`Snapshot`]s;
+//! [`Feed`] remembers the previous frame and picks keyframe or delta by tick, so a
+//! live room and a replay of it produce the same events for the same ticks.
+
+use super::{Delta, EntityChange, GameBatch, Keyframe, MapView, SpecEntity, SpecEvent};
+use crate::codec::{EntityState, Snapshot};
+use crate::protocol::{GameEvent, Tick};
+use core::cmp::Ordering;
+
+impl SpecEntity {
+    /// The spectator view of a quantized snapshot entity.
+    pub fn of(e: &EntityState) -> SpecEntity {
+        let pos = e.pos();
+        let vel = e.vel();
+        SpecEntity {
+            id: e.id,
+            kind: e.kind,
+            x: pos.x,
+            y: pos.y,
+            vx: vel.x,
+            vy: vel.y,
+            angle: e.angle_rad(),
+            hp: e.hp,
+            score: e.score,
+            flags: e.flags,
+            owner: e.owner,
+        }
+    }
+}
+
+/// The fields of `new` that differ from `old` (same id), or `None` if nothing did.
+fn change(old: &EntityState, new: &EntityState) -> Option<EntityChange> {
+    if old == new {
+        return None;
+    }
+    let view = SpecEntity::of(new);
+    Some(EntityChange {
+        id: new.id,
+        x: (old.x != new.x).then_some(view.x),
+        y: (old.y != new.y).then_some(view.y),
+        vx: (old.vx != new.vx).then_some(view.vx),
+        vy: (old.vy != new.vy).then_some(view.vy),
+        angle: (old.angle != new.angle).then_some(view.angle),
+        hp: (old.hp != new.hp).then_some(view.hp),
+        score: (old.score != new.score).then_some(view.score),
+        flags: (old.flags != new.flags).then_some(view.flags),
+        owner: (old.owner != new.owner).then_some(view.owner),
+    })
+}
+
+/// `event: keyframe` for a snapshot.
+pub fn keyframe_event(snapshot: &Snapshot, map: &MapView) -> SpecEvent {
+    SpecEvent::Keyframe(Keyframe {
+        tick: snapshot.tick,
+        map: map.clone(),
+        entities: snapshot.entities.iter().map(SpecEntity::of).collect(),
+    })
+}
+
+/// `event: delta` from the frame `prev` to `cur` (both sorted by id, as snapshots
+/// are). An id whose kind changed is reported as removed and created.
+pub fn delta_event(prev: &Snapshot, cur: &Snapshot) -> SpecEvent {
+    let mut delta = Delta {
+        tick: cur.tick,
+        base: prev.tick,
+        ..Delta::default()
+    };
+    let mut old = prev.entities.iter().peekable();
+    let mut new = cur.entities.iter().peekable();
+    loop {
+        match (old.peek(), new.peek()) {
+            (None, None) => break,
+            (Some(o), None) => {
+                delta.removed.push(o.id);
+                old.next();
+            }
+            (None, Some(n)) => {
+                delta.created.push(SpecEntity::of(n));
+                new.next();
+            }
+            (Some(o), Some(n)) => match o.id.cmp(&n.id) {
+                Ordering::Less => {
+                    delta.removed.push(o.id);
+                    old.next();
+                }
+                Ordering::Greater => {
+                    delta.created.push(SpecEntity::of(n));
+                    new.next();
+                }
+                Ordering::Equal => {
+                    if o.kind != n.kind {
+                        delta.removed.push(o.id);
+                        delta.created.push(SpecEntity::of(n));
+                    } else if let Some(c) = change(o, n) {
+                        delta.changed.push(c);
+                    }
+                    old.next();
+                    new.next();
+                }
+            },
+        }
+    }
+    SpecEvent::Delta(delta)
+}
+
+/// `event: game` for the events of one tick; `None` when there were none.
+pub fn game_event(tick: Tick, events: &[GameEvent]) -> Option<SpecEvent> {
+    (!events.is_empty()).then(|| {
+        SpecEvent::Game(GameBatch {
+            tick,
+            events: events.to_vec(),
+        })
+    })
+}
+
+/// The frame sequence of one match: remembers the previous frame and emits a
+/// keyframe for the first frame, after [`Feed::reset`], whenever the tick crosses a
+/// multiple of the keyframe period, or when ticks go backwards; a delta otherwise.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    map: MapView,
+    keyframe_period: u32,
+    last: Option<Snapshot>,
+}
+
+impl Feed {
+    /// A feed for `map` with a keyframe at least every `keyframe_period` ticks
+    /// (0 is treated as 1: every frame a keyframe).
+    pub fn new(map: MapView, keyframe_period: u32) -> Feed {
+        Feed {
+            map,
+            keyframe_period: keyframe_period.max(1),
+            last: None,
+        }
+    }
+
+    /// The arena geometry carried by keyframes.
+    pub fn map(&self) -> &MapView {
+        &self.map
+    }
+
+    /// Tick of the previous frame, if any.
+    pub fn last_tick(&self) -> Option<Tick> {
+        self.last.as_ref().map(|s| s.tick)
+    }
+
+    /// Forget the previous frame: the next frame is a keyframe.
+    pub fn reset(&mut self) {
+        self.last = None;
+    }
+
+    /// The frame event for `snapshot`, which becomes the new previous frame.
+    pub fn frame(&mut self, snapshot: Snapshot) -> SpecEvent {
+        let period = self.keyframe_period;
+        let event = match &self.last {
+            Some(prev)
+                if prev.tick < snapshot.tick
+                    && prev.tick.0 / period == snapshot.tick.0 / period =>
+            {
+                delta_event(prev, &snapshot)
+            }
+            _ => keyframe_event(&snapshot, &self.map),
+        };
+        self.last = Some(snapshot);
+        event
+    }
+
+    /// A keyframe of the previous frame (for a viewer joining between keyframes).
+    pub fn keyframe(&self) -> Option<SpecEvent> {
+        self.last.as_ref().map(|s| keyframe_event(s, &self.map))
+    }
+}

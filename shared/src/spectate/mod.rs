@@ -1,0 +1,329 @@
+//! The spectator event model: what `GET /api/rooms/{id}/events` (live) and
+//! `GET /api/replays/{id}/events` (playback) stream as Server-Sent Events.
+//!
+//! Spectators get plain UTF-8 JSON, not the players' bit-packed snapshots, so a
+//! browser tab needs nothing but `new EventSource(url)`. Four event kinds, each sent
+//! as `event: <name>`, `id: <tick>`, `data: <one line of JSON>`:
+//!
+//! - `keyframe` ([`Keyframe`]): the whole visible world at a tick (map geometry and
+//!   every entity, positions as floats in world units). A client replaces its state.
+//! - `delta` ([`Delta`]): entities `created` (in full), `changed` (id plus only the
+//!   fields that changed) and `removed` (ids) since the previous frame, whose tick is
+//!   `base`. A client applies it only when `base` equals its state's tick.
+//! - `game` ([`GameBatch`]): the [`GameEvent`]s (joins, leaves, kills, respawns) that
+//!   happened at a tick. Scores travel as entity fields in frames.
+//! - `end` ([`End`]): the match is over; the stream closes after it.
+//!
+//! Ordering and resume: event ids are ticks and never decrease. A tick carries at most
+//! one `game` event and at most one frame (`keyframe` or `delta`), the `game` event
+//! first (the frame shows the state after those events). A client resuming with
+//! `Last-Event-ID: T` may therefore get the frame of tick `T` again; frames are
+//! idempotent by tick ([`SpecState::apply`] skips a frame whose tick it already has),
+//! and game events are never repeated.
+//!
+//! [`build`] turns [`Snapshot`]s into frames (and [`Feed`] decides keyframe or delta
+//! per tick, the same way for live rooms and replays); [`state`] applies events to
+//! rebuild the world a spectator sees. Everything here is pure: no IO, no clock.
+//!
+//! [`Snapshot`]: crate::codec::Snapshot
+
+pub mod build;
+#[cfg(test)]
+mod rebuild_tests;
+pub mod state;
+
+pub use build::{Feed, delta_event, game_event, keyframe_event};
+pub use state::{Applied, ApplyError, SpecState};
+
+use crate::codec::EntityKind;
+use crate::protocol::{GameEvent, NetId, Tick};
+use crate::sim::Map;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// One entity as a spectator sees it: world units (floats), ready to draw.
+///
+/// Values come from the quantized snapshot (positions in steps of 1/16 unit,
+/// velocities 1/8 unit/s, angles 1/512 turn), so they are exact binary fractions
+/// except `angle`, which is `steps * 2π / 512` rounded to `f32`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SpecEntity {
+    pub id: NetId,
+    pub kind: EntityKind,
+    pub x: f32,
+    pub y: f32,
+    pub vx: f32,
+    pub vy: f32,
+    /// Radians, `0..2π`, counter-clockwise from +x.
+    pub angle: f32,
+    pub hp: u8,
+    pub score: u16,
+    /// Bit 1: dead (players waiting to respawn).
+    pub flags: u8,
+    /// Owning player: the player itself, a projectile's shooter, 0 for drones.
+    pub owner: u32,
+}
+
+/// The fields of one entity that changed since the previous frame (others absent).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct EntityChange {
+    pub id: NetId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vx: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vy: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub angle: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hp: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<u32>,
+}
+
+/// An axis-aligned wall box: corner `(x, y)`, size `w` x `h`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct WallView {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+/// The arena geometry a viewer draws: the arena is `[0,width] x [0,height]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapView {
+    pub name: String,
+    pub width: f32,
+    pub height: f32,
+    pub walls: Vec<WallView>,
+}
+
+impl MapView {
+    /// The geometry of a parsed map.
+    pub fn of(map: &Map) -> MapView {
+        let walls = map
+            .walls
+            .iter()
+            .map(|w| WallView {
+                x: w.min.x,
+                y: w.min.y,
+                w: w.max.x - w.min.x,
+                h: w.max.y - w.min.y,
+            })
+            .collect();
+        MapView {
+            name: map.name.clone(),
+            width: map.size.x,
+            height: map.size.y,
+            walls,
+        }
+    }
+}
+
+/// `event: keyframe`: the whole visible world.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Keyframe {
+    pub tick: Tick,
+    pub map: MapView,
+    /// Sorted by id.
+    pub entities: Vec<SpecEntity>,
+}
+
+/// `event: delta`: what changed between the frame of tick `base` and tick `tick`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Delta {
+    pub tick: Tick,
+    pub base: Tick,
+    /// New entities in full, sorted by id.
+    pub created: Vec<SpecEntity>,
+    /// Entities present in both frames with at least one changed field, sorted by id.
+    pub changed: Vec<EntityChange>,
+    /// Ids gone since `base`, sorted.
+    pub removed: Vec<NetId>,
+}
+
+/// `event: game`: the game events of one tick, in the order the world produced them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GameBatch {
+    pub tick: Tick,
+    pub events: Vec<GameEvent>,
+}
+
+/// `event: end`: the match is over; nothing follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct End {
+    pub tick: Tick,
+    pub reason: String,
+}
+
+/// One spectator event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpecEvent {
+    Keyframe(Keyframe),
+    Delta(Delta),
+    Game(GameBatch),
+    End(End),
+}
+
+/// Why an SSE event could not be read back into a [`SpecEvent`].
+#[derive(Debug, Error)]
+pub enum ParseError {
+    #[error("unknown event name {0:?}")]
+    UnknownEvent(String),
+    #[error("bad JSON in a {event} event: {source}")]
+    Json {
+        event: &'static str,
+        source: serde_json::Error,
+    },
+}
+
+impl SpecEvent {
+    /// The SSE `event:` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SpecEvent::Keyframe(_) => "keyframe",
+            SpecEvent::Delta(_) => "delta",
+            SpecEvent::Game(_) => "game",
+            SpecEvent::End(_) => "end",
+        }
+    }
+
+    /// The tick, which is also the SSE `id:`.
+    pub fn tick(&self) -> Tick {
+        match self {
+            SpecEvent::Keyframe(k) => k.tick,
+            SpecEvent::Delta(d) => d.tick,
+            SpecEvent::Game(g) => g.tick,
+            SpecEvent::End(e) => e.tick,
+        }
+    }
+
+    /// Whether this is a frame (`keyframe` or `delta`).
+    pub fn is_frame(&self) -> bool {
+        matches!(self, SpecEvent::Keyframe(_) | SpecEvent::Delta(_))
+    }
+
+    /// The `data:` JSON, one line.
+    pub fn data_json(&self) -> String {
+        let json = match self {
+            SpecEvent::Keyframe(k) => serde_json::to_string(k),
+            SpecEvent::Delta(d) => serde_json::to_string(d),
+            SpecEvent::Game(g) => serde_json::to_string(g),
+            SpecEvent::End(e) => serde_json::to_string(e),
+        };
+        // These types hold only numbers, strings and sequences: serializing cannot
+        // fail (non-finite floats become `null`).
+        json.unwrap_or_else(|_| String::from("null"))
+    }
+
+    /// The whole SSE event text: `event:`, `id:`, `data:` lines and the blank line.
+    pub fn to_sse(&self) -> String {
+        format!(
+            "event: {}\nid: {}\ndata: {}\n\n",
+            self.name(),
+            self.tick().0,
+            self.data_json()
+        )
+    }
+
+    /// Read an event back from its SSE `event:` name and `data:` text.
+    pub fn parse(name: &str, data: &str) -> Result<SpecEvent, ParseError> {
+        fn json<T: serde::de::DeserializeOwned>(
+            event: &'static str,
+            data: &str,
+        ) -> Result<T, ParseError> {
+            serde_json::from_str(data).map_err(|source| ParseError::Json { event, source })
+        }
+        match name {
+            "keyframe" => json("keyframe", data).map(SpecEvent::Keyframe),
+            "delta" => json("delta", data).map(SpecEvent::Delta),
+            "game" => json("game", data).map(SpecEvent::Game),
+            "end" => json("end", data).map(SpecEvent::End),
+            other => Err(ParseError::UnknownEvent(other.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::PlayerId;
+
+    #[test]
+    fn sse_text_has_name_id_and_one_data_line() {
+        let ev = SpecEvent::Game(GameBatch {
+            tick: Tick(66),
+            events: vec![GameEvent::Kill {
+                killer: PlayerId(1),
+                victim: PlayerId(2),
+            }],
+        });
+        let text = ev.to_sse();
+        assert!(text.starts_with("event: game\nid: 66\ndata: {"), "{text}");
+        assert!(text.ends_with("}\n\n"));
+        assert_eq!(text.matches('\n').count(), 4, "data must be a single line");
+    }
+
+    #[test]
+    fn every_kind_parses_back() {
+        let events = [
+            SpecEvent::End(End {
+                tick: Tick(9),
+                reason: "finished".into(),
+            }),
+            SpecEvent::Delta(Delta {
+                tick: Tick(12),
+                base: Tick(6),
+                changed: vec![EntityChange {
+                    id: NetId(3),
+                    x: Some(1.5),
+                    ..EntityChange::default()
+                }],
+                ..Delta::default()
+            }),
+            SpecEvent::Game(GameBatch {
+                tick: Tick(2),
+                events: vec![GameEvent::Left {
+                    player: PlayerId(4),
+                }],
+            }),
+        ];
+        for ev in events {
+            let back = SpecEvent::parse(ev.name(), &ev.data_json()).unwrap();
+            assert_eq!(back, ev);
+        }
+    }
+
+    #[test]
+    fn changes_omit_unchanged_fields() {
+        let change = EntityChange {
+            id: NetId(7),
+            hp: Some(80),
+            ..EntityChange::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&change).unwrap(),
+            r#"{"id":7,"hp":80}"#
+        );
+    }
+
+    #[test]
+    fn unknown_names_and_bad_json_are_errors() {
+        assert!(matches!(
+            SpecEvent::parse("boom", "{}"),
+            Err(ParseError::UnknownEvent(_))
+        ));
+        assert!(matches!(
+            SpecEvent::parse("delta", "{\"tick\":"),
+            Err(ParseError::Json { .. })
+        ));
+    }
+}
