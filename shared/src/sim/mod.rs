@@ -2,17 +2,34 @@
 //!
 //! [`World`] owns every entity in a slotmap and advances exactly one fixed `dt` per
 //! [`World::step`]. It has no clock and no IO: time enters as ticks only, randomness
-//! comes from a seeded RNG, iteration order is stable and all trigonometry goes
-//! through `libm`, so the same seed and the same [`TickInput`]s give the same
-//! [`World::state_hash`] on every machine.
+//! comes from a seeded RNG ([`rng`]), iteration order is stable (documented in
+//! [`world`]) and all trigonometry goes through `libm`, so the same seed and the same
+//! [`TickInput`]s give the same [`World::state_hash`] on every machine.
 //!
-//! [`movement`] holds the player movement rules, shared with clients so they can
-//! predict their own player and reconcile against the server.
+//! - [`map`]: the editable map format and its parser;
+//! - [`movement`]: the player movement rules, shared with clients so they can
+//!   predict their own player and reconcile against the server;
+//! - [`collide`]: swept collision tests against walls, players and the arena edge;
+//! - [`world`]: the [`World`], its [`Rules`] and the order of one step;
+//! - `players`, `combat`, `drones`: the parts of a step; [`view`]: snapshots, the
+//!   state hash and accessors; [`hash`]: the stable FNV-1a hasher.
 
+pub mod collide;
+mod combat;
+mod drones;
+mod entity;
+pub mod hash;
 pub mod map;
 pub mod movement;
+mod players;
+pub mod rng;
+pub mod view;
 pub mod world;
+
+#[cfg(test)]
+mod tests;
 
 pub use map::{Map, MapError, Wall};
 pub use movement::{Body, move_player};
+pub use view::PlayerView;
 pub use world::{Rules, TickInput, World, WorldConfig};
