@@ -17,6 +17,8 @@ use tickcast_shared::sim::{Body, Map};
 const PLAYER_RADIUS: f32 = 16.0;
 const DRONE_RADIUS: f32 = 12.0;
 const PROJECTILE_RADIUS: f32 = 4.0;
+/// Screen pixels kept free above the arena for the status line.
+const STATUS_HEIGHT: f32 = 32.0;
 const BACKGROUND: Color = Color::new(0.08, 0.09, 0.11, 1.0);
 
 /// How world coordinates map to the window.
@@ -33,12 +35,11 @@ impl Viewport {
     pub fn fit(map: &Map, width: f32, height: f32) -> Viewport {
         let margin = 16.0;
         let size = map.size.max(Vec2::ONE);
-        let scale = ((width - 2.0 * margin) / size.x)
-            .min((height - 2.0 * margin) / size.y)
-            .max(0.01);
+        let free = Vec2::new(width - 2.0 * margin, height - 2.0 * margin - STATUS_HEIGHT);
+        let scale = (free.x / size.x).min(free.y / size.y).max(0.01);
         let drawn = size * scale;
         Viewport {
-            origin: Vec2::new((width - drawn.x) / 2.0, (height - drawn.y) / 2.0),
+            origin: Vec2::new(margin, margin + STATUS_HEIGHT) + (free - drawn) / 2.0,
             scale,
             map_height: size.y,
         }
@@ -156,10 +157,16 @@ mod tests {
             spawns: vec![],
             walls: vec![],
         };
-        let vp = Viewport::fit(&map, 432.0, 232.0);
-        // 200x100 into 400x200 (after 16 px margins): scale 2, no extra offset.
-        assert_eq!(vp.to_screen(Vec2::new(0.0, 100.0)), Vec2::new(16.0, 16.0));
-        assert_eq!(vp.to_screen(Vec2::new(200.0, 0.0)), Vec2::new(416.0, 216.0));
+        let vp = Viewport::fit(&map, 432.0, 264.0);
+        // 200x100 into 400x200 (after margins and the status line): scale 2.
+        assert_eq!(vp.to_screen(Vec2::new(0.0, 100.0)), Vec2::new(16.0, 48.0));
+        assert_eq!(vp.to_screen(Vec2::new(200.0, 0.0)), Vec2::new(416.0, 248.0));
+        // A wider window centres the arena horizontally.
+        let wide = Viewport::fit(&map, 632.0, 264.0);
+        assert_eq!(
+            wide.to_screen(Vec2::new(0.0, 100.0)),
+            Vec2::new(116.0, 48.0)
+        );
         let p = Vec2::new(37.5, 12.25);
         assert!((vp.to_world(vp.to_screen(p)) - p).length() < 1e-4);
     }

@@ -1,0 +1,184 @@
+//! The client against a scripted, misbehaving WebSocket server on loopback: every bad
+//! frame becomes a typed error, never a panic, and per-frame errors leave the
+//! connection usable.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use futures_util::{SinkExt, StreamExt};
+use tickcast_client::{Client, ClientConfig, ClientError, Update};
+use tickcast_shared::codec::{Snapshot, decode_client, encode_delta, encode_server};
+use tickcast_shared::protocol::{
+    ClientMsg, ErrorCode, HelloAuth, InputSeq, NetId, PlayerId, ServerMsg, Tick,
+};
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+
+const MAX_FRAME: usize = 4096;
+
+fn welcome() -> ServerMsg {
+    ServerMsg::Welcome {
+        player: PlayerId(1),
+        entity: NetId(1),
+        tick_rate: 60,
+        send_rate: 20,
+        resume_token: "r".into(),
+        map: "arena".into(),
+        tick: Tick(0),
+    }
+}
+
+fn keyframe(tick: u32) -> ServerMsg {
+    let snap = Snapshot {
+        tick: Tick(tick),
+        entities: Vec::new(),
+    };
+    ServerMsg::Snapshot {
+        tick: Tick(tick),
+        baseline: None,
+        last_input: InputSeq(0),
+        body: encode_delta(None, &snap),
+    }
+}
+
+/// A one-connection server: checks the Hello, then sends `script` in order and waits
+/// for the client to go away.
+async fn serve(script: Vec<Message>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let hello = match ws.next().await {
+            Some(Ok(Message::Binary(b))) => decode_client(&b, 1024).unwrap(),
+            other => panic!("expected a binary Hello, got {other:?}"),
+        };
+        assert!(matches!(
+            hello,
+            ClientMsg::Hello {
+                auth: HelloAuth::Ticket(_),
+                ..
+            }
+        ));
+        for msg in script {
+            if ws.send(msg).await.is_err() {
+                return;
+            }
+        }
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    format!("ws://{addr}/ws?ticket=t")
+}
+
+fn bin(msg: &ServerMsg) -> Message {
+    Message::Binary(encode_server(msg).into())
+}
+
+fn config() -> ClientConfig {
+    ClientConfig {
+        max_frame_bytes: MAX_FRAME,
+        ..ClientConfig::default()
+    }
+}
+
+async fn connect(url: &str) -> Result<Client, ClientError> {
+    Client::connect_url(url, HelloAuth::Ticket("t".into()), "tester", &config()).await
+}
+
+#[tokio::test]
+async fn garbage_frames_are_recoverable_and_later_snapshots_still_apply() {
+    let url = serve(vec![
+        bin(&welcome()),
+        Message::Binary(vec![0xff; 64].into()),
+        bin(&ServerMsg::Snapshot {
+            tick: Tick(3),
+            baseline: None,
+            last_input: InputSeq(0),
+            body: vec![0xff, 0x00, 0x13],
+        }),
+        // A delta against a baseline the client never had.
+        bin(&ServerMsg::Snapshot {
+            tick: Tick(4),
+            baseline: Some(Tick(2)),
+            last_input: InputSeq(0),
+            body: vec![0],
+        }),
+        bin(&keyframe(6)),
+    ])
+    .await;
+    let mut client = connect(&url).await.unwrap();
+    for _ in 0..3 {
+        let err = client.next_update().await.unwrap_err();
+        assert!(err.is_recoverable(), "{err}");
+    }
+    let update = client.next_update().await.unwrap();
+    assert_eq!(
+        update,
+        Update::Snapshot {
+            tick: Tick(6),
+            keyframe: true
+        }
+    );
+    assert_eq!(client.world().map(|w| w.tick), Some(Tick(6)));
+}
+
+#[tokio::test]
+async fn an_oversized_frame_is_refused_before_decoding() {
+    let url = serve(vec![
+        bin(&welcome()),
+        Message::Binary(vec![0; MAX_FRAME + 1].into()),
+    ])
+    .await;
+    let mut client = connect(&url).await.unwrap();
+    let err = client.next_update().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::WebSocket(_) | ClientError::FrameTooLarge { .. }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn text_frames_and_server_errors_are_typed() {
+    let url = serve(vec![bin(&welcome()), Message::Text("hi".into())]).await;
+    let mut client = connect(&url).await.unwrap();
+    assert!(matches!(
+        client.next_update().await,
+        Err(ClientError::TextFrame)
+    ));
+
+    let refusal = ServerMsg::Error {
+        code: ErrorCode::VersionMismatch,
+        reason: "server speaks 2, client 1".into(),
+    };
+    let url = serve(vec![bin(&refusal)]).await;
+    match connect(&url).await {
+        Err(ClientError::Server { code, reason }) => {
+            assert_eq!(code, ErrorCode::VersionMismatch);
+            assert!(reason.contains('2'));
+        }
+        other => panic!("expected a server error, got {other:?}"),
+    }
+
+    let url = serve(vec![bin(&keyframe(1))]).await;
+    assert!(matches!(connect(&url).await, Err(ClientError::Protocol(_))));
+}
+
+#[tokio::test]
+async fn a_close_frame_reports_code_and_reason() {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let close = CloseFrame {
+        code: CloseCode::Policy,
+        reason: "bad input".into(),
+    };
+    let url = serve(vec![bin(&welcome()), Message::Close(Some(close))]).await;
+    let mut client = connect(&url).await.unwrap();
+    match client.next_update().await {
+        Err(ClientError::Closed { code, reason }) => {
+            assert_eq!((code, reason.as_str()), (1008, "bad input"));
+        }
+        other => panic!("expected a close, got {other:?}"),
+    }
+}
