@@ -50,10 +50,11 @@ fn change(old: &EntityState, new: &EntityState) -> Option<EntityChange> {
     })
 }
 
-/// `event: keyframe` for a snapshot.
-pub fn keyframe_event(snapshot: &Snapshot, map: &MapView) -> SpecEvent {
+/// `event: keyframe` for a snapshot of a world ticking `tick_rate` times a second.
+pub fn keyframe_event(snapshot: &Snapshot, tick_rate: u16, map: &MapView) -> SpecEvent {
     SpecEvent::Keyframe(Keyframe {
         tick: snapshot.tick,
+        tick_rate,
         map: map.clone(),
         entities: snapshot.entities.iter().map(SpecEntity::of).collect(),
     })
@@ -121,16 +122,19 @@ pub fn game_event(tick: Tick, events: &[GameEvent]) -> Option<SpecEvent> {
 #[derive(Debug, Clone)]
 pub struct Feed {
     map: MapView,
+    tick_rate: u16,
     keyframe_period: u32,
     last: Option<Snapshot>,
 }
 
 impl Feed {
-    /// A feed for `map` with a keyframe at least every `keyframe_period` ticks
-    /// (0 is treated as 1: every frame a keyframe).
-    pub fn new(map: MapView, keyframe_period: u32) -> Feed {
+    /// A feed for a world on `map` ticking `tick_rate` times a second, with a
+    /// keyframe at least every `keyframe_period` ticks (0 is treated as 1: every
+    /// frame a keyframe).
+    pub fn new(map: MapView, tick_rate: u16, keyframe_period: u32) -> Feed {
         Feed {
             map,
+            tick_rate,
             keyframe_period: keyframe_period.max(1),
             last: None,
         }
@@ -161,7 +165,7 @@ impl Feed {
             {
                 delta_event(prev, &snapshot)
             }
-            _ => keyframe_event(&snapshot, &self.map),
+            _ => keyframe_event(&snapshot, self.tick_rate, &self.map),
         };
         self.last = Some(snapshot);
         event
@@ -169,6 +173,8 @@ impl Feed {
 
     /// A keyframe of the previous frame (for a viewer joining between keyframes).
     pub fn keyframe(&self) -> Option<SpecEvent> {
-        self.last.as_ref().map(|s| keyframe_event(s, &self.map))
+        self.last
+            .as_ref()
+            .map(|s| keyframe_event(s, self.tick_rate, &self.map))
     }
 }

@@ -88,13 +88,12 @@ pub struct EntityChange {
     pub owner: Option<u32>,
 }
 
-/// An axis-aligned wall box: corner `(x, y)`, size `w` x `h`.
+/// An axis-aligned wall box from corner `min` to corner `max` (`[x, y]`, world units,
+/// exactly the parsed map's values, so clients collide as the server does).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WallView {
-    pub x: f32,
-    pub y: f32,
-    pub w: f32,
-    pub h: f32,
+    pub min: [f32; 2],
+    pub max: [f32; 2],
 }
 
 /// The arena geometry a viewer draws: the arena is `[0,width] x [0,height]`.
@@ -113,10 +112,8 @@ impl MapView {
             .walls
             .iter()
             .map(|w| WallView {
-                x: w.min.x,
-                y: w.min.y,
-                w: w.max.x - w.min.x,
-                h: w.max.y - w.min.y,
+                min: w.min.to_array(),
+                max: w.max.to_array(),
             })
             .collect();
         MapView {
@@ -132,6 +129,8 @@ impl MapView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Keyframe {
     pub tick: Tick,
+    /// Simulation ticks per second (viewers time their interpolation with it).
+    pub tick_rate: u16,
     pub map: MapView,
     /// Sorted by id.
     pub entities: Vec<SpecEntity>,

@@ -14,10 +14,8 @@ fn map() -> MapView {
         width: 2000.0,
         height: 1200.0,
         walls: vec![WallView {
-            x: 450.0,
-            y: 250.0,
-            w: 40.0,
-            h: 300.0,
+            min: [450.0, 250.0],
+            max: [490.0, 550.0],
         }],
     }
 }
@@ -96,14 +94,14 @@ fn arb_match() -> impl Strategy<Value = Vec<Snapshot>> {
 proptest! {
     #[test]
     fn keyframe_and_deltas_rebuild_the_final_view(snapshots in arb_match(), period in 1u32..40) {
-        let mut feed = Feed::new(map(), period);
+        let mut feed = Feed::new(map(), 60, period);
         let mut state = SpecState::new();
         for s in &snapshots {
             let event = wire(&feed.frame(s.clone()));
             prop_assert_eq!(state.apply(&event), Ok(Applied::Frame));
         }
         let last = snapshots.last().unwrap();
-        prop_assert_eq!(state, SpecState::from_snapshot(last, &map()));
+        prop_assert_eq!(state, SpecState::from_snapshot(last, 60, &map()));
     }
 
     #[test]
@@ -127,7 +125,7 @@ proptest! {
 
 #[test]
 fn feed_emits_keyframes_on_period_boundaries() {
-    let mut feed = Feed::new(map(), 30);
+    let mut feed = Feed::new(map(), 60, 30);
     let kinds: Vec<&str> = [6, 12, 24, 30, 36, 66, 60]
         .into_iter()
         .map(|t| {
@@ -152,7 +150,7 @@ fn repeated_frames_are_skipped_and_gaps_refused() {
         tick: Tick(tick),
         entities: vec![entity(1, EntityKind::Drone, x, 0)],
     };
-    let key = keyframe_event(&s(6, 0), &map());
+    let key = keyframe_event(&s(6, 0), 60, &map());
     let d12 = delta_event(&s(6, 0), &s(12, 16));
     let d18 = delta_event(&s(12, 16), &s(18, 32));
     let mut state = SpecState::new();
@@ -172,7 +170,7 @@ fn repeated_frames_are_skipped_and_gaps_refused() {
     assert_eq!(state.apply(&d12), Ok(Applied::Stale));
     assert_eq!(state.apply(&key), Ok(Applied::Stale));
     assert_eq!(state.apply(&d18), Ok(Applied::Frame));
-    assert_eq!(state, SpecState::from_snapshot(&s(18, 32), &map()));
+    assert_eq!(state, SpecState::from_snapshot(&s(18, 32), 60, &map()));
     assert_eq!(state.entities[&NetId(1)].x, 2.0);
 }
 
@@ -182,7 +180,7 @@ fn a_bad_delta_leaves_the_state_unchanged() {
         tick: Tick(6),
         entities: vec![entity(1, EntityKind::Player, 0, 0)],
     };
-    let mut state = SpecState::from_snapshot(&base, &map());
+    let mut state = SpecState::from_snapshot(&base, 60, &map());
     let before = state.clone();
     let bad = SpecEvent::Delta(Delta {
         tick: Tick(12),
@@ -209,10 +207,10 @@ fn a_kind_change_is_a_removal_and_a_creation() {
         tick: Tick(12),
         entities: vec![entity(4, EntityKind::Projectile, 0, 0)],
     };
-    let mut state = SpecState::from_snapshot(&a, &map());
+    let mut state = SpecState::from_snapshot(&a, 60, &map());
     let d = delta_event(&a, &b);
     assert_eq!(state.apply(&d), Ok(Applied::Frame));
-    assert_eq!(state, SpecState::from_snapshot(&b, &map()));
+    assert_eq!(state, SpecState::from_snapshot(&b, 60, &map()));
 }
 
 #[test]
@@ -231,4 +229,19 @@ fn game_events_group_one_tick_and_empty_ticks_send_nothing() {
     let mut state = SpecState::new();
     assert_eq!(state.apply(&ev), Ok(Applied::Game));
     assert_eq!(state, SpecState::new());
+}
+
+#[test]
+fn map_view_carries_the_parsed_walls_exactly() {
+    let map = crate::sim::Map::default_map();
+    let view = MapView::of(&map);
+    assert_eq!(view.name, map.name);
+    assert_eq!((view.width, view.height), (map.size.x, map.size.y));
+    assert_eq!(view.walls.len(), map.walls.len());
+    for (v, w) in view.walls.iter().zip(&map.walls) {
+        assert_eq!(v.min, w.min.to_array());
+        assert_eq!(v.max, w.max.to_array());
+    }
+    let json = serde_json::to_string(&view.walls[0]).unwrap();
+    assert_eq!(json, r#"{"min":[450.0,250.0],"max":[490.0,550.0]}"#);
 }

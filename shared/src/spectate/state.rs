@@ -16,6 +16,7 @@ use thiserror::Error;
 pub struct SpecState {
     /// Tick of the newest applied frame; `None` before the first keyframe.
     pub tick: Option<Tick>,
+    pub tick_rate: u16,
     pub map: Option<MapView>,
     pub entities: BTreeMap<NetId, SpecEntity>,
     /// An `end` event was applied.
@@ -54,10 +55,12 @@ impl SpecState {
         SpecState::default()
     }
 
-    /// The view of `snapshot` on `map`: what a keyframe of it rebuilds.
-    pub fn from_snapshot(snapshot: &Snapshot, map: &MapView) -> SpecState {
+    /// The view of `snapshot` of a world ticking `tick_rate` times a second on
+    /// `map`: what a keyframe of it rebuilds.
+    pub fn from_snapshot(snapshot: &Snapshot, tick_rate: u16, map: &MapView) -> SpecState {
         SpecState {
             tick: Some(snapshot.tick),
+            tick_rate,
             map: Some(map.clone()),
             entities: snapshot
                 .entities
@@ -81,6 +84,7 @@ impl SpecState {
                     return Ok(Applied::Stale);
                 }
                 self.tick = Some(k.tick);
+                self.tick_rate = k.tick_rate;
                 self.map = Some(k.map.clone());
                 self.entities = k.entities.iter().map(|e| (e.id, *e)).collect();
                 Ok(Applied::Frame)

@@ -1,0 +1,59 @@
+// The lobby's JSON API (see README "HTTP surface"). Errors come back as
+// `{"error": "..."}` with a status; ApiError carries both so pages can say what
+// happened (409: the room is full, 404: it is gone, ...).
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+async function call(method, path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, `cannot reach the server (${e.message})`);
+  }
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) {
+    const reason = json && typeof json.error === 'string' ? json.error : `${res.status} ${res.statusText}`;
+    throw new ApiError(res.status, reason);
+  }
+  return json;
+}
+
+export const listRooms = () => call('GET', '/api/rooms');
+export const getRoom = (id) => call('GET', `/api/rooms/${encodeURIComponent(id)}`);
+export const createRoom = (options) => call('POST', '/api/rooms', options);
+export const joinRoom = (id, name) => call('POST', `/api/rooms/${encodeURIComponent(id)}/join`, { name });
+export const matchmake = (name) => call('POST', '/api/matchmake', { name });
+export const getMap = (name) => call('GET', `/api/maps/${encodeURIComponent(name)}`);
+
+/** The WebSocket URL for a join answer's `ws_url` (absolute or relative). */
+export function wsUrl(wsUrlFromServer) {
+  const url = new URL(wsUrlFromServer, location.href);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  return url.toString();
+}
+
+/** A human sentence for a failed join. */
+export function joinErrorText(err, roomName) {
+  if (!(err instanceof ApiError)) return `Could not join: ${err.message}`;
+  if (err.status === 409) return `Room "${roomName}" is full: pick another room or quick join.`;
+  if (err.status === 404) return `Room "${roomName}" no longer exists.`;
+  return `Could not join "${roomName}": ${err.message}`;
+}

@@ -1,0 +1,57 @@
+// The line above the canvas (mode, connection state, hp, score, ping, tick) and the
+// event feed in its corner. Both views write here; nothing here knows the network.
+
+const FEED_LINES = 6;
+const FEED_MS = 8000;
+
+function set(id, text) {
+  const el = document.getElementById(id);
+  if (el.textContent !== text) el.textContent = text;
+}
+
+export const hud = {
+  mode(text) {
+    set('hud-mode', text);
+  },
+  state(text, bad = false) {
+    set('hud-state', text);
+    document.getElementById('hud-state').classList.toggle('bad', bad);
+  },
+  stats({ hp, score, ping, tick, entities }) {
+    if (hp !== undefined) set('hud-hp', hp === null ? '-' : String(hp));
+    if (score !== undefined) set('hud-score', score === null ? '-' : String(score));
+    if (ping !== undefined) set('hud-ping', ping === null ? '-' : `${Math.round(ping)} ms`);
+    if (tick !== undefined) set('hud-tick', tick === null ? '-' : String(tick));
+    if (entities !== undefined) set('hud-entities', String(entities));
+  },
+  reset() {
+    for (const id of ['hud-hp', 'hud-score', 'hud-ping', 'hud-tick', 'hud-entities']) set(id, '-');
+    document.getElementById('feed').replaceChildren();
+  },
+  /** Show game events ({type, player, killer, victim, ...}) in the feed. */
+  gameEvents(events, nameOf = (p) => `player ${p}`) {
+    const feed = document.getElementById('feed');
+    for (const ev of events) {
+      const li = document.createElement('li');
+      switch (ev.type) {
+        case 'kill':
+          li.textContent = `${nameOf(ev.killer)} got ${nameOf(ev.victim)}`;
+          break;
+        case 'joined':
+          li.textContent = `${nameOf(ev.player)} joined`;
+          break;
+        case 'left':
+          li.textContent = `${nameOf(ev.player)} left`;
+          break;
+        case 'respawn':
+          li.textContent = `${nameOf(ev.player)} respawned`;
+          break;
+        default:
+          continue;
+      }
+      feed.append(li);
+      setTimeout(() => li.remove(), FEED_MS);
+    }
+    while (feed.children.length > FEED_LINES) feed.firstElementChild.remove();
+  },
+};

@@ -1,0 +1,138 @@
+// The player's WebSocket: binary frames only, Hello first, Welcome back, then
+// messages both ways. When the connection drops after a Welcome it reconnects with
+// exponential backoff and presents the resume token, so the server hands back the
+// same player (within its grace period). A refused ticket or resume token, a
+// version mismatch or a room that closed are final: no retry.
+
+import { DecodeError } from './bincode.js';
+import { MAX_SERVER_FRAME, PROTOCOL_VERSION, decodeServer, encodeClient } from './protocol.js';
+
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 8000;
+const FINAL_CODES = new Set(['version_mismatch', 'bad_ticket', 'bad_resume_token', 'room_closed', 'room_full', 'server_shutdown']);
+
+/**
+ * Events: `state` (detail: {state, reason}) with state one of connecting, connected,
+ * reconnecting, closed; `welcome` (detail: the Welcome body, also after a resume);
+ * `message` (detail: any other ServerMsg).
+ */
+export class GameConnection extends EventTarget {
+  /** `url`: the ws:// URL with the ticket; `resumeUrl(token)`: where to reconnect. */
+  constructor({ url, ticket, name, resumeUrl }) {
+    super();
+    this.url = url;
+    this.ticket = ticket;
+    this.name = name;
+    this.resumeUrl = resumeUrl;
+    this.ws = null;
+    this.welcome = null;
+    this.attempt = 0;
+    this.stopped = false;
+    this.retryTimer = null;
+    this.bytesIn = 0;
+  }
+
+  setState(state, reason = '') {
+    this.state = state;
+    this.dispatchEvent(new CustomEvent('state', { detail: { state, reason } }));
+  }
+
+  start() {
+    this.connect(this.url, { Ticket: this.ticket });
+  }
+
+  connect(url, auth) {
+    this.setState(this.welcome ? 'reconnecting' : 'connecting');
+    let ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      this.lost(`cannot open ${url}: ${e.message}`);
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    let welcomed = false;
+    ws.onopen = () => {
+      ws.send(encodeClient({ Hello: { version: PROTOCOL_VERSION, auth, name: this.name } }));
+    };
+    ws.onmessage = (ev) => {
+      if (!(ev.data instanceof ArrayBuffer)) {
+        ws.close(4003, 'text frames are not part of the protocol');
+        return;
+      }
+      this.bytesIn += ev.data.byteLength;
+      let msg;
+      try {
+        msg = decodeServer(new Uint8Array(ev.data), MAX_SERVER_FRAME);
+      } catch (e) {
+        if (e instanceof DecodeError) {
+          ws.close(4002, `undecodable frame: ${e.message}`.slice(0, 120));
+          return;
+        }
+        throw e;
+      }
+      if (msg.Welcome) {
+        welcomed = true;
+        this.welcome = msg.Welcome;
+        this.attempt = 0;
+        this.setState('connected');
+        this.dispatchEvent(new CustomEvent('welcome', { detail: msg.Welcome }));
+      } else if (msg.Error) {
+        this.serverError = msg.Error;
+        if (FINAL_CODES.has(msg.Error.code)) this.stopped = true;
+        this.dispatchEvent(new CustomEvent('message', { detail: msg }));
+      } else if (welcomed) {
+        this.dispatchEvent(new CustomEvent('message', { detail: msg }));
+      }
+    };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      const why = this.serverError ? `${this.serverError.code}: ${this.serverError.reason}` : ev.reason || `closed (${ev.code})`;
+      this.serverError = null;
+      this.lost(why);
+    };
+  }
+
+  lost(reason) {
+    // Without a Welcome there is nothing to resume (a ticket is single-use).
+    if (this.stopped || !this.welcome) {
+      this.stopped = true;
+      this.setState('closed', reason);
+      return;
+    }
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.attempt += 1;
+    this.setState('reconnecting', `${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    this.retryTimer = setTimeout(() => {
+      const token = this.welcome.resume_token;
+      this.connect(this.resumeUrl(token), { Resume: token });
+    }, delay);
+  }
+
+  /** Send a ClientMsg if connected; returns whether it was sent. */
+  send(msg) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN || this.state !== 'connected') return false;
+    this.ws.send(encodeClient(msg));
+    return true;
+  }
+
+  /** Leave for good: say Leave, close, never reconnect. */
+  close() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    if (this.ws) {
+      this.send('Leave');
+      this.ws.close(1000, 'left');
+      this.ws = null;
+    }
+    this.setState('closed', 'left');
+  }
+
+  /** Drop the socket as a network failure would (the client then resumes). */
+  dropForTest() {
+    if (this.ws) this.ws.close(4000, 'dropped by test');
+  }
+}

@@ -1,0 +1,239 @@
+// The play view: the own player predicted with the shared movement rules and
+// reconciled on every snapshot, everyone else interpolated two send intervals
+// behind, inputs sent every tick (each acknowledging the newest applied snapshot),
+// a ping every second, and a HUD. The connection resumes the same player by itself.
+
+import { getMap, wsUrl } from './api.js';
+import { hud } from './hud.js';
+import { Interpolator } from './interp.js';
+import { movePlayer } from './movement.js';
+import { GameConnection } from './net.js';
+import { BUTTONS } from './protocol.js';
+import { FLAG_DEAD } from './sim_constants.js';
+import { BaselineRing, applyDelta, entityView } from './snapshot.js';
+
+const PING_MS = 1000;
+const MAX_PENDING = 120;
+const KEYS = {
+  KeyW: BUTTONS.UP, ArrowUp: BUTTONS.UP,
+  KeyS: BUTTONS.DOWN, ArrowDown: BUTTONS.DOWN,
+  KeyA: BUTTONS.LEFT, ArrowLeft: BUTTONS.LEFT,
+  KeyD: BUTTONS.RIGHT, ArrowRight: BUTTONS.RIGHT,
+  Space: BUTTONS.FIRE,
+};
+
+/** The own player's predicted body: replays unconsumed inputs over the server state. */
+class Predictor {
+  constructor(map, dt) {
+    this.map = map;
+    this.dt = dt;
+    this.pending = [];
+    this.body = null;
+  }
+
+  input(seq, buttons) {
+    this.pending.push({ seq, buttons });
+    if (this.pending.length > MAX_PENDING) this.pending.shift();
+    if (this.body) movePlayer(this.body, buttons, this.map, this.dt);
+  }
+
+  reconcile(own, lastInput) {
+    while (this.pending.length && this.pending[0].seq <= lastInput) this.pending.shift();
+    if (!own || (own.flags & FLAG_DEAD) !== 0) {
+      this.body = null;
+      return;
+    }
+    const body = { x: own.x, y: own.y, vx: own.vx, vy: own.vy };
+    for (const p of this.pending) movePlayer(body, p.buttons, this.map, this.dt);
+    this.body = body;
+  }
+}
+
+export class PlayView {
+  constructor(renderer, canvas) {
+    this.renderer = renderer;
+    this.canvas = canvas;
+    this.held = 0;
+    this.mouseDown = false;
+    this.mouse = null;
+    this.conn = null;
+    this.onKey = (e) => this.key(e);
+    canvas.addEventListener('mousemove', (e) => {
+      this.mouse = [e.offsetX, e.offsetY];
+    });
+    canvas.addEventListener('mousedown', () => {
+      this.mouseDown = true;
+      canvas.focus();
+    });
+    window.addEventListener('mouseup', () => {
+      this.mouseDown = false;
+    });
+  }
+
+  key(e) {
+    const bit = KEYS[e.code];
+    if (bit === undefined || !this.conn) return;
+    e.preventDefault();
+    if (e.type === 'keydown') this.held |= bit;
+    else this.held &= ~bit;
+  }
+
+  /** Start playing with a join answer ({ticket, ws_url, room}). */
+  start(answer, name) {
+    this.stop();
+    hud.reset();
+    hud.mode(`Playing in room ${answer.room?.name ?? answer.room?.id ?? ''}`);
+    this.seq = 0;
+    this.ack = null;
+    this.lastInput = 0;
+    this.ring = new BaselineRing(32);
+    this.predictor = null;
+    this.interp = null;
+    this.own = null;
+    this.rtt = null;
+    this.pings = new Map();
+    this.nonce = 0;
+    this.names = new Map();
+    window.addEventListener('keydown', this.onKey);
+    window.addEventListener('keyup', this.onKey);
+    const url = wsUrl(answer.ws_url);
+    const conn = new GameConnection({
+      url,
+      ticket: answer.ticket,
+      name,
+      resumeUrl: (token) => {
+        const u = new URL(url);
+        u.search = new URLSearchParams({ resume: token }).toString();
+        return u.toString();
+      },
+    });
+    this.conn = conn;
+    conn.addEventListener('state', (e) => {
+      const { state, reason } = e.detail;
+      hud.state(reason ? `${state}: ${reason}` : state, state !== 'connected');
+    });
+    conn.addEventListener('welcome', (e) => this.welcome(e.detail));
+    conn.addEventListener('message', (e) => this.message(e.detail));
+    conn.start();
+    const frame = () => {
+      this.draw();
+      this.raf = requestAnimationFrame(frame);
+    };
+    this.raf = requestAnimationFrame(frame);
+    this.canvas.focus();
+  }
+
+  stop() {
+    if (this.conn) this.conn.close();
+    this.conn = null;
+    clearInterval(this.inputTimer);
+    clearInterval(this.pingTimer);
+    cancelAnimationFrame(this.raf);
+    window.removeEventListener('keydown', this.onKey);
+    window.removeEventListener('keyup', this.onKey);
+    this.held = 0;
+  }
+
+  async welcome(w) {
+    this.welcomeMsg = w;
+    // After a resume the server starts over with a keyframe.
+    this.ring.clear();
+    this.ack = null;
+    if (!this.map || this.map.name !== w.map) {
+      try {
+        this.map = await getMap(w.map);
+      } catch (e) {
+        hud.state(`cannot load map ${w.map}: ${e.message}`, true);
+        return;
+      }
+    }
+    this.renderer.setMap(this.map);
+    if (!this.predictor) this.predictor = new Predictor(this.map, Math.fround(1 / w.tick_rate));
+    if (!this.interp) this.interp = new Interpolator(w.tick_rate, (2 * w.tick_rate) / w.send_rate);
+    clearInterval(this.inputTimer);
+    clearInterval(this.pingTimer);
+    this.inputTimer = setInterval(() => this.sendInput(), 1000 / w.tick_rate);
+    this.pingTimer = setInterval(() => this.ping(), PING_MS);
+    this.ping();
+  }
+
+  aim() {
+    const body = this.predictor?.body;
+    if (!this.mouse || !body || !this.map) return this.own ? this.own.angle : 0;
+    const [wx, wy] = this.renderer.toWorld(this.mouse[0], this.mouse[1]);
+    return Math.atan2(wy - body.y, wx - body.x);
+  }
+
+  sendInput() {
+    if (!this.conn || !this.predictor) return;
+    const buttons = this.held | (this.mouseDown ? BUTTONS.FIRE : 0);
+    const seq = this.seq + 1;
+    const sent = this.conn.send({ Input: { seq, ack: this.ack, input: { buttons, aim: this.aim() } } });
+    if (!sent) return;
+    this.seq = seq;
+    this.predictor.input(seq, buttons);
+  }
+
+  ping() {
+    this.nonce = (this.nonce + 1) >>> 0;
+    this.pings.set(this.nonce, performance.now());
+    if (this.pings.size > 16) this.pings.delete(this.pings.keys().next().value);
+    this.conn?.send({ Ping: { nonce: this.nonce } });
+  }
+
+  message(msg) {
+    if (msg.Snapshot) this.snapshot(msg.Snapshot);
+    else if (msg.Pong) {
+      const sent = this.pings.get(msg.Pong.nonce);
+      if (sent !== undefined) {
+        this.pings.delete(msg.Pong.nonce);
+        const rtt = performance.now() - sent;
+        this.rtt = this.rtt === null ? rtt : this.rtt * 0.8 + rtt * 0.2;
+      }
+    } else if (msg.Events) {
+      hud.gameEvents(msg.Events.events, (p) => (p === this.welcomeMsg?.player ? 'you' : `player ${p}`));
+    } else if (msg.Error) {
+      hud.state(`${msg.Error.code}: ${msg.Error.reason}`, true);
+    }
+  }
+
+  snapshot(s) {
+    // Every snapshot is decoded and kept, even before the map has loaded: the
+    // server may count a written snapshot as acknowledged and build on it.
+    let baseline = null;
+    if (s.baseline !== null) {
+      baseline = this.ring.get(s.baseline);
+      if (!baseline) return; // not ours any more: the server moves to a newer ack
+    }
+    let snap;
+    try {
+      snap = applyDelta(baseline, s.body);
+    } catch (e) {
+      hud.state(`bad snapshot: ${e.message}`, true);
+      return;
+    }
+    if (!this.ring.push(snap)) return;
+    this.ack = snap.tick;
+    if (!this.predictor || !this.interp) return;
+    const views = snap.entities.map(entityView);
+    const selfId = this.welcomeMsg.entity;
+    this.own = views.find((e) => e.id === selfId) ?? null;
+    this.lastInput = s.last_input;
+    this.predictor.reconcile(this.own, s.last_input);
+    this.interp.push(snap.tick, views.filter((e) => e.id !== selfId), performance.now());
+    hud.stats({ tick: snap.tick, hp: this.own?.hp ?? null, score: this.own?.score ?? null });
+  }
+
+  draw() {
+    const now = performance.now();
+    const others = this.interp ? this.interp.sample(now) : [];
+    const entities = others;
+    const body = this.predictor?.body;
+    if (this.own) {
+      entities.push(body ? { ...this.own, x: body.x, y: body.y, angle: this.aim() } : this.own);
+    }
+    this.drawn = entities;
+    this.renderer.draw(entities, this.welcomeMsg?.entity ?? null);
+    hud.stats({ ping: this.rtt, entities: entities.length });
+  }
+}

@@ -1,0 +1,130 @@
+// The players' envelope: ClientMsg / ServerMsg of shared/src/protocol.rs as bincode
+// bytes (js/bincode.js). Decoded messages have exactly the shape serde_json gives
+// the Rust values (externally tagged: `{ Welcome: {...} }`, unit variants as a
+// string), which is what the golden vectors in tests/browser/golden compare against.
+// Variant lists below are in declaration order: that order is the wire format.
+
+import { DecodeError, Reader, Writer } from './bincode.js';
+import { BUTTONS, PROTOCOL_VERSION } from './sim_constants.js';
+
+export { BUTTONS, PROTOCOL_VERSION };
+
+/** Bounds a server frame before decoding (same default as the native client). */
+export const MAX_SERVER_FRAME = 1 << 20;
+
+const ERROR_CODES = [
+  'version_mismatch', 'bad_ticket', 'bad_resume_token', 'room_full', 'room_closed',
+  'malformed', 'too_large', 'timeout', 'server_shutdown', 'internal',
+];
+
+const GAME_EVENTS = [
+  ['joined', ['player', 'entity']],
+  ['left', ['player']],
+  ['kill', ['killer', 'victim']],
+  ['respawn', ['player', 'entity']],
+];
+
+function writeAuth(w, auth) {
+  if ('Ticket' in auth) {
+    w.variant(0);
+    w.string(auth.Ticket);
+  } else if ('Resume' in auth) {
+    w.variant(1);
+    w.string(auth.Resume);
+  } else {
+    throw new TypeError('auth must be {Ticket} or {Resume}');
+  }
+}
+
+/** Encode a ClientMsg (serde_json shape) to bytes. */
+export function encodeClient(msg) {
+  const w = new Writer();
+  if (msg === 'Leave') {
+    w.variant(3);
+  } else if (msg.Hello) {
+    w.variant(0);
+    w.u16(msg.Hello.version);
+    writeAuth(w, msg.Hello.auth);
+    w.string(msg.Hello.name);
+  } else if (msg.Input) {
+    const { seq, ack, input } = msg.Input;
+    w.variant(1);
+    w.u32(seq);
+    w.option(ack, (w2, t) => w2.u32(t));
+    w.u8(input.buttons);
+    w.f32(input.aim);
+  } else if (msg.Ping) {
+    w.variant(2);
+    w.u32(msg.Ping.nonce);
+  } else {
+    throw new TypeError(`not a ClientMsg: ${JSON.stringify(msg)}`);
+  }
+  return w.finish();
+}
+
+function readGameEvent(r) {
+  const v = r.variant();
+  const shape = GAME_EVENTS[v];
+  if (!shape) throw new DecodeError('malformed', `unknown GameEvent variant ${v}`);
+  const [type, fields] = shape;
+  const ev = { type };
+  for (const f of fields) ev[f] = r.u32();
+  return ev;
+}
+
+/** Decode a ServerMsg; throws DecodeError on anything but one whole valid message. */
+export function decodeServer(bytes, max = MAX_SERVER_FRAME) {
+  if (bytes.length > max) {
+    throw new DecodeError('too_large', `message of ${bytes.length} bytes exceeds the limit of ${max} bytes`);
+  }
+  const r = new Reader(bytes);
+  const variant = r.variant();
+  let msg;
+  switch (variant) {
+    case 0:
+      msg = {
+        Welcome: {
+          player: r.u32(),
+          entity: r.u32(),
+          tick_rate: r.u16(),
+          send_rate: r.u16(),
+          resume_token: r.string(),
+          map: r.string(),
+          tick: r.u32(),
+        },
+      };
+      break;
+    case 1:
+      msg = {
+        Snapshot: {
+          tick: r.u32(),
+          baseline: r.option((x) => x.u32()),
+          last_input: r.u32(),
+          body: r.bytesVec(),
+        },
+      };
+      break;
+    case 2:
+      msg = { Pong: { nonce: r.u32(), tick: r.u32() } };
+      break;
+    case 3: {
+      const tick = r.u32();
+      const n = r.len(1);
+      const events = [];
+      for (let i = 0; i < n; i++) events.push(readGameEvent(r));
+      msg = { Events: { tick, events } };
+      break;
+    }
+    case 4: {
+      const c = r.variant();
+      const code = ERROR_CODES[c];
+      if (code === undefined) throw new DecodeError('malformed', `unknown ErrorCode variant ${c}`);
+      msg = { Error: { code, reason: r.string() } };
+      break;
+    }
+    default:
+      throw new DecodeError('unknown_variant', `unknown message variant ${variant}`);
+  }
+  r.finish();
+  return msg;
+}

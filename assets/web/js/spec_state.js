@@ -1,0 +1,76 @@
+// The spectator's world, rebuilt from the SSE events of /api/rooms/{id}/events.
+// The same rules as SpecState::apply in shared/src/spectate/state.rs: a keyframe
+// replaces the state; a delta applies only on top of the frame named by its `base`;
+// a frame whose tick the state already has is skipped (a resumed stream repeats
+// the frame of its Last-Event-ID).
+
+export class GapError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'GapError';
+  }
+}
+
+const FIELDS = ['x', 'y', 'vx', 'vy', 'angle', 'hp', 'score', 'flags', 'owner'];
+
+export class SpecState {
+  constructor() {
+    this.tick = null;
+    this.tickRate = null;
+    this.map = null;
+    this.entities = new Map();
+    this.ended = false;
+  }
+
+  /** Apply one event (`name` from `event:`, `data` the parsed JSON). Returns
+   * 'frame', 'stale', 'game' or 'end'; throws GapError when a delta does not fit. */
+  apply(name, data) {
+    switch (name) {
+      case 'game':
+        return 'game';
+      case 'end':
+        this.ended = true;
+        return 'end';
+      case 'keyframe':
+        if (this.tick !== null && this.tick >= data.tick) return 'stale';
+        this.tick = data.tick;
+        this.tickRate = data.tick_rate;
+        this.map = data.map;
+        this.entities = new Map(data.entities.map((e) => [e.id, { ...e }]));
+        return 'frame';
+      case 'delta':
+        return this.applyDelta(data);
+      default:
+        throw new GapError(`unknown event ${name}`);
+    }
+  }
+
+  applyDelta(d) {
+    if (this.tick === null) throw new GapError(`delta for tick ${d.tick} before any keyframe`);
+    if (this.tick >= d.tick) return 'stale';
+    if (this.tick !== d.base) throw new GapError(`delta against tick ${d.base} but the state is at tick ${this.tick}`);
+    const removed = new Set(d.removed);
+    for (const id of d.removed) {
+      if (!this.entities.has(id)) throw new GapError(`delta removes unknown entity ${id}`);
+    }
+    for (const e of d.created) {
+      if (this.entities.has(e.id) && !removed.has(e.id)) throw new GapError(`delta creates existing entity ${e.id}`);
+    }
+    for (const c of d.changed) {
+      if (!this.entities.has(c.id) || removed.has(c.id)) throw new GapError(`delta changes unknown entity ${c.id}`);
+    }
+    for (const id of d.removed) this.entities.delete(id);
+    for (const e of d.created) this.entities.set(e.id, { ...e });
+    for (const c of d.changed) {
+      const e = this.entities.get(c.id);
+      for (const f of FIELDS) if (f in c) e[f] = c[f];
+    }
+    this.tick = d.tick;
+    return 'frame';
+  }
+
+  /** Entities as an array of copies, sorted by id. */
+  snapshot() {
+    return [...this.entities.values()].sort((a, b) => a.id - b.id).map((e) => ({ ...e }));
+  }
+}
