@@ -50,9 +50,7 @@ pub struct PlayerId(pub u32);
 pub struct NetId(pub u32);
 
 /// Held buttons of one input, as bits.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Buttons(pub u8);
 
@@ -108,19 +106,56 @@ pub enum ClientMsg {
     },
     Input(InputCmd),
     /// Round-trip probe; answered with `Pong` echoing `nonce`.
-    Ping { nonce: u32 },
+    Ping {
+        nonce: u32,
+    },
     /// The player leaves the room for good (no resume).
     Leave,
 }
 
 /// A game event, produced by the simulation and forwarded to players and spectators.
+///
+/// Human-readable formats (JSON for spectators) see it internally tagged,
+/// `{"type":"kill","killer":1,"victim":2}`; binary formats (the bincode envelope)
+/// see a plain variant index, because bincode cannot decode internally tagged enums.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(remote = "Self", tag = "type", rename_all = "snake_case")]
 pub enum GameEvent {
     Joined { player: PlayerId, entity: NetId },
     Left { player: PlayerId },
     Kill { killer: PlayerId, victim: PlayerId },
     Respawn { player: PlayerId, entity: NetId },
+}
+
+/// The binary shape of [`GameEvent`] (serde checks at compile time that it mirrors
+/// every variant and field).
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "GameEvent")]
+enum GameEventBinary {
+    Joined { player: PlayerId, entity: NetId },
+    Left { player: PlayerId },
+    Kill { killer: PlayerId, victim: PlayerId },
+    Respawn { player: PlayerId, entity: NetId },
+}
+
+impl Serialize for GameEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            GameEvent::serialize(self, serializer)
+        } else {
+            GameEventBinary::serialize(self, serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GameEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            GameEvent::deserialize(deserializer)
+        } else {
+            GameEventBinary::deserialize(deserializer)
+        }
+    }
 }
 
 /// Error codes carried in [`ServerMsg::Error`]; stable numbers for clients.
@@ -165,7 +200,16 @@ pub enum ServerMsg {
         last_input: InputSeq,
         body: Vec<u8>,
     },
-    Pong { nonce: u32, tick: Tick },
-    Events { tick: Tick, events: Vec<GameEvent> },
-    Error { code: ErrorCode, reason: String },
+    Pong {
+        nonce: u32,
+        tick: Tick,
+    },
+    Events {
+        tick: Tick,
+        events: Vec<GameEvent>,
+    },
+    Error {
+        code: ErrorCode,
+        reason: String,
+    },
 }

@@ -1,7 +1,43 @@
 //! Envelope: protocol messages <-> bytes (bincode 2, pinned `=2.0.1`).
+//!
+//! This is the only file in the workspace that names bincode (RUSTSEC-2025-0141:
+//! the crate is unmaintained upstream; swapping the format happens here and nowhere
+//! else). Messages go through bincode's serde support with one fixed configuration,
+//! [`bincode::config::standard`]: little-endian, variable-length integers (a value
+//! below 251 is one byte), enum variants as a varint index in declaration order.
+//!
+//! Decoding treats its input as hostile:
+//! 1. `bytes.len() > max` is [`DecodeError::TooLarge`] before anything is read;
+//! 2. the leading variant index is checked against the message enum
+//!    ([`DecodeError::UnknownVariant`]);
+//! 3. the message is decoded with a byte limit ([`CLIENT_DECODE_LIMIT`],
+//!    [`SERVER_DECODE_LIMIT`]): bincode counts every length prefix against it before
+//!    allocating, so no length prefix can make the decoder allocate more than the
+//!    limit (and serde caps the preallocation of a sequence at 1 MiB);
+//! 4. running out of input is [`DecodeError::Truncated`], bytes left over after the
+//!    message are [`DecodeError::TrailingBytes`], anything else (bad UTF-8, an invalid
+//!    nested variant, an oversized length prefix) is [`DecodeError::Malformed`].
+//!
+//! No input makes decoding panic (property-tested below over random and mutated
+//! bytes).
 
 use crate::protocol::{ClientMsg, ServerMsg};
+use bincode::config::{Configuration, Limit};
+use bincode::error::DecodeError as BincodeError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use thiserror::Error;
+
+/// Decode limit for client messages (the server decodes these from the network):
+/// no length prefix in a client message can make the decoder allocate more than this.
+pub const CLIENT_DECODE_LIMIT: usize = 64 * 1024;
+/// Decode limit for server messages (snapshot bodies can be large keyframes).
+pub const SERVER_DECODE_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Number of `ClientMsg` variants (the largest valid leading variant index + 1).
+const CLIENT_VARIANTS: u32 = 4;
+/// Number of `ServerMsg` variants.
+const SERVER_VARIANTS: u32 = 5;
 
 /// Why bytes could not be decoded into a message.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -18,22 +54,77 @@ pub enum DecodeError {
     Malformed(String),
 }
 
+fn config<const L: usize>()
+-> Configuration<bincode::config::LittleEndian, bincode::config::Varint, Limit<L>> {
+    bincode::config::standard().with_limit::<L>()
+}
+
+fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+    match bincode::serde::encode_to_vec(msg, bincode::config::standard()) {
+        Ok(bytes) => bytes,
+        // Writing into a Vec cannot fail and every protocol type is plain serde data
+        // (no `deserialize_any`-only shapes, no maps with unknown length).
+        Err(e) => unreachable!("protocol messages always encode: {e}"),
+    }
+}
+
+fn map_error(e: BincodeError) -> DecodeError {
+    match e {
+        BincodeError::UnexpectedEnd { .. } => DecodeError::Truncated,
+        BincodeError::LimitExceeded => {
+            DecodeError::Malformed("a length prefix exceeds the decode limit".into())
+        }
+        other => DecodeError::Malformed(other.to_string()),
+    }
+}
+
+fn decode<T: DeserializeOwned, const L: usize>(
+    bytes: &[u8],
+    max: usize,
+    variants: u32,
+) -> Result<T, DecodeError> {
+    if bytes.len() > max {
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            max,
+        });
+    }
+    // The variant index is a u32 varint at the start; read it the way serde's enum
+    // support in bincode does, so an unknown top-level variant gets its own error.
+    let (variant, _) =
+        bincode::decode_from_slice::<u32, _>(bytes, config::<L>()).map_err(map_error)?;
+    if variant >= variants {
+        return Err(DecodeError::UnknownVariant(variant));
+    }
+    let (msg, used) =
+        bincode::serde::decode_from_slice::<T, _>(bytes, config::<L>()).map_err(map_error)?;
+    match bytes.len().checked_sub(used) {
+        Some(0) => Ok(msg),
+        Some(rest) => Err(DecodeError::TrailingBytes(rest)),
+        None => Err(DecodeError::Malformed("decoder read past the input".into())),
+    }
+}
+
 /// Encode a client message.
 pub fn encode_client(msg: &ClientMsg) -> Vec<u8> {
-    todo!("{msg:?}")
+    encode(msg)
 }
 
 /// Decode a client message of at most `max` bytes.
 pub fn decode_client(bytes: &[u8], max: usize) -> Result<ClientMsg, DecodeError> {
-    todo!("{bytes:?} {max}")
+    decode::<ClientMsg, CLIENT_DECODE_LIMIT>(bytes, max, CLIENT_VARIANTS)
 }
 
 /// Encode a server message.
 pub fn encode_server(msg: &ServerMsg) -> Vec<u8> {
-    todo!("{msg:?}")
+    encode(msg)
 }
 
 /// Decode a server message of at most `max` bytes.
 pub fn decode_server(bytes: &[u8], max: usize) -> Result<ServerMsg, DecodeError> {
-    todo!("{bytes:?} {max}")
+    decode::<ServerMsg, SERVER_DECODE_LIMIT>(bytes, max, SERVER_VARIANTS)
 }
+
+#[cfg(test)]
+#[path = "envelope_tests.rs"]
+mod tests;

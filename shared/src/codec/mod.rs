@@ -6,14 +6,34 @@
 //!   returns a typed [`DecodeError`]; it never panics on any input.
 //! - [`snapshot`]: the quantized [`Snapshot`] (what a client sees at a tick).
 //! - [`delta`]: bit-packed deltas between two snapshots ([`encode_delta`],
-//!   [`apply_delta`]).
+//!   [`apply_delta`]); the body format, field by field, is specified there and in
+//!   [`fields`] (entity masks and fields), [`model`] (how integers become bits) and
+//!   [`rangecoder`] (the bit writer/reader: an adaptive binary range coder, 32-bit
+//!   integer arithmetic only, so the browser's JavaScript decoder mirrors it).
+//!
+//! ## Precision
+//! Snapshots hold quantized integers, so a decoded snapshot equals the encoded one
+//! exactly:
+//! - positions in steps of 1/16 unit, rounded: within 1/32 unit of the true value;
+//! - velocities in steps of 1/8 unit/s;
+//! - angles in 512 steps per turn: within 0.36 degree (0.5 degree asked).
+//!
+//! ## Size
+//! Measured on the real arena with 1 000 NPC drones, one 20 Hz send (3 ticks) apart:
+//! an unchanged entity costs ~0.024 bit, a moved drone ~11.6 bits with all overhead
+//! (a 1 448-byte delta; the goal is under 2 000), a new drone ~32.7 bits (a 4 093-byte
+//! keyframe). Run `cargo bench -p tickcast-benches --bench codec` to see them.
 
 pub mod delta;
 pub mod envelope;
+pub mod fields;
+pub mod model;
+pub mod rangecoder;
 pub mod snapshot;
 
-pub use delta::{DeltaError, apply_delta, encode_delta};
-pub use envelope::{
-    DecodeError, decode_client, decode_server, encode_client, encode_server,
+pub use delta::{
+    DEFAULT_MAX_ENTITIES, DeltaError, DeltaLimits, apply_delta, apply_delta_with_limits,
+    encode_delta,
 };
+pub use envelope::{DecodeError, decode_client, decode_server, encode_client, encode_server};
 pub use snapshot::{EntityKind, EntityState, Snapshot};
