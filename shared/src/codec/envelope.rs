@@ -81,7 +81,7 @@ fn map_error(e: BincodeError) -> DecodeError {
 fn decode<T: DeserializeOwned, const L: usize>(
     bytes: &[u8],
     max: usize,
-    variants: u32,
+    variants: Option<u32>,
 ) -> Result<T, DecodeError> {
     if bytes.len() > max {
         return Err(DecodeError::TooLarge {
@@ -91,10 +91,12 @@ fn decode<T: DeserializeOwned, const L: usize>(
     }
     // The variant index is a u32 varint at the start; read it the way serde's enum
     // support in bincode does, so an unknown top-level variant gets its own error.
-    let (variant, _) =
-        bincode::decode_from_slice::<u32, _>(bytes, config::<L>()).map_err(map_error)?;
-    if variant >= variants {
-        return Err(DecodeError::UnknownVariant(variant));
+    if let Some(variants) = variants {
+        let (variant, _) =
+            bincode::decode_from_slice::<u32, _>(bytes, config::<L>()).map_err(map_error)?;
+        if variant >= variants {
+            return Err(DecodeError::UnknownVariant(variant));
+        }
     }
     let (msg, used) =
         bincode::serde::decode_from_slice::<T, _>(bytes, config::<L>()).map_err(map_error)?;
@@ -112,7 +114,7 @@ pub fn encode_client(msg: &ClientMsg) -> Vec<u8> {
 
 /// Decode a client message of at most `max` bytes.
 pub fn decode_client(bytes: &[u8], max: usize) -> Result<ClientMsg, DecodeError> {
-    decode::<ClientMsg, CLIENT_DECODE_LIMIT>(bytes, max, CLIENT_VARIANTS)
+    decode::<ClientMsg, CLIENT_DECODE_LIMIT>(bytes, max, Some(CLIENT_VARIANTS))
 }
 
 /// Encode a server message.
@@ -122,7 +124,19 @@ pub fn encode_server(msg: &ServerMsg) -> Vec<u8> {
 
 /// Decode a server message of at most `max` bytes.
 pub fn decode_server(bytes: &[u8], max: usize) -> Result<ServerMsg, DecodeError> {
-    decode::<ServerMsg, SERVER_DECODE_LIMIT>(bytes, max, SERVER_VARIANTS)
+    decode::<ServerMsg, SERVER_DECODE_LIMIT>(bytes, max, Some(SERVER_VARIANTS))
+}
+
+/// Encode any plain serde value that is not a protocol message (the replay header,
+/// say) with the same configuration as the messages.
+pub fn encode_value<T: Serialize>(value: &T) -> Vec<u8> {
+    encode(value)
+}
+
+/// Decode a value [`encode_value`] produced, from at most `max` bytes, with the same
+/// hostile-input rules as the messages (decode limit [`SERVER_DECODE_LIMIT`]).
+pub fn decode_value<T: DeserializeOwned>(bytes: &[u8], max: usize) -> Result<T, DecodeError> {
+    decode::<T, SERVER_DECODE_LIMIT>(bytes, max, None)
 }
 
 #[cfg(test)]

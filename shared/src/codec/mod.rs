@@ -35,5 +35,8 @@ pub use delta::{
     DEFAULT_MAX_ENTITIES, DeltaError, DeltaLimits, apply_delta, apply_delta_with_limits,
     encode_delta,
 };
-pub use envelope::{DecodeError, decode_client, decode_server, encode_client, encode_server};
+pub use envelope::{
+    DecodeError, decode_client, decode_server, decode_value, encode_client, encode_server,
+    encode_value,
+};
 pub use snapshot::{EntityKind, EntityState, Snapshot};
