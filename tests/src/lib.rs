@@ -2,3 +2,4 @@
 //! and talk to it over real loopback sockets.
 
 pub mod sse;
+pub mod server;

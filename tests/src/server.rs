@@ -1,0 +1,93 @@
+//! The real server binary as a child process on `127.0.0.1:0`.
+//!
+//! [`TestServer::start`] runs `target/release/tickcast-server` (or the debug build
+//! when there is no release one) with `--http 127.0.0.1:0` and the given arguments,
+//! reads its output until it prints `listening on http://ADDR`, and kills it when
+//! dropped.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// How long the server may take to print its address.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Path of the server binary: release if built, else debug.
+pub fn server_binary() -> PathBuf {
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target");
+    let release = target.join("release/tickcast-server");
+    if release.exists() {
+        release
+    } else {
+        target.join("debug/tickcast-server")
+    }
+}
+
+/// A running server; killed on drop.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    /// `http://ADDR`
+    pub url: String,
+    child: Child,
+}
+
+impl TestServer {
+    /// Start the server with `args` added after `--http 127.0.0.1:0`.
+    pub async fn start(args: &[&str]) -> TestServer {
+        let bin = server_binary();
+        let mut child = Command::new(&bin)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .args(["--http", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            panic!("the server's output is not piped");
+        };
+        let find = async {
+            let mut out = BufReader::new(stdout).lines();
+            let mut err = BufReader::new(stderr).lines();
+            let mut seen = String::new();
+            loop {
+                let line = tokio::select! {
+                    l = out.next_line() => l,
+                    l = err.next_line() => l,
+                };
+                let Ok(Some(line)) = line else {
+                    panic!("server exited before listening:\n{seen}");
+                };
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or("");
+                    // Keep draining both pipes so the server never blocks on them.
+                    tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
+                    tokio::spawn(async move { while let Ok(Some(_)) = err.next_line().await {} });
+                    return addr
+                        .parse::<SocketAddr>()
+                        .unwrap_or_else(|e| panic!("bad address in {line:?}: {e}"));
+                }
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+        };
+        let Ok(addr) = tokio::time::timeout(START_TIMEOUT, find).await else {
+            panic!("server did not print its address within {START_TIMEOUT:?}");
+        };
+        TestServer {
+            addr,
+            url: format!("http://{addr}"),
+            child,
+        }
+    }
+
+    /// Kill the server and wait for it to exit.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
