@@ -42,6 +42,7 @@ export class LobbyPage {
 
   show() {
     document.getElementById('lobby-view').hidden = false;
+    this.signature = null;
     this.refresh();
     this.timer = setInterval(() => this.refresh(), REFRESH_MS);
   }
@@ -66,6 +67,11 @@ export class LobbyPage {
   }
 
   render(rooms) {
+    // Rebuild the rows only when something changed, so a click never lands on a
+    // row that is being replaced.
+    const signature = JSON.stringify(rooms);
+    if (signature === this.signature) return;
+    this.signature = signature;
     const body = document.querySelector('#rooms tbody');
     body.replaceChildren(
       ...rooms.map((room) => {
