@@ -1,6 +1,48 @@
-//! tickcast-server: the binary. Parses config, starts tracing, binds, runs until
-//! ctrl-c / SIGTERM.
+//! tickcast-server: parse the configuration, start tracing, bind, serve until
+//! ctrl-c or SIGTERM.
 
-fn main() {
-    println!("tickcast-server: not yet");
+use clap::Parser;
+use std::io::Write;
+use tickcast_server::Server;
+use tickcast_server::config::{Cli, Config};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = Config::load(&cli)?;
+    let server = Server::bind(config).await?;
+    let addr = server.local_addr()?;
+    println!("listening on http://{addr}");
+    std::io::stdout().flush()?;
+    server.run(stop_signal()).await?;
+    Ok(())
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -1,0 +1,260 @@
+//! Server configuration: embedded defaults, an optional TOML file, `TICKCAST_*`
+//! environment variables and command-line flags (in rising priority).
+//!
+//! Every limit the server enforces is a field here with a documented default, so an
+//! operator can see and change it; `tickcast-server --help` lists the flags.
+
+use crate::spectators::SpectatorConfig;
+use clap::Parser;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Command-line flags (each also read from the `TICKCAST_*` variable it names).
+#[derive(Debug, Parser)]
+#[command(
+    name = "tickcast-server",
+    version,
+    about = "tickcast: authoritative game-state sync server"
+)]
+pub struct Cli {
+    /// HTTP listen address (port 0 picks a free port) [default: 127.0.0.1:8080]
+    #[arg(long, env = "TICKCAST_HTTP")]
+    pub http: Option<SocketAddr>,
+    /// TOML config file; every field is optional (see README for the sections)
+    #[arg(long, env = "TICKCAST_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Simulation ticks per second [default: 60]
+    #[arg(long, env = "TICKCAST_TICK_RATE")]
+    pub tick_rate: Option<u32>,
+    /// Snapshots per second sent to players [default: 20]
+    #[arg(long, env = "TICKCAST_SEND_RATE")]
+    pub send_rate: Option<u32>,
+    /// Seconds a seat ticket stays valid [default: 15]
+    #[arg(long, env = "TICKCAST_TICKET_TTL_SECS")]
+    pub ticket_ttl_secs: Option<f64>,
+    /// Seconds a dropped player is held for a resume [default: 10]
+    #[arg(long, env = "TICKCAST_RESUME_GRACE_SECS")]
+    pub resume_grace_secs: Option<f64>,
+    /// Seconds without any frame from a player before its connection is closed [default: 30]
+    #[arg(long, env = "TICKCAST_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<f64>,
+    /// Seconds an empty room lives before it finishes [default: 30]
+    #[arg(long, env = "TICKCAST_EMPTY_ROOM_SECS")]
+    pub empty_room_secs: Option<f64>,
+    /// Largest WebSocket frame accepted from a client, bytes [default: 4096]
+    #[arg(long, env = "TICKCAST_MAX_FRAME_BYTES")]
+    pub max_frame_bytes: Option<usize>,
+    /// Most rooms at once [default: 1000]
+    #[arg(long, env = "TICKCAST_MAX_ROOMS")]
+    pub max_rooms: Option<usize>,
+    /// Directory of extra `*.map` files (the `arena` map is built in) [default: assets/maps]
+    #[arg(long, env = "TICKCAST_MAPS_DIR")]
+    pub maps_dir: Option<PathBuf>,
+    /// Directory of the browser client served at `/` [default: assets/web]
+    #[arg(long, env = "TICKCAST_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+    /// SSE spectator frames per second [default: 10]
+    #[arg(long, env = "TICKCAST_SPECTATOR_RATE")]
+    pub spectator_rate: Option<u32>,
+    /// Milliseconds between SSE keep-alive comments [default: 15000]
+    #[arg(long, env = "TICKCAST_SSE_KEEPALIVE_MS")]
+    pub sse_keepalive_ms: Option<u64>,
+}
+
+/// The whole configuration (TOML file layout: top-level keys, plus `[spectators]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// HTTP listen address. Default `127.0.0.1:8080`.
+    pub http: SocketAddr,
+    /// Simulation ticks per second. Default 60.
+    pub tick_rate: u32,
+    /// Player snapshots per second. Default 20.
+    pub send_rate: u32,
+    /// Ticks a room may run late before it skips instead of catching up. Default 5.
+    pub max_catchup_ticks: u32,
+    /// Seat ticket lifetime, seconds. Default 15.
+    pub ticket_ttl_secs: f64,
+    /// Hold time of a dropped player for resume, seconds. Default 10.
+    pub resume_grace_secs: f64,
+    /// Silence after which a player's connection is closed, seconds. Default 30.
+    pub idle_timeout_secs: f64,
+    /// Time allowed for the first (`Hello`) message, seconds. Default 5.
+    pub hello_timeout_secs: f64,
+    /// An empty room finishes after this many seconds. Default 30.
+    pub empty_room_secs: f64,
+    /// A finished room stays listed this many seconds. Default 60.
+    pub finished_linger_secs: f64,
+    /// Largest client frame, bytes. Default 4096.
+    pub max_frame_bytes: usize,
+    /// Room inbox (all sessions -> room) capacity. Default 4096.
+    pub room_inbox: usize,
+    /// Buffered inputs per player; more are dropped and counted. Default 16.
+    pub input_buffer: usize,
+    /// Control messages queued per session (welcome, pong, events). Default 64.
+    pub session_queue: usize,
+    /// Snapshots kept per room for delta baselines (at least 32 and 1 s). Default 64.
+    pub snapshot_ring: usize,
+    /// Most rooms at once. Default 1000.
+    pub max_rooms: usize,
+    /// Upper bound for a room's `max_players`. Default 64.
+    pub max_players_limit: u32,
+    /// Default `max_players` of a new room. Default 16.
+    pub default_max_players: u32,
+    /// Upper bound for a room's `drones`. Default 10000.
+    pub max_drones: u32,
+    /// Longest player or room name, characters. Default 32.
+    pub max_name_len: usize,
+    /// Extra maps directory. Default `assets/maps`.
+    pub maps_dir: PathBuf,
+    /// Browser client directory. Default `assets/web`.
+    pub web_dir: PathBuf,
+    /// Spectator (SSE) settings.
+    pub spectators: SpectatorConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            http: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tick_rate: 60,
+            send_rate: 20,
+            max_catchup_ticks: 5,
+            ticket_ttl_secs: 15.0,
+            resume_grace_secs: 10.0,
+            idle_timeout_secs: 30.0,
+            hello_timeout_secs: 5.0,
+            empty_room_secs: 30.0,
+            finished_linger_secs: 60.0,
+            max_frame_bytes: 4096,
+            room_inbox: 4096,
+            input_buffer: 16,
+            session_queue: 64,
+            snapshot_ring: 64,
+            max_rooms: 1000,
+            max_players_limit: 64,
+            default_max_players: 16,
+            max_drones: 10_000,
+            max_name_len: 32,
+            maps_dir: PathBuf::from("assets/maps"),
+            web_dir: PathBuf::from("assets/web"),
+            spectators: SpectatorConfig::default(),
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("invalid config: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Defaults, then the file named by `--config`, then flags/environment.
+    pub fn load(cli: &Cli) -> Result<Config, ConfigError> {
+        let mut config = match &cli.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.clone(),
+                    source: Box::new(source),
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply(cli);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply(&mut self, cli: &Cli) {
+        macro_rules! set {
+            ($($field:ident),*) => { $( if let Some(v) = cli.$field.clone() { self.$field = v; } )* };
+        }
+        set!(
+            http,
+            tick_rate,
+            send_rate,
+            ticket_ttl_secs,
+            resume_grace_secs,
+            idle_timeout_secs,
+            empty_room_secs,
+            max_frame_bytes,
+            max_rooms,
+            maps_dir,
+            web_dir
+        );
+        if let Some(rate) = cli.spectator_rate {
+            self.spectators.rate_hz = rate;
+        }
+        if let Some(ms) = cli.sse_keepalive_ms {
+            self.spectators.keepalive_ms = ms;
+        }
+    }
+
+    /// Reject values the server cannot run with.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if !(1..=1000).contains(&self.tick_rate) {
+            return bad("tick_rate must be 1..=1000");
+        }
+        if self.send_rate == 0 || self.send_rate > self.tick_rate {
+            return bad("send_rate must be 1..=tick_rate");
+        }
+        let secs = [
+            self.ticket_ttl_secs,
+            self.resume_grace_secs,
+            self.idle_timeout_secs,
+            self.hello_timeout_secs,
+            self.empty_room_secs,
+            self.finished_linger_secs,
+        ];
+        if secs
+            .iter()
+            .any(|s| !s.is_finite() || *s < 0.0 || *s > 86_400.0)
+        {
+            return bad("durations must be 0..=86400 seconds");
+        }
+        if self.max_frame_bytes < 64 || self.room_inbox == 0 || self.session_queue == 0 {
+            return bad("max_frame_bytes >= 64, room_inbox and session_queue >= 1");
+        }
+        if self.input_buffer == 0 || self.default_max_players == 0 {
+            return bad("input_buffer and default_max_players must be >= 1");
+        }
+        if self.default_max_players > self.max_players_limit {
+            return bad("default_max_players must be <= max_players_limit");
+        }
+        Ok(())
+    }
+
+    /// Ticks between two player snapshots.
+    pub fn send_interval(&self) -> u32 {
+        (self.tick_rate / self.send_rate.max(1)).max(1)
+    }
+
+    /// Snapshots the ring keeps: the configured size, at least 32 and one second.
+    pub fn ring_len(&self) -> usize {
+        self.snapshot_ring.max(32).max(self.send_rate as usize)
+    }
+}
+
+/// Seconds (validated finite and non-negative) as a `Duration`.
+pub fn secs(s: f64) -> std::time::Duration {
+    std::time::Duration::from_secs_f64(s.max(0.0))
+}

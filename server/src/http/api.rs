@@ -1,0 +1,120 @@
+//! JSON lobby handlers, metrics and health.
+//!
+//! Errors are `{"error": "..."}` with a fitting status: 400 for a malformed body,
+//! 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
+//! server is at its room limit.
+
+use super::AppState;
+use crate::lobby::{CreateRoom, LobbyError};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+/// An API error: status and message.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
+}
+
+impl From<LobbyError> for ApiError {
+    fn from(e: LobbyError) -> Self {
+        let status = match e {
+            LobbyError::NotFound => StatusCode::NOT_FOUND,
+            LobbyError::Full | LobbyError::Finished => StatusCode::CONFLICT,
+            LobbyError::UnknownMap(_) | LobbyError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            LobbyError::TooManyRooms(_) => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        ApiError(status, e.to_string())
+    }
+}
+
+/// A JSON body, with axum's rejection turned into our error shape.
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(v)| v)
+        .map_err(|e| ApiError(e.status(), e.body_text()))
+}
+
+fn room_id(raw: &str) -> Result<u64, ApiError> {
+    raw.parse().map_err(|_| LobbyError::NotFound.into())
+}
+
+pub async fn list_rooms(State(s): State<AppState>) -> Response {
+    Json(s.lobby.list()).into_response()
+}
+
+pub async fn create_room(
+    State(s): State<AppState>,
+    req: Result<Json<CreateRoom>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let info = s.lobby.create(body(req)?)?;
+    Ok((StatusCode::CREATED, Json(info)).into_response())
+}
+
+pub async fn get_room(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let room = s.lobby.get(room_id(&id)?).ok_or(LobbyError::NotFound)?;
+    Ok(Json(room.info()).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinBody {
+    name: String,
+    #[serde(default)]
+    map: Option<String>,
+}
+
+pub async fn join_room(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    req: Result<Json<JoinBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let id = room_id(&id)?;
+    let req = body(req)?;
+    Ok(Json(s.lobby.join(id, &req.name)?).into_response())
+}
+
+pub async fn matchmake(
+    State(s): State<AppState>,
+    req: Result<Json<JoinBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let req = body(req)?;
+    Ok(Json(s.lobby.matchmake(&req.name, req.map.as_deref())?).into_response())
+}
+
+pub async fn room_events(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let room = room_id(&id).ok().and_then(|id| s.lobby.get(id));
+    crate::net::sse::respond(room.as_ref().map(|r| &r.hub), &headers)
+}
+
+pub async fn maps(State(s): State<AppState>) -> Response {
+    Json(s.lobby.map_names()).into_response()
+}
+
+pub async fn metrics(State(s): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s.metrics.render(s.spectators.get()),
+    )
+        .into_response()
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}

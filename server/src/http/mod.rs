@@ -1,0 +1,60 @@
+//! The one HTTP listener: lobby API, player WebSocket, spectator SSE, metrics and
+//! the browser client's files.
+
+pub mod api;
+
+use crate::lobby::Lobby;
+use crate::metrics::Metrics;
+use crate::spectators::SpectatorCounter;
+use crate::{config::Config, net};
+use axum::Router;
+use axum::routing::{get, post};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tower_http::services::ServeDir;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub lobby: Arc<Lobby>,
+    pub metrics: Arc<Metrics>,
+    pub spectators: SpectatorCounter,
+    pub shutdown: CancellationToken,
+}
+
+/// The browser client's directory: the configured one if it exists, else
+/// `assets/web` next to the executable's workspace (for `cargo run` from elsewhere).
+fn web_dir(config: &Config) -> PathBuf {
+    if config.web_dir.is_dir() {
+        return config.web_dir.clone();
+    }
+    let beside_exe = std::env::current_exe().ok().and_then(|exe| {
+        exe.parent()?
+            .parent()?
+            .parent()
+            .map(|root| root.join("assets/web"))
+    });
+    match beside_exe {
+        Some(dir) if dir.is_dir() => dir,
+        _ => config.web_dir.clone(),
+    }
+}
+
+/// All routes.
+pub fn router(state: AppState) -> Router {
+    let web = ServeDir::new(web_dir(&state.config)).append_index_html_on_directories(true);
+    Router::new()
+        .route("/api/rooms", get(api::list_rooms).post(api::create_room))
+        .route("/api/rooms/{id}", get(api::get_room))
+        .route("/api/rooms/{id}/join", post(api::join_room))
+        .route("/api/rooms/{id}/events", get(api::room_events))
+        .route("/api/matchmake", post(api::matchmake))
+        .route("/api/maps", get(api::maps))
+        .route("/ws", get(net::ws::upgrade))
+        .route("/metrics", get(api::metrics))
+        .route("/healthz", get(api::healthz))
+        .fallback_service(web)
+        .with_state(state)
+}

@@ -1,0 +1,102 @@
+//! # tickcast-server
+//!
+//! The authoritative game server. One HTTP listener (axum) carries the lobby API,
+//! the player WebSocket, the spectator SSE feed, metrics and the browser client.
+//! Each room is one tokio task that owns its `World` and ticks it at a fixed rate;
+//! transports talk to rooms only through bounded channels.
+//!
+//! - [`config`]: every limit, with defaults, file, environment and flags.
+//! - [`lobby`]: room directory, matchmaking, seat tickets.
+//! - [`room`]: the room task, players, inputs, snapshot fan-out.
+//! - [`net`]: WebSocket players and SSE spectators.
+//! - [`spectators`]: the per-room spectator hub.
+//! - [`http`]: routes and handlers; [`metrics`]: Prometheus text.
+
+pub mod config;
+pub mod http;
+pub mod lobby;
+pub mod metrics;
+pub mod net;
+pub mod room;
+pub mod spectators;
+
+use config::Config;
+use http::AppState;
+use lobby::Lobby;
+use metrics::Metrics;
+use room::RoomCtx;
+use spectators::SpectatorCounter;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// A bound, not yet serving, server.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Bind the listener and set up the lobby.
+    pub async fn bind(config: Config) -> std::io::Result<Server> {
+        let listener = TcpListener::bind(config.http).await?;
+        let config = Arc::new(config);
+        let metrics = Arc::new(Metrics::default());
+        let spectators = SpectatorCounter::default();
+        let shutdown = CancellationToken::new();
+        let ctx = RoomCtx {
+            config: Arc::clone(&config),
+            metrics: Arc::clone(&metrics),
+            spectators: spectators.clone(),
+            shutdown: shutdown.clone(),
+        };
+        let state = AppState {
+            lobby: Arc::new(Lobby::new(ctx)),
+            config,
+            metrics,
+            spectators,
+            shutdown,
+        };
+        Ok(Server { listener, state })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serve until `stop` completes; then rooms close their players with 1001 and
+    /// the server waits (bounded) for connections to say goodbye.
+    pub async fn run(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let state = self.state.clone();
+        let lobby = Arc::clone(&state.lobby);
+        let sweeper_stop = state.shutdown.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(500));
+            loop {
+                tokio::select! {
+                    _ = sweeper_stop.cancelled() => break,
+                    _ = every.tick() => lobby.sweep(),
+                }
+            }
+        });
+        let shutdown = state.shutdown.clone();
+        let app = http::router(state.clone());
+        let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!("shutting down");
+            shutdown.cancel();
+        });
+        serve.await?;
+        // Let sessions deliver their close frames (bounded wait).
+        for _ in 0..40 {
+            if state.metrics.sessions.load(Ordering::Relaxed) == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,130 @@
+//! The ring of recent snapshots and the per-send-tick fan-out to players.
+//!
+//! Each player gets the newest snapshot as a delta against the newest snapshot it
+//! acknowledged that the ring still holds (a keyframe when none). Deltas are cached
+//! by baseline within one send tick, so players sharing a baseline share one encoding;
+//! only the small envelope (which carries the player's own last consumed input) is
+//! per player.
+
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use tickcast_shared::codec::{Snapshot, encode_delta, encode_server};
+use tickcast_shared::protocol::{InputSeq, ServerMsg, Tick};
+
+/// Recent snapshots, oldest first.
+#[derive(Debug)]
+pub struct SnapshotRing {
+    snaps: VecDeque<Arc<Snapshot>>,
+    capacity: usize,
+}
+
+impl SnapshotRing {
+    pub fn new(capacity: usize) -> SnapshotRing {
+        SnapshotRing {
+            snaps: VecDeque::with_capacity(capacity.max(1)),
+            capacity: capacity.max(1),
+        }
+    }
+
+    pub fn push(&mut self, snap: Arc<Snapshot>) {
+        if self.snaps.len() == self.capacity {
+            self.snaps.pop_front();
+        }
+        self.snaps.push_back(snap);
+    }
+
+    /// The snapshot of `tick`, if still held.
+    pub fn get(&self, tick: Tick) -> Option<&Arc<Snapshot>> {
+        let idx = self.snaps.binary_search_by_key(&tick, |s| s.tick).ok()?;
+        self.snaps.get(idx)
+    }
+
+    pub fn newest(&self) -> Option<&Arc<Snapshot>> {
+        self.snaps.back()
+    }
+
+    pub fn len(&self) -> usize {
+        self.snaps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.snaps.is_empty()
+    }
+}
+
+/// Delta bodies of one send tick, by baseline tick (`None`: keyframe).
+#[derive(Debug, Default)]
+pub struct EncodeCache {
+    bodies: Vec<(Option<Tick>, Arc<Vec<u8>>)>,
+    /// Bodies encoded (cache misses) during this send tick.
+    pub encoded: usize,
+}
+
+impl EncodeCache {
+    /// The body of `current` against `baseline`, encoded once per baseline.
+    pub fn body(&mut self, baseline: Option<&Snapshot>, current: &Snapshot) -> Arc<Vec<u8>> {
+        let key = baseline.map(|b| b.tick);
+        if let Some((_, body)) = self.bodies.iter().find(|(k, _)| *k == key) {
+            return Arc::clone(body);
+        }
+        let body = Arc::new(encode_delta(baseline, current));
+        self.encoded += 1;
+        self.bodies.push((key, Arc::clone(&body)));
+        body
+    }
+}
+
+/// The encoded `ServerMsg::Snapshot` for one player.
+pub fn snapshot_frame(
+    current: &Snapshot,
+    baseline: Option<Tick>,
+    last_input: InputSeq,
+    body: &[u8],
+) -> Bytes {
+    Bytes::from(encode_server(&ServerMsg::Snapshot {
+        tick: current.tick,
+        baseline,
+        last_input,
+        body: body.to_vec(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tickcast_shared::codec::apply_delta;
+
+    fn snap(tick: u32) -> Arc<Snapshot> {
+        Arc::new(Snapshot {
+            tick: Tick(tick),
+            entities: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn ring_keeps_the_newest_and_finds_by_tick() {
+        let mut ring = SnapshotRing::new(3);
+        for t in [3, 6, 9, 12] {
+            ring.push(snap(t));
+        }
+        assert!(ring.get(Tick(3)).is_none());
+        assert_eq!(ring.get(Tick(9)).unwrap().tick, Tick(9));
+        assert_eq!(ring.newest().unwrap().tick, Tick(12));
+        assert_eq!(ring.len(), 3);
+    }
+
+    #[test]
+    fn cache_encodes_once_per_baseline() {
+        let a = snap(3);
+        let b = snap(6);
+        let mut cache = EncodeCache::default();
+        let k1 = cache.body(None, &b);
+        let k2 = cache.body(None, &b);
+        let d = cache.body(Some(&a), &b);
+        assert!(Arc::ptr_eq(&k1, &k2));
+        assert_eq!(cache.encoded, 2);
+        assert_eq!(apply_delta(Some(&a), &d).unwrap(), *b);
+        assert_eq!(apply_delta(None, &k1).unwrap(), *b);
+    }
+}
