@@ -1,0 +1,135 @@
+//! Record framing: `len:u32le crc:u32le kind:u8 payload`, and the file prefix.
+//!
+//! Framing knows lengths and checksums, not what payloads mean: [`read_frame`] hands
+//! back a checked `(kind, payload)` or the reason the bytes at an offset are not one.
+
+use super::reader::StopReason;
+use super::{FORMAT_VERSION, MAGIC, MAX_RECORD_LEN};
+
+/// Bytes before the first record: magic and format version.
+pub(crate) const PREFIX_LEN: usize = MAGIC.len() + 2;
+/// Bytes of a record before its kind: length and checksum.
+pub(crate) const FRAME_HEAD: usize = 8;
+
+/// Record kinds (see the module docs of [`crate::replay`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Header = 1,
+    Ticks = 2,
+    Hash = 3,
+    Keyframe = 4,
+    End = 5,
+}
+
+impl Kind {
+    fn from_u8(b: u8) -> Option<Kind> {
+        Some(match b {
+            1 => Kind::Header,
+            2 => Kind::Ticks,
+            3 => Kind::Hash,
+            4 => Kind::Keyframe,
+            5 => Kind::End,
+            _ => return None,
+        })
+    }
+}
+
+/// The file prefix.
+pub(crate) fn write_prefix(out: &mut Vec<u8>) {
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+}
+
+/// Check the file prefix; `Ok` means the first record starts at [`PREFIX_LEN`].
+pub(crate) fn read_prefix(bytes: &[u8]) -> Result<(), StopReason> {
+    // Compare what is there: a file cut inside the magic is truncated, not foreign.
+    let n = bytes.len().min(MAGIC.len());
+    if bytes.get(..n) != MAGIC.get(..n) {
+        return Err(StopReason::BadMagic);
+    }
+    let version = bytes
+        .get(MAGIC.len()..PREFIX_LEN)
+        .and_then(|v| <[u8; 2]>::try_from(v).ok())
+        .map(u16::from_le_bytes)
+        .ok_or(StopReason::Truncated {
+            needed: PREFIX_LEN,
+            available: bytes.len(),
+        })?;
+    if version != FORMAT_VERSION {
+        return Err(StopReason::UnsupportedVersion(version));
+    }
+    Ok(())
+}
+
+/// Append one record.
+pub(crate) fn write_record(out: &mut Vec<u8>, kind: Kind, payload: &[u8]) {
+    let len = payload.len().saturating_add(1);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&[kind as u8]);
+    crc.update(payload);
+    out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(&crc.finalize().to_le_bytes());
+    out.push(kind as u8);
+    out.extend_from_slice(payload);
+}
+
+/// A checked record: its kind, payload, and where the next record starts.
+pub(crate) struct Frame<'a> {
+    pub kind: Kind,
+    pub payload: &'a [u8],
+    pub next: usize,
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    let end = at.checked_add(4)?;
+    bytes
+        .get(at..end)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_le_bytes)
+}
+
+/// Read the record at `at`; `Ok(None)` at the exact end of the bytes.
+pub(crate) fn read_frame(bytes: &[u8], at: usize) -> Result<Option<Frame<'_>>, StopReason> {
+    let available = bytes.len().saturating_sub(at);
+    if available == 0 {
+        return Ok(None);
+    }
+    let truncated = |needed: usize| StopReason::Truncated { needed, available };
+    let (Some(len), Some(crc)) = (le_u32(bytes, at), le_u32(bytes, at.saturating_add(4))) else {
+        return Err(truncated(FRAME_HEAD));
+    };
+    if len == 0 || len > MAX_RECORD_LEN {
+        return Err(StopReason::BadLength(len));
+    }
+    let body_at = at.saturating_add(FRAME_HEAD);
+    let needed = FRAME_HEAD.saturating_add(len as usize);
+    let body = body_at
+        .checked_add(len as usize)
+        .and_then(|end| bytes.get(body_at..end))
+        .ok_or_else(|| truncated(needed))?;
+    let actual = crc32fast::hash(body);
+    if actual != crc {
+        return Err(StopReason::BadChecksum {
+            stored: crc,
+            actual,
+        });
+    }
+    let (&kind, payload) = body.split_first().ok_or(StopReason::BadLength(len))?;
+    let kind = Kind::from_u8(kind).ok_or(StopReason::UnknownKind(kind))?;
+    Ok(Some(Frame {
+        kind,
+        payload,
+        next: at.saturating_add(needed),
+    }))
+}
+
+/// Little-endian `u32` at the start of a payload, and the rest.
+pub(crate) fn split_u32(payload: &[u8]) -> Option<(u32, &[u8])> {
+    let (head, rest) = payload.split_at_checked(4)?;
+    Some((u32::from_le_bytes(head.try_into().ok()?), rest))
+}
+
+/// Little-endian `u64` that is the whole of `rest`.
+pub(crate) fn exact_u64(rest: &[u8]) -> Option<u64> {
+    Some(u64::from_le_bytes(rest.try_into().ok()?))
+}

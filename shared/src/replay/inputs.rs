@@ -1,0 +1,371 @@
+//! The body of a ticks record: recorded [`TickInput`]s as range-coded bits.
+//!
+//! Bits go through the codec's adaptive binary range coder and its integer models
+//! ([`crate::codec::rangecoder`], [`crate::codec::model`]), written once for both
+//! directions like the snapshot deltas: the encoder passes the real values as hints,
+//! the decoder reads them back. A bit that is nearly always the same costs a
+//! fraction of a bit, which is what makes inputs cheap: they repeat a lot.
+//!
+//! The model keeps, per player, the input it had last (a player with no input in a
+//! tick keeps its previous one, as the World does) and whether it changed last time;
+//! and the order of the players' inputs in the previous coded tick. Model state
+//! carries over from record to record, so records decode in file order only.
+//!
+//! A body is a sequence of items until the record's tick count is covered:
+//! 1. `empty` bit; if set: a run of `n >= 1` empty ticks (`n - 1` as an unsigned
+//!    integer); else one tick:
+//! 2. `roster` bit: joins or leaves present; if set, both as id lists (count, then
+//!    each id as the signed difference from the previous id, the first from 0);
+//! 3. the players that sent an input, in the order given: `same order` bit (equal to
+//!    the previous coded tick's); else `mask` bit: ids strictly increasing and all in
+//!    the roster (players known from earlier ticks plus this tick's joins, at most
+//!    [`MASK_MAX`]), then one `present` bit per roster player; else an id list;
+//! 4. `any changed` bit; if set, per input a `changed` bit (context: whether this
+//!    player's previous coded input changed); per changed input a `buttons changed`
+//!    bit (then the 8-bit XOR with the previous buttons as a bit tree), an `aim
+//!    changed` bit when the buttons changed (implied otherwise), and for a changed aim
+//!    the signed difference of the two aims' order-preserving integer images (the
+//!    `f32` bits are kept exactly, NaN payloads included).
+//!
+//! Bookkeeping after each tick: inputs update their players; leaves forget players,
+//! joins add them (with the default input).
+
+use super::{MAX_ENTRIES_PER_RECORD, MAX_ENTRIES_PER_TICK, MAX_TRACKED_PLAYERS};
+use crate::codec::DeltaError;
+use crate::codec::model::{SIntModel, UIntModel, tree};
+use crate::codec::rangecoder::{BitCoder, Prob, RangeDecoder};
+use crate::protocol::{Buttons, PlayerId, PlayerInput};
+use crate::sim::TickInput;
+use std::collections::BTreeMap;
+
+/// Largest roster whose presence is coded as a mask of bits.
+pub const MASK_MAX: usize = 256;
+
+/// One item of a ticks record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TickItem {
+    /// This many ticks in a row without joins, leaves or inputs.
+    Empty(u32),
+    /// One tick.
+    Input(TickInput),
+}
+
+impl TickItem {
+    /// How many ticks the item covers.
+    pub fn ticks(&self) -> u32 {
+        match self {
+            TickItem::Empty(n) => *n,
+            TickItem::Input(_) => 1,
+        }
+    }
+}
+
+/// Bitwise equality (`f32` `==` would call two NaNs different and ±0 equal).
+fn same(a: PlayerInput, b: PlayerInput) -> bool {
+    a.buttons == b.buttons && a.aim.to_bits() == b.aim.to_bits()
+}
+
+/// `f32` bits to an integer that orders like the float (negative below positive).
+fn mono(bits: u32) -> u32 {
+    if bits & 0x8000_0000 != 0 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+/// Inverse of [`mono`].
+fn unmono(m: u32) -> u32 {
+    if m & 0x8000_0000 != 0 {
+        m & 0x7fff_ffff
+    } else {
+        !m
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Seat {
+    input: PlayerInput,
+    changed: bool,
+}
+
+/// How a changed input is coded.
+#[derive(Clone)]
+struct ChangeModel {
+    buttons_changed: Prob,
+    buttons: [Prob; 256],
+    aim_changed: Prob,
+    aim: SIntModel,
+}
+
+impl ChangeModel {
+    fn code<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        prev: PlayerInput,
+        hint: PlayerInput,
+    ) -> Result<PlayerInput, DeltaError> {
+        let buttons = if c.bit(&mut self.buttons_changed, hint.buttons != prev.buttons)? {
+            let xor = u32::from(hint.buttons.0 ^ prev.buttons.0);
+            let xor = tree(c, &mut self.buttons, 8, xor)?;
+            Buttons(prev.buttons.0 ^ (xor & 0xff) as u8)
+        } else {
+            prev.buttons
+        };
+        let aim_changed = buttons == prev.buttons
+            || c.bit(
+                &mut self.aim_changed,
+                hint.aim.to_bits() != prev.aim.to_bits(),
+            )?;
+        let aim = if aim_changed {
+            let base = mono(prev.aim.to_bits());
+            let diff = mono(hint.aim.to_bits()).wrapping_sub(base) as i32;
+            let diff = self.aim.code(c, diff)?;
+            f32::from_bits(unmono(base.wrapping_add(diff as u32)))
+        } else {
+            prev.aim
+        };
+        Ok(PlayerInput { buttons, aim })
+    }
+}
+
+/// The adaptive model of recorded inputs; one per replay, in each direction.
+#[derive(Clone)]
+pub(crate) struct InputModel {
+    seats: BTreeMap<PlayerId, Seat>,
+    last_order: Vec<PlayerId>,
+    empty: Prob,
+    run: UIntModel,
+    roster: Prob,
+    count: UIntModel,
+    id: SIntModel,
+    same_order: Prob,
+    mask: Prob,
+    present: Prob,
+    any_changed: Prob,
+    changed: [Prob; 2],
+    change: ChangeModel,
+}
+
+impl InputModel {
+    pub(crate) fn new() -> InputModel {
+        InputModel {
+            seats: BTreeMap::new(),
+            last_order: Vec::new(),
+            empty: Prob::HALF,
+            run: UIntModel::new(),
+            roster: Prob::HALF,
+            count: UIntModel::new(),
+            id: SIntModel::new(),
+            same_order: Prob::HALF,
+            mask: Prob::HALF,
+            present: Prob::HALF,
+            any_changed: Prob::HALF,
+            changed: [Prob::HALF; 2],
+            change: ChangeModel {
+                buttons_changed: Prob::HALF,
+                buttons: [Prob::HALF; 256],
+                aim_changed: Prob::HALF,
+                aim: SIntModel::new(),
+            },
+        }
+    }
+
+    /// Whether recording `t` keeps within the limits a reader enforces.
+    pub(crate) fn accepts(&self, t: &TickInput) -> bool {
+        let lists = [t.joins.len(), t.leaves.len(), t.inputs.len()];
+        let new_players = t.joins.len().saturating_add(t.inputs.len());
+        lists.iter().all(|&n| n <= MAX_ENTRIES_PER_TICK)
+            && self.seats.len().saturating_add(new_players) <= MAX_TRACKED_PLAYERS
+    }
+
+    /// Decode a ticks-record body covering `count` ticks.
+    pub(crate) fn decode_body(
+        &mut self,
+        body: &[u8],
+        count: u32,
+    ) -> Result<Vec<TickItem>, DeltaError> {
+        let mut dec = RangeDecoder::new(body)?;
+        let mut items = Vec::new();
+        let mut covered = 0u32;
+        let mut entries = 0usize;
+        let hint = TickInput::default();
+        while covered < count {
+            let item = self.code_item(&mut dec, None, &hint, count - covered)?;
+            covered = covered.saturating_add(item.ticks());
+            if let TickItem::Input(t) = &item {
+                entries += t.joins.len() + t.leaves.len() + t.inputs.len();
+                if entries > MAX_ENTRIES_PER_RECORD {
+                    return Err(DeltaError::Malformed("too many entries in one record"));
+                }
+            }
+            items.push(item);
+        }
+        dec.finish()?;
+        Ok(items)
+    }
+
+    /// Code one item covering at most `remaining` ticks: a run of `run` empty ticks
+    /// if `run` is given, else the tick `tick` (the decoder's hints are ignored).
+    pub(crate) fn code_item<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        run: Option<u32>,
+        tick: &TickInput,
+        remaining: u32,
+    ) -> Result<TickItem, DeltaError> {
+        if c.bit(&mut self.empty, run.is_some())? {
+            let n = self.run.code(c, run.unwrap_or(1).saturating_sub(1))?;
+            return match n.checked_add(1) {
+                Some(n) if n <= remaining => Ok(TickItem::Empty(n)),
+                _ => Err(DeltaError::Malformed("empty run longer than the record")),
+            };
+        }
+        self.code_tick(c, tick).map(TickItem::Input)
+    }
+
+    fn code_tick<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        hint: &TickInput,
+    ) -> Result<TickInput, DeltaError> {
+        let roster_hint = !hint.joins.is_empty() || !hint.leaves.is_empty();
+        let (joins, leaves) = if c.bit(&mut self.roster, roster_hint)? {
+            (
+                self.code_ids(c, &hint.joins)?,
+                self.code_ids(c, &hint.leaves)?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let hint_ids: Vec<PlayerId> = hint.inputs.iter().map(|(p, _)| *p).collect();
+        let ids = self.code_order(c, &hint_ids, &joins)?;
+        let inputs = self.code_values(c, &ids, hint)?;
+        self.last_order = ids;
+        for p in &leaves {
+            self.seats.remove(p);
+        }
+        for p in &joins {
+            self.seats.entry(*p).or_default();
+        }
+        if self.seats.len() > MAX_TRACKED_PLAYERS {
+            return Err(DeltaError::Malformed("too many players"));
+        }
+        Ok(TickInput {
+            joins,
+            leaves,
+            inputs,
+        })
+    }
+
+    fn code_ids<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        hint: &[PlayerId],
+    ) -> Result<Vec<PlayerId>, DeltaError> {
+        let n = self
+            .count
+            .code(c, u32::try_from(hint.len()).unwrap_or(u32::MAX))? as usize;
+        if n > MAX_ENTRIES_PER_TICK {
+            return Err(DeltaError::Malformed("too many ids in one tick"));
+        }
+        let mut out = Vec::with_capacity(n);
+        let mut prev = 0u32;
+        for i in 0..n {
+            let id = hint.get(i).map_or(0, |p| p.0);
+            let diff = self.id.code(c, id.wrapping_sub(prev) as i32)?;
+            prev = prev.wrapping_add(diff as u32);
+            out.push(PlayerId(prev));
+        }
+        Ok(out)
+    }
+
+    fn code_order<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        hint: &[PlayerId],
+        joins: &[PlayerId],
+    ) -> Result<Vec<PlayerId>, DeltaError> {
+        if c.bit(&mut self.same_order, hint == self.last_order.as_slice())? {
+            return Ok(self.last_order.clone());
+        }
+        let mut roster: Vec<PlayerId> = self.seats.keys().chain(joins).copied().collect();
+        roster.sort_unstable();
+        roster.dedup();
+        let maskable = roster.len() <= MASK_MAX
+            && hint.is_sorted_by(|a, b| a < b)
+            && hint.iter().all(|p| roster.binary_search(p).is_ok());
+        if !c.bit(&mut self.mask, maskable)? {
+            return self.code_ids(c, hint);
+        }
+        if roster.len() > MASK_MAX {
+            return Err(DeltaError::Malformed(
+                "presence mask over a too large roster",
+            ));
+        }
+        let mut out = Vec::new();
+        for p in roster {
+            if c.bit(&mut self.present, hint.binary_search(&p).is_ok())? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    fn code_values<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        ids: &[PlayerId],
+        hint: &TickInput,
+    ) -> Result<Vec<(PlayerId, PlayerInput)>, DeltaError> {
+        // In list order, so a player listed twice compares with its own first entry.
+        let mut scratch: BTreeMap<PlayerId, PlayerInput> = BTreeMap::new();
+        let any_hint = hint.inputs.iter().any(|(p, input)| {
+            let seat = self.seats.get(p).map(|s| s.input);
+            let prev = scratch.insert(*p, *input).or(seat).unwrap_or_default();
+            !same(prev, *input)
+        });
+        let any = c.bit(&mut self.any_changed, any_hint)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (i, p) in ids.iter().enumerate() {
+            let input_hint = hint.inputs.get(i).map(|(_, x)| *x).unwrap_or_default();
+            let seat = self.seats.entry(*p).or_default();
+            let prev = seat.input;
+            let ctx = &mut self.changed[usize::from(seat.changed)];
+            let changed = any && c.bit(ctx, !same(prev, input_hint))?;
+            let input = if changed {
+                self.change.code(c, prev, input_hint)?
+            } else {
+                prev
+            };
+            *seat = Seat { input, changed };
+            out.push((*p, input));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mono_orders_like_floats_and_inverts() {
+        let xs = [
+            f32::NEG_INFINITY,
+            -3.0,
+            -1e-30,
+            -0.0,
+            0.0,
+            1e-30,
+            2.5,
+            f32::INFINITY,
+        ];
+        for w in xs.windows(2) {
+            assert!(mono(w[0].to_bits()) < mono(w[1].to_bits()), "{w:?}");
+        }
+        for bits in [0u32, 1, 0x7fc0_0001, 0x8000_0000, 0xffff_ffff, 0x4049_0fdb] {
+            assert_eq!(unmono(mono(bits)), bits);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Tests of replays: round trips, damage, verification and seeking, size.
+//!
+//! The recorded matches are real: a [`World`] stepped with inputs from [`Humans`], a
+//! model of people playing (held movement keys that change every second or so, fire
+//! in bursts, an aim that sweeps smoothly toward a target and so changes on most
+//! ticks, now and then a missing input), recorded the way a room records.
+
+mod damage;
+mod roundtrip;
+mod size;
+mod verify;
+
+use super::{RecordPolicy, ReplayHeader, ReplayWriter};
+use crate::protocol::{Buttons, PROTOCOL_VERSION, PlayerId, PlayerInput, Tick};
+use crate::sim::map::DEFAULT_MAP;
+use crate::sim::rng::Pcg32;
+use crate::sim::{Map, TickInput, World, WorldConfig};
+
+/// A header for the default map.
+fn header(drones: u32, seed: u64) -> ReplayHeader {
+    ReplayHeader {
+        protocol_version: PROTOCOL_VERSION,
+        map_name: "arena".into(),
+        map_text: DEFAULT_MAP.into(),
+        config: WorldConfig::new(60, drones),
+        seed,
+        start_unix_ms: 1_700_000_000_000,
+        room_name: "test room".into(),
+    }
+}
+
+/// One simulated person at the keyboard and mouse.
+#[derive(Clone, Copy)]
+struct Human {
+    input: PlayerInput,
+    /// Aim sweep speed (radians per tick) and where it is heading.
+    spin: f32,
+    target: f32,
+    /// Ticks until the next change of movement keys / fire.
+    move_in: u32,
+    fire_in: u32,
+}
+
+/// Inputs of `players` simulated people; player `p` joins at tick `7 p`, player 2
+/// leaves at tick 1500 and comes back at tick 1800.
+pub(super) struct Humans {
+    rng: Pcg32,
+    humans: Vec<Option<Human>>,
+}
+
+impl Humans {
+    pub(super) fn new(players: u32, seed: u64) -> Humans {
+        Humans {
+            rng: Pcg32::new(seed ^ 0x5eed),
+            humans: vec![None; players as usize],
+        }
+    }
+
+    fn below(&mut self, n: u32) -> u32 {
+        self.rng.next_u32() % n.max(1)
+    }
+
+    /// The input the room accepts at `tick`.
+    pub(super) fn tick(&mut self, tick: u32) -> TickInput {
+        let mut t = TickInput::default();
+        for p in 0..self.humans.len() as u32 {
+            let slot = p as usize;
+            if tick == 7 * p || (p == 2 && tick == 1800) {
+                t.joins.push(PlayerId(p));
+                let aim = self.rng.range(-3.0, 3.0);
+                self.humans[slot] = Some(Human {
+                    input: PlayerInput {
+                        buttons: Buttons(0),
+                        aim,
+                    },
+                    spin: 0.0,
+                    target: aim,
+                    move_in: 0,
+                    fire_in: 30,
+                });
+            }
+            if p == 2 && tick == 1500 {
+                t.leaves.push(PlayerId(p));
+                self.humans[slot] = None;
+            }
+            let Some(mut h) = self.humans[slot] else {
+                continue;
+            };
+            self.act(&mut h);
+            self.humans[slot] = Some(h);
+            // Network jitter: about one tick in 50 has no input from this player.
+            if self.below(50) != 0 {
+                t.inputs.push((PlayerId(p), h.input));
+            }
+        }
+        t
+    }
+
+    fn act(&mut self, h: &mut Human) {
+        let mut buttons = h.input.buttons.0;
+        if h.move_in == 0 {
+            const MOVES: [u8; 9] = [0, 1, 2, 4, 8, 5, 9, 6, 10];
+            buttons = (buttons & Buttons::FIRE) | MOVES[self.below(9) as usize];
+            h.move_in = 20 + self.below(70);
+        }
+        if h.fire_in == 0 {
+            buttons ^= Buttons::FIRE;
+            h.fire_in = 10 + self.below(80);
+        }
+        h.move_in -= 1;
+        h.fire_in -= 1;
+        if self.below(90) == 0 {
+            h.target = self.rng.range(-3.1, 3.1);
+        }
+        // The mouse sweeps toward the target, slowing down as it gets there; while
+        // the player moves, the aim at a fixed point drifts a little every tick.
+        h.spin = 0.8 * h.spin + 0.03 * (h.target - h.input.aim);
+        let drift = if buttons & 15 != 0 {
+            self.rng.range(-0.004, 0.004)
+        } else {
+            0.0
+        };
+        let aim = h.input.aim + h.spin + drift;
+        h.input = PlayerInput {
+            buttons: Buttons(buttons),
+            aim: if (aim - h.input.aim).abs() < 1e-4 {
+                h.input.aim
+            } else {
+                aim
+            },
+        };
+    }
+}
+
+/// A recorded match: the file and what went into it.
+pub(super) struct Recording {
+    pub bytes: Vec<u8>,
+    /// The inputs the World stepped with.
+    pub inputs: Vec<TickInput>,
+    /// The World's hash after each tick (`hashes[t]` at tick `t`, from tick 0).
+    pub hashes: Vec<u64>,
+}
+
+/// Record `ticks` ticks of `players` [`Humans`] and `drones` drones, as a room does
+/// (hash every second, keyframe every 5 s, a flush in the middle of each second).
+/// With `tamper = Some(t)`, the file gets a different input at tick `t` than the
+/// World stepped with.
+pub(super) fn record(
+    players: u32,
+    drones: u32,
+    ticks: u32,
+    seed: u64,
+    tamper: Option<u32>,
+) -> Recording {
+    let header = header(drones, seed);
+    let map = Map::parse(&header.map_text).unwrap();
+    let mut world = World::new(map, header.config.clone(), seed);
+    let policy = RecordPolicy::for_tick_rate(60);
+    let mut writer = ReplayWriter::new(&header);
+    let mut humans = Humans::new(players, seed);
+    let mut rec = Recording {
+        bytes: Vec::new(),
+        inputs: Vec::new(),
+        hashes: vec![world.state_hash()],
+    };
+    writer.push_hash(Tick(0), world.state_hash()).unwrap();
+    writer.push_keyframe(&world.snapshot()).unwrap();
+    for t in 0..ticks {
+        let input = humans.tick(t);
+        world.step(&input);
+        let mut recorded = input.clone();
+        if tamper == Some(t) {
+            let (_, first) = recorded.inputs.first_mut().expect("a tick with inputs");
+            first.aim += 0.5;
+            first.buttons.0 ^= Buttons::UP | Buttons::RIGHT;
+        }
+        writer.push_tick(&recorded).unwrap();
+        let now = world.tick();
+        rec.hashes.push(world.state_hash());
+        if policy.wants_hash(now.0) {
+            writer.push_hash(now, world.state_hash()).unwrap();
+        }
+        if policy.wants_keyframe(now.0) {
+            writer.push_keyframe(&world.snapshot()).unwrap();
+        }
+        if now.0 % 60 == 30 {
+            writer.flush();
+        }
+        rec.bytes.extend(writer.take_bytes());
+        rec.inputs.push(input);
+    }
+    writer.end().unwrap();
+    rec.bytes.extend(writer.take_bytes());
+    rec
+}
