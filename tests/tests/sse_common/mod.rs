@@ -1,0 +1,99 @@
+//! Shared steps of the SSE tests (each test crate uses a part of them): a server with a room of drones, and spectators
+//! that rebuild what they watch with the reference `SpecState`.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+use tickcast_client::lobby::{CreateRoom, Lobby, RoomInfo};
+use tickcast_shared::spectate::{SpecEvent, SpecState};
+use tickcast_tests::server::TestServer;
+use tickcast_tests::sse::{SseClient, SseItem};
+
+/// Longest wait for one stream item (events come at 10 Hz; keep-alives faster).
+pub const ITEM_WAIT: Duration = Duration::from_secs(10);
+
+pub async fn room(server: &TestServer, drones: u32) -> RoomInfo {
+    Lobby::new(&server.url)
+        .unwrap()
+        .create_room(&CreateRoom {
+            name: Some("sse".into()),
+            drones: Some(drones),
+            ..CreateRoom::default()
+        })
+        .await
+        .unwrap()
+}
+
+pub fn events_path(room: &RoomInfo) -> String {
+    format!("/api/rooms/{}/events", room.id)
+}
+
+/// A spectator: its connection and the world it rebuilt so far.
+pub struct Spectator {
+    pub client: SseClient,
+    pub state: SpecState,
+    /// `(event name, id)` of every event received, in order.
+    pub seen: Vec<(String, u32)>,
+    pub comments: usize,
+}
+
+impl Spectator {
+    /// Connect (with `Last-Event-ID` when given), expecting `200` and `retry:` first.
+    pub async fn connect(server: &TestServer, path: &str, last_id: Option<&str>) -> Spectator {
+        let mut client = SseClient::connect(server.addr, path, last_id)
+            .await
+            .unwrap();
+        if client.status != 200 {
+            let status = client.status;
+            panic!("status {status}: {:?}", client.body_text().await);
+        }
+        let first = client.next_within(ITEM_WAIT).await;
+        assert!(matches!(first, Some(SseItem::Retry(_))), "{first:?}");
+        Spectator {
+            client,
+            state: SpecState::new(),
+            seen: Vec::new(),
+            comments: 0,
+        }
+    }
+
+    /// Read one item and apply it; returns the event, if it was one.
+    pub async fn step(&mut self) -> Option<SpecEvent> {
+        match self.client.next_within(ITEM_WAIT).await {
+            Some(SseItem::Event { event, id, data }) => {
+                let ev = SpecEvent::parse(&event, &data).unwrap();
+                let id: u32 = id.expect("every event has an id").parse().unwrap();
+                assert_eq!(id, ev.tick().0, "the id is the tick");
+                if let Some((_, prev)) = self.seen.last() {
+                    assert!(id >= *prev, "ids never decrease: {prev} then {id}");
+                }
+                self.state.apply(&ev).unwrap();
+                self.seen.push((event, id));
+                Some(ev)
+            }
+            Some(SseItem::Comment(_)) => {
+                self.comments += 1;
+                None
+            }
+            Some(SseItem::Retry(r)) => panic!("a second retry: {r}"),
+            None => panic!("the stream ended"),
+        }
+    }
+
+    /// Read until a frame of tick `tick` or later was applied.
+    pub async fn until_tick(&mut self, tick: u32) {
+        while self.state.tick.is_none_or(|t| t.0 < tick) {
+            self.step().await;
+        }
+    }
+
+    /// Read until `n` frames were applied.
+    pub async fn frames(&mut self, n: usize) {
+        let mut got = 0;
+        while got < n {
+            if self.step().await.is_some_and(|e| e.is_frame()) {
+                got += 1;
+            }
+        }
+    }
+}

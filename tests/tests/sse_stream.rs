@@ -1,0 +1,102 @@
+//! The spectator feed over a real socket against the real binary: status and
+//! headers, `retry:`, ids, keep-alive comments, 404 for unknown rooms, the
+//! spectator count in the room object and in /metrics.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod sse_common;
+
+use sse_common::{ITEM_WAIT, Spectator, events_path, room};
+use std::time::Duration;
+use tickcast_client::lobby::Lobby;
+use tickcast_shared::spectate::SpecEvent;
+use tickcast_tests::server::TestServer;
+use tickcast_tests::sse::SseClient;
+
+#[tokio::test]
+async fn a_stream_has_headers_retry_ids_and_keepalives() {
+    let server = TestServer::start(&["--sse-keepalive-ms", "100"]).await;
+    let room = room(&server, 10).await;
+    let mut s = Spectator::connect(&server, &events_path(&room), None).await;
+    assert_eq!(s.client.header("content-type"), Some("text/event-stream"));
+    assert_eq!(s.client.header("cache-control"), Some("no-cache"));
+    let first = loop {
+        if let Some(ev) = s.step().await {
+            break ev;
+        }
+    };
+    assert!(
+        matches!(first, SpecEvent::Keyframe(ref k) if k.entities.len() == 10),
+        "a fresh stream starts with a keyframe of the room: {first:?}"
+    );
+    s.frames(5).await;
+    while s.comments < 2 {
+        s.step().await;
+    }
+    // Deltas chain: each one's base is the previous frame.
+    assert!(s.seen.iter().filter(|(n, _)| n == "delta").count() >= 4);
+    let state = s.state.clone();
+    assert_eq!(state.entities.len(), 10);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_room_is_a_json_404() {
+    let server = TestServer::start(&[]).await;
+    let mut c = SseClient::connect(server.addr, "/api/rooms/no-such-room/events", None)
+        .await
+        .unwrap();
+    assert_eq!(c.status, 404);
+    assert!(
+        c.header("content-type")
+            .is_some_and(|v| v.starts_with("application/json"))
+    );
+    let body: serde_json::Value = serde_json::from_str(&c.body_text().await.unwrap()).unwrap();
+    assert!(body["error"].is_string(), "{body}");
+    server.stop().await;
+}
+
+/// Poll `f` until it is true or `ITEM_WAIT` passed (the server updates counts when
+/// it notices a closed socket, which no event of ours can signal).
+async fn eventually(mut f: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + ITEM_WAIT;
+    while tokio::time::Instant::now() < deadline {
+        if f().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn spectators_are_counted_in_the_room_and_in_metrics() {
+    let server = TestServer::start(&["--sse-keepalive-ms", "100"]).await;
+    let lobby = Lobby::new(&server.url).unwrap();
+    let room = room(&server, 2).await;
+    assert_eq!(room.spectators, 0);
+    let mut a = Spectator::connect(&server, &events_path(&room), None).await;
+    let mut b = Spectator::connect(&server, &events_path(&room), None).await;
+    a.frames(1).await;
+    b.frames(1).await;
+    assert_eq!(lobby.room(&room.id).await.unwrap().spectators, 2);
+    let metrics = lobby.metrics_text().await.unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "tickcast_spectators 2"),
+        "{metrics}"
+    );
+    drop(a);
+    // The server notices the closed socket when it next writes (keep-alive: 100 ms).
+    assert!(eventually(async || lobby.room(&room.id).await.unwrap().spectators == 1).await);
+    drop(b);
+    assert!(
+        eventually(async || lobby
+            .metrics_text()
+            .await
+            .unwrap()
+            .lines()
+            .any(|l| l == "tickcast_spectators 0"))
+        .await
+    );
+    server.stop().await;
+}
