@@ -1,5 +1,14 @@
 //! Helpers for tickcast's integration tests: start the real server binary on port 0
 //! and talk to it over real loopback sockets.
+//!
+//! - [`server`]: the server binary as a child process.
+//! - [`http`]: one-shot JSON requests to the lobby API.
+//! - [`player`]: a raw WebSocket player speaking the protocol with the shared codec.
+//! - [`sse`]: a raw-socket Server-Sent Events client.
 
-pub mod sse;
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod http;
+pub mod player;
 pub mod server;
+pub mod sse;

@@ -91,3 +91,19 @@ impl TestServer {
         let _ = self.child.kill().await;
     }
 }
+
+impl TestServer {
+    /// Send SIGTERM and wait (bounded) for the exit status.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("server pid");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .expect("server did not exit within 10 s of SIGTERM")
+            .expect("wait for server")
+    }
+}

@@ -107,6 +107,15 @@ pub async fn maps(State(s): State<AppState>) -> Response {
     Json(s.lobby.map_names()).into_response()
 }
 
+/// `GET /api/maps/{name}`: a map's geometry (the `map` object of spectator
+/// keyframes), for browser clients that draw the arena and predict their player.
+pub async fn map(State(s): State<AppState>, Path(name): Path<String>) -> Response {
+    match s.lobby.map_view(&name) {
+        Some(view) => Json(view).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("no map named {name:?}")),
+    }
+}
+
 pub async fn metrics(State(s): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rooms/{id}/events", get(api::room_events))
         .route("/api/matchmake", post(api::matchmake))
         .route("/api/maps", get(api::maps))
+        .route("/api/maps/{name}", get(api::map))
         .route("/ws", get(net::ws::upgrade))
         .route("/metrics", get(api::metrics))
         .route("/healthz", get(api::healthz))

@@ -267,6 +267,13 @@ impl Lobby {
         });
     }
 
+    /// The geometry of a map, as the browser client draws and predicts with it.
+    pub fn map_view(&self, name: &str) -> Option<tickcast_shared::spectate::MapView> {
+        self.maps
+            .get(name)
+            .map(tickcast_shared::spectate::MapView::of)
+    }
+
     pub fn map_names(&self) -> Vec<String> {
         self.maps.names().map(str::to_owned).collect()
     }

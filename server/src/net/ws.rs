@@ -278,6 +278,15 @@ impl Session {
         let idle = crate::config::secs(self.state.config.idle_timeout_secs);
         loop {
             tokio::select! {
+                biased;
+                ctl = link.control.recv() => match ctl {
+                    Some(Control::Frame(frame)) => self.send(frame).await?,
+                    Some(Control::Close(code, reason)) => {
+                        drop_guard.armed = code != 1000 && code != 4001;
+                        return Err(self.close(code, &reason).await);
+                    }
+                    None => return Err(self.close(1000, "room finished").await),
+                },
                 msg = self.read(idle) => match msg? {
                     Some(ClientMsg::Input(cmd)) => self.input(&room, RoomCmd::Input { player, conn, cmd }),
                     Some(ClientMsg::Ping { nonce }) => {
@@ -296,22 +305,26 @@ impl Session {
                 },
                 changed = link.snapshots.changed() => {
                     if changed.is_err() {
-                        return Err(self.close(1000, "room finished").await);
+                        let (code, reason) = last_word(&mut link.control);
+                        drop_guard.armed = false;
+                        return Err(self.close(code, &reason).await);
                     }
                     let frame = link.snapshots.borrow_and_update().clone();
                     self.send(frame).await?;
                 }
-                ctl = link.control.recv() => match ctl {
-                    Some(Control::Frame(frame)) => self.send(frame).await?,
-                    Some(Control::Close(code, reason)) => {
-                        drop_guard.armed = code != 1000 && code != 4001;
-                        return Err(self.close(code, &reason).await);
-                    }
-                    None => return Err(self.close(1000, "room finished").await),
-                },
             }
         }
     }
+}
+
+/// The close a finished room left in the control queue (its reason), if any.
+fn last_word(control: &mut tokio::sync::mpsc::Receiver<Control>) -> (u16, String) {
+    while let Ok(ctl) = control.try_recv() {
+        if let Control::Close(code, reason) = ctl {
+            return (code, reason);
+        }
+    }
+    (1000, "room finished".to_owned())
 }
 
 /// Tells the room a connection dropped (so it holds the player for resume).

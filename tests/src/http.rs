@@ -1,0 +1,47 @@
+//! One-shot JSON HTTP requests to the server under test (hyper's HTTP/1 client on a
+//! fresh loopback connection), returning the status and the parsed body.
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use std::net::SocketAddr;
+use tokio::net::TcpStream;
+
+/// Send `method path` with an optional raw body; returns (status, JSON or `Null`).
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, Value) {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("http handshake");
+    tokio::spawn(conn);
+    let method = Method::from_bytes(method.as_bytes()).expect("method");
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr.to_string())
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.unwrap_or("").to_owned())))
+        .expect("request");
+    let res = sender.send_request(req).await.expect("send request");
+    let status = res.status().as_u16();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, json)
+}
+
+/// `GET path`.
+pub async fn get(addr: SocketAddr, path: &str) -> (u16, Value) {
+    request(addr, "GET", path, None).await
+}
+
+/// `POST path` with a JSON body.
+pub async fn post(addr: SocketAddr, path: &str, body: &str) -> (u16, Value) {
+    request(addr, "POST", path, Some(body)).await
+}

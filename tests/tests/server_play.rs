@@ -1,0 +1,113 @@
+//! Playing on the real binary: a full join with deltas against acknowledged
+//! baselines, inputs moving the player, a stalled reader not delaying the room, and
+//! resume after a dropped connection.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use tickcast_shared::protocol::{Buttons, HelloAuth, NetId, PlayerInput};
+use tickcast_tests::http::get;
+use tickcast_tests::player::{Player, create_room, open, ticket};
+use tickcast_tests::server::TestServer;
+
+#[tokio::test]
+async fn a_player_joins_gets_deltas_and_moves() {
+    let s = TestServer::start(&[]).await;
+    let room = create_room(s.addr, r#"{"drones":50}"#).await;
+    let mut p = Player::join(s.addr, room, "mover").await;
+    assert!(p.entity > 0);
+    let first = p.next_snapshot().await;
+    let me = *first
+        .get(NetId(p.entity))
+        .expect("own entity in the first snapshot");
+    assert_eq!(first.entities.len(), 51, "50 drones and the player");
+    assert_eq!(p.keyframes, 1);
+
+    // Hold RIGHT for a while; every snapshot after the first is a delta.
+    let right = PlayerInput {
+        buttons: Buttons(Buttons::RIGHT),
+        aim: 0.0,
+    };
+    let mut last = first.tick;
+    let mut moved = None;
+    for _ in 0..20 {
+        for _ in 0..3 {
+            p.send_input(right, Some(last)).await;
+        }
+        let snap = p.next_snapshot().await;
+        last = snap.tick;
+        moved = Some(*snap.get(NetId(p.entity)).unwrap());
+    }
+    let moved = moved.unwrap();
+    assert_eq!(
+        p.keyframes, 1,
+        "deltas against acknowledged baselines after the first"
+    );
+    assert!(
+        moved.x > me.x + 16 * 20,
+        "player moved right: {} -> {}",
+        me.x,
+        moved.x
+    );
+
+    let (_, info) = get(s.addr, &format!("/api/rooms/{room}")).await;
+    assert_eq!(info["players"], 1);
+    assert_eq!(info["state"], "running");
+}
+
+#[tokio::test]
+async fn a_stalled_reader_does_not_delay_the_room() {
+    let s = TestServer::start(&[]).await;
+    let room = create_room(s.addr, r#"{"drones":2000}"#).await;
+    // The staller joins and then never reads again: the server's writes to it back
+    // up in the socket buffers while its outbox keeps only the newest snapshot.
+    let _staller = Player::join(s.addr, room, "staller").await;
+    let mut reader = Player::join(s.addr, room, "reader").await;
+    let mut last = reader.next_snapshot().await.tick.0;
+    for _ in 0..100 {
+        let tick = reader.next_snapshot().await.tick.0;
+        assert_eq!(tick, last + 3, "the reader missed a snapshot");
+        last = tick;
+    }
+    let (_, metrics) = tickcast_tests::http::request(s.addr, "GET", "/metrics", None).await;
+    assert!(metrics.is_null(), "metrics are text, not JSON");
+}
+
+#[tokio::test]
+async fn resume_after_a_drop_returns_the_same_player() {
+    let s = TestServer::start(&[]).await;
+    let room = create_room(s.addr, "{}").await;
+    let mut p = Player::join(s.addr, room, "phoenix").await;
+    let (player, entity, token) = (p.player, p.entity, p.resume_token.clone());
+    p.next_snapshot().await;
+    p.next_snapshot().await;
+    drop(p); // the TCP connection drops without a close handshake
+
+    let ws = open(s.addr, &format!("/ws?resume={token}")).await;
+    let mut back = Player::hello(ws, HelloAuth::Resume(token.clone()), "phoenix").await;
+    assert_eq!((back.player, back.entity), (player, entity));
+    assert_eq!(back.resume_token, token);
+    let snap = back.next_snapshot().await;
+    assert_eq!(back.keyframes, 1, "a resumed player starts from a keyframe");
+    assert!(snap.get(NetId(entity)).is_some());
+
+    let (_, info) = get(s.addr, &format!("/api/rooms/{room}")).await;
+    assert_eq!(info["players"], 1, "no second player was created");
+
+    // A seat ticket cannot be presented as a resume token.
+    let (t, _) = ticket(s.addr, room, "x").await;
+    let ws = open(s.addr, &format!("/ws?resume={token}")).await;
+    let mut ws = ws;
+    use futures_util::SinkExt;
+    let hello = tickcast_shared::protocol::ClientMsg::Hello {
+        version: tickcast_shared::protocol::PROTOCOL_VERSION,
+        auth: HelloAuth::Ticket(t),
+        name: "x".into(),
+    };
+    ws.send(tokio_tungstenite::tungstenite::Message::Binary(
+        tickcast_shared::codec::encode_client(&hello).into(),
+    ))
+    .await
+    .unwrap();
+    let close = tickcast_tests::player::expect_close(&mut ws).await;
+    assert_eq!(close.code, 1008);
+}
