@@ -1,0 +1,102 @@
+// End to end in real headless Chromium against the real server binary: the lobby
+// lists rooms made through the API, a player moves when keys are pressed, a
+// spectator sees entities move. Each test saves a screenshot under target/.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { api, screenshot, startBrowser, startServer } from './harness.js';
+
+const WAIT_MS = 20_000;
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.stop();
+  await server?.stop();
+});
+
+async function openPage(path) {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(new URL(path, server.url).toString());
+  return { page, errors };
+}
+
+test('the lobby lists a room created through the API', async () => {
+  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e lobby room', drones: 3 });
+  const { page, errors } = await openPage('/');
+  const row = page.locator(`#rooms tr[data-room-id="${room.id}"]`);
+  await row.waitFor({ timeout: WAIT_MS });
+  assert.match(await row.textContent(), /e2e lobby room/);
+  assert.match(await row.textContent(), /arena/);
+  await screenshot(page, 'e2e-lobby');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a player joins from the lobby and moves when keys are pressed', async () => {
+  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e play room', drones: 5 });
+  const { page, errors } = await openPage('/');
+  await page.fill('#player-name', 'e2e-player');
+  await page.locator(`#rooms tr[data-room-id="${room.id}"] button`, { hasText: 'Join' }).click({ timeout: WAIT_MS });
+  // Our own entity arrives in a snapshot once the player spawned.
+  await page.waitForFunction(() => window.tickcast.play.own && window.tickcast.play.predictor?.body, null, { timeout: WAIT_MS });
+  const start = await page.evaluate(() => ({ ...window.tickcast.play.own }));
+  await page.keyboard.down('KeyD');
+  await page.keyboard.down('KeyW');
+  // The server's view of us (not only the prediction) moves right and up.
+  await page.waitForFunction(
+    ([x, y]) => window.tickcast.play.own.x > x + 40 && window.tickcast.play.own.y > y + 40,
+    [start.x, start.y],
+    { timeout: WAIT_MS },
+  );
+  await screenshot(page, 'e2e-play');
+  await page.keyboard.up('KeyD');
+  await page.keyboard.up('KeyW');
+  const state = await page.textContent('#hud-state');
+  assert.equal(state, 'connected');
+  assert.notEqual(await page.textContent('#hud-ping'), '-');
+
+  // A dropped connection comes back by itself as the same player.
+  const player = await page.evaluate(() => window.tickcast.play.welcomeMsg.player);
+  const welcomes = await page.evaluate(() => {
+    window.welcomes = 0;
+    window.tickcast.play.conn.addEventListener('welcome', () => window.welcomes++);
+    window.tickcast.play.conn.dropForTest();
+    return window.welcomes;
+  });
+  assert.equal(welcomes, 0);
+  await page.waitForFunction(() => window.welcomes > 0 && window.tickcast.play.conn.state === 'connected', null, { timeout: WAIT_MS });
+  assert.equal(await page.evaluate(() => window.tickcast.play.welcomeMsg.player), player);
+  const resumedAt = await page.evaluate(() => ({ ...window.tickcast.play.own }));
+  await page.keyboard.down('KeyS');
+  await page.waitForFunction((y) => window.tickcast.play.own.y < y - 20, resumedAt.y, { timeout: WAIT_MS });
+  await page.keyboard.up('KeyS');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a spectator page shows entities moving', async () => {
+  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e watched room', drones: 20 });
+  const { page, errors } = await openPage(`/#/spectate/${encodeURIComponent(room.id)}`);
+  await page.waitForFunction(() => window.tickcast.spectate.drawn.length >= 20, null, { timeout: WAIT_MS });
+  const first = await page.evaluate(() => window.tickcast.spectate.drawn.map((e) => [e.id, e.x, e.y]));
+  await page.waitForFunction(
+    (before) => {
+      const now = new Map(window.tickcast.spectate.drawn.map((e) => [e.id, e]));
+      return before.filter(([id, x, y]) => now.has(id) && Math.hypot(now.get(id).x - x, now.get(id).y - y) > 20).length >= 10;
+    },
+    first,
+    { timeout: WAIT_MS },
+  );
+  await screenshot(page, 'e2e-spectate');
+  assert.equal(await page.textContent('#hud-state'), 'live');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
