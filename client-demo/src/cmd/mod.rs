@@ -3,6 +3,9 @@
 mod bots;
 #[cfg(feature = "window")]
 mod play;
+mod replay;
+#[cfg(feature = "window")]
+mod replay_window;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +27,8 @@ pub enum Command {
     /// Play in a native window: WASD moves, the mouse aims, a click fires.
     #[cfg(feature = "window")]
     Play(play::PlayArgs),
+    /// Verify a replay file (`--verify`) or watch it in a native window.
+    Replay(replay::ReplayArgs),
 }
 
 impl Command {
@@ -32,6 +37,7 @@ impl Command {
             Command::Bots(args) => bots::run(args),
             #[cfg(feature = "window")]
             Command::Play(args) => play::run(args),
+            Command::Replay(args) => replay::run(args),
         }
     }
 }

@@ -1,0 +1,122 @@
+//! The replay window: the recorded match re-simulated and drawn, paced by the clock.
+//!
+//! The World is re-simulated from the file as the clock advances (`speed` ticks of
+//! match time per tick of wall time); seeking forward steps ahead, seeking back
+//! starts a new re-simulation from tick 0 (a step takes microseconds). Keys: Space
+//! pauses, Up/Down double or halve the speed (0.25x to 16x), Left/Right seek 5 s,
+//! Escape quits.
+
+use super::CmdResult;
+use macroquad::input::{KeyCode, is_key_down, is_key_pressed};
+use tickcast_client::render::{Scene, Viewport, draw_frame};
+use tickcast_shared::protocol::Tick;
+use tickcast_shared::replay::{ReplayIndex, Resim};
+use tickcast_shared::sim::Map;
+
+/// Most ticks re-simulated per drawn frame (a slow frame does not stall the window).
+const MAX_STEPS_PER_FRAME: u32 = 4096;
+/// Seconds one Left/Right press seeks.
+const SEEK_SECS: i64 = 5;
+
+pub fn run(bytes: Vec<u8>, speed: f64) -> CmdResult {
+    // Refuse a file whose header cannot be read before opening a window.
+    let index = ReplayIndex::build(&bytes)?;
+    if let Some(stop) = &index.stop {
+        eprintln!("tickcast-client replay: playing the undamaged part only: {stop}");
+    }
+    let conf = macroquad::window::Conf {
+        window_title: format!("tickcast replay: {}", index.header.room_name),
+        window_width: 1280,
+        window_height: 800,
+        high_dpi: true,
+        ..Default::default()
+    };
+    macroquad::Window::from_config(conf, window(bytes, index.ticks, speed));
+    Ok(())
+}
+
+async fn window(bytes: Vec<u8>, total: u32, mut speed: f64) {
+    let Ok(mut resim) = Resim::new(&bytes) else {
+        return;
+    };
+    let map = Map::parse(&resim.header().map_text).unwrap_or_else(|_| Map::fallback());
+    let title = format!(
+        "{} on {}",
+        resim.header().room_name,
+        resim.header().map_name
+    );
+    let tick_rate = resim.header().config.tick_rate.max(1);
+    let mut paused = false;
+    // Match time owed to the re-simulation, in ticks.
+    let mut owed = 0.0f64;
+    loop {
+        if is_key_pressed(KeyCode::Space) {
+            paused = !paused;
+        }
+        if is_key_pressed(KeyCode::Up) {
+            speed = (speed * 2.0).min(16.0);
+        }
+        if is_key_pressed(KeyCode::Down) {
+            speed = (speed / 2.0).max(0.25);
+        }
+        let step = SEEK_SECS * i64::from(tick_rate);
+        let seek = match (
+            is_key_pressed(KeyCode::Right),
+            is_key_pressed(KeyCode::Left),
+        ) {
+            (true, false) => Some(step),
+            (false, true) => Some(-step),
+            _ => None,
+        };
+        if let Some(delta) = seek {
+            let now = i64::from(resim.tick().0);
+            let target = (now + delta).clamp(0, i64::from(total));
+            if target < now {
+                match Resim::new(&bytes) {
+                    Ok(fresh) => resim = fresh,
+                    Err(_) => return,
+                }
+            }
+            resim.seek(Tick(u32::try_from(target).unwrap_or(0)));
+            owed = 0.0;
+        }
+        if !paused {
+            let frame_secs = f64::from(macroquad::time::get_frame_time());
+            owed += frame_secs * f64::from(tick_rate) * speed;
+            let steps = (owed.floor() as u32).min(MAX_STEPS_PER_FRAME);
+            owed = (owed - f64::from(steps)).min(f64::from(MAX_STEPS_PER_FRAME));
+            for _ in 0..steps {
+                if resim.step().is_none() {
+                    owed = 0.0;
+                    break;
+                }
+            }
+        }
+        let snapshot = resim.world().snapshot();
+        let tick = resim.tick().0;
+        let status = format!(
+            "{title} | {:.1}/{:.1} s | {speed}x{} | space pause, up/down speed, left/right seek",
+            f64::from(tick) / f64::from(tick_rate),
+            f64::from(total) / f64::from(tick_rate),
+            if paused { " paused" } else { "" },
+        );
+        let vp = Viewport::fit(
+            &map,
+            macroquad::window::screen_width(),
+            macroquad::window::screen_height(),
+        );
+        let scene = Scene {
+            map: &map,
+            world: Some(&snapshot),
+            own: None,
+            predicted: None,
+            aim: None,
+            status: &status,
+        };
+        draw_frame(&scene, &vp);
+        if is_key_down(KeyCode::Escape) {
+            break;
+        }
+        macroquad::window::next_frame().await;
+    }
+}
