@@ -140,3 +140,59 @@ fn events(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spectators::{SpectatorConfig, SpectatorCounter};
+    use futures_util::StreamExt;
+
+    fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
+        hub.publish(Entry {
+            tick,
+            kind,
+            text: Bytes::from(format!("{kind:?} {tick}\n\n")),
+        });
+    }
+
+    #[tokio::test]
+    async fn a_lagging_spectator_skips_to_the_next_keyframe() {
+        let config = SpectatorConfig {
+            lag_events: 2,
+            ..SpectatorConfig::default()
+        };
+        let hub = Hub::new(config, 60, SpectatorCounter::default());
+        publish(&hub, 6, EntryKind::Keyframe);
+        let sub = hub.subscribe(None).unwrap();
+        let stream = events(
+            sub,
+            Bytes::from_static(b"retry: 1\n\n"),
+            Duration::from_secs(60),
+        );
+        futures_util::pin_mut!(stream);
+        let mut next =
+            async || String::from_utf8(stream.next().await.unwrap().unwrap().to_vec()).unwrap();
+        assert_eq!(next().await, "retry: 1\n\n");
+        assert_eq!(next().await, "Keyframe 6\n\n");
+        // The spectator does not read while more events pass than its channel holds;
+        // the channel keeps the newest two (deltas 48 and 54), which it must skip.
+        for t in [12, 18, 24, 30, 36] {
+            publish(&hub, t, EntryKind::Delta);
+        }
+        publish(&hub, 42, EntryKind::Keyframe);
+        publish(&hub, 48, EntryKind::Delta);
+        publish(&hub, 54, EntryKind::Delta);
+        assert!(
+            futures_util::FutureExt::now_or_never(next()).is_none(),
+            "deltas after a lag are not sent"
+        );
+        publish(&hub, 60, EntryKind::Game);
+        publish(&hub, 60, EntryKind::Keyframe);
+        publish(&hub, 66, EntryKind::Delta);
+        assert_eq!(next().await, "Keyframe 60\n\n");
+        assert_eq!(next().await, "Delta 66\n\n");
+        publish(&hub, 72, EntryKind::End);
+        assert_eq!(next().await, "End 72\n\n");
+        assert!(stream.next().await.is_none(), "the stream ends after end");
+    }
+}
