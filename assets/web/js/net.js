@@ -10,6 +10,12 @@ import { MAX_SERVER_FRAME, PROTOCOL_VERSION, decodeServer, encodeClient } from '
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 8000;
 const FINAL_CODES = new Set(['version_mismatch', 'bad_ticket', 'bad_resume_token', 'room_closed', 'room_full', 'server_shutdown']);
+// Close codes after which a reconnect cannot help: left or room finished, protocol
+// errors, replaced by another connection of the same player (see README).
+const FINAL_CLOSES = new Set([1000, 1002, 1003, 1008, 1009, 4001]);
+// A resume token outlives a drop by the server's grace period (10 s by default);
+// these attempts span well over that.
+const MAX_ATTEMPTS = 8;
 
 /**
  * Events: `state` (detail: {state, reason}) with state one of connecting, connected,
@@ -91,13 +97,14 @@ export class GameConnection extends EventTarget {
       this.ws = null;
       const why = this.serverError ? `${this.serverError.code}: ${this.serverError.reason}` : ev.reason || `closed (${ev.code})`;
       this.serverError = null;
+      if (FINAL_CLOSES.has(ev.code)) this.stopped = true;
       this.lost(why);
     };
   }
 
   lost(reason) {
     // Without a Welcome there is nothing to resume (a ticket is single-use).
-    if (this.stopped || !this.welcome) {
+    if (this.stopped || !this.welcome || this.attempt >= MAX_ATTEMPTS) {
       this.stopped = true;
       this.setState('closed', reason);
       return;
