@@ -4,6 +4,7 @@
 //! Every limit the server enforces is a field here with a documented default, so an
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
+use crate::replay::ReplayConfig;
 use crate::spectators::SpectatorConfig;
 use clap::Parser;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,12 @@ pub struct Cli {
     /// Milliseconds between SSE keep-alive comments [default: 15000]
     #[arg(long, env = "TICKCAST_SSE_KEEPALIVE_MS")]
     pub sse_keepalive_ms: Option<u64>,
+    /// Directory of match recordings [default: replays]
+    #[arg(long, env = "TICKCAST_REPLAY_DIR")]
+    pub replay_dir: Option<PathBuf>,
+    /// Do not record matches (existing recordings are still served)
+    #[arg(long, env = "TICKCAST_NO_REPLAYS")]
+    pub no_replays: bool,
 }
 
 /// The whole configuration (TOML file layout: top-level keys, plus `[spectators]`).
@@ -113,6 +120,8 @@ pub struct Config {
     pub web_dir: PathBuf,
     /// Spectator (SSE) settings.
     pub spectators: SpectatorConfig,
+    /// Match recording settings (section `[replays]`).
+    pub replays: ReplayConfig,
 }
 
 impl Default for Config {
@@ -141,6 +150,7 @@ impl Default for Config {
             maps_dir: PathBuf::from("assets/maps"),
             web_dir: PathBuf::from("assets/web"),
             spectators: SpectatorConfig::default(),
+            replays: ReplayConfig::default(),
         }
     }
 }
@@ -206,6 +216,12 @@ impl Config {
         if let Some(ms) = cli.sse_keepalive_ms {
             self.spectators.keepalive_ms = ms;
         }
+        if let Some(dir) = cli.replay_dir.clone() {
+            self.replays.dir = dir;
+        }
+        if cli.no_replays {
+            self.replays.enabled = false;
+        }
     }
 
     /// Reject values the server cannot run with.
@@ -240,6 +256,7 @@ impl Config {
         if self.default_max_players > self.max_players_limit {
             return bad("default_max_players must be <= max_players_limit");
         }
+        self.replays.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

@@ -10,6 +10,7 @@
 //! - [`room`]: the room task, players, inputs, snapshot fan-out.
 //! - [`net`]: WebSocket players and SSE spectators.
 //! - [`spectators`]: the per-room spectator hub.
+//! - [`replay`]: recording every room, listing, serving and playing recordings back.
 //! - [`http`]: routes and handlers; [`metrics`]: Prometheus text.
 
 pub mod config;
@@ -17,6 +18,7 @@ pub mod http;
 pub mod lobby;
 pub mod metrics;
 pub mod net;
+pub mod replay;
 pub mod room;
 pub mod spectators;
 
@@ -47,13 +49,16 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let spectators = SpectatorCounter::default();
         let shutdown = CancellationToken::new();
+        let replays = replay::ReplayStore::new(config.replays.clone());
         let ctx = RoomCtx {
             config: Arc::clone(&config),
             metrics: Arc::clone(&metrics),
             spectators: spectators.clone(),
             shutdown: shutdown.clone(),
+            replays: config.replays.enabled.then(|| Arc::clone(&replays)),
         };
         let state = AppState {
+            replays,
             lobby: Arc::new(Lobby::new(ctx)),
             config,
             metrics,

@@ -5,6 +5,7 @@ pub mod api;
 
 use crate::lobby::Lobby;
 use crate::metrics::Metrics;
+use crate::replay::routes as replays;
 use crate::spectators::SpectatorCounter;
 use crate::{config::Config, net};
 use axum::Router;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub spectators: SpectatorCounter,
     pub shutdown: CancellationToken,
+    pub replays: Arc<crate::replay::ReplayStore>,
 }
 
 /// The browser client's directory: the configured one if it exists, else
@@ -53,6 +55,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/matchmake", post(api::matchmake))
         .route("/api/maps", get(api::maps))
         .route("/api/maps/{name}", get(api::map))
+        .route("/api/replays", get(replays::list))
+        .route("/api/replays/{id}", get(replays::download))
+        .route("/api/replays/{id}/events", get(replays::events))
         .route("/ws", get(net::ws::upgrade))
         .route("/metrics", get(api::metrics))
         .route("/healthz", get(api::healthz))

@@ -12,6 +12,7 @@ use super::snapshots::{EncodeCache, SnapshotRing, snapshot_frame};
 use super::{Control, JoinAuth, JoinRefused, RoomCmd, RoomSettings, RoomShared, RoomState};
 use crate::config::{Config, secs};
 use crate::metrics::Metrics;
+use crate::replay::{Recorder, ReplayStore};
 use crate::spectators::{self, SpectatorCounter, SpectatorFeed};
 use bytes::Bytes;
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
@@ -32,6 +33,8 @@ pub struct RoomCtx {
     pub metrics: Arc<Metrics>,
     pub spectators: SpectatorCounter,
     pub shutdown: CancellationToken,
+    /// Where matches are recorded (`None`: recording is off).
+    pub replays: Option<Arc<ReplayStore>>,
 }
 
 /// Create a room and start its task.
@@ -66,7 +69,12 @@ pub fn spawn(id: u64, settings: RoomSettings, ctx: &RoomCtx) -> Arc<RoomShared> 
         map: shared.settings.map_name.clone(),
         room: id,
     };
+    let recorder = ctx
+        .replays
+        .as_ref()
+        .map(|store| Recorder::start(store, config, id, &shared.settings, &world));
     let room = Room {
+        recorder,
         table: PlayerTable::new(info, config.session_queue, config.input_buffer),
         ring: SnapshotRing::new(config.ring_len()),
         world,
@@ -84,6 +92,7 @@ pub fn spawn(id: u64, settings: RoomSettings, ctx: &RoomCtx) -> Arc<RoomShared> 
 
 struct Room {
     world: World,
+    recorder: Option<Recorder>,
     table: PlayerTable,
     ring: SnapshotRing,
     feed: Option<SpectatorFeed>,
@@ -209,9 +218,13 @@ impl Room {
         let world = &self.world;
         self.table
             .welcome_joined(tick, |id| world.player_entity(id));
-        // Recording hook: a replay recorder receives `tick`, `input` and, every second,
-        // `world.state_hash()` (and a keyframe every few seconds) here, over a bounded
-        // channel it never waits on.
+        // The replay recorder gets the accepted inputs (and the hash or keyframe when
+        // due) over a bounded channel it never waits on.
+        if let Some(recorder) = self.recorder.as_mut() {
+            if !recorder.record(input, &self.world) {
+                self.recorder = None;
+            }
+        }
         if !events.is_empty() {
             let frame = Bytes::from(encode_server(&ServerMsg::Events {
                 tick,
@@ -287,6 +300,9 @@ impl Room {
         }
         if let Some(feed) = self.feed.take() {
             feed.finish(self.world.tick(), reason);
+        }
+        if let Some(recorder) = self.recorder.take() {
+            recorder.finish();
         }
         let left = self.table.len() as i64;
         self.player_count_changed(-left);

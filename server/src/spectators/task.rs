@@ -64,8 +64,12 @@ impl SpectatorFeed {
     }
 
     /// Hand over the snapshot of a tick for which [`Self::wants_frame`] said yes.
+    /// After it, frames fall on multiples of the frame interval, so a replay of the
+    /// room (which frames the same grid) produces the same events for the same ticks.
     pub fn frame(&mut self, snapshot: Snapshot) {
-        self.next_frame = snapshot.tick.0.saturating_add(self.interval);
+        self.next_frame = (snapshot.tick.0 / self.interval)
+            .saturating_add(1)
+            .saturating_mul(self.interval);
         self.send(RoomEvent::Frame(snapshot));
     }
 

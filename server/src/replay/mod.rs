@@ -1,0 +1,82 @@
+//! Replays: every room records its match to `--replay-dir`; HTTP lists, serves and
+//! plays recordings back.
+//!
+//! The file format and everything that reads it live in
+//! [`tickcast_shared::replay`]; this module is the IO around it:
+//!
+//! - [`recorder`]: the room's [`Recorder`] hands each tick's accepted inputs (and
+//!   every second a state hash, every keyframe period a snapshot) to a recorder task
+//!   over a bounded channel with `try_send`: the tick never waits on disk. The task
+//!   encodes and appends to `<id>.tcr`, flushing at least once a second, so a
+//!   `kill -9` loses at most the last second (the reader accepts the torn tail). A
+//!   full queue, a full disk or an unwritable directory stops that recording (logged,
+//!   the file stays incomplete); the match goes on.
+//! - [`store`]: the directory: ids (validated, so no path can escape it), the list
+//!   with per-file summaries (cached by size), retention (max files / max bytes,
+//!   oldest first, never a recording in progress) and the playback limit.
+//! - [`playback`]: `GET /api/replays/{id}/events`, the recording re-simulated and
+//!   streamed as the same SSE events as the live spectator feed, paced.
+//! - [`routes`]: the HTTP handlers.
+
+pub mod playback;
+pub mod recorder;
+pub mod routes;
+pub mod store;
+
+pub use recorder::Recorder;
+pub use store::{ReplayStore, ReplaySummary};
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Replay settings (config file section `[replays]`; every field optional).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplayConfig {
+    /// Record every room. Default true (`--no-replays` turns it off).
+    pub enabled: bool,
+    /// Where recordings go (created when missing). Default `./replays`.
+    pub dir: PathBuf,
+    /// Most recordings kept; the oldest finished ones are removed first. Default 1000.
+    pub max_files: usize,
+    /// Most bytes of recordings kept, oldest removed first. Default 2 GiB.
+    pub max_bytes: u64,
+    /// Ticks a recorder may fall behind its room before the recording is dropped.
+    /// Default 1024 (17 s at 60 Hz).
+    pub queue: usize,
+    /// Milliseconds between two flushes to the file (at most 1000). Default 1000.
+    pub flush_ms: u64,
+    /// A recording stops (incomplete) at this size; larger files are not served.
+    /// Default 64 MiB.
+    pub max_file_bytes: u64,
+    /// Replay playbacks (SSE) at once; more are answered 503. Default 64.
+    pub max_playbacks: usize,
+}
+
+impl Default for ReplayConfig {
+    fn default() -> Self {
+        ReplayConfig {
+            enabled: true,
+            dir: PathBuf::from("replays"),
+            max_files: 1000,
+            max_bytes: 2 * 1024 * 1024 * 1024,
+            queue: 1024,
+            flush_ms: 1000,
+            max_file_bytes: 64 * 1024 * 1024,
+            max_playbacks: 64,
+        }
+    }
+}
+
+impl ReplayConfig {
+    /// Reject values a recorder cannot run with.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.queue == 0 || self.max_files == 0 || self.max_playbacks == 0 {
+            return Err("replays: queue, max_files and max_playbacks must be >= 1".into());
+        }
+        if !(1..=1000).contains(&self.flush_ms) {
+            return Err("replays: flush_ms must be 1..=1000".into());
+        }
+        Ok(())
+    }
+}

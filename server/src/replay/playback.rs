@@ -1,0 +1,247 @@
+//! Replay playback as spectator events: `GET /api/replays/{id}/events`.
+//!
+//! A recording is re-simulated ([`Resim`]) and turned into the live feed's events
+//! with the live feed's own machinery ([`Feed`], [`game_event`]) and settings (frame
+//! interval, keyframe period): per tick the `game` event first, then on frame ticks
+//! (multiples of the frame interval, as live rooms do) a `keyframe` or `delta`;
+//! `end` after the last tick. So for the same ticks a playback equals what a live
+//! spectator of the room saw.
+//!
+//! A stream starts with a keyframe at the start tick and continues from there:
+//! - `from=T`: the recorded keyframe at or before `T` (recorded keyframes fall on
+//!   live keyframe ticks);
+//! - `Last-Event-ID: T` (a reconnecting `EventSource`): tick `T` itself, so nothing
+//!   the viewer has is repeated except the state at `T`, which a keyframe restates.
+//!
+//! Pacing: the events of tick `t` are sent `(t - start) / (tick_rate * speed)`
+//! seconds after the first. Seeking to the start re-simulates from tick 0 in slices,
+//! yielding to the runtime between them.
+
+use bytes::Bytes;
+use std::time::Duration;
+use tickcast_shared::protocol::Tick;
+use tickcast_shared::replay::{Resim, Stop};
+use tickcast_shared::spectate::{End, Feed, MapView, SpecEvent, game_event};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::store::PlaybackPermit;
+use crate::spectators::SpectatorConfig;
+
+/// Ticks re-simulated between two yields while seeking.
+const SEEK_SLICE: u32 = 512;
+
+/// A recording turned into spectator events, tick by tick.
+pub struct Playback<'a> {
+    resim: Resim<'a>,
+    feed: Feed,
+    interval: u32,
+    done: bool,
+}
+
+impl<'a> Playback<'a> {
+    /// A playback of `bytes` at tick 0, with the live feed's `spectators` settings.
+    pub fn new(bytes: &'a [u8], spectators: &SpectatorConfig) -> Result<Playback<'a>, Stop> {
+        let resim = Resim::new(bytes)?;
+        let rate = resim.header().config.tick_rate.max(1);
+        let map = MapView::of(resim.world().map());
+        let tick_rate = u16::try_from(rate).unwrap_or(u16::MAX);
+        let feed = Feed::new(map, tick_rate, spectators.keyframe_period(rate));
+        Ok(Playback {
+            resim,
+            feed,
+            interval: spectators.frame_interval(rate).max(1),
+            done: false,
+        })
+    }
+
+    /// The tick the re-simulated World is at.
+    pub fn tick(&self) -> Tick {
+        self.resim.tick()
+    }
+
+    /// Simulation ticks per second of the recording.
+    pub fn tick_rate(&self) -> u32 {
+        self.resim.header().config.tick_rate.max(1)
+    }
+
+    /// Re-simulate at most `budget` ticks toward `target`; true once there (or at
+    /// the end of the recording).
+    pub fn seek_some(&mut self, target: Tick, budget: u32) -> bool {
+        for _ in 0..budget {
+            if self.resim.tick() >= target {
+                return true;
+            }
+            if self.resim.step().is_none() {
+                return true;
+            }
+        }
+        self.resim.tick() >= target
+    }
+
+    /// A keyframe of the World as it is now; the following deltas build on it.
+    pub fn keyframe(&mut self) -> SpecEvent {
+        self.feed.reset();
+        self.feed.frame(self.resim.world().snapshot())
+    }
+
+    /// The next tick and its events (`game`, then the frame on frame ticks), then
+    /// once the tick and `end`; `None` after that.
+    pub fn next_tick(&mut self) -> Option<(Tick, Vec<SpecEvent>)> {
+        if self.done {
+            return None;
+        }
+        let Some((tick, events)) = self.resim.step() else {
+            self.done = true;
+            let tick = self.resim.tick();
+            let reason = if self.resim.is_complete() {
+                "end of replay".to_owned()
+            } else if let Some(stop) = self.resim.stop() {
+                format!("end of the readable part: {stop}")
+            } else {
+                "end of recording (incomplete)".to_owned()
+            };
+            return Some((tick, vec![SpecEvent::End(End { tick, reason })]));
+        };
+        let mut out: Vec<SpecEvent> = game_event(tick, &events).into_iter().collect();
+        if tick.0 % self.interval == 0 {
+            out.push(self.feed.frame(self.resim.world().snapshot()));
+        }
+        Some((tick, out))
+    }
+}
+
+/// What a playback stream needs besides the bytes.
+pub struct StreamPlan {
+    pub start: Tick,
+    pub speed: f64,
+    pub spectators: SpectatorConfig,
+    pub permit: PlaybackPermit,
+}
+
+fn text(event: &SpecEvent) -> Bytes {
+    Bytes::from(event.to_sse())
+}
+
+/// Produce the SSE text of a playback into `tx` until the end or until the viewer
+/// goes away (the receiver is dropped). Holds the playback permit until then.
+pub async fn stream(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
+    let _permit = plan.permit;
+    let Ok(mut playback) = Playback::new(&bytes, &plan.spectators) else {
+        return;
+    };
+    while !playback.seek_some(plan.start, SEEK_SLICE) {
+        tokio::task::yield_now().await;
+    }
+    let retry = Bytes::from(format!("retry: {}\n\n", plan.spectators.retry_ms));
+    if tx.send(retry).await.is_err() || tx.send(text(&playback.keyframe())).await.is_err() {
+        return;
+    }
+    let first = playback.tick();
+    let per_tick = Duration::from_secs_f64(1.0 / (f64::from(playback.tick_rate()) * plan.speed));
+    let started = Instant::now();
+    while let Some((tick, events)) = playback.next_tick() {
+        if events.is_empty() {
+            continue;
+        }
+        let due = started + per_tick.saturating_mul(tick.0.saturating_sub(first.0));
+        tokio::time::sleep_until(due).await;
+        for event in &events {
+            if tx.send(text(event)).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tickcast_shared::protocol::{Buttons, PlayerId, PlayerInput};
+    use tickcast_shared::replay::{ReplayHeader, ReplayWriter};
+    use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
+
+    /// A replay of 400 ticks: two players walking and shooting, 3 drones.
+    fn replay() -> Vec<u8> {
+        let map = Map::default_map();
+        let config = WorldConfig::new(60, 3);
+        let mut world = World::new(map.clone(), config.clone(), 9);
+        let mut w = ReplayWriter::new(&ReplayHeader {
+            protocol_version: 1,
+            map_name: "arena".into(),
+            map_text: tickcast_shared::sim::map::DEFAULT_MAP.into(),
+            config,
+            seed: 9,
+            start_unix_ms: 0,
+            room_name: "r".into(),
+        });
+        for t in 0..400u32 {
+            let mut input = TickInput::default();
+            if t == 0 {
+                input.joins = vec![PlayerId(1), PlayerId(2)];
+            }
+            for p in [1, 2] {
+                let buttons = Buttons((1 << ((t / 50 + p) % 4)) | Buttons::FIRE);
+                let aim = (t as f32 * 0.01) * p as f32;
+                input
+                    .inputs
+                    .push((PlayerId(p), PlayerInput { buttons, aim }));
+            }
+            world.step(&input);
+            w.push_tick(&input).unwrap();
+        }
+        w.end().unwrap();
+        w.take_bytes()
+    }
+
+    fn collect(pb: &mut Playback<'_>) -> Vec<SpecEvent> {
+        std::iter::from_fn(|| pb.next_tick())
+            .flat_map(|(_, e)| e)
+            .collect()
+    }
+
+    #[test]
+    fn frames_fall_on_the_live_grid_and_the_stream_ends() {
+        let bytes = replay();
+        let config = SpectatorConfig::default(); // 10 Hz: every 6 ticks, keyframes every 300
+        let mut pb = Playback::new(&bytes, &config).unwrap();
+        assert!(matches!(pb.keyframe(), SpecEvent::Keyframe(k) if k.tick == Tick(0)));
+        let events = collect(&mut pb);
+        let frames: Vec<(u32, bool)> = events
+            .iter()
+            .filter(|e| e.is_frame())
+            .map(|e| (e.tick().0, matches!(e, SpecEvent::Keyframe(_))))
+            .collect();
+        assert_eq!(frames.len(), 400 / 6);
+        assert!(
+            frames
+                .iter()
+                .all(|(t, key)| t % 6 == 0 && *key == (t % 300 == 0))
+        );
+        assert!(events.iter().any(|e| matches!(e, SpecEvent::Game(_))));
+        let last = events.last().unwrap();
+        assert!(
+            matches!(last, SpecEvent::End(e) if e.tick == Tick(400) && e.reason == "end of replay")
+        );
+        assert!(pb.next_tick().is_none());
+    }
+
+    #[test]
+    fn a_playback_started_later_continues_exactly_like_one_from_the_start() {
+        let bytes = replay();
+        let config = SpectatorConfig::default();
+        let mut whole = Playback::new(&bytes, &config).unwrap();
+        whole.keyframe();
+        let all = collect(&mut whole);
+        let mut late = Playback::new(&bytes, &config).unwrap();
+        assert!(late.seek_some(Tick(300), 1000));
+        let first = late.keyframe();
+        assert_eq!(
+            Some(&first),
+            all.iter().find(|e| e.tick() == Tick(300) && e.is_frame())
+        );
+        let rest = collect(&mut late);
+        let want: Vec<&SpecEvent> = all.iter().filter(|e| e.tick() > Tick(300)).collect();
+        assert_eq!(rest.iter().collect::<Vec<_>>(), want);
+    }
+}

@@ -1,0 +1,325 @@
+//! Recording one room: the room's [`Recorder`] and the recorder task.
+//!
+//! The room calls [`Recorder::record`] after every step with the accepted
+//! [`TickInput`]; at hash and keyframe ticks the recorder also takes the World's state
+//! hash and snapshot (cheap next to a step, and the only World access). Everything
+//! goes to the recorder task with `try_send` on a bounded queue: if the task has
+//! fallen `queue` ticks behind (a stalled disk), the recording stops there (a replay
+//! with a gap would be worthless) and the match goes on.
+//!
+//! The task encodes with [`ReplayWriter`] and appends to the file, flushing every
+//! `flush_ms` (at most a second). Any IO error (unwritable directory, disk full) or
+//! reaching `max_file_bytes` ends the recording with an error in the log; what was
+//! written stays, without an end record: an incomplete replay.
+
+use super::store::{LiveStats, ReplayStore};
+use crate::config::Config;
+use crate::room::{RoomId, RoomSettings};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+use thiserror::Error;
+use tickcast_shared::codec::Snapshot;
+use tickcast_shared::protocol::{PROTOCOL_VERSION, Tick};
+use tickcast_shared::replay::{RecordPolicy, ReplayHeader, ReplayWriter, WriteError};
+use tickcast_shared::sim::{Map, TickInput, World};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc::{self, error::TrySendError};
+
+enum Msg {
+    /// The World at `tick`, after `input` stepped it (`None`: the initial state).
+    Tick {
+        input: Option<TickInput>,
+        tick: Tick,
+        hash: Option<u64>,
+        keyframe: Option<Snapshot>,
+    },
+    /// The match is over.
+    End,
+}
+
+/// Why a recording stopped early.
+#[derive(Debug, Error)]
+enum RecordError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Write(#[from] WriteError),
+    #[error("the file reached the limit of {0} bytes")]
+    TooLarge(u64),
+}
+
+/// Held by a room task: hands each step to the recorder task.
+pub struct Recorder {
+    id: String,
+    tx: mpsc::Sender<Msg>,
+    policy: RecordPolicy,
+    stats: Arc<LiveStats>,
+    joins: u32,
+}
+
+/// The map as map-file text. Maps come parsed; the text is rebuilt from the parsed
+/// values, which parse back to the same map for any map whose wall corners and sizes
+/// are exact in `f32` (every map written with integers or halves, quarters...).
+fn map_text(map: &Map) -> String {
+    let mut text = format!("name {}\nsize {} {}\n", map.name, map.size.x, map.size.y);
+    for s in &map.spawns {
+        text.push_str(&format!("spawn {} {}\n", s.x, s.y));
+    }
+    for w in &map.walls {
+        let size = w.max - w.min;
+        text.push_str(&format!(
+            "wall {} {} {} {}\n",
+            w.min.x, w.min.y, size.x, size.y
+        ));
+    }
+    text
+}
+
+/// Hash every second; keyframes on ticks that are also live spectator keyframes
+/// (multiples of both the keyframe period and the frame interval), so a playback
+/// starting at a recorded keyframe produces the live feed's events.
+fn policy(config: &Config) -> RecordPolicy {
+    let rate = config.tick_rate;
+    let period = config.spectators.keyframe_period(rate).max(1);
+    let interval = config.spectators.frame_interval(rate).max(1);
+    let (mut a, mut b) = (period, interval);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    RecordPolicy {
+        hash_every: rate.max(1),
+        keyframe_every: (period / a.max(1)).saturating_mul(interval),
+    }
+}
+
+impl Recorder {
+    /// Start recording room `room`, whose World (at tick 0) is `world`.
+    pub fn start(
+        store: &Arc<ReplayStore>,
+        config: &Config,
+        room: RoomId,
+        settings: &RoomSettings,
+        world: &World,
+    ) -> Recorder {
+        let start_unix_ms = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let (id, path, stats) = store.begin(room, start_unix_ms);
+        let map_text = map_text(&settings.map);
+        if Map::parse(&map_text).as_ref() != Ok(&settings.map) {
+            tracing::warn!(replay = %id, "the map does not round-trip as text; the replay may not verify");
+        }
+        let header = ReplayHeader {
+            protocol_version: PROTOCOL_VERSION,
+            map_name: settings.map_name.clone(),
+            map_text,
+            config: world.config().clone(),
+            seed: settings.seed,
+            start_unix_ms,
+            room_name: settings.name.clone(),
+        };
+        let replays = store.config();
+        let (tx, rx) = mpsc::channel(replays.queue.max(1));
+        let task = Task {
+            store: Arc::clone(store),
+            id: id.clone(),
+            path,
+            flush_every: Duration::from_millis(replays.flush_ms.clamp(1, 1000)),
+            max_bytes: replays.max_file_bytes,
+        };
+        tokio::spawn(task.run(header, rx));
+        let mut recorder = Recorder {
+            id,
+            tx,
+            policy: policy(config),
+            stats,
+            joins: 0,
+        };
+        recorder.send(None, world);
+        recorder
+    }
+
+    /// Record the step that brought `world` to its tick; false when the recording
+    /// has stopped (the room then drops the recorder).
+    pub fn record(&mut self, input: TickInput, world: &World) -> bool {
+        let joins = u32::try_from(input.joins.len()).unwrap_or(u32::MAX);
+        self.joins = self.joins.saturating_add(joins);
+        self.stats.players.store(self.joins, Ordering::Release);
+        self.stats.ticks.store(world.tick().0, Ordering::Release);
+        self.send(Some(input), world)
+    }
+
+    fn send(&mut self, input: Option<TickInput>, world: &World) -> bool {
+        let tick = world.tick();
+        let msg = Msg::Tick {
+            input,
+            tick,
+            hash: self.policy.wants_hash(tick.0).then(|| world.state_hash()),
+            keyframe: self.policy.wants_keyframe(tick.0).then(|| world.snapshot()),
+        };
+        match self.tx.try_send(msg) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                tracing::error!(
+                    replay = %self.id,
+                    tick = tick.0,
+                    "the recorder fell behind; recording stopped, the replay stays incomplete"
+                );
+                false
+            }
+            // The task has ended and logged why.
+            Err(TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// The match is over: the task writes the end record and closes the file.
+    pub fn finish(self) {
+        if self.tx.try_send(Msg::End).is_err() {
+            tracing::error!(replay = %self.id, "no room for the end record; the replay stays incomplete");
+        }
+    }
+}
+
+struct Task {
+    store: Arc<ReplayStore>,
+    id: String,
+    path: PathBuf,
+    flush_every: Duration,
+    max_bytes: u64,
+}
+
+impl Task {
+    async fn run(self, header: ReplayHeader, mut rx: mpsc::Receiver<Msg>) {
+        let id = self.id.clone();
+        match self.record(&header, &mut rx).await {
+            Ok(true) => tracing::info!(replay = %id, "replay complete"),
+            Ok(false) => {
+                tracing::warn!(replay = %id, "room stopped recording; the replay is incomplete")
+            }
+            Err(e) => tracing::error!(
+                replay = %id,
+                file = %self.path.display(),
+                error = %e,
+                "recording failed; the match goes on, the replay stays incomplete"
+            ),
+        }
+        // Closing the queue tells the room to stop recording.
+        drop(rx);
+        let store = Arc::clone(&self.store);
+        let _ = tokio::task::spawn_blocking(move || store.end(&id)).await;
+    }
+
+    /// Record until the end record (`Ok(true)`) or the room drops its recorder
+    /// (`Ok(false)`).
+    async fn record(
+        &self,
+        header: &ReplayHeader,
+        rx: &mut mpsc::Receiver<Msg>,
+    ) -> Result<bool, RecordError> {
+        let mut out = Output::create(&self.path, self.max_bytes).await?;
+        let mut writer = ReplayWriter::new(header);
+        out.append(&mut writer).await?;
+        let start = tokio::time::Instant::now() + self.flush_every;
+        let mut flush = tokio::time::interval_at(start, self.flush_every);
+        flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(Msg::Tick { input, tick, hash, keyframe }) => {
+                        if let Some(input) = input {
+                            writer.push_tick(&input)?;
+                        }
+                        if let Some(hash) = hash {
+                            writer.push_hash(tick, hash)?;
+                        }
+                        if let Some(snapshot) = keyframe {
+                            writer.push_keyframe(&snapshot)?;
+                        }
+                    }
+                    Some(Msg::End) => {
+                        writer.end()?;
+                        out.append(&mut writer).await?;
+                        return Ok(true);
+                    }
+                    None => {
+                        writer.flush();
+                        out.append(&mut writer).await?;
+                        return Ok(false);
+                    }
+                },
+                _ = flush.tick() => {
+                    writer.flush();
+                    out.append(&mut writer).await?;
+                }
+            }
+        }
+    }
+}
+
+/// The file being written.
+struct Output {
+    file: tokio::fs::File,
+    written: u64,
+    max: u64,
+}
+
+impl Output {
+    async fn create(path: &Path, max: u64) -> Result<Output, RecordError> {
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .await?;
+        Ok(Output {
+            file,
+            written: 0,
+            max,
+        })
+    }
+
+    /// Append the writer's finished records and hand them to the OS.
+    async fn append(&mut self, writer: &mut ReplayWriter) -> Result<(), RecordError> {
+        let bytes = writer.take_bytes();
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let len = bytes.len() as u64;
+        if self.written.saturating_add(len) > self.max {
+            return Err(RecordError::TooLarge(self.max));
+        }
+        self.file.write_all(&bytes).await?;
+        self.file.flush().await?;
+        self.written += len;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_map_round_trips_as_text() {
+        let map = Map::default_map();
+        assert_eq!(Map::parse(&map_text(&map)), Ok(map));
+    }
+
+    #[test]
+    fn keyframes_fall_on_live_keyframe_ticks() {
+        let mut config = Config::default();
+        assert_eq!(
+            policy(&config),
+            RecordPolicy {
+                hash_every: 60,
+                keyframe_every: 300
+            }
+        );
+        config.spectators.rate_hz = 7; // frame interval 8, keyframe period 300
+        assert_eq!(policy(&config).keyframe_every, 600);
+    }
+}

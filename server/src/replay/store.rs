@@ -1,0 +1,289 @@
+//! The replay directory: ids, summaries, retention, the playback limit.
+//!
+//! A recording is `<dir>/<id>.tcr` with `id = <start unix ms>-<room id>` (plus
+//! `-<n>` should that exist already). Ids from requests are validated against that
+//! alphabet (ASCII lowercase letters, digits, `-`; at most 64 characters), so no id
+//! can name a path outside the directory (`..`, `/`, `\` and `.` never pass).
+//!
+//! The methods that touch the disk block; async callers run them with
+//! `spawn_blocking`.
+
+use super::ReplayConfig;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+use tickcast_shared::replay::{ReplayIndex, ReplayReader};
+
+/// File extension of recordings.
+pub const EXTENSION: &str = "tcr";
+const MAX_ID_LEN: usize = 64;
+
+/// A recording as `GET /api/replays` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplaySummary {
+    pub id: String,
+    pub room: String,
+    pub map: String,
+    /// Match start, Unix milliseconds.
+    pub start: u64,
+    /// Recorded match time, milliseconds.
+    pub duration_ms: u64,
+    pub ticks: u32,
+    /// Distinct players that joined.
+    pub players: u32,
+    /// File size, bytes.
+    pub size: u64,
+    /// The match ended and the recording is whole.
+    pub complete: bool,
+    /// Still being recorded.
+    pub recording: bool,
+    /// Where and why reading stopped, for a damaged file.
+    pub damaged: Option<String>,
+}
+
+/// What a recorder in progress reports for the list.
+#[derive(Debug, Default)]
+pub struct LiveStats {
+    pub ticks: AtomicU32,
+    pub players: AtomicU32,
+}
+
+/// One server's replay directory.
+pub struct ReplayStore {
+    config: ReplayConfig,
+    active: Mutex<HashMap<String, Arc<LiveStats>>>,
+    /// Summaries of finished files, by id, valid while the size is the same.
+    cache: Mutex<HashMap<String, ReplaySummary>>,
+    playbacks: AtomicUsize,
+}
+
+/// A place among the running playbacks; dropping it gives the place back.
+pub struct PlaybackPermit {
+    store: Arc<ReplayStore>,
+}
+
+impl Drop for PlaybackPermit {
+    fn drop(&mut self) {
+        self.store.playbacks.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether `id` is a well-formed recording id (see the module docs).
+pub fn valid_id(id: &str) -> bool {
+    (1..=MAX_ID_LEN).contains(&id.len())
+        && !id.starts_with('-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl ReplayStore {
+    pub fn new(config: ReplayConfig) -> Arc<ReplayStore> {
+        Arc::new(ReplayStore {
+            config,
+            active: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
+            playbacks: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn config(&self) -> &ReplayConfig {
+        &self.config
+    }
+
+    /// The file of recording `id`, if `id` is well-formed.
+    pub fn path_of(&self, id: &str) -> Option<PathBuf> {
+        valid_id(id).then(|| self.config.dir.join(format!("{id}.{EXTENSION}")))
+    }
+
+    /// Reserve an id and a file name for a new recording of room `room`.
+    pub fn begin(&self, room: u64, start_unix_ms: u64) -> (String, PathBuf, Arc<LiveStats>) {
+        let mut active = lock(&self.active);
+        let base = format!("{start_unix_ms}-{room}");
+        let mut id = base.clone();
+        let mut n = 1u32;
+        let taken = |id: &str, active: &HashMap<String, Arc<LiveStats>>| {
+            active.contains_key(id) || self.path_of(id).is_some_and(|p| p.exists())
+        };
+        while taken(&id, &active) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        let stats = Arc::new(LiveStats::default());
+        active.insert(id.clone(), Arc::clone(&stats));
+        let path = self.config.dir.join(format!("{id}.{EXTENSION}"));
+        (id, path, stats)
+    }
+
+    /// A recording is over: forget it as active and apply retention (blocking).
+    pub fn end(&self, id: &str) {
+        lock(&self.active).remove(id);
+        self.retain();
+    }
+
+    /// Remove the oldest finished recordings beyond `max_files` / `max_bytes`.
+    pub fn retain(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.config.dir) else {
+            return;
+        };
+        let mut files: Vec<(SystemTime, String, u64)> = entries
+            .flatten()
+            .filter_map(|e| {
+                let id = recording_id(&e.path())?;
+                let meta = e.metadata().ok()?;
+                let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                Some((modified, id, meta.len()))
+            })
+            .collect();
+        files.sort();
+        let mut count = files.len();
+        let mut bytes: u64 = files.iter().map(|f| f.2).sum();
+        let active = lock(&self.active).clone();
+        for (_, id, len) in files {
+            if count <= self.config.max_files && bytes <= self.config.max_bytes {
+                break;
+            }
+            if active.contains_key(&id) {
+                continue;
+            }
+            let Some(path) = self.path_of(&id) else {
+                continue;
+            };
+            match std::fs::remove_file(&path) {
+                Ok(()) => {
+                    tracing::info!(replay = %id, "replay removed by retention");
+                    lock(&self.cache).remove(&id);
+                    count -= 1;
+                    bytes = bytes.saturating_sub(len);
+                }
+                Err(e) => tracing::warn!(replay = %id, error = %e, "cannot remove replay"),
+            }
+        }
+    }
+
+    /// Every recording, newest first (blocking: reads files it has not summarized).
+    pub fn list(&self) -> Vec<ReplaySummary> {
+        let Ok(entries) = std::fs::read_dir(&self.config.dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<ReplaySummary> = entries
+            .flatten()
+            .filter_map(|e| self.summary(&recording_id(&e.path())?))
+            .collect();
+        out.sort_by(|a, b| b.start.cmp(&a.start).then_with(|| b.id.cmp(&a.id)));
+        out
+    }
+
+    /// The summary of recording `id`, if it exists and has a readable header.
+    pub fn summary(&self, id: &str) -> Option<ReplaySummary> {
+        let path = self.path_of(id)?;
+        let size = std::fs::metadata(&path).ok()?.len();
+        let live = lock(&self.active).get(id).cloned();
+        if live.is_none() {
+            if let Some(hit) = lock(&self.cache).get(id).filter(|s| s.size == size) {
+                return Some(hit.clone());
+            }
+        }
+        if size > self.config.max_file_bytes {
+            return None;
+        }
+        let bytes = std::fs::read(&path).ok()?;
+        let summary = match live {
+            // Being written: the header from the file, the rest from the recorder.
+            Some(live) => {
+                let reader = ReplayReader::open(&bytes).ok()?;
+                let h = reader.header();
+                let ticks = live.ticks.load(Ordering::Acquire);
+                ReplaySummary {
+                    id: id.to_owned(),
+                    room: h.room_name.clone(),
+                    map: h.map_name.clone(),
+                    start: h.start_unix_ms,
+                    duration_ms: u64::from(ticks) * 1000 / u64::from(h.config.tick_rate.max(1)),
+                    ticks,
+                    players: live.players.load(Ordering::Acquire),
+                    size,
+                    complete: false,
+                    recording: true,
+                    damaged: None,
+                }
+            }
+            None => {
+                let index = ReplayIndex::build(&bytes).ok()?;
+                let summary = ReplaySummary {
+                    id: id.to_owned(),
+                    room: index.header.room_name.clone(),
+                    map: index.header.map_name.clone(),
+                    start: index.header.start_unix_ms,
+                    duration_ms: index.duration_ms(),
+                    ticks: index.ticks,
+                    players: index.players,
+                    size,
+                    complete: index.complete,
+                    recording: false,
+                    damaged: index.stop.map(|s| s.to_string()),
+                };
+                lock(&self.cache).insert(id.to_owned(), summary.clone());
+                summary
+            }
+        };
+        Some(summary)
+    }
+
+    /// A place among the running playbacks, unless all `max_playbacks` are taken.
+    pub fn try_playback(self: &Arc<Self>) -> Option<PlaybackPermit> {
+        let max = self.config.max_playbacks;
+        self.playbacks
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| PlaybackPermit {
+                store: Arc::clone(self),
+            })
+    }
+}
+
+/// The recording id of a path in the directory (`<id>.tcr` with a valid id).
+fn recording_id(path: &std::path::Path) -> Option<String> {
+    if path.extension().is_none_or(|e| e != EXTENSION) {
+        return None;
+    }
+    let stem = path.file_stem()?.to_str()?;
+    valid_id(stem).then(|| stem.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_cannot_name_other_paths() {
+        for good in ["1732262400000-3", "1-2-3", "abc"] {
+            assert!(valid_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            "..",
+            "../x",
+            "a/b",
+            "a\\b",
+            ".hidden",
+            "x.tcr",
+            "-x",
+            "A1",
+            "a b",
+            "%2e%2e",
+            &"1".repeat(65),
+        ] {
+            assert!(!valid_id(bad), "{bad}");
+        }
+    }
+}
