@@ -35,13 +35,19 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Start the server with `args` added after `--http 127.0.0.1:0`.
+    /// Start the server with `args` added after `--http 127.0.0.1:0`. Matches are
+    /// recorded only when `args` name a `--replay-dir` (else `--no-replays` is added).
     pub async fn start(args: &[&str]) -> TestServer {
         let bin = server_binary();
+        let records = args
+            .iter()
+            .any(|a| a.starts_with("--replay-dir") || *a == "--no-replays");
+        let no_replays: &[&str] = if records { &[] } else { &["--no-replays"] };
         let mut child = Command::new(&bin)
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
             .args(["--http", "127.0.0.1:0"])
             .args(args)
+            .args(no_replays)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,0 +1,120 @@
+//! Replay playback over SSE against the real binary: the same events as the live
+//! spectator feed for the same ticks, seeking to the keyframe at or before `from`,
+//! and `Last-Event-ID` resume.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod replay_common;
+#[path = "sse_common/mod.rs"]
+mod sse_common;
+
+use replay_common::{TempDir, complete_replay_of, config_file, room, server};
+use sse_common::Spectator;
+use std::time::Duration;
+use tickcast_shared::spectate::SpecEvent;
+use tickcast_tests::server::TestServer;
+
+/// Keyframes every second (60 ticks), frames every 6 ticks (10 Hz).
+const SPECTATORS: &str = "[spectators]\nkeyframe_secs = 1\n";
+
+/// Read events until `end` (not included).
+async fn until_end(spectator: &mut Spectator) -> Vec<SpecEvent> {
+    let mut events = Vec::new();
+    loop {
+        match spectator.step().await {
+            Some(SpecEvent::End(_)) => return events,
+            Some(event) => events.push(event),
+            None => {}
+        }
+    }
+}
+
+/// A recorded match, watched live from before the first player joined: the live
+/// events, and the recording's id.
+async fn watched_match(server: &TestServer) -> (Vec<SpecEvent>, String) {
+    let info = room(server, 8).await;
+    let mut live =
+        Spectator::connect(server, &format!("/api/rooms/{}/events", info.id.0), None).await;
+    let bots = {
+        let (server_url, id) = (server.url.clone(), info.id.clone());
+        tokio::spawn(async move {
+            tickcast_client::run_bots(&tickcast_client::BotConfig {
+                server: server_url,
+                count: 3,
+                duration: Duration::from_secs(4),
+                rooms: vec![id],
+                seed: 3,
+                ..tickcast_client::BotConfig::default()
+            })
+            .await
+            .unwrap()
+        })
+    };
+    let events = until_end(&mut live).await;
+    assert_eq!(bots.await.unwrap().connected, 3);
+    let entry = complete_replay_of(server, &info.id).await;
+    (events, entry["id"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playback_equals_the_live_feed_for_the_same_ticks() {
+    let dir = TempDir::new("replay-sse");
+    let config = config_file(&dir, SPECTATORS);
+    let server = server(&dir, &["--config", &config]).await;
+    let (live, id) = watched_match(&server).await;
+
+    // From the first live keyframe on a keyframe tick (after the one that started
+    // the stream) to the last live frame.
+    let start = live
+        .iter()
+        .skip(1)
+        .position(|e| matches!(e, SpecEvent::Keyframe(k) if k.tick.0 % 60 == 0))
+        .map(|i| i + 1)
+        .expect("a periodic keyframe in the live feed");
+    let first = live[start].tick();
+    let last = live.iter().rev().find(|e| e.is_frame()).unwrap().tick();
+    assert!(
+        last.0 >= first.0 + 120,
+        "too short a match: {first:?}..{last:?}"
+    );
+    let live_part: Vec<&SpecEvent> = live[start..].iter().filter(|e| e.tick() <= last).collect();
+    assert!(live_part.iter().any(|e| matches!(e, SpecEvent::Game(_))));
+
+    // Ask from a tick inside the second: playback starts at the keyframe before it.
+    let path = format!("/api/replays/{id}/events?speed=16&from={}", first.0 + 59);
+    let mut replay = Spectator::connect(&server, &path, None).await;
+    let played = until_end(&mut replay).await;
+    assert_eq!(played.first().map(SpecEvent::tick), Some(first));
+    let played_part: Vec<&SpecEvent> = played.iter().filter(|e| e.tick() <= last).collect();
+    assert_eq!(played_part.len(), live_part.len());
+    for (p, l) in played_part.iter().zip(&live_part) {
+        assert_eq!(p, l, "playback and live differ at tick {}", l.tick().0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_event_id_resumes_where_the_viewer_left() {
+    let dir = TempDir::new("replay-resume");
+    let config = config_file(&dir, SPECTATORS);
+    let server = server(&dir, &["--config", &config]).await;
+    let (_, id) = watched_match(&server).await;
+    let path = format!("/api/replays/{id}/events?speed=16");
+
+    let mut whole = Spectator::connect(&server, &path, None).await;
+    let mut cut = Spectator::connect(&server, &path, None).await;
+    cut.until_tick(100).await;
+    let (_, left_at) = cut.seen.last().unwrap().clone();
+    drop(cut);
+
+    let id_text = left_at.to_string();
+    let mut resumed = Spectator::connect(&server, &path, Some(&id_text)).await;
+    let first = resumed.step().await.unwrap();
+    assert!(
+        matches!(&first, SpecEvent::Keyframe(k) if k.tick.0 == left_at),
+        "{first:?}"
+    );
+    resumed.until_tick(200).await;
+    assert!(resumed.seen.iter().skip(1).all(|(_, t)| *t > left_at));
+    whole.until_tick(resumed.state.tick.unwrap().0).await;
+    assert_eq!(whole.state, resumed.state);
+}
