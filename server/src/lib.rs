@@ -102,6 +102,13 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        // Let recorders write their end records (bounded wait).
+        for _ in 0..40 {
+            if state.replays.recording() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         Ok(())
     }
 }

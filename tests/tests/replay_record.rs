@@ -162,3 +162,53 @@ async fn kill_9_leaves_a_readable_recording_missing_at_most_the_last_flush() {
         assert!(v.ok, "{}", v.stderr);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_playbacks_and_completes_the_recording() {
+    let dir = TempDir::new("replay-term");
+    let server = server(&dir, &[]).await;
+    let info = room(&server, 5).await;
+    let bots = {
+        let (url, id) = (server.url.clone(), info.id.clone());
+        tokio::spawn(async move {
+            tickcast_client::run_bots(&tickcast_client::BotConfig {
+                server: url,
+                count: 2,
+                duration: Duration::from_secs(30),
+                rooms: vec![id],
+                ..tickcast_client::BotConfig::default()
+            })
+            .await
+        })
+    };
+    // Wait (bounded) for the recording in progress to be listed with some ticks.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let id = loop {
+        let (_, list) = http::get(server.addr, "/api/replays").await;
+        let entry = list.as_array().and_then(|l| l.first().cloned());
+        if let Some(e) = entry.filter(|e| e["recording"] == true && e["ticks"].as_u64() > Some(300))
+        {
+            break e["id"].as_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline, "{list}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // A playback of the recording so far (over 5 s of match at 0.25x: 20 s) stays
+    // open until the server stops.
+    let path = format!("/api/replays/{id}/events?speed=0.25");
+    let mut viewer = tickcast_tests::sse::SseClient::connect(server.addr, &path, None)
+        .await
+        .unwrap();
+    assert_eq!(viewer.status, 200);
+    assert!(viewer.next_within(Duration::from_secs(10)).await.is_some());
+
+    let status = server.terminate().await;
+    assert!(status.success(), "{status:?}");
+    bots.abort();
+    let files = dir.files("replays");
+    assert_eq!(files.len(), 1, "{files:?}");
+    let v = verify_with_client(&files[0]).await;
+    assert!(v.ok, "{}: {}", v.report, v.stderr);
+    assert_eq!(v.report["complete"], true);
+    assert_eq!(v.report["mismatches"], 0);
+}

@@ -24,6 +24,7 @@ use tickcast_shared::replay::{Resim, Stop};
 use tickcast_shared::spectate::{End, Feed, MapView, SpecEvent, game_event};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::store::PlaybackPermit;
 use crate::spectators::SpectatorConfig;
@@ -117,15 +118,26 @@ pub struct StreamPlan {
     pub speed: f64,
     pub spectators: SpectatorConfig,
     pub permit: PlaybackPermit,
+    /// The server is stopping: end the stream.
+    pub shutdown: CancellationToken,
 }
 
 fn text(event: &SpecEvent) -> Bytes {
     Bytes::from(event.to_sse())
 }
 
-/// Produce the SSE text of a playback into `tx` until the end or until the viewer
-/// goes away (the receiver is dropped). Holds the playback permit until then.
+/// Produce the SSE text of a playback into `tx` until the end, until the viewer
+/// goes away (the receiver is dropped) or until the server stops. Holds the playback
+/// permit until then.
 pub async fn stream(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
+    let shutdown = plan.shutdown.clone();
+    tokio::select! {
+        _ = shutdown.cancelled() => {}
+        _ = play(bytes, plan, tx) => {}
+    }
+}
+
+async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
     let _permit = plan.permit;
     let Ok(mut playback) = Playback::new(&bytes, &plan.spectators) else {
         return;

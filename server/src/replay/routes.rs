@@ -150,6 +150,7 @@ pub async fn events(
         speed,
         spectators: s.config.spectators.clone(),
         permit,
+        shutdown: s.shutdown.clone(),
     };
     let (tx, rx) = mpsc::channel(STREAM_BUFFER);
     tokio::spawn(stream(bytes, plan, tx));

@@ -122,6 +122,11 @@ impl ReplayStore {
         (id, path, stats)
     }
 
+    /// Recordings in progress.
+    pub fn recording(&self) -> usize {
+        lock(&self.active).len()
+    }
+
     /// A recording is over: forget it as active and apply retention (blocking).
     pub fn end(&self, id: &str) {
         lock(&self.active).remove(id);
