@@ -58,7 +58,11 @@ pub fn respond(hub: Option<&Arc<Hub>>, headers: &HeaderMap) -> Response {
     let config = hub.config();
     let keepalive = Duration::from_millis(config.keepalive_ms.max(1));
     let retry = Bytes::from(format!("retry: {}\n\n", config.retry_ms));
-    let body = Body::from_stream(events(sub, retry, keepalive));
+    event_stream(Body::from_stream(events(sub, retry, keepalive)))
+}
+
+/// A `200 text/event-stream` response around `body` (live feed and replay playback).
+pub fn event_stream(body: Body) -> Response {
     let mut res = Response::new(body);
     let h = res.headers_mut();
     h.insert(

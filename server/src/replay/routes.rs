@@ -159,13 +159,5 @@ pub async fn events(
             .await
             .map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
     });
-    let mut res = Response::new(Body::from_stream(body));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    res
+    crate::net::sse::event_stream(Body::from_stream(body))
 }

@@ -292,19 +292,7 @@ fn code_body<C: BitCoder>(
 }
 
 fn zero_entity(kind: EntityKind) -> EntityState {
-    EntityState {
-        id: NetId(0),
-        kind,
-        x: 0,
-        y: 0,
-        vx: 0,
-        vy: 0,
-        angle: 0,
-        hp: 0,
-        score: 0,
-        flags: 0,
-        owner: 0,
-    }
+    EntityState::new(NetId(0), kind)
 }
 
 /// Merge two id-sorted lists; an id in both is malformed.

@@ -53,6 +53,23 @@ impl EntityState {
     /// The player is dead and waiting to respawn.
     pub const FLAG_DEAD: u8 = 1;
 
+    /// An entity of `kind` with every other field zero.
+    pub fn new(id: NetId, kind: EntityKind) -> EntityState {
+        EntityState {
+            id,
+            kind,
+            x: 0,
+            y: 0,
+            vx: 0,
+            vy: 0,
+            angle: 0,
+            hp: 0,
+            score: 0,
+            flags: 0,
+            owner: 0,
+        }
+    }
+
     pub fn pos(&self) -> Vec2 {
         Vec2::new(self.x as f32 / POS_SCALE, self.y as f32 / POS_SCALE)
     }

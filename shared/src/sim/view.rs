@@ -34,17 +34,9 @@ pub struct PlayerView {
 
 fn entity_state(entity: &Entity) -> EntityState {
     let mut state = EntityState {
-        id: entity.id,
-        kind: EntityKind::Drone,
         x: quantize_pos(entity.body.pos.x),
         y: quantize_pos(entity.body.pos.y),
-        vx: 0,
-        vy: 0,
-        angle: 0,
-        hp: 0,
-        score: 0,
-        flags: 0,
-        owner: 0,
+        ..EntityState::new(entity.id, EntityKind::Drone)
     };
     match &entity.kind {
         Kind::Drone(_) => {}
