@@ -15,15 +15,26 @@ use tokio::process::{Child, Command};
 /// How long the server may take to print its address.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Path of the server binary: release if built, else debug.
-pub fn server_binary() -> PathBuf {
+/// Path of a workspace binary (`tickcast-server`, `tickcast-client`): the release
+/// build if there is one (the README's test command builds it), else the debug one.
+pub fn binary(name: &str) -> PathBuf {
     let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target");
-    let release = target.join("release/tickcast-server");
+    let release = target.join("release").join(name);
     if release.exists() {
         release
     } else {
-        target.join("debug/tickcast-server")
+        target.join("debug").join(name)
     }
+}
+
+/// Path of the server binary.
+pub fn server_binary() -> PathBuf {
+    binary("tickcast-server")
+}
+
+/// Path of the client binary.
+pub fn client_binary() -> PathBuf {
+    binary("tickcast-client")
 }
 
 /// A running server; killed on drop.

@@ -178,16 +178,7 @@ pub async fn get_bytes(addr: SocketAddr, path: &str) -> (u16, Vec<(String, Strin
     (status, headers, body)
 }
 
-/// Path of the client binary: release if built, else debug.
-pub fn client_binary() -> PathBuf {
-    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target");
-    let release = target.join("release/tickcast-client");
-    if release.exists() {
-        release
-    } else {
-        target.join("debug/tickcast-client")
-    }
-}
+pub use tickcast_tests::server::client_binary;
 
 /// What `tickcast-client replay FILE --verify` did.
 pub struct Verified {

@@ -1,0 +1,88 @@
+//! The native client library and the `bots` binary against the real server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+use tickcast_client::{Client, ClientConfig, Update};
+use tickcast_shared::protocol::{Buttons, PlayerInput};
+use tickcast_tests::player::{WAIT, create_room};
+use tickcast_tests::server::{TestServer, client_binary};
+
+#[tokio::test]
+async fn the_library_joins_applies_deltas_and_moves_its_player() {
+    let s = TestServer::start(&[]).await;
+    create_room(s.addr, r#"{"drones":100}"#).await;
+    let config = ClientConfig::default();
+    let mut client = Client::matchmake(&s.url, "lib", &config).await.unwrap();
+    let right = PlayerInput {
+        buttons: Buttons(Buttons::RIGHT),
+        aim: 0.0,
+    };
+    let mut start_x = None;
+    let mut snapshots = 0;
+    while snapshots < 30 {
+        let update = tokio::time::timeout(WAIT, client.next_update())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Update::Snapshot { .. } = update {
+            snapshots += 1;
+            let me = client.own().expect("own entity in the world view");
+            start_x.get_or_insert(me.x);
+            for _ in 0..3 {
+                client.send_input(right).await.unwrap();
+            }
+        }
+    }
+    let counts = client.view_counts();
+    assert_eq!(counts.keyframes, 1, "{counts:?}");
+    assert_eq!(counts.deltas, 29, "{counts:?}");
+    assert_eq!(client.world().unwrap().entities.len(), 101);
+    let moved = client.own().unwrap().x - start_x.unwrap();
+    assert!(moved > 16 * 50, "moved only {moved} steps");
+    client.leave().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_bots_binary_prints_its_report() {
+    let s = TestServer::start(&[]).await;
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::process::Command::new(client_binary())
+            .args([
+                "bots",
+                "--server",
+                &s.url,
+                "--count",
+                "3",
+                "--duration",
+                "2s",
+                "--json",
+            ])
+            .output(),
+    )
+    .await
+    .expect("bots stop by themselves")
+    .expect("run tickcast-client bots");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8(out.stdout).unwrap();
+    let report: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON line");
+    assert_eq!(report["bots"], 3);
+    assert_eq!(report["decode_errors"], 0);
+    assert!(report["snapshots"].as_u64().unwrap() >= 3 * 20, "{report}");
+    assert!(report["deltas"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["bytes_per_bot_per_sec"].as_f64().unwrap() > 0.0);
+    for key in [
+        "seconds",
+        "keyframes",
+        "bytes_received",
+        "rtt_ms_p50",
+        "rtt_ms_p99",
+    ] {
+        assert!(report.get(key).is_some(), "missing {key} in {report}");
+    }
+}
