@@ -89,6 +89,8 @@ pub async fn upgrade(
     let max = s.config.max_frame_bytes;
     ws.max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(s.config.ws_read_buffer.max(1024))
+        .write_buffer_size(s.config.ws_write_buffer)
         .on_upgrade(move |socket| async move {
             let _ = Session::start(socket, entry, s).await;
         })
