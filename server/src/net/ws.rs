@@ -312,7 +312,10 @@ impl Session {
                         return Err(self.close(code, &reason).await);
                     }
                     let frame = link.snapshots.borrow_and_update().clone();
-                    self.send(frame).await?;
+                    self.send(frame.bytes).await?;
+                    // WebSocket is reliable and ordered: a written snapshot will be
+                    // applied, so it can be a baseline before the client's ack.
+                    let _ = room.inbox.try_send(RoomCmd::Delivered { player, conn, tick: frame.tick });
                 }
             }
         }

@@ -168,10 +168,17 @@ pub enum Control {
     Close(u16, String),
 }
 
+/// One player's encoded snapshot message and the tick it carries.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotFrame {
+    pub tick: Tick,
+    pub bytes: Bytes,
+}
+
 /// The room's ends of one session: the latest snapshot (latest wins, so a slow
 /// socket skips stale ones) and a small bounded control queue.
 pub struct SessionLink {
-    pub snapshots: watch::Receiver<Bytes>,
+    pub snapshots: watch::Receiver<SnapshotFrame>,
     pub control: mpsc::Receiver<Control>,
 }
 
@@ -203,6 +210,14 @@ pub enum RoomCmd {
         player: PlayerId,
         conn: u64,
         cmd: InputCmd,
+    },
+    /// The session wrote the snapshot of `tick` to its reliable, ordered transport:
+    /// the client will have it, so it may serve as a baseline before the client's own
+    /// ack arrives.
+    Delivered {
+        player: PlayerId,
+        conn: u64,
+        tick: Tick,
     },
     /// The connection dropped: hold the player for the grace period.
     Disconnect { player: PlayerId, conn: u64 },

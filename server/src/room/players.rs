@@ -2,7 +2,7 @@
 //! players held for a grace period after their connection dropped.
 
 use super::inputs::InputBuffer;
-use super::{Control, JoinRefused, Joined, SessionLink};
+use super::{Control, JoinRefused, Joined, SessionLink, SnapshotFrame};
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 /// The room's end of a session.
 pub struct LinkTx {
     pub conn: u64,
-    pub snapshots: watch::Sender<Bytes>,
+    pub snapshots: watch::Sender<SnapshotFrame>,
     pub control: mpsc::Sender<Control>,
 }
 
@@ -21,6 +21,17 @@ impl LinkTx {
     /// Queue a control frame; false when the session's queue is full or gone.
     pub fn send(&self, control: Control) -> bool {
         self.control.try_send(control).is_ok()
+    }
+}
+
+impl Player {
+    /// The client has (or will have, on a reliable transport) the snapshot of `tick`;
+    /// ticks newer than the world's `newest` are ignored (a lying client gets
+    /// keyframes, nothing worse).
+    pub fn acknowledge(&mut self, tick: Option<Tick>, newest: Tick) {
+        if let Some(t) = tick.filter(|t| *t <= newest) {
+            self.acked = self.acked.max(Some(t));
+        }
     }
 }
 
@@ -76,7 +87,7 @@ impl PlayerTable {
     fn new_link(&mut self) -> (LinkTx, SessionLink) {
         let conn = self.next_conn;
         self.next_conn += 1;
-        let (snap_tx, snap_rx) = watch::channel(Bytes::new());
+        let (snap_tx, snap_rx) = watch::channel(SnapshotFrame::default());
         let (ctl_tx, ctl_rx) = mpsc::channel(self.queue);
         (
             LinkTx {
@@ -163,6 +174,13 @@ impl PlayerTable {
             player.link = None;
             player.dropped_at = Some(Instant::now());
         }
+    }
+
+    /// `player`, if `conn` is its current connection.
+    pub fn connected(&mut self, player: PlayerId, conn: u64) -> Option<&mut Player> {
+        self.players
+            .get_mut(&player)
+            .filter(|p| p.link.as_ref().is_some_and(|l| l.conn == conn))
     }
 
     /// The connection `conn` of `player` dropped.

@@ -9,7 +9,9 @@
 
 use super::players::{PlayerTable, WelcomeInfo};
 use super::snapshots::{EncodeCache, SnapshotRing, snapshot_frame};
-use super::{Control, JoinAuth, JoinRefused, RoomCmd, RoomSettings, RoomShared, RoomState};
+use super::{
+    Control, JoinAuth, JoinRefused, RoomCmd, RoomSettings, RoomShared, RoomState, SnapshotFrame,
+};
 use crate::config::{Config, secs};
 use crate::metrics::Metrics;
 use crate::replay::{Recorder, ReplayStore};
@@ -158,17 +160,19 @@ impl Room {
                 JoinAuth::Resume(token) => self.table.resume(&token, self.world.tick(), reply),
             },
             RoomCmd::Input { player, conn, cmd } => {
-                let Some(p) = self.table.players.get_mut(&player) else {
+                let newest = self.world.tick();
+                let Some(p) = self.table.connected(player, conn) else {
                     return;
                 };
-                if p.link.as_ref().is_none_or(|l| l.conn != conn) {
-                    return;
-                }
-                if let Some(ack) = cmd.ack {
-                    p.acked = p.acked.max(Some(ack)).filter(|t| *t <= self.world.tick());
-                }
+                p.acknowledge(cmd.ack, newest);
                 if p.inputs.push(cmd.seq, cmd.input).is_err() {
                     Metrics::add(&self.ctx.metrics.inputs_dropped, 1);
+                }
+            }
+            RoomCmd::Delivered { player, conn, tick } => {
+                let newest = self.world.tick();
+                if let Some(p) = self.table.connected(player, conn) {
+                    p.acknowledge(Some(tick), newest);
                 }
             }
             RoomCmd::Disconnect { player, conn } => self.table.disconnect(player, conn),
@@ -266,7 +270,10 @@ impl Room {
             let body = cache.body(base.map(|b| &**b), &snap);
             let frame =
                 snapshot_frame(&snap, base.map(|b| b.tick), p.inputs.last_consumed(), &body);
-            link.snapshots.send_replace(frame);
+            link.snapshots.send_replace(SnapshotFrame {
+                tick: snap.tick,
+                bytes: frame,
+            });
             sent += 1;
             if base.is_none() {
                 keyframes += 1;
