@@ -88,6 +88,9 @@ pub struct Config {
     pub resume_grace_secs: f64,
     /// Silence after which a player's connection is closed, seconds. Default 30.
     pub idle_timeout_secs: f64,
+    /// The server pings each player this often to measure its round-trip time,
+    /// seconds. Default 5.
+    pub ping_interval_secs: f64,
     /// Time allowed for the first (`Hello`) message, seconds. Default 5.
     pub hello_timeout_secs: f64,
     /// An empty room finishes after this many seconds. Default 30.
@@ -138,6 +141,7 @@ impl Default for Config {
             ticket_ttl_secs: 15.0,
             resume_grace_secs: 10.0,
             idle_timeout_secs: 30.0,
+            ping_interval_secs: 5.0,
             hello_timeout_secs: 5.0,
             empty_room_secs: 30.0,
             finished_linger_secs: 60.0,
@@ -244,6 +248,7 @@ impl Config {
             self.resume_grace_secs,
             self.idle_timeout_secs,
             self.hello_timeout_secs,
+            self.ping_interval_secs,
             self.empty_room_secs,
             self.finished_linger_secs,
         ];

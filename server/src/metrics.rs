@@ -85,12 +85,28 @@ impl Histogram {
     fn sum_secs(&self) -> f64 {
         self.sum_ns.load(Ordering::Relaxed) as f64 / 1e9
     }
+
+    /// Append this histogram as a Prometheus summary (quantiles 0.5, 0.99, 1).
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} summary");
+        for (label, q) in [("0.5", 0.5), ("0.99", 0.99), ("1", 1.0)] {
+            let _ = writeln!(
+                out,
+                "{name}{{quantile=\"{label}\"}} {:.9}",
+                self.quantile(q)
+            );
+        }
+        let _ = writeln!(out, "{name}_sum {:.9}", self.sum_secs());
+        let _ = writeln!(out, "{name}_count {}", self.count());
+    }
 }
 
 /// All server metrics.
 #[derive(Default)]
 pub struct Metrics {
     pub tick_duration: Histogram,
+    /// Round-trip times measured by the server's WebSocket pings.
+    pub rtt: Histogram,
     pub ticks_skipped: AtomicU64,
     pub bytes_sent: AtomicU64,
     pub snapshots_sent: AtomicU64,
@@ -110,24 +126,16 @@ impl Metrics {
     /// Prometheus text exposition; `spectators` comes from the spectator counter.
     pub fn render(&self, spectators: usize) -> String {
         let mut out = String::with_capacity(2048);
-        let h = &self.tick_duration;
-        let _ = writeln!(
-            out,
-            "# HELP tickcast_tick_duration_seconds Time one room spends on one tick.\n# TYPE tickcast_tick_duration_seconds summary"
+        self.tick_duration.render(
+            &mut out,
+            "tickcast_tick_duration_seconds",
+            "Time one room spends on one tick.",
         );
-        for q in ["0.5", "0.99", "1"] {
-            let v = h.quantile(q.parse().unwrap_or(1.0));
-            let _ = writeln!(
-                out,
-                "tickcast_tick_duration_seconds{{quantile=\"{q}\"}} {v:.9}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "tickcast_tick_duration_seconds_sum {:.9}",
-            h.sum_secs()
+        self.rtt.render(
+            &mut out,
+            "tickcast_rtt_seconds",
+            "Round-trip time of server pings to players.",
         );
-        let _ = writeln!(out, "tickcast_tick_duration_seconds_count {}", h.count());
         let counters: [(&str, &str, &str, u64); 9] = [
             (
                 "tickcast_ticks_skipped_total",

@@ -16,6 +16,26 @@ pub async fn request(
     path: &str,
     body: Option<&str>,
 ) -> (u16, Value) {
+    let (status, bytes) = request_raw(addr, method, path, body).await;
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// `GET path` as text (e.g. `/metrics`).
+pub async fn get_text(addr: SocketAddr, path: &str) -> (u16, String) {
+    let (status, bytes) = request_raw(addr, "GET", path, None).await;
+    (status, String::from_utf8(bytes).expect("UTF-8 body"))
+}
+
+/// Send `method path`; returns (status, body bytes).
+pub async fn request_raw(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, Vec<u8>) {
     let stream = TcpStream::connect(addr).await.expect("connect");
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -32,8 +52,7 @@ pub async fn request(
     let res = sender.send_request(req).await.expect("send request");
     let status = res.status().as_u16();
     let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, json)
+    (status, bytes.to_vec())
 }
 
 /// `GET path`.

@@ -68,8 +68,37 @@ async fn a_stalled_reader_does_not_delay_the_room() {
         assert_eq!(tick, last + 3, "the reader missed a snapshot");
         last = tick;
     }
-    let (_, metrics) = tickcast_tests::http::request(s.addr, "GET", "/metrics", None).await;
-    assert!(metrics.is_null(), "metrics are text, not JSON");
+}
+
+/// The value of an unlabelled metric line `name value`.
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+}
+
+#[tokio::test]
+async fn the_server_measures_round_trips_and_counts_what_it_sends() {
+    let dir = std::env::temp_dir().join(format!("tickcast-ping-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("fast-ping.toml");
+    std::fs::write(&config, "ping_interval_secs = 0.2\n").unwrap();
+    let s = TestServer::start(&["--config", config.to_str().unwrap()]).await;
+    let room = create_room(s.addr, "{}").await;
+    let mut p = Player::join(s.addr, room, "pinged").await;
+    // Reading lets the client library answer the server's pings; 20 snapshots are
+    // one second, five ping periods.
+    for _ in 0..20 {
+        p.next_snapshot().await;
+    }
+    let (status, text) = tickcast_tests::http::get_text(s.addr, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metric(&text, "tickcast_rtt_seconds_count") >= 1.0, "{text}");
+    assert!(metric(&text, "tickcast_snapshots_sent_total") >= 20.0);
+    assert!(metric(&text, "tickcast_bytes_sent_total") > 0.0);
+    assert_eq!(metric(&text, "tickcast_sessions"), 1.0);
+    assert_eq!(metric(&text, "tickcast_players"), 1.0);
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tickcast_shared::codec::{decode_client, encode_server};
 use tickcast_shared::protocol::{
     ClientMsg, ErrorCode, HelloAuth, PROTOCOL_VERSION, PlayerId, ServerMsg,
@@ -102,6 +102,10 @@ struct Closed;
 struct Session {
     socket: WebSocket,
     state: AppState,
+    /// The outstanding server ping: its payload and when it was sent.
+    ping: Option<(u64, Instant)>,
+    /// Newest measured round-trip time.
+    rtt: Option<Duration>,
 }
 
 impl Session {
@@ -166,7 +170,39 @@ impl Session {
                     Err(self.reject(code, format!("bad message: {e}")).await)
                 }
             },
+            Ok(Some(Ok(Message::Pong(payload)))) => {
+                self.pong(&payload);
+                Ok(None)
+            }
             Ok(Some(Ok(_))) => Ok(None),
+        }
+    }
+
+    /// Send a WebSocket ping carrying a nonce (the pong measures the RTT).
+    async fn ping(&mut self, nonce: u64) -> Result<(), Closed> {
+        self.ping = Some((nonce, Instant::now()));
+        let payload = Bytes::copy_from_slice(&nonce.to_le_bytes());
+        match tokio::time::timeout(
+            Duration::from_secs(2),
+            self.socket.send(Message::Ping(payload)),
+        )
+        .await
+        {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(Closed),
+        }
+    }
+
+    fn pong(&mut self, payload: &[u8]) {
+        let Some((nonce, sent)) = self.ping else {
+            return;
+        };
+        if payload == nonce.to_le_bytes() {
+            let rtt = sent.elapsed();
+            self.rtt = Some(rtt);
+            self.ping = None;
+            self.state.metrics.rtt.record(rtt);
+            tracing::trace!(rtt_ms = rtt.as_secs_f64() * 1e3, "pong");
         }
     }
 
@@ -178,7 +214,12 @@ impl Session {
 
     async fn start(socket: WebSocket, entry: Entry, state: AppState) -> Result<(), Closed> {
         state.metrics.sessions.fetch_add(1, Ordering::Relaxed);
-        let mut session = Session { socket, state };
+        let mut session = Session {
+            socket,
+            state,
+            ping: None,
+            rtt: None,
+        };
         let result = session.run(entry).await;
         session
             .state
@@ -278,6 +319,10 @@ impl Session {
         };
         self.send(welcome).await?;
         let idle = crate::config::secs(self.state.config.idle_timeout_secs);
+        let period = crate::config::secs(self.state.config.ping_interval_secs)
+            .max(Duration::from_millis(100));
+        let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let mut nonce = 0u64;
         loop {
             tokio::select! {
                 biased;
@@ -305,6 +350,10 @@ impl Session {
                     }
                     None => {}
                 },
+                _ = pings.tick() => {
+                    nonce += 1;
+                    self.ping(nonce).await?;
+                }
                 changed = link.snapshots.changed() => {
                     if changed.is_err() {
                         let (code, reason) = last_word(&mut link.control);
