@@ -57,3 +57,4 @@ export function joinErrorText(err, roomName) {
   if (err.status === 404) return `Room "${roomName}" no longer exists.`;
   return `Could not join "${roomName}": ${err.message}`;
 }
+export const listReplays = () => call('GET', '/api/replays');

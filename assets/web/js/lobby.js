@@ -19,7 +19,7 @@ export function playerName() {
   return name;
 }
 
-function cell(text, className) {
+export function cell(text, className) {
   const td = document.createElement('td');
   td.textContent = text;
   if (className) td.className = className;

@@ -2,11 +2,14 @@
 //   #/                  lobby
 //   #/play/<room id>    play (reached from the lobby with a seat ticket)
 //   #/spectate/<room id> spectate (EventSource only)
+//   #/replays           recordings
+//   #/replay/<id>       playback of a recording (spectate view + controls)
 // `window.tickcast` exposes the live views for the end-to-end tests.
 
 import { LobbyPage } from './lobby.js';
 import { clearMessage, showError } from './message.js';
 import { PlayView } from './play.js';
+import { ReplayView, ReplaysPage } from './replays.js';
 import { Renderer } from './render.js';
 import { SpectateView } from './spectate.js';
 
@@ -14,6 +17,8 @@ const canvas = document.getElementById('arena');
 const renderer = new Renderer(canvas);
 const play = new PlayView(renderer, canvas);
 const spectate = new SpectateView(renderer);
+const replays = new ReplaysPage();
+const replay = new ReplayView(spectate);
 let pendingJoin = null;
 
 const lobby = new LobbyPage({
@@ -30,6 +35,8 @@ function route() {
   const [, view, id] = location.hash.replace(/^#/, '').split('/');
   lobby.hide();
   play.stop();
+  replay.stop();
+  replays.hide();
   spectate.stop();
   document.getElementById('game-view').hidden = true;
   document.body.classList.remove('spectating');
@@ -48,6 +55,14 @@ function route() {
     document.body.classList.add('spectating');
     document.getElementById('game-view').hidden = false;
     spectate.start(decodeURIComponent(id));
+  } else if (view === 'replays') {
+    clearMessage();
+    replays.show();
+  } else if (view === 'replay' && id) {
+    clearMessage();
+    document.body.classList.add('spectating');
+    document.getElementById('game-view').hidden = false;
+    replay.start(decodeURIComponent(id));
   } else {
     lobby.show();
   }
@@ -55,4 +70,4 @@ function route() {
 
 window.addEventListener('hashchange', route);
 route();
-window.tickcast = { play, spectate, lobby, renderer };
+window.tickcast = { play, spectate, lobby, renderer, replays, replay };

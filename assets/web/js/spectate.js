@@ -19,9 +19,15 @@ export class SpectateView {
   }
 
   start(roomId) {
-    this.roomId = roomId;
+    this.stream(() => `/api/rooms/${encodeURIComponent(roomId)}/events`, `Spectating room ${roomId}`);
+  }
+
+  /** Follow any stream of spectator events (live room or replay playback);
+   * `urlFor()` is asked for the URL at every (re)open. */
+  stream(urlFor, label) {
+    this.urlFor = urlFor;
     hud.reset();
-    hud.mode(`Spectating room ${roomId}`);
+    hud.mode(label);
     this.open();
     const frame = () => {
       this.draw();
@@ -32,6 +38,7 @@ export class SpectateView {
 
   stop() {
     cancelAnimationFrame(this.raf);
+    this.raf = 0;
     if (this.source) this.source.close();
     this.source = null;
   }
@@ -42,7 +49,7 @@ export class SpectateView {
     this.interp = null;
     this.lastFrameTick = null;
     hud.state('connecting');
-    const source = new EventSource(`/api/rooms/${encodeURIComponent(this.roomId)}/events`);
+    const source = new EventSource(this.urlFor());
     this.source = source;
     source.onopen = () => hud.state('live');
     source.onerror = () => {

@@ -1,0 +1,95 @@
+// End to end in real headless Chromium: a match played by the real bots binary is
+// recorded, the replays page lists it, and playback shows entities moving, seeks and
+// pauses. Saves target/e2e-replays.png.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ROOT, api, screenshot, startBrowser, startServer } from './harness.js';
+
+const WAIT_MS = 30_000;
+const CLIENT_BIN = join(ROOT, 'target/release/tickcast-client');
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer(['--empty-room-secs', '0.5']);
+  browser = await startBrowser();
+});
+
+after(async () => {
+  await browser?.stop();
+  await server?.stop();
+});
+
+/** Poll `check` (bounded) until it returns a value. */
+async function eventually(check, what) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a recorded match is listed, played, sought and paused in the browser', async () => {
+  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e recorded', drones: 20 });
+  const bots = spawnSync(CLIENT_BIN, ['bots', '--server', server.url, '--room', String(room.id), '--count', '2', '--duration', '7s', '--json'], {
+    encoding: 'utf8',
+    timeout: WAIT_MS,
+  });
+  assert.equal(bots.status, 0, bots.stderr);
+  const replay = await eventually(async () => {
+    const list = await api(server.url, 'GET', '/api/replays');
+    return list.find((r) => r.room === 'e2e recorded' && r.complete);
+  }, 'a complete recording');
+  // Keyframes are 5 s (300 ticks) apart: a 7 s match has one after tick 0 to seek to.
+  assert.ok(replay.ticks > 360, `recorded ${replay.ticks} ticks`);
+
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(new URL('/#/replays', server.url).toString());
+  const row = page.locator(`#replays tr[data-id="${replay.id}"]`);
+  await row.waitFor({ timeout: WAIT_MS });
+  assert.match(await row.textContent(), /e2e recorded/);
+  assert.match(await row.textContent(), /complete/);
+  await row.locator('a.watch').click();
+
+  // Playback: entities are drawn and move.
+  await page.waitForFunction(() => window.tickcast.spectate.drawn.length >= 20, null, { timeout: WAIT_MS });
+  const first = await page.evaluate(() => window.tickcast.spectate.drawn.map((e) => [e.id, e.x, e.y]));
+  await page.waitForFunction(
+    (before) => {
+      const now = new Map(window.tickcast.spectate.drawn.map((e) => [e.id, e]));
+      return before.filter(([id, x, y]) => now.has(id) && Math.hypot(now.get(id).x - x, now.get(id).y - y) > 10).length >= 10;
+    },
+    first,
+    { timeout: WAIT_MS },
+  );
+
+  // Seek to tick 360: playback restarts at the keyframe of tick 300, not at 0, and
+  // the bots' players are in the world by then.
+  const target = 360;
+  await page.evaluate((t) => {
+    const bar = document.getElementById('replay-seek');
+    bar.value = String(t);
+    bar.dispatchEvent(new Event('change'));
+  }, target);
+  await page.waitForFunction(() => (window.tickcast.spectate.state.tick ?? 0) >= 300, null, { timeout: WAIT_MS });
+  const seen = await page.evaluate(() => window.tickcast.spectate.state.tick);
+  assert.ok(seen <= replay.ticks, `tick ${seen} of ${replay.ticks}`);
+  await page.waitForFunction(() => window.tickcast.spectate.drawn.some((e) => e.kind === 'player'), null, { timeout: WAIT_MS });
+  await screenshot(page, 'e2e-replays');
+
+  // Pause: the tick stops advancing and the button offers Play.
+  await page.click('#replay-toggle');
+  assert.equal(await page.textContent('#replay-toggle'), 'Play');
+  const paused = await page.evaluate(() => window.tickcast.replay.current());
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await page.evaluate(() => window.tickcast.replay.current()), paused);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
