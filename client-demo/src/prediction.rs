@@ -98,17 +98,11 @@ mod tests {
 
     fn own_at(x: f32, y: f32) -> EntityState {
         EntityState {
-            id: NetId(1),
-            kind: EntityKind::Player,
             x: quantize_pos(x),
             y: quantize_pos(y),
-            vx: 0,
-            vy: 0,
-            angle: 0,
             hp: 100,
-            score: 0,
-            flags: 0,
             owner: 1,
+            ..EntityState::new(NetId(1), EntityKind::Player)
         }
     }
 

@@ -124,17 +124,11 @@ mod tests {
 
     fn entity(id: u32, x: i32) -> EntityState {
         EntityState {
-            id: NetId(id),
-            kind: EntityKind::Player,
             x,
             y: 32,
-            vx: 0,
-            vy: 0,
-            angle: 0,
             hp: 100,
-            score: 0,
-            flags: 0,
             owner: id,
+            ..EntityState::new(NetId(id), EntityKind::Player)
         }
     }
 

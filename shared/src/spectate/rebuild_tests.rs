@@ -22,17 +22,10 @@ fn map() -> MapView {
 
 fn entity(id: u32, kind: EntityKind, x: i32, y: i32) -> EntityState {
     EntityState {
-        id: NetId(id),
-        kind,
         x,
         y,
-        vx: 0,
-        vy: 0,
-        angle: 0,
         hp: 100,
-        score: 0,
-        flags: 0,
-        owner: 0,
+        ..EntityState::new(NetId(id), kind)
     }
 }
 

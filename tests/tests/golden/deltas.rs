@@ -41,17 +41,8 @@ fn match_snapshots() -> Vec<Snapshot> {
 
 fn entity(id: u32, kind: EntityKind) -> EntityState {
     EntityState {
-        id: NetId(id),
-        kind,
-        x: 0,
-        y: 0,
-        vx: 0,
-        vy: 0,
-        angle: 0,
         hp: 100,
-        score: 0,
-        flags: 0,
-        owner: 0,
+        ..EntityState::new(NetId(id), kind)
     }
 }
 
