@@ -11,7 +11,8 @@
 //! `rooms * bots-per-room` bots in this process with the client library (playing at
 //! 60 inputs/s, or only acknowledging with `--idle`), samples the server's CPU time
 //! from `/proc/<pid>/stat` over the bots' run and its peak RSS (`VmHWM`), reads
-//! `/metrics`, stops the server and prints one JSON line. Everything stays on
+//! `/metrics`, stops the server and prints one JSON line. The server runs with its
+//! defaults (60 Hz sim, 20 Hz send) and `--no-replays` unless `--replay-dir` is given. Everything stays on
 //! loopback; counts and the duration are bounded by the limits below; it stops by
 //! itself.
 
@@ -60,6 +61,10 @@ struct Args {
     /// The server binary (default: tickcast-server beside this executable).
     #[arg(long)]
     server_bin: Option<PathBuf>,
+    /// Let the server record matches into this directory (default: `--no-replays`,
+    /// so a load run leaves no files behind).
+    #[arg(long)]
+    replay_dir: Option<PathBuf>,
     /// Extra argument for the server (repeatable), e.g. --server-arg=--config=x.toml.
     #[arg(long = "server-arg", allow_hyphen_values = true)]
     server_args: Vec<String>,
@@ -135,7 +140,12 @@ fn check(args: &Args) -> Result<(), BoxError> {
 async fn run(args: Args) -> Result<(), BoxError> {
     check(&args)?;
     let binary = server_binary(args.server_bin.clone())?;
-    let server = ServerProcess::start(&binary, &args.server_args).await?;
+    let mut server_args = args.server_args.clone();
+    match &args.replay_dir {
+        Some(dir) => server_args.push(format!("--replay-dir={}", dir.display())),
+        None => server_args.push("--no-replays".to_owned()),
+    }
+    let server = ServerProcess::start(&binary, &server_args).await?;
     let outcome = measure(&args, &server).await;
     server.stop().await;
     let report = outcome?;
