@@ -1,0 +1,141 @@
+//! More of the client library against the real server: the own entity and the
+//! prediction follow the server, a keyframe comes first, and idle bots seated in a
+//! given room (`bots --room ID --idle`) report clean JSON.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+use tickcast_client::{Client, ClientConfig, RoomId, Update};
+use tickcast_shared::codec::{EntityKind, EntityState};
+use tickcast_shared::protocol::{Buttons, PlayerInput};
+use tickcast_tests::player::{WAIT, create_room};
+use tickcast_tests::server::{TestServer, client_binary};
+
+#[tokio::test]
+async fn own_entity_and_prediction_follow_the_server() {
+    let s = TestServer::start(&[]).await;
+    let room = create_room(s.addr, r#"{"drones":0}"#).await;
+    let config = ClientConfig::default();
+    let mut client = Client::join(&s.url, &RoomId(room.to_string()), "pred", &config)
+        .await
+        .unwrap();
+    assert_eq!(client.welcome().map, "arena");
+    assert!(client.map().is_some(), "prediction loads the arena");
+    // Events (e.g. our own join) may come first; the first snapshot is a keyframe.
+    let first = tokio::time::timeout(WAIT, async {
+        loop {
+            let update = client.next_update().await.unwrap();
+            if let Update::Snapshot { keyframe, .. } = update {
+                return keyframe;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(first, "the first snapshot is a keyframe");
+    let me = *client.own().expect("own entity in the first snapshot");
+    assert_eq!(me.kind, EntityKind::Player);
+    assert_eq!(me.owner, client.welcome().player.0);
+    assert_eq!(me.flags & EntityState::FLAG_DEAD, 0);
+    let start = me.pos();
+    let towards_centre = if start.x < 1000.0 {
+        Buttons::RIGHT
+    } else {
+        Buttons::LEFT
+    };
+    let walk = PlayerInput {
+        buttons: Buttons(towards_centre),
+        aim: 0.0,
+    };
+    // 30 inputs at the tick rate (the server consumes at most one per tick), then
+    // wait until the server consumed the last; meanwhile keep applying snapshots.
+    let mut ticker = tokio::time::interval(Duration::from_millis(16));
+    let mut sent = 0;
+    let mut predicted_end = None;
+    tokio::time::timeout(WAIT, async {
+        while client.last_input().0 < 30 {
+            tokio::select! {
+                update = client.next_update() => { update.unwrap(); }
+                _ = ticker.tick(), if sent < 30 => {
+                    client.send_input(walk).await.unwrap();
+                    sent += 1;
+                    if sent == 30 {
+                        predicted_end = client.predicted();
+                    }
+                }
+            }
+        }
+    })
+    .await
+    .expect("the server consumed every input");
+    let predicted_end = predicted_end.expect("predicting while alive");
+    assert!(
+        (predicted_end.pos.x - start.x).abs() > 20.0,
+        "prediction moves"
+    );
+    let server = client.own().unwrap().pos();
+    let reconciled = client.predicted().unwrap();
+    assert!((server.x - start.x).abs() > 20.0, "{start} -> {server}");
+    assert!((server.y - start.y).abs() < 1.0, "sideways walk keeps y");
+    assert!(
+        (reconciled.pos - server).length() < 0.1,
+        "{reconciled:?} vs {server}"
+    );
+    assert!(
+        (predicted_end.pos - server).length() < 1.0,
+        "prediction was right"
+    );
+    client.leave().await.unwrap();
+}
+
+#[tokio::test]
+async fn idle_bots_in_a_given_room_report_clean_json() {
+    let s = TestServer::start(&[]).await;
+    let room = create_room(s.addr, r#"{"drones":8}"#).await;
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::process::Command::new(client_binary())
+            .args([
+                "bots",
+                "--server",
+                &s.url,
+                "--count",
+                "2",
+                "--duration",
+                "2s",
+            ])
+            .args(["--idle", "--json", "--room", &room.to_string()])
+            .output(),
+    )
+    .await
+    .expect("bots stop by themselves")
+    .expect("run tickcast-client bots");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(report["bots"], 2);
+    assert_eq!(report["connected"], 2, "{report}");
+    assert_eq!(report["decode_errors"], 0, "{report}");
+    let snapshots = report["snapshots"].as_u64().unwrap();
+    let keyframes = report["keyframes"].as_u64().unwrap();
+    let deltas = report["deltas"].as_u64().unwrap();
+    assert!(snapshots > 0, "{report}");
+    assert_eq!(keyframes + deltas, snapshots, "{report}");
+    assert_eq!(
+        keyframes, 2,
+        "one keyframe per bot on a reliable transport: {report}"
+    );
+    assert!(
+        report["rtt_ms_p50"].as_f64().is_some(),
+        "pongs arrived: {report}"
+    );
+    // Both bots sat in the given room, not in a matchmade one.
+    let (_, rooms) = tickcast_tests::http::get(s.addr, "/api/rooms").await;
+    let rooms = rooms.as_array().unwrap();
+    assert_eq!(rooms.len(), 1, "{rooms:?}");
+}
