@@ -26,7 +26,7 @@ use serde::Serialize;
 use server_process::{BoxError, ServerProcess, clock_ticks_per_sec, server_binary};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use tickcast_client::{BotConfig, ClientConfig, CreateRoom, parse_duration, run_bots};
+use tickcast_client::{BotConfig, ClientConfig, CreateRoom, Transport, parse_duration, run_bots};
 
 const MAX_ROOMS: usize = 1000;
 const MAX_BOTS: usize = 10_000;
@@ -55,6 +55,9 @@ struct Args {
     /// Inputs per second of a playing bot.
     #[arg(long, default_value_t = 60)]
     input_hz: u32,
+    /// How the bots connect: ws (WebSocket) or quic.
+    #[arg(long, default_value = "ws")]
+    transport: Transport,
     /// Print one JSON line (otherwise pretty JSON).
     #[arg(long)]
     json: bool,
@@ -78,6 +81,7 @@ struct LoadReport {
     bots: usize,
     drones_per_room: u32,
     idle: bool,
+    transport: Transport,
     duration_s: f64,
     tick_ms_p50: Option<f64>,
     tick_ms_p99: Option<f64>,
@@ -161,6 +165,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
 async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxError> {
     let client = ClientConfig {
         predict: false,
+        transport: args.transport,
         ..ClientConfig::default()
     };
     let lobby = client.lobby(server.base_url())?;
@@ -205,6 +210,7 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         bots: bot_report.bots,
         drones_per_room: args.drones,
         idle: args.idle,
+        transport: args.transport,
         duration_s: bot_report.seconds,
         tick_ms_p50: tick_ms("0.5"),
         tick_ms_p99: tick_ms("0.99"),

@@ -44,8 +44,8 @@ impl BaselineRing {
     }
 
     /// Keep `snapshot`. A snapshot not newer than the newest held one is ignored (the
-    /// server never sends ticks backwards on an ordered transport); returns whether it
-    /// was kept.
+    /// server never sends ticks backwards on an ordered transport, and the world view
+    /// drops late QUIC snapshots before they get here); returns whether it was kept.
     pub fn push(&mut self, snapshot: Arc<Snapshot>) -> bool {
         if self.newest().is_some_and(|n| n.tick >= snapshot.tick) {
             return false;

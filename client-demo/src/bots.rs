@@ -3,11 +3,14 @@
 //! [`run_bots`] seats `count` bots (matchmaking, or round-robin over given rooms, with
 //! a bounded number of joins in flight), then each bot reads snapshots and either
 //! plays (moves and shoots at its input rate, pseudo-random from a seed) or, when
-//! idle, only acknowledges each snapshot with an empty input. Every bot pings once per
-//! `ping_interval` for round-trip times. All bots stop by themselves at the deadline
-//! and the counts are summed into one [`BotReport`].
+//! idle, only acknowledges each applied snapshot with an empty input. Every bot pings
+//! once per `ping_interval` for round-trip times. All bots stop by themselves at the
+//! deadline and the counts are summed into one [`BotReport`]. On QUIC
+//! ([`crate::Transport`]), snapshots that are late or lack their baseline are skipped
+//! and counted, not errors.
 
 use crate::client::{Client, ClientConfig, Update};
+use crate::connection::Transport;
 use crate::error::Result;
 use crate::lobby::RoomId;
 use rand::{Rng, SeedableRng};
@@ -75,6 +78,8 @@ impl Default for BotConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BotReport {
     pub bots: usize,
+    /// `"ws"` or `"quic"`.
+    pub transport: Transport,
     /// Wall-clock seconds from start to the last bot's stop.
     pub seconds: f64,
     pub snapshots: u64,
@@ -84,6 +89,8 @@ pub struct BotReport {
     pub bytes_per_bot_per_sec: f64,
     /// Frames that were too large, undecodable, or deltas that did not apply.
     pub decode_errors: u64,
+    /// Snapshots not applied: stale, without their baseline, or dropped (QUIC only).
+    pub snapshots_skipped: u64,
     pub rtt_ms_p50: Option<f64>,
     pub rtt_ms_p99: Option<f64>,
     /// Bots that got a seat and a `Welcome`.
@@ -104,6 +111,7 @@ struct BotOutcome {
     snapshots: u64,
     keyframes: u64,
     deltas: u64,
+    skipped: u64,
     bytes: u64,
     decode_errors: u64,
     rtts_ms: Vec<f64>,
@@ -122,6 +130,7 @@ pub async fn run_bots(config: &BotConfig) -> Result<BotReport> {
     }
     let mut report = BotReport {
         bots: config.count,
+        transport: config.client.transport,
         ..BotReport::default()
     };
     let mut rtts = Vec::new();
@@ -141,6 +150,7 @@ pub async fn run_bots(config: &BotConfig) -> Result<BotReport> {
         report.deltas += outcome.deltas;
         report.bytes_received += outcome.bytes;
         report.decode_errors += outcome.decode_errors;
+        report.snapshots_skipped += outcome.skipped;
         if report.first_error.is_none() {
             report.first_error = outcome.error;
         }
@@ -220,6 +230,7 @@ async fn run_bot(
     let counts = client.view_counts();
     out.keyframes = counts.keyframes;
     out.deltas = counts.deltas;
+    out.skipped = counts.skipped() + client.snapshots_dropped();
     out.bytes = client.bytes_received();
     if !out.disconnected {
         let _ = tokio::time::timeout(LEAVE_TIMEOUT, client.leave()).await;

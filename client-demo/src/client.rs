@@ -1,72 +1,31 @@
-//! A player session: lobby seat, WebSocket handshake, then snapshots in and inputs out.
+//! A player session: snapshots in, inputs out.
 //!
-//! [`Client`] ties the parts together: it presents a seat ticket in `Hello`, waits for
-//! `Welcome`, then on each [`Client::next_update`] reads one server message and folds it
+//! [`Client`] ties the parts together. It is made by the handshake
+//! ([`crate::seat`]: lobby seat, connect over the chosen transport, `Hello`,
+//! `Welcome`); then each [`Client::next_update`] reads server messages and folds them
 //! into the [`WorldView`] (and the [`Predictor`] when prediction is on). Inputs sent
 //! with [`Client::send_input`] acknowledge the newest applied snapshot tick.
+//!
+//! On QUIC snapshots may arrive out of order or not at all. A snapshot not newer than
+//! the newest applied one is ignored, and so (on QUIC only) is a delta against a
+//! baseline this client no longer holds; both are counted in [`ViewCounts`], neither
+//! is an error, and the next acknowledgement lets the server catch up.
 
-use crate::baseline::DEFAULT_BASELINE_RING;
-use crate::connection::{Connection, DEFAULT_MAX_FRAME_BYTES};
+pub use crate::config::ClientConfig;
+use crate::connection::{Connection, Transport};
 use crate::error::{ClientError, Result};
-use crate::lobby::{DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, JoinTicket, Lobby, RoomId};
-use crate::prediction::{DEFAULT_PENDING_INPUTS, Predictor};
+use crate::prediction::Predictor;
+pub use crate::seat::Target;
 use crate::world_view::{ViewCounts, WorldView};
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::{EntityState, Snapshot};
 use tickcast_shared::protocol::{
-    ClientMsg, GameEvent, HelloAuth, InputCmd, InputSeq, NetId, PROTOCOL_VERSION, PlayerId,
-    PlayerInput, ServerMsg, Tick,
+    ClientMsg, GameEvent, InputCmd, InputSeq, NetId, PlayerId, PlayerInput, ServerMsg, Tick,
 };
 use tickcast_shared::sim::{Body, Map};
-
-/// Limits and options of a [`Client`]; `Default` gives the documented defaults.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// Largest frame accepted from the server (default 1 MiB).
-    pub max_frame_bytes: usize,
-    /// Snapshots kept as baselines (default 32).
-    pub baseline_ring: usize,
-    /// Unacknowledged inputs kept for prediction (default 120).
-    pub pending_inputs: usize,
-    /// Time allowed for the WebSocket connect plus `Welcome` (default 10 s).
-    pub connect_timeout: Duration,
-    /// Time allowed per lobby call (default 10 s).
-    pub http_timeout: Duration,
-    /// Largest lobby answer accepted (default 1 MiB).
-    pub max_lobby_answer: usize,
-    /// Pings awaiting their pong (default 8); older ones are forgotten.
-    pub pings_in_flight: usize,
-    /// Predict the own player (needs the map). Default on.
-    pub predict: bool,
-    /// Where `<map>.map` files live, for maps other than the built-in `arena`.
-    pub maps_dir: Option<PathBuf>,
-}
-
-impl Default for ClientConfig {
-    fn default() -> ClientConfig {
-        ClientConfig {
-            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
-            baseline_ring: DEFAULT_BASELINE_RING,
-            pending_inputs: DEFAULT_PENDING_INPUTS,
-            connect_timeout: Duration::from_secs(10),
-            http_timeout: DEFAULT_HTTP_TIMEOUT,
-            max_lobby_answer: DEFAULT_MAX_ANSWER_BYTES,
-            pings_in_flight: 8,
-            predict: true,
-            maps_dir: None,
-        }
-    }
-}
-
-impl ClientConfig {
-    /// A [`Lobby`] for `server` with this config's HTTP limits.
-    pub fn lobby(&self, server: &str) -> Result<Lobby> {
-        Ok(Lobby::new(server)?.with_limits(self.http_timeout, self.max_lobby_answer))
-    }
-}
 
 /// What the server said in `Welcome`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +54,10 @@ pub enum Update {
 #[derive(Debug)]
 pub struct Client {
     conn: Connection,
+    target: Target,
     welcome: Welcome,
+    /// Messages read during the handshake, handled before reading more.
+    early: VecDeque<ServerMsg>,
     view: WorldView,
     predictor: Option<Predictor>,
     next_seq: u32,
@@ -106,88 +68,15 @@ pub struct Client {
 }
 
 impl Client {
-    /// Quick-join: matchmake on `server` (`http://host:port`) and connect.
-    pub async fn matchmake(server: &str, name: &str, config: &ClientConfig) -> Result<Client> {
-        let lobby = config.lobby(server)?;
-        let ticket = lobby.matchmake(name, None).await?;
-        Client::connect(&lobby, &ticket, name, config).await
-    }
-
-    /// Join the room `room` on `server` and connect.
-    pub async fn join(
-        server: &str,
-        room: &RoomId,
-        name: &str,
+    /// A session on an open connection that got `welcome`; `early` are snapshots
+    /// that overtook the `Welcome` (QUIC), applied first.
+    pub(crate) fn new(
+        conn: Connection,
+        welcome: Welcome,
+        early: VecDeque<ServerMsg>,
+        target: Target,
         config: &ClientConfig,
     ) -> Result<Client> {
-        let lobby = config.lobby(server)?;
-        let ticket = lobby.join(room, name).await?;
-        Client::connect(&lobby, &ticket, name, config).await
-    }
-
-    /// Present a seat ticket obtained from `lobby`.
-    pub async fn connect(
-        lobby: &Lobby,
-        ticket: &JoinTicket,
-        name: &str,
-        config: &ClientConfig,
-    ) -> Result<Client> {
-        let auth = HelloAuth::Ticket(ticket.ticket.clone());
-        Client::connect_url(&lobby.ws_url(ticket), auth, name, config).await
-    }
-
-    /// Open `ws_url`, say `Hello` with `auth` and wait for `Welcome`.
-    pub async fn connect_url(
-        ws_url: &str,
-        auth: HelloAuth,
-        name: &str,
-        config: &ClientConfig,
-    ) -> Result<Client> {
-        let timeout = config.connect_timeout;
-        let handshake = async {
-            let mut conn = Connection::open(ws_url, config.max_frame_bytes, timeout).await?;
-            conn.send(&ClientMsg::Hello {
-                version: PROTOCOL_VERSION,
-                auth,
-                name: name.to_owned(),
-            })
-            .await?;
-            let welcome = match conn.recv().await? {
-                ServerMsg::Welcome {
-                    player,
-                    entity,
-                    tick_rate,
-                    send_rate,
-                    resume_token,
-                    map,
-                    tick,
-                } => Welcome {
-                    player,
-                    entity,
-                    tick_rate,
-                    send_rate,
-                    resume_token,
-                    map,
-                    tick,
-                },
-                ServerMsg::Error { code, reason } => {
-                    return Err(ClientError::Server { code, reason });
-                }
-                other => {
-                    return Err(ClientError::Protocol(format!(
-                        "expected Welcome, got {}",
-                        message_name(&other)
-                    )));
-                }
-            };
-            Ok((conn, welcome))
-        };
-        let (conn, welcome) = tokio::time::timeout(timeout, handshake)
-            .await
-            .map_err(|_| ClientError::Timeout {
-                what: "handshake",
-                after: timeout,
-            })??;
         let predictor = if config.predict {
             let map = load_map(&welcome.map, config.maps_dir.as_deref())?;
             Some(Predictor::new(
@@ -200,8 +89,10 @@ impl Client {
         };
         Ok(Client {
             conn,
+            target,
             view: WorldView::new(welcome.entity, config.baseline_ring),
             welcome,
+            early,
             predictor,
             next_seq: 0,
             last_input: InputSeq(0),
@@ -211,32 +102,52 @@ impl Client {
         })
     }
 
-    /// Read one server message and apply it. Cancel-safe.
+    /// Read server messages until one changes something, and apply it. Cancel-safe:
+    /// snapshots that are ignored (stale, or on QUIC against a lost baseline) are
+    /// skipped inside; a cancelled call loses nothing.
     ///
     /// Errors for which [`ClientError::is_recoverable`] holds concern that one message;
     /// the caller may count them and call again. Other errors end the session.
     pub async fn next_update(&mut self) -> Result<Update> {
-        let msg = self.conn.recv().await?;
-        self.handle(msg)
+        loop {
+            let msg = match self.early.pop_front() {
+                Some(msg) => msg,
+                None => self.conn.recv().await?,
+            };
+            if let Some(update) = self.handle(msg)? {
+                return Ok(update);
+            }
+        }
     }
 
-    fn handle(&mut self, msg: ServerMsg) -> Result<Update> {
-        match msg {
+    /// Apply one message; `None` when it was ignored.
+    fn handle(&mut self, msg: ServerMsg) -> Result<Option<Update>> {
+        let update = match msg {
             ServerMsg::Snapshot {
                 tick,
                 baseline,
                 last_input,
                 body,
             } => {
-                self.view.apply(tick, baseline, &body)?;
+                match self.view.apply(tick, baseline, &body) {
+                    Ok(Some(_)) => {}
+                    // Not newer than what is shown: out of order (QUIC), ignored.
+                    Ok(None) => return Ok(None),
+                    // Lost or late baseline on an unordered transport: skipped (it is
+                    // counted); the next ack gets a delta the client can apply.
+                    Err(ClientError::UnknownBaseline { .. }) if !self.conn.is_ordered() => {
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(e),
+                }
                 self.last_input = self.last_input.max(last_input);
                 if let Some(p) = self.predictor.as_mut() {
                     p.reconcile(self.view.own(), self.last_input);
                 }
-                Ok(Update::Snapshot {
+                Update::Snapshot {
                     tick,
                     keyframe: baseline.is_none(),
-                })
+                }
             }
             ServerMsg::Pong { nonce, .. } => {
                 let rtt = self
@@ -245,7 +156,7 @@ impl Client {
                     .position(|(n, _)| *n == nonce)
                     .and_then(|i| self.pings.remove(i))
                     .map(|(_, sent)| sent.elapsed());
-                Ok(Update::Pong { nonce, rtt })
+                Update::Pong { nonce, rtt }
             }
             ServerMsg::Events { tick, events } => {
                 for event in &events {
@@ -256,11 +167,14 @@ impl Client {
                         self.view.set_own_entity(*entity);
                     }
                 }
-                Ok(Update::Events { tick, events })
+                Update::Events { tick, events }
             }
-            ServerMsg::Error { code, reason } => Err(ClientError::Server { code, reason }),
-            ServerMsg::Welcome { .. } => Err(ClientError::Protocol("a second Welcome".to_owned())),
-        }
+            ServerMsg::Error { code, reason } => return Err(ClientError::Server { code, reason }),
+            ServerMsg::Welcome { .. } => {
+                return Err(ClientError::Protocol("a second Welcome".to_owned()));
+            }
+        };
+        Ok(Some(update))
     }
 
     /// Send `input` for the next tick (acknowledging the newest applied snapshot) and
@@ -309,6 +223,16 @@ impl Client {
         &self.welcome
     }
 
+    /// Where this client is connected ([`Client::resume`] goes back there).
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The transport of the connection.
+    pub fn transport(&self) -> Transport {
+        self.conn.transport()
+    }
+
     /// The newest applied snapshot.
     pub fn world(&self) -> Option<&Snapshot> {
         self.view.world()
@@ -339,14 +263,25 @@ impl Client {
         self.last_input
     }
 
-    /// Keyframes and deltas applied so far.
+    /// Keyframes and deltas applied so far, and snapshots ignored.
     pub fn view_counts(&self) -> ViewCounts {
         self.view.counts()
     }
 
-    /// Payload bytes received on the WebSocket so far.
+    /// Bytes of server messages received so far (either transport; envelopes only).
     pub fn bytes_received(&self) -> u64 {
         self.conn.bytes_received()
+    }
+
+    /// Server messages received so far (either transport).
+    pub fn frames_received(&self) -> u64 {
+        self.conn.frames_received()
+    }
+
+    /// Snapshots dropped on arrival because the client was not reading fast enough
+    /// (QUIC only).
+    pub fn snapshots_dropped(&self) -> u64 {
+        self.conn.snapshots_dropped()
     }
 }
 
@@ -377,16 +312,6 @@ pub fn load_map(name: &str, maps_dir: Option<&Path>) -> Result<Map> {
         name: name.to_owned(),
         source,
     })
-}
-
-fn message_name(msg: &ServerMsg) -> &'static str {
-    match msg {
-        ServerMsg::Welcome { .. } => "Welcome",
-        ServerMsg::Snapshot { .. } => "Snapshot",
-        ServerMsg::Pong { .. } => "Pong",
-        ServerMsg::Events { .. } => "Events",
-        ServerMsg::Error { .. } => "Error",
-    }
 }
 
 #[cfg(test)]

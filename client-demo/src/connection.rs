@@ -1,133 +1,206 @@
-//! The WebSocket connection: protocol messages in and out, every frame size-checked.
+//! One connection to a tickcast server, over either transport.
 //!
-//! [`Connection`] knows bytes and messages, not the game. Incoming frames are bounded
-//! twice: tungstenite refuses frames and messages over the limit while reading (so a
-//! hostile server cannot make it buffer without bound), and every binary frame is
-//! checked again before `codec::decode_server` sees it. Text frames are refused; a
-//! close frame becomes [`ClientError::Closed`] with the server's code and reason.
+//! [`Connection`] knows bytes and messages, not the game. It dispatches to the
+//! transport's link:
+//!
+//! - [`crate::ws_link::WsLink`]: a WebSocket, one binary frame per message; reliable
+//!   and ordered.
+//! - [`crate::quic_link::QuicLink`]: QUIC ([`tickcast_shared::quic`]); control messages
+//!   on a length-prefixed bidirectional stream, snapshots as datagrams or on
+//!   one-envelope unidirectional streams, so snapshots may arrive out of order or not
+//!   at all ([`Connection::is_ordered`] is false).
+//!
+//! On both, every incoming message is bounded in size before it is decoded, `recv`
+//! is cancel-safe, and a close by the server becomes
+//! [`ClientError::Closed`](crate::ClientError::Closed) with the
+//! same close codes.
 
-use crate::error::{ClientError, Result};
-use futures_util::{SinkExt, StreamExt};
+use crate::error::Result;
+use crate::quic_link::QuicLink;
+use crate::ws_link::WsLink;
+use serde::Serialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
 use std::time::Duration;
-use tickcast_shared::codec::{decode_server, encode_client};
 use tickcast_shared::protocol::{ClientMsg, ServerMsg};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// Default bound on one frame from the server (a keyframe of 10 000 drones fits).
+/// Default bound on one message from the server (a keyframe of 10 000 drones fits).
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 1 << 20;
 
-/// One WebSocket connection to a tickcast server.
-pub struct Connection {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    max_frame: usize,
-    bytes_received: u64,
-    frames_received: u64,
+/// How a client reaches the server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum Transport {
+    /// `GET /ws?ticket=…` on the HTTP listener (the default).
+    #[default]
+    #[serde(rename = "ws")]
+    WebSocket,
+    /// QUIC on the UDP port the lobby announces (`quic` in the join answer).
+    #[serde(rename = "quic")]
+    Quic,
 }
 
-impl std::fmt::Debug for Connection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection")
-            .field("max_frame", &self.max_frame)
-            .field("bytes_received", &self.bytes_received)
-            .finish_non_exhaustive()
+impl Transport {
+    /// `"ws"` or `"quic"`, as the command lines and reports spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::WebSocket => "ws",
+            Transport::Quic => "quic",
+        }
     }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Transport {
+    type Err = String;
+
+    /// `ws` (or `websocket`) and `quic`, in any case.
+    fn from_str(s: &str) -> std::result::Result<Transport, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "ws" | "websocket" => Ok(Transport::WebSocket),
+            "quic" => Ok(Transport::Quic),
+            _ => Err(format!("unknown transport {s:?} (ws or quic)")),
+        }
+    }
+}
+
+/// One connection to a tickcast server.
+#[derive(Debug)]
+pub struct Connection {
+    link: Link,
+}
+
+#[derive(Debug)]
+enum Link {
+    Ws(WsLink),
+    Quic(QuicLink),
 }
 
 impl Connection {
     /// Open a WebSocket to `url` (`ws://host:port/ws?ticket=…`) within `timeout`,
     /// accepting frames of at most `max_frame` bytes.
     pub async fn open(url: &str, max_frame: usize, timeout: Duration) -> Result<Connection> {
-        let config = WebSocketConfig::default()
-            .max_message_size(Some(max_frame))
-            .max_frame_size(Some(max_frame));
-        let connect = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
-        let (ws, _response) =
-            tokio::time::timeout(timeout, connect)
-                .await
-                .map_err(|_| ClientError::Timeout {
-                    what: "websocket connect",
-                    after: timeout,
-                })??;
+        Connection::open_ws(url, max_frame, timeout).await
+    }
+
+    /// Same as [`Connection::open`].
+    pub async fn open_ws(url: &str, max_frame: usize, timeout: Duration) -> Result<Connection> {
         Ok(Connection {
-            ws,
-            max_frame,
-            bytes_received: 0,
-            frames_received: 0,
+            link: Link::Ws(WsLink::open(url, max_frame, timeout).await?),
         })
     }
 
-    /// Send one message as a binary frame.
+    /// Connect over QUIC to `addr` within `timeout`, trusting only the certificate
+    /// whose SHA-256 is `cert_sha256`, and open the control stream. Messages of more
+    /// than `max_frame` bytes are refused.
+    pub async fn open_quic(
+        addr: SocketAddr,
+        cert_sha256: &str,
+        max_frame: usize,
+        timeout: Duration,
+    ) -> Result<Connection> {
+        Ok(Connection {
+            link: Link::Quic(QuicLink::open(addr, cert_sha256, max_frame, timeout).await?),
+        })
+    }
+
+    /// The transport of this connection.
+    pub fn transport(&self) -> Transport {
+        match &self.link {
+            Link::Ws(_) => Transport::WebSocket,
+            Link::Quic(_) => Transport::Quic,
+        }
+    }
+
+    /// True when messages arrive in the order the server sent them, none missing
+    /// (WebSocket); false when snapshots may be reordered or lost (QUIC).
+    pub fn is_ordered(&self) -> bool {
+        matches!(self.link, Link::Ws(_))
+    }
+
+    /// Send one message (not cancel-safe: call it from a `select!` branch body).
     pub async fn send(&mut self, msg: &ClientMsg) -> Result<()> {
-        self.ws
-            .send(Message::Binary(encode_client(msg).into()))
-            .await?;
-        Ok(())
+        match &mut self.link {
+            Link::Ws(l) => l.send(msg).await,
+            Link::Quic(l) => l.send(msg).await,
+        }
     }
 
     /// Receive the next server message. Cancel-safe: a cancelled call loses nothing.
     ///
-    /// A frame that is too large or does not decode returns a recoverable error
-    /// ([`ClientError::is_recoverable`]); the connection can go on reading.
+    /// A message that is too large or does not decode returns a recoverable error
+    /// ([`crate::ClientError::is_recoverable`]); the connection can go on reading.
     pub async fn recv(&mut self) -> Result<ServerMsg> {
-        loop {
-            let Some(msg) = self.ws.next().await else {
-                return Err(ClientError::Closed {
-                    code: u16::from(CloseCode::Abnormal),
-                    reason: "connection ended without a close frame".to_owned(),
-                });
-            };
-            match msg? {
-                Message::Binary(bytes) => {
-                    self.frames_received += 1;
-                    self.bytes_received += bytes.len() as u64;
-                    if bytes.len() > self.max_frame {
-                        return Err(ClientError::FrameTooLarge {
-                            len: bytes.len(),
-                            max: self.max_frame,
-                        });
-                    }
-                    return Ok(decode_server(&bytes, self.max_frame)?);
-                }
-                Message::Text(_) => return Err(ClientError::TextFrame),
-                Message::Close(frame) => {
-                    let (code, reason) = frame
-                        .map(|f| (u16::from(f.code), f.reason.to_string()))
-                        .unwrap_or((u16::from(CloseCode::Status), String::new()));
-                    return Err(ClientError::Closed { code, reason });
-                }
-                // Pings are answered by tungstenite itself; nothing else to do.
-                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
-            }
+        match &mut self.link {
+            Link::Ws(l) => l.recv().await,
+            Link::Quic(l) => l.recv().await,
         }
     }
 
-    /// Close the connection with a normal close frame (errors are ignored: the peer
-    /// may already be gone).
+    /// Close the connection with code 1000 and `reason` (errors are ignored: the peer
+    /// may already be gone). Whatever was sent before is delivered first, as far as
+    /// the peer is still there to take it.
     pub async fn close(&mut self, reason: &str) {
-        let frame = CloseFrame {
-            code: CloseCode::Normal,
-            reason: reason.to_owned().into(),
-        };
-        let _ = self.ws.close(Some(frame)).await;
+        match &mut self.link {
+            Link::Ws(l) => l.close(reason).await,
+            Link::Quic(l) => l.close(reason).await,
+        }
     }
 
-    /// Payload bytes of binary frames received so far.
+    /// Bytes of server messages received so far (envelopes; no transport framing).
     pub fn bytes_received(&self) -> u64 {
-        self.bytes_received
+        match &self.link {
+            Link::Ws(l) => l.bytes_received(),
+            Link::Quic(l) => l.bytes_received(),
+        }
     }
 
-    /// Binary frames received so far.
+    /// Server messages received so far (including any dropped or refused later).
     pub fn frames_received(&self) -> u64 {
-        self.frames_received
+        match &self.link {
+            Link::Ws(l) => l.frames_received(),
+            Link::Quic(l) => l.frames_received(),
+        }
     }
 
-    /// The frame size limit.
+    /// Snapshots dropped on arrival because [`Connection::recv`] was not keeping up
+    /// (QUIC only; the WebSocket never drops).
+    pub fn snapshots_dropped(&self) -> u64 {
+        match &self.link {
+            Link::Ws(_) => 0,
+            Link::Quic(l) => l.snapshots_dropped(),
+        }
+    }
+
+    /// The message size limit.
     pub fn max_frame(&self) -> usize {
-        self.max_frame
+        match &self.link {
+            Link::Ws(l) => l.max_frame(),
+            Link::Quic(l) => l.max_frame(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transports_parse_and_print() {
+        assert_eq!("ws".parse(), Ok(Transport::WebSocket));
+        assert_eq!("WebSocket".parse(), Ok(Transport::WebSocket));
+        assert_eq!("quic".parse(), Ok(Transport::Quic));
+        assert!("tcp".parse::<Transport>().is_err());
+        assert_eq!(Transport::default(), Transport::WebSocket);
+        assert_eq!(Transport::Quic.to_string(), "quic");
+        assert_eq!(
+            serde_json::to_string(&Transport::WebSocket).unwrap(),
+            "\"ws\""
+        );
     }
 }

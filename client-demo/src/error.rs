@@ -4,6 +4,9 @@
 //! single frame (it was undecodable, or a delta named a baseline we no longer hold) and
 //! leave the connection usable; every other error means the connection or the lobby
 //! call is over.
+//!
+//! A connection that ends by a close (WebSocket close frame or QUIC application
+//! close) is [`ClientError::Closed`] on both transports, with the same codes.
 
 use std::time::Duration;
 use tickcast_shared::codec::{DecodeError, DeltaError};
@@ -68,9 +71,26 @@ pub enum ClientError {
     /// The server reported an error (and will close the connection).
     #[error("server error {code:?}: {reason}")]
     Server { code: ErrorCode, reason: String },
-    /// The connection was closed.
+    /// The connection was closed: a WebSocket close frame, or a QUIC application
+    /// close, whose code is the same number ([`tickcast_shared::quic::close`]).
     #[error("connection closed ({code}): {reason}")]
     Closed { code: u16, reason: String },
+    /// QUIC was asked for ([`crate::Transport::Quic`]) but the server's join answer
+    /// carries no `quic` object: this server offers no QUIC.
+    #[error("the server offers no QUIC (its join answer has no \"quic\")")]
+    NoQuic,
+    /// The lobby's QUIC announcement is unusable (a malformed `cert_sha256`, a host
+    /// that does not resolve).
+    #[error("unusable QUIC announcement: {0}")]
+    QuicAnnouncement(String),
+    /// Setting up QUIC on this side failed (UDP socket, TLS configuration).
+    #[error("quic setup: {0}")]
+    QuicSetup(String),
+    /// The QUIC connection failed or was lost other than by an application close
+    /// (handshake refused, e.g. a certificate that is not the pinned one; timeout;
+    /// reset).
+    #[error("quic: {0}")]
+    Quic(#[from] quinn::ConnectionError),
     /// No answer in time.
     #[error("{what} timed out after {after:?}")]
     Timeout { what: &'static str, after: Duration },

@@ -4,17 +4,42 @@
 //! `tickcast-client` binary (`bots`, `play`).
 //!
 //! - [`lobby`]: the HTTP lobby API (list and create rooms, join, matchmake).
-//! - [`connection`]: the WebSocket, every server frame size-checked before decoding.
+//! - [`connection`]: one connection over either transport, every server message
+//!   size-checked before decoding; [`ws_link`] and [`quic_link`] are the two links,
+//!   [`quic_inbox`] the QUIC reading tasks, [`cert_pin`] the QUIC certificate pin.
 //! - [`world_view`] and [`baseline`]: snapshots rebuilt from deltas against a ring
 //!   of recently applied snapshots; the newest applied tick is what inputs acknowledge.
 //! - [`prediction`]: the own player predicted with the shared `sim::move_player` and
 //!   reconciled against the server's `last_input`.
-//! - [`client`]: [`Client`], a player session tying the above together.
+//! - [`client`]: [`Client`], a player session tying the above together;
+//!   [`seat`] seats it (ticket or resume token, `Hello`, `Welcome`) and
+//!   [`config`] holds its [`ClientConfig`].
 //! - [`bots`]: many bots in one process, summed into a [`BotReport`].
 //! - `render` (feature `window`, on by default): drawing the arena with macroquad.
 //!
 //! Everything the server sends is treated as hostile: bounded in size before decoding,
 //! typed errors ([`ClientError`]) after, no panics on peer data.
+//!
+//! ## Transports
+//!
+//! [`ClientConfig::transport`] picks how a [`Client`] reaches the server; the lobby
+//! calls are HTTP either way and the messages are the same bincode envelopes.
+//!
+//! - [`Transport::WebSocket`] (the default): `ws://…/ws?ticket=…` on the HTTP
+//!   listener, one binary frame per message, reliable and ordered.
+//! - [`Transport::Quic`]: the lobby's join answer announces `"quic": {"port",
+//!   "cert_sha256"}` ([`QuicInfo`]) when the server offers it (otherwise
+//!   [`ClientError::NoQuic`]). The client connects over UDP to the lobby's host at
+//!   that port, ALPN `tickcast/1`, and accepts exactly the certificate with that
+//!   SHA-256. Control messages travel on one length-prefixed bidirectional stream;
+//!   snapshots come as datagrams, or one per unidirectional stream when too large,
+//!   so they may be reordered or lost: a late snapshot and (on QUIC) a delta whose
+//!   baseline is gone are skipped and counted ([`world_view::ViewCounts`]), and the
+//!   acknowledgement carried by every input lets the server catch up. A close is
+//!   [`ClientError::Closed`] with the same codes as the WebSocket's
+//!   ([`tickcast_shared::quic::close`]). Wire details: [`tickcast_shared::quic`].
+//!
+//! The `tickcast-client` binary takes `--transport ws|quic` on `bots` and `play`.
 //!
 //! ## Example
 //!
@@ -51,16 +76,25 @@
 
 pub mod baseline;
 pub mod bots;
+pub mod cert_pin;
 pub mod client;
+pub mod config;
 pub mod connection;
 pub mod error;
 pub mod lobby;
 pub mod prediction;
+pub mod quic_inbox;
+pub mod quic_link;
 #[cfg(feature = "window")]
 pub mod render;
+pub mod seat;
 pub mod world_view;
+pub mod ws_link;
 
 pub use bots::{BotConfig, BotReport, parse_duration, run_bots};
-pub use client::{Client, ClientConfig, Update, Welcome, load_map};
+pub use client::{Client, Update, Welcome, load_map};
+pub use config::ClientConfig;
+pub use connection::Transport;
 pub use error::ClientError;
-pub use lobby::{CreateRoom, JoinTicket, Lobby, RoomId, RoomInfo};
+pub use lobby::{CreateRoom, JoinTicket, Lobby, QuicInfo, RoomId, RoomInfo};
+pub use seat::Target;

@@ -3,8 +3,12 @@
 //! A [`Lobby`] talks HTTP/1.1 (plain `http://`, one short connection per call) to the
 //! server's JSON API. Every answer is bounded in size and time before it is parsed, and
 //! an error status becomes [`ClientError::Lobby`] carrying the server's `error` text.
+//!
+//! A seat ([`JoinTicket`], see [`crate::seat`]) says where to present the ticket;
+//! the QUIC host is the lobby's own host ([`Lobby::quic_addr`]).
 
 use crate::error::{ClientError, Result};
+pub use crate::seat::{JoinTicket, QuicInfo};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper::{Method, Request, StatusCode};
@@ -12,6 +16,7 @@ use hyper_util::rt::TokioIo;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpStream;
 
@@ -77,15 +82,6 @@ pub struct CreateRoom {
     pub private: Option<bool>,
 }
 
-/// A seat: the single-use ticket and where to present it.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct JoinTicket {
-    pub ticket: String,
-    /// Absolute (`ws://…`) or relative to the server (`/ws?ticket=…`).
-    pub ws_url: String,
-    pub room: RoomInfo,
-}
-
 #[derive(Serialize)]
 struct JoinBody<'a> {
     name: &'a str,
@@ -138,6 +134,32 @@ impl Lobby {
     /// `host:port` of the server.
     pub fn authority(&self) -> &str {
         &self.authority
+    }
+
+    /// The host part of [`Lobby::authority`] (brackets of an IPv6 literal removed).
+    pub fn host(&self) -> &str {
+        let host = match self.authority.rsplit_once(':') {
+            Some((host, port)) if !port.contains(']') => host,
+            _ => self.authority.as_str(),
+        };
+        host.strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host)
+    }
+
+    /// The UDP address of the server's QUIC listener: this lobby's host at the
+    /// announced port (the first address the host resolves to).
+    pub async fn quic_addr(&self, quic: &QuicInfo) -> Result<SocketAddr> {
+        let host = self.host();
+        let unusable = |why: String| ClientError::QuicAnnouncement(format!("{host}: {why}"));
+        let lookup = tokio::net::lookup_host((host, quic.port));
+        let mut addrs = tokio::time::timeout(self.timeout, lookup)
+            .await
+            .map_err(|_| unusable("name lookup timed out".to_owned()))?
+            .map_err(|e| unusable(e.to_string()))?;
+        addrs
+            .next()
+            .ok_or_else(|| unusable("resolves to no address".to_owned()))
     }
 
     /// `GET /api/rooms`: the public rooms.
@@ -306,6 +328,29 @@ mod tests {
     }
 
     #[test]
+    fn hosts_are_split_from_ports() {
+        let host = |s: &str| Lobby::new(s).unwrap().host().to_owned();
+        assert_eq!(host("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(host("http://example.org:1/"), "example.org");
+        assert_eq!(host("http://[::1]:8080"), "::1");
+        assert_eq!(host("http://localhost"), "localhost");
+        assert_eq!(host("http://[::1]"), "::1");
+    }
+
+    #[tokio::test]
+    async fn quic_addresses_use_the_lobby_host() {
+        let lobby = Lobby::new("http://127.0.0.1:9").unwrap();
+        let info = QuicInfo {
+            port: 4433,
+            cert_sha256: String::new(),
+        };
+        assert_eq!(
+            lobby.quic_addr(&info).await.unwrap(),
+            "127.0.0.1:4433".parse().unwrap()
+        );
+    }
+
+    #[test]
     fn room_ids_accept_strings_and_numbers() {
         let a: RoomId = serde_json::from_str("\"r7\"").unwrap();
         let b: RoomId = serde_json::from_str("7").unwrap();
@@ -323,6 +368,7 @@ mod tests {
             ticket: "t".into(),
             ws_url: u.into(),
             room: room.clone(),
+            quic: None,
         };
         assert_eq!(
             lobby.ws_url(&t("/ws?ticket=t")),

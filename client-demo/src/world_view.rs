@@ -5,6 +5,9 @@
 //! rebuilds the snapshot with `codec::apply_delta`, checks that it is the tick the
 //! envelope announced, and keeps it as the newest view and a future baseline. The
 //! newest applied tick is what the client acknowledges in its inputs.
+//!
+//! A snapshot not newer than the newest view (possible on QUIC, where snapshots are
+//! unordered) is ignored before its body is touched, and counted.
 
 use crate::baseline::BaselineRing;
 use crate::error::{ClientError, Result};
@@ -17,8 +20,17 @@ use tickcast_shared::protocol::{NetId, Tick};
 pub struct ViewCounts {
     pub keyframes: u64,
     pub deltas: u64,
-    /// Snapshots whose tick was not newer than the newest view (applied, not kept).
+    /// Snapshots whose tick was not newer than the newest view (ignored).
     pub stale: u64,
+    /// Deltas against a baseline no longer (or never) held (not applied).
+    pub missing_baseline: u64,
+}
+
+impl ViewCounts {
+    /// Snapshots that arrived but were not applied (stale or without their baseline).
+    pub fn skipped(&self) -> u64 {
+        self.stale + self.missing_baseline
+    }
 }
 
 /// Snapshots applied so far and the entity that is this client's own player.
@@ -41,21 +53,27 @@ impl WorldView {
     }
 
     /// Apply one snapshot body announced for `tick`, encoded against `baseline`.
-    /// Returns the rebuilt snapshot. On error the view is unchanged.
+    /// Returns the rebuilt snapshot, or `None` when `tick` is not newer than the newest
+    /// view (the snapshot is ignored). On error the view is unchanged.
     pub fn apply(
         &mut self,
         tick: Tick,
         baseline: Option<Tick>,
         body: &[u8],
-    ) -> Result<Arc<Snapshot>> {
+    ) -> Result<Option<Arc<Snapshot>>> {
+        if self.newest_tick().is_some_and(|newest| tick <= newest) {
+            self.counts.stale += 1;
+            return Ok(None);
+        }
         let base = match baseline {
             None => None,
-            Some(b) => Some(
-                self.ring
-                    .get(b)
-                    .ok_or(ClientError::UnknownBaseline { tick, baseline: b })?
-                    .clone(),
-            ),
+            Some(b) => match self.ring.get(b) {
+                Some(base) => Some(base.clone()),
+                None => {
+                    self.counts.missing_baseline += 1;
+                    return Err(ClientError::UnknownBaseline { tick, baseline: b });
+                }
+            },
         };
         let snapshot = apply_delta(base.as_deref(), body)
             .map_err(|source| ClientError::Delta { tick, source })?;
@@ -71,10 +89,9 @@ impl WorldView {
             self.counts.keyframes += 1;
         }
         let snapshot = Arc::new(snapshot);
-        if !self.ring.push(snapshot.clone()) {
-            self.counts.stale += 1;
-        }
-        Ok(snapshot)
+        // Newer than the newest (checked above), so the ring keeps it.
+        self.ring.push(snapshot.clone());
+        Ok(Some(snapshot))
     }
 
     /// The newest applied snapshot.
@@ -159,6 +176,27 @@ mod tests {
     }
 
     #[test]
+    fn late_and_repeated_snapshots_are_ignored_unapplied() {
+        let a = snap(3, &[(1, 10)]);
+        let b = snap(6, &[(1, 11)]);
+        let c = snap(9, &[(1, 12)]);
+        let mut view = WorldView::new(NetId(1), 8);
+        view.apply(Tick(3), None, &encode_delta(None, &a)).unwrap();
+        view.apply(Tick(9), Some(Tick(3)), &encode_delta(Some(&a), &c))
+            .unwrap();
+        // Tick 6 overtaken by tick 9 (QUIC): ignored, even with a garbage body.
+        assert!(
+            view.apply(Tick(6), Some(Tick(3)), &encode_delta(Some(&a), &b))
+                .unwrap()
+                .is_none()
+        );
+        assert!(view.apply(Tick(9), None, &[0xff]).unwrap().is_none());
+        assert_eq!(view.world(), Some(&c));
+        let counts = view.counts();
+        assert_eq!((counts.stale, counts.deltas, counts.skipped()), (2, 1, 2));
+    }
+
+    #[test]
     fn unknown_baselines_and_garbage_are_typed_errors() {
         let a = snap(3, &[(1, 10)]);
         let b = snap(6, &[(1, 11)]);
@@ -168,6 +206,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, ClientError::UnknownBaseline { .. }));
         assert!(err.is_recoverable());
+        assert_eq!(view.counts().missing_baseline, 1);
         let err = view.apply(Tick(6), None, &[0xff; 3]).unwrap_err();
         assert!(err.is_recoverable(), "{err}");
         assert!(view.world().is_none());

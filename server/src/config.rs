@@ -4,6 +4,7 @@
 //! Every limit the server enforces is a field here with a documented default, so an
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
+use crate::net::quic::QuicConfig;
 use crate::replay::ReplayConfig;
 use crate::spectators::SpectatorConfig;
 use clap::Parser;
@@ -68,6 +69,18 @@ pub struct Cli {
     /// Do not record matches (existing recordings are still served)
     #[arg(long, env = "TICKCAST_NO_REPLAYS")]
     pub no_replays: bool,
+    /// QUIC (UDP) address for native players [default: the HTTP IP and port number]
+    #[arg(long, env = "TICKCAST_QUIC")]
+    pub quic: Option<SocketAddr>,
+    /// Do not serve players over QUIC
+    #[arg(long, env = "TICKCAST_NO_QUIC")]
+    pub no_quic: bool,
+    /// PEM certificate chain for QUIC [default: a self-signed one, pinned by clients]
+    #[arg(long, env = "TICKCAST_QUIC_CERT", requires = "quic_key")]
+    pub quic_cert: Option<PathBuf>,
+    /// PEM private key for --quic-cert
+    #[arg(long, env = "TICKCAST_QUIC_KEY", requires = "quic_cert")]
+    pub quic_key: Option<PathBuf>,
 }
 
 /// The whole configuration (TOML file layout: top-level keys, plus `[spectators]`).
@@ -129,6 +142,8 @@ pub struct Config {
     pub spectators: SpectatorConfig,
     /// Match recording settings (section `[replays]`).
     pub replays: ReplayConfig,
+    /// QUIC player transport settings (section `[quic]`).
+    pub quic: QuicConfig,
 }
 
 impl Default for Config {
@@ -161,6 +176,7 @@ impl Default for Config {
             web_dir: PathBuf::from("assets/web"),
             spectators: SpectatorConfig::default(),
             replays: ReplayConfig::default(),
+            quic: QuicConfig::default(),
         }
     }
 }
@@ -232,6 +248,16 @@ impl Config {
         if cli.no_replays {
             self.replays.enabled = false;
         }
+        if let Some(addr) = cli.quic {
+            self.quic.addr = Some(addr);
+        }
+        if cli.no_quic {
+            self.quic.enabled = false;
+        }
+        if let (Some(cert), Some(key)) = (&cli.quic_cert, &cli.quic_key) {
+            self.quic.cert = Some(cert.clone());
+            self.quic.key = Some(key.clone());
+        }
     }
 
     /// Reject values the server cannot run with.
@@ -268,6 +294,7 @@ impl Config {
             return bad("default_max_players must be <= max_players_limit");
         }
         self.replays.validate().map_err(ConfigError::Invalid)?;
+        self.quic.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

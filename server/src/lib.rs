@@ -1,14 +1,15 @@
 //! # tickcast-server
 //!
 //! The authoritative game server. One HTTP listener (axum) carries the lobby API,
-//! the player WebSocket, the spectator SSE feed, metrics and the browser client.
+//! the player WebSocket, the spectator SSE feed, metrics and the browser client; one
+//! QUIC endpoint (quinn, UDP) carries native players.
 //! Each room is one tokio task that owns its `World` and ticks it at a fixed rate;
 //! transports talk to rooms only through bounded channels.
 //!
 //! - [`config`]: every limit, with defaults, file, environment and flags.
 //! - [`lobby`]: room directory, matchmaking, seat tickets.
 //! - [`room`]: the room task, players, inputs, snapshot fan-out.
-//! - [`net`]: WebSocket players and SSE spectators.
+//! - [`net`]: the player session over WebSocket and QUIC, and SSE spectators.
 //! - [`spectators`]: the per-room spectator hub.
 //! - [`replay`]: recording every room, listing, serving and playing recordings back.
 //! - [`http`]: routes and handlers; [`metrics`]: Prometheus text.
@@ -26,6 +27,7 @@ use config::Config;
 use http::AppState;
 use lobby::Lobby;
 use metrics::Metrics;
+use net::quic::QuicEndpoint;
 use room::RoomCtx;
 use spectators::SpectatorCounter;
 use std::net::SocketAddr;
@@ -38,13 +40,21 @@ use tokio_util::sync::CancellationToken;
 /// A bound, not yet serving, server.
 pub struct Server {
     listener: TcpListener,
+    quic: Option<QuicEndpoint>,
     state: AppState,
 }
 
 impl Server {
-    /// Bind the listener and set up the lobby.
+    /// Bind the listeners (HTTP, and QUIC unless disabled) and set up the lobby.
     pub async fn bind(config: Config) -> std::io::Result<Server> {
         let listener = TcpListener::bind(config.http).await?;
+        let quic = if config.quic.enabled {
+            let endpoint = QuicEndpoint::bind(&config, listener.local_addr()?)
+                .map_err(std::io::Error::other)?;
+            Some(endpoint)
+        } else {
+            None
+        };
         let config = Arc::new(config);
         let metrics = Arc::new(Metrics::default());
         let spectators = SpectatorCounter::default();
@@ -59,17 +69,26 @@ impl Server {
         };
         let state = AppState {
             replays,
-            lobby: Arc::new(Lobby::new(ctx)),
+            lobby: Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone()))),
             config,
             metrics,
             spectators,
             shutdown,
         };
-        Ok(Server { listener, state })
+        Ok(Server {
+            listener,
+            quic,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The QUIC endpoint's UDP address, when QUIC is on.
+    pub fn quic_addr(&self) -> Option<SocketAddr> {
+        self.quic.as_ref().and_then(|q| q.local_addr().ok())
     }
 
     /// Serve until `stop` completes; then rooms close their players with 1001 and
@@ -87,6 +106,7 @@ impl Server {
                 }
             }
         });
+        let quic = self.quic.map(|q| tokio::spawn(q.serve(state.clone())));
         let shutdown = state.shutdown.clone();
         let app = http::router(state.clone());
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
@@ -101,6 +121,9 @@ impl Server {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if let Some(quic) = quic {
+            let _ = quic.await;
         }
         // Let recorders write their end records (bounded wait).
         for _ in 0..40 {

@@ -10,11 +10,14 @@
 //!   bit-packed, quantized snapshot deltas.
 //! - [`sim`]: the arena game: a deterministic fixed-step `World` (slotmap + glam)
 //!   with a seeded RNG, the shared player movement (clients predict with it), maps.
+//! - [`quic`]: how the same messages are framed over QUIC (ALPN, control stream,
+//!   snapshot datagrams, close codes).
 //!
 //! This crate has no tokio and no IO; it builds for `wasm32-unknown-unknown`.
 
 pub mod codec;
 pub mod protocol;
+pub mod quic;
 pub mod replay;
 pub mod sim;
 pub mod spectate;

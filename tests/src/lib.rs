@@ -4,11 +4,14 @@
 //! - [`server`]: the server binary as a child process.
 //! - [`http`]: one-shot JSON requests to the lobby API.
 //! - [`player`]: a raw WebSocket player speaking the protocol with the shared codec.
+//! - [`quic_player`]: a raw QUIC peer (quinn and the shared framing), for hostile
+//!   cases the client library would never produce.
 //! - [`sse`]: a raw-socket Server-Sent Events client.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod http;
 pub mod player;
+pub mod quic_player;
 pub mod server;
 pub mod sse;

@@ -3,7 +3,7 @@
 use super::CmdResult;
 use clap::Args;
 use std::time::Duration;
-use tickcast_client::{BotConfig, RoomId, parse_duration, run_bots};
+use tickcast_client::{BotConfig, ClientConfig, RoomId, Transport, parse_duration, run_bots};
 
 #[derive(Debug, Args)]
 pub struct BotsArgs {
@@ -34,6 +34,9 @@ pub struct BotsArgs {
     /// Bots seating at the same time.
     #[arg(long, default_value_t = 64)]
     connect_concurrency: usize,
+    /// How the bots connect: ws (WebSocket) or quic (needs a server offering QUIC).
+    #[arg(long, default_value = "ws")]
+    transport: Transport,
 }
 
 pub fn run(args: BotsArgs) -> CmdResult {
@@ -46,6 +49,10 @@ pub fn run(args: BotsArgs) -> CmdResult {
         input_hz: args.input_hz,
         seed: args.seed,
         connect_concurrency: args.connect_concurrency,
+        client: ClientConfig {
+            transport: args.transport,
+            ..BotConfig::default().client
+        },
         ..BotConfig::default()
     };
     let runtime = tokio::runtime::Runtime::new()?;
@@ -54,14 +61,16 @@ pub fn run(args: BotsArgs) -> CmdResult {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "{} bots ({} seated) for {:.1} s: {} snapshots ({} keyframes, {} deltas), \
-             {:.0} B/bot/s, {} decode errors, rtt p50 {} ms p99 {} ms",
+            "{} bots ({} seated, {}) for {:.1} s: {} snapshots ({} keyframes, {} deltas, \
+             {} skipped), {:.0} B/bot/s, {} decode errors, rtt p50 {} ms p99 {} ms",
             report.bots,
             report.connected,
+            report.transport,
             report.seconds,
             report.snapshots,
             report.keyframes,
             report.deltas,
+            report.snapshots_skipped,
             report.bytes_per_bot_per_sec,
             report.decode_errors,
             fmt_ms(report.rtt_ms_p50),

@@ -4,7 +4,8 @@
 //! mouse into the latest [`PlayerInput`] and draws the latest [`Frame`]; a network
 //! thread (its own tokio runtime) runs the [`Client`], sends the latest input at the
 //! server's tick rate and publishes a new frame after every update. Both directions
-//! are `watch` channels: latest value wins, nothing queues.
+//! are `watch` channels: latest value wins, nothing queues. `--transport quic`
+//! connects over QUIC when the server offers it.
 
 use super::CmdResult;
 use clap::Args;
@@ -12,7 +13,7 @@ use macroquad::input::{KeyCode, MouseButton, is_key_down, is_mouse_button_down, 
 use std::sync::Arc;
 use std::time::Duration;
 use tickcast_client::render::{Scene, Viewport, draw_frame};
-use tickcast_client::{Client, ClientConfig, RoomId, Update};
+use tickcast_client::{Client, ClientConfig, RoomId, Transport, Update};
 use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::{Buttons, NetId, PlayerInput};
 use tickcast_shared::sim::{Body, Map};
@@ -32,6 +33,9 @@ pub struct PlayArgs {
     /// Directory of `<map>.map` files for maps other than the built-in arena.
     #[arg(long)]
     maps_dir: Option<std::path::PathBuf>,
+    /// How to connect: ws (WebSocket) or quic (needs a server offering QUIC).
+    #[arg(long, default_value = "ws")]
+    transport: Transport,
 }
 
 /// What the window shows; published by the network thread.
@@ -132,6 +136,7 @@ async fn network(
 ) {
     let config = ClientConfig {
         maps_dir: args.maps_dir,
+        transport: args.transport,
         ..ClientConfig::default()
     };
     let connected = match args.room {
@@ -152,7 +157,7 @@ async fn network(
     inputs.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut pings = tokio::time::interval(Duration::from_secs(1));
     let mut rtt_ms = None;
-    let mut skipped = 0u64;
+    let mut bad_frames = 0u64;
     loop {
         tokio::select! {
             update = client.next_update() => match update {
@@ -160,7 +165,7 @@ async fn network(
                     rtt_ms = Some(rtt.as_secs_f64() * 1000.0);
                 }
                 Ok(_) => {}
-                Err(e) if e.is_recoverable() => skipped += 1,
+                Err(e) if e.is_recoverable() => bad_frames += 1,
                 Err(e) => {
                     frame_tx.send_modify(|f| f.status = format!("disconnected: {e}"));
                     return;
@@ -179,12 +184,14 @@ async fn network(
         }
         let welcome = client.welcome();
         let status = format!(
-            "{} on {} | tick {} | rtt {} | skipped frames {}",
+            "{} on {} over {} | tick {} | rtt {} | bad frames {} | skipped snapshots {}",
             welcome.player.0,
             welcome.map,
+            client.transport(),
             client.world().map_or(0, |w| w.tick.0),
             rtt_ms.map_or_else(|| "-".to_owned(), |r| format!("{r:.1} ms")),
-            skipped,
+            bad_frames,
+            client.view_counts().skipped() + client.snapshots_dropped(),
         );
         frame_tx.send_replace(Frame {
             map: map.clone(),

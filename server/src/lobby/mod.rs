@@ -7,6 +7,7 @@
 pub mod maps;
 pub mod tickets;
 
+use crate::net::quic::QuicInfo;
 use crate::room::{self, RoomCtx, RoomId, RoomInfo, RoomSettings, RoomShared, RoomState};
 use maps::Maps;
 use std::collections::BTreeMap;
@@ -49,6 +50,9 @@ pub struct SeatTicket {
     pub ticket: String,
     pub ws_url: String,
     pub room: RoomInfo,
+    /// Where the same ticket is accepted over QUIC, when the server offers it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic: Option<QuicInfo>,
 }
 
 struct Inner {
@@ -62,6 +66,7 @@ pub struct Lobby {
     inner: Mutex<Inner>,
     maps: Maps,
     ctx: RoomCtx,
+    quic: Option<QuicInfo>,
 }
 
 /// 128 random bits as hex (tickets, resume tokens, seeds).
@@ -82,7 +87,8 @@ fn random_seed() -> u64 {
 }
 
 impl Lobby {
-    pub fn new(ctx: RoomCtx) -> Lobby {
+    /// A lobby whose seat tickets also name `quic` (when the server offers QUIC).
+    pub fn new(ctx: RoomCtx, quic: Option<QuicInfo>) -> Lobby {
         let maps = Maps::load(&ctx.config.maps_dir);
         Lobby {
             inner: Mutex::new(Inner {
@@ -92,6 +98,7 @@ impl Lobby {
             }),
             maps,
             ctx,
+            quic,
         }
     }
 
@@ -194,6 +201,7 @@ impl Lobby {
             ws_url: format!("/ws?ticket={ticket}"),
             ticket,
             room: info,
+            quic: self.quic.clone(),
         }
     }
 

@@ -1,6 +1,13 @@
 //! Transports: each maps bytes to protocol messages and sessions, nothing else.
 //! Game rules live in the room; a transport only talks to a room through its inbox
 //! and its [`crate::room::SessionLink`].
+//!
+//! - [`session`]: the player session every transport shares (handshake, seat, loop).
+//! - [`ws`]: players over WebSocket (`GET /ws`), browsers and native.
+//! - [`quic`]: players over QUIC (quinn), native; snapshots as datagrams.
+//! - [`sse`]: spectators over Server-Sent Events.
 
+pub mod quic;
+pub mod session;
 pub mod sse;
 pub mod ws;

@@ -1,0 +1,59 @@
+//! [`ClientConfig`]: the limits and options of a [`crate::Client`], transport included.
+
+use crate::baseline::DEFAULT_BASELINE_RING;
+use crate::connection::{DEFAULT_MAX_FRAME_BYTES, Transport};
+use crate::error::Result;
+use crate::lobby::{DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, Lobby};
+use crate::prediction::DEFAULT_PENDING_INPUTS;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Limits and options of a [`crate::Client`]; `Default` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// WebSocket (default) or QUIC. QUIC needs a server whose join answer announces
+    /// it; otherwise connecting fails with [`crate::ClientError::NoQuic`].
+    pub transport: Transport,
+    /// Largest message accepted from the server (default 1 MiB).
+    pub max_frame_bytes: usize,
+    /// Snapshots kept as baselines (default 32).
+    pub baseline_ring: usize,
+    /// Unacknowledged inputs kept for prediction (default 120).
+    pub pending_inputs: usize,
+    /// Time allowed for the connect (WebSocket or QUIC) plus `Welcome` (default 10 s).
+    pub connect_timeout: Duration,
+    /// Time allowed per lobby call (default 10 s).
+    pub http_timeout: Duration,
+    /// Largest lobby answer accepted (default 1 MiB).
+    pub max_lobby_answer: usize,
+    /// Pings awaiting their pong (default 8); older ones are forgotten.
+    pub pings_in_flight: usize,
+    /// Predict the own player (needs the map). Default on.
+    pub predict: bool,
+    /// Where `<map>.map` files live, for maps other than the built-in `arena`.
+    pub maps_dir: Option<PathBuf>,
+}
+
+impl Default for ClientConfig {
+    fn default() -> ClientConfig {
+        ClientConfig {
+            transport: Transport::default(),
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            baseline_ring: DEFAULT_BASELINE_RING,
+            pending_inputs: DEFAULT_PENDING_INPUTS,
+            connect_timeout: Duration::from_secs(10),
+            http_timeout: DEFAULT_HTTP_TIMEOUT,
+            max_lobby_answer: DEFAULT_MAX_ANSWER_BYTES,
+            pings_in_flight: 8,
+            predict: true,
+            maps_dir: None,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// A [`Lobby`] for `server` with this config's HTTP limits.
+    pub fn lobby(&self, server: &str) -> Result<Lobby> {
+        Ok(Lobby::new(server)?.with_limits(self.http_timeout, self.max_lobby_answer))
+    }
+}

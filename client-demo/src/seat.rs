@@ -1,0 +1,325 @@
+//! Taking a seat: a lobby ticket (or a resume token), a connection over the chosen
+//! transport, `Hello`, `Welcome`.
+//!
+//! The lobby's join and matchmake answers give a [`JoinTicket`]: the single-use
+//! ticket and where to present it. Over the WebSocket that is `ws_url`; when the
+//! server offers QUIC the answer also carries `"quic": {"port": …, "cert_sha256":
+//! "<64 lowercase hex>"}` ([`QuicInfo`]): the UDP port on the lobby's own host, and
+//! the SHA-256 of the only certificate the client will accept there. Servers without
+//! QUIC leave it out.
+//!
+//! [`Client::connect`] presents a [`JoinTicket`] over [`ClientConfig::transport`]:
+//! the WebSocket URL of the ticket, or QUIC at the lobby's host and the announced
+//! port with the announced certificate pinned ([`crate::cert_pin`]). A QUIC client
+//! facing a server that announces no QUIC gets [`ClientError::NoQuic`]. Every
+//! connected client remembers its [`Target`], so [`Client::resume`] can come back to
+//! the same place with the `Welcome`'s resume token.
+//!
+//! On QUIC a snapshot may overtake the `Welcome` (they travel on different streams
+//! or as datagrams); such early snapshots are kept (a few) and applied first.
+
+use crate::client::{Client, Welcome};
+use crate::config::ClientConfig;
+use crate::connection::{Connection, Transport};
+use crate::error::{ClientError, Result};
+use crate::lobby::{Lobby, RoomId, RoomInfo};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use tickcast_shared::protocol::{ClientMsg, HelloAuth, PROTOCOL_VERSION, ServerMsg};
+
+/// Snapshots kept when they arrive before `Welcome` (QUIC).
+const EARLY_SNAPSHOTS: usize = 8;
+
+/// Where a server takes QUIC connections, as its join answer announces it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct QuicInfo {
+    /// UDP port on the lobby's host.
+    pub port: u16,
+    /// SHA-256 of the server's DER certificate, 64 lowercase hex digits: the only
+    /// certificate the client accepts ([`crate::cert_pin`]).
+    pub cert_sha256: String,
+}
+
+/// A seat: the single-use ticket and where to present it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct JoinTicket {
+    pub ticket: String,
+    /// Absolute (`ws://…`) or relative to the server (`/ws?ticket=…`).
+    pub ws_url: String,
+    pub room: RoomInfo,
+    /// Present when the server offers QUIC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quic: Option<QuicInfo>,
+}
+
+/// Where a client connects, without credentials: enough to come back with a resume
+/// token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The player WebSocket endpoint without its query, e.g. `ws://host:port/ws`.
+    WebSocket { url: String },
+    /// The QUIC listener and the SHA-256 of its certificate.
+    Quic {
+        addr: SocketAddr,
+        cert_sha256: String,
+    },
+}
+
+impl Target {
+    /// The transport this target is reached by.
+    pub fn transport(&self) -> Transport {
+        match self {
+            Target::WebSocket { .. } => Transport::WebSocket,
+            Target::Quic { .. } => Transport::Quic,
+        }
+    }
+}
+
+impl Client {
+    /// Quick-join: matchmake on `server` (`http://host:port`) and connect.
+    pub async fn matchmake(server: &str, name: &str, config: &ClientConfig) -> Result<Client> {
+        let lobby = config.lobby(server)?;
+        let ticket = lobby.matchmake(name, None).await?;
+        Client::connect(&lobby, &ticket, name, config).await
+    }
+
+    /// Join the room `room` on `server` and connect.
+    pub async fn join(
+        server: &str,
+        room: &RoomId,
+        name: &str,
+        config: &ClientConfig,
+    ) -> Result<Client> {
+        let lobby = config.lobby(server)?;
+        let ticket = lobby.join(room, name).await?;
+        Client::connect(&lobby, &ticket, name, config).await
+    }
+
+    /// Present a seat ticket obtained from `lobby`, over `config.transport`.
+    pub async fn connect(
+        lobby: &Lobby,
+        ticket: &JoinTicket,
+        name: &str,
+        config: &ClientConfig,
+    ) -> Result<Client> {
+        let auth = HelloAuth::Ticket(ticket.ticket.clone());
+        match config.transport {
+            Transport::WebSocket => {
+                Client::connect_url(&lobby.ws_url(ticket), auth, name, config).await
+            }
+            Transport::Quic => {
+                let quic = ticket.quic.as_ref().ok_or(ClientError::NoQuic)?;
+                let addr = lobby.quic_addr(quic).await?;
+                Client::connect_quic(addr, &quic.cert_sha256, auth, name, config).await
+            }
+        }
+    }
+
+    /// Open the WebSocket `ws_url`, say `Hello` with `auth` and wait for `Welcome`.
+    pub async fn connect_url(
+        ws_url: &str,
+        auth: HelloAuth,
+        name: &str,
+        config: &ClientConfig,
+    ) -> Result<Client> {
+        let target = Target::WebSocket {
+            url: ws_url.split('?').next().unwrap_or(ws_url).to_owned(),
+        };
+        let open = Connection::open_ws(ws_url, config.max_frame_bytes, config.connect_timeout);
+        handshake(open, target, auth, name, config).await
+    }
+
+    /// Connect over QUIC to `addr`, trusting only the certificate whose SHA-256 is
+    /// `cert_sha256`, say `Hello` with `auth` and wait for `Welcome`.
+    pub async fn connect_quic(
+        addr: SocketAddr,
+        cert_sha256: &str,
+        auth: HelloAuth,
+        name: &str,
+        config: &ClientConfig,
+    ) -> Result<Client> {
+        let target = Target::Quic {
+            addr,
+            cert_sha256: cert_sha256.to_owned(),
+        };
+        let open = Connection::open_quic(
+            addr,
+            cert_sha256,
+            config.max_frame_bytes,
+            config.connect_timeout,
+        );
+        handshake(open, target, auth, name, config).await
+    }
+
+    /// Come back as the same player after a drop: connect to `target` (see
+    /// [`Client::target`]) with the resume token of the earlier `Welcome`. The
+    /// transport is the target's, whatever `config.transport` says.
+    pub async fn resume(
+        target: &Target,
+        resume_token: &str,
+        name: &str,
+        config: &ClientConfig,
+    ) -> Result<Client> {
+        let auth = HelloAuth::Resume(resume_token.to_owned());
+        match target {
+            Target::WebSocket { url } => {
+                let url = format!("{url}?resume={}", query_escape(resume_token));
+                Client::connect_url(&url, auth, name, config).await
+            }
+            Target::Quic { addr, cert_sha256 } => {
+                Client::connect_quic(*addr, cert_sha256, auth, name, config).await
+            }
+        }
+    }
+}
+
+/// Open the connection, say `Hello`, wait for `Welcome`, all within the connect
+/// timeout.
+async fn handshake(
+    open: impl Future<Output = Result<Connection>>,
+    target: Target,
+    auth: HelloAuth,
+    name: &str,
+    config: &ClientConfig,
+) -> Result<Client> {
+    let timeout = config.connect_timeout;
+    let exchange = async {
+        let mut conn = open.await?;
+        conn.send(&ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            auth,
+            name: name.to_owned(),
+        })
+        .await?;
+        let mut early = VecDeque::new();
+        let welcome = loop {
+            let msg = match conn.recv().await {
+                Ok(msg) => msg,
+                // A bad snapshot datagram is no reason to refuse the seat.
+                Err(e) if e.is_recoverable() && !conn.is_ordered() => continue,
+                Err(e) => return Err(e),
+            };
+            match msg {
+                ServerMsg::Welcome {
+                    player,
+                    entity,
+                    tick_rate,
+                    send_rate,
+                    resume_token,
+                    map,
+                    tick,
+                } => {
+                    break Welcome {
+                        player,
+                        entity,
+                        tick_rate,
+                        send_rate,
+                        resume_token,
+                        map,
+                        tick,
+                    };
+                }
+                ServerMsg::Error { code, reason } => {
+                    return Err(ClientError::Server { code, reason });
+                }
+                msg @ ServerMsg::Snapshot { .. } if !conn.is_ordered() => {
+                    if early.len() >= EARLY_SNAPSHOTS {
+                        early.pop_front();
+                    }
+                    early.push_back(msg);
+                }
+                other => {
+                    return Err(ClientError::Protocol(format!(
+                        "expected Welcome, got {}",
+                        message_name(&other)
+                    )));
+                }
+            }
+        };
+        Ok((conn, welcome, early))
+    };
+    let (conn, welcome, early) =
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .map_err(|_| ClientError::Timeout {
+                what: "handshake",
+                after: timeout,
+            })??;
+    Client::new(conn, welcome, early, target, config)
+}
+
+fn message_name(msg: &ServerMsg) -> &'static str {
+    match msg {
+        ServerMsg::Welcome { .. } => "Welcome",
+        ServerMsg::Snapshot { .. } => "Snapshot",
+        ServerMsg::Pong { .. } => "Pong",
+        ServerMsg::Events { .. } => "Events",
+        ServerMsg::Error { .. } => "Error",
+    }
+}
+
+/// Percent-encode everything but URL-unreserved characters.
+fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_answers_may_announce_quic() {
+        let room =
+            r#"{"id":1,"name":"a","map":"arena","state":"waiting","players":0,"max_players":16}"#;
+        let without: JoinTicket =
+            serde_json::from_str(&format!(r#"{{"ticket":"t","ws_url":"/ws","room":{room}}}"#))
+                .unwrap();
+        assert_eq!(without.quic, None);
+        let fp = "ab".repeat(32);
+        let with: JoinTicket = serde_json::from_str(&format!(
+            r#"{{"ticket":"t","ws_url":"/ws","room":{room},"quic":{{"port":4433,"cert_sha256":"{fp}"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            with.quic,
+            Some(QuicInfo {
+                port: 4433,
+                cert_sha256: fp
+            })
+        );
+    }
+
+    #[test]
+    fn resume_tokens_are_escaped_in_urls() {
+        assert_eq!(query_escape("12.ab-C_~"), "12.ab-C_~");
+        assert_eq!(query_escape("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+    }
+
+    #[tokio::test]
+    async fn quic_without_an_announcement_is_a_typed_error() {
+        let lobby = Lobby::new("http://127.0.0.1:9").unwrap();
+        let ticket: JoinTicket = serde_json::from_str(
+            r#"{"ticket":"t","ws_url":"/ws?ticket=t","room":{"id":1,"name":"a","map":"arena",
+                "state":"waiting","players":0,"max_players":16}}"#,
+        )
+        .unwrap();
+        let config = ClientConfig {
+            transport: Transport::Quic,
+            ..ClientConfig::default()
+        };
+        let err = Client::connect(&lobby, &ticket, "q", &config)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ClientError::NoQuic), "{err}");
+        assert!(err.to_string().contains("offers no QUIC"), "{err}");
+    }
+}

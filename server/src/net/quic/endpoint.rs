@@ -1,0 +1,203 @@
+//! The QUIC endpoint: certificate, transport limits, binding, and the accept loop
+//! that turns each connection into a player [`Session`].
+
+use super::link::QuicLink;
+use super::{QuicConfig, QuicInfo};
+use crate::http::AppState;
+use crate::net::session::{Entry, Session};
+use quinn::crypto::rustls::QuicServerConfig;
+use quinn::{Endpoint, IdleTimeout, TransportConfig, VarInt};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use thiserror::Error;
+use tickcast_shared::quic::{ALPN, cert_sha256, close};
+
+/// The QUIC endpoint could not be set up.
+#[derive(Debug, Error)]
+pub enum QuicError {
+    #[error("quic: cannot read {what} {path}: {message}")]
+    Pem {
+        what: &'static str,
+        path: String,
+        message: String,
+    },
+    #[error("quic: cannot make a self-signed certificate: {0}")]
+    SelfSigned(String),
+    #[error("quic: TLS setup: {0}")]
+    Tls(String),
+    #[error("quic: cannot bind udp {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A bound QUIC endpoint, not yet accepting.
+pub struct QuicEndpoint {
+    endpoint: Endpoint,
+    info: QuicInfo,
+}
+
+fn certificate(
+    config: &QuicConfig,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), QuicError> {
+    if let (Some(cert), Some(key)) = (&config.cert, &config.key) {
+        let pem = |what, path: &std::path::Path, e: &dyn std::fmt::Display| QuicError::Pem {
+            what,
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let chain = CertificateDer::pem_file_iter(cert)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| pem("certificate", cert, &e))?;
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|e| pem("key", key, &e))?;
+        return Ok((chain, key));
+    }
+    let names = vec!["localhost".to_owned()];
+    let made = rcgen::generate_simple_self_signed(names)
+        .map_err(|e| QuicError::SelfSigned(e.to_string()))?;
+    let key = PrivatePkcs8KeyDer::from(made.key_pair.serialize_der());
+    Ok((vec![made.cert.der().clone()], key.into()))
+}
+
+fn server_config(
+    config: &crate::config::Config,
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<quinn::ServerConfig, QuicError> {
+    let tls_err = |e: &dyn std::fmt::Display| QuicError::Tls(e.to_string());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| tls_err(&e))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| tls_err(&e))?;
+    tls.alpn_protocols = vec![ALPN.to_vec()];
+    let crypto = QuicServerConfig::try_from(tls).map_err(|e| tls_err(&e))?;
+    let mut transport = TransportConfig::default();
+    // One control stream per connection; the client opens no other stream.
+    transport.max_concurrent_bidi_streams(VarInt::from_u32(1));
+    transport.max_concurrent_uni_streams(VarInt::from_u32(0));
+    // Client datagrams are not part of the protocol and are never read; quinn needs
+    // a receive buffer to send datagrams at all, so keep it one packet small (a full
+    // buffer drops the oldest).
+    transport.datagram_receive_buffer_size(Some(1500));
+    transport.datagram_send_buffer_size(config.quic.datagram_send_buffer);
+    let idle = Duration::from_secs_f64(config.idle_timeout_secs.max(1.0));
+    transport.max_idle_timeout(IdleTimeout::try_from(idle).ok());
+    let mut server = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+    server.transport_config(Arc::new(transport));
+    Ok(server)
+}
+
+impl QuicEndpoint {
+    /// Bind the endpoint; `http` is the bound HTTP address (the default UDP address
+    /// takes its IP and port number).
+    pub fn bind(config: &crate::config::Config, http: SocketAddr) -> Result<Self, QuicError> {
+        let (chain, key) = certificate(&config.quic)?;
+        let fingerprint = chain.first().map(|c| cert_sha256(c)).unwrap_or_default();
+        let server = server_config(config, chain, key)?;
+        let explicit = config.quic.addr;
+        let addr = explicit.unwrap_or(http);
+        let endpoint = match Endpoint::server(server.clone(), addr) {
+            Ok(endpoint) => endpoint,
+            // HTTP chose its port itself: the same UDP port number is only a
+            // convenience, any free one will do (clients learn it from the lobby).
+            Err(_) if explicit.is_none() && config.http.port() == 0 => {
+                let any = SocketAddr::new(addr.ip(), 0);
+                Endpoint::server(server, any)
+                    .map_err(|source| QuicError::Bind { addr: any, source })?
+            }
+            Err(source) => return Err(QuicError::Bind { addr, source }),
+        };
+        let port = endpoint
+            .local_addr()
+            .map_err(|source| QuicError::Bind { addr, source })?
+            .port();
+        let info = QuicInfo {
+            port,
+            cert_sha256: fingerprint,
+        };
+        Ok(QuicEndpoint { endpoint, info })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.endpoint.local_addr()
+    }
+
+    /// What the lobby announces to clients.
+    pub fn info(&self) -> &QuicInfo {
+        &self.info
+    }
+
+    /// Accept players until the server shuts down; then close the endpoint once its
+    /// sessions said goodbye (bounded).
+    pub async fn serve(self, state: AppState) {
+        let live = Arc::new(AtomicUsize::new(0));
+        let stop = state.shutdown.clone();
+        loop {
+            let incoming = tokio::select! {
+                _ = stop.cancelled() => break,
+                incoming = self.endpoint.accept() => match incoming {
+                    Some(incoming) => incoming,
+                    None => break,
+                },
+            };
+            if live.load(Ordering::Relaxed) >= state.config.quic.max_connections {
+                tracing::warn!(peer = %incoming.remote_address(), "quic: connection limit reached");
+                incoming.refuse();
+                continue;
+            }
+            let guard = LiveGuard::new(Arc::clone(&live));
+            let state = state.clone();
+            tokio::spawn(async move {
+                let _guard = guard;
+                let hello = crate::config::secs(state.config.hello_timeout_secs);
+                let Ok(Ok(conn)) = tokio::time::timeout(hello, incoming).await else {
+                    return;
+                };
+                let first = tokio::time::timeout(hello, conn.accept_bi()).await;
+                let Ok(Ok((send, recv))) = first else {
+                    conn.close(
+                        VarInt::from_u32(close::GOING_AWAY.into()),
+                        b"no control stream",
+                    );
+                    return;
+                };
+                let link = QuicLink::new(conn, send, recv, &state.config);
+                Session::start(link, Entry::FromHello, state).await;
+            });
+        }
+        for _ in 0..40 {
+            if live.load(Ordering::Relaxed) == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let reason = b"server shutting down";
+        self.endpoint
+            .close(VarInt::from_u32(close::GOING_AWAY.into()), reason);
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.endpoint.wait_idle()).await;
+    }
+}
+
+/// Counts a live QUIC connection for the connection limit.
+struct LiveGuard(Arc<AtomicUsize>);
+
+impl LiveGuard {
+    fn new(live: Arc<AtomicUsize>) -> LiveGuard {
+        live.fetch_add(1, Ordering::Relaxed);
+        LiveGuard(live)
+    }
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,145 @@
+//! One QUIC connection as a session [`Link`]: the control stream both ways, and
+//! snapshots as datagrams (or one-shot unidirectional streams when too large).
+
+use crate::config::Config;
+use crate::net::session::{Incoming, Link, LinkDown};
+use bytes::Bytes;
+use quinn::{Connection, RecvStream, SendDatagramError, SendStream, VarInt};
+use std::time::Duration;
+use tickcast_shared::codec::decode_client;
+use tickcast_shared::quic::{FrameError, LEN_PREFIX, close, frame, frame_len};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// A player's QUIC connection.
+pub struct QuicLink {
+    conn: Connection,
+    control: SendStream,
+    /// Decoded control messages from the reader task (bounded: the reader waits,
+    /// and QUIC flow control holds the peer back).
+    inbox: mpsc::Receiver<Incoming>,
+    reader: JoinHandle<()>,
+}
+
+impl QuicLink {
+    pub fn new(conn: Connection, control: SendStream, recv: RecvStream, config: &Config) -> Self {
+        let (tx, inbox) = mpsc::channel(config.quic.read_queue.max(1));
+        let reader = tokio::spawn(read_control(recv, tx, config.max_frame_bytes));
+        QuicLink {
+            conn,
+            control,
+            inbox,
+            reader,
+        }
+    }
+}
+
+impl Drop for QuicLink {
+    fn drop(&mut self) {
+        self.reader.abort();
+        // A no-op when the session closed the connection already; otherwise the
+        // session ended because the connection failed or could not keep up.
+        if self.conn.close_reason().is_none() {
+            tracing::debug!(peer = %self.conn.remote_address(), "quic: connection lost or too slow");
+            let code = VarInt::from_u32(close::GOING_AWAY.into());
+            self.conn.close(code, b"connection lost or too slow");
+        }
+    }
+}
+
+/// Read length-prefixed client messages until the stream ends or a frame is bad
+/// (which is the last thing the session hears from this reader).
+async fn read_control(mut recv: RecvStream, tx: mpsc::Sender<Incoming>, max: usize) {
+    let mut body = Vec::new();
+    loop {
+        let mut prefix = [0u8; LEN_PREFIX];
+        if recv.read_exact(&mut prefix).await.is_err() {
+            let _ = tx.send(Incoming::Gone).await;
+            return;
+        }
+        let len = match frame_len(prefix, max) {
+            Ok(len) => len,
+            Err(e) => {
+                let code = match e {
+                    FrameError::TooLarge { .. } => close::TOO_BIG,
+                    FrameError::Empty => close::POLICY,
+                };
+                let _ = tx
+                    .send(Incoming::Bad(code, format!("bad frame: {e}")))
+                    .await;
+                return;
+            }
+        };
+        body.resize(len, 0);
+        if recv.read_exact(&mut body).await.is_err() {
+            let _ = tx.send(Incoming::Gone).await;
+            return;
+        }
+        let item = match decode_client(&body, max) {
+            Ok(msg) => Incoming::Msg(msg),
+            Err(e) => Incoming::Bad(close::POLICY, format!("bad message: {e}")),
+        };
+        let last = matches!(item, Incoming::Bad(..));
+        if tx.send(item).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+impl QuicLink {
+    /// A snapshot too large for a datagram: one envelope on its own stream.
+    async fn send_on_stream(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
+        let mut stream = self.conn.open_uni().await.map_err(|_| LinkDown)?;
+        stream.write_chunk(bytes).await.map_err(|_| LinkDown)?;
+        stream.finish().map_err(|_| LinkDown)
+    }
+}
+
+impl Link for QuicLink {
+    async fn send(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
+        self.control
+            .write_all(&frame(&bytes))
+            .await
+            .map_err(|_| LinkDown)
+    }
+
+    /// Datagrams are unreliable: the client's `last_snapshot` acknowledges.
+    async fn send_snapshot(&mut self, bytes: Bytes) -> Result<bool, LinkDown> {
+        let fits = self
+            .conn
+            .max_datagram_size()
+            .is_some_and(|max| bytes.len() <= max);
+        if fits {
+            match self.conn.send_datagram(bytes.clone()) {
+                Ok(()) => return Ok(false),
+                Err(SendDatagramError::ConnectionLost(_)) => return Err(LinkDown),
+                // Too large after all (the path MTU shrank), or datagrams off: the
+                // snapshot goes on a stream instead.
+                Err(_) => {}
+            }
+        }
+        self.send_on_stream(bytes).await.map(|()| false)
+    }
+
+    async fn recv(&mut self) -> Incoming {
+        self.inbox.recv().await.unwrap_or(Incoming::Gone)
+    }
+
+    /// QUIC measures the round-trip time itself.
+    async fn ping(&mut self, _nonce: u64) -> Result<Option<Duration>, LinkDown> {
+        match self.conn.close_reason() {
+            Some(_) => Err(LinkDown),
+            None => Ok(Some(self.conn.rtt())),
+        }
+    }
+
+    /// Finish the control stream, give the peer a moment to read what is queued
+    /// (an `Error` before a close must arrive), then close with the code.
+    async fn close(&mut self, code: u16, reason: &str) {
+        if self.control.finish().is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(1), self.control.stopped()).await;
+        }
+        self.conn
+            .close(VarInt::from_u32(code.into()), reason.as_bytes());
+    }
+}

@@ -1,0 +1,86 @@
+//! Players over QUIC (quinn): the native client's low-latency transport.
+//!
+//! One UDP endpoint beside the HTTP listener (by default the same IP and port
+//! number; see [`QuicConfig`]). The lobby hands out the same seat tickets as for the
+//! WebSocket; a QUIC player presents its ticket (or resume token) in `Hello` on the
+//! control stream, and from then on the [`super::session`] runs exactly as for a
+//! WebSocket. Snapshots go as datagrams (or, too large for one, on a one-shot
+//! unidirectional stream) and are acknowledged by the inputs' `last_snapshot`, so a
+//! lost snapshot costs nothing but a slightly older baseline. The wire rules are in
+//! `tickcast_shared::quic`.
+//!
+//! Hostile peers: a connection may open one bidirectional stream and no
+//! unidirectional ones, and may not send datagrams; control frames are bounded by
+//! `max_frame_bytes` before they are read; connections past
+//! [`QuicConfig::max_connections`] are refused; the handshake and the first
+//! stream must come within `hello_timeout_secs`.
+
+mod endpoint;
+mod link;
+
+pub use endpoint::{QuicEndpoint, QuicError};
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// QUIC settings (config file section `[quic]`; every field optional).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuicConfig {
+    /// Serve players over QUIC. Default true.
+    pub enabled: bool,
+    /// UDP address. Default: the HTTP listener's IP and port number (if that UDP
+    /// port is taken when HTTP picked its port itself, a free one is used instead).
+    pub addr: Option<SocketAddr>,
+    /// PEM certificate chain; default a self-signed certificate made at start (its
+    /// SHA-256 is announced to clients in the lobby's join answer).
+    pub cert: Option<PathBuf>,
+    /// PEM private key for `cert`.
+    pub key: Option<PathBuf>,
+    /// QUIC connections at once; more are refused. Default 4096.
+    pub max_connections: usize,
+    /// Outgoing datagram buffer per connection, bytes (oldest dropped when full).
+    /// Default 65536.
+    pub datagram_send_buffer: usize,
+    /// Decoded control messages queued from a connection's reader. Default 16.
+    pub read_queue: usize,
+}
+
+impl Default for QuicConfig {
+    fn default() -> Self {
+        QuicConfig {
+            enabled: true,
+            addr: None,
+            cert: None,
+            key: None,
+            max_connections: 4096,
+            datagram_send_buffer: 65536,
+            read_queue: 16,
+        }
+    }
+}
+
+impl QuicConfig {
+    /// Reject values the endpoint cannot run with.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.cert.is_some() != self.key.is_some() {
+            return Err("quic: cert and key go together".into());
+        }
+        if self.max_connections == 0 || self.read_queue == 0 || self.datagram_send_buffer < 1500 {
+            return Err(
+                "quic: max_connections, read_queue >= 1 and datagram_send_buffer >= 1500".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// What the lobby tells a client about QUIC (`"quic"` in the join answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuicInfo {
+    /// UDP port on the lobby's host.
+    pub port: u16,
+    /// SHA-256 of the server certificate, lowercase hex, for pinning.
+    pub cert_sha256: String,
+}
