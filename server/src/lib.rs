@@ -23,6 +23,7 @@ pub mod replay;
 pub mod room;
 pub mod spectators;
 
+use axum::serve::ListenerExt;
 use config::Config;
 use http::AppState;
 use lobby::Lobby;
@@ -109,7 +110,13 @@ impl Server {
         let quic = self.quic.map(|q| tokio::spawn(q.serve(state.clone())));
         let shutdown = state.shutdown.clone();
         let app = http::router(state.clone());
-        let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+        // Game traffic is small messages that must not wait for Nagle's algorithm.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY: {e}");
+            }
+        });
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down");
             shutdown.cancel();
