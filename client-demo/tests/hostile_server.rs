@@ -4,28 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::welcome;
+
 use futures_util::{SinkExt, StreamExt};
 use tickcast_client::{Client, ClientConfig, ClientError, Update};
 use tickcast_shared::codec::{Snapshot, decode_client, encode_delta, encode_server};
-use tickcast_shared::protocol::{
-    ClientMsg, ErrorCode, HelloAuth, InputSeq, NetId, PlayerId, ServerMsg, Tick,
-};
+use tickcast_shared::protocol::{ClientMsg, ErrorCode, HelloAuth, InputSeq, ServerMsg, Tick};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
 const MAX_FRAME: usize = 4096;
-
-fn welcome() -> ServerMsg {
-    ServerMsg::Welcome {
-        player: PlayerId(1),
-        entity: NetId(1),
-        tick_rate: 60,
-        send_rate: 20,
-        resume_token: "r".into(),
-        map: "arena".into(),
-        tick: Tick(0),
-    }
-}
 
 fn keyframe(tick: u32) -> ServerMsg {
     let snap = Snapshot {

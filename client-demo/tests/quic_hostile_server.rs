@@ -4,12 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::welcome;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tickcast_client::{Client, ClientConfig, ClientError, Transport, Update};
 use tickcast_shared::codec::{Snapshot, decode_client, encode_delta, encode_server};
 use tickcast_shared::protocol::{
-    ClientMsg, HelloAuth, InputSeq, NetId, PlayerId, PlayerInput, ServerMsg, Tick,
+    ClientMsg, HelloAuth, InputSeq, NetId, PlayerInput, ServerMsg, Tick,
 };
 use tickcast_shared::quic::{ALPN, LEN_PREFIX, cert_sha256, close, frame, frame_len, len_prefix};
 
@@ -44,18 +47,6 @@ fn snapshot(tick: u32, base: Option<&Snapshot>, current: &Snapshot) -> ServerMsg
         baseline: base.map(|b| b.tick),
         last_input: InputSeq(0),
         body: encode_delta(base, current),
-    }
-}
-
-fn welcome() -> ServerMsg {
-    ServerMsg::Welcome {
-        player: PlayerId(1),
-        entity: NetId(1),
-        tick_rate: 60,
-        send_rate: 20,
-        resume_token: "r".into(),
-        map: "arena".into(),
-        tick: Tick(0),
     }
 }
 

@@ -20,8 +20,8 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// Bound on any single wait in a test.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// Take a seat in `room` and return (ticket, ws path).
-pub async fn ticket(addr: SocketAddr, room: u64, name: &str) -> (String, String) {
+/// `POST /api/rooms/{room}/join` as `name`; the answer must be a seat (200).
+pub async fn join_answer(addr: SocketAddr, room: u64, name: &str) -> serde_json::Value {
     let (status, seat) = http::post(
         addr,
         &format!("/api/rooms/{room}/join"),
@@ -29,6 +29,12 @@ pub async fn ticket(addr: SocketAddr, room: u64, name: &str) -> (String, String)
     )
     .await;
     assert_eq!(status, 200, "join: {seat}");
+    seat
+}
+
+/// Take a seat in `room` and return (ticket, ws path).
+pub async fn ticket(addr: SocketAddr, room: u64, name: &str) -> (String, String) {
+    let seat = join_answer(addr, room, name).await;
     (
         seat["ticket"].as_str().unwrap().to_owned(),
         seat["ws_url"].as_str().unwrap().to_owned(),

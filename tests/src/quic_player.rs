@@ -7,7 +7,6 @@
 //! ([`tickcast_client::cert_pin::quic_client_config`]), so the peer trusts exactly the
 //! certificate the lobby announced.
 
-use crate::http;
 use crate::player::{CloseInfo, WAIT};
 use std::net::SocketAddr;
 use tickcast_shared::codec::{decode_server, encode_client};
@@ -27,13 +26,7 @@ pub struct QuicSeat {
 
 /// Take a seat in `room`; the join answer must carry `quic`.
 pub async fn quic_seat(addr: SocketAddr, room: u64, name: &str) -> QuicSeat {
-    let (status, seat) = http::post(
-        addr,
-        &format!("/api/rooms/{room}/join"),
-        &format!(r#"{{"name":"{name}"}}"#),
-    )
-    .await;
-    assert_eq!(status, 200, "join: {seat}");
+    let seat = crate::player::join_answer(addr, room, name).await;
     let quic = &seat["quic"];
     let cert_sha256 = quic["cert_sha256"]
         .as_str()

@@ -37,6 +37,24 @@ pub fn client_binary() -> PathBuf {
     binary("tickcast-client")
 }
 
+/// Run `tickcast-client bots --server URL <args> --json` (bounded to 30 s), check
+/// that it succeeded and printed exactly one line, and return that JSON report.
+pub async fn bots_report(url: &str, args: &[&str]) -> serde_json::Value {
+    let run = tokio::process::Command::new(client_binary())
+        .args(["bots", "--server", url, "--json"])
+        .args(args)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("bots stop by themselves")
+        .expect("run tickcast-client bots");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8 report");
+    assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
+    serde_json::from_str(stdout.trim()).expect("a JSON report")
+}
+
 /// A running server; killed on drop.
 pub struct TestServer {
     pub addr: SocketAddr,

@@ -2,11 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
 use tickcast_client::{Client, ClientConfig, Update};
 use tickcast_shared::protocol::{Buttons, PlayerInput};
 use tickcast_tests::player::{WAIT, create_room};
-use tickcast_tests::server::{TestServer, client_binary};
+use tickcast_tests::server::{TestServer, bots_report};
 
 #[tokio::test]
 async fn the_library_joins_applies_deltas_and_moves_its_player() {
@@ -46,31 +45,7 @@ async fn the_library_joins_applies_deltas_and_moves_its_player() {
 #[tokio::test]
 async fn the_bots_binary_prints_its_report() {
     let s = TestServer::start(&[]).await;
-    let out = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio::process::Command::new(client_binary())
-            .args([
-                "bots",
-                "--server",
-                &s.url,
-                "--count",
-                "3",
-                "--duration",
-                "2s",
-                "--json",
-            ])
-            .output(),
-    )
-    .await
-    .expect("bots stop by themselves")
-    .expect("run tickcast-client bots");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = String::from_utf8(out.stdout).unwrap();
-    let report: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON line");
+    let report = bots_report(&s.url, &["--count", "3", "--duration", "2s"]).await;
     assert_eq!(report["bots"], 3);
     assert_eq!(report["decode_errors"], 0);
     assert!(report["snapshots"].as_u64().unwrap() >= 3 * 20, "{report}");

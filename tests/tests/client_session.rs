@@ -9,7 +9,7 @@ use tickcast_client::{Client, ClientConfig, RoomId, Update};
 use tickcast_shared::codec::{EntityKind, EntityState};
 use tickcast_shared::protocol::{Buttons, PlayerInput};
 use tickcast_tests::player::{WAIT, create_room};
-use tickcast_tests::server::{TestServer, client_binary};
+use tickcast_tests::server::{TestServer, bots_report};
 
 #[tokio::test]
 async fn own_entity_and_prediction_follow_the_server() {
@@ -92,32 +92,17 @@ async fn own_entity_and_prediction_follow_the_server() {
 async fn idle_bots_in_a_given_room_report_clean_json() {
     let s = TestServer::start(&[]).await;
     let room = create_room(s.addr, r#"{"drones":8}"#).await;
-    let out = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio::process::Command::new(client_binary())
-            .args([
-                "bots",
-                "--server",
-                &s.url,
-                "--count",
-                "2",
-                "--duration",
-                "2s",
-            ])
-            .args(["--idle", "--json", "--room", &room.to_string()])
-            .output(),
-    )
-    .await
-    .expect("bots stop by themselves")
-    .expect("run tickcast-client bots");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
-    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let room = room.to_string();
+    let args = [
+        "--count",
+        "2",
+        "--duration",
+        "2s",
+        "--idle",
+        "--room",
+        &room,
+    ];
+    let report = bots_report(&s.url, &args).await;
     assert_eq!(report["bots"], 2);
     assert_eq!(report["connected"], 2, "{report}");
     assert_eq!(report["decode_errors"], 0, "{report}");

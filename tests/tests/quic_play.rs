@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 use tickcast_client::{Client, ClientConfig, ClientError, RoomId, Target, Transport, Update};
 use tickcast_shared::codec::{EntityKind, Snapshot};
 use tickcast_shared::protocol::{
@@ -17,7 +16,7 @@ use tickcast_shared::quic::{close, frame, len_prefix};
 use tickcast_tests::http;
 use tickcast_tests::player::{CloseInfo, WAIT, create_room};
 use tickcast_tests::quic_player::{QuicPeer, quic_seat};
-use tickcast_tests::server::{TestServer, client_binary};
+use tickcast_tests::server::{TestServer, bots_report};
 
 fn quic() -> ClientConfig {
     ClientConfig {
@@ -172,24 +171,8 @@ async fn quic_asked_of_a_server_without_it_is_a_typed_error() {
 #[tokio::test]
 async fn the_bots_binary_plays_over_quic() {
     let s = TestServer::start(&[]).await;
-    let out = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio::process::Command::new(client_binary())
-            .args(["bots", "--server", &s.url, "--count", "3"])
-            .args(["--duration", "2s", "--json", "--transport", "quic"])
-            .output(),
-    )
-    .await
-    .expect("bots stop by themselves")
-    .expect("run tickcast-client bots");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
-    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let args = ["--count", "3", "--duration", "2s", "--transport", "quic"];
+    let report = bots_report(&s.url, &args).await;
     assert_eq!(report["transport"], "quic", "{report}");
     assert_eq!(report["bots"], 3, "{report}");
     assert_eq!(report["connected"], 3, "{report}");

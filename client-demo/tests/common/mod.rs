@@ -1,0 +1,16 @@
+//! Fixtures shared by the client's scripted-server tests (WebSocket and QUIC).
+
+use tickcast_shared::protocol::{NetId, PlayerId, ServerMsg, Tick};
+
+/// The `Welcome` every scripted server sends first.
+pub fn welcome() -> ServerMsg {
+    ServerMsg::Welcome {
+        player: PlayerId(1),
+        entity: NetId(1),
+        tick_rate: 60,
+        send_rate: 20,
+        resume_token: "r".into(),
+        map: "arena".into(),
+        tick: Tick(0),
+    }
+}
