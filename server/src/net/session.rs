@@ -146,7 +146,18 @@ impl<L: Link> Session<L> {
     /// The next client message (`None`: nothing for the session), or the close that
     /// silence or a bad frame deserves.
     async fn read(&mut self, wait: Duration) -> Result<Option<ClientMsg>, Closed> {
-        match tokio::time::timeout(wait, self.link.recv()).await {
+        let heard = tokio::time::timeout(wait, self.link.recv()).await;
+        self.judge(heard).await
+    }
+
+    /// What a read (or its timeout) means for the session; closes when it must.
+    /// Kept apart from the read itself so that, in a `select!`, only the
+    /// cancel-safe read races the other branches and a close is never cut short.
+    async fn judge(
+        &mut self,
+        heard: Result<Incoming, tokio::time::error::Elapsed>,
+    ) -> Result<Option<ClientMsg>, Closed> {
+        match heard {
             Err(_) => Err(self.close(close::GOING_AWAY, "idle timeout").await),
             Ok(Incoming::Msg(msg)) => Ok(Some(msg)),
             Ok(Incoming::Rtt(rtt)) => {
@@ -296,7 +307,7 @@ impl<L: Link> Session<L> {
                     }
                     None => return Err(self.close(close::NORMAL, "room finished").await),
                 },
-                msg = self.read(idle) => match msg? {
+                heard = tokio::time::timeout(idle, self.link.recv()) => match self.judge(heard).await? {
                     Some(ClientMsg::Input(cmd)) => self.input(&room, RoomCmd::Input { player, conn, cmd }),
                     Some(ClientMsg::Ping { nonce }) => {
                         let pong = ServerMsg::Pong { nonce, tick: current_tick(&room) };
