@@ -9,16 +9,15 @@
 //! ([`crate::Transport`]), snapshots that are late or lack their baseline are skipped
 //! and counted, not errors.
 
+use crate::brain::Brain;
 use crate::client::{Client, ClientConfig, Update};
 use crate::connection::Transport;
 use crate::error::Result;
 use crate::lobby::RoomId;
-use rand::{Rng, SeedableRng};
-use rand_pcg::Pcg32;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
-use tickcast_shared::protocol::{Buttons, PlayerInput};
+use tickcast_shared::protocol::PlayerInput;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -283,54 +282,6 @@ async fn play(
     }
 }
 
-/// A playing bot's pseudo-random intent: hold a direction for a while, sweep the aim,
-/// fire in bursts.
-struct Brain {
-    rng: Pcg32,
-    moves: u8,
-    firing: bool,
-    aim: f32,
-    hold: u32,
-}
-
-impl Brain {
-    fn new(seed: u64) -> Brain {
-        Brain {
-            rng: Pcg32::seed_from_u64(seed),
-            moves: 0,
-            firing: false,
-            aim: 0.0,
-            hold: 0,
-        }
-    }
-
-    fn next_input(&mut self) -> PlayerInput {
-        if self.hold == 0 {
-            self.hold = self.rng.random_range(20..90);
-            let vertical = [0, Buttons::UP, Buttons::DOWN];
-            let horizontal = [0, Buttons::LEFT, Buttons::RIGHT];
-            let v = vertical
-                .get(self.rng.random_range(0..3))
-                .copied()
-                .unwrap_or(0);
-            let h = horizontal
-                .get(self.rng.random_range(0..3))
-                .copied()
-                .unwrap_or(0);
-            self.moves = v | h;
-            self.firing = self.rng.random_bool(0.5);
-        }
-        self.hold -= 1;
-        let turn: f32 = self.rng.random_range(-0.15..0.15);
-        self.aim = (self.aim + turn).rem_euclid(std::f32::consts::TAU);
-        let fire = if self.firing { Buttons::FIRE } else { 0 };
-        PlayerInput {
-            buttons: Buttons(self.moves | fire),
-            aim: self.aim,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,21 +304,6 @@ mod tests {
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("10h").is_err());
         assert!(parse_duration("s").is_err());
-    }
-
-    #[test]
-    fn brains_move_fire_and_are_seeded() {
-        let mut a = Brain::new(7);
-        let mut b = Brain::new(7);
-        let xs: Vec<PlayerInput> = (0..600).map(|_| a.next_input()).collect();
-        let ys: Vec<PlayerInput> = (0..600).map(|_| b.next_input()).collect();
-        assert_eq!(xs, ys);
-        assert!(xs.iter().any(|i| i.buttons.has(Buttons::FIRE)));
-        assert!(xs.iter().any(|i| i.buttons.0 & 0b1111 != 0));
-        assert!(
-            xs.iter()
-                .all(|i| (0.0..std::f32::consts::TAU).contains(&i.aim))
-        );
     }
 
     #[tokio::test]

@@ -14,7 +14,8 @@
 //! - [`client`]: [`Client`], a player session tying the above together;
 //!   [`seat`] seats it (ticket or resume token, `Hello`, `Welcome`) and
 //!   [`config`] holds its [`ClientConfig`].
-//! - [`bots`]: many bots in one process, summed into a [`BotReport`].
+//! - [`bots`]: many bots in one process, summed into a [`BotReport`]; [`brain`]
+//!   decides a playing bot's seeded inputs.
 //! - `render` (feature `window`, on by default): drawing the arena with macroquad.
 //!
 //! Everything the server sends is treated as hostile: bounded in size before decoding,
@@ -76,6 +77,7 @@
 
 pub mod baseline;
 pub mod bots;
+pub mod brain;
 pub mod cert_pin;
 pub mod client;
 pub mod config;
