@@ -4,7 +4,7 @@
 //!
 //! A missing, unknown, used or expired ticket (or an unknown resume token) is refused
 //! with HTTP 401 before the upgrade. After it, the first frame must be a binary
-//! `Hello` with [`PROTOCOL_VERSION`]. Close codes: 1003 text frame, 1009 frame over
+//! `Hello` with [`tickcast_shared::protocol::PROTOCOL_VERSION`]. Close codes: 1003 text frame, 1009 frame over
 //! the limit, 1008 undecodable or unexpected message (the reason names the error),
 //! 1002 protocol version mismatch (after an `Error` message naming both versions),
 //! 1001 idle timeout or server shutting down, 1000 after `Leave` or when the room

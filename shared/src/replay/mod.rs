@@ -1,7 +1,7 @@
 //! Replays: a match as an append-only log of what entered its World.
 //!
 //! The World is deterministic, so a replay stores only what a room fed it (the
-//! accepted [`TickInput`] of every tick) plus checks and seek points: a state hash
+//! accepted [`TickInput`](crate::sim::TickInput) of every tick) plus checks and seek points: a state hash
 //! every second and a keyframe snapshot every few seconds. Everything here is pure
 //! over bytes (no IO): the server writes what [`ReplayWriter`] produces to a file,
 //! and [`ReplayReader`], [`verify`] and [`Resim`] read any `&[u8]`.
@@ -20,7 +20,7 @@
 //! - `2` ticks: `first:u32le count:u32le body`: the inputs of ticks `first ..
 //!   first + count` (`first == T`, `1 <= count <=` [`MAX_TICKS_PER_RECORD`]); `body`
 //!   is range coded with the codec's adaptive range coder, the model described in
-//!   [`inputs`](self::inputs) (runs of empty ticks, and per player only what changed
+//!   [`inputs`] (runs of empty ticks, and per player only what changed
 //!   since its previous input; model state carries over from record to record);
 //! - `3` hash: `tick:u32le hash:u64le`, [`World::state_hash`](crate::sim::World) at
 //!   `tick == T`;
