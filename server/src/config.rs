@@ -294,7 +294,9 @@ impl Config {
             return bad("default_max_players must be <= max_players_limit");
         }
         self.replays.validate().map_err(ConfigError::Invalid)?;
-        self.quic.validate().map_err(ConfigError::Invalid)?;
+        self.quic
+            .validate(self.max_frame_bytes)
+            .map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

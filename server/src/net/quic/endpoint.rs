@@ -88,6 +88,12 @@ fn server_config(
     // buffer drops the oldest).
     transport.datagram_receive_buffer_size(Some(1500));
     transport.datagram_send_buffer_size(config.quic.datagram_send_buffer);
+    // Bounded buffers per connection, whatever the peer does: what it may send
+    // before the session reads, and what the server queues towards it.
+    let window = VarInt::from_u32(config.quic.receive_window);
+    transport.stream_receive_window(window);
+    transport.receive_window(window);
+    transport.send_window(config.quic.send_window);
     let idle = Duration::from_secs_f64(config.idle_timeout_secs.max(1.0));
     transport.max_idle_timeout(IdleTimeout::try_from(idle).ok());
     let mut server = quinn::ServerConfig::with_crypto(Arc::new(crypto));

@@ -45,6 +45,11 @@ pub struct QuicConfig {
     pub datagram_send_buffer: usize,
     /// Decoded control messages queued from a connection's reader. Default 16.
     pub read_queue: usize,
+    /// Bytes a client may have in flight to the server (flow-control window of the
+    /// control stream and of the connection). Default 65536.
+    pub receive_window: u32,
+    /// Bytes of outgoing stream data buffered per connection. Default 1048576.
+    pub send_window: u64,
 }
 
 impl Default for QuicConfig {
@@ -57,13 +62,22 @@ impl Default for QuicConfig {
             max_connections: 4096,
             datagram_send_buffer: 65536,
             read_queue: 16,
+            receive_window: 65536,
+            send_window: 1 << 20,
         }
     }
 }
 
 impl QuicConfig {
-    /// Reject values the endpoint cannot run with.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Reject values the endpoint cannot run with (`max_frame_bytes`: the largest
+    /// client message, which must fit in the receive window).
+    pub fn validate(&self, max_frame_bytes: usize) -> Result<(), String> {
+        if (self.receive_window as usize) < max_frame_bytes.saturating_add(4) {
+            return Err("quic: receive_window must hold one max_frame_bytes message".into());
+        }
+        if self.send_window < 65536 {
+            return Err("quic: send_window must be >= 65536".into());
+        }
         if self.cert.is_some() != self.key.is_some() {
             return Err("quic: cert and key go together".into());
         }
@@ -83,4 +97,35 @@ pub struct QuicInfo {
     pub port: u16,
     /// SHA-256 of the server certificate, lowercase hex, for pinning.
     pub cert_sha256: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid_and_bad_values_are_named() {
+        assert_eq!(QuicConfig::default().validate(4096), Ok(()));
+        let tiny_window = QuicConfig {
+            receive_window: 1000,
+            ..QuicConfig::default()
+        };
+        let err = tiny_window.validate(4096).unwrap_err();
+        assert!(err.contains("receive_window"), "{err}");
+        let half_pem = QuicConfig {
+            cert: Some("cert.pem".into()),
+            ..QuicConfig::default()
+        };
+        assert!(
+            half_pem
+                .validate(4096)
+                .unwrap_err()
+                .contains("cert and key")
+        );
+        let no_connections = QuicConfig {
+            max_connections: 0,
+            ..QuicConfig::default()
+        };
+        assert!(no_connections.validate(4096).is_err());
+    }
 }
