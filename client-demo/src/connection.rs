@@ -15,7 +15,7 @@
 //! [`ClientError::Closed`](crate::ClientError::Closed) with the
 //! same close codes.
 
-use crate::error::Result;
+use crate::error::{ClientError, Result};
 use crate::quic_link::QuicLink;
 use crate::ws_link::WsLink;
 use serde::Serialize;
@@ -23,6 +23,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
+use tickcast_shared::codec::decode_server;
 use tickcast_shared::protocol::{ClientMsg, ServerMsg};
 
 /// Default bound on one message from the server (a keyframe of 10 000 drones fits).
@@ -184,6 +185,18 @@ impl Connection {
             Link::Quic(l) => l.max_frame(),
         }
     }
+}
+
+/// One envelope from the server, whatever carried it: over `max` bytes is
+/// [`ClientError::FrameTooLarge`] before anything is decoded; then the codec decides.
+pub(crate) fn decode_envelope(bytes: &[u8], max: usize) -> Result<ServerMsg> {
+    if bytes.len() > max {
+        return Err(ClientError::FrameTooLarge {
+            len: bytes.len(),
+            max,
+        });
+    }
+    Ok(decode_server(bytes, max)?)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! [`ClientError::Quic`].
 
 use crate::cert_pin::quic_client_config;
+use crate::connection::decode_envelope;
 use crate::error::{ClientError, Result};
 use crate::quic_inbox::{ABNORMAL, Counters, Ended, Incoming, spawn_readers};
 use quinn::{ConnectionError, Endpoint, SendStream, VarInt};
@@ -18,7 +19,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tickcast_shared::codec::{decode_server, encode_client};
+use tickcast_shared::codec::encode_client;
 use tickcast_shared::protocol::{ClientMsg, ServerMsg};
 use tickcast_shared::quic::{close, frame};
 use tokio::sync::mpsc;
@@ -127,15 +128,7 @@ impl QuicLink {
             return Err(end.to_error());
         }
         let end = match self.inbox.recv().await {
-            Some(Incoming::Envelope(bytes)) => {
-                if bytes.len() > self.max_frame {
-                    return Err(ClientError::FrameTooLarge {
-                        len: bytes.len(),
-                        max: self.max_frame,
-                    });
-                }
-                return Ok(decode_server(&bytes, self.max_frame)?);
-            }
+            Some(Incoming::Envelope(bytes)) => return decode_envelope(&bytes, self.max_frame),
             Some(Incoming::TooLarge { len, max }) => {
                 return Err(ClientError::FrameTooLarge { len, max });
             }

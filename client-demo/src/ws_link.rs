@@ -6,10 +6,11 @@
 //! checked again before `codec::decode_server` sees it. Text frames are refused; a
 //! close frame becomes [`ClientError::Closed`] with the server's code and reason.
 
+use crate::connection::decode_envelope;
 use crate::error::{ClientError, Result};
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
-use tickcast_shared::codec::{decode_server, encode_client};
+use tickcast_shared::codec::encode_client;
 use tickcast_shared::protocol::{ClientMsg, ServerMsg};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -82,13 +83,7 @@ impl WsLink {
                 Message::Binary(bytes) => {
                     self.frames_received += 1;
                     self.bytes_received += bytes.len() as u64;
-                    if bytes.len() > self.max_frame {
-                        return Err(ClientError::FrameTooLarge {
-                            len: bytes.len(),
-                            max: self.max_frame,
-                        });
-                    }
-                    return Ok(decode_server(&bytes, self.max_frame)?);
+                    return decode_envelope(&bytes, self.max_frame);
                 }
                 Message::Text(_) => return Err(ClientError::TextFrame),
                 Message::Close(frame) => {

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use quinn::{Connection, RecvStream, SendDatagramError, SendStream, VarInt};
 use std::time::Duration;
 use tickcast_shared::codec::decode_client;
-use tickcast_shared::quic::{FrameError, LEN_PREFIX, close, frame, frame_len};
+use tickcast_shared::quic::{FrameError, LEN_PREFIX, close, frame_len, len_prefix};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -96,9 +96,11 @@ impl QuicLink {
 }
 
 impl Link for QuicLink {
+    /// Length prefix, then the envelope itself (no copy into a framed buffer).
     async fn send(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
+        let prefix = Bytes::copy_from_slice(&len_prefix(bytes.len()));
         self.control
-            .write_all(&frame(&bytes))
+            .write_all_chunks(&mut [prefix, bytes])
             .await
             .map_err(|_| LinkDown)
     }
