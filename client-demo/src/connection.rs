@@ -12,7 +12,7 @@
 //!
 //! On both, every incoming message is bounded in size before it is decoded, `recv`
 //! is cancel-safe, and a close by the server becomes
-//! [`ClientError::Closed`](crate::ClientError::Closed) with the
+//! [`ClientError::Closed`] with the
 //! same close codes.
 
 use crate::error::{ClientError, Result};
