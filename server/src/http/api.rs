@@ -143,8 +143,16 @@ pub async fn map(State(s): State<AppState>, Path(name): Path<String>) -> Respons
 
 pub async fn metrics(State(s): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(s.spectators.get()),
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        {
+            s.metrics
+                .spectators
+                .set(i64::try_from(s.spectators.get()).unwrap_or(i64::MAX));
+            s.metrics.render()
+        },
     )
         .into_response()
 }
