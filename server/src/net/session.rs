@@ -143,13 +143,6 @@ impl<L: Link> Session<L> {
         self.send(Bytes::from(encode_server(msg))).await
     }
 
-    /// The next client message (`None`: nothing for the session), or the close that
-    /// silence or a bad frame deserves.
-    async fn read(&mut self, wait: Duration) -> Result<Option<ClientMsg>, Closed> {
-        let heard = tokio::time::timeout(wait, self.link.recv()).await;
-        self.judge(heard).await
-    }
-
     /// What a read (or its timeout) means for the session; closes when it must.
     /// Kept apart from the read itself so that, in a `select!`, only the
     /// cancel-safe read races the other branches and a close is never cut short.
@@ -171,10 +164,22 @@ impl<L: Link> Session<L> {
         }
     }
 
+    /// The `Hello`, before an absolute deadline: transport pings, pongs or anything
+    /// else the peer sends first do not extend it. A seat redeemed at the URL is
+    /// given back when the deadline passes (the entry's guard drops).
     async fn hello(&mut self) -> Result<(u16, HelloAuth, String), Closed> {
         let wait = crate::config::secs(self.state.config.hello_timeout_secs);
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
-            match self.read(wait).await? {
+            let heard = match tokio::time::timeout_at(deadline, self.link.recv()).await {
+                Ok(heard) => Ok(heard),
+                Err(_) => {
+                    self.state.metrics.limits.hello_timeouts.inc();
+                    let reason = format!("no Hello within {} s", wait.as_secs_f64());
+                    return Err(self.close(close::POLICY, &reason).await);
+                }
+            };
+            match self.judge(heard).await? {
                 Some(ClientMsg::Hello {
                     version,
                     auth,
