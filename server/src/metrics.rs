@@ -340,6 +340,9 @@ pub struct LimitMetrics {
     pub inputs_rate_limited: Counter,
     /// Sessions closed (1008) for a sustained input flood.
     pub input_floods: Counter,
+    /// Inputs dropped because the room's shared inbox was full (also counted in
+    /// `inputs_dropped`): what the per-session rate keeps at zero.
+    pub inbox_full: Counter,
     /// Room creations or seats refused at the server-wide entity budget.
     pub entity_budget_refused: Counter,
     /// Room creations refused at the per-address room limit.
@@ -363,6 +366,11 @@ impl LimitMetrics {
             "tickcast_input_floods",
             "Sessions closed with 1008 for a sustained input flood",
             m.input_floods.clone(),
+        );
+        r.register(
+            "tickcast_inputs_inbox_full",
+            "Inputs dropped because the room's shared inbox was full",
+            m.inbox_full.clone(),
         );
         r.register(
             "tickcast_entity_budget_refused",

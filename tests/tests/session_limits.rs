@@ -7,6 +7,8 @@
 
 use futures_util::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
+use tickcast_shared::codec::encode_client;
+use tickcast_shared::protocol::{Buttons, ClientMsg, InputCmd, InputSeq, NetId, PlayerInput};
 use tickcast_tests::http::{get_text, post};
 use tickcast_tests::player::{Player, WAIT, create_room, open, ticket};
 use tickcast_tests::server::TestServer;
@@ -116,4 +118,93 @@ async fn pings_before_hello_do_not_hold_a_seat_past_the_deadline() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(metric(s.addr, "tickcast_hello_timeouts_total").await >= 1.0);
+}
+
+#[tokio::test]
+async fn a_flooder_is_cut_off_while_a_normal_player_keeps_moving() {
+    // A small shared inbox: without a per-session limit the flood would fill it and
+    // the normal player's inputs would be dropped with the flooder's.
+    let file = config("room_inbox = 64\n");
+    let s = TestServer::start(&["--config", &file]).await;
+    let room = create_room(s.addr, "{}").await;
+    let mut normal = Player::join(s.addr, &room, "normal").await;
+    let first = normal.next_snapshot().await;
+    let start = *first.get(NetId(normal.entity)).expect("own entity");
+
+    let flooder = Player::join(s.addr, &room, "flooder").await;
+    let (mut tx, mut rx) = flooder.ws.split();
+    let flood = tokio::spawn(async move {
+        for seq in 1..=200_000u32 {
+            let msg = ClientMsg::Input(InputCmd {
+                seq: InputSeq(seq),
+                ack: None,
+                input: PlayerInput {
+                    buttons: Buttons(Buttons::FIRE),
+                    aim: 0.0,
+                },
+            });
+            if tx
+                .feed(Message::Binary(encode_client(&msg).into()))
+                .await
+                .is_err()
+            {
+                return seq;
+            }
+            if seq % 64 == 0 && tx.flush().await.is_err() {
+                return seq;
+            }
+        }
+        200_000
+    });
+    let closed = tokio::spawn(async move {
+        while let Some(msg) = rx.next().await {
+            match msg {
+                Ok(Message::Close(frame)) => return frame,
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+        None
+    });
+
+    // The normal player holds RIGHT for 20 snapshots (about a second).
+    let right = PlayerInput {
+        buttons: Buttons(Buttons::RIGHT),
+        aim: 0.0,
+    };
+    let mut last = first.tick;
+    let mut now_at = start;
+    for _ in 0..20 {
+        for _ in 0..3 {
+            normal.send_input(right, Some(last)).await;
+        }
+        let snap = normal.next_snapshot().await;
+        last = snap.tick;
+        now_at = *snap.get(NetId(normal.entity)).expect("own entity");
+    }
+    assert!(
+        now_at.x > start.x + 16 * 20,
+        "the normal player's inputs were applied: {} -> {}",
+        start.x,
+        now_at.x
+    );
+
+    let frame = tokio::time::timeout(WAIT, closed)
+        .await
+        .expect("the flooder is closed")
+        .unwrap()
+        .expect("a close frame");
+    assert_eq!(u16::from(frame.code), 1008, "{frame:?}");
+    assert!(frame.reason.contains("input flood"), "{frame:?}");
+    let sent = tokio::time::timeout(WAIT, flood).await.unwrap().unwrap();
+    assert!(sent > 1000, "the flooder sent {sent}");
+    assert!(metric(s.addr, "tickcast_inputs_rate_limited_total").await > 100.0);
+    assert!(metric(s.addr, "tickcast_input_floods_total").await >= 1.0);
+    assert_eq!(
+        metric(s.addr, "tickcast_inputs_inbox_full_total").await,
+        0.0,
+        "the flood never reached the shared inbox"
+    );
+    // The normal player is still in the game.
+    normal.next_snapshot().await;
 }
