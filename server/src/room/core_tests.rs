@@ -84,7 +84,7 @@ impl Room {
             tick_rate: 60,
             send_rate: 20,
             map: "arena".into(),
-            room: 1,
+            room: super::RoomId::random(),
         };
         let t0 = Instant::now();
         let core = RoomCore::new(

@@ -48,7 +48,7 @@ pub struct WelcomeInfo {
     pub tick_rate: u16,
     pub send_rate: u16,
     pub map: String,
-    pub room: u64,
+    pub room: super::RoomId,
 }
 
 /// The answer to a join or resume: the player, its connection and the Welcome.
@@ -102,7 +102,7 @@ impl PlayerTable {
     pub fn join(&mut self, name: String, request: RequestId) -> PlayerId {
         let id = PlayerId(self.next_id);
         self.next_id += 1;
-        let token = format!("{}.{}", self.info.room, crate::lobby::random_token());
+        let token = crate::lobby::token::resume_token(self.info.room);
         let conn = self.new_conn();
         self.players.insert(
             id,

@@ -24,7 +24,7 @@ pub fn supervise(
         let reason = match task.await {
             Ok(reason) => reason,
             Err(e) => {
-                tracing::error!(room = id, error = %e, "room task failed; room finished");
+                tracing::error!(room = %id, error = %e, "room task failed; room finished");
                 // The core had no chance to give its players back.
                 let held = i64::from(status.players());
                 metrics.players.dec_by(held);
@@ -55,7 +55,7 @@ mod tests {
         let mut links = Links::new(4);
         let mut session = links.open(7);
         let watched = supervise(
-            1,
+            RoomId::random(),
             async move {
                 let _links = links;
                 if session_is_seated() {
@@ -94,7 +94,7 @@ mod tests {
         let metrics = Arc::new(Metrics::new());
         let status = Arc::new(RoomStatus::new(4));
         let watched = supervise(
-            2,
+            RoomId::random(),
             async { FinishReason::Shutdown },
             Arc::clone(&status),
             Arc::clone(&metrics),

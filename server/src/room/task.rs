@@ -40,7 +40,7 @@ pub struct RoomCtx {
 type Reply = oneshot::Sender<Result<Joined, JoinRefused>>;
 
 /// Create a room and start its task (supervised: see [`super::supervisor`]).
-pub fn spawn(id: u64, settings: RoomSettings, ctx: &RoomCtx) -> Arc<RoomShared> {
+pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<RoomShared> {
     let config = &ctx.config;
     let (tx, rx) = mpsc::channel(config.room_inbox);
     let world = World::new(
@@ -97,13 +97,14 @@ pub fn spawn(id: u64, settings: RoomSettings, ctx: &RoomCtx) -> Arc<RoomShared> 
         spectator_dropped: 0,
         metrics: Arc::clone(&ctx.metrics),
     };
-    let room = Room { core, io };
+    let room = Room { id, core, io };
     let shutdown = ctx.shutdown.clone();
     supervise(id, room.run(rx, shutdown), status, Arc::clone(&ctx.metrics));
     shared
 }
 
 struct Room {
+    id: super::RoomId,
     core: RoomCore,
     io: RoomIo,
 }
@@ -182,7 +183,7 @@ impl Room {
             feed.finish(tick, "room finished");
         }
         std::mem::replace(&mut self.io.recording, Recording::off()).finish();
-        tracing::info!(room = %tick.0, reason = text, "room finished");
+        tracing::info!(room = %self.id, tick = tick.0, reason = text, "room finished");
     }
 }
 
