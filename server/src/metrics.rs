@@ -347,6 +347,8 @@ pub struct LimitMetrics {
     pub entity_budget_refused: Counter,
     /// Room creations refused at the per-address room limit.
     pub ip_rooms_refused: Counter,
+    /// Lobby calls refused for a missing or invalid bearer token (401).
+    pub auth_refused: Counter,
 }
 
 impl LimitMetrics {
@@ -376,6 +378,11 @@ impl LimitMetrics {
             "tickcast_entity_budget_refused",
             "Room creations and seats refused at the server-wide entity budget",
             m.entity_budget_refused.clone(),
+        );
+        r.register(
+            "tickcast_auth_refused",
+            "Lobby calls refused for a missing or invalid bearer token",
+            m.auth_refused.clone(),
         );
         r.register(
             "tickcast_ip_rooms_refused",

@@ -24,6 +24,8 @@ pub struct AppState {
     pub spectators: SpectatorCounter,
     pub shutdown: CancellationToken,
     pub replays: Arc<crate::replay::ReplayStore>,
+    /// JWT verification and the admin token.
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 /// The browser client's directory: the configured one if it exists, else
