@@ -60,13 +60,16 @@ pub enum FinishReason {
     Shutdown,
     /// The room's task panicked.
     Crashed,
+    /// An operator closed it (`POST /api/admin/rooms/{id}/close`).
+    Closed,
 }
 
 impl FinishReason {
-    pub const ALL: [FinishReason; 3] = [
+    pub const ALL: [FinishReason; 4] = [
         FinishReason::Empty,
         FinishReason::Shutdown,
         FinishReason::Crashed,
+        FinishReason::Closed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +77,7 @@ impl FinishReason {
             FinishReason::Empty => "empty",
             FinishReason::Shutdown => "shutdown",
             FinishReason::Crashed => "crashed",
+            FinishReason::Closed => "closed",
         }
     }
 }

@@ -129,3 +129,33 @@ async fn who_may_create_rooms() {
     let (status, seat) = post(s.addr, &join, r#"{"name":"open"}"#).await;
     assert_eq!(status, 200, "{seat}");
 }
+
+#[tokio::test]
+async fn the_admin_token_closes_a_room_and_its_players_get_1000() {
+    let file = config("[auth]\nadmin_token = \"op-token\"\n");
+    let s = TestServer::start(&["--config", &file]).await;
+    let room = tickcast_tests::player::create_room(s.addr, "{}").await;
+    let mut p = Player::join(s.addr, &room, "stays").await;
+    p.next_snapshot().await;
+    let close = format!("/api/admin/rooms/{room}/close");
+    let (status, err) = post(s.addr, &close, "").await;
+    assert_eq!(status, 401, "{err}");
+    assert!(err["error"].is_string());
+    let (status, _) = post_with(s.addr, &close, "", &[("authorization", "Bearer op-tokeX")]).await;
+    assert_eq!(status, 401);
+    let admin = [("authorization", "Bearer op-token")];
+    let (status, _) = post_with(s.addr, "/api/admin/rooms/aaaaaaaaaaaaa/close", "", &admin).await;
+    assert_eq!(status, 404);
+    let (status, info) = post_with(s.addr, &close, "", &admin).await;
+    assert_eq!(status, 200, "{info}");
+    let closed = tickcast_tests::player::expect_close(&mut p.ws).await;
+    assert_eq!(closed.code, 1000, "{closed:?}");
+    assert!(closed.reason.contains("operator"), "{closed:?}");
+    let (status, _) = post(
+        s.addr,
+        &format!("/api/rooms/{room}/join"),
+        r#"{"name":"x"}"#,
+    )
+    .await;
+    assert_eq!(status, 409, "a closed room takes no one");
+}

@@ -29,6 +29,12 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 /// An API error: status and message.
 pub struct ApiError(StatusCode, String);
 
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError(status, message.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         error(self.0, self.1)
