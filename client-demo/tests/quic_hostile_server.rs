@@ -46,6 +46,7 @@ fn snapshot(tick: u32, base: Option<&Snapshot>, current: &Snapshot) -> ServerMsg
         tick: Tick(tick),
         baseline: base.map(|b| b.tick),
         last_input: InputSeq(0),
+        input_lead: 0,
         body: encode_delta(base, current),
     }
 }

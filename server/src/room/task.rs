@@ -7,6 +7,7 @@
 //! drops); inputs wait in per-player buffers and at most one per player enters a
 //! step. Snapshots go out every send tick; spectator frames at the spectator rate.
 
+use super::inputs::Pushed;
 use super::players::{PlayerTable, WelcomeInfo};
 use super::snapshots::{EncodeCache, SnapshotRing, snapshot_frame};
 use super::{
@@ -165,7 +166,8 @@ impl Room {
                     return;
                 };
                 p.acknowledge(cmd.ack, newest);
-                if p.inputs.push(cmd.seq, cmd.input).is_err() {
+                // Refused, or buffered at the cost of the oldest: either way one dropped.
+                if !matches!(p.inputs.push(cmd.seq, cmd.input), Ok(Pushed::Buffered)) {
                     Metrics::add(&self.ctx.metrics.inputs_dropped, 1);
                 }
             }
@@ -268,8 +270,12 @@ impl Room {
                 .and_then(|t| self.ring.get(t))
                 .filter(|b| b.tick < snap.tick);
             let body = cache.body(base.map(|b| &**b), &snap);
-            let frame =
-                snapshot_frame(&snap, base.map(|b| b.tick), p.inputs.last_consumed(), &body);
+            let frame = snapshot_frame(
+                &snap,
+                base.map(|b| b.tick),
+                (p.inputs.last_consumed(), p.inputs.lead()),
+                &body,
+            );
             link.snapshots.send_replace(SnapshotFrame {
                 tick: snap.tick,
                 bytes: frame,

@@ -67,12 +67,14 @@ fn every_server_msg() -> Vec<ServerMsg> {
             tick: Tick(100),
             baseline: Some(Tick(97)),
             last_input: InputSeq(41),
+            input_lead: 0,
             body: vec![0, 1, 2, 255],
         },
         ServerMsg::Snapshot {
             tick: Tick(0),
             baseline: None,
             last_input: InputSeq(0),
+            input_lead: 0,
             body: Vec::new(),
         },
         ServerMsg::Pong {
@@ -216,12 +218,14 @@ fn arb_server() -> impl Strategy<Value = ServerMsg> {
             any::<u32>(),
             any::<Option<u32>>(),
             any::<u32>(),
+            any::<i32>(),
             proptest::collection::vec(any::<u8>(), 0..64)
         )
-            .prop_map(|(tick, baseline, last, body)| ServerMsg::Snapshot {
+            .prop_map(|(tick, baseline, last, lead, body)| ServerMsg::Snapshot {
                 tick: Tick(tick),
                 baseline: baseline.map(Tick),
                 last_input: InputSeq(last),
+                input_lead: lead,
                 body,
             }),
         (any::<u32>(), arb_string()).prop_map(|(t, reason)| ServerMsg::Error {
