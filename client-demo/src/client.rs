@@ -81,6 +81,9 @@ pub struct Client {
     /// When recent inputs were sent (bounded like the predictor's pending inputs).
     sent: VecDeque<(InputSeq, tokio::time::Instant)>,
     sent_capacity: usize,
+    /// The newest inputs, resent with each QUIC input datagram.
+    recent: VecDeque<InputCmd>,
+    redundancy: usize,
     /// Smoothed round trip from pongs.
     srtt: Option<Duration>,
     keyframe_seen: bool,
@@ -113,6 +116,10 @@ impl Client {
             stats: NetStats::default(),
             sent: VecDeque::with_capacity(config.pending_inputs.max(1)),
             sent_capacity: config.pending_inputs.max(1),
+            recent: VecDeque::new(),
+            redundancy: config
+                .input_redundancy
+                .clamp(1, tickcast_shared::protocol::MAX_INPUTS_PER_MESSAGE),
             srtt: None,
             keyframe_seen: false,
             conn,
@@ -286,7 +293,8 @@ impl Client {
     }
 
     /// Send `input` for the next tick (acknowledging the newest applied snapshot) and
-    /// predict it locally. Returns its sequence number.
+    /// predict it locally. Returns its sequence number. On QUIC it goes in a datagram
+    /// with the inputs before it ([`ClientConfig::input_redundancy`]).
     pub async fn send_input(&mut self, input: PlayerInput) -> Result<InputSeq> {
         self.next_seq = self.next_seq.saturating_add(1);
         let seq = InputSeq(self.next_seq);
@@ -295,7 +303,16 @@ impl Client {
             ack: self.view.newest_tick(),
             input,
         };
-        self.conn.send(&ClientMsg::Input(cmd)).await?;
+        if self.conn.transport() == Transport::Quic {
+            if self.recent.len() >= self.redundancy {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(cmd);
+            let cmds = self.recent.iter().copied().collect();
+            self.conn.send(&ClientMsg::Inputs(cmds)).await?;
+        } else {
+            self.conn.send(&ClientMsg::Input(cmd)).await?;
+        }
         if self.sent.len() >= self.sent_capacity {
             self.sent.pop_front();
         }

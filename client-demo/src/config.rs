@@ -38,6 +38,9 @@ pub struct ClientConfig {
     pub link: Option<LinkSpec>,
     /// Seed of the link conditioner's randomness (default 1).
     pub link_seed: u64,
+    /// On QUIC, inputs per input datagram: the newest and the ones before it, so a
+    /// lost datagram costs nothing (default 4; 1..=16). WebSocket inputs go one by one.
+    pub input_redundancy: usize,
 }
 
 impl Default for ClientConfig {
@@ -55,6 +58,7 @@ impl Default for ClientConfig {
             maps_dir: None,
             link: None,
             link_seed: 1,
+            input_redundancy: tickcast_shared::quic::DEFAULT_INPUT_REDUNDANCY,
         }
     }
 }

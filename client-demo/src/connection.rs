@@ -164,9 +164,12 @@ impl Connection {
         }
     }
 
-    /// How `msg` to the server travels: everything on a stream, today.
-    pub fn outgoing_delivery(&self, _msg: &ClientMsg) -> Delivery {
-        Delivery::Reliable
+    /// How `msg` to the server travels: on QUIC, `Inputs` as a datagram.
+    pub fn outgoing_delivery(&self, msg: &ClientMsg) -> Delivery {
+        match (self.transport(), msg) {
+            (Transport::Quic, ClientMsg::Inputs(_)) => Delivery::Unreliable,
+            _ => Delivery::Reliable,
+        }
     }
 
     /// Send one message (not cancel-safe: call it from a `select!` branch body).

@@ -26,8 +26,8 @@ use tokio::time::Instant;
 
 /// Default bound on messages in flight per direction of a conditioned link.
 pub const DEFAULT_IN_FLIGHT: usize = 1024;
-/// The shortest retransmission timeout of a reliable stream (Linux TCP's minimum RTO).
-pub const MIN_RETRANSMIT: Duration = Duration::from_millis(200);
+/// The shortest time a retransmission takes.
+pub const MIN_RETRANSMIT: Duration = Duration::from_millis(10);
 
 /// One direction of a simulated link.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -156,10 +156,11 @@ impl Conditioner {
         self.spec
     }
 
-    /// Time a lost packet of a reliable stream costs: one round trip plus four times
-    /// the jitter (an RTO of `srtt + 4 * rttvar`), at least [`MIN_RETRANSMIT`].
+    /// Time a lost packet of a busy reliable stream costs: it is noticed from the
+    /// acknowledgements of the packets behind it and sent again (fast retransmit), one
+    /// round trip plus twice the jitter later, at least [`MIN_RETRANSMIT`].
     pub fn retransmit_delay(&self) -> Duration {
-        (self.spec.latency * 2 + self.spec.jitter * 4).max(MIN_RETRANSMIT)
+        (self.spec.latency * 2 + self.spec.jitter * 2).max(MIN_RETRANSMIT)
     }
 
     /// When a message sent at `now` arrives; `None` when it is lost.

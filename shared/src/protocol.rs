@@ -111,7 +111,14 @@ pub enum ClientMsg {
     },
     /// The player leaves the room for good (no resume).
     Leave,
+    /// The newest few inputs, oldest first (at most [`MAX_INPUTS_PER_MESSAGE`]): what
+    /// a QUIC client sends in each datagram, so that one lost datagram costs nothing
+    /// (the next one carries its inputs again). The server applies each sequence once.
+    Inputs(Vec<InputCmd>),
 }
+
+/// Most inputs one [`ClientMsg::Inputs`] may carry; more is a protocol violation.
+pub const MAX_INPUTS_PER_MESSAGE: usize = 16;
 
 /// A game event, produced by the simulation and forwarded to players and spectators.
 ///

@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tickcast_shared::codec::encode_server;
 use tickcast_shared::protocol::{
-    ClientMsg, ErrorCode, HelloAuth, PROTOCOL_VERSION, PlayerId, ServerMsg,
+    ClientMsg, ErrorCode, HelloAuth, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION, PlayerId, ServerMsg,
 };
 use tickcast_shared::quic::close;
 use tokio::sync::oneshot;
@@ -296,6 +296,9 @@ impl<L: Link> Session<L> {
             .max(Duration::from_millis(100));
         let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let mut nonce = 0u64;
+        // Newest input sequence handed to the room: repeated inputs (redundant copies in
+        // `Inputs`) stop here instead of counting as drops in the room.
+        let mut newest_input = None;
         loop {
             tokio::select! {
                 biased;
@@ -308,7 +311,26 @@ impl<L: Link> Session<L> {
                     None => return Err(self.close(close::NORMAL, "room finished").await),
                 },
                 heard = tokio::time::timeout(idle, self.link.recv()) => match self.judge(heard).await? {
-                    Some(ClientMsg::Input(cmd)) => self.input(&room, RoomCmd::Input { player, conn, cmd }),
+                    Some(ClientMsg::Input(cmd)) => {
+                        newest_input = newest_input.max(Some(cmd.seq));
+                        self.input(&room, RoomCmd::Input { player, conn, cmd });
+                    }
+                    Some(ClientMsg::Inputs(cmds)) => {
+                        if cmds.len() > MAX_INPUTS_PER_MESSAGE {
+                            let reason = format!(
+                                "{} inputs in one message (at most {MAX_INPUTS_PER_MESSAGE})",
+                                cmds.len()
+                            );
+                            return Err(self.reject(close::POLICY, reason).await);
+                        }
+                        for cmd in cmds {
+                            if newest_input.is_some_and(|n| cmd.seq <= n) {
+                                continue;
+                            }
+                            newest_input = Some(cmd.seq);
+                            self.input(&room, RoomCmd::Input { player, conn, cmd });
+                        }
+                    }
                     Some(ClientMsg::Ping { nonce }) => {
                         let pong = ServerMsg::Pong { nonce, tick: current_tick(&room) };
                         self.send_msg(&pong).await?;
