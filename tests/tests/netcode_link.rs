@@ -25,7 +25,7 @@ fn lossy(transport: Transport) -> ClientConfig {
 #[tokio::test]
 async fn over_websocket_loss_delays_but_loses_nothing() {
     let s = TestServer::start(&[]).await;
-    let room = RoomId(create_room(s.addr, r#"{"drones":4}"#).await.to_string());
+    let room = RoomId(create_room(s.addr, r#"{"drones":4}"#).await);
     let mut client = Client::join(&s.url, &room, "tcp", &lossy(Transport::WebSocket))
         .await
         .unwrap();
@@ -58,7 +58,7 @@ async fn over_websocket_loss_delays_but_loses_nothing() {
 #[tokio::test]
 async fn over_quic_a_lost_datagram_is_gone_but_the_control_stream_is_not() {
     let s = TestServer::start(&[]).await;
-    let room = RoomId(create_room(s.addr, r#"{"drones":4}"#).await.to_string());
+    let room = RoomId(create_room(s.addr, r#"{"drones":4}"#).await);
     let mut client = Client::join(&s.url, &room, "udp", &lossy(Transport::Quic))
         .await
         .unwrap();
@@ -85,7 +85,7 @@ async fn over_quic_a_lost_datagram_is_gone_but_the_control_stream_is_not() {
 #[tokio::test]
 async fn bots_report_the_netcode_figures_behind_a_conditioned_link() {
     let s = TestServer::start(&[]).await;
-    let room = create_room(s.addr, r#"{"drones":8}"#).await.to_string();
+    let room = create_room(s.addr, r#"{"drones":8}"#).await;
     let args = [
         "--count",
         "2",

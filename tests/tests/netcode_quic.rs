@@ -47,7 +47,7 @@ async fn inputs_dropped(addr: std::net::SocketAddr) -> u64 {
 async fn input_datagrams_with_redundancy_apply_every_input_once() {
     let s = TestServer::start(&[]).await;
     let room = create_room(s.addr, "{}").await;
-    let seat = quic_seat(s.addr, room, "dgram").await;
+    let seat = quic_seat(s.addr, &room, "dgram").await;
     let (peer, welcome) = QuicPeer::join(s.addr, &seat, "dgram").await;
     assert!(matches!(welcome, ServerMsg::Welcome { .. }));
     // Windows of four, one of them "lost" (5..=8 never sent) and one repeated: every
@@ -101,7 +101,7 @@ async fn a_datagram_that_is_not_inputs_closes_the_connection() {
         ("flood", inputs(too_many), "inputs in one message"),
     ];
     for (name, datagram, reason) in cases {
-        let seat = quic_seat(s.addr, room, name).await;
+        let seat = quic_seat(s.addr, &room, name).await;
         let (mut peer, _) = QuicPeer::join(s.addr, &seat, name).await;
         peer.conn.send_datagram(datagram).unwrap();
         let (closed, _) = peer.expect_close().await;
@@ -109,7 +109,7 @@ async fn a_datagram_that_is_not_inputs_closes_the_connection() {
         assert!(closed.reason.contains(reason), "{name}: {closed:?}");
     }
     // The server goes on.
-    let seat = quic_seat(s.addr, room, "after").await;
+    let seat = quic_seat(s.addr, &room, "after").await;
     let (peer, _) = QuicPeer::join(s.addr, &seat, "after").await;
     peer.conn.send_datagram(inputs(1..=1)).unwrap();
     s.stop().await;

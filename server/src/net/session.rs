@@ -7,14 +7,14 @@
 //! share everything here. Close codes are the WebSocket ones on every transport (see
 //! `tickcast_shared::quic::close`).
 
+use super::input_rate::{InputRate, Verdict};
 use crate::http::AppState;
 use crate::lobby::tickets::Seat;
-use crate::metrics::Metrics;
+use crate::metrics::{Transport, TransportMetrics};
 use crate::room::{Control, JoinAuth, JoinRefused, Joined, RoomCmd, RoomShared, current_tick};
 use bytes::Bytes;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
 use tickcast_shared::protocol::{
     ClientMsg, ErrorCode, HelloAuth, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION, PlayerId, ServerMsg,
@@ -45,6 +45,8 @@ pub enum Incoming {
 ///
 /// `recv` must be cancel-safe (it runs in a `select!` against snapshots).
 pub trait Link: Send {
+    /// Which transport this is (the `transport` label in /metrics).
+    const TRANSPORT: Transport;
     /// A message that must arrive, in order (welcome, pong, events, errors).
     fn send(&mut self, bytes: Bytes) -> impl Future<Output = Result<(), LinkDown>> + Send;
     /// A snapshot. `Ok(true)` when the transport is reliable and ordered, so the
@@ -98,19 +100,18 @@ struct Closed;
 pub struct Session<L: Link> {
     link: L,
     state: AppState,
+    /// This transport's series in /metrics.
+    stats: TransportMetrics,
 }
 
 impl<L: Link> Session<L> {
     /// Run the session to its end; `sessions` in /metrics counts it meanwhile.
     pub async fn start(link: L, entry: Entry, state: AppState) {
-        state.metrics.sessions.fetch_add(1, Ordering::Relaxed);
-        let mut session = Session { link, state };
+        let stats = state.metrics.transport(L::TRANSPORT).clone();
+        stats.sessions.inc();
+        let mut session = Session { link, state, stats };
         let _ = session.run(entry).await;
-        session
-            .state
-            .metrics
-            .sessions
-            .fetch_sub(1, Ordering::Relaxed);
+        session.stats.sessions.dec();
     }
 
     async fn close(&mut self, code: u16, reason: &str) -> Closed {
@@ -119,12 +120,12 @@ impl<L: Link> Session<L> {
     }
 
     async fn reject(&mut self, code: u16, reason: String) -> Closed {
-        Metrics::add(&self.state.metrics.frames_rejected, 1);
+        self.state.metrics.frames_rejected.inc();
         self.close(code, &reason).await
     }
 
     fn sent(&self, len: usize) {
-        Metrics::add(&self.state.metrics.bytes_sent, len as u64);
+        self.stats.bytes_sent.inc_by(len as u64);
     }
 
     async fn send(&mut self, bytes: Bytes) -> Result<(), Closed> {
@@ -143,13 +144,6 @@ impl<L: Link> Session<L> {
         self.send(Bytes::from(encode_server(msg))).await
     }
 
-    /// The next client message (`None`: nothing for the session), or the close that
-    /// silence or a bad frame deserves.
-    async fn read(&mut self, wait: Duration) -> Result<Option<ClientMsg>, Closed> {
-        let heard = tokio::time::timeout(wait, self.link.recv()).await;
-        self.judge(heard).await
-    }
-
     /// What a read (or its timeout) means for the session; closes when it must.
     /// Kept apart from the read itself so that, in a `select!`, only the
     /// cancel-safe read races the other branches and a close is never cut short.
@@ -161,7 +155,7 @@ impl<L: Link> Session<L> {
             Err(_) => Err(self.close(close::GOING_AWAY, "idle timeout").await),
             Ok(Incoming::Msg(msg)) => Ok(Some(msg)),
             Ok(Incoming::Rtt(rtt)) => {
-                self.state.metrics.rtt.record(rtt);
+                self.stats.rtt.observe(rtt.as_secs_f64());
                 tracing::trace!(rtt_ms = rtt.as_secs_f64() * 1e3, "pong");
                 Ok(None)
             }
@@ -171,10 +165,22 @@ impl<L: Link> Session<L> {
         }
     }
 
+    /// The `Hello`, before an absolute deadline: transport pings, pongs or anything
+    /// else the peer sends first do not extend it. A seat redeemed at the URL is
+    /// given back when the deadline passes (the entry's guard drops).
     async fn hello(&mut self) -> Result<(u16, HelloAuth, String), Closed> {
         let wait = crate::config::secs(self.state.config.hello_timeout_secs);
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
-            match self.read(wait).await? {
+            let heard = match tokio::time::timeout_at(deadline, self.link.recv()).await {
+                Ok(heard) => Ok(heard),
+                Err(_) => {
+                    self.state.metrics.limits.hello_timeouts.inc();
+                    let reason = format!("no Hello within {} s", wait.as_secs_f64());
+                    return Err(self.close(close::POLICY, &reason).await);
+                }
+            };
+            match self.judge(heard).await? {
                 Some(ClientMsg::Hello {
                     version,
                     auth,
@@ -291,6 +297,8 @@ impl<L: Link> Session<L> {
             armed: true,
         };
         self.send(welcome).await?;
+        let config = &self.state.config;
+        let mut rate = InputRate::new(&config.input, config.tick_rate, Instant::now());
         let idle = crate::config::secs(self.state.config.idle_timeout_secs);
         let period = crate::config::secs(self.state.config.ping_interval_secs)
             .max(Duration::from_millis(100));
@@ -311,24 +319,38 @@ impl<L: Link> Session<L> {
                     None => return Err(self.close(close::NORMAL, "room finished").await),
                 },
                 heard = tokio::time::timeout(idle, self.link.recv()) => match self.judge(heard).await? {
-                    Some(ClientMsg::Input(cmd)) => {
-                        newest_input = newest_input.max(Some(cmd.seq));
-                        self.input(&room, RoomCmd::Input { player, conn, cmd });
-                    }
-                    Some(ClientMsg::Inputs(cmds)) => {
-                        if cmds.len() > MAX_INPUTS_PER_MESSAGE {
-                            let reason = format!(
-                                "{} inputs in one message (at most {MAX_INPUTS_PER_MESSAGE})",
-                                cmds.len()
-                            );
-                            return Err(self.reject(close::POLICY, reason).await);
-                        }
+                    Some(msg @ (ClientMsg::Input(_) | ClientMsg::Inputs(_))) => {
+                        let cmds = match msg {
+                            ClientMsg::Inputs(cmds) if cmds.len() > MAX_INPUTS_PER_MESSAGE => {
+                                let reason = format!(
+                                    "{} inputs in one message (at most {MAX_INPUTS_PER_MESSAGE})",
+                                    cmds.len()
+                                );
+                                return Err(self.reject(close::POLICY, reason).await);
+                            }
+                            ClientMsg::Inputs(cmds) => cmds,
+                            ClientMsg::Input(cmd) => vec![cmd],
+                            _ => Vec::new(),
+                        };
                         for cmd in cmds {
+                            // Redundant copies (QUIC datagrams carry the newest few)
+                            // stop here: each sequence goes to the room once.
                             if newest_input.is_some_and(|n| cmd.seq <= n) {
                                 continue;
                             }
                             newest_input = Some(cmd.seq);
-                            self.input(&room, RoomCmd::Input { player, conn, cmd });
+                            match rate.check(Instant::now()) {
+                                Verdict::Admit => self.input(&room, RoomCmd::Input { player, conn, cmd }),
+                                Verdict::Drop => {
+                                    self.state.metrics.limits.inputs_rate_limited.inc();
+                                }
+                                Verdict::Flood => {
+                                    self.state.metrics.limits.inputs_rate_limited.inc();
+                                    self.state.metrics.limits.input_floods.inc();
+                                    let reason = format!("input flood: over {} inputs/s", rate.rate());
+                                    return Err(self.reject(close::POLICY, reason).await);
+                                }
+                            }
                         }
                     }
                     Some(ClientMsg::Ping { nonce }) => {
@@ -348,7 +370,7 @@ impl<L: Link> Session<L> {
                 _ = pings.tick() => {
                     nonce += 1;
                     match tokio::time::timeout(Duration::from_secs(2), self.link.ping(nonce)).await {
-                        Ok(Ok(Some(rtt))) => self.state.metrics.rtt.record(rtt),
+                        Ok(Ok(Some(rtt))) => self.stats.rtt.observe(rtt.as_secs_f64()),
                         Ok(Ok(None)) => {}
                         _ => return Err(Closed),
                     }
@@ -367,6 +389,9 @@ impl<L: Link> Session<L> {
                         _ => return Err(Closed),
                     };
                     self.sent(len);
+                    if let Some(at) = frame.at {
+                        self.stats.delivery_delay.observe(at.elapsed().as_secs_f64());
+                    }
                     if reliable {
                         // A written snapshot on a reliable, ordered transport will be
                         // applied, so it can be a baseline before the client's ack.
@@ -379,7 +404,8 @@ impl<L: Link> Session<L> {
 
     fn input(&self, room: &RoomShared, cmd: RoomCmd) {
         if room.inbox.try_send(cmd).is_err() {
-            Metrics::add(&self.state.metrics.inputs_dropped, 1);
+            self.state.metrics.inputs_dropped.inc();
+            self.state.metrics.limits.inbox_full.inc();
         }
     }
 }
