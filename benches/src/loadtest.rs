@@ -54,9 +54,6 @@ struct Args {
     /// Bots only acknowledge snapshots instead of playing.
     #[arg(long)]
     idle: bool,
-    /// Inputs per second of a playing bot.
-    #[arg(long, default_value_t = 60)]
-    input_hz: u32,
     /// How the bots connect: ws (WebSocket) or quic.
     #[arg(long, default_value = "ws")]
     transport: Transport,
@@ -210,7 +207,6 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         duration: args.duration,
         rooms,
         idle: args.idle,
-        input_hz: args.input_hz,
         name_prefix: "load".to_owned(),
         client,
         ..BotConfig::default()
