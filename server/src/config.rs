@@ -4,6 +4,7 @@
 //! Every limit the server enforces is a field here with a documented default, so an
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
+use crate::edge::{LimitsConfig, TlsConfig};
 use crate::net::quic::QuicConfig;
 use crate::replay::ReplayConfig;
 use crate::spectators::SpectatorConfig;
@@ -81,6 +82,27 @@ pub struct Cli {
     /// PEM private key for --quic-cert
     #[arg(long, env = "TICKCAST_QUIC_KEY", requires = "quic_cert")]
     pub quic_key: Option<PathBuf>,
+    /// PEM certificate chain: serve HTTPS/WSS (and QUIC, unless --quic-cert) [default: plain HTTP]
+    #[arg(long, env = "TICKCAST_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert
+    #[arg(long, env = "TICKCAST_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Concurrent connections per IP address (TCP and QUIC) [default: 128]
+    #[arg(long, env = "TICKCAST_MAX_CONNECTIONS_PER_IP")]
+    pub max_connections_per_ip: Option<usize>,
+    /// Seconds for the TLS handshake and each request head (slowloris) [default: 10]
+    #[arg(long, env = "TICKCAST_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<f64>,
+    /// Lobby API requests per second per IP address [default: 20]
+    #[arg(long, env = "TICKCAST_LOBBY_RATE")]
+    pub lobby_rate: Option<u32>,
+    /// Lobby API request burst per IP address [default: 200]
+    #[arg(long, env = "TICKCAST_LOBBY_BURST")]
+    pub lobby_burst: Option<u32>,
+    /// Seconds SIGTERM waits for connections before cutting them [default: 5]
+    #[arg(long, env = "TICKCAST_SHUTDOWN_GRACE_SECS")]
+    pub shutdown_grace_secs: Option<f64>,
 }
 
 /// The whole configuration (TOML file layout: top-level keys, plus `[spectators]`).
@@ -144,6 +166,10 @@ pub struct Config {
     pub replays: ReplayConfig,
     /// QUIC player transport settings (section `[quic]`).
     pub quic: QuicConfig,
+    /// Per-address and HTTP limits (section `[limits]`).
+    pub limits: LimitsConfig,
+    /// HTTPS on the listener (section `[tls]`).
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -177,6 +203,8 @@ impl Default for Config {
             spectators: SpectatorConfig::default(),
             replays: ReplayConfig::default(),
             quic: QuicConfig::default(),
+            limits: LimitsConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -258,6 +286,31 @@ impl Config {
             self.quic.cert = Some(cert.clone());
             self.quic.key = Some(key.clone());
         }
+        self.apply_edge(cli);
+    }
+
+    /// The `[tls]` and `[limits]` flags.
+    fn apply_edge(&mut self, cli: &Cli) {
+        if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
+            self.tls.cert = Some(cert.clone());
+            self.tls.key = Some(key.clone());
+        }
+        let l = &mut self.limits;
+        if let Some(n) = cli.max_connections_per_ip {
+            l.max_connections_per_ip = n;
+        }
+        if let Some(s) = cli.header_timeout_secs {
+            l.header_timeout_secs = s;
+        }
+        if let Some(r) = cli.lobby_rate {
+            l.lobby_rate_per_sec = r;
+        }
+        if let Some(b) = cli.lobby_burst {
+            l.lobby_burst = b;
+        }
+        if let Some(s) = cli.shutdown_grace_secs {
+            l.shutdown_grace_secs = s;
+        }
     }
 
     /// Reject values the server cannot run with.
@@ -297,6 +350,8 @@ impl Config {
         self.quic
             .validate(self.max_frame_bytes)
             .map_err(ConfigError::Invalid)?;
+        self.limits.validate().map_err(ConfigError::Invalid)?;
+        self.tls.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

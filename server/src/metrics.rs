@@ -116,6 +116,99 @@ pub struct Metrics {
     pub sessions: AtomicU64,
     pub rooms: AtomicU64,
     pub players: AtomicU64,
+    /// The listener's and the per-address limits' counters.
+    pub edge: EdgeMetrics,
+}
+
+/// Counters of the edge (listener, per-address limits, TLS): one block, rendered
+/// after the others.
+#[derive(Default)]
+pub struct EdgeMetrics {
+    /// Open TCP connections (HTTP, WebSocket, SSE), gauge.
+    pub connections: AtomicU64,
+    pub connections_refused: AtomicU64,
+    pub quic_connections_refused: AtomicU64,
+    pub header_timeouts: AtomicU64,
+    pub connections_cut: AtomicU64,
+    pub tls_handshake_failures: AtomicU64,
+    pub cert_reloads: AtomicU64,
+    pub cert_reload_failures: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub body_too_large: AtomicU64,
+}
+
+impl EdgeMetrics {
+    fn render(&self, out: &mut String) {
+        let rows: [(&str, &str, &str, &AtomicU64); 10] = [
+            (
+                "tickcast_http_connections",
+                "gauge",
+                "Open TCP connections (HTTP, WebSocket, SSE).",
+                &self.connections,
+            ),
+            (
+                "tickcast_connections_refused_total",
+                "counter",
+                "TCP connections refused: their address was at its connection limit.",
+                &self.connections_refused,
+            ),
+            (
+                "tickcast_quic_connections_refused_total",
+                "counter",
+                "QUIC connections refused: their address was at its connection limit.",
+                &self.quic_connections_refused,
+            ),
+            (
+                "tickcast_header_timeouts_total",
+                "counter",
+                "Connections cut for not sending a request head in time.",
+                &self.header_timeouts,
+            ),
+            (
+                "tickcast_connections_cut_total",
+                "counter",
+                "Connections still open at the shutdown deadline.",
+                &self.connections_cut,
+            ),
+            (
+                "tickcast_tls_handshake_failures_total",
+                "counter",
+                "TLS handshakes that failed.",
+                &self.tls_handshake_failures,
+            ),
+            (
+                "tickcast_cert_reloads_total",
+                "counter",
+                "TLS certificate reloads.",
+                &self.cert_reloads,
+            ),
+            (
+                "tickcast_cert_reload_failures_total",
+                "counter",
+                "TLS certificate reloads refused (the old certificate stays).",
+                &self.cert_reload_failures,
+            ),
+            (
+                "tickcast_rate_limited_total",
+                "counter",
+                "Lobby requests refused with 429 (per-address rate).",
+                &self.rate_limited,
+            ),
+            (
+                "tickcast_body_too_large_total",
+                "counter",
+                "Requests refused with 413 (body over the limit).",
+                &self.body_too_large,
+            ),
+        ];
+        for (name, kind, help, value) in rows {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+                load(value)
+            );
+        }
+    }
 }
 
 impl Metrics {
@@ -202,6 +295,7 @@ impl Metrics {
             out,
             "# HELP tickcast_spectators Open spectator streams.\n# TYPE tickcast_spectators gauge\ntickcast_spectators {spectators}"
         );
+        self.edge.render(&mut out);
         out
     }
 }
