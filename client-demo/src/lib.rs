@@ -90,6 +90,7 @@ pub mod quic_link;
 #[cfg(feature = "window")]
 pub mod render;
 pub mod seat;
+pub mod tls;
 pub mod world_view;
 pub mod ws_link;
 

@@ -37,7 +37,9 @@ pub struct QuicInfo {
     /// UDP port on the lobby's host.
     pub port: u16,
     /// SHA-256 of the server's DER certificate, 64 lowercase hex digits: the only
-    /// certificate the client accepts ([`crate::cert_pin`]).
+    /// certificate the client accepts ([`crate::cert_pin`]). Empty when the server
+    /// announces none (its QUIC certificate is its HTTPS one, verified normally).
+    #[serde(default)]
     pub cert_sha256: String,
 }
 

@@ -219,3 +219,28 @@ async fn sighup_serves_a_new_certificate_without_a_restart() {
     let text = res.into_body().collect().await.unwrap().to_bytes();
     assert!(String::from_utf8_lossy(&text).contains("tickcast_cert_reloads_total 1\n"));
 }
+
+#[tokio::test]
+async fn the_native_client_plays_over_wss_trusting_the_test_ca() {
+    let pki = Pki::new("wss");
+    pki.issue("first");
+    let s = start(&pki, &["--no-quic"]).await;
+    let ca = pki.ca_file.to_str().unwrap().to_owned();
+    // The certificate names 127.0.0.1 as well as localhost.
+    let url = format!("https://127.0.0.1:{}", s.addr.port());
+    let args = ["--ca-cert", &ca, "--count", "2", "--duration", "2s"];
+    let report = tickcast_tests::server::bots_report(&url, &args).await;
+    assert_eq!(report["bots"], 2, "{report}");
+    assert_eq!(report["decode_errors"], 0, "{report}");
+    assert!(report["snapshots"].as_u64().unwrap() >= 2 * 20, "{report}");
+
+    assert_eq!(report["connect_errors"], 0, "{report}");
+
+    // Without the CA the client refuses the server's certificate.
+    let report =
+        tickcast_tests::server::bots_report(&url, &["--count", "1", "--duration", "1s"]).await;
+    assert_eq!(report["connected"], 0, "{report}");
+    assert_eq!(report["connect_errors"], 1, "{report}");
+    let error = report["first_error"].as_str().unwrap();
+    assert!(error.contains("invalid peer certificate"), "{report}");
+}
