@@ -54,7 +54,7 @@ pub struct Slot {
 
 impl Slot {
     pub fn new(permit: ConnPermit, metrics: Arc<Metrics>) -> Slot {
-        Metrics::add(&metrics.edge.connections, 1);
+        metrics.edge.connections.inc();
         Slot {
             metrics,
             _permit: permit,
@@ -64,10 +64,7 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.metrics
-            .edge
-            .connections
-            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.metrics.edge.connections.dec();
     }
 }
 
@@ -155,10 +152,12 @@ pub async fn serve(
                     serve_io(&ctx, io, peer, deadline, stop).await;
                 }
                 Ok(Err(e)) => {
-                    Metrics::add(&ctx.metrics.edge.tls_handshake_failures, 1);
+                    ctx.metrics.edge.tls_handshake_failures.inc();
                     tracing::debug!(%peer, "tls handshake: {e}");
                 }
-                Err(_) => Metrics::add(&ctx.metrics.edge.header_timeouts, 1),
+                Err(_) => {
+                    ctx.metrics.edge.header_timeouts.inc();
+                }
             }
         }
     }
@@ -190,7 +189,7 @@ async fn serve_io<I>(
         done = conn.as_mut() => return finished(ctx, peer, done),
         _ = started.cancelled() => {}
         _ = tokio::time::sleep_until(first_request_by) => {
-            Metrics::add(&ctx.metrics.edge.header_timeouts, 1);
+            ctx.metrics.edge.header_timeouts.inc();
             return;
         }
         _ = stop.cancelled() => return,
@@ -214,7 +213,7 @@ fn finished(
         .downcast_ref::<hyper::Error>()
         .is_some_and(hyper::Error::is_timeout);
     if timed_out {
-        Metrics::add(&ctx.metrics.edge.header_timeouts, 1);
+        ctx.metrics.edge.header_timeouts.inc();
     }
     tracing::debug!(%peer, "connection: {e}");
 }

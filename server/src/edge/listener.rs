@@ -127,7 +127,7 @@ impl Listener {
                 _ = &mut deadline => {
                     let left = conns.len();
                     tracing::warn!("shutdown: cutting {left} connections after {:?}", self.grace);
-                    Metrics::add(&self.ctx.metrics.edge.connections_cut, left as u64);
+                    self.ctx.metrics.edge.connections_cut.inc_by(left as u64);
                     conns.abort_all();
                     while conns.join_next().await.is_some() {}
                     break;
@@ -137,7 +137,7 @@ impl Listener {
     }
 
     fn refuse(&self, tcp: TcpStream) {
-        Metrics::add(&self.ctx.metrics.edge.connections_refused, 1);
+        self.ctx.metrics.edge.connections_refused.inc();
         if self.ctx.tls.is_none() {
             // A fresh socket's send buffer is empty: this never blocks, and a peer
             // that is not reading loses nothing but this answer.

@@ -142,7 +142,7 @@ async fn guard(State(g): State<Arc<RateGuard>>, req: Request, next: Next) -> Res
                 Refusal::RateLimited(_) => &g.metrics.edge.rate_limited,
                 Refusal::BodyTooLarge => &g.metrics.edge.body_too_large,
             };
-            Metrics::add(counter, 1);
+            counter.inc();
             refuse(refusal)
         }
     }

@@ -178,11 +178,11 @@ pub async fn watch(
         };
         match store.reload() {
             Ok(()) => {
-                crate::metrics::Metrics::add(&metrics.edge.cert_reloads, 1);
+                metrics.edge.cert_reloads.inc();
                 tracing::info!("tls: certificate reloaded ({why})");
             }
             Err(e) => {
-                crate::metrics::Metrics::add(&metrics.edge.cert_reload_failures, 1);
+                metrics.edge.cert_reload_failures.inc();
                 tracing::warn!("tls: reload ({why}) refused, keeping the current certificate: {e}");
             }
         }

@@ -6,7 +6,6 @@ use super::{QuicConfig, QuicInfo};
 use crate::edge::limiter::ConnLimiter;
 use crate::edge::tls::CertStore;
 use crate::http::AppState;
-use crate::metrics::Metrics;
 use crate::net::session::{Entry, Session};
 use quinn::crypto::rustls::QuicServerConfig;
 use quinn::{Endpoint, IdleTimeout, TransportConfig, VarInt};
@@ -201,7 +200,7 @@ impl QuicEndpoint {
                 continue;
             }
             let Some(permit) = self.limiter.try_acquire(incoming.remote_address().ip()) else {
-                Metrics::add(&state.metrics.edge.quic_connections_refused, 1);
+                state.metrics.edge.quic_connections_refused.inc();
                 incoming.refuse();
                 continue;
             };
