@@ -244,3 +244,36 @@ async fn the_native_client_plays_over_wss_trusting_the_test_ca() {
     let error = report["first_error"].as_str().unwrap();
     assert!(error.contains("invalid peer certificate"), "{report}");
 }
+
+#[tokio::test]
+async fn quic_serves_the_https_certificate_and_clients_verify_it() {
+    let pki = Pki::new("quic");
+    pki.issue("first");
+    let s = start(&pki, &[]).await;
+    let tls = tls_connect(&pki, s.addr, &[b"h2"]).await;
+    let mut sender = h2(tls).await;
+    let created = send(&mut sender, s.addr, "POST", "/api/rooms", "{}").await;
+    let id = json(created).await["id"].to_string();
+    let path = format!("/api/rooms/{}/join", id.trim_matches('"'));
+    let seat = json(send(&mut sender, s.addr, "POST", &path, r#"{"name":"q"}"#).await).await;
+    // No pin announced: the certificate is the HTTPS one, verified normally.
+    assert!(seat["quic"]["port"].is_u64(), "{seat}");
+    assert!(seat["quic"].get("cert_sha256").is_none(), "{seat}");
+
+    let ca = pki.ca_file.to_str().unwrap().to_owned();
+    let url = format!("https://127.0.0.1:{}", s.addr.port());
+    let args = [
+        "--ca-cert",
+        &ca,
+        "--transport",
+        "quic",
+        "--count",
+        "2",
+        "--duration",
+        "2s",
+    ];
+    let report = tickcast_tests::server::bots_report(&url, &args).await;
+    assert_eq!(report["transport"], "quic", "{report}");
+    assert_eq!(report["connected"], 2, "{report}");
+    assert!(report["snapshots"].as_u64().unwrap() >= 2 * 20, "{report}");
+}
