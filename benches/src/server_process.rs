@@ -34,10 +34,14 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Start `binary` on a free loopback port with `extra_args` appended. Every
-    /// load-generator connection comes from 127.0.0.1, so the per-address limits
-    /// are raised ([`LOAD_LIMITS`]) unless `extra_args` set them.
-    pub async fn start(binary: &Path, extra_args: &[String]) -> Result<ServerProcess, BoxError> {
+    /// Start `binary` on a free loopback port with `extra_args` appended and `envs`
+    /// set. Every load-generator connection comes from 127.0.0.1, so the
+    /// per-address limits are raised ([`LOAD_LIMITS`]) unless `extra_args` set them.
+    pub async fn start(
+        binary: &Path,
+        extra_args: &[String],
+        envs: &[(&str, String)],
+    ) -> Result<ServerProcess, BoxError> {
         let limits = LOAD_LIMITS
             .iter()
             .filter(|(flag, _)| !extra_args.iter().any(|a| a.starts_with(flag)))
@@ -46,6 +50,7 @@ impl ServerProcess {
             .args(["--http", "127.0.0.1:0"])
             .args(extra_args)
             .args(limits)
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
