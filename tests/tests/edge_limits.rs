@@ -172,3 +172,68 @@ async fn an_oversized_json_body_is_refused_with_413() {
     let ok = request_from(LOCAL, s.addr, "POST", "/api/rooms", "{}").await;
     assert_eq!(ok.status, 201, "{ok:?}");
 }
+
+/// A QUIC handshake from 127.0.0.1 to the server's endpoint announced in `seat`.
+async fn quic_dial(
+    http: std::net::SocketAddr,
+    seat: &serde_json::Value,
+) -> Result<quinn::Connection, String> {
+    let pin = seat["quic"]["cert_sha256"]
+        .as_str()
+        .expect("a pinned QUIC certificate");
+    let port = u16::try_from(seat["quic"]["port"].as_u64().expect("quic.port")).unwrap();
+    let config = tickcast_client::cert_pin::quic_client_config(pin).unwrap();
+    let mut endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+    endpoint.set_default_client_config(config);
+    let connecting = endpoint
+        .connect(std::net::SocketAddr::new(http.ip(), port), "localhost")
+        .unwrap();
+    tokio::time::timeout(PATIENCE, connecting)
+        .await
+        .expect("the handshake ends in time")
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn quic_connections_count_against_the_same_address_limit() {
+    let s = TestServer::start(&[
+        "--max-connections-per-ip",
+        "2",
+        "--header-timeout-secs",
+        "120",
+    ])
+    .await;
+    let room = request_from(OTHER, s.addr, "POST", "/api/rooms", "{}").await;
+    let id = room.json()["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/rooms/{id}/join");
+    let seat = request_from(OTHER, s.addr, "POST", &path, r#"{"name":"q"}"#)
+        .await
+        .json();
+
+    // Two TCP sockets from 127.0.0.1 use up its slots: QUIC from it is refused.
+    let held = [
+        connect_from(LOCAL, s.addr).await.unwrap(),
+        connect_from(LOCAL, s.addr).await.unwrap(),
+    ];
+    wait_metric(s.addr, "tickcast_http_connections", 2).await;
+    let refused = quic_dial(s.addr, &seat).await;
+    assert!(refused.is_err(), "QUIC past the address limit was accepted");
+    assert_eq!(
+        metric(s.addr, "tickcast_quic_connections_refused_total").await,
+        1
+    );
+
+    // Once they close, QUIC from the same address gets through.
+    drop(held);
+    let through = async {
+        loop {
+            if let Ok(conn) = quic_dial(s.addr, &seat).await {
+                return conn;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(PATIENCE, through)
+        .await
+        .expect("QUIC is accepted once the address has a free slot");
+}

@@ -277,3 +277,22 @@ async fn quic_serves_the_https_certificate_and_clients_verify_it() {
     assert_eq!(report["connected"], 2, "{report}");
     assert!(report["snapshots"].as_u64().unwrap() >= 2 * 20, "{report}");
 }
+
+#[tokio::test]
+async fn a_socket_that_never_starts_its_handshake_is_cut() {
+    let pki = Pki::new("stall");
+    pki.issue("first");
+    let s = start(&pki, &["--header-timeout-secs", "1"]).await;
+    let mut silent = TcpStream::connect(s.addr).await.unwrap();
+    let mut nothing = Vec::new();
+    let closed = tokio::time::timeout(PATIENCE, silent.read_to_end(&mut nothing)).await;
+    assert!(
+        closed.is_ok(),
+        "the server closes a socket that never says hello"
+    );
+    assert!(nothing.is_empty());
+    let mut sender = h2(tls_connect(&pki, s.addr, &[b"h2"]).await).await;
+    let res = send(&mut sender, s.addr, "GET", "/metrics", "").await;
+    let text = res.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&text).contains("tickcast_header_timeouts_total 1\n"));
+}
