@@ -300,31 +300,7 @@ impl Config {
             self.quic.cert = Some(cert.clone());
             self.quic.key = Some(key.clone());
         }
-        self.apply_edge(cli);
-    }
-
-    /// The `[tls]` and `[limits]` flags.
-    fn apply_edge(&mut self, cli: &Cli) {
-        if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
-            self.tls.cert = Some(cert.clone());
-            self.tls.key = Some(key.clone());
-        }
-        let l = &mut self.limits;
-        if let Some(n) = cli.max_connections_per_ip {
-            l.max_connections_per_ip = n;
-        }
-        if let Some(s) = cli.header_timeout_secs {
-            l.header_timeout_secs = s;
-        }
-        if let Some(r) = cli.lobby_rate {
-            l.lobby_rate_per_sec = r;
-        }
-        if let Some(b) = cli.lobby_burst {
-            l.lobby_burst = b;
-        }
-        if let Some(s) = cli.shutdown_grace_secs {
-            l.shutdown_grace_secs = s;
-        }
+        crate::edge::apply_flags(self, cli);
     }
 
     /// Reject values the server cannot run with.

@@ -296,3 +296,30 @@ async fn a_socket_that_never_starts_its_handshake_is_cut() {
     let text = res.into_body().collect().await.unwrap().to_bytes();
     assert!(String::from_utf8_lossy(&text).contains("tickcast_header_timeouts_total 1\n"));
 }
+
+#[tokio::test]
+async fn a_changed_certificate_file_is_picked_up_by_polling() {
+    let pki = Pki::new("poll");
+    let first = pki.issue("first");
+    let config = pki.dir.join("tickcast.toml");
+    std::fs::write(&config, "[tls]\nreload_poll_secs = 0.2\n").unwrap();
+    let s = start(&pki, &["--config", config.to_str().unwrap()]).await;
+    assert_eq!(
+        served_cert(&tls_connect(&pki, s.addr, &[b"h2"]).await),
+        first
+    );
+    // Files written within the same mtime tick still differ from the loaded ones
+    // once the clock moves on; no signal is sent.
+    let second = pki.issue("second");
+    let served = async {
+        loop {
+            if served_cert(&tls_connect(&pki, s.addr, &[b"h2"]).await) == second {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(PATIENCE, served)
+        .await
+        .expect("the rewritten certificate is served without a signal");
+}

@@ -138,6 +138,30 @@ impl TlsConfig {
     }
 }
 
+/// The `[tls]` and `[limits]` flags of `cli` over `config`.
+pub(crate) fn apply_flags(config: &mut crate::config::Config, cli: &crate::config::Cli) {
+    if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
+        config.tls.cert = Some(cert.clone());
+        config.tls.key = Some(key.clone());
+    }
+    let l = &mut config.limits;
+    if let Some(n) = cli.max_connections_per_ip {
+        l.max_connections_per_ip = n;
+    }
+    if let Some(s) = cli.header_timeout_secs {
+        l.header_timeout_secs = s;
+    }
+    if let Some(r) = cli.lobby_rate {
+        l.lobby_rate_per_sec = r;
+    }
+    if let Some(b) = cli.lobby_burst {
+        l.lobby_burst = b;
+    }
+    if let Some(s) = cli.shutdown_grace_secs {
+        l.shutdown_grace_secs = s;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
