@@ -5,6 +5,7 @@
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
 use crate::edge::{LimitsConfig, TlsConfig};
+use crate::lobby::budget::LobbyConfig;
 use crate::net::input_rate::InputLimits;
 use crate::net::quic::QuicConfig;
 use crate::replay::ReplayConfig;
@@ -80,6 +81,12 @@ pub struct Cli {
     /// Inputs per second one player session may send; more are dropped [default: 2 x tick rate]
     #[arg(long, env = "TICKCAST_INPUT_RATE")]
     pub input_rate: Option<f64>,
+    /// Drones plus player seats over all live rooms; past it room creation gets 503 [default: 50000]
+    #[arg(long, env = "TICKCAST_MAX_ENTITIES")]
+    pub max_entities: Option<u64>,
+    /// Live rooms one IP address may have created [default: 20]
+    #[arg(long, env = "TICKCAST_MAX_ROOMS_PER_IP")]
+    pub max_rooms_per_ip: Option<usize>,
     /// Do not serve players over QUIC
     #[arg(long, env = "TICKCAST_NO_QUIC")]
     pub no_quic: bool,
@@ -89,27 +96,9 @@ pub struct Cli {
     /// PEM private key for --quic-cert
     #[arg(long, env = "TICKCAST_QUIC_KEY", requires = "quic_cert")]
     pub quic_key: Option<PathBuf>,
-    /// PEM certificate chain: serve HTTPS/WSS (and QUIC, unless --quic-cert) [default: plain HTTP]
-    #[arg(long, env = "TICKCAST_TLS_CERT", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-    /// PEM private key for --tls-cert
-    #[arg(long, env = "TICKCAST_TLS_KEY", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
-    /// Concurrent connections per IP address (TCP and QUIC) [default: 128]
-    #[arg(long, env = "TICKCAST_MAX_CONNECTIONS_PER_IP")]
-    pub max_connections_per_ip: Option<usize>,
-    /// Seconds for the TLS handshake and each request head (slowloris) [default: 10]
-    #[arg(long, env = "TICKCAST_HEADER_TIMEOUT_SECS")]
-    pub header_timeout_secs: Option<f64>,
-    /// Lobby API requests per second per IP address [default: 20]
-    #[arg(long, env = "TICKCAST_LOBBY_RATE")]
-    pub lobby_rate: Option<u32>,
-    /// Lobby API request burst per IP address [default: 200]
-    #[arg(long, env = "TICKCAST_LOBBY_BURST")]
-    pub lobby_burst: Option<u32>,
-    /// Seconds SIGTERM waits for connections before cutting them [default: 5]
-    #[arg(long, env = "TICKCAST_SHUTDOWN_GRACE_SECS")]
-    pub shutdown_grace_secs: Option<f64>,
+    /// TLS and per-address limits (`[tls]`, `[limits]`).
+    #[command(flatten)]
+    pub edge: crate::edge::EdgeFlags,
 }
 
 /// The whole configuration (TOML file layout: top-level keys, plus `[spectators]`).
@@ -179,6 +168,8 @@ pub struct Config {
     pub tls: TlsConfig,
     /// Per-session input rate (section `[input]`).
     pub input: InputLimits,
+    /// Lobby budgets (section `[lobby]`).
+    pub lobby: LobbyConfig,
 }
 
 impl Default for Config {
@@ -215,6 +206,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             tls: TlsConfig::default(),
             input: InputLimits::default(),
+            lobby: LobbyConfig::default(),
         }
     }
 }
@@ -293,6 +285,12 @@ impl Config {
         if let Some(rate) = cli.input_rate {
             self.input.rate_per_sec = Some(rate);
         }
+        if let Some(n) = cli.max_entities {
+            self.lobby.max_entities = n;
+        }
+        if let Some(n) = cli.max_rooms_per_ip {
+            self.lobby.max_rooms_per_ip = n;
+        }
         if cli.no_quic {
             self.quic.enabled = false;
         }
@@ -346,6 +344,7 @@ impl Config {
         }
         self.replays.validate().map_err(ConfigError::Invalid)?;
         self.input.validate().map_err(ConfigError::Invalid)?;
+        self.lobby.validate().map_err(ConfigError::Invalid)?;
         self.quic
             .validate(self.max_frame_bytes)
             .map_err(ConfigError::Invalid)?;

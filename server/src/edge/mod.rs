@@ -138,8 +138,36 @@ impl TlsConfig {
     }
 }
 
+/// The command-line flags of `[tls]` and `[limits]` (each also read from the
+/// `TICKCAST_*` variable it names).
+#[derive(Debug, Default, clap::Args)]
+pub struct EdgeFlags {
+    /// PEM certificate chain: serve HTTPS/WSS (and QUIC, unless --quic-cert) [default: plain HTTP]
+    #[arg(long, env = "TICKCAST_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert
+    #[arg(long, env = "TICKCAST_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Concurrent connections per IP address (TCP and QUIC) [default: 128]
+    #[arg(long, env = "TICKCAST_MAX_CONNECTIONS_PER_IP")]
+    pub max_connections_per_ip: Option<usize>,
+    /// Seconds for the TLS handshake and each request head (slowloris) [default: 10]
+    #[arg(long, env = "TICKCAST_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<f64>,
+    /// Lobby API requests per second per IP address [default: 20]
+    #[arg(long, env = "TICKCAST_LOBBY_RATE")]
+    pub lobby_rate: Option<u32>,
+    /// Lobby API request burst per IP address [default: 200]
+    #[arg(long, env = "TICKCAST_LOBBY_BURST")]
+    pub lobby_burst: Option<u32>,
+    /// Seconds SIGTERM waits for connections before cutting them [default: 5]
+    #[arg(long, env = "TICKCAST_SHUTDOWN_GRACE_SECS")]
+    pub shutdown_grace_secs: Option<f64>,
+}
+
 /// The `[tls]` and `[limits]` flags of `cli` over `config`.
 pub(crate) fn apply_flags(config: &mut crate::config::Config, cli: &crate::config::Cli) {
+    let cli = &cli.edge;
     if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
         config.tls.cert = Some(cert.clone());
         config.tls.key = Some(key.clone());
