@@ -17,10 +17,11 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// Per-address limits for tests that are not about them (a flag in `args` wins).
-pub const GENEROUS_LIMITS: [(&str, &str); 3] = [
+pub const GENEROUS_LIMITS: [(&str, &str); 4] = [
     ("--max-connections-per-ip", "100000"),
     ("--lobby-rate", "100000"),
     ("--lobby-burst", "100000"),
+    ("--max-rooms-per-ip", "100000"),
 ];
 
 /// How long the server may take to print its address.
