@@ -7,6 +7,7 @@
 //! transports talk to rooms only through bounded channels.
 //!
 //! - [`config`]: every limit, with defaults, file, environment and flags.
+//! - [`auth`]: optional JWT identity for seat-taking calls, the admin token.
 //! - [`lobby`]: room directory, matchmaking, seat tickets.
 //! - [`room`]: the room task, players, inputs, snapshot fan-out.
 //! - [`net`]: the player session over WebSocket and QUIC, and SSE spectators.
@@ -16,6 +17,7 @@
 //! - [`edge`]: the listener we serve ourselves (HTTP/1.1 + HTTP/2, optional TLS),
 //!   per-address connection and request limits, graceful shutdown with a deadline.
 
+pub mod auth;
 pub mod config;
 pub mod edge;
 pub mod http;
@@ -86,7 +88,9 @@ impl Server {
             shutdown: shutdown.clone(),
             replays: config.replays.enabled.then(|| Arc::clone(&replays)),
         };
+        let auth = auth::Auth::from_config(&config.auth).map_err(std::io::Error::other)?;
         let state = AppState {
+            auth: Arc::new(auth),
             replays,
             lobby: Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone()))),
             config,

@@ -3,10 +3,14 @@
 //! Errors are `{"error": "..."}` with a fitting status: 400 for a malformed body,
 //! 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
 //! server is at its room limit or entity budget, 429 when the caller's address has
-//! its limit of live rooms (the peer address comes from axum's `ConnectInfo`). A private room without its invite code (`?invite=`
+//! its limit of live rooms (the peer address comes from axum's `ConnectInfo`), 401
+//! when a JWT is configured and the seat-taking call has no valid bearer token, or
+//! `[lobby] create` refuses the caller (see [`crate::auth`]). A private room without its invite code (`?invite=`
 //! or `"invite"` in a join body) is 404, exactly like a room that does not exist.
 
 use super::AppState;
+use crate::auth::{AuthError, Identity};
+use crate::lobby::budget::CreatePolicy;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
 use axum::Json;
 use axum::extract::FromRequestParts;
@@ -24,6 +28,12 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// An API error: status and message.
 pub struct ApiError(StatusCode, String);
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError(status, message.into())
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -75,11 +85,42 @@ pub async fn list_rooms(State(s): State<AppState>) -> Response {
     Json(s.lobby.list()).into_response()
 }
 
+/// The caller's verified identity (`None`: the lobby is open), or 401.
+fn identify(s: &AppState, headers: &HeaderMap) -> Result<Option<Identity>, ApiError> {
+    s.auth.identify(headers).map_err(|e| {
+        s.metrics.limits.auth_refused.inc();
+        ApiError(StatusCode::UNAUTHORIZED, e.to_string())
+    })
+}
+
+/// Whether the caller may create rooms under `[lobby] create`.
+fn may_create(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    match s.config.lobby.create {
+        CreatePolicy::Anyone => Ok(()),
+        CreatePolicy::Authenticated => identify(s, headers).map(|_| ()),
+        CreatePolicy::Admin if s.auth.is_admin(headers) => Ok(()),
+        CreatePolicy::Admin => {
+            s.metrics.limits.auth_refused.inc();
+            Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                AuthError::NotAdmin.to_string(),
+            ))
+        }
+    }
+}
+
+/// The display name: the token's `name` when it has one, else the body's.
+fn display_name(identity: Option<Identity>, asked: String) -> String {
+    identity.and_then(|i| i.name).unwrap_or(asked)
+}
+
 pub async fn create_room(
     State(s): State<AppState>,
     Peer(peer): Peer,
+    headers: HeaderMap,
     req: Result<Json<CreateRoom>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    may_create(&s, &headers)?;
     let info = s.lobby.create(body(req)?, peer)?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
@@ -121,23 +162,28 @@ pub async fn join_room(
     State(s): State<AppState>,
     Path(id): Path<String>,
     q: Result<Query<InviteQuery>, QueryRejection>,
+    headers: HeaderMap,
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let identity = identify(&s, &headers)?;
     let from_query = invite(q)?;
     let id = room_id(&id)?;
     let req = body(req)?;
     let invite = req.invite.or(from_query);
-    Ok(Json(s.lobby.join(id, &req.name, invite.as_deref())?).into_response())
+    let name = display_name(identity, req.name);
+    Ok(Json(s.lobby.join(id, &name, invite.as_deref())?).into_response())
 }
 
 pub async fn matchmake(
     State(s): State<AppState>,
     Peer(peer): Peer,
+    headers: HeaderMap,
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let identity = identify(&s, &headers)?;
     let req = body(req)?;
-    let creator = peer;
-    Ok(Json(s.lobby.matchmake(&req.name, req.map.as_deref(), creator)?).into_response())
+    let name = display_name(identity, req.name);
+    Ok(Json(s.lobby.matchmake(&name, req.map.as_deref(), peer)?).into_response())
 }
 
 pub async fn room_events(
