@@ -116,6 +116,8 @@ pub struct Metrics {
     pub sessions: AtomicU64,
     pub rooms: AtomicU64,
     pub players: AtomicU64,
+    /// Spectator streams (write timeouts, catch-ups, resumes).
+    pub spectator: crate::spectators::SpectatorStats,
 }
 
 impl Metrics {
@@ -202,6 +204,7 @@ impl Metrics {
             out,
             "# HELP tickcast_spectators Open spectator streams.\n# TYPE tickcast_spectators gauge\ntickcast_spectators {spectators}"
         );
+        self.spectator.render(&mut out);
         out
     }
 }

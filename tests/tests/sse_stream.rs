@@ -6,7 +6,7 @@
 
 mod sse_common;
 
-use sse_common::{ITEM_WAIT, Spectator, events_path, room};
+use sse_common::{ITEM_WAIT, Spectator, events_path, room, server_with};
 use std::time::Duration;
 use tickcast_client::lobby::Lobby;
 use tickcast_shared::spectate::SpecEvent;
@@ -98,5 +98,24 @@ async fn spectators_are_counted_in_the_room_and_in_metrics() {
             .any(|l| l == "tickcast_spectators 0"))
         .await
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_broadcast_delay_keeps_the_feed_behind_the_room() {
+    // One second at 60 Hz: a frame of tick t goes out once the room is at t + 60.
+    let (server, _dir) = server_with("sse-delay", "delay_ms = 1000", &[]).await;
+    let lobby = Lobby::new(&server.url).unwrap();
+    let room = room(&server, 3).await;
+    let mut s = Spectator::connect(&server, &events_path(&room), None).await;
+    for _ in 0..3 {
+        s.frames(1).await;
+        let shown = u64::from(s.state.tick.unwrap().0);
+        let now = lobby.room(&room.id).await.unwrap().tick;
+        assert!(
+            now >= shown + 60,
+            "frame of tick {shown} shown at room tick {now}"
+        );
+    }
     server.stop().await;
 }

@@ -1,8 +1,10 @@
 // The spectator's world, rebuilt from the SSE events of /api/rooms/{id}/events.
 // The same rules as SpecState::apply in shared/src/spectate/state.rs: a keyframe
 // replaces the state; a delta applies only on top of the frame named by its `base`;
-// a frame whose tick the state already has is skipped (a resumed stream repeats
-// the frame of its Last-Event-ID).
+// a frame whose tick the state already has is skipped; a `reset` (the stream could
+// not resume after the browser's Last-Event-ID and restarts with a keyframe) drops
+// the state. Every event but `reset` has its own increasing id (tick * 4 + slot:
+// game 0, frame 1, end 2), so a resumed stream repeats nothing.
 
 export class GapError extends Error {
   constructor(message) {
@@ -23,11 +25,17 @@ export class SpecState {
   }
 
   /** Apply one event (`name` from `event:`, `data` the parsed JSON). Returns
-   * 'frame', 'stale', 'game' or 'end'; throws GapError when a delta does not fit. */
+   * 'frame', 'stale', 'game', 'end' or 'reset'; throws GapError when a delta does
+   * not fit. */
   apply(name, data) {
     switch (name) {
       case 'game':
         return 'game';
+      case 'reset':
+        this.tick = null;
+        this.entities = new Map();
+        this.ended = false;
+        return 'reset';
       case 'end':
         this.ended = true;
         return 'end';
@@ -73,4 +81,10 @@ export class SpecState {
   snapshot() {
     return [...this.entities.values()].sort((a, b) => a.id - b.id).map((e) => ({ ...e }));
   }
+}
+
+/** The id of the event `name` of `tick` (as the server numbers them). */
+export function eventId(name, tick) {
+  const slot = name === 'game' ? 0 : name === 'end' ? 2 : 1;
+  return tick * 4 + slot;
 }

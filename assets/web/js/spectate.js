@@ -1,7 +1,8 @@
 // The spectate view: the arena canvas driven by nothing but EventSource on
 // /api/rooms/{id}/events. The browser reconnects by itself with Last-Event-ID and
-// the server resumes from there; a delta that does not fit (a gap) reopens the
-// stream without an id, which starts with a keyframe.
+// the server resumes exactly after it (or sends `reset` and a keyframe); a delta
+// that does not fit (a gap) reopens the stream without an id, which starts with a
+// keyframe.
 
 import { Interpolator } from './interp.js';
 import { hud } from './hud.js';
@@ -57,7 +58,7 @@ export class SpectateView {
       if (source.readyState === EventSource.CLOSED) hud.state('closed', true);
       else hud.state('reconnecting', true);
     };
-    for (const name of ['keyframe', 'delta', 'game', 'end']) {
+    for (const name of ['keyframe', 'delta', 'game', 'end', 'reset']) {
       source.addEventListener(name, (ev) => this.onEvent(name, ev.data));
     }
   }
@@ -78,6 +79,11 @@ export class SpectateView {
         return;
       }
       throw e;
+    }
+    if (applied === 'reset') {
+      this.interp = null;
+      this.lastFrameTick = null;
+      return;
     }
     if (applied === 'game') hud.gameEvents(data.events);
     if (applied === 'end') {

@@ -6,9 +6,10 @@
 
 use super::AppState;
 use crate::lobby::{CreateRoom, LobbyError};
+use crate::net::sse;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -97,10 +98,13 @@ pub async fn matchmake(
 pub async fn room_events(
     State(s): State<AppState>,
     Path(id): Path<String>,
+    query: Result<Query<sse::StreamQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     let room = room_id(&id).ok().and_then(|id| s.lobby.get(id));
-    crate::net::sse::respond(room.as_ref().map(|r| &r.hub), &headers)
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let cursor = sse::cursor(&headers, query.last_event_id.as_deref());
+    sse::respond(room.as_ref().map(|r| &r.hub), cursor, &s.metrics)
 }
 
 pub async fn maps(State(s): State<AppState>) -> Response {

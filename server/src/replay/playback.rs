@@ -10,12 +10,15 @@
 //! A stream starts with a keyframe at the start tick and continues from there:
 //! - `from=T`: the recorded keyframe at or before `T` (recorded keyframes fall on
 //!   live keyframe ticks);
-//! - `Last-Event-ID: T` (a reconnecting `EventSource`): tick `T` itself, so nothing
-//!   the viewer has is repeated except the state at `T`, which a keyframe restates.
+//! - `Last-Event-ID: N` (a reconnecting `EventSource`, or `lastEventId=N`): the
+//!   tick of event `N` itself; the keyframe of that tick is sent only when `N` was
+//!   its `game` event (the viewer has not had that frame), so every event after `N`
+//!   comes exactly once, with the ids the live feed gave them.
 //!
 //! Pacing: the events of tick `t` are sent `(t - start) / (tick_rate * speed)`
 //! seconds after the first. Seeking to the start re-simulates from tick 0 in slices,
-//! yielding to the runtime between them.
+//! yielding to the runtime between them. A viewer that takes no bytes for
+//! `write_timeout_secs` ends the playback (its permit is given back).
 
 use bytes::Bytes;
 use std::time::Duration;
@@ -27,7 +30,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::store::PlaybackPermit;
+use crate::metrics::Metrics;
+use crate::net::sse::hand_over;
 use crate::spectators::SpectatorConfig;
+use std::sync::Arc;
+use tickcast_shared::spectate::EventId;
 
 /// Ticks re-simulated between two yields while seeking.
 const SEEK_SLICE: u32 = 512;
@@ -115,6 +122,9 @@ impl<'a> Playback<'a> {
 /// What a playback stream needs besides the bytes.
 pub struct StreamPlan {
     pub start: Tick,
+    /// The viewer resumes after this event (of tick `start`).
+    pub resume_after: Option<EventId>,
+    pub metrics: Arc<Metrics>,
     pub speed: f64,
     pub spectators: SpectatorConfig,
     pub permit: PlaybackPermit,
@@ -145,8 +155,19 @@ async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
     while !playback.seek_some(plan.start, SEEK_SLICE) {
         tokio::task::yield_now().await;
     }
+    let timeout = plan.spectators.write_timeout();
+    let metrics = plan.metrics;
+    let send = async |chunk: Bytes| hand_over(&tx, chunk, timeout, &metrics).await;
     let retry = Bytes::from(format!("retry: {}\n\n", plan.spectators.retry_ms));
-    if tx.send(retry).await.is_err() || tx.send(text(&playback.keyframe())).await.is_err() {
+    if !send(retry).await {
+        return;
+    }
+    let keyframe = playback.keyframe();
+    // Resuming after the frame of this very tick: the viewer has it already.
+    let has_it = plan
+        .resume_after
+        .is_some_and(|id| id.has_frame() && id.tick() == playback.tick());
+    if !has_it && !send(text(&keyframe)).await {
         return;
     }
     let first = playback.tick();
@@ -159,7 +180,7 @@ async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
         let due = started + per_tick.saturating_mul(tick.0.saturating_sub(first.0));
         tokio::time::sleep_until(due).await;
         for event in &events {
-            if tx.send(text(event)).await.is_err() {
+            if !send(text(event)).await {
                 return;
             }
         }

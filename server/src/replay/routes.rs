@@ -5,7 +5,7 @@
 //! - `GET /api/replays/{id}`: the file, `application/octet-stream` (a recording in
 //!   progress is served as far as it is written);
 //! - `GET /api/replays/{id}/events?speed=1&from=0`: SSE playback ([`super::playback`];
-//!   `speed` 0.25 to 16, `from` a tick; `Last-Event-ID` resumes).
+//!   `speed` 0.25 to 16, `from` a tick; `Last-Event-ID` or `lastEventId` resumes).
 //!
 //! Errors are `{"error": "..."}`: 400 for a malformed id or query (an id is checked
 //! before any path is built, so `../` never reaches the disk), 404 for no such
@@ -15,17 +15,14 @@
 use super::playback::{StreamPlan, stream};
 use super::store::valid_id;
 use crate::http::AppState;
-use crate::net::sse::last_event_id;
+use crate::net::sse::{Cursor, cursor};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use futures_util::stream as futures_stream;
 use serde::Deserialize;
-use std::convert::Infallible;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::ReplayIndex;
 use tokio::sync::mpsc;
@@ -92,6 +89,8 @@ pub async fn download(State(s): State<AppState>, Path(id): Path<String>) -> Resp
 pub struct EventsQuery {
     speed: Option<f64>,
     from: Option<u32>,
+    #[serde(rename = "lastEventId")]
+    last_event_id: Option<String>,
 }
 
 pub async fn events(
@@ -138,8 +137,12 @@ pub async fn events(
         }
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "indexing failed"),
     };
-    let start = match last_event_id(&headers) {
-        Some(tick) => Tick(tick),
+    let resume_after = match cursor(&headers, query.last_event_id.as_deref()) {
+        Cursor::After(id) => Some(id),
+        Cursor::Fresh | Cursor::Unreadable => None,
+    };
+    let start = match resume_after {
+        Some(id) => id.tick(),
         None => {
             let from = Tick(query.from.unwrap_or(0));
             index.keyframe_at_or_before(from).unwrap_or(Tick(0))
@@ -147,6 +150,8 @@ pub async fn events(
     };
     let plan = StreamPlan {
         start,
+        resume_after,
+        metrics: std::sync::Arc::clone(&s.metrics),
         speed,
         spectators: s.config.spectators.clone(),
         permit,
@@ -154,10 +159,5 @@ pub async fn events(
     };
     let (tx, rx) = mpsc::channel(STREAM_BUFFER);
     tokio::spawn(stream(bytes, plan, tx));
-    let body = futures_stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
-    });
-    crate::net::sse::event_stream(Body::from_stream(body))
+    crate::net::sse::event_stream(crate::net::sse::body_of(rx))
 }

@@ -2,8 +2,8 @@
 //! `GET /api/replays/{id}/events` (playback) stream as Server-Sent Events.
 //!
 //! Spectators get plain UTF-8 JSON, not the players' bit-packed snapshots, so a
-//! browser tab needs nothing but `new EventSource(url)`. Four event kinds, each sent
-//! as `event: <name>`, `id: <tick>`, `data: <one line of JSON>`:
+//! browser tab needs nothing but `new EventSource(url)`. Each event is sent as
+//! `event: <name>`, `id: <`[`EventId`]`>`, `data: <one line of JSON>`:
 //!
 //! - `keyframe` ([`Keyframe`]): the whole visible world at a tick (map geometry and
 //!   every entity, positions as floats in world units). A client replaces its state.
@@ -13,13 +13,15 @@
 //! - `game` ([`GameBatch`]): the [`GameEvent`]s (joins, leaves, kills, respawns) that
 //!   happened at a tick. Scores travel as entity fields in frames.
 //! - `end` ([`End`]): the match is over; the stream closes after it.
+//! - `reset` ([`Reset`], no `id:`): sent first when a stream could not resume after
+//!   the `Last-Event-ID` the client gave (older than the retained window, or
+//!   unknown); a keyframe follows. A client drops its state.
 //!
-//! Ordering and resume: event ids are ticks and never decrease. A tick carries at most
-//! one `game` event and at most one frame (`keyframe` or `delta`), the `game` event
-//! first (the frame shows the state after those events). A client resuming with
-//! `Last-Event-ID: T` may therefore get the frame of tick `T` again; frames are
-//! idempotent by tick ([`SpecState::apply`] skips a frame whose tick it already has),
-//! and game events are never repeated.
+//! Ordering and resume: every event has its own id ([`id`]: `tick * 4 + slot`), and
+//! ids increase. A tick carries at most one `game` event and at most one frame
+//! (`keyframe` or `delta`), the `game` event first (the frame shows the state after
+//! those events). A client resuming with `Last-Event-ID: N` gets exactly the events
+//! with ids after `N`: nothing twice, nothing missing (or a `reset`).
 //!
 //! [`build`] turns [`Snapshot`]s into frames (and [`Feed`] decides keyframe or delta
 //! per tick, the same way for live rooms and replays); [`state`] applies events to
@@ -28,11 +30,13 @@
 //! [`Snapshot`]: crate::codec::Snapshot
 
 pub mod build;
+pub mod id;
 #[cfg(test)]
 mod rebuild_tests;
 pub mod state;
 
 pub use build::{Feed, delta_event, game_event, keyframe_event};
+pub use id::{EventId, Slot};
 pub use state::{Applied, ApplyError, SpecState};
 
 use crate::codec::EntityKind;
@@ -163,6 +167,17 @@ pub struct End {
     pub reason: String,
 }
 
+/// `event: reset`: this stream did not continue after the id the client gave; it
+/// restarts with the keyframe of tick `restart`. Sent without an `id:`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reset {
+    /// The id the client asked to resume after, as sent (`None`: unreadable).
+    pub requested: Option<u64>,
+    /// The tick of the keyframe that follows (`None`: the next keyframe to come).
+    pub restart: Option<Tick>,
+    pub reason: String,
+}
+
 /// One spectator event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpecEvent {
@@ -170,6 +185,7 @@ pub enum SpecEvent {
     Delta(Delta),
     Game(GameBatch),
     End(End),
+    Reset(Reset),
 }
 
 /// Why an SSE event could not be read back into a [`SpecEvent`].
@@ -192,16 +208,29 @@ impl SpecEvent {
             SpecEvent::Delta(_) => "delta",
             SpecEvent::Game(_) => "game",
             SpecEvent::End(_) => "end",
+            SpecEvent::Reset(_) => "reset",
         }
     }
 
-    /// The tick, which is also the SSE `id:`.
+    /// The tick the event belongs to (a `reset`: its restart tick, or 0).
     pub fn tick(&self) -> Tick {
         match self {
             SpecEvent::Keyframe(k) => k.tick,
             SpecEvent::Delta(d) => d.tick,
             SpecEvent::Game(g) => g.tick,
             SpecEvent::End(e) => e.tick,
+            SpecEvent::Reset(r) => r.restart.unwrap_or(Tick(0)),
+        }
+    }
+
+    /// The SSE `id:` ([`EventId`]); `None` for a `reset`, which has none.
+    pub fn id(&self) -> Option<EventId> {
+        match self {
+            SpecEvent::Keyframe(k) => Some(EventId::frame(k.tick)),
+            SpecEvent::Delta(d) => Some(EventId::frame(d.tick)),
+            SpecEvent::Game(g) => Some(EventId::game(g.tick)),
+            SpecEvent::End(e) => Some(EventId::end(e.tick)),
+            SpecEvent::Reset(_) => None,
         }
     }
 
@@ -217,20 +246,24 @@ impl SpecEvent {
             SpecEvent::Delta(d) => serde_json::to_string(d),
             SpecEvent::Game(g) => serde_json::to_string(g),
             SpecEvent::End(e) => serde_json::to_string(e),
+            SpecEvent::Reset(r) => serde_json::to_string(r),
         };
         // These types hold only numbers, strings and sequences: serializing cannot
         // fail (non-finite floats become `null`).
         json.unwrap_or_else(|_| String::from("null"))
     }
 
-    /// The whole SSE event text: `event:`, `id:`, `data:` lines and the blank line.
+    /// The whole SSE event text: `event:`, `id:` (none for a `reset`), `data:` lines
+    /// and the blank line.
     pub fn to_sse(&self) -> String {
-        format!(
-            "event: {}\nid: {}\ndata: {}\n\n",
-            self.name(),
-            self.tick().0,
-            self.data_json()
-        )
+        match self.id() {
+            Some(id) => format!(
+                "event: {}\nid: {id}\ndata: {}\n\n",
+                self.name(),
+                self.data_json()
+            ),
+            None => format!("event: {}\ndata: {}\n\n", self.name(), self.data_json()),
+        }
     }
 
     /// Read an event back from its SSE `event:` name and `data:` text.
@@ -246,6 +279,7 @@ impl SpecEvent {
             "delta" => json("delta", data).map(SpecEvent::Delta),
             "game" => json("game", data).map(SpecEvent::Game),
             "end" => json("end", data).map(SpecEvent::End),
+            "reset" => json("reset", data).map(SpecEvent::Reset),
             other => Err(ParseError::UnknownEvent(other.to_string())),
         }
     }
@@ -266,7 +300,7 @@ mod tests {
             }],
         });
         let text = ev.to_sse();
-        assert!(text.starts_with("event: game\nid: 66\ndata: {"), "{text}");
+        assert!(text.starts_with("event: game\nid: 264\ndata: {"), "{text}");
         assert!(text.ends_with("}\n\n"));
         assert_eq!(text.matches('\n').count(), 4, "data must be a single line");
     }
@@ -294,11 +328,27 @@ mod tests {
                     player: PlayerId(4),
                 }],
             }),
+            SpecEvent::Reset(Reset {
+                requested: Some(17),
+                restart: Some(Tick(300)),
+                reason: "older than the retained window".into(),
+            }),
         ];
         for ev in events {
             let back = SpecEvent::parse(ev.name(), &ev.data_json()).unwrap();
             assert_eq!(back, ev);
         }
+    }
+
+    #[test]
+    fn a_reset_has_no_id_line() {
+        let ev = SpecEvent::Reset(Reset {
+            requested: None,
+            restart: None,
+            reason: "x".into(),
+        });
+        assert_eq!(ev.id(), None);
+        assert!(ev.to_sse().starts_with("event: reset\ndata: {"));
     }
 
     #[test]

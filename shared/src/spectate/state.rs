@@ -3,7 +3,7 @@
 //! [`SpecState::apply`] is the reference for every viewer (the browser's spectate
 //! view follows the same rules): a keyframe replaces the state; a delta applies only
 //! on top of the frame it was made against; a frame whose tick the state already has
-//! is skipped (that is how a resumed stream's repeated frame is absorbed).
+//! is skipped; a `reset` drops the state (a keyframe follows).
 
 use super::{Delta, MapView, SpecEntity, SpecEvent};
 use crate::codec::Snapshot;
@@ -34,6 +34,8 @@ pub enum Applied {
     Game,
     /// The match ended.
     End,
+    /// The stream restarted: the state was dropped, a keyframe follows.
+    Reset,
 }
 
 /// Why an event could not be applied; the state is left unchanged.
@@ -78,6 +80,10 @@ impl SpecState {
             SpecEvent::End(_) => {
                 self.ended = true;
                 Ok(Applied::End)
+            }
+            SpecEvent::Reset(_) => {
+                *self = SpecState::new();
+                Ok(Applied::Reset)
             }
             SpecEvent::Keyframe(k) => {
                 if self.tick.is_some_and(|t| t >= k.tick) {

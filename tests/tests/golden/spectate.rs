@@ -37,7 +37,7 @@ fn spectate_json() -> Value {
         .iter()
         .map(|e| {
             state.apply(e).unwrap();
-            json!({ "event": e.name(), "id": e.tick().0, "data": e.data_json() })
+            json!({ "event": e.name(), "id": e.id().map(|i| i.0), "data": e.data_json() })
         })
         .collect();
     // Through the wire's JSON text, so floats read back as the events carry them.
