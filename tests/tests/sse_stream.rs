@@ -119,3 +119,59 @@ async fn a_broadcast_delay_keeps_the_feed_behind_the_room() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_binary_format_rebuilds_what_the_json_format_rebuilds() {
+    use tickcast_shared::spectate::{BinaryState, SpecEntity};
+    use tickcast_tests::sse::SseItem;
+    let server = TestServer::start(&[]).await;
+    let room = room(&server, 20).await;
+    let path = events_path(&room);
+    let mut bad = SseClient::connect(server.addr, &format!("{path}?format=xml"), None)
+        .await
+        .unwrap();
+    assert_eq!(bad.status, 400);
+    assert!(bad.body_text().await.unwrap().contains("format"));
+
+    let mut json = Spectator::connect(&server, &path, None).await;
+    let mut bin = SseClient::connect(server.addr, &format!("{path}?format=binary"), None)
+        .await
+        .unwrap();
+    assert_eq!(bin.status, 200);
+    let mut state = BinaryState::default();
+    let mut frames = 0;
+    while frames < 20 {
+        match bin.next_within(ITEM_WAIT).await {
+            Some(SseItem::Event { event, id, data }) => {
+                if event == "delta" {
+                    assert!(!data.starts_with('{'), "a binary delta is base64: {data}");
+                }
+                state.apply(&event, &data).unwrap();
+                let tick = state.snapshot.as_ref().unwrap().tick;
+                assert_eq!(
+                    id.unwrap().parse::<u64>().unwrap() / 4,
+                    u64::from(tick.0),
+                    "{event}"
+                );
+                frames += 1;
+            }
+            Some(_) => {}
+            None => panic!("binary stream ended"),
+        }
+    }
+    let snap = state.snapshot.clone().unwrap();
+    json.until_tick(snap.tick.0).await;
+    // The JSON viewer may be past the binary one: read the binary one up to it.
+    while state.snapshot.as_ref().unwrap().tick < json.state.tick.unwrap() {
+        if let Some(SseItem::Event { event, data, .. }) = bin.next_within(ITEM_WAIT).await {
+            state.apply(&event, &data).unwrap();
+        }
+    }
+    let snap = state.snapshot.unwrap();
+    assert_eq!(Some(snap.tick), json.state.tick);
+    let rebuilt: Vec<SpecEntity> = snap.entities.iter().map(SpecEntity::of).collect();
+    let want: Vec<SpecEntity> = json.state.entities.values().copied().collect();
+    assert_eq!(rebuilt, want);
+    assert_eq!(state.map, "arena");
+    server.stop().await;
+}

@@ -103,8 +103,11 @@ pub async fn room_events(
 ) -> Response {
     let room = room_id(&id).ok().and_then(|id| s.lobby.get(id));
     let query = query.map(|Query(q)| q).unwrap_or_default();
+    let Some(format) = sse::format_of(&query) else {
+        return sse::bad_format();
+    };
     let cursor = sse::cursor(&headers, query.last_event_id.as_deref());
-    sse::respond(room.as_ref().map(|r| &r.hub), cursor, &s.metrics)
+    sse::respond(room.as_ref().map(|r| &r.hub), cursor, format, &s.metrics)
 }
 
 pub async fn maps(State(s): State<AppState>) -> Response {

@@ -32,7 +32,7 @@ use futures_util::stream;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-use tickcast_shared::spectate::{EventId, Reset, SpecEvent};
+use tickcast_shared::spectate::{EventId, Format, Reset, SpecEvent};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::SendTimeoutError;
@@ -72,6 +72,18 @@ pub struct StreamQuery {
     /// The resume id for clients that cannot set `Last-Event-ID`.
     #[serde(rename = "lastEventId")]
     pub last_event_id: Option<String>,
+    /// `json` (default) or `binary`.
+    pub format: Option<String>,
+}
+
+/// The format a stream query asks for (`None`: an unknown one).
+pub fn format_of(query: &StreamQuery) -> Option<Format> {
+    Format::parse(query.format.as_deref())
+}
+
+/// The `400` answer for an unknown `format`.
+pub fn bad_format() -> Response {
+    json_error(StatusCode::BAD_REQUEST, "format must be json or binary")
 }
 
 /// The client's resume id: the `Last-Event-ID` header, else the `lastEventId`
@@ -95,7 +107,12 @@ pub fn cursor(headers: &HeaderMap, query: Option<&str>) -> Cursor {
 
 /// The response for a spectator of `hub` (`None`: no such room) asking to resume at
 /// `cursor`.
-pub fn respond(hub: Option<&Arc<Hub>>, cursor: Cursor, metrics: &Arc<Metrics>) -> Response {
+pub fn respond(
+    hub: Option<&Arc<Hub>>,
+    cursor: Cursor,
+    format: Format,
+    metrics: &Arc<Metrics>,
+) -> Response {
     let Some(hub) = hub else {
         return json_error(StatusCode::NOT_FOUND, "no such room");
     };
@@ -123,7 +140,11 @@ pub fn respond(hub: Option<&Arc<Hub>>, cursor: Cursor, metrics: &Arc<Metrics>) -
         SpectatorStats::inc(&metrics.spectator.resets);
         first.push(Bytes::from(reset_event(cursor, sub.start).to_sse()));
     }
-    let viewer = Viewer::new(sub, Duration::from_millis(config.keepalive_ms.max(1)));
+    let viewer = Viewer::new(
+        sub,
+        format,
+        Duration::from_millis(config.keepalive_ms.max(1)),
+    );
     let (tx, rx) = mpsc::channel(BODY_BUFFER);
     tokio::spawn(pump(
         viewer,
@@ -224,6 +245,7 @@ pub fn event_stream(body: Body) -> Response {
 /// One viewer's position in its room's events.
 struct Viewer {
     sub: Subscription,
+    format: Format,
     next_backlog: usize,
     keepalive: Interval,
     /// Fell behind (or waits for the first keyframe): skip to a keyframe.
@@ -232,12 +254,13 @@ struct Viewer {
 }
 
 impl Viewer {
-    fn new(sub: Subscription, keepalive: Duration) -> Viewer {
+    fn new(sub: Subscription, format: Format, keepalive: Duration) -> Viewer {
         let mut keepalive = tokio::time::interval_at(Instant::now() + keepalive, keepalive);
         keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Viewer {
             skipping: sub.await_keyframe,
             sub,
+            format,
             next_backlog: 0,
             keepalive,
             done: false,
@@ -249,13 +272,13 @@ impl Viewer {
     /// catch-up keyframe when the hub has one.
     fn pass(&mut self, entry: &Arc<Entry>, metrics: &Metrics) -> Option<Bytes> {
         let text = if !self.skipping || matches!(entry.kind, EntryKind::Keyframe | EntryKind::End) {
-            entry.text.clone()
+            entry.text_in(self.format).clone()
         } else if entry.kind == EntryKind::Delta {
             let hub = self.sub.hub();
             match hub.catchup_for(entry.id) {
                 Some(key) => {
                     SpectatorStats::inc(&metrics.spectator.catchup_keyframes);
-                    key.text.clone()
+                    key.text_in(self.format).clone()
                 }
                 None => {
                     hub.request_catchup();

@@ -11,11 +11,11 @@ fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
         EntryKind::End => EventId::end(Tick(tick)),
         EntryKind::Keyframe | EntryKind::Delta => EventId::frame(Tick(tick)),
     };
-    hub.publish(Entry {
+    hub.publish(Entry::same(
         id,
         kind,
-        text: Bytes::from(format!("{kind:?} {tick}\n\n")),
-    });
+        Bytes::from(format!("{kind:?} {tick}\n\n")),
+    ));
 }
 
 fn text(b: Option<Bytes>) -> String {
@@ -31,7 +31,11 @@ async fn a_lagging_spectator_skips_to_a_catchup_keyframe() {
     let metrics = Metrics::default();
     let hub = Hub::new(config, 60, SpectatorCounter::default());
     publish(&hub, 6, EntryKind::Keyframe);
-    let mut v = Viewer::new(hub.subscribe(None).unwrap(), Duration::from_secs(60));
+    let mut v = Viewer::new(
+        hub.subscribe(None).unwrap(),
+        Format::Json,
+        Duration::from_secs(60),
+    );
     assert_eq!(text(v.next(&metrics).await), "Keyframe 6\n\n");
     // The spectator does not read while more events pass than its channel holds;
     // the channel keeps the newest two (deltas 48 and 54), which it must skip.
@@ -49,16 +53,16 @@ async fn a_lagging_spectator_skips_to_a_catchup_keyframe() {
     // The task renders the next frame as a delta and a catch-up keyframe.
     publish(&hub, 60, EntryKind::Game);
     hub.publish_with_catchup(
-        Entry {
-            id: EventId::frame(Tick(60)),
-            kind: EntryKind::Delta,
-            text: Bytes::from_static(b"Delta 60\n\n"),
-        },
-        Some(Entry {
-            id: EventId::frame(Tick(60)),
-            kind: EntryKind::Keyframe,
-            text: Bytes::from_static(b"Catch-up keyframe 60\n\n"),
-        }),
+        Entry::same(
+            EventId::frame(Tick(60)),
+            EntryKind::Delta,
+            Bytes::from_static(b"Delta 60\n\n"),
+        ),
+        Some(Entry::same(
+            EventId::frame(Tick(60)),
+            EntryKind::Keyframe,
+            Bytes::from_static(b"Catch-up keyframe 60\n\n"),
+        )),
     );
     publish(&hub, 66, EntryKind::Delta);
     assert_eq!(text(v.next(&metrics).await), "Catch-up keyframe 60\n\n");
@@ -83,7 +87,11 @@ async fn a_viewer_that_takes_nothing_is_dropped_after_the_timeout() {
     let metrics = Arc::new(Metrics::default());
     let hub = Hub::new(SpectatorConfig::default(), 60, SpectatorCounter::default());
     publish(&hub, 6, EntryKind::Keyframe);
-    let viewer = Viewer::new(hub.subscribe(None).unwrap(), Duration::from_secs(60));
+    let viewer = Viewer::new(
+        hub.subscribe(None).unwrap(),
+        Format::Json,
+        Duration::from_secs(60),
+    );
     assert_eq!(hub.spectators(), 1);
     // Nobody reads `_rx`: the pump fills the buffer and then gives up.
     let (tx, _rx) = mpsc::channel(1);

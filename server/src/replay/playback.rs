@@ -22,9 +22,10 @@
 
 use bytes::Bytes;
 use std::time::Duration;
+use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::{Resim, Stop};
-use tickcast_shared::spectate::{End, Feed, MapView, SpecEvent, game_event};
+use tickcast_shared::spectate::{End, Feed, Format, MapView, SpecEvent, binary_sse, game_event};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -93,9 +94,38 @@ impl<'a> Playback<'a> {
         self.feed.frame(self.resim.world().snapshot())
     }
 
+    /// [`Self::keyframe`], as SSE text in `format`.
+    pub fn keyframe_text(&mut self, format: Format) -> Bytes {
+        self.feed.reset();
+        let snapshot = self.resim.world().snapshot();
+        render(self.frame(snapshot, format))
+    }
+
+    fn frame(&mut self, snapshot: Snapshot, format: Format) -> (SpecEvent, Option<Vec<u8>>) {
+        match format {
+            Format::Json => (self.feed.frame(snapshot), None),
+            Format::Binary => {
+                let (event, body) = self.feed.frame_both(snapshot);
+                (event, Some(body))
+            }
+        }
+    }
+
     /// The next tick and its events (`game`, then the frame on frame ticks), then
     /// once the tick and `end`; `None` after that.
     pub fn next_tick(&mut self) -> Option<(Tick, Vec<SpecEvent>)> {
+        self.step(Format::Json)
+            .map(|(tick, events)| (tick, events.into_iter().map(|(e, _)| e).collect()))
+    }
+
+    /// [`Self::next_tick`], as SSE text in `format`.
+    pub fn next_tick_text(&mut self, format: Format) -> Option<(Tick, Vec<Bytes>)> {
+        self.step(format)
+            .map(|(tick, events)| (tick, events.into_iter().map(render).collect()))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn step(&mut self, format: Format) -> Option<(Tick, Vec<(SpecEvent, Option<Vec<u8>>)>)> {
         if self.done {
             return None;
         }
@@ -109,14 +139,26 @@ impl<'a> Playback<'a> {
             } else {
                 "end of recording (incomplete)".to_owned()
             };
-            return Some((tick, vec![SpecEvent::End(End { tick, reason })]));
+            return Some((tick, vec![(SpecEvent::End(End { tick, reason }), None)]));
         };
-        let mut out: Vec<SpecEvent> = game_event(tick, &events).into_iter().collect();
+        let mut out: Vec<(SpecEvent, Option<Vec<u8>>)> = game_event(tick, &events)
+            .into_iter()
+            .map(|e| (e, None))
+            .collect();
         if tick.0 % self.interval == 0 {
-            out.push(self.feed.frame(self.resim.world().snapshot()));
+            let snapshot = self.resim.world().snapshot();
+            out.push(self.frame(snapshot, format));
         }
         Some((tick, out))
     }
+}
+
+/// The SSE text of an event; a frame with a body is in the binary format.
+fn render((event, body): (SpecEvent, Option<Vec<u8>>)) -> Bytes {
+    Bytes::from(match body {
+        Some(body) => binary_sse(&event, &body),
+        None => event.to_sse(),
+    })
 }
 
 /// What a playback stream needs besides the bytes.
@@ -124,16 +166,13 @@ pub struct StreamPlan {
     pub start: Tick,
     /// The viewer resumes after this event (of tick `start`).
     pub resume_after: Option<EventId>,
+    pub format: Format,
     pub metrics: Arc<Metrics>,
     pub speed: f64,
     pub spectators: SpectatorConfig,
     pub permit: PlaybackPermit,
     /// The server is stopping: end the stream.
     pub shutdown: CancellationToken,
-}
-
-fn text(event: &SpecEvent) -> Bytes {
-    Bytes::from(event.to_sse())
 }
 
 /// Produce the SSE text of a playback into `tx` until the end, until the viewer
@@ -162,25 +201,25 @@ async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
     if !send(retry).await {
         return;
     }
-    let keyframe = playback.keyframe();
+    let keyframe = playback.keyframe_text(plan.format);
     // Resuming after the frame of this very tick: the viewer has it already.
     let has_it = plan
         .resume_after
         .is_some_and(|id| id.has_frame() && id.tick() == playback.tick());
-    if !has_it && !send(text(&keyframe)).await {
+    if !has_it && !send(keyframe).await {
         return;
     }
     let first = playback.tick();
     let per_tick = Duration::from_secs_f64(1.0 / (f64::from(playback.tick_rate()) * plan.speed));
     let started = Instant::now();
-    while let Some((tick, events)) = playback.next_tick() {
+    while let Some((tick, events)) = playback.next_tick_text(plan.format) {
         if events.is_empty() {
             continue;
         }
         let due = started + per_tick.saturating_mul(tick.0.saturating_sub(first.0));
         tokio::time::sleep_until(due).await;
-        for event in &events {
-            if !send(text(event)).await {
+        for event in events {
+            if !send(event).await {
                 return;
             }
         }

@@ -5,7 +5,8 @@
 //! - `GET /api/replays/{id}`: the file, `application/octet-stream` (a recording in
 //!   progress is served as far as it is written);
 //! - `GET /api/replays/{id}/events?speed=1&from=0`: SSE playback ([`super::playback`];
-//!   `speed` 0.25 to 16, `from` a tick; `Last-Event-ID` or `lastEventId` resumes).
+//!   `speed` 0.25 to 16, `from` a tick, `format` json or binary; `Last-Event-ID` or
+//!   `lastEventId` resumes).
 //!
 //! Errors are `{"error": "..."}`: 400 for a malformed id or query (an id is checked
 //! before any path is built, so `../` never reaches the disk), 404 for no such
@@ -25,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::ReplayIndex;
+use tickcast_shared::spectate::Format;
 use tokio::sync::mpsc;
 
 /// Slowest and fastest playback.
@@ -91,6 +93,7 @@ pub struct EventsQuery {
     from: Option<u32>,
     #[serde(rename = "lastEventId")]
     last_event_id: Option<String>,
+    format: Option<String>,
 }
 
 pub async fn events(
@@ -107,6 +110,9 @@ pub async fn events(
             StatusCode::BAD_REQUEST,
             "query: speed=<0.25..16>&from=<tick>",
         );
+    };
+    let Some(format) = Format::parse(query.format.as_deref()) else {
+        return error(StatusCode::BAD_REQUEST, "format must be json or binary");
     };
     let speed = query.speed.unwrap_or(1.0);
     if !SPEEDS.contains(&speed) {
@@ -151,6 +157,7 @@ pub async fn events(
     let plan = StreamPlan {
         start,
         resume_after,
+        format,
         metrics: std::sync::Arc::clone(&s.metrics),
         speed,
         spectators: s.config.spectators.clone(),

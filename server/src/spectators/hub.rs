@@ -24,7 +24,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use thiserror::Error;
-use tickcast_shared::spectate::EventId;
+use tickcast_shared::spectate::{EventId, Format};
 use tokio::sync::broadcast;
 
 /// What an event is, for resume and lag handling.
@@ -36,15 +36,46 @@ pub enum EntryKind {
     End,
 }
 
-/// One event as sent: its SSE `id`, its kind and its whole SSE text.
+/// One event as sent: its SSE `id`, its kind and its whole SSE text in each format
+/// (`game`, `end`: the same bytes twice).
 #[derive(Debug)]
 pub struct Entry {
     pub id: EventId,
     pub kind: EntryKind,
+    /// The JSON format.
     pub text: Bytes,
+    /// The binary format (`?format=binary`).
+    pub binary: Bytes,
 }
 
 impl Entry {
+    /// An event whose text is the same in both formats.
+    pub fn same(id: EventId, kind: EntryKind, text: Bytes) -> Entry {
+        Entry {
+            id,
+            kind,
+            binary: text.clone(),
+            text,
+        }
+    }
+
+    /// The text in `format`.
+    pub fn text_in(&self, format: Format) -> &Bytes {
+        match format {
+            Format::Json => &self.text,
+            Format::Binary => &self.binary,
+        }
+    }
+
+    /// Bytes this entry keeps (both formats, once when shared).
+    fn size(&self) -> usize {
+        if self.text.as_ptr() == self.binary.as_ptr() {
+            self.text.len()
+        } else {
+            self.text.len() + self.binary.len()
+        }
+    }
+
     pub fn is_frame(&self) -> bool {
         matches!(self.kind, EntryKind::Keyframe | EntryKind::Delta)
     }
@@ -265,7 +296,7 @@ impl Hub {
         if ring.floor.is_none() {
             ring.floor = Some(EventId(entry.id.0.saturating_sub(1)));
         }
-        ring.bytes = ring.bytes.saturating_add(entry.text.len());
+        ring.bytes = ring.bytes.saturating_add(entry.size());
         ring.entries.push_back(Arc::clone(&entry));
         self.trim(&mut ring, entry.id);
         if entry.kind == EntryKind::End {
@@ -291,7 +322,7 @@ impl Hub {
                 return;
             }
             if let Some(gone) = ring.entries.pop_front() {
-                ring.bytes = ring.bytes.saturating_sub(gone.text.len());
+                ring.bytes = ring.bytes.saturating_sub(gone.size());
                 ring.floor = Some(gone.id);
             }
             last_key = last_key.map(|k| k.saturating_sub(1));

@@ -25,11 +25,11 @@ fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
 }
 
 fn publish_sized(hub: &Hub, tick: u32, kind: EntryKind, pad: usize) {
-    hub.publish(Entry {
-        id: id_of(tick, kind),
+    hub.publish(Entry::same(
+        id_of(tick, kind),
         kind,
-        text: Bytes::from(format!("{kind:?} {tick}{}", " ".repeat(pad))),
-    });
+        Bytes::from(format!("{kind:?} {tick}{}", " ".repeat(pad))),
+    ));
 }
 
 fn ids(entries: &[Arc<Entry>]) -> Vec<(u32, EntryKind)> {
@@ -215,16 +215,12 @@ fn a_catchup_keyframe_stands_in_for_its_delta_only() {
     assert!(hub.take_catchup_request());
     let id = EventId::frame(Tick(30));
     hub.publish_with_catchup(
-        Entry {
+        Entry::same(id, EntryKind::Delta, Bytes::from_static(b"delta")),
+        Some(Entry::same(
             id,
-            kind: EntryKind::Delta,
-            text: Bytes::from_static(b"delta"),
-        },
-        Some(Entry {
-            id,
-            kind: EntryKind::Keyframe,
-            text: Bytes::from_static(b"key"),
-        }),
+            EntryKind::Keyframe,
+            Bytes::from_static(b"key"),
+        )),
     );
     assert_eq!(
         hub.catchup_for(id).map(|e| e.text.clone()),

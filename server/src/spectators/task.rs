@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::{GameEvent, Tick};
-use tickcast_shared::spectate::{End, EventId, Feed, MapView, SpecEvent, game_event};
+use tickcast_shared::spectate::{End, EventId, Feed, MapView, SpecEvent, binary_sse, game_event};
 use tokio::sync::mpsc;
 
 enum RoomEvent {
@@ -137,10 +137,18 @@ fn entry(event: &SpecEvent) -> Entry {
         SpecEvent::Game(_) | SpecEvent::Reset(_) => EntryKind::Game,
         SpecEvent::End(_) => EntryKind::End,
     };
-    Entry {
-        id: event.id().unwrap_or(EventId(0)),
+    Entry::same(
+        event.id().unwrap_or(EventId(0)),
         kind,
-        text: Bytes::from(event.to_sse()),
+        Bytes::from(event.to_sse()),
+    )
+}
+
+/// A frame in both formats: JSON `frame`, and `body` (its range-coded snapshot).
+fn frame_entry(frame: &SpecEvent, body: &[u8]) -> Entry {
+    Entry {
+        binary: Bytes::from(binary_sse(frame, body)),
+        ..entry(frame)
     }
 }
 
@@ -176,14 +184,17 @@ impl Feeder {
                 if hub.take_keyframe_request() {
                     self.feed.reset();
                 }
-                let frame = self.feed.frame(snapshot);
+                let (frame, body) = self.feed.frame_both(snapshot);
                 let catchup = match frame {
                     SpecEvent::Delta(_) if hub.take_catchup_request() => {
-                        self.feed.keyframe().map(|k| entry(&k))
+                        match (self.feed.keyframe(), self.feed.keyframe_body()) {
+                            (Some(k), Some(b)) => Some(frame_entry(&k, &b)),
+                            _ => None,
+                        }
                     }
                     _ => None,
                 };
-                hub.publish_with_catchup(entry(&frame), catchup);
+                hub.publish_with_catchup(frame_entry(&frame, &body), catchup);
             }
             RoomEvent::End(tick, reason) => {
                 hub.publish(entry(&SpecEvent::End(End { tick, reason })));

@@ -29,12 +29,14 @@
 //!
 //! [`Snapshot`]: crate::codec::Snapshot
 
+pub mod binary;
 pub mod build;
 pub mod id;
 #[cfg(test)]
 mod rebuild_tests;
 pub mod state;
 
+pub use binary::{BinaryState, Format, binary_sse};
 pub use build::{Feed, delta_event, game_event, keyframe_event};
 pub use id::{EventId, Slot};
 pub use state::{Applied, ApplyError, SpecState};
