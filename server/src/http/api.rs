@@ -5,7 +5,7 @@
 //! server is at its room limit.
 
 use super::AppState;
-use crate::lobby::{CreateRoom, LobbyError};
+use crate::lobby::{CreateRoom, LobbyError, RoomId};
 use crate::net::sse;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -45,7 +45,7 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError(e.status(), e.body_text()))
 }
 
-fn room_id(raw: &str) -> Result<u64, ApiError> {
+fn room_id(raw: &str) -> Result<RoomId, ApiError> {
     raw.parse().map_err(|_| LobbyError::NotFound.into())
 }
 
@@ -125,8 +125,16 @@ pub async fn map(State(s): State<AppState>, Path(name): Path<String>) -> Respons
 
 pub async fn metrics(State(s): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(s.spectators.get()),
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        {
+            s.metrics
+                .spectators
+                .set(i64::try_from(s.spectators.get()).unwrap_or(i64::MAX));
+            s.metrics.render()
+        },
     )
         .into_response()
 }

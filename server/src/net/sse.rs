@@ -21,9 +21,7 @@
 //! `event: end`.
 
 use crate::metrics::Metrics;
-use crate::spectators::{
-    Entry, EntryKind, Hub, SpectatorStats, Start, SubscribeError, Subscription,
-};
+use crate::spectators::{Entry, EntryKind, Hub, Start, SubscribeError, Subscription};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -130,14 +128,14 @@ pub fn respond(
     let mut first = vec![Bytes::from(format!("retry: {}\n\n", config.retry_ms))];
     let continues = match sub.start {
         Start::Resumed(id) => {
-            SpectatorStats::inc(&metrics.spectator.resumes);
+            metrics.spectator.resumes.inc();
             Some(id)
         }
         Start::Keyframe(id) => Some(id),
         Start::NextKeyframe => None,
     };
     if cursor != Cursor::Fresh && !matches!(sub.start, Start::Resumed(_)) {
-        SpectatorStats::inc(&metrics.spectator.resets);
+        metrics.spectator.resets.inc();
         first.push(Bytes::from(reset_event(cursor, sub.start).to_sse()));
     }
     let viewer = Viewer::new(
@@ -199,7 +197,7 @@ pub async fn hand_over(
     match tx.send_timeout(chunk, timeout).await {
         Ok(()) => true,
         Err(SendTimeoutError::Timeout(_)) => {
-            SpectatorStats::inc(&metrics.spectator.write_timeouts);
+            metrics.spectator.write_timeouts.inc();
             false
         }
         Err(SendTimeoutError::Closed(_)) => false,
@@ -277,7 +275,7 @@ impl Viewer {
             let hub = self.sub.hub();
             match hub.catchup_for(entry.id) {
                 Some(key) => {
-                    SpectatorStats::inc(&metrics.spectator.catchup_keyframes);
+                    metrics.spectator.catchup_keyframes.inc();
                     key.text_in(self.format).clone()
                 }
                 None => {
@@ -315,6 +313,9 @@ impl Viewer {
                     }
                     // Fell behind: skip ahead, and ask for a keyframe of the next frame.
                     Err(RecvError::Lagged(_)) => {
+                        if !self.skipping {
+                            metrics.spectator_lag_skips.inc();
+                        }
                         self.skipping = true;
                         self.sub.hub().request_catchup();
                     }

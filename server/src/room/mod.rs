@@ -27,8 +27,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 pub use task::{RoomCtx, spawn};
 
-/// A room's id in the lobby and in URLs.
-pub type RoomId = u64;
+pub use crate::lobby::RoomId;
 
 /// What a room was created with.
 #[derive(Debug, Clone)]
@@ -173,6 +172,8 @@ pub enum Control {
 pub struct SnapshotFrame {
     pub tick: Tick,
     pub bytes: Bytes,
+    /// When the room produced it (for `tickcast_delivery_delay_seconds`).
+    pub at: Option<Instant>,
 }
 
 /// The room's ends of one session: the latest snapshot (latest wins, so a slow

@@ -16,11 +16,9 @@
 
 pub mod delay;
 pub mod hub;
-pub mod stats;
 pub mod task;
 
 pub use hub::{Entry, EntryKind, Hub, SpectatorCounter, Start, SubscribeError, Subscription};
-pub use stats::SpectatorStats;
 pub use task::{SpectatorFeed, spawn};
 
 use serde::{Deserialize, Serialize};
