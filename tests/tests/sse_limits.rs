@@ -53,9 +53,14 @@ async fn limits_per_room_and_per_server_answer_503() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewers_that_stop_reading_are_dropped_after_the_write_timeout() {
-    let (server, _dir) = server_with("sse-stall", "write_timeout_secs = 1", &[]).await;
+    let (server, _dir) = server_with(
+        "sse-stall",
+        "write_timeout_secs = 1\nmax_per_room = 256",
+        &[],
+    )
+    .await;
     let path = events_path(&room(&server, 400).await);
-    // Every place of the room (256 by default) taken by a viewer that never reads.
+    // Every place of the room (256) taken by a viewer that never reads.
     let mut stalled = Vec::new();
     for _ in 0..256 {
         let c = SseClient::connect_small_window(server.addr, &path, 4096)

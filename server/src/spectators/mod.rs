@@ -47,9 +47,10 @@ pub struct SpectatorConfig {
     pub lag_events: usize,
     /// Room -> hub queue (snapshots and game events); full means dropped. Default 64.
     pub queue: usize,
-    /// Spectators per room; more are answered 503. Default 256.
+    /// Spectators per room; more are answered 503. Default 10000.
     pub max_per_room: usize,
-    /// Spectators on this server; more are answered 503. Default 4096.
+    /// Spectators on this server; more are answered 503. Default 20000 (each holds
+    /// a socket: the process's open-file limit must allow them).
     pub max_total: usize,
     /// A comment line at least this often, in milliseconds. Default 15000.
     pub keepalive_ms: u64,
@@ -68,8 +69,8 @@ impl Default for SpectatorConfig {
             write_timeout_secs: 30,
             lag_events: 64,
             queue: 64,
-            max_per_room: 256,
-            max_total: 4096,
+            max_per_room: 10_000,
+            max_total: 20_000,
             keepalive_ms: 15_000,
             retry_ms: 2_000,
         }
