@@ -228,7 +228,7 @@ async fn run(args: Args) -> Result<Report, Box<dyn std::error::Error + Send + Sy
     })
 }
 
-/// [`watch`], signalling `connected` once the viewer has its response (or failed).
+/// [`sse_viewer::watch_with`], signalling `connected` once the viewer has its response (or failed).
 async fn watch_and_signal(
     addr: SocketAddr,
     path: String,
