@@ -15,6 +15,13 @@ export class GapError extends Error {
 
 const FIELDS = ['x', 'y', 'vx', 'vy', 'angle', 'hp', 'score', 'flags', 'owner'];
 
+/** An entity with the fields the JSON leaves out when 0 filled in. */
+function full(e) {
+  const out = { ...e };
+  for (const f of FIELDS) if (!(f in out)) out[f] = 0;
+  return out;
+}
+
 export class SpecState {
   constructor() {
     this.tick = null;
@@ -43,8 +50,8 @@ export class SpecState {
         if (this.tick !== null && this.tick >= data.tick) return 'stale';
         this.tick = data.tick;
         this.tickRate = data.tick_rate;
-        this.map = data.map;
-        this.entities = new Map(data.entities.map((e) => [e.id, { ...e }]));
+        this.map = data.map; // the map's name: GET /api/maps/{name} has its geometry
+        this.entities = new Map(data.entities.map((e) => [e.id, full(e)]));
         return 'frame';
       case 'delta':
         return this.applyDelta(data);
@@ -64,11 +71,20 @@ export class SpecState {
     for (const e of d.created) {
       if (this.entities.has(e.id) && !removed.has(e.id)) throw new GapError(`delta creates existing entity ${e.id}`);
     }
+    const moved = d.moved ?? [];
     for (const c of d.changed) {
       if (!this.entities.has(c.id) || removed.has(c.id)) throw new GapError(`delta changes unknown entity ${c.id}`);
     }
+    for (const [id] of moved) {
+      if (!this.entities.has(id) || removed.has(id)) throw new GapError(`delta moves unknown entity ${id}`);
+    }
     for (const id of d.removed) this.entities.delete(id);
-    for (const e of d.created) this.entities.set(e.id, { ...e });
+    for (const e of d.created) this.entities.set(e.id, full(e));
+    for (const [id, x, y] of moved) {
+      const e = this.entities.get(id);
+      e.x = x;
+      e.y = y;
+    }
     for (const c of d.changed) {
       const e = this.entities.get(c.id);
       for (const f of FIELDS) if (f in c) e[f] = c[f];

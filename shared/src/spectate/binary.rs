@@ -60,7 +60,7 @@ pub fn binary_sse(frame: &SpecEvent, body: &[u8]) -> String {
         SpecEvent::Keyframe(k) => {
             let data = BinaryKeyframe {
                 tick_rate: k.tick_rate,
-                map: k.map.name.clone(),
+                map: k.map.clone(),
                 body: STANDARD.encode(body),
             };
             let json = serde_json::to_string(&data).unwrap_or_default();

@@ -55,7 +55,7 @@ pub fn keyframe_event(snapshot: &Snapshot, tick_rate: u16, map: &MapView) -> Spe
     SpecEvent::Keyframe(Keyframe {
         tick: snapshot.tick,
         tick_rate,
-        map: map.clone(),
+        map: map.name.clone(),
         entities: snapshot.entities.iter().map(SpecEntity::of).collect(),
     })
 }
@@ -95,7 +95,24 @@ pub fn delta_event(prev: &Snapshot, cur: &Snapshot) -> SpecEvent {
                         delta.removed.push(o.id);
                         delta.created.push(SpecEntity::of(n));
                     } else if let Some(c) = change(o, n) {
-                        delta.changed.push(c);
+                        match c {
+                            EntityChange {
+                                id,
+                                x,
+                                y,
+                                vx: None,
+                                vy: None,
+                                angle: None,
+                                hp: None,
+                                score: None,
+                                flags: None,
+                                owner: None,
+                            } if x.is_some() || y.is_some() => {
+                                let v = SpecEntity::of(n);
+                                delta.moved.push((id, v.x, v.y));
+                            }
+                            c => delta.changed.push(c),
+                        }
                     }
                     old.next();
                     new.next();

@@ -5,10 +5,12 @@
 //! browser tab needs nothing but `new EventSource(url)`. Each event is sent as
 //! `event: <name>`, `id: <`[`EventId`]`>`, `data: <one line of JSON>`:
 //!
-//! - `keyframe` ([`Keyframe`]): the whole visible world at a tick (map geometry and
-//!   every entity, positions as floats in world units). A client replaces its state.
-//! - `delta` ([`Delta`]): entities `created` (in full), `changed` (id plus only the
-//!   fields that changed) and `removed` (ids) since the previous frame, whose tick is
+//! - `keyframe` ([`Keyframe`]): the whole visible world at a tick (the map's name and
+//!   every entity, positions as floats in world units, zero fields left out). A
+//!   client replaces its state.
+//! - `delta` ([`Delta`]): entities `created` (in full), `moved` (`[id, x, y]` for
+//!   those whose only change is their position), `changed` (id plus only the fields
+//!   that changed) and `removed` (ids) since the previous frame, whose tick is
 //!   `base`. A client applies it only when `base` equals its state's tick.
 //! - `game` ([`GameBatch`]): the [`GameEvent`]s (joins, leaves, kills, respawns) that
 //!   happened at a tick. Scores travel as entity fields in frames.
@@ -52,22 +54,36 @@ use thiserror::Error;
 /// Values come from the quantized snapshot (positions in steps of 1/16 unit,
 /// velocities 1/8 unit/s, angles 1/512 turn), so they are exact binary fractions
 /// except `angle`, which is `steps * 2π / 512` rounded to `f32`.
+///
+/// In JSON, fields after `y` that are 0 are left out (and read back as 0).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SpecEntity {
     pub id: NetId,
     pub kind: EntityKind,
     pub x: f32,
     pub y: f32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub vx: f32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub vy: f32,
     /// Radians, `0..2π`, counter-clockwise from +x.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub angle: f32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub hp: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub score: u16,
     /// Bit 1: dead (players waiting to respawn).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub flags: u8,
     /// Owning player: the player itself, a projectile's shooter, 0 for drones.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub owner: u32,
+}
+
+/// Whether a field holds its default (left out of the JSON).
+fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// The fields of one entity that changed since the previous frame (others absent).
@@ -137,7 +153,8 @@ pub struct Keyframe {
     pub tick: Tick,
     /// Simulation ticks per second (viewers time their interpolation with it).
     pub tick_rate: u16,
-    pub map: MapView,
+    /// The map's name: its geometry is at `GET /api/maps/{name}` ([`MapView`]).
+    pub map: String,
     /// Sorted by id.
     pub entities: Vec<SpecEntity>,
 }
@@ -149,7 +166,11 @@ pub struct Delta {
     pub base: Tick,
     /// New entities in full, sorted by id.
     pub created: Vec<SpecEntity>,
-    /// Entities present in both frames with at least one changed field, sorted by id.
+    /// Entities present in both frames whose only change is their position:
+    /// `[id, x, y]`, sorted by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<(NetId, f32, f32)>,
+    /// Entities present in both frames with other changed fields, sorted by id.
     pub changed: Vec<EntityChange>,
     /// Ids gone since `base`, sorted.
     pub removed: Vec<NetId>,

@@ -17,7 +17,8 @@ pub struct SpecState {
     /// Tick of the newest applied frame; `None` before the first keyframe.
     pub tick: Option<Tick>,
     pub tick_rate: u16,
-    pub map: Option<MapView>,
+    /// The map's name (geometry: `GET /api/maps/{name}`).
+    pub map: Option<String>,
     pub entities: BTreeMap<NetId, SpecEntity>,
     /// An `end` event was applied.
     pub ended: bool,
@@ -63,7 +64,7 @@ impl SpecState {
         SpecState {
             tick: Some(snapshot.tick),
             tick_rate,
-            map: Some(map.clone()),
+            map: Some(map.name.clone()),
             entities: snapshot
                 .entities
                 .iter()
@@ -123,9 +124,14 @@ impl SpecState {
                 return Err(ApplyError::DuplicateEntity(e.id));
             }
         }
-        for c in &d.changed {
-            if !self.entities.contains_key(&c.id) || removed(&c.id) {
-                return Err(ApplyError::UnknownEntity(c.id));
+        for id in d
+            .changed
+            .iter()
+            .map(|c| &c.id)
+            .chain(d.moved.iter().map(|m| &m.0))
+        {
+            if !self.entities.contains_key(id) || removed(id) {
+                return Err(ApplyError::UnknownEntity(*id));
             }
         }
         Ok(())
@@ -137,6 +143,12 @@ impl SpecState {
         }
         for e in &d.created {
             self.entities.insert(e.id, *e);
+        }
+        for (id, x, y) in &d.moved {
+            if let Some(e) = self.entities.get_mut(id) {
+                e.x = *x;
+                e.y = *y;
+            }
         }
         for c in &d.changed {
             if let Some(e) = self.entities.get_mut(&c.id) {

@@ -66,7 +66,15 @@ fn spectate_json() -> Value {
         .collect();
     // Through the wire's JSON text, so floats read back as the events carry them.
     let entities: Vec<_> = state.entities.values().collect();
-    let expected: Value = serde_json::from_str(&serde_json::to_string(&entities).unwrap()).unwrap();
+    // Through the wire's JSON text, so floats read back as the events carry them;
+    // then every field, zeros too (the JS states fill in what the JSON leaves out).
+    let mut expected: Value =
+        serde_json::from_str(&serde_json::to_string(&entities).unwrap()).unwrap();
+    for e in expected.as_array_mut().unwrap() {
+        for f in ["vx", "vy", "angle", "hp", "score", "flags", "owner"] {
+            e.as_object_mut().unwrap().entry(f).or_insert(json!(0));
+        }
+    }
     assert!(
         events.iter().any(|e| e.name() == "game"),
         "the match must have game events"
