@@ -56,10 +56,11 @@ async fn viewers_that_stop_reading_are_dropped_after_the_write_timeout() {
     let (server, _dir) = server_with(
         "sse-stall",
         "write_timeout_secs = 1\nmax_per_room = 256",
-        &[],
+        // The room has no players: keep it open for the whole test.
+        &["--empty-room-secs", "600"],
     )
     .await;
-    let path = events_path(&room(&server, 400).await);
+    let path = events_path(&room(&server, 1000).await);
     // Every place of the room (256) taken by a viewer that never reads.
     let mut stalled = Vec::new();
     for _ in 0..256 {
