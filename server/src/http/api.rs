@@ -12,6 +12,7 @@ use super::AppState;
 use crate::auth::{AuthError, Identity};
 use crate::lobby::budget::CreatePolicy;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
+use crate::net::sse;
 use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -190,13 +191,19 @@ pub async fn room_events(
     State(s): State<AppState>,
     Path(id): Path<String>,
     q: Result<Query<InviteQuery>, QueryRejection>,
+    query: Result<Query<sse::StreamQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     let invite = q.ok().and_then(|Query(q)| q.invite);
     let room = room_id(&id)
         .ok()
         .and_then(|id| s.lobby.find(id, invite.as_deref()).ok());
-    crate::net::sse::respond(room.as_ref().map(|r| &r.hub), &headers)
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let Some(format) = sse::format_of(&query) else {
+        return sse::bad_format();
+    };
+    let cursor = sse::cursor(&headers, query.last_event_id.as_deref());
+    sse::respond(room.as_ref().map(|r| &r.hub), cursor, format, &s.metrics)
 }
 
 pub async fn maps(State(s): State<AppState>) -> Response {
