@@ -24,6 +24,7 @@ use crate::error::{ClientError, Result};
 use crate::input_clock::InputClock;
 use crate::net_stats::NetStats;
 use crate::prediction::Predictor;
+use crate::reconnect::{Backoff, is_drop};
 pub use crate::seat::Target;
 use crate::server_clock::ServerClock;
 use crate::world_view::{ViewCounts, WorldView};
@@ -58,6 +59,9 @@ pub enum Update {
     Pong { nonce: u32, rtt: Option<Duration> },
     /// Game events of a tick.
     Events { tick: Tick, events: Vec<GameEvent> },
+    /// The connection had dropped and is back, as the same player, after `attempts`
+    /// attempts ([`crate::reconnect`]); snapshots start again from a keyframe.
+    Reconnected { attempts: u32 },
 }
 
 /// One connected player.
@@ -87,6 +91,20 @@ pub struct Client {
     /// Smoothed round trip from pongs.
     srtt: Option<Duration>,
     keyframe_seen: bool,
+    /// For reconnecting: the name and limits of the first connect.
+    name: String,
+    config: ClientConfig,
+    backoff: Backoff,
+    /// The connection dropped; reconnecting (the attempt in flight, and when the next
+    /// one may start).
+    outage: Option<Outage>,
+}
+
+/// A reconnect in progress; kept in the client so `next_update` stays cancel-safe.
+#[derive(Debug, Default)]
+struct Outage {
+    retry_at: Option<tokio::time::Instant>,
+    attempt: Option<tokio::task::JoinHandle<Result<Client>>>,
 }
 
 impl Client {
@@ -97,6 +115,7 @@ impl Client {
         welcome: Welcome,
         early: VecDeque<ServerMsg>,
         target: Target,
+        name: &str,
         config: &ClientConfig,
     ) -> Result<Client> {
         let predictor = if config.predict {
@@ -122,6 +141,10 @@ impl Client {
                 .clamp(1, tickcast_shared::protocol::MAX_INPUTS_PER_MESSAGE),
             srtt: None,
             keyframe_seen: false,
+            name: name.to_owned(),
+            config: config.clone(),
+            backoff: Backoff::new(config.reconnect, config.link_seed ^ 0x7e57),
+            outage: None,
             conn,
             target,
             view: WorldView::new(welcome.entity, config.baseline_ring),
@@ -142,11 +165,27 @@ impl Client {
     ///
     /// Errors for which [`ClientError::is_recoverable`] holds concern that one message;
     /// the caller may count them and call again. Other errors end the session.
+    ///
+    /// A dropped connection is re-established here ([`crate::reconnect`]) unless
+    /// [`ClientConfig::reconnect`] is off; that ends in [`Update::Reconnected`], or in
+    /// the error that made it give up.
     pub async fn next_update(&mut self) -> Result<Update> {
         loop {
+            if self.outage.is_some() {
+                let attempts = self.reconnect().await?;
+                return Ok(Update::Reconnected { attempts });
+            }
             let msg = match self.early.pop_front() {
                 Some(msg) => msg,
-                None => self.conn.recv().await?,
+                None => match self.conn.recv().await {
+                    Ok(msg) => msg,
+                    Err(e) if self.config.reconnect.enabled && is_drop(&e) => {
+                        tracing::debug!(error = %e, "connection dropped; reconnecting");
+                        self.outage = Some(Outage::default());
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                },
             };
             if let Some(update) = self.handle(msg)? {
                 return Ok(update);
@@ -222,6 +261,105 @@ impl Client {
             }
         };
         Ok(Some(update))
+    }
+
+    /// Wait for the next attempt, make it (in a task, so a cancelled call loses
+    /// nothing), and adopt the new connection; the attempts it took, or the error
+    /// that ends the session.
+    async fn reconnect(&mut self) -> Result<u32> {
+        loop {
+            let Some(outage) = self.outage.as_mut() else {
+                return Ok(self.backoff.attempts());
+            };
+            if outage.attempt.is_none() {
+                let retry_at = match outage.retry_at {
+                    Some(at) => at,
+                    None => {
+                        let Some(wait) = self.backoff.next_wait() else {
+                            return Err(ClientError::Closed {
+                                code: crate::quic_inbox::ABNORMAL,
+                                reason: format!(
+                                    "connection lost; gave up after {} reconnect attempts",
+                                    self.backoff.attempts()
+                                ),
+                            });
+                        };
+                        *outage.retry_at.insert(tokio::time::Instant::now() + wait)
+                    }
+                };
+                tokio::time::sleep_until(retry_at).await;
+                let (target, token) = (self.target.clone(), self.welcome.resume_token.clone());
+                let (name, config) = (self.name.clone(), self.config.clone());
+                outage.attempt = Some(tokio::spawn(async move {
+                    Client::resume(&target, &token, &name, &config).await
+                }));
+            }
+            let Some(attempt) = outage.attempt.as_mut() else {
+                continue;
+            };
+            let joined = attempt.await;
+            outage.attempt = None;
+            outage.retry_at = None;
+            match joined {
+                Ok(Ok(fresh)) => {
+                    let attempts = self.backoff.attempts();
+                    self.adopt(fresh);
+                    return Ok(attempts);
+                }
+                // Not reachable yet: the next attempt, after a longer wait.
+                Ok(Err(e)) if is_drop(&e) || matches!(e, ClientError::Timeout { .. }) => {
+                    tracing::debug!(error = %e, "reconnect attempt failed");
+                }
+                Ok(Err(e)) => {
+                    self.outage = None;
+                    return Err(e);
+                }
+                Err(e) => {
+                    self.outage = None;
+                    return Err(ClientError::Protocol(format!("reconnect task failed: {e}")));
+                }
+            }
+        }
+    }
+
+    /// Take over the connection of a resumed session: same player, fresh baselines.
+    fn adopt(&mut self, fresh: Client) {
+        let Client {
+            conn,
+            welcome,
+            early,
+            view,
+            ..
+        } = fresh;
+        self.conn = conn;
+        self.welcome = welcome;
+        self.early = early;
+        self.view = view;
+        self.recent.clear();
+        self.pings.clear();
+        self.outage = None;
+        self.backoff.reset();
+        self.stats.reconnects += 1;
+    }
+
+    /// True while the connection is down and being re-established.
+    pub fn is_reconnecting(&self) -> bool {
+        self.outage.is_some()
+    }
+
+    /// Send `msg`, unless the connection is down: then nothing goes out (inputs are
+    /// still predicted) and the next [`Client::next_update`] reconnects.
+    async fn send_or_drop(&mut self, msg: &ClientMsg) -> Result<()> {
+        if self.outage.is_some() {
+            return Ok(());
+        }
+        match self.conn.send(msg).await {
+            Err(e) if self.config.reconnect.enabled && is_drop(&e) => {
+                self.outage = Some(Outage::default());
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Counts of a snapshot applied at tick `tick`, after `previous`.
@@ -309,9 +447,9 @@ impl Client {
             }
             self.recent.push_back(cmd);
             let cmds = self.recent.iter().copied().collect();
-            self.conn.send(&ClientMsg::Inputs(cmds)).await?;
+            self.send_or_drop(&ClientMsg::Inputs(cmds)).await?;
         } else {
-            self.conn.send(&ClientMsg::Input(cmd)).await?;
+            self.send_or_drop(&ClientMsg::Input(cmd)).await?;
         }
         if self.sent.len() >= self.sent_capacity {
             self.sent.pop_front();
@@ -331,7 +469,7 @@ impl Client {
             self.pings.pop_front();
         }
         self.pings.push_back((nonce, Instant::now()));
-        self.conn.send(&ClientMsg::Ping { nonce }).await?;
+        self.send_or_drop(&ClientMsg::Ping { nonce }).await?;
         Ok(nonce)
     }
 
