@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SERVER_BIN = join(ROOT, 'target/release/tickcast-server');
+// TICKCAST_SERVER_BIN runs another build (e.g. target/debug/tickcast-server).
+export const SERVER_BIN = process.env.TICKCAST_SERVER_BIN || join(ROOT, 'target/release/tickcast-server');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SHOTS = join(ROOT, 'target');
 const START_TIMEOUT_MS = 30_000;
