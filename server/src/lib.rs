@@ -7,6 +7,7 @@
 //! transports talk to rooms only through bounded channels.
 //!
 //! - [`config`]: every limit, with defaults, file, environment and flags.
+//! - [`auth`]: optional JWT identity for seat-taking calls, the admin token.
 //! - [`lobby`]: room directory, matchmaking, seat tickets.
 //! - [`room`]: the room task, players, inputs, snapshot fan-out.
 //! - [`net`]: the player session over WebSocket and QUIC, and SSE spectators.
@@ -14,6 +15,7 @@
 //! - [`replay`]: recording every room, listing, serving and playing recordings back.
 //! - [`http`]: routes and handlers; [`metrics`]: Prometheus text.
 
+pub mod auth;
 pub mod config;
 pub mod http;
 pub mod lobby;
@@ -67,7 +69,9 @@ impl Server {
             shutdown: shutdown.clone(),
             replays: config.replays.enabled.then(|| Arc::clone(&replays)),
         };
+        let auth = auth::Auth::from_config(&config.auth).map_err(std::io::Error::other)?;
         let state = AppState {
+            auth: Arc::new(auth),
             replays,
             lobby: Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone()))),
             config,
@@ -115,6 +119,8 @@ impl Server {
                 tracing::debug!("TCP_NODELAY: {e}");
             }
         });
+        // The lobby budgets rooms per peer address (`ConnectInfo<SocketAddr>`).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down");

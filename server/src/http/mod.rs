@@ -1,6 +1,7 @@
 //! The one HTTP listener: lobby API, player WebSocket, spectator SSE, metrics and
 //! the browser client's files.
 
+pub mod admin;
 pub mod api;
 
 use crate::lobby::Lobby;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub spectators: SpectatorCounter,
     pub shutdown: CancellationToken,
     pub replays: Arc<crate::replay::ReplayStore>,
+    /// JWT verification and the admin token.
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 /// The browser client's directory: the configured one if it exists, else
@@ -53,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rooms/{id}/join", post(api::join_room))
         .route("/api/rooms/{id}/events", get(api::room_events))
         .route("/api/matchmake", post(api::matchmake))
+        .route("/api/admin/rooms/{id}/close", post(admin::close_room))
         .route("/api/maps", get(api::maps))
         .route("/api/maps/{name}", get(api::map))
         .route("/api/replays", get(replays::list))
