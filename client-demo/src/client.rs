@@ -28,8 +28,14 @@ use crate::reconnect::{Backoff, is_drop};
 pub use crate::seat::Target;
 use crate::server_clock::ServerClock;
 use crate::world_view::{ViewCounts, WorldView};
+use outage::Outage;
+
+mod maps;
+mod outage;
+mod timeline;
+
+pub use maps::load_map;
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::{EntityState, Snapshot};
@@ -98,13 +104,6 @@ pub struct Client {
     /// The connection dropped; reconnecting (the attempt in flight, and when the next
     /// one may start).
     outage: Option<Outage>,
-}
-
-/// A reconnect in progress; kept in the client so `next_update` stays cancel-safe.
-#[derive(Debug, Default)]
-struct Outage {
-    retry_at: Option<tokio::time::Instant>,
-    attempt: Option<tokio::task::JoinHandle<Result<Client>>>,
 }
 
 impl Client {
@@ -263,173 +262,6 @@ impl Client {
         Ok(Some(update))
     }
 
-    /// Wait for the next attempt, make it (in a task, so a cancelled call loses
-    /// nothing), and adopt the new connection; the attempts it took, or the error
-    /// that ends the session.
-    async fn reconnect(&mut self) -> Result<u32> {
-        loop {
-            let Some(outage) = self.outage.as_mut() else {
-                return Ok(self.backoff.attempts());
-            };
-            if outage.attempt.is_none() {
-                let retry_at = match outage.retry_at {
-                    Some(at) => at,
-                    None => {
-                        let Some(wait) = self.backoff.next_wait() else {
-                            return Err(ClientError::Closed {
-                                code: crate::quic_inbox::ABNORMAL,
-                                reason: format!(
-                                    "connection lost; gave up after {} reconnect attempts",
-                                    self.backoff.attempts()
-                                ),
-                            });
-                        };
-                        *outage.retry_at.insert(tokio::time::Instant::now() + wait)
-                    }
-                };
-                tokio::time::sleep_until(retry_at).await;
-                let (target, token) = (self.target.clone(), self.welcome.resume_token.clone());
-                let (name, config) = (self.name.clone(), self.config.clone());
-                outage.attempt = Some(tokio::spawn(async move {
-                    Client::resume(&target, &token, &name, &config).await
-                }));
-            }
-            let Some(attempt) = outage.attempt.as_mut() else {
-                continue;
-            };
-            let joined = attempt.await;
-            outage.attempt = None;
-            outage.retry_at = None;
-            match joined {
-                Ok(Ok(fresh)) => {
-                    let attempts = self.backoff.attempts();
-                    self.adopt(fresh);
-                    return Ok(attempts);
-                }
-                // Not reachable yet: the next attempt, after a longer wait.
-                Ok(Err(e)) if is_drop(&e) || matches!(e, ClientError::Timeout { .. }) => {
-                    tracing::debug!(error = %e, "reconnect attempt failed");
-                }
-                Ok(Err(e)) => {
-                    self.outage = None;
-                    return Err(e);
-                }
-                Err(e) => {
-                    self.outage = None;
-                    return Err(ClientError::Protocol(format!("reconnect task failed: {e}")));
-                }
-            }
-        }
-    }
-
-    /// Take over the connection of a resumed session: same player, fresh baselines.
-    fn adopt(&mut self, fresh: Client) {
-        let Client {
-            conn,
-            welcome,
-            early,
-            view,
-            ..
-        } = fresh;
-        self.conn = conn;
-        self.welcome = welcome;
-        self.early = early;
-        self.view = view;
-        self.recent.clear();
-        self.pings.clear();
-        self.outage = None;
-        self.backoff.reset();
-        self.stats.reconnects += 1;
-    }
-
-    /// True while the connection is down and being re-established.
-    pub fn is_reconnecting(&self) -> bool {
-        self.outage.is_some()
-    }
-
-    /// Send `msg`, unless the connection is down: then nothing goes out (inputs are
-    /// still predicted) and the next [`Client::next_update`] reconnects.
-    async fn send_or_drop(&mut self, msg: &ClientMsg) -> Result<()> {
-        if self.outage.is_some() {
-            return Ok(());
-        }
-        match self.conn.send(msg).await {
-            Err(e) if self.config.reconnect.enabled && is_drop(&e) => {
-                self.outage = Some(Outage::default());
-                Ok(())
-            }
-            other => other,
-        }
-    }
-
-    /// Counts of a snapshot applied at tick `tick`, after `previous`.
-    fn snapshot_applied(&mut self, tick: Tick, previous: Option<Tick>, keyframe: bool) {
-        let interval = u32::from(self.welcome.tick_rate) / u32::from(self.welcome.send_rate.max(1));
-        self.stats
-            .snapshot_gap(previous.map(|t| t.0), tick.0, interval.max(1));
-        if keyframe {
-            self.stats.keyframes_resent += u64::from(self.keyframe_seen);
-            self.keyframe_seen = true;
-        }
-        self.server_clock
-            .observe(tick.0, tokio::time::Instant::now());
-    }
-
-    /// `last_input` was applied at `tick`: how many ticks after it was sent.
-    fn input_delay_sample(&mut self, tick: Tick, last_input: InputSeq) {
-        let (Some(arrival), Some(srtt)) = (self.server_clock.arrival_of(tick.0), self.srtt) else {
-            return;
-        };
-        let Some(&(_, sent)) = self.sent.iter().find(|(seq, _)| *seq == last_input) else {
-            return;
-        };
-        let applied = arrival.checked_sub(srtt / 2).unwrap_or(arrival);
-        let delay = applied.saturating_duration_since(sent).as_secs_f64();
-        self.stats
-            .input_delay_ticks
-            .push(delay / self.server_clock.tick_secs());
-    }
-
-    /// When the next input is due on the input timeline.
-    pub fn next_input_at(&self) -> tokio::time::Instant {
-        self.input_clock.next_due()
-    }
-
-    /// How many inputs to send at `now` (usually 0 or 1; a few after a stall), moving
-    /// the input timeline on.
-    pub fn inputs_due(&mut self, now: tokio::time::Instant) -> u32 {
-        self.input_clock.due(now)
-    }
-
-    /// Count one render frame drawn at `now`; true when it had to extrapolate (no
-    /// snapshot at or after its render tick).
-    pub fn render_frame(&mut self, now: tokio::time::Instant) -> bool {
-        let newest = self.view.newest_tick().map(|t| t.0);
-        let extrapolated = self.server_clock.extrapolating(now, newest);
-        self.stats.frame(extrapolated);
-        extrapolated
-    }
-
-    /// The input timeline.
-    pub fn input_clock(&self) -> &InputClock {
-        &self.input_clock
-    }
-
-    /// The server's ticks mapped to local time.
-    pub fn server_clock(&self) -> &ServerClock {
-        &self.server_clock
-    }
-
-    /// How the game feels so far.
-    pub fn net_stats(&self) -> &NetStats {
-        &self.stats
-    }
-
-    /// The smoothed round trip (from pongs), once one came back.
-    pub fn srtt(&self) -> Option<Duration> {
-        self.srtt
-    }
-
     /// Send `input` for the next tick (acknowledging the newest applied snapshot) and
     /// predict it locally. Returns its sequence number. On QUIC it goes in a datagram
     /// with the inputs before it ([`ClientConfig::input_redundancy`]).
@@ -549,55 +381,5 @@ impl Client {
     /// (QUIC only).
     pub fn snapshots_dropped(&self) -> u64 {
         self.conn.snapshots_dropped()
-    }
-}
-
-/// Load the map a server names: `arena` is built in, others are read from
-/// `<maps_dir>/<name>.map`. Names are restricted to `[A-Za-z0-9_-]` (they come from
-/// the network).
-pub fn load_map(name: &str, maps_dir: Option<&Path>) -> Result<Map> {
-    if name == "arena" {
-        return Ok(Map::default_map());
-    }
-    let err = |reason: String| ClientError::Map {
-        name: name.to_owned(),
-        reason,
-    };
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !valid {
-        return Err(err("not a valid map name".to_owned()));
-    }
-    let dir = maps_dir.ok_or_else(|| err("not built in and no maps directory given".into()))?;
-    let path = dir.join(format!("{name}.map"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| err(format!("reading {}: {e}", path.display())))?;
-    Map::parse(&text).map_err(|source| ClientError::MapParse {
-        name: name.to_owned(),
-        source,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn map_names_from_the_network_cannot_escape_the_maps_dir() {
-        let dir = Path::new("/nonexistent");
-        for bad in ["../etc/passwd", "a/b", "", "x.map", "é"] {
-            let err = load_map(bad, Some(dir)).unwrap_err();
-            assert!(
-                err.to_string().contains("not a valid map name"),
-                "{bad}: {err}"
-            );
-        }
-        assert!(matches!(
-            load_map("other", None),
-            Err(ClientError::Map { .. })
-        ));
     }
 }
