@@ -113,6 +113,7 @@ pub mod reconnect;
 pub mod render;
 pub mod seat;
 pub mod server_clock;
+pub mod tls;
 pub mod world_view;
 pub mod ws_link;
 
