@@ -14,7 +14,7 @@
 
 use super::playback::{StreamPlan, stream};
 use super::store::valid_id;
-use crate::http::AppState;
+use crate::ctx::ServerCtx;
 use crate::net::sse::last_event_id;
 use axum::Json;
 use axum::body::Body;
@@ -40,7 +40,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 /// Read a recording's bytes, with the HTTP error when that is not possible.
-async fn read(s: &AppState, id: &str) -> Result<Vec<u8>, Response> {
+async fn read(s: &ServerCtx, id: &str) -> Result<Vec<u8>, Response> {
     let store = &s.replays;
     let Some(path) = store.path_of(id) else {
         return Err(error(StatusCode::BAD_REQUEST, "malformed replay id"));
@@ -62,7 +62,7 @@ async fn read(s: &AppState, id: &str) -> Result<Vec<u8>, Response> {
     })
 }
 
-pub async fn list(State(s): State<AppState>) -> Response {
+pub async fn list(State(s): State<ServerCtx>) -> Response {
     let store = std::sync::Arc::clone(&s.replays);
     match tokio::task::spawn_blocking(move || store.list()).await {
         Ok(list) => Json(list).into_response(),
@@ -70,7 +70,7 @@ pub async fn list(State(s): State<AppState>) -> Response {
     }
 }
 
-pub async fn download(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn download(State(s): State<ServerCtx>, Path(id): Path<String>) -> Response {
     let bytes = match read(&s, &id).await {
         Ok(bytes) => bytes,
         Err(res) => return res,
@@ -95,7 +95,7 @@ pub struct EventsQuery {
 }
 
 pub async fn events(
-    State(s): State<AppState>,
+    State(s): State<ServerCtx>,
     Path(id): Path<String>,
     query: Result<Query<EventsQuery>, QueryRejection>,
     headers: HeaderMap,

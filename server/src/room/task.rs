@@ -139,6 +139,10 @@ impl Room {
                     while let Ok(cmd) = rx.try_recv() {
                         self.handle(cmd, now);
                     }
+                    for (player, conn, tick) in self.io.links.delivered() {
+                        let cmd = Command::Delivered { player, conn, tick };
+                        self.core.handle(cmd, now, &mut self.io);
+                    }
                     self.core.tick(now, &mut self.io);
                     for (player, conn) in std::mem::take(&mut self.io.unanswered) {
                         let cmd = Command::Disconnect { player, conn };
@@ -168,7 +172,6 @@ impl Room {
                 }
             }
             RoomCmd::Input { player, conn, cmd } => Command::Input { player, conn, cmd },
-            RoomCmd::Delivered { player, conn, tick } => Command::Delivered { player, conn, tick },
             RoomCmd::Disconnect { player, conn } => Command::Disconnect { player, conn },
             RoomCmd::Leave { player, conn } => Command::Leave { player, conn },
         };
@@ -206,7 +209,7 @@ impl Effects for RoomIo {
         };
         match answer {
             Ok(w) => {
-                let link = self.links.open(w.conn);
+                let link = self.links.open(w.conn, w.player);
                 let (player, conn) = (w.player, w.conn);
                 let joined = Joined {
                     player: w.player,
