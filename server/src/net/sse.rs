@@ -137,7 +137,12 @@ fn events(
                         }
                     }
                     // Fell behind: skip to the next keyframe instead of catching up.
-                    Err(RecvError::Lagged(_)) => s.skipping = true,
+                    Err(RecvError::Lagged(_)) => {
+                        if !s.skipping {
+                            s.sub.hub().note_lag_skip();
+                        }
+                        s.skipping = true;
+                    }
                     Err(RecvError::Closed) => return None,
                 },
             }
@@ -195,6 +200,7 @@ mod tests {
         publish(&hub, 66, EntryKind::Delta);
         assert_eq!(next().await, "Keyframe 60\n\n");
         assert_eq!(next().await, "Delta 66\n\n");
+        assert_eq!(hub.lag_skips(), 1, "the skip is counted");
         publish(&hub, 72, EntryKind::End);
         assert_eq!(next().await, "End 72\n\n");
         assert!(stream.next().await.is_none(), "the stream ends after end");

@@ -95,6 +95,7 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
         feed: Some(feed),
         recording,
         spectator_dropped: 0,
+        lag_skips: 0,
         metrics: Arc::clone(&ctx.metrics),
     };
     let room = Room { id, core, io };
@@ -120,6 +121,8 @@ struct RoomIo {
     recording: Recording,
     /// The feed's dropped count already added to the metric.
     spectator_dropped: u64,
+    /// The hub's lag skips already added to the metric.
+    lag_skips: u64,
     metrics: Arc<Metrics>,
 }
 
@@ -191,6 +194,7 @@ impl Room {
 }
 
 impl RoomIo {
+    /// Move the feed's drop and the hub's lag-skip counts into the metrics.
     fn count_spectator_drops(&mut self) {
         if let Some(feed) = &self.feed {
             let dropped = feed.dropped();
@@ -198,6 +202,11 @@ impl RoomIo {
                 .spectator_frames_dropped
                 .inc_by(dropped.saturating_sub(self.spectator_dropped));
             self.spectator_dropped = dropped;
+            let skips = feed.hub().lag_skips();
+            self.metrics
+                .spectator_lag_skips
+                .inc_by(skips.saturating_sub(self.lag_skips));
+            self.lag_skips = skips;
         }
     }
 }

@@ -10,7 +10,7 @@
 use super::SpectatorConfig;
 use bytes::Bytes;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use thiserror::Error;
 use tokio::sync::broadcast;
@@ -85,6 +85,9 @@ pub struct Hub {
     active: AtomicBool,
     /// A subscriber is waiting for a keyframe: the next frame must be one.
     wants_keyframe: AtomicBool,
+    /// Times a subscriber fell behind and skipped to a keyframe (read by the room
+    /// for `tickcast_spectator_lag_skips_total`).
+    lag_skips: AtomicU64,
 }
 
 impl std::fmt::Debug for Hub {
@@ -108,6 +111,13 @@ pub struct Subscription {
 
 struct SubscriberGuard {
     hub: Arc<Hub>,
+}
+
+impl Subscription {
+    /// The hub this spectator watches.
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self._guard.hub
+    }
 }
 
 impl Drop for SubscriberGuard {
@@ -138,7 +148,18 @@ impl Hub {
             total,
             active: AtomicBool::new(false),
             wants_keyframe: AtomicBool::new(false),
+            lag_skips: AtomicU64::new(0),
         })
+    }
+
+    /// A subscriber fell behind the live channel and skips to the next keyframe.
+    pub fn note_lag_skip(&self) {
+        self.lag_skips.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Lag skips so far.
+    pub fn lag_skips(&self) -> u64 {
+        self.lag_skips.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> MutexGuard<'_, Ring> {
