@@ -6,7 +6,7 @@
 //! messages over each session's [`Links`], steps to the recording and the spectator
 //! feed. The room wakes once per tick, however many commands arrive.
 
-use super::core::{Command, CoreConfig, Effects, RoomCore};
+use super::core::{Command, CoreConfig, Effects, RoomCore, close_of};
 use super::links::Links;
 use super::players::{ConnId, RequestId, WelcomeInfo, Welcomed};
 use super::status::RoomStatus;
@@ -186,7 +186,7 @@ impl Room {
         self.io.links.set_finished();
         let (tick, text) = (self.core.world().tick(), reason.as_str());
         if let Some(feed) = self.io.feed.take() {
-            feed.finish(tick, "room finished");
+            feed.finish(tick, close_of(reason).1);
         }
         std::mem::replace(&mut self.io.recording, Recording::off()).finish();
         tracing::info!(room = %self.id, tick = tick.0, reason = text, "room finished");
