@@ -4,6 +4,7 @@
 //! Every limit the server enforces is a field here with a documented default, so an
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
+use crate::net::input_rate::InputLimits;
 use crate::net::quic::QuicConfig;
 use crate::replay::ReplayConfig;
 use crate::spectators::SpectatorConfig;
@@ -75,6 +76,9 @@ pub struct Cli {
     /// QUIC (UDP) address for native players [default: the HTTP IP and port number]
     #[arg(long, env = "TICKCAST_QUIC")]
     pub quic: Option<SocketAddr>,
+    /// Inputs per second one player session may send; more are dropped [default: 2 x tick rate]
+    #[arg(long, env = "TICKCAST_INPUT_RATE")]
+    pub input_rate: Option<f64>,
     /// Do not serve players over QUIC
     #[arg(long, env = "TICKCAST_NO_QUIC")]
     pub no_quic: bool,
@@ -147,6 +151,8 @@ pub struct Config {
     pub replays: ReplayConfig,
     /// QUIC player transport settings (section `[quic]`).
     pub quic: QuicConfig,
+    /// Per-session input rate (section `[input]`).
+    pub input: InputLimits,
 }
 
 impl Default for Config {
@@ -180,6 +186,7 @@ impl Default for Config {
             spectators: SpectatorConfig::default(),
             replays: ReplayConfig::default(),
             quic: QuicConfig::default(),
+            input: InputLimits::default(),
         }
     }
 }
@@ -255,6 +262,9 @@ impl Config {
         if let Some(addr) = cli.quic {
             self.quic.addr = Some(addr);
         }
+        if let Some(rate) = cli.input_rate {
+            self.input.rate_per_sec = Some(rate);
+        }
         if cli.no_quic {
             self.quic.enabled = false;
         }
@@ -306,6 +316,7 @@ impl Config {
             return bad("default_max_players must be <= max_players_limit");
         }
         self.replays.validate().map_err(ConfigError::Invalid)?;
+        self.input.validate().map_err(ConfigError::Invalid)?;
         self.quic
             .validate(self.max_frame_bytes)
             .map_err(ConfigError::Invalid)?;

@@ -162,6 +162,8 @@ impl Recorder {
             seed: settings.seed,
             start_unix_ms,
             room_name: settings.name.clone(),
+            room_id: room.to_string(),
+            invite: settings.invite.clone(),
         };
         let replays = store.config();
         let (tx, rx) = mpsc::channel(replays.queue.max(1));

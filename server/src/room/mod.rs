@@ -58,6 +58,9 @@ pub struct RoomSettings {
     pub max_players: u32,
     pub drones: u32,
     pub private: bool,
+    /// A private room's invite code (lookups, joins, spectating and its replays
+    /// need it).
+    pub invite: Option<String>,
     pub seed: u64,
 }
 
