@@ -4,6 +4,8 @@
 //! Every limit the server enforces is a field here with a documented default, so an
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
+use crate::auth::AuthConfig;
+use crate::lobby::budget::{CreatePolicy, LobbyConfig};
 use crate::net::input_rate::InputLimits;
 use crate::net::quic::QuicConfig;
 use crate::replay::ReplayConfig;
@@ -79,6 +81,12 @@ pub struct Cli {
     /// Inputs per second one player session may send; more are dropped [default: 2 x tick rate]
     #[arg(long, env = "TICKCAST_INPUT_RATE")]
     pub input_rate: Option<f64>,
+    /// Drones plus player seats over all live rooms; past it room creation gets 503 [default: 50000]
+    #[arg(long, env = "TICKCAST_MAX_ENTITIES")]
+    pub max_entities: Option<u64>,
+    /// Live rooms one IP address may have created [default: 20]
+    #[arg(long, env = "TICKCAST_MAX_ROOMS_PER_IP")]
+    pub max_rooms_per_ip: Option<usize>,
     /// Do not serve players over QUIC
     #[arg(long, env = "TICKCAST_NO_QUIC")]
     pub no_quic: bool,
@@ -153,6 +161,10 @@ pub struct Config {
     pub quic: QuicConfig,
     /// Per-session input rate (section `[input]`).
     pub input: InputLimits,
+    /// Lobby budgets and who may create rooms (section `[lobby]`).
+    pub lobby: LobbyConfig,
+    /// Identity: JWT keys and the admin token (section `[auth]`).
+    pub auth: AuthConfig,
 }
 
 impl Default for Config {
@@ -187,6 +199,8 @@ impl Default for Config {
             replays: ReplayConfig::default(),
             quic: QuicConfig::default(),
             input: InputLimits::default(),
+            lobby: LobbyConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -265,6 +279,12 @@ impl Config {
         if let Some(rate) = cli.input_rate {
             self.input.rate_per_sec = Some(rate);
         }
+        if let Some(n) = cli.max_entities {
+            self.lobby.max_entities = n;
+        }
+        if let Some(n) = cli.max_rooms_per_ip {
+            self.lobby.max_rooms_per_ip = n;
+        }
         if cli.no_quic {
             self.quic.enabled = false;
         }
@@ -317,6 +337,19 @@ impl Config {
         }
         self.replays.validate().map_err(ConfigError::Invalid)?;
         self.input.validate().map_err(ConfigError::Invalid)?;
+        self.lobby.validate().map_err(ConfigError::Invalid)?;
+        let jwt = self.auth.jwt_secret.is_some() || self.auth.jwt_public_key.is_some();
+        match self.lobby.create {
+            CreatePolicy::Authenticated if !jwt => {
+                return bad(
+                    "lobby.create = \"authenticated\" needs auth.jwt_secret or auth.jwt_public_key",
+                );
+            }
+            CreatePolicy::Admin if self.auth.admin_token.as_deref().is_none_or(str::is_empty) => {
+                return bad("lobby.create = \"admin\" needs auth.admin_token");
+            }
+            _ => {}
+        }
         self.quic
             .validate(self.max_frame_bytes)
             .map_err(ConfigError::Invalid)?;

@@ -19,4 +19,6 @@ pub struct ServerCtx {
     pub spectators: SpectatorCounter,
     pub shutdown: CancellationToken,
     pub replays: Arc<ReplayStore>,
+    /// JWT verification and the admin token.
+    pub auth: Arc<crate::auth::Auth>,
 }

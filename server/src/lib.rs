@@ -7,6 +7,7 @@
 //! transports talk to rooms only through bounded channels.
 //!
 //! - [`config`]: every limit, with defaults, file, environment and flags.
+//! - [`auth`]: optional JWT identity for seat-taking calls, the admin token.
 //! - [`lobby`]: room directory, matchmaking, seat tickets.
 //! - [`room`]: the sans-IO room core (players, inputs, snapshot fan-out) and its task.
 //! - [`net`]: the player session over WebSocket and QUIC, and SSE spectators.
@@ -15,6 +16,7 @@
 //! - [`ctx`]: the shared context (config, lobby, metrics, ...) below http, net and replay.
 //! - [`http`]: routes and handlers; [`metrics`]: typed metric handles, OpenMetrics text.
 
+pub mod auth;
 pub mod config;
 pub mod ctx;
 pub mod http;
@@ -69,7 +71,9 @@ impl Server {
             shutdown: shutdown.clone(),
             replays: config.replays.enabled.then(|| Arc::clone(&replays)),
         };
+        let auth = auth::Auth::from_config(&config.auth).map_err(std::io::Error::other)?;
         let state = AppState {
+            auth: Arc::new(auth),
             replays,
             lobby: Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone()))),
             config,
@@ -117,6 +121,8 @@ impl Server {
                 tracing::debug!("TCP_NODELAY: {e}");
             }
         });
+        // The lobby budgets rooms per peer address (`ConnectInfo<SocketAddr>`).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down");

@@ -2,17 +2,25 @@
 //!
 //! Errors are `{"error": "..."}` with a fitting status: 400 for a malformed body,
 //! 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
-//! server is at its room limit. A private room without its invite code (`?invite=`
+//! server is at its room limit or entity budget, 429 when the caller's address has
+//! its limit of live rooms (the peer address comes from axum's `ConnectInfo`), 401
+//! when a JWT is configured and the seat-taking call has no valid bearer token, or
+//! `[lobby] create` refuses the caller (see [`crate::auth`]). A private room without its invite code (`?invite=`
 //! or `"invite"` in a join body) is 404, exactly like a room that does not exist.
 
 use super::AppState;
+use crate::auth::{AuthError, Identity};
+use crate::lobby::budget::CreatePolicy;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
 use axum::Json;
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
@@ -20,6 +28,12 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// An API error: status and message.
 pub struct ApiError(StatusCode, String);
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError(status, message.into())
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -33,7 +47,10 @@ impl From<LobbyError> for ApiError {
             LobbyError::NotFound => StatusCode::NOT_FOUND,
             LobbyError::Full | LobbyError::Finished => StatusCode::CONFLICT,
             LobbyError::UnknownMap(_) | LobbyError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            LobbyError::TooManyRooms(_) => StatusCode::SERVICE_UNAVAILABLE,
+            LobbyError::TooManyRooms(_) | LobbyError::EntityBudget(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            LobbyError::AddressRooms(_) => StatusCode::TOO_MANY_REQUESTS,
         };
         ApiError(status, e.to_string())
     }
@@ -45,6 +62,21 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError(e.status(), e.body_text()))
 }
 
+/// The peer's IP address, from the `ConnectInfo<SocketAddr>` that
+/// `into_make_service_with_connect_info` puts on every request. `None` when the
+/// router is served without it: those requests then share one room budget, so a
+/// missing address never lifts the limit.
+pub struct Peer(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Peer, Self::Rejection> {
+        let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(Peer(addr.map(|ConnectInfo(a)| a.ip())))
+    }
+}
+
 fn room_id(raw: &str) -> Result<RoomId, ApiError> {
     raw.parse().map_err(|_| LobbyError::NotFound.into())
 }
@@ -53,11 +85,43 @@ pub async fn list_rooms(State(s): State<AppState>) -> Response {
     Json(s.lobby.list()).into_response()
 }
 
+/// The caller's verified identity (`None`: the lobby is open), or 401.
+fn identify(s: &AppState, headers: &HeaderMap) -> Result<Option<Identity>, ApiError> {
+    s.auth.identify(headers).map_err(|e| {
+        s.metrics.limits.auth_refused.inc();
+        ApiError(StatusCode::UNAUTHORIZED, e.to_string())
+    })
+}
+
+/// Whether the caller may create rooms under `[lobby] create`.
+fn may_create(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    match s.config.lobby.create {
+        CreatePolicy::Anyone => Ok(()),
+        CreatePolicy::Authenticated => identify(s, headers).map(|_| ()),
+        CreatePolicy::Admin if s.auth.is_admin(headers) => Ok(()),
+        CreatePolicy::Admin => {
+            s.metrics.limits.auth_refused.inc();
+            Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                AuthError::NotAdmin.to_string(),
+            ))
+        }
+    }
+}
+
+/// The display name: the token's `name` when it has one, else the body's.
+fn display_name(identity: Option<Identity>, asked: String) -> String {
+    identity.and_then(|i| i.name).unwrap_or(asked)
+}
+
 pub async fn create_room(
     State(s): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
     req: Result<Json<CreateRoom>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let info = s.lobby.create(body(req)?)?;
+    may_create(&s, &headers)?;
+    let info = s.lobby.create(body(req)?, peer)?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
@@ -98,21 +162,28 @@ pub async fn join_room(
     State(s): State<AppState>,
     Path(id): Path<String>,
     q: Result<Query<InviteQuery>, QueryRejection>,
+    headers: HeaderMap,
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let identity = identify(&s, &headers)?;
     let from_query = invite(q)?;
     let id = room_id(&id)?;
     let req = body(req)?;
     let invite = req.invite.or(from_query);
-    Ok(Json(s.lobby.join(id, &req.name, invite.as_deref())?).into_response())
+    let name = display_name(identity, req.name);
+    Ok(Json(s.lobby.join(id, &name, invite.as_deref())?).into_response())
 }
 
 pub async fn matchmake(
     State(s): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let identity = identify(&s, &headers)?;
     let req = body(req)?;
-    Ok(Json(s.lobby.matchmake(&req.name, req.map.as_deref())?).into_response())
+    let name = display_name(identity, req.name);
+    Ok(Json(s.lobby.matchmake(&name, req.map.as_deref(), peer)?).into_response())
 }
 
 pub async fn room_events(

@@ -1,6 +1,7 @@
 //! The one HTTP listener: lobby API, player WebSocket, spectator SSE, metrics and
 //! the browser client's files.
 
+pub mod admin;
 pub mod api;
 
 use crate::replay::routes as replays;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rooms/{id}/join", post(api::join_room))
         .route("/api/rooms/{id}/events", get(api::room_events))
         .route("/api/matchmake", post(api::matchmake))
+        .route("/api/admin/rooms/{id}/close", post(admin::close_room))
         .route("/api/maps", get(api::maps))
         .route("/api/maps/{name}", get(api::map))
         .route("/api/replays", get(replays::list))

@@ -4,6 +4,7 @@
 //! else create one" is a single step: concurrent matchmaking never creates two rooms
 //! where one had seats. The lock is held only for bookkeeping (no IO, no awaits).
 
+pub mod budget;
 pub mod maps;
 pub mod room_id;
 pub mod tickets;
@@ -14,6 +15,7 @@ use crate::room::{self, RoomCtx, RoomInfo, RoomSettings, RoomShared, RoomState};
 use maps::Maps;
 pub use room_id::RoomId;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use thiserror::Error;
@@ -34,6 +36,10 @@ pub enum LobbyError {
     Invalid(String),
     #[error("too many rooms (limit {0})")]
     TooManyRooms(usize),
+    #[error("server entity budget spent (drones + seats over live rooms, limit {0})")]
+    EntityBudget(u64),
+    #[error("too many live rooms from your address (limit {0})")]
+    AddressRooms(usize),
 }
 
 /// What `POST /api/rooms` asks for (unset fields take the defaults).
@@ -68,10 +74,11 @@ pub struct SeatTicket {
     pub quic: Option<QuicInfo>,
 }
 
-/// A room in the directory and its place in creation order.
+/// A room in the directory, its place in creation order and who created it.
 struct Listed {
     seq: u64,
     room: Arc<RoomShared>,
+    creator: Option<IpAddr>,
 }
 
 struct Inner {
@@ -136,6 +143,7 @@ impl Lobby {
         &self,
         inner: &mut Inner,
         req: CreateRoom,
+        creator: Option<IpAddr>,
     ) -> Result<Arc<RoomShared>, LobbyError> {
         let config = &self.ctx.config;
         let map_name = req.map.unwrap_or_else(|| "arena".to_owned());
@@ -166,6 +174,31 @@ impl Lobby {
         if live >= config.max_rooms {
             return Err(LobbyError::TooManyRooms(config.max_rooms));
         }
+        let (mut in_use, mut of_creator) = (0u64, 0usize);
+        for l in inner.rooms.values() {
+            if l.room.state() == RoomState::Finished {
+                continue;
+            }
+            let s = &l.room.settings;
+            in_use = in_use.saturating_add(budget::entities_of(s.drones, s.max_players));
+            // An unknown address (`None`) shares one budget with all unknown ones.
+            if l.creator == creator {
+                of_creator += 1;
+            }
+        }
+        let cost = budget::entities_of(drones, max_players);
+        let limits = &self.ctx.metrics.limits;
+        match budget::check(&config.lobby, in_use, cost, of_creator) {
+            Ok(()) => {}
+            Err(budget::OverBudget::Entities(max)) => {
+                limits.entity_budget_refused.inc();
+                return Err(LobbyError::EntityBudget(max));
+            }
+            Err(budget::OverBudget::AddressRooms(max)) => {
+                limits.ip_rooms_refused.inc();
+                return Err(LobbyError::AddressRooms(max));
+            }
+        }
         let id = loop {
             // 65 random bits: a collision is astronomically rare, but never reuse.
             let id = RoomId::random();
@@ -193,15 +226,16 @@ impl Lobby {
         let listed = Listed {
             seq,
             room: Arc::clone(&room),
+            creator,
         };
         inner.rooms.insert(id, listed);
         Ok(room)
     }
 
-    /// `POST /api/rooms`.
-    pub fn create(&self, req: CreateRoom) -> Result<Created, LobbyError> {
+    /// `POST /api/rooms` from `creator` (the peer's address, for its room budget).
+    pub fn create(&self, req: CreateRoom, creator: Option<IpAddr>) -> Result<Created, LobbyError> {
         let mut inner = self.lock();
-        let room = self.create_locked(&mut inner, req)?;
+        let room = self.create_locked(&mut inner, req, creator)?;
         Ok(Created {
             room: room.info(),
             invite: room.settings.invite.clone(),
@@ -222,6 +256,16 @@ impl Lobby {
     /// A room by id, whether private or not (for the server's own use).
     pub fn get(&self, id: RoomId) -> Option<Arc<RoomShared>> {
         self.lock().rooms.get(&id).map(|l| Arc::clone(&l.room))
+    }
+
+    /// Close a live room now (admin): its players get close 1000 with a reason.
+    pub fn close(&self, id: RoomId) -> Result<RoomInfo, LobbyError> {
+        let room = self.get(id).ok_or(LobbyError::NotFound)?;
+        if room.state() == RoomState::Finished {
+            return Err(LobbyError::Finished);
+        }
+        room.closer.cancel();
+        Ok(room.info())
     }
 
     /// A room as a client may reach it: a private room only with its invite code;
@@ -270,8 +314,14 @@ impl Lobby {
         Ok(self.ticket_locked(&mut inner, room, name))
     }
 
-    /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one.
-    pub fn matchmake(&self, name: &str, map: Option<&str>) -> Result<SeatTicket, LobbyError> {
+    /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one
+    /// (created on behalf of `creator`).
+    pub fn matchmake(
+        &self,
+        name: &str,
+        map: Option<&str>,
+        creator: Option<IpAddr>,
+    ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
         let map = map.unwrap_or("arena");
         let mut inner = self.lock();
@@ -295,7 +345,7 @@ impl Lobby {
                     map: Some(map.to_owned()),
                     ..CreateRoom::default()
                 };
-                let room = self.create_locked(&mut inner, req)?;
+                let room = self.create_locked(&mut inner, req, creator)?;
                 if !room.reserve_seat() {
                     return Err(LobbyError::Full);
                 }
