@@ -5,6 +5,7 @@
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
 use crate::auth::AuthConfig;
+use crate::edge::{LimitsConfig, TlsConfig};
 use crate::lobby::budget::{CreatePolicy, LobbyConfig};
 use crate::net::input_rate::InputLimits;
 use crate::net::quic::QuicConfig;
@@ -96,6 +97,9 @@ pub struct Cli {
     /// PEM private key for --quic-cert
     #[arg(long, env = "TICKCAST_QUIC_KEY", requires = "quic_cert")]
     pub quic_key: Option<PathBuf>,
+    /// TLS and per-address limits (`[tls]`, `[limits]`).
+    #[command(flatten)]
+    pub edge: crate::edge::EdgeFlags,
 }
 
 /// The whole configuration (TOML file layout: top-level keys, plus `[spectators]`).
@@ -159,6 +163,10 @@ pub struct Config {
     pub replays: ReplayConfig,
     /// QUIC player transport settings (section `[quic]`).
     pub quic: QuicConfig,
+    /// Per-address and HTTP limits (section `[limits]`).
+    pub limits: LimitsConfig,
+    /// HTTPS on the listener (section `[tls]`).
+    pub tls: TlsConfig,
     /// Per-session input rate (section `[input]`).
     pub input: InputLimits,
     /// Lobby budgets and who may create rooms (section `[lobby]`).
@@ -198,6 +206,8 @@ impl Default for Config {
             spectators: SpectatorConfig::default(),
             replays: ReplayConfig::default(),
             quic: QuicConfig::default(),
+            limits: LimitsConfig::default(),
+            tls: TlsConfig::default(),
             input: InputLimits::default(),
             lobby: LobbyConfig::default(),
             auth: AuthConfig::default(),
@@ -292,6 +302,7 @@ impl Config {
             self.quic.cert = Some(cert.clone());
             self.quic.key = Some(key.clone());
         }
+        crate::edge::apply_flags(self, cli);
     }
 
     /// Reject values the server cannot run with.
@@ -353,6 +364,8 @@ impl Config {
         self.quic
             .validate(self.max_frame_bytes)
             .map_err(ConfigError::Invalid)?;
+        self.limits.validate().map_err(ConfigError::Invalid)?;
+        self.tls.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 
