@@ -18,7 +18,7 @@
 
 use super::playback::{StreamPlan, stream};
 use super::store::valid_id;
-use crate::http::AppState;
+use crate::ctx::ServerCtx;
 use crate::net::sse::{Cursor, cursor};
 use axum::Json;
 use axum::body::Body;
@@ -50,7 +50,7 @@ pub struct InviteQuery {
 /// Read a recording's bytes, with the HTTP error when that is not possible. A
 /// private room's recording without its invite is "no such replay", like a missing
 /// one.
-async fn read(s: &AppState, id: &str, invite: Option<&str>) -> Result<Vec<u8>, Response> {
+async fn read(s: &ServerCtx, id: &str, invite: Option<&str>) -> Result<Vec<u8>, Response> {
     let store = &s.replays;
     let Some(path) = store.path_of(id) else {
         return Err(error(StatusCode::BAD_REQUEST, "malformed replay id"));
@@ -83,7 +83,7 @@ async fn read(s: &AppState, id: &str, invite: Option<&str>) -> Result<Vec<u8>, R
     Ok(bytes)
 }
 
-pub async fn list(State(s): State<AppState>) -> Response {
+pub async fn list(State(s): State<ServerCtx>) -> Response {
     let store = std::sync::Arc::clone(&s.replays);
     match tokio::task::spawn_blocking(move || store.list()).await {
         Ok(list) => Json(list).into_response(),
@@ -92,7 +92,7 @@ pub async fn list(State(s): State<AppState>) -> Response {
 }
 
 pub async fn download(
-    State(s): State<AppState>,
+    State(s): State<ServerCtx>,
     Path(id): Path<String>,
     query: Result<Query<InviteQuery>, QueryRejection>,
 ) -> Response {
@@ -127,7 +127,7 @@ pub struct EventsQuery {
 }
 
 pub async fn events(
-    State(s): State<AppState>,
+    State(s): State<ServerCtx>,
     Path(id): Path<String>,
     query: Result<Query<EventsQuery>, QueryRejection>,
     headers: HeaderMap,
