@@ -61,7 +61,8 @@ pub struct Cli {
     /// Directory of extra `*.map` files (the `arena` map is built in) [default: assets/maps]
     #[arg(long, env = "TICKCAST_MAPS_DIR")]
     pub maps_dir: Option<PathBuf>,
-    /// Directory of the browser client served at `/` [default: assets/web]
+    /// Serve the browser client at `/` from this directory instead of the copy built
+    /// into the binary (for development) [default: the built-in copy]
     #[arg(long, env = "TICKCAST_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
     /// SSE spectator frames per second [default: 10]
@@ -155,8 +156,9 @@ pub struct Config {
     pub max_name_len: usize,
     /// Extra maps directory. Default `assets/maps`.
     pub maps_dir: PathBuf,
-    /// Browser client directory. Default `assets/web`.
-    pub web_dir: PathBuf,
+    /// Browser client directory served at `/` instead of the built-in copy.
+    /// Default none (the client built into the binary).
+    pub web_dir: Option<PathBuf>,
     /// Spectator (SSE) settings.
     pub spectators: SpectatorConfig,
     /// Match recording settings (section `[replays]`).
@@ -202,7 +204,7 @@ impl Default for Config {
             max_drones: 10_000,
             max_name_len: 32,
             maps_dir: PathBuf::from("assets/maps"),
-            web_dir: PathBuf::from("assets/web"),
+            web_dir: None,
             spectators: SpectatorConfig::default(),
             replays: ReplayConfig::default(),
             quic: QuicConfig::default(),
@@ -268,9 +270,11 @@ impl Config {
             max_frame_bytes,
             max_rooms,
             max_players_limit,
-            maps_dir,
-            web_dir
+            maps_dir
         );
+        if let Some(dir) = cli.web_dir.clone() {
+            self.web_dir = Some(dir);
+        }
         if let Some(rate) = cli.spectator_rate {
             self.spectators.rate_hz = rate;
         }
@@ -345,6 +349,12 @@ impl Config {
         }
         if self.default_max_players > self.max_players_limit {
             return bad("default_max_players must be <= max_players_limit");
+        }
+        if let Some(dir) = self.web_dir.as_ref().filter(|d| !d.is_dir()) {
+            return Err(ConfigError::Invalid(format!(
+                "web_dir {} is not a directory",
+                dir.display()
+            )));
         }
         self.replays.validate().map_err(ConfigError::Invalid)?;
         self.input.validate().map_err(ConfigError::Invalid)?;

@@ -17,6 +17,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .init();
     let cli = Cli::parse();
     let config = Config::load(&cli)?;
+    let web = tickcast_server::http::web::source(config.web_dir.as_deref());
+    tracing::info!("browser client at / {web}");
     let server = Server::bind(config).await?;
     let addr = server.local_addr()?;
     let scheme = if server.is_tls() { "https" } else { "http" };

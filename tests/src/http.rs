@@ -61,6 +61,18 @@ pub async fn request_with(
     body: Option<&str>,
     headers: &[(&str, &str)],
 ) -> (u16, Vec<u8>) {
+    let (status, _, body) = exchange(addr, method, path, body, headers).await;
+    (status, body)
+}
+
+/// Send `method path` with extra headers; returns (status, response headers, body).
+pub async fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (u16, hyper::HeaderMap, Vec<u8>) {
     let stream = TcpStream::connect(addr).await.expect("connect");
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -79,8 +91,9 @@ pub async fn request_with(
         .expect("request");
     let res = sender.send_request(req).await.expect("send request");
     let status = res.status().as_u16();
+    let response_headers = res.headers().clone();
     let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    (status, bytes.to_vec())
+    (status, response_headers, bytes.to_vec())
 }
 
 /// `GET path`.

@@ -10,7 +10,7 @@
 //! their own values.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -79,6 +79,12 @@ impl TestServer {
     /// Start the server with `args` added after `--http 127.0.0.1:0`. Matches are
     /// recorded only when `args` name a `--replay-dir` (else `--no-replays` is added).
     pub async fn start(args: &[&str]) -> TestServer {
+        Self::start_in(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")), args).await
+    }
+
+    /// [`TestServer::start`], with `dir` as the server's working directory instead of
+    /// the repository root (e.g. to prove nothing is read from `assets/`).
+    pub async fn start_in(dir: &Path, args: &[&str]) -> TestServer {
         let bin = server_binary();
         let records = args
             .iter()
@@ -89,7 +95,7 @@ impl TestServer {
             .filter(|(flag, _)| !args.iter().any(|a| a.starts_with(flag)))
             .flat_map(|(flag, value)| [*flag, *value]);
         let mut child = Command::new(&bin)
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .current_dir(dir)
             .args(["--http", "127.0.0.1:0"])
             .args(args)
             .args(limits)

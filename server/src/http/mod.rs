@@ -3,39 +3,20 @@
 
 pub mod admin;
 pub mod api;
+pub mod web;
 
+use crate::net;
 use crate::replay::routes as replays;
-use crate::{config::Config, net};
 use axum::Router;
 use axum::routing::{get, post};
-use std::path::PathBuf;
-use tower_http::services::ServeDir;
 
 /// What every handler can reach: the server's shared context.
 pub type AppState = crate::ctx::ServerCtx;
 
-/// The browser client's directory: the configured one if it exists, else
-/// `assets/web` next to the executable's workspace (for `cargo run` from elsewhere).
-fn web_dir(config: &Config) -> PathBuf {
-    if config.web_dir.is_dir() {
-        return config.web_dir.clone();
-    }
-    let beside_exe = std::env::current_exe().ok().and_then(|exe| {
-        exe.parent()?
-            .parent()?
-            .parent()
-            .map(|root| root.join("assets/web"))
-    });
-    match beside_exe {
-        Some(dir) if dir.is_dir() => dir,
-        _ => config.web_dir.clone(),
-    }
-}
-
 /// All routes.
 pub fn router(state: AppState) -> Router {
-    let web = ServeDir::new(web_dir(&state.config)).append_index_html_on_directories(true);
-    Router::new()
+    let web_dir = state.config.web_dir.clone();
+    let api = Router::new()
         .route("/api/rooms", get(api::list_rooms).post(api::create_room))
         .route("/api/rooms/{id}", get(api::get_room))
         .route("/api/rooms/{id}/join", post(api::join_room))
@@ -49,7 +30,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/replays/{id}/events", get(replays::events))
         .route("/ws", get(net::ws::upgrade))
         .route("/metrics", get(api::metrics))
-        .route("/healthz", get(api::healthz))
-        .fallback_service(web)
-        .with_state(state)
+        .route("/healthz", get(api::healthz));
+    web::serve(api, web_dir.as_deref()).with_state(state)
 }
