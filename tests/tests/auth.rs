@@ -7,7 +7,7 @@
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use tickcast_shared::protocol::HelloAuth;
-use tickcast_tests::http::{get_text, post, post_with};
+use tickcast_tests::http::{get_text, post, post_with, request_with};
 use tickcast_tests::player::{Player, open};
 use tickcast_tests::server::TestServer;
 
@@ -166,4 +166,68 @@ async fn the_admin_token_closes_a_room_and_its_players_get_1000() {
     )
     .await;
     assert_eq!(status, 409, "a closed room takes no one");
+}
+
+#[tokio::test]
+async fn the_admin_lists_sessions_and_kicks_a_player_whose_seat_is_freed() {
+    let file = config("[auth]\nadmin_token = \"op-token\"\n");
+    let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
+    let room = tickcast_tests::player::create_room(s.addr, r#"{"max_players":2}"#).await;
+    let mut ann = Player::join(s.addr, &room, "ann").await;
+    let mut bo = Player::join(s.addr, &room, "bo").await;
+    ann.next_snapshot().await;
+    bo.next_snapshot().await;
+    let admin = [("authorization", "Bearer op-token")];
+    let sessions = format!("/api/admin/rooms/{room}/sessions");
+    let kick = format!("/api/admin/rooms/{room}/kick");
+
+    let (status, _) = request_with(s.addr, "GET", &sessions, None, &[]).await;
+    assert_eq!(status, 401);
+    let (status, err) = post(s.addr, &kick, r#"{"player":1}"#).await;
+    assert_eq!(status, 401, "{err}");
+    let (status, list) = admin_get(s.addr, &sessions).await;
+    assert_eq!(status, 200, "{list}");
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2, "{list:?}");
+    let ann_row = list.iter().find(|r| r["name"] == "ann").unwrap();
+    assert_eq!(ann_row["player"], ann.player, "{ann_row}");
+    assert_eq!(ann_row["connected"], true, "{ann_row}");
+    assert!(ann_row["conn"].is_u64(), "{ann_row}");
+
+    let body = format!(r#"{{"player":{}}}"#, ann.player);
+    let (status, err) = post_with(s.addr, &kick, r#"{"player":"x"}"#, &admin).await;
+    assert!(status == 400 || status == 422, "{status} {err}");
+    assert!(err["error"].is_string(), "{err}");
+    let (status, err) = post_with(s.addr, &kick, r#"{"player":999}"#, &admin).await;
+    assert_eq!(status, 404, "{err}");
+    let (status, _) = post_with(s.addr, "/api/admin/rooms/aaaaaaaaaaaaa/kick", &body, &admin).await;
+    assert_eq!(status, 404);
+    let (status, out) = post_with(s.addr, &kick, &body, &admin).await;
+    assert_eq!(status, 200, "{out}");
+    let closed = tickcast_tests::player::expect_close(&mut ann.ws).await;
+    assert_eq!(closed.code, 4403, "{closed:?}");
+    assert!(closed.reason.contains("kicked"), "{closed:?}");
+    let (status, err) = post_with(s.addr, &kick, &body, &admin).await;
+    assert_eq!(status, 404, "kicked once: {err}");
+
+    // Bo plays on; the freed seat takes a newcomer in the two-seat room.
+    bo.next_snapshot().await;
+    let (_, list) = admin_get(s.addr, &sessions).await;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(names, ["bo"], "{list}");
+    let mut cy = Player::join(s.addr, &room, "cy").await;
+    cy.next_snapshot().await;
+}
+
+async fn admin_get(addr: std::net::SocketAddr, path: &str) -> (u16, serde_json::Value) {
+    let admin = [("authorization", "Bearer op-token")];
+    let (status, bytes) = request_with(addr, "GET", path, None, &admin).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
 }

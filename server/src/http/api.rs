@@ -58,7 +58,7 @@ impl From<LobbyError> for ApiError {
 }
 
 /// A JSON body, with axum's rejection turned into our error shape.
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(v)| v)
         .map_err(|e| ApiError(e.status(), e.body_text()))
 }

@@ -42,6 +42,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rooms/{id}/events", get(api::room_events))
         .route("/api/matchmake", post(api::matchmake))
         .route("/api/admin/rooms/{id}/close", post(admin::close_room))
+        .route("/api/admin/rooms/{id}/sessions", get(admin::sessions))
+        .route("/api/admin/rooms/{id}/kick", post(admin::kick))
         .route("/api/maps", get(api::maps))
         .route("/api/maps/{name}", get(api::map))
         .route("/api/replays", get(replays::list))

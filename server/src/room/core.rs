@@ -201,6 +201,29 @@ impl RoomCore {
         }
     }
 
+    /// The operator's kick: `player`'s connection closes with
+    /// [`close::KICKED`] and its seat is freed at once (no resume: the player is
+    /// gone). False when no such player is seated (or the room finished).
+    pub fn kick(&mut self, player: PlayerId, fx: &mut impl Effects) -> bool {
+        if self.finished.is_some() {
+            return false;
+        }
+        let Some((conn, request)) = self.table.remove(player) else {
+            return false;
+        };
+        const KICKED: &str = "kicked by the operator";
+        if let Some(request) = request {
+            fx.answer(request, Err(refused(ErrorCode::RoomFull, KICKED)));
+        } else if let Some(conn) = conn {
+            fx.control(conn, Control::Close(close::KICKED, KICKED.to_owned()));
+        }
+        if let Some(conn) = conn {
+            fx.release(conn);
+        }
+        self.player_gone(player);
+        true
+    }
+
     /// Run the steps due at `now` (catching up or skipping), then housekeeping:
     /// held players past the grace period go, and an empty room finishes.
     pub fn tick(&mut self, now: Instant, fx: &mut impl Effects) -> TickReport {

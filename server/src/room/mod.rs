@@ -30,6 +30,8 @@ pub mod supervisor;
 pub mod task;
 
 #[cfg(test)]
+mod admin_tests;
+#[cfg(test)]
 mod core_tests;
 #[cfg(test)]
 mod schedule_tests;
@@ -232,6 +234,15 @@ pub enum RoomCmd {
     Disconnect { player: PlayerId, conn: u64 },
     /// The player left for good.
     Leave { player: PlayerId, conn: u64 },
+    /// The operator kicks `player`: true when it was seated.
+    Kick {
+        player: PlayerId,
+        reply: oneshot::Sender<bool>,
+    },
+    /// The operator lists the seated players.
+    Sessions {
+        reply: oneshot::Sender<Vec<players::SessionInfo>>,
+    },
 }
 
 /// The newest tick a room reports (for pongs).

@@ -42,6 +42,20 @@ pub struct Player {
     pub dropped_at: Option<Instant>,
 }
 
+/// One seated player and its connection, for `GET /api/admin/rooms/{id}/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SessionInfo {
+    pub player: PlayerId,
+    pub name: String,
+    /// `None` until the step that seats the player.
+    pub entity: Option<NetId>,
+    /// The connection carrying the player (`None`: dropped, held for resume).
+    pub conn: Option<ConnId>,
+    pub connected: bool,
+    /// Newest snapshot tick the client acknowledged.
+    pub acked: Option<Tick>,
+}
+
 /// Fixed facts a Welcome carries.
 #[derive(Debug, Clone)]
 pub struct WelcomeInfo {
@@ -215,6 +229,31 @@ impl PlayerTable {
 
     pub fn is_empty(&self) -> bool {
         self.players.is_empty()
+    }
+
+    /// Take `player` out of the table whatever its connection (the operator's
+    /// kick). `None` when it was not seated; else the connection it had, if any,
+    /// and its join request if that was not answered yet.
+    pub fn remove(&mut self, player: PlayerId) -> Option<(Option<ConnId>, Option<RequestId>)> {
+        let gone = self.players.remove(&player)?;
+        let pending = self.pending.iter().position(|(_, id)| *id == player);
+        let request = pending.map(|i| self.pending.remove(i).0);
+        Some((gone.conn, request))
+    }
+
+    /// The seated players as the operator sees them.
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        self.players
+            .values()
+            .map(|p| SessionInfo {
+                player: p.id,
+                name: p.name.clone(),
+                entity: p.entity,
+                conn: p.conn,
+                connected: p.conn.is_some(),
+                acked: p.acked,
+            })
+            .collect()
     }
 
     /// Every current connection.
