@@ -231,3 +231,51 @@ async fn admin_get(addr: std::net::SocketAddr, path: &str) -> (u16, serde_json::
     let (status, bytes) = request_with(addr, "GET", path, None, &admin).await;
     (status, serde_json::from_slice(&bytes).unwrap_or_default())
 }
+
+#[tokio::test]
+async fn one_identity_holds_one_seat_per_room_and_a_second_join_resumes_it() {
+    let file = config(&format!("[auth]\njwt_secret = \"{SECRET}\"\n"));
+    let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
+    let (status, room) = post(s.addr, "/api/rooms", r#"{"max_players":2}"#).await;
+    assert_eq!(status, 201, "{room}");
+    let id = room["id"].as_str().unwrap().to_owned();
+    let join = format!("/api/rooms/{id}/join");
+    let seat_for = |token: String| {
+        let join = join.clone();
+        async move {
+            let auth = bearer(&token);
+            let (status, seat) = post_with(
+                s.addr,
+                &join,
+                r#"{"name":"n"}"#,
+                &[("authorization", &auth)],
+            )
+            .await;
+            assert_eq!(status, 200, "{seat}");
+            let ws = open(s.addr, seat["ws_url"].as_str().unwrap()).await;
+            let ticket = seat["ticket"].as_str().unwrap().to_owned();
+            Player::hello(ws, HelloAuth::Ticket(ticket), "x").await
+        }
+    };
+    let mut first = seat_for(jwt(SECRET, "same-user", "Ann", 600)).await;
+    first.next_snapshot().await;
+    // The same `sub` (a new token, from another tab): the same seat, not a new one.
+    let mut second = seat_for(jwt(SECRET, "same-user", "Ann", 900)).await;
+    assert_eq!((second.player, second.entity), (first.player, first.entity));
+    let replaced = tickcast_tests::player::expect_close(&mut first.ws).await;
+    assert_eq!(replaced.code, 4001, "{replaced:?}");
+    second.next_snapshot().await;
+    let (_, info) = tickcast_tests::http::get(s.addr, &format!("/api/rooms/{id}")).await;
+    assert_eq!(info["players"], 1, "{info}");
+    // Both seats of the two-seat room are still there for others: two more
+    // identities fit, a third does not.
+    let mut bo = seat_for(jwt(SECRET, "user-bo", "Bo", 600)).await;
+    bo.next_snapshot().await;
+    assert_ne!(bo.player, second.player);
+    let auth = bearer(&jwt(SECRET, "user-cy", "Cy", 600));
+    let body = r#"{"name":"n"}"#;
+    let (status, err) = post_with(s.addr, &join, body, &[("authorization", &auth)]).await;
+    assert_eq!(status, 409, "full: {err}");
+}

@@ -111,8 +111,8 @@ fn may_create(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// The display name: the token's `name` when it has one, else the body's.
-fn display_name(identity: Option<Identity>, asked: String) -> String {
-    identity.and_then(|i| i.name).unwrap_or(asked)
+fn display_name(identity: Option<&Identity>, asked: String) -> String {
+    identity.and_then(|i| i.name.clone()).unwrap_or(asked)
 }
 
 pub async fn create_room(
@@ -171,8 +171,9 @@ pub async fn join_room(
     let id = room_id(&id)?;
     let req = body(req)?;
     let invite = req.invite.or(from_query);
-    let name = display_name(identity, req.name);
-    Ok(Json(s.lobby.join(id, &name, invite.as_deref())?).into_response())
+    let name = display_name(identity.as_ref(), req.name);
+    let sub = identity.as_ref().map(|i| i.sub.as_str());
+    Ok(Json(s.lobby.join(id, &name, sub, invite.as_deref())?).into_response())
 }
 
 pub async fn matchmake(
@@ -183,8 +184,10 @@ pub async fn matchmake(
 ) -> Result<Response, ApiError> {
     let identity = identify(&s, &headers)?;
     let req = body(req)?;
-    let name = display_name(identity, req.name);
-    Ok(Json(s.lobby.matchmake(&name, req.map.as_deref(), peer)?).into_response())
+    let name = display_name(identity.as_ref(), req.name);
+    let sub = identity.as_ref().map(|i| i.sub.as_str());
+    let ticket = s.lobby.matchmake(&name, sub, req.map.as_deref(), peer)?;
+    Ok(Json(ticket).into_response())
 }
 
 pub async fn room_events(

@@ -279,9 +279,16 @@ impl Lobby {
         }
     }
 
-    fn ticket_locked(&self, inner: &mut Inner, room: Arc<RoomShared>, name: String) -> SeatTicket {
+    fn ticket_locked(
+        &self,
+        inner: &mut Inner,
+        room: Arc<RoomShared>,
+        name: String,
+        sub: Option<&str>,
+    ) -> SeatTicket {
         let info = room.info();
-        let ticket = inner.tickets.issue(room, name, Instant::now());
+        let sub = sub.map(str::to_owned);
+        let ticket = inner.tickets.issue(room, name, sub, Instant::now());
         SeatTicket {
             ws_url: format!("/ws?ticket={ticket}"),
             ticket,
@@ -290,11 +297,14 @@ impl Lobby {
         }
     }
 
-    /// `POST /api/rooms/{id}/join` (a private room needs its `invite`).
+    /// `POST /api/rooms/{id}/join` (a private room needs its `invite`); `sub` is
+    /// the caller's verified identity (one seat per identity per room: the room
+    /// gives a second join of the same `sub` its seat back).
     pub fn join(
         &self,
         id: RoomId,
         name: &str,
+        sub: Option<&str>,
         invite: Option<&str>,
     ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
@@ -311,7 +321,7 @@ impl Lobby {
         if !room.reserve_seat() {
             return Err(LobbyError::Full);
         }
-        Ok(self.ticket_locked(&mut inner, room, name))
+        Ok(self.ticket_locked(&mut inner, room, name, sub))
     }
 
     /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one
@@ -319,6 +329,7 @@ impl Lobby {
     pub fn matchmake(
         &self,
         name: &str,
+        sub: Option<&str>,
         map: Option<&str>,
         creator: Option<IpAddr>,
     ) -> Result<SeatTicket, LobbyError> {
@@ -352,7 +363,7 @@ impl Lobby {
                 room
             }
         };
-        Ok(self.ticket_locked(&mut inner, room, name))
+        Ok(self.ticket_locked(&mut inner, room, name, sub))
     }
 
     /// Use a seat ticket (at `GET /ws`).

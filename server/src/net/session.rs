@@ -234,7 +234,10 @@ impl<L: Link> Session<L> {
             seat.name.clone()
         };
         let room = Arc::clone(&seat.room);
-        Ok((room, JoinAuth::Seat, name, Some(SeatGuard(Some(seat)))))
+        let auth = JoinAuth::Seat {
+            sub: seat.sub.clone(),
+        };
+        Ok((room, auth, name, Some(SeatGuard(Some(seat)))))
     }
 
     async fn run(&mut self, mut entry: Entry) -> Result<(), Closed> {

@@ -78,7 +78,7 @@ fn a_kick_closes_the_connection_frees_the_seat_and_refuses_resume() {
 fn a_kick_before_the_welcome_refuses_the_join_and_the_seat_comes_back() {
     let mut room = Room::new(config(1));
     assert!(room.status.reserve_seat());
-    let request = room.request("early", JoinAuth::Seat);
+    let request = room.request("early", JoinAuth::Seat { sub: None });
     let id = room.core.players().sessions()[0].player;
     assert!(room.core.kick(id, &mut room.fx));
     match room.answer(request) {

@@ -148,8 +148,10 @@ impl RoomShared {
 /// How a session asks for a seat.
 #[derive(Debug)]
 pub enum JoinAuth {
-    /// A seat already reserved by a redeemed ticket.
-    Seat,
+    /// A seat already reserved by a redeemed ticket, for the verified identity
+    /// `sub` if the lobby had one (a `sub` already seated in the room gets that
+    /// seat back, and the reserved one is given back).
+    Seat { sub: Option<String> },
     /// A resume token from an earlier Welcome.
     Resume(String),
 }

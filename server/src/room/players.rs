@@ -31,6 +31,8 @@ impl Player {
 pub struct Player {
     pub id: PlayerId,
     pub name: String,
+    /// The verified identity (JWT `sub`) that took the seat, if any.
+    pub sub: Option<String>,
     pub token: String,
     pub entity: Option<NetId>,
     pub inputs: InputBuffer,
@@ -47,6 +49,8 @@ pub struct Player {
 pub struct SessionInfo {
     pub player: PlayerId,
     pub name: String,
+    /// The verified identity (JWT `sub`), if the seat was taken with one.
+    pub sub: Option<String>,
     /// `None` until the step that seats the player.
     pub entity: Option<NetId>,
     /// The connection carrying the player (`None`: dropped, held for resume).
@@ -113,7 +117,7 @@ impl PlayerTable {
 
     /// Seat a new player; it enters the world on the next step, and `request` is
     /// answered after that step (the Welcome names its entity). Returns its id.
-    pub fn join(&mut self, name: String, request: RequestId) -> PlayerId {
+    pub fn join(&mut self, name: String, sub: Option<String>, request: RequestId) -> PlayerId {
         let id = PlayerId(self.next_id);
         self.next_id += 1;
         let token = crate::lobby::token::resume_token(self.info.room);
@@ -123,6 +127,7 @@ impl PlayerTable {
             Player {
                 id,
                 name,
+                sub,
                 token,
                 entity: None,
                 inputs: InputBuffer::new(self.input_buffer),
@@ -248,12 +253,21 @@ impl PlayerTable {
             .map(|p| SessionInfo {
                 player: p.id,
                 name: p.name.clone(),
+                sub: p.sub.clone(),
                 entity: p.entity,
                 conn: p.conn,
                 connected: p.conn.is_some(),
                 acked: p.acked,
             })
             .collect()
+    }
+
+    /// The resume token of the seat identity `sub` holds, if it holds one.
+    pub fn token_of(&self, sub: &str) -> Option<String> {
+        self.players
+            .values()
+            .find(|p| p.sub.as_deref() == Some(sub))
+            .map(|p| p.token.clone())
     }
 
     /// Every current connection.
