@@ -279,3 +279,32 @@ async fn one_identity_holds_one_seat_per_room_and_a_second_join_resumes_it() {
     let (status, err) = post_with(s.addr, &join, body, &[("authorization", &auth)]).await;
     assert_eq!(status, 409, "full: {err}");
 }
+
+#[tokio::test]
+async fn the_create_policy_holds_for_rooms_matchmaking_would_create() {
+    let file = config("[auth]\nadmin_token = \"op-token\"\n[lobby]\ncreate = \"admin\"\n");
+    let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
+    let body = r#"{"name":"mm"}"#;
+    let (status, err) = post(s.addr, "/api/matchmake", body).await;
+    assert_eq!(status, 401, "no room to join, none may be created: {err}");
+    assert!(err["error"].as_str().unwrap().contains("create"), "{err}");
+    let (_, rooms) = tickcast_tests::http::get(s.addr, "/api/rooms").await;
+    assert_eq!(rooms.as_array().map(Vec::len), Some(0), "{rooms}");
+    // The operator may (matchmake creates the room for it) ...
+    let admin = [("authorization", "Bearer op-token")];
+    let (status, seat) = post_with(s.addr, "/api/matchmake", body, &admin).await;
+    assert_eq!(status, 200, "{seat}");
+    let room = seat["room"]["id"].as_str().unwrap().to_owned();
+    // ... and then anyone matchmakes into that existing room.
+    let (status, seat) = post(s.addr, "/api/matchmake", body).await;
+    assert_eq!(status, 200, "{seat}");
+    assert_eq!(seat["room"]["id"], room.as_str(), "{seat}");
+    let (_, metrics) = get_text(s.addr, "/metrics").await;
+    let refused: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tickcast_auth_refused_total ")?.parse().ok())
+        .unwrap();
+    assert_eq!(refused, 1.0, "{metrics}");
+}

@@ -52,6 +52,7 @@ impl From<LobbyError> for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             LobbyError::AddressRooms(_) => StatusCode::TOO_MANY_REQUESTS,
+            LobbyError::CreateRefused => StatusCode::UNAUTHORIZED,
         };
         ApiError(status, e.to_string())
     }
@@ -186,8 +187,22 @@ pub async fn matchmake(
     let req = body(req)?;
     let name = display_name(identity.as_ref(), req.name);
     let sub = identity.as_ref().map(|i| i.sub.as_str());
-    let ticket = s.lobby.matchmake(&name, sub, req.map.as_deref(), peer)?;
-    Ok(Json(ticket).into_response())
+    // A verified identity (or an open lobby) already passed `identify`; only the
+    // admin policy can refuse here, and only when a room would be created.
+    let may_create = match s.config.lobby.create {
+        CreatePolicy::Admin => s.auth.is_admin(&headers),
+        CreatePolicy::Anyone | CreatePolicy::Authenticated => true,
+    };
+    let map = req.map.as_deref();
+    match s.lobby.matchmake(&name, sub, map, peer, may_create) {
+        Ok(ticket) => Ok(Json(ticket).into_response()),
+        Err(e) => {
+            if matches!(e, LobbyError::CreateRefused) {
+                s.metrics.limits.auth_refused.inc();
+            }
+            Err(e.into())
+        }
+    }
 }
 
 pub async fn room_events(

@@ -40,6 +40,10 @@ pub enum LobbyError {
     EntityBudget(u64),
     #[error("too many live rooms from your address (limit {0})")]
     AddressRooms(usize),
+    /// Matchmaking found no open room and the caller may not create one
+    /// (`[lobby] create`).
+    #[error("no open room on this map, and [lobby] create does not let you create one")]
+    CreateRefused,
 }
 
 /// What `POST /api/rooms` asks for (unset fields take the defaults).
@@ -325,13 +329,15 @@ impl Lobby {
     }
 
     /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one
-    /// (created on behalf of `creator`).
+    /// (created on behalf of `creator`, when `may_create`: `[lobby] create` also
+    /// holds for the rooms matchmaking would create).
     pub fn matchmake(
         &self,
         name: &str,
         sub: Option<&str>,
         map: Option<&str>,
         creator: Option<IpAddr>,
+        may_create: bool,
     ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
         let map = map.unwrap_or("arena");
@@ -351,6 +357,7 @@ impl Lobby {
             .cloned();
         let room = match chosen {
             Some(room) => room,
+            None if !may_create => return Err(LobbyError::CreateRefused),
             None => {
                 let req = CreateRoom {
                     map: Some(map.to_owned()),
