@@ -87,6 +87,8 @@ struct JoinBody<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     map: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invite: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -191,15 +193,35 @@ impl Lobby {
 
     /// `POST /api/rooms/{id}/join`: a seat in that room.
     pub async fn join(&self, room: &RoomId, name: &str) -> Result<JoinTicket> {
+        self.join_invited(room, name, None).await
+    }
+
+    /// `POST /api/rooms/{id}/join` with a private room's `invite` code.
+    pub async fn join_invited(
+        &self,
+        room: &RoomId,
+        name: &str,
+        invite: Option<&str>,
+    ) -> Result<JoinTicket> {
         let path = format!("/api/rooms/{room}/join");
-        let body = to_json(&path, &JoinBody { name, map: None })?;
+        let body = JoinBody {
+            name,
+            map: None,
+            invite,
+        };
+        let body = to_json(&path, &body)?;
         self.call(Method::POST, path, Some(body)).await
     }
 
     /// `POST /api/matchmake`: a seat in the fullest open public room (or a new one).
     pub async fn matchmake(&self, name: &str, map: Option<&str>) -> Result<JoinTicket> {
         let path = "/api/matchmake".to_owned();
-        let body = to_json(&path, &JoinBody { name, map })?;
+        let body = JoinBody {
+            name,
+            map,
+            invite: None,
+        };
+        let body = to_json(&path, &body)?;
         self.call(Method::POST, path, Some(body)).await
     }
 

@@ -84,7 +84,8 @@ impl Client {
         Client::connect(&lobby, &ticket, name, config).await
     }
 
-    /// Join the room `room` on `server` and connect.
+    /// Join the room `room` on `server` and connect (a private room with
+    /// `config.invite`).
     pub async fn join(
         server: &str,
         room: &RoomId,
@@ -92,7 +93,9 @@ impl Client {
         config: &ClientConfig,
     ) -> Result<Client> {
         let lobby = config.lobby(server)?;
-        let ticket = lobby.join(room, name).await?;
+        let ticket = lobby
+            .join_invited(room, name, config.invite.as_deref())
+            .await?;
         Client::connect(&lobby, &ticket, name, config).await
     }
 
