@@ -13,7 +13,10 @@
 //! - [`spectators`]: the per-room spectator hub.
 //! - [`replay`]: recording every room, listing, serving and playing recordings back.
 //! - [`http`]: routes and handlers; [`metrics`]: Prometheus text.
+//! - [`cluster`]: cluster mode on Redis (`--redis`): the directory interface the
+//!   handlers use, its in-process and Redis implementations, node heartbeats.
 
+pub mod cluster;
 pub mod config;
 pub mod http;
 pub mod lobby;
@@ -45,6 +48,42 @@ pub struct Server {
     state: AppState,
 }
 
+/// A random node name: `node-` and 8 hex digits.
+fn random_node_id() -> String {
+    let token: String = lobby::random_token().chars().take(8).collect();
+    format!("node-{token}")
+}
+
+/// Connect to Redis and register this node (cluster mode).
+async fn join_cluster(
+    config: &Arc<Config>,
+    lobby: &Arc<Lobby>,
+    http: SocketAddr,
+    quic: Option<&QuicEndpoint>,
+) -> std::io::Result<Arc<cluster::heartbeat::ClusterNode>> {
+    let c = &config.cluster;
+    let node = cluster::redis_dir::NodeIdentity {
+        id: c.node_id.clone().unwrap_or_else(random_node_id),
+        public_url: c
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{http}"))
+            .trim_end_matches('/')
+            .to_owned(),
+        quic: quic.and_then(|q| serde_json::to_value(q.info()).ok()),
+    };
+    let redis = cluster::RedisDirectory::connect(c, node)
+        .await
+        .map_err(std::io::Error::other)?;
+    let node = Arc::new(cluster::heartbeat::ClusterNode::new(
+        Arc::clone(lobby),
+        redis,
+        Arc::clone(config),
+    ));
+    node.beat().await.map_err(std::io::Error::other)?;
+    Ok(node)
+}
+
 impl Server {
     /// Bind the listeners (HTTP, and QUIC unless disabled) and set up the lobby.
     pub async fn bind(config: Config) -> std::io::Result<Server> {
@@ -68,9 +107,17 @@ impl Server {
             shutdown: shutdown.clone(),
             replays: config.replays.enabled.then(|| Arc::clone(&replays)),
         };
+        let lobby = Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone())));
+        let directory = if config.cluster.redis.is_some() {
+            let node = join_cluster(&config, &lobby, listener.local_addr()?, quic.as_ref()).await?;
+            cluster::Directory::clustered(node)
+        } else {
+            cluster::Directory::local(Arc::clone(&lobby))
+        };
         let state = AppState {
             replays,
-            lobby: Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone()))),
+            lobby,
+            directory,
             config,
             metrics,
             spectators,
@@ -92,6 +139,14 @@ impl Server {
         self.quic.as_ref().and_then(|q| q.local_addr().ok())
     }
 
+    /// In cluster mode: this node's id and the Redis URL (password hidden).
+    pub fn cluster(&self) -> Option<(String, String)> {
+        self.state
+            .directory
+            .cluster()
+            .map(|n| (n.redis().node.id.clone(), n.redis().redis_url()))
+    }
+
     /// Serve until `stop` completes; then rooms close their players with 1001 and
     /// the server waits (bounded) for connections to say goodbye.
     pub async fn run(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
@@ -109,6 +164,13 @@ impl Server {
         });
         let quic = self.quic.map(|q| tokio::spawn(q.serve(state.clone())));
         let shutdown = state.shutdown.clone();
+        let cluster_stop = CancellationToken::new();
+        let cluster = state.directory.cluster().cloned();
+        let heartbeat = cluster
+            .clone()
+            .map(|node| tokio::spawn(node.run(cluster_stop.clone())));
+        let drain =
+            cluster.map(|node| (node, crate::config::secs(state.config.cluster.drain_secs)));
         let app = http::router(state.clone());
         // Game traffic is small messages that must not wait for Nagle's algorithm.
         let listener = self.listener.tap_io(|tcp| {
@@ -118,6 +180,13 @@ impl Server {
         });
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             stop.await;
+            if let Some((node, secs)) = drain {
+                node.drain();
+                if !secs.is_zero() {
+                    tracing::info!("draining for {secs:?}: no new rooms here");
+                    tokio::time::sleep(secs).await;
+                }
+            }
             tracing::info!("shutting down");
             shutdown.cancel();
         });
@@ -131,6 +200,10 @@ impl Server {
         }
         if let Some(quic) = quic {
             let _ = quic.await;
+        }
+        cluster_stop.cancel();
+        if let Some(heartbeat) = heartbeat {
+            let _ = tokio::time::timeout(Duration::from_secs(3), heartbeat).await;
         }
         // Let recorders write their end records (bounded wait).
         for _ in 0..40 {

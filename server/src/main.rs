@@ -20,6 +20,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::bind(config).await?;
     let addr = server.local_addr()?;
     println!("listening on http://{addr}");
+    if let Some((node, redis)) = server.cluster() {
+        println!("cluster node {node} on redis {redis}");
+    }
     if let Some(quic) = server.quic_addr() {
         println!("quic on udp://{quic}");
     }

@@ -2,9 +2,11 @@
 //!
 //! Errors are `{"error": "..."}` with a fitting status: 400 for a malformed body,
 //! 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
-//! server is at its room limit.
+//! server is at its room limit; in cluster mode also 503 while Redis is unavailable
+//! or no live node takes new rooms, 404 for `GET /api/nodes` when running alone.
 
 use super::AppState;
+use crate::cluster::DirectoryError;
 use crate::lobby::{CreateRoom, LobbyError};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -38,6 +40,22 @@ impl From<LobbyError> for ApiError {
     }
 }
 
+impl From<DirectoryError> for ApiError {
+    fn from(e: DirectoryError) -> Self {
+        match e {
+            DirectoryError::Lobby(e) => e.into(),
+            DirectoryError::NotClustered => ApiError(StatusCode::NOT_FOUND, e.to_string()),
+            DirectoryError::NodeGone(_) => ApiError(StatusCode::GONE, e.to_string()),
+            DirectoryError::Ticket(_) | DirectoryError::WrongNode(_) => {
+                ApiError(StatusCode::UNAUTHORIZED, e.to_string())
+            }
+            DirectoryError::NoNode(_) | DirectoryError::Unavailable(_) => {
+                ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+            }
+        }
+    }
+}
+
 /// A JSON body, with axum's rejection turned into our error shape.
 fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(v)| v)
@@ -48,15 +66,20 @@ fn room_id(raw: &str) -> Result<u64, ApiError> {
     raw.parse().map_err(|_| LobbyError::NotFound.into())
 }
 
-pub async fn list_rooms(State(s): State<AppState>) -> Response {
-    Json(s.lobby.list()).into_response()
+pub async fn list_rooms(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(s.directory.list().await?).into_response())
+}
+
+/// `GET /api/nodes`: the cluster's live nodes.
+pub async fn nodes(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(s.directory.nodes().await?).into_response())
 }
 
 pub async fn create_room(
     State(s): State<AppState>,
     req: Result<Json<CreateRoom>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let info = s.lobby.create(body(req)?)?;
+    let info = s.directory.create(body(req)?).await?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
@@ -64,8 +87,7 @@ pub async fn get_room(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let room = s.lobby.get(room_id(&id)?).ok_or(LobbyError::NotFound)?;
-    Ok(Json(room.info()).into_response())
+    Ok(Json(s.directory.room(&id).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -81,9 +103,8 @@ pub async fn join_room(
     Path(id): Path<String>,
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let id = room_id(&id)?;
     let req = body(req)?;
-    Ok(Json(s.lobby.join(id, &req.name)?).into_response())
+    Ok(Json(s.directory.join(&id, &req.name).await?).into_response())
 }
 
 pub async fn matchmake(
@@ -91,7 +112,8 @@ pub async fn matchmake(
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
-    Ok(Json(s.lobby.matchmake(&req.name, req.map.as_deref())?).into_response())
+    let answer = s.directory.matchmake(&req.name, req.map.as_deref()).await?;
+    Ok(Json(answer).into_response())
 }
 
 pub async fn room_events(
@@ -117,10 +139,13 @@ pub async fn map(State(s): State<AppState>, Path(name): Path<String>) -> Respons
 }
 
 pub async fn metrics(State(s): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(s.spectators.get()),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], {
+        let mut text = s.metrics.render(s.spectators.get());
+        if let Some(node) = s.directory.cluster() {
+            node.redis().stats.render(&mut text);
+        }
+        text
+    })
         .into_response()
 }
 

@@ -20,6 +20,8 @@ use tower_http::services::ServeDir;
 pub struct AppState {
     pub config: Arc<Config>,
     pub lobby: Arc<Lobby>,
+    /// The room directory handlers use: this lobby alone, or the cluster's.
+    pub directory: crate::cluster::Directory,
     pub metrics: Arc<Metrics>,
     pub spectators: SpectatorCounter,
     pub shutdown: CancellationToken,
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rooms/{id}/join", post(api::join_room))
         .route("/api/rooms/{id}/events", get(api::room_events))
         .route("/api/matchmake", post(api::matchmake))
+        .route("/api/nodes", get(api::nodes))
         .route("/api/maps", get(api::maps))
         .route("/api/maps/{name}", get(api::map))
         .route("/api/replays", get(replays::list))

@@ -108,7 +108,8 @@ impl Lobby {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn clean_name(&self, name: Option<&str>, what: &str) -> Result<Option<String>, LobbyError> {
+    /// A trimmed, bounded, printable name (`None` stays `None`).
+    pub fn clean_name(&self, name: Option<&str>, what: &str) -> Result<Option<String>, LobbyError> {
         let Some(name) = name else { return Ok(None) };
         let name = name.trim();
         let max = self.ctx.config.max_name_len;
@@ -124,6 +125,7 @@ impl Lobby {
         &self,
         inner: &mut Inner,
         req: CreateRoom,
+        given_id: Option<RoomId>,
     ) -> Result<Arc<RoomShared>, LobbyError> {
         let config = &self.ctx.config;
         let map_name = req.map.unwrap_or_else(|| "arena".to_owned());
@@ -154,8 +156,13 @@ impl Lobby {
         if live >= config.max_rooms {
             return Err(LobbyError::TooManyRooms(config.max_rooms));
         }
-        let id = inner.next_id;
-        inner.next_id += 1;
+        let id = match given_id {
+            Some(id) => id,
+            None => {
+                inner.next_id += 1;
+                inner.next_id - 1
+            }
+        };
         let name = self
             .clean_name(req.name.as_deref(), "name")?
             .unwrap_or_else(|| format!("room {id}"));
@@ -176,7 +183,7 @@ impl Lobby {
     /// `POST /api/rooms`.
     pub fn create(&self, req: CreateRoom) -> Result<RoomInfo, LobbyError> {
         let mut inner = self.lock();
-        Ok(self.create_locked(&mut inner, req)?.info())
+        Ok(self.create_locked(&mut inner, req, None)?.info())
     }
 
     /// `GET /api/rooms`: public rooms, oldest first.
@@ -188,6 +195,21 @@ impl Lobby {
             .filter(|r| !r.settings.private)
             .map(|r| r.info())
             .collect()
+    }
+
+    /// Start a room under an id given by the cluster directory; the room already
+    /// there when `id` is taken.
+    pub fn adopt(&self, id: RoomId, req: CreateRoom) -> Result<Arc<RoomShared>, LobbyError> {
+        let mut inner = self.lock();
+        if let Some(room) = inner.rooms.get(&id) {
+            return Ok(Arc::clone(room));
+        }
+        self.create_locked(&mut inner, req, Some(id))
+    }
+
+    /// Every room of this node, private and finished ones too.
+    pub fn rooms(&self) -> Vec<Arc<RoomShared>> {
+        self.lock().rooms.values().cloned().collect()
     }
 
     pub fn get(&self, id: RoomId) -> Option<Arc<RoomShared>> {
@@ -239,7 +261,7 @@ impl Lobby {
                     map: Some(map.to_owned()),
                     ..CreateRoom::default()
                 };
-                let room = self.create_locked(&mut inner, req)?;
+                let room = self.create_locked(&mut inner, req, None)?;
                 if !room.reserve_seat() {
                     return Err(LobbyError::Full);
                 }

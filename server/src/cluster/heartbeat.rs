@@ -1,0 +1,198 @@
+//! This node in the cluster: its heartbeat task, and the steps that join the local
+//! lobby to the Redis directory (starting rooms placed here, redeeming tickets).
+//!
+//! The heartbeat writes the node record and every local room every quarter of
+//! `node_ttl_ms`. When Redis is unreachable the node logs it once, keeps its
+//! matches and local viewers running, and retries with a growing delay (up to the
+//! TTL); the first heartbeat that succeeds again re-registers all its rooms.
+
+use super::directory::{DirectoryError, room_id};
+use super::records::{self, NodeRecord, RoomRef};
+use super::redis_dir::RedisDirectory;
+use crate::config::Config;
+use crate::lobby::tickets::Seat;
+use crate::lobby::{CreateRoom, Lobby, LobbyError};
+use crate::room::{RoomShared, RoomState};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// This node: the lobby that runs its rooms and its Redis directory.
+pub struct ClusterNode {
+    lobby: Arc<Lobby>,
+    redis: RedisDirectory,
+    config: Arc<Config>,
+    /// Room ids the last successful heartbeat wrote.
+    registered: tokio::sync::Mutex<BTreeSet<String>>,
+    healthy: AtomicBool,
+    wake: Notify,
+}
+
+impl ClusterNode {
+    pub fn new(lobby: Arc<Lobby>, redis: RedisDirectory, config: Arc<Config>) -> ClusterNode {
+        ClusterNode {
+            lobby,
+            redis,
+            config,
+            registered: tokio::sync::Mutex::new(BTreeSet::new()),
+            healthy: AtomicBool::new(true),
+            wake: Notify::new(),
+        }
+    }
+
+    pub fn lobby(&self) -> &Arc<Lobby> {
+        &self.lobby
+    }
+
+    pub fn redis(&self) -> &RedisDirectory {
+        &self.redis
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A local room's record, as the cluster lists it.
+    pub fn record_of(&self, room: &RoomShared) -> Value {
+        let info = serde_json::to_value(room.info()).unwrap_or(Value::Null);
+        let node = &self.redis.node;
+        records::room_record(info, &node.id, &node.public_url)
+    }
+
+    /// Start a room with a cluster-wide id on this node (idempotent).
+    pub fn start_room(&self, id: &str, req: CreateRoom) -> Result<Arc<RoomShared>, LobbyError> {
+        let id = room_id(id).ok_or_else(|| LobbyError::Invalid(format!("bad room id {id}")))?;
+        self.lobby.adopt(id, req)
+    }
+
+    fn start_placed(&self, placed: &RoomRef) -> Result<Arc<RoomShared>, LobbyError> {
+        let req = CreateRoom {
+            map: Some(placed.map.clone()),
+            max_players: Some(placed.max_players),
+            ..CreateRoom::default()
+        };
+        let room = self.start_room(&placed.id_text(), req)?;
+        self.redis
+            .stats
+            .placed_rooms
+            .fetch_add(1, Ordering::Relaxed);
+        Ok(room)
+    }
+
+    /// Leave placement now (SIGTERM); the heartbeat says so at once.
+    pub fn drain(&self) {
+        self.redis.set_draining();
+        self.wake.notify_one();
+    }
+
+    /// Write one heartbeat; start the rooms matchmaking placed here meanwhile.
+    pub async fn beat(&self) -> Result<(), DirectoryError> {
+        let mut registered = self.registered.lock().await;
+        let node = &self.redis.node;
+        let rooms = self.lobby.rooms();
+        let mut record = NodeRecord {
+            id: node.id.clone(),
+            url: node.public_url.clone(),
+            rooms: 0,
+            players: 0,
+            spectators: 0,
+            draining: self.redis.draining(),
+            quic: node.quic.clone(),
+        };
+        let mut entries = Vec::with_capacity(rooms.len());
+        for room in &rooms {
+            let info = room.info();
+            if info.state != RoomState::Finished {
+                record.rooms += 1;
+                record.players += info.players;
+            }
+            record.spectators += info.spectators as u64;
+            let seats = self
+                .redis
+                .seats_entry(|| room.seats.load(Ordering::Acquire));
+            entries.push((info.id.to_string(), self.record_of(room), seats));
+        }
+        let current: BTreeSet<String> = entries.iter().map(|(id, _, _)| id.clone()).collect();
+        let removed: Vec<String> = registered.difference(&current).cloned().collect();
+        let placed = self.redis.heartbeat(&record, &entries, &removed).await?;
+        *registered = current;
+        for p in placed {
+            if let Err(e) = self.start_placed(&p) {
+                tracing::warn!(room = %p.id_text(), "cannot start a room placed here: {e}");
+                // Listed as ours until the next beat removes it.
+                registered.insert(p.id_text());
+            }
+        }
+        Ok(())
+    }
+
+    /// Use a ticket for this node: take the seat locally, then drop it from the
+    /// cluster's pending seats in the same Redis step that counts it here.
+    pub async fn redeem(&self, ticket: &str) -> Result<Seat, DirectoryError> {
+        let record = self.redis.redeem(ticket).await?;
+        let room = match room_id(&record.room).and_then(|id| self.lobby.get(id)) {
+            Some(room) => room,
+            None => match self.redis.placed_here(&record.room).await? {
+                Some(placed) if placed.node == self.redis.node.id => self.start_placed(&placed)?,
+                _ => return Err(LobbyError::NotFound.into()),
+            },
+        };
+        let reserved = room.reserve_seat();
+        let seats = self
+            .redis
+            .seats_entry(|| room.seats.load(Ordering::Acquire));
+        // If this fails the seat stays pending until the ticket's expiry: the
+        // cluster under-counts free seats for a while, never over-counts them.
+        if let Err(e) = self.redis.claim(&record.room, ticket, seats).await {
+            tracing::debug!("claim after redeem: {e}");
+        }
+        if !reserved {
+            let e = if room.state() == RoomState::Finished {
+                LobbyError::Finished
+            } else {
+                LobbyError::Full
+            };
+            return Err(e.into());
+        }
+        Ok(Seat {
+            room,
+            name: record.name,
+        })
+    }
+
+    /// The heartbeat task: until `stop`, then remove this node from the cluster.
+    pub async fn run(self: Arc<Self>, stop: CancellationToken) {
+        let period = Duration::from_millis(self.redis.config.heartbeat_ms());
+        let max_delay = Duration::from_millis(self.redis.config.node_ttl_ms);
+        let mut delay = period;
+        loop {
+            match self.beat().await {
+                Ok(()) => {
+                    if !self.healthy.swap(true, Ordering::AcqRel) {
+                        let rooms = self.registered.lock().await.len();
+                        tracing::info!("redis is back: node and {rooms} rooms registered again");
+                    }
+                    delay = period;
+                }
+                Err(e) => {
+                    if self.healthy.swap(false, Ordering::AcqRel) {
+                        tracing::warn!("redis unavailable, matches go on; retrying: {e}");
+                    }
+                    delay = (delay * 2).min(max_delay);
+                }
+            }
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.wake.notified() => {}
+            }
+        }
+        if let Err(e) = self.redis.leave().await {
+            tracing::debug!("leaving the cluster: {e}");
+        }
+    }
+}
