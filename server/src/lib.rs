@@ -50,7 +50,7 @@ pub struct Server {
 
 /// A random node name: `node-` and 8 hex digits.
 fn random_node_id() -> String {
-    let token: String = lobby::random_token().chars().take(8).collect();
+    let token: String = lobby::token::random_token().chars().take(8).collect();
     format!("node-{token}")
 }
 

@@ -21,7 +21,7 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub const WAIT: Duration = Duration::from_secs(10);
 
 /// `POST /api/rooms/{room}/join` as `name`; the answer must be a seat (200).
-pub async fn join_answer(addr: SocketAddr, room: u64, name: &str) -> serde_json::Value {
+pub async fn join_answer(addr: SocketAddr, room: &str, name: &str) -> serde_json::Value {
     let (status, seat) = http::post(
         addr,
         &format!("/api/rooms/{room}/join"),
@@ -33,7 +33,7 @@ pub async fn join_answer(addr: SocketAddr, room: u64, name: &str) -> serde_json:
 }
 
 /// Take a seat in `room` and return (ticket, ws path).
-pub async fn ticket(addr: SocketAddr, room: u64, name: &str) -> (String, String) {
+pub async fn ticket(addr: SocketAddr, room: &str, name: &str) -> (String, String) {
     let seat = join_answer(addr, room, name).await;
     (
         seat["ticket"].as_str().unwrap().to_owned(),
@@ -42,10 +42,10 @@ pub async fn ticket(addr: SocketAddr, room: u64, name: &str) -> (String, String)
 }
 
 /// Create a room with a JSON body; returns its id.
-pub async fn create_room(addr: SocketAddr, body: &str) -> u64 {
+pub async fn create_room(addr: SocketAddr, body: &str) -> String {
     let (status, room) = http::post(addr, "/api/rooms", body).await;
     assert_eq!(status, 201, "create: {room}");
-    room["id"].as_u64().unwrap()
+    room["id"].as_str().unwrap().to_owned()
 }
 
 /// Open a WebSocket at `path` (e.g. `/ws?ticket=…`).
@@ -108,7 +108,7 @@ pub struct Player {
 
 impl Player {
     /// Join `room` with a fresh ticket and wait for Welcome.
-    pub async fn join(addr: SocketAddr, room: u64, name: &str) -> Player {
+    pub async fn join(addr: SocketAddr, room: &str, name: &str) -> Player {
         let (ticket, path) = ticket(addr, room, name).await;
         let ws = open(addr, &path).await;
         Player::hello(ws, HelloAuth::Ticket(ticket), name).await

@@ -25,7 +25,7 @@ pub struct QuicSeat {
 }
 
 /// Take a seat in `room`; the join answer must carry `quic`.
-pub async fn quic_seat(addr: SocketAddr, room: u64, name: &str) -> QuicSeat {
+pub async fn quic_seat(addr: SocketAddr, room: &str, name: &str) -> QuicSeat {
     let seat = crate::player::join_answer(addr, room, name).await;
     let quic = &seat["quic"];
     let cert_sha256 = quic["cert_sha256"]

@@ -16,7 +16,7 @@ async fn own_entity_and_prediction_follow_the_server() {
     let s = TestServer::start(&[]).await;
     let room = create_room(s.addr, r#"{"drones":0}"#).await;
     let config = ClientConfig::default();
-    let mut client = Client::join(&s.url, &RoomId(room.to_string()), "pred", &config)
+    let mut client = Client::join(&s.url, &RoomId(room.clone()), "pred", &config)
         .await
         .unwrap();
     assert_eq!(client.welcome().map, "arena");

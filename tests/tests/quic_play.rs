@@ -42,7 +42,7 @@ async fn next_snapshot(client: &mut Client) -> Arc<Snapshot> {
 #[tokio::test]
 async fn the_library_plays_over_quic_and_sees_what_a_websocket_player_sees() {
     let s = TestServer::start(&[]).await;
-    let room = RoomId(create_room(s.addr, r#"{"drones":20}"#).await.to_string());
+    let room = RoomId(create_room(s.addr, r#"{"drones":20}"#).await);
     let mut q = Client::join(&s.url, &room, "quic", &quic()).await.unwrap();
     assert_eq!(q.transport(), Transport::Quic);
     assert!(
@@ -162,7 +162,7 @@ async fn quic_asked_of_a_server_without_it_is_a_typed_error() {
     .await;
     assert_eq!(status, 200);
     assert!(seat.get("quic").is_none(), "{seat}");
-    let err = Client::join(&s.url, &RoomId(room.to_string()), "q", &quic())
+    let err = Client::join(&s.url, &RoomId(room.clone()), "q", &quic())
         .await
         .unwrap_err();
     assert!(matches!(err, ClientError::NoQuic), "{err}");
@@ -203,7 +203,7 @@ enum Hostile {
 /// control messages it sent before.
 async fn hostile(
     addr: std::net::SocketAddr,
-    room: u64,
+    room: &str,
     case: Hostile,
 ) -> (CloseInfo, Vec<ServerMsg>) {
     let seat = quic_seat(addr, room, "hostile").await;
@@ -243,7 +243,7 @@ async fn hostile_quic_peers_are_closed_while_the_room_and_the_server_go_on() {
     // Dropped players are held for a resume for longer than this test runs.
     let s = TestServer::start(&["--resume-grace-secs", "300"]).await;
     let room = create_room(s.addr, r#"{"drones":20}"#).await;
-    let mut good = Client::join(&s.url, &RoomId(room.to_string()), "good", &quic())
+    let mut good = Client::join(&s.url, &RoomId(room.clone()), "good", &quic())
         .await
         .unwrap();
     next_snapshot(&mut good).await;
@@ -259,7 +259,7 @@ async fn hostile_quic_peers_are_closed_while_the_room_and_the_server_go_on() {
     ];
     for (case, code) in cases {
         // The good player keeps reading (and acknowledging) while the case runs.
-        let run = hostile(s.addr, room, case);
+        let run = hostile(s.addr, &room, case);
         tokio::pin!(run);
         let (closed, seen) = loop {
             tokio::select! {
@@ -304,7 +304,7 @@ async fn a_resume_token_brings_the_same_player_back_over_quic() {
     let s = TestServer::start(&[]).await;
     let room = create_room(s.addr, r#"{"drones":4}"#).await;
     let config = quic();
-    let mut first = Client::join(&s.url, &RoomId(room.to_string()), "phoenix", &config)
+    let mut first = Client::join(&s.url, &RoomId(room.clone()), "phoenix", &config)
         .await
         .unwrap();
     next_snapshot(&mut first).await;
@@ -332,7 +332,7 @@ async fn a_resume_token_brings_the_same_player_back_over_quic() {
     assert_eq!(info["players"], 1, "no second player was created: {info}");
 
     // A resume token is no seat ticket.
-    let seat = quic_seat(s.addr, room, "x").await;
+    let seat = quic_seat(s.addr, &room, "x").await;
     let auth = HelloAuth::Ticket(welcome.resume_token.clone());
     let mut peer = QuicPeer::hello(s.addr, &seat, PROTOCOL_VERSION, auth, "x").await;
     assert_eq!(peer.expect_close().await.0.code, close::UNAUTHORIZED);

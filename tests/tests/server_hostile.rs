@@ -37,7 +37,7 @@ async fn missing_unknown_used_and_expired_tickets_get_401() {
         StatusCode::UNAUTHORIZED
     );
 
-    let (t, path) = ticket(s.addr, room, "a").await;
+    let (t, path) = ticket(s.addr, &room, "a").await;
     let ws = open(s.addr, &path).await;
     let _p = Player::hello(ws, HelloAuth::Ticket(t), "a").await;
     assert_eq!(
@@ -46,7 +46,7 @@ async fn missing_unknown_used_and_expired_tickets_get_401() {
         "ticket reuse"
     );
 
-    let (_, path) = ticket(s.addr, room, "b").await;
+    let (_, path) = ticket(s.addr, &room, "b").await;
     // Ticket expiry is a matter of time by definition: wait past the 0.3 s TTL.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     assert_eq!(
@@ -59,7 +59,7 @@ async fn missing_unknown_used_and_expired_tickets_get_401() {
 /// Open a seat and say nothing yet.
 async fn raw(
     addr: std::net::SocketAddr,
-    room: u64,
+    room: &str,
     name: &str,
 ) -> (String, tickcast_tests::player::Ws) {
     let (t, path) = ticket(addr, room, name).await;
@@ -70,36 +70,36 @@ async fn raw(
 async fn bad_frames_close_only_their_connection() {
     let s = TestServer::start(&[]).await;
     let room = create_room(s.addr, r#"{"drones":20}"#).await;
-    let mut good = Player::join(s.addr, room, "good").await;
+    let mut good = Player::join(s.addr, &room, "good").await;
     let first = good.next_snapshot().await.tick.0;
 
     let bad = tokio::spawn(async move {
         let addr = s.addr;
         let mut codes = Vec::new();
         // Text frame.
-        let (_, mut ws) = raw(addr, room, "t").await;
+        let (_, mut ws) = raw(addr, &room, "t").await;
         ws.send(Message::Text("hello".into())).await.unwrap();
         codes.push(("text", expect_close(&mut ws).await.code));
         // Oversized frame (default limit 4096 bytes).
-        let (_, mut ws) = raw(addr, room, "o").await;
+        let (_, mut ws) = raw(addr, &room, "o").await;
         ws.send(Message::Binary(vec![0u8; 64 * 1024].into()))
             .await
             .unwrap();
         codes.push(("oversized", expect_close(&mut ws).await.code));
         // Garbage bytes.
-        let (_, mut ws) = raw(addr, room, "g").await;
+        let (_, mut ws) = raw(addr, &room, "g").await;
         ws.send(Message::Binary(vec![0xff, 0x13, 0x37].into()))
             .await
             .unwrap();
         codes.push(("garbage", expect_close(&mut ws).await.code));
         // Input before Hello.
-        let (_, mut ws) = raw(addr, room, "i").await;
+        let (_, mut ws) = raw(addr, &room, "i").await;
         ws.send(Message::Binary(encode_client(&ClientMsg::Leave).into()))
             .await
             .unwrap();
         codes.push(("no hello", expect_close(&mut ws).await.code));
         // Wrong protocol version: an Error naming both versions, then a close.
-        let (t, mut ws) = raw(addr, room, "v").await;
+        let (t, mut ws) = raw(addr, &room, "v").await;
         let hello = ClientMsg::Hello {
             version: 999,
             auth: HelloAuth::Ticket(t),
@@ -118,7 +118,7 @@ async fn bad_frames_close_only_their_connection() {
         );
         codes.push(("version", close.code));
         // A garbage frame after a proper join.
-        let mut p = Player::join(addr, room, "late").await;
+        let mut p = Player::join(addr, &room, "late").await;
         p.send_raw(Message::Binary(vec![7u8; 100].into())).await;
         codes.push(("garbage after join", expect_close(&mut p.ws).await.code));
         codes

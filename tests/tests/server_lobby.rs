@@ -23,22 +23,24 @@ async fn rooms_are_created_listed_and_fetched() {
     assert_eq!(room["max_players"], 2);
     assert_eq!(room["spectators"], 0);
     assert!(room["tick"].is_u64());
-    let id = room["id"].as_u64().unwrap();
+    let id = room["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 13, "random room ids: {id}");
 
     let (_, hidden) = post(s.addr, "/api/rooms", r#"{"private":true}"#).await;
     let (status, list) = get(s.addr, "/api/rooms").await;
     assert_eq!(status, 200);
-    let ids: Vec<u64> = list
+    let ids: Vec<&str> = list
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["id"].as_u64().unwrap())
+        .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec![id], "private rooms are not listed");
+    assert_eq!(ids, vec![id.as_str()], "private rooms are not listed");
 
     let (status, one) = get(s.addr, &format!("/api/rooms/{id}")).await;
     assert_eq!((status, one["name"].as_str()), (200, Some("duel")));
-    let (status, private) = get(s.addr, &format!("/api/rooms/{}", hidden["id"])).await;
+    let hidden = hidden["id"].as_str().unwrap();
+    let (status, private) = get(s.addr, &format!("/api/rooms/{hidden}")).await;
     assert_eq!((status, private["private"].as_bool()), (200, Some(true)));
 }
 
@@ -70,7 +72,7 @@ async fn bad_requests_get_json_errors_with_fitting_status() {
 async fn joining_a_full_room_is_refused() {
     let s = TestServer::start(&[]).await;
     let (_, room) = post(s.addr, "/api/rooms", r#"{"max_players":2}"#).await;
-    let join = format!("/api/rooms/{}/join", room["id"]);
+    let join = format!("/api/rooms/{}/join", room["id"].as_str().unwrap());
     for name in ["a", "b"] {
         let (status, seat) = post(s.addr, &join, &format!(r#"{{"name":"{name}"}}"#)).await;
         assert_eq!(status, 200, "{seat}");
@@ -90,7 +92,7 @@ async fn matchmaking_fills_the_fullest_room_first() {
     let (_, b) = post(s.addr, "/api/rooms", r#"{"max_players":4}"#).await;
     post(
         s.addr,
-        &format!("/api/rooms/{}/join", b["id"]),
+        &format!("/api/rooms/{}/join", b["id"].as_str().unwrap()),
         r#"{"name":"x"}"#,
     )
     .await;
@@ -109,12 +111,12 @@ async fn concurrent_matchmaking_never_creates_a_spare_room() {
             async move { post(addr, "/api/matchmake", &format!(r#"{{"name":"p{i}"}}"#)).await },
         )
     });
-    let mut rooms = std::collections::BTreeMap::<u64, u32>::new();
+    let mut rooms = std::collections::BTreeMap::<String, u32>::new();
     for call in calls {
         let (status, seat) = call.await.unwrap();
         assert_eq!(status, 200, "{seat}");
         *rooms
-            .entry(seat["room"]["id"].as_u64().unwrap())
+            .entry(seat["room"]["id"].as_str().unwrap().to_owned())
             .or_default() += 1;
     }
     // 40 players, 16 seats per room: exactly 3 rooms, filled 16, 16, 8.

@@ -13,7 +13,7 @@ use tickcast_tests::server::TestServer;
 async fn a_player_joins_gets_deltas_and_moves() {
     let s = TestServer::start(&[]).await;
     let room = create_room(s.addr, r#"{"drones":50}"#).await;
-    let mut p = Player::join(s.addr, room, "mover").await;
+    let mut p = Player::join(s.addr, &room, "mover").await;
     assert!(p.entity > 0);
     let first = p.next_snapshot().await;
     let me = *first
@@ -60,8 +60,8 @@ async fn a_stalled_reader_does_not_delay_the_room() {
     let room = create_room(s.addr, r#"{"drones":2000}"#).await;
     // The staller joins and then never reads again: the server's writes to it back
     // up in the socket buffers while its outbox keeps only the newest snapshot.
-    let _staller = Player::join(s.addr, room, "staller").await;
-    let mut reader = Player::join(s.addr, room, "reader").await;
+    let _staller = Player::join(s.addr, &room, "staller").await;
+    let mut reader = Player::join(s.addr, &room, "reader").await;
     let mut last = reader.next_snapshot().await.tick.0;
     for _ in 0..100 {
         let tick = reader.next_snapshot().await.tick.0;
@@ -85,7 +85,7 @@ async fn the_server_measures_round_trips_and_counts_what_it_sends() {
     std::fs::write(&config, "ping_interval_secs = 0.2\n").unwrap();
     let s = TestServer::start(&["--config", config.to_str().unwrap()]).await;
     let room = create_room(s.addr, "{}").await;
-    let mut p = Player::join(s.addr, room, "pinged").await;
+    let mut p = Player::join(s.addr, &room, "pinged").await;
     // Reading lets the client library answer the server's pings; 20 snapshots are
     // one second, five ping periods.
     for _ in 0..20 {
@@ -105,7 +105,7 @@ async fn the_server_measures_round_trips_and_counts_what_it_sends() {
 async fn resume_after_a_drop_returns_the_same_player() {
     let s = TestServer::start(&[]).await;
     let room = create_room(s.addr, "{}").await;
-    let mut p = Player::join(s.addr, room, "phoenix").await;
+    let mut p = Player::join(s.addr, &room, "phoenix").await;
     let (player, entity, token) = (p.player, p.entity, p.resume_token.clone());
     p.next_snapshot().await;
     p.next_snapshot().await;
@@ -123,7 +123,7 @@ async fn resume_after_a_drop_returns_the_same_player() {
     assert_eq!(info["players"], 1, "no second player was created");
 
     // A seat ticket cannot be presented as a resume token.
-    let (t, _) = ticket(s.addr, room, "x").await;
+    let (t, _) = ticket(s.addr, &room, "x").await;
     let ws = open(s.addr, &format!("/ws?resume={token}")).await;
     let mut ws = ws;
     use futures_util::SinkExt;

@@ -10,7 +10,7 @@ use tickcast_tests::server::TestServer;
 async fn sigterm_closes_players_with_1001_and_exits_zero() {
     let s = TestServer::start(&[]).await;
     let room = create_room(s.addr, "{}").await;
-    let mut p = Player::join(s.addr, room, "last").await;
+    let mut p = Player::join(s.addr, &room, "last").await;
     p.next_snapshot().await;
     let status = tokio::spawn(s.terminate());
     let close = expect_close(&mut p.ws).await;

@@ -96,7 +96,8 @@ impl Directory {
         if let Some(room) = local {
             return Ok(node.record_of(&room));
         }
-        self.counted(node.redis().room(id).await)?
+        let id = room_id(id).ok_or(LobbyError::NotFound)?.to_string();
+        self.counted(node.redis().room(&id).await)?
             .map(records::public_room)
             .ok_or(LobbyError::NotFound.into())
     }
@@ -117,8 +118,7 @@ impl Directory {
                 "this node is draining: it takes no new rooms".into(),
             ));
         }
-        let id = self.counted(node.redis().new_room_id().await)?;
-        let room = node.start_room(&id, req)?;
+        let room = node.start_room(&crate::lobby::RoomId::random().to_string(), req)?;
         // Listed everywhere before the answer (a failed beat is retried by the task).
         let _ = node.beat().await;
         Ok(node.record_of(&room))
@@ -166,6 +166,10 @@ impl Directory {
         let ticket = ticket
             .filter(|t| !t.is_empty())
             .ok_or(TicketError::Missing)?;
+        // Tickets are 32 hex digits; nothing else is worth a Redis call.
+        if ticket.len() > 64 || !ticket.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(TicketError::Unknown.into());
+        }
         self.counted(node.redeem(ticket).await)
     }
 }

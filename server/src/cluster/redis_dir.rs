@@ -137,13 +137,6 @@ impl RedisDirectory {
         }
     }
 
-    /// A fresh cluster-wide room id.
-    pub async fn new_room_id(&self) -> Result<String, DirectoryError> {
-        let key = format!("{}:room_seq", self.prefix());
-        let id: u64 = self.query(redis::cmd("INCR").arg(key)).await?;
-        Ok(id.to_string())
-    }
-
     fn unavailable(&self, message: String) -> DirectoryError {
         self.stats.redis_errors.fetch_add(1, Ordering::Relaxed);
         DirectoryError::Unavailable(message)
@@ -210,7 +203,7 @@ impl RedisDirectory {
         ticket_ttl: Duration,
         max_players: u32,
     ) -> Result<Value, DirectoryError> {
-        let ticket = crate::lobby::random_token();
+        let ticket = crate::lobby::token::random_token();
         let reply: Vec<String> = self
             .run(
                 scripts::MATCHMAKE
@@ -219,7 +212,9 @@ impl RedisDirectory {
                     .arg(name)
                     .arg(&ticket)
                     .arg(Self::ticket_ttl_ms(ticket_ttl))
-                    .arg(max_players),
+                    .arg(max_players)
+                    // Used only when the script opens a room (65 random bits: unique).
+                    .arg(crate::lobby::RoomId::random().to_string()),
             )
             .await?;
         match reply.first().map(String::as_str) {
@@ -239,7 +234,7 @@ impl RedisDirectory {
         ticket_ttl: Duration,
     ) -> Result<Value, DirectoryError> {
         use crate::lobby::LobbyError;
-        let ticket = crate::lobby::random_token();
+        let ticket = crate::lobby::token::random_token();
         let reply: Vec<String> = self
             .run(
                 scripts::JOIN

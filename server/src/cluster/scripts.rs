@@ -12,7 +12,6 @@
 //! - `P:pending:{room}` sorted set of outstanding tickets, scored by expiry (ms of
 //!   Redis TIME): seats reserved on any node and not yet redeemed.
 //! - `P:ticket:{token}` the ticket (JSON: room, node, name), expiring with it.
-//! - `P:room_seq` the cluster-wide room id counter.
 //!
 //! Every script takes the prefix as `ARGV[1]`. Times come from Redis `TIME`, so
 //! node clocks do not matter.
@@ -64,7 +63,8 @@ fn script(body: &str) -> Script {
     Script::new(&format!("{PRELUDE}\n{body}"))
 }
 
-/// `ARGV`: prefix, map, name, ticket, ticket ttl ms, max players of a new room.
+/// `ARGV`: prefix, map, name, ticket, ticket ttl ms, max players and id of a new
+/// room (used only when no open room has a seat).
 /// Reply: `{"ok", room json, node json}` or `{"err", message}`.
 pub static MATCHMAKE: LazyLock<Script> = LazyLock::new(|| {
     script(
@@ -95,7 +95,7 @@ for _, n in ipairs(live_nodes()) do
 end
 if best == nil then
   if place == nil then return { 'err', 'no live node accepts new rooms' } end
-  best = tostring(redis.call('INCR', P .. ':room_seq'))
+  best = ARGV[7]
   bestnode = place
   local rec = { id = best, name = 'room ' .. best, map = map, state = 'waiting',
     players = 0, max_players = max, spectators = 0, tick = 0, drones = 0,

@@ -7,7 +7,7 @@
 
 use super::AppState;
 use crate::cluster::DirectoryError;
-use crate::lobby::{CreateRoom, LobbyError};
+use crate::lobby::{CreateRoom, LobbyError, RoomId};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -62,7 +62,7 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError(e.status(), e.body_text()))
 }
 
-fn room_id(raw: &str) -> Result<u64, ApiError> {
+fn room_id(raw: &str) -> Result<RoomId, ApiError> {
     raw.parse().map_err(|_| LobbyError::NotFound.into())
 }
 

@@ -5,12 +5,15 @@
 //! where one had seats. The lock is held only for bookkeeping (no IO, no awaits).
 
 pub mod maps;
+pub mod room_id;
 pub mod tickets;
+pub mod token;
 
 use crate::net::quic::QuicInfo;
-use crate::room::{self, RoomCtx, RoomId, RoomInfo, RoomSettings, RoomShared, RoomState};
+use crate::room::{self, RoomCtx, RoomInfo, RoomSettings, RoomShared, RoomState};
 use maps::Maps;
-use std::collections::BTreeMap;
+pub use room_id::RoomId;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use thiserror::Error;
@@ -55,10 +58,26 @@ pub struct SeatTicket {
     pub quic: Option<QuicInfo>,
 }
 
+/// A room in the directory and its place in creation order.
+struct Listed {
+    seq: u64,
+    room: Arc<RoomShared>,
+}
+
 struct Inner {
-    rooms: BTreeMap<RoomId, Arc<RoomShared>>,
+    rooms: HashMap<RoomId, Listed>,
     tickets: TicketBook,
-    next_id: RoomId,
+    /// Creation counter: lists show rooms oldest first (ids are random).
+    next_seq: u64,
+}
+
+impl Inner {
+    /// Rooms, oldest first.
+    fn ordered(&self) -> Vec<&Listed> {
+        let mut rooms: Vec<&Listed> = self.rooms.values().collect();
+        rooms.sort_by_key(|l| l.seq);
+        rooms
+    }
 }
 
 /// The room directory.
@@ -69,32 +88,15 @@ pub struct Lobby {
     quic: Option<QuicInfo>,
 }
 
-/// 128 random bits as hex (tickets, resume tokens, seeds).
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 16];
-    // getrandom fails only without an OS RNG; a zero token is then still unique per
-    // use because tickets are removed on redemption, but log it loudly.
-    if let Err(e) = getrandom::fill(&mut bytes) {
-        tracing::error!(error = %e, "OS random source failed");
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn random_seed() -> u64 {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    u64::from_le_bytes(bytes)
-}
-
 impl Lobby {
     /// A lobby whose seat tickets also name `quic` (when the server offers QUIC).
     pub fn new(ctx: RoomCtx, quic: Option<QuicInfo>) -> Lobby {
         let maps = Maps::load(&ctx.config.maps_dir);
         Lobby {
             inner: Mutex::new(Inner {
-                rooms: BTreeMap::new(),
+                rooms: HashMap::new(),
                 tickets: TicketBook::new(crate::config::secs(ctx.config.ticket_ttl_secs)),
-                next_id: 1,
+                next_seq: 0,
             }),
             maps,
             ctx,
@@ -151,17 +153,20 @@ impl Lobby {
         let live = inner
             .rooms
             .values()
-            .filter(|r| r.state() != RoomState::Finished)
+            .filter(|l| l.room.state() != RoomState::Finished)
             .count();
         if live >= config.max_rooms {
             return Err(LobbyError::TooManyRooms(config.max_rooms));
         }
         let id = match given_id {
             Some(id) => id,
-            None => {
-                inner.next_id += 1;
-                inner.next_id - 1
-            }
+            None => loop {
+                // 65 random bits: a collision is astronomically rare, but never reuse.
+                let id = RoomId::random();
+                if !inner.rooms.contains_key(&id) {
+                    break id;
+                }
+            },
         };
         let name = self
             .clean_name(req.name.as_deref(), "name")?
@@ -173,10 +178,16 @@ impl Lobby {
             max_players,
             drones,
             private: req.private.unwrap_or(false),
-            seed: random_seed(),
+            seed: token::random_seed(),
         };
         let room = room::spawn(id, settings, &self.ctx);
-        inner.rooms.insert(id, Arc::clone(&room));
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        let listed = Listed {
+            seq,
+            room: Arc::clone(&room),
+        };
+        inner.rooms.insert(id, listed);
         Ok(room)
     }
 
@@ -190,10 +201,10 @@ impl Lobby {
     pub fn list(&self) -> Vec<RoomInfo> {
         let inner = self.lock();
         inner
-            .rooms
-            .values()
-            .filter(|r| !r.settings.private)
-            .map(|r| r.info())
+            .ordered()
+            .into_iter()
+            .filter(|l| !l.room.settings.private)
+            .map(|l| l.room.info())
             .collect()
     }
 
@@ -201,19 +212,24 @@ impl Lobby {
     /// there when `id` is taken.
     pub fn adopt(&self, id: RoomId, req: CreateRoom) -> Result<Arc<RoomShared>, LobbyError> {
         let mut inner = self.lock();
-        if let Some(room) = inner.rooms.get(&id) {
-            return Ok(Arc::clone(room));
+        if let Some(listed) = inner.rooms.get(&id) {
+            return Ok(Arc::clone(&listed.room));
         }
         self.create_locked(&mut inner, req, Some(id))
     }
 
-    /// Every room of this node, private and finished ones too.
+    /// Every room of this node, private and finished ones too, oldest first.
     pub fn rooms(&self) -> Vec<Arc<RoomShared>> {
-        self.lock().rooms.values().cloned().collect()
+        let inner = self.lock();
+        inner
+            .ordered()
+            .into_iter()
+            .map(|l| Arc::clone(&l.room))
+            .collect()
     }
 
     pub fn get(&self, id: RoomId) -> Option<Arc<RoomShared>> {
-        self.lock().rooms.get(&id).cloned()
+        self.lock().rooms.get(&id).map(|l| Arc::clone(&l.room))
     }
 
     fn ticket_locked(&self, inner: &mut Inner, room: Arc<RoomShared>, name: String) -> SeatTicket {
@@ -231,7 +247,11 @@ impl Lobby {
     pub fn join(&self, id: RoomId, name: &str) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
         let mut inner = self.lock();
-        let room = inner.rooms.get(&id).cloned().ok_or(LobbyError::NotFound)?;
+        let room = inner
+            .rooms
+            .get(&id)
+            .map(|l| Arc::clone(&l.room))
+            .ok_or(LobbyError::NotFound)?;
         if room.state() == RoomState::Finished {
             return Err(LobbyError::Finished);
         }
@@ -246,14 +266,19 @@ impl Lobby {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
         let map = map.unwrap_or("arena");
         let mut inner = self.lock();
-        let mut open: Vec<&Arc<RoomShared>> = inner
+        let mut open: Vec<(u32, u64, &Arc<RoomShared>)> = inner
             .rooms
             .values()
-            .filter(|r| !r.settings.private && r.settings.map_name == map)
-            .filter(|r| r.state() != RoomState::Finished && r.free_seats() > 0)
+            .filter(|l| !l.room.settings.private && l.room.settings.map_name == map)
+            .filter(|l| l.room.state() != RoomState::Finished && l.room.free_seats() > 0)
+            .map(|l| (l.room.free_seats(), l.seq, &l.room))
             .collect();
-        open.sort_by_key(|r| (r.free_seats(), r.id));
-        let chosen = open.into_iter().find(|r| r.reserve_seat()).cloned();
+        open.sort_by_key(|(free, seq, _)| (*free, *seq));
+        let chosen = open
+            .into_iter()
+            .map(|(_, _, r)| r)
+            .find(|r| r.reserve_seat())
+            .cloned();
         let room = match chosen {
             Some(room) => room,
             None => {
@@ -279,10 +304,10 @@ impl Lobby {
         self.lock().tickets.redeem(ticket, Instant::now())
     }
 
-    /// The room a resume token belongs to (`<room id>.<secret>`).
+    /// The room a resume token belongs to, if this server issued the token and the
+    /// room is still listed (see [`token`]).
     pub fn room_of_token(&self, token: &str) -> Option<Arc<RoomShared>> {
-        let (id, _) = token.split_once('.')?;
-        self.get(id.parse().ok()?)
+        self.get(token::resume_room(token)?)
     }
 
     /// Expire tickets and drop finished rooms that lingered long enough.
@@ -291,8 +316,9 @@ impl Lobby {
         let linger = crate::config::secs(self.ctx.config.finished_linger_secs);
         let mut inner = self.lock();
         inner.tickets.sweep(now);
-        inner.rooms.retain(|_, r| {
-            r.finished_at()
+        inner.rooms.retain(|_, l| {
+            l.room
+                .finished_at()
                 .is_none_or(|at| now.duration_since(at) < linger)
         });
     }

@@ -47,7 +47,7 @@ impl TicketBook {
 
     /// Issue a ticket for a seat already reserved in `room`.
     pub fn issue(&mut self, room: Arc<RoomShared>, name: String, now: Instant) -> String {
-        let token = super::random_token();
+        let token = super::token::random_token();
         self.tickets.insert(
             token.clone(),
             Ticket {

@@ -104,7 +104,11 @@ impl ReplayStore {
     }
 
     /// Reserve an id and a file name for a new recording of room `room`.
-    pub fn begin(&self, room: u64, start_unix_ms: u64) -> (String, PathBuf, Arc<LiveStats>) {
+    pub fn begin(
+        &self,
+        room: crate::room::RoomId,
+        start_unix_ms: u64,
+    ) -> (String, PathBuf, Arc<LiveStats>) {
         let mut active = lock(&self.active);
         let base = format!("{start_unix_ms}-{room}");
         let mut id = base.clone();

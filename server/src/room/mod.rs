@@ -27,8 +27,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 pub use task::{RoomCtx, spawn};
 
-/// A room's id in the lobby and in URLs.
-pub type RoomId = u64;
+pub use crate::lobby::RoomId;
 
 /// What a room was created with.
 #[derive(Debug, Clone)]

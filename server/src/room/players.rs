@@ -57,7 +57,7 @@ pub struct WelcomeInfo {
     pub tick_rate: u16,
     pub send_rate: u16,
     pub map: String,
-    pub room: u64,
+    pub room: super::RoomId,
 }
 
 /// All players of a room.
@@ -107,7 +107,7 @@ impl PlayerTable {
     pub fn join(&mut self, name: String, reply: Reply) -> PlayerId {
         let id = PlayerId(self.next_id);
         self.next_id += 1;
-        let token = format!("{}.{}", self.info.room, crate::lobby::random_token());
+        let token = crate::lobby::token::resume_token(self.info.room);
         let (tx, link) = self.new_link();
         self.players.insert(
             id,

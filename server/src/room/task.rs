@@ -40,7 +40,7 @@ pub struct RoomCtx {
 }
 
 /// Create a room and start its task.
-pub fn spawn(id: u64, settings: RoomSettings, ctx: &RoomCtx) -> Arc<RoomShared> {
+pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<RoomShared> {
     let config = &ctx.config;
     let (tx, rx) = mpsc::channel(config.room_inbox);
     let world = World::new(
@@ -315,7 +315,7 @@ impl Room {
         self.player_count_changed(-left);
         self.ctx.metrics.rooms.fetch_sub(1, Ordering::Relaxed);
         tracing::info!(
-            room = self.shared.id,
+            room = %self.shared.id,
             tick = self.world.tick().0,
             reason,
             "room finished"
