@@ -49,6 +49,9 @@ pub struct Cli {
     /// Largest WebSocket frame accepted from a client, bytes [default: 4096]
     #[arg(long, env = "TICKCAST_MAX_FRAME_BYTES")]
     pub max_frame_bytes: Option<usize>,
+    /// Largest `max_players` a room may be created with [default: 64]
+    #[arg(long, env = "TICKCAST_MAX_PLAYERS_LIMIT")]
+    pub max_players_limit: Option<u32>,
     /// Most rooms at once [default: 1000]
     #[arg(long, env = "TICKCAST_MAX_ROOMS")]
     pub max_rooms: Option<usize>,
@@ -249,6 +252,7 @@ impl Config {
             empty_room_secs,
             max_frame_bytes,
             max_rooms,
+            max_players_limit,
             maps_dir,
             web_dir
         );

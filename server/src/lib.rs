@@ -36,7 +36,6 @@ use room::RoomCtx;
 use spectators::SpectatorCounter;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -193,7 +192,7 @@ impl Server {
         serve.await?;
         // Let sessions deliver their close frames (bounded wait).
         for _ in 0..40 {
-            if state.metrics.sessions.load(Ordering::Relaxed) == 0 {
+            if state.metrics.open_sessions() == 0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

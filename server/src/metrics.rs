@@ -1,245 +1,384 @@
-//! Process-wide counters and the tick-time histogram, rendered as Prometheus text at
-//! `GET /metrics`.
+//! Process-wide metrics on the `prometheus-client` crate, rendered as OpenMetrics
+//! text at `GET /metrics`.
 //!
-//! Everything is an atomic, so rooms record without locks on the tick path. Tick
-//! durations go into fixed logarithmic buckets (4 per power of two, from 1 µs), from
-//! which the exposition derives the 0.5 / 0.99 / 1 (max) quantiles of the whole run.
+//! [`Metrics`] is a struct of typed handles, registered once: a call site is one line
+//! (`metrics.ticks_skipped.inc_by(n)`), and adding a metric is one field plus one
+//! `register` call in [`Metrics::new`]. Counters and gauges are atomics; histograms
+//! take a short uncontended lock per observation. Durations are real Prometheus
+//! histograms (`_bucket{le=...}`, `_sum`, `_count`), so a Prometheus server can
+//! aggregate them over processes and window them with `rate()`.
+//!
+//! What depends on the transport (round trips, delivery delay, bytes, sessions) is
+//! labelled `transport="ws"|"quic"`; [`Metrics::transport`] hands out the handles of
+//! one transport, created up front so the hot path never looks up a label set.
 
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Buckets per power of two.
-const SUB: u32 = 4;
-/// Number of buckets: 1 µs .. ~2^24 µs (16 s) and an overflow bucket.
-const BUCKETS: usize = (24 * SUB + 1) as usize;
-
-/// A lock-free histogram of durations with logarithmic buckets.
-pub struct Histogram {
-    buckets: Vec<AtomicU64>,
-    count: AtomicU64,
-    sum_ns: AtomicU64,
-    max_ns: AtomicU64,
+/// Which transport carries a player session (the `transport` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Ws,
+    Quic,
 }
 
-impl Default for Histogram {
-    fn default() -> Self {
-        Histogram {
-            buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
-            count: AtomicU64::new(0),
-            sum_ns: AtomicU64::new(0),
-            max_ns: AtomicU64::new(0),
+impl Transport {
+    pub const ALL: [Transport; 2] = [Transport::Ws, Transport::Quic];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Ws => "ws",
+            Transport::Quic => "quic",
         }
     }
 }
 
-fn bucket_of(us: f64) -> usize {
-    if us <= 1.0 {
-        return 0;
-    }
-    let idx = (us.log2() * SUB as f64).ceil() as usize;
-    idx.min(BUCKETS - 1)
-}
-
-/// Upper bound of bucket `i`, in seconds.
-fn bucket_upper_secs(i: usize) -> f64 {
-    2f64.powf(i as f64 / SUB as f64) / 1e6
-}
-
-impl Histogram {
-    pub fn record(&self, d: Duration) {
-        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        if let Some(b) = self.buckets.get(bucket_of(ns as f64 / 1000.0)) {
-            b.fetch_add(1, Ordering::Relaxed);
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_ns.fetch_add(ns, Ordering::Relaxed);
-        self.max_ns.fetch_max(ns, Ordering::Relaxed);
-    }
-
-    pub fn count(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
-    }
-
-    /// The `q` quantile in seconds (bucket upper bound, capped at the max seen).
-    pub fn quantile(&self, q: f64) -> f64 {
-        let max = self.max_ns.load(Ordering::Relaxed) as f64 / 1e9;
-        let total = self.count();
-        if total == 0 {
-            return 0.0;
-        }
-        if q >= 1.0 {
-            return max;
-        }
-        let rank = ((q * total as f64).ceil() as u64).max(1);
-        let mut seen = 0;
-        for (i, b) in self.buckets.iter().enumerate() {
-            seen += b.load(Ordering::Relaxed);
-            if seen >= rank {
-                return bucket_upper_secs(i).min(max);
-            }
-        }
-        max
-    }
-
-    fn sum_secs(&self) -> f64 {
-        self.sum_ns.load(Ordering::Relaxed) as f64 / 1e9
-    }
-
-    /// Append this histogram as a Prometheus summary (quantiles 0.5, 0.99, 1).
-    fn render(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} summary");
-        for (label, q) in [("0.5", 0.5), ("0.99", 0.99), ("1", 1.0)] {
-            let _ = writeln!(
-                out,
-                "{name}{{quantile=\"{label}\"}} {:.9}",
-                self.quantile(q)
-            );
-        }
-        let _ = writeln!(out, "{name}_sum {:.9}", self.sum_secs());
-        let _ = writeln!(out, "{name}_count {}", self.count());
+impl EncodeLabelValue for Transport {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.as_str())
     }
 }
 
-/// All server metrics.
-#[derive(Default)]
-pub struct Metrics {
-    pub tick_duration: Histogram,
-    /// Round-trip times measured by the server's WebSocket pings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct TransportLabel {
+    transport: Transport,
+}
+
+/// Why a room finished (the `reason` label of `tickcast_rooms_finished_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FinishReason {
+    /// Nobody was seated for `empty_room_secs`.
+    Empty,
+    /// The server is stopping.
+    Shutdown,
+    /// The room's task panicked.
+    Crashed,
+}
+
+impl FinishReason {
+    pub const ALL: [FinishReason; 3] = [
+        FinishReason::Empty,
+        FinishReason::Shutdown,
+        FinishReason::Crashed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FinishReason::Empty => "empty",
+            FinishReason::Shutdown => "shutdown",
+            FinishReason::Crashed => "crashed",
+        }
+    }
+}
+
+impl EncodeLabelValue for FinishReason {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: FinishReason,
+}
+
+/// The handles of one transport's series.
+#[derive(Debug, Clone)]
+pub struct TransportMetrics {
+    /// Round-trip times of server pings.
     pub rtt: Histogram,
-    pub ticks_skipped: AtomicU64,
-    pub bytes_sent: AtomicU64,
-    pub snapshots_sent: AtomicU64,
-    pub keyframes_sent: AtomicU64,
-    pub inputs_dropped: AtomicU64,
-    pub frames_rejected: AtomicU64,
-    pub sessions: AtomicU64,
-    pub rooms: AtomicU64,
-    pub players: AtomicU64,
+    /// From the room producing a snapshot to the session having written it.
+    pub delivery_delay: Histogram,
+    /// Bytes of snapshots and messages written to players.
+    pub bytes_sent: Counter,
+    /// Open player connections.
+    pub sessions: Gauge,
+}
+
+/// Bucket bounds of the histograms, in seconds.
+fn tick_buckets() -> impl Iterator<Item = f64> {
+    // 25 µs .. 205 ms
+    exponential_buckets(25e-6, 2.0, 14)
+}
+
+fn rtt_buckets() -> impl Iterator<Item = f64> {
+    // 250 µs .. 2 s
+    exponential_buckets(250e-6, 2.0, 14)
+}
+
+fn delay_buckets() -> impl Iterator<Item = f64> {
+    // 25 µs .. 205 ms
+    exponential_buckets(25e-6, 2.0, 14)
+}
+
+/// All server metrics, as typed handles (cheap to clone: every handle is an `Arc`).
+pub struct Metrics {
+    registry: Registry,
+    pub tick_duration: Histogram,
+    tick_max_ns: AtomicU64,
+    tick_max: Gauge<f64, AtomicU64>,
+    pub ticks_skipped: Counter,
+    pub snapshots_sent: Counter,
+    pub keyframes_sent: Counter,
+    pub inputs_dropped: Counter,
+    pub frames_rejected: Counter,
+    pub rooms: Gauge,
+    pub players: Gauge,
+    pub spectators: Gauge,
+    /// Frames and game events the room could not hand to its spectator task.
+    pub spectator_frames_dropped: Counter,
+    /// Spectator streams that fell behind and skipped to the next keyframe.
+    pub spectator_lag_skips: Counter,
+    rooms_finished: Family<ReasonLabel, Counter>,
+    ws: TransportMetrics,
+    quic: TransportMetrics,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
 }
 
 impl Metrics {
-    pub fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Ordering::Relaxed);
+    /// Every metric, registered under its exposition name.
+    pub fn new() -> Metrics {
+        let mut r = Registry::default();
+        let tick_duration = Histogram::new(tick_buckets());
+        r.register(
+            "tickcast_tick_duration_seconds",
+            "Time one room spends on one tick",
+            tick_duration.clone(),
+        );
+        let tick_max = Gauge::<f64, AtomicU64>::default();
+        r.register(
+            "tickcast_tick_duration_max_seconds",
+            "Longest tick of any room since the server started",
+            tick_max.clone(),
+        );
+        // Counters are registered without `_total`; the encoder appends it.
+        let counter = |r: &mut Registry, name: &str, help: &str| {
+            let c = Counter::default();
+            r.register(name, help, c.clone());
+            c
+        };
+        let ticks_skipped = counter(
+            &mut r,
+            "tickcast_ticks_skipped",
+            "Ticks skipped because a room ran late",
+        );
+        let snapshots_sent = counter(
+            &mut r,
+            "tickcast_snapshots_sent",
+            "Snapshots handed to player outboxes",
+        );
+        let keyframes_sent = counter(
+            &mut r,
+            "tickcast_keyframes_sent",
+            "Snapshots sent as keyframes",
+        );
+        let inputs_dropped = counter(
+            &mut r,
+            "tickcast_inputs_dropped",
+            "Inputs dropped (late, duplicate or flooding)",
+        );
+        let frames_rejected = counter(
+            &mut r,
+            "tickcast_frames_rejected",
+            "Client frames that closed their connection",
+        );
+        let spectator_frames_dropped = counter(
+            &mut r,
+            "tickcast_spectator_frames_dropped",
+            "Spectator frames and events dropped because the spectator task was behind",
+        );
+        let spectator_lag_skips = counter(
+            &mut r,
+            "tickcast_spectator_lag_skips",
+            "Spectator streams that fell behind and skipped to the next keyframe",
+        );
+        let gauge = |r: &mut Registry, name: &str, help: &str| {
+            let g = Gauge::default();
+            r.register(name, help, g.clone());
+            g
+        };
+        let rooms = gauge(&mut r, "tickcast_rooms", "Rooms in the directory");
+        let players = gauge(&mut r, "tickcast_players", "Players seated in rooms");
+        let spectators = gauge(&mut r, "tickcast_spectators", "Open spectator streams");
+        let rooms_finished = Family::<ReasonLabel, Counter>::default();
+        r.register(
+            "tickcast_rooms_finished",
+            "Rooms finished, by reason",
+            rooms_finished.clone(),
+        );
+        for reason in FinishReason::ALL {
+            let _ = rooms_finished.get_or_create(&ReasonLabel { reason });
+        }
+
+        let rtt =
+            Family::<TransportLabel, Histogram, fn() -> Histogram>::new_with_constructor(|| {
+                Histogram::new(rtt_buckets())
+            });
+        r.register(
+            "tickcast_rtt_seconds",
+            "Round-trip time of server pings to players",
+            rtt.clone(),
+        );
+        let delay =
+            Family::<TransportLabel, Histogram, fn() -> Histogram>::new_with_constructor(|| {
+                Histogram::new(delay_buckets())
+            });
+        r.register(
+            "tickcast_delivery_delay_seconds",
+            "From the room producing a snapshot to its session having written it",
+            delay.clone(),
+        );
+        let bytes = Family::<TransportLabel, Counter>::default();
+        r.register(
+            "tickcast_bytes_sent",
+            "Bytes of snapshots and messages written to players",
+            bytes.clone(),
+        );
+        let sessions = Family::<TransportLabel, Gauge>::default();
+        r.register(
+            "tickcast_sessions",
+            "Open player connections",
+            sessions.clone(),
+        );
+        let of = |transport| {
+            let l = TransportLabel { transport };
+            TransportMetrics {
+                rtt: rtt.get_or_create(&l).clone(),
+                delivery_delay: delay.get_or_create(&l).clone(),
+                bytes_sent: bytes.get_or_create(&l).clone(),
+                sessions: sessions.get_or_create(&l).clone(),
+            }
+        };
+        let (ws, quic) = (of(Transport::Ws), of(Transport::Quic));
+        Metrics {
+            registry: r,
+            tick_duration,
+            tick_max_ns: AtomicU64::new(0),
+            tick_max,
+            ticks_skipped,
+            snapshots_sent,
+            keyframes_sent,
+            inputs_dropped,
+            frames_rejected,
+            rooms,
+            players,
+            spectators,
+            spectator_frames_dropped,
+            spectator_lag_skips,
+            rooms_finished,
+            ws,
+            quic,
+        }
     }
 
-    /// Prometheus text exposition; `spectators` comes from the spectator counter.
-    pub fn render(&self, spectators: usize) -> String {
-        let mut out = String::with_capacity(2048);
-        self.tick_duration.render(
-            &mut out,
-            "tickcast_tick_duration_seconds",
-            "Time one room spends on one tick.",
-        );
-        self.rtt.render(
-            &mut out,
-            "tickcast_rtt_seconds",
-            "Round-trip time of server pings to players.",
-        );
-        let counters: [(&str, &str, &str, u64); 9] = [
-            (
-                "tickcast_ticks_skipped_total",
-                "counter",
-                "Ticks skipped because a room ran late.",
-                load(&self.ticks_skipped),
-            ),
-            (
-                "tickcast_bytes_sent_total",
-                "counter",
-                "Bytes of snapshots and messages written to players.",
-                load(&self.bytes_sent),
-            ),
-            (
-                "tickcast_snapshots_sent_total",
-                "counter",
-                "Snapshots handed to player outboxes.",
-                load(&self.snapshots_sent),
-            ),
-            (
-                "tickcast_keyframes_sent_total",
-                "counter",
-                "Snapshots sent as keyframes.",
-                load(&self.keyframes_sent),
-            ),
-            (
-                "tickcast_inputs_dropped_total",
-                "counter",
-                "Inputs dropped (late, duplicate or flooding).",
-                load(&self.inputs_dropped),
-            ),
-            (
-                "tickcast_frames_rejected_total",
-                "counter",
-                "Client frames that closed their connection.",
-                load(&self.frames_rejected),
-            ),
-            (
-                "tickcast_sessions",
-                "gauge",
-                "Open player connections.",
-                load(&self.sessions),
-            ),
-            (
-                "tickcast_rooms",
-                "gauge",
-                "Rooms in the directory.",
-                load(&self.rooms),
-            ),
-            (
-                "tickcast_players",
-                "gauge",
-                "Players seated in rooms.",
-                load(&self.players),
-            ),
-        ];
-        for (name, kind, help, value) in counters {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
+    /// The series of one transport.
+    pub fn transport(&self, transport: Transport) -> &TransportMetrics {
+        match transport {
+            Transport::Ws => &self.ws,
+            Transport::Quic => &self.quic,
         }
-        let _ = writeln!(
-            out,
-            "# HELP tickcast_spectators Open spectator streams.\n# TYPE tickcast_spectators gauge\ntickcast_spectators {spectators}"
-        );
+    }
+
+    /// Player connections open over every transport.
+    pub fn open_sessions(&self) -> i64 {
+        Transport::ALL
+            .iter()
+            .map(|t| self.transport(*t).sessions.get())
+            .sum()
+    }
+
+    /// One room tick took `d`.
+    pub fn tick(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        self.tick_duration.observe(secs);
+        let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        if self.tick_max_ns.fetch_max(ns, Ordering::Relaxed) < ns {
+            // Racing rooms may set an older maximum last; the next longer tick fixes it.
+            self.tick_max.set(secs);
+        }
+    }
+
+    /// A room finished for `reason`.
+    pub fn room_finished(&self, reason: FinishReason) {
+        self.rooms_finished
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
+    }
+
+    /// OpenMetrics text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(8192);
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "encoding metrics");
+        }
         out
     }
-}
-
-fn load(a: &AtomicU64) -> u64 {
-    a.load(Ordering::Relaxed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn quantiles_follow_the_recorded_values() {
-        let h = Histogram::default();
-        for us in 1..=100u64 {
-            h.record(Duration::from_micros(us * 10));
-        }
-        let p50 = h.quantile(0.5);
-        assert!((0.0005..=0.0006).contains(&p50), "p50 {p50}");
-        assert!((h.quantile(1.0) - 0.001).abs() < 1e-9);
-        assert!(h.quantile(0.99) <= 0.001 && h.quantile(0.99) >= 0.00084);
-        assert_eq!(h.count(), 100);
+    fn value(text: &str, series: &str) -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
     }
 
     #[test]
-    fn render_names_every_metric() {
-        let m = Metrics::default();
-        m.tick_duration.record(Duration::from_micros(50));
-        let text = m.render(3);
-        for name in [
-            "tickcast_tick_duration_seconds{quantile=\"0.99\"}",
-            "tickcast_ticks_skipped_total 0",
-            "tickcast_bytes_sent_total",
-            "tickcast_sessions 0",
-            "tickcast_spectators 3",
-        ] {
-            assert!(text.contains(name), "missing {name} in\n{text}");
-        }
+    fn counters_keep_todays_names_and_histograms_have_buckets() {
+        let m = Metrics::new();
+        m.tick(Duration::from_micros(50));
+        m.tick(Duration::from_micros(300));
+        m.ticks_skipped.inc_by(2);
+        m.spectators.set(3);
+        m.transport(Transport::Ws).rtt.observe(0.004);
+        m.transport(Transport::Ws).sessions.inc();
+        m.room_finished(FinishReason::Empty);
+        let text = m.render();
+        assert_eq!(value(&text, "tickcast_ticks_skipped_total"), Some(2.0));
+        assert_eq!(value(&text, "tickcast_spectators"), Some(3.0));
+        assert_eq!(
+            value(&text, "tickcast_tick_duration_seconds_count"),
+            Some(2.0)
+        );
+        assert_eq!(
+            value(&text, "tickcast_tick_duration_seconds_bucket{le=\"+Inf\"}"),
+            Some(2.0),
+            "{text}"
+        );
+        assert_eq!(
+            value(&text, "tickcast_tick_duration_max_seconds"),
+            Some(0.0003)
+        );
+        assert_eq!(
+            value(&text, "tickcast_rtt_seconds_count{transport=\"ws\"}"),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            value(&text, "tickcast_sessions{transport=\"ws\"}"),
+            Some(1.0)
+        );
+        assert_eq!(
+            value(&text, "tickcast_rooms_finished_total{reason=\"empty\"}"),
+            Some(1.0)
+        );
+        assert_eq!(
+            value(&text, "tickcast_rooms_finished_total{reason=\"crashed\"}"),
+            Some(0.0)
+        );
+        assert_eq!(m.open_sessions(), 1);
     }
 }

@@ -71,10 +71,21 @@ async fn a_stalled_reader_does_not_delay_the_room() {
 }
 
 /// The value of an unlabelled metric line `name value`.
+/// The sum of every series of `name` (any labels) in a /metrics text.
 fn metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+    let values: Vec<f64> = text
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(name)?;
+            let rest = match rest.strip_prefix('{') {
+                Some(labelled) => labelled.split_once('}')?.1,
+                None => rest,
+            };
+            rest.strip_prefix(' ')?.parse().ok()
+        })
+        .collect();
+    assert!(!values.is_empty(), "no {name} in\n{text}");
+    values.iter().sum()
 }
 
 #[tokio::test]
@@ -94,6 +105,14 @@ async fn the_server_measures_round_trips_and_counts_what_it_sends() {
     let (status, text) = tickcast_tests::http::get_text(s.addr, "/metrics").await;
     assert_eq!(status, 200);
     assert!(metric(&text, "tickcast_rtt_seconds_count") >= 1.0, "{text}");
+    assert!(
+        text.contains("tickcast_rtt_seconds_bucket{le=\"+Inf\",transport=\"ws\"}")
+            || text.contains("tickcast_rtt_seconds_bucket{transport=\"ws\",le=\"+Inf\"}"),
+        "RTT is a histogram labelled by transport:\n{text}"
+    );
+    assert!(metric(&text, "tickcast_delivery_delay_seconds_count") >= 20.0);
+    assert!(metric(&text, "tickcast_tick_duration_seconds_count") >= 1.0);
+    assert_eq!(metric(&text, "tickcast_rooms_finished_total"), 0.0);
     assert!(metric(&text, "tickcast_snapshots_sent_total") >= 20.0);
     assert!(metric(&text, "tickcast_bytes_sent_total") > 0.0);
     assert_eq!(metric(&text, "tickcast_sessions"), 1.0);

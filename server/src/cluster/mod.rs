@@ -45,38 +45,62 @@ pub struct ClusterStats {
 }
 
 impl ClusterStats {
-    /// Prometheus text of the counters.
+    /// Add the counters to OpenMetrics text `out` (before its closing `# EOF`).
     pub fn render(&self, out: &mut String) {
+        let eof = out.ends_with("# EOF\n");
+        if eof {
+            out.truncate(out.len() - "# EOF\n".len());
+        }
         let rows = [
             (
-                "tickcast_cluster_redis_errors_total",
+                "tickcast_cluster_redis_errors",
                 "Redis calls that failed",
                 &self.redis_errors,
             ),
             (
-                "tickcast_cluster_unavailable_total",
+                "tickcast_cluster_unavailable",
                 "Lobby calls answered 503 while Redis was unavailable",
                 &self.unavailable,
             ),
             (
-                "tickcast_cluster_wrong_node_tickets_total",
+                "tickcast_cluster_wrong_node_tickets",
                 "Tickets refused because they belong to another node",
                 &self.wrong_node_tickets,
             ),
             (
-                "tickcast_cluster_heartbeats_total",
+                "tickcast_cluster_heartbeats",
                 "Node heartbeats written to Redis",
                 &self.heartbeats,
             ),
             (
-                "tickcast_cluster_placed_rooms_total",
+                "tickcast_cluster_placed_rooms",
                 "Rooms started here after matchmaking placed them here",
                 &self.placed_rooms,
             ),
         ];
         for (name, help, value) in rows {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+            let _ = writeln!(out, "# HELP {name} {help}.\n# TYPE {name} counter");
+            let _ = writeln!(out, "{name}_total {}", value.load(Ordering::Relaxed));
         }
+        if eof {
+            out.push_str("# EOF\n");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_go_before_the_openmetrics_end() {
+        let stats = ClusterStats::default();
+        stats.unavailable.fetch_add(2, Ordering::Relaxed);
+        let mut text = "# TYPE a counter\na_total 1\n# EOF\n".to_owned();
+        stats.render(&mut text);
+        assert!(text.ends_with("\n# EOF\n"));
+        assert_eq!(text.matches("# EOF").count(), 1);
+        assert!(text.contains("\ntickcast_cluster_unavailable_total 2\n"));
+        assert!(text.contains("# TYPE tickcast_cluster_unavailable counter\n"));
     }
 }

@@ -139,13 +139,22 @@ pub async fn map(State(s): State<AppState>, Path(name): Path<String>) -> Respons
 }
 
 pub async fn metrics(State(s): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], {
-        let mut text = s.metrics.render(s.spectators.get());
-        if let Some(node) = s.directory.cluster() {
-            node.redis().stats.render(&mut text);
-        }
-        text
-    })
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        {
+            s.metrics
+                .spectators
+                .set(i64::try_from(s.spectators.get()).unwrap_or(i64::MAX));
+            let mut text = s.metrics.render();
+            if let Some(node) = s.directory.cluster() {
+                node.redis().stats.render(&mut text);
+            }
+            text
+        },
+    )
         .into_response()
 }
 

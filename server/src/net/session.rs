@@ -9,11 +9,10 @@
 
 use crate::http::AppState;
 use crate::lobby::tickets::Seat;
-use crate::metrics::Metrics;
+use crate::metrics::{Transport, TransportMetrics};
 use crate::room::{Control, JoinAuth, JoinRefused, Joined, RoomCmd, RoomShared, current_tick};
 use bytes::Bytes;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tickcast_shared::codec::encode_server;
 use tickcast_shared::protocol::{
@@ -45,6 +44,8 @@ pub enum Incoming {
 ///
 /// `recv` must be cancel-safe (it runs in a `select!` against snapshots).
 pub trait Link: Send {
+    /// Which transport this is (the `transport` label in /metrics).
+    const TRANSPORT: Transport;
     /// A message that must arrive, in order (welcome, pong, events, errors).
     fn send(&mut self, bytes: Bytes) -> impl Future<Output = Result<(), LinkDown>> + Send;
     /// A snapshot. `Ok(true)` when the transport is reliable and ordered, so the
@@ -98,19 +99,18 @@ struct Closed;
 pub struct Session<L: Link> {
     link: L,
     state: AppState,
+    /// This transport's series in /metrics.
+    stats: TransportMetrics,
 }
 
 impl<L: Link> Session<L> {
     /// Run the session to its end; `sessions` in /metrics counts it meanwhile.
     pub async fn start(link: L, entry: Entry, state: AppState) {
-        state.metrics.sessions.fetch_add(1, Ordering::Relaxed);
-        let mut session = Session { link, state };
+        let stats = state.metrics.transport(L::TRANSPORT).clone();
+        stats.sessions.inc();
+        let mut session = Session { link, state, stats };
         let _ = session.run(entry).await;
-        session
-            .state
-            .metrics
-            .sessions
-            .fetch_sub(1, Ordering::Relaxed);
+        session.stats.sessions.dec();
     }
 
     async fn close(&mut self, code: u16, reason: &str) -> Closed {
@@ -119,12 +119,12 @@ impl<L: Link> Session<L> {
     }
 
     async fn reject(&mut self, code: u16, reason: String) -> Closed {
-        Metrics::add(&self.state.metrics.frames_rejected, 1);
+        self.state.metrics.frames_rejected.inc();
         self.close(code, &reason).await
     }
 
     fn sent(&self, len: usize) {
-        Metrics::add(&self.state.metrics.bytes_sent, len as u64);
+        self.stats.bytes_sent.inc_by(len as u64);
     }
 
     async fn send(&mut self, bytes: Bytes) -> Result<(), Closed> {
@@ -161,7 +161,7 @@ impl<L: Link> Session<L> {
             Err(_) => Err(self.close(close::GOING_AWAY, "idle timeout").await),
             Ok(Incoming::Msg(msg)) => Ok(Some(msg)),
             Ok(Incoming::Rtt(rtt)) => {
-                self.state.metrics.rtt.record(rtt);
+                self.stats.rtt.observe(rtt.as_secs_f64());
                 tracing::trace!(rtt_ms = rtt.as_secs_f64() * 1e3, "pong");
                 Ok(None)
             }
@@ -328,7 +328,7 @@ impl<L: Link> Session<L> {
                 _ = pings.tick() => {
                     nonce += 1;
                     match tokio::time::timeout(Duration::from_secs(2), self.link.ping(nonce)).await {
-                        Ok(Ok(Some(rtt))) => self.state.metrics.rtt.record(rtt),
+                        Ok(Ok(Some(rtt))) => self.stats.rtt.observe(rtt.as_secs_f64()),
                         Ok(Ok(None)) => {}
                         _ => return Err(Closed),
                     }
@@ -347,6 +347,9 @@ impl<L: Link> Session<L> {
                         _ => return Err(Closed),
                     };
                     self.sent(len);
+                    if let Some(at) = frame.at {
+                        self.stats.delivery_delay.observe(at.elapsed().as_secs_f64());
+                    }
                     if reliable {
                         // A written snapshot on a reliable, ordered transport will be
                         // applied, so it can be a baseline before the client's ack.
@@ -359,7 +362,7 @@ impl<L: Link> Session<L> {
 
     fn input(&self, room: &RoomShared, cmd: RoomCmd) {
         if room.inbox.try_send(cmd).is_err() {
-            Metrics::add(&self.state.metrics.inputs_dropped, 1);
+            self.state.metrics.inputs_dropped.inc();
         }
     }
 }

@@ -96,6 +96,8 @@ impl WsLink {
 }
 
 impl Link for WsLink {
+    const TRANSPORT: crate::metrics::Transport = crate::metrics::Transport::Ws;
+
     async fn send(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
         self.write(Message::Binary(bytes)).await
     }

@@ -172,6 +172,8 @@ pub enum Control {
 pub struct SnapshotFrame {
     pub tick: Tick,
     pub bytes: Bytes,
+    /// When the room produced it (for `tickcast_delivery_delay_seconds`).
+    pub at: Option<Instant>,
 }
 
 /// The room's ends of one session: the latest snapshot (latest wins, so a slow

@@ -13,7 +13,7 @@ use super::{
     Control, JoinAuth, JoinRefused, RoomCmd, RoomSettings, RoomShared, RoomState, SnapshotFrame,
 };
 use crate::config::{Config, secs};
-use crate::metrics::Metrics;
+use crate::metrics::{FinishReason, Metrics};
 use crate::replay::{Recorder, ReplayStore};
 use crate::spectators::{self, SpectatorCounter, SpectatorFeed};
 use bytes::Bytes;
@@ -84,11 +84,12 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
         joins: Vec::new(),
         leaves: Vec::new(),
         empty_since: None,
+        spectator_dropped: 0,
         shared: Arc::clone(&shared),
         ctx: ctx.clone(),
     };
     tokio::spawn(room.run(rx));
-    ctx.metrics.rooms.fetch_add(1, Ordering::Relaxed);
+    ctx.metrics.rooms.inc();
     shared
 }
 
@@ -101,6 +102,8 @@ struct Room {
     joins: Vec<PlayerId>,
     leaves: Vec<PlayerId>,
     empty_since: Option<Instant>,
+    /// The feed's dropped count already added to the metric.
+    spectator_dropped: u64,
     shared: Arc<RoomShared>,
     ctx: RoomCtx,
 }
@@ -112,11 +115,11 @@ impl Room {
         let start = Instant::now();
         let mut scheduled: u64 = 0;
         let shutdown = self.ctx.shutdown.clone();
-        let (code, reason) = loop {
+        let (code, reason, why) = loop {
             let next = start + dt.mul_f64((scheduled + 1) as f64);
             tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => break (1001, "server shutting down"),
+                _ = shutdown.cancelled() => break (1001, "server shutting down", FinishReason::Shutdown),
                 _ = tokio::time::sleep_until(next) => {
                     let elapsed = Instant::now().duration_since(start);
                     let due = ((elapsed.as_secs_f64() / dt.as_secs_f64()) as u64)
@@ -127,16 +130,17 @@ impl Room {
                         self.tick();
                     }
                     if due > steps {
-                        Metrics::add(&self.ctx.metrics.ticks_skipped, due - steps);
+                        self.ctx.metrics.ticks_skipped.inc_by(due - steps);
                     }
                     scheduled += due;
                     if self.housekeeping() {
-                        break (1000, "room finished");
+                        break (1000, "room finished", FinishReason::Empty);
                     }
                 }
                 Some(cmd) = rx.recv() => self.handle(cmd),
             }
         };
+        self.ctx.metrics.room_finished(why);
         self.finish(code, reason);
     }
 
@@ -166,7 +170,7 @@ impl Room {
                 };
                 p.acknowledge(cmd.ack, newest);
                 if p.inputs.push(cmd.seq, cmd.input).is_err() {
-                    Metrics::add(&self.ctx.metrics.inputs_dropped, 1);
+                    self.ctx.metrics.inputs_dropped.inc();
                 }
             }
             RoomCmd::Delivered { player, conn, tick } => {
@@ -187,14 +191,7 @@ impl Room {
     fn player_count_changed(&self, delta: i64) {
         let n = u32::try_from(self.table.len()).unwrap_or(u32::MAX);
         self.shared.players.store(n, Ordering::Release);
-        if delta >= 0 {
-            Metrics::add(&self.ctx.metrics.players, delta.unsigned_abs());
-        } else {
-            self.ctx
-                .metrics
-                .players
-                .fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
-        }
+        self.ctx.metrics.players.inc_by(delta);
     }
 
     fn player_gone(&mut self, player: PlayerId) {
@@ -243,6 +240,14 @@ impl Room {
             f.game(tick, &events);
             f.wants_frame(tick)
         });
+        if let Some(feed) = &self.feed {
+            let dropped = feed.dropped();
+            self.ctx
+                .metrics
+                .spectator_frames_dropped
+                .inc_by(dropped.saturating_sub(self.spectator_dropped));
+            self.spectator_dropped = dropped;
+        }
         if send || spectate {
             let snap = Arc::new(self.world.snapshot());
             if spectate {
@@ -254,12 +259,13 @@ impl Room {
                 self.fan_out(snap);
             }
         }
-        self.ctx.metrics.tick_duration.record(started.elapsed());
+        self.ctx.metrics.tick(started.elapsed());
     }
 
     fn fan_out(&mut self, snap: Arc<tickcast_shared::codec::Snapshot>) {
         self.ring.push(Arc::clone(&snap));
         let mut cache = EncodeCache::default();
+        let made = std::time::Instant::now();
         let (mut sent, mut keyframes) = (0, 0);
         for p in self.table.players.values() {
             let Some(link) = &p.link else { continue };
@@ -273,14 +279,15 @@ impl Room {
             link.snapshots.send_replace(SnapshotFrame {
                 tick: snap.tick,
                 bytes: frame,
+                at: Some(made),
             });
             sent += 1;
             if base.is_none() {
                 keyframes += 1;
             }
         }
-        Metrics::add(&self.ctx.metrics.snapshots_sent, sent);
-        Metrics::add(&self.ctx.metrics.keyframes_sent, keyframes);
+        self.ctx.metrics.snapshots_sent.inc_by(sent);
+        self.ctx.metrics.keyframes_sent.inc_by(keyframes);
     }
 
     /// Drop expired held players; true when the room has been empty long enough to
@@ -313,7 +320,7 @@ impl Room {
         }
         let left = self.table.len() as i64;
         self.player_count_changed(-left);
-        self.ctx.metrics.rooms.fetch_sub(1, Ordering::Relaxed);
+        self.ctx.metrics.rooms.dec();
         tracing::info!(
             room = %self.shared.id,
             tick = self.world.tick().0,

@@ -96,6 +96,8 @@ impl QuicLink {
 }
 
 impl Link for QuicLink {
+    const TRANSPORT: crate::metrics::Transport = crate::metrics::Transport::Quic;
+
     /// Length prefix, then the envelope itself (no copy into a framed buffer).
     async fn send(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
         let prefix = Bytes::copy_from_slice(&len_prefix(bytes.len()));
