@@ -11,7 +11,7 @@ use cluster_common::{id_text, ids, node, refused_upgrade, ttl_config};
 use std::time::{Duration, Instant};
 use tickcast_shared::protocol::HelloAuth;
 use tickcast_tests::http::{get, get_text, post};
-use tickcast_tests::player::{Player, open};
+use tickcast_tests::player::{Player, expect_close, open};
 use tickcast_tests::redis::RedisServer;
 
 const TTL_MS: u64 = 600;
@@ -157,27 +157,37 @@ async fn a_redis_outage_keeps_matches_going_and_the_node_registers_again() {
 }
 
 #[tokio::test]
-async fn sigterm_drains_a_node_out_of_placement() {
+async fn sigterm_drains_a_node_out_of_placement_then_closes_with_1001() {
     let redis = RedisServer::start().await;
     let n1 = node(&redis, "n1", &[]).await;
-    let n2 = node(&redis, "n2", &["--drain-secs", "30"]).await;
+    let n2 = node(&redis, "n2", &["--drain-secs", "3"]).await;
     let (_, room) = post(n2.addr, "/api/rooms", r#"{"name":"old"}"#).await;
     let id = id_text(&room["id"]);
-    let pid_exit = tokio::spawn(n2.terminate());
+    let (_, seat) = post(n1.addr, &format!("/api/rooms/{id}/join"), r#"{"name":"a"}"#).await;
+    let ticket = seat["ticket"].as_str().unwrap().to_owned();
+    let ws = open(n2.addr, &format!("/ws?ticket={ticket}")).await;
+    let mut player = Player::hello(ws, HelloAuth::Ticket(ticket), "a").await;
+
+    let exit = tokio::spawn(n2.terminate());
     until(n1.addr, "/api/nodes", |_, nodes| {
         nodes
             .as_array()
             .is_some_and(|a| a.iter().any(|n| n["id"] == "n2" && n["draining"] == true))
     })
     .await;
-    // Running matches go on, but matchmaking places nothing there.
-    let (status, _) = get(n1.addr, &format!("/api/rooms/{id}")).await;
-    assert_eq!(status, 200);
+    // Matchmaking places nothing on the draining node; its match goes on meanwhile.
     for i in 0..3 {
         let (status, seat) =
             post(n1.addr, "/api/matchmake", &format!(r#"{{"name":"p{i}"}}"#)).await;
         assert_eq!(status, 200, "{seat}");
         assert_eq!(seat["room"]["node"], "n1", "{seat}");
     }
-    pid_exit.abort();
+    player.next_snapshot().await;
+    // Then the room closes with 1001 and the node leaves the cluster.
+    let close = expect_close(&mut player.ws).await;
+    assert_eq!(close.code, 1001, "{close:?}");
+    let status = exit.await.unwrap();
+    assert!(status.success(), "{status:?}");
+    let (_, nodes) = get(n1.addr, "/api/nodes").await;
+    assert_eq!(nodes.as_array().unwrap().len(), 1, "{nodes}");
 }

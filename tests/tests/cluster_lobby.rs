@@ -6,13 +6,13 @@
 
 mod cluster_common;
 
-use cluster_common::{id_text, ids, node, refused_upgrade};
+use cluster_common::{id_text, ids, node, node_with_quic, refused_upgrade};
 use std::collections::{BTreeMap, BTreeSet};
 use tickcast_shared::protocol::HelloAuth;
 use tickcast_tests::http::{get, post};
 use tickcast_tests::player::{Player, open};
 use tickcast_tests::redis::RedisServer;
-use tickcast_tests::server::TestServer;
+use tickcast_tests::server::{TestServer, bots_report};
 
 /// The path part of an absolute `ws://host:port/path` URL, checking the host.
 fn ws_path<'a>(ws_url: &'a str, node: &TestServer) -> &'a str {
@@ -206,5 +206,52 @@ async fn concurrent_matchmaking_over_three_nodes_fills_four_rooms_of_sixteen() {
     assert!(
         !per_room.contains_key(&id_text(&seat["room"]["id"])),
         "{seat}"
+    );
+}
+
+#[tokio::test]
+async fn clients_follow_the_join_answer_to_the_owning_node_over_ws_and_quic() {
+    let redis = RedisServer::start().await;
+    let n1 = node_with_quic(&redis, "n1").await;
+    let n2 = node_with_quic(&redis, "n2").await;
+    let (_, room) = post(n1.addr, "/api/rooms", r#"{"name":"far"}"#).await;
+    let id = id_text(&room["id"]);
+
+    // The join answer on n2 names n1's QUIC host and port.
+    let (_, seat) = post(n2.addr, &format!("/api/rooms/{id}/join"), r#"{"name":"q"}"#).await;
+    let (_, nodes) = get(n2.addr, "/api/nodes").await;
+    assert_eq!(seat["quic"]["host"], "127.0.0.1", "{seat}");
+    assert_eq!(
+        seat["quic"]["port"], nodes[0]["quic"]["port"],
+        "{seat} {nodes}"
+    );
+    assert_ne!(nodes[0]["quic"]["port"], nodes[1]["quic"]["port"]);
+
+    for transport in ["ws", "quic"] {
+        let args = [
+            "--count",
+            "2",
+            "--duration",
+            "2s",
+            "--idle",
+            "--room",
+            &id,
+            "--transport",
+            transport,
+        ];
+        // The bots ask n2's lobby; the room is on n1.
+        let report = bots_report(&n2.url, &args).await;
+        assert_eq!(report["connected"], 2, "{transport}: {report}");
+        assert_eq!(report["decode_errors"], 0, "{transport}: {report}");
+        assert!(
+            report["snapshots"].as_u64().unwrap() > 0,
+            "{transport}: {report}"
+        );
+    }
+    // Nothing was opened on n2.
+    let (_, nodes) = get(n1.addr, "/api/nodes").await;
+    assert_eq!(
+        (nodes[0]["rooms"].as_u64(), nodes[1]["rooms"].as_u64()),
+        (Some(1), Some(0))
     );
 }

@@ -91,6 +91,20 @@ pub fn ws_base(public_url: &str) -> String {
     }
 }
 
+/// The host of a URL (`http://[::1]:8080/x` -> `::1`).
+pub fn url_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => host,
+        _ => authority,
+    };
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned()
+}
+
 /// A Redis URL fit to print: any password replaced by `***`.
 pub fn redacted(url: &str) -> String {
     match (url.split_once("://"), url.rfind('@')) {
@@ -127,6 +141,13 @@ mod tests {
     fn ws_urls_follow_the_scheme() {
         assert_eq!(ws_base("http://h:1/"), "ws://h:1");
         assert_eq!(ws_base("https://h"), "wss://h");
+    }
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(url_host("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(url_host("https://example.org/x"), "example.org");
+        assert_eq!(url_host("http://[::1]:1"), "::1");
     }
 
     #[test]

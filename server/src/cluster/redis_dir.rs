@@ -179,13 +179,17 @@ impl RedisDirectory {
         let node: Option<NodeRecord> = node.and_then(|n| serde_json::from_str(n).ok());
         let url = node
             .as_ref()
-            .map_or(self.node.public_url.as_str(), |n| &n.url);
+            .map_or_else(|| self.node.public_url.clone(), |n| n.url.clone());
         let mut answer = json!({
             "ticket": ticket,
-            "ws_url": format!("{}/ws?ticket={ticket}", records::ws_base(url)),
+            "ws_url": format!("{}/ws?ticket={ticket}", records::ws_base(&url)),
             "room": records::public_room(room),
         });
-        if let Some(quic) = node.and_then(|n| n.quic) {
+        if let Some(mut quic) = node.and_then(|n| n.quic) {
+            // The owning node's host: clients may not reach it at the lobby's host.
+            if let Value::Object(q) = &mut quic {
+                q.insert("host".into(), Value::String(records::url_host(&url)));
+            }
             answer["quic"] = quic;
         }
         answer

@@ -19,6 +19,11 @@ pub async fn node(redis: &RedisServer, name: &str, extra: &[&str]) -> TestServer
     TestServer::start(&args).await
 }
 
+/// Start node `name` with QUIC on (on its HTTP port number, UDP).
+pub async fn node_with_quic(redis: &RedisServer, name: &str) -> TestServer {
+    TestServer::start(&["--redis", redis.url.as_str(), "--node-id", name]).await
+}
+
 /// A config file with `[cluster] node_ttl_ms = ttl` (in a fresh temp directory).
 pub fn ttl_config(tag: &str, ttl_ms: u64) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tickcast-{tag}-{}", std::process::id()));
