@@ -59,6 +59,7 @@ async fn join_cluster(
     lobby: &Arc<Lobby>,
     http: SocketAddr,
     quic: Option<&QuicEndpoint>,
+    replays: &Arc<replay::ReplayStore>,
 ) -> std::io::Result<Arc<cluster::heartbeat::ClusterNode>> {
     let c = &config.cluster;
     let node = cluster::redis_dir::NodeIdentity {
@@ -78,6 +79,7 @@ async fn join_cluster(
         Arc::clone(lobby),
         redis,
         Arc::clone(config),
+        Arc::clone(replays),
     ));
     node.beat().await.map_err(std::io::Error::other)?;
     Ok(node)
@@ -108,7 +110,14 @@ impl Server {
         };
         let lobby = Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone())));
         let directory = if config.cluster.redis.is_some() {
-            let node = join_cluster(&config, &lobby, listener.local_addr()?, quic.as_ref()).await?;
+            let node = join_cluster(
+                &config,
+                &lobby,
+                listener.local_addr()?,
+                quic.as_ref(),
+                &replays,
+            )
+            .await?;
             cluster::Directory::clustered(node)
         } else {
             cluster::Directory::local(Arc::clone(&lobby))

@@ -12,6 +12,7 @@ use super::redis_dir::RedisDirectory;
 use crate::config::Config;
 use crate::lobby::tickets::Seat;
 use crate::lobby::{CreateRoom, Lobby, LobbyError};
+use crate::replay::ReplayStore;
 use crate::room::{RoomShared, RoomState};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -30,10 +31,18 @@ pub struct ClusterNode {
     registered: tokio::sync::Mutex<BTreeSet<String>>,
     healthy: AtomicBool,
     wake: Notify,
+    replays: Arc<ReplayStore>,
+    /// The list of recordings last written to Redis (JSON).
+    replays_written: std::sync::Mutex<Option<String>>,
 }
 
 impl ClusterNode {
-    pub fn new(lobby: Arc<Lobby>, redis: RedisDirectory, config: Arc<Config>) -> ClusterNode {
+    pub fn new(
+        lobby: Arc<Lobby>,
+        redis: RedisDirectory,
+        config: Arc<Config>,
+        replays: Arc<ReplayStore>,
+    ) -> ClusterNode {
         ClusterNode {
             lobby,
             redis,
@@ -41,7 +50,32 @@ impl ClusterNode {
             registered: tokio::sync::Mutex::new(BTreeSet::new()),
             healthy: AtomicBool::new(true),
             wake: Notify::new(),
+            replays,
+            replays_written: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Publish this node's recordings: the list when it changed (or Redis lost it),
+    /// else only a refresh of its expiry.
+    async fn publish_replays(&self) -> Result<(), DirectoryError> {
+        let store = Arc::clone(&self.replays);
+        let list = tokio::task::spawn_blocking(move || store.list())
+            .await
+            .unwrap_or_default();
+        let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
+        let same = self
+            .replays_written
+            .lock()
+            .map(|w| w.as_deref() == Some(json.as_str()))
+            .unwrap_or(false);
+        if same && self.redis.publish_replays(None).await? {
+            return Ok(());
+        }
+        self.redis.publish_replays(Some(json.clone())).await?;
+        if let Ok(mut w) = self.replays_written.lock() {
+            *w = Some(json);
+        }
+        Ok(())
     }
 
     pub fn lobby(&self) -> &Arc<Lobby> {
@@ -170,7 +204,11 @@ impl ClusterNode {
         let max_delay = Duration::from_millis(self.redis.config.node_ttl_ms);
         let mut delay = period;
         loop {
-            match self.beat().await {
+            let beat = match self.beat().await {
+                Ok(()) => self.publish_replays().await,
+                Err(e) => Err(e),
+            };
+            match beat {
                 Ok(()) => {
                     if !self.healthy.swap(true, Ordering::AcqRel) {
                         let rooms = self.registered.lock().await.len();

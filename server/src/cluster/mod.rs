@@ -14,12 +14,14 @@
 //! - [`heartbeat`]: the node's heartbeat task (registers the node and its rooms,
 //!   starts rooms placed on it, survives a Redis outage and re-registers).
 //! - [`directory`]: the interface the HTTP layer uses, with both implementations.
+//! - [`replays`]: every node's recordings listed anywhere, fetched from the owner.
 
 pub mod config;
 pub mod directory;
 pub mod heartbeat;
 pub mod records;
 pub mod redis_dir;
+pub mod replays;
 pub mod scripts;
 
 pub use config::ClusterConfig;

@@ -352,6 +352,36 @@ impl RedisDirectory {
         Ok(raw.and_then(|raw| serde_json::from_str::<RoomRef>(&raw).ok()))
     }
 
+    /// Every live node with its recordings.
+    pub async fn replays(&self) -> Result<Vec<(NodeRecord, Vec<Value>)>, DirectoryError> {
+        let raws: Vec<String> = self.run(&scripts::LIST_REPLAYS.arg(self.prefix())).await?;
+        Ok(raws
+            .chunks(2)
+            .filter_map(|pair| match pair {
+                [node, list] => Some((
+                    serde_json::from_str(node).ok()?,
+                    serde_json::from_str(list).ok()?,
+                )),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Keep this node's list of recordings alive in Redis; `list` is written when
+    /// given. False when Redis had lost the list and none was given.
+    pub async fn publish_replays(&self, list: Option<String>) -> Result<bool, DirectoryError> {
+        let kept: i64 = self
+            .run(
+                scripts::REPLAYS
+                    .arg(self.prefix())
+                    .arg(&self.node.id)
+                    .arg(self.config.node_ttl_ms)
+                    .arg(list.unwrap_or_default()),
+            )
+            .await?;
+        Ok(kept == 1)
+    }
+
     /// Remove this node and its rooms (clean shutdown).
     pub async fn leave(&self) -> Result<(), DirectoryError> {
         let _: i64 = self

@@ -12,6 +12,7 @@
 //! - `P:pending:{room}` sorted set of outstanding tickets, scored by expiry (ms of
 //!   Redis TIME): seats reserved on any node and not yet redeemed.
 //! - `P:ticket:{token}` the ticket (JSON: room, node, name), expiring with it.
+//! - `P:replays:{node}` the node's recordings (JSON list), expiring with the node.
 //!
 //! Every script takes the prefix as `ARGV[1]`. Times come from Redis `TIME`, so
 //! node clocks do not matter.
@@ -247,12 +248,43 @@ return out
     )
 });
 
+/// `ARGV`: prefix. Reply: per live node, its record and its recordings (json).
+pub static LIST_REPLAYS: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local out = {}
+for _, n in ipairs(live_nodes()) do
+  out[#out + 1] = n.raw
+  out[#out + 1] = redis.call('GET', P .. ':replays:' .. n.id) or '[]'
+end
+return out
+"#,
+    )
+});
+
+/// `ARGV`: prefix, node, ttl ms, list json or "" (unchanged). Keeps the node's list
+/// of recordings alive; writes it when given. Reply: 1, or 0 when the list is
+/// missing (Redis lost it) and was not given.
+pub static REPLAYS: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local key = P .. ':replays:' .. ARGV[2]
+if ARGV[4] ~= '' then
+  redis.call('SET', key, ARGV[4], 'PX', tonumber(ARGV[3]))
+  return 1
+end
+return redis.call('PEXPIRE', key, tonumber(ARGV[3]))
+"#,
+    )
+});
+
 /// `ARGV`: prefix, node. Removes the node and its rooms (clean shutdown).
 pub static LEAVE: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
 local node = ARGV[2]
-redis.call('DEL', P .. ':node:' .. node, P .. ':rooms:' .. node, P .. ':seats:' .. node)
+redis.call('DEL', P .. ':node:' .. node, P .. ':rooms:' .. node, P .. ':seats:' .. node,
+  P .. ':replays:' .. node)
 redis.call('SREM', P .. ':nodes', node)
 return 1
 "#,

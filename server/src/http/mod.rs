@@ -49,6 +49,14 @@ fn web_dir(config: &Config) -> PathBuf {
 /// All routes.
 pub fn router(state: AppState) -> Router {
     let web = ServeDir::new(web_dir(&state.config)).append_index_html_on_directories(true);
+    // In cluster mode a recording another node has is redirected to it.
+    let replay_files = Router::new()
+        .route("/api/replays/{id}", get(replays::download))
+        .route("/api/replays/{id}/events", get(replays::events))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::cluster::replays::redirect,
+        ));
     Router::new()
         .route("/api/rooms", get(api::list_rooms).post(api::create_room))
         .route("/api/rooms/{id}", get(api::get_room))
@@ -58,9 +66,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/nodes", get(api::nodes))
         .route("/api/maps", get(api::maps))
         .route("/api/maps/{name}", get(api::map))
-        .route("/api/replays", get(replays::list))
-        .route("/api/replays/{id}", get(replays::download))
-        .route("/api/replays/{id}/events", get(replays::events))
+        .route("/api/replays", get(crate::cluster::replays::list))
+        .merge(replay_files)
         .route("/ws", get(net::ws::upgrade))
         .route("/metrics", get(api::metrics))
         .route("/healthz", get(api::healthz))
