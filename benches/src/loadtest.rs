@@ -150,15 +150,18 @@ async fn run(args: Args) -> Result<(), BoxError> {
     check(&args)?;
     let binary = server_binary(args.server_bin.clone())?;
     let mut server_args = args.server_args.clone();
-    // Rooms hold every bot of theirs: raise the server's player cap when needed.
+    // Rooms hold every bot of theirs: raise the server's player cap when needed
+    // (`TICKCAST_MAX_PLAYERS_LIMIT`; a server too old for it ignores it, give it
+    // `--server-arg=--config=FILE` with `max_players_limit` instead).
+    let mut envs = Vec::new();
     if args.bots_per_room > DEFAULT_PLAYER_CAP {
-        server_args.push(format!("--max-players-limit={}", args.bots_per_room));
+        envs.push(("TICKCAST_MAX_PLAYERS_LIMIT", args.bots_per_room.to_string()));
     }
     match &args.replay_dir {
         Some(dir) => server_args.push(format!("--replay-dir={}", dir.display())),
         None => server_args.push("--no-replays".to_owned()),
     }
-    let server = ServerProcess::start(&binary, &server_args).await?;
+    let server = ServerProcess::start(&binary, &server_args, &envs).await?;
     let outcome = measure(&args, &server).await;
     server.stop().await;
     let report = outcome?;

@@ -27,11 +27,17 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Start `binary` on a free loopback port with `extra_args` appended.
-    pub async fn start(binary: &Path, extra_args: &[String]) -> Result<ServerProcess, BoxError> {
+    /// Start `binary` on a free loopback port with `extra_args` appended and `envs`
+    /// set.
+    pub async fn start(
+        binary: &Path,
+        extra_args: &[String],
+        envs: &[(&str, String)],
+    ) -> Result<ServerProcess, BoxError> {
         let mut child = Command::new(binary)
             .args(["--http", "127.0.0.1:0"])
             .args(extra_args)
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -5,6 +5,7 @@
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
 use crate::cluster::ClusterConfig;
+use crate::net::input_rate::InputLimits;
 use crate::net::quic::QuicConfig;
 use crate::replay::ReplayConfig;
 use crate::spectators::SpectatorConfig;
@@ -31,7 +32,7 @@ pub struct Cli {
     /// Simulation ticks per second [default: 60]
     #[arg(long, env = "TICKCAST_TICK_RATE")]
     pub tick_rate: Option<u32>,
-    /// Snapshots per second sent to players [default: 20]
+    /// Snapshots per second sent to players; must divide the tick rate [default: 20]
     #[arg(long, env = "TICKCAST_SEND_RATE")]
     pub send_rate: Option<u32>,
     /// Seconds a seat ticket stays valid [default: 15]
@@ -76,6 +77,9 @@ pub struct Cli {
     /// QUIC (UDP) address for native players [default: the HTTP IP and port number]
     #[arg(long, env = "TICKCAST_QUIC")]
     pub quic: Option<SocketAddr>,
+    /// Inputs per second one player session may send; more are dropped [default: 2 x tick rate]
+    #[arg(long, env = "TICKCAST_INPUT_RATE")]
+    pub input_rate: Option<f64>,
     /// Do not serve players over QUIC
     #[arg(long, env = "TICKCAST_NO_QUIC")]
     pub no_quic: bool,
@@ -107,7 +111,7 @@ pub struct Config {
     pub http: SocketAddr,
     /// Simulation ticks per second. Default 60.
     pub tick_rate: u32,
-    /// Player snapshots per second. Default 20.
+    /// Player snapshots per second; must divide `tick_rate`. Default 20.
     pub send_rate: u32,
     /// Ticks a room may run late before it skips instead of catching up. Default 5.
     pub max_catchup_ticks: u32,
@@ -162,6 +166,8 @@ pub struct Config {
     pub quic: QuicConfig,
     /// Cluster mode (section `[cluster]`); off unless `redis` is set.
     pub cluster: ClusterConfig,
+    /// Per-session input rate (section `[input]`).
+    pub input: InputLimits,
 }
 
 impl Default for Config {
@@ -196,6 +202,7 @@ impl Default for Config {
             replays: ReplayConfig::default(),
             quic: QuicConfig::default(),
             cluster: ClusterConfig::default(),
+            input: InputLimits::default(),
         }
     }
 }
@@ -271,6 +278,9 @@ impl Config {
         if let Some(addr) = cli.quic {
             self.quic.addr = Some(addr);
         }
+        if let Some(rate) = cli.input_rate {
+            self.input.rate_per_sec = Some(rate);
+        }
         if cli.no_quic {
             self.quic.enabled = false;
         }
@@ -301,6 +311,14 @@ impl Config {
         if self.send_rate == 0 || self.send_rate > self.tick_rate {
             return bad("send_rate must be 1..=tick_rate");
         }
+        // Snapshots go out every `tick_rate / send_rate` ticks: any other rate would
+        // silently become a different one (60/25 would be 30 Hz).
+        if self.tick_rate % self.send_rate != 0 {
+            return Err(ConfigError::Invalid(format!(
+                "send_rate {} does not divide tick_rate {}",
+                self.send_rate, self.tick_rate
+            )));
+        }
         let secs = [
             self.ticket_ttl_secs,
             self.resume_grace_secs,
@@ -327,6 +345,7 @@ impl Config {
         }
         self.replays.validate().map_err(ConfigError::Invalid)?;
         self.cluster.validate().map_err(ConfigError::Invalid)?;
+        self.input.validate().map_err(ConfigError::Invalid)?;
         self.quic
             .validate(self.max_frame_bytes)
             .map_err(ConfigError::Invalid)?;
@@ -347,4 +366,28 @@ impl Config {
 /// Seconds (validated finite and non-negative) as a `Duration`.
 pub fn secs(s: f64) -> std::time::Duration {
     std::time::Duration::from_secs_f64(s.max(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_rates_that_do_not_divide_the_tick_rate_are_refused() {
+        let with = |tick_rate, send_rate| Config {
+            tick_rate,
+            send_rate,
+            ..Config::default()
+        };
+        assert!(with(60, 20).validate().is_ok());
+        assert!(with(60, 30).validate().is_ok());
+        assert!(with(60, 60).validate().is_ok());
+        let err = with(60, 25).validate().err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("invalid config: send_rate 25 does not divide tick_rate 60")
+        );
+        assert!(with(60, 0).validate().is_err());
+        assert!(with(60, 61).validate().is_err());
+    }
 }

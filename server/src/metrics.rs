@@ -137,6 +137,8 @@ pub struct Metrics {
     /// Spectator streams that fell behind and skipped to the next keyframe.
     pub spectator_lag_skips: Counter,
     rooms_finished: Family<ReasonLabel, Counter>,
+    /// Refusals of the session and lobby limits.
+    pub limits: LimitMetrics,
     ws: TransportMetrics,
     quic: TransportMetrics,
 }
@@ -262,6 +264,7 @@ impl Metrics {
             }
         };
         let (ws, quic) = (of(Transport::Ws), of(Transport::Quic));
+        let limits = LimitMetrics::register(&mut r);
         Metrics {
             registry: r,
             tick_duration,
@@ -278,6 +281,7 @@ impl Metrics {
             spectator_frames_dropped,
             spectator_lag_skips,
             rooms_finished,
+            limits,
             ws,
             quic,
         }
@@ -324,6 +328,61 @@ impl Metrics {
             tracing::error!(error = %e, "encoding metrics");
         }
         out
+    }
+}
+
+/// Counters of refusals by the per-session and per-server limits.
+#[derive(Debug, Clone, Default)]
+pub struct LimitMetrics {
+    /// Connections closed because no `Hello` came before the deadline.
+    pub hello_timeouts: Counter,
+    /// Inputs dropped at the session for arriving faster than the input rate.
+    pub inputs_rate_limited: Counter,
+    /// Sessions closed (1008) for a sustained input flood.
+    pub input_floods: Counter,
+    /// Inputs dropped because the room's shared inbox was full (also counted in
+    /// `inputs_dropped`): what the per-session rate keeps at zero.
+    pub inbox_full: Counter,
+    /// Room creations or seats refused at the server-wide entity budget.
+    pub entity_budget_refused: Counter,
+    /// Room creations refused at the per-address room limit.
+    pub ip_rooms_refused: Counter,
+}
+
+impl LimitMetrics {
+    fn register(r: &mut Registry) -> LimitMetrics {
+        let m = LimitMetrics::default();
+        r.register(
+            "tickcast_hello_timeouts",
+            "Connections closed for sending no Hello before the deadline",
+            m.hello_timeouts.clone(),
+        );
+        r.register(
+            "tickcast_inputs_rate_limited",
+            "Inputs dropped at the session for exceeding the per-session input rate",
+            m.inputs_rate_limited.clone(),
+        );
+        r.register(
+            "tickcast_input_floods",
+            "Sessions closed with 1008 for a sustained input flood",
+            m.input_floods.clone(),
+        );
+        r.register(
+            "tickcast_inputs_inbox_full",
+            "Inputs dropped because the room's shared inbox was full",
+            m.inbox_full.clone(),
+        );
+        r.register(
+            "tickcast_entity_budget_refused",
+            "Room creations and seats refused at the server-wide entity budget",
+            m.entity_budget_refused.clone(),
+        );
+        r.register(
+            "tickcast_ip_rooms_refused",
+            "Room creations refused at the per-address live room limit",
+            m.ip_rooms_refused.clone(),
+        );
+        m
     }
 }
 

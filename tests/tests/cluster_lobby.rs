@@ -51,9 +51,37 @@ async fn every_node_lists_every_room_and_tickets_name_the_owner() {
         (status, one["name"].as_str(), one["node"].as_str()),
         (200, Some("duel"), Some("n1"))
     );
+    // A private room: found and joined from any node with its invite, else 404.
     let hidden_id = id_text(&hidden["id"]);
-    let (status, private) = get(n3.addr, &format!("/api/rooms/{hidden_id}")).await;
-    assert_eq!((status, private["node"].as_str()), (200, Some("n2")));
+    let code = hidden["invite"]
+        .as_str()
+        .expect("a private room's invite")
+        .to_owned();
+    assert!(hidden.get("invite_sha256").is_none(), "{hidden}");
+    let (status, _) = get(n3.addr, &format!("/api/rooms/{hidden_id}")).await;
+    assert_eq!(status, 404);
+    let (status, _) = get(n3.addr, &format!("/api/rooms/{hidden_id}?invite=nope")).await;
+    assert_eq!(status, 404);
+    let (status, private) = get(n3.addr, &format!("/api/rooms/{hidden_id}?invite={code}")).await;
+    assert_eq!(
+        (status, private["node"].as_str()),
+        (200, Some("n2")),
+        "{private}"
+    );
+    assert!(private.get("invite_sha256").is_none(), "{private}");
+    let join = format!("/api/rooms/{hidden_id}/join");
+    let (status, _) = post(n1.addr, &join, r#"{"name":"x"}"#).await;
+    assert_eq!(status, 404, "no invite");
+    let (status, _) = post(n1.addr, &join, r#"{"name":"x","invite":"wrong"}"#).await;
+    assert_eq!(status, 404, "wrong invite");
+    let (status, seat) = post(
+        n1.addr,
+        &join,
+        &format!(r#"{{"name":"x","invite":"{code}"}}"#),
+    )
+    .await;
+    assert_eq!(status, 200, "{seat}");
+    assert_eq!(seat["room"]["node"], "n2");
 
     let (status, nodes) = get(n2.addr, "/api/nodes").await;
     assert_eq!(status, 200);

@@ -8,7 +8,9 @@ mod cluster_common;
 
 use cluster_common::{id_text, node};
 use std::time::{Duration, Instant};
+use tickcast_shared::protocol::HelloAuth;
 use tickcast_tests::http::{get, get_location, request_raw};
+use tickcast_tests::player::{Player, open};
 use tickcast_tests::redis::RedisServer;
 
 /// A fresh directory under the system's temporary directory.
@@ -32,6 +34,8 @@ async fn every_node_lists_and_serves_every_recording() {
             d.to_str().unwrap().to_owned(),
             "--empty-room-secs".to_owned(),
             "0.5".to_owned(),
+            "--resume-grace-secs".to_owned(),
+            "0".to_owned(),
         ]
     };
     let a1 = args(&d1);
@@ -51,8 +55,21 @@ async fn every_node_lists_and_serves_every_recording() {
     let (_, r1) = tickcast_tests::http::post(n1.addr, "/api/rooms", "{}").await;
     let (_, r2) = tickcast_tests::http::post(n2.addr, "/api/rooms", "{}").await;
     let rooms = [id_text(&r1["id"]), id_text(&r2["id"])];
+    // A player joins each room (a recording starts with the first player) and goes.
+    for (room, n) in rooms.iter().zip([&n1, &n2]) {
+        let (_, seat) = tickcast_tests::http::post(
+            n.addr,
+            &format!("/api/rooms/{room}/join"),
+            r#"{"name":"a"}"#,
+        )
+        .await;
+        let ticket = seat["ticket"].as_str().unwrap().to_owned();
+        let ws = open(n.addr, &format!("/ws?ticket={ticket}")).await;
+        let mut player = Player::hello(ws, HelloAuth::Ticket(ticket), "a").await;
+        player.next_snapshot().await;
+    }
 
-    // Both empty rooms finish after 0.5 s and their recordings show up everywhere.
+    // Both rooms finish 0.5 s after their player left; the recordings show up everywhere.
     let give_up = Instant::now() + Duration::from_secs(20);
     let list = loop {
         let (status, list) = get(n2.addr, "/api/replays").await;

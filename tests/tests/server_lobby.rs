@@ -39,8 +39,11 @@ async fn rooms_are_created_listed_and_fetched() {
 
     let (status, one) = get(s.addr, &format!("/api/rooms/{id}")).await;
     assert_eq!((status, one["name"].as_str()), (200, Some("duel")));
-    let hidden = hidden["id"].as_str().unwrap();
-    let (status, private) = get(s.addr, &format!("/api/rooms/{hidden}")).await;
+    let (code, invite) = (
+        hidden["invite"].as_str().unwrap(),
+        hidden["id"].as_str().unwrap(),
+    );
+    let (status, private) = get(s.addr, &format!("/api/rooms/{invite}?invite={code}")).await;
     assert_eq!((status, private["private"].as_bool()), (200, Some(true)));
 }
 

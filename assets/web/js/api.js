@@ -36,11 +36,21 @@ async function call(method, path, body) {
 }
 
 export const listRooms = () => call('GET', '/api/rooms');
-export const getRoom = (id) => call('GET', `/api/rooms/${encodeURIComponent(id)}`);
+const inviteQuery = (invite) => (invite ? `?invite=${encodeURIComponent(invite)}` : '');
+export const getRoom = (id, invite) => call('GET', `/api/rooms/${encodeURIComponent(id)}${inviteQuery(invite)}`);
 export const createRoom = (options) => call('POST', '/api/rooms', options);
-export const joinRoom = (id, name) => call('POST', `/api/rooms/${encodeURIComponent(id)}/join`, { name });
+// A private room needs its invite code (from the create answer or an invite link).
+export const joinRoom = (id, name, invite) =>
+  call('POST', `/api/rooms/${encodeURIComponent(id)}/join`, invite ? { name, invite } : { name });
 export const matchmake = (name) => call('POST', '/api/matchmake', { name });
 export const getMap = (name) => call('GET', `/api/maps/${encodeURIComponent(name)}`);
+
+/** The shareable link that joins private room `id` with its `invite` code. */
+export function inviteLink(id, invite) {
+  const url = new URL(location.href);
+  url.hash = `#/invite/${encodeURIComponent(id)}/${encodeURIComponent(invite)}`;
+  return url.toString();
+}
 
 /** The WebSocket URL for a join answer's `ws_url` (absolute or relative). */
 export function wsUrl(wsUrlFromServer) {

@@ -1,8 +1,10 @@
 // The lobby page: the room list (refreshed every 2 s), create, quick join, join,
 // spectate. Joining asks the lobby API for a seat ticket and hands it to the play
 // view; full rooms and other refusals are said in words on the message line.
+// Creating a private room shows its invite link under the create form (kept until
+// the next room is created); `#/invite/<id>/<code>` joins with it.
 
-import { createRoom, joinErrorText, joinRoom, listRooms, matchmake } from './api.js';
+import { createRoom, inviteLink, joinErrorText, joinRoom, listRooms, matchmake } from './api.js';
 import { clearMessage, showError, showMessage } from './message.js';
 
 const REFRESH_MS = 2000;
@@ -106,10 +108,30 @@ export class LobbyPage {
     document.getElementById('no-rooms').hidden = rooms.length > 0;
   }
 
-  async join(room) {
+  /** Show (and keep) the invite link of a private room just created. */
+  showInvite(room) {
+    let box = document.getElementById('invite-link');
+    if (!box) {
+      box = document.createElement('p');
+      box.id = 'invite-link';
+      const label = document.createElement('span');
+      label.textContent = 'Invite link (private room): ';
+      const input = document.createElement('input');
+      input.readOnly = true;
+      input.size = 60;
+      input.addEventListener('focus', () => input.select());
+      box.append(label, input);
+      document.getElementById('create-form').after(box);
+    }
+    box.querySelector('input').value = inviteLink(room.id, room.invite);
+    box.dataset.roomId = String(room.id);
+    box.hidden = false;
+  }
+
+  async join(room, invite) {
     const name = playerName();
     try {
-      const answer = await joinRoom(room.id, name);
+      const answer = await joinRoom(room.id, name, invite);
       clearMessage();
       this.onJoined(answer, name);
     } catch (e) {
@@ -146,6 +168,7 @@ export class LobbyPage {
       return;
     }
     showMessage(`Created room "${room.name}".`);
-    await this.join(room);
+    if (room.invite) this.showInvite(room);
+    await this.join(room, room.invite);
   }
 }

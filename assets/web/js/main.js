@@ -2,6 +2,7 @@
 //   #/                  lobby
 //   #/play/<room id>    play (reached from the lobby with a seat ticket)
 //   #/spectate/<room id> spectate (EventSource only)
+//   #/invite/<room id>/<code>  join a private room with its invite code
 //   #/replays           recordings
 //   #/replay/<id>       playback of a recording (spectate view + controls)
 // `window.tickcast` exposes the live views for the end-to-end tests.
@@ -32,7 +33,7 @@ const lobby = new LobbyPage({
 });
 
 function route() {
-  const [, view, id] = location.hash.replace(/^#/, '').split('/');
+  const [, view, id, code] = location.hash.replace(/^#/, '').split('/');
   lobby.hide();
   play.stop();
   replay.stop();
@@ -55,6 +56,9 @@ function route() {
     document.body.classList.add('spectating');
     document.getElementById('game-view').hidden = false;
     spectate.start(decodeURIComponent(id));
+  } else if (view === 'invite' && id && code) {
+    lobby.show();
+    lobby.join({ id: decodeURIComponent(id), name: 'private room' }, decodeURIComponent(code));
   } else if (view === 'replays') {
     clearMessage();
     replays.show();

@@ -85,19 +85,19 @@ impl Directory {
             .collect())
     }
 
-    /// `GET /api/rooms/{id}`.
-    pub async fn room(&self, id: &str) -> Result<Value, DirectoryError> {
-        let local = room_id(id).and_then(|id| self.lobby.get(id));
+    /// `GET /api/rooms/{id}` (a private room needs its `invite`).
+    pub async fn room(&self, id: &str, invite: Option<&str>) -> Result<Value, DirectoryError> {
+        let id = room_id(id).ok_or(LobbyError::NotFound)?;
         let Some(node) = &self.cluster else {
-            return local
-                .map(|r| to_json(r.info()))
-                .ok_or(LobbyError::NotFound.into());
+            return Ok(to_json(self.lobby.find(id, invite)?.info()));
         };
-        if let Some(room) = local {
-            return Ok(node.record_of(&room));
+        if self.lobby.get(id).is_some() {
+            let room = self.lobby.find(id, invite)?;
+            return Ok(records::public_room(node.record_of(&room)));
         }
-        let id = room_id(id).ok_or(LobbyError::NotFound)?.to_string();
-        self.counted(node.redis().room(&id).await)?
+        let record = self.counted(node.redis().room(&id.to_string()).await)?;
+        record
+            .filter(|r| records::admits(r, invite))
             .map(records::public_room)
             .ok_or(LobbyError::NotFound.into())
     }
@@ -121,21 +121,34 @@ impl Directory {
         let room = node.start_room(&crate::lobby::RoomId::random().to_string(), req)?;
         // Listed everywhere before the answer (a failed beat is retried by the task).
         let _ = node.beat().await;
-        Ok(node.record_of(&room))
+        let mut answer = records::public_room(node.record_of(&room));
+        if let (Some(code), Value::Object(map)) = (&room.settings.invite, &mut answer) {
+            map.insert("invite".into(), Value::String(code.clone()));
+        }
+        Ok(answer)
     }
 
-    /// `POST /api/rooms/{id}/join`: a ticket for the room's node.
-    pub async fn join(&self, id: &str, name: &str) -> Result<Value, DirectoryError> {
+    /// `POST /api/rooms/{id}/join`: a ticket for the room's node (a private room
+    /// needs its `invite`).
+    pub async fn join(
+        &self,
+        id: &str,
+        name: &str,
+        invite: Option<&str>,
+    ) -> Result<Value, DirectoryError> {
         let Some(node) = &self.cluster else {
             let id = room_id(id).ok_or(LobbyError::NotFound)?;
-            return Ok(to_json(self.lobby.join(id, name)?));
+            return Ok(to_json(self.lobby.join(id, name, invite)?));
         };
         let name = self
             .lobby
             .clean_name(Some(name), "name")?
             .unwrap_or_default();
+        // Only well-formed ids reach Redis (they become key names there).
+        let id = room_id(id).ok_or(LobbyError::NotFound)?.to_string();
         let ttl = crate::config::secs(node.config().ticket_ttl_secs);
-        self.counted(node.redis().join(id, &name, ttl).await)
+        let invite = invite.map(records::invite_hash).unwrap_or_default();
+        self.counted(node.redis().join(&id, &name, &invite, ttl).await)
     }
 
     /// `POST /api/matchmake`: a ticket for the fullest open room of the cluster, or

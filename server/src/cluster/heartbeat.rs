@@ -22,6 +22,11 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+/// Seats a local room holds (players and redeemed tickets not yet joined).
+fn held_seats(room: &RoomShared) -> u32 {
+    room.settings.max_players.saturating_sub(room.free_seats())
+}
+
 /// This node: the lobby that runs its rooms and its Redis directory.
 pub struct ClusterNode {
     lobby: Arc<Lobby>,
@@ -94,7 +99,11 @@ impl ClusterNode {
     pub fn record_of(&self, room: &RoomShared) -> Value {
         let info = serde_json::to_value(room.info()).unwrap_or(Value::Null);
         let node = &self.redis.node;
-        records::room_record(info, &node.id, &node.public_url)
+        let mut record = records::room_record(info, &node.id, &node.public_url);
+        if let (Some(code), Value::Object(map)) = (&room.settings.invite, &mut record) {
+            map.insert("invite_sha256".into(), records::invite_hash(code).into());
+        }
+        record
     }
 
     /// Start a room with a cluster-wide id on this node (idempotent).
@@ -145,9 +154,7 @@ impl ClusterNode {
                 record.players += info.players;
             }
             record.spectators += info.spectators as u64;
-            let seats = self
-                .redis
-                .seats_entry(|| room.seats.load(Ordering::Acquire));
+            let seats = self.redis.seats_entry(|| held_seats(room));
             entries.push((info.id.to_string(), self.record_of(room), seats));
         }
         let current: BTreeSet<String> = entries.iter().map(|(id, _, _)| id.clone()).collect();
@@ -176,9 +183,7 @@ impl ClusterNode {
             },
         };
         let reserved = room.reserve_seat();
-        let seats = self
-            .redis
-            .seats_entry(|| room.seats.load(Ordering::Acquire));
+        let seats = self.redis.seats_entry(|| held_seats(&room));
         // If this fails the seat stays pending until the ticket's expiry: the
         // cluster under-counts free seats for a while, never over-counts them.
         if let Err(e) = self.redis.claim(&record.room, ticket, seats).await {

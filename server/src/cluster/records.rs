@@ -75,8 +75,30 @@ pub fn room_record(info: Value, node: &str, url: &str) -> Value {
 pub fn public_room(mut record: Value) -> Value {
     if let Value::Object(map) = &mut record {
         map.remove("provisional");
+        map.remove("invite_sha256");
     }
     record
+}
+
+/// SHA-256 of an invite code, lowercase hex: what room records hold instead of the
+/// code, so Redis can check an invite without keeping it.
+pub fn invite_hash(code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(code.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `invite` opens the room of `record` (public rooms need none).
+pub fn admits(record: &Value, invite: Option<&str>) -> bool {
+    if record.get("private").and_then(Value::as_bool) != Some(true) {
+        return true;
+    }
+    match (record.get("invite_sha256").and_then(Value::as_str), invite) {
+        (Some(want), Some(given)) => crate::lobby::token::same_secret(want, &invite_hash(given)),
+        _ => false,
+    }
 }
 
 /// The WebSocket base of a public URL: `http` becomes `ws`, `https` becomes `wss`.
@@ -129,6 +151,18 @@ mod tests {
         let mut prov = rec.clone();
         prov["provisional"] = json!(true);
         assert_eq!(public_room(prov), rec);
+    }
+
+    #[test]
+    fn private_records_need_their_invite() {
+        let open = json!({"private": false});
+        assert!(admits(&open, None));
+        let hidden = json!({"private": true, "invite_sha256": invite_hash("code")});
+        assert!(admits(&hidden, Some("code")));
+        assert!(!admits(&hidden, Some("other")));
+        assert!(!admits(&hidden, None));
+        assert!(!admits(&json!({"private": true}), Some("code")));
+        assert!(public_room(hidden).get("invite_sha256").is_none());
     }
 
     #[test]

@@ -235,6 +235,7 @@ impl RedisDirectory {
         &self,
         room: &str,
         name: &str,
+        invite_hash: &str,
         ticket_ttl: Duration,
     ) -> Result<Value, DirectoryError> {
         use crate::lobby::LobbyError;
@@ -246,7 +247,8 @@ impl RedisDirectory {
                     .arg(room)
                     .arg(name)
                     .arg(&ticket)
-                    .arg(Self::ticket_ttl_ms(ticket_ttl)),
+                    .arg(Self::ticket_ttl_ms(ticket_ttl))
+                    .arg(invite_hash),
             )
             .await?;
         match reply.first().map(String::as_str) {

@@ -113,7 +113,8 @@ return { 'ok', bestraw, bestnode.raw }
     )
 });
 
-/// `ARGV`: prefix, room id, name, ticket, ticket ttl ms.
+/// `ARGV`: prefix, room id, name, ticket, ticket ttl ms, SHA-256 of the invite
+/// given ("" for none; a private room needs the right one).
 /// Reply: `{"ok", room json, node json}` or `{"not_found"}`, `{"finished"}`, `{"full"}`.
 pub static JOIN: LazyLock<Script> = LazyLock::new(|| {
     script(
@@ -124,6 +125,7 @@ for _, n in ipairs(live_nodes()) do
   local raw = redis.call('HGET', P .. ':rooms:' .. n.id, room)
   if raw then
     local r = cjson.decode(raw)
+    if r.private and r.invite_sha256 ~= ARGV[6] then return { 'not_found' } end
     if r.state == 'finished' then return { 'finished' } end
     if free_seats(n.id, room, r.max_players, now) <= 0 then return { 'full' } end
     issue(n.id, room, ticket, name, ttl, now)

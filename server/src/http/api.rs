@@ -4,13 +4,15 @@
 //! 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
 //! server is at its room limit; in cluster mode also 503 while Redis is unavailable
 //! or no live node takes new rooms, 404 for `GET /api/nodes` when running alone.
+//! A private room without its invite code (`?invite=` or `"invite"` in a join body)
+//! is 404, exactly like a room that does not exist.
 
 use super::AppState;
 use crate::cluster::DirectoryError;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -83,11 +85,25 @@ pub async fn create_room(
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
+/// `?invite=CODE`: a private room's invite code.
+#[derive(Debug, Default, Deserialize)]
+pub struct InviteQuery {
+    invite: Option<String>,
+}
+
+/// The invite of a query, with a malformed query refused.
+fn invite(q: Result<Query<InviteQuery>, QueryRejection>) -> Result<Option<String>, ApiError> {
+    q.map(|Query(q)| q.invite)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))
+}
+
 pub async fn get_room(
     State(s): State<AppState>,
     Path(id): Path<String>,
+    q: Result<Query<InviteQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(s.directory.room(&id).await?).into_response())
+    let invite = invite(q)?;
+    Ok(Json(s.directory.room(&id, invite.as_deref()).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -96,15 +112,22 @@ pub struct JoinBody {
     name: String,
     #[serde(default)]
     map: Option<String>,
+    /// A private room's invite code (or `?invite=`).
+    #[serde(default)]
+    invite: Option<String>,
 }
 
 pub async fn join_room(
     State(s): State<AppState>,
     Path(id): Path<String>,
+    q: Result<Query<InviteQuery>, QueryRejection>,
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let from_query = invite(q)?;
     let req = body(req)?;
-    Ok(Json(s.directory.join(&id, &req.name).await?).into_response())
+    let invite = req.invite.or(from_query);
+    let answer = s.directory.join(&id, &req.name, invite.as_deref()).await?;
+    Ok(Json(answer).into_response())
 }
 
 pub async fn matchmake(
@@ -119,9 +142,13 @@ pub async fn matchmake(
 pub async fn room_events(
     State(s): State<AppState>,
     Path(id): Path<String>,
+    q: Result<Query<InviteQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
-    let room = room_id(&id).ok().and_then(|id| s.lobby.get(id));
+    let invite = q.ok().and_then(|Query(q)| q.invite);
+    let room = room_id(&id)
+        .ok()
+        .and_then(|id| s.lobby.find(id, invite.as_deref()).ok());
     crate::net::sse::respond(room.as_ref().map(|r| &r.hub), &headers)
 }
 

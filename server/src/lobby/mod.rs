@@ -47,6 +47,16 @@ pub struct CreateRoom {
     pub private: Option<bool>,
 }
 
+/// What `POST /api/rooms` answers: the room, and a private room's invite code
+/// (lookups, joins, spectating and replays of a private room need it).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Created {
+    #[serde(flatten)]
+    pub room: RoomInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
+}
+
 /// A seat ticket handed to a client.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SeatTicket {
@@ -171,13 +181,15 @@ impl Lobby {
         let name = self
             .clean_name(req.name.as_deref(), "name")?
             .unwrap_or_else(|| format!("room {id}"));
+        let private = req.private.unwrap_or(false);
         let settings = RoomSettings {
             name,
             map_name,
             map,
             max_players,
             drones,
-            private: req.private.unwrap_or(false),
+            private,
+            invite: private.then(token::invite_code),
             seed: token::random_seed(),
         };
         let room = room::spawn(id, settings, &self.ctx);
@@ -192,9 +204,13 @@ impl Lobby {
     }
 
     /// `POST /api/rooms`.
-    pub fn create(&self, req: CreateRoom) -> Result<RoomInfo, LobbyError> {
+    pub fn create(&self, req: CreateRoom) -> Result<Created, LobbyError> {
         let mut inner = self.lock();
-        Ok(self.create_locked(&mut inner, req, None)?.info())
+        let room = self.create_locked(&mut inner, req, None)?;
+        Ok(Created {
+            room: room.info(),
+            invite: room.settings.invite.clone(),
+        })
     }
 
     /// `GET /api/rooms`: public rooms, oldest first.
@@ -228,8 +244,20 @@ impl Lobby {
             .collect()
     }
 
+    /// A room by id, whether private or not (for the server's own use).
     pub fn get(&self, id: RoomId) -> Option<Arc<RoomShared>> {
         self.lock().rooms.get(&id).map(|l| Arc::clone(&l.room))
+    }
+
+    /// A room as a client may reach it: a private room only with its invite code;
+    /// without it the room is [`LobbyError::NotFound`], as if it did not exist.
+    pub fn find(&self, id: RoomId, invite: Option<&str>) -> Result<Arc<RoomShared>, LobbyError> {
+        let room = self.get(id).ok_or(LobbyError::NotFound)?;
+        if admits(&room, invite) {
+            Ok(room)
+        } else {
+            Err(LobbyError::NotFound)
+        }
     }
 
     fn ticket_locked(&self, inner: &mut Inner, room: Arc<RoomShared>, name: String) -> SeatTicket {
@@ -243,14 +271,20 @@ impl Lobby {
         }
     }
 
-    /// `POST /api/rooms/{id}/join`.
-    pub fn join(&self, id: RoomId, name: &str) -> Result<SeatTicket, LobbyError> {
+    /// `POST /api/rooms/{id}/join` (a private room needs its `invite`).
+    pub fn join(
+        &self,
+        id: RoomId,
+        name: &str,
+        invite: Option<&str>,
+    ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
         let mut inner = self.lock();
         let room = inner
             .rooms
             .get(&id)
             .map(|l| Arc::clone(&l.room))
+            .filter(|room| admits(room, invite))
             .ok_or(LobbyError::NotFound)?;
         if room.state() == RoomState::Finished {
             return Err(LobbyError::Finished);
@@ -332,5 +366,13 @@ impl Lobby {
 
     pub fn map_names(&self) -> Vec<String> {
         self.maps.names().map(str::to_owned).collect()
+    }
+}
+
+/// Whether `invite` opens `room` (public rooms need none).
+fn admits(room: &RoomShared, invite: Option<&str>) -> bool {
+    match &room.settings.invite {
+        None => true,
+        Some(code) => invite.is_some_and(|given| token::same_secret(code, given)),
     }
 }

@@ -3,10 +3,12 @@
 //! and its [`crate::room::SessionLink`].
 //!
 //! - [`session`]: the player session every transport shares (handshake, seat, loop).
+//! - [`input_rate`]: the per-session input rate limit.
 //! - [`ws`]: players over WebSocket (`GET /ws`), browsers and native.
 //! - [`quic`]: players over QUIC (quinn), native; snapshots as datagrams.
 //! - [`sse`]: spectators over Server-Sent Events.
 
+pub mod input_rate;
 pub mod quic;
 pub mod session;
 pub mod sse;

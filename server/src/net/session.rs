@@ -7,13 +7,14 @@
 //! share everything here. Close codes are the WebSocket ones on every transport (see
 //! `tickcast_shared::quic::close`).
 
+use super::input_rate::{InputRate, Verdict};
 use crate::http::AppState;
 use crate::lobby::tickets::Seat;
 use crate::metrics::{Transport, TransportMetrics};
 use crate::room::{Control, JoinAuth, JoinRefused, Joined, RoomCmd, RoomShared, current_tick};
 use bytes::Bytes;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
 use tickcast_shared::protocol::{
     ClientMsg, ErrorCode, HelloAuth, PROTOCOL_VERSION, PlayerId, ServerMsg,
@@ -143,13 +144,6 @@ impl<L: Link> Session<L> {
         self.send(Bytes::from(encode_server(msg))).await
     }
 
-    /// The next client message (`None`: nothing for the session), or the close that
-    /// silence or a bad frame deserves.
-    async fn read(&mut self, wait: Duration) -> Result<Option<ClientMsg>, Closed> {
-        let heard = tokio::time::timeout(wait, self.link.recv()).await;
-        self.judge(heard).await
-    }
-
     /// What a read (or its timeout) means for the session; closes when it must.
     /// Kept apart from the read itself so that, in a `select!`, only the
     /// cancel-safe read races the other branches and a close is never cut short.
@@ -171,10 +165,22 @@ impl<L: Link> Session<L> {
         }
     }
 
+    /// The `Hello`, before an absolute deadline: transport pings, pongs or anything
+    /// else the peer sends first do not extend it. A seat redeemed at the URL is
+    /// given back when the deadline passes (the entry's guard drops).
     async fn hello(&mut self) -> Result<(u16, HelloAuth, String), Closed> {
         let wait = crate::config::secs(self.state.config.hello_timeout_secs);
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
-            match self.read(wait).await? {
+            let heard = match tokio::time::timeout_at(deadline, self.link.recv()).await {
+                Ok(heard) => Ok(heard),
+                Err(_) => {
+                    self.state.metrics.limits.hello_timeouts.inc();
+                    let reason = format!("no Hello within {} s", wait.as_secs_f64());
+                    return Err(self.close(close::POLICY, &reason).await);
+                }
+            };
+            match self.judge(heard).await? {
                 Some(ClientMsg::Hello {
                     version,
                     auth,
@@ -293,6 +299,8 @@ impl<L: Link> Session<L> {
             armed: true,
         };
         self.send(welcome).await?;
+        let config = &self.state.config;
+        let mut rate = InputRate::new(&config.input, config.tick_rate, Instant::now());
         let idle = crate::config::secs(self.state.config.idle_timeout_secs);
         let period = crate::config::secs(self.state.config.ping_interval_secs)
             .max(Duration::from_millis(100));
@@ -310,7 +318,18 @@ impl<L: Link> Session<L> {
                     None => return Err(self.close(close::NORMAL, "room finished").await),
                 },
                 heard = tokio::time::timeout(idle, self.link.recv()) => match self.judge(heard).await? {
-                    Some(ClientMsg::Input(cmd)) => self.input(&room, RoomCmd::Input { player, conn, cmd }),
+                    Some(ClientMsg::Input(cmd)) => match rate.check(Instant::now()) {
+                        Verdict::Admit => self.input(&room, RoomCmd::Input { player, conn, cmd }),
+                        Verdict::Drop => {
+                            self.state.metrics.limits.inputs_rate_limited.inc();
+                        }
+                        Verdict::Flood => {
+                            self.state.metrics.limits.inputs_rate_limited.inc();
+                            self.state.metrics.limits.input_floods.inc();
+                            let reason = format!("input flood: over {} inputs/s", rate.rate());
+                            return Err(self.reject(close::POLICY, reason).await);
+                        }
+                    },
                     Some(ClientMsg::Ping { nonce }) => {
                         let pong = ServerMsg::Pong { nonce, tick: current_tick(&room) };
                         self.send_msg(&pong).await?;
@@ -363,6 +382,7 @@ impl<L: Link> Session<L> {
     fn input(&self, room: &RoomShared, cmd: RoomCmd) {
         if room.inbox.try_send(cmd).is_err() {
             self.state.metrics.inputs_dropped.inc();
+            self.state.metrics.limits.inbox_full.inc();
         }
     }
 }

@@ -2,11 +2,14 @@
 //! `GET /ws?resume=TOKEN` (the resume token of an earlier Welcome, to get the same
 //! player back after a drop).
 //!
-//! A missing, unknown, used or expired ticket (or an unknown resume token) is refused
+//! A missing, unknown, used or expired ticket (or a resume token this server did not
+//! issue, see [`crate::lobby::token`], or whose room is gone) is refused
 //! with HTTP 401 before the upgrade. After it, the first frame must be a binary
 //! `Hello` with [`tickcast_shared::protocol::PROTOCOL_VERSION`]. Close codes: 1003 text frame, 1009 frame over
 //! the limit, 1008 undecodable or unexpected message (the reason names the error),
 //! 1002 protocol version mismatch (after an `Error` message naming both versions),
+//! 1008 as well when no `Hello` came within `hello_timeout_secs` of the upgrade (an
+//! absolute deadline: pings do not extend it; a seat taken at the URL is given back),
 //! 1001 idle timeout or server shutting down, 1000 after `Leave` or when the room
 //! finished.
 

@@ -1,5 +1,5 @@
-//! Replays: every room records its match to `--replay-dir`; HTTP lists, serves and
-//! plays recordings back.
+//! Replays: every room in which a player took a seat records its match to
+//! `--replay-dir`; HTTP lists, serves and plays recordings back.
 //!
 //! The file format and everything that reads it live in
 //! [`tickcast_shared::replay`]; this module is the IO around it:
@@ -11,6 +11,8 @@
 //!   `kill -9` loses at most the last second (the reader accepts the torn tail). A
 //!   full queue, a full disk or an unwritable directory stops that recording (logged,
 //!   the file stays incomplete); the match goes on.
+//! - [`recording`]: when a room records: from the first seat on (empty rooms leave no
+//!   file), still from tick 0 (the empty steps before go in as one run).
 //! - [`store`]: the directory: ids (validated, so no path can escape it), the list
 //!   with per-file summaries (cached by size), retention (max files / max bytes,
 //!   oldest first, never a recording in progress) and the playback limit.
@@ -20,6 +22,7 @@
 
 pub mod playback;
 pub mod recorder;
+pub mod recording;
 pub mod routes;
 pub mod store;
 

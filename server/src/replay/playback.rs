@@ -186,6 +186,8 @@ mod tests {
             seed: 9,
             start_unix_ms: 0,
             room_name: "r".into(),
+            room_id: "abcdefghijklm".into(),
+            invite: None,
         });
         for t in 0..400u32 {
             let mut input = TickInput::default();

@@ -35,8 +35,21 @@ enum Msg {
         hash: Option<u64>,
         keyframe: Option<Snapshot>,
     },
+    /// The ticks `0..ticks` ran before anyone took a seat (empty inputs), with the
+    /// state hashes and keyframes taken meanwhile.
+    Idle(PreRoll),
     /// The match is over.
     End,
+}
+
+/// What a room did before its recording started: `ticks` steps without any input,
+/// and the state hashes and keyframes the policy wanted on the way (tick 0
+/// included), in tick order.
+#[derive(Debug, Clone, Default)]
+pub struct PreRoll {
+    pub ticks: u32,
+    pub hashes: Vec<(Tick, u64)>,
+    pub keyframes: Vec<Snapshot>,
 }
 
 /// Why a recording stopped early.
@@ -80,7 +93,7 @@ fn map_text(map: &Map) -> String {
 /// Hash every second; keyframes on ticks that are also live spectator keyframes
 /// (multiples of both the keyframe period and the frame interval), so a playback
 /// starting at a recorded keyframe produces the live feed's events.
-fn policy(config: &Config) -> RecordPolicy {
+pub fn policy(config: &Config) -> RecordPolicy {
     let rate = config.tick_rate;
     let period = config.spectators.keyframe_period(rate).max(1);
     let interval = config.spectators.frame_interval(rate).max(1);
@@ -103,6 +116,36 @@ impl Recorder {
         settings: &RoomSettings,
         world: &World,
     ) -> Recorder {
+        let mut recorder = Recorder::open(store, config, room, settings, world);
+        recorder.send(None, world);
+        recorder
+    }
+
+    /// Start recording room `room` after `pre` empty steps: the file still starts at
+    /// tick 0 (a replay re-simulates from there), the next [`Recorder::record`] is the
+    /// step from tick `pre.ticks`.
+    pub fn start_late(
+        store: &Arc<ReplayStore>,
+        config: &Config,
+        room: RoomId,
+        settings: &RoomSettings,
+        world: &World,
+        pre: PreRoll,
+    ) -> Recorder {
+        let recorder = Recorder::open(store, config, room, settings, world);
+        if recorder.tx.try_send(Msg::Idle(pre)).is_err() {
+            tracing::error!(replay = %recorder.id, "recorder queue refused the start");
+        }
+        recorder
+    }
+
+    fn open(
+        store: &Arc<ReplayStore>,
+        config: &Config,
+        room: RoomId,
+        settings: &RoomSettings,
+        world: &World,
+    ) -> Recorder {
         let start_unix_ms = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -119,6 +162,8 @@ impl Recorder {
             seed: settings.seed,
             start_unix_ms,
             room_name: settings.name.clone(),
+            room_id: room.to_string(),
+            invite: settings.invite.clone(),
         };
         let replays = store.config();
         let (tx, rx) = mpsc::channel(replays.queue.max(1));
@@ -130,15 +175,13 @@ impl Recorder {
             max_bytes: replays.max_file_bytes,
         };
         tokio::spawn(task.run(header, rx));
-        let mut recorder = Recorder {
+        Recorder {
             id,
             tx,
             policy: policy(config),
             stats,
             joins: 0,
-        };
-        recorder.send(None, world);
-        recorder
+        }
     }
 
     /// Record the step that brought `world` to its tick; false when the recording
@@ -238,6 +281,7 @@ impl Task {
                             writer.push_keyframe(&snapshot)?;
                         }
                     }
+                    Some(Msg::Idle(pre)) => write_pre_roll(&mut writer, pre)?,
                     Some(Msg::End) => {
                         writer.end()?;
                         out.append(&mut writer).await?;
@@ -256,6 +300,28 @@ impl Task {
             }
         }
     }
+}
+
+/// The empty ticks before the first seat, with their hashes and keyframes.
+fn write_pre_roll(writer: &mut ReplayWriter, pre: PreRoll) -> Result<(), WriteError> {
+    let mut hashes = pre.hashes.into_iter().peekable();
+    let mut keyframes = pre.keyframes.into_iter().peekable();
+    for t in 0..=pre.ticks {
+        while let Some((at, hash)) = hashes.next_if(|(at, _)| at.0 <= t) {
+            if at.0 == t {
+                writer.push_hash(at, hash)?;
+            }
+        }
+        while let Some(snapshot) = keyframes.next_if(|k| k.tick.0 <= t) {
+            if snapshot.tick.0 == t {
+                writer.push_keyframe(&snapshot)?;
+            }
+        }
+        if t < pre.ticks {
+            writer.push_tick(&TickInput::default())?;
+        }
+    }
+    Ok(())
 }
 
 /// The file being written.

@@ -7,6 +7,9 @@
 //! - `GET /api/replays/{id}/events?speed=1&from=0`: SSE playback ([`super::playback`];
 //!   `speed` 0.25 to 16, `from` a tick; `Last-Event-ID` resumes).
 //!
+//! A private room's recording is not listed, and the file and playback routes answer
+//! 404 for it unless `?invite=` carries the room's invite code.
+//!
 //! Errors are `{"error": "..."}`: 400 for a malformed id or query (an id is checked
 //! before any path is built, so `../` never reaches the disk), 404 for no such
 //! recording, 422 for a file that is too large to serve or has no readable header,
@@ -27,7 +30,7 @@ use futures_util::stream as futures_stream;
 use serde::Deserialize;
 use std::convert::Infallible;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::ReplayIndex;
+use tickcast_shared::replay::{ReplayIndex, ReplayReader};
 use tokio::sync::mpsc;
 
 /// Slowest and fastest playback.
@@ -39,8 +42,16 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
 }
 
-/// Read a recording's bytes, with the HTTP error when that is not possible.
-async fn read(s: &AppState, id: &str) -> Result<Vec<u8>, Response> {
+/// `?invite=` on recording routes: a private room's recording needs it.
+#[derive(Debug, Default, Deserialize)]
+pub struct InviteQuery {
+    invite: Option<String>,
+}
+
+/// Read a recording's bytes, with the HTTP error when that is not possible. A
+/// private room's recording without its invite is "no such replay", like a missing
+/// one.
+async fn read(s: &AppState, id: &str, invite: Option<&str>) -> Result<Vec<u8>, Response> {
     let store = &s.replays;
     let Some(path) = store.path_of(id) else {
         return Err(error(StatusCode::BAD_REQUEST, "malformed replay id"));
@@ -56,10 +67,21 @@ async fn read(s: &AppState, id: &str) -> Result<Vec<u8>, Response> {
             format!("replay is larger than the {max}-byte limit"),
         ));
     }
-    tokio::fs::read(&path).await.map_err(|e| {
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
         tracing::warn!(replay = %id, error = %e, "cannot read replay");
         error(StatusCode::NOT_FOUND, "no such replay")
-    })
+    })?;
+    // A file whose header does not read is served as before (it names no invite);
+    // one that names an invite needs it.
+    let wanted = ReplayReader::open(&bytes)
+        .ok()
+        .and_then(|r| r.header().invite.clone());
+    if let Some(wanted) = wanted {
+        if !invite.is_some_and(|given| crate::lobby::token::same_secret(&wanted, given)) {
+            return Err(error(StatusCode::NOT_FOUND, "no such replay"));
+        }
+    }
+    Ok(bytes)
 }
 
 pub async fn list(State(s): State<AppState>) -> Response {
@@ -70,8 +92,15 @@ pub async fn list(State(s): State<AppState>) -> Response {
     }
 }
 
-pub async fn download(State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    let bytes = match read(&s, &id).await {
+pub async fn download(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<InviteQuery>, QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "query: invite=<code>");
+    };
+    let bytes = match read(&s, &id, query.invite.as_deref()).await {
         Ok(bytes) => bytes,
         Err(res) => return res,
     };
@@ -92,6 +121,7 @@ pub async fn download(State(s): State<AppState>, Path(id): Path<String>) -> Resp
 pub struct EventsQuery {
     speed: Option<f64>,
     from: Option<u32>,
+    invite: Option<String>,
 }
 
 pub async fn events(
@@ -119,7 +149,7 @@ pub async fn events(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return res;
     };
-    let bytes = match read(&s, &id).await {
+    let bytes = match read(&s, &id, query.invite.as_deref()).await {
         Ok(bytes) => bytes,
         Err(res) => return res,
     };

@@ -26,6 +26,8 @@ const MAX_ID_LEN: usize = 64;
 pub struct ReplaySummary {
     pub id: String,
     pub room: String,
+    /// The recorded room's id.
+    pub room_id: String,
     pub map: String,
     /// Match start, Unix milliseconds.
     pub start: u64,
@@ -42,6 +44,9 @@ pub struct ReplaySummary {
     pub recording: bool,
     /// Where and why reading stopped, for a damaged file.
     pub damaged: Option<String>,
+    /// A private room's recording is not listed (and is served only with its invite).
+    #[serde(skip)]
+    pub private: bool,
 }
 
 /// What a recorder in progress reports for the list.
@@ -185,6 +190,7 @@ impl ReplayStore {
         let mut out: Vec<ReplaySummary> = entries
             .flatten()
             .filter_map(|e| self.summary(&recording_id(&e.path())?))
+            .filter(|s| !s.private)
             .collect();
         out.sort_by(|a, b| b.start.cmp(&a.start).then_with(|| b.id.cmp(&a.id)));
         out
@@ -213,6 +219,7 @@ impl ReplayStore {
                 ReplaySummary {
                     id: id.to_owned(),
                     room: h.room_name.clone(),
+                    room_id: h.room_id.clone(),
                     map: h.map_name.clone(),
                     start: h.start_unix_ms,
                     duration_ms: u64::from(ticks) * 1000 / u64::from(h.config.tick_rate.max(1)),
@@ -222,6 +229,7 @@ impl ReplayStore {
                     complete: false,
                     recording: true,
                     damaged: None,
+                    private: h.invite.is_some(),
                 }
             }
             None => {
@@ -229,6 +237,7 @@ impl ReplayStore {
                 let summary = ReplaySummary {
                     id: id.to_owned(),
                     room: index.header.room_name.clone(),
+                    room_id: index.header.room_id.clone(),
                     map: index.header.map_name.clone(),
                     start: index.header.start_unix_ms,
                     duration_ms: index.duration_ms(),
@@ -238,6 +247,7 @@ impl ReplayStore {
                     complete: index.complete,
                     recording: false,
                     damaged: index.stop.map(|s| s.to_string()),
+                    private: index.header.invite.is_some(),
                 };
                 lock(&self.cache).insert(id.to_owned(), summary.clone());
                 summary

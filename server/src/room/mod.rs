@@ -1,30 +1,49 @@
-//! Rooms: one tokio task per room owns its `World` and runs the fixed tick.
+//! Rooms: one supervised tokio task per room, a thin shell around a sans-IO core.
 //!
-//! The rest of the server sees a room only through [`RoomShared`]: its settings, a
-//! few atomics for the lobby (seats, players, tick, state), the spectator hub, and
-//! the bounded inbox of [`RoomCmd`]s. Sessions (transports) send commands; the room
-//! answers through each session's [`SessionLink`] and never touches a socket.
+//! The rest of the server sees a room only through [`RoomShared`]: its settings, its
+//! [`RoomStatus`] (seats, players, tick, state: atomics the lobby reads), the
+//! spectator hub, and the bounded inbox of [`RoomCmd`]s. Sessions (transports) send
+//! commands; the room answers through each session's [`SessionLink`] and never
+//! touches a socket.
 //!
-//! - [`task`]: the tick loop (schedule, catch-up and skips, lifecycle).
+//! - [`core`]: the room without IO: World, players, input buffers, snapshot ring;
+//!   `handle(cmd, now)` and `tick(now)`, effects through a trait. Unit-tested with
+//!   virtual time in `core_tests`.
+//! - [`effects`]: the core's commands in and effects out.
+//! - [`task`]: the tokio shell: sleeps to the core's deadline, drains the inbox once
+//!   per tick, carries effects to sessions, spectators and the recording.
+//! - [`supervisor`]: notices a room task that ended (or panicked) and releases it.
+//! - [`status`]: seats and "closed" in one atomic word (no ticket for a finishing room).
+//! - [`links`]: the shell's per-session channels.
 //! - [`players`]: the player table (joins, resumes, drops held for a grace period).
 //! - [`inputs`]: per-player input buffers ordered by sequence.
-//! - [`snapshots`]: the ring of recent snapshots and the per-send-tick fan-out.
+//! - [`snapshots`]: the ring of recent snapshots and the per-baseline encode cache.
 
+pub mod core;
+pub mod effects;
 pub mod inputs;
+pub mod links;
 pub mod players;
 pub mod snapshots;
+pub mod status;
+pub mod supervisor;
 pub mod task;
+
+#[cfg(test)]
+mod core_tests;
+#[cfg(test)]
+mod schedule_tests;
 
 use crate::spectators::Hub;
 use bytes::Bytes;
 use serde::Serialize;
-use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 use tickcast_shared::protocol::{ErrorCode, InputCmd, NetId, PlayerId, Tick};
 use tickcast_shared::sim::Map;
 use tokio::sync::{mpsc, oneshot, watch};
 
+pub use status::RoomStatus;
 pub use task::{RoomCtx, spawn};
 
 pub use crate::lobby::RoomId;
@@ -38,6 +57,9 @@ pub struct RoomSettings {
     pub max_players: u32,
     pub drones: u32,
     pub private: bool,
+    /// A private room's invite code (lookups, joins, spectating and its replays
+    /// need it).
+    pub invite: Option<String>,
     pub seed: u64,
 }
 
@@ -72,65 +94,34 @@ pub struct RoomInfo {
 pub struct RoomShared {
     pub id: RoomId,
     pub settings: RoomSettings,
-    /// Reserved seats: unexpired tickets plus players in the room (held ones too).
-    pub seats: AtomicU32,
-    /// Players in the room (held ones too).
-    pub players: AtomicU32,
-    /// Newest simulated tick.
-    pub tick: AtomicU32,
-    state: AtomicU8,
-    finished_at: Mutex<Option<Instant>>,
+    /// Seats, players, tick and state, shared with the room's core.
+    pub status: Arc<RoomStatus>,
     pub inbox: mpsc::Sender<RoomCmd>,
     pub hub: Arc<Hub>,
 }
 
 impl RoomShared {
     pub fn state(&self) -> RoomState {
-        match self.state.load(Ordering::Acquire) {
-            0 => RoomState::Waiting,
-            1 => RoomState::Running,
-            _ => RoomState::Finished,
-        }
-    }
-
-    fn set_state(&self, state: RoomState) {
-        self.state.store(state as u8, Ordering::Release);
-        if state == RoomState::Finished {
-            if let Ok(mut at) = self.finished_at.lock() {
-                at.get_or_insert_with(Instant::now);
-            }
-        }
+        self.status.state()
     }
 
     /// When the room finished, if it has.
     pub fn finished_at(&self) -> Option<Instant> {
-        self.finished_at.lock().ok().and_then(|at| *at)
+        self.status.finished_at()
     }
 
-    /// Try to reserve one seat; false when the room is full or finished.
+    /// Try to reserve one seat; false when the room is full, finishing or finished.
     pub fn reserve_seat(&self) -> bool {
-        if self.state() == RoomState::Finished {
-            return false;
-        }
-        let max = self.settings.max_players;
-        self.seats
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-                (s < max).then_some(s + 1)
-            })
-            .is_ok()
+        self.status.reserve_seat()
     }
 
     /// Give back a reserved seat (ticket expired, join refused, player gone).
     pub fn release_seat(&self) {
-        let _ = self
-            .seats
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| s.checked_sub(1));
+        self.status.release_seat();
     }
 
     pub fn free_seats(&self) -> u32 {
-        self.settings
-            .max_players
-            .saturating_sub(self.seats.load(Ordering::Acquire))
+        self.status.free_seats()
     }
 
     pub fn info(&self) -> RoomInfo {
@@ -139,10 +130,10 @@ impl RoomShared {
             name: self.settings.name.clone(),
             map: self.settings.map_name.clone(),
             state: self.state(),
-            players: self.players.load(Ordering::Acquire),
+            players: self.status.players(),
             max_players: self.settings.max_players,
             spectators: self.hub.spectators(),
-            tick: self.tick.load(Ordering::Acquire),
+            tick: self.status.tick(),
             drones: self.settings.drones,
             private: self.settings.private,
         }
@@ -228,5 +219,5 @@ pub enum RoomCmd {
 
 /// The newest tick a room reports (for pongs).
 pub fn current_tick(room: &RoomShared) -> Tick {
-    Tick(room.tick.load(Ordering::Acquire))
+    Tick(room.status.tick())
 }

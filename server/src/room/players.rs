@@ -1,28 +1,20 @@
-//! The player table of one room: seats, resume tokens, links to sessions, and
-//! players held for a grace period after their connection dropped.
+//! The player table of one room: seats, resume tokens, which connection currently
+//! carries each player, and players held for a grace period after their connection
+//! dropped. Plain data: connections are ids, time comes in as an argument.
 
+use super::JoinRefused;
 use super::inputs::InputBuffer;
-use super::{Control, JoinRefused, Joined, SessionLink, SnapshotFrame};
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
 use tickcast_shared::protocol::{ErrorCode, NetId, PlayerId, ServerMsg, Tick};
-use tokio::sync::{mpsc, oneshot, watch};
 
-/// The room's end of a session.
-pub struct LinkTx {
-    pub conn: u64,
-    pub snapshots: watch::Sender<SnapshotFrame>,
-    pub control: mpsc::Sender<Control>,
-}
+/// One connection of a session to the room (a resumed player gets a new one).
+pub type ConnId = u64;
 
-impl LinkTx {
-    /// Queue a control frame; false when the session's queue is full or gone.
-    pub fn send(&self, control: Control) -> bool {
-        self.control.try_send(control).is_ok()
-    }
-}
+/// Names one join request until it is answered.
+pub type RequestId = u64;
 
 impl Player {
     /// The client has (or will have, on a reliable transport) the snapshot of `tick`;
@@ -44,12 +36,11 @@ pub struct Player {
     pub inputs: InputBuffer,
     /// Newest snapshot tick the client says it applied.
     pub acked: Option<Tick>,
-    pub link: Option<LinkTx>,
+    /// The connection carrying the player now (`None`: held for resume).
+    pub conn: Option<ConnId>,
     /// When the connection dropped (held for resume until the grace period ends).
     pub dropped_at: Option<Instant>,
 }
-
-type Reply = oneshot::Sender<Result<Joined, JoinRefused>>;
 
 /// Fixed facts a Welcome carries.
 #[derive(Debug, Clone)]
@@ -60,55 +51,59 @@ pub struct WelcomeInfo {
     pub room: super::RoomId,
 }
 
+/// The answer to a join or resume: the player, its connection and the Welcome.
+#[derive(Debug, Clone)]
+pub struct Welcomed {
+    pub player: PlayerId,
+    pub entity: NetId,
+    pub conn: ConnId,
+    /// The encoded `Welcome`.
+    pub welcome: Bytes,
+}
+
+/// A resume that took a player over.
+#[derive(Debug, Clone)]
+pub struct Resumed {
+    pub welcomed: Welcomed,
+    /// The connection it replaced, if the player was still connected.
+    pub replaced: Option<ConnId>,
+}
+
 /// All players of a room.
 pub struct PlayerTable {
     pub players: BTreeMap<PlayerId, Player>,
-    pending: Vec<(PlayerId, Reply, SessionLink)>,
+    pending: Vec<(RequestId, PlayerId)>,
     next_id: u32,
-    next_conn: u64,
-    queue: usize,
+    next_conn: ConnId,
     input_buffer: usize,
     info: WelcomeInfo,
 }
 
 impl PlayerTable {
-    pub fn new(info: WelcomeInfo, queue: usize, input_buffer: usize) -> PlayerTable {
+    pub fn new(info: WelcomeInfo, input_buffer: usize) -> PlayerTable {
         PlayerTable {
             players: BTreeMap::new(),
             pending: Vec::new(),
             next_id: 1,
             next_conn: 1,
-            queue: queue.max(2),
             input_buffer,
             info,
         }
     }
 
-    fn new_link(&mut self) -> (LinkTx, SessionLink) {
+    fn new_conn(&mut self) -> ConnId {
         let conn = self.next_conn;
         self.next_conn += 1;
-        let (snap_tx, snap_rx) = watch::channel(SnapshotFrame::default());
-        let (ctl_tx, ctl_rx) = mpsc::channel(self.queue);
-        (
-            LinkTx {
-                conn,
-                snapshots: snap_tx,
-                control: ctl_tx,
-            },
-            SessionLink {
-                snapshots: snap_rx,
-                control: ctl_rx,
-            },
-        )
+        conn
     }
 
-    /// Seat a new player; it enters the world on the next tick, and the session is
-    /// answered after that tick (the Welcome names its entity). Returns its id.
-    pub fn join(&mut self, name: String, reply: Reply) -> PlayerId {
+    /// Seat a new player; it enters the world on the next step, and `request` is
+    /// answered after that step (the Welcome names its entity). Returns its id.
+    pub fn join(&mut self, name: String, request: RequestId) -> PlayerId {
         let id = PlayerId(self.next_id);
         self.next_id += 1;
         let token = crate::lobby::token::resume_token(self.info.room);
-        let (tx, link) = self.new_link();
+        let conn = self.new_conn();
         self.players.insert(
             id,
             Player {
@@ -118,96 +113,94 @@ impl PlayerTable {
                 entity: None,
                 inputs: InputBuffer::new(self.input_buffer),
                 acked: None,
-                link: Some(tx),
+                conn: Some(conn),
                 dropped_at: None,
             },
         );
-        self.pending.push((id, reply, link));
+        self.pending.push((request, id));
         id
     }
 
-    /// Answer the sessions of players who entered the world at `tick`.
-    pub fn welcome_joined(&mut self, tick: Tick, entity_of: impl Fn(PlayerId) -> Option<NetId>) {
-        for (id, reply, link) in std::mem::take(&mut self.pending) {
+    /// The answers for players who entered the world at `tick`.
+    pub fn welcome_joined(
+        &mut self,
+        tick: Tick,
+        entity_of: impl Fn(PlayerId) -> Option<NetId>,
+    ) -> Vec<(RequestId, Welcomed)> {
+        let mut answers = Vec::with_capacity(self.pending.len());
+        for (request, id) in std::mem::take(&mut self.pending) {
             let Some(player) = self.players.get_mut(&id) else {
                 continue;
             };
             player.entity = entity_of(id);
-            let joined = welcome(&self.info, player, tick, link);
-            if reply.send(Ok(joined)).is_err() {
-                // The session went away before its Welcome: hold the seat for resume.
-                player.link = None;
-                player.dropped_at = Some(Instant::now());
-            }
+            answers.push((request, welcome(&self.info, player, tick)));
         }
+        answers
     }
 
     /// Give a held (or still connected) player to a new connection.
-    pub fn resume(&mut self, token: &str, tick: Tick, reply: Reply) {
+    pub fn resume(&mut self, token: &str, tick: Tick) -> Result<Resumed, JoinRefused> {
         let Some(id) = self
             .players
             .values()
             .find(|p| p.token == token && p.entity.is_some())
             .map(|p| p.id)
         else {
-            let _ = reply.send(Err(JoinRefused {
+            return Err(JoinRefused {
                 code: ErrorCode::BadResumeToken,
                 reason: "unknown or expired resume token".into(),
-            }));
-            return;
+            });
         };
-        let (tx, link) = self.new_link();
+        let conn = self.new_conn();
         let info = self.info.clone();
         let Some(player) = self.players.get_mut(&id) else {
-            return;
+            return Err(JoinRefused {
+                code: ErrorCode::BadResumeToken,
+                reason: "unknown or expired resume token".into(),
+            });
         };
-        if let Some(old) = player.link.replace(tx) {
-            old.send(Control::Close(
-                4001,
-                "replaced by a resumed connection".into(),
-            ));
-        }
+        let replaced = player.conn.replace(conn);
         player.dropped_at = None;
         player.acked = None;
-        let joined = welcome(&info, player, tick, link);
-        if reply.send(Ok(joined)).is_err() {
-            player.link = None;
-            player.dropped_at = Some(Instant::now());
-        }
+        Ok(Resumed {
+            welcomed: welcome(&info, player, tick),
+            replaced,
+        })
     }
 
     /// `player`, if `conn` is its current connection.
-    pub fn connected(&mut self, player: PlayerId, conn: u64) -> Option<&mut Player> {
+    pub fn connected(&mut self, player: PlayerId, conn: ConnId) -> Option<&mut Player> {
         self.players
             .get_mut(&player)
-            .filter(|p| p.link.as_ref().is_some_and(|l| l.conn == conn))
+            .filter(|p| p.conn == Some(conn))
     }
 
-    /// The connection `conn` of `player` dropped.
-    pub fn disconnect(&mut self, player: PlayerId, conn: u64) {
-        if let Some(p) = self.players.get_mut(&player) {
-            if p.link.as_ref().is_some_and(|l| l.conn == conn) {
-                p.link = None;
-                p.dropped_at = Some(Instant::now());
+    /// The connection `conn` of `player` dropped at `now`; true when it was current.
+    pub fn disconnect(&mut self, player: PlayerId, conn: ConnId, now: Instant) -> bool {
+        match self.connected(player, conn) {
+            Some(p) => {
+                p.conn = None;
+                p.dropped_at = Some(now);
+                true
             }
+            None => false,
         }
     }
 
     /// Remove `player` if `conn` is its current connection; true when removed.
-    pub fn leave(&mut self, player: PlayerId, conn: u64) -> bool {
-        let current = self
-            .players
-            .get(&player)
-            .is_some_and(|p| p.link.as_ref().is_some_and(|l| l.conn == conn));
-        current && self.players.remove(&player).is_some()
+    pub fn leave(&mut self, player: PlayerId, conn: ConnId) -> bool {
+        self.connected(player, conn).is_some() && self.players.remove(&player).is_some()
     }
 
-    /// Remove players held longer than `grace`; returns their ids.
+    /// Remove players held longer than `grace` at `now`; returns their ids.
     pub fn expire(&mut self, now: Instant, grace: Duration) -> Vec<PlayerId> {
         let gone: Vec<PlayerId> = self
             .players
             .values()
-            .filter(|p| p.dropped_at.is_some_and(|t| now.duration_since(t) >= grace))
+            .filter(|p| {
+                p.dropped_at
+                    .is_some_and(|t| now.saturating_duration_since(t) >= grace)
+            })
             .map(|p| p.id)
             .collect();
         for id in &gone {
@@ -224,15 +217,14 @@ impl PlayerTable {
         self.players.is_empty()
     }
 
-    /// Every connected link.
-    pub fn links(&self) -> impl Iterator<Item = &LinkTx> {
-        self.players.values().filter_map(|p| p.link.as_ref())
+    /// Every current connection.
+    pub fn conns(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.players.values().filter_map(|p| p.conn)
     }
 }
 
-fn welcome(info: &WelcomeInfo, player: &Player, tick: Tick, link: SessionLink) -> Joined {
+fn welcome(info: &WelcomeInfo, player: &Player, tick: Tick) -> Welcomed {
     let entity = player.entity.unwrap_or_default();
-    let conn = player.link.as_ref().map(|l| l.conn).unwrap_or_default();
     let msg = ServerMsg::Welcome {
         player: player.id,
         entity,
@@ -242,11 +234,10 @@ fn welcome(info: &WelcomeInfo, player: &Player, tick: Tick, link: SessionLink) -
         map: info.map.clone(),
         tick,
     };
-    Joined {
+    Welcomed {
         player: player.id,
         entity,
-        conn,
+        conn: player.conn.unwrap_or_default(),
         welcome: Bytes::from(encode_server(&msg)),
-        link,
     }
 }

@@ -6,7 +6,7 @@
 //! over bytes (no IO): the server writes what [`ReplayWriter`] produces to a file,
 //! and [`ReplayReader`], [`verify`] and [`Resim`] read any `&[u8]`.
 //!
-//! # File format (version [`FORMAT_VERSION`])
+//! # File format (version [`FORMAT_VERSION`]; 2 added the room id and invite to the header)
 //!
 //! ```text
 //! file   = MAGIC (8 bytes "TICKCAST") version:u16le record*
@@ -67,7 +67,7 @@ use serde::{Deserialize, Serialize};
 /// The first 8 bytes of every replay file.
 pub const MAGIC: [u8; 8] = *b"TICKCAST";
 /// Version of the replay file format (after the magic, `u16` little-endian).
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Largest record (kind + payload) a reader accepts.
 pub const MAX_RECORD_LEN: u32 = 16 * 1024 * 1024;
 /// Most ticks one ticks record covers (the writer closes a record at this count).
@@ -94,6 +94,11 @@ pub struct ReplayHeader {
     /// When the match started, Unix milliseconds (given by the caller; no clock here).
     pub start_unix_ms: u64,
     pub room_name: String,
+    /// The recorded room's id (random text, see the server's lobby).
+    pub room_id: String,
+    /// A private room's invite code: serving the recording asks for it. `None` for
+    /// public rooms.
+    pub invite: Option<String>,
 }
 
 /// When a recorder adds checks and seek points, in ticks.

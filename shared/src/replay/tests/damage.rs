@@ -98,7 +98,12 @@ fn foreign_files_are_refused_up_front() {
             StopReason::UnsupportedVersion(9),
         ),
         (
-            [&MAGIC[..], &[1, 0], &[0; 8]].concat(),
+            [
+                &MAGIC[..],
+                &crate::replay::FORMAT_VERSION.to_le_bytes(),
+                &[0; 8],
+            ]
+            .concat(),
             StopReason::BadLength(0),
         ),
     ] {

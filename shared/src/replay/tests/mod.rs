@@ -26,6 +26,8 @@ fn header(drones: u32, seed: u64) -> ReplayHeader {
         seed,
         start_unix_ms: 1_700_000_000_000,
         room_name: "test room".into(),
+        room_id: "abcdefghijklm".into(),
+        invite: None,
     }
 }
 

@@ -1,0 +1,128 @@
+//! When a room records: from the first seat taken, not from its creation, so rooms
+//! nobody ever joined leave no file (room spam cannot push real matches out of the
+//! retention limit).
+//!
+//! Until then the room's World still runs (drones wander, spectators watch); the
+//! [`Recording`] only counts those empty steps and keeps the state hashes and the
+//! first few keyframes the policy wants (bounded). The file then starts at tick 0 all the
+//! same: the empty steps go in as one run, so a replay re-simulates the whole match.
+
+use super::recorder::{PreRoll, Recorder, policy};
+use super::store::ReplayStore;
+use crate::config::Config;
+use crate::room::{RoomId, RoomSettings};
+use std::sync::Arc;
+use tickcast_shared::replay::RecordPolicy;
+use tickcast_shared::sim::{TickInput, World};
+
+/// Most state hashes kept before the recording starts (an hour at one a second);
+/// later ones are skipped (hashes are checks, not needed to replay).
+const MAX_PREROLL_HASHES: usize = 3600;
+/// Most keyframes kept before the recording starts (20 s at the default period);
+/// later ones are skipped (keyframes are seek points; a replay re-simulates from 0).
+const MAX_PREROLL_KEYFRAMES: usize = 4;
+
+/// A room's recording: waiting for the first seat, running, or off.
+pub struct Recording {
+    state: State,
+}
+
+enum State {
+    Off,
+    Waiting(Box<Waiting>),
+    Live(Recorder),
+}
+
+struct Waiting {
+    store: Arc<ReplayStore>,
+    config: Arc<Config>,
+    room: RoomId,
+    settings: RoomSettings,
+    policy: RecordPolicy,
+    pre: PreRoll,
+}
+
+impl Recording {
+    /// No recording.
+    pub fn off() -> Recording {
+        Recording { state: State::Off }
+    }
+
+    /// Record room `room` (whose World at tick 0 is `world`) once a player joins.
+    pub fn when_seated(
+        store: Arc<ReplayStore>,
+        config: Arc<Config>,
+        room: RoomId,
+        settings: RoomSettings,
+        world: &World,
+    ) -> Recording {
+        let policy = policy(&config);
+        let mut waiting = Waiting {
+            store,
+            config,
+            room,
+            settings,
+            policy,
+            pre: PreRoll::default(),
+        };
+        waiting.note(world);
+        Recording {
+            state: State::Waiting(Box::new(waiting)),
+        }
+    }
+
+    /// Whether a recorder is running.
+    pub fn is_live(&self) -> bool {
+        matches!(self.state, State::Live(_))
+    }
+
+    /// The step that brought `world` to its tick, with its accepted input.
+    pub fn record(&mut self, input: TickInput, world: &World) {
+        match &mut self.state {
+            State::Off => {}
+            State::Waiting(waiting) if input.joins.is_empty() => waiting.note(world),
+            State::Waiting(waiting) => {
+                let w = &mut **waiting;
+                let mut recorder = Recorder::start_late(
+                    &w.store,
+                    &w.config,
+                    w.room,
+                    &w.settings,
+                    world,
+                    std::mem::take(&mut w.pre),
+                );
+                self.state = if recorder.record(input, world) {
+                    State::Live(recorder)
+                } else {
+                    State::Off
+                };
+            }
+            State::Live(recorder) => {
+                if !recorder.record(input, world) {
+                    self.state = State::Off;
+                }
+            }
+        }
+    }
+
+    /// The match is over: a running recording gets its end record.
+    pub fn finish(self) {
+        if let State::Live(recorder) = self.state {
+            recorder.finish();
+        }
+    }
+}
+
+impl Waiting {
+    /// `world` reached its tick with no input (or is at tick 0).
+    fn note(&mut self, world: &World) {
+        let tick = world.tick();
+        self.pre.ticks = tick.0;
+        if self.policy.wants_hash(tick.0) && self.pre.hashes.len() < MAX_PREROLL_HASHES {
+            self.pre.hashes.push((tick, world.state_hash()));
+        }
+        if self.policy.wants_keyframe(tick.0) && self.pre.keyframes.len() < MAX_PREROLL_KEYFRAMES {
+            self.pre.keyframes.push(world.snapshot());
+        }
+    }
+}

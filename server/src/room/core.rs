@@ -1,0 +1,358 @@
+//! The room as a sans-IO core: the World, the players, their input buffers and the
+//! snapshot ring, driven by [`RoomCore::handle`] and [`RoomCore::tick`] with the time
+//! as an argument. It names no runtime, channel or socket; what it produces goes out
+//! through [`Effects`], which the tokio shell ([`super::task`]) implements with
+//! channels and the unit tests implement with vectors.
+//!
+//! Schedule: tick `n` is due at `start + n * dt`. A late call catches up at most
+//! `max_catchup` steps and skips the rest (counted in `tickcast_ticks_skipped_total`),
+//! so a stall never turns into a burst that starves other rooms. At most one input
+//! per player enters a step. Snapshots go out every send tick; spectator frames when
+//! the effects want one.
+
+pub use super::effects::{Command, Effects};
+use super::players::{ConnId, PlayerTable, WelcomeInfo};
+use super::snapshots::{EncodeCache, SnapshotRing, snapshot_frame};
+use super::status::RoomStatus;
+use super::{Control, JoinAuth, JoinRefused, SnapshotFrame};
+use crate::config::{Config, secs};
+use crate::metrics::{FinishReason, Metrics};
+use bytes::Bytes;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tickcast_shared::codec::{Snapshot, encode_server};
+use tickcast_shared::protocol::{ErrorCode, PlayerId, ServerMsg};
+use tickcast_shared::quic::close;
+use tickcast_shared::sim::{TickInput, World};
+
+/// The room settings the core uses.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    pub tick_rate: u32,
+    /// Ticks between two snapshot sends.
+    pub send_interval: u32,
+    pub max_catchup: u32,
+    pub resume_grace: Duration,
+    pub empty_room: Duration,
+    pub max_players: u32,
+    pub ring_len: usize,
+    pub input_buffer: usize,
+}
+
+impl CoreConfig {
+    pub fn new(config: &Config, max_players: u32) -> CoreConfig {
+        CoreConfig {
+            tick_rate: config.tick_rate.max(1),
+            send_interval: config.send_interval(),
+            max_catchup: config.max_catchup_ticks.max(1),
+            resume_grace: secs(config.resume_grace_secs),
+            empty_room: secs(config.empty_room_secs),
+            max_players,
+            ring_len: config.ring_len(),
+            input_buffer: config.input_buffer,
+        }
+    }
+
+    /// Snapshots per second that really go out (`tick_rate / send_interval`).
+    pub fn send_rate(&self) -> u32 {
+        self.tick_rate / self.send_interval.max(1)
+    }
+}
+
+/// What one [`RoomCore::tick`] call did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    pub steps: u64,
+    pub skipped: u64,
+}
+
+/// One room, without IO.
+pub struct RoomCore {
+    world: World,
+    table: PlayerTable,
+    ring: SnapshotRing,
+    joins: Vec<PlayerId>,
+    leaves: Vec<PlayerId>,
+    status: Arc<RoomStatus>,
+    metrics: Arc<Metrics>,
+    cfg: CoreConfig,
+    start: Instant,
+    dt_ns: u64,
+    scheduled: u64,
+    empty_since: Option<Instant>,
+    finished: Option<FinishReason>,
+}
+
+impl RoomCore {
+    /// A room whose tick 0 is at `start`.
+    pub fn new(
+        world: World,
+        info: WelcomeInfo,
+        cfg: CoreConfig,
+        status: Arc<RoomStatus>,
+        metrics: Arc<Metrics>,
+        start: Instant,
+    ) -> RoomCore {
+        status.set_tick(world.tick().0);
+        RoomCore {
+            table: PlayerTable::new(info, cfg.input_buffer),
+            ring: SnapshotRing::new(cfg.ring_len),
+            joins: Vec::new(),
+            leaves: Vec::new(),
+            dt_ns: 1_000_000_000 / u64::from(cfg.tick_rate.max(1)),
+            scheduled: 0,
+            empty_since: None,
+            finished: None,
+            world,
+            status,
+            metrics,
+            cfg,
+            start,
+        }
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn players(&self) -> &PlayerTable {
+        &self.table
+    }
+
+    /// Why the room finished, once it has.
+    pub fn finished(&self) -> Option<FinishReason> {
+        self.finished
+    }
+
+    /// When the next tick is due.
+    pub fn next_deadline(&self) -> Instant {
+        let ns = self.dt_ns.saturating_mul(self.scheduled + 1);
+        self.start + Duration::from_nanos(ns)
+    }
+
+    /// Apply one command from a session.
+    pub fn handle(&mut self, cmd: Command, now: Instant, fx: &mut impl Effects) {
+        if self.finished.is_some() {
+            if let Command::Join { request, .. } = cmd {
+                fx.answer(request, Err(refused(ErrorCode::RoomFull, "room finished")));
+            }
+            return;
+        }
+        match cmd {
+            Command::Join {
+                request,
+                name,
+                auth: JoinAuth::Seat,
+            } => {
+                if self.table.len() >= self.cfg.max_players as usize {
+                    self.status.release_seat();
+                    fx.answer(request, Err(refused(ErrorCode::RoomFull, "room is full")));
+                    return;
+                }
+                let id = self.table.join(name, request);
+                self.joins.push(id);
+                self.players_changed(1);
+                self.status.set_running();
+            }
+            Command::Join {
+                request,
+                auth: JoinAuth::Resume(token),
+                ..
+            } => match self.table.resume(&token, self.world.tick()) {
+                Ok(resumed) => {
+                    if let Some(old) = resumed.replaced {
+                        let reason = "replaced by a resumed connection".to_owned();
+                        fx.control(old, Control::Close(close::REPLACED, reason));
+                        fx.release(old);
+                    }
+                    fx.answer(request, Ok(resumed.welcomed));
+                }
+                Err(refusal) => fx.answer(request, Err(refusal)),
+            },
+            Command::Input { player, conn, cmd } => {
+                let newest = self.world.tick();
+                let Some(p) = self.table.connected(player, conn) else {
+                    return;
+                };
+                p.acknowledge(cmd.ack, newest);
+                if p.inputs.push(cmd.seq, cmd.input).is_err() {
+                    self.metrics.inputs_dropped.inc();
+                }
+            }
+            Command::Delivered { player, conn, tick } => {
+                let newest = self.world.tick();
+                if let Some(p) = self.table.connected(player, conn) {
+                    p.acknowledge(Some(tick), newest);
+                }
+            }
+            Command::Disconnect { player, conn } => {
+                if self.table.disconnect(player, conn, now) {
+                    fx.release(conn);
+                }
+            }
+            Command::Leave { player, conn } => {
+                if self.table.leave(player, conn) {
+                    fx.release(conn);
+                    self.player_gone(player);
+                }
+            }
+        }
+    }
+
+    /// Run the steps due at `now` (catching up or skipping), then housekeeping:
+    /// held players past the grace period go, and an empty room finishes.
+    pub fn tick(&mut self, now: Instant, fx: &mut impl Effects) -> TickReport {
+        if self.finished.is_some() {
+            return TickReport::default();
+        }
+        let elapsed = now.saturating_duration_since(self.start).as_nanos();
+        let due_total = u64::try_from(elapsed / u128::from(self.dt_ns)).unwrap_or(u64::MAX);
+        let due = due_total.saturating_sub(self.scheduled);
+        let steps = due.min(u64::from(self.cfg.max_catchup));
+        for _ in 0..steps {
+            self.step(now, fx);
+        }
+        let skipped = due - steps;
+        if skipped > 0 {
+            self.metrics.ticks_skipped.inc_by(skipped);
+        }
+        self.scheduled = self.scheduled.saturating_add(due);
+        self.housekeeping(now, fx);
+        TickReport { steps, skipped }
+    }
+
+    /// Finish now: every connection gets a close with the reason's code.
+    pub fn finish(&mut self, reason: FinishReason, fx: &mut impl Effects) {
+        if self.finished.is_some() {
+            return;
+        }
+        self.finished = Some(reason);
+        self.status.finish();
+        let (code, text) = match reason {
+            FinishReason::Empty => (close::NORMAL, "room finished"),
+            FinishReason::Shutdown => (close::GOING_AWAY, "server shutting down"),
+            FinishReason::Crashed => (close::INTERNAL, "room stopped after an internal error"),
+        };
+        let conns: Vec<ConnId> = self.table.conns().collect();
+        for conn in conns {
+            fx.control(conn, Control::Close(code, text.to_owned()));
+            fx.release(conn);
+        }
+        let left = i64::try_from(self.table.len()).unwrap_or(i64::MAX);
+        self.metrics.players.dec_by(left);
+        self.status.set_players(0);
+    }
+
+    fn players_changed(&self, delta: i64) {
+        let n = u32::try_from(self.table.len()).unwrap_or(u32::MAX);
+        self.status.set_players(n);
+        self.metrics.players.inc_by(delta);
+    }
+
+    fn player_gone(&mut self, player: PlayerId) {
+        self.leaves.push(player);
+        self.status.release_seat();
+        self.players_changed(-1);
+    }
+
+    /// One fixed step, then snapshots and spectator frames when due.
+    fn step(&mut self, now: Instant, fx: &mut impl Effects) {
+        let started = std::time::Instant::now();
+        let mut input = TickInput {
+            joins: std::mem::take(&mut self.joins),
+            leaves: std::mem::take(&mut self.leaves),
+            inputs: Vec::new(),
+        };
+        for p in self.table.players.values_mut() {
+            if let Some(i) = p.inputs.pop() {
+                input.inputs.push((p.id, i));
+            }
+        }
+        let events = self.world.step(&input);
+        let tick = self.world.tick();
+        self.status.set_tick(tick.0);
+        let world = &self.world;
+        for (request, welcomed) in self
+            .table
+            .welcome_joined(tick, |id| world.player_entity(id))
+        {
+            fx.answer(request, Ok(welcomed));
+        }
+        if !events.is_empty() {
+            let frame = Bytes::from(encode_server(&ServerMsg::Events {
+                tick,
+                events: events.clone(),
+            }));
+            let conns: Vec<ConnId> = self.table.conns().collect();
+            for conn in conns {
+                fx.control(conn, Control::Frame(frame.clone()));
+            }
+        }
+        fx.stepped(input, &self.world, &events);
+        let send = tick.0 % self.cfg.send_interval.max(1) == 0;
+        let spectate = fx.wants_spectator_frame(tick);
+        if send || spectate {
+            let snap = Arc::new(self.world.snapshot());
+            if spectate {
+                fx.spectator_frame(&snap);
+            }
+            if send {
+                self.fan_out(snap, now, fx);
+            }
+        }
+        self.metrics.tick(started.elapsed());
+    }
+
+    fn fan_out(&mut self, snap: Arc<Snapshot>, now: Instant, fx: &mut impl Effects) {
+        self.ring.push(Arc::clone(&snap));
+        let mut cache = EncodeCache::default();
+        let (mut sent, mut keyframes) = (0, 0);
+        for p in self.table.players.values() {
+            let Some(conn) = p.conn else { continue };
+            let base = p
+                .acked
+                .and_then(|t| self.ring.get(t))
+                .filter(|b| b.tick < snap.tick);
+            let body = cache.body(base.map(|b| &**b), &snap);
+            let bytes =
+                snapshot_frame(&snap, base.map(|b| b.tick), p.inputs.last_consumed(), &body);
+            let frame = SnapshotFrame {
+                tick: snap.tick,
+                bytes,
+                at: Some(now),
+            };
+            fx.snapshot(conn, frame);
+            sent += 1;
+            if base.is_none() {
+                keyframes += 1;
+            }
+        }
+        self.metrics.snapshots_sent.inc_by(sent);
+        self.metrics.keyframes_sent.inc_by(keyframes);
+    }
+
+    fn housekeeping(&mut self, now: Instant, fx: &mut impl Effects) {
+        for id in self.table.expire(now, self.cfg.resume_grace) {
+            self.player_gone(id);
+        }
+        if self.status.seats() > 0 {
+            self.empty_since = None;
+            return;
+        }
+        let since = *self.empty_since.get_or_insert(now);
+        // Closing is one atomic step with "no seat reserved", so the lobby cannot
+        // hand out a ticket for a room that is finishing.
+        if now.saturating_duration_since(since) >= self.cfg.empty_room
+            && self.status.close_if_empty()
+        {
+            self.finish(FinishReason::Empty, fx);
+        }
+    }
+}
+
+fn refused(code: ErrorCode, reason: &str) -> JoinRefused {
+    JoinRefused {
+        code,
+        reason: reason.to_owned(),
+    }
+}

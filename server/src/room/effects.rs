@@ -1,0 +1,53 @@
+//! The core's interface to the world outside it: [`Command`]s in, [`Effects`] out.
+//! The tokio shell implements the effects with channels, the unit tests with vectors.
+
+use super::players::{ConnId, RequestId, Welcomed};
+use super::{Control, JoinAuth, JoinRefused, SnapshotFrame};
+use std::sync::Arc;
+use tickcast_shared::codec::Snapshot;
+use tickcast_shared::protocol::{GameEvent, InputCmd, PlayerId, Tick};
+use tickcast_shared::sim::{TickInput, World};
+
+/// What the core asks of the world outside it.
+pub trait Effects {
+    /// The answer to join request `request`.
+    fn answer(&mut self, request: RequestId, answer: Result<Welcomed, JoinRefused>);
+    /// A control message (events, close) for connection `conn`.
+    fn control(&mut self, conn: ConnId, control: Control);
+    /// `conn` carries no player any more; whatever links to it can go.
+    fn release(&mut self, conn: ConnId);
+    /// The newest snapshot frame for `conn` (it replaces an unsent older one).
+    fn snapshot(&mut self, conn: ConnId, frame: SnapshotFrame);
+    /// One step was taken: its accepted input, the World after it, its events (for
+    /// the recorder and the spectators).
+    fn stepped(&mut self, input: TickInput, world: &World, events: &[GameEvent]);
+    /// Whether spectators want the snapshot of `tick`.
+    fn wants_spectator_frame(&self, tick: Tick) -> bool;
+    /// The snapshot of a tick for which [`Effects::wants_spectator_frame`] said yes.
+    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>);
+}
+
+/// A command from a session (the shell has put its reply channel aside).
+#[derive(Debug)]
+pub enum Command {
+    Join {
+        request: RequestId,
+        name: String,
+        auth: JoinAuth,
+    },
+    Input {
+        player: PlayerId,
+        conn: ConnId,
+        cmd: InputCmd,
+    },
+    /// The snapshot of `tick` was written to a reliable, ordered transport.
+    Delivered {
+        player: PlayerId,
+        conn: ConnId,
+        tick: Tick,
+    },
+    /// The connection dropped: hold the player for the grace period.
+    Disconnect { player: PlayerId, conn: ConnId },
+    /// The player left for good.
+    Leave { player: PlayerId, conn: ConnId },
+}

@@ -1,0 +1,125 @@
+//! The room core's clock and lifecycle with virtual time: catch-up and skips,
+//! finishing, input buffering, the send schedule.
+
+use super::Control;
+use super::JoinAuth;
+use super::RoomState;
+use super::core::TickReport;
+use super::core_tests::{DT_NS, Room, config};
+use super::players::ConnId;
+use crate::metrics::FinishReason;
+use std::time::Duration;
+use tickcast_shared::protocol::Tick;
+
+#[test]
+fn a_late_tick_catches_up_a_bounded_number_of_steps_and_skips_the_rest() {
+    let mut room = Room::new(config(4));
+    assert_eq!(room.tick_at(0), TickReport::default(), "nothing due yet");
+    assert_eq!(
+        room.tick_at(1),
+        TickReport {
+            steps: 1,
+            skipped: 0
+        }
+    );
+    assert_eq!(
+        room.tick_at(21),
+        TickReport {
+            steps: 5,
+            skipped: 15
+        }
+    );
+    assert_eq!(room.core.world().tick(), Tick(6));
+    assert_eq!(room.metrics.ticks_skipped.get(), 15);
+    let next = room.t0 + Duration::from_nanos(DT_NS * 22);
+    assert_eq!(room.core.next_deadline(), next);
+    assert_eq!(
+        room.tick_at(22),
+        TickReport {
+            steps: 1,
+            skipped: 0
+        }
+    );
+}
+
+#[test]
+fn an_empty_room_with_a_reserved_seat_does_not_finish_and_a_finishing_one_takes_no_ticket() {
+    let mut room = Room::new(config(4));
+    assert!(room.status.reserve_seat(), "a ticket is out");
+    room.tick_at(60 * 31);
+    assert_eq!(room.core.finished(), None);
+    room.status.release_seat(); // the ticket expired
+    room.tick_at(60 * 32);
+    room.tick_at(60 * 61);
+    assert_eq!(room.core.finished(), None, "30 s empty not reached yet");
+    room.tick_at(60 * 62 + 1);
+    assert_eq!(room.core.finished(), Some(FinishReason::Empty));
+    assert_eq!(room.status.state(), RoomState::Finished);
+    assert!(!room.status.reserve_seat(), "no ticket for a finished room");
+    let request = room.request("late", JoinAuth::Seat);
+    assert!(matches!(room.answer(request), Some(Err(_))));
+    assert_eq!(
+        room.step(),
+        TickReport::default(),
+        "a finished room does not step"
+    );
+}
+
+#[test]
+fn inputs_are_buffered_one_per_step_and_late_duplicate_or_flooding_ones_dropped() {
+    let mut room = Room::new(config(4));
+    let w = room.join("ada");
+    for seq in 1..=6 {
+        room.input(&w, seq);
+    }
+    assert_eq!(room.metrics.inputs_dropped.get(), 2, "buffer holds 4");
+    room.step();
+    room.step();
+    let consumed: Vec<usize> = room.fx.steps.iter().map(|s| s.inputs.len()).collect();
+    assert_eq!(
+        consumed,
+        vec![0, 1, 1],
+        "join step, then one input per step"
+    );
+    room.input(&w, 1);
+    assert_eq!(
+        room.metrics.inputs_dropped.get(),
+        3,
+        "already consumed: late"
+    );
+    room.input(&w, 9);
+    room.input(&w, 9);
+    assert_eq!(room.metrics.inputs_dropped.get(), 4, "duplicate");
+}
+
+#[test]
+fn snapshots_go_out_every_send_tick_and_spectators_get_frames_when_they_want() {
+    let mut room = Room::new(config(4));
+    let a = room.join("a");
+    let b = room.join("b");
+    room.fx.snapshots.clear();
+    room.tick_at(3);
+    let sent: Vec<ConnId> = room.fx.snapshots.iter().map(|(c, _)| *c).collect();
+    assert_eq!(sent, vec![a.conn, b.conn]);
+    assert_eq!(room.metrics.keyframes_sent.get(), 2);
+    room.tick_at(5);
+    assert_eq!(room.fx.snapshots.len(), 2, "no send on ticks 4 and 5");
+    room.fx.spectate = true;
+    room.tick_at(6);
+    assert_eq!(room.fx.spectator_frames, vec![Tick(6)]);
+    assert_eq!(room.metrics.snapshots_sent.get(), 4);
+}
+
+#[test]
+fn shutdown_closes_every_connection_with_1001() {
+    let mut room = Room::new(config(4));
+    let a = room.join("a");
+    room.core.finish(FinishReason::Shutdown, &mut room.fx);
+    let close = room.fx.controls.iter().find_map(|(c, ctl)| match ctl {
+        Control::Close(code, reason) if *c == a.conn => Some((*code, reason.clone())),
+        _ => None,
+    });
+    assert_eq!(close, Some((1001, "server shutting down".to_owned())));
+    assert_eq!(room.metrics.players.get(), 0);
+    assert_eq!(room.status.state(), RoomState::Finished);
+}
