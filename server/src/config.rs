@@ -95,7 +95,7 @@ pub struct Cli {
     /// This node's name in the cluster [default: random, printed at start]
     #[arg(long, env = "TICKCAST_NODE_ID")]
     pub node_id: Option<String>,
-    /// URL clients use to reach this node [default: http://<bound http addr>]
+    /// URL clients use to reach this node [default: http://HTTP_ADDR, the bound HTTP address]
     #[arg(long, env = "TICKCAST_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Seconds a clustered node lets matches run after SIGTERM before closing them [default: 0]

@@ -15,7 +15,7 @@ use crate::lobby::{CreateRoom, Lobby, LobbyError};
 use crate::replay::ReplayStore;
 use crate::room::{RoomShared, RoomState};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -27,13 +27,34 @@ fn held_seats(room: &RoomShared) -> u32 {
     room.settings.max_players.saturating_sub(room.free_seats())
 }
 
+/// Every this many heartbeats all room records are written, not only changed ones
+/// (so a room's listed `tick` is at most this many heartbeats old).
+const FULL_EVERY: u64 = 8;
+
+/// This node's rooms as Redis holds them: room id -> fingerprint of the record
+/// written (all but `tick`, and the seats held).
+#[derive(Debug, Default)]
+struct Registered {
+    rooms: BTreeMap<String, String>,
+    beats: u64,
+}
+
+/// What decides whether a room record must be written again.
+fn fingerprint(record: &Value, seats: u32) -> String {
+    let mut record = record.clone();
+    if let Value::Object(map) = &mut record {
+        map.remove("tick");
+    }
+    format!("{seats}|{record}")
+}
+
 /// This node: the lobby that runs its rooms and its Redis directory.
 pub struct ClusterNode {
     lobby: Arc<Lobby>,
     redis: RedisDirectory,
     config: Arc<Config>,
-    /// Room ids the last successful heartbeat wrote.
-    registered: tokio::sync::Mutex<BTreeSet<String>>,
+    /// What Redis holds of this node's rooms after the last successful heartbeat.
+    registered: tokio::sync::Mutex<Registered>,
     healthy: AtomicBool,
     wake: Notify,
     replays: Arc<ReplayStore>,
@@ -52,7 +73,7 @@ impl ClusterNode {
             lobby,
             redis,
             config,
-            registered: tokio::sync::Mutex::new(BTreeSet::new()),
+            registered: tokio::sync::Mutex::new(Registered::default()),
             healthy: AtomicBool::new(true),
             wake: Notify::new(),
             replays,
@@ -133,8 +154,12 @@ impl ClusterNode {
     }
 
     /// Write one heartbeat; start the rooms matchmaking placed here meanwhile.
+    /// Only room records that changed are written, all of them every
+    /// [`FULL_EVERY`] beats and whenever Redis has lost this node's rooms.
     pub async fn beat(&self) -> Result<(), DirectoryError> {
         let mut registered = self.registered.lock().await;
+        registered.beats += 1;
+        let full = registered.beats % FULL_EVERY == 0;
         let node = &self.redis.node;
         let rooms = self.lobby.rooms();
         let mut record = NodeRecord {
@@ -146,7 +171,8 @@ impl ClusterNode {
             draining: self.redis.draining(),
             quic: node.quic.clone(),
         };
-        let mut entries = Vec::with_capacity(rooms.len());
+        let mut current = BTreeMap::new();
+        let mut all = Vec::with_capacity(rooms.len());
         for room in &rooms {
             let info = room.info();
             if info.state != RoomState::Finished {
@@ -154,18 +180,41 @@ impl ClusterNode {
                 record.players += info.players;
             }
             record.spectators += info.spectators as u64;
-            let seats = self.redis.seats_entry(|| held_seats(room));
-            entries.push((info.id.to_string(), self.record_of(room), seats));
+            let id = info.id.to_string();
+            let json = self.record_of(room);
+            let print = fingerprint(&json, held_seats(room));
+            let changed = registered.rooms.get(&id) != Some(&print);
+            current.insert(id.clone(), print);
+            all.push((id, json, Arc::clone(room), changed));
         }
-        let current: BTreeSet<String> = entries.iter().map(|(id, _, _)| id.clone()).collect();
-        let removed: Vec<String> = registered.difference(&current).cloned().collect();
-        let placed = self.redis.heartbeat(&record, &entries, &removed).await?;
-        *registered = current;
+        let removed: Vec<String> = registered
+            .rooms
+            .keys()
+            .filter(|id| !current.contains_key(*id))
+            .cloned()
+            .collect();
+        let entries = |only_changed: bool| -> Vec<(String, Value, String)> {
+            all.iter()
+                .filter(|(_, _, _, changed)| !only_changed || *changed)
+                .map(|(id, json, room, _)| {
+                    let seats = self.redis.seats_entry(|| held_seats(room));
+                    (id.clone(), json.clone(), seats)
+                })
+                .collect()
+        };
+        let sent = entries(!full);
+        let partial = sent.len() < all.len();
+        let (fresh, mut placed) = self.redis.heartbeat(&record, &sent, &removed).await?;
+        if fresh && partial {
+            // Redis lost this node's rooms (restarted, or the node was presumed dead).
+            placed = self.redis.heartbeat(&record, &entries(false), &[]).await?.1;
+        }
+        registered.rooms = current;
         for p in placed {
             if let Err(e) = self.start_placed(&p) {
                 tracing::warn!(room = %p.id_text(), "cannot start a room placed here: {e}");
                 // Listed as ours until the next beat removes it.
-                registered.insert(p.id_text());
+                registered.rooms.insert(p.id_text(), String::new());
             }
         }
         Ok(())
@@ -216,7 +265,7 @@ impl ClusterNode {
             match beat {
                 Ok(()) => {
                     if !self.healthy.swap(true, Ordering::AcqRel) {
-                        let rooms = self.registered.lock().await.len();
+                        let rooms = self.registered.lock().await.rooms.len();
                         tracing::info!("redis is back: node and {rooms} rooms registered again");
                     }
                     delay = period;

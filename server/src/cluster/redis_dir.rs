@@ -317,14 +317,16 @@ impl RedisDirectory {
         Ok(())
     }
 
-    /// Write the heartbeat: this node, its rooms (id, record, `seats:seq`) and the
-    /// ids it no longer has. Returns room records placed here and not yet started.
+    /// Write the heartbeat: this node, its rooms (id, record, `seats:seq`; those that
+    /// changed) and the ids it no longer has. Returns whether Redis held none of its
+    /// rooms before (so all must be written), and the room records placed here and
+    /// not yet started.
     pub async fn heartbeat(
         &self,
         node: &NodeRecord,
         rooms: &[(String, Value, String)],
         removed: &[String],
-    ) -> Result<Vec<RoomRef>, DirectoryError> {
+    ) -> Result<(bool, Vec<RoomRef>), DirectoryError> {
         let node_json = serde_json::to_string(node).unwrap_or_default();
         let mut inv = scripts::HEARTBEAT.prepare_invoke();
         inv.arg(self.prefix())
@@ -340,11 +342,14 @@ impl RedisDirectory {
         }
         let raws: Vec<String> = self.run(&inv).await?;
         self.stats.heartbeats.fetch_add(1, Ordering::Relaxed);
-        Ok(raws
+        let fresh = raws.first().map(String::as_str) == Some("1");
+        let placed = raws
             .iter()
+            .skip(1)
             .filter_map(|raw| serde_json::from_str::<RoomRef>(raw).ok())
             .filter(|r| r.node == self.node.id)
-            .collect())
+            .collect();
+        Ok((fresh, placed))
     }
 
     /// The record of a room placed on this node (to start it at its first ticket).

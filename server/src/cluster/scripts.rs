@@ -213,8 +213,10 @@ return 1
 });
 
 /// `ARGV`: prefix, node, node json, ttl ms, room count, then per room (id, json,
-/// `seats:seq`), then ids of rooms this node no longer has. Refreshes the node and
-/// its rooms. Reply: records of rooms placed on this node that it does not run yet.
+/// `seats:seq`; the rooms that changed), then ids of rooms this node no longer has.
+/// Refreshes the node and its rooms. Reply: "1" when Redis held no rooms of this
+/// node before (the node must send all of them), else "0"; then the records of
+/// rooms placed on this node that it does not run yet.
 pub static HEARTBEAT: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
@@ -222,6 +224,7 @@ local node, nodejson, ttl, n = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARG
 redis.call('SET', P .. ':node:' .. node, nodejson, 'PX', ttl)
 redis.call('SADD', P .. ':nodes', node)
 local rk, sk = P .. ':rooms:' .. node, P .. ':seats:' .. node
+local fresh = redis.call('EXISTS', rk) == 0
 local mine = {}
 local i = 6
 for _ = 1, n do
@@ -240,7 +243,7 @@ while i <= #ARGV do
 end
 redis.call('PEXPIRE', rk, ttl)
 redis.call('PEXPIRE', sk, ttl)
-local out = {}
+local out = { fresh and '1' or '0' }
 for _, raw in ipairs(redis.call('HVALS', rk)) do
   local r = cjson.decode(raw)
   if r.provisional and not mine[tostring(r.id)] then out[#out + 1] = raw end
