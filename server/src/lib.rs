@@ -60,6 +60,7 @@ async fn join_cluster(
     http: SocketAddr,
     quic: Option<&QuicEndpoint>,
     replays: &Arc<replay::ReplayStore>,
+    spectators: &SpectatorCounter,
 ) -> std::io::Result<Arc<cluster::heartbeat::ClusterNode>> {
     let c = &config.cluster;
     let node = cluster::redis_dir::NodeIdentity {
@@ -80,6 +81,7 @@ async fn join_cluster(
         redis,
         Arc::clone(config),
         Arc::clone(replays),
+        spectators.clone(),
     ));
     node.beat().await.map_err(std::io::Error::other)?;
     Ok(node)
@@ -116,6 +118,7 @@ impl Server {
                 listener.local_addr()?,
                 quic.as_ref(),
                 &replays,
+                &spectators,
             )
             .await?;
             cluster::Directory::clustered(node)

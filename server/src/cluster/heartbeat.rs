@@ -9,17 +9,21 @@
 use super::directory::{DirectoryError, room_id};
 use super::records::{self, NodeRecord, RoomRef};
 use super::redis_dir::RedisDirectory;
+use super::spec;
 use crate::config::Config;
 use crate::lobby::tickets::Seat;
 use crate::lobby::{CreateRoom, Lobby, LobbyError};
 use crate::replay::ReplayStore;
 use crate::room::{RoomShared, RoomState};
+use crate::spectators::{Hub, SpectatorCounter, Subscription};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Seats a local room holds (players and redeemed tickets not yet joined).
@@ -60,6 +64,14 @@ pub struct ClusterNode {
     replays: Arc<ReplayStore>,
     /// The list of recordings last written to Redis (JSON).
     replays_written: std::sync::Mutex<Option<String>>,
+    /// Spectator events of local rooms on their way to Redis ([`spec`]).
+    spec_tx: mpsc::Sender<spec::Tapped>,
+    spec_rx: std::sync::Mutex<Option<mpsc::Receiver<spec::Tapped>>>,
+    /// Mirrors of rooms other nodes run, watched here.
+    mirrors: std::sync::Mutex<HashMap<String, Arc<Hub>>>,
+    /// Local rooms watched from other nodes: held active for them.
+    holds: std::sync::Mutex<HashMap<String, Subscription>>,
+    spectators: SpectatorCounter,
 }
 
 impl ClusterNode {
@@ -68,8 +80,15 @@ impl ClusterNode {
         redis: RedisDirectory,
         config: Arc<Config>,
         replays: Arc<ReplayStore>,
+        spectators: SpectatorCounter,
     ) -> ClusterNode {
+        let (spec_tx, spec_rx) = mpsc::channel(spec::PUBLISH_QUEUE);
         ClusterNode {
+            spec_tx,
+            spec_rx: std::sync::Mutex::new(Some(spec_rx)),
+            mirrors: std::sync::Mutex::new(HashMap::new()),
+            holds: std::sync::Mutex::new(HashMap::new()),
+            spectators,
             lobby,
             redis,
             config,
@@ -79,6 +98,63 @@ impl ClusterNode {
             replays,
             replays_written: std::sync::Mutex::new(None),
         }
+    }
+
+    pub(crate) fn spec_sender(&self) -> mpsc::Sender<spec::Tapped> {
+        self.spec_tx.clone()
+    }
+
+    pub(crate) fn stats_handle(&self) -> Arc<super::ClusterStats> {
+        Arc::clone(&self.redis.stats)
+    }
+
+    pub(crate) fn spectator_counter(&self) -> SpectatorCounter {
+        self.spectators.clone()
+    }
+
+    /// The live mirror of a remote room, if there is one.
+    pub(crate) fn mirror_of(&self, room: &str) -> Option<Arc<Hub>> {
+        let mirrors = self.mirrors.lock().unwrap_or_else(|e| e.into_inner());
+        mirrors.get(room).filter(|h| !h.is_finished()).cloned()
+    }
+
+    /// Keep `hub` as the mirror of `room`, unless another one won the race.
+    pub(crate) fn keep_mirror(&self, room: &str, hub: Arc<Hub>) -> Arc<Hub> {
+        let mut mirrors = self.mirrors.lock().unwrap_or_else(|e| e.into_inner());
+        match mirrors.get(room) {
+            Some(other) if !other.is_finished() => Arc::clone(other),
+            _ => {
+                mirrors.insert(room.to_owned(), Arc::clone(&hub));
+                hub
+            }
+        }
+    }
+
+    pub(crate) fn drop_mirror(&self, room: &str, hub: &Arc<Hub>) {
+        let mut mirrors = self.mirrors.lock().unwrap_or_else(|e| e.into_inner());
+        if mirrors.get(room).is_some_and(|h| Arc::ptr_eq(h, hub)) {
+            mirrors.remove(room);
+        }
+    }
+
+    /// Keep the hubs of rooms watched from other nodes active (one held
+    /// subscription each), and let go of the others.
+    async fn hold_watched(&self) -> Result<(), DirectoryError> {
+        let watched = self.redis.watched().await?;
+        let mut holds = self.holds.lock().unwrap_or_else(|e| e.into_inner());
+        holds.retain(|room, _| watched.contains(room));
+        for room in watched {
+            if holds.contains_key(&room) {
+                continue;
+            }
+            let Some(local) = room_id(&room).and_then(|id| self.lobby.get(id)) else {
+                continue;
+            };
+            if let Ok(sub) = local.hub.subscribe(None) {
+                holds.insert(room, sub);
+            }
+        }
+        Ok(())
     }
 
     /// Publish this node's recordings: the list when it changed (or Redis lost it),
@@ -130,7 +206,9 @@ impl ClusterNode {
     /// Start a room with a cluster-wide id on this node (idempotent).
     pub fn start_room(&self, id: &str, req: CreateRoom) -> Result<Arc<RoomShared>, LobbyError> {
         let id = room_id(id).ok_or_else(|| LobbyError::Invalid(format!("bad room id {id}")))?;
-        self.lobby.adopt(id, req)
+        let room = self.lobby.adopt(id, req)?;
+        room.hub.set_tap(spec::tap(self, id.to_string()));
+        Ok(room)
     }
 
     fn start_placed(&self, placed: &RoomRef) -> Result<Arc<RoomShared>, LobbyError> {
@@ -181,6 +259,7 @@ impl ClusterNode {
             }
             record.spectators += info.spectators as u64;
             let id = info.id.to_string();
+            room.hub.set_tap(spec::tap(self, id.clone()));
             let json = self.record_of(room);
             let print = fingerprint(&json, held_seats(room));
             let changed = registered.rooms.get(&id) != Some(&print);
@@ -257,9 +336,14 @@ impl ClusterNode {
         let period = Duration::from_millis(self.redis.config.heartbeat_ms());
         let max_delay = Duration::from_millis(self.redis.config.node_ttl_ms);
         let mut delay = period;
+        let spec_rx = self.spec_rx.lock().ok().and_then(|mut rx| rx.take());
+        let publisher = spec_rx.map(|rx| tokio::spawn(spec::publish_loop(Arc::clone(&self), rx)));
         loop {
             let beat = match self.beat().await {
-                Ok(()) => self.publish_replays().await,
+                Ok(()) => match self.publish_replays().await {
+                    Ok(()) => self.hold_watched().await,
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             match beat {
@@ -282,6 +366,9 @@ impl ClusterNode {
                 _ = tokio::time::sleep(delay) => {}
                 _ = self.wake.notified() => {}
             }
+        }
+        if let Some(publisher) = publisher {
+            publisher.abort();
         }
         if let Err(e) = self.redis.leave().await {
             tracing::debug!("leaving the cluster: {e}");

@@ -15,6 +15,7 @@
 //!   starts rooms placed on it, survives a Redis outage and re-registers).
 //! - [`directory`]: the interface the HTTP layer uses, with both implementations.
 //! - [`replays`]: every node's recordings listed anywhere, fetched from the owner.
+//! - [`spec`]: spectate anywhere (events published once to Redis, mirrored per room).
 
 pub mod config;
 pub mod directory;
@@ -23,6 +24,7 @@ pub mod records;
 pub mod redis_dir;
 pub mod replays;
 pub mod scripts;
+pub mod spec;
 
 pub use config::ClusterConfig;
 pub use directory::{Directory, DirectoryError};
@@ -44,6 +46,8 @@ pub struct ClusterStats {
     pub heartbeats: AtomicU64,
     /// Rooms started here because matchmaking on some node placed them here.
     pub placed_rooms: AtomicU64,
+    /// Spectator events not handed to Redis because the publisher queue was full.
+    pub spec_dropped: AtomicU64,
 }
 
 impl ClusterStats {
@@ -78,6 +82,11 @@ impl ClusterStats {
                 "tickcast_cluster_placed_rooms",
                 "Rooms started here after matchmaking placed them here",
                 &self.placed_rooms,
+            ),
+            (
+                "tickcast_cluster_spectator_events_dropped",
+                "Spectator events not published to Redis (publisher queue full)",
+                &self.spec_dropped,
             ),
         ];
         for (name, help, value) in rows {

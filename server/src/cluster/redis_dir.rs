@@ -6,12 +6,13 @@
 
 use super::directory::DirectoryError;
 use super::records::{self, NodeRecord, RoomRef, TicketRecord};
-use super::{ClusterConfig, ClusterStats, scripts};
+use super::{ClusterConfig, ClusterStats, scripts, spec};
+use crate::spectators::Entry;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{FromRedisValue, ScriptInvocation};
 use serde_json::{Value, json};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use thiserror::Error;
 
@@ -41,12 +42,13 @@ pub struct RedisDirectory {
     pub node: NodeIdentity,
     pub config: ClusterConfig,
     redis_url: String,
+    client: redis::Client,
     conn: ConnectionManager,
     timeout: Duration,
     draining: AtomicBool,
     /// Write sequence of this node's seat counts (newer writes win in Redis).
     seq: Mutex<u64>,
-    pub stats: ClusterStats,
+    pub stats: Arc<ClusterStats>,
 }
 
 impl RedisDirectory {
@@ -68,7 +70,7 @@ impl RedisDirectory {
             .set_max_delay(Duration::from_millis(1000));
         let conn = tokio::time::timeout(
             timeout * 3,
-            ConnectionManager::new_with_config(client, manager),
+            ConnectionManager::new_with_config(client.clone(), manager),
         )
         .await
         .map_err(|_| ClusterError::Connect {
@@ -83,11 +85,12 @@ impl RedisDirectory {
             node,
             config: config.clone(),
             redis_url: url,
+            client,
             conn,
             timeout,
             draining: AtomicBool::new(false),
             seq: Mutex::new(0),
-            stats: ClusterStats::default(),
+            stats: Arc::new(ClusterStats::default()),
         })
     }
 
@@ -387,6 +390,90 @@ impl RedisDirectory {
             )
             .await?;
         Ok(kept == 1)
+    }
+
+    /// Append a spectator event of a room of this node to Redis and publish it.
+    pub async fn publish_spec(
+        &self,
+        room: &str,
+        entry: &Entry,
+        max_entries: usize,
+        keep_ms: u64,
+    ) -> Result<(), DirectoryError> {
+        let _: String = self
+            .run(
+                scripts::SPEC_PUBLISH
+                    .arg(self.prefix())
+                    .arg(room)
+                    .arg(max_entries)
+                    .arg(entry.tick)
+                    .arg(spec::kind_code(entry.kind))
+                    .arg(entry.text.as_ref())
+                    .arg(keep_ms),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// This node watches `room` of `owner` (refreshed while it does). False when the
+    /// owner is gone.
+    pub async fn watch(&self, owner: &str, room: &str) -> Result<bool, DirectoryError> {
+        let alive: i64 = self
+            .run(
+                scripts::WATCH
+                    .arg(self.prefix())
+                    .arg(owner)
+                    .arg(room)
+                    .arg(self.config.node_ttl_ms),
+            )
+            .await?;
+        Ok(alive == 1)
+    }
+
+    /// Rooms of this node that other nodes watch.
+    pub async fn watched(&self) -> Result<Vec<String>, DirectoryError> {
+        self.run(&*scripts::WATCHED.arg(self.prefix()).arg(&self.node.id))
+            .await
+    }
+
+    /// The spectator channel (and stream key) of a room.
+    pub fn spec_key(&self, room: &str) -> String {
+        format!("{}:spec:{room}", self.prefix())
+    }
+
+    /// A room's retained spectator events after stream id `after` (all if none).
+    pub async fn spec_history(
+        &self,
+        room: &str,
+        after: Option<&str>,
+    ) -> Result<Vec<(String, Entry)>, DirectoryError> {
+        let start = after.map_or_else(|| "-".to_owned(), |id| format!("({id}"));
+        let raw: Vec<(String, Vec<Vec<u8>>)> = self
+            .query(
+                redis::cmd("XRANGE")
+                    .arg(self.spec_key(room))
+                    .arg(start)
+                    .arg("+"),
+            )
+            .await?;
+        Ok(raw
+            .into_iter()
+            .filter_map(|(id, fields)| Some((id, spec::entry_of_fields(&fields)?)))
+            .collect())
+    }
+
+    /// A pub/sub connection subscribed to `channel`.
+    pub async fn subscribe(&self, channel: &str) -> Result<redis::aio::PubSub, DirectoryError> {
+        let open = async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub.subscribe(channel).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        match tokio::time::timeout(self.timeout, open).await {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(e)) => Err(self.unavailable(e.to_string())),
+            Err(_) => Err(self.unavailable("redis timed out".into())),
+        }
     }
 
     /// Remove this node and its rooms (clean shutdown).

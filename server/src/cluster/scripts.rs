@@ -13,6 +13,11 @@
 //!   Redis TIME): seats reserved on any node and not yet redeemed.
 //! - `P:ticket:{token}` the ticket (JSON: room, node, name), expiring with it.
 //! - `P:replays:{node}` the node's recordings (JSON list), expiring with the node.
+//! - `P:spec:{room}` the room's spectator events (a stream trimmed to the retained
+//!   window, fields `t` tick, `k` kind, `x` SSE text), and the pub/sub channel of
+//!   the same name carrying `<stream id> <tick> <kind> <text>` for each.
+//! - `P:watched:{node}` sorted set of that node's rooms watched from other nodes,
+//!   scored by expiry.
 //!
 //! Every script takes the prefix as `ARGV[1]`. Times come from Redis `TIME`, so
 //! node clocks do not matter.
@@ -279,6 +284,46 @@ if ARGV[4] ~= '' then
   return 1
 end
 return redis.call('PEXPIRE', key, tonumber(ARGV[3]))
+"#,
+    )
+});
+
+/// `ARGV`: prefix, room, max entries, tick, kind, SSE text, keep ms. Appends one
+/// spectator event to the room's stream and publishes it, in one step.
+pub static SPEC_PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local key = P .. ':spec:' .. ARGV[2]
+local id = redis.call('XADD', key, 'MAXLEN', '~', ARGV[3], '*',
+  't', ARGV[4], 'k', ARGV[5], 'x', ARGV[6])
+redis.call('PEXPIRE', key, ARGV[7])
+redis.call('PUBLISH', key, id .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[6])
+return id
+"#,
+    )
+});
+
+/// `ARGV`: prefix, owner node, room, ttl ms. This node watches `room` for a while.
+/// Reply: 1 while the owner is alive, else 0.
+pub static WATCH: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+if redis.call('EXISTS', P .. ':node:' .. ARGV[2]) == 0 then return 0 end
+local key = P .. ':watched:' .. ARGV[2]
+redis.call('ZADD', key, now_ms() + tonumber(ARGV[4]), ARGV[3])
+redis.call('PEXPIRE', key, tonumber(ARGV[4]) * 2)
+return 1
+"#,
+    )
+});
+
+/// `ARGV`: prefix, node. Reply: this node's rooms watched from elsewhere.
+pub static WATCHED: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local key = P .. ':watched:' .. ARGV[2]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms())
+return redis.call('ZRANGE', key, 0, -1)
 "#,
     )
 });

@@ -149,7 +149,15 @@ pub async fn room_events(
     let room = room_id(&id)
         .ok()
         .and_then(|id| s.lobby.find(id, invite.as_deref()).ok());
-    crate::net::sse::respond(room.as_ref().map(|r| &r.hub), &headers)
+    if let Some(room) = room {
+        return crate::net::sse::respond(Some(&room.hub), &headers);
+    }
+    // In cluster mode a room of another node is watched through its mirror here.
+    let mirror = match s.directory.cluster() {
+        Some(node) => crate::cluster::spec::mirror(node, &id, invite.as_deref()).await,
+        None => None,
+    };
+    crate::net::sse::respond(mirror.as_ref(), &headers)
 }
 
 pub async fn maps(State(s): State<AppState>) -> Response {

@@ -85,7 +85,12 @@ pub struct Hub {
     active: AtomicBool,
     /// A subscriber is waiting for a keyframe: the next frame must be one.
     wants_keyframe: AtomicBool,
+    /// Also hands every published event to this (cluster mode: to Redis).
+    tap: std::sync::OnceLock<Tap>,
 }
+
+/// A receiver of every event a hub publishes (must not block).
+pub type Tap = Box<dyn Fn(&Arc<Entry>) + Send + Sync>;
 
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -138,6 +143,7 @@ impl Hub {
             total,
             active: AtomicBool::new(false),
             wants_keyframe: AtomicBool::new(false),
+            tap: std::sync::OnceLock::new(),
         })
     }
 
@@ -181,6 +187,11 @@ impl Hub {
         }
     }
 
+    /// Hand every event published from now on to `tap` too (set once).
+    pub fn set_tap(&self, tap: Tap) {
+        let _ = self.tap.set(tap);
+    }
+
     /// Publish one event: into the ring (trimmed to the retention window) and to
     /// every connected spectator. An `End` finishes the hub.
     pub(crate) fn publish(&self, entry: Entry) {
@@ -188,6 +199,9 @@ impl Hub {
         let mut ring = self.lock();
         if ring.finished {
             return;
+        }
+        if let Some(tap) = self.tap.get() {
+            tap(&entry);
         }
         let newest = entry.tick;
         ring.entries.push_back(Arc::clone(&entry));

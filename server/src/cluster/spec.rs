@@ -1,0 +1,240 @@
+//! Spectate anywhere. The owning node hands every spectator event its room's hub
+//! renders (the same bytes its own viewers get) to Redis once, with its catch-up
+//! history, in one script (`XADD` to the room's stream trimmed to the retained
+//! window, then `PUBLISH`). A node asked for a room it does not run opens one
+//! mirror per room: a local [`Hub`] seeded from the stream and fed by one
+//! subscription, which fans out to all its viewers there; `Last-Event-ID` resumes
+//! against the mirror's ring exactly as against the owner's. While a mirror exists
+//! it marks the room as watched, and the owner keeps the room's hub active for it.
+//! When the owner dies the mirror ends its viewers' streams with `end`.
+
+use super::heartbeat::ClusterNode;
+use super::records;
+use crate::spectators::hub::Tap;
+use crate::spectators::{Entry, EntryKind, Hub};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tickcast_shared::protocol::Tick;
+use tickcast_shared::spectate::{End, SpecEvent};
+use tokio::sync::mpsc;
+
+/// One local room's event on its way to Redis: the room id and the event.
+pub type Tapped = (String, Arc<Entry>);
+
+/// Events queued from all local hubs to the publisher; more are dropped (counted).
+pub const PUBLISH_QUEUE: usize = 4096;
+
+/// One letter per event kind, on the wire to Redis.
+pub fn kind_code(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::Keyframe => "k",
+        EntryKind::Delta => "d",
+        EntryKind::Game => "g",
+        EntryKind::End => "e",
+    }
+}
+
+fn kind_of(code: &[u8]) -> Option<EntryKind> {
+    match code {
+        b"k" => Some(EntryKind::Keyframe),
+        b"d" => Some(EntryKind::Delta),
+        b"g" => Some(EntryKind::Game),
+        b"e" => Some(EntryKind::End),
+        _ => None,
+    }
+}
+
+/// An event from a stream entry's fields (`t`, `k`, `x` in any order).
+pub fn entry_of_fields(fields: &[Vec<u8>]) -> Option<Entry> {
+    let (mut tick, mut kind, mut text) = (None, None, None);
+    for pair in fields.chunks(2) {
+        match pair {
+            [name, value] if name == b"t" => {
+                tick = std::str::from_utf8(value).ok()?.parse().ok();
+            }
+            [name, value] if name == b"k" => kind = kind_of(value),
+            [name, value] if name == b"x" => text = Some(Bytes::copy_from_slice(value)),
+            _ => {}
+        }
+    }
+    Some(Entry {
+        tick: tick?,
+        kind: kind?,
+        text: text?,
+    })
+}
+
+/// A published message: `<stream id> <tick> <kind> <text>`.
+pub fn parse_message(payload: &[u8]) -> Option<(String, Entry)> {
+    let mut parts = payload.splitn(4, |b| *b == b' ');
+    let id = std::str::from_utf8(parts.next()?).ok()?.to_owned();
+    let tick = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
+    let kind = kind_of(parts.next()?)?;
+    let text = Bytes::copy_from_slice(parts.next()?);
+    Some((id, Entry { tick, kind, text }))
+}
+
+/// A stream id (`ms-seq`) as numbers, for ordering.
+pub fn stream_order(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
+    (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
+}
+
+/// The tap of a local room's hub: queue each event for the publisher.
+pub fn tap(node: &ClusterNode, room: String) -> Tap {
+    let tx = node.spec_sender();
+    let stats = node.stats_handle();
+    Box::new(move |entry: &Arc<Entry>| {
+        if tx.try_send((room.clone(), Arc::clone(entry))).is_err() {
+            stats
+                .spec_dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    })
+}
+
+/// The publisher: every tapped event to Redis, in order, once.
+pub async fn publish_loop(node: Arc<ClusterNode>, mut rx: mpsc::Receiver<Tapped>) {
+    let config = &node.config().spectators;
+    let tick_rate = node.config().tick_rate;
+    let frames = config.retain_ticks(tick_rate) / config.frame_interval(tick_rate).max(1);
+    let max_entries = (frames as usize).saturating_mul(2).saturating_add(16);
+    let keep_ms = u64::from(config.retain_secs) * 1000 + node.redis().config.node_ttl_ms;
+    while let Some((room, entry)) = rx.recv().await {
+        if let Err(e) = node
+            .redis()
+            .publish_spec(&room, &entry, max_entries, keep_ms)
+            .await
+        {
+            tracing::debug!(%room, "spectator event not published: {e}");
+        }
+    }
+}
+
+/// The mirror of a room another node runs, made (and fed) on first use. `None`:
+/// no such room on a live node, or a private one without its invite.
+pub async fn mirror(node: &Arc<ClusterNode>, id: &str, invite: Option<&str>) -> Option<Arc<Hub>> {
+    let id = id.parse::<crate::lobby::RoomId>().ok()?.to_string();
+    let record = node.redis().room(&id).await.ok()??;
+    if !records::admits(&record, invite) {
+        return None;
+    }
+    let owner = record.get("node")?.as_str()?.to_owned();
+    if owner == node.redis().node.id {
+        return None;
+    }
+    if let Some(hub) = node.mirror_of(&id) {
+        return Some(hub);
+    }
+    let config = node.config();
+    let hub = Hub::new(
+        config.spectators.clone(),
+        config.tick_rate,
+        node.spectator_counter(),
+    );
+    let key = node.redis().spec_key(&id);
+    // Subscribe first, then read the history: nothing falls between the two.
+    let mut pubsub = node.redis().subscribe(&key).await.ok()?;
+    let _ = node.redis().watch(&owner, &id).await;
+    let mut last = None;
+    for (sid, entry) in node.redis().spec_history(&id, None).await.ok()? {
+        hub.publish(entry);
+        last = Some(sid);
+    }
+    let kept = node.keep_mirror(&id, Arc::clone(&hub));
+    if !Arc::ptr_eq(&kept, &hub) {
+        return Some(kept); // another viewer's request made the mirror first
+    }
+    let relay_hub = Arc::clone(&hub);
+    let relay_node = Arc::clone(node);
+    tokio::spawn(async move {
+        let mut last_tick = 0;
+        {
+            let mut messages = pubsub.on_message();
+            let period = Duration::from_millis(relay_node.redis().config.heartbeat_ms());
+            let mut every = tokio::time::interval(period);
+            let retain = Duration::from_secs(u64::from(relay_node.config().spectators.retain_secs));
+            let mut unwatched_since = None::<tokio::time::Instant>;
+            loop {
+                tokio::select! {
+                    msg = messages.next() => {
+                        let Some(msg) = msg else { break };
+                        let Some((sid, entry)) = parse_message(msg.get_payload_bytes()) else {
+                            continue;
+                        };
+                        if last.as_deref().is_some_and(|l| stream_order(&sid) <= stream_order(l)) {
+                            continue;
+                        }
+                        last = Some(sid);
+                        last_tick = entry.tick;
+                        let end = entry.kind == EntryKind::End;
+                        relay_hub.publish(entry);
+                        if end {
+                            break;
+                        }
+                    }
+                    _ = every.tick() => {
+                        if matches!(relay_node.redis().watch(&owner, &id).await, Ok(false)) {
+                            end(&relay_hub, last_tick, "the room's node is gone");
+                            break;
+                        }
+                        if relay_hub.spectators() > 0 {
+                            unwatched_since = None;
+                        } else if unwatched_since.get_or_insert_with(tokio::time::Instant::now).elapsed() > retain {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if !relay_hub.is_finished() && relay_hub.spectators() > 0 {
+            end(&relay_hub, last_tick, "lost the room's feed");
+        }
+        relay_node.drop_mirror(&id, &relay_hub);
+    });
+    Some(hub)
+}
+
+fn end(hub: &Hub, tick: u32, reason: &str) {
+    let ev = SpecEvent::End(End {
+        tick: Tick(tick),
+        reason: reason.to_owned(),
+    });
+    hub.publish(Entry {
+        tick,
+        kind: EntryKind::End,
+        text: Bytes::from(ev.to_sse()),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_and_stream_fields_decode() {
+        let (id, e) = parse_message(b"17-2 40 d data: x y\n\n").unwrap();
+        assert_eq!(
+            (id.as_str(), e.tick, e.kind),
+            ("17-2", 40, EntryKind::Delta)
+        );
+        assert_eq!(&e.text[..], b"data: x y\n\n");
+        assert!(parse_message(b"17-2 40 q x").is_none());
+        assert!(parse_message(b"garbage").is_none());
+        let fields: Vec<Vec<u8>> = ["t", "9", "k", "k", "x", "id: 9"]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        let e = entry_of_fields(&fields).unwrap();
+        assert_eq!((e.tick, e.kind), (9, EntryKind::Keyframe));
+        assert!(entry_of_fields(&fields[..4]).is_none());
+    }
+
+    #[test]
+    fn stream_ids_order_numerically() {
+        assert!(stream_order("9-1") < stream_order("10-0"));
+        assert!(stream_order("10-2") < stream_order("10-10"));
+    }
+}
