@@ -54,9 +54,6 @@ struct Args {
     /// Bots only acknowledge snapshots instead of playing.
     #[arg(long)]
     idle: bool,
-    /// Inputs per second of a playing bot.
-    #[arg(long, default_value_t = 60)]
-    input_hz: u32,
     /// How the bots connect: ws (WebSocket) or quic.
     #[arg(long, default_value = "ws")]
     transport: Transport,
@@ -157,6 +154,17 @@ async fn run(args: Args) -> Result<(), BoxError> {
     if args.bots_per_room > DEFAULT_PLAYER_CAP {
         envs.push(("TICKCAST_MAX_PLAYERS_LIMIT", args.bots_per_room.to_string()));
     }
+    // This one address creates every room, and a big run may pass the default
+    // entity budget: raise both lobby budgets to what the run needs.
+    let given = |flag: &str| args.server_args.iter().any(|a| a.starts_with(flag));
+    if !given("--max-rooms-per-ip") {
+        server_args.push(format!("--max-rooms-per-ip={}", args.rooms));
+    }
+    if !given("--max-entities") {
+        let per_room = u64::from(args.drones) + args.bots_per_room.max(1) as u64;
+        let entities = per_room.saturating_mul(args.rooms as u64).max(1);
+        server_args.push(format!("--max-entities={entities}"));
+    }
     match &args.replay_dir {
         Some(dir) => server_args.push(format!("--replay-dir={}", dir.display())),
         None => server_args.push("--no-replays".to_owned()),
@@ -199,7 +207,6 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         duration: args.duration,
         rooms,
         idle: args.idle,
-        input_hz: args.input_hz,
         name_prefix: "load".to_owned(),
         client,
         ..BotConfig::default()

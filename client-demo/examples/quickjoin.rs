@@ -5,7 +5,6 @@
 //! cargo run -p tickcast-client --example quickjoin -- http://127.0.0.1:8080
 //! ```
 
-use std::time::Duration;
 use tickcast_client::{Client, ClientConfig, ClientError, Update};
 use tickcast_shared::protocol::{Buttons, PlayerInput};
 
@@ -20,9 +19,9 @@ async fn main() -> Result<(), ClientError> {
         buttons: Buttons(Buttons::RIGHT),
         aim: 0.0,
     };
-    let mut inputs = tokio::time::interval(Duration::from_millis(16));
     let mut sent = 0;
     while sent < 60 {
+        let due = client.next_input_at();
         tokio::select! {
             update = client.next_update() => match update {
                 Ok(Update::Snapshot { tick, keyframe }) => {
@@ -32,9 +31,11 @@ async fn main() -> Result<(), ClientError> {
                 Err(e) if e.is_recoverable() => eprintln!("skipped a frame: {e}"),
                 Err(e) => return Err(e),
             },
-            _ = inputs.tick() => {
-                client.send_input(walk).await?;
-                sent += 1;
+            _ = tokio::time::sleep_until(due) => {
+                for _ in 0..client.inputs_due(tokio::time::Instant::now()) {
+                    client.send_input(walk).await?;
+                    sent += 1;
+                }
             }
         }
     }

@@ -8,12 +8,19 @@
 //! deadline and the counts are summed into one [`BotReport`]. On QUIC
 //! ([`crate::Transport`]), snapshots that are late or lack their baseline are skipped
 //! and counted, not errors.
+//!
+//! A playing bot sends its inputs on the input timeline ([`crate::input_clock`]) and
+//! counts a render frame at each input tick; with prediction on (the default for
+//! playing bots) the report says how the game felt ([`crate::net_stats`]): input
+//! delay, corrections, extrapolated frames, lost snapshots, keyframes resent.
+//! [`ClientConfig::link`] puts every bot behind the link conditioner.
 
 use crate::brain::Brain;
 use crate::client::{Client, ClientConfig, Update};
 use crate::connection::Transport;
 use crate::error::Result;
 use crate::lobby::RoomId;
+use crate::net_stats::{NetStats, percentile};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,8 +45,6 @@ pub struct BotConfig {
     pub rooms: Vec<RoomId>,
     /// Only acknowledge snapshots, never move or shoot.
     pub idle: bool,
-    /// Inputs per second of a playing bot (default 60).
-    pub input_hz: u32,
     /// Time between pings (default 1 s).
     pub ping_interval: Duration,
     /// Bots seating at the same time (default 64).
@@ -48,7 +53,8 @@ pub struct BotConfig {
     pub seed: u64,
     /// Bots are named `<name_prefix><index>`.
     pub name_prefix: String,
-    /// Per-bot client limits. Prediction is off by default for bots.
+    /// Per-bot client limits. Prediction is on (it measures corrections), except for
+    /// idle bots, which never predict.
     pub client: ClientConfig,
 }
 
@@ -60,15 +66,11 @@ impl Default for BotConfig {
             duration: Duration::from_secs(10),
             rooms: Vec::new(),
             idle: false,
-            input_hz: 60,
             ping_interval: Duration::from_secs(1),
             connect_concurrency: 64,
             seed: 1,
             name_prefix: "bot".to_owned(),
-            client: ClientConfig {
-                predict: false,
-                ..ClientConfig::default()
-            },
+            client: ClientConfig::default(),
         }
     }
 }
@@ -100,6 +102,27 @@ pub struct BotReport {
     pub disconnects: usize,
     /// The first error any bot met, for diagnosis.
     pub first_error: Option<String>,
+    /// Ticks between sending an input and the server applying it, p99 over all bots.
+    pub input_delay_ticks_p99: Option<f64>,
+    /// Same, median.
+    pub input_delay_ticks_p50: Option<f64>,
+    /// Own-player prediction errors above 0.5 units at reconciliation, per bot per
+    /// second.
+    pub corrections_per_sec: f64,
+    /// Those corrections as a share of render frames, percent.
+    pub corrections_pct: f64,
+    /// Prediction error at reconciliation, p99, units.
+    pub correction_p99: Option<f64>,
+    /// Render frames without a snapshot at or after their render tick, percent.
+    pub extrapolated_pct: f64,
+    /// Render frames counted (one per input tick of a playing bot).
+    pub frames: u64,
+    /// Gaps in the applied snapshots, in send intervals.
+    pub snapshots_lost: u64,
+    /// Keyframes after each bot's first.
+    pub keyframes_resent: u64,
+    /// Times a bot's connection was re-established by itself.
+    pub reconnects: u64,
 }
 
 #[derive(Debug, Default)]
@@ -114,6 +137,7 @@ struct BotOutcome {
     bytes: u64,
     decode_errors: u64,
     rtts_ms: Vec<f64>,
+    stats: NetStats,
 }
 
 /// Run the bots until `config.duration` has passed; fails only on an invalid server URL.
@@ -133,6 +157,9 @@ pub async fn run_bots(config: &BotConfig) -> Result<BotReport> {
         ..BotReport::default()
     };
     let mut rtts = Vec::new();
+    let (mut delays, mut errors) = (Vec::new(), Vec::new());
+    let mut corrections = 0;
+    let mut extrapolated = 0;
     while let Some(joined) = tasks.join_next().await {
         let outcome = match joined {
             Ok(o) => o,
@@ -154,6 +181,15 @@ pub async fn run_bots(config: &BotConfig) -> Result<BotReport> {
             report.first_error = outcome.error;
         }
         rtts.extend(outcome.rtts_ms);
+        let stats = outcome.stats;
+        delays.extend(stats.input_delay_ticks.iter());
+        errors.extend(stats.prediction_errors.iter());
+        corrections += stats.corrections;
+        extrapolated += stats.extrapolated;
+        report.frames += stats.frames;
+        report.snapshots_lost += stats.snapshots_lost;
+        report.keyframes_resent += stats.keyframes_resent;
+        report.reconnects += stats.reconnects;
     }
     report.seconds = start.elapsed().as_secs_f64();
     if report.bots > 0 && report.seconds > 0.0 {
@@ -163,6 +199,19 @@ pub async fn run_bots(config: &BotConfig) -> Result<BotReport> {
     rtts.sort_by(f64::total_cmp);
     report.rtt_ms_p50 = percentile(&rtts, 0.50);
     report.rtt_ms_p99 = percentile(&rtts, 0.99);
+    delays.sort_by(f64::total_cmp);
+    report.input_delay_ticks_p50 = percentile(&delays, 0.50);
+    report.input_delay_ticks_p99 = percentile(&delays, 0.99);
+    errors.sort_by(f64::total_cmp);
+    report.correction_p99 = percentile(&errors, 0.99);
+    if report.bots > 0 && report.seconds > 0.0 {
+        report.corrections_per_sec = corrections as f64 / report.bots as f64 / report.seconds;
+    }
+    if report.frames > 0 {
+        let frames = report.frames as f64;
+        report.corrections_pct = corrections as f64 * 100.0 / frames;
+        report.extrapolated_pct = extrapolated as f64 * 100.0 / frames;
+    }
     Ok(report)
 }
 
@@ -186,15 +235,6 @@ pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|e| format!("invalid duration {text:?}: {e}"))
 }
 
-/// Nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
-}
-
 async fn run_bot(
     index: usize,
     config: Arc<BotConfig>,
@@ -203,11 +243,16 @@ async fn run_bot(
 ) -> BotOutcome {
     let mut out = BotOutcome::default();
     let name = format!("{}{index}", config.name_prefix);
+    let client_config = ClientConfig {
+        predict: config.client.predict && !config.idle,
+        link_seed: config.seed ^ (index as u64).wrapping_mul(0x2545_f491_4f6c_dd1d),
+        ..config.client.clone()
+    };
     let seat = async {
         let _permit = gate.acquire().await;
         match config.rooms.get(index % config.rooms.len().max(1)) {
-            Some(room) => Client::join(&config.server, room, &name, &config.client).await,
-            None => Client::matchmake(&config.server, &name, &config.client).await,
+            Some(room) => Client::join(&config.server, room, &name, &client_config).await,
+            None => Client::matchmake(&config.server, &name, &client_config).await,
         }
     };
     let mut client = match tokio::time::timeout_at(deadline, seat).await {
@@ -231,6 +276,7 @@ async fn run_bot(
     out.deltas = counts.deltas;
     out.skipped = counts.skipped() + client.snapshots_dropped();
     out.bytes = client.bytes_received();
+    out.stats = client.net_stats().clone();
     if !out.disconnected {
         let _ = tokio::time::timeout(LEAVE_TIMEOUT, client.leave()).await;
     }
@@ -246,14 +292,12 @@ async fn play(
     out: &mut BotOutcome,
 ) -> Result<()> {
     let mut brain = Brain::new(config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9));
-    let input_period = Duration::from_secs_f64(1.0 / f64::from(config.input_hz.max(1)));
-    let mut inputs = tokio::time::interval(input_period);
-    inputs.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut pings = tokio::time::interval(config.ping_interval);
     pings.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let stop = tokio::time::sleep_until(deadline);
     tokio::pin!(stop);
     loop {
+        let due = client.next_input_at();
         tokio::select! {
             _ = &mut stop => return Ok(()),
             update = client.next_update() => match update {
@@ -272,8 +316,12 @@ async fn play(
                 Err(e) if e.is_recoverable() => out.decode_errors += 1,
                 Err(e) => return Err(e),
             },
-            _ = inputs.tick(), if !config.idle => {
-                client.send_input(brain.next_input()).await?;
+            _ = tokio::time::sleep_until(due), if !config.idle => {
+                let now = Instant::now();
+                for _ in 0..client.inputs_due(now) {
+                    client.send_input(brain.next_input()).await?;
+                }
+                client.render_frame(now);
             }
             _ = pings.tick() => {
                 client.ping().await?;
@@ -285,15 +333,6 @@ async fn play(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_use_nearest_rank() {
-        let s: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&s, 0.5), Some(50.0));
-        assert_eq!(percentile(&s, 0.99), Some(99.0));
-        assert_eq!(percentile(&[3.0], 0.99), Some(3.0));
-        assert_eq!(percentile(&[], 0.5), None);
-    }
 
     #[test]
     fn durations_parse() {

@@ -6,6 +6,13 @@
 //! into the [`WorldView`] (and the [`Predictor`] when prediction is on). Inputs sent
 //! with [`Client::send_input`] acknowledge the newest applied snapshot tick.
 //!
+//! Inputs follow the input timeline ([`crate::input_clock`]): a caller asks
+//! [`Client::next_input_at`] when the next input is due and [`Client::inputs_due`]
+//! how many to send then; each snapshot's `input_lead` tunes that clock. The server's
+//! tick is mapped to local time ([`crate::server_clock`]), and [`Client::net_stats`]
+//! counts how the game feels: input delay, corrections, extrapolated frames
+//! ([`Client::render_frame`]), lost snapshots ([`crate::net_stats`]).
+//!
 //! On QUIC snapshots may arrive out of order or not at all. A snapshot not newer than
 //! the newest applied one is ignored, and so (on QUIC only) is a delta against a
 //! baseline this client no longer holds; both are counted in [`ViewCounts`], neither
@@ -14,8 +21,11 @@
 pub use crate::config::ClientConfig;
 use crate::connection::{Connection, Transport};
 use crate::error::{ClientError, Result};
+use crate::input_clock::InputClock;
+use crate::net_stats::NetStats;
 use crate::prediction::Predictor;
 pub use crate::seat::Target;
+use crate::server_clock::ServerClock;
 use crate::world_view::{ViewCounts, WorldView};
 use std::collections::VecDeque;
 use std::path::Path;
@@ -65,6 +75,18 @@ pub struct Client {
     pings: VecDeque<(u32, Instant)>,
     next_nonce: u32,
     pings_in_flight: usize,
+    input_clock: InputClock,
+    server_clock: ServerClock,
+    stats: NetStats,
+    /// When recent inputs were sent (bounded like the predictor's pending inputs).
+    sent: VecDeque<(InputSeq, tokio::time::Instant)>,
+    sent_capacity: usize,
+    /// The newest inputs, resent with each QUIC input datagram.
+    recent: VecDeque<InputCmd>,
+    redundancy: usize,
+    /// Smoothed round trip from pongs.
+    srtt: Option<Duration>,
+    keyframe_seen: bool,
 }
 
 impl Client {
@@ -87,7 +109,19 @@ impl Client {
         } else {
             None
         };
+        let now = tokio::time::Instant::now();
         Ok(Client {
+            input_clock: InputClock::new(welcome.tick_rate, now),
+            server_clock: ServerClock::new(welcome.tick_rate, welcome.send_rate, now),
+            stats: NetStats::default(),
+            sent: VecDeque::with_capacity(config.pending_inputs.max(1)),
+            sent_capacity: config.pending_inputs.max(1),
+            recent: VecDeque::new(),
+            redundancy: config
+                .input_redundancy
+                .clamp(1, tickcast_shared::protocol::MAX_INPUTS_PER_MESSAGE),
+            srtt: None,
+            keyframe_seen: false,
             conn,
             target,
             view: WorldView::new(welcome.entity, config.baseline_ring),
@@ -127,8 +161,10 @@ impl Client {
                 tick,
                 baseline,
                 last_input,
+                input_lead,
                 body,
             } => {
+                let previous = self.view.newest_tick();
                 match self.view.apply(tick, baseline, &body) {
                     Ok(Some(_)) => {}
                     // Not newer than what is shown: out of order (QUIC), ignored.
@@ -140,9 +176,16 @@ impl Client {
                     }
                     Err(e) => return Err(e),
                 }
+                self.snapshot_applied(tick, previous, baseline.is_none());
+                self.input_clock.observe_lead(input_lead);
+                if input_lead >= 0 {
+                    self.input_delay_sample(tick, last_input);
+                }
                 self.last_input = self.last_input.max(last_input);
-                if let Some(p) = self.predictor.as_mut() {
-                    p.reconcile(self.view.own(), self.last_input);
+                if let Some(p) = self.predictor.as_mut()
+                    && let Some(error) = p.reconcile(self.view.own(), self.last_input)
+                {
+                    self.stats.prediction_error(error);
                 }
                 Update::Snapshot {
                     tick,
@@ -156,6 +199,10 @@ impl Client {
                     .position(|(n, _)| *n == nonce)
                     .and_then(|i| self.pings.remove(i))
                     .map(|(_, sent)| sent.elapsed());
+                if let Some(rtt) = rtt {
+                    // RFC 6298's smoothing: 1/8 of each new sample.
+                    self.srtt = Some(self.srtt.map_or(rtt, |s| (s * 7 + rtt) / 8));
+                }
                 Update::Pong { nonce, rtt }
             }
             ServerMsg::Events { tick, events } => {
@@ -177,8 +224,77 @@ impl Client {
         Ok(Some(update))
     }
 
+    /// Counts of a snapshot applied at tick `tick`, after `previous`.
+    fn snapshot_applied(&mut self, tick: Tick, previous: Option<Tick>, keyframe: bool) {
+        let interval = u32::from(self.welcome.tick_rate) / u32::from(self.welcome.send_rate.max(1));
+        self.stats
+            .snapshot_gap(previous.map(|t| t.0), tick.0, interval.max(1));
+        if keyframe {
+            self.stats.keyframes_resent += u64::from(self.keyframe_seen);
+            self.keyframe_seen = true;
+        }
+        self.server_clock
+            .observe(tick.0, tokio::time::Instant::now());
+    }
+
+    /// `last_input` was applied at `tick`: how many ticks after it was sent.
+    fn input_delay_sample(&mut self, tick: Tick, last_input: InputSeq) {
+        let (Some(arrival), Some(srtt)) = (self.server_clock.arrival_of(tick.0), self.srtt) else {
+            return;
+        };
+        let Some(&(_, sent)) = self.sent.iter().find(|(seq, _)| *seq == last_input) else {
+            return;
+        };
+        let applied = arrival.checked_sub(srtt / 2).unwrap_or(arrival);
+        let delay = applied.saturating_duration_since(sent).as_secs_f64();
+        self.stats
+            .input_delay_ticks
+            .push(delay / self.server_clock.tick_secs());
+    }
+
+    /// When the next input is due on the input timeline.
+    pub fn next_input_at(&self) -> tokio::time::Instant {
+        self.input_clock.next_due()
+    }
+
+    /// How many inputs to send at `now` (usually 0 or 1; a few after a stall), moving
+    /// the input timeline on.
+    pub fn inputs_due(&mut self, now: tokio::time::Instant) -> u32 {
+        self.input_clock.due(now)
+    }
+
+    /// Count one render frame drawn at `now`; true when it had to extrapolate (no
+    /// snapshot at or after its render tick).
+    pub fn render_frame(&mut self, now: tokio::time::Instant) -> bool {
+        let newest = self.view.newest_tick().map(|t| t.0);
+        let extrapolated = self.server_clock.extrapolating(now, newest);
+        self.stats.frame(extrapolated);
+        extrapolated
+    }
+
+    /// The input timeline.
+    pub fn input_clock(&self) -> &InputClock {
+        &self.input_clock
+    }
+
+    /// The server's ticks mapped to local time.
+    pub fn server_clock(&self) -> &ServerClock {
+        &self.server_clock
+    }
+
+    /// How the game feels so far.
+    pub fn net_stats(&self) -> &NetStats {
+        &self.stats
+    }
+
+    /// The smoothed round trip (from pongs), once one came back.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.srtt
+    }
+
     /// Send `input` for the next tick (acknowledging the newest applied snapshot) and
-    /// predict it locally. Returns its sequence number.
+    /// predict it locally. Returns its sequence number. On QUIC it goes in a datagram
+    /// with the inputs before it ([`ClientConfig::input_redundancy`]).
     pub async fn send_input(&mut self, input: PlayerInput) -> Result<InputSeq> {
         self.next_seq = self.next_seq.saturating_add(1);
         let seq = InputSeq(self.next_seq);
@@ -187,7 +303,20 @@ impl Client {
             ack: self.view.newest_tick(),
             input,
         };
-        self.conn.send(&ClientMsg::Input(cmd)).await?;
+        if self.conn.transport() == Transport::Quic {
+            if self.recent.len() >= self.redundancy {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(cmd);
+            let cmds = self.recent.iter().copied().collect();
+            self.conn.send(&ClientMsg::Inputs(cmds)).await?;
+        } else {
+            self.conn.send(&ClientMsg::Input(cmd)).await?;
+        }
+        if self.sent.len() >= self.sent_capacity {
+            self.sent.pop_front();
+        }
+        self.sent.push_back((seq, tokio::time::Instant::now()));
         if let Some(p) = self.predictor.as_mut() {
             p.input(seq, input);
         }

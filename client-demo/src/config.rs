@@ -3,6 +3,7 @@
 use crate::baseline::DEFAULT_BASELINE_RING;
 use crate::connection::{DEFAULT_MAX_FRAME_BYTES, Transport};
 use crate::error::Result;
+use crate::link_conditioner::LinkSpec;
 use crate::lobby::{DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, Lobby};
 use crate::prediction::DEFAULT_PENDING_INPUTS;
 use std::path::PathBuf;
@@ -32,6 +33,14 @@ pub struct ClientConfig {
     pub predict: bool,
     /// Where `<map>.map` files live, for maps other than the built-in `arena`.
     pub maps_dir: Option<PathBuf>,
+    /// Simulate a bad network on this client's connection (default none): see
+    /// [`crate::link_conditioner`].
+    pub link: Option<LinkSpec>,
+    /// Seed of the link conditioner's randomness (default 1).
+    pub link_seed: u64,
+    /// On QUIC, inputs per input datagram: the newest and the ones before it, so a
+    /// lost datagram costs nothing (default 4; 1..=16). WebSocket inputs go one by one.
+    pub input_redundancy: usize,
 }
 
 impl Default for ClientConfig {
@@ -47,6 +56,9 @@ impl Default for ClientConfig {
             pings_in_flight: 8,
             predict: true,
             maps_dir: None,
+            link: None,
+            link_seed: 1,
+            input_redundancy: tickcast_shared::quic::DEFAULT_INPUT_REDUNDANCY,
         }
     }
 }

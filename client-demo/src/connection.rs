@@ -15,7 +15,9 @@
 //! [`ClientError::Closed`] with the
 //! same close codes.
 
+use crate::conditioned_link::ConditionedLink;
 use crate::error::{ClientError, Result};
+use crate::link_conditioner::{Delivery, LinkSpec};
 use crate::quic_link::QuicLink;
 use crate::ws_link::WsLink;
 use serde::Serialize;
@@ -80,6 +82,10 @@ pub struct Connection {
 enum Link {
     Ws(WsLink),
     Quic(QuicLink),
+    Conditioned {
+        link: ConditionedLink,
+        transport: Transport,
+    },
 }
 
 impl Connection {
@@ -110,18 +116,60 @@ impl Connection {
         })
     }
 
+    /// This connection behind the link conditioner: every message in either direction
+    /// is delayed (and on QUIC's datagrams lost) as `spec` says, with an RNG seeded by
+    /// `seed`. See [`crate::link_conditioner`].
+    pub fn conditioned(self, spec: LinkSpec, seed: u64) -> Connection {
+        let transport = self.transport();
+        Connection {
+            link: Link::Conditioned {
+                link: ConditionedLink::new(self, spec, seed),
+                transport,
+            },
+        }
+    }
+
+    /// The link conditioner's spec, when this connection is behind one.
+    pub fn link_spec(&self) -> Option<LinkSpec> {
+        match &self.link {
+            Link::Conditioned { link, .. } => Some(link.spec()),
+            _ => None,
+        }
+    }
+
     /// The transport of this connection.
     pub fn transport(&self) -> Transport {
         match &self.link {
             Link::Ws(_) => Transport::WebSocket,
             Link::Quic(_) => Transport::Quic,
+            Link::Conditioned { transport, .. } => *transport,
         }
     }
 
     /// True when messages arrive in the order the server sent them, none missing
     /// (WebSocket); false when snapshots may be reordered or lost (QUIC).
     pub fn is_ordered(&self) -> bool {
-        matches!(self.link, Link::Ws(_))
+        match &self.link {
+            Link::Ws(_) => true,
+            Link::Quic(_) => false,
+            Link::Conditioned { link, .. } => link.is_ordered(),
+        }
+    }
+
+    /// How `msg` from the server travelled: QUIC snapshots come as datagrams.
+    pub fn incoming_delivery(&self, msg: &ServerMsg) -> Delivery {
+        match (self.transport(), msg) {
+            (Transport::Quic, ServerMsg::Snapshot { .. }) => Delivery::Unreliable,
+            _ => Delivery::Reliable,
+        }
+    }
+
+    /// How `msg` to the server travels: on QUIC, `Inputs` as a datagram.
+    pub fn outgoing_delivery(&self, msg: &ClientMsg) -> Delivery {
+        match (self.transport(), msg) {
+            (Transport::Quic, ClientMsg::Inputs(_)) => Delivery::Unreliable,
+            _ => Delivery::Reliable,
+        }
     }
 
     /// Send one message (not cancel-safe: call it from a `select!` branch body).
@@ -129,6 +177,7 @@ impl Connection {
         match &mut self.link {
             Link::Ws(l) => l.send(msg).await,
             Link::Quic(l) => l.send(msg).await,
+            Link::Conditioned { link, .. } => link.send(msg).await,
         }
     }
 
@@ -140,6 +189,7 @@ impl Connection {
         match &mut self.link {
             Link::Ws(l) => l.recv().await,
             Link::Quic(l) => l.recv().await,
+            Link::Conditioned { link, .. } => link.recv().await,
         }
     }
 
@@ -150,6 +200,7 @@ impl Connection {
         match &mut self.link {
             Link::Ws(l) => l.close(reason).await,
             Link::Quic(l) => l.close(reason).await,
+            Link::Conditioned { link, .. } => link.close(reason).await,
         }
     }
 
@@ -158,6 +209,7 @@ impl Connection {
         match &self.link {
             Link::Ws(l) => l.bytes_received(),
             Link::Quic(l) => l.bytes_received(),
+            Link::Conditioned { link, .. } => link.bytes_received(),
         }
     }
 
@@ -166,6 +218,7 @@ impl Connection {
         match &self.link {
             Link::Ws(l) => l.frames_received(),
             Link::Quic(l) => l.frames_received(),
+            Link::Conditioned { link, .. } => link.frames_received(),
         }
     }
 
@@ -175,6 +228,15 @@ impl Connection {
         match &self.link {
             Link::Ws(_) => 0,
             Link::Quic(l) => l.snapshots_dropped(),
+            Link::Conditioned { link, .. } => link.snapshots_dropped(),
+        }
+    }
+
+    /// Messages the link conditioner lost on purpose, both directions (0 without one).
+    pub fn conditioner_lost(&self) -> u64 {
+        match &self.link {
+            Link::Conditioned { link, .. } => link.lost(),
+            _ => 0,
         }
     }
 
@@ -183,6 +245,7 @@ impl Connection {
         match &self.link {
             Link::Ws(l) => l.max_frame(),
             Link::Quic(l) => l.max_frame(),
+            Link::Conditioned { link, .. } => link.max_frame(),
         }
     }
 }

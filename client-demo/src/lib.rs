@@ -9,6 +9,13 @@
 //!   [`quic_inbox`] the QUIC reading tasks, [`cert_pin`] the QUIC certificate pin.
 //! - [`world_view`] and [`baseline`]: snapshots rebuilt from deltas against a ring
 //!   of recently applied snapshots; the newest applied tick is what inputs acknowledge.
+//! - [`link_conditioner`]: a simulated bad network (latency, jitter, loss; presets
+//!   `good`, `average`, `poor`), which [`conditioned_link`] puts in front of either
+//!   link when [`ClientConfig::link`] is set (`--link` on `bots` and `play`).
+//! - [`input_clock`]: the input timeline (a fixed-rate schedule on a monotonic clock,
+//!   sped up or slowed down to hold the lead the server reports);
+//!   [`server_clock`]: server ticks mapped to local time (interpolation delay,
+//!   extrapolation); [`net_stats`]: input delay, corrections, extrapolated frames.
 //! - [`prediction`]: the own player predicted with the shared `sim::move_player` and
 //!   reconciled against the server's `last_input`.
 //! - [`client`]: [`Client`], a player session tying the above together;
@@ -54,8 +61,11 @@
 //! let config = ClientConfig::default();
 //! let mut client = Client::matchmake("http://127.0.0.1:8080", "alice", &config).await?;
 //! let walk = PlayerInput { buttons: Buttons(Buttons::RIGHT), aim: 0.0 };
-//! let mut every_tick = tokio::time::interval(std::time::Duration::from_millis(16));
-//! for _ in 0..60 {
+//! let mut sent = 0;
+//! while sent < 60 {
+//!     // Inputs follow the input timeline: due at the server's tick rate, nudged to
+//!     // arrive just ahead of the tick that consumes them.
+//!     let due = client.next_input_at();
 //!     tokio::select! {
 //!         update = client.next_update() => match update {
 //!             Ok(Update::Snapshot { tick, .. }) => println!("applied tick {}", tick.0),
@@ -63,7 +73,12 @@
 //!             Err(e) if e.is_recoverable() => eprintln!("skipped a frame: {e}"),
 //!             Err(e) => return Err(e),
 //!         },
-//!         _ = every_tick.tick() => { client.send_input(walk).await?; }
+//!         _ = tokio::time::sleep_until(due) => {
+//!             for _ in 0..client.inputs_due(tokio::time::Instant::now()) {
+//!                 client.send_input(walk).await?;
+//!                 sent += 1;
+//!             }
+//!         }
 //!     }
 //! }
 //! if let Some(me) = client.own() {
@@ -80,16 +95,21 @@ pub mod bots;
 pub mod brain;
 pub mod cert_pin;
 pub mod client;
+pub mod conditioned_link;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod input_clock;
+pub mod link_conditioner;
 pub mod lobby;
+pub mod net_stats;
 pub mod prediction;
 pub mod quic_inbox;
 pub mod quic_link;
 #[cfg(feature = "window")]
 pub mod render;
 pub mod seat;
+pub mod server_clock;
 pub mod world_view;
 pub mod ws_link;
 
@@ -98,5 +118,6 @@ pub use client::{Client, Update, Welcome, load_map};
 pub use config::ClientConfig;
 pub use connection::Transport;
 pub use error::ClientError;
+pub use link_conditioner::LinkSpec;
 pub use lobby::{CreateRoom, JoinTicket, Lobby, QuicInfo, RoomId, RoomInfo};
 pub use seat::Target;

@@ -5,7 +5,9 @@
 //! Each snapshot tells which input the server consumed last (`last_input`); the
 //! predictor then restarts from the server's state of the own entity and replays the
 //! inputs the server has not consumed yet. The pending inputs are bounded: when the
-//! server stops consuming, the oldest are dropped.
+//! server stops consuming, the oldest are dropped. Each pending input remembers where
+//! the prediction had the player after it, so a reconciliation can say how far off
+//! the prediction was (the correction, [`Predictor::reconcile`]'s answer).
 
 use std::collections::VecDeque;
 use tickcast_shared::codec::EntityState;
@@ -20,7 +22,8 @@ pub const DEFAULT_PENDING_INPUTS: usize = 120;
 pub struct Predictor {
     map: Map,
     dt: f32,
-    pending: VecDeque<(InputSeq, PlayerInput)>,
+    /// Inputs not yet consumed, with the predicted position after each.
+    pending: VecDeque<(InputSeq, PlayerInput, Option<glam::Vec2>)>,
     capacity: usize,
     body: Option<Body>,
 }
@@ -58,34 +61,43 @@ impl Predictor {
         if self.pending.len() >= self.capacity {
             self.pending.pop_front();
         }
-        self.pending.push_back((seq, input));
-        if let Some(body) = self.body.as_mut() {
+        let predicted = self.body.as_mut().map(|body| {
             move_player(body, &input, &self.map, self.dt);
-        }
+            body.pos
+        });
+        self.pending.push_back((seq, input, predicted));
     }
 
     /// Reconcile with the server: `own` is the own entity in the newest snapshot
     /// (`None` when absent), `last_input` the newest input the server consumed.
-    pub fn reconcile(&mut self, own: Option<&EntityState>, last_input: InputSeq) {
-        while self
-            .pending
-            .front()
-            .is_some_and(|(seq, _)| *seq <= last_input)
-        {
+    ///
+    /// Returns the prediction error: the distance between the server's position and
+    /// the one predicted after `last_input` (`None` when that input was not predicted
+    /// here, e.g. while dead, or is no longer pending).
+    pub fn reconcile(&mut self, own: Option<&EntityState>, last_input: InputSeq) -> Option<f32> {
+        let mut predicted_at_last = None;
+        while let Some((seq, _, predicted)) = self.pending.front().copied() {
+            if seq > last_input {
+                break;
+            }
+            predicted_at_last = (seq == last_input).then_some(predicted).flatten();
             self.pending.pop_front();
         }
         let Some(own) = own.filter(|e| e.flags & EntityState::FLAG_DEAD == 0) else {
             self.body = None;
-            return;
+            return None;
         };
         let mut body = Body {
             pos: own.pos(),
             vel: own.vel(),
         };
-        for (_, input) in &self.pending {
+        let error = predicted_at_last.map(|p| p.distance(body.pos));
+        for (_, input, predicted) in &mut self.pending {
             move_player(&mut body, input, &self.map, self.dt);
+            *predicted = Some(body.pos);
         }
         self.body = Some(body);
+        error
     }
 }
 
@@ -139,12 +151,34 @@ mod tests {
         }
         let mut reported = own_at(server.pos.x, server.pos.y);
         reported.vx = quantize_vel(server.vel.x);
-        p.reconcile(Some(&reported), InputSeq(3));
+        let error = p
+            .reconcile(Some(&reported), InputSeq(3))
+            .expect("input 3 predicted");
+        assert!(error < 0.1, "quantization only: {error}");
         assert_eq!(p.pending(), 2);
         // Replaying 4 and 5 from the (quantized) server state lands near the prediction.
         let got = p.body().unwrap();
         expected.pos -= got.pos;
         assert!(expected.pos.length() < 0.5, "off by {:?}", expected.pos);
+    }
+
+    #[test]
+    fn a_server_state_away_from_the_prediction_is_a_correction_of_that_size() {
+        let start = spawn();
+        let mut p = Predictor::new(Map::default_map(), 60, 16);
+        assert_eq!(
+            p.reconcile(Some(&own_at(start.x, start.y)), InputSeq(0)),
+            None
+        );
+        p.input(InputSeq(1), PlayerInput::default());
+        // The server says input 1 left the player 2 units to the right of that.
+        let error = p.reconcile(Some(&own_at(start.x + 2.0, start.y)), InputSeq(1));
+        assert!((error.unwrap() - 2.0).abs() < 0.1, "{error:?}");
+        // An input that is no longer pending has nothing to compare.
+        assert_eq!(
+            p.reconcile(Some(&own_at(start.x, start.y)), InputSeq(1)),
+            None
+        );
     }
 
     #[test]

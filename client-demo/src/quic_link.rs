@@ -2,7 +2,8 @@
 //!
 //! After the handshake (ALPN [`tickcast_shared::quic::ALPN`], the server certificate
 //! pinned by [`crate::cert_pin`]) the client opens one bidirectional control stream.
-//! Every [`ClientMsg`] goes out on it as a length-prefixed envelope. Everything the
+//! Every [`ClientMsg`] goes out on it as a length-prefixed envelope, except
+//! `ClientMsg::Inputs` (the newest few inputs), which goes as one datagram. Everything the
 //! server sends (control messages on the same stream, snapshots as datagrams or on
 //! one-envelope unidirectional streams) is read by the tasks of
 //! [`crate::quic_inbox`] into one bounded inbox, which [`QuicLink::recv`] drains, so
@@ -101,13 +102,31 @@ impl QuicLink {
         })
     }
 
-    /// Send one message on the control stream (not cancel-safe).
+    /// Send one message (not cancel-safe): `Inputs` as a datagram when it fits,
+    /// everything else (and inputs when datagrams are unavailable) on the control
+    /// stream.
     pub async fn send(&mut self, msg: &ClientMsg) -> Result<()> {
         if let Some(end) = &self.ended {
             return Err(end.to_error());
         }
+        let envelope = encode_client(msg);
+        if matches!(msg, ClientMsg::Inputs(_))
+            && self
+                .conn
+                .max_datagram_size()
+                .is_some_and(|max| envelope.len() <= max)
+        {
+            match self.conn.send_datagram(envelope.clone().into()) {
+                Ok(()) => return Ok(()),
+                Err(quinn::SendDatagramError::ConnectionLost(e)) => {
+                    return Err(Ended::from_connection(e).to_error());
+                }
+                // Datagrams turned off or the path shrank: the stream carries it.
+                Err(_) => {}
+            }
+        }
         self.control
-            .write_all(&frame(&encode_client(msg)))
+            .write_all(&frame(&envelope))
             .await
             .map_err(|e| match e {
                 quinn::WriteError::ConnectionLost(e) => Ended::from_connection(e).to_error(),

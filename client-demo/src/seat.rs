@@ -189,6 +189,9 @@ async fn handshake(
     let timeout = config.connect_timeout;
     let exchange = async {
         let mut conn = open.await?;
+        if let Some(spec) = config.link {
+            conn = conn.conditioned(spec, config.link_seed);
+        }
         conn.send(&ClientMsg::Hello {
             version: PROTOCOL_VERSION,
             auth,

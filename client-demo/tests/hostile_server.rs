@@ -26,6 +26,7 @@ fn keyframe(tick: u32) -> ServerMsg {
         tick: Tick(tick),
         baseline: None,
         last_input: InputSeq(0),
+        input_lead: 0,
         body: encode_delta(None, &snap),
     }
 }
@@ -83,6 +84,7 @@ async fn garbage_frames_are_recoverable_and_later_snapshots_still_apply() {
             tick: Tick(3),
             baseline: None,
             last_input: InputSeq(0),
+            input_lead: 0,
             body: vec![0xff, 0x00, 0x13],
         }),
         // A delta against a baseline the client never had.
@@ -90,6 +92,7 @@ async fn garbage_frames_are_recoverable_and_later_snapshots_still_apply() {
             tick: Tick(4),
             baseline: Some(Tick(2)),
             last_input: InputSeq(0),
+            input_lead: 0,
             body: vec![0],
         }),
         bin(&keyframe(6)),

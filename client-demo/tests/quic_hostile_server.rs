@@ -46,6 +46,7 @@ fn snapshot(tick: u32, base: Option<&Snapshot>, current: &Snapshot) -> ServerMsg
         tick: Tick(tick),
         baseline: base.map(|b| b.tick),
         last_input: InputSeq(0),
+        input_lead: 0,
         body: encode_delta(base, current),
     }
 }
@@ -109,7 +110,19 @@ fn serve(script: Vec<Step>) -> Scripted {
                     let _ = uni.finish();
                 }
                 Step::AwaitInput => loop {
-                    let msg = read_msg(&mut recv).await.expect("an input");
+                    // Inputs come as datagrams (the newest last) or on the stream.
+                    let msg = tokio::select! {
+                        msg = read_msg(&mut recv) => msg.expect("an input"),
+                        datagram = conn.read_datagram() => {
+                            let bytes = datagram.expect("an input datagram");
+                            match decode_client(&bytes, MAX_FRAME).unwrap() {
+                                ClientMsg::Inputs(cmds) => {
+                                    ClientMsg::Input(*cmds.last().expect("an input"))
+                                }
+                                other => panic!("a datagram of inputs, got {other:?}"),
+                            }
+                        }
+                    };
                     let input = matches!(msg, ClientMsg::Input(_));
                     got.push(msg);
                     if input {

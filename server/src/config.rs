@@ -5,6 +5,7 @@
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
 use crate::cluster::ClusterConfig;
+use crate::lobby::budget::LobbyConfig;
 use crate::net::input_rate::InputLimits;
 use crate::net::quic::QuicConfig;
 use crate::replay::ReplayConfig;
@@ -80,6 +81,12 @@ pub struct Cli {
     /// Inputs per second one player session may send; more are dropped [default: 2 x tick rate]
     #[arg(long, env = "TICKCAST_INPUT_RATE")]
     pub input_rate: Option<f64>,
+    /// Drones plus player seats over all live rooms; past it room creation gets 503 [default: 50000]
+    #[arg(long, env = "TICKCAST_MAX_ENTITIES")]
+    pub max_entities: Option<u64>,
+    /// Live rooms one IP address may have created [default: 20]
+    #[arg(long, env = "TICKCAST_MAX_ROOMS_PER_IP")]
+    pub max_rooms_per_ip: Option<usize>,
     /// Do not serve players over QUIC
     #[arg(long, env = "TICKCAST_NO_QUIC")]
     pub no_quic: bool,
@@ -168,6 +175,8 @@ pub struct Config {
     pub cluster: ClusterConfig,
     /// Per-session input rate (section `[input]`).
     pub input: InputLimits,
+    /// Lobby budgets (section `[lobby]`).
+    pub lobby: LobbyConfig,
 }
 
 impl Default for Config {
@@ -203,6 +212,7 @@ impl Default for Config {
             quic: QuicConfig::default(),
             cluster: ClusterConfig::default(),
             input: InputLimits::default(),
+            lobby: LobbyConfig::default(),
         }
     }
 }
@@ -281,6 +291,12 @@ impl Config {
         if let Some(rate) = cli.input_rate {
             self.input.rate_per_sec = Some(rate);
         }
+        if let Some(n) = cli.max_entities {
+            self.lobby.max_entities = n;
+        }
+        if let Some(n) = cli.max_rooms_per_ip {
+            self.lobby.max_rooms_per_ip = n;
+        }
         if cli.no_quic {
             self.quic.enabled = false;
         }
@@ -346,6 +362,7 @@ impl Config {
         self.replays.validate().map_err(ConfigError::Invalid)?;
         self.cluster.validate().map_err(ConfigError::Invalid)?;
         self.input.validate().map_err(ConfigError::Invalid)?;
+        self.lobby.validate().map_err(ConfigError::Invalid)?;
         self.quic
             .validate(self.max_frame_bytes)
             .map_err(ConfigError::Invalid)?;

@@ -189,6 +189,8 @@ impl Server {
                 tracing::debug!("TCP_NODELAY: {e}");
             }
         });
+        // The lobby budgets rooms per peer address (`ConnectInfo<SocketAddr>`).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             stop.await;
             if let Some((node, secs)) = drain {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the wire protocol. Bump on any incompatible change of a message or of
 /// the snapshot body format.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// A simulation tick number. Tick 0 is the first state of a world.
 #[derive(
@@ -111,7 +111,14 @@ pub enum ClientMsg {
     },
     /// The player leaves the room for good (no resume).
     Leave,
+    /// The newest few inputs, oldest first (at most [`MAX_INPUTS_PER_MESSAGE`]): what
+    /// a QUIC client sends in each datagram, so that one lost datagram costs nothing
+    /// (the next one carries its inputs again). The server applies each sequence once.
+    Inputs(Vec<InputCmd>),
 }
+
+/// Most inputs one [`ClientMsg::Inputs`] may carry; more is a protocol violation.
+pub const MAX_INPUTS_PER_MESSAGE: usize = 16;
 
 /// A game event, produced by the simulation and forwarded to players and spectators.
 ///
@@ -198,6 +205,10 @@ pub enum ServerMsg {
         baseline: Option<Tick>,
         /// Newest input of this player the server has consumed (for reconciliation).
         last_input: InputSeq,
+        /// How early this player's inputs arrive: its inputs still buffered after the
+        /// one consumed at `tick`, or -1 when `tick` found none. Clients speed their
+        /// input clock up or down to hold a small lead (per-player, like `last_input`).
+        input_lead: i32,
         body: Vec<u8>,
     },
     Pong {

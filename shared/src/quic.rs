@@ -12,6 +12,11 @@
 //!   message is a [`LEN_PREFIX`]-byte little-endian length followed by the envelope;
 //!   [`frame_len`] checks the length against the reader's limit before a byte of the
 //!   body is read.
+//! - **Inputs** go as datagrams, each one envelope `ClientMsg::Inputs` holding the
+//!   newest few inputs (the client's redundancy, default [`DEFAULT_INPUT_REDUNDANCY`]),
+//!   so a lost datagram's inputs arrive with the next one; the server applies each
+//!   sequence once. A datagram holding anything else closes the connection. When
+//!   datagrams are unavailable, inputs go on the control stream.
 //! - **Snapshots** are unreliable and unordered, as game state should be: a snapshot
 //!   that fits in one datagram is sent as a QUIC datagram holding exactly one
 //!   envelope; a larger one (a keyframe) goes on its own unidirectional stream holding
@@ -27,6 +32,9 @@ use thiserror::Error;
 
 /// The ALPN protocol id of tickcast over QUIC.
 pub const ALPN: &[u8] = b"tickcast/1";
+
+/// Inputs per input datagram by default: the newest and the three before it.
+pub const DEFAULT_INPUT_REDUNDANCY: usize = 4;
 
 /// Bytes of the length prefix in front of each control-stream message.
 pub const LEN_PREFIX: usize = 4;

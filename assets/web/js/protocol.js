@@ -100,6 +100,7 @@ export function decodeServer(bytes, max = MAX_SERVER_FRAME) {
           tick: r.u32(),
           baseline: r.option((x) => x.u32()),
           last_input: r.u32(),
+          input_lead: r.i32(),
           body: r.bytesVec(),
         },
       };

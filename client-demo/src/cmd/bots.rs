@@ -3,7 +3,9 @@
 use super::CmdResult;
 use clap::Args;
 use std::time::Duration;
-use tickcast_client::{BotConfig, ClientConfig, RoomId, Transport, parse_duration, run_bots};
+use tickcast_client::{
+    BotConfig, ClientConfig, LinkSpec, RoomId, Transport, parse_duration, run_bots,
+};
 
 #[derive(Debug, Args)]
 pub struct BotsArgs {
@@ -25,9 +27,6 @@ pub struct BotsArgs {
     /// Print one JSON line (otherwise a short human summary).
     #[arg(long)]
     json: bool,
-    /// Inputs per second of a playing bot.
-    #[arg(long, default_value_t = 60)]
-    input_hz: u32,
     /// Seed of the bots' moves.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -37,6 +36,11 @@ pub struct BotsArgs {
     /// How the bots connect: ws (WebSocket) or quic (needs a server offering QUIC).
     #[arg(long, default_value = "ws")]
     transport: Transport,
+    /// Simulate a bad network for every bot, one way in both directions: a preset
+    /// (good = 40ms/6ms/0.2%, average = 170ms/45ms/2%, poor = 300ms/84ms/4%) or e.g.
+    /// latency=170ms,jitter=45ms,loss=2%. Seeded by --seed.
+    #[arg(long)]
+    link: Option<LinkSpec>,
 }
 
 pub fn run(args: BotsArgs) -> CmdResult {
@@ -46,11 +50,11 @@ pub fn run(args: BotsArgs) -> CmdResult {
         duration: args.duration,
         rooms: args.room.map(RoomId).into_iter().collect(),
         idle: args.idle,
-        input_hz: args.input_hz,
         seed: args.seed,
         connect_concurrency: args.connect_concurrency,
         client: ClientConfig {
             transport: args.transport,
+            link: args.link,
             ..BotConfig::default().client
         },
         ..BotConfig::default()
@@ -75,6 +79,19 @@ pub fn run(args: BotsArgs) -> CmdResult {
             report.decode_errors,
             fmt_ms(report.rtt_ms_p50),
             fmt_ms(report.rtt_ms_p99),
+        );
+        println!(
+            "input delay p50 {} p99 {} ticks, {:.2} corrections/s ({:.2} % of frames, p99 {} \
+             units), {:.2} % extrapolated, {} snapshots lost, {} keyframes resent, {} reconnects",
+            fmt_ms(report.input_delay_ticks_p50),
+            fmt_ms(report.input_delay_ticks_p99),
+            report.corrections_per_sec,
+            report.corrections_pct,
+            fmt_ms(report.correction_p99),
+            report.extrapolated_pct,
+            report.snapshots_lost,
+            report.keyframes_resent,
+            report.reconnects,
         );
         if let Some(e) = &report.first_error {
             println!("first error: {e}");

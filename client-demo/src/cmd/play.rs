@@ -13,7 +13,7 @@ use macroquad::input::{KeyCode, MouseButton, is_key_down, is_mouse_button_down, 
 use std::sync::Arc;
 use std::time::Duration;
 use tickcast_client::render::{Scene, Viewport, draw_frame};
-use tickcast_client::{Client, ClientConfig, RoomId, Transport, Update};
+use tickcast_client::{Client, ClientConfig, LinkSpec, RoomId, Transport, Update};
 use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::{Buttons, NetId, PlayerInput};
 use tickcast_shared::sim::{Body, Map};
@@ -36,6 +36,10 @@ pub struct PlayArgs {
     /// How to connect: ws (WebSocket) or quic (needs a server offering QUIC).
     #[arg(long, default_value = "ws")]
     transport: Transport,
+    /// Simulate a bad network, one way in both directions: a preset (good, average,
+    /// poor) or e.g. latency=170ms,jitter=45ms,loss=2%.
+    #[arg(long)]
+    link: Option<LinkSpec>,
 }
 
 /// What the window shows; published by the network thread.
@@ -137,6 +141,7 @@ async fn network(
     let config = ClientConfig {
         maps_dir: args.maps_dir,
         transport: args.transport,
+        link: args.link,
         ..ClientConfig::default()
     };
     let connected = match args.room {
@@ -152,13 +157,11 @@ async fn network(
         }
     };
     let map = client.map().cloned().map(Arc::new);
-    let tick_rate = client.welcome().tick_rate.max(1);
-    let mut inputs = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(tick_rate)));
-    inputs.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut pings = tokio::time::interval(Duration::from_secs(1));
     let mut rtt_ms = None;
     let mut bad_frames = 0u64;
     loop {
+        let due = client.next_input_at();
         tokio::select! {
             update = client.next_update() => match update {
                 Ok(Update::Pong { rtt: Some(rtt), .. }) => {
@@ -171,12 +174,16 @@ async fn network(
                     return;
                 }
             },
-            _ = inputs.tick() => {
+            _ = tokio::time::sleep_until(due) => {
                 let input = *input_rx.borrow();
-                if let Err(e) = client.send_input(input).await {
-                    frame_tx.send_modify(|f| f.status = format!("disconnected: {e}"));
-                    return;
+                let now = tokio::time::Instant::now();
+                for _ in 0..client.inputs_due(now) {
+                    if let Err(e) = client.send_input(input).await {
+                        frame_tx.send_modify(|f| f.status = format!("disconnected: {e}"));
+                        return;
+                    }
                 }
+                client.render_frame(now);
             }
             _ = pings.tick() => {
                 let _ = client.ping().await;
@@ -184,12 +191,19 @@ async fn network(
         }
         let welcome = client.welcome();
         let status = format!(
-            "{} on {} over {} | tick {} | rtt {} | bad frames {} | skipped snapshots {}",
+            "{} on {} over {} | tick {} | rtt {} | input delay {} | corrections {} | bad frames \
+             {} | skipped snapshots {}",
             welcome.player.0,
             welcome.map,
             client.transport(),
             client.world().map_or(0, |w| w.tick.0),
             rtt_ms.map_or_else(|| "-".to_owned(), |r| format!("{r:.1} ms")),
+            client
+                .net_stats()
+                .input_delay_ticks
+                .percentile(0.5)
+                .map_or_else(|| "-".to_owned(), |d| format!("{d:.1} ticks")),
+            client.net_stats().corrections,
             bad_frames,
             client.view_counts().skipped() + client.snapshots_dropped(),
         );

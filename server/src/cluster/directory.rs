@@ -7,6 +7,7 @@ use super::records::{self, NodeRecord};
 use crate::lobby::tickets::{Seat, TicketError};
 use crate::lobby::{CreateRoom, Lobby, LobbyError};
 use serde_json::Value;
+use std::net::IpAddr;
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -109,16 +110,21 @@ impl Directory {
     }
 
     /// `POST /api/rooms`: a room on this node.
-    pub async fn create(&self, req: CreateRoom) -> Result<Value, DirectoryError> {
+    pub async fn create(
+        &self,
+        req: CreateRoom,
+        creator: Option<IpAddr>,
+    ) -> Result<Value, DirectoryError> {
         let Some(node) = &self.cluster else {
-            return Ok(to_json(self.lobby.create(req)?));
+            return Ok(to_json(self.lobby.create(req, creator)?));
         };
         if node.redis().draining() {
             return Err(DirectoryError::NoNode(
                 "this node is draining: it takes no new rooms".into(),
             ));
         }
-        let room = node.start_room(&crate::lobby::RoomId::random().to_string(), req)?;
+        let id = crate::lobby::RoomId::random().to_string();
+        let room = node.start_room(&id, req, creator)?;
         // Listed everywhere before the answer (a failed beat is retried by the task).
         let _ = node.beat().await;
         let mut answer = records::public_room(node.record_of(&room));
@@ -153,9 +159,16 @@ impl Directory {
 
     /// `POST /api/matchmake`: a ticket for the fullest open room of the cluster, or
     /// for a new room on the live node with the fewest players.
-    pub async fn matchmake(&self, name: &str, map: Option<&str>) -> Result<Value, DirectoryError> {
+    /// (`creator`'s per-address room budget applies alone; across the cluster it is
+    /// not checked yet.)
+    pub async fn matchmake(
+        &self,
+        name: &str,
+        map: Option<&str>,
+        creator: Option<IpAddr>,
+    ) -> Result<Value, DirectoryError> {
         let Some(node) = &self.cluster else {
-            return Ok(to_json(self.lobby.matchmake(name, map)?));
+            return Ok(to_json(self.lobby.matchmake(name, map, creator)?));
         };
         let name = self
             .lobby

@@ -204,9 +204,14 @@ impl ClusterNode {
     }
 
     /// Start a room with a cluster-wide id on this node (idempotent).
-    pub fn start_room(&self, id: &str, req: CreateRoom) -> Result<Arc<RoomShared>, LobbyError> {
+    pub fn start_room(
+        &self,
+        id: &str,
+        req: CreateRoom,
+        creator: Option<std::net::IpAddr>,
+    ) -> Result<Arc<RoomShared>, LobbyError> {
         let id = room_id(id).ok_or_else(|| LobbyError::Invalid(format!("bad room id {id}")))?;
-        let room = self.lobby.adopt(id, req)?;
+        let room = self.lobby.adopt(id, req, creator)?;
         room.hub.set_tap(spec::tap(self, id.to_string()));
         Ok(room)
     }
@@ -217,7 +222,7 @@ impl ClusterNode {
             max_players: Some(placed.max_players),
             ..CreateRoom::default()
         };
-        let room = self.start_room(&placed.id_text(), req)?;
+        let room = self.start_room(&placed.id_text(), req, None)?;
         self.redis
             .stats
             .placed_rooms

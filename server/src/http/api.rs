@@ -2,20 +2,25 @@
 //!
 //! Errors are `{"error": "..."}` with a fitting status: 400 for a malformed body,
 //! 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
-//! server is at its room limit; in cluster mode also 503 while Redis is unavailable
-//! or no live node takes new rooms, 404 for `GET /api/nodes` when running alone.
-//! A private room without its invite code (`?invite=` or `"invite"` in a join body)
-//! is 404, exactly like a room that does not exist.
+//! server is at its room limit or entity budget, 429 when the caller's address has
+//! its limit of live rooms (the peer address comes from axum's `ConnectInfo`); in
+//! cluster mode also 503 while Redis is unavailable or no live node takes new rooms,
+//! 404 for `GET /api/nodes` when running alone. A private room without its invite
+//! code (`?invite=` or `"invite"` in a join body) is 404, exactly like a room that
+//! does not exist.
 
 use super::AppState;
 use crate::cluster::DirectoryError;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
 use axum::Json;
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
@@ -36,7 +41,10 @@ impl From<LobbyError> for ApiError {
             LobbyError::NotFound => StatusCode::NOT_FOUND,
             LobbyError::Full | LobbyError::Finished => StatusCode::CONFLICT,
             LobbyError::UnknownMap(_) | LobbyError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            LobbyError::TooManyRooms(_) => StatusCode::SERVICE_UNAVAILABLE,
+            LobbyError::TooManyRooms(_) | LobbyError::EntityBudget(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            LobbyError::AddressRooms(_) => StatusCode::TOO_MANY_REQUESTS,
         };
         ApiError(status, e.to_string())
     }
@@ -64,6 +72,21 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         .map_err(|e| ApiError(e.status(), e.body_text()))
 }
 
+/// The peer's IP address, from the `ConnectInfo<SocketAddr>` that
+/// `into_make_service_with_connect_info` puts on every request. `None` when the
+/// router is served without it: those requests then share one room budget, so a
+/// missing address never lifts the limit.
+pub struct Peer(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Peer, Self::Rejection> {
+        let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(Peer(addr.map(|ConnectInfo(a)| a.ip())))
+    }
+}
+
 fn room_id(raw: &str) -> Result<RoomId, ApiError> {
     raw.parse().map_err(|_| LobbyError::NotFound.into())
 }
@@ -79,9 +102,10 @@ pub async fn nodes(State(s): State<AppState>) -> Result<Response, ApiError> {
 
 pub async fn create_room(
     State(s): State<AppState>,
+    Peer(peer): Peer,
     req: Result<Json<CreateRoom>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let info = s.directory.create(body(req)?).await?;
+    let info = s.directory.create(body(req)?, peer).await?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
@@ -132,10 +156,14 @@ pub async fn join_room(
 
 pub async fn matchmake(
     State(s): State<AppState>,
+    Peer(peer): Peer,
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let req = body(req)?;
-    let answer = s.directory.matchmake(&req.name, req.map.as_deref()).await?;
+    let answer = s
+        .directory
+        .matchmake(&req.name, req.map.as_deref(), peer)
+        .await?;
     Ok(Json(answer).into_response())
 }
 

@@ -4,6 +4,7 @@
 //! else create one" is a single step: concurrent matchmaking never creates two rooms
 //! where one had seats. The lock is held only for bookkeeping (no IO, no awaits).
 
+pub mod budget;
 pub mod maps;
 pub mod room_id;
 pub mod tickets;
@@ -14,6 +15,7 @@ use crate::room::{self, RoomCtx, RoomInfo, RoomSettings, RoomShared, RoomState};
 use maps::Maps;
 pub use room_id::RoomId;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use thiserror::Error;
@@ -34,6 +36,10 @@ pub enum LobbyError {
     Invalid(String),
     #[error("too many rooms (limit {0})")]
     TooManyRooms(usize),
+    #[error("server entity budget spent (drones + seats over live rooms, limit {0})")]
+    EntityBudget(u64),
+    #[error("too many live rooms from your address (limit {0})")]
+    AddressRooms(usize),
 }
 
 /// What `POST /api/rooms` asks for (unset fields take the defaults).
@@ -68,10 +74,11 @@ pub struct SeatTicket {
     pub quic: Option<QuicInfo>,
 }
 
-/// A room in the directory and its place in creation order.
+/// A room in the directory, its place in creation order and who created it.
 struct Listed {
     seq: u64,
     room: Arc<RoomShared>,
+    creator: Option<IpAddr>,
 }
 
 struct Inner {
@@ -137,6 +144,7 @@ impl Lobby {
         &self,
         inner: &mut Inner,
         req: CreateRoom,
+        creator: Option<IpAddr>,
         given_id: Option<RoomId>,
     ) -> Result<Arc<RoomShared>, LobbyError> {
         let config = &self.ctx.config;
@@ -168,6 +176,36 @@ impl Lobby {
         if live >= config.max_rooms {
             return Err(LobbyError::TooManyRooms(config.max_rooms));
         }
+        let (mut in_use, mut of_creator) = (0u64, 0usize);
+        for l in inner.rooms.values() {
+            if l.room.state() == RoomState::Finished {
+                continue;
+            }
+            let s = &l.room.settings;
+            in_use = in_use.saturating_add(budget::entities_of(s.drones, s.max_players));
+            // An unknown address (`None`) shares one budget with all unknown ones.
+            if l.creator == creator {
+                of_creator += 1;
+            }
+        }
+        let cost = budget::entities_of(drones, max_players);
+        let limits = &self.ctx.metrics.limits;
+        // A room placed here by the cluster's matchmaking has no local creator: its
+        // address budget is not this node's to check.
+        if given_id.is_some() && creator.is_none() {
+            of_creator = 0;
+        }
+        match budget::check(&config.lobby, in_use, cost, of_creator) {
+            Ok(()) => {}
+            Err(budget::OverBudget::Entities(max)) => {
+                limits.entity_budget_refused.inc();
+                return Err(LobbyError::EntityBudget(max));
+            }
+            Err(budget::OverBudget::AddressRooms(max)) => {
+                limits.ip_rooms_refused.inc();
+                return Err(LobbyError::AddressRooms(max));
+            }
+        }
         let id = match given_id {
             Some(id) => id,
             None => loop {
@@ -198,15 +236,16 @@ impl Lobby {
         let listed = Listed {
             seq,
             room: Arc::clone(&room),
+            creator,
         };
         inner.rooms.insert(id, listed);
         Ok(room)
     }
 
-    /// `POST /api/rooms`.
-    pub fn create(&self, req: CreateRoom) -> Result<Created, LobbyError> {
+    /// `POST /api/rooms` from `creator` (the peer's address, for its room budget).
+    pub fn create(&self, req: CreateRoom, creator: Option<IpAddr>) -> Result<Created, LobbyError> {
         let mut inner = self.lock();
-        let room = self.create_locked(&mut inner, req, None)?;
+        let room = self.create_locked(&mut inner, req, creator, None)?;
         Ok(Created {
             room: room.info(),
             invite: room.settings.invite.clone(),
@@ -224,14 +263,20 @@ impl Lobby {
             .collect()
     }
 
-    /// Start a room under an id given by the cluster directory; the room already
-    /// there when `id` is taken.
-    pub fn adopt(&self, id: RoomId, req: CreateRoom) -> Result<Arc<RoomShared>, LobbyError> {
+    /// Start a room under an id given by the cluster directory (created here by
+    /// `creator`, or placed here by matchmaking when `None`); the room already there
+    /// when `id` is taken.
+    pub fn adopt(
+        &self,
+        id: RoomId,
+        req: CreateRoom,
+        creator: Option<IpAddr>,
+    ) -> Result<Arc<RoomShared>, LobbyError> {
         let mut inner = self.lock();
         if let Some(listed) = inner.rooms.get(&id) {
             return Ok(Arc::clone(&listed.room));
         }
-        self.create_locked(&mut inner, req, Some(id))
+        self.create_locked(&mut inner, req, creator, Some(id))
     }
 
     /// Every room of this node, private and finished ones too, oldest first.
@@ -295,8 +340,14 @@ impl Lobby {
         Ok(self.ticket_locked(&mut inner, room, name))
     }
 
-    /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one.
-    pub fn matchmake(&self, name: &str, map: Option<&str>) -> Result<SeatTicket, LobbyError> {
+    /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one
+    /// (created on behalf of `creator`).
+    pub fn matchmake(
+        &self,
+        name: &str,
+        map: Option<&str>,
+        creator: Option<IpAddr>,
+    ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
         let map = map.unwrap_or("arena");
         let mut inner = self.lock();
@@ -320,7 +371,7 @@ impl Lobby {
                     map: Some(map.to_owned()),
                     ..CreateRoom::default()
                 };
-                let room = self.create_locked(&mut inner, req, None)?;
+                let room = self.create_locked(&mut inner, req, creator, None)?;
                 if !room.reserve_seat() {
                     return Err(LobbyError::Full);
                 }

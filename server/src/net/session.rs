@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
 use tickcast_shared::protocol::{
-    ClientMsg, ErrorCode, HelloAuth, PROTOCOL_VERSION, PlayerId, ServerMsg,
+    ClientMsg, ErrorCode, HelloAuth, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION, PlayerId, ServerMsg,
 };
 use tickcast_shared::quic::close;
 use tokio::sync::oneshot;
@@ -306,6 +306,9 @@ impl<L: Link> Session<L> {
             .max(Duration::from_millis(100));
         let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let mut nonce = 0u64;
+        // Newest input sequence handed to the room: repeated inputs (redundant copies in
+        // `Inputs`) stop here instead of counting as drops in the room.
+        let mut newest_input = None;
         loop {
             tokio::select! {
                 biased;
@@ -318,18 +321,40 @@ impl<L: Link> Session<L> {
                     None => return Err(self.close(close::NORMAL, "room finished").await),
                 },
                 heard = tokio::time::timeout(idle, self.link.recv()) => match self.judge(heard).await? {
-                    Some(ClientMsg::Input(cmd)) => match rate.check(Instant::now()) {
-                        Verdict::Admit => self.input(&room, RoomCmd::Input { player, conn, cmd }),
-                        Verdict::Drop => {
-                            self.state.metrics.limits.inputs_rate_limited.inc();
+                    Some(msg @ (ClientMsg::Input(_) | ClientMsg::Inputs(_))) => {
+                        let cmds = match msg {
+                            ClientMsg::Inputs(cmds) if cmds.len() > MAX_INPUTS_PER_MESSAGE => {
+                                let reason = format!(
+                                    "{} inputs in one message (at most {MAX_INPUTS_PER_MESSAGE})",
+                                    cmds.len()
+                                );
+                                return Err(self.reject(close::POLICY, reason).await);
+                            }
+                            ClientMsg::Inputs(cmds) => cmds,
+                            ClientMsg::Input(cmd) => vec![cmd],
+                            _ => Vec::new(),
+                        };
+                        for cmd in cmds {
+                            // Redundant copies (QUIC datagrams carry the newest few)
+                            // stop here: each sequence goes to the room once.
+                            if newest_input.is_some_and(|n| cmd.seq <= n) {
+                                continue;
+                            }
+                            newest_input = Some(cmd.seq);
+                            match rate.check(Instant::now()) {
+                                Verdict::Admit => self.input(&room, RoomCmd::Input { player, conn, cmd }),
+                                Verdict::Drop => {
+                                    self.state.metrics.limits.inputs_rate_limited.inc();
+                                }
+                                Verdict::Flood => {
+                                    self.state.metrics.limits.inputs_rate_limited.inc();
+                                    self.state.metrics.limits.input_floods.inc();
+                                    let reason = format!("input flood: over {} inputs/s", rate.rate());
+                                    return Err(self.reject(close::POLICY, reason).await);
+                                }
+                            }
                         }
-                        Verdict::Flood => {
-                            self.state.metrics.limits.inputs_rate_limited.inc();
-                            self.state.metrics.limits.input_floods.inc();
-                            let reason = format!("input flood: over {} inputs/s", rate.rate());
-                            return Err(self.reject(close::POLICY, reason).await);
-                        }
-                    },
+                    }
                     Some(ClientMsg::Ping { nonce }) => {
                         let pong = ServerMsg::Pong { nonce, tick: current_tick(&room) };
                         self.send_msg(&pong).await?;

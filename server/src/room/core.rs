@@ -11,6 +11,7 @@
 //! the effects want one.
 
 pub use super::effects::{Command, Effects};
+use super::inputs::Pushed;
 use super::players::{ConnId, PlayerTable, WelcomeInfo};
 use super::snapshots::{EncodeCache, SnapshotRing, snapshot_frame};
 use super::status::RoomStatus;
@@ -175,7 +176,8 @@ impl RoomCore {
                     return;
                 };
                 p.acknowledge(cmd.ack, newest);
-                if p.inputs.push(cmd.seq, cmd.input).is_err() {
+                // Refused, or buffered at the cost of the oldest: either way one dropped.
+                if !matches!(p.inputs.push(cmd.seq, cmd.input), Ok(Pushed::Buffered)) {
                     self.metrics.inputs_dropped.inc();
                 }
             }
@@ -314,8 +316,8 @@ impl RoomCore {
                 .and_then(|t| self.ring.get(t))
                 .filter(|b| b.tick < snap.tick);
             let body = cache.body(base.map(|b| &**b), &snap);
-            let bytes =
-                snapshot_frame(&snap, base.map(|b| b.tick), p.inputs.last_consumed(), &body);
+            let own = (p.inputs.last_consumed(), p.inputs.lead());
+            let bytes = snapshot_frame(&snap, base.map(|b| b.tick), own, &body);
             let frame = SnapshotFrame {
                 tick: snap.tick,
                 bytes,

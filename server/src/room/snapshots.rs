@@ -75,17 +75,19 @@ impl EncodeCache {
     }
 }
 
-/// The encoded `ServerMsg::Snapshot` for one player.
+/// The encoded `ServerMsg::Snapshot` for one player; `(last_input, input_lead)` are
+/// that player's own fields.
 pub fn snapshot_frame(
     current: &Snapshot,
     baseline: Option<Tick>,
-    last_input: InputSeq,
+    (last_input, input_lead): (InputSeq, i32),
     body: &[u8],
 ) -> Bytes {
     Bytes::from(encode_server(&ServerMsg::Snapshot {
         tick: current.tick,
         baseline,
         last_input,
+        input_lead,
         body: body.to_vec(),
     }))
 }

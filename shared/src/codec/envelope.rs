@@ -35,7 +35,7 @@ pub const CLIENT_DECODE_LIMIT: usize = 64 * 1024;
 pub const SERVER_DECODE_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Number of `ClientMsg` variants (the largest valid leading variant index + 1).
-const CLIENT_VARIANTS: u32 = 4;
+const CLIENT_VARIANTS: u32 = 5;
 /// Number of `ServerMsg` variants.
 const SERVER_VARIANTS: u32 = 5;
 

@@ -67,12 +67,14 @@ fn every_server_msg() -> Vec<ServerMsg> {
             tick: Tick(100),
             baseline: Some(Tick(97)),
             last_input: InputSeq(41),
+            input_lead: 0,
             body: vec![0, 1, 2, 255],
         },
         ServerMsg::Snapshot {
             tick: Tick(0),
             baseline: None,
             last_input: InputSeq(0),
+            input_lead: 0,
             body: Vec::new(),
         },
         ServerMsg::Pong {
@@ -127,8 +129,8 @@ fn every_server_variant_round_trips() {
 fn variant_counts_match_the_enums() {
     // The last variant's index is count - 1; a new variant must bump the constant.
     assert_eq!(
-        encode_client(&ClientMsg::Leave),
-        vec![CLIENT_VARIANTS as u8 - 1]
+        encode_client(&ClientMsg::Inputs(Vec::new())),
+        vec![CLIENT_VARIANTS as u8 - 1, 0]
     );
     let err = ServerMsg::Error {
         code: ErrorCode::Internal,
@@ -146,8 +148,8 @@ fn typed_errors_for_hostile_input() {
         Err(DecodeError::TooLarge { len: 2, max: 1 })
     );
     assert_eq!(
-        decode_client(&[4], MAX),
-        Err(DecodeError::UnknownVariant(4))
+        decode_client(&[5], MAX),
+        Err(DecodeError::UnknownVariant(5))
     );
     // A u32 varint variant index (251 = u16 follows).
     assert_eq!(
@@ -207,6 +209,19 @@ fn arb_client() -> impl Strategy<Value = ClientMsg> {
             })),
         any::<u32>().prop_map(|nonce| ClientMsg::Ping { nonce }),
         Just(ClientMsg::Leave),
+        proptest::collection::vec((any::<u32>(), any::<Option<u32>>(), any::<u8>()), 0..5)
+            .prop_map(|cmds| ClientMsg::Inputs(
+                cmds.into_iter()
+                    .map(|(seq, ack, b)| InputCmd {
+                        seq: InputSeq(seq),
+                        ack: ack.map(Tick),
+                        input: PlayerInput {
+                            buttons: Buttons(b),
+                            aim: 0.5,
+                        },
+                    })
+                    .collect()
+            )),
     ]
 }
 
@@ -216,12 +231,14 @@ fn arb_server() -> impl Strategy<Value = ServerMsg> {
             any::<u32>(),
             any::<Option<u32>>(),
             any::<u32>(),
+            any::<i32>(),
             proptest::collection::vec(any::<u8>(), 0..64)
         )
-            .prop_map(|(tick, baseline, last, body)| ServerMsg::Snapshot {
+            .prop_map(|(tick, baseline, last, lead, body)| ServerMsg::Snapshot {
                 tick: Tick(tick),
                 baseline: baseline.map(Tick),
                 last_input: InputSeq(last),
+                input_lead: lead,
                 body,
             }),
         (any::<u32>(), arb_string()).prop_map(|(t, reason)| ServerMsg::Error {

@@ -60,12 +60,14 @@ fn server_messages() -> Vec<ServerMsg> {
             tick: Tick(99),
             baseline: None,
             last_input: InputSeq(0),
+            input_lead: -1,
             body: vec![0, 1, 2, 250, 251, 255],
         },
         ServerMsg::Snapshot {
             tick: Tick(100_000),
             baseline: Some(Tick(99_997)),
             last_input: InputSeq(5000),
+            input_lead: 70_000,
             body: (0..=255u8).collect(),
         },
         ServerMsg::Pong {

@@ -83,10 +83,9 @@ fn server_config(
     // One control stream per connection; the client opens no other stream.
     transport.max_concurrent_bidi_streams(VarInt::from_u32(1));
     transport.max_concurrent_uni_streams(VarInt::from_u32(0));
-    // Client datagrams are not part of the protocol and are never read; quinn needs
-    // a receive buffer to send datagrams at all, so keep it one packet small (a full
-    // buffer drops the oldest).
-    transport.datagram_receive_buffer_size(Some(1500));
+    // Client datagrams carry inputs; a full buffer drops the oldest (the inputs'
+    // redundancy covers that).
+    transport.datagram_receive_buffer_size(Some(config.quic.datagram_receive_buffer));
     transport.datagram_send_buffer_size(config.quic.datagram_send_buffer);
     // Bounded buffers per connection, whatever the peer does: what it may send
     // before the session reads, and what the server queues towards it.

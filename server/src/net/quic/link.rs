@@ -1,5 +1,6 @@
-//! One QUIC connection as a session [`Link`]: the control stream both ways, and
-//! snapshots as datagrams (or one-shot unidirectional streams when too large).
+//! One QUIC connection as a session [`Link`]: the control stream both ways, inputs
+//! in from datagrams (`ClientMsg::Inputs`, each carrying the newest few), and
+//! snapshots out as datagrams (or one-shot unidirectional streams when too large).
 
 use crate::config::Config;
 use crate::net::session::{Incoming, Link, LinkDown};
@@ -7,6 +8,7 @@ use bytes::Bytes;
 use quinn::{Connection, RecvStream, SendDatagramError, SendStream, VarInt};
 use std::time::Duration;
 use tickcast_shared::codec::decode_client;
+use tickcast_shared::protocol::ClientMsg;
 use tickcast_shared::quic::{FrameError, LEN_PREFIX, close, frame_len, len_prefix};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -19,17 +21,24 @@ pub struct QuicLink {
     /// and QUIC flow control holds the peer back).
     inbox: mpsc::Receiver<Incoming>,
     reader: JoinHandle<()>,
+    datagrams: JoinHandle<()>,
 }
 
 impl QuicLink {
     pub fn new(conn: Connection, control: SendStream, recv: RecvStream, config: &Config) -> Self {
         let (tx, inbox) = mpsc::channel(config.quic.read_queue.max(1));
+        let datagrams = tokio::spawn(read_datagrams(
+            conn.clone(),
+            tx.clone(),
+            config.max_frame_bytes,
+        ));
         let reader = tokio::spawn(read_control(recv, tx, config.max_frame_bytes));
         QuicLink {
             conn,
             control,
             inbox,
             reader,
+            datagrams,
         }
     }
 }
@@ -37,6 +46,7 @@ impl QuicLink {
 impl Drop for QuicLink {
     fn drop(&mut self) {
         self.reader.abort();
+        self.datagrams.abort();
         // A no-op when the session closed the connection already; otherwise the
         // session ended because the connection failed or could not keep up.
         if self.conn.close_reason().is_none() {
@@ -82,6 +92,35 @@ async fn read_control(mut recv: RecvStream, tx: mpsc::Sender<Incoming>, max: usi
         let last = matches!(item, Incoming::Bad(..));
         if tx.send(item).await.is_err() || last {
             return;
+        }
+    }
+}
+
+/// Read input datagrams until the connection ends: each must be one envelope holding
+/// `ClientMsg::Inputs` (or a single `Input`); anything else is the last thing the
+/// session hears from this reader (a bad frame closes the connection).
+async fn read_datagrams(conn: Connection, tx: mpsc::Sender<Incoming>, max: usize) {
+    while let Ok(bytes) = conn.read_datagram().await {
+        let item = if bytes.len() > max {
+            Incoming::Bad(close::TOO_BIG, format!("datagram of {} bytes", bytes.len()))
+        } else {
+            match decode_client(&bytes, max) {
+                Ok(msg @ (ClientMsg::Inputs(_) | ClientMsg::Input(_))) => Incoming::Msg(msg),
+                Ok(_) => Incoming::Bad(close::POLICY, "a datagram holds inputs only".into()),
+                Err(e) => Incoming::Bad(close::POLICY, format!("bad datagram: {e}")),
+            }
+        };
+        let last = matches!(item, Incoming::Bad(..));
+        // A full inbox drops the datagram: inputs are unreliable, the next ones
+        // carry them again.
+        match tx.try_send(item) {
+            Err(mpsc::error::TrySendError::Closed(_)) => return,
+            Err(mpsc::error::TrySendError::Full(Incoming::Bad(code, reason))) => {
+                let _ = tx.send(Incoming::Bad(code, reason)).await;
+                return;
+            }
+            _ if last => return,
+            _ => {}
         }
     }
 }

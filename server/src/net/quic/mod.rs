@@ -10,7 +10,8 @@
 //! `tickcast_shared::quic`.
 //!
 //! Hostile peers: a connection may open one bidirectional stream and no
-//! unidirectional ones, and may not send datagrams; control frames are bounded by
+//! unidirectional ones, and may send datagrams holding inputs only (bounded by
+//! [`QuicConfig::datagram_receive_buffer`]); control frames are bounded by
 //! `max_frame_bytes` before they are read; connections past
 //! [`QuicConfig::max_connections`] are refused; the handshake and the first
 //! stream must come within `hello_timeout_secs`.
@@ -43,6 +44,9 @@ pub struct QuicConfig {
     /// Outgoing datagram buffer per connection, bytes (oldest dropped when full).
     /// Default 65536.
     pub datagram_send_buffer: usize,
+    /// Incoming datagram (input) buffer per connection, bytes (oldest dropped when
+    /// full). Default 16384.
+    pub datagram_receive_buffer: usize,
     /// Decoded control messages queued from a connection's reader. Default 16.
     pub read_queue: usize,
     /// Bytes a client may have in flight to the server (flow-control window of the
@@ -61,6 +65,7 @@ impl Default for QuicConfig {
             key: None,
             max_connections: 4096,
             datagram_send_buffer: 65536,
+            datagram_receive_buffer: 16384,
             read_queue: 16,
             receive_window: 65536,
             send_window: 1 << 20,
@@ -81,9 +86,15 @@ impl QuicConfig {
         if self.cert.is_some() != self.key.is_some() {
             return Err("quic: cert and key go together".into());
         }
-        if self.max_connections == 0 || self.read_queue == 0 || self.datagram_send_buffer < 1500 {
+        if self.max_connections == 0
+            || self.read_queue == 0
+            || self.datagram_send_buffer < 1500
+            || self.datagram_receive_buffer < 1500
+        {
             return Err(
-                "quic: max_connections, read_queue >= 1 and datagram_send_buffer >= 1500".into(),
+                "quic: max_connections, read_queue >= 1 and datagram_send_buffer, \
+                 datagram_receive_buffer >= 1500"
+                    .into(),
             );
         }
         Ok(())
