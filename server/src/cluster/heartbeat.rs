@@ -238,7 +238,7 @@ impl ClusterNode {
 
     /// Write one heartbeat; start the rooms matchmaking placed here meanwhile.
     /// Only room records that changed are written, all of them every
-    /// [`FULL_EVERY`] beats and whenever Redis has lost this node's rooms.
+    /// `FULL_EVERY` (8) beats and whenever Redis has lost this node's rooms.
     pub async fn beat(&self) -> Result<(), DirectoryError> {
         let mut registered = self.registered.lock().await;
         registered.beats += 1;
