@@ -4,8 +4,9 @@
 //! Every limit the server enforces is a field here with a documented default, so an
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
+use crate::auth::AuthConfig;
 use crate::cluster::ClusterConfig;
-use crate::lobby::budget::LobbyConfig;
+use crate::lobby::budget::{CreatePolicy, LobbyConfig};
 use crate::net::input_rate::InputLimits;
 use crate::net::quic::QuicConfig;
 use crate::replay::ReplayConfig;
@@ -175,8 +176,10 @@ pub struct Config {
     pub cluster: ClusterConfig,
     /// Per-session input rate (section `[input]`).
     pub input: InputLimits,
-    /// Lobby budgets (section `[lobby]`).
+    /// Lobby budgets and who may create rooms (section `[lobby]`).
     pub lobby: LobbyConfig,
+    /// Identity: JWT keys and the admin token (section `[auth]`).
+    pub auth: AuthConfig,
 }
 
 impl Default for Config {
@@ -213,6 +216,7 @@ impl Default for Config {
             cluster: ClusterConfig::default(),
             input: InputLimits::default(),
             lobby: LobbyConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -363,6 +367,18 @@ impl Config {
         self.cluster.validate().map_err(ConfigError::Invalid)?;
         self.input.validate().map_err(ConfigError::Invalid)?;
         self.lobby.validate().map_err(ConfigError::Invalid)?;
+        let jwt = self.auth.jwt_secret.is_some() || self.auth.jwt_public_key.is_some();
+        match self.lobby.create {
+            CreatePolicy::Authenticated if !jwt => {
+                return bad(
+                    "lobby.create = \"authenticated\" needs auth.jwt_secret or auth.jwt_public_key",
+                );
+            }
+            CreatePolicy::Admin if self.auth.admin_token.as_deref().is_none_or(str::is_empty) => {
+                return bad("lobby.create = \"admin\" needs auth.admin_token");
+            }
+            _ => {}
+        }
         self.quic
             .validate(self.max_frame_bytes)
             .map_err(ConfigError::Invalid)?;

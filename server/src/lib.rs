@@ -7,6 +7,7 @@
 //! transports talk to rooms only through bounded channels.
 //!
 //! - [`config`]: every limit, with defaults, file, environment and flags.
+//! - [`auth`]: optional JWT identity for seat-taking calls, the admin token.
 //! - [`lobby`]: room directory, matchmaking, seat tickets.
 //! - [`room`]: the room task, players, inputs, snapshot fan-out.
 //! - [`net`]: the player session over WebSocket and QUIC, and SSE spectators.
@@ -16,6 +17,7 @@
 //! - [`cluster`]: cluster mode on Redis (`--redis`): the directory interface the
 //!   handlers use, its in-process and Redis implementations, node heartbeats.
 
+pub mod auth;
 pub mod cluster;
 pub mod config;
 pub mod http;
@@ -110,6 +112,7 @@ impl Server {
             shutdown: shutdown.clone(),
             replays: config.replays.enabled.then(|| Arc::clone(&replays)),
         };
+        let auth = auth::Auth::from_config(&config.auth).map_err(std::io::Error::other)?;
         let lobby = Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone())));
         let directory = if config.cluster.redis.is_some() {
             let node = join_cluster(
@@ -126,6 +129,7 @@ impl Server {
             cluster::Directory::local(Arc::clone(&lobby))
         };
         let state = AppState {
+            auth: Arc::new(auth),
             replays,
             lobby,
             directory,

@@ -60,13 +60,16 @@ pub enum FinishReason {
     Shutdown,
     /// The room's task panicked.
     Crashed,
+    /// An operator closed it (`POST /api/admin/rooms/{id}/close`).
+    Closed,
 }
 
 impl FinishReason {
-    pub const ALL: [FinishReason; 3] = [
+    pub const ALL: [FinishReason; 4] = [
         FinishReason::Empty,
         FinishReason::Shutdown,
         FinishReason::Crashed,
+        FinishReason::Closed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +77,7 @@ impl FinishReason {
             FinishReason::Empty => "empty",
             FinishReason::Shutdown => "shutdown",
             FinishReason::Crashed => "crashed",
+            FinishReason::Closed => "closed",
         }
     }
 }
@@ -347,6 +351,8 @@ pub struct LimitMetrics {
     pub entity_budget_refused: Counter,
     /// Room creations refused at the per-address room limit.
     pub ip_rooms_refused: Counter,
+    /// Lobby calls refused for a missing or invalid bearer token (401).
+    pub auth_refused: Counter,
 }
 
 impl LimitMetrics {
@@ -376,6 +382,11 @@ impl LimitMetrics {
             "tickcast_entity_budget_refused",
             "Room creations and seats refused at the server-wide entity budget",
             m.entity_budget_refused.clone(),
+        );
+        r.register(
+            "tickcast_auth_refused",
+            "Lobby calls refused for a missing or invalid bearer token",
+            m.auth_refused.clone(),
         );
         r.register(
             "tickcast_ip_rooms_refused",

@@ -36,6 +36,31 @@ pub async fn request_raw(
     path: &str,
     body: Option<&str>,
 ) -> (u16, Vec<u8>) {
+    request_with(addr, method, path, body, &[]).await
+}
+
+/// `POST path` with a JSON body and extra headers; returns (status, JSON or `Null`).
+pub async fn post_with(
+    addr: SocketAddr,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let (status, bytes) = request_with(addr, "POST", path, Some(body), headers).await;
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// Send `method path` with extra headers; returns (status, body bytes).
+pub async fn request_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<u8>) {
     let stream = TcpStream::connect(addr).await.expect("connect");
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -46,7 +71,10 @@ pub async fn request_raw(
         .method(method)
         .uri(path)
         .header("host", addr.to_string())
-        .header("content-type", "application/json")
+        .header("content-type", "application/json");
+    let req = headers
+        .iter()
+        .fold(req, |req, (k, v)| req.header(*k, *v))
         .body(Full::new(Bytes::from(body.unwrap_or("").to_owned())))
         .expect("request");
     let res = sender.send_request(req).await.expect("send request");

@@ -6,8 +6,7 @@
 
 use super::directory::DirectoryError;
 use super::records::{self, NodeRecord, RoomRef, TicketRecord};
-use super::{ClusterConfig, ClusterStats, scripts, spec};
-use crate::spectators::Entry;
+use super::{ClusterConfig, ClusterStats, scripts};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{FromRedisValue, ScriptInvocation};
 use serde_json::{Value, json};
@@ -42,9 +41,9 @@ pub struct RedisDirectory {
     pub node: NodeIdentity,
     pub config: ClusterConfig,
     redis_url: String,
-    client: redis::Client,
+    pub(super) client: redis::Client,
     conn: ConnectionManager,
-    timeout: Duration,
+    pub(super) timeout: Duration,
     draining: AtomicBool,
     /// Write sequence of this node's seat counts (newer writes win in Redis).
     seq: Mutex<u64>,
@@ -99,7 +98,7 @@ impl RedisDirectory {
         records::redacted(&self.redis_url)
     }
 
-    fn prefix(&self) -> &str {
+    pub(super) fn prefix(&self) -> &str {
         &self.config.key_prefix
     }
 
@@ -113,7 +112,7 @@ impl RedisDirectory {
     }
 
     /// Run a script invocation, bounded in time; failures counted.
-    async fn run<T: FromRedisValue>(
+    pub(super) async fn run<T: FromRedisValue>(
         &self,
         invocation: &ScriptInvocation<'_>,
     ) -> Result<T, DirectoryError> {
@@ -131,7 +130,10 @@ impl RedisDirectory {
     }
 
     /// Run one command, bounded in time; failures counted.
-    async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, DirectoryError> {
+    pub(super) async fn query<T: FromRedisValue>(
+        &self,
+        cmd: &redis::Cmd,
+    ) -> Result<T, DirectoryError> {
         let mut conn = self.conn.clone();
         match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
             Ok(Ok(v)) => Ok(v),
@@ -140,7 +142,7 @@ impl RedisDirectory {
         }
     }
 
-    fn unavailable(&self, message: String) -> DirectoryError {
+    pub(super) fn unavailable(&self, message: String) -> DirectoryError {
         self.stats.redis_errors.fetch_add(1, Ordering::Relaxed);
         DirectoryError::Unavailable(message)
     }
@@ -360,120 +362,6 @@ impl RedisDirectory {
         let key = format!("{}:rooms:{}", self.prefix(), self.node.id);
         let raw: Option<String> = self.query(redis::cmd("HGET").arg(key).arg(room)).await?;
         Ok(raw.and_then(|raw| serde_json::from_str::<RoomRef>(&raw).ok()))
-    }
-
-    /// Every live node with its recordings.
-    pub async fn replays(&self) -> Result<Vec<(NodeRecord, Vec<Value>)>, DirectoryError> {
-        let raws: Vec<String> = self.run(&scripts::LIST_REPLAYS.arg(self.prefix())).await?;
-        Ok(raws
-            .chunks(2)
-            .filter_map(|pair| match pair {
-                [node, list] => Some((
-                    serde_json::from_str(node).ok()?,
-                    serde_json::from_str(list).ok()?,
-                )),
-                _ => None,
-            })
-            .collect())
-    }
-
-    /// Keep this node's list of recordings alive in Redis; `list` is written when
-    /// given. False when Redis had lost the list and none was given.
-    pub async fn publish_replays(&self, list: Option<String>) -> Result<bool, DirectoryError> {
-        let kept: i64 = self
-            .run(
-                scripts::REPLAYS
-                    .arg(self.prefix())
-                    .arg(&self.node.id)
-                    .arg(self.config.node_ttl_ms)
-                    .arg(list.unwrap_or_default()),
-            )
-            .await?;
-        Ok(kept == 1)
-    }
-
-    /// Append a spectator event of a room of this node to Redis and publish it.
-    pub async fn publish_spec(
-        &self,
-        room: &str,
-        entry: &Entry,
-        max_entries: usize,
-        keep_ms: u64,
-    ) -> Result<(), DirectoryError> {
-        let _: String = self
-            .run(
-                scripts::SPEC_PUBLISH
-                    .arg(self.prefix())
-                    .arg(room)
-                    .arg(max_entries)
-                    .arg(entry.tick)
-                    .arg(spec::kind_code(entry.kind))
-                    .arg(entry.text.as_ref())
-                    .arg(keep_ms),
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// This node watches `room` of `owner` (refreshed while it does). False when the
-    /// owner is gone.
-    pub async fn watch(&self, owner: &str, room: &str) -> Result<bool, DirectoryError> {
-        let alive: i64 = self
-            .run(
-                scripts::WATCH
-                    .arg(self.prefix())
-                    .arg(owner)
-                    .arg(room)
-                    .arg(self.config.node_ttl_ms),
-            )
-            .await?;
-        Ok(alive == 1)
-    }
-
-    /// Rooms of this node that other nodes watch.
-    pub async fn watched(&self) -> Result<Vec<String>, DirectoryError> {
-        self.run(&*scripts::WATCHED.arg(self.prefix()).arg(&self.node.id))
-            .await
-    }
-
-    /// The spectator channel (and stream key) of a room.
-    pub fn spec_key(&self, room: &str) -> String {
-        format!("{}:spec:{room}", self.prefix())
-    }
-
-    /// A room's retained spectator events after stream id `after` (all if none).
-    pub async fn spec_history(
-        &self,
-        room: &str,
-        after: Option<&str>,
-    ) -> Result<Vec<(String, Entry)>, DirectoryError> {
-        let start = after.map_or_else(|| "-".to_owned(), |id| format!("({id}"));
-        let raw: Vec<(String, Vec<Vec<u8>>)> = self
-            .query(
-                redis::cmd("XRANGE")
-                    .arg(self.spec_key(room))
-                    .arg(start)
-                    .arg("+"),
-            )
-            .await?;
-        Ok(raw
-            .into_iter()
-            .filter_map(|(id, fields)| Some((id, spec::entry_of_fields(&fields)?)))
-            .collect())
-    }
-
-    /// A pub/sub connection subscribed to `channel`.
-    pub async fn subscribe(&self, channel: &str) -> Result<redis::aio::PubSub, DirectoryError> {
-        let open = async {
-            let mut pubsub = self.client.get_async_pubsub().await?;
-            pubsub.subscribe(channel).await?;
-            Ok::<_, redis::RedisError>(pubsub)
-        };
-        match tokio::time::timeout(self.timeout, open).await {
-            Ok(Ok(p)) => Ok(p),
-            Ok(Err(e)) => Err(self.unavailable(e.to_string())),
-            Err(_) => Err(self.unavailable("redis timed out".into())),
-        }
     }
 
     /// Remove this node and its rooms (clean shutdown).

@@ -4,7 +4,10 @@
 //! playback asked of a node that does not have the file is redirected (307) to the
 //! node that does.
 
-use super::records;
+use super::directory::DirectoryError;
+use super::records::{self, NodeRecord};
+use super::redis_dir::RedisDirectory;
+use super::scripts;
 use crate::http::AppState;
 use crate::replay::store::valid_id;
 use axum::Json;
@@ -93,6 +96,39 @@ pub async fn redirect(State(s): State<AppState>, req: Request, next: Next) -> Re
         res.headers_mut().insert(header::LOCATION, v);
     }
     res
+}
+
+/// The Redis side of replays anywhere.
+impl RedisDirectory {
+    /// Every live node with its recordings.
+    pub async fn replays(&self) -> Result<Vec<(NodeRecord, Vec<Value>)>, DirectoryError> {
+        let raws: Vec<String> = self.run(&scripts::LIST_REPLAYS.arg(self.prefix())).await?;
+        Ok(raws
+            .chunks(2)
+            .filter_map(|pair| match pair {
+                [node, list] => Some((
+                    serde_json::from_str(node).ok()?,
+                    serde_json::from_str(list).ok()?,
+                )),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Keep this node's list of recordings alive in Redis; `list` is written when
+    /// given. False when Redis had lost the list and none was given.
+    pub async fn publish_replays(&self, list: Option<String>) -> Result<bool, DirectoryError> {
+        let kept: i64 = self
+            .run(
+                scripts::REPLAYS
+                    .arg(self.prefix())
+                    .arg(&self.node.id)
+                    .arg(self.config.node_ttl_ms)
+                    .arg(list.unwrap_or_default()),
+            )
+            .await?;
+        Ok(kept == 1)
+    }
 }
 
 #[cfg(test)]

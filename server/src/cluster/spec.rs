@@ -8,8 +8,11 @@
 //! it marks the room as watched, and the owner keeps the room's hub active for it.
 //! When the owner dies the mirror ends its viewers' streams with `end`.
 
+use super::directory::DirectoryError;
 use super::heartbeat::ClusterNode;
 use super::records;
+use super::redis_dir::RedisDirectory;
+use super::scripts;
 use crate::spectators::hub::Tap;
 use crate::spectators::{Entry, EntryKind, Hub};
 use bytes::Bytes;
@@ -207,6 +210,93 @@ fn end(hub: &Hub, tick: u32, reason: &str) {
         kind: EntryKind::End,
         text: Bytes::from(ev.to_sse()),
     });
+}
+
+/// The Redis side of spectating anywhere.
+impl RedisDirectory {
+    /// Append a spectator event of a room of this node to Redis and publish it.
+    pub async fn publish_spec(
+        &self,
+        room: &str,
+        entry: &Entry,
+        max_entries: usize,
+        keep_ms: u64,
+    ) -> Result<(), DirectoryError> {
+        let _: String = self
+            .run(
+                scripts::SPEC_PUBLISH
+                    .arg(self.prefix())
+                    .arg(room)
+                    .arg(max_entries)
+                    .arg(entry.tick)
+                    .arg(kind_code(entry.kind))
+                    .arg(entry.text.as_ref())
+                    .arg(keep_ms),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// This node watches `room` of `owner` (refreshed while it does). False when the
+    /// owner is gone.
+    pub async fn watch(&self, owner: &str, room: &str) -> Result<bool, DirectoryError> {
+        let alive: i64 = self
+            .run(
+                scripts::WATCH
+                    .arg(self.prefix())
+                    .arg(owner)
+                    .arg(room)
+                    .arg(self.config.node_ttl_ms),
+            )
+            .await?;
+        Ok(alive == 1)
+    }
+
+    /// Rooms of this node that other nodes watch.
+    pub async fn watched(&self) -> Result<Vec<String>, DirectoryError> {
+        self.run(&*scripts::WATCHED.arg(self.prefix()).arg(&self.node.id))
+            .await
+    }
+
+    /// The spectator channel (and stream key) of a room.
+    pub fn spec_key(&self, room: &str) -> String {
+        format!("{}:spec:{room}", self.prefix())
+    }
+
+    /// A room's retained spectator events after stream id `after` (all if none).
+    pub async fn spec_history(
+        &self,
+        room: &str,
+        after: Option<&str>,
+    ) -> Result<Vec<(String, Entry)>, DirectoryError> {
+        let start = after.map_or_else(|| "-".to_owned(), |id| format!("({id}"));
+        let raw: Vec<(String, Vec<Vec<u8>>)> = self
+            .query(
+                redis::cmd("XRANGE")
+                    .arg(self.spec_key(room))
+                    .arg(start)
+                    .arg("+"),
+            )
+            .await?;
+        Ok(raw
+            .into_iter()
+            .filter_map(|(id, fields)| Some((id, entry_of_fields(&fields)?)))
+            .collect())
+    }
+
+    /// A pub/sub connection subscribed to `channel`.
+    pub async fn subscribe(&self, channel: &str) -> Result<redis::aio::PubSub, DirectoryError> {
+        let open = async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub.subscribe(channel).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        match tokio::time::timeout(self.timeout, open).await {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(e)) => Err(self.unavailable(e.to_string())),
+            Err(_) => Err(self.unavailable("redis timed out".into())),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,14 +3,18 @@
 //! Errors are `{"error": "..."}` with a fitting status: 400 for a malformed body,
 //! 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
 //! server is at its room limit or entity budget, 429 when the caller's address has
-//! its limit of live rooms (the peer address comes from axum's `ConnectInfo`); in
-//! cluster mode also 503 while Redis is unavailable or no live node takes new rooms,
-//! 404 for `GET /api/nodes` when running alone. A private room without its invite
-//! code (`?invite=` or `"invite"` in a join body) is 404, exactly like a room that
-//! does not exist.
+//! its limit of live rooms (the peer address comes from axum's `ConnectInfo`), 401
+//! when a JWT is configured and the seat-taking call has no valid bearer token, or
+//! `[lobby] create` refuses the caller (see [`crate::auth`]); in cluster mode also
+//! 503 while Redis is unavailable or no live node takes new rooms, 404 for
+//! `GET /api/nodes` when running alone. A private room without its invite code
+//! (`?invite=` or `"invite"` in a join body) is 404, exactly like a room that does
+//! not exist.
 
 use super::AppState;
+use crate::auth::{AuthError, Identity};
 use crate::cluster::DirectoryError;
+use crate::lobby::budget::CreatePolicy;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
 use axum::Json;
 use axum::extract::FromRequestParts;
@@ -28,6 +32,12 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// An API error: status and message.
 pub struct ApiError(StatusCode, String);
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError(status, message.into())
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -100,11 +110,42 @@ pub async fn nodes(State(s): State<AppState>) -> Result<Response, ApiError> {
     Ok(Json(s.directory.nodes().await?).into_response())
 }
 
+/// The caller's verified identity (`None`: the lobby is open), or 401.
+fn identify(s: &AppState, headers: &HeaderMap) -> Result<Option<Identity>, ApiError> {
+    s.auth.identify(headers).map_err(|e| {
+        s.metrics.limits.auth_refused.inc();
+        ApiError(StatusCode::UNAUTHORIZED, e.to_string())
+    })
+}
+
+/// Whether the caller may create rooms under `[lobby] create`.
+fn may_create(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    match s.config.lobby.create {
+        CreatePolicy::Anyone => Ok(()),
+        CreatePolicy::Authenticated => identify(s, headers).map(|_| ()),
+        CreatePolicy::Admin if s.auth.is_admin(headers) => Ok(()),
+        CreatePolicy::Admin => {
+            s.metrics.limits.auth_refused.inc();
+            Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                AuthError::NotAdmin.to_string(),
+            ))
+        }
+    }
+}
+
+/// The display name: the token's `name` when it has one, else the body's.
+fn display_name(identity: Option<Identity>, asked: String) -> String {
+    identity.and_then(|i| i.name).unwrap_or(asked)
+}
+
 pub async fn create_room(
     State(s): State<AppState>,
     Peer(peer): Peer,
+    headers: HeaderMap,
     req: Result<Json<CreateRoom>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    may_create(&s, &headers)?;
     let info = s.directory.create(body(req)?, peer).await?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
@@ -145,24 +186,30 @@ pub async fn join_room(
     State(s): State<AppState>,
     Path(id): Path<String>,
     q: Result<Query<InviteQuery>, QueryRejection>,
+    headers: HeaderMap,
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let identity = identify(&s, &headers)?;
     let from_query = invite(q)?;
     let req = body(req)?;
     let invite = req.invite.or(from_query);
-    let answer = s.directory.join(&id, &req.name, invite.as_deref()).await?;
+    let name = display_name(identity, req.name);
+    let answer = s.directory.join(&id, &name, invite.as_deref()).await?;
     Ok(Json(answer).into_response())
 }
 
 pub async fn matchmake(
     State(s): State<AppState>,
     Peer(peer): Peer,
+    headers: HeaderMap,
     req: Result<Json<JoinBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
+    let identity = identify(&s, &headers)?;
     let req = body(req)?;
+    let name = display_name(identity, req.name);
     let answer = s
         .directory
-        .matchmake(&req.name, req.map.as_deref(), peer)
+        .matchmake(&name, req.map.as_deref(), peer)
         .await?;
     Ok(Json(answer).into_response())
 }

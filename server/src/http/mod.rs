@@ -1,6 +1,7 @@
 //! The one HTTP listener: lobby API, player WebSocket, spectator SSE, metrics and
 //! the browser client's files.
 
+pub mod admin;
 pub mod api;
 
 use crate::lobby::Lobby;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub spectators: SpectatorCounter,
     pub shutdown: CancellationToken,
     pub replays: Arc<crate::replay::ReplayStore>,
+    /// JWT verification and the admin token.
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 /// The browser client's directory: the configured one if it exists, else
@@ -64,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/rooms/{id}/events", get(api::room_events))
         .route("/api/matchmake", post(api::matchmake))
         .route("/api/nodes", get(api::nodes))
+        .route("/api/admin/rooms/{id}/close", post(admin::close_room))
         .route("/api/maps", get(api::maps))
         .route("/api/maps/{name}", get(api::map))
         .route("/api/replays", get(crate::cluster::replays::list))

@@ -12,6 +12,20 @@ pub struct LobbyConfig {
     pub max_entities: u64,
     /// Live rooms created from one IP address (matchmaking included). Default 20.
     pub max_rooms_per_ip: usize,
+    /// Who may create rooms with `POST /api/rooms`. Default `anyone`.
+    pub create: CreatePolicy,
+}
+
+/// Who may create rooms (`[lobby] create`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreatePolicy {
+    #[default]
+    Anyone,
+    /// A valid JWT (see [`crate::auth`]).
+    Authenticated,
+    /// The `[auth] admin_token`.
+    Admin,
 }
 
 impl Default for LobbyConfig {
@@ -19,6 +33,7 @@ impl Default for LobbyConfig {
         LobbyConfig {
             max_entities: 50_000,
             max_rooms_per_ip: 20,
+            create: CreatePolicy::Anyone,
         }
     }
 }
@@ -71,6 +86,7 @@ mod tests {
         let c = LobbyConfig {
             max_entities: 100,
             max_rooms_per_ip: 2,
+            create: CreatePolicy::Anyone,
         };
         assert_eq!(check(&c, 0, entities_of(84, 16), 0), Ok(()));
         assert_eq!(

@@ -294,6 +294,16 @@ impl Lobby {
         self.lock().rooms.get(&id).map(|l| Arc::clone(&l.room))
     }
 
+    /// Close a live room now (admin): its players get close 1000 with a reason.
+    pub fn close(&self, id: RoomId) -> Result<RoomInfo, LobbyError> {
+        let room = self.get(id).ok_or(LobbyError::NotFound)?;
+        if room.state() == RoomState::Finished {
+            return Err(LobbyError::Finished);
+        }
+        room.closer.cancel();
+        Ok(room.info())
+    }
+
     /// A room as a client may reach it: a private room only with its invite code;
     /// without it the room is [`LobbyError::NotFound`], as if it did not exist.
     pub fn find(&self, id: RoomId, invite: Option<&str>) -> Result<Arc<RoomShared>, LobbyError> {

@@ -234,6 +234,7 @@ impl RoomCore {
             FinishReason::Empty => (close::NORMAL, "room finished"),
             FinishReason::Shutdown => (close::GOING_AWAY, "server shutting down"),
             FinishReason::Crashed => (close::INTERNAL, "room stopped after an internal error"),
+            FinishReason::Closed => (close::NORMAL, "room closed by the operator"),
         };
         let conns: Vec<ConnId> = self.table.conns().collect();
         for conn in conns {

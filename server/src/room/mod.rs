@@ -98,6 +98,8 @@ pub struct RoomShared {
     pub status: Arc<RoomStatus>,
     pub inbox: mpsc::Sender<RoomCmd>,
     pub hub: Arc<Hub>,
+    /// Cancelled to close the room now (admin); a child of the server's shutdown.
+    pub closer: tokio_util::sync::CancellationToken,
 }
 
 impl RoomShared {

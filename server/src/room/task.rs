@@ -78,6 +78,7 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
         inbox: tx,
         hub: Arc::clone(feed.hub()),
         settings,
+        closer: ctx.shutdown.child_token(),
     });
     let core = RoomCore::new(
         world,
@@ -98,8 +99,13 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
         metrics: Arc::clone(&ctx.metrics),
     };
     let room = Room { id, core, io };
-    let shutdown = ctx.shutdown.clone();
-    supervise(id, room.run(rx, shutdown), status, Arc::clone(&ctx.metrics));
+    let (shutdown, closer) = (ctx.shutdown.clone(), shared.closer.clone());
+    supervise(
+        id,
+        room.run(rx, shutdown, closer),
+        status,
+        Arc::clone(&ctx.metrics),
+    );
     shared
 }
 
@@ -128,12 +134,14 @@ impl Room {
         mut self,
         mut rx: mpsc::Receiver<RoomCmd>,
         shutdown: CancellationToken,
+        closer: CancellationToken,
     ) -> FinishReason {
         let reason = loop {
             let deadline = tokio::time::Instant::from_std(self.core.next_deadline());
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break FinishReason::Shutdown,
+                _ = closer.cancelled() => break FinishReason::Closed,
                 _ = tokio::time::sleep_until(deadline) => {
                     let now = std::time::Instant::now();
                     while let Ok(cmd) = rx.try_recv() {

@@ -1,0 +1,243 @@
+//! Identity: optional JWT verification for seat-taking calls, and the admin token.
+//!
+//! With `[auth] jwt_secret` (HS256) or `jwt_public_key` (a PEM file: RSA for RS256,
+//! EC P-256 for ES256, Ed25519 for EdDSA) set, `POST /api/rooms/{id}/join` and
+//! `POST /api/matchmake` need `Authorization: Bearer <jwt>`: a missing, malformed,
+//! expired or wrongly signed token (or one with the wrong `iss`/`aud` when
+//! `issuer`/`audience` are set) is `401`. The token's `sub` is the identity, its
+//! `name` (when present) the display name. Without either key, the lobby stays
+//! open. `[auth] admin_token` is what `[lobby] create = "admin"` asks for.
+
+use axum::http::HeaderMap;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Longest `Authorization` header looked at, bytes.
+const MAX_TOKEN_LEN: usize = 8192;
+
+/// Section `[auth]` of the config.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// HS256 shared secret.
+    pub jwt_secret: Option<String>,
+    /// PEM public key file (RS256, ES256 or EdDSA by its key type).
+    pub jwt_public_key: Option<PathBuf>,
+    /// Required `iss` claim.
+    pub issuer: Option<String>,
+    /// Required `aud` claim.
+    pub audience: Option<String>,
+    /// Bearer token of the operator (`[lobby] create = "admin"`).
+    pub admin_token: Option<String>,
+}
+
+/// Why a request's credentials were refused (all answered 401).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AuthError {
+    #[error("missing bearer token (Authorization: Bearer <jwt>)")]
+    Missing,
+    #[error("invalid token: {0}")]
+    Invalid(String),
+    #[error("admin token required")]
+    NotAdmin,
+}
+
+/// An auth configuration that cannot be used.
+#[derive(Debug, Error)]
+pub enum AuthConfigError {
+    #[error("auth: set jwt_secret or jwt_public_key, not both")]
+    Both,
+    #[error("auth: cannot read jwt_public_key {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("auth: jwt_public_key {0} is not an RSA, EC (P-256) or Ed25519 public key PEM")]
+    Key(PathBuf),
+    #[error("auth: jwt_secret must not be empty")]
+    EmptySecret,
+}
+
+/// Who a verified token names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub sub: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// The server's verifier (built once from the config).
+pub struct Auth {
+    jwt: Option<(DecodingKey, Validation)>,
+    admin_token: Option<String>,
+}
+
+impl Auth {
+    pub fn from_config(c: &AuthConfig) -> Result<Auth, AuthConfigError> {
+        let key = match (&c.jwt_secret, &c.jwt_public_key) {
+            (Some(_), Some(_)) => return Err(AuthConfigError::Both),
+            (None, None) => None,
+            (Some(secret), None) if secret.is_empty() => return Err(AuthConfigError::EmptySecret),
+            (Some(secret), None) => Some((
+                DecodingKey::from_secret(secret.as_bytes()),
+                Algorithm::HS256,
+            )),
+            (None, Some(path)) => {
+                let pem =
+                    std::fs::read(path).map_err(|e| AuthConfigError::Read(path.clone(), e))?;
+                let key = DecodingKey::from_rsa_pem(&pem)
+                    .map(|k| (k, Algorithm::RS256))
+                    .or_else(|_| DecodingKey::from_ec_pem(&pem).map(|k| (k, Algorithm::ES256)))
+                    .or_else(|_| DecodingKey::from_ed_pem(&pem).map(|k| (k, Algorithm::EdDSA)))
+                    .map_err(|_| AuthConfigError::Key(path.clone()))?;
+                Some(key)
+            }
+        };
+        let jwt = key.map(|(key, alg)| {
+            let mut v = Validation::new(alg);
+            v.set_required_spec_claims(&["exp", "sub"]);
+            v.leeway = 0;
+            match &c.issuer {
+                Some(iss) => v.set_issuer(&[iss]),
+                None => v.iss = None,
+            }
+            match &c.audience {
+                Some(aud) => v.set_audience(&[aud]),
+                None => v.validate_aud = false,
+            }
+            (key, v)
+        });
+        Ok(Auth {
+            jwt,
+            admin_token: c.admin_token.clone().filter(|t| !t.is_empty()),
+        })
+    }
+
+    /// Whether seat-taking calls need a token.
+    pub fn required(&self) -> bool {
+        self.jwt.is_some()
+    }
+
+    /// The identity of a request: `Ok(None)` when no JWT is configured (open
+    /// lobby); otherwise the verified token's, or why it was refused.
+    pub fn identify(&self, headers: &HeaderMap) -> Result<Option<Identity>, AuthError> {
+        let Some((key, validation)) = &self.jwt else {
+            return Ok(None);
+        };
+        let token = bearer(headers).ok_or(AuthError::Missing)?;
+        let data = jsonwebtoken::decode::<Claims>(token, key, validation)
+            .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let Claims { sub, name } = data.claims;
+        if sub.is_empty() || sub.len() > 256 {
+            return Err(AuthError::Invalid("sub must be 1..=256 bytes".into()));
+        }
+        Ok(Some(Identity { sub, name }))
+    }
+
+    /// Whether the request carries the admin token (never, when none is set).
+    pub fn is_admin(&self, headers: &HeaderMap) -> bool {
+        match (&self.admin_token, bearer(headers)) {
+            (Some(real), Some(given)) => crate::lobby::token::same_secret(real, given),
+            _ => false,
+        }
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`, if well-formed and bounded.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?;
+    if value.len() > MAX_TOKEN_LEN {
+        return None;
+    }
+    let value = value.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{EncodingKey, Header, encode};
+
+    fn token(secret: &str, sub: &str, exp_from_now: i64) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let claims = serde_json::json!({ "sub": sub, "name": "Ann", "exp": now + exp_from_now });
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(axum::http::header::AUTHORIZATION, value.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn hs256_tokens_verify_and_everything_else_fails_closed() {
+        let auth = Auth::from_config(&AuthConfig {
+            jwt_secret: Some("s3cret".into()),
+            ..AuthConfig::default()
+        })
+        .unwrap();
+        assert!(auth.required());
+        let good = token("s3cret", "u1", 60);
+        assert_eq!(
+            auth.identify(&headers(&format!("Bearer {good}"))),
+            Ok(Some(Identity {
+                sub: "u1".into(),
+                name: Some("Ann".into())
+            }))
+        );
+        assert_eq!(auth.identify(&HeaderMap::new()), Err(AuthError::Missing));
+        assert_eq!(
+            auth.identify(&headers(&format!("Basic {good}"))),
+            Err(AuthError::Missing)
+        );
+        let forged = token("other", "u1", 60);
+        assert!(
+            auth.identify(&headers(&format!("Bearer {forged}")))
+                .is_err()
+        );
+        let expired = token("s3cret", "u1", -60);
+        assert!(
+            auth.identify(&headers(&format!("Bearer {expired}")))
+                .is_err()
+        );
+        assert!(auth.identify(&headers("Bearer not.a.jwt")).is_err());
+    }
+
+    #[test]
+    fn without_keys_the_lobby_is_open() {
+        let auth = Auth::from_config(&AuthConfig::default()).unwrap();
+        assert!(!auth.required());
+        assert_eq!(auth.identify(&HeaderMap::new()), Ok(None));
+        assert!(!auth.is_admin(&headers("Bearer anything")));
+    }
+
+    #[test]
+    fn the_admin_token_is_compared_exactly() {
+        let auth = Auth::from_config(&AuthConfig {
+            admin_token: Some("root-token".into()),
+            ..AuthConfig::default()
+        })
+        .unwrap();
+        assert!(auth.is_admin(&headers("Bearer root-token")));
+        assert!(!auth.is_admin(&headers("Bearer root-tokem")));
+        assert!(!auth.is_admin(&HeaderMap::new()));
+    }
+}
