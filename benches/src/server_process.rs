@@ -19,6 +19,13 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Per-address limits for load runs (all clients share one address).
+pub const LOAD_LIMITS: [(&str, &str); 3] = [
+    ("--max-connections-per-ip", "1000000"),
+    ("--lobby-rate", "1000000"),
+    ("--lobby-burst", "1000000"),
+];
+
 /// A running server child process (killed when dropped).
 pub struct ServerProcess {
     child: Child,
@@ -28,15 +35,21 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Start `binary` on a free loopback port with `extra_args` appended and `envs`
-    /// set.
+    /// set. Every load-generator connection comes from 127.0.0.1, so the
+    /// per-address limits are raised ([`LOAD_LIMITS`]) unless `extra_args` set them.
     pub async fn start(
         binary: &Path,
         extra_args: &[String],
         envs: &[(&str, String)],
     ) -> Result<ServerProcess, BoxError> {
+        let limits = LOAD_LIMITS
+            .iter()
+            .filter(|(flag, _)| !extra_args.iter().any(|a| a.starts_with(flag)))
+            .flat_map(|(flag, value)| [*flag, *value]);
         let mut child = Command::new(binary)
             .args(["--http", "127.0.0.1:0"])
             .args(extra_args)
+            .args(limits)
             .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

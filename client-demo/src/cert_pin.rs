@@ -12,6 +12,10 @@
 //!
 //! [`quic_client_config`] builds the whole quinn client configuration: TLS 1.3 only,
 //! the pin, ALPN [`tickcast_shared::quic::ALPN`], and the transport settings.
+//!
+//! A server whose QUIC certificate is its HTTPS one announces no fingerprint; then
+//! [`QuicTrust::Verify`] checks the certificate like any TLS client would, against
+//! [`crate::tls::roots`] and the lobby's host name ([`quic_verified_config`]).
 
 use crate::error::{ClientError, Result};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -115,17 +119,84 @@ impl ServerCertVerifier for PinnedCert {
     }
 }
 
+/// How a QUIC client trusts the server's certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuicTrust {
+    /// Exactly the certificate with this SHA-256 (hex), whatever its name or CA.
+    Pin(String),
+    /// A certificate for `server_name` from a trusted CA ([`crate::tls::roots`]).
+    Verify { server_name: String },
+}
+
+impl QuicTrust {
+    /// The trust a join answer asks for: its `cert_sha256` pin, or, when it
+    /// announces none (empty), normal verification as the lobby's `host`.
+    pub fn from_announcement(cert_sha256: &str, host: &str) -> QuicTrust {
+        if cert_sha256.is_empty() {
+            QuicTrust::Verify {
+                server_name: host.to_owned(),
+            }
+        } else {
+            QuicTrust::Pin(cert_sha256.to_owned())
+        }
+    }
+
+    /// The quinn client configuration for this trust.
+    pub fn client_config(&self) -> Result<quinn::ClientConfig> {
+        match self {
+            QuicTrust::Pin(fingerprint) => quic_client_config(fingerprint),
+            QuicTrust::Verify { .. } => quic_verified_config(),
+        }
+    }
+
+    /// The name to verify the certificate against, when it is verified.
+    pub fn server_name(&self) -> Option<&str> {
+        match self {
+            QuicTrust::Pin(_) => None,
+            QuicTrust::Verify { server_name } => Some(server_name),
+        }
+    }
+}
+
+impl From<&str> for QuicTrust {
+    fn from(fingerprint: &str) -> QuicTrust {
+        QuicTrust::Pin(fingerprint.to_owned())
+    }
+}
+
+impl From<&String> for QuicTrust {
+    fn from(fingerprint: &String) -> QuicTrust {
+        QuicTrust::Pin(fingerprint.clone())
+    }
+}
+
 /// A quinn client configuration that trusts only the certificate whose SHA-256 is
 /// `fingerprint` and speaks ALPN [`ALPN`].
 pub fn quic_client_config(fingerprint: &str) -> Result<quinn::ClientConfig> {
     let pin = PinnedCert::new(fingerprint)?;
     let provider = pin.provider.clone();
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| ClientError::QuicSetup(format!("TLS configuration: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(pin))
         .with_no_client_auth();
+    quinn_config(tls)
+}
+
+/// A quinn client configuration that verifies the server's certificate against
+/// [`crate::tls::roots`] (TLS 1.3, ALPN [`ALPN`]).
+pub fn quic_verified_config() -> Result<quinn::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| ClientError::QuicSetup(format!("TLS configuration: {e}")))?
+        .with_root_certificates(crate::tls::roots())
+        .with_no_client_auth();
+    quinn_config(tls)
+}
+
+fn quinn_config(mut tls: rustls::ClientConfig) -> Result<quinn::ClientConfig> {
     tls.alpn_protocols = vec![ALPN.to_vec()];
     let crypto = quinn::crypto::rustls::QuicClientConfig::try_from(tls)
         .map_err(|e| ClientError::QuicSetup(format!("TLS configuration: {e}")))?;
@@ -173,5 +244,15 @@ mod tests {
             );
         }
         assert!(quic_client_config(&"0".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn an_empty_announcement_means_verify_the_lobby_host() {
+        let verify = QuicTrust::from_announcement("", "game.example");
+        assert_eq!(verify.server_name(), Some("game.example"));
+        assert!(verify.client_config().is_ok());
+        let pin = QuicTrust::from_announcement(&"a".repeat(64), "game.example");
+        assert_eq!(pin, QuicTrust::Pin("a".repeat(64)));
+        assert_eq!(pin.server_name(), None);
     }
 }

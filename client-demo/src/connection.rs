@@ -102,17 +102,17 @@ impl Connection {
         })
     }
 
-    /// Connect over QUIC to `addr` within `timeout`, trusting only the certificate
-    /// whose SHA-256 is `cert_sha256`, and open the control stream. Messages of more
-    /// than `max_frame` bytes are refused.
+    /// Connect over QUIC to `addr` within `timeout`, trusting its certificate as
+    /// `trust` says, and open the control stream. Messages of more than `max_frame`
+    /// bytes are refused.
     pub async fn open_quic(
         addr: SocketAddr,
-        cert_sha256: &str,
+        trust: &crate::cert_pin::QuicTrust,
         max_frame: usize,
         timeout: Duration,
     ) -> Result<Connection> {
         Ok(Connection {
-            link: Link::Quic(QuicLink::open(addr, cert_sha256, max_frame, timeout).await?),
+            link: Link::Quic(QuicLink::open(addr, trust, max_frame, timeout).await?),
         })
     }
 

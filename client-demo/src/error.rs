@@ -16,7 +16,10 @@ use tickcast_shared::sim::MapError;
 /// Everything that can go wrong in the client library.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// The server URL given by the caller is not `http://host:port[/]`.
+    /// TLS could not be set up or the server was not trusted.
+    #[error("tls: {0}")]
+    Tls(String),
+    /// The server URL given by the caller is not `http(s)://host:port[/]`.
     #[error("invalid server url {url:?}: {reason}")]
     InvalidUrl { url: String, reason: &'static str },
     /// A lobby call could not reach the server or broke off.

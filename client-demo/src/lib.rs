@@ -110,6 +110,7 @@ pub mod quic_link;
 pub mod render;
 pub mod seat;
 pub mod server_clock;
+pub mod tls;
 pub mod world_view;
 pub mod ws_link;
 

@@ -1,7 +1,7 @@
 //! Lobby HTTP calls: list and create rooms, take a seat (join or matchmake).
 //!
-//! A [`Lobby`] talks HTTP/1.1 (plain `http://`, one short connection per call) to the
-//! server's JSON API. Every answer is bounded in size and time before it is parsed, and
+//! A [`Lobby`] talks HTTP/1.1 (`http://`, or `https://` verified against
+//! [`crate::tls::roots`]; one short connection per call) to the server's JSON API. Every answer is bounded in size and time before it is parsed, and
 //! an error status becomes [`ClientError::Lobby`] carrying the server's `error` text.
 //!
 //! A seat ([`JoinTicket`], see [`crate::seat`]) says where to present the ticket;
@@ -9,6 +9,7 @@
 
 use crate::error::{ClientError, Result};
 pub use crate::seat::{JoinTicket, QuicInfo};
+use crate::tls::Stream;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper::{Method, Request, StatusCode};
@@ -18,7 +19,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::net::TcpStream;
 
 /// Default bound on a lobby answer's body.
 pub const DEFAULT_MAX_ANSWER_BYTES: usize = 1 << 20;
@@ -99,26 +99,35 @@ struct ErrorBody {
 pub struct Lobby {
     /// `host:port`, for the TCP connection and the `Host` header.
     authority: String,
+    /// `https://`: calls go over TLS and the player WebSocket is `wss://`.
+    tls: bool,
     timeout: Duration,
     max_answer_bytes: usize,
 }
 
 impl Lobby {
-    /// A lobby at `server`, written `http://host:port` (a trailing `/` is allowed).
+    /// A lobby at `server`, written `http://host:port` or `https://host:port` (a
+    /// trailing `/` is allowed).
     pub fn new(server: &str) -> Result<Lobby> {
         let invalid = |reason| ClientError::InvalidUrl {
             url: server.to_owned(),
             reason,
         };
-        let rest = server
-            .strip_prefix("http://")
-            .ok_or_else(|| invalid("only http:// URLs are supported"))?;
+        let (tls, rest) = match (
+            server.strip_prefix("http://"),
+            server.strip_prefix("https://"),
+        ) {
+            (Some(rest), _) => (false, rest),
+            (_, Some(rest)) => (true, rest),
+            _ => return Err(invalid("only http:// and https:// URLs are supported")),
+        };
         let authority = rest.strip_suffix('/').unwrap_or(rest);
         if authority.is_empty() || authority.contains('/') {
-            return Err(invalid("expected http://host:port"));
+            return Err(invalid("expected http(s)://host:port"));
         }
         Ok(Lobby {
             authority: authority.to_owned(),
+            tls,
             timeout: DEFAULT_HTTP_TIMEOUT,
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
         })
@@ -204,18 +213,31 @@ impl Lobby {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// The WebSocket URL to present `ticket` at, made absolute against this server.
+    /// The WebSocket URL to present `ticket` at, made absolute against this server
+    /// (`wss://` when the lobby is `https://`).
     pub fn ws_url(&self, ticket: &JoinTicket) -> String {
         let url = ticket.ws_url.as_str();
+        let ws = if self.tls { "wss" } else { "ws" };
         if url.starts_with("ws://") || url.starts_with("wss://") {
             url.to_owned()
         } else if let Some(rest) = url.strip_prefix("http://") {
             format!("ws://{rest}")
+        } else if let Some(rest) = url.strip_prefix("https://") {
+            format!("wss://{rest}")
         } else if url.starts_with('/') {
-            format!("ws://{}{url}", self.authority)
+            format!("{ws}://{}{url}", self.authority)
         } else {
-            format!("ws://{}/{url}", self.authority)
+            format!("{ws}://{}/{url}", self.authority)
         }
+    }
+
+    /// The port of [`Lobby::authority`] (the scheme's default when none is written).
+    fn port(&self) -> u16 {
+        self.authority
+            .rsplit_once(':')
+            .filter(|(_, port)| !port.contains(']'))
+            .and_then(|(_, port)| port.parse().ok())
+            .unwrap_or(if self.tls { 443 } else { 80 })
     }
 
     async fn call<T: DeserializeOwned>(
@@ -256,7 +278,7 @@ impl Lobby {
             path: path.to_owned(),
             source,
         };
-        let stream = TcpStream::connect(&self.authority)
+        let stream = Stream::connect(self.host(), self.port(), self.tls)
             .await
             .map_err(|e| http(e.into()))?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -322,7 +344,9 @@ mod tests {
             Lobby::new("http://127.0.0.1:8080/").unwrap().authority(),
             "127.0.0.1:8080"
         );
-        assert!(Lobby::new("https://example:1").is_err());
+        let tls = Lobby::new("https://example:1").unwrap();
+        assert_eq!((tls.host(), tls.port()), ("example", 1));
+        assert!(Lobby::new("ftp://example:1").is_err());
         assert!(Lobby::new("http://").is_err());
         assert!(Lobby::new("http://h:1/api").is_err());
     }
@@ -388,6 +412,11 @@ mod tests {
         assert_eq!(
             lobby.ws_url(&t("http://h:1/ws?ticket=t")),
             "ws://h:1/ws?ticket=t"
+        );
+        let secure = Lobby::new("https://localhost:9").unwrap();
+        assert_eq!(
+            secure.ws_url(&t("/ws?ticket=t")),
+            "wss://localhost:9/ws?ticket=t"
         );
     }
 }

@@ -19,7 +19,7 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = cmd::Cli::parse();
-    match cli.command.run() {
+    match cli.run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tickcast-client: {e}");

@@ -11,7 +11,7 @@
 //! [`ClientError::Closed`] with its code and reason; a connection lost otherwise is
 //! [`ClientError::Quic`].
 
-use crate::cert_pin::quic_client_config;
+use crate::cert_pin::QuicTrust;
 use crate::connection::decode_envelope;
 use crate::error::{ClientError, Result};
 use crate::quic_inbox::{ABNORMAL, Counters, Ended, Incoming, spawn_readers};
@@ -25,7 +25,8 @@ use tickcast_shared::protocol::{ClientMsg, ServerMsg};
 use tickcast_shared::quic::{close, frame};
 use tokio::sync::mpsc;
 
-/// Server name presented in the TLS handshake (the certificate is pinned, not named).
+/// Server name presented in the TLS handshake when the certificate is pinned (then
+/// it is not checked); a verified certificate is checked against the lobby's host.
 const SERVER_NAME: &str = "localhost";
 /// Time allowed, on close, for the server to acknowledge what was sent, and then for
 /// the close to go out.
@@ -53,15 +54,16 @@ impl std::fmt::Debug for QuicLink {
 }
 
 impl QuicLink {
-    /// Connect to `addr` within `timeout`, trusting only the certificate whose SHA-256
-    /// is `cert_sha256`, open the control stream and start the reading tasks.
+    /// Connect to `addr` within `timeout`, trusting its certificate as `trust` says,
+    /// open the control stream and start the reading tasks.
     pub async fn open(
         addr: SocketAddr,
-        cert_sha256: &str,
+        trust: &QuicTrust,
         max_frame: usize,
         timeout: Duration,
     ) -> Result<QuicLink> {
-        let config = quic_client_config(cert_sha256)?;
+        let config = trust.client_config()?;
+        let server_name = trust.server_name().unwrap_or(SERVER_NAME);
         let bind: SocketAddr = if addr.is_ipv4() {
             (Ipv4Addr::UNSPECIFIED, 0).into()
         } else {
@@ -72,7 +74,7 @@ impl QuicLink {
         endpoint.set_default_client_config(config);
         let connect = async {
             let connecting = endpoint
-                .connect(addr, SERVER_NAME)
+                .connect(addr, server_name)
                 .map_err(|e| ClientError::QuicSetup(format!("connect to {addr}: {e}")))?;
             let conn = connecting
                 .await

@@ -18,6 +18,7 @@
 //! On QUIC a snapshot may overtake the `Welcome` (they travel on different streams
 //! or as datagrams); such early snapshots are kept (a few) and applied first.
 
+use crate::cert_pin::QuicTrust;
 use crate::client::{Client, Welcome};
 use crate::config::ClientConfig;
 use crate::connection::{Connection, Transport};
@@ -40,7 +41,9 @@ pub struct QuicInfo {
     /// UDP port on `host`, else on the lobby's host.
     pub port: u16,
     /// SHA-256 of the server's DER certificate, 64 lowercase hex digits: the only
-    /// certificate the client accepts ([`crate::cert_pin`]).
+    /// certificate the client accepts ([`crate::cert_pin`]). Empty when the server
+    /// announces none (its QUIC certificate is its HTTPS one, verified normally).
+    #[serde(default)]
     pub cert_sha256: String,
 }
 
@@ -62,11 +65,8 @@ pub struct JoinTicket {
 pub enum Target {
     /// The player WebSocket endpoint without its query, e.g. `ws://host:port/ws`.
     WebSocket { url: String },
-    /// The QUIC listener and the SHA-256 of its certificate.
-    Quic {
-        addr: SocketAddr,
-        cert_sha256: String,
-    },
+    /// The QUIC listener and how its certificate is trusted.
+    Quic { addr: SocketAddr, trust: QuicTrust },
 }
 
 impl Target {
@@ -114,7 +114,8 @@ impl Client {
             Transport::Quic => {
                 let quic = ticket.quic.as_ref().ok_or(ClientError::NoQuic)?;
                 let addr = lobby.quic_addr(quic).await?;
-                Client::connect_quic(addr, &quic.cert_sha256, auth, name, config).await
+                let trust = QuicTrust::from_announcement(&quic.cert_sha256, lobby.host());
+                Client::connect_quic(addr, trust, auth, name, config).await
             }
         }
     }
@@ -133,25 +134,22 @@ impl Client {
         handshake(open, target, auth, name, config).await
     }
 
-    /// Connect over QUIC to `addr`, trusting only the certificate whose SHA-256 is
-    /// `cert_sha256`, say `Hello` with `auth` and wait for `Welcome`.
+    /// Connect over QUIC to `addr`, trusting its certificate as `trust` says (a
+    /// `&str` is a SHA-256 pin), say `Hello` with `auth` and wait for `Welcome`.
     pub async fn connect_quic(
         addr: SocketAddr,
-        cert_sha256: &str,
+        trust: impl Into<QuicTrust>,
         auth: HelloAuth,
         name: &str,
         config: &ClientConfig,
     ) -> Result<Client> {
+        let trust = trust.into();
         let target = Target::Quic {
             addr,
-            cert_sha256: cert_sha256.to_owned(),
+            trust: trust.clone(),
         };
-        let open = Connection::open_quic(
-            addr,
-            cert_sha256,
-            config.max_frame_bytes,
-            config.connect_timeout,
-        );
+        let open =
+            Connection::open_quic(addr, &trust, config.max_frame_bytes, config.connect_timeout);
         handshake(open, target, auth, name, config).await
     }
 
@@ -170,8 +168,8 @@ impl Client {
                 let url = format!("{url}?resume={}", query_escape(resume_token));
                 Client::connect_url(&url, auth, name, config).await
             }
-            Target::Quic { addr, cert_sha256 } => {
-                Client::connect_quic(*addr, cert_sha256, auth, name, config).await
+            Target::Quic { addr, trust } => {
+                Client::connect_quic(*addr, trust.clone(), auth, name, config).await
             }
         }
     }

@@ -5,23 +5,26 @@
 //! hostile server cannot make it buffer without bound), and every binary frame is
 //! checked again before `codec::decode_server` sees it. Text frames are refused; a
 //! close frame becomes [`ClientError::Closed`] with the server's code and reason.
+//! `wss://` URLs are verified against [`crate::tls::roots`] (the server's name
+//! included); `ws://` is plain TCP. Both with TCP_NODELAY.
 
 use crate::connection::decode_envelope;
 use crate::error::{ClientError, Result};
+use crate::tls::Stream;
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tickcast_shared::codec::encode_client;
 use tickcast_shared::protocol::{ClientMsg, ServerMsg};
-use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// One WebSocket connection to a tickcast server.
 pub struct WsLink {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: WebSocketStream<Stream>,
     max_frame: usize,
     bytes_received: u64,
     frames_received: u64,
@@ -37,13 +40,37 @@ impl std::fmt::Debug for WsLink {
 }
 
 impl WsLink {
-    /// Open a WebSocket to `url` (`ws://host:port/ws?ticket=…`) within `timeout`,
-    /// accepting frames of at most `max_frame` bytes.
+    /// Open a WebSocket to `url` (`ws://host:port/ws?ticket=…` or `wss://…`) within
+    /// `timeout`, accepting frames of at most `max_frame` bytes.
     pub async fn open(url: &str, max_frame: usize, timeout: Duration) -> Result<WsLink> {
         let config = WebSocketConfig::default()
             .max_message_size(Some(max_frame))
             .max_frame_size(Some(max_frame));
-        let connect = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
+        let connect = async {
+            let request = url.into_client_request()?;
+            let uri = request.uri();
+            let tls = match uri.scheme_str() {
+                Some("ws") => false,
+                Some("wss") => true,
+                _ => {
+                    return Err(ClientError::InvalidUrl {
+                        url: url.to_owned(),
+                        reason: "expected ws:// or wss://",
+                    });
+                }
+            };
+            let host = uri.host().unwrap_or_default();
+            let host = host
+                .strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .unwrap_or(host)
+                .to_owned();
+            let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+            let stream = Stream::connect(&host, port, tls).await?;
+            let (ws, response) =
+                tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
+            Ok((ws, response))
+        };
         let (ws, _response) =
             tokio::time::timeout(timeout, connect)
                 .await

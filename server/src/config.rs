@@ -6,6 +6,7 @@
 
 use crate::auth::AuthConfig;
 use crate::cluster::ClusterConfig;
+use crate::edge::{LimitsConfig, TlsConfig};
 use crate::lobby::budget::{CreatePolicy, LobbyConfig};
 use crate::net::input_rate::InputLimits;
 use crate::net::quic::QuicConfig;
@@ -109,6 +110,9 @@ pub struct Cli {
     /// Seconds a clustered node lets matches run after SIGTERM before closing them [default: 0]
     #[arg(long, env = "TICKCAST_DRAIN_SECS")]
     pub drain_secs: Option<f64>,
+    /// TLS and per-address limits (`[tls]`, `[limits]`).
+    #[command(flatten)]
+    pub edge: crate::edge::EdgeFlags,
 }
 
 /// The whole configuration (TOML file layout: top-level keys, plus `[spectators]`).
@@ -174,6 +178,10 @@ pub struct Config {
     pub quic: QuicConfig,
     /// Cluster mode (section `[cluster]`); off unless `redis` is set.
     pub cluster: ClusterConfig,
+    /// Per-address and HTTP limits (section `[limits]`).
+    pub limits: LimitsConfig,
+    /// HTTPS on the listener (section `[tls]`).
+    pub tls: TlsConfig,
     /// Per-session input rate (section `[input]`).
     pub input: InputLimits,
     /// Lobby budgets and who may create rooms (section `[lobby]`).
@@ -214,6 +222,8 @@ impl Default for Config {
             replays: ReplayConfig::default(),
             quic: QuicConfig::default(),
             cluster: ClusterConfig::default(),
+            limits: LimitsConfig::default(),
+            tls: TlsConfig::default(),
             input: InputLimits::default(),
             lobby: LobbyConfig::default(),
             auth: AuthConfig::default(),
@@ -320,6 +330,7 @@ impl Config {
             self.quic.cert = Some(cert.clone());
             self.quic.key = Some(key.clone());
         }
+        crate::edge::apply_flags(self, cli);
     }
 
     /// Reject values the server cannot run with.
@@ -382,6 +393,8 @@ impl Config {
         self.quic
             .validate(self.max_frame_bytes)
             .map_err(ConfigError::Invalid)?;
+        self.limits.validate().map_err(ConfigError::Invalid)?;
+        self.tls.validate().map_err(ConfigError::Invalid)?;
         Ok(())
     }
 

@@ -16,10 +16,13 @@
 //! - [`http`]: routes and handlers; [`metrics`]: Prometheus text.
 //! - [`cluster`]: cluster mode on Redis (`--redis`): the directory interface the
 //!   handlers use, its in-process and Redis implementations, node heartbeats.
+//! - [`edge`]: the listener we serve ourselves (HTTP/1.1 + HTTP/2, optional TLS),
+//!   per-address connection and request limits, graceful shutdown with a deadline.
 
 pub mod auth;
 pub mod cluster;
 pub mod config;
+pub mod edge;
 pub mod http;
 pub mod lobby;
 pub mod metrics;
@@ -28,8 +31,11 @@ pub mod replay;
 pub mod room;
 pub mod spectators;
 
-use axum::serve::ListenerExt;
 use config::Config;
+use edge::limiter::ConnLimiter;
+use edge::listener::Listener;
+use edge::rate::RateGuard;
+use edge::tls::CertStore;
 use http::AppState;
 use lobby::Lobby;
 use metrics::Metrics;
@@ -47,6 +53,8 @@ pub struct Server {
     listener: TcpListener,
     quic: Option<QuicEndpoint>,
     state: AppState,
+    limiter: Arc<ConnLimiter>,
+    certs: Option<Arc<CertStore>>,
 }
 
 /// A random node name: `node-` and 8 hex digits.
@@ -70,7 +78,14 @@ async fn join_cluster(
         public_url: c
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{http}"))
+            .unwrap_or_else(|| {
+                let scheme = if config.tls.cert.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://{http}")
+            })
             .trim_end_matches('/')
             .to_owned(),
         quic: quic.and_then(|q| serde_json::to_value(q.info()).ok()),
@@ -93,8 +108,19 @@ impl Server {
     /// Bind the listeners (HTTP, and QUIC unless disabled) and set up the lobby.
     pub async fn bind(config: Config) -> std::io::Result<Server> {
         let listener = TcpListener::bind(config.http).await?;
+        let certs = match (&config.tls.cert, &config.tls.key) {
+            (Some(cert), Some(key)) => {
+                Some(CertStore::open(cert, key).map_err(std::io::Error::other)?)
+            }
+            _ => None,
+        };
+        let limiter = ConnLimiter::new(config.limits.max_connections_per_ip);
         let quic = if config.quic.enabled {
-            let endpoint = QuicEndpoint::bind(&config, listener.local_addr()?)
+            let edge = net::quic::QuicEdge {
+                certs: certs.clone(),
+                limiter: Arc::clone(&limiter),
+            };
+            let endpoint = QuicEndpoint::bind(&config, listener.local_addr()?, edge)
                 .map_err(std::io::Error::other)?;
             Some(endpoint)
         } else {
@@ -142,11 +168,18 @@ impl Server {
             listener,
             quic,
             state,
+            limiter,
+            certs,
         })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Whether the listener serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.certs.is_some()
     }
 
     /// The QUIC endpoint's UDP address, when QUIC is on.
@@ -186,16 +219,45 @@ impl Server {
             .map(|node| tokio::spawn(node.run(cluster_stop.clone())));
         let drain =
             cluster.map(|node| (node, crate::config::secs(state.config.cluster.drain_secs)));
-        let app = http::router(state.clone());
-        // Game traffic is small messages that must not wait for Nagle's algorithm.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!("TCP_NODELAY: {e}");
+        let limits = &state.config.limits;
+        let guard = RateGuard::new(limits, Arc::clone(&state.metrics));
+        let sweep = Arc::clone(&guard);
+        let sweep_stop = shutdown.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                tokio::select! {
+                    _ = sweep_stop.cancelled() => break,
+                    _ = every.tick() => sweep.sweep(),
+                }
             }
         });
-        // The lobby budgets rooms per peer address (`ConnectInfo<SocketAddr>`).
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let app = guard.wrap(http::router(state.clone()));
+        let tls = match &self.certs {
+            Some(certs) => {
+                let poll = config::secs(state.config.tls.reload_poll_secs);
+                let watch = edge::tls::watch(
+                    Arc::clone(certs),
+                    poll,
+                    Arc::clone(&state.metrics),
+                    shutdown.clone(),
+                );
+                tokio::spawn(watch);
+                let https = certs.https_config().map_err(std::io::Error::other)?;
+                Some(tokio_rustls::TlsAcceptor::from(Arc::new(https)))
+            }
+            None => None,
+        };
+        let listener = Listener::new(
+            self.listener,
+            app,
+            tls,
+            limits,
+            self.limiter,
+            Arc::clone(&state.metrics),
+        );
+        let stopping = shutdown.clone();
+        tokio::spawn(async move {
             stop.await;
             if let Some((node, secs)) = drain {
                 node.drain();
@@ -205,9 +267,9 @@ impl Server {
                 }
             }
             tracing::info!("shutting down");
-            shutdown.cancel();
+            stopping.cancel();
         });
-        serve.await?;
+        listener.run(shutdown).await;
         // Let sessions deliver their close frames (bounded wait).
         for _ in 0..40 {
             if state.metrics.open_sessions() == 0 {

@@ -19,7 +19,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::load(&cli)?;
     let server = Server::bind(config).await?;
     let addr = server.local_addr()?;
-    println!("listening on http://{addr}");
+    let scheme = if server.is_tls() { "https" } else { "http" };
+    println!("listening on {scheme}://{addr}");
     if let Some((node, redis)) = server.cluster() {
         println!("cluster node {node} on redis {redis}");
     }

@@ -145,6 +145,76 @@ pub struct Metrics {
     pub limits: LimitMetrics,
     ws: TransportMetrics,
     quic: TransportMetrics,
+    /// The listener's and the per-address limits' series.
+    pub edge: EdgeMetrics,
+}
+
+/// The edge's series (listener, per-address limits, TLS), registered as one block.
+#[derive(Debug, Clone)]
+pub struct EdgeMetrics {
+    /// Open TCP connections (HTTP, WebSocket, SSE).
+    pub connections: Gauge,
+    pub connections_refused: Counter,
+    pub quic_connections_refused: Counter,
+    pub header_timeouts: Counter,
+    pub connections_cut: Counter,
+    pub tls_handshake_failures: Counter,
+    pub cert_reloads: Counter,
+    pub cert_reload_failures: Counter,
+    pub rate_limited: Counter,
+    pub body_too_large: Counter,
+}
+
+impl EdgeMetrics {
+    fn register(r: &mut Registry) -> EdgeMetrics {
+        let connections = Gauge::default();
+        r.register(
+            "tickcast_http_connections",
+            "Open TCP connections (HTTP, WebSocket, SSE)",
+            connections.clone(),
+        );
+        let mut counter = |name: &str, help: &str| {
+            let c = Counter::default();
+            r.register(name, help, c.clone());
+            c
+        };
+        EdgeMetrics {
+            connections,
+            connections_refused: counter(
+                "tickcast_connections_refused",
+                "TCP connections refused: their address was at its connection limit",
+            ),
+            quic_connections_refused: counter(
+                "tickcast_quic_connections_refused",
+                "QUIC connections refused: their address was at its connection limit",
+            ),
+            header_timeouts: counter(
+                "tickcast_header_timeouts",
+                "Connections cut for not sending a request head (or TLS handshake) in time",
+            ),
+            connections_cut: counter(
+                "tickcast_connections_cut",
+                "Connections still open at the shutdown deadline",
+            ),
+            tls_handshake_failures: counter(
+                "tickcast_tls_handshake_failures",
+                "TLS handshakes that failed",
+            ),
+            cert_reloads: counter("tickcast_cert_reloads", "TLS certificate reloads"),
+            cert_reload_failures: counter(
+                "tickcast_cert_reload_failures",
+                "TLS certificate reloads refused (the old certificate stays)",
+            ),
+            rate_limited: counter(
+                "tickcast_rate_limited",
+                "Lobby requests refused with 429 (per-address rate)",
+            ),
+            body_too_large: counter(
+                "tickcast_body_too_large",
+                "Requests refused with 413 (body over the limit)",
+            ),
+        }
+    }
 }
 
 impl Default for Metrics {
@@ -268,6 +338,7 @@ impl Metrics {
             }
         };
         let (ws, quic) = (of(Transport::Ws), of(Transport::Quic));
+        let edge = EdgeMetrics::register(&mut r);
         let limits = LimitMetrics::register(&mut r);
         Metrics {
             registry: r,
@@ -288,6 +359,7 @@ impl Metrics {
             limits,
             ws,
             quic,
+            edge,
         }
     }
 

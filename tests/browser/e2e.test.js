@@ -1,6 +1,7 @@
 // End to end in real headless Chromium against the real server binary: the lobby
 // lists rooms made through the API, a player moves when keys are pressed, a
-// spectator sees entities move. Each test saves a screenshot under target/.
+// spectator sees entities move, a private room's invite link seats a guest. Each
+// test saves a screenshot under target/.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -98,5 +99,30 @@ test('a spectator page shows entities moving', async () => {
   await screenshot(page, 'e2e-spectate');
   assert.equal(await page.textContent('#hud-state'), 'live');
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a private room shows its invite link, and the link seats a second player', async () => {
+  const { page, errors } = await openPage('/');
+  await page.fill('#player-name', 'e2e-host');
+  await page.locator('summary', { hasText: 'Create a room' }).click();
+  await page.fill('#create-form input[name="name"]', 'e2e private room');
+  await page.check('#create-form input[name="private"]');
+  await page.click('#create-form button[type="submit"]');
+  await page.waitForFunction(() => window.tickcast.play.own, null, { timeout: WAIT_MS });
+  const link = await page.locator('#invite-link input').inputValue();
+  assert.match(link, /#\/invite\/[a-z2-7]{13}\/[0-9a-f]{32}$/);
+  const [, id] = link.match(/#\/invite\/([a-z2-7]{13})\//);
+  // The room is not listed, and the link is what gets a second player in.
+  const listed = await api(server.url, 'GET', '/api/rooms');
+  assert.ok(!listed.some((r) => r.id === id), 'private rooms are not listed');
+  const guest = await openPage('/');
+  await guest.page.fill('#player-name', 'e2e-guest');
+  await guest.page.goto(link);
+  await guest.page.waitForFunction(() => window.tickcast.play.own, null, { timeout: WAIT_MS });
+  await screenshot(guest.page, 'e2e-invite');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(guest.errors, []);
+  await guest.page.close();
   await page.close();
 });

@@ -2,8 +2,12 @@
 //!
 //! [`TestServer::start`] runs `target/release/tickcast-server` (or the debug build
 //! when there is no release one) with `--http 127.0.0.1:0` and the given arguments,
-//! reads its output until it prints `listening on http://ADDR`, and kills it when
-//! dropped.
+//! reads its output until it prints `listening on http://ADDR` (or `https://`), and
+//! kills it when dropped.
+//!
+//! Tests open many connections and lobby calls from 127.0.0.1, so unless `args` set
+//! them the per-address limits are raised ([`GENEROUS_LIMITS`]); the edge tests pass
+//! their own values.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,6 +15,14 @@ use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+/// Per-address limits for tests that are not about them (a flag in `args` wins).
+pub const GENEROUS_LIMITS: [(&str, &str); 4] = [
+    ("--max-connections-per-ip", "100000"),
+    ("--lobby-rate", "100000"),
+    ("--lobby-burst", "100000"),
+    ("--max-rooms-per-ip", "100000"),
+];
 
 /// How long the server may take to print its address.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -58,7 +70,7 @@ pub async fn bots_report(url: &str, args: &[&str]) -> serde_json::Value {
 /// A running server; killed on drop.
 pub struct TestServer {
     pub addr: SocketAddr,
-    /// `http://ADDR`
+    /// `http://ADDR` (`https://ADDR` when the server serves TLS)
     pub url: String,
     child: Child,
 }
@@ -72,10 +84,15 @@ impl TestServer {
             .iter()
             .any(|a| a.starts_with("--replay-dir") || *a == "--no-replays");
         let no_replays: &[&str] = if records { &[] } else { &["--no-replays"] };
+        let limits = GENEROUS_LIMITS
+            .iter()
+            .filter(|(flag, _)| !args.iter().any(|a| a.starts_with(flag)))
+            .flat_map(|(flag, value)| [*flag, *value]);
         let mut child = Command::new(&bin)
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
             .args(["--http", "127.0.0.1:0"])
             .args(args)
+            .args(limits)
             .args(no_replays)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -98,25 +115,32 @@ impl TestServer {
                 let Ok(Some(line)) = line else {
                     panic!("server exited before listening:\n{seen}");
                 };
-                if let Some(rest) = line.split("listening on http://").nth(1) {
-                    let addr = rest.split_whitespace().next().unwrap_or("");
+                let found = ["http", "https"].into_iter().find_map(|scheme| {
+                    let rest = line.split(&format!("listening on {scheme}://")).nth(1)?;
+                    Some((
+                        scheme,
+                        rest.split_whitespace().next().unwrap_or("").to_owned(),
+                    ))
+                });
+                if let Some((scheme, addr)) = found {
                     // Keep draining both pipes so the server never blocks on them.
                     tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
                     tokio::spawn(async move { while let Ok(Some(_)) = err.next_line().await {} });
-                    return addr
+                    let addr = addr
                         .parse::<SocketAddr>()
                         .unwrap_or_else(|e| panic!("bad address in {line:?}: {e}"));
+                    return (scheme, addr);
                 }
                 seen.push_str(&line);
                 seen.push('\n');
             }
         };
-        let Ok(addr) = tokio::time::timeout(START_TIMEOUT, find).await else {
+        let Ok((scheme, addr)) = tokio::time::timeout(START_TIMEOUT, find).await else {
             panic!("server did not print its address within {START_TIMEOUT:?}");
         };
         TestServer {
             addr,
-            url: format!("http://{addr}"),
+            url: format!("{scheme}://{addr}"),
             child,
         }
     }
@@ -128,6 +152,16 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// Send `signal` (e.g. `-HUP`) to the server.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.id().expect("server pid");
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
     /// Send SIGTERM and wait (bounded) for the exit status.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().expect("server pid");

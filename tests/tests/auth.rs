@@ -47,6 +47,8 @@ fn bearer(token: &str) -> String {
 async fn a_jwt_required_join_with_and_without_a_token() {
     let file = config(&format!("[auth]\njwt_secret = \"{SECRET}\"\n"));
     let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
     // Creating stays open (`[lobby] create` defaults to anyone).
     let (status, room) = post(s.addr, "/api/rooms", "{}").await;
     assert_eq!(status, 201, "{room}");
@@ -97,6 +99,8 @@ async fn who_may_create_rooms() {
         "[auth]\njwt_secret = \"{SECRET}\"\n[lobby]\ncreate = \"authenticated\"\n"
     ));
     let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
     let (status, err) = post(s.addr, "/api/rooms", "{}").await;
     assert_eq!(status, 401, "{err}");
     let auth = bearer(&jwt(SECRET, "u2", "Bo", 600));
@@ -106,6 +110,8 @@ async fn who_may_create_rooms() {
 
     let file = config("[auth]\nadmin_token = \"op-token\"\n[lobby]\ncreate = \"admin\"\n");
     let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
     let (status, _) = post(s.addr, "/api/rooms", "{}").await;
     assert_eq!(status, 401);
     let (status, _) = post_with(
@@ -134,6 +140,8 @@ async fn who_may_create_rooms() {
 async fn the_admin_token_closes_a_room_and_its_players_get_1000() {
     let file = config("[auth]\nadmin_token = \"op-token\"\n");
     let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
     let room = tickcast_tests::player::create_room(s.addr, "{}").await;
     let mut p = Player::join(s.addr, &room, "stays").await;
     p.next_snapshot().await;

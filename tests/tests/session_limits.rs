@@ -23,8 +23,8 @@ async fn upgrade_status(addr: std::net::SocketAddr, path: &str) -> StatusCode {
     }
 }
 
-/// A config file with `text` in a fresh temporary directory (leaked for the test's
-/// life; the OS cleans the temp dir).
+/// A config file with `text` in the temporary directory (removed once the server
+/// has read it).
 fn config(text: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -76,6 +76,8 @@ async fn forged_resume_tokens_get_401_before_the_upgrade() {
 async fn pings_before_hello_do_not_hold_a_seat_past_the_deadline() {
     let file = config("hello_timeout_secs = 1.0\n");
     let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
     let room = create_room(s.addr, r#"{"max_players":1}"#).await;
     let (_, path) = ticket(s.addr, &room, "holder").await;
     let mut ws = open(s.addr, &path).await;
@@ -126,6 +128,8 @@ async fn a_flooder_is_cut_off_while_a_normal_player_keeps_moving() {
     // the normal player's inputs would be dropped with the flooder's.
     let file = config("room_inbox = 64\n");
     let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
     let room = create_room(s.addr, "{}").await;
     let mut normal = Player::join(s.addr, &room, "normal").await;
     let first = normal.next_snapshot().await;

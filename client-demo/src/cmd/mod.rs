@@ -16,8 +16,21 @@ pub type CmdResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 #[derive(Debug, Parser)]
 #[command(name = "tickcast-client", version, about)]
 pub struct Cli {
+    /// Trust only the CA certificates in this PEM file for https://, wss:// and QUIC
+    /// (instead of the Mozilla roots), e.g. a private or test CA
+    #[arg(long, global = true, env = "TICKCAST_CA_CERT")]
+    pub ca_cert: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    pub fn run(self) -> CmdResult {
+        if let Some(path) = &self.ca_cert {
+            tickcast_client::tls::trust_ca_file(path)?;
+        }
+        self.command.run()
+    }
 }
 
 #[derive(Debug, Subcommand)]

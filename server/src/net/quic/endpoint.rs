@@ -3,6 +3,8 @@
 
 use super::link::QuicLink;
 use super::{QuicConfig, QuicInfo};
+use crate::edge::limiter::ConnLimiter;
+use crate::edge::tls::CertStore;
 use crate::http::AppState;
 use crate::net::session::{Entry, Session};
 use quinn::crypto::rustls::QuicServerConfig;
@@ -36,10 +38,26 @@ pub enum QuicError {
     },
 }
 
+/// What the QUIC endpoint shares with the HTTP listener: the `[tls]` certificate
+/// store (when HTTPS is on) and the per-IP connection limiter.
+pub struct QuicEdge {
+    pub certs: Option<Arc<CertStore>>,
+    pub limiter: Arc<ConnLimiter>,
+}
+
 /// A bound QUIC endpoint, not yet accepting.
 pub struct QuicEndpoint {
     endpoint: Endpoint,
     info: QuicInfo,
+    limiter: Arc<ConnLimiter>,
+}
+
+/// Where the QUIC certificate comes from.
+enum QuicCert {
+    /// `[quic] cert/key`, or a self-signed one: pinned by clients.
+    Own(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>),
+    /// The HTTPS listener's store (reloads included): verified by clients.
+    Shared(Arc<CertStore>),
 }
 
 fn certificate(
@@ -66,18 +84,25 @@ fn certificate(
 
 fn server_config(
     config: &crate::config::Config,
-    chain: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
+    cert: QuicCert,
 ) -> Result<quinn::ServerConfig, QuicError> {
     let tls_err = |e: &dyn std::fmt::Display| QuicError::Tls(e.to_string());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut tls = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| tls_err(&e))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| tls_err(&e))?;
-    tls.alpn_protocols = vec![ALPN.to_vec()];
+    let tls = match cert {
+        QuicCert::Own(chain, key) => {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let mut tls = rustls::ServerConfig::builder_with_provider(provider)
+                .with_protocol_versions(&[&rustls::version::TLS13])
+                .map_err(|e| tls_err(&e))?
+                .with_no_client_auth()
+                .with_single_cert(chain, key)
+                .map_err(|e| tls_err(&e))?;
+            tls.alpn_protocols = vec![ALPN.to_vec()];
+            tls
+        }
+        QuicCert::Shared(store) => store
+            .server_config(vec![ALPN.to_vec()], true)
+            .map_err(|e| tls_err(&e))?,
+    };
     let crypto = QuicServerConfig::try_from(tls).map_err(|e| tls_err(&e))?;
     let mut transport = TransportConfig::default();
     // One control stream per connection; the client opens no other stream.
@@ -102,11 +127,22 @@ fn server_config(
 
 impl QuicEndpoint {
     /// Bind the endpoint; `http` is the bound HTTP address (the default UDP address
-    /// takes its IP and port number).
-    pub fn bind(config: &crate::config::Config, http: SocketAddr) -> Result<Self, QuicError> {
-        let (chain, key) = certificate(&config.quic)?;
-        let fingerprint = chain.first().map(|c| cert_sha256(c)).unwrap_or_default();
-        let server = server_config(config, chain, key)?;
+    /// takes its IP and port number). QUIC serves `edge.certs` when given and
+    /// `[quic] cert` is not set; then the lobby announces no pin.
+    pub fn bind(
+        config: &crate::config::Config,
+        http: SocketAddr,
+        edge: QuicEdge,
+    ) -> Result<Self, QuicError> {
+        let (cert, fingerprint) = match edge.certs {
+            Some(store) if config.quic.cert.is_none() => (QuicCert::Shared(store), None),
+            _ => {
+                let (chain, key) = certificate(&config.quic)?;
+                let fingerprint = chain.first().map(|c| cert_sha256(c)).unwrap_or_default();
+                (QuicCert::Own(chain, key), Some(fingerprint))
+            }
+        };
+        let server = server_config(config, cert)?;
         let explicit = config.quic.addr;
         let addr = explicit.unwrap_or(http);
         let endpoint = match Endpoint::server(server.clone(), addr) {
@@ -128,7 +164,11 @@ impl QuicEndpoint {
             port,
             cert_sha256: fingerprint,
         };
-        Ok(QuicEndpoint { endpoint, info })
+        Ok(QuicEndpoint {
+            endpoint,
+            info,
+            limiter: edge.limiter,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -158,10 +198,16 @@ impl QuicEndpoint {
                 incoming.refuse();
                 continue;
             }
+            let Some(permit) = self.limiter.try_acquire(incoming.remote_address().ip()) else {
+                state.metrics.edge.quic_connections_refused.inc();
+                incoming.refuse();
+                continue;
+            };
             let guard = LiveGuard::new(Arc::clone(&live));
             let state = state.clone();
             tokio::spawn(async move {
                 let _guard = guard;
+                let _permit = permit;
                 let hello = crate::config::secs(state.config.hello_timeout_secs);
                 let Ok(Ok(conn)) = tokio::time::timeout(hello, incoming).await else {
                     return;

@@ -19,7 +19,7 @@
 mod endpoint;
 mod link;
 
-pub use endpoint::{QuicEndpoint, QuicError};
+pub use endpoint::{QuicEdge, QuicEndpoint, QuicError};
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -106,8 +106,10 @@ impl QuicConfig {
 pub struct QuicInfo {
     /// UDP port on the lobby's host.
     pub port: u16,
-    /// SHA-256 of the server certificate, lowercase hex, for pinning.
-    pub cert_sha256: String,
+    /// SHA-256 of the server certificate, lowercase hex, for pinning; absent when
+    /// QUIC serves the `[tls]` certificate, which clients verify normally.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_sha256: Option<String>,
 }
 
 #[cfg(test)]
