@@ -20,9 +20,11 @@ trap cleanup EXIT
 redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
 pids+=($!)
 until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.1; done
+# One address creates every room here: lift the per-address room budget.
+printf '[lobby]\nmax_rooms_per_ip = 100000\n[limits]\nlobby_rate_per_sec = 100000\nlobby_burst = 100000\n' > "$WORK/tickcast.toml"
 addrs=()
 for i in 1 2 3; do
-  "$BIN" --http 127.0.0.1:0 --no-quic --no-replays --empty-room-secs 3600 \
+  "$BIN" --http 127.0.0.1:0 --no-quic --no-replays --empty-room-secs 3600 --config "$WORK/tickcast.toml" \
     --redis "redis://127.0.0.1:$RPORT" --node-id "n$i" >"$WORK/n$i.out" 2>"$WORK/n$i.err" &
   pids+=($!)
   until grep -qs "listening on" "$WORK/n$i.out"; do sleep 0.1; done

@@ -59,7 +59,8 @@ async def main():
     work = tempfile.mkdtemp()
     conf = os.path.join(work, "tickcast.toml")
     with open(conf, "w") as f:
-        f.write("[spectators]\nmax_per_room = 4096\nmax_total = 8192\n")
+        f.write("[spectators]\nmax_per_room = 4096\nmax_total = 8192\n"
+                "[limits]\nmax_connections_per_ip = 100000\n")
     rport = free_port()
     procs = [subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1",
                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)]
