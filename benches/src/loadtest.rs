@@ -18,6 +18,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod procfs;
 mod prometheus;
 mod server_process;
 

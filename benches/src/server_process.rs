@@ -17,7 +17,7 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the server may take to exit after SIGTERM before it is killed.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use crate::procfs::BoxError;
 
 /// Per-address limits for load runs (all clients share one address).
 pub const LOAD_LIMITS: [(&str, &str); 3] = [
@@ -91,26 +91,12 @@ impl ServerProcess {
 
     /// CPU time used so far (user + system), in seconds.
     pub fn cpu_seconds(&self, clock_ticks_per_sec: f64) -> Result<f64, BoxError> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))?;
-        // Fields after the parenthesised command name; utime and stime are the 14th
-        // and 15th fields of the whole line, the 12th and 13th after the name.
-        let after_name = stat.rsplit(')').next().ok_or("malformed /proc stat")?;
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        let ticks = |i: usize| -> Result<f64, BoxError> {
-            Ok(fields.get(i).ok_or("short /proc stat")?.parse::<f64>()?)
-        };
-        Ok((ticks(11)? + ticks(12)?) / clock_ticks_per_sec)
+        crate::procfs::cpu_seconds(self.pid, clock_ticks_per_sec)
     }
 
     /// Peak resident set size so far, in MiB (`VmHWM`).
     pub fn peak_rss_mib(&self) -> Result<f64, BoxError> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
-        let kib = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .ok_or("no VmHWM in /proc status")?;
-        Ok(kib / 1024.0)
+        crate::procfs::memory_mib(self.pid, "VmHWM")
     }
 
     /// Ask the server to stop (SIGTERM, via `kill`), wait a bounded time, then kill it.

@@ -24,11 +24,18 @@ use crate::error::{ClientError, Result};
 use crate::input_clock::InputClock;
 use crate::net_stats::NetStats;
 use crate::prediction::Predictor;
+use crate::reconnect::{Backoff, is_drop};
 pub use crate::seat::Target;
 use crate::server_clock::ServerClock;
 use crate::world_view::{ViewCounts, WorldView};
+use outage::Outage;
+
+mod maps;
+mod outage;
+mod timeline;
+
+pub use maps::load_map;
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::{EntityState, Snapshot};
@@ -58,6 +65,9 @@ pub enum Update {
     Pong { nonce: u32, rtt: Option<Duration> },
     /// Game events of a tick.
     Events { tick: Tick, events: Vec<GameEvent> },
+    /// The connection had dropped and is back, as the same player, after `attempts`
+    /// attempts ([`crate::reconnect`]); snapshots start again from a keyframe.
+    Reconnected { attempts: u32 },
 }
 
 /// One connected player.
@@ -87,6 +97,13 @@ pub struct Client {
     /// Smoothed round trip from pongs.
     srtt: Option<Duration>,
     keyframe_seen: bool,
+    /// For reconnecting: the name and limits of the first connect.
+    name: String,
+    config: ClientConfig,
+    backoff: Backoff,
+    /// The connection dropped; reconnecting (the attempt in flight, and when the next
+    /// one may start).
+    outage: Option<Outage>,
 }
 
 impl Client {
@@ -97,6 +114,7 @@ impl Client {
         welcome: Welcome,
         early: VecDeque<ServerMsg>,
         target: Target,
+        name: &str,
         config: &ClientConfig,
     ) -> Result<Client> {
         let predictor = if config.predict {
@@ -122,6 +140,10 @@ impl Client {
                 .clamp(1, tickcast_shared::protocol::MAX_INPUTS_PER_MESSAGE),
             srtt: None,
             keyframe_seen: false,
+            name: name.to_owned(),
+            config: config.clone(),
+            backoff: Backoff::new(config.reconnect, config.link_seed ^ 0x7e57),
+            outage: None,
             conn,
             target,
             view: WorldView::new(welcome.entity, config.baseline_ring),
@@ -142,11 +164,27 @@ impl Client {
     ///
     /// Errors for which [`ClientError::is_recoverable`] holds concern that one message;
     /// the caller may count them and call again. Other errors end the session.
+    ///
+    /// A dropped connection is re-established here ([`crate::reconnect`]) unless
+    /// [`ClientConfig::reconnect`] is off; that ends in [`Update::Reconnected`], or in
+    /// the error that made it give up.
     pub async fn next_update(&mut self) -> Result<Update> {
         loop {
+            if self.outage.is_some() {
+                let attempts = self.reconnect().await?;
+                return Ok(Update::Reconnected { attempts });
+            }
             let msg = match self.early.pop_front() {
                 Some(msg) => msg,
-                None => self.conn.recv().await?,
+                None => match self.conn.recv().await {
+                    Ok(msg) => msg,
+                    Err(e) if self.config.reconnect.enabled && is_drop(&e) => {
+                        tracing::debug!(error = %e, "connection dropped; reconnecting");
+                        self.outage = Some(Outage::default());
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                },
             };
             if let Some(update) = self.handle(msg)? {
                 return Ok(update);
@@ -224,74 +262,6 @@ impl Client {
         Ok(Some(update))
     }
 
-    /// Counts of a snapshot applied at tick `tick`, after `previous`.
-    fn snapshot_applied(&mut self, tick: Tick, previous: Option<Tick>, keyframe: bool) {
-        let interval = u32::from(self.welcome.tick_rate) / u32::from(self.welcome.send_rate.max(1));
-        self.stats
-            .snapshot_gap(previous.map(|t| t.0), tick.0, interval.max(1));
-        if keyframe {
-            self.stats.keyframes_resent += u64::from(self.keyframe_seen);
-            self.keyframe_seen = true;
-        }
-        self.server_clock
-            .observe(tick.0, tokio::time::Instant::now());
-    }
-
-    /// `last_input` was applied at `tick`: how many ticks after it was sent.
-    fn input_delay_sample(&mut self, tick: Tick, last_input: InputSeq) {
-        let (Some(arrival), Some(srtt)) = (self.server_clock.arrival_of(tick.0), self.srtt) else {
-            return;
-        };
-        let Some(&(_, sent)) = self.sent.iter().find(|(seq, _)| *seq == last_input) else {
-            return;
-        };
-        let applied = arrival.checked_sub(srtt / 2).unwrap_or(arrival);
-        let delay = applied.saturating_duration_since(sent).as_secs_f64();
-        self.stats
-            .input_delay_ticks
-            .push(delay / self.server_clock.tick_secs());
-    }
-
-    /// When the next input is due on the input timeline.
-    pub fn next_input_at(&self) -> tokio::time::Instant {
-        self.input_clock.next_due()
-    }
-
-    /// How many inputs to send at `now` (usually 0 or 1; a few after a stall), moving
-    /// the input timeline on.
-    pub fn inputs_due(&mut self, now: tokio::time::Instant) -> u32 {
-        self.input_clock.due(now)
-    }
-
-    /// Count one render frame drawn at `now`; true when it had to extrapolate (no
-    /// snapshot at or after its render tick).
-    pub fn render_frame(&mut self, now: tokio::time::Instant) -> bool {
-        let newest = self.view.newest_tick().map(|t| t.0);
-        let extrapolated = self.server_clock.extrapolating(now, newest);
-        self.stats.frame(extrapolated);
-        extrapolated
-    }
-
-    /// The input timeline.
-    pub fn input_clock(&self) -> &InputClock {
-        &self.input_clock
-    }
-
-    /// The server's ticks mapped to local time.
-    pub fn server_clock(&self) -> &ServerClock {
-        &self.server_clock
-    }
-
-    /// How the game feels so far.
-    pub fn net_stats(&self) -> &NetStats {
-        &self.stats
-    }
-
-    /// The smoothed round trip (from pongs), once one came back.
-    pub fn srtt(&self) -> Option<Duration> {
-        self.srtt
-    }
-
     /// Send `input` for the next tick (acknowledging the newest applied snapshot) and
     /// predict it locally. Returns its sequence number. On QUIC it goes in a datagram
     /// with the inputs before it ([`ClientConfig::input_redundancy`]).
@@ -309,9 +279,9 @@ impl Client {
             }
             self.recent.push_back(cmd);
             let cmds = self.recent.iter().copied().collect();
-            self.conn.send(&ClientMsg::Inputs(cmds)).await?;
+            self.send_or_drop(&ClientMsg::Inputs(cmds)).await?;
         } else {
-            self.conn.send(&ClientMsg::Input(cmd)).await?;
+            self.send_or_drop(&ClientMsg::Input(cmd)).await?;
         }
         if self.sent.len() >= self.sent_capacity {
             self.sent.pop_front();
@@ -331,7 +301,7 @@ impl Client {
             self.pings.pop_front();
         }
         self.pings.push_back((nonce, Instant::now()));
-        self.conn.send(&ClientMsg::Ping { nonce }).await?;
+        self.send_or_drop(&ClientMsg::Ping { nonce }).await?;
         Ok(nonce)
     }
 
@@ -411,55 +381,5 @@ impl Client {
     /// (QUIC only).
     pub fn snapshots_dropped(&self) -> u64 {
         self.conn.snapshots_dropped()
-    }
-}
-
-/// Load the map a server names: `arena` is built in, others are read from
-/// `<maps_dir>/<name>.map`. Names are restricted to `[A-Za-z0-9_-]` (they come from
-/// the network).
-pub fn load_map(name: &str, maps_dir: Option<&Path>) -> Result<Map> {
-    if name == "arena" {
-        return Ok(Map::default_map());
-    }
-    let err = |reason: String| ClientError::Map {
-        name: name.to_owned(),
-        reason,
-    };
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !valid {
-        return Err(err("not a valid map name".to_owned()));
-    }
-    let dir = maps_dir.ok_or_else(|| err("not built in and no maps directory given".into()))?;
-    let path = dir.join(format!("{name}.map"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| err(format!("reading {}: {e}", path.display())))?;
-    Map::parse(&text).map_err(|source| ClientError::MapParse {
-        name: name.to_owned(),
-        source,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn map_names_from_the_network_cannot_escape_the_maps_dir() {
-        let dir = Path::new("/nonexistent");
-        for bad in ["../etc/passwd", "a/b", "", "x.map", "é"] {
-            let err = load_map(bad, Some(dir)).unwrap_err();
-            assert!(
-                err.to_string().contains("not a valid map name"),
-                "{bad}: {err}"
-            );
-        }
-        assert!(matches!(
-            load_map("other", None),
-            Err(ClientError::Map { .. })
-        ));
     }
 }

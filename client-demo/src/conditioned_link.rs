@@ -122,7 +122,7 @@ impl ConditionedLink {
             .unwrap_or_else(|| Err(ConditionedLink::gone()))
     }
 
-    /// Let the messages in flight arrive (at most [`CLOSE_TIMEOUT`]), then close the
+    /// Let the messages in flight arrive (at most 3 s), then close the
     /// real connection.
     pub async fn close(&mut self, reason: &str) {
         let (done, wait) = oneshot::channel();

@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::link_conditioner::LinkSpec;
 use crate::lobby::{DEFAULT_HTTP_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, Lobby};
 use crate::prediction::DEFAULT_PENDING_INPUTS;
+use crate::reconnect::ReconnectPolicy;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -41,6 +42,9 @@ pub struct ClientConfig {
     /// On QUIC, inputs per input datagram: the newest and the ones before it, so a
     /// lost datagram costs nothing (default 4; 1..=16). WebSocket inputs go one by one.
     pub input_redundancy: usize,
+    /// Reconnect by itself after a drop, with the resume token (default on: 100 ms
+    /// doubling to 5 s, jittered, 8 attempts); see [`crate::reconnect`].
+    pub reconnect: ReconnectPolicy,
 }
 
 impl Default for ClientConfig {
@@ -59,6 +63,7 @@ impl Default for ClientConfig {
             link: None,
             link_seed: 1,
             input_redundancy: tickcast_shared::quic::DEFAULT_INPUT_REDUNDANCY,
+            reconnect: ReconnectPolicy::default(),
         }
     }
 }

@@ -16,6 +16,8 @@
 //!   sped up or slowed down to hold the lead the server reports);
 //!   [`server_clock`]: server ticks mapped to local time (interpolation delay,
 //!   extrapolation); [`net_stats`]: input delay, corrections, extrapolated frames.
+//! - [`reconnect`]: after a drop the client comes back by itself with its resume
+//!   token (exponential backoff with jitter, capped; [`ClientConfig::reconnect`]).
 //! - [`prediction`]: the own player predicted with the shared `sim::move_player` and
 //!   reconciled against the server's `last_input`.
 //! - [`client`]: [`Client`], a player session tying the above together;
@@ -106,6 +108,7 @@ pub mod net_stats;
 pub mod prediction;
 pub mod quic_inbox;
 pub mod quic_link;
+pub mod reconnect;
 #[cfg(feature = "window")]
 pub mod render;
 pub mod seat;

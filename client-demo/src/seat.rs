@@ -250,7 +250,7 @@ async fn handshake(
                 what: "handshake",
                 after: timeout,
             })??;
-    Client::new(conn, welcome, early, target, config)
+    Client::new(conn, welcome, early, target, name, config)
 }
 
 fn message_name(msg: &ServerMsg) -> &'static str {

@@ -9,11 +9,12 @@
 //! - [`config`]: every limit, with defaults, file, environment and flags.
 //! - [`auth`]: optional JWT identity for seat-taking calls, the admin token.
 //! - [`lobby`]: room directory, matchmaking, seat tickets.
-//! - [`room`]: the room task, players, inputs, snapshot fan-out.
+//! - [`room`]: the sans-IO room core (players, inputs, snapshot fan-out) and its task.
 //! - [`net`]: the player session over WebSocket and QUIC, and SSE spectators.
 //! - [`spectators`]: the per-room spectator hub.
-//! - [`replay`]: recording every room, listing, serving and playing recordings back.
-//! - [`http`]: routes and handlers; [`metrics`]: Prometheus text.
+//! - [`replay`]: recording every room a player joined, listing, serving and playing recordings back.
+//! - [`ctx`]: the shared context (config, lobby, metrics, ...) below http, net and replay.
+//! - [`http`]: routes and handlers; [`metrics`]: typed metric handles, OpenMetrics text.
 //! - [`cluster`]: cluster mode on Redis (`--redis`): the directory interface the
 //!   handlers use, its in-process and Redis implementations, node heartbeats.
 //! - [`edge`]: the listener we serve ourselves (HTTP/1.1 + HTTP/2, optional TLS),
@@ -22,6 +23,7 @@
 pub mod auth;
 pub mod cluster;
 pub mod config;
+pub mod ctx;
 pub mod edge;
 pub mod http;
 pub mod lobby;

@@ -122,6 +122,15 @@ fn delay_buckets() -> impl Iterator<Item = f64> {
     exponential_buckets(25e-6, 2.0, 14)
 }
 
+/// The spectator streams' counters (resume, catch-up, write timeouts).
+#[derive(Debug, Clone, Default)]
+pub struct SpectatorCounters {
+    pub write_timeouts: Counter,
+    pub catchup_keyframes: Counter,
+    pub resets: Counter,
+    pub resumes: Counter,
+}
+
 /// All server metrics, as typed handles (cheap to clone: every handle is an `Arc`).
 pub struct Metrics {
     registry: Registry,
@@ -140,6 +149,8 @@ pub struct Metrics {
     pub spectator_frames_dropped: Counter,
     /// Spectator streams that fell behind and skipped to the next keyframe.
     pub spectator_lag_skips: Counter,
+    /// Spectator streams (live and replay): see [`SpectatorCounters`].
+    pub spectator: SpectatorCounters,
     rooms_finished: Family<ReasonLabel, Counter>,
     /// Refusals of the session and lobby limits.
     pub limits: LimitMetrics,
@@ -280,6 +291,28 @@ impl Metrics {
             "tickcast_spectator_lag_skips",
             "Spectator streams that fell behind and skipped to the next keyframe",
         );
+        let spectator = SpectatorCounters {
+            write_timeouts: counter(
+                &mut r,
+                "tickcast_spectator_write_timeouts",
+                "Spectator and replay streams dropped for accepting no bytes for write_timeout_secs",
+            ),
+            catchup_keyframes: counter(
+                &mut r,
+                "tickcast_spectator_catchup_keyframes",
+                "Catch-up keyframes sent to spectators that fell behind",
+            ),
+            resets: counter(
+                &mut r,
+                "tickcast_spectator_resets",
+                "Spectator streams that could not resume after the client's id and restarted",
+            ),
+            resumes: counter(
+                &mut r,
+                "tickcast_spectator_resumes",
+                "Spectator streams resumed exactly after the client's Last-Event-ID",
+            ),
+        };
         let gauge = |r: &mut Registry, name: &str, help: &str| {
             let g = Gauge::default();
             r.register(name, help, g.clone());
@@ -355,6 +388,7 @@ impl Metrics {
             spectators,
             spectator_frames_dropped,
             spectator_lag_skips,
+            spectator,
             rooms_finished,
             limits,
             ws,

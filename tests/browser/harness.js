@@ -9,7 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SERVER_BIN = join(ROOT, 'target/release/tickcast-server');
+// The release build when there is one (as run-all.sh makes), else the debug build;
+// TICKCAST_SERVER_BIN overrides.
+export const SERVER_BIN =
+  process.env.TICKCAST_SERVER_BIN ||
+  [join(ROOT, 'target/release/tickcast-server'), join(ROOT, 'target/debug/tickcast-server')].find((p) =>
+    existsSync(p),
+  ) ||
+  join(ROOT, 'target/release/tickcast-server');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SHOTS = join(ROOT, 'target');
 const START_TIMEOUT_MS = 30_000;

@@ -4,12 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, api, screenshot, startBrowser, startServer } from './harness.js';
 
 const WAIT_MS = 30_000;
-const CLIENT_BIN = join(ROOT, 'target/release/tickcast-client');
+const CLIENT_BIN = [join(ROOT, 'target/release/tickcast-client'), join(ROOT, 'target/debug/tickcast-client')].find(
+  (p) => existsSync(p),
+);
 let server;
 let browser;
 

@@ -44,7 +44,29 @@ impl SseClient {
         path: &str,
         last_event_id: Option<&str>,
     ) -> std::io::Result<SseClient> {
-        let mut stream = TcpStream::connect(addr).await?;
+        let stream = TcpStream::connect(addr).await?;
+        SseClient::request(stream, addr, path, last_event_id).await
+    }
+
+    /// `GET path` on `addr` from a socket with a small receive buffer (`bytes`), for
+    /// viewers that stop reading: the server soon has nowhere to write.
+    pub async fn connect_small_window(
+        addr: SocketAddr,
+        path: &str,
+        bytes: u32,
+    ) -> std::io::Result<SseClient> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_recv_buffer_size(bytes)?;
+        let stream = socket.connect(addr).await?;
+        SseClient::request(stream, addr, path, None).await
+    }
+
+    async fn request(
+        mut stream: TcpStream,
+        addr: SocketAddr,
+        path: &str,
+        last_event_id: Option<&str>,
+    ) -> std::io::Result<SseClient> {
         let mut request =
             format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n");
         if let Some(id) = last_event_id {

@@ -9,10 +9,11 @@ mod cluster_common;
 mod sse_common;
 
 use cluster_common::node;
-use sse_common::{Spectator, events_path, room};
-use tickcast_shared::spectate::SpecEvent;
+use sse_common::{ITEM_WAIT, Spectator, events_path, room};
+use tickcast_shared::spectate::{BinaryState, EventId, SpecEvent};
 use tickcast_tests::http::get_text;
 use tickcast_tests::redis::RedisServer;
+use tickcast_tests::sse::{SseClient, SseItem};
 
 #[tokio::test]
 async fn a_viewer_moves_from_the_owner_to_another_node_without_a_gap() {
@@ -28,13 +29,40 @@ async fn a_viewer_moves_from_the_owner_to_another_node_without_a_gap() {
     remote.frames(5).await;
     assert_eq!(remote.state.entities.len(), 20);
 
+    // The binary format crosses Redis too: n2's mirror serves the owner's binary
+    // frames (base64 deltas), with the same ids, and they rebuild the room.
+    let mut bin = SseClient::connect(n2.addr, &format!("{path}?format=binary"), None)
+        .await
+        .unwrap();
+    assert_eq!(bin.status, 200);
+    let mut state = BinaryState::default();
+    let mut deltas = 0;
+    while deltas < 5 {
+        match bin.next_within(ITEM_WAIT).await {
+            Some(SseItem::Event { event, id, data }) if event != "game" => {
+                state.apply(&event, &data).unwrap();
+                if event == "delta" {
+                    assert!(!data.starts_with('{'), "a binary delta is base64: {data}");
+                    deltas += 1;
+                }
+                let tick = state.snapshot.as_ref().unwrap().tick;
+                let id = EventId(id.unwrap().parse().unwrap());
+                assert_eq!(id, EventId::frame(tick), "{event}");
+            }
+            Some(_) => {}
+            None => panic!("binary stream ended"),
+        }
+    }
+    assert_eq!(state.snapshot.unwrap().entities.len(), 20);
+    drop(bin);
+
     // A viewer drops from n1 and comes back on n2 with its Last-Event-ID.
     let mut dropping = Spectator::connect(&n1, &path, None).await;
     dropping.frames(5).await;
     let (_, last_id) = dropping.seen.last().cloned().unwrap();
     let kept_state = dropping.state.clone();
     drop(dropping);
-    steady.until_tick(last_id + 30).await;
+    steady.until_tick(EventId(last_id).tick().0 + 30).await;
     let mut resumed = Spectator::connect(&n2, &path, Some(&last_id.to_string())).await;
     resumed.state = kept_state;
     let first = loop {
@@ -42,9 +70,18 @@ async fn a_viewer_moves_from_the_owner_to_another_node_without_a_gap() {
             break ev;
         }
     };
-    assert!(
-        first.tick().0 == last_id && first.is_frame() || first.tick().0 > last_id,
-        "resume starts at the frame of the id or after it, got {} {}",
+    // The owner's and the mirror's ids are the same: the resume on n2 starts at
+    // exactly the event the steady viewer on n1 got next after `last_id`.
+    let next = steady
+        .seen
+        .iter()
+        .map(|(_, id)| *id)
+        .find(|&id| id > last_id)
+        .unwrap();
+    assert_eq!(
+        first.id(),
+        Some(EventId(next)),
+        "resume starts right after the id, got {} of tick {}",
         first.name(),
         first.tick().0
     );

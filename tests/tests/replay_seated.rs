@@ -15,7 +15,8 @@ use tickcast_tests::server::TestServer;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_empty_rooms_leave_no_recording() {
     let dir = TempDir::new("replay-empty-rooms");
-    let server = server(&dir, &[]).await;
+    // One test address creates them all: lift the per-address room limit.
+    let server = server(&dir, &["--max-rooms-per-ip", "100"]).await;
     let lobby = Lobby::new(&server.url).unwrap();
     let mut ids = Vec::new();
     for i in 0..50 {

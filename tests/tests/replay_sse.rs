@@ -11,7 +11,7 @@ mod sse_common;
 use replay_common::{TempDir, complete_replay_of, config_file, room, server};
 use sse_common::Spectator;
 use std::time::Duration;
-use tickcast_shared::spectate::SpecEvent;
+use tickcast_shared::spectate::{EventId, SpecEvent};
 use tickcast_tests::server::TestServer;
 
 /// Keyframes every second (60 ticks), frames every 6 ticks (10 Hz).
@@ -103,18 +103,30 @@ async fn last_event_id_resumes_where_the_viewer_left() {
     let mut whole = Spectator::connect(&server, &path, None).await;
     let mut cut = Spectator::connect(&server, &path, None).await;
     cut.until_tick(100).await;
-    let (_, left_at) = cut.seen.last().unwrap().clone();
+    let left_at = cut.last_id().unwrap();
+    let kept = cut.state.clone();
     drop(cut);
 
+    // After the frame it has, the viewer gets exactly the events after its id.
     let id_text = left_at.to_string();
     let mut resumed = Spectator::connect(&server, &path, Some(&id_text)).await;
-    let first = resumed.step().await.unwrap();
+    resumed.state = kept;
+    let first = resumed.event().await;
     assert!(
-        matches!(&first, SpecEvent::Keyframe(k) if k.tick.0 == left_at),
+        first.id().is_some_and(|i| i.0 > left_at) && !matches!(first, SpecEvent::Keyframe(_)),
         "{first:?}"
     );
     resumed.until_tick(200).await;
-    assert!(resumed.seen.iter().skip(1).all(|(_, t)| *t > left_at));
+    assert!(resumed.seen.iter().all(|(_, t)| *t > left_at));
+    // After only the game event of a tick: the keyframe of that tick comes first.
+    let game_of = EventId::game(EventId(left_at).tick());
+    let mut after_game =
+        Spectator::connect(&server, &format!("{path}&lastEventId={game_of}"), None).await;
+    let first = after_game.event().await;
+    assert!(
+        matches!(&first, SpecEvent::Keyframe(k) if k.tick == game_of.tick()),
+        "{first:?}"
+    );
     whole.until_tick(resumed.state.tick.unwrap().0).await;
     assert_eq!(whole.state, resumed.state);
 }

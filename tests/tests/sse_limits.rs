@@ -1,11 +1,12 @@
-//! Spectator limits per room and per server answer 503 with a JSON error, and a
-//! freed place can be taken again.
+//! Spectator limits per room and per server answer 503 with a JSON error, a freed
+//! place can be taken again, and viewers that stop reading give their places back
+//! after `write_timeout_secs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod sse_common;
 
-use sse_common::{Spectator, events_path, room};
+use sse_common::{Spectator, events_path, room, server_with};
 use tickcast_tests::server::TestServer;
 use tickcast_tests::sse::SseClient;
 
@@ -48,4 +49,65 @@ async fn limits_per_room_and_per_server_answer_503() {
     }
     server.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewers_that_stop_reading_are_dropped_after_the_write_timeout() {
+    let (server, _dir) = server_with(
+        "sse-stall",
+        "write_timeout_secs = 1\nmax_per_room = 256",
+        // The room has no players: keep it open for the whole test.
+        &["--empty-room-secs", "600"],
+    )
+    .await;
+    let path = events_path(&room(&server, 1000).await);
+    // Every place of the room (256) taken by a viewer that never reads.
+    let mut stalled = Vec::new();
+    for _ in 0..256 {
+        let c = SseClient::connect_small_window(server.addr, &path, 4096)
+            .await
+            .unwrap();
+        assert_eq!(c.status, 200);
+        stalled.push(c);
+    }
+    assert!(refused(&server, &path).await.contains("room"));
+    // Their sockets fill up; a second after that the server drops them. Poll (the
+    // server's buffers, not an event, decide when) for a place, bounded.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut viewer = loop {
+        let c = SseClient::connect(server.addr, &path, None).await.unwrap();
+        if c.status == 200 {
+            break c;
+        }
+        assert_eq!(c.status, 503);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "stalled viewers kept every place"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    // The new viewer gets the stream.
+    loop {
+        match viewer.next_within(sse_common::ITEM_WAIT).await {
+            Some(tickcast_tests::sse::SseItem::Event { event, .. }) => {
+                assert_eq!(event, "keyframe");
+                break;
+            }
+            Some(_) => {}
+            None => panic!("stream ended"),
+        }
+    }
+    let metrics = tickcast_client::lobby::Lobby::new(&server.url)
+        .unwrap()
+        .metrics_text()
+        .await
+        .unwrap();
+    let timeouts: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tickcast_spectator_write_timeouts_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(timeouts >= 1, "{metrics}");
+    drop(stalled);
+    server.stop().await;
 }

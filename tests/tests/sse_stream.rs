@@ -6,7 +6,7 @@
 
 mod sse_common;
 
-use sse_common::{ITEM_WAIT, Spectator, events_path, room};
+use sse_common::{ITEM_WAIT, Spectator, events_path, room, server_with};
 use std::time::Duration;
 use tickcast_client::lobby::Lobby;
 use tickcast_shared::spectate::SpecEvent;
@@ -98,5 +98,80 @@ async fn spectators_are_counted_in_the_room_and_in_metrics() {
             .any(|l| l == "tickcast_spectators 0"))
         .await
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_broadcast_delay_keeps_the_feed_behind_the_room() {
+    // One second at 60 Hz: a frame of tick t goes out once the room is at t + 60.
+    let (server, _dir) = server_with("sse-delay", "delay_ms = 1000", &[]).await;
+    let lobby = Lobby::new(&server.url).unwrap();
+    let room = room(&server, 3).await;
+    let mut s = Spectator::connect(&server, &events_path(&room), None).await;
+    for _ in 0..3 {
+        s.frames(1).await;
+        let shown = u64::from(s.state.tick.unwrap().0);
+        let now = lobby.room(&room.id).await.unwrap().tick;
+        assert!(
+            now >= shown + 60,
+            "frame of tick {shown} shown at room tick {now}"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_binary_format_rebuilds_what_the_json_format_rebuilds() {
+    use tickcast_shared::spectate::{BinaryState, SpecEntity};
+    use tickcast_tests::sse::SseItem;
+    let server = TestServer::start(&[]).await;
+    let room = room(&server, 20).await;
+    let path = events_path(&room);
+    let mut bad = SseClient::connect(server.addr, &format!("{path}?format=xml"), None)
+        .await
+        .unwrap();
+    assert_eq!(bad.status, 400);
+    assert!(bad.body_text().await.unwrap().contains("format"));
+
+    let mut json = Spectator::connect(&server, &path, None).await;
+    let mut bin = SseClient::connect(server.addr, &format!("{path}?format=binary"), None)
+        .await
+        .unwrap();
+    assert_eq!(bin.status, 200);
+    let mut state = BinaryState::default();
+    let mut frames = 0;
+    while frames < 20 {
+        match bin.next_within(ITEM_WAIT).await {
+            Some(SseItem::Event { event, id, data }) => {
+                if event == "delta" {
+                    assert!(!data.starts_with('{'), "a binary delta is base64: {data}");
+                }
+                state.apply(&event, &data).unwrap();
+                let tick = state.snapshot.as_ref().unwrap().tick;
+                assert_eq!(
+                    id.unwrap().parse::<u64>().unwrap() / 4,
+                    u64::from(tick.0),
+                    "{event}"
+                );
+                frames += 1;
+            }
+            Some(_) => {}
+            None => panic!("binary stream ended"),
+        }
+    }
+    let snap = state.snapshot.clone().unwrap();
+    json.until_tick(snap.tick.0).await;
+    // The JSON viewer may be past the binary one: read the binary one up to it.
+    while state.snapshot.as_ref().unwrap().tick < json.state.tick.unwrap() {
+        if let Some(SseItem::Event { event, data, .. }) = bin.next_within(ITEM_WAIT).await {
+            state.apply(&event, &data).unwrap();
+        }
+    }
+    let snap = state.snapshot.unwrap();
+    assert_eq!(Some(snap.tick), json.state.tick);
+    let rebuilt: Vec<SpecEntity> = snap.entities.iter().map(SpecEntity::of).collect();
+    let want: Vec<SpecEntity> = json.state.entities.values().copied().collect();
+    assert_eq!(rebuilt, want);
+    assert_eq!(state.map, "arena");
     server.stop().await;
 }

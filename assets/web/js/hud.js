@@ -1,4 +1,5 @@
-// The line above the canvas (mode, connection state, hp, score, ping, tick) and the
+// The line above the canvas (mode, connection state, hp, score, ping, input delay,
+// corrections per second, tick) and the
 // event feed in its corner. Both views write here; nothing here knows the network.
 
 const FEED_LINES = 6;
@@ -17,15 +18,17 @@ export const hud = {
     set('hud-state', text);
     document.getElementById('hud-state').classList.toggle('bad', bad);
   },
-  stats({ hp, score, ping, tick, entities }) {
+  stats({ hp, score, ping, tick, entities, delay, corrections }) {
     if (hp !== undefined) set('hud-hp', hp === null ? '-' : String(hp));
     if (score !== undefined) set('hud-score', score === null ? '-' : String(score));
     if (ping !== undefined) set('hud-ping', ping === null ? '-' : `${Math.round(ping)} ms`);
     if (tick !== undefined) set('hud-tick', tick === null ? '-' : String(tick));
     if (entities !== undefined) set('hud-entities', String(entities));
+    if (delay !== undefined) set('hud-delay', delay === null ? '-' : `${delay.toFixed(1)} ticks`);
+    if (corrections !== undefined) set('hud-corrections', corrections === null ? '-' : `${corrections}/s`);
   },
   reset() {
-    for (const id of ['hud-hp', 'hud-score', 'hud-ping', 'hud-tick', 'hud-entities']) set(id, '-');
+    for (const id of ['hud-hp', 'hud-score', 'hud-ping', 'hud-delay', 'hud-corrections', 'hud-tick', 'hud-entities']) set(id, '-');
     document.getElementById('feed').replaceChildren();
   },
   /** Show game events ({type, player, killer, victim, ...}) in the feed. */

@@ -1,7 +1,10 @@
 // The play view: the own player predicted with the shared movement rules and
 // reconciled on every snapshot, everyone else interpolated two send intervals
-// behind, inputs sent every tick (each acknowledging the newest applied snapshot),
-// a ping every second, and a HUD. The connection resumes the same player by itself.
+// behind, inputs sent on the input timeline (timeline.js: a fixed-rate schedule on
+// performance.now(), tuned by each snapshot's input_lead; each input acknowledges
+// the newest applied snapshot), a ping every second, and a HUD with the ping, the
+// input delay and corrections per second. The connection resumes the same player by
+// itself.
 
 import { getMap, wsUrl } from './api.js';
 import { hud } from './hud.js';
@@ -11,6 +14,7 @@ import { GameConnection } from './net.js';
 import { BUTTONS } from './protocol.js';
 import { FLAG_DEAD } from './sim_constants.js';
 import { BaselineRing, applyDelta, entityView } from './snapshot.js';
+import { InputClock, NetStats, ServerClock } from './timeline.js';
 
 const PING_MS = 1000;
 const MAX_PENDING = 120;
@@ -32,20 +36,34 @@ class Predictor {
   }
 
   input(seq, buttons) {
-    this.pending.push({ seq, buttons });
+    let at = null;
+    if (this.body) {
+      movePlayer(this.body, buttons, this.map, this.dt);
+      at = { x: this.body.x, y: this.body.y };
+    }
+    this.pending.push({ seq, buttons, at });
     if (this.pending.length > MAX_PENDING) this.pending.shift();
-    if (this.body) movePlayer(this.body, buttons, this.map, this.dt);
   }
 
+  /** Returns the prediction error at `lastInput` (units), or null when unknown. */
   reconcile(own, lastInput) {
-    while (this.pending.length && this.pending[0].seq <= lastInput) this.pending.shift();
+    let predicted = null;
+    while (this.pending.length && this.pending[0].seq <= lastInput) {
+      const p = this.pending.shift();
+      predicted = p.seq === lastInput ? p.at : null;
+    }
     if (!own || (own.flags & FLAG_DEAD) !== 0) {
       this.body = null;
-      return;
+      return null;
     }
     const body = { x: own.x, y: own.y, vx: own.vx, vy: own.vy };
-    for (const p of this.pending) movePlayer(body, p.buttons, this.map, this.dt);
+    const error = predicted ? Math.hypot(predicted.x - own.x, predicted.y - own.y) : null;
+    for (const p of this.pending) {
+      movePlayer(body, p.buttons, this.map, this.dt);
+      p.at = { x: body.x, y: body.y };
+    }
     this.body = body;
+    return error;
   }
 }
 
@@ -94,6 +112,10 @@ export class PlayView {
     this.pings = new Map();
     this.nonce = 0;
     this.names = new Map();
+    this.net = new NetStats();
+    this.sent = new Map();
+    this.clock = null;
+    this.serverClock = null;
     window.addEventListener('keydown', this.onKey);
     window.addEventListener('keyup', this.onKey);
     const url = wsUrl(answer.ws_url);
@@ -126,7 +148,7 @@ export class PlayView {
   stop() {
     if (this.conn) this.conn.close();
     this.conn = null;
-    clearInterval(this.inputTimer);
+    clearTimeout(this.inputTimer);
     clearInterval(this.pingTimer);
     cancelAnimationFrame(this.raf);
     window.removeEventListener('keydown', this.onKey);
@@ -150,9 +172,16 @@ export class PlayView {
     this.renderer.setMap(this.map);
     if (!this.predictor) this.predictor = new Predictor(this.map, Math.fround(1 / w.tick_rate));
     if (!this.interp) this.interp = new Interpolator(w.tick_rate, (2 * w.tick_rate) / w.send_rate);
-    clearInterval(this.inputTimer);
+    clearTimeout(this.inputTimer);
     clearInterval(this.pingTimer);
-    this.inputTimer = setInterval(() => this.sendInput(), 1000 / w.tick_rate);
+    // The input timeline: the schedule, not the timer, decides when inputs are due.
+    this.clock = new InputClock(w.tick_rate, performance.now());
+    if (!this.serverClock) this.serverClock = new ServerClock(w.tick_rate);
+    const step = () => {
+      for (let n = this.clock.due(performance.now()); n > 0; n--) this.sendInput();
+      this.inputTimer = setTimeout(step, Math.max(0, this.clock.next - performance.now()));
+    };
+    step();
     this.pingTimer = setInterval(() => this.ping(), PING_MS);
     this.ping();
   }
@@ -171,6 +200,8 @@ export class PlayView {
     const sent = this.conn.send({ Input: { seq, ack: this.ack, input: { buttons, aim: this.aim() } } });
     if (!sent) return;
     this.seq = seq;
+    this.sent.set(seq, performance.now());
+    if (this.sent.size > MAX_PENDING) this.sent.delete(this.sent.keys().next().value);
     this.predictor.input(seq, buttons);
   }
 
@@ -219,9 +250,24 @@ export class PlayView {
     const selfId = this.welcomeMsg.entity;
     this.own = views.find((e) => e.id === selfId) ?? null;
     this.lastInput = s.last_input;
-    this.predictor.reconcile(this.own, s.last_input);
+    this.timeline(snap.tick, s);
+    const error = this.predictor.reconcile(this.own, s.last_input);
+    if (error !== null) this.net.predictionError(error, performance.now());
     this.interp.push(snap.tick, views.filter((e) => e.id !== selfId), performance.now());
     hud.stats({ tick: snap.tick, hp: this.own?.hp ?? null, score: this.own?.score ?? null });
+  }
+
+  /** The input timeline's share of a snapshot: the lead, and one input delay sample
+   * (ticks from sending `last_input` to the server applying it at `tick`). */
+  timeline(tick, s) {
+    const now = performance.now();
+    this.serverClock?.observe(tick, now);
+    this.clock?.observeLead(s.input_lead);
+    const sent = this.sent.get(s.last_input);
+    const arrival = this.serverClock?.arrivalOf(tick);
+    if (s.input_lead < 0 || sent === undefined || arrival == null || this.rtt === null) return;
+    const applied = arrival - this.rtt / 2;
+    this.net.delay(Math.max(0, applied - sent) / this.serverClock.dt);
   }
 
   draw() {
@@ -234,6 +280,11 @@ export class PlayView {
     }
     this.drawn = entities;
     this.renderer.draw(entities, this.welcomeMsg?.entity ?? null);
-    hud.stats({ ping: this.rtt, entities: entities.length });
+    hud.stats({
+      ping: this.rtt,
+      entities: entities.length,
+      delay: this.net?.delayPercentile(0.5) ?? null,
+      corrections: this.net ? this.net.correctionsPerSec(now) : null,
+    });
   }
 }

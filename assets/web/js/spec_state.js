@@ -1,8 +1,10 @@
 // The spectator's world, rebuilt from the SSE events of /api/rooms/{id}/events.
 // The same rules as SpecState::apply in shared/src/spectate/state.rs: a keyframe
 // replaces the state; a delta applies only on top of the frame named by its `base`;
-// a frame whose tick the state already has is skipped (a resumed stream repeats
-// the frame of its Last-Event-ID).
+// a frame whose tick the state already has is skipped; a `reset` (the stream could
+// not resume after the browser's Last-Event-ID and restarts with a keyframe) drops
+// the state. Every event but `reset` has its own increasing id (tick * 4 + slot:
+// game 0, frame 1, end 2), so a resumed stream repeats nothing.
 
 export class GapError extends Error {
   constructor(message) {
@@ -12,6 +14,13 @@ export class GapError extends Error {
 }
 
 const FIELDS = ['x', 'y', 'vx', 'vy', 'angle', 'hp', 'score', 'flags', 'owner'];
+
+/** An entity with the fields the JSON leaves out when 0 filled in. */
+function full(e) {
+  const out = { ...e };
+  for (const f of FIELDS) if (!(f in out)) out[f] = 0;
+  return out;
+}
 
 export class SpecState {
   constructor() {
@@ -23,11 +32,17 @@ export class SpecState {
   }
 
   /** Apply one event (`name` from `event:`, `data` the parsed JSON). Returns
-   * 'frame', 'stale', 'game' or 'end'; throws GapError when a delta does not fit. */
+   * 'frame', 'stale', 'game', 'end' or 'reset'; throws GapError when a delta does
+   * not fit. */
   apply(name, data) {
     switch (name) {
       case 'game':
         return 'game';
+      case 'reset':
+        this.tick = null;
+        this.entities = new Map();
+        this.ended = false;
+        return 'reset';
       case 'end':
         this.ended = true;
         return 'end';
@@ -35,8 +50,8 @@ export class SpecState {
         if (this.tick !== null && this.tick >= data.tick) return 'stale';
         this.tick = data.tick;
         this.tickRate = data.tick_rate;
-        this.map = data.map;
-        this.entities = new Map(data.entities.map((e) => [e.id, { ...e }]));
+        this.map = data.map; // the map's name: GET /api/maps/{name} has its geometry
+        this.entities = new Map(data.entities.map((e) => [e.id, full(e)]));
         return 'frame';
       case 'delta':
         return this.applyDelta(data);
@@ -56,11 +71,20 @@ export class SpecState {
     for (const e of d.created) {
       if (this.entities.has(e.id) && !removed.has(e.id)) throw new GapError(`delta creates existing entity ${e.id}`);
     }
+    const moved = d.moved ?? [];
     for (const c of d.changed) {
       if (!this.entities.has(c.id) || removed.has(c.id)) throw new GapError(`delta changes unknown entity ${c.id}`);
     }
+    for (const [id] of moved) {
+      if (!this.entities.has(id) || removed.has(id)) throw new GapError(`delta moves unknown entity ${id}`);
+    }
     for (const id of d.removed) this.entities.delete(id);
-    for (const e of d.created) this.entities.set(e.id, { ...e });
+    for (const e of d.created) this.entities.set(e.id, full(e));
+    for (const [id, x, y] of moved) {
+      const e = this.entities.get(id);
+      e.x = x;
+      e.y = y;
+    }
     for (const c of d.changed) {
       const e = this.entities.get(c.id);
       for (const f of FIELDS) if (f in c) e[f] = c[f];
@@ -73,4 +97,10 @@ export class SpecState {
   snapshot() {
     return [...this.entities.values()].sort((a, b) => a.id - b.id).map((e) => ({ ...e }));
   }
+}
+
+/** The id of the event `name` of `tick` (as the server numbers them). */
+export function eventId(name, tick) {
+  const slot = name === 'game' ? 0 : name === 'end' ? 2 : 1;
+  return tick * 4 + slot;
 }

@@ -1,21 +1,33 @@
 // The spectate view: the arena canvas driven by nothing but EventSource on
 // /api/rooms/{id}/events. The browser reconnects by itself with Last-Event-ID and
-// the server resumes from there; a delta that does not fit (a gap) reopens the
-// stream without an id, which starts with a keyframe.
+// the server resumes exactly after it (or sends `reset` and a keyframe); a delta
+// that does not fit (a gap) reopens the stream without an id, which starts with a
+// keyframe.
 
+// It asks for the compact feed (`format=binary`: range-coded snapshot bodies, the
+// same decoder as the play view) and fetches the arena's geometry by map name.
+
+import { getMap } from './api.js';
 import { Interpolator } from './interp.js';
 import { hud } from './hud.js';
-import { GapError, SpecState } from './spec_state.js';
+import { BinarySpecState } from './spec_binary.js';
+import { GapError } from './spec_state.js';
+
+/** `url` with `format=binary` added. */
+export function binaryUrl(url) {
+  return `${url}${url.includes('?') ? '&' : '?'}format=binary`;
+}
 
 export class SpectateView {
   constructor(renderer) {
     this.renderer = renderer;
     this.source = null;
     this.raf = 0;
-    this.state = new SpecState();
+    this.state = new BinarySpecState();
     this.interp = null;
     this.lastFrameTick = null;
     this.drawn = [];
+    this.mapName = null;
   }
 
   start(roomId) {
@@ -45,11 +57,11 @@ export class SpectateView {
 
   open() {
     if (this.source) this.source.close();
-    this.state = new SpecState();
+    this.state = new BinarySpecState();
     this.interp = null;
     this.lastFrameTick = null;
     hud.state('connecting');
-    const source = new EventSource(this.urlFor());
+    const source = new EventSource(binaryUrl(this.urlFor()));
     this.source = source;
     source.onopen = () => hud.state('live');
     source.onerror = () => {
@@ -57,27 +69,35 @@ export class SpectateView {
       if (source.readyState === EventSource.CLOSED) hud.state('closed', true);
       else hud.state('reconnecting', true);
     };
-    for (const name of ['keyframe', 'delta', 'game', 'end']) {
-      source.addEventListener(name, (ev) => this.onEvent(name, ev.data));
+    for (const name of ['keyframe', 'delta', 'game', 'end', 'reset']) {
+      source.addEventListener(name, (ev) => this.onEvent(name, ev.data, Number(ev.lastEventId)));
     }
   }
 
-  onEvent(name, text) {
-    let data;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      return; // not JSON: ignore the event, keep the stream
-    }
+  onEvent(name, text, id) {
     let applied;
     try {
-      applied = this.state.apply(name, data);
+      applied = this.state.apply(name, text, id);
     } catch (e) {
       if (e instanceof GapError) {
         this.open();
         return;
       }
+      if (e instanceof SyntaxError) return; // not JSON: ignore the event, keep the stream
       throw e;
+    }
+    let data = null;
+    if (applied === 'game' || applied === 'end') {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        return; // not JSON: ignore the event, keep the stream
+      }
+    }
+    if (applied === 'reset') {
+      this.interp = null;
+      this.lastFrameTick = null;
+      return;
     }
     if (applied === 'game') hud.gameEvents(data.events);
     if (applied === 'end') {
@@ -92,8 +112,21 @@ export class SpectateView {
       this.interp.delayTicks = Math.min(2 * (tick - this.lastFrameTick), 2 * this.interp.tickRate);
     }
     this.lastFrameTick = tick;
-    this.renderer.setMap(this.state.map);
+    this.loadMap(this.state.mapName);
     this.interp.push(tick, this.state.snapshot(), performance.now());
+  }
+
+  /** Fetch the geometry of map `name` once per name, then draw with it. */
+  loadMap(name) {
+    if (!name || name === this.mapName) return;
+    this.mapName = name;
+    getMap(name)
+      .then((map) => {
+        if (this.mapName === name) this.renderer.setMap(map);
+      })
+      .catch(() => {
+        this.mapName = null; // try again with the next frame
+      });
   }
 
   draw() {

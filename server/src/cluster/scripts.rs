@@ -14,8 +14,9 @@
 //! - `P:ticket:{token}` the ticket (JSON: room, node, name), expiring with it.
 //! - `P:replays:{node}` the node's recordings (JSON list), expiring with the node.
 //! - `P:spec:{room}` the room's spectator events (a stream trimmed to the retained
-//!   window, fields `t` tick, `k` kind, `x` SSE text), and the pub/sub channel of
-//!   the same name carrying `<stream id> <tick> <kind> <text>` for each.
+//!   window, fields `i` event id, `k` kind, `x` JSON SSE text, `b` binary SSE text,
+//!   empty when it is the JSON text), and the pub/sub channel of the same name
+//!   carrying `<stream id> <event id> <kind> <json len> <json><binary>` for each.
 //! - `P:watched:{node}` sorted set of that node's rooms watched from other nodes,
 //!   scored by expiry.
 //!
@@ -288,16 +289,19 @@ return redis.call('PEXPIRE', key, tonumber(ARGV[3]))
     )
 });
 
-/// `ARGV`: prefix, room, max entries, tick, kind, SSE text, keep ms. Appends one
-/// spectator event to the room's stream and publishes it, in one step.
+/// `ARGV`: prefix, room, max entries, event id, kind, JSON SSE text, binary SSE text
+/// (empty: the JSON text), keep ms. Appends one spectator event to the room's
+/// stream and publishes it (`<stream id> <event id> <kind> <json len> <json><binary>`),
+/// in one step.
 pub static SPEC_PUBLISH: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
 local key = P .. ':spec:' .. ARGV[2]
 local id = redis.call('XADD', key, 'MAXLEN', '~', ARGV[3], '*',
-  't', ARGV[4], 'k', ARGV[5], 'x', ARGV[6])
-redis.call('PEXPIRE', key, ARGV[7])
-redis.call('PUBLISH', key, id .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[6])
+  'i', ARGV[4], 'k', ARGV[5], 'x', ARGV[6], 'b', ARGV[7])
+redis.call('PEXPIRE', key, ARGV[8])
+redis.call('PUBLISH', key, id .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] .. ' '
+  .. string.len(ARGV[6]) .. ' ' .. ARGV[6] .. ARGV[7])
 return id
 "#,
     )

@@ -1,10 +1,12 @@
 //! Spectate anywhere. The owning node hands every spectator event its room's hub
-//! renders (the same bytes its own viewers get) to Redis once, with its catch-up
-//! history, in one script (`XADD` to the room's stream trimmed to the retained
+//! renders (the whole [`Entry`]: its id, kind and the bytes of both formats, the
+//! same its own viewers get) to Redis once, with its catch-up history, in one script (`XADD` to the room's stream trimmed to the retained
 //! window, then `PUBLISH`). A node asked for a room it does not run opens one
 //! mirror per room: a local [`Hub`] seeded from the stream and fed by one
-//! subscription, which fans out to all its viewers there; `Last-Event-ID` resumes
-//! against the mirror's ring exactly as against the owner's. While a mirror exists
+//! subscription, which fans out to all its viewers there. The mirror publishes the
+//! same entries with the same ids, so `Last-Event-ID` resumes against the mirror's
+//! ring exactly as against the owner's (in either format). Catch-up keyframes are
+//! the owner's alone: a viewer lagging behind a mirror skips to the next keyframe. While a mirror exists
 //! it marks the room as watched, and the owner keeps the room's hub active for it.
 //! When the owner dies the mirror ends its viewers' streams with `end`.
 
@@ -20,7 +22,7 @@ use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::spectate::{End, SpecEvent};
+use tickcast_shared::spectate::{End, EventId, SpecEvent};
 use tokio::sync::mpsc;
 
 /// One local room's event on its way to Redis: the room id and the event.
@@ -49,34 +51,62 @@ fn kind_of(code: &[u8]) -> Option<EntryKind> {
     }
 }
 
-/// An event from a stream entry's fields (`t`, `k`, `x` in any order).
+/// The binary text to send for `entry`: empty when it is the JSON text (a `game`
+/// or `end` event), so those bytes cross Redis once.
+pub fn binary_arg(entry: &Entry) -> &[u8] {
+    if entry.binary == entry.text {
+        &[]
+    } else {
+        &entry.binary
+    }
+}
+
+/// An event from its id, kind, JSON text and binary text (empty: the JSON text).
+fn entry_of(id: EventId, kind: EntryKind, text: &[u8], binary: &[u8]) -> Entry {
+    let text = Bytes::copy_from_slice(text);
+    if binary.is_empty() {
+        Entry::same(id, kind, text)
+    } else {
+        Entry {
+            id,
+            kind,
+            text,
+            binary: Bytes::copy_from_slice(binary),
+        }
+    }
+}
+
+fn event_id_of(value: &[u8]) -> Option<EventId> {
+    EventId::parse(std::str::from_utf8(value).ok()?)
+}
+
+/// An event from a stream entry's fields (`i`, `k`, `x`, `b` in any order).
 pub fn entry_of_fields(fields: &[Vec<u8>]) -> Option<Entry> {
-    let (mut tick, mut kind, mut text) = (None, None, None);
+    let (mut id, mut kind, mut text, mut binary) = (None, None, None, None);
     for pair in fields.chunks(2) {
         match pair {
-            [name, value] if name == b"t" => {
-                tick = std::str::from_utf8(value).ok()?.parse().ok();
-            }
+            [name, value] if name == b"i" => id = event_id_of(value),
             [name, value] if name == b"k" => kind = kind_of(value),
-            [name, value] if name == b"x" => text = Some(Bytes::copy_from_slice(value)),
+            [name, value] if name == b"x" => text = Some(value.as_slice()),
+            [name, value] if name == b"b" => binary = Some(value.as_slice()),
             _ => {}
         }
     }
-    Some(Entry {
-        tick: tick?,
-        kind: kind?,
-        text: text?,
-    })
+    Some(entry_of(id?, kind?, text?, binary?))
 }
 
-/// A published message: `<stream id> <tick> <kind> <text>`.
+/// A published message: `<stream id> <event id> <kind> <json len> <json><binary>`
+/// (binary empty: the JSON text).
 pub fn parse_message(payload: &[u8]) -> Option<(String, Entry)> {
-    let mut parts = payload.splitn(4, |b| *b == b' ');
-    let id = std::str::from_utf8(parts.next()?).ok()?.to_owned();
-    let tick = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
+    let mut parts = payload.splitn(5, |b| *b == b' ');
+    let sid = std::str::from_utf8(parts.next()?).ok()?.to_owned();
+    let id = event_id_of(parts.next()?)?;
     let kind = kind_of(parts.next()?)?;
-    let text = Bytes::copy_from_slice(parts.next()?);
-    Some((id, Entry { tick, kind, text }))
+    let len: usize = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
+    let rest = parts.next()?;
+    let text = rest.get(..len)?;
+    let binary = rest.get(len..)?;
+    Some((sid, entry_of(id, kind, text, binary)))
 }
 
 /// A stream id (`ms-seq`) as numbers, for ordering.
@@ -153,7 +183,7 @@ pub async fn mirror(node: &Arc<ClusterNode>, id: &str, invite: Option<&str>) -> 
     let relay_hub = Arc::clone(&hub);
     let relay_node = Arc::clone(node);
     tokio::spawn(async move {
-        let mut last_tick = 0;
+        let mut last_tick = Tick(0);
         {
             let mut messages = pubsub.on_message();
             let period = Duration::from_millis(relay_node.redis().config.heartbeat_ms());
@@ -171,7 +201,7 @@ pub async fn mirror(node: &Arc<ClusterNode>, id: &str, invite: Option<&str>) -> 
                             continue;
                         }
                         last = Some(sid);
-                        last_tick = entry.tick;
+                        last_tick = entry.id.tick();
                         let end = entry.kind == EntryKind::End;
                         relay_hub.publish(entry);
                         if end {
@@ -200,16 +230,18 @@ pub async fn mirror(node: &Arc<ClusterNode>, id: &str, invite: Option<&str>) -> 
     Some(hub)
 }
 
-fn end(hub: &Hub, tick: u32, reason: &str) {
+/// End a mirror's viewers' streams (its owner's `end` never came): the id is the
+/// `end` slot of the last tick relayed, after every event the mirror published.
+fn end(hub: &Hub, tick: Tick, reason: &str) {
     let ev = SpecEvent::End(End {
-        tick: Tick(tick),
+        tick,
         reason: reason.to_owned(),
     });
-    hub.publish(Entry {
-        tick,
-        kind: EntryKind::End,
-        text: Bytes::from(ev.to_sse()),
-    });
+    hub.publish(Entry::same(
+        EventId::end(tick),
+        EntryKind::End,
+        Bytes::from(ev.to_sse()),
+    ));
 }
 
 /// The Redis side of spectating anywhere.
@@ -228,9 +260,10 @@ impl RedisDirectory {
                     .arg(self.prefix())
                     .arg(room)
                     .arg(max_entries)
-                    .arg(entry.tick)
+                    .arg(entry.id.0)
                     .arg(kind_code(entry.kind))
                     .arg(entry.text.as_ref())
+                    .arg(binary_arg(entry))
                     .arg(keep_ms),
             )
             .await?;
@@ -305,21 +338,54 @@ mod tests {
 
     #[test]
     fn messages_and_stream_fields_decode() {
-        let (id, e) = parse_message(b"17-2 40 d data: x y\n\n").unwrap();
+        // JSON text "data: x y\n\n" (11 bytes), then the binary text.
+        let (sid, e) = parse_message(b"17-2 161 d 11 data: x y\n\nid: 161 bin").unwrap();
         assert_eq!(
-            (id.as_str(), e.tick, e.kind),
-            ("17-2", 40, EntryKind::Delta)
+            (sid.as_str(), e.id, e.kind),
+            ("17-2", EventId(161), EntryKind::Delta)
         );
         assert_eq!(&e.text[..], b"data: x y\n\n");
-        assert!(parse_message(b"17-2 40 q x").is_none());
+        assert_eq!(&e.binary[..], b"id: 161 bin");
+        // Empty binary: the same bytes in both formats.
+        let (_, e) = parse_message(b"17-3 164 g 4 game").unwrap();
+        assert_eq!((&e.text[..], &e.binary[..]), (&b"game"[..], &b"game"[..]));
+        assert!(parse_message(b"17-2 40 q 1 x").is_none());
+        assert!(parse_message(b"17-2 40 d 99 short").is_none());
+        assert!(parse_message(b"17-2 4x0 d 1 x").is_none());
         assert!(parse_message(b"garbage").is_none());
-        let fields: Vec<Vec<u8>> = ["t", "9", "k", "k", "x", "id: 9"]
+        let fields: Vec<Vec<u8>> = ["i", "37", "k", "k", "x", "id: 37", "b", "bin 37"]
             .iter()
             .map(|s| s.as_bytes().to_vec())
             .collect();
         let e = entry_of_fields(&fields).unwrap();
-        assert_eq!((e.tick, e.kind), (9, EntryKind::Keyframe));
-        assert!(entry_of_fields(&fields[..4]).is_none());
+        assert_eq!((e.id, e.kind), (EventId(37), EntryKind::Keyframe));
+        assert_eq!(
+            (&e.text[..], &e.binary[..]),
+            (&b"id: 37"[..], &b"bin 37"[..])
+        );
+        assert!(entry_of_fields(&fields[..6]).is_none());
+    }
+
+    #[test]
+    fn an_entry_round_trips_through_the_wire_format() {
+        let e = Entry {
+            id: EventId::frame(Tick(9)),
+            kind: EntryKind::Delta,
+            text: Bytes::from_static(b"event: delta\nid: 37\ndata: {}\n\n"),
+            binary: Bytes::from_static(b"event: delta\nid: 37\ndata: AAE\n\n"),
+        };
+        let mut msg = format!("1-0 {} {} {} ", e.id, kind_code(e.kind), e.text.len()).into_bytes();
+        msg.extend_from_slice(&e.text);
+        msg.extend_from_slice(binary_arg(&e));
+        let (_, back) = parse_message(&msg).unwrap();
+        assert_eq!((back.id, back.kind), (e.id, e.kind));
+        assert_eq!((back.text, back.binary), (e.text, e.binary));
+        let g = Entry::same(
+            EventId::game(Tick(9)),
+            EntryKind::Game,
+            Bytes::from_static(b"g"),
+        );
+        assert!(binary_arg(&g).is_empty());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::auth::{AuthError, Identity};
 use crate::cluster::DirectoryError;
 use crate::lobby::budget::CreatePolicy;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
+use crate::net::sse;
 use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -218,21 +219,28 @@ pub async fn room_events(
     State(s): State<AppState>,
     Path(id): Path<String>,
     q: Result<Query<InviteQuery>, QueryRejection>,
+    query: Result<Query<sse::StreamQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     let invite = q.ok().and_then(|Query(q)| q.invite);
     let room = room_id(&id)
         .ok()
         .and_then(|id| s.lobby.find(id, invite.as_deref()).ok());
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let Some(format) = sse::format_of(&query) else {
+        return sse::bad_format();
+    };
+    let cursor = sse::cursor(&headers, query.last_event_id.as_deref());
     if let Some(room) = room {
-        return crate::net::sse::respond(Some(&room.hub), &headers);
+        return sse::respond(Some(&room.hub), cursor, format, &s.metrics);
     }
-    // In cluster mode a room of another node is watched through its mirror here.
+    // In cluster mode a room of another node is watched through its mirror here:
+    // the same entries (same ids, both formats), so the cursor resumes exactly.
     let mirror = match s.directory.cluster() {
         Some(node) => crate::cluster::spec::mirror(node, &id, invite.as_deref()).await,
         None => None,
     };
-    crate::net::sse::respond(mirror.as_ref(), &headers)
+    sse::respond(mirror.as_ref(), cursor, format, &s.metrics)
 }
 
 pub async fn maps(State(s): State<AppState>) -> Response {

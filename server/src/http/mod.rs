@@ -4,32 +4,15 @@
 pub mod admin;
 pub mod api;
 
-use crate::lobby::Lobby;
-use crate::metrics::Metrics;
 use crate::replay::routes as replays;
-use crate::spectators::SpectatorCounter;
 use crate::{config::Config, net};
 use axum::Router;
 use axum::routing::{get, post};
 use std::path::PathBuf;
-use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 use tower_http::services::ServeDir;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub lobby: Arc<Lobby>,
-    /// The room directory handlers use: this lobby alone, or the cluster's.
-    pub directory: crate::cluster::Directory,
-    pub metrics: Arc<Metrics>,
-    pub spectators: SpectatorCounter,
-    pub shutdown: CancellationToken,
-    pub replays: Arc<crate::replay::ReplayStore>,
-    /// JWT verification and the admin token.
-    pub auth: Arc<crate::auth::Auth>,
-}
+/// What every handler can reach: the server's shared context.
+pub type AppState = crate::ctx::ServerCtx;
 
 /// The browser client's directory: the configured one if it exists, else
 /// `assets/web` next to the executable's workspace (for `cargo run` from elsewhere).

@@ -8,7 +8,7 @@
 //! `tickcast_shared::quic::close`).
 
 use super::input_rate::{InputRate, Verdict};
-use crate::http::AppState;
+use crate::ctx::ServerCtx;
 use crate::lobby::tickets::Seat;
 use crate::metrics::{Transport, TransportMetrics};
 use crate::room::{Control, JoinAuth, JoinRefused, Joined, RoomCmd, RoomShared, current_tick};
@@ -99,14 +99,14 @@ struct Closed;
 /// A player's session over some [`Link`].
 pub struct Session<L: Link> {
     link: L,
-    state: AppState,
+    state: ServerCtx,
     /// This transport's series in /metrics.
     stats: TransportMetrics,
 }
 
 impl<L: Link> Session<L> {
     /// Run the session to its end; `sessions` in /metrics counts it meanwhile.
-    pub async fn start(link: L, entry: Entry, state: AppState) {
+    pub async fn start(link: L, entry: Entry, state: ServerCtx) {
         let stats = state.metrics.transport(L::TRANSPORT).clone();
         stats.sessions.inc();
         let mut session = Session { link, state, stats };
@@ -397,7 +397,7 @@ impl<L: Link> Session<L> {
                     if reliable {
                         // A written snapshot on a reliable, ordered transport will be
                         // applied, so it can be a baseline before the client's ack.
-                        let _ = room.inbox.try_send(RoomCmd::Delivered { player, conn, tick: frame.tick });
+                        link.delivered.store(frame.tick);
                     }
                 }
             }

@@ -4,14 +4,24 @@
 //! - finished room: `204` (browsers stop reconnecting);
 //! - too many spectators in the room or on the server: `503` with a JSON error;
 //! - otherwise `200`, `Content-Type: text/event-stream`, `Cache-Control: no-cache`,
-//!   then `retry:`, the backlog chosen by `Last-Event-ID` (see
-//!   [`Hub::subscribe`]), and live events; a comment line every keep-alive period.
+//!   a `Last-Event-ID` response header naming where the stream continues (the
+//!   client's id when resumed exactly, else the id of the keyframe it restarts
+//!   with), then `retry:`, an `event: reset` when the client's id could not be
+//!   resumed, the backlog chosen by the id (see [`Hub::subscribe`]), and live
+//!   events; a comment line every keep-alive period.
+//!
+//! The client's id comes from the `Last-Event-ID` request header or, for clients
+//! that cannot set headers, the `lastEventId` query parameter ([`cursor`]).
 //!
 //! This module only moves bytes: events arrive rendered (shared `Bytes`) from the
-//! room's hub. A spectator that falls behind the hub's channel skips every event
-//! until the next keyframe; the stream ends after `event: end`.
+//! room's hub. A spectator that falls behind the hub's channel skips events until a
+//! catch-up keyframe (or a scheduled one) comes. One small task per viewer hands
+//! chunks to the response body; a viewer that takes none for
+//! `write_timeout_secs` is dropped and its place freed. The stream ends after
+//! `event: end`.
 
-use crate::spectators::{Entry, EntryKind, Hub, SubscribeError, Subscription};
+use crate::metrics::Metrics;
+use crate::spectators::{Entry, EntryKind, Hub, Start, SubscribeError, Subscription};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,32 +30,91 @@ use futures_util::stream;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
+use tickcast_shared::spectate::{EventId, Format, Reset, SpecEvent};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::SendTimeoutError;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 const KEEPALIVE: &[u8] = b": keep-alive\n\n";
-/// Longest `Last-Event-ID` value we look at (a u32 has 10 digits).
-const MAX_ID_LEN: usize = 16;
+/// Chunks waiting between a viewer's task and its socket.
+const BODY_BUFFER: usize = 4;
 
 fn json_error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-/// The tick in a `Last-Event-ID` header, if it is one.
-pub fn last_event_id(headers: &HeaderMap) -> Option<u32> {
-    let value = headers.get("last-event-id")?.to_str().ok()?.trim();
-    if value.len() > MAX_ID_LEN {
-        return None;
-    }
-    value.parse().ok()
+/// Where a client asked to resume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    /// No id given: start afresh.
+    Fresh,
+    /// After this id.
+    After(EventId),
+    /// An id was given but is not one of ours.
+    Unreadable,
 }
 
-/// The response for a spectator of `hub` (`None`: no such room).
-pub fn respond(hub: Option<&Arc<Hub>>, headers: &HeaderMap) -> Response {
+impl Cursor {
+    pub fn id(self) -> Option<EventId> {
+        match self {
+            Cursor::After(id) => Some(id),
+            Cursor::Fresh | Cursor::Unreadable => None,
+        }
+    }
+}
+
+/// The query parameters of a spectator stream (others are ignored here).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct StreamQuery {
+    /// The resume id for clients that cannot set `Last-Event-ID`.
+    #[serde(rename = "lastEventId")]
+    pub last_event_id: Option<String>,
+    /// `json` (default) or `binary`.
+    pub format: Option<String>,
+}
+
+/// The format a stream query asks for (`None`: an unknown one).
+pub fn format_of(query: &StreamQuery) -> Option<Format> {
+    Format::parse(query.format.as_deref())
+}
+
+/// The `400` answer for an unknown `format`.
+pub fn bad_format() -> Response {
+    json_error(StatusCode::BAD_REQUEST, "format must be json or binary")
+}
+
+/// The client's resume id: the `Last-Event-ID` header, else the `lastEventId`
+/// query parameter. An empty value means "afresh" (as the SSE spec resets it).
+pub fn cursor(headers: &HeaderMap, query: Option<&str>) -> Cursor {
+    let text = match headers.get("last-event-id") {
+        Some(v) => match v.to_str() {
+            Ok(t) => t,
+            Err(_) => return Cursor::Unreadable,
+        },
+        None => match query {
+            Some(q) => q,
+            None => return Cursor::Fresh,
+        },
+    };
+    if text.trim().is_empty() {
+        return Cursor::Fresh;
+    }
+    EventId::parse(text).map_or(Cursor::Unreadable, Cursor::After)
+}
+
+/// The response for a spectator of `hub` (`None`: no such room) asking to resume at
+/// `cursor`.
+pub fn respond(
+    hub: Option<&Arc<Hub>>,
+    cursor: Cursor,
+    format: Format,
+    metrics: &Arc<Metrics>,
+) -> Response {
     let Some(hub) = hub else {
         return json_error(StatusCode::NOT_FOUND, "no such room");
     };
-    let sub = match hub.subscribe(last_event_id(headers)) {
+    let sub = match hub.subscribe(cursor.id()) {
         Ok(sub) => sub,
         Err(SubscribeError::Finished) => return StatusCode::NO_CONTENT.into_response(),
         Err(e @ (SubscribeError::RoomFull(_) | SubscribeError::ServerFull(_))) => {
@@ -56,9 +125,105 @@ pub fn respond(hub: Option<&Arc<Hub>>, headers: &HeaderMap) -> Response {
         }
     };
     let config = hub.config();
-    let keepalive = Duration::from_millis(config.keepalive_ms.max(1));
-    let retry = Bytes::from(format!("retry: {}\n\n", config.retry_ms));
-    event_stream(Body::from_stream(events(sub, retry, keepalive)))
+    let mut first = vec![Bytes::from(format!("retry: {}\n\n", config.retry_ms))];
+    let continues = match sub.start {
+        Start::Resumed(id) => {
+            metrics.spectator.resumes.inc();
+            Some(id)
+        }
+        Start::Keyframe(id) => Some(id),
+        Start::NextKeyframe => None,
+    };
+    if cursor != Cursor::Fresh && !matches!(sub.start, Start::Resumed(_)) {
+        metrics.spectator.resets.inc();
+        first.push(Bytes::from(reset_event(cursor, sub.start).to_sse()));
+    }
+    let viewer = Viewer::new(
+        sub,
+        format,
+        Duration::from_millis(config.keepalive_ms.max(1)),
+    );
+    let (tx, rx) = mpsc::channel(BODY_BUFFER);
+    tokio::spawn(pump(
+        viewer,
+        first,
+        tx,
+        config.write_timeout(),
+        Arc::clone(metrics),
+    ));
+    let mut res = event_stream(body_of(rx));
+    if let Some(id) = continues
+        && let Ok(v) = HeaderValue::from_str(&id.to_string())
+    {
+        res.headers_mut().insert("last-event-id", v);
+    }
+    res
+}
+
+fn reset_event(cursor: Cursor, start: Start) -> SpecEvent {
+    let (restart, reason) = match start {
+        Start::Keyframe(id) => (Some(id.tick()), "the id is not in the retained window"),
+        Start::NextKeyframe | Start::Resumed(_) => (None, "nothing is retained yet"),
+    };
+    let reason = if cursor == Cursor::Unreadable {
+        "the id is not a spectator event id"
+    } else {
+        reason
+    };
+    SpecEvent::Reset(Reset {
+        requested: cursor.id().map(|id| id.0),
+        restart,
+        reason: reason.to_owned(),
+    })
+}
+
+/// A response body fed by a viewer's task through `rx`.
+pub fn body_of(rx: mpsc::Receiver<Bytes>) -> Body {
+    Body::from_stream(stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
+    }))
+}
+
+/// Hand `chunk` to the body within `timeout`; false when the viewer is gone or
+/// took nothing for that long (then counted as a write timeout).
+pub async fn hand_over(
+    tx: &mpsc::Sender<Bytes>,
+    chunk: Bytes,
+    timeout: Duration,
+    metrics: &Metrics,
+) -> bool {
+    match tx.send_timeout(chunk, timeout).await {
+        Ok(()) => true,
+        Err(SendTimeoutError::Timeout(_)) => {
+            metrics.spectator.write_timeouts.inc();
+            false
+        }
+        Err(SendTimeoutError::Closed(_)) => false,
+    }
+}
+
+/// Write `first`, then the viewer's events, until the end, until the viewer goes
+/// away or until it accepts nothing for `timeout`. Dropping the viewer frees its
+/// place in the hub.
+async fn pump(
+    mut viewer: Viewer,
+    first: Vec<Bytes>,
+    tx: mpsc::Sender<Bytes>,
+    timeout: Duration,
+    metrics: Arc<Metrics>,
+) {
+    for chunk in first {
+        if !hand_over(&tx, chunk, timeout, &metrics).await {
+            return;
+        }
+    }
+    while let Some(chunk) = viewer.next(&metrics).await {
+        if !hand_over(&tx, chunk, timeout, &metrics).await {
+            return;
+        }
+    }
 }
 
 /// A `200 text/event-stream` response around `body` (live feed and replay playback).
@@ -75,128 +240,92 @@ pub fn event_stream(body: Body) -> Response {
     res
 }
 
-struct Stream {
+/// One viewer's position in its room's events.
+struct Viewer {
     sub: Subscription,
+    format: Format,
     next_backlog: usize,
-    retry: Option<Bytes>,
     keepalive: Interval,
+    /// Fell behind (or waits for the first keyframe): skip to a keyframe.
     skipping: bool,
     done: bool,
 }
 
-impl Stream {
-    /// What to write next for a live entry, updating the lag state.
-    fn pass(&mut self, entry: &Entry) -> bool {
-        if self.skipping && !matches!(entry.kind, EntryKind::Keyframe | EntryKind::End) {
-            return false;
+impl Viewer {
+    fn new(sub: Subscription, format: Format, keepalive: Duration) -> Viewer {
+        let mut keepalive = tokio::time::interval_at(Instant::now() + keepalive, keepalive);
+        keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Viewer {
+            skipping: sub.await_keyframe,
+            sub,
+            format,
+            next_backlog: 0,
+            keepalive,
+            done: false,
         }
+    }
+
+    /// What to write for an entry, if anything, updating the lag state: while
+    /// skipping, a keyframe or `end` passes, and a delta is replaced by its
+    /// catch-up keyframe when the hub has one.
+    fn pass(&mut self, entry: &Arc<Entry>, metrics: &Metrics) -> Option<Bytes> {
+        let text = if !self.skipping || matches!(entry.kind, EntryKind::Keyframe | EntryKind::End) {
+            entry.text_in(self.format).clone()
+        } else if entry.kind == EntryKind::Delta {
+            let hub = self.sub.hub();
+            match hub.catchup_for(entry.id) {
+                Some(key) => {
+                    metrics.spectator.catchup_keyframes.inc();
+                    key.text_in(self.format).clone()
+                }
+                None => {
+                    hub.request_catchup();
+                    return None;
+                }
+            }
+        } else {
+            return None;
+        };
         self.skipping = false;
         self.done = entry.kind == EntryKind::End;
-        true
+        Some(text)
     }
-}
 
-fn events(
-    sub: Subscription,
-    retry: Bytes,
-    keepalive: Duration,
-) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
-    let mut keepalive = tokio::time::interval_at(Instant::now() + keepalive, keepalive);
-    keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let skipping = sub.await_keyframe;
-    let state = Stream {
-        sub,
-        next_backlog: 0,
-        retry: Some(retry),
-        keepalive,
-        skipping,
-        done: false,
-    };
-    stream::unfold(state, |mut s| async move {
-        if s.done {
+    /// The next chunk to write; `None` when the stream is over.
+    async fn next(&mut self, metrics: &Metrics) -> Option<Bytes> {
+        if self.done {
             return None;
         }
-        if let Some(retry) = s.retry.take() {
-            return Some((Ok(retry), s));
-        }
-        while let Some(entry) = s.sub.backlog.get(s.next_backlog).cloned() {
-            s.next_backlog += 1;
-            if s.pass(&entry) {
-                return Some((Ok(entry.text.clone()), s));
+        while let Some(entry) = self.sub.backlog.get(self.next_backlog).cloned() {
+            self.next_backlog += 1;
+            if let Some(text) = self.pass(&entry, metrics) {
+                return Some(text);
             }
         }
         loop {
             tokio::select! {
-                _ = s.keepalive.tick() => {
-                    return Some((Ok(Bytes::from_static(KEEPALIVE)), s));
-                }
-                received = s.sub.live.recv() => match received {
+                _ = self.keepalive.tick() => return Some(Bytes::from_static(KEEPALIVE)),
+                received = self.sub.live.recv() => match received {
                     Ok(entry) => {
-                        if s.pass(&entry) {
-                            return Some((Ok(entry.text.clone()), s));
+                        if let Some(text) = self.pass(&entry, metrics) {
+                            return Some(text);
                         }
                     }
-                    // Fell behind: skip to the next keyframe instead of catching up.
-                    Err(RecvError::Lagged(_)) => s.skipping = true,
+                    // Fell behind: skip ahead, and ask for a keyframe of the next frame.
+                    Err(RecvError::Lagged(_)) => {
+                        if !self.skipping {
+                            metrics.spectator_lag_skips.inc();
+                        }
+                        self.skipping = true;
+                        self.sub.hub().request_catchup();
+                    }
                     Err(RecvError::Closed) => return None,
                 },
             }
         }
-    })
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::spectators::{SpectatorConfig, SpectatorCounter};
-    use futures_util::StreamExt;
-
-    fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
-        hub.publish(Entry {
-            tick,
-            kind,
-            text: Bytes::from(format!("{kind:?} {tick}\n\n")),
-        });
-    }
-
-    #[tokio::test]
-    async fn a_lagging_spectator_skips_to_the_next_keyframe() {
-        let config = SpectatorConfig {
-            lag_events: 2,
-            ..SpectatorConfig::default()
-        };
-        let hub = Hub::new(config, 60, SpectatorCounter::default());
-        publish(&hub, 6, EntryKind::Keyframe);
-        let sub = hub.subscribe(None).unwrap();
-        let stream = events(
-            sub,
-            Bytes::from_static(b"retry: 1\n\n"),
-            Duration::from_secs(60),
-        );
-        futures_util::pin_mut!(stream);
-        let mut next =
-            async || String::from_utf8(stream.next().await.unwrap().unwrap().to_vec()).unwrap();
-        assert_eq!(next().await, "retry: 1\n\n");
-        assert_eq!(next().await, "Keyframe 6\n\n");
-        // The spectator does not read while more events pass than its channel holds;
-        // the channel keeps the newest two (deltas 48 and 54), which it must skip.
-        for t in [12, 18, 24, 30, 36] {
-            publish(&hub, t, EntryKind::Delta);
-        }
-        publish(&hub, 42, EntryKind::Keyframe);
-        publish(&hub, 48, EntryKind::Delta);
-        publish(&hub, 54, EntryKind::Delta);
-        assert!(
-            futures_util::FutureExt::now_or_never(next()).is_none(),
-            "deltas after a lag are not sent"
-        );
-        publish(&hub, 60, EntryKind::Game);
-        publish(&hub, 60, EntryKind::Keyframe);
-        publish(&hub, 66, EntryKind::Delta);
-        assert_eq!(next().await, "Keyframe 60\n\n");
-        assert_eq!(next().await, "Delta 66\n\n");
-        publish(&hub, 72, EntryKind::End);
-        assert_eq!(next().await, "End 72\n\n");
-        assert!(stream.next().await.is_none(), "the stream ends after end");
-    }
-}
+#[path = "sse_tests.rs"]
+mod tests;

@@ -14,7 +14,7 @@
 //! finished.
 
 use super::session::{Entry, Incoming, Link, LinkDown, SeatGuard, Session};
-use crate::http::AppState;
+use crate::ctx::ServerCtx;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -41,7 +41,7 @@ fn unauthorized(message: &str) -> Response {
 
 /// `GET /ws`: check the ticket or resume token, then upgrade.
 pub async fn upgrade(
-    State(s): State<AppState>,
+    State(s): State<ServerCtx>,
     Query(q): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {

@@ -10,24 +10,32 @@
 //! A stream starts with a keyframe at the start tick and continues from there:
 //! - `from=T`: the recorded keyframe at or before `T` (recorded keyframes fall on
 //!   live keyframe ticks);
-//! - `Last-Event-ID: T` (a reconnecting `EventSource`): tick `T` itself, so nothing
-//!   the viewer has is repeated except the state at `T`, which a keyframe restates.
+//! - `Last-Event-ID: N` (a reconnecting `EventSource`, or `lastEventId=N`): the
+//!   tick of event `N` itself; the keyframe of that tick is sent only when `N` was
+//!   its `game` event (the viewer has not had that frame), so every event after `N`
+//!   comes exactly once, with the ids the live feed gave them.
 //!
 //! Pacing: the events of tick `t` are sent `(t - start) / (tick_rate * speed)`
 //! seconds after the first. Seeking to the start re-simulates from tick 0 in slices,
-//! yielding to the runtime between them.
+//! yielding to the runtime between them. A viewer that takes no bytes for
+//! `write_timeout_secs` ends the playback (its permit is given back).
 
 use bytes::Bytes;
 use std::time::Duration;
+use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::{Resim, Stop};
-use tickcast_shared::spectate::{End, Feed, MapView, SpecEvent, game_event};
+use tickcast_shared::spectate::{End, Feed, Format, MapView, SpecEvent, binary_sse, game_event};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::store::PlaybackPermit;
+use crate::metrics::Metrics;
+use crate::net::sse::hand_over;
 use crate::spectators::SpectatorConfig;
+use std::sync::Arc;
+use tickcast_shared::spectate::EventId;
 
 /// Ticks re-simulated between two yields while seeking.
 const SEEK_SLICE: u32 = 512;
@@ -86,9 +94,38 @@ impl<'a> Playback<'a> {
         self.feed.frame(self.resim.world().snapshot())
     }
 
+    /// [`Self::keyframe`], as SSE text in `format`.
+    pub fn keyframe_text(&mut self, format: Format) -> Bytes {
+        self.feed.reset();
+        let snapshot = self.resim.world().snapshot();
+        render(self.frame(snapshot, format))
+    }
+
+    fn frame(&mut self, snapshot: Snapshot, format: Format) -> (SpecEvent, Option<Vec<u8>>) {
+        match format {
+            Format::Json => (self.feed.frame(snapshot), None),
+            Format::Binary => {
+                let (event, body) = self.feed.frame_both(snapshot);
+                (event, Some(body))
+            }
+        }
+    }
+
     /// The next tick and its events (`game`, then the frame on frame ticks), then
     /// once the tick and `end`; `None` after that.
     pub fn next_tick(&mut self) -> Option<(Tick, Vec<SpecEvent>)> {
+        self.step(Format::Json)
+            .map(|(tick, events)| (tick, events.into_iter().map(|(e, _)| e).collect()))
+    }
+
+    /// [`Self::next_tick`], as SSE text in `format`.
+    pub fn next_tick_text(&mut self, format: Format) -> Option<(Tick, Vec<Bytes>)> {
+        self.step(format)
+            .map(|(tick, events)| (tick, events.into_iter().map(render).collect()))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn step(&mut self, format: Format) -> Option<(Tick, Vec<(SpecEvent, Option<Vec<u8>>)>)> {
         if self.done {
             return None;
         }
@@ -102,28 +139,40 @@ impl<'a> Playback<'a> {
             } else {
                 "end of recording (incomplete)".to_owned()
             };
-            return Some((tick, vec![SpecEvent::End(End { tick, reason })]));
+            return Some((tick, vec![(SpecEvent::End(End { tick, reason }), None)]));
         };
-        let mut out: Vec<SpecEvent> = game_event(tick, &events).into_iter().collect();
+        let mut out: Vec<(SpecEvent, Option<Vec<u8>>)> = game_event(tick, &events)
+            .into_iter()
+            .map(|e| (e, None))
+            .collect();
         if tick.0 % self.interval == 0 {
-            out.push(self.feed.frame(self.resim.world().snapshot()));
+            let snapshot = self.resim.world().snapshot();
+            out.push(self.frame(snapshot, format));
         }
         Some((tick, out))
     }
 }
 
+/// The SSE text of an event; a frame with a body is in the binary format.
+fn render((event, body): (SpecEvent, Option<Vec<u8>>)) -> Bytes {
+    Bytes::from(match body {
+        Some(body) => binary_sse(&event, &body),
+        None => event.to_sse(),
+    })
+}
+
 /// What a playback stream needs besides the bytes.
 pub struct StreamPlan {
     pub start: Tick,
+    /// The viewer resumes after this event (of tick `start`).
+    pub resume_after: Option<EventId>,
+    pub format: Format,
+    pub metrics: Arc<Metrics>,
     pub speed: f64,
     pub spectators: SpectatorConfig,
     pub permit: PlaybackPermit,
     /// The server is stopping: end the stream.
     pub shutdown: CancellationToken,
-}
-
-fn text(event: &SpecEvent) -> Bytes {
-    Bytes::from(event.to_sse())
 }
 
 /// Produce the SSE text of a playback into `tx` until the end, until the viewer
@@ -145,21 +194,32 @@ async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
     while !playback.seek_some(plan.start, SEEK_SLICE) {
         tokio::task::yield_now().await;
     }
+    let timeout = plan.spectators.write_timeout();
+    let metrics = plan.metrics;
+    let send = async |chunk: Bytes| hand_over(&tx, chunk, timeout, &metrics).await;
     let retry = Bytes::from(format!("retry: {}\n\n", plan.spectators.retry_ms));
-    if tx.send(retry).await.is_err() || tx.send(text(&playback.keyframe())).await.is_err() {
+    if !send(retry).await {
+        return;
+    }
+    let keyframe = playback.keyframe_text(plan.format);
+    // Resuming after the frame of this very tick: the viewer has it already.
+    let has_it = plan
+        .resume_after
+        .is_some_and(|id| id.has_frame() && id.tick() == playback.tick());
+    if !has_it && !send(keyframe).await {
         return;
     }
     let first = playback.tick();
     let per_tick = Duration::from_secs_f64(1.0 / (f64::from(playback.tick_rate()) * plan.speed));
     let started = Instant::now();
-    while let Some((tick, events)) = playback.next_tick() {
+    while let Some((tick, events)) = playback.next_tick_text(plan.format) {
         if events.is_empty() {
             continue;
         }
         let due = started + per_tick.saturating_mul(tick.0.saturating_sub(first.0));
         tokio::time::sleep_until(due).await;
-        for event in &events {
-            if tx.send(text(event)).await.is_err() {
+        for event in events {
+            if !send(event).await {
                 return;
             }
         }

@@ -5,7 +5,8 @@
 //! - `GET /api/replays/{id}`: the file, `application/octet-stream` (a recording in
 //!   progress is served as far as it is written);
 //! - `GET /api/replays/{id}/events?speed=1&from=0`: SSE playback ([`super::playback`];
-//!   `speed` 0.25 to 16, `from` a tick; `Last-Event-ID` resumes).
+//!   `speed` 0.25 to 16, `from` a tick, `format` json or binary; `Last-Event-ID` or
+//!   `lastEventId` resumes).
 //!
 //! A private room's recording is not listed, and the file and playback routes answer
 //! 404 for it unless `?invite=` carries the room's invite code.
@@ -17,20 +18,18 @@
 
 use super::playback::{StreamPlan, stream};
 use super::store::valid_id;
-use crate::http::AppState;
-use crate::net::sse::last_event_id;
+use crate::ctx::ServerCtx;
+use crate::net::sse::{Cursor, cursor};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use futures_util::stream as futures_stream;
 use serde::Deserialize;
-use std::convert::Infallible;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::{ReplayIndex, ReplayReader};
+use tickcast_shared::spectate::Format;
 use tokio::sync::mpsc;
 
 /// Slowest and fastest playback.
@@ -51,7 +50,7 @@ pub struct InviteQuery {
 /// Read a recording's bytes, with the HTTP error when that is not possible. A
 /// private room's recording without its invite is "no such replay", like a missing
 /// one.
-async fn read(s: &AppState, id: &str, invite: Option<&str>) -> Result<Vec<u8>, Response> {
+async fn read(s: &ServerCtx, id: &str, invite: Option<&str>) -> Result<Vec<u8>, Response> {
     let store = &s.replays;
     let Some(path) = store.path_of(id) else {
         return Err(error(StatusCode::BAD_REQUEST, "malformed replay id"));
@@ -84,7 +83,7 @@ async fn read(s: &AppState, id: &str, invite: Option<&str>) -> Result<Vec<u8>, R
     Ok(bytes)
 }
 
-pub async fn list(State(s): State<AppState>) -> Response {
+pub async fn list(State(s): State<ServerCtx>) -> Response {
     let store = std::sync::Arc::clone(&s.replays);
     match tokio::task::spawn_blocking(move || store.list()).await {
         Ok(list) => Json(list).into_response(),
@@ -93,7 +92,7 @@ pub async fn list(State(s): State<AppState>) -> Response {
 }
 
 pub async fn download(
-    State(s): State<AppState>,
+    State(s): State<ServerCtx>,
     Path(id): Path<String>,
     query: Result<Query<InviteQuery>, QueryRejection>,
 ) -> Response {
@@ -121,11 +120,14 @@ pub async fn download(
 pub struct EventsQuery {
     speed: Option<f64>,
     from: Option<u32>,
+    #[serde(rename = "lastEventId")]
+    last_event_id: Option<String>,
+    format: Option<String>,
     invite: Option<String>,
 }
 
 pub async fn events(
-    State(s): State<AppState>,
+    State(s): State<ServerCtx>,
     Path(id): Path<String>,
     query: Result<Query<EventsQuery>, QueryRejection>,
     headers: HeaderMap,
@@ -138,6 +140,9 @@ pub async fn events(
             StatusCode::BAD_REQUEST,
             "query: speed=<0.25..16>&from=<tick>",
         );
+    };
+    let Some(format) = Format::parse(query.format.as_deref()) else {
+        return error(StatusCode::BAD_REQUEST, "format must be json or binary");
     };
     let speed = query.speed.unwrap_or(1.0);
     if !SPEEDS.contains(&speed) {
@@ -168,8 +173,12 @@ pub async fn events(
         }
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "indexing failed"),
     };
-    let start = match last_event_id(&headers) {
-        Some(tick) => Tick(tick),
+    let resume_after = match cursor(&headers, query.last_event_id.as_deref()) {
+        Cursor::After(id) => Some(id),
+        Cursor::Fresh | Cursor::Unreadable => None,
+    };
+    let start = match resume_after {
+        Some(id) => id.tick(),
         None => {
             let from = Tick(query.from.unwrap_or(0));
             index.keyframe_at_or_before(from).unwrap_or(Tick(0))
@@ -177,6 +186,9 @@ pub async fn events(
     };
     let plan = StreamPlan {
         start,
+        resume_after,
+        format,
+        metrics: std::sync::Arc::clone(&s.metrics),
         speed,
         spectators: s.config.spectators.clone(),
         permit,
@@ -184,10 +196,5 @@ pub async fn events(
     };
     let (tx, rx) = mpsc::channel(STREAM_BUFFER);
     tokio::spawn(stream(bytes, plan, tx));
-    let body = futures_stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
-    });
-    crate::net::sse::event_stream(Body::from_stream(body))
+    crate::net::sse::event_stream(crate::net::sse::body_of(rx))
 }

@@ -230,12 +230,7 @@ impl RoomCore {
         }
         self.finished = Some(reason);
         self.status.finish();
-        let (code, text) = match reason {
-            FinishReason::Empty => (close::NORMAL, "room finished"),
-            FinishReason::Shutdown => (close::GOING_AWAY, "server shutting down"),
-            FinishReason::Crashed => (close::INTERNAL, "room stopped after an internal error"),
-            FinishReason::Closed => (close::NORMAL, "room closed by the operator"),
-        };
+        let (code, text) = close_of(reason);
         let conns: Vec<ConnId> = self.table.conns().collect();
         for conn in conns {
             fx.control(conn, Control::Close(code, text.to_owned()));
@@ -350,6 +345,16 @@ impl RoomCore {
         {
             self.finish(FinishReason::Empty, fx);
         }
+    }
+}
+
+/// The close code and reason sessions (and spectators) get when a room finishes.
+pub fn close_of(reason: FinishReason) -> (u16, &'static str) {
+    match reason {
+        FinishReason::Empty => (close::NORMAL, "room finished"),
+        FinishReason::Shutdown => (close::GOING_AWAY, "server shutting down"),
+        FinishReason::Crashed => (close::INTERNAL, super::links::CRASH_REASON),
+        FinishReason::Closed => (close::NORMAL, "room closed by the operator"),
     }
 }
 

@@ -6,8 +6,9 @@
 //! [`Links`] still tells every session why: a close with 1011 and a reason.
 
 use super::players::ConnId;
-use super::{Control, SessionLink, SnapshotFrame};
+use super::{Control, Delivered, SessionLink, SnapshotFrame};
 use std::collections::HashMap;
+use tickcast_shared::protocol::{PlayerId, Tick};
 use tickcast_shared::quic::close;
 use tokio::sync::{mpsc, watch};
 
@@ -15,8 +16,12 @@ use tokio::sync::{mpsc, watch};
 pub const CRASH_REASON: &str = "room stopped after an internal error";
 
 struct LinkTx {
+    player: PlayerId,
     snapshots: watch::Sender<SnapshotFrame>,
     control: mpsc::Sender<Control>,
+    delivered: Delivered,
+    /// The delivered tick already reported to the core.
+    reported: Option<Tick>,
 }
 
 /// Every open session link of one room.
@@ -36,21 +41,41 @@ impl Links {
         }
     }
 
-    /// A new link for `conn`; the session gets the returned end.
-    pub fn open(&mut self, conn: ConnId) -> SessionLink {
+    /// A new link for `conn` of `player`; the session gets the returned end.
+    pub fn open(&mut self, conn: ConnId, player: PlayerId) -> SessionLink {
         let (snap_tx, snap_rx) = watch::channel(SnapshotFrame::default());
         let (ctl_tx, ctl_rx) = mpsc::channel(self.queue);
+        let delivered = Delivered::default();
         self.links.insert(
             conn,
             LinkTx {
+                player,
                 snapshots: snap_tx,
                 control: ctl_tx,
+                delivered: delivered.clone(),
+                reported: None,
             },
         );
         SessionLink {
             snapshots: snap_rx,
             control: ctl_rx,
+            delivered,
         }
+    }
+
+    /// Snapshots written since the last call, per connection: `(player, conn, tick)`.
+    pub fn delivered(&mut self) -> Vec<(PlayerId, ConnId, Tick)> {
+        let mut news = Vec::new();
+        for (conn, link) in &mut self.links {
+            let tick = link.delivered.load();
+            if tick > link.reported {
+                link.reported = tick;
+                if let Some(tick) = tick {
+                    news.push((link.player, *conn, tick));
+                }
+            }
+        }
+        news
     }
 
     /// Queue a control message; false when the queue is full or the session gone.
@@ -96,5 +121,26 @@ impl Drop for Links {
                 .control
                 .try_send(Control::Close(close::INTERNAL, CRASH_REASON.to_owned()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_snapshots_are_reported_once_and_only_forward() {
+        let mut links = Links::new(4);
+        let a = links.open(1, PlayerId(10));
+        let _b = links.open(2, PlayerId(20));
+        assert!(links.delivered().is_empty());
+        a.delivered.store(Tick(6));
+        assert_eq!(links.delivered(), vec![(PlayerId(10), 1, Tick(6))]);
+        assert!(links.delivered().is_empty(), "reported once");
+        a.delivered.store(Tick(3));
+        assert!(links.delivered().is_empty(), "never backwards");
+        links.release(1);
+        a.delivered.store(Tick(9));
+        assert!(links.delivered().is_empty(), "a released link is gone");
     }
 }

@@ -38,6 +38,7 @@ use crate::spectators::Hub;
 use bytes::Bytes;
 use serde::Serialize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 use tickcast_shared::protocol::{ErrorCode, InputCmd, NetId, PlayerId, Tick};
 use tickcast_shared::sim::Map;
@@ -170,10 +171,32 @@ pub struct SnapshotFrame {
 }
 
 /// The room's ends of one session: the latest snapshot (latest wins, so a slow
-/// socket skips stale ones) and a small bounded control queue.
+/// socket skips stale ones), a small bounded control queue, and the tick of the
+/// newest snapshot written to a reliable, ordered transport.
 pub struct SessionLink {
     pub snapshots: watch::Receiver<SnapshotFrame>,
     pub control: mpsc::Receiver<Control>,
+    pub delivered: Delivered,
+}
+
+/// The newest snapshot tick a session wrote to a reliable, ordered transport: the
+/// client will have it, so it may serve as a baseline before the client's own ack.
+/// An atomic the room reads at its tick, so a written frame costs no message.
+#[derive(Debug, Clone, Default)]
+pub struct Delivered(Arc<AtomicU32>);
+
+impl Delivered {
+    /// The snapshot of `tick` was written.
+    pub fn store(&self, tick: Tick) {
+        self.0.fetch_max(tick.0, Ordering::AcqRel);
+    }
+
+    /// The newest written tick (`None` before any; tick 0 is never a snapshot).
+    pub fn load(&self) -> Option<Tick> {
+        Some(self.0.load(Ordering::Acquire))
+            .filter(|t| *t > 0)
+            .map(Tick)
+    }
 }
 
 /// A successful join.
@@ -204,14 +227,6 @@ pub enum RoomCmd {
         player: PlayerId,
         conn: u64,
         cmd: InputCmd,
-    },
-    /// The session wrote the snapshot of `tick` to its reliable, ordered transport:
-    /// the client will have it, so it may serve as a baseline before the client's own
-    /// ack arrives.
-    Delivered {
-        player: PlayerId,
-        conn: u64,
-        tick: Tick,
     },
     /// The connection dropped: hold the player for the grace period.
     Disconnect { player: PlayerId, conn: u64 },

@@ -53,7 +53,7 @@ mod tests {
         status.set_players(1);
         metrics.players.inc();
         let mut links = Links::new(4);
-        let mut session = links.open(7);
+        let mut session = links.open(7, tickcast_shared::protocol::PlayerId(1));
         let watched = supervise(
             RoomId::random(),
             async move {

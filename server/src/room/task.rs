@@ -6,7 +6,7 @@
 //! messages over each session's [`Links`], steps to the recording and the spectator
 //! feed. The room wakes once per tick, however many commands arrive.
 
-use super::core::{Command, CoreConfig, Effects, RoomCore};
+use super::core::{Command, CoreConfig, Effects, RoomCore, close_of};
 use super::links::Links;
 use super::players::{ConnId, RequestId, WelcomeInfo, Welcomed};
 use super::status::RoomStatus;
@@ -147,6 +147,10 @@ impl Room {
                     while let Ok(cmd) = rx.try_recv() {
                         self.handle(cmd, now);
                     }
+                    for (player, conn, tick) in self.io.links.delivered() {
+                        let cmd = Command::Delivered { player, conn, tick };
+                        self.core.handle(cmd, now, &mut self.io);
+                    }
                     self.core.tick(now, &mut self.io);
                     for (player, conn) in std::mem::take(&mut self.io.unanswered) {
                         let cmd = Command::Disconnect { player, conn };
@@ -176,7 +180,6 @@ impl Room {
                 }
             }
             RoomCmd::Input { player, conn, cmd } => Command::Input { player, conn, cmd },
-            RoomCmd::Delivered { player, conn, tick } => Command::Delivered { player, conn, tick },
             RoomCmd::Disconnect { player, conn } => Command::Disconnect { player, conn },
             RoomCmd::Leave { player, conn } => Command::Leave { player, conn },
         };
@@ -188,7 +191,7 @@ impl Room {
         self.io.links.set_finished();
         let (tick, text) = (self.core.world().tick(), reason.as_str());
         if let Some(feed) = self.io.feed.take() {
-            feed.finish(tick, "room finished");
+            feed.finish(tick, close_of(reason).1);
         }
         std::mem::replace(&mut self.io.recording, Recording::off()).finish();
         tracing::info!(room = %self.id, tick = tick.0, reason = text, "room finished");
@@ -196,6 +199,7 @@ impl Room {
 }
 
 impl RoomIo {
+    /// Move the feed's drop count into the metrics (lag skips are counted by the viewers).
     fn count_spectator_drops(&mut self) {
         if let Some(feed) = &self.feed {
             let dropped = feed.dropped();
@@ -214,7 +218,7 @@ impl Effects for RoomIo {
         };
         match answer {
             Ok(w) => {
-                let link = self.links.open(w.conn);
+                let link = self.links.open(w.conn, w.player);
                 let (player, conn) = (w.player, w.conn);
                 let joined = Joined {
                     player: w.player,

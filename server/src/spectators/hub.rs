@@ -2,10 +2,21 @@
 //! spectators, and the per-room and per-server spectator limits.
 //!
 //! Every event is rendered to SSE text once (by the room's spectator task) and
-//! shared as an `Arc<Entry>`; the ring and every subscriber hold the same bytes.
+//! shared as an `Arc<Entry>`: its [`EventId`] and its bytes, which is all another
+//! node needs to fan it out. The ring and every subscriber hold the same bytes.
 //! The ring and the broadcast are updated under one lock, so a subscriber that takes
 //! its backlog from the ring and then listens to the broadcast sees every event
 //! exactly once, in order.
+//!
+//! The ring keeps [`SpectatorConfig::retain_secs`] of events and at most
+//! [`SpectatorConfig::retain_bytes`] of text, but never less than its newest keyframe
+//! and what follows. Its `floor` is the newest id it has let go of: a resume after an
+//! id at or above the floor is exact; below it (or unknown) the stream restarts.
+//!
+//! A subscriber that fell behind asks for a catch-up keyframe
+//! ([`Hub::request_catchup`]); the task renders the next frame also as a keyframe,
+//! kept beside the ring ([`Hub::catchup_for`]), and the subscriber sends that in
+//! place of the delta (same id) instead of waiting for the next scheduled keyframe.
 
 use super::SpectatorConfig;
 use bytes::Bytes;
@@ -13,6 +24,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use thiserror::Error;
+use tickcast_shared::spectate::{EventId, Format};
 use tokio::sync::broadcast;
 
 /// What an event is, for resume and lag handling.
@@ -24,15 +36,46 @@ pub enum EntryKind {
     End,
 }
 
-/// One event as sent: its tick (the SSE `id`), its kind and its whole SSE text.
+/// One event as sent: its SSE `id`, its kind and its whole SSE text in each format
+/// (`game`, `end`: the same bytes twice).
 #[derive(Debug)]
 pub struct Entry {
-    pub tick: u32,
+    pub id: EventId,
     pub kind: EntryKind,
+    /// The JSON format.
     pub text: Bytes,
+    /// The binary format (`?format=binary`).
+    pub binary: Bytes,
 }
 
 impl Entry {
+    /// An event whose text is the same in both formats.
+    pub fn same(id: EventId, kind: EntryKind, text: Bytes) -> Entry {
+        Entry {
+            id,
+            kind,
+            binary: text.clone(),
+            text,
+        }
+    }
+
+    /// The text in `format`.
+    pub fn text_in(&self, format: Format) -> &Bytes {
+        match format {
+            Format::Json => &self.text,
+            Format::Binary => &self.binary,
+        }
+    }
+
+    /// Bytes this entry keeps (both formats, once when shared).
+    fn size(&self) -> usize {
+        if self.text.as_ptr() == self.binary.as_ptr() {
+            self.text.len()
+        } else {
+            self.text.len() + self.binary.len()
+        }
+    }
+
     pub fn is_frame(&self) -> bool {
         matches!(self.kind, EntryKind::Keyframe | EntryKind::Delta)
     }
@@ -69,6 +112,13 @@ pub enum SubscribeError {
 
 struct Ring {
     entries: VecDeque<Arc<Entry>>,
+    /// Text bytes of `entries`.
+    bytes: usize,
+    /// Every published event with an id above this is in `entries` (`None`: the
+    /// ring is empty since it started or went idle; no resume is exact).
+    floor: Option<EventId>,
+    /// The newest catch-up keyframe (same id as the delta it stands in for).
+    catchup: Option<Arc<Entry>>,
     tx: broadcast::Sender<Arc<Entry>>,
     finished: bool,
 }
@@ -85,6 +135,8 @@ pub struct Hub {
     active: AtomicBool,
     /// A subscriber is waiting for a keyframe: the next frame must be one.
     wants_keyframe: AtomicBool,
+    /// A subscriber fell behind: render the next frame as a catch-up keyframe too.
+    wants_catchup: AtomicBool,
     /// Also hands every published event to this (cluster mode: to Redis).
     tap: std::sync::OnceLock<Tap>,
 }
@@ -101,6 +153,18 @@ impl std::fmt::Debug for Hub {
     }
 }
 
+/// How a subscription starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Exactly after the id the client gave.
+    Resumed(EventId),
+    /// At the keyframe with this id (the newest retained one), because no id was
+    /// given or it could not be resumed.
+    Keyframe(EventId),
+    /// At the next keyframe to come (none is retained).
+    NextKeyframe,
+}
+
 /// A connected spectator: the events to send first, then the live channel. Dropping
 /// it gives its place back.
 pub struct Subscription {
@@ -108,7 +172,15 @@ pub struct Subscription {
     pub live: broadcast::Receiver<Arc<Entry>>,
     /// The backlog holds no keyframe: skip live events until one comes.
     pub await_keyframe: bool,
-    _guard: SubscriberGuard,
+    pub start: Start,
+    guard: SubscriberGuard,
+}
+
+impl Subscription {
+    /// The hub this spectator watches.
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.guard.hub
+    }
 }
 
 struct SubscriberGuard {
@@ -136,6 +208,9 @@ impl Hub {
             max_entries,
             ring: Mutex::new(Ring {
                 entries: VecDeque::new(),
+                bytes: 0,
+                floor: None,
+                catchup: None,
                 tx,
                 finished: false,
             }),
@@ -143,6 +218,7 @@ impl Hub {
             total,
             active: AtomicBool::new(false),
             wants_keyframe: AtomicBool::new(false),
+            wants_catchup: AtomicBool::new(false),
             tap: std::sync::OnceLock::new(),
         })
     }
@@ -178,11 +254,29 @@ impl Hub {
         self.wants_keyframe.swap(false, Ordering::AcqRel)
     }
 
+    /// A subscriber fell behind: ask for a catch-up keyframe with the next frame.
+    pub fn request_catchup(&self) {
+        self.wants_catchup.store(true, Ordering::Release);
+    }
+
+    /// Take (and clear) the request for a catch-up keyframe.
+    pub(crate) fn take_catchup_request(&self) -> bool {
+        self.wants_catchup.swap(false, Ordering::AcqRel)
+    }
+
+    /// The catch-up keyframe standing in for the frame `id`, if one was rendered.
+    pub fn catchup_for(&self, id: EventId) -> Option<Arc<Entry>> {
+        self.lock().catchup.as_ref().filter(|e| e.id == id).cloned()
+    }
+
     /// Nobody watched for the retention window: forget everything and stop.
     pub(crate) fn go_idle(&self) {
         let mut ring = self.lock();
         if self.spectators() == 0 {
             ring.entries.clear();
+            ring.bytes = 0;
+            ring.floor = None;
+            ring.catchup = None;
             self.active.store(false, Ordering::Release);
         }
     }
@@ -195,6 +289,13 @@ impl Hub {
     /// Publish one event: into the ring (trimmed to the retention window) and to
     /// every connected spectator. An `End` finishes the hub.
     pub(crate) fn publish(&self, entry: Entry) {
+        self.publish_with_catchup(entry, None);
+    }
+
+    /// Publish a frame, with the same frame as a catch-up keyframe when one was
+    /// requested (stored before the frame goes out, so a lagging subscriber that
+    /// receives the frame finds it).
+    pub(crate) fn publish_with_catchup(&self, entry: Entry, catchup: Option<Entry>) {
         let entry = Arc::new(entry);
         let mut ring = self.lock();
         if ring.finished {
@@ -203,16 +304,15 @@ impl Hub {
         if let Some(tap) = self.tap.get() {
             tap(&entry);
         }
-        let newest = entry.tick;
-        ring.entries.push_back(Arc::clone(&entry));
-        while ring.entries.len() > self.max_entries
-            || ring
-                .entries
-                .front()
-                .is_some_and(|e| e.tick.saturating_add(self.retain_ticks) < newest)
-        {
-            ring.entries.pop_front();
+        if let Some(k) = catchup {
+            ring.catchup = Some(Arc::new(k));
         }
+        if ring.floor.is_none() {
+            ring.floor = Some(EventId(entry.id.0.saturating_sub(1)));
+        }
+        ring.bytes = ring.bytes.saturating_add(entry.size());
+        ring.entries.push_back(Arc::clone(&entry));
+        self.trim(&mut ring, entry.id);
         if entry.kind == EntryKind::End {
             ring.finished = true;
         }
@@ -220,12 +320,35 @@ impl Hub {
         let _ = ring.tx.send(entry);
     }
 
-    /// Connect a spectator, resuming after `last_event_id` when the ring still holds
-    /// everything after it; otherwise starting at the newest retained keyframe (or
-    /// at the next one, when none is retained).
+    /// Drop the oldest events past the time, byte and count bounds, keeping the
+    /// newest keyframe and everything after it.
+    fn trim(&self, ring: &mut Ring, newest: EventId) {
+        let newest_tick = newest.tick().0;
+        let mut last_key = ring
+            .entries
+            .iter()
+            .rposition(|e| e.kind == EntryKind::Keyframe);
+        while let Some(front) = ring.entries.front() {
+            let too_old = front.id.tick().0.saturating_add(self.retain_ticks) < newest_tick;
+            let over =
+                ring.entries.len() > self.max_entries || ring.bytes > self.config.retain_bytes;
+            if !(too_old || over) || last_key == Some(0) {
+                return;
+            }
+            if let Some(gone) = ring.entries.pop_front() {
+                ring.bytes = ring.bytes.saturating_sub(gone.size());
+                ring.floor = Some(gone.id);
+            }
+            last_key = last_key.map(|k| k.saturating_sub(1));
+        }
+    }
+
+    /// Connect a spectator, resuming exactly after `last` when the ring holds every
+    /// event after it; otherwise starting at the newest retained keyframe (or at the
+    /// next one, when none is retained).
     pub fn subscribe(
         self: &Arc<Self>,
-        last_event_id: Option<u32>,
+        last: Option<EventId>,
     ) -> Result<Subscription, SubscribeError> {
         let ring = self.lock();
         if ring.finished {
@@ -243,25 +366,24 @@ impl Hub {
         };
         self.active.store(true, Ordering::Release);
         let entries = &ring.entries;
-        let covered = |t: u32| {
-            entries.front().is_some_and(|f| f.tick <= t)
-                && entries.back().is_some_and(|b| t <= b.tick)
-        };
-        let backlog: Vec<Arc<Entry>> = match last_event_id {
-            // The frame of tick T again (the client may have its game event only),
-            // then everything after T.
-            Some(t) if covered(t) => entries
-                .iter()
-                .filter(|e| e.tick > t || (e.tick == t && e.is_frame()))
-                .cloned()
-                .collect(),
-            _ => match entries.iter().rposition(|e| e.kind == EntryKind::Keyframe) {
-                Some(k) => entries.iter().skip(k).cloned().collect(),
-                None => Vec::new(),
+        let newest = entries.back().map(|e| e.id);
+        let exact = last
+            .filter(|&id| ring.floor.is_some_and(|f| f <= id) && newest.is_some_and(|n| id <= n));
+        let (backlog, start): (Vec<Arc<Entry>>, Start) = match exact {
+            Some(id) => (
+                entries.iter().filter(|e| e.id > id).cloned().collect(),
+                Start::Resumed(id),
+            ),
+            None => match entries.iter().rposition(|e| e.kind == EntryKind::Keyframe) {
+                Some(k) => {
+                    let backlog: Vec<Arc<Entry>> = entries.iter().skip(k).cloned().collect();
+                    let id = backlog.first().map_or(EventId(0), |e| e.id);
+                    (backlog, Start::Keyframe(id))
+                }
+                None => (Vec::new(), Start::NextKeyframe),
             },
         };
-        let await_keyframe = !backlog.iter().any(|e| e.kind == EntryKind::Keyframe)
-            && !(last_event_id.is_some_and(covered));
+        let await_keyframe = start == Start::NextKeyframe;
         if await_keyframe {
             self.wants_keyframe.store(true, Ordering::Release);
         }
@@ -269,7 +391,8 @@ impl Hub {
             backlog,
             live: ring.tx.subscribe(),
             await_keyframe,
-            _guard: guard,
+            start,
+            guard,
         })
     }
 }

@@ -1,6 +1,8 @@
-//! Hub rules: resume by `Last-Event-ID`, keyframe-first starts, limits, retention.
+//! Hub rules: exact resume after an id, keyframe-first starts, limits, retention
+//! by time and bytes, catch-up keyframes.
 
 use super::*;
+use tickcast_shared::protocol::Tick;
 
 fn hub_with(config: SpectatorConfig, total: &SpectatorCounter) -> Arc<Hub> {
     Hub::new(config, 60, total.clone())
@@ -10,16 +12,28 @@ fn hub() -> Arc<Hub> {
     hub_with(SpectatorConfig::default(), &SpectatorCounter::default())
 }
 
+fn id_of(tick: u32, kind: EntryKind) -> EventId {
+    match kind {
+        EntryKind::Game => EventId::game(Tick(tick)),
+        EntryKind::End => EventId::end(Tick(tick)),
+        EntryKind::Keyframe | EntryKind::Delta => EventId::frame(Tick(tick)),
+    }
+}
+
 fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
-    hub.publish(Entry {
-        tick,
+    publish_sized(hub, tick, kind, 0);
+}
+
+fn publish_sized(hub: &Hub, tick: u32, kind: EntryKind, pad: usize) {
+    hub.publish(Entry::same(
+        id_of(tick, kind),
         kind,
-        text: Bytes::from(format!("{kind:?} {tick}")),
-    });
+        Bytes::from(format!("{kind:?} {tick}{}", " ".repeat(pad))),
+    ));
 }
 
 fn ids(entries: &[Arc<Entry>]) -> Vec<(u32, EntryKind)> {
-    entries.iter().map(|e| (e.tick, e.kind)).collect()
+    entries.iter().map(|e| (e.id.tick().0, e.kind)).collect()
 }
 
 /// keyframe 6, delta 12 (after a game event at 12), keyframe 18, delta 24.
@@ -41,11 +55,14 @@ fn a_fresh_spectator_starts_at_the_newest_keyframe() {
         [(18, EntryKind::Keyframe), (24, EntryKind::Delta)]
     );
     assert!(!sub.await_keyframe);
+    assert_eq!(sub.start, Start::Keyframe(EventId::frame(Tick(18))));
 }
 
 #[test]
-fn resume_sends_the_frame_of_the_id_again_and_everything_after() {
-    let sub = match_hub().subscribe(Some(12)).unwrap();
+fn resume_sends_exactly_the_events_after_the_id() {
+    let hub = match_hub();
+    // After the game event of tick 12: its frame, then the rest.
+    let sub = hub.subscribe(Some(EventId::game(Tick(12)))).unwrap();
     assert_eq!(
         ids(&sub.backlog),
         [
@@ -54,25 +71,36 @@ fn resume_sends_the_frame_of_the_id_again_and_everything_after() {
             (24, EntryKind::Delta)
         ]
     );
-    let sub = match_hub().subscribe(Some(24)).unwrap();
-    assert_eq!(ids(&sub.backlog), [(24, EntryKind::Delta)]);
-    let sub = match_hub().subscribe(Some(7)).unwrap();
-    assert_eq!(sub.backlog.first().map(|e| e.tick), Some(12));
+    assert_eq!(sub.start, Start::Resumed(EventId::game(Tick(12))));
+    // After the frame of tick 12: not that frame again.
+    let sub = hub.subscribe(Some(EventId::frame(Tick(12)))).unwrap();
     assert_eq!(
-        sub.backlog.len(),
-        4,
+        ids(&sub.backlog),
+        [(18, EntryKind::Keyframe), (24, EntryKind::Delta)]
+    );
+    // After the newest event: nothing from the ring, live from here.
+    let sub = hub.subscribe(Some(EventId::frame(Tick(24)))).unwrap();
+    assert!(sub.backlog.is_empty() && !sub.await_keyframe);
+    // An id between two events (a tick without events) resumes after it.
+    let sub = hub.subscribe(Some(EventId::frame(Tick(7)))).unwrap();
+    assert_eq!(
+        ids(&sub.backlog).first(),
+        Some(&(12, EntryKind::Game)),
         "game 12, delta 12, keyframe 18, delta 24"
     );
+    assert_eq!(sub.backlog.len(), 4);
 }
 
 #[test]
 fn an_id_outside_the_ring_starts_with_a_keyframe() {
-    for id in [2, 25, u32::MAX] {
+    for id in [EventId(2), EventId::frame(Tick(25)), EventId(u64::MAX)] {
         let sub = match_hub().subscribe(Some(id)).unwrap();
         assert_eq!(
-            sub.backlog.first().map(|e| (e.tick, e.kind)),
-            Some((18, EntryKind::Keyframe))
+            sub.backlog.first().map(|e| (e.id.tick().0, e.kind)),
+            Some((18, EntryKind::Keyframe)),
+            "{id}"
         );
+        assert_eq!(sub.start, Start::Keyframe(EventId::frame(Tick(18))));
     }
 }
 
@@ -82,6 +110,7 @@ fn without_a_retained_keyframe_the_spectator_waits_for_the_next() {
     let sub = hub.subscribe(None).unwrap();
     assert!(sub.backlog.is_empty());
     assert!(sub.await_keyframe);
+    assert_eq!(sub.start, Start::NextKeyframe);
     assert!(hub.is_active());
     assert!(hub.take_keyframe_request());
     assert!(!hub.take_keyframe_request());
@@ -139,12 +168,69 @@ fn the_ring_keeps_the_retention_window_and_a_keyframe() {
         };
         publish(&hub, t, kind);
     }
-    let sub = hub.subscribe(Some(600 - retain)).unwrap();
-    assert_eq!(sub.backlog.first().map(|e| e.tick), Some(600 - retain));
-    let sub = hub.subscribe(Some(600 - retain - 6)).unwrap();
+    // The oldest retained frame's predecessor is the floor: still exact.
+    let oldest = 600 - retain;
+    let sub = hub
+        .subscribe(Some(EventId::frame(Tick(oldest - 6))))
+        .unwrap();
+    assert_eq!(sub.start, Start::Resumed(EventId::frame(Tick(oldest - 6))));
+    assert_eq!(sub.backlog.first().map(|e| e.id.tick().0), Some(oldest));
+    // One frame older: some event after it is gone, so the stream restarts.
+    let sub = hub
+        .subscribe(Some(EventId::frame(Tick(oldest - 12))))
+        .unwrap();
     assert_eq!(
-        sub.backlog.first().map(|e| (e.tick, e.kind)),
+        sub.backlog.first().map(|e| (e.id.tick().0, e.kind)),
         Some((600, EntryKind::Keyframe))
+    );
+}
+
+#[test]
+fn the_ring_is_bounded_in_bytes_but_keeps_its_newest_keyframe() {
+    let config = SpectatorConfig {
+        retain_bytes: 1000,
+        ..SpectatorConfig::default()
+    };
+    let hub = hub_with(config, &SpectatorCounter::default());
+    publish_sized(&hub, 6, EntryKind::Keyframe, 600);
+    publish_sized(&hub, 12, EntryKind::Delta, 300);
+    // 600 + 300 bytes fit; a big keyframe pushes the older ones out.
+    assert_eq!(hub.subscribe(None).unwrap().backlog.len(), 2);
+    publish_sized(&hub, 18, EntryKind::Keyframe, 2000);
+    let sub = hub.subscribe(Some(EventId::frame(Tick(6)))).unwrap();
+    assert_eq!(sub.start, Start::Keyframe(EventId::frame(Tick(18))));
+    assert_eq!(ids(&sub.backlog), [(18, EntryKind::Keyframe)]);
+    // The keyframe alone is over the bound, and stays with the deltas after it.
+    publish_sized(&hub, 24, EntryKind::Delta, 10);
+    let sub = hub.subscribe(Some(EventId::frame(Tick(18)))).unwrap();
+    assert_eq!(ids(&sub.backlog), [(24, EntryKind::Delta)]);
+    assert_eq!(sub.start, Start::Resumed(EventId::frame(Tick(18))));
+}
+
+#[test]
+fn a_catchup_keyframe_stands_in_for_its_delta_only() {
+    let hub = match_hub();
+    assert!(!hub.take_catchup_request());
+    hub.request_catchup();
+    assert!(hub.take_catchup_request());
+    let id = EventId::frame(Tick(30));
+    hub.publish_with_catchup(
+        Entry::same(id, EntryKind::Delta, Bytes::from_static(b"delta")),
+        Some(Entry::same(
+            id,
+            EntryKind::Keyframe,
+            Bytes::from_static(b"key"),
+        )),
+    );
+    assert_eq!(
+        hub.catchup_for(id).map(|e| e.text.clone()),
+        Some(Bytes::from_static(b"key"))
+    );
+    assert!(hub.catchup_for(EventId::frame(Tick(24))).is_none());
+    // The catch-up keyframe is not in the ring: fresh viewers start at keyframe 18.
+    assert_eq!(
+        hub.subscribe(None).unwrap().start,
+        Start::Keyframe(EventId::frame(Tick(18)))
     );
 }
 
@@ -157,6 +243,7 @@ fn going_idle_forgets_events_only_without_spectators() {
     drop(sub);
     hub.go_idle();
     assert!(!hub.is_active());
-    let sub = hub.subscribe(Some(12)).unwrap();
+    let sub = hub.subscribe(Some(EventId::frame(Tick(12)))).unwrap();
     assert!(sub.backlog.is_empty() && sub.await_keyframe);
+    assert_eq!(sub.start, Start::NextKeyframe);
 }

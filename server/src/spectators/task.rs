@@ -5,21 +5,35 @@
 //! watches ([`Hub::is_active`]), and `try_send`s it: a full queue drops it (the next
 //! delta then spans the gap, since deltas are made against the previous published
 //! frame). All JSON work happens on the spectator task, never on the tick.
+//!
+//! With a broadcast delay the task holds room events back in a [`DelayLine`] before
+//! it turns them into events, so keyframes (catch-up ones too) never show more than
+//! the delayed feed.
 
 use super::SpectatorConfig;
+use super::delay::DelayLine;
 use super::hub::{Entry, EntryKind, Hub, SpectatorCounter};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::{GameEvent, Tick};
-use tickcast_shared::spectate::{End, Feed, MapView, SpecEvent, game_event};
+use tickcast_shared::spectate::{End, EventId, Feed, MapView, SpecEvent, binary_sse, game_event};
 use tokio::sync::mpsc;
 
 enum RoomEvent {
     Game(Tick, Vec<GameEvent>),
     Frame(Snapshot),
     End(Tick, String),
+}
+
+impl RoomEvent {
+    fn tick(&self) -> Tick {
+        match self {
+            RoomEvent::Game(t, _) | RoomEvent::End(t, _) => *t,
+            RoomEvent::Frame(s) => s.tick,
+        }
+    }
 }
 
 /// Held by the room task: hands snapshots and game events to the spectators.
@@ -93,9 +107,19 @@ pub fn spawn(
     let rate = u16::try_from(tick_rate).unwrap_or(u16::MAX);
     let feed = Feed::new(map, rate, config.keyframe_period(tick_rate));
     let (tx, rx) = mpsc::channel(config.queue.max(1));
-    let retain = config.retain_ticks(tick_rate);
-    let hub = Hub::new(config, tick_rate, total);
-    tokio::spawn(run(Arc::clone(&hub), feed, rx, retain));
+    let feeder = Feeder {
+        hub: Hub::new(config.clone(), tick_rate, total),
+        feed,
+        retain: config.retain_ticks(tick_rate),
+        last_watched: 0,
+        last_tick: Tick(0),
+    };
+    let hub = Arc::clone(&feeder.hub);
+    tokio::spawn(run(
+        feeder,
+        rx,
+        DelayLine::new(config.delay_ticks(tick_rate)),
+    ));
     SpectatorFeed {
         tx,
         hub,
@@ -109,50 +133,92 @@ fn entry(event: &SpecEvent) -> Entry {
     let kind = match event {
         SpecEvent::Keyframe(_) => EntryKind::Keyframe,
         SpecEvent::Delta(_) => EntryKind::Delta,
-        SpecEvent::Game(_) => EntryKind::Game,
+        // A reset is written per viewer by the SSE side, never published.
+        SpecEvent::Game(_) | SpecEvent::Reset(_) => EntryKind::Game,
         SpecEvent::End(_) => EntryKind::End,
     };
-    Entry {
-        tick: event.tick().0,
+    Entry::same(
+        event.id().unwrap_or(EventId(0)),
         kind,
-        text: Bytes::from(event.to_sse()),
+        Bytes::from(event.to_sse()),
+    )
+}
+
+/// A frame in both formats: JSON `frame`, and `body` (its range-coded snapshot).
+fn frame_entry(frame: &SpecEvent, body: &[u8]) -> Entry {
+    Entry {
+        binary: Bytes::from(binary_sse(frame, body)),
+        ..entry(frame)
     }
 }
 
-async fn run(hub: Arc<Hub>, mut feed: Feed, mut rx: mpsc::Receiver<RoomEvent>, retain: u32) {
-    let mut last_watched: u32 = 0;
-    let mut last_tick = Tick(0);
-    while let Some(event) = rx.recv().await {
+/// The task's state: the room's hub and the frame sequence.
+struct Feeder {
+    hub: Arc<Hub>,
+    feed: Feed,
+    retain: u32,
+    last_watched: u32,
+    last_tick: Tick,
+}
+
+impl Feeder {
+    /// Turn one (possibly delayed) room event into published events.
+    fn handle(&mut self, event: RoomEvent) {
+        let hub = &self.hub;
+        self.last_tick = self.last_tick.max(event.tick());
         match event {
             RoomEvent::Game(tick, events) => {
-                last_tick = last_tick.max(tick);
                 if let Some(ev) = game_event(tick, &events) {
                     hub.publish(entry(&ev));
                 }
             }
             RoomEvent::Frame(snapshot) => {
                 let tick = snapshot.tick;
-                last_tick = last_tick.max(tick);
                 if hub.spectators() > 0 {
-                    last_watched = tick.0;
-                } else if tick.0.saturating_sub(last_watched) > retain {
+                    self.last_watched = tick.0;
+                } else if tick.0.saturating_sub(self.last_watched) > self.retain {
                     hub.go_idle();
-                    feed.reset();
-                    continue;
+                    self.feed.reset();
+                    return;
                 }
                 if hub.take_keyframe_request() {
-                    feed.reset();
+                    self.feed.reset();
                 }
-                hub.publish(entry(&feed.frame(snapshot)));
+                let (frame, body) = self.feed.frame_both(snapshot);
+                let catchup = match frame {
+                    SpecEvent::Delta(_) if hub.take_catchup_request() => {
+                        match (self.feed.keyframe(), self.feed.keyframe_body()) {
+                            (Some(k), Some(b)) => Some(frame_entry(&k, &b)),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                hub.publish_with_catchup(frame_entry(&frame, &body), catchup);
             }
             RoomEvent::End(tick, reason) => {
                 hub.publish(entry(&SpecEvent::End(End { tick, reason })));
-                return;
             }
         }
     }
-    hub.publish(entry(&SpecEvent::End(End {
-        tick: last_tick,
-        reason: "room closed".to_owned(),
-    })));
+}
+
+async fn run(mut f: Feeder, mut rx: mpsc::Receiver<RoomEvent>, mut delay: DelayLine<RoomEvent>) {
+    while let Some(event) = rx.recv().await {
+        if matches!(event, RoomEvent::End(..)) {
+            for e in delay.drain() {
+                f.handle(e);
+            }
+            f.handle(event);
+            return;
+        }
+        for e in delay.push(event.tick(), event) {
+            f.handle(e);
+        }
+    }
+    for e in delay.drain() {
+        f.handle(e);
+    }
+    let tick = f.last_tick;
+    f.handle(RoomEvent::End(tick, "room closed".to_owned()));
 }

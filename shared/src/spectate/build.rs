@@ -5,7 +5,7 @@
 //! live room and a replay of it produce the same events for the same ticks.
 
 use super::{Delta, EntityChange, GameBatch, Keyframe, MapView, SpecEntity, SpecEvent};
-use crate::codec::{EntityState, Snapshot};
+use crate::codec::{EntityState, Snapshot, encode_delta};
 use crate::protocol::{GameEvent, Tick};
 use core::cmp::Ordering;
 
@@ -55,7 +55,7 @@ pub fn keyframe_event(snapshot: &Snapshot, tick_rate: u16, map: &MapView) -> Spe
     SpecEvent::Keyframe(Keyframe {
         tick: snapshot.tick,
         tick_rate,
-        map: map.clone(),
+        map: map.name.clone(),
         entities: snapshot.entities.iter().map(SpecEntity::of).collect(),
     })
 }
@@ -95,7 +95,24 @@ pub fn delta_event(prev: &Snapshot, cur: &Snapshot) -> SpecEvent {
                         delta.removed.push(o.id);
                         delta.created.push(SpecEntity::of(n));
                     } else if let Some(c) = change(o, n) {
-                        delta.changed.push(c);
+                        match c {
+                            EntityChange {
+                                id,
+                                x,
+                                y,
+                                vx: None,
+                                vy: None,
+                                angle: None,
+                                hp: None,
+                                score: None,
+                                flags: None,
+                                owner: None,
+                            } if x.is_some() || y.is_some() => {
+                                let v = SpecEntity::of(n);
+                                delta.moved.push((id, v.x, v.y));
+                            }
+                            c => delta.changed.push(c),
+                        }
                     }
                     old.next();
                     new.next();
@@ -157,18 +174,33 @@ impl Feed {
 
     /// The frame event for `snapshot`, which becomes the new previous frame.
     pub fn frame(&mut self, snapshot: Snapshot) -> SpecEvent {
-        let period = self.keyframe_period;
-        let event = match &self.last {
-            Some(prev)
-                if prev.tick < snapshot.tick
-                    && prev.tick.0 / period == snapshot.tick.0 / period =>
-            {
-                delta_event(prev, &snapshot)
-            }
-            _ => keyframe_event(&snapshot, self.tick_rate, &self.map),
+        let event = match self.baseline_for(&snapshot) {
+            Some(prev) => delta_event(prev, &snapshot),
+            None => keyframe_event(&snapshot, self.tick_rate, &self.map),
         };
         self.last = Some(snapshot);
         event
+    }
+
+    /// [`Feed::frame`] and the same frame as a range-coded body (keyframe or delta
+    /// against the previous frame, as the event is) for the binary format.
+    pub fn frame_both(&mut self, snapshot: Snapshot) -> (SpecEvent, Vec<u8>) {
+        let body = encode_delta(self.baseline_for(&snapshot), &snapshot);
+        (self.frame(snapshot), body)
+    }
+
+    /// The previous frame, when `snapshot` is to be a delta against it: newer and
+    /// within the same keyframe period. `None`: a keyframe.
+    fn baseline_for(&self, snapshot: &Snapshot) -> Option<&Snapshot> {
+        let period = self.keyframe_period;
+        self.last.as_ref().filter(|prev| {
+            prev.tick < snapshot.tick && prev.tick.0 / period == snapshot.tick.0 / period
+        })
+    }
+
+    /// The previous frame as a keyframe body (binary catch-up keyframes).
+    pub fn keyframe_body(&self) -> Option<Vec<u8>> {
+        self.last.as_ref().map(|s| encode_delta(None, s))
     }
 
     /// A keyframe of the previous frame (for a viewer joining between keyframes).

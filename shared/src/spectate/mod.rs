@@ -2,24 +2,28 @@
 //! `GET /api/replays/{id}/events` (playback) stream as Server-Sent Events.
 //!
 //! Spectators get plain UTF-8 JSON, not the players' bit-packed snapshots, so a
-//! browser tab needs nothing but `new EventSource(url)`. Four event kinds, each sent
-//! as `event: <name>`, `id: <tick>`, `data: <one line of JSON>`:
+//! browser tab needs nothing but `new EventSource(url)`. Each event is sent as
+//! `event: <name>`, `id: <`[`EventId`]`>`, `data: <one line of JSON>`:
 //!
-//! - `keyframe` ([`Keyframe`]): the whole visible world at a tick (map geometry and
-//!   every entity, positions as floats in world units). A client replaces its state.
-//! - `delta` ([`Delta`]): entities `created` (in full), `changed` (id plus only the
-//!   fields that changed) and `removed` (ids) since the previous frame, whose tick is
+//! - `keyframe` ([`Keyframe`]): the whole visible world at a tick (the map's name and
+//!   every entity, positions as floats in world units, zero fields left out). A
+//!   client replaces its state.
+//! - `delta` ([`Delta`]): entities `created` (in full), `moved` (`[id, x, y]` for
+//!   those whose only change is their position), `changed` (id plus only the fields
+//!   that changed) and `removed` (ids) since the previous frame, whose tick is
 //!   `base`. A client applies it only when `base` equals its state's tick.
 //! - `game` ([`GameBatch`]): the [`GameEvent`]s (joins, leaves, kills, respawns) that
 //!   happened at a tick. Scores travel as entity fields in frames.
 //! - `end` ([`End`]): the match is over; the stream closes after it.
+//! - `reset` ([`Reset`], no `id:`): sent first when a stream could not resume after
+//!   the `Last-Event-ID` the client gave (older than the retained window, or
+//!   unknown); a keyframe follows. A client drops its state.
 //!
-//! Ordering and resume: event ids are ticks and never decrease. A tick carries at most
-//! one `game` event and at most one frame (`keyframe` or `delta`), the `game` event
-//! first (the frame shows the state after those events). A client resuming with
-//! `Last-Event-ID: T` may therefore get the frame of tick `T` again; frames are
-//! idempotent by tick ([`SpecState::apply`] skips a frame whose tick it already has),
-//! and game events are never repeated.
+//! Ordering and resume: every event has its own id ([`id`]: `tick * 4 + slot`), and
+//! ids increase. A tick carries at most one `game` event and at most one frame
+//! (`keyframe` or `delta`), the `game` event first (the frame shows the state after
+//! those events). A client resuming with `Last-Event-ID: N` gets exactly the events
+//! with ids after `N`: nothing twice, nothing missing (or a `reset`).
 //!
 //! [`build`] turns [`Snapshot`]s into frames (and [`Feed`] decides keyframe or delta
 //! per tick, the same way for live rooms and replays); [`state`] applies events to
@@ -27,12 +31,16 @@
 //!
 //! [`Snapshot`]: crate::codec::Snapshot
 
+pub mod binary;
 pub mod build;
+pub mod id;
 #[cfg(test)]
 mod rebuild_tests;
 pub mod state;
 
+pub use binary::{BinaryState, Format, binary_sse};
 pub use build::{Feed, delta_event, game_event, keyframe_event};
+pub use id::{EventId, Slot};
 pub use state::{Applied, ApplyError, SpecState};
 
 use crate::codec::EntityKind;
@@ -46,22 +54,36 @@ use thiserror::Error;
 /// Values come from the quantized snapshot (positions in steps of 1/16 unit,
 /// velocities 1/8 unit/s, angles 1/512 turn), so they are exact binary fractions
 /// except `angle`, which is `steps * 2π / 512` rounded to `f32`.
+///
+/// In JSON, fields after `y` that are 0 are left out (and read back as 0).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SpecEntity {
     pub id: NetId,
     pub kind: EntityKind,
     pub x: f32,
     pub y: f32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub vx: f32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub vy: f32,
     /// Radians, `0..2π`, counter-clockwise from +x.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub angle: f32,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub hp: u8,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub score: u16,
     /// Bit 1: dead (players waiting to respawn).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub flags: u8,
     /// Owning player: the player itself, a projectile's shooter, 0 for drones.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub owner: u32,
+}
+
+/// Whether a field holds its default (left out of the JSON).
+fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// The fields of one entity that changed since the previous frame (others absent).
@@ -131,7 +153,8 @@ pub struct Keyframe {
     pub tick: Tick,
     /// Simulation ticks per second (viewers time their interpolation with it).
     pub tick_rate: u16,
-    pub map: MapView,
+    /// The map's name: its geometry is at `GET /api/maps/{name}` ([`MapView`]).
+    pub map: String,
     /// Sorted by id.
     pub entities: Vec<SpecEntity>,
 }
@@ -143,7 +166,11 @@ pub struct Delta {
     pub base: Tick,
     /// New entities in full, sorted by id.
     pub created: Vec<SpecEntity>,
-    /// Entities present in both frames with at least one changed field, sorted by id.
+    /// Entities present in both frames whose only change is their position:
+    /// `[id, x, y]`, sorted by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<(NetId, f32, f32)>,
+    /// Entities present in both frames with other changed fields, sorted by id.
     pub changed: Vec<EntityChange>,
     /// Ids gone since `base`, sorted.
     pub removed: Vec<NetId>,
@@ -163,6 +190,17 @@ pub struct End {
     pub reason: String,
 }
 
+/// `event: reset`: this stream did not continue after the id the client gave; it
+/// restarts with the keyframe of tick `restart`. Sent without an `id:`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reset {
+    /// The id the client asked to resume after, as sent (`None`: unreadable).
+    pub requested: Option<u64>,
+    /// The tick of the keyframe that follows (`None`: the next keyframe to come).
+    pub restart: Option<Tick>,
+    pub reason: String,
+}
+
 /// One spectator event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpecEvent {
@@ -170,6 +208,7 @@ pub enum SpecEvent {
     Delta(Delta),
     Game(GameBatch),
     End(End),
+    Reset(Reset),
 }
 
 /// Why an SSE event could not be read back into a [`SpecEvent`].
@@ -192,16 +231,29 @@ impl SpecEvent {
             SpecEvent::Delta(_) => "delta",
             SpecEvent::Game(_) => "game",
             SpecEvent::End(_) => "end",
+            SpecEvent::Reset(_) => "reset",
         }
     }
 
-    /// The tick, which is also the SSE `id:`.
+    /// The tick the event belongs to (a `reset`: its restart tick, or 0).
     pub fn tick(&self) -> Tick {
         match self {
             SpecEvent::Keyframe(k) => k.tick,
             SpecEvent::Delta(d) => d.tick,
             SpecEvent::Game(g) => g.tick,
             SpecEvent::End(e) => e.tick,
+            SpecEvent::Reset(r) => r.restart.unwrap_or(Tick(0)),
+        }
+    }
+
+    /// The SSE `id:` ([`EventId`]); `None` for a `reset`, which has none.
+    pub fn id(&self) -> Option<EventId> {
+        match self {
+            SpecEvent::Keyframe(k) => Some(EventId::frame(k.tick)),
+            SpecEvent::Delta(d) => Some(EventId::frame(d.tick)),
+            SpecEvent::Game(g) => Some(EventId::game(g.tick)),
+            SpecEvent::End(e) => Some(EventId::end(e.tick)),
+            SpecEvent::Reset(_) => None,
         }
     }
 
@@ -217,20 +269,24 @@ impl SpecEvent {
             SpecEvent::Delta(d) => serde_json::to_string(d),
             SpecEvent::Game(g) => serde_json::to_string(g),
             SpecEvent::End(e) => serde_json::to_string(e),
+            SpecEvent::Reset(r) => serde_json::to_string(r),
         };
         // These types hold only numbers, strings and sequences: serializing cannot
         // fail (non-finite floats become `null`).
         json.unwrap_or_else(|_| String::from("null"))
     }
 
-    /// The whole SSE event text: `event:`, `id:`, `data:` lines and the blank line.
+    /// The whole SSE event text: `event:`, `id:` (none for a `reset`), `data:` lines
+    /// and the blank line.
     pub fn to_sse(&self) -> String {
-        format!(
-            "event: {}\nid: {}\ndata: {}\n\n",
-            self.name(),
-            self.tick().0,
-            self.data_json()
-        )
+        match self.id() {
+            Some(id) => format!(
+                "event: {}\nid: {id}\ndata: {}\n\n",
+                self.name(),
+                self.data_json()
+            ),
+            None => format!("event: {}\ndata: {}\n\n", self.name(), self.data_json()),
+        }
     }
 
     /// Read an event back from its SSE `event:` name and `data:` text.
@@ -246,6 +302,7 @@ impl SpecEvent {
             "delta" => json("delta", data).map(SpecEvent::Delta),
             "game" => json("game", data).map(SpecEvent::Game),
             "end" => json("end", data).map(SpecEvent::End),
+            "reset" => json("reset", data).map(SpecEvent::Reset),
             other => Err(ParseError::UnknownEvent(other.to_string())),
         }
     }
@@ -266,7 +323,7 @@ mod tests {
             }],
         });
         let text = ev.to_sse();
-        assert!(text.starts_with("event: game\nid: 66\ndata: {"), "{text}");
+        assert!(text.starts_with("event: game\nid: 264\ndata: {"), "{text}");
         assert!(text.ends_with("}\n\n"));
         assert_eq!(text.matches('\n').count(), 4, "data must be a single line");
     }
@@ -294,11 +351,27 @@ mod tests {
                     player: PlayerId(4),
                 }],
             }),
+            SpecEvent::Reset(Reset {
+                requested: Some(17),
+                restart: Some(Tick(300)),
+                reason: "older than the retained window".into(),
+            }),
         ];
         for ev in events {
             let back = SpecEvent::parse(ev.name(), &ev.data_json()).unwrap();
             assert_eq!(back, ev);
         }
+    }
+
+    #[test]
+    fn a_reset_has_no_id_line() {
+        let ev = SpecEvent::Reset(Reset {
+            requested: None,
+            restart: None,
+            reason: "x".into(),
+        });
+        assert_eq!(ev.id(), None);
+        assert!(ev.to_sse().starts_with("event: reset\ndata: {"));
     }
 
     #[test]

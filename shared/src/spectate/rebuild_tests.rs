@@ -108,9 +108,18 @@ proptest! {
             prop_assert_eq!(c.hp.is_some(), old.hp != new.hp);
             prop_assert_eq!(c.angle.is_some(), old.angle != new.angle);
         }
+        for (id, x, y) in &d.moved {
+            let old = a.get(*id).unwrap();
+            let new = b.get(*id).unwrap();
+            prop_assert!(old.x != new.x || old.y != new.y);
+            prop_assert_eq!((old.vx, old.vy, old.angle, old.hp), (new.vx, new.vy, new.angle, new.hp));
+            let view = SpecEntity::of(new);
+            prop_assert_eq!((view.x, view.y), (*x, *y));
+        }
         for e in &b.entities {
             let listed = d.created.iter().any(|c| c.id == e.id)
-                || d.changed.iter().any(|c| c.id == e.id);
+                || d.changed.iter().any(|c| c.id == e.id)
+                || d.moved.iter().any(|m| m.0 == e.id);
             prop_assert_eq!(listed, a.get(e.id) != Some(e));
         }
     }

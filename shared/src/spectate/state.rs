@@ -3,7 +3,7 @@
 //! [`SpecState::apply`] is the reference for every viewer (the browser's spectate
 //! view follows the same rules): a keyframe replaces the state; a delta applies only
 //! on top of the frame it was made against; a frame whose tick the state already has
-//! is skipped (that is how a resumed stream's repeated frame is absorbed).
+//! is skipped; a `reset` drops the state (a keyframe follows).
 
 use super::{Delta, MapView, SpecEntity, SpecEvent};
 use crate::codec::Snapshot;
@@ -17,7 +17,8 @@ pub struct SpecState {
     /// Tick of the newest applied frame; `None` before the first keyframe.
     pub tick: Option<Tick>,
     pub tick_rate: u16,
-    pub map: Option<MapView>,
+    /// The map's name (geometry: `GET /api/maps/{name}`).
+    pub map: Option<String>,
     pub entities: BTreeMap<NetId, SpecEntity>,
     /// An `end` event was applied.
     pub ended: bool,
@@ -34,6 +35,8 @@ pub enum Applied {
     Game,
     /// The match ended.
     End,
+    /// The stream restarted: the state was dropped, a keyframe follows.
+    Reset,
 }
 
 /// Why an event could not be applied; the state is left unchanged.
@@ -61,7 +64,7 @@ impl SpecState {
         SpecState {
             tick: Some(snapshot.tick),
             tick_rate,
-            map: Some(map.clone()),
+            map: Some(map.name.clone()),
             entities: snapshot
                 .entities
                 .iter()
@@ -78,6 +81,10 @@ impl SpecState {
             SpecEvent::End(_) => {
                 self.ended = true;
                 Ok(Applied::End)
+            }
+            SpecEvent::Reset(_) => {
+                *self = SpecState::new();
+                Ok(Applied::Reset)
             }
             SpecEvent::Keyframe(k) => {
                 if self.tick.is_some_and(|t| t >= k.tick) {
@@ -117,9 +124,14 @@ impl SpecState {
                 return Err(ApplyError::DuplicateEntity(e.id));
             }
         }
-        for c in &d.changed {
-            if !self.entities.contains_key(&c.id) || removed(&c.id) {
-                return Err(ApplyError::UnknownEntity(c.id));
+        for id in d
+            .changed
+            .iter()
+            .map(|c| &c.id)
+            .chain(d.moved.iter().map(|m| &m.0))
+        {
+            if !self.entities.contains_key(id) || removed(id) {
+                return Err(ApplyError::UnknownEntity(*id));
             }
         }
         Ok(())
@@ -131,6 +143,12 @@ impl SpecState {
         }
         for e in &d.created {
             self.entities.insert(e.id, *e);
+        }
+        for (id, x, y) in &d.moved {
+            if let Some(e) = self.entities.get_mut(id) {
+                e.x = *x;
+                e.y = *y;
+            }
         }
         for c in &d.changed {
             if let Some(e) = self.entities.get_mut(&c.id) {

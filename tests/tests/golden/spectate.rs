@@ -1,18 +1,37 @@
 //! `tests/browser/golden/spectate.json`: a spectator event stream of a real match
-//! (as `event:` name and `data:` JSON) and the entities it rebuilds, for the JS
-//! spectator state (`assets/web/js/spec_state.js`).
+//! (as `event:` name, `id:` and `data:`), in the JSON format (`events`) and in the
+//! binary format (`binary_events`: range-coded bodies in base64), and the entities
+//! both rebuild, for the JS spectator states (`assets/web/js/spec_state.js`,
+//! `assets/web/js/spec_binary.js`).
 
 use crate::{check_or_bless, pretty};
 use serde_json::{Value, json};
 use tickcast_shared::protocol::{Buttons, PlayerId, PlayerInput};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
-use tickcast_shared::spectate::{Feed, MapView, SpecEvent, SpecState, game_event};
+use tickcast_shared::spectate::{
+    BinaryState, Feed, MapView, SpecEntity, SpecEvent, SpecState, binary_sse, game_event,
+};
+
+/// `(event, id, data)` of one rendered SSE event.
+fn parts(sse: &str) -> Value {
+    let field = |name: &str| {
+        sse.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::to_owned)
+    };
+    json!({
+        "event": field("event: "),
+        "id": field("id: ").map(|i| i.parse::<u64>().unwrap()),
+        "data": field("data: "),
+    })
+}
 
 fn spectate_json() -> Value {
     let map = Map::default_map();
     let mut world = World::new(map.clone(), WorldConfig::new(60, 12), 11);
     let mut feed = Feed::new(MapView::of(&map), 60, 60);
     let mut events: Vec<SpecEvent> = Vec::new();
+    let mut binary: Vec<String> = Vec::new();
     let mut state = SpecState::new();
     for t in 1..=150u32 {
         let mut input = TickInput::default();
@@ -28,26 +47,64 @@ fn spectate_json() -> Value {
         };
         input.inputs = vec![(PlayerId(1), fire), (PlayerId(2), fire)];
         let happened = world.step(&input);
-        events.extend(game_event(world.tick(), &happened));
+        if let Some(game) = game_event(world.tick(), &happened) {
+            binary.push(game.to_sse());
+            events.push(game);
+        }
         if t % 6 == 0 {
-            events.push(feed.frame(world.snapshot()));
+            let (frame, body) = feed.frame_both(world.snapshot());
+            binary.push(binary_sse(&frame, &body));
+            events.push(frame);
         }
     }
     let stream: Vec<Value> = events
         .iter()
         .map(|e| {
             state.apply(e).unwrap();
-            json!({ "event": e.name(), "id": e.tick().0, "data": e.data_json() })
+            json!({ "event": e.name(), "id": e.id().map(|i| i.0), "data": e.data_json() })
         })
         .collect();
     // Through the wire's JSON text, so floats read back as the events carry them.
     let entities: Vec<_> = state.entities.values().collect();
-    let expected: Value = serde_json::from_str(&serde_json::to_string(&entities).unwrap()).unwrap();
+    // Through the wire's JSON text, so floats read back as the events carry them;
+    // then every field, zeros too (the JS states fill in what the JSON leaves out).
+    let mut expected: Value =
+        serde_json::from_str(&serde_json::to_string(&entities).unwrap()).unwrap();
+    for e in expected.as_array_mut().unwrap() {
+        for f in ["vx", "vy", "angle", "hp", "score", "flags", "owner"] {
+            e.as_object_mut().unwrap().entry(f).or_insert(json!(0));
+        }
+    }
     assert!(
         events.iter().any(|e| e.name() == "game"),
         "the match must have game events"
     );
-    json!({ "events": stream, "expected_tick": state.tick, "expected_entities": expected })
+    // The binary stream rebuilds the same entities.
+    let mut bin = BinaryState::default();
+    for text in &binary {
+        let p = parts(text);
+        bin.apply(p["event"].as_str().unwrap(), p["data"].as_str().unwrap())
+            .unwrap();
+    }
+    let rebuilt: Vec<SpecEntity> = bin
+        .snapshot
+        .as_ref()
+        .unwrap()
+        .entities
+        .iter()
+        .map(SpecEntity::of)
+        .collect();
+    assert_eq!(
+        rebuilt,
+        state.entities.values().copied().collect::<Vec<_>>()
+    );
+    let binary_events: Vec<Value> = binary.iter().map(|t| parts(t)).collect();
+    json!({
+        "events": stream,
+        "binary_events": binary_events,
+        "expected_tick": state.tick,
+        "expected_entities": expected,
+    })
 }
 
 #[test]

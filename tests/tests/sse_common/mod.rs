@@ -12,6 +12,28 @@ use tickcast_tests::sse::{SseClient, SseItem};
 /// Longest wait for one stream item (events come at 10 Hz; keep-alives faster).
 pub const ITEM_WAIT: Duration = Duration::from_secs(10);
 
+/// A server whose config file holds `[spectators]` with `settings` (TOML lines),
+/// plus `args`. The file lives in a temporary directory removed with the guard.
+pub async fn server_with(name: &str, settings: &str, args: &[&str]) -> (TestServer, ConfigDir) {
+    let dir = std::env::temp_dir().join(format!("tickcast-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("spectators.toml");
+    std::fs::write(&config, format!("[spectators]\n{settings}\n")).unwrap();
+    let mut all = vec!["--config", config.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let server = TestServer::start(&all).await;
+    (server, ConfigDir(dir))
+}
+
+/// Removes a test's config directory when dropped.
+pub struct ConfigDir(std::path::PathBuf);
+
+impl Drop for ConfigDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 pub async fn room(server: &TestServer, drones: u32) -> RoomInfo {
     Lobby::new(&server.url)
         .unwrap()
@@ -32,8 +54,9 @@ pub fn events_path(room: &RoomInfo) -> String {
 pub struct Spectator {
     pub client: SseClient,
     pub state: SpecState,
-    /// `(event name, id)` of every event received, in order.
-    pub seen: Vec<(String, u32)>,
+    /// `(event name, id)` of every event received, in order (a `reset`, which has
+    /// no id, is recorded with the previous id).
+    pub seen: Vec<(String, u64)>,
     pub comments: usize,
 }
 
@@ -62,11 +85,24 @@ impl Spectator {
         match self.client.next_within(ITEM_WAIT).await {
             Some(SseItem::Event { event, id, data }) => {
                 let ev = SpecEvent::parse(&event, &data).unwrap();
-                let id: u32 = id.expect("every event has an id").parse().unwrap();
-                assert_eq!(id, ev.tick().0, "the id is the tick");
-                if let Some((_, prev)) = self.seen.last() {
-                    assert!(id >= *prev, "ids never decrease: {prev} then {id}");
-                }
+                let prev = self.seen.last().map(|(_, id)| *id);
+                let id = match ev.id() {
+                    Some(want) => {
+                        let id: u64 = id
+                            .expect("every event but reset has an id")
+                            .parse()
+                            .unwrap();
+                        assert_eq!(id, want.0, "the id of {event} of tick {}", ev.tick().0);
+                        if let Some(prev) = prev {
+                            assert!(id > prev, "ids increase: {prev} then {id}");
+                        }
+                        id
+                    }
+                    None => {
+                        assert_eq!(id, None, "a reset has no id");
+                        prev.unwrap_or(0)
+                    }
+                };
                 self.state.apply(&ev).unwrap();
                 self.seen.push((event, id));
                 Some(ev)
@@ -84,6 +120,20 @@ impl Spectator {
     pub async fn until_tick(&mut self, tick: u32) {
         while self.state.tick.is_none_or(|t| t.0 < tick) {
             self.step().await;
+        }
+    }
+
+    /// The id of the newest event received.
+    pub fn last_id(&self) -> Option<u64> {
+        self.seen.last().map(|(_, id)| *id)
+    }
+
+    /// Read until the next event (skipping comments).
+    pub async fn event(&mut self) -> SpecEvent {
+        loop {
+            if let Some(ev) = self.step().await {
+                return ev;
+            }
         }
     }
 

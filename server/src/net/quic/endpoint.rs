@@ -3,9 +3,9 @@
 
 use super::link::QuicLink;
 use super::{QuicConfig, QuicInfo};
+use crate::ctx::ServerCtx;
 use crate::edge::limiter::ConnLimiter;
 use crate::edge::tls::CertStore;
-use crate::http::AppState;
 use crate::net::session::{Entry, Session};
 use quinn::crypto::rustls::QuicServerConfig;
 use quinn::{Endpoint, IdleTimeout, TransportConfig, VarInt};
@@ -182,7 +182,7 @@ impl QuicEndpoint {
 
     /// Accept players until the server shuts down; then close the endpoint once its
     /// sessions said goodbye (bounded).
-    pub async fn serve(self, state: AppState) {
+    pub async fn serve(self, state: ServerCtx) {
         let live = Arc::new(AtomicUsize::new(0));
         let stop = state.shutdown.clone();
         loop {

@@ -1,0 +1,114 @@
+// The spectator's world from the compact feed (`?format=binary`): keyframe and
+// delta events carry the players' range-coded snapshot bodies in base64, decoded
+// with the same decoder the play view uses (snapshot.js). Same rules as
+// BinaryState::apply in shared/src/spectate/binary.rs and as SpecState (JSON): a
+// keyframe replaces the state, a delta applies only on the snapshot it was made
+// against, a frame not newer than the state is skipped, `reset` drops the state.
+
+import { DeltaError, applyDelta, entityView } from './snapshot.js';
+import { GapError } from './spec_state.js';
+
+/** Longest base64 text accepted (16 MiB, as the Rust side). */
+const MAX_DATA = 16 << 20;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const LOOKUP = new Int16Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
+
+/** Base64 (standard, padded) to bytes: `Uint8Array.fromBase64` where the browser
+ * has it, else a small decoder. Throws GapError on bad input. */
+export function fromBase64(text, native = Uint8Array.fromBase64) {
+  if (text.length > MAX_DATA) throw new GapError('frame too large');
+  if (native) {
+    try {
+      return native.call(Uint8Array, text);
+    } catch {
+      throw new GapError('bad base64');
+    }
+  }
+  return decodeBase64(text);
+}
+
+/** The fallback decoder (exported for tests). */
+export function decodeBase64(text) {
+  const s = text.replace(/=+$/, '');
+  if (s.length % 4 === 1 || text.length % 4 !== 0) throw new GapError('bad base64');
+  const out = new Uint8Array(Math.floor((s.length * 3) / 4));
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? LOOKUP[c] : -1;
+    if (v < 0) throw new GapError('bad base64');
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+export class BinarySpecState {
+  constructor() {
+    this.snap = null;
+    this.tick = null;
+    this.tickRate = null;
+    this.mapName = null;
+    this.ended = false;
+  }
+
+  /** Apply one event: `name` from `event:`, `text` its raw `data:`, `id` its
+   * `lastEventId` (a number; frames carry `tick * 4 + 1`). Returns 'frame',
+   * 'stale', 'game', 'end' or 'reset'; throws GapError when a frame does not fit. */
+  apply(name, text, id) {
+    switch (name) {
+      case 'game':
+        return 'game';
+      case 'end':
+        this.ended = true;
+        return 'end';
+      case 'reset':
+        this.snap = null;
+        this.tick = null;
+        return 'reset';
+      case 'keyframe': {
+        const k = JSON.parse(text);
+        const snap = this.decode(null, fromBase64(k.body));
+        if (this.tick !== null && this.tick >= snap.tick) return 'stale';
+        this.set(snap);
+        this.tickRate = k.tick_rate;
+        this.mapName = k.map;
+        return 'frame';
+      }
+      case 'delta': {
+        if (this.snap === null) throw new GapError('delta before any keyframe');
+        if (Number.isFinite(id) && Math.floor(id / 4) <= this.tick) return 'stale';
+        this.set(this.decode(this.snap, fromBase64(text)));
+        return 'frame';
+      }
+      default:
+        throw new GapError(`unknown event ${name}`);
+    }
+  }
+
+  decode(baseline, bytes) {
+    try {
+      return applyDelta(baseline, bytes);
+    } catch (e) {
+      if (e instanceof DeltaError) throw new GapError(e.message);
+      throw e;
+    }
+  }
+
+  set(snap) {
+    this.snap = snap;
+    this.tick = snap.tick;
+  }
+
+  /** Entities in world units, sorted by id (as SpecState.snapshot()). */
+  snapshot() {
+    return this.snap ? this.snap.entities.map(entityView) : [];
+  }
+}

@@ -1,0 +1,116 @@
+//! Viewer rules: lag skips to a catch-up keyframe, write timeouts free the place,
+//! the resume cursor comes from the header or the query.
+
+use super::*;
+use crate::spectators::{SpectatorConfig, SpectatorCounter};
+use tickcast_shared::protocol::Tick;
+
+fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
+    let id = match kind {
+        EntryKind::Game => EventId::game(Tick(tick)),
+        EntryKind::End => EventId::end(Tick(tick)),
+        EntryKind::Keyframe | EntryKind::Delta => EventId::frame(Tick(tick)),
+    };
+    hub.publish(Entry::same(
+        id,
+        kind,
+        Bytes::from(format!("{kind:?} {tick}\n\n")),
+    ));
+}
+
+fn text(b: Option<Bytes>) -> String {
+    String::from_utf8(b.unwrap().to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn a_lagging_spectator_skips_to_a_catchup_keyframe() {
+    let config = SpectatorConfig {
+        lag_events: 2,
+        ..SpectatorConfig::default()
+    };
+    let metrics = Metrics::default();
+    let hub = Hub::new(config, 60, SpectatorCounter::default());
+    publish(&hub, 6, EntryKind::Keyframe);
+    let mut v = Viewer::new(
+        hub.subscribe(None).unwrap(),
+        Format::Json,
+        Duration::from_secs(60),
+    );
+    assert_eq!(text(v.next(&metrics).await), "Keyframe 6\n\n");
+    // The spectator does not read while more events pass than its channel holds;
+    // the channel keeps the newest two (deltas 48 and 54), which it must skip.
+    for t in [12, 18, 24, 30, 36, 42, 48, 54] {
+        publish(&hub, t, EntryKind::Delta);
+    }
+    assert!(
+        futures_util::FutureExt::now_or_never(v.next(&metrics)).is_none(),
+        "deltas after a lag are not sent"
+    );
+    assert!(
+        hub.take_catchup_request(),
+        "the viewer asked for a catch-up"
+    );
+    // The task renders the next frame as a delta and a catch-up keyframe.
+    publish(&hub, 60, EntryKind::Game);
+    hub.publish_with_catchup(
+        Entry::same(
+            EventId::frame(Tick(60)),
+            EntryKind::Delta,
+            Bytes::from_static(b"Delta 60\n\n"),
+        ),
+        Some(Entry::same(
+            EventId::frame(Tick(60)),
+            EntryKind::Keyframe,
+            Bytes::from_static(b"Catch-up keyframe 60\n\n"),
+        )),
+    );
+    publish(&hub, 66, EntryKind::Delta);
+    assert_eq!(text(v.next(&metrics).await), "Catch-up keyframe 60\n\n");
+    assert_eq!(text(v.next(&metrics).await), "Delta 66\n\n");
+    publish(&hub, 72, EntryKind::End);
+    assert_eq!(text(v.next(&metrics).await), "End 72\n\n");
+    assert!(
+        v.next(&metrics).await.is_none(),
+        "the stream ends after end"
+    );
+    assert_eq!(metrics.spectator.catchup_keyframes.get(), 1);
+}
+
+#[tokio::test]
+async fn a_viewer_that_takes_nothing_is_dropped_after_the_timeout() {
+    let metrics = Arc::new(Metrics::default());
+    let hub = Hub::new(SpectatorConfig::default(), 60, SpectatorCounter::default());
+    publish(&hub, 6, EntryKind::Keyframe);
+    let viewer = Viewer::new(
+        hub.subscribe(None).unwrap(),
+        Format::Json,
+        Duration::from_secs(60),
+    );
+    assert_eq!(hub.spectators(), 1);
+    // Nobody reads `_rx`: the pump fills the buffer and then gives up.
+    let (tx, _rx) = mpsc::channel(1);
+    let first = vec![Bytes::from_static(b"a"), Bytes::from_static(b"b")];
+    pump(
+        viewer,
+        first,
+        tx,
+        Duration::from_millis(20),
+        Arc::clone(&metrics),
+    )
+    .await;
+    assert_eq!(hub.spectators(), 0, "the place is free again");
+    assert_eq!(metrics.spectator.write_timeouts.get(), 1);
+}
+
+#[test]
+fn the_cursor_comes_from_the_header_then_the_query() {
+    let mut h = HeaderMap::new();
+    assert_eq!(cursor(&h, None), Cursor::Fresh);
+    assert_eq!(cursor(&h, Some("41")), Cursor::After(EventId(41)));
+    assert_eq!(cursor(&h, Some("")), Cursor::Fresh);
+    assert_eq!(cursor(&h, Some("x")), Cursor::Unreadable);
+    h.insert("last-event-id", HeaderValue::from_static("7"));
+    assert_eq!(cursor(&h, Some("41")), Cursor::After(EventId(7)));
+    h.insert("last-event-id", HeaderValue::from_static("-3"));
+    assert_eq!(cursor(&h, None), Cursor::Unreadable);
+}

@@ -1,0 +1,208 @@
+//! Compact spectator frames (`?format=binary`): the players' range-coded snapshot
+//! bodies ([`crate::codec::encode_delta`]), base64 (standard alphabet, padded) in
+//! `data:`. Same event names and ids as the JSON feed; `game`, `end` and `reset`
+//! stay JSON in both formats.
+//!
+//! - `event: keyframe`: `data: {"tick_rate":60,"map":"arena","body":"<base64>"}`;
+//!   the body is a keyframe (a delta against nothing). The map's geometry is at
+//!   `GET /api/maps/{name}`.
+//! - `event: delta`: `data: <base64>`, a body against the previous frame of the
+//!   stream (the body names its tick and the gap to its baseline; a client applies
+//!   it only on the snapshot of that tick).
+//!
+//! A frame is encoded once per room and frame for both formats ([`Feed::frame_both`]).
+//!
+//! [`Feed::frame_both`]: super::Feed::frame_both
+
+use super::{ParseError, SpecEvent};
+use crate::codec::{DeltaError, Snapshot, apply_delta};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Which encoding a viewer asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Readable JSON events (the default).
+    #[default]
+    Json,
+    /// Range-coded bodies in base64.
+    Binary,
+}
+
+impl Format {
+    /// The `format` query value: absent or `json`, or `binary`.
+    pub fn parse(value: Option<&str>) -> Option<Format> {
+        match value {
+            None | Some("json") => Some(Format::Json),
+            Some("binary") => Some(Format::Binary),
+            Some(_) => None,
+        }
+    }
+}
+
+/// The `data:` of a binary keyframe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BinaryKeyframe {
+    pub tick_rate: u16,
+    /// Map name (`GET /api/maps/{name}` has its geometry).
+    pub map: String,
+    /// The keyframe body, base64.
+    pub body: String,
+}
+
+/// The SSE text of `frame` (a keyframe or delta event) in the binary format, with
+/// `body` its range-coded snapshot body; other events are the same in both formats.
+pub fn binary_sse(frame: &SpecEvent, body: &[u8]) -> String {
+    let id = frame.id().map(|i| i.0).unwrap_or(0);
+    match frame {
+        SpecEvent::Keyframe(k) => {
+            let data = BinaryKeyframe {
+                tick_rate: k.tick_rate,
+                map: k.map.clone(),
+                body: STANDARD.encode(body),
+            };
+            let json = serde_json::to_string(&data).unwrap_or_default();
+            format!("event: keyframe\nid: {id}\ndata: {json}\n\n")
+        }
+        SpecEvent::Delta(_) => {
+            format!(
+                "event: delta\nid: {id}\ndata: {}\n\n",
+                STANDARD.encode(body)
+            )
+        }
+        other => other.to_sse(),
+    }
+}
+
+/// Why a binary frame could not be read or applied.
+#[derive(Debug, Error)]
+pub enum BinaryError {
+    #[error("bad base64 in a {0} frame")]
+    Base64(&'static str),
+    #[error("frame body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error(transparent)]
+    Json(#[from] ParseError),
+    #[error("bad keyframe JSON: {0}")]
+    KeyframeJson(serde_json::Error),
+    #[error(transparent)]
+    Delta(#[from] DeltaError),
+    #[error("delta before any keyframe")]
+    NoKeyframe,
+}
+
+/// What a binary viewer holds: the newest snapshot and the keyframe's settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BinaryState {
+    pub snapshot: Option<Snapshot>,
+    pub tick_rate: u16,
+    pub map: String,
+}
+
+/// Longest base64 `data:` accepted by [`BinaryState::apply`] (16 MiB).
+pub const MAX_DATA: usize = 16 << 20;
+
+fn decode(what: &'static str, data: &str) -> Result<Vec<u8>, BinaryError> {
+    if data.len() > MAX_DATA {
+        return Err(BinaryError::TooLarge(MAX_DATA));
+    }
+    STANDARD
+        .decode(data.trim())
+        .map_err(|_| BinaryError::Base64(what))
+}
+
+impl BinaryState {
+    /// Apply one binary-format event (`name` from `event:`, `data` as sent). A
+    /// keyframe replaces the snapshot; a delta applies on the snapshot it names
+    /// (skipped when not newer); `reset` drops the snapshot; others change nothing.
+    pub fn apply(&mut self, name: &str, data: &str) -> Result<(), BinaryError> {
+        match name {
+            "keyframe" => {
+                let k: BinaryKeyframe =
+                    serde_json::from_str(data).map_err(BinaryError::KeyframeJson)?;
+                let snapshot = apply_delta(None, &decode("keyframe", &k.body)?)?;
+                if self
+                    .snapshot
+                    .as_ref()
+                    .is_some_and(|s| s.tick >= snapshot.tick)
+                {
+                    return Ok(());
+                }
+                self.snapshot = Some(snapshot);
+                self.tick_rate = k.tick_rate;
+                self.map = k.map;
+                Ok(())
+            }
+            "delta" => {
+                let body = decode("delta", data)?;
+                let base = self.snapshot.as_ref().ok_or(BinaryError::NoKeyframe)?;
+                let next = apply_delta(Some(base), &body)?;
+                self.snapshot = Some(next);
+                Ok(())
+            }
+            "reset" => {
+                *self = BinaryState::default();
+                Ok(())
+            }
+            other => SpecEvent::parse(other, data)
+                .map(|_| ())
+                .map_err(Into::into),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Map, TickInput, World, WorldConfig};
+    use crate::spectate::{Feed, MapView, SpecEntity, SpecState};
+
+    #[test]
+    fn binary_frames_rebuild_what_json_frames_rebuild() {
+        let map = Map::default_map();
+        let mut world = World::new(map.clone(), WorldConfig::new(60, 40), 5);
+        let mut feed = Feed::new(MapView::of(&map), 60, 60);
+        let (mut json, mut binary) = (SpecState::new(), BinaryState::default());
+        for t in 1..=200u32 {
+            world.step(&TickInput::default());
+            if t % 6 != 0 {
+                continue;
+            }
+            let (event, body) = feed.frame_both(world.snapshot());
+            json.apply(&event).unwrap();
+            let text = binary_sse(&event, &body);
+            let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+            binary.apply(event.name(), data).unwrap();
+            let snap = binary.snapshot.as_ref().unwrap();
+            assert_eq!(Some(snap.tick), json.tick);
+            let rebuilt: Vec<SpecEntity> = snap.entities.iter().map(SpecEntity::of).collect();
+            let want: Vec<SpecEntity> = json.entities.values().copied().collect();
+            assert_eq!(rebuilt, want, "tick {t}");
+        }
+        assert_eq!(binary.map, "arena");
+    }
+
+    #[test]
+    fn hostile_data_is_an_error() {
+        let mut s = BinaryState::default();
+        assert!(matches!(
+            s.apply("delta", "AAAA"),
+            Err(BinaryError::NoKeyframe)
+        ));
+        assert!(matches!(
+            s.apply("keyframe", r#"{"tick_rate":60,"map":"a","body":"!!"}"#),
+            Err(BinaryError::Base64(_))
+        ));
+        assert!(
+            s.apply("keyframe", r#"{"tick_rate":60,"map":"a","body":"AAAA"}"#)
+                .is_err()
+        );
+        assert!(s.apply("keyframe", "not json").is_err());
+        assert!(s.apply("boom", "{}").is_err());
+        assert_eq!(Format::parse(Some("binary")), Some(Format::Binary));
+        assert_eq!(Format::parse(None), Some(Format::Json));
+        assert_eq!(Format::parse(Some("xml")), None);
+    }
+}
