@@ -161,7 +161,7 @@ impl Lobby {
     /// The UDP address of the server's QUIC listener: this lobby's host at the
     /// announced port (the first address the host resolves to).
     pub async fn quic_addr(&self, quic: &QuicInfo) -> Result<SocketAddr> {
-        let host = self.host();
+        let host = quic.host.as_deref().unwrap_or(self.host());
         let unusable = |why: String| ClientError::QuicAnnouncement(format!("{host}: {why}"));
         let lookup = tokio::net::lookup_host((host, quic.port));
         let mut addrs = tokio::time::timeout(self.timeout, lookup)
@@ -386,13 +386,20 @@ mod tests {
     #[tokio::test]
     async fn quic_addresses_use_the_lobby_host() {
         let lobby = Lobby::new("http://127.0.0.1:9").unwrap();
-        let info = QuicInfo {
+        let mut info = QuicInfo {
+            host: None,
             port: 4433,
             cert_sha256: String::new(),
         };
         assert_eq!(
             lobby.quic_addr(&info).await.unwrap(),
             "127.0.0.1:4433".parse().unwrap()
+        );
+        // A cluster's join answer names the owning node's host.
+        info.host = Some("127.0.0.2".into());
+        assert_eq!(
+            lobby.quic_addr(&info).await.unwrap(),
+            "127.0.0.2:4433".parse().unwrap()
         );
     }
 

@@ -35,7 +35,10 @@ const EARLY_SNAPSHOTS: usize = 8;
 /// Where a server takes QUIC connections, as its join answer announces it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct QuicInfo {
-    /// UDP port on the lobby's host.
+    /// The host to reach, when it is not the lobby's (a cluster's owning node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// UDP port on `host`, else on the lobby's host.
     pub port: u16,
     /// SHA-256 of the server's DER certificate, 64 lowercase hex digits: the only
     /// certificate the client accepts ([`crate::cert_pin`]). Empty when the server
@@ -296,6 +299,7 @@ mod tests {
         assert_eq!(
             with.quic,
             Some(QuicInfo {
+                host: None,
                 port: 4433,
                 cert_sha256: fp
             })

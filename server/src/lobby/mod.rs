@@ -131,7 +131,8 @@ impl Lobby {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn clean_name(&self, name: Option<&str>, what: &str) -> Result<Option<String>, LobbyError> {
+    /// A trimmed, bounded, printable name (`None` stays `None`).
+    pub fn clean_name(&self, name: Option<&str>, what: &str) -> Result<Option<String>, LobbyError> {
         let Some(name) = name else { return Ok(None) };
         let name = name.trim();
         let max = self.ctx.config.max_name_len;
@@ -148,6 +149,7 @@ impl Lobby {
         inner: &mut Inner,
         req: CreateRoom,
         creator: Option<IpAddr>,
+        given_id: Option<RoomId>,
     ) -> Result<Arc<RoomShared>, LobbyError> {
         let config = &self.ctx.config;
         let map_name = req.map.unwrap_or_else(|| "arena".to_owned());
@@ -192,6 +194,11 @@ impl Lobby {
         }
         let cost = budget::entities_of(drones, max_players);
         let limits = &self.ctx.metrics.limits;
+        // A room placed here by the cluster's matchmaking has no local creator: its
+        // address budget is not this node's to check.
+        if given_id.is_some() && creator.is_none() {
+            of_creator = 0;
+        }
         match budget::check(&config.lobby, in_use, cost, of_creator) {
             Ok(()) => {}
             Err(budget::OverBudget::Entities(max)) => {
@@ -203,12 +210,15 @@ impl Lobby {
                 return Err(LobbyError::AddressRooms(max));
             }
         }
-        let id = loop {
-            // 65 random bits: a collision is astronomically rare, but never reuse.
-            let id = RoomId::random();
-            if !inner.rooms.contains_key(&id) {
-                break id;
-            }
+        let id = match given_id {
+            Some(id) => id,
+            None => loop {
+                // 65 random bits: a collision is astronomically rare, but never reuse.
+                let id = RoomId::random();
+                if !inner.rooms.contains_key(&id) {
+                    break id;
+                }
+            },
         };
         let name = self
             .clean_name(req.name.as_deref(), "name")?
@@ -239,7 +249,7 @@ impl Lobby {
     /// `POST /api/rooms` from `creator` (the peer's address, for its room budget).
     pub fn create(&self, req: CreateRoom, creator: Option<IpAddr>) -> Result<Created, LobbyError> {
         let mut inner = self.lock();
-        let room = self.create_locked(&mut inner, req, creator)?;
+        let room = self.create_locked(&mut inner, req, creator, None)?;
         Ok(Created {
             room: room.info(),
             invite: room.settings.invite.clone(),
@@ -254,6 +264,32 @@ impl Lobby {
             .into_iter()
             .filter(|l| !l.room.settings.private)
             .map(|l| l.room.info())
+            .collect()
+    }
+
+    /// Start a room under an id given by the cluster directory (created here by
+    /// `creator`, or placed here by matchmaking when `None`); the room already there
+    /// when `id` is taken.
+    pub fn adopt(
+        &self,
+        id: RoomId,
+        req: CreateRoom,
+        creator: Option<IpAddr>,
+    ) -> Result<Arc<RoomShared>, LobbyError> {
+        let mut inner = self.lock();
+        if let Some(listed) = inner.rooms.get(&id) {
+            return Ok(Arc::clone(&listed.room));
+        }
+        self.create_locked(&mut inner, req, creator, Some(id))
+    }
+
+    /// Every room of this node, private and finished ones too, oldest first.
+    pub fn rooms(&self) -> Vec<Arc<RoomShared>> {
+        let inner = self.lock();
+        inner
+            .ordered()
+            .into_iter()
+            .map(|l| Arc::clone(&l.room))
             .collect()
     }
 
@@ -363,7 +399,7 @@ impl Lobby {
                     map: Some(map.to_owned()),
                     ..CreateRoom::default()
                 };
-                let room = self.create_locked(&mut inner, req, creator)?;
+                let room = self.create_locked(&mut inner, req, creator, None)?;
                 if !room.reserve_seat() {
                     return Err(LobbyError::Full);
                 }
