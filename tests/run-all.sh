@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one command that runs every test of tickcast (README's test command).
 # Installs what the tests need when it is missing: Debian's chromium (browser tests),
+# redis-server (cluster tests),
 # the npm packages of tests/browser, the wasm32 target when rustup can add it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ step() { printf '\n==> %s\n' "$*"; }
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # tests/tests/edge_tls.rs: `curl --http2` against the HTTPS listener
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 # tests/browser/https.test.js: a test CA and certificate

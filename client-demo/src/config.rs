@@ -39,6 +39,9 @@ pub struct ClientConfig {
     pub link: Option<LinkSpec>,
     /// Seed of the link conditioner's randomness (default 1).
     pub link_seed: u64,
+    /// A private room's invite code, sent with [`crate::Client::join`] (default
+    /// none; the server answers 404 for a private room without it).
+    pub invite: Option<String>,
     /// On QUIC, inputs per input datagram: the newest and the ones before it, so a
     /// lost datagram costs nothing (default 4; 1..=16). WebSocket inputs go one by one.
     pub input_redundancy: usize,
@@ -62,6 +65,7 @@ impl Default for ClientConfig {
             maps_dir: None,
             link: None,
             link_seed: 1,
+            invite: None,
             input_redundancy: tickcast_shared::quic::DEFAULT_INPUT_REDUNDANCY,
             reconnect: ReconnectPolicy::default(),
         }

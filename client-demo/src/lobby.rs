@@ -87,6 +87,8 @@ struct JoinBody<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     map: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invite: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -159,7 +161,7 @@ impl Lobby {
     /// The UDP address of the server's QUIC listener: this lobby's host at the
     /// announced port (the first address the host resolves to).
     pub async fn quic_addr(&self, quic: &QuicInfo) -> Result<SocketAddr> {
-        let host = self.host();
+        let host = quic.host.as_deref().unwrap_or(self.host());
         let unusable = |why: String| ClientError::QuicAnnouncement(format!("{host}: {why}"));
         let lookup = tokio::net::lookup_host((host, quic.port));
         let mut addrs = tokio::time::timeout(self.timeout, lookup)
@@ -191,15 +193,35 @@ impl Lobby {
 
     /// `POST /api/rooms/{id}/join`: a seat in that room.
     pub async fn join(&self, room: &RoomId, name: &str) -> Result<JoinTicket> {
+        self.join_invited(room, name, None).await
+    }
+
+    /// `POST /api/rooms/{id}/join` with a private room's `invite` code.
+    pub async fn join_invited(
+        &self,
+        room: &RoomId,
+        name: &str,
+        invite: Option<&str>,
+    ) -> Result<JoinTicket> {
         let path = format!("/api/rooms/{room}/join");
-        let body = to_json(&path, &JoinBody { name, map: None })?;
+        let body = JoinBody {
+            name,
+            map: None,
+            invite,
+        };
+        let body = to_json(&path, &body)?;
         self.call(Method::POST, path, Some(body)).await
     }
 
     /// `POST /api/matchmake`: a seat in the fullest open public room (or a new one).
     pub async fn matchmake(&self, name: &str, map: Option<&str>) -> Result<JoinTicket> {
         let path = "/api/matchmake".to_owned();
-        let body = to_json(&path, &JoinBody { name, map })?;
+        let body = JoinBody {
+            name,
+            map,
+            invite: None,
+        };
+        let body = to_json(&path, &body)?;
         self.call(Method::POST, path, Some(body)).await
     }
 
@@ -364,13 +386,20 @@ mod tests {
     #[tokio::test]
     async fn quic_addresses_use_the_lobby_host() {
         let lobby = Lobby::new("http://127.0.0.1:9").unwrap();
-        let info = QuicInfo {
+        let mut info = QuicInfo {
+            host: None,
             port: 4433,
             cert_sha256: String::new(),
         };
         assert_eq!(
             lobby.quic_addr(&info).await.unwrap(),
             "127.0.0.1:4433".parse().unwrap()
+        );
+        // A cluster's join answer names the owning node's host.
+        info.host = Some("127.0.0.2".into());
+        assert_eq!(
+            lobby.quic_addr(&info).await.unwrap(),
+            "127.0.0.2:4433".parse().unwrap()
         );
     }
 

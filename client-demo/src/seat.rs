@@ -35,7 +35,10 @@ const EARLY_SNAPSHOTS: usize = 8;
 /// Where a server takes QUIC connections, as its join answer announces it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct QuicInfo {
-    /// UDP port on the lobby's host.
+    /// The host to reach, when it is not the lobby's (a cluster's owning node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// UDP port on `host`, else on the lobby's host.
     pub port: u16,
     /// SHA-256 of the server's DER certificate, 64 lowercase hex digits: the only
     /// certificate the client accepts ([`crate::cert_pin`]). Empty when the server
@@ -84,7 +87,8 @@ impl Client {
         Client::connect(&lobby, &ticket, name, config).await
     }
 
-    /// Join the room `room` on `server` and connect.
+    /// Join the room `room` on `server` and connect (a private room with
+    /// `config.invite`).
     pub async fn join(
         server: &str,
         room: &RoomId,
@@ -92,7 +96,9 @@ impl Client {
         config: &ClientConfig,
     ) -> Result<Client> {
         let lobby = config.lobby(server)?;
-        let ticket = lobby.join(room, name).await?;
+        let ticket = lobby
+            .join_invited(room, name, config.invite.as_deref())
+            .await?;
         Client::connect(&lobby, &ticket, name, config).await
     }
 
@@ -293,6 +299,7 @@ mod tests {
         assert_eq!(
             with.quic,
             Some(QuicInfo {
+                host: None,
                 port: 4433,
                 cert_sha256: fp
             })

@@ -5,6 +5,7 @@
 //! operator can see and change it; `tickcast-server --help` lists the flags.
 
 use crate::auth::AuthConfig;
+use crate::cluster::ClusterConfig;
 use crate::edge::{LimitsConfig, TlsConfig};
 use crate::lobby::budget::{CreatePolicy, LobbyConfig};
 use crate::net::input_rate::InputLimits;
@@ -98,6 +99,18 @@ pub struct Cli {
     /// PEM private key for --quic-cert
     #[arg(long, env = "TICKCAST_QUIC_KEY", requires = "quic_cert")]
     pub quic_key: Option<PathBuf>,
+    /// Redis URL: run as one node of a cluster (`[cluster] redis`) [default: none, alone]
+    #[arg(long, env = "TICKCAST_REDIS")]
+    pub redis: Option<String>,
+    /// This node's name in the cluster [default: random, printed at start]
+    #[arg(long, env = "TICKCAST_NODE_ID")]
+    pub node_id: Option<String>,
+    /// URL clients use to reach this node [default: http://HTTP_ADDR, the bound HTTP address]
+    #[arg(long, env = "TICKCAST_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds a clustered node lets matches run after SIGTERM before closing them [default: 0]
+    #[arg(long, env = "TICKCAST_DRAIN_SECS")]
+    pub drain_secs: Option<f64>,
     /// TLS and per-address limits (`[tls]`, `[limits]`).
     #[command(flatten)]
     pub edge: crate::edge::EdgeFlags,
@@ -165,6 +178,8 @@ pub struct Config {
     pub replays: ReplayConfig,
     /// QUIC player transport settings (section `[quic]`).
     pub quic: QuicConfig,
+    /// Cluster mode (section `[cluster]`); off unless `redis` is set.
+    pub cluster: ClusterConfig,
     /// Per-address and HTTP limits (section `[limits]`).
     pub limits: LimitsConfig,
     /// HTTPS on the listener (section `[tls]`).
@@ -208,6 +223,7 @@ impl Default for Config {
             spectators: SpectatorConfig::default(),
             replays: ReplayConfig::default(),
             quic: QuicConfig::default(),
+            cluster: ClusterConfig::default(),
             limits: LimitsConfig::default(),
             tls: TlsConfig::default(),
             input: InputLimits::default(),
@@ -302,6 +318,18 @@ impl Config {
         if cli.no_quic {
             self.quic.enabled = false;
         }
+        if let Some(url) = cli.redis.clone() {
+            self.cluster.redis = Some(url);
+        }
+        if let Some(id) = cli.node_id.clone() {
+            self.cluster.node_id = Some(id);
+        }
+        if let Some(url) = cli.public_url.clone() {
+            self.cluster.public_url = Some(url);
+        }
+        if let Some(secs) = cli.drain_secs {
+            self.cluster.drain_secs = secs;
+        }
         if let (Some(cert), Some(key)) = (&cli.quic_cert, &cli.quic_key) {
             self.quic.cert = Some(cert.clone());
             self.quic.key = Some(key.clone());
@@ -357,6 +385,7 @@ impl Config {
             )));
         }
         self.replays.validate().map_err(ConfigError::Invalid)?;
+        self.cluster.validate().map_err(ConfigError::Invalid)?;
         self.input.validate().map_err(ConfigError::Invalid)?;
         self.lobby.validate().map_err(ConfigError::Invalid)?;
         let jwt = self.auth.jwt_secret.is_some() || self.auth.jwt_public_key.is_some();

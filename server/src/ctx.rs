@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 pub struct ServerCtx {
     pub config: Arc<Config>,
     pub lobby: Arc<Lobby>,
+    /// The room directory handlers use: this lobby alone, or the cluster's.
+    pub directory: crate::cluster::Directory,
     pub metrics: Arc<Metrics>,
     pub spectators: SpectatorCounter,
     pub shutdown: CancellationToken,

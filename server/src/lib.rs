@@ -15,10 +15,13 @@
 //! - [`replay`]: recording every room a player joined, listing, serving and playing recordings back.
 //! - [`ctx`]: the shared context (config, lobby, metrics, ...) below http, net and replay.
 //! - [`http`]: routes and handlers; [`metrics`]: typed metric handles, OpenMetrics text.
+//! - [`cluster`]: cluster mode on Redis (`--redis`): the directory interface the
+//!   handlers use, its in-process and Redis implementations, node heartbeats.
 //! - [`edge`]: the listener we serve ourselves (HTTP/1.1 + HTTP/2, optional TLS),
 //!   per-address connection and request limits, graceful shutdown with a deadline.
 
 pub mod auth;
+pub mod cluster;
 pub mod config;
 pub mod ctx;
 pub mod edge;
@@ -56,6 +59,53 @@ pub struct Server {
     certs: Option<Arc<CertStore>>,
 }
 
+/// A random node name: `node-` and 8 hex digits.
+fn random_node_id() -> String {
+    let token: String = lobby::token::random_token().chars().take(8).collect();
+    format!("node-{token}")
+}
+
+/// Connect to Redis and register this node (cluster mode).
+async fn join_cluster(
+    config: &Arc<Config>,
+    lobby: &Arc<Lobby>,
+    http: SocketAddr,
+    quic: Option<&QuicEndpoint>,
+    replays: &Arc<replay::ReplayStore>,
+    spectators: &SpectatorCounter,
+) -> std::io::Result<Arc<cluster::heartbeat::ClusterNode>> {
+    let c = &config.cluster;
+    let node = cluster::redis_dir::NodeIdentity {
+        id: c.node_id.clone().unwrap_or_else(random_node_id),
+        public_url: c
+            .public_url
+            .clone()
+            .unwrap_or_else(|| {
+                let scheme = if config.tls.cert.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://{http}")
+            })
+            .trim_end_matches('/')
+            .to_owned(),
+        quic: quic.and_then(|q| serde_json::to_value(q.info()).ok()),
+    };
+    let redis = cluster::RedisDirectory::connect(c, node)
+        .await
+        .map_err(std::io::Error::other)?;
+    let node = Arc::new(cluster::heartbeat::ClusterNode::new(
+        Arc::clone(lobby),
+        redis,
+        Arc::clone(config),
+        Arc::clone(replays),
+        spectators.clone(),
+    ));
+    node.beat().await.map_err(std::io::Error::other)?;
+    Ok(node)
+}
+
 impl Server {
     /// Bind the listeners (HTTP, and QUIC unless disabled) and set up the lobby.
     pub async fn bind(config: Config) -> std::io::Result<Server> {
@@ -91,10 +141,26 @@ impl Server {
             replays: config.replays.enabled.then(|| Arc::clone(&replays)),
         };
         let auth = auth::Auth::from_config(&config.auth).map_err(std::io::Error::other)?;
+        let lobby = Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone())));
+        let directory = if config.cluster.redis.is_some() {
+            let node = join_cluster(
+                &config,
+                &lobby,
+                listener.local_addr()?,
+                quic.as_ref(),
+                &replays,
+                &spectators,
+            )
+            .await?;
+            cluster::Directory::clustered(node)
+        } else {
+            cluster::Directory::local(Arc::clone(&lobby))
+        };
         let state = AppState {
             auth: Arc::new(auth),
             replays,
-            lobby: Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone()))),
+            lobby,
+            directory,
             config,
             metrics,
             spectators,
@@ -123,6 +189,14 @@ impl Server {
         self.quic.as_ref().and_then(|q| q.local_addr().ok())
     }
 
+    /// In cluster mode: this node's id and the Redis URL (password hidden).
+    pub fn cluster(&self) -> Option<(String, String)> {
+        self.state
+            .directory
+            .cluster()
+            .map(|n| (n.redis().node.id.clone(), n.redis().redis_url()))
+    }
+
     /// Serve until `stop` completes; then rooms close their players with 1001 and
     /// the server waits (bounded) for connections to say goodbye.
     pub async fn run(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
@@ -140,6 +214,13 @@ impl Server {
         });
         let quic = self.quic.map(|q| tokio::spawn(q.serve(state.clone())));
         let shutdown = state.shutdown.clone();
+        let cluster_stop = CancellationToken::new();
+        let cluster = state.directory.cluster().cloned();
+        let heartbeat = cluster
+            .clone()
+            .map(|node| tokio::spawn(node.run(cluster_stop.clone())));
+        let drain =
+            cluster.map(|node| (node, crate::config::secs(state.config.cluster.drain_secs)));
         let limits = &state.config.limits;
         let guard = RateGuard::new(limits, Arc::clone(&state.metrics));
         let sweep = Arc::clone(&guard);
@@ -180,6 +261,13 @@ impl Server {
         let stopping = shutdown.clone();
         tokio::spawn(async move {
             stop.await;
+            if let Some((node, secs)) = drain {
+                node.drain();
+                if !secs.is_zero() {
+                    tracing::info!("draining for {secs:?}: no new rooms here");
+                    tokio::time::sleep(secs).await;
+                }
+            }
             tracing::info!("shutting down");
             stopping.cancel();
         });
@@ -193,6 +281,10 @@ impl Server {
         }
         if let Some(quic) = quic {
             let _ = quic.await;
+        }
+        cluster_stop.cancel();
+        if let Some(heartbeat) = heartbeat {
+            let _ = tokio::time::timeout(Duration::from_secs(3), heartbeat).await;
         }
         // Let recorders write their end records (bounded wait).
         for _ in 0..40 {

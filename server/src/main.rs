@@ -23,6 +23,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = server.local_addr()?;
     let scheme = if server.is_tls() { "https" } else { "http" };
     println!("listening on {scheme}://{addr}");
+    if let Some((node, redis)) = server.cluster() {
+        println!("cluster node {node} on redis {redis}");
+    }
     if let Some(quic) = server.quic_addr() {
         println!("quic on udp://{quic}");
     }

@@ -55,6 +55,9 @@ pub mod close {
     pub const INTERNAL: u16 = 1011;
     /// Replaced by a resumed connection of the same player.
     pub const REPLACED: u16 = 4001;
+    /// The operator kicked the player (`POST /api/admin/rooms/{id}/kick`); its seat
+    /// is gone, so resuming is refused.
+    pub const KICKED: u16 = 4403;
     /// The ticket or resume token in `Hello` was refused (HTTP 401 on the WebSocket).
     pub const UNAUTHORIZED: u16 = 4401;
     /// The server has no room for another QUIC connection (HTTP 503 elsewhere).

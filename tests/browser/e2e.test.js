@@ -1,6 +1,7 @@
 // End to end in real headless Chromium against the real server binary: the lobby
 // lists rooms made through the API, a player moves when keys are pressed, a
-// spectator sees entities move, a private room's invite link seats a guest. Each
+// spectator sees entities move, a private room's invite link seats a guest and its
+// code lets a spectator watch it. Each
 // test saves a screenshot under target/.
 
 import assert from 'node:assert/strict';
@@ -124,5 +125,21 @@ test('a private room shows its invite link, and the link seats a second player',
   assert.deepEqual(errors, []);
   assert.deepEqual(guest.errors, []);
   await guest.page.close();
+  await page.close();
+});
+
+test('a private room is spectated with its invite code only', async () => {
+  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e private watched', drones: 12, private: true });
+  assert.match(room.invite, /^[0-9a-f]{32}$/);
+  const id = encodeURIComponent(room.id);
+  const { page, errors } = await openPage(`/#/spectate/${id}/${encodeURIComponent(room.invite)}`);
+  await page.waitForFunction(() => window.tickcast.spectate.drawn.length >= 12, null, { timeout: WAIT_MS });
+  assert.equal(await page.textContent('#hud-state'), 'live');
+  await screenshot(page, 'e2e-spectate-invite');
+  // Without the code the stream is the 404 of a room that does not exist.
+  await page.goto(new URL(`/#/spectate/${id}`, server.url).toString());
+  await page.waitForFunction(() => document.getElementById('hud-state').textContent === 'closed', null, { timeout: WAIT_MS });
+  assert.equal(await page.evaluate(() => window.tickcast.spectate.drawn.length), 0);
+  assert.deepEqual(errors, []);
   await page.close();
 });

@@ -105,3 +105,24 @@ pub async fn get(addr: SocketAddr, path: &str) -> (u16, Value) {
 pub async fn post(addr: SocketAddr, path: &str, body: &str) -> (u16, Value) {
     request(addr, "POST", path, Some(body)).await
 }
+
+/// `GET path` without following redirects: status and `Location` header (if any).
+pub async fn get_location(addr: SocketAddr, path: &str) -> (u16, Option<String>) {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("http handshake");
+    tokio::spawn(conn);
+    let req = Request::builder()
+        .uri(path)
+        .header("host", addr.to_string())
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let res = sender.send_request(req).await.expect("send request");
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (res.status().as_u16(), location)
+}

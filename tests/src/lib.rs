@@ -7,11 +7,13 @@
 //! - [`quic_player`]: a raw QUIC peer (quinn and the shared framing), for hostile
 //!   cases the client library would never produce.
 //! - [`sse`]: a raw-socket Server-Sent Events client.
+//! - [`redis`]: a real redis-server on a free loopback port (cluster tests).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod http;
 pub mod player;
 pub mod quic_player;
+pub mod redis;
 pub mod server;
 pub mod sse;

@@ -7,7 +7,7 @@
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use tickcast_shared::protocol::HelloAuth;
-use tickcast_tests::http::{get_text, post, post_with};
+use tickcast_tests::http::{get_text, post, post_with, request_with};
 use tickcast_tests::player::{Player, open};
 use tickcast_tests::server::TestServer;
 
@@ -166,4 +166,145 @@ async fn the_admin_token_closes_a_room_and_its_players_get_1000() {
     )
     .await;
     assert_eq!(status, 409, "a closed room takes no one");
+}
+
+#[tokio::test]
+async fn the_admin_lists_sessions_and_kicks_a_player_whose_seat_is_freed() {
+    let file = config("[auth]\nadmin_token = \"op-token\"\n");
+    let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
+    let room = tickcast_tests::player::create_room(s.addr, r#"{"max_players":2}"#).await;
+    let mut ann = Player::join(s.addr, &room, "ann").await;
+    let mut bo = Player::join(s.addr, &room, "bo").await;
+    ann.next_snapshot().await;
+    bo.next_snapshot().await;
+    let admin = [("authorization", "Bearer op-token")];
+    let sessions = format!("/api/admin/rooms/{room}/sessions");
+    let kick = format!("/api/admin/rooms/{room}/kick");
+
+    let (status, _) = request_with(s.addr, "GET", &sessions, None, &[]).await;
+    assert_eq!(status, 401);
+    let (status, err) = post(s.addr, &kick, r#"{"player":1}"#).await;
+    assert_eq!(status, 401, "{err}");
+    let (status, list) = admin_get(s.addr, &sessions).await;
+    assert_eq!(status, 200, "{list}");
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2, "{list:?}");
+    let ann_row = list.iter().find(|r| r["name"] == "ann").unwrap();
+    assert_eq!(ann_row["player"], ann.player, "{ann_row}");
+    assert_eq!(ann_row["connected"], true, "{ann_row}");
+    assert!(ann_row["conn"].is_u64(), "{ann_row}");
+
+    let body = format!(r#"{{"player":{}}}"#, ann.player);
+    let (status, err) = post_with(s.addr, &kick, r#"{"player":"x"}"#, &admin).await;
+    assert!(status == 400 || status == 422, "{status} {err}");
+    assert!(err["error"].is_string(), "{err}");
+    let (status, err) = post_with(s.addr, &kick, r#"{"player":999}"#, &admin).await;
+    assert_eq!(status, 404, "{err}");
+    let (status, _) = post_with(s.addr, "/api/admin/rooms/aaaaaaaaaaaaa/kick", &body, &admin).await;
+    assert_eq!(status, 404);
+    let (status, out) = post_with(s.addr, &kick, &body, &admin).await;
+    assert_eq!(status, 200, "{out}");
+    let closed = tickcast_tests::player::expect_close(&mut ann.ws).await;
+    assert_eq!(closed.code, 4403, "{closed:?}");
+    assert!(closed.reason.contains("kicked"), "{closed:?}");
+    let (status, err) = post_with(s.addr, &kick, &body, &admin).await;
+    assert_eq!(status, 404, "kicked once: {err}");
+
+    // Bo plays on; the freed seat takes a newcomer in the two-seat room.
+    bo.next_snapshot().await;
+    let (_, list) = admin_get(s.addr, &sessions).await;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert_eq!(names, ["bo"], "{list}");
+    let mut cy = Player::join(s.addr, &room, "cy").await;
+    cy.next_snapshot().await;
+}
+
+async fn admin_get(addr: std::net::SocketAddr, path: &str) -> (u16, serde_json::Value) {
+    let admin = [("authorization", "Bearer op-token")];
+    let (status, bytes) = request_with(addr, "GET", path, None, &admin).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn one_identity_holds_one_seat_per_room_and_a_second_join_resumes_it() {
+    let file = config(&format!("[auth]\njwt_secret = \"{SECRET}\"\n"));
+    let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
+    let (status, room) = post(s.addr, "/api/rooms", r#"{"max_players":2}"#).await;
+    assert_eq!(status, 201, "{room}");
+    let id = room["id"].as_str().unwrap().to_owned();
+    let join = format!("/api/rooms/{id}/join");
+    let seat_for = |token: String| {
+        let join = join.clone();
+        async move {
+            let auth = bearer(&token);
+            let (status, seat) = post_with(
+                s.addr,
+                &join,
+                r#"{"name":"n"}"#,
+                &[("authorization", &auth)],
+            )
+            .await;
+            assert_eq!(status, 200, "{seat}");
+            let ws = open(s.addr, seat["ws_url"].as_str().unwrap()).await;
+            let ticket = seat["ticket"].as_str().unwrap().to_owned();
+            Player::hello(ws, HelloAuth::Ticket(ticket), "x").await
+        }
+    };
+    let mut first = seat_for(jwt(SECRET, "same-user", "Ann", 600)).await;
+    first.next_snapshot().await;
+    // The same `sub` (a new token, from another tab): the same seat, not a new one.
+    let mut second = seat_for(jwt(SECRET, "same-user", "Ann", 900)).await;
+    assert_eq!((second.player, second.entity), (first.player, first.entity));
+    let replaced = tickcast_tests::player::expect_close(&mut first.ws).await;
+    assert_eq!(replaced.code, 4001, "{replaced:?}");
+    second.next_snapshot().await;
+    let (_, info) = tickcast_tests::http::get(s.addr, &format!("/api/rooms/{id}")).await;
+    assert_eq!(info["players"], 1, "{info}");
+    // Both seats of the two-seat room are still there for others: two more
+    // identities fit, a third does not.
+    let mut bo = seat_for(jwt(SECRET, "user-bo", "Bo", 600)).await;
+    bo.next_snapshot().await;
+    assert_ne!(bo.player, second.player);
+    let auth = bearer(&jwt(SECRET, "user-cy", "Cy", 600));
+    let body = r#"{"name":"n"}"#;
+    let (status, err) = post_with(s.addr, &join, body, &[("authorization", &auth)]).await;
+    assert_eq!(status, 409, "full: {err}");
+}
+
+#[tokio::test]
+async fn the_create_policy_holds_for_rooms_matchmaking_would_create() {
+    let file = config("[auth]\nadmin_token = \"op-token\"\n[lobby]\ncreate = \"admin\"\n");
+    let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
+    let body = r#"{"name":"mm"}"#;
+    let (status, err) = post(s.addr, "/api/matchmake", body).await;
+    assert_eq!(status, 401, "no room to join, none may be created: {err}");
+    assert!(err["error"].as_str().unwrap().contains("create"), "{err}");
+    let (_, rooms) = tickcast_tests::http::get(s.addr, "/api/rooms").await;
+    assert_eq!(rooms.as_array().map(Vec::len), Some(0), "{rooms}");
+    // The operator may (matchmake creates the room for it) ...
+    let admin = [("authorization", "Bearer op-token")];
+    let (status, seat) = post_with(s.addr, "/api/matchmake", body, &admin).await;
+    assert_eq!(status, 200, "{seat}");
+    let room = seat["room"]["id"].as_str().unwrap().to_owned();
+    // ... and then anyone matchmakes into that existing room.
+    let (status, seat) = post(s.addr, "/api/matchmake", body).await;
+    assert_eq!(status, 200, "{seat}");
+    assert_eq!(seat["room"]["id"], room.as_str(), "{seat}");
+    let (_, metrics) = get_text(s.addr, "/metrics").await;
+    let refused: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tickcast_auth_refused_total ")?.parse().ok())
+        .unwrap();
+    assert_eq!(refused, 1.0, "{metrics}");
 }

@@ -45,6 +45,13 @@ export const joinRoom = (id, name, invite) =>
 export const matchmake = (name) => call('POST', '/api/matchmake', { name });
 export const getMap = (name) => call('GET', `/api/maps/${encodeURIComponent(name)}`);
 
+/** The shareable link that spectates private room `id` with its `invite` code. */
+export function spectateLink(id, invite) {
+  const url = new URL(location.href);
+  url.hash = `#/spectate/${encodeURIComponent(id)}/${encodeURIComponent(invite)}`;
+  return url.toString();
+}
+
 /** The shareable link that joins private room `id` with its `invite` code. */
 export function inviteLink(id, invite) {
   const url = new URL(location.href);

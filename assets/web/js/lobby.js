@@ -4,7 +4,7 @@
 // Creating a private room shows its invite link under the create form (kept until
 // the next room is created); `#/invite/<id>/<code>` joins with it.
 
-import { createRoom, inviteLink, joinErrorText, joinRoom, listRooms, matchmake } from './api.js';
+import { createRoom, inviteLink, joinErrorText, joinRoom, listRooms, matchmake, spectateLink } from './api.js';
 import { clearMessage, showError, showMessage } from './message.js';
 
 const REFRESH_MS = 2000;
@@ -120,10 +120,14 @@ export class LobbyPage {
       input.readOnly = true;
       input.size = 60;
       input.addEventListener('focus', () => input.select());
-      box.append(label, input);
+      const watch = document.createElement('a');
+      watch.className = 'spectate-link';
+      watch.textContent = ' spectate';
+      box.append(label, input, watch);
       document.getElementById('create-form').after(box);
     }
     box.querySelector('input').value = inviteLink(room.id, room.invite);
+    box.querySelector('a.spectate-link').href = spectateLink(room.id, room.invite);
     box.dataset.roomId = String(room.id);
     box.hidden = false;
   }

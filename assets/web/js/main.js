@@ -1,7 +1,7 @@
 // The browser client's entry: one page, three views chosen by the URL hash:
 //   #/                  lobby
 //   #/play/<room id>    play (reached from the lobby with a seat ticket)
-//   #/spectate/<room id> spectate (EventSource only)
+//   #/spectate/<room id>[/<code>] spectate (EventSource only; a private room's code)
 //   #/invite/<room id>/<code>  join a private room with its invite code
 //   #/replays           recordings
 //   #/replay/<id>       playback of a recording (spectate view + controls)
@@ -55,7 +55,7 @@ function route() {
     clearMessage();
     document.body.classList.add('spectating');
     document.getElementById('game-view').hidden = false;
-    spectate.start(decodeURIComponent(id));
+    spectate.start(decodeURIComponent(id), code && decodeURIComponent(code));
   } else if (view === 'invite' && id && code) {
     lobby.show();
     lobby.join({ id: decodeURIComponent(id), name: 'private room' }, decodeURIComponent(code));

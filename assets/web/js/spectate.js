@@ -30,8 +30,10 @@ export class SpectateView {
     this.mapName = null;
   }
 
-  start(roomId) {
-    this.stream(() => `/api/rooms/${encodeURIComponent(roomId)}/events`, `Spectating room ${roomId}`);
+  /** Spectate room `roomId`; a private room needs its `invite` code. */
+  start(roomId, invite) {
+    const query = invite ? `?invite=${encodeURIComponent(invite)}` : '';
+    this.stream(() => `/api/rooms/${encodeURIComponent(roomId)}/events${query}`, `Spectating room ${roomId}`);
   }
 
   /** Follow any stream of spectator events (live room or replay playback);

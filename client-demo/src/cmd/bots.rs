@@ -21,6 +21,9 @@ pub struct BotsArgs {
     /// Join this room instead of matchmaking.
     #[arg(long)]
     room: Option<String>,
+    /// The invite code of a private --room.
+    #[arg(long, requires = "room")]
+    invite: Option<String>,
     /// Only acknowledge snapshots; never move or shoot.
     #[arg(long)]
     idle: bool,
@@ -55,6 +58,7 @@ pub fn run(args: BotsArgs) -> CmdResult {
         client: ClientConfig {
             transport: args.transport,
             link: args.link,
+            invite: args.invite,
             ..BotConfig::default().client
         },
         ..BotConfig::default()

@@ -30,6 +30,9 @@ pub struct PlayArgs {
     /// Join this room instead of matchmaking.
     #[arg(long)]
     room: Option<String>,
+    /// The invite code of a private --room.
+    #[arg(long, requires = "room")]
+    invite: Option<String>,
     /// Directory of `<map>.map` files for maps other than the built-in arena.
     #[arg(long)]
     maps_dir: Option<std::path::PathBuf>,
@@ -142,6 +145,7 @@ async fn network(
         maps_dir: args.maps_dir,
         transport: args.transport,
         link: args.link,
+        invite: args.invite,
         ..ClientConfig::default()
     };
     let connected = match args.room {

@@ -50,7 +50,12 @@ fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-fn load(cert: &Path, key: &Path, provider: &CryptoProvider) -> Result<CertifiedKey, TlsError> {
+/// A PEM certificate chain (at least one certificate) and its private key: the one
+/// reader of certificate files (HTTPS here, `[quic] cert/key` in the QUIC endpoint).
+pub fn read_pem_pair(
+    cert: &Path,
+    key: &Path,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), TlsError> {
     let pem = |what, path: &Path, e: &dyn std::fmt::Display| TlsError::Pem {
         what,
         path: path.display().to_string(),
@@ -65,6 +70,11 @@ fn load(cert: &Path, key: &Path, provider: &CryptoProvider) -> Result<CertifiedK
         });
     }
     let key = PrivateKeyDer::from_pem_file(key).map_err(|e| pem("key", key, &e))?;
+    Ok((chain, key))
+}
+
+fn load(cert: &Path, key: &Path, provider: &CryptoProvider) -> Result<CertifiedKey, TlsError> {
+    let (chain, key) = read_pem_pair(cert, key)?;
     CertifiedKey::from_der(chain, key, provider).map_err(|e| TlsError::Mismatch(e.to_string()))
 }
 

@@ -5,11 +5,15 @@
 //! server is at its room limit or entity budget, 429 when the caller's address has
 //! its limit of live rooms (the peer address comes from axum's `ConnectInfo`), 401
 //! when a JWT is configured and the seat-taking call has no valid bearer token, or
-//! `[lobby] create` refuses the caller (see [`crate::auth`]). A private room without its invite code (`?invite=`
-//! or `"invite"` in a join body) is 404, exactly like a room that does not exist.
+//! `[lobby] create` refuses the caller (see [`crate::auth`]); in cluster mode also
+//! 503 while Redis is unavailable or no live node takes new rooms, 404 for
+//! `GET /api/nodes` when running alone. A private room without its invite code
+//! (`?invite=` or `"invite"` in a join body) is 404, exactly like a room that does
+//! not exist.
 
 use super::AppState;
 use crate::auth::{AuthError, Identity};
+use crate::cluster::DirectoryError;
 use crate::lobby::budget::CreatePolicy;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
 use crate::net::sse;
@@ -52,13 +56,30 @@ impl From<LobbyError> for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             LobbyError::AddressRooms(_) => StatusCode::TOO_MANY_REQUESTS,
+            LobbyError::CreateRefused => StatusCode::UNAUTHORIZED,
         };
         ApiError(status, e.to_string())
     }
 }
 
+impl From<DirectoryError> for ApiError {
+    fn from(e: DirectoryError) -> Self {
+        match e {
+            DirectoryError::Lobby(e) => e.into(),
+            DirectoryError::NotClustered => ApiError(StatusCode::NOT_FOUND, e.to_string()),
+            DirectoryError::NodeGone(_) => ApiError(StatusCode::GONE, e.to_string()),
+            DirectoryError::Ticket(_) | DirectoryError::WrongNode(_) => {
+                ApiError(StatusCode::UNAUTHORIZED, e.to_string())
+            }
+            DirectoryError::NoNode(_) | DirectoryError::Unavailable(_) => {
+                ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+            }
+        }
+    }
+}
+
 /// A JSON body, with axum's rejection turned into our error shape.
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(v)| v)
         .map_err(|e| ApiError(e.status(), e.body_text()))
 }
@@ -82,8 +103,13 @@ fn room_id(raw: &str) -> Result<RoomId, ApiError> {
     raw.parse().map_err(|_| LobbyError::NotFound.into())
 }
 
-pub async fn list_rooms(State(s): State<AppState>) -> Response {
-    Json(s.lobby.list()).into_response()
+pub async fn list_rooms(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(s.directory.list().await?).into_response())
+}
+
+/// `GET /api/nodes`: the cluster's live nodes.
+pub async fn nodes(State(s): State<AppState>) -> Result<Response, ApiError> {
+    Ok(Json(s.directory.nodes().await?).into_response())
 }
 
 /// The caller's verified identity (`None`: the lobby is open), or 401.
@@ -111,8 +137,8 @@ fn may_create(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// The display name: the token's `name` when it has one, else the body's.
-fn display_name(identity: Option<Identity>, asked: String) -> String {
-    identity.and_then(|i| i.name).unwrap_or(asked)
+fn display_name(identity: Option<&Identity>, asked: String) -> String {
+    identity.and_then(|i| i.name.clone()).unwrap_or(asked)
 }
 
 pub async fn create_room(
@@ -122,7 +148,7 @@ pub async fn create_room(
     req: Result<Json<CreateRoom>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     may_create(&s, &headers)?;
-    let info = s.lobby.create(body(req)?, peer)?;
+    let info = s.directory.create(body(req)?, peer).await?;
     Ok((StatusCode::CREATED, Json(info)).into_response())
 }
 
@@ -144,8 +170,7 @@ pub async fn get_room(
     q: Result<Query<InviteQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let invite = invite(q)?;
-    let room = s.lobby.find(room_id(&id)?, invite.as_deref())?;
-    Ok(Json(room.info()).into_response())
+    Ok(Json(s.directory.room(&id, invite.as_deref()).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -168,11 +193,12 @@ pub async fn join_room(
 ) -> Result<Response, ApiError> {
     let identity = identify(&s, &headers)?;
     let from_query = invite(q)?;
-    let id = room_id(&id)?;
     let req = body(req)?;
     let invite = req.invite.or(from_query);
-    let name = display_name(identity, req.name);
-    Ok(Json(s.lobby.join(id, &name, invite.as_deref())?).into_response())
+    let name = display_name(identity.as_ref(), req.name);
+    let sub = identity.as_ref().map(|i| i.sub.as_str());
+    let answer = s.directory.join(&id, &name, sub, invite.as_deref()).await?;
+    Ok(Json(answer).into_response())
 }
 
 pub async fn matchmake(
@@ -183,8 +209,25 @@ pub async fn matchmake(
 ) -> Result<Response, ApiError> {
     let identity = identify(&s, &headers)?;
     let req = body(req)?;
-    let name = display_name(identity, req.name);
-    Ok(Json(s.lobby.matchmake(&name, req.map.as_deref(), peer)?).into_response())
+    let name = display_name(identity.as_ref(), req.name);
+    let sub = identity.as_ref().map(|i| i.sub.as_str());
+    // A verified identity (or an open lobby) already passed `identify`; only the
+    // admin policy can refuse here, and only when a room would be created.
+    let may_create = match s.config.lobby.create {
+        CreatePolicy::Admin => s.auth.is_admin(&headers),
+        CreatePolicy::Anyone | CreatePolicy::Authenticated => true,
+    };
+    let answer = s
+        .directory
+        .matchmake(&name, sub, req.map.as_deref(), peer, may_create)
+        .await;
+    if matches!(
+        answer,
+        Err(DirectoryError::Lobby(LobbyError::CreateRefused))
+    ) {
+        s.metrics.limits.auth_refused.inc();
+    }
+    Ok(Json(answer?).into_response())
 }
 
 pub async fn room_events(
@@ -203,7 +246,16 @@ pub async fn room_events(
         return sse::bad_format();
     };
     let cursor = sse::cursor(&headers, query.last_event_id.as_deref());
-    sse::respond(room.as_ref().map(|r| &r.hub), cursor, format, &s.metrics)
+    if let Some(room) = room {
+        return sse::respond(Some(&room.hub), cursor, format, &s.metrics);
+    }
+    // In cluster mode a room of another node is watched through its mirror here:
+    // the same entries (same ids, both formats), so the cursor resumes exactly.
+    let mirror = match s.directory.cluster() {
+        Some(node) => crate::cluster::spec::mirror(node, &id, invite.as_deref()).await,
+        None => None,
+    };
+    sse::respond(mirror.as_ref(), cursor, format, &s.metrics)
 }
 
 pub async fn maps(State(s): State<AppState>) -> Response {
@@ -229,7 +281,11 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
             s.metrics
                 .spectators
                 .set(i64::try_from(s.spectators.get()).unwrap_or(i64::MAX));
-            s.metrics.render()
+            let mut text = s.metrics.render();
+            if let Some(node) = s.directory.cluster() {
+                node.redis().stats.render(&mut text);
+            }
+            text
         },
     )
         .into_response()

@@ -16,18 +16,28 @@ pub type AppState = crate::ctx::ServerCtx;
 /// All routes.
 pub fn router(state: AppState) -> Router {
     let web_dir = state.config.web_dir.clone();
+    // In cluster mode a recording another node has is redirected to it.
+    let replay_files = Router::new()
+        .route("/api/replays/{id}", get(replays::download))
+        .route("/api/replays/{id}/events", get(replays::events))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::cluster::replays::redirect,
+        ));
     let api = Router::new()
         .route("/api/rooms", get(api::list_rooms).post(api::create_room))
         .route("/api/rooms/{id}", get(api::get_room))
         .route("/api/rooms/{id}/join", post(api::join_room))
         .route("/api/rooms/{id}/events", get(api::room_events))
         .route("/api/matchmake", post(api::matchmake))
+        .route("/api/nodes", get(api::nodes))
         .route("/api/admin/rooms/{id}/close", post(admin::close_room))
+        .route("/api/admin/rooms/{id}/sessions", get(admin::sessions))
+        .route("/api/admin/rooms/{id}/kick", post(admin::kick))
         .route("/api/maps", get(api::maps))
         .route("/api/maps/{name}", get(api::map))
-        .route("/api/replays", get(replays::list))
-        .route("/api/replays/{id}", get(replays::download))
-        .route("/api/replays/{id}/events", get(replays::events))
+        .route("/api/replays", get(crate::cluster::replays::list))
+        .merge(replay_files)
         .route("/ws", get(net::ws::upgrade))
         .route("/metrics", get(api::metrics))
         .route("/healthz", get(api::healthz));

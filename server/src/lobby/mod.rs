@@ -40,6 +40,10 @@ pub enum LobbyError {
     EntityBudget(u64),
     #[error("too many live rooms from your address (limit {0})")]
     AddressRooms(usize),
+    /// Matchmaking found no open room and the caller may not create one
+    /// (`[lobby] create`).
+    #[error("no open room on this map, and [lobby] create does not let you create one")]
+    CreateRefused,
 }
 
 /// What `POST /api/rooms` asks for (unset fields take the defaults).
@@ -127,7 +131,8 @@ impl Lobby {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn clean_name(&self, name: Option<&str>, what: &str) -> Result<Option<String>, LobbyError> {
+    /// A trimmed, bounded, printable name (`None` stays `None`).
+    pub fn clean_name(&self, name: Option<&str>, what: &str) -> Result<Option<String>, LobbyError> {
         let Some(name) = name else { return Ok(None) };
         let name = name.trim();
         let max = self.ctx.config.max_name_len;
@@ -144,6 +149,7 @@ impl Lobby {
         inner: &mut Inner,
         req: CreateRoom,
         creator: Option<IpAddr>,
+        given_id: Option<RoomId>,
     ) -> Result<Arc<RoomShared>, LobbyError> {
         let config = &self.ctx.config;
         let map_name = req.map.unwrap_or_else(|| "arena".to_owned());
@@ -188,6 +194,11 @@ impl Lobby {
         }
         let cost = budget::entities_of(drones, max_players);
         let limits = &self.ctx.metrics.limits;
+        // A room placed here by the cluster's matchmaking has no local creator: its
+        // address budget is not this node's to check.
+        if given_id.is_some() && creator.is_none() {
+            of_creator = 0;
+        }
         match budget::check(&config.lobby, in_use, cost, of_creator) {
             Ok(()) => {}
             Err(budget::OverBudget::Entities(max)) => {
@@ -199,12 +210,15 @@ impl Lobby {
                 return Err(LobbyError::AddressRooms(max));
             }
         }
-        let id = loop {
-            // 65 random bits: a collision is astronomically rare, but never reuse.
-            let id = RoomId::random();
-            if !inner.rooms.contains_key(&id) {
-                break id;
-            }
+        let id = match given_id {
+            Some(id) => id,
+            None => loop {
+                // 65 random bits: a collision is astronomically rare, but never reuse.
+                let id = RoomId::random();
+                if !inner.rooms.contains_key(&id) {
+                    break id;
+                }
+            },
         };
         let name = self
             .clean_name(req.name.as_deref(), "name")?
@@ -235,7 +249,7 @@ impl Lobby {
     /// `POST /api/rooms` from `creator` (the peer's address, for its room budget).
     pub fn create(&self, req: CreateRoom, creator: Option<IpAddr>) -> Result<Created, LobbyError> {
         let mut inner = self.lock();
-        let room = self.create_locked(&mut inner, req, creator)?;
+        let room = self.create_locked(&mut inner, req, creator, None)?;
         Ok(Created {
             room: room.info(),
             invite: room.settings.invite.clone(),
@@ -250,6 +264,32 @@ impl Lobby {
             .into_iter()
             .filter(|l| !l.room.settings.private)
             .map(|l| l.room.info())
+            .collect()
+    }
+
+    /// Start a room under an id given by the cluster directory (created here by
+    /// `creator`, or placed here by matchmaking when `None`); the room already there
+    /// when `id` is taken.
+    pub fn adopt(
+        &self,
+        id: RoomId,
+        req: CreateRoom,
+        creator: Option<IpAddr>,
+    ) -> Result<Arc<RoomShared>, LobbyError> {
+        let mut inner = self.lock();
+        if let Some(listed) = inner.rooms.get(&id) {
+            return Ok(Arc::clone(&listed.room));
+        }
+        self.create_locked(&mut inner, req, creator, Some(id))
+    }
+
+    /// Every room of this node, private and finished ones too, oldest first.
+    pub fn rooms(&self) -> Vec<Arc<RoomShared>> {
+        let inner = self.lock();
+        inner
+            .ordered()
+            .into_iter()
+            .map(|l| Arc::clone(&l.room))
             .collect()
     }
 
@@ -279,9 +319,16 @@ impl Lobby {
         }
     }
 
-    fn ticket_locked(&self, inner: &mut Inner, room: Arc<RoomShared>, name: String) -> SeatTicket {
+    fn ticket_locked(
+        &self,
+        inner: &mut Inner,
+        room: Arc<RoomShared>,
+        name: String,
+        sub: Option<&str>,
+    ) -> SeatTicket {
         let info = room.info();
-        let ticket = inner.tickets.issue(room, name, Instant::now());
+        let sub = sub.map(str::to_owned);
+        let ticket = inner.tickets.issue(room, name, sub, Instant::now());
         SeatTicket {
             ws_url: format!("/ws?ticket={ticket}"),
             ticket,
@@ -290,11 +337,14 @@ impl Lobby {
         }
     }
 
-    /// `POST /api/rooms/{id}/join` (a private room needs its `invite`).
+    /// `POST /api/rooms/{id}/join` (a private room needs its `invite`); `sub` is
+    /// the caller's verified identity (one seat per identity per room: the room
+    /// gives a second join of the same `sub` its seat back).
     pub fn join(
         &self,
         id: RoomId,
         name: &str,
+        sub: Option<&str>,
         invite: Option<&str>,
     ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
@@ -311,16 +361,19 @@ impl Lobby {
         if !room.reserve_seat() {
             return Err(LobbyError::Full);
         }
-        Ok(self.ticket_locked(&mut inner, room, name))
+        Ok(self.ticket_locked(&mut inner, room, name, sub))
     }
 
     /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one
-    /// (created on behalf of `creator`).
+    /// (created on behalf of `creator`, when `may_create`: `[lobby] create` also
+    /// holds for the rooms matchmaking would create).
     pub fn matchmake(
         &self,
         name: &str,
+        sub: Option<&str>,
         map: Option<&str>,
         creator: Option<IpAddr>,
+        may_create: bool,
     ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
         let map = map.unwrap_or("arena");
@@ -340,19 +393,20 @@ impl Lobby {
             .cloned();
         let room = match chosen {
             Some(room) => room,
+            None if !may_create => return Err(LobbyError::CreateRefused),
             None => {
                 let req = CreateRoom {
                     map: Some(map.to_owned()),
                     ..CreateRoom::default()
                 };
-                let room = self.create_locked(&mut inner, req, creator)?;
+                let room = self.create_locked(&mut inner, req, creator, None)?;
                 if !room.reserve_seat() {
                     return Err(LobbyError::Full);
                 }
                 room
             }
         };
-        Ok(self.ticket_locked(&mut inner, room, name))
+        Ok(self.ticket_locked(&mut inner, room, name, sub))
     }
 
     /// Use a seat ticket (at `GET /ws`).

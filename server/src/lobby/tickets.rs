@@ -22,13 +22,16 @@ pub enum TicketError {
 struct Ticket {
     room: Arc<RoomShared>,
     name: String,
+    sub: Option<String>,
     expires: Instant,
 }
 
-/// A redeemed ticket: the room and the name given at join.
+/// A redeemed ticket: the room, the name given at join and the verified identity
+/// (JWT `sub`) of the caller, if any.
 pub struct Seat {
     pub room: Arc<RoomShared>,
     pub name: String,
+    pub sub: Option<String>,
 }
 
 /// Outstanding tickets.
@@ -46,13 +49,20 @@ impl TicketBook {
     }
 
     /// Issue a ticket for a seat already reserved in `room`.
-    pub fn issue(&mut self, room: Arc<RoomShared>, name: String, now: Instant) -> String {
+    pub fn issue(
+        &mut self,
+        room: Arc<RoomShared>,
+        name: String,
+        sub: Option<String>,
+        now: Instant,
+    ) -> String {
         let token = super::token::random_token();
         self.tickets.insert(
             token.clone(),
             Ticket {
                 room,
                 name,
+                sub,
                 expires: now + self.ttl,
             },
         );
@@ -69,6 +79,7 @@ impl TicketBook {
         Ok(Seat {
             room: ticket.room,
             name: ticket.name,
+            sub: ticket.sub,
         })
     }
 

@@ -209,13 +209,15 @@ impl<L: Link> Session<L> {
             (Entry::Resume(room, token), HelloAuth::Resume(t)) if *token == t => {
                 return Ok((Arc::clone(room), JoinAuth::Resume(t), name, None));
             }
-            (Entry::FromHello, HelloAuth::Ticket(t)) => match self.state.lobby.redeem(Some(&t)) {
-                Ok(seat) => {
-                    from_hello = SeatGuard(Some(seat));
-                    &mut from_hello
+            (Entry::FromHello, HelloAuth::Ticket(t)) => {
+                match self.state.directory.redeem(Some(&t)).await {
+                    Ok(seat) => {
+                        from_hello = SeatGuard(Some(seat));
+                        &mut from_hello
+                    }
+                    Err(e) => return Err(self.reject(close::UNAUTHORIZED, e.to_string()).await),
                 }
-                Err(e) => return Err(self.reject(close::UNAUTHORIZED, e.to_string()).await),
-            },
+            }
             (Entry::FromHello, HelloAuth::Resume(t)) => match self.state.lobby.room_of_token(&t) {
                 Some(room) => return Ok((room, JoinAuth::Resume(t), name, None)),
                 None => {
@@ -234,7 +236,10 @@ impl<L: Link> Session<L> {
             seat.name.clone()
         };
         let room = Arc::clone(&seat.room);
-        Ok((room, JoinAuth::Seat, name, Some(SeatGuard(Some(seat)))))
+        let auth = JoinAuth::Seat {
+            sub: seat.sub.clone(),
+        };
+        Ok((room, auth, name, Some(SeatGuard(Some(seat)))))
     }
 
     async fn run(&mut self, mut entry: Entry) -> Result<(), Closed> {

@@ -51,7 +51,7 @@ pub async fn upgrade(
             None => return unauthorized("unknown or expired resume token"),
         }
     } else {
-        match s.lobby.redeem(q.ticket.as_deref()) {
+        match s.directory.redeem(q.ticket.as_deref()).await {
             Ok(seat) => {
                 let ticket = q.ticket.unwrap_or_default();
                 Entry::Seat(SeatGuard(Some(seat)), ticket)

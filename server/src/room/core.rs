@@ -143,14 +143,21 @@ impl RoomCore {
             Command::Join {
                 request,
                 name,
-                auth: JoinAuth::Seat,
+                auth: JoinAuth::Seat { sub },
             } => {
+                if let Some(token) = sub.as_deref().and_then(|s| self.table.token_of(s)) {
+                    // One seat per identity: the held seat resumes on this
+                    // connection, and the one the ticket reserved goes back.
+                    self.status.release_seat();
+                    self.resume(request, &token, fx);
+                    return;
+                }
                 if self.table.len() >= self.cfg.max_players as usize {
                     self.status.release_seat();
                     fx.answer(request, Err(refused(ErrorCode::RoomFull, "room is full")));
                     return;
                 }
-                let id = self.table.join(name, request);
+                let id = self.table.join(name, sub, request);
                 self.joins.push(id);
                 self.players_changed(1);
                 self.status.set_running();
@@ -159,17 +166,7 @@ impl RoomCore {
                 request,
                 auth: JoinAuth::Resume(token),
                 ..
-            } => match self.table.resume(&token, self.world.tick()) {
-                Ok(resumed) => {
-                    if let Some(old) = resumed.replaced {
-                        let reason = "replaced by a resumed connection".to_owned();
-                        fx.control(old, Control::Close(close::REPLACED, reason));
-                        fx.release(old);
-                    }
-                    fx.answer(request, Ok(resumed.welcomed));
-                }
-                Err(refusal) => fx.answer(request, Err(refusal)),
-            },
+            } => self.resume(request, &token, fx),
             Command::Input { player, conn, cmd } => {
                 let newest = self.world.tick();
                 let Some(p) = self.table.connected(player, conn) else {
@@ -199,6 +196,45 @@ impl RoomCore {
                 }
             }
         }
+    }
+
+    /// Give the seat of resume `token` to the connection of `request`; the
+    /// connection it had, if any, closes with [`close::REPLACED`].
+    fn resume(&mut self, request: super::players::RequestId, token: &str, fx: &mut impl Effects) {
+        match self.table.resume(token, self.world.tick()) {
+            Ok(resumed) => {
+                if let Some(old) = resumed.replaced {
+                    let reason = "replaced by a resumed connection".to_owned();
+                    fx.control(old, Control::Close(close::REPLACED, reason));
+                    fx.release(old);
+                }
+                fx.answer(request, Ok(resumed.welcomed));
+            }
+            Err(refusal) => fx.answer(request, Err(refusal)),
+        }
+    }
+
+    /// The operator's kick: `player`'s connection closes with
+    /// [`close::KICKED`] and its seat is freed at once (no resume: the player is
+    /// gone). False when no such player is seated (or the room finished).
+    pub fn kick(&mut self, player: PlayerId, fx: &mut impl Effects) -> bool {
+        if self.finished.is_some() {
+            return false;
+        }
+        let Some((conn, request)) = self.table.remove(player) else {
+            return false;
+        };
+        const KICKED: &str = "kicked by the operator";
+        if let Some(request) = request {
+            fx.answer(request, Err(refused(ErrorCode::RoomFull, KICKED)));
+        } else if let Some(conn) = conn {
+            fx.control(conn, Control::Close(close::KICKED, KICKED.to_owned()));
+        }
+        if let Some(conn) = conn {
+            fx.release(conn);
+        }
+        self.player_gone(player);
+        true
     }
 
     /// Run the steps due at `now` (catching up or skipping), then housekeeping:

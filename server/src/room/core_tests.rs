@@ -145,7 +145,7 @@ impl Room {
     /// A ticket's seat, then the join, answered after the next step.
     pub(super) fn join(&mut self, name: &str) -> Welcomed {
         assert!(self.status.reserve_seat());
-        let request = self.request(name, JoinAuth::Seat);
+        let request = self.request(name, JoinAuth::Seat { sub: None });
         assert!(self.answer(request).is_none(), "answered after the step");
         self.step();
         match self.answer(request) {
@@ -205,7 +205,7 @@ fn a_full_room_refuses_and_gives_the_seat_back() {
     room.join("one");
     // A seat the lobby let through (the status allows one more than the core).
     assert!(room.status.reserve_seat());
-    let request = room.request("two", JoinAuth::Seat);
+    let request = room.request("two", JoinAuth::Seat { sub: None });
     match room.answer(request) {
         Some(Err(JoinRefused { code, .. })) => assert_eq!(code, ErrorCode::RoomFull),
         other => panic!("expected a refusal, got {other:?}"),
@@ -314,4 +314,46 @@ fn a_resume_replaces_a_live_connection_with_4001() {
     room.input(&back, 1);
     room.step();
     assert_eq!(room.fx.steps.last().map(|s| s.inputs.len()), Some(1));
+}
+
+#[test]
+fn one_identity_holds_one_seat_a_second_join_resumes_it() {
+    let mut room = Room::new(config(4));
+    let sub = || JoinAuth::Seat {
+        sub: Some("user-1".into()),
+    };
+    assert!(room.status.reserve_seat());
+    let first = room.request("ann", sub());
+    room.step();
+    let Some(Ok(a)) = room.answer(first) else {
+        panic!("first join failed");
+    };
+    assert_eq!(room.status.seats(), 1);
+    // The same identity again (its ticket reserved a second seat): the seat it
+    // holds comes back at once on the new connection, the reserved one goes back.
+    assert!(room.status.reserve_seat());
+    let second = room.request("ann again", sub());
+    let Some(Ok(b)) = room.answer(second) else {
+        panic!("second join was not a resume");
+    };
+    assert_eq!((b.player, b.entity), (a.player, a.entity));
+    assert_ne!(b.conn, a.conn);
+    assert_eq!(room.status.seats(), 1, "the extra seat was given back");
+    assert_eq!(room.core.players().len(), 1);
+    assert!(room.fx.controls.iter().any(|(c, ctl)| *c == a.conn
+        && matches!(ctl, Control::Close(code, _) if *code == tickcast_shared::quic::close::REPLACED)));
+    // Another identity gets its own seat.
+    assert!(room.status.reserve_seat());
+    let other = room.request(
+        "bo",
+        JoinAuth::Seat {
+            sub: Some("user-2".into()),
+        },
+    );
+    room.step();
+    let Some(Ok(c)) = room.answer(other) else {
+        panic!("other identity refused");
+    };
+    assert_ne!(c.player, a.player);
+    assert_eq!(room.core.players().len(), 2);
 }

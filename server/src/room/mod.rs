@@ -30,6 +30,8 @@ pub mod supervisor;
 pub mod task;
 
 #[cfg(test)]
+mod admin_tests;
+#[cfg(test)]
 mod core_tests;
 #[cfg(test)]
 mod schedule_tests;
@@ -146,8 +148,10 @@ impl RoomShared {
 /// How a session asks for a seat.
 #[derive(Debug)]
 pub enum JoinAuth {
-    /// A seat already reserved by a redeemed ticket.
-    Seat,
+    /// A seat already reserved by a redeemed ticket, for the verified identity
+    /// `sub` if the lobby had one (a `sub` already seated in the room gets that
+    /// seat back, and the reserved one is given back).
+    Seat { sub: Option<String> },
     /// A resume token from an earlier Welcome.
     Resume(String),
 }
@@ -232,6 +236,15 @@ pub enum RoomCmd {
     Disconnect { player: PlayerId, conn: u64 },
     /// The player left for good.
     Leave { player: PlayerId, conn: u64 },
+    /// The operator kicks `player`: true when it was seated.
+    Kick {
+        player: PlayerId,
+        reply: oneshot::Sender<bool>,
+    },
+    /// The operator lists the seated players.
+    Sessions {
+        reply: oneshot::Sender<Vec<players::SessionInfo>>,
+    },
 }
 
 /// The newest tick a room reports (for pongs).

@@ -31,6 +31,8 @@ impl Player {
 pub struct Player {
     pub id: PlayerId,
     pub name: String,
+    /// The verified identity (JWT `sub`) that took the seat, if any.
+    pub sub: Option<String>,
     pub token: String,
     pub entity: Option<NetId>,
     pub inputs: InputBuffer,
@@ -40,6 +42,22 @@ pub struct Player {
     pub conn: Option<ConnId>,
     /// When the connection dropped (held for resume until the grace period ends).
     pub dropped_at: Option<Instant>,
+}
+
+/// One seated player and its connection, for `GET /api/admin/rooms/{id}/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SessionInfo {
+    pub player: PlayerId,
+    pub name: String,
+    /// The verified identity (JWT `sub`), if the seat was taken with one.
+    pub sub: Option<String>,
+    /// `None` until the step that seats the player.
+    pub entity: Option<NetId>,
+    /// The connection carrying the player (`None`: dropped, held for resume).
+    pub conn: Option<ConnId>,
+    pub connected: bool,
+    /// Newest snapshot tick the client acknowledged.
+    pub acked: Option<Tick>,
 }
 
 /// Fixed facts a Welcome carries.
@@ -99,7 +117,7 @@ impl PlayerTable {
 
     /// Seat a new player; it enters the world on the next step, and `request` is
     /// answered after that step (the Welcome names its entity). Returns its id.
-    pub fn join(&mut self, name: String, request: RequestId) -> PlayerId {
+    pub fn join(&mut self, name: String, sub: Option<String>, request: RequestId) -> PlayerId {
         let id = PlayerId(self.next_id);
         self.next_id += 1;
         let token = crate::lobby::token::resume_token(self.info.room);
@@ -109,6 +127,7 @@ impl PlayerTable {
             Player {
                 id,
                 name,
+                sub,
                 token,
                 entity: None,
                 inputs: InputBuffer::new(self.input_buffer),
@@ -215,6 +234,40 @@ impl PlayerTable {
 
     pub fn is_empty(&self) -> bool {
         self.players.is_empty()
+    }
+
+    /// Take `player` out of the table whatever its connection (the operator's
+    /// kick). `None` when it was not seated; else the connection it had, if any,
+    /// and its join request if that was not answered yet.
+    pub fn remove(&mut self, player: PlayerId) -> Option<(Option<ConnId>, Option<RequestId>)> {
+        let gone = self.players.remove(&player)?;
+        let pending = self.pending.iter().position(|(_, id)| *id == player);
+        let request = pending.map(|i| self.pending.remove(i).0);
+        Some((gone.conn, request))
+    }
+
+    /// The seated players as the operator sees them.
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        self.players
+            .values()
+            .map(|p| SessionInfo {
+                player: p.id,
+                name: p.name.clone(),
+                sub: p.sub.clone(),
+                entity: p.entity,
+                conn: p.conn,
+                connected: p.conn.is_some(),
+                acked: p.acked,
+            })
+            .collect()
+    }
+
+    /// The resume token of the seat identity `sub` holds, if it holds one.
+    pub fn token_of(&self, sub: &str) -> Option<String> {
+        self.players
+            .values()
+            .find(|p| p.sub.as_deref() == Some(sub))
+            .map(|p| p.token.clone())
     }
 
     /// Every current connection.

@@ -56,7 +56,7 @@ fn an_empty_room_with_a_reserved_seat_does_not_finish_and_a_finishing_one_takes_
     assert_eq!(room.core.finished(), Some(FinishReason::Empty));
     assert_eq!(room.status.state(), RoomState::Finished);
     assert!(!room.status.reserve_seat(), "no ticket for a finished room");
-    let request = room.request("late", JoinAuth::Seat);
+    let request = room.request("late", JoinAuth::Seat { sub: None });
     assert!(matches!(room.answer(request), Some(Err(_))));
     assert_eq!(
         room.step(),

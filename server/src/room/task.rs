@@ -182,6 +182,14 @@ impl Room {
             RoomCmd::Input { player, conn, cmd } => Command::Input { player, conn, cmd },
             RoomCmd::Disconnect { player, conn } => Command::Disconnect { player, conn },
             RoomCmd::Leave { player, conn } => Command::Leave { player, conn },
+            RoomCmd::Kick { player, reply } => {
+                let _ = reply.send(self.core.kick(player, &mut self.io));
+                return;
+            }
+            RoomCmd::Sessions { reply } => {
+                let _ = reply.send(self.core.players().sessions());
+                return;
+            }
         };
         self.core.handle(cmd, now, &mut self.io);
     }

@@ -137,7 +137,12 @@ pub struct Hub {
     wants_keyframe: AtomicBool,
     /// A subscriber fell behind: render the next frame as a catch-up keyframe too.
     wants_catchup: AtomicBool,
+    /// Also hands every published event to this (cluster mode: to Redis).
+    tap: std::sync::OnceLock<Tap>,
 }
+
+/// A receiver of every event a hub publishes (must not block).
+pub type Tap = Box<dyn Fn(&Arc<Entry>) + Send + Sync>;
 
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -214,6 +219,7 @@ impl Hub {
             active: AtomicBool::new(false),
             wants_keyframe: AtomicBool::new(false),
             wants_catchup: AtomicBool::new(false),
+            tap: std::sync::OnceLock::new(),
         })
     }
 
@@ -275,6 +281,11 @@ impl Hub {
         }
     }
 
+    /// Hand every event published from now on to `tap` too (set once).
+    pub fn set_tap(&self, tap: Tap) {
+        let _ = self.tap.set(tap);
+    }
+
     /// Publish one event: into the ring (trimmed to the retention window) and to
     /// every connected spectator. An `End` finishes the hub.
     pub(crate) fn publish(&self, entry: Entry) {
@@ -289,6 +300,9 @@ impl Hub {
         let mut ring = self.lock();
         if ring.finished {
             return;
+        }
+        if let Some(tap) = self.tap.get() {
+            tap(&entry);
         }
         if let Some(k) = catchup {
             ring.catchup = Some(Arc::new(k));

@@ -9,7 +9,6 @@ use crate::edge::tls::CertStore;
 use crate::net::session::{Entry, Session};
 use quinn::crypto::rustls::QuicServerConfig;
 use quinn::{Endpoint, IdleTimeout, TransportConfig, VarInt};
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,12 +20,8 @@ use tickcast_shared::quic::{ALPN, cert_sha256, close};
 /// The QUIC endpoint could not be set up.
 #[derive(Debug, Error)]
 pub enum QuicError {
-    #[error("quic: cannot read {what} {path}: {message}")]
-    Pem {
-        what: &'static str,
-        path: String,
-        message: String,
-    },
+    #[error("quic: {0}")]
+    Pem(#[from] crate::edge::tls::TlsError),
     #[error("quic: cannot make a self-signed certificate: {0}")]
     SelfSigned(String),
     #[error("quic: TLS setup: {0}")]
@@ -64,16 +59,7 @@ fn certificate(
     config: &QuicConfig,
 ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), QuicError> {
     if let (Some(cert), Some(key)) = (&config.cert, &config.key) {
-        let pem = |what, path: &std::path::Path, e: &dyn std::fmt::Display| QuicError::Pem {
-            what,
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        let chain = CertificateDer::pem_file_iter(cert)
-            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| pem("certificate", cert, &e))?;
-        let key = PrivateKeyDer::from_pem_file(key).map_err(|e| pem("key", key, &e))?;
-        return Ok((chain, key));
+        return Ok(crate::edge::tls::read_pem_pair(cert, key)?);
     }
     let names = vec!["localhost".to_owned()];
     let made = rcgen::generate_simple_self_signed(names)

@@ -1,0 +1,219 @@
+//! The directory interface the HTTP handlers and transports use, with its two
+//! implementations: the in-process lobby alone (the embedded default) and the lobby
+//! plus the Redis directory (cluster mode). Answers are the JSON the API returns.
+
+use super::heartbeat::ClusterNode;
+use super::records::{self, NodeRecord};
+use crate::lobby::tickets::{Seat, TicketError};
+use crate::lobby::{CreateRoom, Lobby, LobbyError};
+use serde_json::Value;
+use std::net::IpAddr;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// A directory request that cannot be served.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DirectoryError {
+    #[error(transparent)]
+    Lobby(#[from] LobbyError),
+    #[error(transparent)]
+    Ticket(#[from] TicketError),
+    #[error("this ticket is for node {0}: present it at the ws_url of its join answer")]
+    WrongNode(String),
+    #[error("the room's node {0} is gone")]
+    NodeGone(String),
+    #[error("{0}")]
+    NoNode(String),
+    #[error("cluster directory unavailable: {0}")]
+    Unavailable(String),
+    #[error("cluster mode is off (start the server with --redis URL)")]
+    NotClustered,
+}
+
+/// The room directory: the lobby, and the cluster when there is one.
+#[derive(Clone)]
+pub struct Directory {
+    lobby: Arc<Lobby>,
+    cluster: Option<Arc<ClusterNode>>,
+}
+
+fn to_json<T: serde::Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+impl Directory {
+    /// The single-node directory: today's lobby, nothing else.
+    pub fn local(lobby: Arc<Lobby>) -> Directory {
+        Directory {
+            lobby,
+            cluster: None,
+        }
+    }
+
+    /// The cluster directory of `node` (whose lobby runs this node's rooms).
+    pub fn clustered(node: Arc<ClusterNode>) -> Directory {
+        Directory {
+            lobby: Arc::clone(node.lobby()),
+            cluster: Some(node),
+        }
+    }
+
+    pub fn cluster(&self) -> Option<&Arc<ClusterNode>> {
+        self.cluster.as_ref()
+    }
+
+    /// Count a 503 answer.
+    fn counted<T>(&self, r: Result<T, DirectoryError>) -> Result<T, DirectoryError> {
+        if let (Err(DirectoryError::Unavailable(_)), Some(node)) = (&r, &self.cluster) {
+            node.redis()
+                .stats
+                .unavailable
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        r
+    }
+
+    /// `GET /api/rooms`: public rooms (of every live node in cluster mode).
+    pub async fn list(&self) -> Result<Vec<Value>, DirectoryError> {
+        let Some(node) = &self.cluster else {
+            return Ok(self.lobby.list().into_iter().map(to_json).collect());
+        };
+        let rooms = self.counted(node.redis().list_rooms().await)?;
+        Ok(rooms
+            .into_iter()
+            .filter(|r| r.get("private").and_then(Value::as_bool) != Some(true))
+            .map(records::public_room)
+            .collect())
+    }
+
+    /// `GET /api/rooms/{id}` (a private room needs its `invite`).
+    pub async fn room(&self, id: &str, invite: Option<&str>) -> Result<Value, DirectoryError> {
+        let id = room_id(id).ok_or(LobbyError::NotFound)?;
+        let Some(node) = &self.cluster else {
+            return Ok(to_json(self.lobby.find(id, invite)?.info()));
+        };
+        if self.lobby.get(id).is_some() {
+            let room = self.lobby.find(id, invite)?;
+            return Ok(records::public_room(node.record_of(&room)));
+        }
+        let record = self.counted(node.redis().room(&id.to_string()).await)?;
+        record
+            .filter(|r| records::admits(r, invite))
+            .map(records::public_room)
+            .ok_or(LobbyError::NotFound.into())
+    }
+
+    /// `GET /api/nodes`.
+    pub async fn nodes(&self) -> Result<Vec<NodeRecord>, DirectoryError> {
+        let node = self.cluster.as_ref().ok_or(DirectoryError::NotClustered)?;
+        self.counted(node.redis().nodes().await)
+    }
+
+    /// `POST /api/rooms`: a room on this node.
+    pub async fn create(
+        &self,
+        req: CreateRoom,
+        creator: Option<IpAddr>,
+    ) -> Result<Value, DirectoryError> {
+        let Some(node) = &self.cluster else {
+            return Ok(to_json(self.lobby.create(req, creator)?));
+        };
+        if node.redis().draining() {
+            return Err(DirectoryError::NoNode(
+                "this node is draining: it takes no new rooms".into(),
+            ));
+        }
+        let id = crate::lobby::RoomId::random().to_string();
+        let room = node.start_room(&id, req, creator)?;
+        // Listed everywhere before the answer (a failed beat is retried by the task).
+        let _ = node.beat().await;
+        let mut answer = records::public_room(node.record_of(&room));
+        if let (Some(code), Value::Object(map)) = (&room.settings.invite, &mut answer) {
+            map.insert("invite".into(), Value::String(code.clone()));
+        }
+        Ok(answer)
+    }
+
+    /// `POST /api/rooms/{id}/join`: a ticket for the room's node (a private room
+    /// needs its `invite`).
+    /// (`sub`, the caller's verified identity, holds one seat per room on a single
+    /// node; across the cluster it is not checked yet.)
+    pub async fn join(
+        &self,
+        id: &str,
+        name: &str,
+        sub: Option<&str>,
+        invite: Option<&str>,
+    ) -> Result<Value, DirectoryError> {
+        let Some(node) = &self.cluster else {
+            let id = room_id(id).ok_or(LobbyError::NotFound)?;
+            return Ok(to_json(self.lobby.join(id, name, sub, invite)?));
+        };
+        let name = self
+            .lobby
+            .clean_name(Some(name), "name")?
+            .unwrap_or_default();
+        // Only well-formed ids reach Redis (they become key names there).
+        let id = room_id(id).ok_or(LobbyError::NotFound)?.to_string();
+        let ttl = crate::config::secs(node.config().ticket_ttl_secs);
+        let invite = invite.map(records::invite_hash).unwrap_or_default();
+        self.counted(node.redis().join(&id, &name, &invite, ttl).await)
+    }
+
+    /// `POST /api/matchmake`: a ticket for the fullest open room of the cluster, or
+    /// for a new room on the live node with the fewest players.
+    /// (`creator`'s per-address room budget applies alone; across the cluster it is
+    /// not checked yet.)
+    /// `may_create` is the `[lobby] create` policy's answer for this caller: alone,
+    /// it refuses only a room matchmaking would create; in a cluster (where one Lua
+    /// script places the seat) a caller who may not create rooms is refused.
+    pub async fn matchmake(
+        &self,
+        name: &str,
+        sub: Option<&str>,
+        map: Option<&str>,
+        creator: Option<IpAddr>,
+        may_create: bool,
+    ) -> Result<Value, DirectoryError> {
+        let Some(node) = &self.cluster else {
+            return Ok(to_json(
+                self.lobby.matchmake(name, sub, map, creator, may_create)?,
+            ));
+        };
+        if !may_create {
+            return Err(LobbyError::CreateRefused.into());
+        }
+        let name = self
+            .lobby
+            .clean_name(Some(name), "name")?
+            .unwrap_or_default();
+        let map = map.unwrap_or("arena");
+        if self.lobby.map_view(map).is_none() {
+            return Err(LobbyError::UnknownMap(map.to_owned()).into());
+        }
+        let config = node.config();
+        let ttl = crate::config::secs(config.ticket_ttl_secs);
+        let max = config.default_max_players;
+        self.counted(node.redis().matchmake(&name, map, ttl, max).await)
+    }
+
+    /// Use a seat ticket (at `GET /ws`, or in a QUIC `Hello`).
+    pub async fn redeem(&self, ticket: Option<&str>) -> Result<Seat, DirectoryError> {
+        let Some(node) = &self.cluster else {
+            return Ok(self.lobby.redeem(ticket)?);
+        };
+        let ticket = ticket
+            .filter(|t| !t.is_empty())
+            .ok_or(TicketError::Missing)?;
+        // Tickets are 32 hex digits; nothing else is worth a Redis call.
+        if ticket.len() > 64 || !ticket.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(TicketError::Unknown.into());
+        }
+        self.counted(node.redeem(ticket).await)
+    }
+}
+
+/// A room id from a URL or a Redis record.
+pub fn room_id(text: &str) -> Option<crate::room::RoomId> {
+    text.parse().ok()
+}

@@ -1,0 +1,346 @@
+//! The Lua scripts the Redis directory runs. Each one is atomic on the Redis server,
+//! so "find a room with a free seat, else place a new one" is one step for the
+//! whole cluster: concurrent matchmaking on any number of nodes never opens two
+//! rooms where one had seats (the script is the matchmaking lock).
+//!
+//! Keys (`P` is `[cluster] key_prefix`):
+//! - `P:nodes` set of node ids; `P:node:{id}` the node's record (JSON), expiring
+//!   after `node_ttl_ms` unless refreshed. A node whose record is gone is dead.
+//! - `P:rooms:{node}` hash room id -> room record (JSON); `P:seats:{node}` hash room
+//!   id -> `seats:seq` (seats the node holds, with the node's write sequence). Both
+//!   expire with the node.
+//! - `P:pending:{room}` sorted set of outstanding tickets, scored by expiry (ms of
+//!   Redis TIME): seats reserved on any node and not yet redeemed.
+//! - `P:ticket:{token}` the ticket (JSON: room, node, name), expiring with it.
+//! - `P:replays:{node}` the node's recordings (JSON list), expiring with the node.
+//! - `P:spec:{room}` the room's spectator events (a stream trimmed to the retained
+//!   window, fields `i` event id, `k` kind, `x` JSON SSE text, `b` binary SSE text,
+//!   empty when it is the JSON text), and the pub/sub channel of the same name
+//!   carrying `<stream id> <event id> <kind> <json len> <json><binary>` for each.
+//! - `P:watched:{node}` sorted set of that node's rooms watched from other nodes,
+//!   scored by expiry.
+//!
+//! Every script takes the prefix as `ARGV[1]`. Times come from Redis `TIME`, so
+//! node clocks do not matter.
+
+use redis::Script;
+use std::sync::LazyLock;
+
+/// Helpers shared by the scripts (prepended to each).
+const PRELUDE: &str = r#"
+local P = ARGV[1]
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function live_nodes()
+  local out = {}
+  for _, n in ipairs(redis.call('SMEMBERS', P .. ':nodes')) do
+    local rec = redis.call('GET', P .. ':node:' .. n)
+    if rec then
+      out[#out + 1] = { id = n, raw = rec, rec = cjson.decode(rec) }
+    else
+      redis.call('SREM', P .. ':nodes', n)
+    end
+  end
+  table.sort(out, function(a, b) return a.id < b.id end)
+  return out
+end
+local function seats_of(s)
+  if not s then return 0, -1 end
+  local a, b = string.match(s, '^(%d+):(%d+)$')
+  return tonumber(a) or 0, tonumber(b) or -1
+end
+local function free_seats(node, room, max, now)
+  local pk = P .. ':pending:' .. room
+  redis.call('ZREMRANGEBYSCORE', pk, '-inf', now)
+  local seats = seats_of(redis.call('HGET', P .. ':seats:' .. node, room))
+  return max - seats - redis.call('ZCARD', pk)
+end
+local function issue(node, room, ticket, name, ttl, now)
+  local pk = P .. ':pending:' .. room
+  redis.call('ZADD', pk, now + ttl, ticket)
+  redis.call('PEXPIRE', pk, ttl + 1000)
+  redis.call('SET', P .. ':ticket:' .. ticket,
+    cjson.encode({ room = room, node = node, name = name }), 'PX', ttl)
+end
+"#;
+
+fn script(body: &str) -> Script {
+    Script::new(&format!("{PRELUDE}\n{body}"))
+}
+
+/// `ARGV`: prefix, map, name, ticket, ticket ttl ms, max players and id of a new
+/// room (used only when no open room has a seat).
+/// Reply: `{"ok", room json, node json}` or `{"err", message}`.
+pub static MATCHMAKE: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local map, name, ticket = ARGV[2], ARGV[3], ARGV[4]
+local ttl, max = tonumber(ARGV[5]), tonumber(ARGV[6])
+local now = now_ms()
+local best, bestfree, bestraw, bestnode
+local place, placeload
+for _, n in ipairs(live_nodes()) do
+  local load = 0
+  for _, raw in ipairs(redis.call('HVALS', P .. ':rooms:' .. n.id)) do
+    local r = cjson.decode(raw)
+    local id = tostring(r.id)
+    if r.state ~= 'finished' then
+      local free = free_seats(n.id, id, r.max_players, now)
+      load = load + (r.max_players - free)
+      if not n.rec.draining and r.map == map and not r.private and free > 0 then
+        if best == nil or free < bestfree or (free == bestfree and id < best) then
+          best, bestfree, bestraw, bestnode = id, free, raw, n
+        end
+      end
+    end
+  end
+  if not n.rec.draining and (place == nil or load < placeload) then
+    place, placeload = n, load
+  end
+end
+if best == nil then
+  if place == nil then return { 'err', 'no live node accepts new rooms' } end
+  best = ARGV[7]
+  bestnode = place
+  local rec = { id = best, name = 'room ' .. best, map = map, state = 'waiting',
+    players = 0, max_players = max, spectators = 0, tick = 0, drones = 0,
+    private = false, node = place.id, url = place.rec.url, provisional = true }
+  bestraw = cjson.encode(rec)
+  local rk = P .. ':rooms:' .. place.id
+  redis.call('HSET', rk, best, bestraw)
+  local left = redis.call('PTTL', P .. ':node:' .. place.id)
+  if left > 0 then redis.call('PEXPIRE', rk, left) end
+end
+issue(bestnode.id, best, ticket, name, ttl, now)
+return { 'ok', bestraw, bestnode.raw }
+"#,
+    )
+});
+
+/// `ARGV`: prefix, room id, name, ticket, ticket ttl ms, SHA-256 of the invite
+/// given ("" for none; a private room needs the right one).
+/// Reply: `{"ok", room json, node json}` or `{"not_found"}`, `{"finished"}`, `{"full"}`.
+pub static JOIN: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local room, name, ticket, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local now = now_ms()
+for _, n in ipairs(live_nodes()) do
+  local raw = redis.call('HGET', P .. ':rooms:' .. n.id, room)
+  if raw then
+    local r = cjson.decode(raw)
+    if r.private and r.invite_sha256 ~= ARGV[6] then return { 'not_found' } end
+    if r.state == 'finished' then return { 'finished' } end
+    if free_seats(n.id, room, r.max_players, now) <= 0 then return { 'full' } end
+    issue(n.id, room, ticket, name, ttl, now)
+    return { 'ok', raw, n.raw }
+  end
+end
+return { 'not_found' }
+"#,
+    )
+});
+
+/// `ARGV`: prefix, room id. Reply: the room's record json and its node's, or nil.
+pub static GET_ROOM: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+for _, n in ipairs(live_nodes()) do
+  local raw = redis.call('HGET', P .. ':rooms:' .. n.id, ARGV[2])
+  if raw then return { raw, n.raw } end
+end
+return false
+"#,
+    )
+});
+
+/// `ARGV`: prefix. Reply: every live node's room records (json), node by node.
+pub static LIST_ROOMS: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local out = {}
+for _, n in ipairs(live_nodes()) do
+  for _, raw in ipairs(redis.call('HVALS', P .. ':rooms:' .. n.id)) do out[#out + 1] = raw end
+end
+return out
+"#,
+    )
+});
+
+/// `ARGV`: prefix. Reply: the live nodes' records (json), by id.
+pub static LIST_NODES: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local out = {}
+for _, n in ipairs(live_nodes()) do out[#out + 1] = n.raw end
+return out
+"#,
+    )
+});
+
+/// `ARGV`: prefix, ticket, this node. Uses the ticket only when it is for this node.
+/// Reply: `{"ok", ticket json}`, `{"none"}`, or `{"wrong", ticket json, "1"|"0"}`
+/// (whether the ticket's node is alive).
+pub static REDEEM: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local key = P .. ':ticket:' .. ARGV[2]
+local raw = redis.call('GET', key)
+if not raw then return { 'none' } end
+local t = cjson.decode(raw)
+if t.node ~= ARGV[3] then
+  local alive = redis.call('EXISTS', P .. ':node:' .. t.node)
+  return { 'wrong', raw, tostring(alive) }
+end
+redis.call('DEL', key)
+return { 'ok', raw }
+"#,
+    )
+});
+
+/// `ARGV`: prefix, node, room, ticket, `seats:seq`. The redeemed ticket's seat now
+/// counts in the node's seats: drop it from the pending set in the same step.
+pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local node, room, ticket, seats = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+redis.call('ZREM', P .. ':pending:' .. room, ticket)
+local sk = P .. ':seats:' .. node
+local _, cur = seats_of(redis.call('HGET', sk, room))
+local _, new = seats_of(seats)
+if new > cur then redis.call('HSET', sk, room, seats) end
+local left = redis.call('PTTL', P .. ':node:' .. node)
+if left > 0 then redis.call('PEXPIRE', sk, left) end
+return 1
+"#,
+    )
+});
+
+/// `ARGV`: prefix, node, node json, ttl ms, room count, then per room (id, json,
+/// `seats:seq`; the rooms that changed), then ids of rooms this node no longer has.
+/// Refreshes the node and its rooms. Reply: "1" when Redis held no rooms of this
+/// node before (the node must send all of them), else "0"; then the records of
+/// rooms placed on this node that it does not run yet.
+pub static HEARTBEAT: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local node, nodejson, ttl, n = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+redis.call('SET', P .. ':node:' .. node, nodejson, 'PX', ttl)
+redis.call('SADD', P .. ':nodes', node)
+local rk, sk = P .. ':rooms:' .. node, P .. ':seats:' .. node
+local fresh = redis.call('EXISTS', rk) == 0
+local mine = {}
+local i = 6
+for _ = 1, n do
+  local id, json, seats = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  mine[id] = true
+  redis.call('HSET', rk, id, json)
+  local _, cur = seats_of(redis.call('HGET', sk, id))
+  local _, new = seats_of(seats)
+  if new > cur then redis.call('HSET', sk, id, seats) end
+  i = i + 3
+end
+while i <= #ARGV do
+  redis.call('HDEL', rk, ARGV[i])
+  redis.call('HDEL', sk, ARGV[i])
+  i = i + 1
+end
+redis.call('PEXPIRE', rk, ttl)
+redis.call('PEXPIRE', sk, ttl)
+local out = { fresh and '1' or '0' }
+for _, raw in ipairs(redis.call('HVALS', rk)) do
+  local r = cjson.decode(raw)
+  if r.provisional and not mine[tostring(r.id)] then out[#out + 1] = raw end
+end
+return out
+"#,
+    )
+});
+
+/// `ARGV`: prefix. Reply: per live node, its record and its recordings (json).
+pub static LIST_REPLAYS: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local out = {}
+for _, n in ipairs(live_nodes()) do
+  out[#out + 1] = n.raw
+  out[#out + 1] = redis.call('GET', P .. ':replays:' .. n.id) or '[]'
+end
+return out
+"#,
+    )
+});
+
+/// `ARGV`: prefix, node, ttl ms, list json or "" (unchanged). Keeps the node's list
+/// of recordings alive; writes it when given. Reply: 1, or 0 when the list is
+/// missing (Redis lost it) and was not given.
+pub static REPLAYS: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local key = P .. ':replays:' .. ARGV[2]
+if ARGV[4] ~= '' then
+  redis.call('SET', key, ARGV[4], 'PX', tonumber(ARGV[3]))
+  return 1
+end
+return redis.call('PEXPIRE', key, tonumber(ARGV[3]))
+"#,
+    )
+});
+
+/// `ARGV`: prefix, room, max entries, event id, kind, JSON SSE text, binary SSE text
+/// (empty: the JSON text), keep ms. Appends one spectator event to the room's
+/// stream and publishes it (`<stream id> <event id> <kind> <json len> <json><binary>`),
+/// in one step.
+pub static SPEC_PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local key = P .. ':spec:' .. ARGV[2]
+local id = redis.call('XADD', key, 'MAXLEN', '~', ARGV[3], '*',
+  'i', ARGV[4], 'k', ARGV[5], 'x', ARGV[6], 'b', ARGV[7])
+redis.call('PEXPIRE', key, ARGV[8])
+redis.call('PUBLISH', key, id .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] .. ' '
+  .. string.len(ARGV[6]) .. ' ' .. ARGV[6] .. ARGV[7])
+return id
+"#,
+    )
+});
+
+/// `ARGV`: prefix, owner node, room, ttl ms. This node watches `room` for a while.
+/// Reply: 1 while the owner is alive, else 0.
+pub static WATCH: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+if redis.call('EXISTS', P .. ':node:' .. ARGV[2]) == 0 then return 0 end
+local key = P .. ':watched:' .. ARGV[2]
+redis.call('ZADD', key, now_ms() + tonumber(ARGV[4]), ARGV[3])
+redis.call('PEXPIRE', key, tonumber(ARGV[4]) * 2)
+return 1
+"#,
+    )
+});
+
+/// `ARGV`: prefix, node. Reply: this node's rooms watched from elsewhere.
+pub static WATCHED: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local key = P .. ':watched:' .. ARGV[2]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms())
+return redis.call('ZRANGE', key, 0, -1)
+"#,
+    )
+});
+
+/// `ARGV`: prefix, node. Removes the node and its rooms (clean shutdown).
+pub static LEAVE: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local node = ARGV[2]
+redis.call('DEL', P .. ':node:' .. node, P .. ':rooms:' .. node, P .. ':seats:' .. node,
+  P .. ':replays:' .. node)
+redis.call('SREM', P .. ':nodes', node)
+return 1
+"#,
+    )
+});
