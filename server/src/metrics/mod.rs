@@ -22,6 +22,9 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+mod limits;
+pub use limits::{EdgeMetrics, LimitMetrics};
+
 /// Which transport carries a player session (the `transport` label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {
@@ -158,74 +161,6 @@ pub struct Metrics {
     quic: TransportMetrics,
     /// The listener's and the per-address limits' series.
     pub edge: EdgeMetrics,
-}
-
-/// The edge's series (listener, per-address limits, TLS), registered as one block.
-#[derive(Debug, Clone)]
-pub struct EdgeMetrics {
-    /// Open TCP connections (HTTP, WebSocket, SSE).
-    pub connections: Gauge,
-    pub connections_refused: Counter,
-    pub quic_connections_refused: Counter,
-    pub header_timeouts: Counter,
-    pub connections_cut: Counter,
-    pub tls_handshake_failures: Counter,
-    pub cert_reloads: Counter,
-    pub cert_reload_failures: Counter,
-    pub rate_limited: Counter,
-    pub body_too_large: Counter,
-}
-
-impl EdgeMetrics {
-    fn register(r: &mut Registry) -> EdgeMetrics {
-        let connections = Gauge::default();
-        r.register(
-            "tickcast_http_connections",
-            "Open TCP connections (HTTP, WebSocket, SSE)",
-            connections.clone(),
-        );
-        let mut counter = |name: &str, help: &str| {
-            let c = Counter::default();
-            r.register(name, help, c.clone());
-            c
-        };
-        EdgeMetrics {
-            connections,
-            connections_refused: counter(
-                "tickcast_connections_refused",
-                "TCP connections refused: their address was at its connection limit",
-            ),
-            quic_connections_refused: counter(
-                "tickcast_quic_connections_refused",
-                "QUIC connections refused: their address was at its connection limit",
-            ),
-            header_timeouts: counter(
-                "tickcast_header_timeouts",
-                "Connections cut for not sending a request head (or TLS handshake) in time",
-            ),
-            connections_cut: counter(
-                "tickcast_connections_cut",
-                "Connections still open at the shutdown deadline",
-            ),
-            tls_handshake_failures: counter(
-                "tickcast_tls_handshake_failures",
-                "TLS handshakes that failed",
-            ),
-            cert_reloads: counter("tickcast_cert_reloads", "TLS certificate reloads"),
-            cert_reload_failures: counter(
-                "tickcast_cert_reload_failures",
-                "TLS certificate reloads refused (the old certificate stays)",
-            ),
-            rate_limited: counter(
-                "tickcast_rate_limited",
-                "Lobby requests refused with 429 (per-address rate)",
-            ),
-            body_too_large: counter(
-                "tickcast_body_too_large",
-                "Requests refused with 413 (body over the limit)",
-            ),
-        }
-    }
 }
 
 impl Default for Metrics {
@@ -438,68 +373,6 @@ impl Metrics {
             tracing::error!(error = %e, "encoding metrics");
         }
         out
-    }
-}
-
-/// Counters of refusals by the per-session and per-server limits.
-#[derive(Debug, Clone, Default)]
-pub struct LimitMetrics {
-    /// Connections closed because no `Hello` came before the deadline.
-    pub hello_timeouts: Counter,
-    /// Inputs dropped at the session for arriving faster than the input rate.
-    pub inputs_rate_limited: Counter,
-    /// Sessions closed (1008) for a sustained input flood.
-    pub input_floods: Counter,
-    /// Inputs dropped because the room's shared inbox was full (also counted in
-    /// `inputs_dropped`): what the per-session rate keeps at zero.
-    pub inbox_full: Counter,
-    /// Room creations or seats refused at the server-wide entity budget.
-    pub entity_budget_refused: Counter,
-    /// Room creations refused at the per-address room limit.
-    pub ip_rooms_refused: Counter,
-    /// Lobby calls refused for a missing or invalid bearer token (401).
-    pub auth_refused: Counter,
-}
-
-impl LimitMetrics {
-    fn register(r: &mut Registry) -> LimitMetrics {
-        let m = LimitMetrics::default();
-        r.register(
-            "tickcast_hello_timeouts",
-            "Connections closed for sending no Hello before the deadline",
-            m.hello_timeouts.clone(),
-        );
-        r.register(
-            "tickcast_inputs_rate_limited",
-            "Inputs dropped at the session for exceeding the per-session input rate",
-            m.inputs_rate_limited.clone(),
-        );
-        r.register(
-            "tickcast_input_floods",
-            "Sessions closed with 1008 for a sustained input flood",
-            m.input_floods.clone(),
-        );
-        r.register(
-            "tickcast_inputs_inbox_full",
-            "Inputs dropped because the room's shared inbox was full",
-            m.inbox_full.clone(),
-        );
-        r.register(
-            "tickcast_entity_budget_refused",
-            "Room creations and seats refused at the server-wide entity budget",
-            m.entity_budget_refused.clone(),
-        );
-        r.register(
-            "tickcast_auth_refused",
-            "Lobby calls refused for a missing or invalid bearer token",
-            m.auth_refused.clone(),
-        );
-        r.register(
-            "tickcast_ip_rooms_refused",
-            "Room creations refused at the per-address live room limit",
-            m.ip_rooms_refused.clone(),
-        );
-        m
     }
 }
 
