@@ -97,6 +97,9 @@ test('a spectator page shows entities moving', async () => {
     first,
     { timeout: WAIT_MS },
   );
+  await page.waitForFunction(() => document.getElementById('hud-mode').textContent === 'Spectating e2e watched room', null, {
+    timeout: WAIT_MS,
+  });
   await screenshot(page, 'e2e-spectate');
   assert.equal(await page.textContent('#hud-state'), 'live');
   assert.deepEqual(errors, []);

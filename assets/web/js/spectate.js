@@ -7,7 +7,7 @@
 // It asks for the compact feed (`format=binary`: range-coded snapshot bodies, the
 // same decoder as the play view) and fetches the arena's geometry by map name.
 
-import { getMap } from './api.js';
+import { getMap, getRoom } from './api.js';
 import { Interpolator } from './interp.js';
 import { hud } from './hud.js';
 import { BinarySpecState } from './spec_binary.js';
@@ -34,6 +34,12 @@ export class SpectateView {
   start(roomId, invite) {
     const query = invite ? `?invite=${encodeURIComponent(invite)}` : '';
     this.stream(() => `/api/rooms/${encodeURIComponent(roomId)}/events${query}`, `Spectating room ${roomId}`);
+    // The room's name, once the lobby says it (the id stays if it cannot).
+    getRoom(roomId, invite)
+      .then((room) => {
+        if (this.raf && room && room.name) hud.mode(`Spectating ${room.name}`);
+      })
+      .catch(() => {});
   }
 
   /** Follow any stream of spectator events (live room or replay playback);
