@@ -32,6 +32,8 @@ const MAX_VIEWERS: usize = 20_000;
 const MAX_DURATION: Duration = Duration::from_secs(300);
 /// How long every viewer has to connect before the window opens anyway.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long viewers have to hand in what they saw once the window closed.
+const COLLECT_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -197,9 +199,18 @@ async fn run(args: Args) -> Result<Report, Box<dyn std::error::Error + Send + Sy
         .server_pid
         .and_then(|p| procfs::memory_mib(p, "VmRSS").ok());
     window.close();
+    // Every live viewer returns at its next read (frames come at 10 Hz); one that
+    // does not within the grace counts as not connected.
     let mut all = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        all.push(t.await.unwrap_or_default());
+    let grace = tokio::time::Instant::now() + COLLECT_GRACE;
+    for mut t in tasks {
+        match tokio::time::timeout_at(grace, &mut t).await {
+            Ok(stats) => all.push(stats.unwrap_or_default()),
+            Err(_) => {
+                t.abort();
+                all.push(ViewerStats::default());
+            }
+        }
     }
     let ok: Vec<&ViewerStats> = all.iter().filter(|v| v.connected).collect();
     let n = ok.len().max(1) as f64;
