@@ -22,6 +22,8 @@ const READ_BUFFER: usize = 16 << 10;
 #[derive(Debug)]
 pub struct Window {
     pub base: Instant,
+    /// `base` as milliseconds since the Unix epoch (to line up several processes).
+    pub base_unix_ms: f64,
     pub start_ms: AtomicU64,
     pub end_ms: AtomicU64,
 }
@@ -30,6 +32,9 @@ impl Window {
     pub fn new() -> Arc<Window> {
         Arc::new(Window {
             base: Instant::now(),
+            base_unix_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0),
             start_ms: AtomicU64::new(0),
             end_ms: AtomicU64::new(0),
         })

@@ -25,6 +25,7 @@ pub mod redis_dir;
 pub mod replays;
 pub mod scripts;
 pub mod spec;
+pub mod spec_redis;
 
 pub use config::ClusterConfig;
 pub use directory::{Directory, DirectoryError};
