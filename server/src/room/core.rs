@@ -312,10 +312,12 @@ impl RoomCore {
         {
             fx.answer(request, Ok(welcomed));
         }
+        let players = self.table.identities(&events);
         if !events.is_empty() {
             let frame = Bytes::from(encode_server(&ServerMsg::Events {
                 tick,
                 events: events.clone(),
+                players,
             }));
             let conns: Vec<ConnId> = self.table.conns().collect();
             for conn in conns {
