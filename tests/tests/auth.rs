@@ -5,42 +5,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use tickcast_shared::protocol::{GameEvent, HelloAuth, PlayerIdentity};
 use tickcast_tests::http::{get_text, post, post_with, request_with};
+use tickcast_tests::jwt::bearer;
 use tickcast_tests::player::{Player, open};
 use tickcast_tests::server::TestServer;
 
 const SECRET: &str = "test-secret-of-this-run";
 
 fn config(text: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let path =
-        std::env::temp_dir().join(format!("tickcast-auth-{}-{nanos}.toml", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_owned()
+    tickcast_tests::jwt::config("auth", text)
 }
 
-/// An HS256 token for `sub` named `name`, expiring `exp_in` seconds from now.
 fn jwt(secret: &str, sub: &str, name: &str, exp_in: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let claims = serde_json::json!({ "sub": sub, "name": name, "exp": now + exp_in });
-    encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
-}
-
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
+    tickcast_tests::jwt::token(secret, sub, name, exp_in)
 }
 
 #[tokio::test]
@@ -278,6 +256,15 @@ async fn one_identity_holds_one_seat_per_room_and_a_second_join_resumes_it() {
     let body = r#"{"name":"n"}"#;
     let (status, err) = post_with(s.addr, &join, body, &[("authorization", &auth)]).await;
     assert_eq!(status, 409, "full: {err}");
+    // Full, yet an identity the room seats gets its seat back instead of 409.
+    let mut third = seat_for(jwt(SECRET, "same-user", "Ann", 900)).await;
+    assert_eq!((third.player, third.entity), (second.player, second.entity));
+    let replaced = tickcast_tests::player::expect_close(&mut second.ws).await;
+    assert_eq!(replaced.code, 4001, "{replaced:?}");
+    third.next_snapshot().await;
+    // That took no seat: a newcomer is still refused.
+    let (status, err) = post_with(s.addr, &join, body, &[("authorization", &auth)]).await;
+    assert_eq!(status, 409, "still full: {err}");
 }
 
 #[tokio::test]

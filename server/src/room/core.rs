@@ -279,6 +279,8 @@ impl RoomCore {
 
     fn players_changed(&self, delta: i64) {
         let n = u32::try_from(self.table.len()).unwrap_or(u32::MAX);
+        // Identities first: a heartbeat that sees the new count sees them too.
+        self.status.set_seated(self.table.subs());
         self.status.set_players(n);
         self.metrics.players.inc_by(delta);
     }

@@ -300,6 +300,14 @@ impl PlayerTable {
             .map(|p| p.token.clone())
     }
 
+    /// The verified identities holding seats.
+    pub fn subs(&self) -> Vec<String> {
+        self.players
+            .values()
+            .filter_map(|p| p.sub.clone())
+            .collect()
+    }
+
     /// Every current connection.
     pub fn conns(&self) -> impl Iterator<Item = ConnId> + '_ {
         self.players.values().filter_map(|p| p.conn)
