@@ -11,7 +11,7 @@
 //!   `404` unknown room or player, `409` finished room.
 //!
 //! The last two ask the room task (through its bounded inbox): a full inbox is
-//! `503`, and so is a room that does not answer within [`ROOM_ANSWER`].
+//! `503`, and so is a room that does not answer within `[auth] admin_answer_ms`.
 
 use super::AppState;
 use super::api::ApiError;
