@@ -8,6 +8,7 @@
 //!   cases the client library would never produce.
 //! - [`sse`]: a raw-socket Server-Sent Events client.
 //! - [`redis`]: a real redis-server on a free loopback port (cluster tests).
+//! - [`replay_match`]: a scripted match written straight into replay bytes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,5 +16,6 @@ pub mod http;
 pub mod player;
 pub mod quic_player;
 pub mod redis;
+pub mod replay_match;
 pub mod server;
 pub mod sse;
