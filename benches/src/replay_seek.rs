@@ -56,6 +56,9 @@ enum Cmd {
         players: u32,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Seconds between checkpoints; 0 writes none.
+        #[arg(long, default_value_t = 5)]
+        checkpoint_secs: u32,
     },
     /// Time the first event of seeks into a served recording.
     Measure {
@@ -179,8 +182,12 @@ async fn main() -> Result<(), String> {
             drones,
             players,
             seed,
+            checkpoint_secs,
         } => {
-            let script = MatchScript::minutes(minutes, drones, players, seed);
+            let script = MatchScript {
+                checkpoint_secs,
+                ..MatchScript::minutes(minutes, drones, players, seed)
+            };
             let bytes = replay_bytes(&script, &id);
             std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
             let path = dir.join(format!("{id}.tcr"));

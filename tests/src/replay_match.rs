@@ -5,10 +5,12 @@
 //! every half second, the aim every 4 ticks, fire held most of the time, so hits,
 //! kills and respawns happen); the last player leaves at 40 % of the match and a new
 //! one joins at 50 %. Hashes and keyframes follow the server's default policy
-//! (a hash every second, a keyframe every 5 s).
+//! (a hash every second, a keyframe every 5 s), checkpoints the script's
+//! `checkpoint_secs`; every joining player gets a player record (`sub` for even
+//! player ids).
 
 use tickcast_shared::protocol::{Buttons, PROTOCOL_VERSION, PlayerId, PlayerInput};
-use tickcast_shared::replay::{RecordPolicy, ReplayHeader, ReplayWriter};
+use tickcast_shared::replay::{PlayerInfo, RecordPolicy, ReplayHeader, ReplayWriter};
 use tickcast_shared::sim::map::DEFAULT_MAP;
 use tickcast_shared::sim::rng::Pcg32;
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
@@ -22,16 +24,19 @@ pub struct MatchScript {
     /// Players at the start (at least 1).
     pub players: u32,
     pub seed: u64,
+    /// Seconds between checkpoints (0: none, the recording re-simulates from 0).
+    pub checkpoint_secs: u32,
 }
 
 impl MatchScript {
-    /// A match of `minutes` at 60 Hz.
+    /// A match of `minutes` at 60 Hz, a checkpoint every 5 s.
     pub fn minutes(minutes: u32, drones: u32, players: u32, seed: u64) -> MatchScript {
         MatchScript {
             ticks: minutes.saturating_mul(60 * 60),
             drones,
             players,
             seed,
+            checkpoint_secs: 5,
         }
     }
 }
@@ -77,7 +82,10 @@ fn inputs(rng: &mut Pcg32, tick: u32, present: &[PlayerId], held: &mut [PlayerIn
 
 /// Step a World through the script and record it with `writer`.
 pub fn record(script: &MatchScript, mut writer: ReplayWriter, header: &ReplayHeader) -> Vec<u8> {
-    let policy = RecordPolicy::for_tick_rate(60);
+    let policy = RecordPolicy {
+        checkpoint_every: script.checkpoint_secs.saturating_mul(60),
+        ..RecordPolicy::for_tick_rate(60)
+    };
     let map = Map::parse(&header.map_text).unwrap_or_else(|_| Map::default_map());
     let mut world = World::new(map, header.config.clone(), header.seed);
     let mut rng = Pcg32::new(script.seed ^ 0x5eed);
@@ -92,6 +100,9 @@ pub fn record(script: &MatchScript, mut writer: ReplayWriter, header: &ReplayHea
         }
         if policy.wants_keyframe(tick.0) {
             writer.push_keyframe(&world.snapshot()).unwrap();
+        }
+        if policy.wants_checkpoint(tick.0) {
+            writer.push_checkpoint(&world.save_state()).unwrap();
         }
     };
     note(&world, &mut writer);
@@ -108,6 +119,14 @@ pub fn record(script: &MatchScript, mut writer: ReplayWriter, header: &ReplayHea
             next_player += 1;
             present.push(p);
             input.joins = vec![p];
+        }
+        for p in &input.joins {
+            let info = PlayerInfo {
+                player: *p,
+                name: format!("player {}", p.0),
+                sub: (p.0 % 2 == 0).then(|| format!("user-{}", p.0)),
+            };
+            writer.push_player(&info).unwrap();
         }
         world.step(&input);
         writer.push_tick(&input).unwrap();
