@@ -5,7 +5,7 @@
 //! No viewer has a timer of its own for the write timeout. A viewer records the
 //! newest event id it has taken ([`Subscription::took`]); its hub, whenever it
 //! publishes, at most every quarter of `write_timeout_secs`, notes its newest id
-//! with the time ([`Seats::scan`]). A viewer whose newest taken id is older than the
+//! with the time (`Seats::scan`). A viewer whose newest taken id is older than the
 //! id the hub had published `write_timeout_secs` ago has left an event untaken that
 //! long: its place is given back (counted) and its stream ends when next polled. A
 //! viewer waiting for events that do not come is never dropped.
