@@ -165,3 +165,56 @@ async fn a_remote_viewer_continues_exactly_across_a_redis_restart() {
     );
     assert!(frame_ids(&remote, from, after).len() >= 18);
 }
+
+/// A config file with `body` in a fresh temporary directory.
+fn config(tag: &str, body: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tickcast-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tickcast.toml");
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// `tickcast_spectator_catchup_keyframes_total` of a node.
+async fn catchups(server: &tickcast_tests::server::TestServer) -> u64 {
+    let (_, metrics) = get_text(server.addr, "/metrics").await;
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tickcast_spectator_catchup_keyframes_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_lagging_viewer_on_another_node_gets_a_catchup_keyframe() {
+    let mut redis = RedisServer::start().await;
+    // No scheduled keyframe during the test (only a catch-up can bring a lagging
+    // viewer back), and n2's channel holds 4 events.
+    let owner_cfg = config("catchup-n1", "[spectators]\nkeyframe_secs = 600\n");
+    let mirror_cfg = config("catchup-n2", "[spectators]\nlag_events = 4\n");
+    let n1 = node(&redis, "n1", &["--config", owner_cfg.to_str().unwrap()]).await;
+    let n2 = node(&redis, "n2", &["--config", mirror_cfg.to_str().unwrap()]).await;
+    let room = room(&n1, 20).await;
+    let path = events_path(&room);
+    let mut steady = Spectator::connect(&n1, &path, None).await;
+    let mut remote = Spectator::connect(&n2, &path, None).await;
+    remote.frames(3).await;
+    assert_eq!(catchups(&n2).await, 0);
+    // Redis is away for 10 frames: the owner keeps them and writes them once Redis
+    // is back; n2's mirror re-seeds them from the stream all at once, more than its
+    // channel holds, so its viewer falls behind and asks for a catch-up.
+    redis.stop().await;
+    steady.frames(10).await;
+    redis.restart().await;
+    let keyframes = |s: &Spectator| s.seen.iter().filter(|(n, _)| n == "keyframe").count();
+    while keyframes(&remote) < 2 {
+        remote.step().await;
+    }
+    // n2 rendered it (n1 had no lagging viewer), and it rebuilds the same room.
+    assert_eq!(catchups(&n2).await, 1);
+    assert_eq!(catchups(&n1).await, 0);
+    remote.frames(3).await;
+    steady.until_tick(remote.state.tick.unwrap().0).await;
+    remote.until_tick(steady.state.tick.unwrap().0).await;
+    assert_eq!(remote.state, steady.state);
+}
