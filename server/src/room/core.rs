@@ -302,6 +302,9 @@ impl RoomCore {
                 input.inputs.push((p.id, i));
             }
         }
+        if !input.joins.is_empty() {
+            fx.seating(self.table.infos(&input.joins));
+        }
         let events = self.world.step(&input);
         let tick = self.world.tick();
         self.status.set_tick(tick.0);

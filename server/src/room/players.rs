@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
 use tickcast_shared::protocol::{ErrorCode, NetId, PlayerId, ServerMsg, Tick};
+use tickcast_shared::replay::PlayerInfo;
 
 /// One connection of a session to the room (a resumed player gets a new one).
 pub type ConnId = u64;
@@ -258,6 +259,18 @@ impl PlayerTable {
                 conn: p.conn,
                 connected: p.conn.is_some(),
                 acked: p.acked,
+            })
+            .collect()
+    }
+
+    /// Name and identity of `ids` (the players of a step's joins), for the replay.
+    pub fn infos(&self, ids: &[PlayerId]) -> Vec<PlayerInfo> {
+        let known = ids.iter().filter_map(|id| self.players.get(id));
+        known
+            .map(|p| PlayerInfo {
+                player: p.id,
+                name: p.name.clone(),
+                sub: p.sub.clone(),
             })
             .collect()
     }

@@ -123,8 +123,8 @@ impl<'a> ReplayReader<'a> {
     }
 
     /// [`Self::open`], then continue at the record at byte `offset`, which must be
-    /// a checkpoint of tick `tick` (records from another offset are refused as out
-    /// of order or as undecodable ticks, never misread).
+    /// a checkpoint of tick `tick` (the input model starts afresh there); the caller
+    /// checks that the first record read is that checkpoint.
     pub(crate) fn open_at(bytes: &'a [u8], offset: usize, tick: Tick) -> Result<Self, Stop> {
         let mut reader = ReplayReader::open(bytes)?;
         reader.at.pos = offset;
