@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
 use tickcast_shared::codec::Snapshot;
+use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::{PlayerInfo, ReplayHeader, ReplayWriter, WriteError};
+use tickcast_shared::replay::{ReplayHeader, ReplayWriter, WriteError};
 use tickcast_shared::sim::{TickInput, WorldState};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -31,7 +32,7 @@ pub(super) enum Msg {
     /// state hashes and keyframes taken meanwhile.
     Idle(PreRoll),
     /// Who joins in the next step (player records).
-    Seating(Vec<PlayerInfo>),
+    Seating(Vec<PlayerIdentity>),
     /// The match is over.
     End,
 }

@@ -18,7 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 use tickcast_shared::protocol::PROTOCOL_VERSION;
-use tickcast_shared::replay::{PlayerInfo, RecordPolicy, ReplayHeader};
+use tickcast_shared::protocol::PlayerIdentity;
+use tickcast_shared::replay::{RecordPolicy, ReplayHeader};
 use tickcast_shared::sim::{Map, TickInput, World};
 use tokio::sync::mpsc::{self, error::TrySendError};
 
@@ -146,7 +147,7 @@ impl Recorder {
     }
 
     /// Who joins in the coming step; false when the recording has stopped.
-    pub fn seating(&mut self, players: Vec<PlayerInfo>) -> bool {
+    pub fn seating(&mut self, players: Vec<PlayerIdentity>) -> bool {
         if players.is_empty() {
             return true;
         }

@@ -12,7 +12,8 @@ use super::store::ReplayStore;
 use crate::config::Config;
 use crate::room::{RoomId, RoomSettings};
 use std::sync::Arc;
-use tickcast_shared::replay::{PlayerInfo, RecordPolicy};
+use tickcast_shared::protocol::PlayerIdentity;
+use tickcast_shared::replay::RecordPolicy;
 use tickcast_shared::sim::{TickInput, World};
 
 /// Most state hashes kept before the recording starts (an hour at one a second);
@@ -35,7 +36,7 @@ enum State {
 
 struct Waiting {
     /// Who joins in the coming step (the step that starts the recording).
-    seating: Vec<PlayerInfo>,
+    seating: Vec<PlayerIdentity>,
     store: Arc<ReplayStore>,
     config: Arc<Config>,
     room: RoomId,
@@ -81,7 +82,7 @@ impl Recording {
 
     /// Who the players joining in the coming step are (name, identity): they go
     /// into the file as player records before that step.
-    pub fn seating(&mut self, players: Vec<PlayerInfo>) {
+    pub fn seating(&mut self, players: Vec<PlayerIdentity>) {
         match &mut self.state {
             State::Off => {}
             State::Waiting(waiting) => waiting.seating = players,

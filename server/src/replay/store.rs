@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
-use tickcast_shared::replay::{PlayerInfo, ReplayIndex, ReplayReader};
+use tickcast_shared::protocol::PlayerIdentity;
+use tickcast_shared::replay::{ReplayIndex, ReplayReader};
 
 /// File extension of recordings.
 pub const EXTENSION: &str = "tcr";
@@ -39,7 +40,7 @@ pub struct ReplaySummary {
     /// Who played (player records of format 3, in join order: id, display name and
     /// the verified `sub` when auth is on). Empty while recording and for older
     /// files.
-    pub roster: Vec<PlayerInfo>,
+    pub roster: Vec<PlayerIdentity>,
     /// File size, bytes.
     pub size: u64,
     /// The match ended and the recording is whole.

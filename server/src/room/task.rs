@@ -258,7 +258,7 @@ impl Effects for RoomIo {
         self.links.snapshot(conn, frame);
     }
 
-    fn seating(&mut self, players: Vec<tickcast_shared::replay::PlayerInfo>) {
+    fn seating(&mut self, players: Vec<tickcast_shared::protocol::PlayerIdentity>) {
         self.recording.seating(players);
     }
 
