@@ -5,6 +5,8 @@
 //! where one had seats. The lock is held only for bookkeeping (no IO, no awaits).
 
 pub mod budget;
+pub mod events;
+pub mod feed;
 pub mod maps;
 pub mod room_id;
 pub mod tickets;
