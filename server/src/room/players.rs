@@ -348,3 +348,7 @@ fn welcome(info: &WelcomeInfo, player: &Player, tick: Tick) -> Welcomed {
         welcome: Bytes::from(encode_server(&msg)),
     }
 }
+
+#[cfg(test)]
+#[path = "players_tests.rs"]
+mod tests;
