@@ -37,11 +37,12 @@ mod core_tests;
 mod schedule_tests;
 
 use crate::spectators::Hub;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
+use tickcast_shared::codec::{SnapshotHead, snapshot_head};
 use tickcast_shared::protocol::{ErrorCode, InputCmd, NetId, PlayerId, Tick};
 use tickcast_shared::sim::Map;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -165,13 +166,32 @@ pub enum Control {
     Close(u16, String),
 }
 
-/// One player's encoded snapshot message and the tick it carries.
+/// One player's snapshot: its own few fields and the body it shares with every
+/// player of the same baseline (encoded once per send tick, never copied per player
+/// in the room). The session joins the two when it writes ([`SnapshotFrame::encode`]),
+/// so a frame replaced before its socket was ready costs no encoding at all.
 #[derive(Debug, Clone, Default)]
 pub struct SnapshotFrame {
-    pub tick: Tick,
-    pub bytes: Bytes,
+    pub head: SnapshotHead,
+    pub body: Bytes,
     /// When the room produced it (for `tickcast_delivery_delay_seconds`).
     pub at: Option<Instant>,
+}
+
+impl SnapshotFrame {
+    /// The tick this snapshot shows.
+    pub fn tick(&self) -> Tick {
+        self.head.tick
+    }
+
+    /// The encoded `ServerMsg::Snapshot`: the head's bytes, then the shared body.
+    pub fn encode(&self) -> Bytes {
+        let head = snapshot_head(&self.head, self.body.len());
+        let mut bytes = BytesMut::with_capacity(head.len() + self.body.len());
+        bytes.extend_from_slice(&head);
+        bytes.extend_from_slice(&self.body);
+        bytes.freeze()
+    }
 }
 
 /// The room's ends of one session: the latest snapshot (latest wins, so a slow
