@@ -1,10 +1,10 @@
 //! The seated loop of a [`Session`]: inputs to the room; snapshots, events and pongs
 //! to the player.
 //!
-//! Writes are batched: whatever is pending when the session wakes (the control
-//! queue's frames, the newest snapshot in the latest-wins slot) is queued on the link
-//! with [`Link::feed`] / [`Link::feed_snapshot`] and goes out with one
-//! [`Link::flush`], under one write deadline (`idle_timeout_secs`). The snapshot slot
+//! Writes are batched: the session wakes once for whatever its
+//! [`crate::room::outbox::Outbox`] holds (control frames, the newest snapshot),
+//! queues all of it on the link with [`Link::feed`] / [`Link::feed_snapshot`] and
+//! writes it with one [`Link::flush`], under one write deadline (`idle_timeout_secs`). The snapshot slot
 //! holds the head and the shared body apart; the session joins them only for the
 //! frame it really writes, so a frame replaced before the socket was ready is never
 //! encoded. The idle timeout is one timer per session, re-armed when it fires (not a
@@ -12,7 +12,8 @@
 
 use super::{Closed, Link, LinkDown, Session};
 use crate::net::input_rate::{InputRate, Verdict};
-use crate::room::{Control, Joined, RoomCmd, RoomShared, SessionLink, current_tick};
+use crate::room::outbox::Taken;
+use crate::room::{Control, Delivered, Joined, RoomCmd, RoomShared, current_tick};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tickcast_shared::protocol::{ClientMsg, MAX_INPUTS_PER_MESSAGE, PlayerId, ServerMsg};
@@ -37,7 +38,7 @@ impl<L: Link> Session<L> {
             player,
             conn,
             welcome,
-            mut link,
+            link,
             ..
         } = joined;
         let mut drop_guard = DisconnectGuard {
@@ -64,17 +65,8 @@ impl<L: Link> Session<L> {
         loop {
             let batch = tokio::select! {
                 biased;
-                ctl = link.control.recv() => match ctl {
-                    Some(ctl) => self.write_pending(&mut link, Some(ctl), false).await?,
-                    None => return Err(self.close(close::NORMAL, "room finished").await),
-                },
-                changed = link.snapshots.changed() => {
-                    if changed.is_err() {
-                        let (code, reason) = last_word(&mut link.control);
-                        drop_guard.armed = false;
-                        return Err(self.close(code, &reason).await);
-                    }
-                    self.write_pending(&mut link, None, true).await?
+                taken = std::future::poll_fn(|cx| link.outbox.poll_take(cx)) => {
+                    self.write_taken(taken, &link.delivered).await?
                 }
                 heard = self.link.recv() => {
                     last_heard = tokio::time::Instant::now();
@@ -133,21 +125,21 @@ impl<L: Link> Session<L> {
         }
     }
 
-    /// Queue `first`, every other control message already waiting and the newest
-    /// snapshot (when `snapshot` or a new one is in the slot), then flush once.
-    async fn write_pending(
-        &mut self,
-        link: &mut SessionLink,
-        first: Option<Control>,
-        snapshot: bool,
-    ) -> Result<Batch, Closed> {
+    /// Queue what was taken from the outbox (control frames up to a close, then the
+    /// snapshot), then flush once. A closed outbox without a close of its own means
+    /// the room let this connection go: a normal close.
+    async fn write_taken(&mut self, taken: Taken, delivered: &Delivered) -> Result<Batch, Closed> {
         let limit = crate::config::secs(self.state.config.idle_timeout_secs);
+        let Taken {
+            control,
+            snapshot,
+            closed,
+        } = taken;
         let out = &mut self.link;
         let work = async {
             let mut bytes = 0;
-            let mut pending = first;
             let mut close = None;
-            while let Some(ctl) = pending.take().or_else(|| link.control.try_recv().ok()) {
+            for ctl in control {
                 match ctl {
                     Control::Frame(frame) => {
                         bytes += frame.len();
@@ -160,8 +152,7 @@ impl<L: Link> Session<L> {
                 }
             }
             let mut written = None;
-            if close.is_none() && (snapshot || link.snapshots.has_changed().unwrap_or(false)) {
-                let frame = link.snapshots.borrow_and_update().clone();
+            if let Some(frame) = snapshot.filter(|_| close.is_none()) {
                 let encoded = frame.encode();
                 bytes += encoded.len();
                 let reliable = out.feed_snapshot(encoded).await?;
@@ -183,11 +174,12 @@ impl<L: Link> Session<L> {
             if reliable {
                 // A written snapshot on a reliable, ordered transport will be
                 // applied, so it can be a baseline before the client's ack.
-                link.delivered.store(frame.tick());
+                delivered.store(frame.tick());
             }
         }
         Ok(match close {
             Some((code, reason)) => Batch::Close(code, reason),
+            None if closed => Batch::Close(close::NORMAL, "room finished".to_owned()),
             None => Batch::Written,
         })
     }
@@ -231,16 +223,6 @@ impl<L: Link> Session<L> {
             self.state.metrics.limits.inbox_full.inc();
         }
     }
-}
-
-/// The close a finished room left in the control queue (its reason), if any.
-fn last_word(control: &mut tokio::sync::mpsc::Receiver<Control>) -> (u16, String) {
-    while let Ok(ctl) = control.try_recv() {
-        if let Control::Close(code, reason) = ctl {
-            return (code, reason);
-        }
-    }
-    (close::NORMAL, "room finished".to_owned())
 }
 
 /// Tells the room a connection dropped (so it holds the player for resume).

@@ -14,7 +14,7 @@
 //!   per tick, carries effects to sessions, spectators and the recording.
 //! - [`supervisor`]: notices a room task that ended (or panicked) and releases it.
 //! - [`status`]: seats and "closed" in one atomic word (no ticket for a finishing room).
-//! - [`links`]: the shell's per-session channels.
+//! - [`links`]: the shell's per-session ends; [`outbox`]: what one session has to write.
 //! - [`players`]: the player table (joins, resumes, drops held for a grace period).
 //! - [`inputs`]: per-player input buffers ordered by sequence.
 //! - [`snapshots`]: the ring of recent snapshots and the per-baseline encode cache.
@@ -23,6 +23,7 @@ pub mod core;
 pub mod effects;
 pub mod inputs;
 pub mod links;
+pub mod outbox;
 pub mod players;
 pub mod snapshots;
 pub mod status;
@@ -45,7 +46,7 @@ use std::time::Instant;
 use tickcast_shared::codec::{SnapshotHead, snapshot_head};
 use tickcast_shared::protocol::{ErrorCode, InputCmd, NetId, PlayerId, Tick};
 use tickcast_shared::sim::Map;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 
 pub use status::RoomStatus;
 pub use task::{RoomCtx, spawn};
@@ -194,12 +195,11 @@ impl SnapshotFrame {
     }
 }
 
-/// The room's ends of one session: the latest snapshot (latest wins, so a slow
-/// socket skips stale ones), a small bounded control queue, and the tick of the
+/// The session's end of its room: the outbox (the latest snapshot, latest wins, so a
+/// slow socket skips stale ones; a small bounded control queue) and the tick of the
 /// newest snapshot written to a reliable, ordered transport.
 pub struct SessionLink {
-    pub snapshots: watch::Receiver<SnapshotFrame>,
-    pub control: mpsc::Receiver<Control>,
+    pub outbox: Arc<outbox::Outbox>,
     pub delivered: Delivered,
 }
 
