@@ -40,7 +40,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::{EntityState, Snapshot};
 use tickcast_shared::protocol::{
-    ClientMsg, GameEvent, InputCmd, InputSeq, NetId, PlayerId, PlayerInput, ServerMsg, Tick,
+    ClientMsg, GameEvent, InputCmd, InputSeq, NetId, PlayerId, PlayerIdentity, PlayerInput,
+    ServerMsg, Tick,
 };
 use tickcast_shared::sim::{Body, Map};
 
@@ -54,6 +55,10 @@ pub struct Welcome {
     pub resume_token: String,
     pub map: String,
     pub tick: Tick,
+    /// This player's verified identity (JWT `sub`); `None` when the server has no auth.
+    pub sub: Option<String>,
+    /// This player's display name as the server knows it.
+    pub name: String,
 }
 
 /// What one server message changed.
@@ -64,7 +69,12 @@ pub enum Update {
     /// A pong; `rtt` is known when the ping was still remembered.
     Pong { nonce: u32, rtt: Option<Duration> },
     /// Game events of a tick.
-    Events { tick: Tick, events: Vec<GameEvent> },
+    Events {
+        tick: Tick,
+        events: Vec<GameEvent>,
+        /// Who the players named in `events` are.
+        players: Vec<PlayerIdentity>,
+    },
     /// The connection had dropped and is back, as the same player, after `attempts`
     /// attempts ([`crate::reconnect`]); snapshots start again from a keyframe.
     Reconnected { attempts: u32 },
@@ -243,7 +253,11 @@ impl Client {
                 }
                 Update::Pong { nonce, rtt }
             }
-            ServerMsg::Events { tick, events } => {
+            ServerMsg::Events {
+                tick,
+                events,
+                players,
+            } => {
                 for event in &events {
                     if let GameEvent::Joined { player, entity }
                     | GameEvent::Respawn { player, entity } = event
@@ -252,7 +266,11 @@ impl Client {
                         self.view.set_own_entity(*entity);
                     }
                 }
-                Update::Events { tick, events }
+                Update::Events {
+                    tick,
+                    events,
+                    players,
+                }
             }
             ServerMsg::Error { code, reason } => return Err(ClientError::Server { code, reason }),
             ServerMsg::Welcome { .. } => {

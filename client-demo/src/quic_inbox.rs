@@ -10,9 +10,12 @@
 //!   so. A prefix over the limit closes the connection with 1009. When the stream
 //!   ends it reports how the connection ended.
 //! - the datagram reader and the unidirectional-stream acceptor: snapshots, one
-//!   envelope per datagram or per stream (`read_to_end` bounded by the limit). They
-//!   are offered with `try_send` and dropped (counted) when the inbox is full, as an
-//!   unreliable transport may.
+//!   envelope per datagram or per stream (`read_to_end` bounded by the limit), or a
+//!   snapshot in datagram fragments, which the datagram reader reassembles
+//!   ([`fragments::Reassembler`]: at most [`FRAGMENTED_IN_FLIGHT`] snapshots at once,
+//!   each within the frame limit; a snapshot missing a fragment is given up when a
+//!   newer one completes or needs its slot). They are offered with `try_send` and
+//!   dropped (counted) when the inbox is full, as an unreliable transport may.
 //!
 //! Every task ends when the connection ends.
 
@@ -22,11 +25,16 @@ use quinn::{ConnectionError, ReadError, ReadExactError, RecvStream, VarInt};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tickcast_shared::quic::{FrameError, LEN_PREFIX, close, frame_len};
+use tickcast_shared::quic::{FrameError, LEN_PREFIX, close, fragments, frame_len};
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 /// Messages read but not yet taken by `recv`.
 const INBOX: usize = 32;
+/// Fragmented snapshots reassembled at once (a new one evicts the oldest).
+pub const FRAGMENTED_IN_FLIGHT: usize = 4;
+/// Most fragments per snapshot accepted (the server's `max_snapshot_fragments`
+/// can be at most this).
+pub const MAX_FRAGMENTS: u16 = 1024;
 /// Time the server has to close the connection after ending its control stream.
 const END_GRACE: Duration = Duration::from_secs(2);
 /// Close code reported when a connection ends without a close (as WebSocket's 1006).
@@ -77,6 +85,10 @@ pub(crate) struct Counters {
     pub(crate) bytes: AtomicU64,
     pub(crate) frames: AtomicU64,
     pub(crate) dropped: AtomicU64,
+    /// Snapshots reassembled from datagram fragments.
+    pub(crate) reassembled: AtomicU64,
+    /// Fragmented snapshots given up (a fragment lost) or fragments refused.
+    pub(crate) fragments_lost: AtomicU64,
 }
 
 impl Counters {
@@ -198,14 +210,33 @@ fn offer(tx: &mpsc::Sender<Incoming>, item: Incoming, counters: &Counters) -> bo
     }
 }
 
-/// Snapshots sent as datagrams, one envelope each.
+/// Snapshots sent as datagrams, one envelope each or in fragments.
 async fn read_datagrams(
     conn: quinn::Connection,
     tx: mpsc::Sender<Incoming>,
     counters: Arc<Counters>,
     max_frame: usize,
 ) {
+    let mut reassembler =
+        fragments::Reassembler::new(FRAGMENTED_IN_FLIGHT, MAX_FRAGMENTS, max_frame);
     while let Ok(datagram) = conn.read_datagram().await {
+        if fragments::is_fragment(&datagram) {
+            let lost = reassembler.lost;
+            let done = reassembler.push(&datagram);
+            let refused = u64::from(done.is_err());
+            counters.fragments_lost.fetch_add(
+                reassembler.lost.saturating_sub(lost) + refused,
+                Ordering::Relaxed,
+            );
+            if let Ok(Some(envelope)) = done {
+                counters.received(envelope.len());
+                counters.reassembled.fetch_add(1, Ordering::Relaxed);
+                if !offer(&tx, Incoming::Envelope(Bytes::from(envelope)), &counters) {
+                    return;
+                }
+            }
+            continue;
+        }
         counters.received(datagram.len());
         let item = if datagram.len() > max_frame {
             Incoming::TooLarge {

@@ -192,6 +192,16 @@ impl QuicLink {
         self.counters.dropped.load(Ordering::Relaxed)
     }
 
+    /// Snapshots reassembled from datagram fragments so far.
+    pub fn snapshots_reassembled(&self) -> u64 {
+        self.counters.reassembled.load(Ordering::Relaxed)
+    }
+
+    /// Fragmented snapshots given up (a fragment lost) plus fragments refused.
+    pub fn fragments_lost(&self) -> u64 {
+        self.counters.fragments_lost.load(Ordering::Relaxed)
+    }
+
     /// The message size limit.
     pub fn max_frame(&self) -> usize {
         self.max_frame

@@ -216,6 +216,8 @@ async fn handshake(
                     resume_token,
                     map,
                     tick,
+                    sub,
+                    name,
                 } => {
                     break Welcome {
                         player,
@@ -225,6 +227,8 @@ async fn handshake(
                         resume_token,
                         map,
                         tick,
+                        sub,
+                        name,
                     };
                 }
                 ServerMsg::Error { code, reason } => {

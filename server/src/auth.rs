@@ -18,7 +18,7 @@ use thiserror::Error;
 const MAX_TOKEN_LEN: usize = 8192;
 
 /// Section `[auth]` of the config.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// HS256 shared secret.
@@ -31,6 +31,25 @@ pub struct AuthConfig {
     pub audience: Option<String>,
     /// Bearer token of the operator (`[lobby] create = "admin"`).
     pub admin_token: Option<String>,
+    /// How long an `/api/admin/*` route waits for the room's answer, ms
+    /// (1..=60000; the room answers at its next tick).
+    pub admin_answer_ms: u64,
+}
+
+/// Default of `[auth] admin_answer_ms`.
+pub const ADMIN_ANSWER_MS: u64 = 2000;
+
+impl Default for AuthConfig {
+    fn default() -> AuthConfig {
+        AuthConfig {
+            jwt_secret: None,
+            jwt_public_key: None,
+            issuer: None,
+            audience: None,
+            admin_token: None,
+            admin_answer_ms: ADMIN_ANSWER_MS,
+        }
+    }
 }
 
 /// Why a request's credentials were refused (all answered 401).
@@ -55,6 +74,8 @@ pub enum AuthConfigError {
     Key(PathBuf),
     #[error("auth: jwt_secret must not be empty")]
     EmptySecret,
+    #[error("auth: admin_answer_ms must be 1..=60000, not {0}")]
+    AdminAnswer(u64),
 }
 
 /// Who a verified token names.
@@ -75,10 +96,14 @@ struct Claims {
 pub struct Auth {
     jwt: Option<(DecodingKey, Validation)>,
     admin_token: Option<String>,
+    admin_answer: std::time::Duration,
 }
 
 impl Auth {
     pub fn from_config(c: &AuthConfig) -> Result<Auth, AuthConfigError> {
+        if !(1..=60_000).contains(&c.admin_answer_ms) {
+            return Err(AuthConfigError::AdminAnswer(c.admin_answer_ms));
+        }
         let key = match (&c.jwt_secret, &c.jwt_public_key) {
             (Some(_), Some(_)) => return Err(AuthConfigError::Both),
             (None, None) => None,
@@ -115,7 +140,13 @@ impl Auth {
         Ok(Auth {
             jwt,
             admin_token: c.admin_token.clone().filter(|t| !t.is_empty()),
+            admin_answer: std::time::Duration::from_millis(c.admin_answer_ms),
         })
+    }
+
+    /// How long an admin route waits for the room's answer (`admin_answer_ms`).
+    pub fn admin_answer(&self) -> std::time::Duration {
+        self.admin_answer
     }
 
     /// Whether seat-taking calls need a token.
@@ -239,5 +270,24 @@ mod tests {
         assert!(auth.is_admin(&headers("Bearer root-token")));
         assert!(!auth.is_admin(&headers("Bearer root-tokem")));
         assert!(!auth.is_admin(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn the_admin_answer_wait_is_a_bounded_config_value() {
+        let auth = Auth::from_config(&AuthConfig::default()).unwrap();
+        assert_eq!(auth.admin_answer(), std::time::Duration::from_millis(2000));
+        let auth = Auth::from_config(&AuthConfig {
+            admin_answer_ms: 150,
+            ..AuthConfig::default()
+        })
+        .unwrap();
+        assert_eq!(auth.admin_answer(), std::time::Duration::from_millis(150));
+        for bad in [0, 60_001] {
+            let refused = Auth::from_config(&AuthConfig {
+                admin_answer_ms: bad,
+                ..AuthConfig::default()
+            });
+            assert!(matches!(refused, Err(AuthConfigError::AdminAnswer(n)) if n == bad));
+        }
     }
 }

@@ -23,4 +23,6 @@ pub struct ServerCtx {
     pub replays: Arc<ReplayStore>,
     /// JWT verification and the admin token.
     pub auth: Arc<crate::auth::Auth>,
+    /// The live room list (`GET /api/rooms/events`).
+    pub lobby_feed: Arc<crate::lobby::feed::LobbyFeed>,
 }

@@ -156,7 +156,13 @@ impl Server {
         } else {
             cluster::Directory::local(Arc::clone(&lobby))
         };
+        let lobby_feed = lobby::feed::LobbyFeed::new(
+            lobby::feed::FeedConfig::of(&config),
+            Arc::clone(&metrics),
+            shutdown.clone(),
+        );
         let state = AppState {
+            lobby_feed,
             auth: Arc::new(auth),
             replays,
             lobby,
@@ -212,6 +218,11 @@ impl Server {
                 }
             }
         });
+        let directory = state.directory.clone();
+        tokio::spawn(Arc::clone(&state.lobby_feed).run(move || {
+            let directory = directory.clone();
+            async move { directory.list().await }
+        }));
         let quic = self.quic.map(|q| tokio::spawn(q.serve(state.clone())));
         let shutdown = state.shutdown.clone();
         let cluster_stop = CancellationToken::new();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the wire protocol. Bump on any incompatible change of a message or of
 /// the snapshot body format.
-pub const PROTOCOL_VERSION: u16 = 2;
+pub const PROTOCOL_VERSION: u16 = 3;
 
 /// A simulation tick number. Tick 0 is the first state of a world.
 #[derive(
@@ -134,6 +134,19 @@ pub enum GameEvent {
     Respawn { player: PlayerId, entity: NetId },
 }
 
+impl GameEvent {
+    /// The players this event names, in field order.
+    pub fn players(&self) -> impl Iterator<Item = PlayerId> {
+        let (a, b) = match *self {
+            GameEvent::Joined { player, .. }
+            | GameEvent::Left { player }
+            | GameEvent::Respawn { player, .. } => (player, None),
+            GameEvent::Kill { killer, victim } => (killer, Some(victim)),
+        };
+        std::iter::once(a).chain(b)
+    }
+}
+
 /// The binary shape of [`GameEvent`] (serde checks at compile time that it mirrors
 /// every variant and field).
 #[derive(Serialize, Deserialize)]
@@ -163,6 +176,15 @@ impl<'de> Deserialize<'de> for GameEvent {
             GameEventBinary::deserialize(deserializer)
         }
     }
+}
+
+/// Who a player is, for clients that show names: the verified identity (JWT `sub`)
+/// when the server checks tokens (`None` when it does not), and the display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerIdentity {
+    pub player: PlayerId,
+    pub sub: Option<String>,
+    pub name: String,
 }
 
 /// Error codes carried in [`ServerMsg::Error`]; stable numbers for clients.
@@ -197,6 +219,10 @@ pub enum ServerMsg {
         /// Map name, for loading walls (`assets/maps/<map>.map`).
         map: String,
         tick: Tick,
+        /// This player's verified identity (JWT `sub`); `None` without auth.
+        sub: Option<String>,
+        /// This player's display name (the token's `name` when auth is on).
+        name: String,
     },
     /// A snapshot body from [`crate::codec::encode_delta`].
     Snapshot {
@@ -218,6 +244,9 @@ pub enum ServerMsg {
     Events {
         tick: Tick,
         events: Vec<GameEvent>,
+        /// Who the players named in `events` are (each once, in order of first
+        /// mention); a player the room no longer knows is left out.
+        players: Vec<PlayerIdentity>,
     },
     Error {
         code: ErrorCode,

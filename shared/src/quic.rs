@@ -19,8 +19,11 @@
 //!   datagrams are unavailable, inputs go on the control stream.
 //! - **Snapshots** are unreliable and unordered, as game state should be: a snapshot
 //!   that fits in one datagram is sent as a QUIC datagram holding exactly one
-//!   envelope; a larger one (a keyframe) goes on its own unidirectional stream holding
-//!   exactly one envelope, then the stream ends. A client applies a snapshot only if it
+//!   envelope; a larger one (a keyframe of a big room) is split into datagram
+//!   fragments ([`fragments`]) that the client reassembles, and a lost fragment loses
+//!   that snapshot. Only when datagrams are unavailable (or a snapshot needs more
+//!   fragments than the server allows) does it go on its own unidirectional stream
+//!   holding exactly one envelope, then the stream ends. A client applies a snapshot only if it
 //!   holds its baseline and it is newer than what it has, and acknowledges with the
 //!   `last_snapshot` of its inputs: the server deltas against the newest
 //!   acknowledged tick.
@@ -29,6 +32,8 @@
 
 use sha2::{Digest, Sha256};
 use thiserror::Error;
+
+pub mod fragments;
 
 /// The ALPN protocol id of tickcast over QUIC.
 pub const ALPN: &[u8] = b"tickcast/1";

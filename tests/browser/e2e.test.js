@@ -1,14 +1,21 @@
 // End to end in real headless Chromium against the real server binary: the lobby
 // lists rooms made through the API, a player moves when keys are pressed, a
-// spectator sees entities move, a private room's invite link seats a guest and its
-// code lets a spectator watch it. Each
-// test saves a screenshot under target/.
+// spectator sees entities move (binary frames), the scoreboard and the kill feed
+// (no replay controls, the help line in the window), a private room's invite link
+// seats a guest and its code lets a spectator watch it. Each test saves a
+// screenshot under target/.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { api, screenshot, startBrowser, startServer } from './harness.js';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, api, screenshot, startBrowser, startServer } from './harness.js';
 
 const WAIT_MS = 20_000;
+const CLIENT_BIN = [join(ROOT, 'target/release/tickcast-client'), join(ROOT, 'target/debug/tickcast-client')].find(
+  (p) => existsSync(p),
+);
 let server;
 let browser;
 
@@ -22,10 +29,17 @@ after(async () => {
   await server?.stop();
 });
 
-async function openPage(path) {
+async function openPage(path, recordRequests = false) {
   const page = await browser.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
+  if (recordRequests) {
+    page.requested = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      page.requested.push(url.pathname + url.search);
+    });
+  }
   await page.goto(new URL(path, server.url).toString());
   return { page, errors };
 }
@@ -84,9 +98,19 @@ test('a player joins from the lobby and moves when keys are pressed', async () =
   await page.close();
 });
 
-test('a spectator page shows entities moving', async () => {
+/** The help line of the current view fits in the 800-pixel-high window. */
+async function assertHelpVisible(page, selector) {
+  const help = page.locator(selector);
+  assert.ok(await help.isVisible(), `${selector} is shown`);
+  const box = await help.boundingBox();
+  const height = page.viewportSize().height;
+  assert.equal(height, 800);
+  assert.ok(box && box.y >= 0 && box.y + box.height <= height, `${selector} at ${JSON.stringify(box)} fits in ${height} px`);
+}
+
+test('a spectator sees entities move, the scoreboard and the kill feed, on the binary feed', async () => {
   const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e watched room', drones: 20 });
-  const { page, errors } = await openPage(`/#/spectate/${encodeURIComponent(room.id)}`);
+  const { page, errors } = await openPage(`/#/spectate/${encodeURIComponent(room.id)}`, true);
   await page.waitForFunction(() => window.tickcast.spectate.drawn.length >= 20, null, { timeout: WAIT_MS });
   const first = await page.evaluate(() => window.tickcast.spectate.drawn.map((e) => [e.id, e.x, e.y]));
   await page.waitForFunction(
@@ -100,10 +124,43 @@ test('a spectator page shows entities moving', async () => {
   await page.waitForFunction(() => document.getElementById('hud-mode').textContent === 'Spectating e2e watched room', null, {
     timeout: WAIT_MS,
   });
+  // The browser asks for the compact (binary) frames.
+  assert.ok(page.requested.includes(`/api/rooms/${room.id}/events?format=binary`), page.requested.join(' '));
+  // Two bots join while we watch: the scoreboard gets their rows, the feed their joins.
+  const bots = spawn(CLIENT_BIN, ['bots', '--server', server.url, '--room', String(room.id), '--count', '2', '--duration', '6s'], {
+    stdio: 'ignore',
+  });
+  const botsDone = new Promise((resolve) => bots.on('exit', resolve));
+  await page.locator('#scoreboard tbody tr').nth(1).waitFor({ timeout: WAIT_MS });
+  await page.waitForFunction(() => [...document.querySelectorAll('#feed li.joined')].length >= 2, null, { timeout: WAIT_MS });
+  const rows = await page.locator('#scoreboard tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.children].map((td) => td.textContent)),
+  );
+  assert.equal(rows.length, 2, JSON.stringify(rows));
+  for (const [name, score, kd, hp] of rows) {
+    assert.match(name, /^player \d+$/);
+    assert.match(score, /^\d+$/);
+    assert.match(kd, /^\d+\/\d+$/);
+    assert.match(hp, /^(\d+|dead)$/);
+  }
+  // A kill game event (the shape the server sends) reaches the feed and the K/D column.
+  const [killer, victim] = await page.evaluate(() => [...document.querySelectorAll('#scoreboard tbody tr')].map((tr) => Number(tr.dataset.player)));
+  const kdBefore = await page.locator(`#scoreboard tr[data-player="${victim}"] td`).nth(2).textContent();
+  await page.evaluate(
+    ([k, v]) => window.tickcast.spectate.onEvent('game', JSON.stringify({ tick: 1, events: [{ type: 'kill', killer: k, victim: v }] }), 4),
+    [killer, victim],
+  );
+  assert.equal(await page.locator('#feed li.kill').last().textContent(), `player ${killer} got player ${victim}`);
+  const [kills, deaths] = kdBefore.split('/').map(Number);
+  assert.equal(await page.locator(`#scoreboard tr[data-player="${victim}"] td`).nth(2).textContent(), `${kills}/${deaths + 1}`);
+  // Live views have no replay controls; the help line stays in the window.
+  assert.equal(await page.locator('#replay-controls').isVisible(), false);
+  await assertHelpVisible(page, 'p.help.spectate-only');
   await screenshot(page, 'e2e-spectate');
   assert.equal(await page.textContent('#hud-state'), 'live');
   assert.deepEqual(errors, []);
   await page.close();
+  await botsDone;
 });
 
 test('a private room shows its invite link, and the link seats a second player', async () => {

@@ -1,6 +1,7 @@
 // End to end in real headless Chromium: a match played by the real bots binary is
-// recorded, the replays page lists it, and playback shows entities moving, seeks and
-// pauses. Saves target/e2e-replays.png.
+// recorded, the replays page lists it, and playback (binary frames) shows entities
+// moving and the scoreboard, with controls that change speed, seek and pause; the
+// help line stays in the window. Saves target/e2e-replays.png.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -53,7 +54,12 @@ test('a recorded match is listed, played, sought and paused in the browser', asy
 
   const page = await browser.context.newPage();
   const errors = [];
+  const requested = [];
   page.on('pageerror', (e) => errors.push(e));
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.endsWith('/events')) requested.push(url.pathname + url.search);
+  });
   await page.goto(new URL('/#/replays', server.url).toString());
   const row = page.locator(`#replays tr[data-id="${replay.id}"]`);
   await row.waitFor({ timeout: WAIT_MS });
@@ -73,6 +79,26 @@ test('a recorded match is listed, played, sought and paused in the browser', asy
     { timeout: WAIT_MS },
   );
 
+  const events = `/api/replays/${encodeURIComponent(replay.id)}/events`;
+  assert.deepEqual(requested, [`${events}?speed=1&from=0&format=binary`], 'binary frames, from the start');
+  assert.ok(await page.locator('#replay-controls').isVisible(), 'a replay has its controls');
+  const help = await page.locator('p.help.spectate-only').boundingBox();
+  assert.ok(help && help.y + help.height <= page.viewportSize().height, `help line at ${JSON.stringify(help)}`);
+  // The bots' two players fill the scoreboard.
+  await page.locator('#scoreboard tbody tr').nth(1).waitFor({ timeout: WAIT_MS });
+  assert.equal(await page.locator('#scoreboard tbody tr').count(), 2);
+
+  // Speed 4: the stream reopens at 4x from the tick on screen, and goes on from there.
+  const before = await page.evaluate(() => window.tickcast.replay.current());
+  await page.selectOption('#replay-speed', '4');
+  await eventually(async () => requested.length === 2, 'the stream at 4x');
+  const [, from] = requested[1].match(/^[^?]+\?speed=4&from=(\d+)&format=binary$/) ?? [];
+  assert.ok(Number(from) >= before, `${requested[1]} continues from ${before}`);
+  await page.waitForFunction((f) => (window.tickcast.spectate.state.tick ?? 0) > f + 60, Number(from), { timeout: WAIT_MS });
+  await page.selectOption('#replay-speed', '1');
+  await eventually(async () => requested.length === 3, 'the stream back at 1x');
+  assert.match(requested[2], /\?speed=1&from=\d+&format=binary$/);
+
   // Seek to tick 360: playback restarts at the keyframe of tick 300, not at 0, and
   // the bots' players are in the world by then.
   const target = 360;
@@ -85,6 +111,7 @@ test('a recorded match is listed, played, sought and paused in the browser', asy
   const seen = await page.evaluate(() => window.tickcast.spectate.state.tick);
   assert.ok(seen <= replay.ticks, `tick ${seen} of ${replay.ticks}`);
   await page.waitForFunction(() => window.tickcast.spectate.drawn.some((e) => e.kind === 'player'), null, { timeout: WAIT_MS });
+  assert.match(requested[requested.length - 1], /\?speed=1&from=360&format=binary$/);
   await screenshot(page, 'e2e-replays');
 
   // Pause: the tick stops advancing and the button offers Play.

@@ -8,12 +8,16 @@
 //!   cases the client library would never produce.
 //! - [`sse`]: a raw-socket Server-Sent Events client.
 //! - [`redis`]: a real redis-server on a free loopback port (cluster tests).
+//! - [`jwt`]: HS256 tokens and config files for JWT-required joins.
+//! - [`replay_match`]: a scripted match written straight into replay bytes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod http;
+pub mod jwt;
 pub mod player;
 pub mod quic_player;
 pub mod redis;
+pub mod replay_match;
 pub mod server;
 pub mod sse;

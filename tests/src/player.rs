@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tickcast_shared::codec::{Snapshot, apply_delta, decode_server, encode_client};
 use tickcast_shared::protocol::{
-    ClientMsg, HelloAuth, InputCmd, InputSeq, PROTOCOL_VERSION, PlayerInput, ServerMsg, Tick,
+    ClientMsg, GameEvent, HelloAuth, InputCmd, InputSeq, PROTOCOL_VERSION, PlayerIdentity,
+    PlayerInput, ServerMsg, Tick,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -101,6 +102,10 @@ pub struct Player {
     pub player: u32,
     pub entity: u32,
     pub resume_token: String,
+    /// The verified identity the Welcome named (`None` without auth).
+    pub sub: Option<String>,
+    /// The display name the Welcome named.
+    pub name: String,
     baselines: VecDeque<Snapshot>,
     seq: u32,
     pub keyframes: u32,
@@ -129,6 +134,8 @@ impl Player {
             player: 0,
             entity: 0,
             resume_token: String::new(),
+            sub: None,
+            name: String::new(),
             baselines: VecDeque::new(),
             seq: 0,
             keyframes: 0,
@@ -138,11 +145,15 @@ impl Player {
                 player,
                 entity,
                 resume_token,
+                sub,
+                name,
                 ..
             } => {
                 p.player = player.0;
                 p.entity = entity.0;
                 p.resume_token = resume_token;
+                p.sub = sub;
+                p.name = name;
             }
             other => panic!("expected Welcome, got {other:?}"),
         }
@@ -177,29 +188,54 @@ impl Player {
                 ..
             } = self.next_msg().await
             {
-                let base = match baseline {
-                    None => {
-                        self.keyframes += 1;
-                        None
-                    }
-                    Some(b) => Some(
-                        self.baselines
-                            .iter()
-                            .find(|s| s.tick == b)
-                            .cloned()
-                            .expect("baseline the client has"),
-                    ),
-                };
-                let snap = apply_delta(base.as_ref(), &body).expect("apply delta");
-                assert_eq!(snap.tick, tick);
-                self.baselines.push_back(snap.clone());
-                if self.baselines.len() > 64 {
-                    self.baselines.pop_front();
-                }
-                self.send_input(PlayerInput::default(), Some(tick)).await;
-                return snap;
+                return self.apply(tick, baseline, &body).await;
             }
         }
+    }
+
+    /// The next `Events` message (its events and identities); snapshots on the
+    /// way are applied and acked as by [`Player::next_snapshot`].
+    pub async fn next_events(&mut self) -> (Vec<GameEvent>, Vec<PlayerIdentity>) {
+        loop {
+            match self.next_msg().await {
+                ServerMsg::Snapshot {
+                    tick,
+                    baseline,
+                    body,
+                    ..
+                } => {
+                    self.apply(tick, baseline, &body).await;
+                }
+                ServerMsg::Events {
+                    events, players, ..
+                } => return (events, players),
+                _ => {}
+            }
+        }
+    }
+
+    async fn apply(&mut self, tick: Tick, baseline: Option<Tick>, body: &[u8]) -> Snapshot {
+        let base = match baseline {
+            None => {
+                self.keyframes += 1;
+                None
+            }
+            Some(b) => Some(
+                self.baselines
+                    .iter()
+                    .find(|s| s.tick == b)
+                    .cloned()
+                    .expect("baseline the client has"),
+            ),
+        };
+        let snap = apply_delta(base.as_ref(), body).expect("apply delta");
+        assert_eq!(snap.tick, tick);
+        self.baselines.push_back(snap.clone());
+        if self.baselines.len() > 64 {
+            self.baselines.pop_front();
+        }
+        self.send_input(PlayerInput::default(), Some(tick)).await;
+        snap
     }
 
     /// Send one input (with the next sequence number).

@@ -5,42 +5,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use tickcast_shared::protocol::HelloAuth;
+use tickcast_shared::protocol::{GameEvent, HelloAuth, PlayerIdentity};
 use tickcast_tests::http::{get_text, post, post_with, request_with};
+use tickcast_tests::jwt::bearer;
 use tickcast_tests::player::{Player, open};
 use tickcast_tests::server::TestServer;
 
 const SECRET: &str = "test-secret-of-this-run";
 
 fn config(text: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let path =
-        std::env::temp_dir().join(format!("tickcast-auth-{}-{nanos}.toml", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_owned()
+    tickcast_tests::jwt::config("auth", text)
 }
 
-/// An HS256 token for `sub` named `name`, expiring `exp_in` seconds from now.
 fn jwt(secret: &str, sub: &str, name: &str, exp_in: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let claims = serde_json::json!({ "sub": sub, "name": name, "exp": now + exp_in });
-    encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
-}
-
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
+    tickcast_tests::jwt::token(secret, sub, name, exp_in)
 }
 
 #[tokio::test]
@@ -278,6 +256,15 @@ async fn one_identity_holds_one_seat_per_room_and_a_second_join_resumes_it() {
     let body = r#"{"name":"n"}"#;
     let (status, err) = post_with(s.addr, &join, body, &[("authorization", &auth)]).await;
     assert_eq!(status, 409, "full: {err}");
+    // Full, yet an identity the room seats gets its seat back instead of 409.
+    let mut third = seat_for(jwt(SECRET, "same-user", "Ann", 900)).await;
+    assert_eq!((third.player, third.entity), (second.player, second.entity));
+    let replaced = tickcast_tests::player::expect_close(&mut second.ws).await;
+    assert_eq!(replaced.code, 4001, "{replaced:?}");
+    third.next_snapshot().await;
+    // That took no seat: a newcomer is still refused.
+    let (status, err) = post_with(s.addr, &join, body, &[("authorization", &auth)]).await;
+    assert_eq!(status, 409, "still full: {err}");
 }
 
 #[tokio::test]
@@ -307,4 +294,96 @@ async fn the_create_policy_holds_for_rooms_matchmaking_would_create() {
         .find_map(|l| l.strip_prefix("tickcast_auth_refused_total ")?.parse().ok())
         .unwrap();
     assert_eq!(refused, 1.0, "{metrics}");
+}
+
+/// Join `room` with `token` (or none) and say Hello as `hello_name`.
+async fn seated(
+    addr: std::net::SocketAddr,
+    room: &str,
+    token: Option<String>,
+    hello_name: &str,
+) -> Player {
+    let join = format!("/api/rooms/{room}/join");
+    let body = format!(r#"{{"name":"{hello_name}"}}"#);
+    let auth = token.map(|t| bearer(&t));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+    let (status, seat) = post_with(addr, &join, &body, &headers).await;
+    assert_eq!(status, 200, "{seat}");
+    let ws = open(addr, seat["ws_url"].as_str().unwrap()).await;
+    let ticket = seat["ticket"].as_str().unwrap().to_owned();
+    Player::hello(ws, HelloAuth::Ticket(ticket), hello_name).await
+}
+
+/// The next events that mention `player`, with who they say `player` is.
+async fn events_about(p: &mut Player, player: u32) -> (Vec<GameEvent>, Option<PlayerIdentity>) {
+    loop {
+        let (events, players) = p.next_events().await;
+        if events.iter().any(|e| e.players().any(|id| id.0 == player)) {
+            let who = players.into_iter().find(|w| w.player.0 == player);
+            return (events, who);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_welcome_and_game_events_name_the_verified_identity() {
+    let file = config(&format!("[auth]\njwt_secret = \"{SECRET}\"\n"));
+    let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
+    let (status, room) = post(s.addr, "/api/rooms", "{}").await;
+    assert_eq!(status, 201, "{room}");
+    let id = room["id"].as_str().unwrap();
+
+    let mut ann = seated(s.addr, id, Some(jwt(SECRET, "u-ann", "Ann", 600)), "x").await;
+    assert_eq!(ann.sub.as_deref(), Some("u-ann"));
+    assert_eq!(ann.name, "Ann");
+    let bo = seated(s.addr, id, Some(jwt(SECRET, "u-bo", "Bo", 600)), "y").await;
+    assert_eq!((bo.sub.as_deref(), bo.name.as_str()), (Some("u-bo"), "Bo"));
+
+    let (events, who) = events_about(&mut ann, bo.player).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, GameEvent::Joined { player, .. } if player.0 == bo.player)),
+        "{events:?}"
+    );
+    let who = who.expect("the join names its player");
+    assert_eq!(
+        (who.sub.as_deref(), who.name.as_str()),
+        (Some("u-bo"), "Bo")
+    );
+
+    // Bo leaves for good: the Left event still says who left.
+    let mut bo = bo;
+    bo.send_raw(tokio_tungstenite::tungstenite::Message::Binary(
+        tickcast_shared::codec::encode_client(&tickcast_shared::protocol::ClientMsg::Leave).into(),
+    ))
+    .await;
+    let (events, who) = events_about(&mut ann, bo.player).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, GameEvent::Left { player } if player.0 == bo.player)),
+        "{events:?}"
+    );
+    let who = who.expect("the leave names its player");
+    assert_eq!(
+        (who.sub.as_deref(), who.name.as_str()),
+        (Some("u-bo"), "Bo")
+    );
+}
+
+#[tokio::test]
+async fn without_auth_there_is_no_identity_only_the_name() {
+    let s = TestServer::start(&[]).await;
+    let (status, room) = post(s.addr, "/api/rooms", "{}").await;
+    assert_eq!(status, 201, "{room}");
+    let id = room["id"].as_str().unwrap();
+    let mut ann = seated(s.addr, id, None, "ann").await;
+    assert_eq!((ann.sub.as_deref(), ann.name.as_str()), (None, "ann"));
+    let bo = seated(s.addr, id, None, "bo").await;
+    let (_, who) = events_about(&mut ann, bo.player).await;
+    let who = who.expect("the join names its player");
+    assert_eq!((who.sub.as_deref(), who.name.as_str()), (None, "bo"));
 }

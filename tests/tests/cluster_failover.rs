@@ -7,7 +7,7 @@
 
 mod cluster_common;
 
-use cluster_common::{id_text, ids, node, refused_upgrade, ttl_config};
+use cluster_common::{id_text, ids, node, refused_upgrade, ttl_config, until};
 use std::time::{Duration, Instant};
 use tickcast_shared::protocol::HelloAuth;
 use tickcast_tests::http::{get, get_text, post};
@@ -15,26 +15,6 @@ use tickcast_tests::player::{Player, expect_close, open};
 use tickcast_tests::redis::RedisServer;
 
 const TTL_MS: u64 = 600;
-
-/// Poll `GET path` on `addr` every 50 ms until `done` holds (bounded to 15 s).
-async fn until(
-    addr: std::net::SocketAddr,
-    path: &str,
-    done: impl Fn(u16, &serde_json::Value) -> bool,
-) -> Instant {
-    let give_up = Instant::now() + Duration::from_secs(15);
-    loop {
-        let (status, body) = get(addr, path).await;
-        if done(status, &body) {
-            return Instant::now();
-        }
-        assert!(
-            Instant::now() < give_up,
-            "{path} never got there: {status} {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test]
 async fn a_killed_node_leaves_the_lobby_within_its_ttl() {

@@ -2,6 +2,8 @@
 // corrections per second, tick) and the
 // event feed in its corner. Both views write here; nothing here knows the network.
 
+import { playerName } from './scoreboard.js';
+
 const FEED_LINES = 6;
 const FEED_MS = 8000;
 
@@ -32,7 +34,7 @@ export const hud = {
     document.getElementById('feed').replaceChildren();
   },
   /** Show game events ({type, player, killer, victim, ...}) in the feed. */
-  gameEvents(events, nameOf = (p) => `player ${p}`) {
+  gameEvents(events, nameOf = playerName) {
     const feed = document.getElementById('feed');
     for (const ev of events) {
       const li = document.createElement('li');
@@ -52,6 +54,7 @@ export const hud = {
         default:
           continue;
       }
+      li.className = ev.type;
       feed.append(li);
       setTimeout(() => li.remove(), FEED_MS);
     }

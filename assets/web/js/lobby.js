@@ -1,5 +1,5 @@
-// The lobby page: the room list (refreshed every 2 s), create, quick join, join,
-// spectate. Joining asks the lobby API for a seat ticket and hands it to the play
+// The lobby page: the room list (live from `GET /api/rooms/events`; polled every
+// 2 s where that stream cannot be had), create, quick join, join, spectate. Joining asks the lobby API for a seat ticket and hands it to the play
 // view; full rooms and other refusals are said in words on the message line.
 // Creating a private room shows its invite link under the create form (kept until
 // the next room is created); `#/invite/<id>/<code>` joins with it.
@@ -34,6 +34,11 @@ export class LobbyPage {
     this.onJoined = onJoined;
     this.onSpectate = onSpectate;
     this.timer = null;
+    this.source = null;
+    /** How the list is kept fresh: 'live' (the event stream) or 'polling'. */
+    this.mode = null;
+    /** The rooms the stream has told of, by id, in list order. */
+    this.rooms = new Map();
     document.getElementById('player-name').value = localStorage.getItem(NAME_KEY) || '';
     document.getElementById('quick-join').addEventListener('click', () => this.quickJoin());
     document.getElementById('create-form').addEventListener('submit', (e) => {
@@ -45,17 +50,62 @@ export class LobbyPage {
   show() {
     document.getElementById('lobby-view').hidden = false;
     this.signature = null;
-    this.refresh();
-    this.timer = setInterval(() => this.refresh(), REFRESH_MS);
+    this.visible = true;
+    if (typeof EventSource === 'function') this.listen();
+    else this.poll();
   }
 
   hide() {
     document.getElementById('lobby-view').hidden = true;
+    this.visible = false;
+    this.source?.close();
+    this.source = null;
     clearInterval(this.timer);
     this.timer = null;
   }
 
+  /** Follow the room list's event stream; the browser resumes it by itself after
+   * a dropped connection (with Last-Event-ID), and a stream the server refuses
+   * (closed for good) falls back to polling. */
+  listen() {
+    this.mode = 'live';
+    const source = new EventSource('/api/rooms/events');
+    this.source = source;
+    const read = (handler) => (e) => {
+      let data;
+      try {
+        data = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      handler(data);
+      this.render([...this.rooms.values()]);
+      this.updated('live');
+    };
+    source.addEventListener('rooms', read((list) => {
+      this.rooms = new Map((Array.isArray(list) ? list : []).map((r) => [String(r.id), r]));
+    }));
+    source.addEventListener('room', read((room) => this.rooms.set(String(room.id), room)));
+    source.addEventListener('removed', read((gone) => this.rooms.delete(String(gone.id))));
+    source.addEventListener('error', () => {
+      if (source.readyState !== EventSource.CLOSED || this.source !== source) return;
+      this.source = null;
+      if (this.visible) this.poll();
+    });
+  }
+
+  poll() {
+    this.mode = 'polling';
+    this.refresh();
+    this.timer = setInterval(() => this.refresh(), REFRESH_MS);
+  }
+
+  updated(how) {
+    document.getElementById('rooms-updated').textContent = `${how}, updated ${new Date().toLocaleTimeString()}`;
+  }
+
   async refresh() {
+    if (this.mode === 'live') return;
     let rooms;
     try {
       rooms = await listRooms();
@@ -65,7 +115,7 @@ export class LobbyPage {
     }
     if (!this.timer) return;
     this.render(Array.isArray(rooms) ? rooms : []);
-    document.getElementById('rooms-updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    this.updated('polled');
   }
 
   render(rooms) {
@@ -87,7 +137,7 @@ export class LobbyPage {
           cell(room.state, `state-${room.state}`),
           cell(`${room.players}/${room.max_players}`),
           cell(String(room.spectators ?? 0)),
-          cell(String(room.tick ?? 0)),
+          cell(String(room.drones ?? 0)),
         );
         const actions = cell('', 'actions');
         const join = document.createElement('button');

@@ -222,7 +222,11 @@ export class PlayView {
         this.rtt = this.rtt === null ? rtt : this.rtt * 0.8 + rtt * 0.2;
       }
     } else if (msg.Events) {
-      hud.gameEvents(msg.Events.events, (p) => (p === this.welcomeMsg?.player ? 'you' : `player ${p}`));
+      const names = new Map(msg.Events.players.map((who) => [who.player, who.name]));
+      hud.gameEvents(msg.Events.events, (p) => {
+        if (p === this.welcomeMsg?.player) return 'you';
+        return names.get(p) || `player ${p}`;
+      });
     } else if (msg.Error) {
       hud.state(`${msg.Error.code}: ${msg.Error.reason}`, true);
     }

@@ -91,6 +91,8 @@ export function decodeServer(bytes, max = MAX_SERVER_FRAME) {
           resume_token: r.string(),
           map: r.string(),
           tick: r.u32(),
+          sub: r.option((x) => x.string()),
+          name: r.string(),
         },
       };
       break;
@@ -113,7 +115,12 @@ export function decodeServer(bytes, max = MAX_SERVER_FRAME) {
       const n = r.len(1);
       const events = [];
       for (let i = 0; i < n; i++) events.push(readGameEvent(r));
-      msg = { Events: { tick, events } };
+      const m = r.len(3); // player, option tag, name length: a byte each at least
+      const players = [];
+      for (let i = 0; i < m; i++) {
+        players.push({ player: r.u32(), sub: r.option((x) => x.string()), name: r.string() });
+      }
+      msg = { Events: { tick, events, players } };
       break;
     }
     case 4: {

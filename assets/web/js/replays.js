@@ -127,6 +127,7 @@ export class ReplayView {
     this.spectate.stream(
       () => `/api/replays/${encodeURIComponent(this.id)}/events?speed=${this.speed}&from=${from}`,
       `Replay ${this.id}`,
+      `playing at ${this.speed}x`,
     );
     this.playing = true;
     this.toggle.textContent = 'Pause';

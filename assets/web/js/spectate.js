@@ -10,6 +10,7 @@
 import { getMap, getRoom } from './api.js';
 import { Interpolator } from './interp.js';
 import { hud } from './hud.js';
+import { Scoreboard } from './scoreboard.js';
 import { BinarySpecState } from './spec_binary.js';
 import { GapError } from './spec_state.js';
 
@@ -28,6 +29,7 @@ export class SpectateView {
     this.lastFrameTick = null;
     this.drawn = [];
     this.mapName = null;
+    this.scoreboard = new Scoreboard();
   }
 
   /** Spectate room `roomId`; a private room needs its `invite` code. */
@@ -43,10 +45,13 @@ export class SpectateView {
   }
 
   /** Follow any stream of spectator events (live room or replay playback);
-   * `urlFor()` is asked for the URL at every (re)open. */
-  stream(urlFor, label) {
+   * `urlFor()` is asked for the URL at every (re)open; `openText` is the state
+   * shown while the stream is open. */
+  stream(urlFor, label, openText = 'live') {
     this.urlFor = urlFor;
+    this.openText = openText;
     hud.reset();
+    this.scoreboard.reset();
     hud.mode(label);
     this.open();
     const frame = () => {
@@ -71,7 +76,7 @@ export class SpectateView {
     hud.state('connecting');
     const source = new EventSource(binaryUrl(this.urlFor()));
     this.source = source;
-    source.onopen = () => hud.state('live');
+    source.onopen = () => hud.state(this.openText ?? 'live');
     source.onerror = () => {
       if (this.state.ended) return;
       if (source.readyState === EventSource.CLOSED) hud.state('closed', true);
@@ -107,7 +112,10 @@ export class SpectateView {
       this.lastFrameTick = null;
       return;
     }
-    if (applied === 'game') hud.gameEvents(data.events);
+    if (applied === 'game') {
+      hud.gameEvents(data.events);
+      this.scoreboard.gameEvents(data.events);
+    }
     if (applied === 'end') {
       hud.state(`match over (${data.reason})`);
       this.source.close();
@@ -121,7 +129,9 @@ export class SpectateView {
     }
     this.lastFrameTick = tick;
     this.loadMap(this.state.mapName);
-    this.interp.push(tick, this.state.snapshot(), performance.now());
+    const entities = this.state.snapshot();
+    this.scoreboard.frame(entities);
+    this.interp.push(tick, entities, performance.now());
   }
 
   /** Fetch the geometry of map `name` once per name, then draw with it. */

@@ -12,5 +12,7 @@ pub fn welcome() -> ServerMsg {
         resume_token: "r".into(),
         map: "arena".into(),
         tick: Tick(0),
+        sub: None,
+        name: "p".into(),
     }
 }

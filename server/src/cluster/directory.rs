@@ -30,6 +30,26 @@ pub enum DirectoryError {
     NotClustered,
 }
 
+/// Who asks for a room: what the placement scripts need to know of the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    /// The verified identity (JWT `sub`), if any.
+    pub sub: Option<&'a str>,
+    /// The caller's address (its live-room budget), if known.
+    pub creator: Option<std::net::IpAddr>,
+    /// `[lobby] create`'s answer for this caller.
+    pub may_create: bool,
+    /// `[lobby] max_rooms_per_ip`.
+    pub max_rooms: usize,
+}
+
+impl Caller<'_> {
+    /// The address as a key part ("" unknown: no budget).
+    pub(super) fn address(&self) -> String {
+        self.creator.map(|ip| ip.to_string()).unwrap_or_default()
+    }
+}
+
 /// The room directory: the lobby, and the cluster when there is one.
 #[derive(Clone)]
 pub struct Directory {
@@ -62,8 +82,11 @@ impl Directory {
         self.cluster.as_ref()
     }
 
-    /// Count a 503 answer.
+    /// Count a 503 answer, and a per-address room refusal of the cluster's.
     fn counted<T>(&self, r: Result<T, DirectoryError>) -> Result<T, DirectoryError> {
+        if let Err(DirectoryError::Lobby(LobbyError::AddressRooms(_))) = &r {
+            self.lobby.count_address_refusal();
+        }
         if let (Err(DirectoryError::Unavailable(_)), Some(node)) = (&r, &self.cluster) {
             node.redis()
                 .stats
@@ -124,7 +147,22 @@ impl Directory {
             ));
         }
         let id = crate::lobby::RoomId::random().to_string();
-        let room = node.start_room(&id, req, creator)?;
+        let who = Caller {
+            sub: None,
+            creator,
+            may_create: true,
+            max_rooms: node.config().lobby.max_rooms_per_ip,
+        };
+        // The address's live rooms on every node count (kept in Redis).
+        self.counted(node.redis().count_room(&who, &id).await)?;
+        let room = match node.start_room(&id, req, creator) {
+            Ok(room) => room,
+            Err(e) => {
+                // Best effort: else it stops counting after the budget's grace.
+                let _ = node.redis().uncount_room(&who, &id).await;
+                return Err(e.into());
+            }
+        };
         // Listed everywhere before the answer (a failed beat is retried by the task).
         let _ = node.beat().await;
         let mut answer = records::public_room(node.record_of(&room));
@@ -135,9 +173,9 @@ impl Directory {
     }
 
     /// `POST /api/rooms/{id}/join`: a ticket for the room's node (a private room
-    /// needs its `invite`).
-    /// (`sub`, the caller's verified identity, holds one seat per room on a single
-    /// node; across the cluster it is not checked yet.)
+    /// needs its `invite`). `sub`, the caller's verified identity, holds one seat
+    /// per room: the ticket carries it to the room's node, whose room gives a
+    /// second join its seat back (even when the room is full).
     pub async fn join(
         &self,
         id: &str,
@@ -157,16 +195,15 @@ impl Directory {
         let id = room_id(id).ok_or(LobbyError::NotFound)?.to_string();
         let ttl = crate::config::secs(node.config().ticket_ttl_secs);
         let invite = invite.map(records::invite_hash).unwrap_or_default();
-        self.counted(node.redis().join(&id, &name, &invite, ttl).await)
+        self.counted(node.redis().join(&id, &name, sub, &invite, ttl).await)
     }
 
     /// `POST /api/matchmake`: a ticket for the fullest open room of the cluster, or
-    /// for a new room on the live node with the fewest players.
-    /// (`creator`'s per-address room budget applies alone; across the cluster it is
-    /// not checked yet.)
-    /// `may_create` is the `[lobby] create` policy's answer for this caller: alone,
-    /// it refuses only a room matchmaking would create; in a cluster (where one Lua
-    /// script places the seat) a caller who may not create rooms is refused.
+    /// for a new room on the live node with the fewest players. `may_create` is the
+    /// `[lobby] create` policy's answer for this caller, and `creator`'s
+    /// per-address budget of live rooms counts rooms on every node: both refuse
+    /// only a room matchmaking would create (in a cluster, inside the one script
+    /// that places the seat).
     pub async fn matchmake(
         &self,
         name: &str,
@@ -180,9 +217,6 @@ impl Directory {
                 self.lobby.matchmake(name, sub, map, creator, may_create)?,
             ));
         };
-        if !may_create {
-            return Err(LobbyError::CreateRefused.into());
-        }
         let name = self
             .lobby
             .clean_name(Some(name), "name")?
@@ -194,7 +228,14 @@ impl Directory {
         let config = node.config();
         let ttl = crate::config::secs(config.ticket_ttl_secs);
         let max = config.default_max_players;
-        self.counted(node.redis().matchmake(&name, map, ttl, max).await)
+        let who = Caller {
+            sub,
+            creator,
+            may_create,
+            max_rooms: config.lobby.max_rooms_per_ip,
+        };
+        let answer = node.redis().matchmake(&name, map, ttl, max, &who).await;
+        self.counted(answer)
     }
 
     /// Use a seat ticket (at `GET /ws`, or in a QUIC `Hello`).

@@ -197,8 +197,21 @@ impl ClusterNode {
         let info = serde_json::to_value(room.info()).unwrap_or(Value::Null);
         let node = &self.redis.node;
         let mut record = records::room_record(info, &node.id, &node.public_url);
-        if let (Some(code), Value::Object(map)) = (&room.settings.invite, &mut record) {
-            map.insert("invite_sha256".into(), records::invite_hash(code).into());
+        if let Value::Object(map) = &mut record {
+            if let Some(code) = &room.settings.invite {
+                map.insert("invite_sha256".into(), records::invite_hash(code).into());
+            }
+            // Identities holding seats (hashed): a second join of one of them
+            // gets a ticket even when the room is full.
+            let seated: Vec<Value> = room
+                .status
+                .seated()
+                .iter()
+                .map(|sub| records::invite_hash(sub).into())
+                .collect();
+            if !seated.is_empty() {
+                map.insert("seated_sha256".into(), Value::Array(seated));
+            }
         }
         record
     }
@@ -315,7 +328,7 @@ impl ClusterNode {
                 _ => return Err(LobbyError::NotFound.into()),
             },
         };
-        let reserved = room.reserve_seat();
+        let reserved = room.reserve_seat_for(record.sub.as_deref());
         let seats = self.redis.seats_entry(|| held_seats(&room));
         // If this fails the seat stays pending until the ticket's expiry: the
         // cluster under-counts free seats for a while, never over-counts them.
@@ -330,11 +343,11 @@ impl ClusterNode {
             };
             return Err(e.into());
         }
-        // Cluster tickets carry no identity yet (one seat per identity holds per node).
+        // The room gives an identity it seats already that seat back.
         Ok(Seat {
             room,
             name: record.name,
-            sub: None,
+            sub: record.sub,
         })
     }
 

@@ -28,6 +28,9 @@ pub struct TicketRecord {
     pub room: String,
     pub node: String,
     pub name: String,
+    /// The caller's verified identity (JWT `sub`), when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
 }
 
 /// The fields of a room record the directory itself reads.
@@ -76,11 +79,12 @@ pub fn public_room(mut record: Value) -> Value {
     if let Value::Object(map) = &mut record {
         map.remove("provisional");
         map.remove("invite_sha256");
+        map.remove("seated_sha256");
     }
     record
 }
 
-/// SHA-256 of an invite code, lowercase hex: what room records hold instead of the
+/// SHA-256 of an invite code (or of a seated identity), lowercase hex: what room records hold instead of the
 /// code, so Redis can check an invite without keeping it.
 pub fn invite_hash(code: &str) -> String {
     use sha2::{Digest, Sha256};

@@ -4,7 +4,7 @@
 //! Every call is bounded by `[cluster] redis_timeout_ms`; a failed call is counted
 //! and surfaces as [`DirectoryError::Unavailable`] (HTTP 503).
 
-use super::directory::DirectoryError;
+use super::directory::{Caller, DirectoryError};
 use super::records::{self, NodeRecord, RoomRef, TicketRecord};
 use super::{ClusterConfig, ClusterStats, scripts};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -204,14 +204,24 @@ impl RedisDirectory {
         u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
     }
 
-    /// Matchmaking across the cluster (one atomic script).
+    /// Grace of an address's room budget: how long a counted room may take to be
+    /// listed (it is written before the creator's answer; twice the node TTL).
+    fn budget_grace_ms(&self) -> u64 {
+        self.config.node_ttl_ms.saturating_mul(2)
+    }
+
+    /// Matchmaking across the cluster (one atomic script): the fullest open room,
+    /// else (when `who` may create rooms and its address has room budget left) a
+    /// new room on the live node with the fewest seats.
     pub async fn matchmake(
         &self,
         name: &str,
         map: &str,
         ticket_ttl: Duration,
         max_players: u32,
+        who: &Caller<'_>,
     ) -> Result<Value, DirectoryError> {
+        use crate::lobby::LobbyError;
         let ticket = crate::lobby::token::random_token();
         let reply: Vec<String> = self
             .run(
@@ -223,11 +233,18 @@ impl RedisDirectory {
                     .arg(Self::ticket_ttl_ms(ticket_ttl))
                     .arg(max_players)
                     // Used only when the script opens a room (65 random bits: unique).
-                    .arg(crate::lobby::RoomId::random().to_string()),
+                    .arg(crate::lobby::RoomId::random().to_string())
+                    .arg(who.sub.unwrap_or(""))
+                    .arg(if who.may_create { "1" } else { "0" })
+                    .arg(who.address())
+                    .arg(who.max_rooms)
+                    .arg(self.budget_grace_ms()),
             )
             .await?;
         match reply.first().map(String::as_str) {
             Some("ok") => Ok(self.answer(&ticket, reply.get(1), reply.get(2))),
+            Some("refused") => Err(LobbyError::CreateRefused.into()),
+            Some("ip_rooms") => Err(LobbyError::AddressRooms(who.max_rooms).into()),
             Some("err") => Err(DirectoryError::NoNode(
                 reply.get(1).cloned().unwrap_or_default(),
             )),
@@ -235,11 +252,13 @@ impl RedisDirectory {
         }
     }
 
-    /// A seat in a given room, wherever it lives.
+    /// A seat in a given room, wherever it lives (`sub`, the caller's identity,
+    /// gets its held seat back even in a full room).
     pub async fn join(
         &self,
         room: &str,
         name: &str,
+        sub: Option<&str>,
         invite_hash: &str,
         ticket_ttl: Duration,
     ) -> Result<Value, DirectoryError> {
@@ -253,7 +272,9 @@ impl RedisDirectory {
                     .arg(name)
                     .arg(&ticket)
                     .arg(Self::ticket_ttl_ms(ticket_ttl))
-                    .arg(invite_hash),
+                    .arg(invite_hash)
+                    .arg(sub.unwrap_or(""))
+                    .arg(sub.map(records::invite_hash).unwrap_or_default()),
             )
             .await?;
         match reply.first().map(String::as_str) {
@@ -262,6 +283,42 @@ impl RedisDirectory {
             Some("finished") => Err(LobbyError::Finished.into()),
             _ => Err(LobbyError::NotFound.into()),
         }
+    }
+
+    /// Count `room`, about to be created by `who`, against its address's live rooms
+    /// cluster-wide; `AddressRooms` when the address has its budget already.
+    pub async fn count_room(&self, who: &Caller<'_>, room: &str) -> Result<(), DirectoryError> {
+        if who.creator.is_none() {
+            return Ok(());
+        }
+        let ok: i64 = self
+            .run(
+                scripts::ROOM_BUDGET
+                    .arg(self.prefix())
+                    .arg(who.address())
+                    .arg(room)
+                    .arg(who.max_rooms)
+                    .arg(self.budget_grace_ms()),
+            )
+            .await?;
+        if ok == 1 {
+            Ok(())
+        } else {
+            Err(crate::lobby::LobbyError::AddressRooms(who.max_rooms).into())
+        }
+    }
+
+    /// `room` was not created after all: it no longer counts for `who`.
+    pub async fn uncount_room(&self, who: &Caller<'_>, room: &str) -> Result<(), DirectoryError> {
+        let _: i64 = self
+            .run(
+                scripts::ROOM_BUDGET_RETURN
+                    .arg(self.prefix())
+                    .arg(who.address())
+                    .arg(room),
+            )
+            .await?;
+        Ok(())
     }
 
     /// Use a ticket once, cluster-wide. Only tickets for this node are used here.

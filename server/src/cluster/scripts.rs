@@ -11,7 +11,13 @@
 //!   expire with the node.
 //! - `P:pending:{room}` sorted set of outstanding tickets, scored by expiry (ms of
 //!   Redis TIME): seats reserved on any node and not yet redeemed.
-//! - `P:ticket:{token}` the ticket (JSON: room, node, name), expiring with it.
+//! - `P:ticket:{token}` the ticket (JSON: room, node, name, and `sub`, the caller's
+//!   verified identity, when it has one), expiring with it.
+//! - `P:iprooms:{ip}` sorted set of the rooms created from one address (by
+//!   `POST /api/rooms` on any node, or opened by its matchmaking), scored by when;
+//!   a member listed as finished, or not listed a grace after it was counted, is
+//!   dropped at the next check, so the set counts that address's live rooms
+//!   cluster-wide.
 //! - `P:replays:{node}` the node's recordings (JSON list), expiring with the node.
 //! - `P:spec:{room}` the room's spectator events (a stream trimmed to the retained
 //!   window, fields `i` event id, `k` kind, `x` JSON SSE text, `b` binary SSE text,
@@ -57,12 +63,52 @@ local function free_seats(node, room, max, now)
   local seats = seats_of(redis.call('HGET', P .. ':seats:' .. node, room))
   return max - seats - redis.call('ZCARD', pk)
 end
-local function issue(node, room, ticket, name, ttl, now)
+local function issue(node, room, ticket, name, sub, ttl, now)
   local pk = P .. ':pending:' .. room
   redis.call('ZADD', pk, now + ttl, ticket)
   redis.call('PEXPIRE', pk, ttl + 1000)
-  redis.call('SET', P .. ':ticket:' .. ticket,
-    cjson.encode({ room = room, node = node, name = name }), 'PX', ttl)
+  local t = { room = room, node = node, name = name }
+  if sub ~= '' then t.sub = sub end
+  redis.call('SET', P .. ':ticket:' .. ticket, cjson.encode(t), 'PX', ttl)
+end
+-- Room ids listed on live nodes: `live` those not finished, `listed` all of them.
+local function listed_rooms()
+  local live, listed = {}, {}
+  for _, n in ipairs(live_nodes()) do
+    for _, raw in ipairs(redis.call('HVALS', P .. ':rooms:' .. n.id)) do
+      local r = cjson.decode(raw)
+      local id = tostring(r.id)
+      listed[id] = true
+      if r.state ~= 'finished' then live[id] = true end
+    end
+  end
+  return { live = live, listed = listed }
+end
+-- Whether address `ip` may create one more room (at most `max` live ones); when it
+-- may, `room` is counted for it. Members that are listed as finished, or that are
+-- not listed at all `grace` ms after they were counted, are dropped first. An
+-- empty `ip` has no budget here.
+local function ip_budget(ip, room, max, grace, now, rooms)
+  if ip == '' then return true end
+  local k = P .. ':iprooms:' .. ip
+  local members = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
+  for i = 1, #members, 2 do
+    local id, at = members[i], tonumber(members[i + 1])
+    if not rooms.live[id] and (rooms.listed[id] or at < now - grace) then
+      redis.call('ZREM', k, id)
+    end
+  end
+  if redis.call('ZCARD', k) >= max then return false end
+  redis.call('ZADD', k, now, room)
+  redis.call('PEXPIRE', k, 86400000)
+  return true
+end
+local function holds(r, sub_hash)
+  if sub_hash == '' or type(r.seated_sha256) ~= 'table' then return false end
+  for _, h in ipairs(r.seated_sha256) do
+    if h == sub_hash then return true end
+  end
+  return false
 end
 "#;
 
@@ -71,8 +117,12 @@ fn script(body: &str) -> Script {
 }
 
 /// `ARGV`: prefix, map, name, ticket, ticket ttl ms, max players and id of a new
-/// room (used only when no open room has a seat).
-/// Reply: `{"ok", room json, node json}` or `{"err", message}`.
+/// room (used only when no open room has a seat), the caller's `sub` ("" for none),
+/// "1" when the caller may create rooms, its address ("" unknown), its live-room
+/// budget and the budget's grace ms.
+/// Reply: `{"ok", room json, node json}`, `{"err", message}`, `{"refused"}` (no
+/// open room and the caller may not create one) or `{"ip_rooms"}` (its address
+/// has its budget of live rooms).
 pub static MATCHMAKE: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
@@ -101,7 +151,12 @@ for _, n in ipairs(live_nodes()) do
   end
 end
 if best == nil then
+  if ARGV[9] ~= '1' then return { 'refused' } end
   if place == nil then return { 'err', 'no live node accepts new rooms' } end
+  if not ip_budget(ARGV[10], ARGV[7], tonumber(ARGV[11]), tonumber(ARGV[12]), now,
+      listed_rooms()) then
+    return { 'ip_rooms' }
+  end
   best = ARGV[7]
   bestnode = place
   local rec = { id = best, name = 'room ' .. best, map = map, state = 'waiting',
@@ -113,14 +168,16 @@ if best == nil then
   local left = redis.call('PTTL', P .. ':node:' .. place.id)
   if left > 0 then redis.call('PEXPIRE', rk, left) end
 end
-issue(bestnode.id, best, ticket, name, ttl, now)
+issue(bestnode.id, best, ticket, name, ARGV[8], ttl, now)
 return { 'ok', bestraw, bestnode.raw }
 "#,
     )
 });
 
 /// `ARGV`: prefix, room id, name, ticket, ticket ttl ms, SHA-256 of the invite
-/// given ("" for none; a private room needs the right one).
+/// given ("" for none; a private room needs the right one), the caller's `sub`
+/// and its SHA-256 ("" for none: an identity the room's record lists as seated
+/// gets a ticket even when the room is full, and its join resumes that seat).
 /// Reply: `{"ok", room json, node json}` or `{"not_found"}`, `{"finished"}`, `{"full"}`.
 pub static JOIN: LazyLock<Script> = LazyLock::new(|| {
     script(
@@ -133,12 +190,37 @@ for _, n in ipairs(live_nodes()) do
     local r = cjson.decode(raw)
     if r.private and r.invite_sha256 ~= ARGV[6] then return { 'not_found' } end
     if r.state == 'finished' then return { 'finished' } end
-    if free_seats(n.id, room, r.max_players, now) <= 0 then return { 'full' } end
-    issue(n.id, room, ticket, name, ttl, now)
+    if free_seats(n.id, room, r.max_players, now) <= 0 and not holds(r, ARGV[8]) then
+      return { 'full' }
+    end
+    issue(n.id, room, ticket, name, ARGV[7], ttl, now)
     return { 'ok', raw, n.raw }
   end
 end
 return { 'not_found' }
+"#,
+    )
+});
+
+/// `ARGV`: prefix, address, id of the room it creates, its live-room budget, the
+/// grace ms. Counts the room for the address. Reply: 1, or 0 when the address has
+/// its budget of live rooms cluster-wide.
+pub static ROOM_BUDGET: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local ok = ip_budget(ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now_ms(),
+  listed_rooms())
+return ok and 1 or 0
+"#,
+    )
+});
+
+/// `ARGV`: prefix, address, room id. The room was not created after all: it no
+/// longer counts for the address.
+pub static ROOM_BUDGET_RETURN: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+return redis.call('ZREM', P .. ':iprooms:' .. ARGV[2], ARGV[3])
 "#,
     )
 });

@@ -11,7 +11,7 @@
 //!   `404` unknown room or player, `409` finished room.
 //!
 //! The last two ask the room task (through its bounded inbox): a full inbox is
-//! `503`, and so is a room that does not answer within [`ROOM_ANSWER`].
+//! `503`, and so is a room that does not answer within `[auth] admin_answer_ms`.
 
 use super::AppState;
 use super::api::ApiError;
@@ -29,10 +29,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tickcast_shared::protocol::PlayerId;
 use tokio::sync::oneshot;
-
-/// How long an admin route waits for the room task's answer (it answers at its
-/// next tick).
-pub const ROOM_ANSWER: Duration = Duration::from_secs(2);
 
 /// 401 unless the request carries the admin token.
 fn admin(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -73,14 +69,20 @@ fn live_room(s: &AppState, id: &str) -> Result<Arc<RoomShared>, ApiError> {
     Ok(room)
 }
 
-/// Send `cmd` to the room and wait for its answer on `rx`.
-async fn ask<T>(room: &RoomShared, cmd: RoomCmd, rx: oneshot::Receiver<T>) -> Result<T, ApiError> {
+/// Send `cmd` to the room and wait up to `wait` (`[auth] admin_answer_ms`) for its
+/// answer on `rx`.
+async fn ask<T>(
+    room: &RoomShared,
+    wait: Duration,
+    cmd: RoomCmd,
+    rx: oneshot::Receiver<T>,
+) -> Result<T, ApiError> {
     let busy = |what: &str| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, what.to_owned());
     room.inbox.try_send(cmd).map_err(|e| match e {
         tokio::sync::mpsc::error::TrySendError::Full(_) => busy("the room is busy, try again"),
         tokio::sync::mpsc::error::TrySendError::Closed(_) => ApiError::from(LobbyError::Finished),
     })?;
-    match tokio::time::timeout(ROOM_ANSWER, rx).await {
+    match tokio::time::timeout(wait, rx).await {
         Ok(Ok(answer)) => Ok(answer),
         // The room finished with the command in its inbox.
         Ok(Err(_)) => Err(LobbyError::Finished.into()),
@@ -96,7 +98,15 @@ pub async fn sessions(
     admin(&s, &headers)?;
     let room = live_room(&s, &id)?;
     let (reply, rx) = oneshot::channel();
-    Ok(Json(ask(&room, RoomCmd::Sessions { reply }, rx).await?))
+    Ok(Json(
+        ask(
+            &room,
+            s.auth.admin_answer(),
+            RoomCmd::Sessions { reply },
+            rx,
+        )
+        .await?,
+    ))
 }
 
 /// `POST /api/admin/rooms/{id}/kick` body.
@@ -116,7 +126,8 @@ pub async fn kick(
     let room = live_room(&s, &id)?;
     let Kick { player } = super::api::body(req)?;
     let (reply, rx) = oneshot::channel();
-    if ask(&room, RoomCmd::Kick { player, reply }, rx).await? {
+    let wait = s.auth.admin_answer();
+    if ask(&room, wait, RoomCmd::Kick { player, reply }, rx).await? {
         tracing::info!(room = %room.id, player = player.0, "player kicked by the operator");
         Ok(Json(serde_json::json!({ "kicked": player })).into_response())
     } else {

@@ -230,6 +230,32 @@ pub async fn matchmake(
     Ok(Json(answer?).into_response())
 }
 
+/// `?lastEventId=ID` of the room list stream.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListStreamQuery {
+    #[serde(rename = "lastEventId")]
+    last_event_id: Option<String>,
+}
+
+/// `GET /api/rooms/events`: the room list as SSE (see [`crate::lobby::feed`]).
+pub async fn rooms_events(
+    State(s): State<AppState>,
+    q: Result<Query<ListStreamQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let q = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let cursor = crate::lobby::feed::cursor(&headers, q.last_event_id.as_deref());
+    let slot = match s.lobby_feed.reserve() {
+        Ok(slot) => slot,
+        Err(full) => return Ok(full.into_response()),
+    };
+    let directory = s.directory.clone();
+    s.lobby_feed
+        .refresh(async { directory.list().await }, true)
+        .await?;
+    Ok(s.lobby_feed.respond(slot, &cursor))
+}
+
 pub async fn room_events(
     State(s): State<AppState>,
     Path(id): Path<String>,

@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         ));
     let api = Router::new()
         .route("/api/rooms", get(api::list_rooms).post(api::create_room))
+        .route("/api/rooms/events", get(api::rooms_events))
         .route("/api/rooms/{id}", get(api::get_room))
         .route("/api/rooms/{id}/join", post(api::join_room))
         .route("/api/rooms/{id}/events", get(api::room_events))

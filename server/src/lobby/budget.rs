@@ -14,6 +14,15 @@ pub struct LobbyConfig {
     pub max_rooms_per_ip: usize,
     /// Who may create rooms with `POST /api/rooms`. Default `anyone`.
     pub create: CreatePolicy,
+    /// `GET /api/rooms/events` publishes the room list's changes this often, in
+    /// milliseconds (a room changes at most once per interval), 10 to 60000.
+    /// Default 250.
+    pub events_interval_ms: u64,
+    /// Viewers of `GET /api/rooms/events` at once; more are answered 503.
+    /// Default 5000.
+    pub events_viewers: usize,
+    /// Room list changes kept for `Last-Event-ID` resume. Default 1024.
+    pub events_retain: usize,
 }
 
 /// Who may create rooms (`[lobby] create`).
@@ -34,6 +43,9 @@ impl Default for LobbyConfig {
             max_entities: 50_000,
             max_rooms_per_ip: 20,
             create: CreatePolicy::Anyone,
+            events_interval_ms: 250,
+            events_viewers: 5000,
+            events_retain: 1024,
         }
     }
 }
@@ -42,6 +54,12 @@ impl LobbyConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.max_entities == 0 || self.max_rooms_per_ip == 0 {
             return Err("lobby.max_entities and lobby.max_rooms_per_ip must be >= 1".into());
+        }
+        if !(10..=60_000).contains(&self.events_interval_ms) {
+            return Err("lobby.events_interval_ms must be 10..=60000".into());
+        }
+        if self.events_viewers == 0 || self.events_retain == 0 {
+            return Err("lobby.events_viewers and lobby.events_retain must be >= 1".into());
         }
         Ok(())
     }
@@ -87,6 +105,7 @@ mod tests {
             max_entities: 100,
             max_rooms_per_ip: 2,
             create: CreatePolicy::Anyone,
+            ..LobbyConfig::default()
         };
         assert_eq!(check(&c, 0, entities_of(84, 16), 0), Ok(()));
         assert_eq!(

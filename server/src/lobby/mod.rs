@@ -5,6 +5,8 @@
 //! where one had seats. The lock is held only for bookkeeping (no IO, no awaits).
 
 pub mod budget;
+pub mod events;
+pub mod feed;
 pub mod maps;
 pub mod room_id;
 pub mod tickets;
@@ -358,7 +360,8 @@ impl Lobby {
         if room.state() == RoomState::Finished {
             return Err(LobbyError::Finished);
         }
-        if !room.reserve_seat() {
+        // A full room still seats an identity it holds: the join resumes that seat.
+        if !room.reserve_seat_for(sub) {
             return Err(LobbyError::Full);
         }
         Ok(self.ticket_locked(&mut inner, room, name, sub))
@@ -407,6 +410,12 @@ impl Lobby {
             }
         };
         Ok(self.ticket_locked(&mut inner, room, name, sub))
+    }
+
+    /// Count a per-address room refusal the cluster directory decided
+    /// (`/metrics`, like the lobby's own).
+    pub fn count_address_refusal(&self) {
+        self.ctx.metrics.limits.ip_rooms_refused.inc();
     }
 
     /// Use a seat ticket (at `GET /ws`).

@@ -92,6 +92,14 @@ pub struct LimitMetrics {
     pub ip_rooms_refused: Counter,
     /// Lobby calls refused for a missing or invalid bearer token (401).
     pub auth_refused: Counter,
+    /// Open `GET /api/rooms/events` streams.
+    pub lobby_viewers: Gauge,
+    /// Room list streams refused at `[lobby] events_viewers` (503).
+    pub lobby_viewers_refused: Counter,
+    /// Room list viewers dropped for taking no bytes for the write timeout.
+    pub lobby_write_timeouts: Counter,
+    /// Room list changes published (`room` and `removed` events).
+    pub lobby_events: Counter,
 }
 
 impl LimitMetrics {
@@ -131,6 +139,26 @@ impl LimitMetrics {
             "tickcast_ip_rooms_refused",
             "Room creations refused at the per-address live room limit",
             m.ip_rooms_refused.clone(),
+        );
+        r.register(
+            "tickcast_lobby_viewers",
+            "Open room list streams (GET /api/rooms/events)",
+            m.lobby_viewers.clone(),
+        );
+        r.register(
+            "tickcast_lobby_viewers_refused",
+            "Room list streams refused at the viewer limit",
+            m.lobby_viewers_refused.clone(),
+        );
+        r.register(
+            "tickcast_lobby_write_timeouts",
+            "Room list viewers dropped for accepting no bytes in time",
+            m.lobby_write_timeouts.clone(),
+        );
+        r.register(
+            "tickcast_lobby_events",
+            "Room list changes published to viewers",
+            m.lobby_events.clone(),
         );
         m
     }

@@ -24,6 +24,8 @@ use std::time::Duration;
 
 mod limits;
 pub use limits::{EdgeMetrics, LimitMetrics};
+mod quic;
+pub use quic::QuicSnapshotMetrics;
 
 /// Which transport carries a player session (the `transport` label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -161,6 +163,8 @@ pub struct Metrics {
     quic: TransportMetrics,
     /// The listener's and the per-address limits' series.
     pub edge: EdgeMetrics,
+    /// How snapshots reach QUIC players.
+    pub quic_snapshots: QuicSnapshotMetrics,
 }
 
 impl Default for Metrics {
@@ -308,6 +312,7 @@ impl Metrics {
         let (ws, quic) = (of(Transport::Ws), of(Transport::Quic));
         let edge = EdgeMetrics::register(&mut r);
         let limits = LimitMetrics::register(&mut r);
+        let quic_snapshots = QuicSnapshotMetrics::register(&mut r);
         Metrics {
             registry: r,
             tick_duration,
@@ -329,6 +334,7 @@ impl Metrics {
             ws,
             quic,
             edge,
+            quic_snapshots,
         }
     }
 

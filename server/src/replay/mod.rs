@@ -5,7 +5,8 @@
 //! [`tickcast_shared::replay`]; this module is the IO around it:
 //!
 //! - [`recorder`]: the room's [`Recorder`] hands each tick's accepted inputs (and
-//!   every second a state hash, every keyframe period a snapshot) to a recorder task
+//!   every second a state hash, every keyframe period a snapshot, every
+//!   `checkpoint_secs` the World's full state) to a recorder task
 //!   over a bounded channel with `try_send`: the tick never waits on disk. The task
 //!   encodes and appends to `<id>.tcr`, flushing at least once a second, so a
 //!   `kill -9` loses at most the last second (the reader accepts the torn tail). A
@@ -16,8 +17,9 @@
 //! - [`store`]: the directory: ids (validated, so no path can escape it), the list
 //!   with per-file summaries (cached by size), retention (max files / max bytes,
 //!   oldest first, never a recording in progress) and the playback limit.
-//! - [`playback`]: `GET /api/replays/{id}/events`, the recording re-simulated and
-//!   streamed as the same SSE events as the live spectator feed, paced.
+//! - [`playback`]: `GET /api/replays/{id}/events`, the recording re-simulated (from
+//!   the checkpoint before the start, on a blocking thread) and streamed as the same
+//!   SSE events as the live spectator feed, paced.
 //! - [`routes`]: the HTTP handlers.
 
 pub mod playback;
@@ -31,6 +33,9 @@ pub use store::{ReplayStore, ReplaySummary};
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+
+/// Largest `[replays] checkpoint_secs` (an hour).
+pub const MAX_CHECKPOINT_SECS: u32 = 3600;
 
 /// Replay settings (config file section `[replays]`; every field optional).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +59,9 @@ pub struct ReplayConfig {
     pub max_file_bytes: u64,
     /// Replay playbacks (SSE) at once; more are answered 503. Default 64.
     pub max_playbacks: usize,
+    /// Seconds between two checkpoints (the World's full state, where a seek starts
+    /// re-simulating); 0 records none (seeks then re-simulate from tick 0). Default 5.
+    pub checkpoint_secs: u32,
 }
 
 impl Default for ReplayConfig {
@@ -67,6 +75,7 @@ impl Default for ReplayConfig {
             flush_ms: 1000,
             max_file_bytes: 64 * 1024 * 1024,
             max_playbacks: 64,
+            checkpoint_secs: 5,
         }
     }
 }
@@ -79,6 +88,11 @@ impl ReplayConfig {
         }
         if !(1..=1000).contains(&self.flush_ms) {
             return Err("replays: flush_ms must be 1..=1000".into());
+        }
+        if self.checkpoint_secs > MAX_CHECKPOINT_SECS {
+            return Err(format!(
+                "replays: checkpoint_secs must be 0..={MAX_CHECKPOINT_SECS}"
+            ));
         }
         Ok(())
     }

@@ -24,7 +24,7 @@ use bytes::Bytes;
 use std::time::Duration;
 use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::{Resim, Stop};
+use tickcast_shared::replay::{Resim, SeekIndex, Stop};
 use tickcast_shared::spectate::{End, Feed, Format, MapView, SpecEvent, binary_sse, game_event};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -37,9 +37,6 @@ use crate::spectators::SpectatorConfig;
 use std::sync::Arc;
 use tickcast_shared::spectate::EventId;
 
-/// Ticks re-simulated between two yields while seeking.
-const SEEK_SLICE: u32 = 512;
-
 /// A recording turned into spectator events, tick by tick.
 pub struct Playback<'a> {
     resim: Resim<'a>,
@@ -51,17 +48,21 @@ pub struct Playback<'a> {
 impl<'a> Playback<'a> {
     /// A playback of `bytes` at tick 0, with the live feed's `spectators` settings.
     pub fn new(bytes: &'a [u8], spectators: &SpectatorConfig) -> Result<Playback<'a>, Stop> {
-        let resim = Resim::new(bytes)?;
+        Ok(Playback::at(Resim::new(bytes)?, spectators))
+    }
+
+    /// A playback that goes on from where `resim` is (after a seek).
+    pub fn at(resim: Resim<'a>, spectators: &SpectatorConfig) -> Playback<'a> {
         let rate = resim.header().config.tick_rate.max(1);
         let map = MapView::of(resim.world().map());
         let tick_rate = u16::try_from(rate).unwrap_or(u16::MAX);
         let feed = Feed::new(map, tick_rate, spectators.keyframe_period(rate));
-        Ok(Playback {
+        Playback {
             resim,
             feed,
             interval: spectators.frame_interval(rate).max(1),
             done: false,
-        })
+        }
     }
 
     /// The tick the re-simulated World is at.
@@ -72,20 +73,6 @@ impl<'a> Playback<'a> {
     /// Simulation ticks per second of the recording.
     pub fn tick_rate(&self) -> u32 {
         self.resim.header().config.tick_rate.max(1)
-    }
-
-    /// Re-simulate at most `budget` ticks toward `target`; true once there (or at
-    /// the end of the recording).
-    pub fn seek_some(&mut self, target: Tick, budget: u32) -> bool {
-        for _ in 0..budget {
-            if self.resim.tick() >= target {
-                return true;
-            }
-            if self.resim.step().is_none() {
-                return true;
-            }
-        }
-        self.resim.tick() >= target
     }
 
     /// A keyframe of the World as it is now; the following deltas build on it.
@@ -164,6 +151,8 @@ fn render((event, body): (SpecEvent, Option<Vec<u8>>)) -> Bytes {
 /// What a playback stream needs besides the bytes.
 pub struct StreamPlan {
     pub start: Tick,
+    /// Seek points of the bytes to play.
+    pub index: SeekIndex,
     /// The viewer resumes after this event (of tick `start`).
     pub resume_after: Option<EventId>,
     pub format: Format,
@@ -188,12 +177,16 @@ pub async fn stream(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
 
 async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
     let _permit = plan.permit;
-    let Ok(mut playback) = Playback::new(&bytes, &plan.spectators) else {
+    let (start, index) = (plan.start, plan.index);
+    let sought = tokio::task::spawn_blocking(move || {
+        let parked = Resim::seek_from(&bytes, &index, start).map(Resim::park);
+        (bytes, parked)
+    })
+    .await;
+    let Ok((bytes, Ok(parked))) = sought else {
         return;
     };
-    while !playback.seek_some(plan.start, SEEK_SLICE) {
-        tokio::task::yield_now().await;
-    }
+    let mut playback = Playback::at(parked.resume(&bytes), &plan.spectators);
     let timeout = plan.spectators.write_timeout();
     let metrics = plan.metrics;
     let send = async |chunk: Bytes| hand_over(&tx, chunk, timeout, &metrics).await;
@@ -233,8 +226,9 @@ mod tests {
     use tickcast_shared::replay::{ReplayHeader, ReplayWriter};
     use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 
-    /// A replay of 400 ticks: two players walking and shooting, 3 drones.
-    fn replay() -> Vec<u8> {
+    /// A replay of 400 ticks: two players walking and shooting, 3 drones; with
+    /// `checkpoints`, one every 100 ticks.
+    fn replay(checkpoints: bool) -> Vec<u8> {
         let map = Map::default_map();
         let config = WorldConfig::new(60, 3);
         let mut world = World::new(map.clone(), config.clone(), 9);
@@ -263,6 +257,9 @@ mod tests {
             }
             world.step(&input);
             w.push_tick(&input).unwrap();
+            if checkpoints && world.tick().0 % 100 == 0 {
+                w.push_checkpoint(&world.save_state()).unwrap();
+            }
         }
         w.end().unwrap();
         w.take_bytes()
@@ -276,7 +273,7 @@ mod tests {
 
     #[test]
     fn frames_fall_on_the_live_grid_and_the_stream_ends() {
-        let bytes = replay();
+        let bytes = replay(false);
         let config = SpectatorConfig::default(); // 10 Hz: every 6 ticks, keyframes every 300
         let mut pb = Playback::new(&bytes, &config).unwrap();
         assert!(matches!(pb.keyframe(), SpecEvent::Keyframe(k) if k.tick == Tick(0)));
@@ -302,20 +299,33 @@ mod tests {
 
     #[test]
     fn a_playback_started_later_continues_exactly_like_one_from_the_start() {
-        let bytes = replay();
         let config = SpectatorConfig::default();
+        let bytes = replay(false);
         let mut whole = Playback::new(&bytes, &config).unwrap();
         whole.keyframe();
         let all = collect(&mut whole);
-        let mut late = Playback::new(&bytes, &config).unwrap();
-        assert!(late.seek_some(Tick(300), 1000));
-        let first = late.keyframe();
-        assert_eq!(
-            Some(&first),
-            all.iter().find(|e| e.tick() == Tick(300) && e.is_frame())
-        );
-        let rest = collect(&mut late);
-        let want: Vec<&SpecEvent> = all.iter().filter(|e| e.tick() > Tick(300)).collect();
-        assert_eq!(rest.iter().collect::<Vec<_>>(), want);
+        for checkpoints in [false, true] {
+            let bytes = replay(checkpoints);
+            let index = SeekIndex::build(&bytes).unwrap();
+            assert_eq!(index.checkpoints.len(), if checkpoints { 4 } else { 0 });
+            // 252: on the frame grid, between checkpoints (re-simulated from 200).
+            for start in [300, 252] {
+                let resim = Resim::seek_from(&bytes, &index, Tick(start)).unwrap();
+                let mut late = Playback::at(resim, &config);
+                assert_eq!(late.tick(), Tick(start));
+                let first = late.keyframe();
+                if start == 300 {
+                    let live = all.iter().find(|e| e.tick() == Tick(300) && e.is_frame());
+                    assert_eq!(Some(&first), live);
+                }
+                let rest = collect(&mut late);
+                let want: Vec<&SpecEvent> = all.iter().filter(|e| e.tick() > Tick(start)).collect();
+                assert_eq!(
+                    rest.iter().collect::<Vec<_>>(),
+                    want,
+                    "{checkpoints} {start}"
+                );
+            }
+        }
     }
 }

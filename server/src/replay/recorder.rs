@@ -23,7 +23,7 @@ use thiserror::Error;
 use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::{PROTOCOL_VERSION, Tick};
 use tickcast_shared::replay::{RecordPolicy, ReplayHeader, ReplayWriter, WriteError};
-use tickcast_shared::sim::{Map, TickInput, World};
+use tickcast_shared::sim::{Map, TickInput, World, WorldState};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
@@ -34,6 +34,7 @@ enum Msg {
         tick: Tick,
         hash: Option<u64>,
         keyframe: Option<Snapshot>,
+        checkpoint: Option<Box<WorldState>>,
     },
     /// The ticks `0..ticks` ran before anyone took a seat (empty inputs), with the
     /// state hashes and keyframes taken meanwhile.
@@ -44,12 +45,13 @@ enum Msg {
 
 /// What a room did before its recording started: `ticks` steps without any input,
 /// and the state hashes and keyframes the policy wanted on the way (tick 0
-/// included), in tick order.
+/// included), in tick order, and the latest checkpoint.
 #[derive(Debug, Clone, Default)]
 pub struct PreRoll {
     pub ticks: u32,
     pub hashes: Vec<(Tick, u64)>,
     pub keyframes: Vec<Snapshot>,
+    pub checkpoint: Option<Box<WorldState>>,
 }
 
 /// Why a recording stopped early.
@@ -92,7 +94,8 @@ fn map_text(map: &Map) -> String {
 
 /// Hash every second; keyframes on ticks that are also live spectator keyframes
 /// (multiples of both the keyframe period and the frame interval), so a playback
-/// starting at a recorded keyframe produces the live feed's events.
+/// starting at a recorded keyframe produces the live feed's events; a checkpoint
+/// every `[replays] checkpoint_secs`.
 pub fn policy(config: &Config) -> RecordPolicy {
     let rate = config.tick_rate;
     let period = config.spectators.keyframe_period(rate).max(1);
@@ -104,6 +107,7 @@ pub fn policy(config: &Config) -> RecordPolicy {
     RecordPolicy {
         hash_every: rate.max(1),
         keyframe_every: (period / a.max(1)).saturating_mul(interval),
+        checkpoint_every: config.replays.checkpoint_secs.saturating_mul(rate),
     }
 }
 
@@ -201,6 +205,8 @@ impl Recorder {
             tick,
             hash: self.policy.wants_hash(tick.0).then(|| world.state_hash()),
             keyframe: self.policy.wants_keyframe(tick.0).then(|| world.snapshot()),
+            checkpoint: (self.policy.wants_checkpoint(tick.0))
+                .then(|| Box::new(world.save_state())),
         };
         match self.tx.try_send(msg) {
             Ok(()) => true,
@@ -270,7 +276,7 @@ impl Task {
         loop {
             tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(Msg::Tick { input, tick, hash, keyframe }) => {
+                    Some(Msg::Tick { input, tick, hash, keyframe, checkpoint }) => {
                         if let Some(input) = input {
                             writer.push_tick(&input)?;
                         }
@@ -279,6 +285,9 @@ impl Task {
                         }
                         if let Some(snapshot) = keyframe {
                             writer.push_keyframe(&snapshot)?;
+                        }
+                        if let Some(state) = checkpoint {
+                            writer.push_checkpoint(&state)?;
                         }
                     }
                     Some(Msg::Idle(pre)) => write_pre_roll(&mut writer, pre)?,
@@ -302,7 +311,8 @@ impl Task {
     }
 }
 
-/// The empty ticks before the first seat, with their hashes and keyframes.
+/// The empty ticks before the first seat, with their hashes, keyframes and the
+/// latest checkpoint.
 fn write_pre_roll(writer: &mut ReplayWriter, pre: PreRoll) -> Result<(), WriteError> {
     let mut hashes = pre.hashes.into_iter().peekable();
     let mut keyframes = pre.keyframes.into_iter().peekable();
@@ -316,6 +326,9 @@ fn write_pre_roll(writer: &mut ReplayWriter, pre: PreRoll) -> Result<(), WriteEr
             if snapshot.tick.0 == t {
                 writer.push_keyframe(&snapshot)?;
             }
+        }
+        if let Some(state) = pre.checkpoint.as_ref().filter(|c| c.tick.0 == t) {
+            writer.push_checkpoint(state)?;
         }
         if t < pre.ticks {
             writer.push_tick(&TickInput::default())?;
@@ -382,7 +395,8 @@ mod tests {
             policy(&config),
             RecordPolicy {
                 hash_every: 60,
-                keyframe_every: 300
+                keyframe_every: 300,
+                checkpoint_every: 300,
             }
         );
         config.spectators.rate_hz = 7; // frame interval 8, keyframe period 300

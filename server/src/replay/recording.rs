@@ -124,5 +124,10 @@ impl Waiting {
         if self.policy.wants_keyframe(tick.0) && self.pre.keyframes.len() < MAX_PREROLL_KEYFRAMES {
             self.pre.keyframes.push(world.snapshot());
         }
+        // Only the latest is kept, so memory stays bounded however long the room
+        // waits; a seek before it re-simulates from tick 0.
+        if self.policy.wants_checkpoint(tick.0) {
+            self.pre.checkpoint = Some(Box::new(world.save_state()));
+        }
     }
 }

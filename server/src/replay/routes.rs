@@ -28,7 +28,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::{ReplayIndex, ReplayReader};
+use tickcast_shared::replay::{ReplayReader, SeekIndex};
 use tickcast_shared::spectate::Format;
 use tokio::sync::mpsc;
 
@@ -159,7 +159,7 @@ pub async fn events(
         Err(res) => return res,
     };
     let indexed = tokio::task::spawn_blocking(move || {
-        let index = ReplayIndex::build(&bytes);
+        let index = SeekIndex::build(&bytes);
         (bytes, index)
     })
     .await;
@@ -186,6 +186,7 @@ pub async fn events(
     };
     let plan = StreamPlan {
         start,
+        index,
         resume_after,
         format,
         metrics: std::sync::Arc::clone(&s.metrics),

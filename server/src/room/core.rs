@@ -279,6 +279,8 @@ impl RoomCore {
 
     fn players_changed(&self, delta: i64) {
         let n = u32::try_from(self.table.len()).unwrap_or(u32::MAX);
+        // Identities first: a heartbeat that sees the new count sees them too.
+        self.status.set_seated(self.table.subs());
         self.status.set_players(n);
         self.metrics.players.inc_by(delta);
     }
@@ -312,10 +314,12 @@ impl RoomCore {
         {
             fx.answer(request, Ok(welcomed));
         }
+        let players = self.table.identities(&events);
         if !events.is_empty() {
             let frame = Bytes::from(encode_server(&ServerMsg::Events {
                 tick,
                 events: events.clone(),
+                players,
             }));
             let conns: Vec<ConnId> = self.table.conns().collect();
             for conn in conns {

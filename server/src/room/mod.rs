@@ -122,6 +122,12 @@ impl RoomShared {
         self.status.reserve_seat()
     }
 
+    /// Reserve a seat for a join by `sub`: a free one, or (when `sub` already holds
+    /// a seat here, which its join resumes) one past the room's size.
+    pub fn reserve_seat_for(&self, sub: Option<&str>) -> bool {
+        self.status.reserve_seat() || sub.is_some_and(|s| self.status.reserve_for_seated(s))
+    }
+
     /// Give back a reserved seat (ticket expired, join refused, player gone).
     pub fn release_seat(&self) {
         self.status.release_seat();

@@ -8,7 +8,9 @@ use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
-use tickcast_shared::protocol::{ErrorCode, NetId, PlayerId, ServerMsg, Tick};
+use tickcast_shared::protocol::{
+    ErrorCode, GameEvent, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick,
+};
 
 /// One connection of a session to the room (a resumed player gets a new one).
 pub type ConnId = u64;
@@ -95,6 +97,9 @@ pub struct PlayerTable {
     next_conn: ConnId,
     input_buffer: usize,
     info: WelcomeInfo,
+    /// Identities of players removed since the last step (their `Left` event
+    /// still names them).
+    departed: Vec<PlayerIdentity>,
 }
 
 impl PlayerTable {
@@ -106,6 +111,7 @@ impl PlayerTable {
             next_conn: 1,
             input_buffer,
             info,
+            departed: Vec::new(),
         }
     }
 
@@ -208,7 +214,31 @@ impl PlayerTable {
 
     /// Remove `player` if `conn` is its current connection; true when removed.
     pub fn leave(&mut self, player: PlayerId, conn: ConnId) -> bool {
-        self.connected(player, conn).is_some() && self.players.remove(&player).is_some()
+        self.connected(player, conn).is_some() && self.take_out(player).is_some()
+    }
+
+    /// Remove `player`, keeping its identity for the next step's events.
+    fn take_out(&mut self, player: PlayerId) -> Option<Player> {
+        let gone = self.players.remove(&player)?;
+        self.departed.push(identity(&gone));
+        Some(gone)
+    }
+
+    /// Who the players named in `events` are (each once), from the seated players
+    /// and those removed since the last call, which forgets the latter.
+    pub fn identities(&mut self, events: &[GameEvent]) -> Vec<PlayerIdentity> {
+        let departed = std::mem::take(&mut self.departed);
+        let mut out: Vec<PlayerIdentity> = Vec::new();
+        for id in events.iter().flat_map(GameEvent::players) {
+            if out.iter().any(|p| p.player == id) {
+                continue;
+            }
+            let known = self.players.get(&id).map(identity);
+            if let Some(who) = known.or_else(|| departed.iter().find(|p| p.player == id).cloned()) {
+                out.push(who);
+            }
+        }
+        out
     }
 
     /// Remove players held longer than `grace` at `now`; returns their ids.
@@ -223,7 +253,7 @@ impl PlayerTable {
             .map(|p| p.id)
             .collect();
         for id in &gone {
-            self.players.remove(id);
+            self.take_out(*id);
         }
         gone
     }
@@ -240,7 +270,7 @@ impl PlayerTable {
     /// kick). `None` when it was not seated; else the connection it had, if any,
     /// and its join request if that was not answered yet.
     pub fn remove(&mut self, player: PlayerId) -> Option<(Option<ConnId>, Option<RequestId>)> {
-        let gone = self.players.remove(&player)?;
+        let gone = self.take_out(player)?;
         let pending = self.pending.iter().position(|(_, id)| *id == player);
         let request = pending.map(|i| self.pending.remove(i).0);
         Some((gone.conn, request))
@@ -270,9 +300,25 @@ impl PlayerTable {
             .map(|p| p.token.clone())
     }
 
+    /// The verified identities holding seats.
+    pub fn subs(&self) -> Vec<String> {
+        self.players
+            .values()
+            .filter_map(|p| p.sub.clone())
+            .collect()
+    }
+
     /// Every current connection.
     pub fn conns(&self) -> impl Iterator<Item = ConnId> + '_ {
         self.players.values().filter_map(|p| p.conn)
+    }
+}
+
+fn identity(player: &Player) -> PlayerIdentity {
+    PlayerIdentity {
+        player: player.id,
+        sub: player.sub.clone(),
+        name: player.name.clone(),
     }
 }
 
@@ -286,6 +332,8 @@ fn welcome(info: &WelcomeInfo, player: &Player, tick: Tick) -> Welcomed {
         resume_token: player.token.clone(),
         map: info.map.clone(),
         tick,
+        sub: player.sub.clone(),
+        name: player.name.clone(),
     };
     Welcomed {
         player: player.id,

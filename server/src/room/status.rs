@@ -24,6 +24,9 @@ pub struct RoomStatus {
     tick: AtomicU32,
     state: AtomicU8,
     finished_at: Mutex<Option<Instant>>,
+    /// Verified identities (JWT `sub`) holding a seat: the lobby lets a second join
+    /// of one of them resume its seat even when the room is full.
+    seated: Mutex<Vec<String>>,
 }
 
 impl RoomStatus {
@@ -35,6 +38,7 @@ impl RoomStatus {
             tick: AtomicU32::new(0),
             state: AtomicU8::new(RoomState::Waiting as u8),
             finished_at: Mutex::new(None),
+            seated: Mutex::new(Vec::new()),
         }
     }
 
@@ -97,6 +101,38 @@ impl RoomStatus {
             .is_ok()
     }
 
+    /// Reserve a seat for `sub` when it already holds one here, even in a full room
+    /// (its join resumes the held seat and the room gives this one back); false
+    /// when `sub` holds none or the room is closed.
+    pub fn reserve_for_seated(&self, sub: &str) -> bool {
+        if !self.holds(sub) {
+            return false;
+        }
+        self.seats
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                (s & CLOSED == 0 && s < CLOSED - 1).then_some(s + 1)
+            })
+            .is_ok()
+    }
+
+    /// Whether the identity `sub` holds a seat.
+    pub fn holds(&self, sub: &str) -> bool {
+        self.seated
+            .lock()
+            .is_ok_and(|seated| seated.iter().any(|s| s == sub))
+    }
+
+    /// The identities holding seats (the room's core keeps this current).
+    pub fn seated(&self) -> Vec<String> {
+        self.seated.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn set_seated(&self, subs: Vec<String>) {
+        if let Ok(mut seated) = self.seated.lock() {
+            *seated = subs;
+        }
+    }
+
     /// Give back a reserved seat (ticket expired, join refused, player gone).
     pub fn release_seat(&self) {
         let _ = self
@@ -147,6 +183,19 @@ mod tests {
         s.release_seat();
         s.release_seat();
         assert_eq!(s.seats(), 0, "never below zero");
+    }
+
+    #[test]
+    fn a_seated_identity_gets_a_seat_in_a_full_room_others_do_not() {
+        let s = RoomStatus::new(1);
+        assert!(s.reserve_seat());
+        s.set_seated(vec!["ann".into()]);
+        assert!(!s.reserve_seat(), "full");
+        assert!(!s.reserve_for_seated("bo"), "bo holds no seat");
+        assert!(s.reserve_for_seated("ann"));
+        assert_eq!((s.seats(), s.free_seats()), (2, 0));
+        s.finish();
+        assert!(!s.reserve_for_seated("ann"), "closed");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::protocol::{
-    Buttons, ErrorCode, GameEvent, HelloAuth, InputCmd, InputSeq, NetId, PlayerId, PlayerInput,
-    Tick,
+    Buttons, ErrorCode, GameEvent, HelloAuth, InputCmd, InputSeq, NetId, PlayerId, PlayerIdentity,
+    PlayerInput, Tick,
 };
 use proptest::prelude::*;
 
@@ -62,6 +62,8 @@ fn every_server_msg() -> Vec<ServerMsg> {
             resume_token: "resume".into(),
             map: "arena".into(),
             tick: Tick(9),
+            sub: Some("user-42".into()),
+            name: "ada".into(),
         },
         ServerMsg::Snapshot {
             tick: Tick(100),
@@ -98,6 +100,18 @@ fn every_server_msg() -> Vec<ServerMsg> {
                 GameEvent::Respawn {
                     player: PlayerId(2),
                     entity: NetId(9),
+                },
+            ],
+            players: vec![
+                PlayerIdentity {
+                    player: PlayerId(1),
+                    sub: Some("user-1".into()),
+                    name: "ada".into(),
+                },
+                PlayerIdentity {
+                    player: PlayerId(2),
+                    sub: None,
+                    name: String::new(),
                 },
             ],
         },
@@ -263,6 +277,7 @@ fn arb_server() -> impl Strategy<Value = ServerMsg> {
                         entity: NetId(e),
                     })
                     .collect(),
+                players: Vec::new(),
             }
         }),
     ]

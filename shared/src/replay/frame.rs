@@ -4,7 +4,7 @@
 //! back a checked `(kind, payload)` or the reason the bytes at an offset are not one.
 
 use super::reader::StopReason;
-use super::{FORMAT_VERSION, MAGIC, MAX_RECORD_LEN};
+use super::{FORMAT_VERSION, MAGIC, MAX_RECORD_LEN, OLDEST_FORMAT_VERSION};
 
 /// Bytes before the first record: magic and format version.
 pub(crate) const PREFIX_LEN: usize = MAGIC.len() + 2;
@@ -19,16 +19,24 @@ pub(crate) enum Kind {
     Hash = 3,
     Keyframe = 4,
     End = 5,
+    Checkpoint = 6,
+    Player = 7,
 }
 
 impl Kind {
-    fn from_u8(b: u8) -> Option<Kind> {
+    /// The kind `b` in a file of format `version`.
+    pub(crate) fn from_u8(b: u8, version: u16) -> Option<Kind> {
+        if version < 3 && b > 5 {
+            return None;
+        }
         Some(match b {
             1 => Kind::Header,
             2 => Kind::Ticks,
             3 => Kind::Hash,
             4 => Kind::Keyframe,
             5 => Kind::End,
+            6 => Kind::Checkpoint,
+            7 => Kind::Player,
             _ => return None,
         })
     }
@@ -40,8 +48,9 @@ pub(crate) fn write_prefix(out: &mut Vec<u8>) {
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
 }
 
-/// Check the file prefix; `Ok` means the first record starts at [`PREFIX_LEN`].
-pub(crate) fn read_prefix(bytes: &[u8]) -> Result<(), StopReason> {
+/// Check the file prefix; `Ok(version)` means the first record starts at
+/// [`PREFIX_LEN`].
+pub(crate) fn read_prefix(bytes: &[u8]) -> Result<u16, StopReason> {
     // Compare what is there: a file cut inside the magic is truncated, not foreign.
     let n = bytes.len().min(MAGIC.len());
     if bytes.get(..n) != MAGIC.get(..n) {
@@ -55,10 +64,10 @@ pub(crate) fn read_prefix(bytes: &[u8]) -> Result<(), StopReason> {
             needed: PREFIX_LEN,
             available: bytes.len(),
         })?;
-    if version != FORMAT_VERSION {
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(StopReason::UnsupportedVersion(version));
     }
-    Ok(())
+    Ok(version)
 }
 
 /// Append one record.
@@ -88,8 +97,13 @@ fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
         .map(u32::from_le_bytes)
 }
 
-/// Read the record at `at`; `Ok(None)` at the exact end of the bytes.
-pub(crate) fn read_frame(bytes: &[u8], at: usize) -> Result<Option<Frame<'_>>, StopReason> {
+/// Read the record at `at` of a file of format `version`; `Ok(None)` at the exact
+/// end of the bytes.
+pub(crate) fn read_frame(
+    bytes: &[u8],
+    at: usize,
+    version: u16,
+) -> Result<Option<Frame<'_>>, StopReason> {
     let available = bytes.len().saturating_sub(at);
     if available == 0 {
         return Ok(None);
@@ -115,7 +129,7 @@ pub(crate) fn read_frame(bytes: &[u8], at: usize) -> Result<Option<Frame<'_>>, S
         });
     }
     let (&kind, payload) = body.split_first().ok_or(StopReason::BadLength(len))?;
-    let kind = Kind::from_u8(kind).ok_or(StopReason::UnknownKind(kind))?;
+    let kind = Kind::from_u8(kind, version).ok_or(StopReason::UnknownKind(kind))?;
     Ok(Some(Frame {
         kind,
         payload,

@@ -6,7 +6,10 @@
 //! over bytes (no IO): the server writes what [`ReplayWriter`] produces to a file,
 //! and [`ReplayReader`], [`verify`] and [`Resim`] read any `&[u8]`.
 //!
-//! # File format (version [`FORMAT_VERSION`]; 2 added the room id and invite to the header)
+//! # File format (version [`FORMAT_VERSION`])
+//!
+//! Version 2 added the room id and invite to the header; 3 added checkpoint and
+//! player records.
 //!
 //! ```text
 //! file   = MAGIC (8 bytes "TICKCAST") version:u16le record*
@@ -21,14 +24,25 @@
 //!   first + count` (`first == T`, `1 <= count <=` [`MAX_TICKS_PER_RECORD`]); `body`
 //!   is range coded with the codec's adaptive range coder, the model described in
 //!   [`inputs`] (runs of empty ticks, and per player only what changed
-//!   since its previous input; model state carries over from record to record);
+//!   since its previous input; model state carries over from record to record,
+//!   up to the next checkpoint);
 //! - `3` hash: `tick:u32le hash:u64le`, [`World::state_hash`](crate::sim::World) at
 //!   `tick == T`;
 //! - `4` keyframe: `tick:u32le body`, `body` =
 //!   [`codec::encode_delta(None, &snapshot)`](crate::codec::encode_delta) of the
 //!   World's snapshot at `tick == T`;
 //! - `5` end: `tick:u32le` (`== T`): the match ended and the replay is complete.
-//!   Nothing may follow it.
+//!   Nothing may follow it;
+//! - `6` checkpoint (version 3): `tick:u32le body`, `body` = the World's full
+//!   [`WorldState`](crate::sim::WorldState) at `tick == T` as an `encode_value`
+//!   value. The input model starts afresh after it, so reading can begin at any
+//!   checkpoint without the records before it;
+//! - `7` player (version 3): `tick:u32le body`, `body` = a [`PlayerInfo`] as an
+//!   `encode_value` value: who the player that joins in the step from `T` is (its
+//!   display name and, when the server verified one, its identity `sub`).
+//!
+//! Readers accept versions [`OLDEST_FORMAT_VERSION`] to [`FORMAT_VERSION`]; a
+//! version 2 file has no checkpoint or player records (one there is an unknown kind).
 //!
 //! A recording starts at tick 0 of `World::new(map, config, seed)` from the header.
 //!
@@ -40,16 +54,20 @@
 //! random byte flips of a real recording).
 //!
 //! # Seeking
-//! A keyframe is a quantized snapshot, which cannot restore a World's exact state, so
-//! seeking re-simulates from tick 0 ([`Resim::seek`]; a step takes microseconds).
-//! Keyframes answer "the nearest seek point at or before a tick"
-//! ([`ReplayIndex::keyframe_at_or_before`]), where a playback stream starts, and let
-//! a viewer that cannot simulate show the match coarsely.
+//! A keyframe is a quantized snapshot, which cannot restore a World's exact state; a
+//! checkpoint can. [`Resim::seek_from`] starts at the latest readable checkpoint at
+//! or before the target ([`SeekIndex`] finds them without decoding inputs or
+//! simulating) and re-simulates the rest; without one (a version 2 file, a
+//! recording without checkpoints) it re-simulates from tick 0. Keyframes answer
+//! "the nearest seek point at or before a tick" ([`SeekIndex::keyframe_at_or_before`]),
+//! where a playback stream starts, and let a viewer that cannot simulate show the
+//! match coarsely. [`verify`] checks every checkpoint against the re-simulated World.
 
 mod frame;
 pub mod inputs;
 mod reader;
 mod resim;
+mod seek;
 #[cfg(test)]
 mod tests;
 mod verify;
@@ -57,17 +75,21 @@ mod writer;
 
 pub use inputs::TickItem;
 pub use reader::{Record, ReplayReader, Stop, StopReason};
-pub use resim::{ReplayIndex, Replayed, Resim};
+pub use resim::{ParkedResim, ReplayIndex, Replayed, Resim};
+pub use seek::SeekIndex;
 pub use verify::{VerifyReport, verify};
 pub use writer::{ReplayWriter, WriteError};
 
+use crate::protocol::PlayerId;
 use crate::sim::WorldConfig;
 use serde::{Deserialize, Serialize};
 
 /// The first 8 bytes of every replay file.
 pub const MAGIC: [u8; 8] = *b"TICKCAST";
 /// Version of the replay file format (after the magic, `u16` little-endian).
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
+/// Oldest format version a reader still reads.
+pub const OLDEST_FORMAT_VERSION: u16 = 2;
 /// Largest record (kind + payload) a reader accepts.
 pub const MAX_RECORD_LEN: u32 = 16 * 1024 * 1024;
 /// Most ticks one ticks record covers (the writer closes a record at this count).
@@ -101,6 +123,16 @@ pub struct ReplayHeader {
     pub invite: Option<String>,
 }
 
+/// Who a player of a recording is (a player record, format version 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerInfo {
+    pub player: PlayerId,
+    /// The display name it played under.
+    pub name: String,
+    /// The verified identity (JWT `sub`) that took the seat, when auth is on.
+    pub sub: Option<String>,
+}
+
 /// When a recorder adds checks and seek points, in ticks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordPolicy {
@@ -108,19 +140,25 @@ pub struct RecordPolicy {
     pub hash_every: u32,
     /// A keyframe at every tick that is a multiple of this (including tick 0).
     pub keyframe_every: u32,
+    /// A checkpoint at every tick that is a multiple of this (including tick 0);
+    /// 0: none.
+    pub checkpoint_every: u32,
 }
 
 impl RecordPolicy {
     /// Default seconds between keyframes.
     pub const KEYFRAME_SECONDS: u32 = 5;
+    /// Default seconds between checkpoints.
+    pub const CHECKPOINT_SECONDS: u32 = 5;
 
-    /// A hash every second and a keyframe every [`Self::KEYFRAME_SECONDS`] seconds
-    /// at `tick_rate` Hz.
+    /// A hash every second, a keyframe every [`Self::KEYFRAME_SECONDS`] seconds and
+    /// a checkpoint every [`Self::CHECKPOINT_SECONDS`] at `tick_rate` Hz.
     pub fn for_tick_rate(tick_rate: u32) -> RecordPolicy {
         let second = tick_rate.max(1);
         RecordPolicy {
             hash_every: second,
             keyframe_every: second.saturating_mul(Self::KEYFRAME_SECONDS),
+            checkpoint_every: second.saturating_mul(Self::CHECKPOINT_SECONDS),
         }
     }
 
@@ -132,5 +170,10 @@ impl RecordPolicy {
     /// Whether the state at `tick` gets a keyframe record.
     pub fn wants_keyframe(&self, tick: u32) -> bool {
         tick % self.keyframe_every.max(1) == 0
+    }
+
+    /// Whether the state at `tick` gets a checkpoint record.
+    pub fn wants_checkpoint(&self, tick: u32) -> bool {
+        self.checkpoint_every != 0 && tick % self.checkpoint_every == 0
     }
 }

@@ -8,7 +8,7 @@
 
 use super::frame::{self, FRAME_HEAD, Frame, Kind, PREFIX_LEN};
 use super::inputs::{InputModel, TickItem};
-use super::{MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, ReplayHeader};
+use super::{MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, PlayerInfo, ReplayHeader};
 use crate::codec::decode_value;
 use crate::protocol::Tick;
 use thiserror::Error;
@@ -24,6 +24,11 @@ pub enum Record {
     Keyframe { tick: Tick, body: Vec<u8> },
     /// The match ended at `tick`; the replay is complete.
     End { tick: Tick },
+    /// A checkpoint body (an `encode_value` of a
+    /// [`WorldState`](crate::sim::WorldState)) at `tick`; the input model restarts.
+    Checkpoint { tick: Tick, body: Vec<u8> },
+    /// Who the player joining in the step from `tick` is.
+    Player { tick: Tick, info: PlayerInfo },
 }
 
 /// Why reading stopped before the end of the bytes.
@@ -63,6 +68,12 @@ pub struct Stop {
 /// Reads records from replay bytes (an iterator of [`Record`]s).
 pub struct ReplayReader<'a> {
     bytes: &'a [u8],
+    at: ReaderAt,
+}
+
+/// Where a [`ReplayReader`] is, without the bytes it reads ([`ReplayReader::park`]).
+pub struct ReaderAt {
+    version: u16,
     pos: usize,
     header: ReplayHeader,
     model: InputModel,
@@ -71,15 +82,22 @@ pub struct ReplayReader<'a> {
     stop: Option<Stop>,
 }
 
+impl ReaderAt {
+    /// Read on in `bytes`, which must be the bytes the reader was parked from.
+    pub fn resume(self, bytes: &[u8]) -> ReplayReader<'_> {
+        ReplayReader { bytes, at: self }
+    }
+}
+
 impl<'a> ReplayReader<'a> {
     /// Check the prefix and read the header record.
     pub fn open(bytes: &'a [u8]) -> Result<ReplayReader<'a>, Stop> {
-        frame::read_prefix(bytes).map_err(|reason| Stop { offset: 0, reason })?;
+        let version = frame::read_prefix(bytes).map_err(|reason| Stop { offset: 0, reason })?;
         let stop = |reason| Stop {
             offset: PREFIX_LEN,
             reason,
         };
-        let frame = frame::read_frame(bytes, PREFIX_LEN)
+        let frame = frame::read_frame(bytes, PREFIX_LEN, version)
             .map_err(stop)?
             .ok_or(stop(StopReason::Truncated {
                 needed: FRAME_HEAD,
@@ -92,59 +110,84 @@ impl<'a> ReplayReader<'a> {
             .map_err(|e| stop(StopReason::Malformed(format!("header: {e}"))))?;
         Ok(ReplayReader {
             bytes,
-            pos: frame.next,
-            header,
-            model: InputModel::new(),
-            ticks: 0,
-            ended: false,
-            stop: None,
+            at: ReaderAt {
+                version,
+                pos: frame.next,
+                header,
+                model: InputModel::new(),
+                ticks: 0,
+                ended: false,
+                stop: None,
+            },
         })
     }
 
+    /// [`Self::open`], then continue at the record at byte `offset`, which must be
+    /// a checkpoint of tick `tick` (records from another offset are refused as out
+    /// of order or as undecodable ticks, never misread).
+    pub(crate) fn open_at(bytes: &'a [u8], offset: usize, tick: Tick) -> Result<Self, Stop> {
+        let mut reader = ReplayReader::open(bytes)?;
+        reader.at.pos = offset;
+        reader.at.ticks = tick.0;
+        Ok(reader)
+    }
+
+    /// The reader's position, without the bytes (to move it across threads).
+    pub fn park(self) -> ReaderAt {
+        self.at
+    }
+
     pub fn header(&self) -> &ReplayHeader {
-        &self.header
+        &self.at.header
+    }
+
+    /// The file's format version.
+    pub fn version(&self) -> u16 {
+        self.at.version
     }
 
     /// Ticks covered by the records read so far.
     pub fn ticks(&self) -> Tick {
-        Tick(self.ticks)
+        Tick(self.at.ticks)
     }
 
     /// Whether the end record was read.
     pub fn is_complete(&self) -> bool {
-        self.ended
+        self.at.ended
     }
 
     /// Where and why reading stopped, if it stopped at damage.
     pub fn stop(&self) -> Option<&Stop> {
-        self.stop.as_ref()
+        self.at.stop.as_ref()
     }
 
     /// Byte offset of the next record.
     pub fn offset(&self) -> usize {
-        self.pos
+        self.at.pos
     }
 
-    fn read_next(&mut self) -> Result<Option<Record>, StopReason> {
-        if self.ended && self.pos < self.bytes.len() {
+    /// The next record; with `decode` false a ticks record's inputs, a keyframe's
+    /// and a checkpoint's body are not decoded or copied (they come back empty).
+    fn read_next(&mut self, decode: bool) -> Result<Option<Record>, StopReason> {
+        if self.at.ended && self.at.pos < self.bytes.len() {
             return Err(StopReason::AfterEnd);
         }
         let Some(Frame {
             kind,
             payload,
             next,
-        }) = frame::read_frame(self.bytes, self.pos)?
+        }) = frame::read_frame(self.bytes, self.at.pos, self.at.version)?
         else {
             return Ok(None);
         };
         let malformed = |what: &str| StopReason::Malformed(what.to_string());
         let (tick, rest) = frame::split_u32(payload).ok_or_else(|| malformed("short payload"))?;
         let expect = |found: u32| -> Result<Tick, StopReason> {
-            if found == self.ticks {
+            if found == self.at.ticks {
                 Ok(Tick(found))
             } else {
                 Err(StopReason::OutOfOrder {
-                    expected: self.ticks,
+                    expected: self.at.ticks,
                     found,
                 })
             }
@@ -159,14 +202,19 @@ impl<'a> ReplayReader<'a> {
                     return Err(malformed("bad tick count in a ticks record"));
                 }
                 let end = self
+                    .at
                     .ticks
                     .checked_add(count)
                     .ok_or_else(|| malformed("tick number overflow"))?;
-                let items = self
-                    .model
-                    .decode_body(body, count)
-                    .map_err(|e| StopReason::Malformed(format!("ticks record: {e}")))?;
-                self.ticks = end;
+                let items = if decode {
+                    self.at
+                        .model
+                        .decode_body(body, count)
+                        .map_err(|e| StopReason::Malformed(format!("ticks record: {e}")))?
+                } else {
+                    Vec::new()
+                };
+                self.at.ticks = end;
                 Record::Ticks { first, items }
             }
             Kind::Hash => Record::Hash {
@@ -175,18 +223,31 @@ impl<'a> ReplayReader<'a> {
             },
             Kind::Keyframe => Record::Keyframe {
                 tick: expect(tick)?,
-                body: rest.to_vec(),
+                body: if decode { rest.to_vec() } else { Vec::new() },
+            },
+            Kind::Checkpoint => {
+                let tick = expect(tick)?;
+                self.at.model = InputModel::new();
+                Record::Checkpoint {
+                    tick,
+                    body: if decode { rest.to_vec() } else { Vec::new() },
+                }
+            }
+            Kind::Player => Record::Player {
+                tick: expect(tick)?,
+                info: decode_value::<PlayerInfo>(rest, MAX_RECORD_LEN as usize)
+                    .map_err(|e| StopReason::Malformed(format!("player record: {e}")))?,
             },
             Kind::End => {
                 let tick = expect(tick)?;
                 if !rest.is_empty() {
                     return Err(malformed("bad end record"));
                 }
-                self.ended = true;
+                self.at.ended = true;
                 Record::End { tick }
             }
         };
-        self.pos = next;
+        self.at.pos = next;
         Ok(Some(record))
     }
 }
@@ -195,14 +256,27 @@ impl Iterator for ReplayReader<'_> {
     type Item = Record;
 
     fn next(&mut self) -> Option<Record> {
-        if self.stop.is_some() {
+        self.read(true)
+    }
+}
+
+impl ReplayReader<'_> {
+    /// The next record and its byte offset, without decoding inputs or copying
+    /// bodies (see [`Self::read_next`]): for indexing a file quickly.
+    pub(crate) fn skim(&mut self) -> Option<(usize, Record)> {
+        let at = self.at.pos;
+        self.read(false).map(|r| (at, r))
+    }
+
+    fn read(&mut self, decode: bool) -> Option<Record> {
+        if self.at.stop.is_some() {
             return None;
         }
-        match self.read_next() {
+        match self.read_next(decode) {
             Ok(record) => record,
             Err(reason) => {
-                self.stop = Some(Stop {
-                    offset: self.pos,
+                self.at.stop = Some(Stop {
+                    offset: self.at.pos,
                     reason,
                 });
                 None

@@ -2,20 +2,24 @@
 //!
 //! [`Resim`] rebuilds the recorded World from the header and steps it through the
 //! recorded inputs, record by record (it holds one ticks record at a time, not the
-//! whole match), reporting each step and each recorded hash and keyframe on the way.
-//! Seeking is forward re-simulation ([`Resim::seek`]); to go back, start a new
-//! `Resim` (a step takes microseconds, a 10-minute match re-simulates in well under a
-//! second in release builds).
+//! whole match), reporting each step and each recorded hash, keyframe, checkpoint
+//! and player record on the way. Seeking is forward re-simulation ([`Resim::seek`]);
+//! to go back, start a new `Resim`, from tick 0 ([`Resim::new`]) or from a
+//! checkpoint ([`Resim::at_checkpoint`], [`Resim::seek_from`] in [`super::seek`]).
+//! A `Resim` borrows its bytes; [`Resim::park`] detaches it so that a seek done on a
+//! blocking thread continues on another.
 //!
 //! [`ReplayIndex`] reads the records without simulating: the summary a replay list
 //! shows and the keyframe ticks where a playback may start.
 
-use super::ReplayHeader;
+use super::MAX_RECORD_LEN;
 use super::frame::PREFIX_LEN;
 use super::inputs::TickItem;
-use super::reader::{Record, ReplayReader, Stop, StopReason};
+use super::reader::{ReaderAt, Record, ReplayReader, Stop, StopReason};
+use super::{PlayerInfo, ReplayHeader};
+use crate::codec::decode_value;
 use crate::protocol::{GameEvent, PlayerId, Tick};
-use crate::sim::{Map, TickInput, World};
+use crate::sim::{Map, TickInput, World, WorldState};
 use std::collections::{BTreeSet, VecDeque};
 
 /// One step of a re-simulation.
@@ -33,6 +37,10 @@ pub enum Replayed {
     Keyframe { tick: Tick, body: Vec<u8> },
     /// The end record at `tick`: the replay is complete.
     End { tick: Tick },
+    /// A recorded checkpoint body at `tick` (the World is at `tick`).
+    Checkpoint { tick: Tick, body: Vec<u8> },
+    /// Who the player joining in the step from `tick` is.
+    Player { tick: Tick, info: PlayerInfo },
 }
 
 /// A recorded match, re-simulated forward.
@@ -43,22 +51,79 @@ pub struct Resim<'a> {
     items: VecDeque<TickItem>,
 }
 
+/// A [`Resim`] without the bytes it reads ([`Resim::park`]): it owns its World, so
+/// a seek done on one thread can continue on another.
+pub struct ParkedResim {
+    reader: ReaderAt,
+    world: World,
+    items: VecDeque<TickItem>,
+}
+
+impl ParkedResim {
+    /// Go on re-simulating `bytes`, which must be the bytes it was parked from.
+    pub fn resume(self, bytes: &[u8]) -> Resim<'_> {
+        Resim {
+            reader: self.reader.resume(bytes),
+            world: self.world,
+            items: self.items,
+        }
+    }
+}
+
+/// The map of a header, as a [`Stop`] when it does not parse.
+pub(super) fn header_map(header: &ReplayHeader) -> Result<Map, Stop> {
+    Map::parse(&header.map_text).map_err(|e| Stop {
+        offset: PREFIX_LEN,
+        reason: StopReason::Malformed(format!("header map: {e}")),
+    })
+}
+
 impl<'a> Resim<'a> {
     /// Read the header and build the World at tick 0. A header that cannot be read or
     /// whose map does not parse is reported as a [`Stop`].
     pub fn new(bytes: &'a [u8]) -> Result<Resim<'a>, Stop> {
         let reader = ReplayReader::open(bytes)?;
         let header = reader.header();
-        let map = Map::parse(&header.map_text).map_err(|e| Stop {
-            offset: PREFIX_LEN,
-            reason: StopReason::Malformed(format!("header map: {e}")),
-        })?;
-        let world = World::new(map, header.config.clone(), header.seed);
+        let world = World::new(header_map(header)?, header.config.clone(), header.seed);
         Ok(Resim {
             reader,
             world,
             items: VecDeque::new(),
         })
+    }
+
+    /// A re-simulation that starts at the checkpoint record at byte `offset` (of
+    /// tick `tick`, as [`SeekIndex`](super::SeekIndex) found it): the World is
+    /// restored from it. `None` when the record there is not a readable checkpoint
+    /// of that tick or does not restore (damaged or forged), so the caller can fall
+    /// back to an earlier one; a [`Stop`] when the header does not read.
+    pub fn at_checkpoint(bytes: &'a [u8], offset: usize, tick: Tick) -> Result<Option<Self>, Stop> {
+        let mut reader = ReplayReader::open_at(bytes, offset, tick)?;
+        let map = header_map(reader.header())?;
+        let config = reader.header().config.clone();
+        let Some(Record::Checkpoint { body, .. }) = reader.next() else {
+            return Ok(None);
+        };
+        let Ok(state) = decode_value::<WorldState>(&body, MAX_RECORD_LEN as usize) else {
+            return Ok(None);
+        };
+        if state.tick != tick {
+            return Ok(None);
+        }
+        Ok(World::restore(map, config, &state).ok().map(|world| Resim {
+            reader,
+            world,
+            items: VecDeque::new(),
+        }))
+    }
+
+    /// The re-simulation without its bytes, to move to another thread.
+    pub fn park(self) -> ParkedResim {
+        ParkedResim {
+            reader: self.reader.park(),
+            world: self.world,
+            items: self.items,
+        }
     }
 
     pub fn header(&self) -> &ReplayHeader {
@@ -97,7 +162,10 @@ impl<'a> Resim<'a> {
             match self.next()? {
                 Replayed::Step { tick, events } => return Some((tick, events)),
                 Replayed::End { .. } => return None,
-                Replayed::Hash { .. } | Replayed::Keyframe { .. } => {}
+                Replayed::Hash { .. }
+                | Replayed::Keyframe { .. }
+                | Replayed::Checkpoint { .. }
+                | Replayed::Player { .. } => {}
             }
         }
     }
@@ -147,6 +215,8 @@ impl Iterator for Resim<'_> {
                 },
                 Record::Keyframe { tick, body } => Replayed::Keyframe { tick, body },
                 Record::End { tick } => Replayed::End { tick },
+                Record::Checkpoint { tick, body } => Replayed::Checkpoint { tick, body },
+                Record::Player { tick, info } => Replayed::Player { tick, info },
             });
         }
     }
@@ -160,6 +230,10 @@ pub struct ReplayIndex {
     pub ticks: u32,
     /// Ticks that have a keyframe, ascending.
     pub keyframes: Vec<Tick>,
+    /// Ticks that have a checkpoint, ascending.
+    pub checkpoints: Vec<Tick>,
+    /// Who the players were (player records, in join order; none in version 2).
+    pub roster: Vec<PlayerInfo>,
     /// Number of hash records.
     pub hashes: u32,
     /// Distinct players that joined.
@@ -177,6 +251,8 @@ impl ReplayIndex {
     pub fn build(bytes: &[u8]) -> Result<ReplayIndex, Stop> {
         let mut reader = ReplayReader::open(bytes)?;
         let mut keyframes = Vec::new();
+        let mut checkpoints = Vec::new();
+        let mut roster = Vec::new();
         let mut hashes = 0u32;
         let mut players = BTreeSet::<PlayerId>::new();
         for record in reader.by_ref() {
@@ -190,6 +266,8 @@ impl ReplayIndex {
                 }
                 Record::Hash { .. } => hashes = hashes.saturating_add(1),
                 Record::Keyframe { tick, .. } => keyframes.push(tick),
+                Record::Checkpoint { tick, .. } => checkpoints.push(tick),
+                Record::Player { info, .. } => roster.push(info),
                 Record::End { .. } => {}
             }
         }
@@ -197,6 +275,8 @@ impl ReplayIndex {
             header: reader.header().clone(),
             ticks: reader.ticks().0,
             keyframes,
+            checkpoints,
+            roster,
             hashes,
             players: u32::try_from(players.len()).unwrap_or(u32::MAX),
             complete: reader.is_complete(),

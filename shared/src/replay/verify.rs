@@ -1,9 +1,12 @@
-//! [`verify`]: re-simulate a replay and check every recorded hash and keyframe.
+//! [`verify`]: re-simulate a replay and check every recorded hash, keyframe and
+//! checkpoint.
 
+use super::MAX_RECORD_LEN;
 use super::reader::Stop;
 use super::resim::{Replayed, Resim};
-use crate::codec::apply_delta;
+use crate::codec::{apply_delta, decode_value, encode_value};
 use crate::protocol::Tick;
+use crate::sim::WorldState;
 
 /// The outcome of [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -14,7 +17,10 @@ pub struct VerifyReport {
     pub hashes_checked: u32,
     /// Recorded keyframes compared with the re-simulated World's snapshot.
     pub keyframes_checked: u32,
-    /// Hashes and keyframes that differ (a keyframe that does not decode counts).
+    /// Recorded checkpoints compared with the re-simulated World's full state.
+    pub checkpoints_checked: u32,
+    /// Hashes, keyframes and checkpoints that differ (one that does not decode
+    /// counts).
     pub mismatches: u32,
     /// Tick of the first mismatch.
     pub first_mismatch: Option<Tick>,
@@ -37,7 +43,9 @@ impl VerifyReport {
     }
 }
 
-/// Re-simulate `bytes` from tick 0 and compare every recorded hash and keyframe.
+/// Re-simulate `bytes` from tick 0 and compare every recorded hash, keyframe and
+/// checkpoint (a checkpoint must equal the re-simulated World's
+/// [`WorldState`](crate::sim::WorldState) exactly, bit for bit).
 /// Never panics; damage ends the check where it starts and is reported.
 pub fn verify(bytes: &[u8]) -> VerifyReport {
     let mut report = VerifyReport::default();
@@ -68,10 +76,24 @@ pub fn verify(bytes: &[u8]) -> VerifyReport {
                     report.mismatch(tick);
                 }
             }
-            Replayed::End { .. } => {}
+            Replayed::Checkpoint { tick, body } => {
+                report.checkpoints_checked = report.checkpoints_checked.saturating_add(1);
+                let same = decode_value::<WorldState>(&body, MAX_RECORD_LEN as usize)
+                    .is_ok_and(|s| same_state(&s, &resim.world().save_state()));
+                if !same {
+                    report.mismatch(tick);
+                }
+            }
+            Replayed::End { .. } | Replayed::Player { .. } => {}
         }
     }
     report.complete = resim.is_complete();
     report.stopped_at = resim.stop().cloned();
     report
+}
+
+/// Equal to the bit: the encoded bytes are compared, so `-0.0` differs from `0.0`
+/// (the state hash tells them apart too) and a NaN equals only the same NaN.
+fn same_state(a: &WorldState, b: &WorldState) -> bool {
+    encode_value(a) == encode_value(b)
 }

@@ -9,11 +9,13 @@
 
 use super::frame::{self, Kind};
 use super::inputs::InputModel;
-use super::{MAX_ENTRIES_PER_RECORD, MAX_TICKS_PER_RECORD, ReplayHeader};
+use super::{
+    MAX_ENTRIES_PER_RECORD, MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, PlayerInfo, ReplayHeader,
+};
 use crate::codec::rangecoder::RangeEncoder;
 use crate::codec::{Snapshot, encode_delta, encode_value};
 use crate::protocol::Tick;
-use crate::sim::TickInput;
+use crate::sim::{TickInput, WorldState};
 use thiserror::Error;
 
 /// Why a writer refused a record. The writer's state is unchanged after an error.
@@ -23,7 +25,9 @@ pub enum WriteError {
     TickMismatch { expected: u32, got: u32 },
     #[error("the replay has ended; nothing can follow its end record")]
     Ended,
-    #[error("tick input exceeds the replay limits (entries per tick or tracked players)")]
+    #[error(
+        "a record exceeds the replay limits (entries per tick, tracked players or record size)"
+    )]
     TooLarge,
     #[error("the replay reached the largest tick number")]
     TickOverflow,
@@ -131,6 +135,28 @@ impl ReplayWriter {
         Ok(())
     }
 
+    /// Record a checkpoint of the World's full state (its tick must be
+    /// [`ReplayWriter::tick`]). The input model starts afresh after it.
+    pub fn push_checkpoint(&mut self, state: &WorldState) -> Result<(), WriteError> {
+        self.check_tick(state.tick)?;
+        let mut payload = state.tick.0.to_le_bytes().to_vec();
+        payload.extend_from_slice(&encode_value(state));
+        Self::fits(&payload)?;
+        self.write(Kind::Checkpoint, &payload);
+        self.model = InputModel::new();
+        Ok(())
+    }
+
+    /// Record who a player is; write it before the tick in which it joins.
+    pub fn push_player(&mut self, info: &PlayerInfo) -> Result<(), WriteError> {
+        self.check_tick(Tick(self.ticks))?;
+        let mut payload = self.ticks.to_le_bytes().to_vec();
+        payload.extend_from_slice(&encode_value(info));
+        Self::fits(&payload)?;
+        self.write(Kind::Player, &payload);
+        Ok(())
+    }
+
     /// Record the end of the match: the replay is complete.
     pub fn end(&mut self) -> Result<(), WriteError> {
         self.check_tick(Tick(self.ticks))?;
@@ -160,6 +186,14 @@ impl ReplayWriter {
     /// Bytes waiting in [`ReplayWriter::take_bytes`].
     pub fn pending_bytes(&self) -> usize {
         self.out.len()
+    }
+
+    /// A record of this payload stays within what readers accept.
+    fn fits(payload: &[u8]) -> Result<(), WriteError> {
+        if payload.len() >= MAX_RECORD_LEN as usize {
+            return Err(WriteError::TooLarge);
+        }
+        Ok(())
     }
 
     fn check_tick(&self, tick: Tick) -> Result<(), WriteError> {

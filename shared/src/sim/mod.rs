@@ -12,7 +12,8 @@
 //! - [`collide`]: swept collision tests against walls, players and the arena edge;
 //! - [`world`]: the [`World`], its [`Rules`] and the order of one step;
 //! - `players`, `combat`, `drones`: the parts of a step; [`view`]: snapshots, the
-//!   state hash and accessors; [`hash`]: the stable FNV-1a hasher.
+//!   state hash and accessors; [`hash`]: the stable FNV-1a hasher; [`state`]: the
+//!   full state as data ([`WorldState`], replay checkpoints).
 
 pub mod collide;
 mod combat;
@@ -23,6 +24,7 @@ pub mod map;
 pub mod movement;
 mod players;
 pub mod rng;
+pub mod state;
 pub mod view;
 pub mod world;
 
@@ -31,5 +33,6 @@ mod tests;
 
 pub use map::{Map, MapError, Wall};
 pub use movement::{Body, move_player};
+pub use state::{RestoreError, WorldState};
 pub use view::PlayerView;
 pub use world::{Rules, TickInput, World, WorldConfig};

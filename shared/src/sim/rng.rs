@@ -27,6 +27,12 @@ impl Pcg32 {
         rng
     }
 
+    /// The generator whose internal state is `state` (from [`Pcg32::state`]): it
+    /// continues that generator's sequence.
+    pub fn from_state(state: u64) -> Pcg32 {
+        Pcg32 { state }
+    }
+
     /// The internal state (hashed into the world's state hash).
     pub fn state(&self) -> u64 {
         self.state

@@ -66,3 +66,24 @@ pub async fn refused_upgrade(addr: std::net::SocketAddr, path: &str) -> (u16, se
         Err(e) => panic!("unexpected error: {e}"),
     }
 }
+
+/// Poll `GET path` on `addr` every 50 ms until `done` holds (bounded to 15 s).
+pub async fn until(
+    addr: std::net::SocketAddr,
+    path: &str,
+    done: impl Fn(u16, &serde_json::Value) -> bool,
+) -> std::time::Instant {
+    use std::time::{Duration, Instant};
+    let give_up = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, body) = tickcast_tests::http::get(addr, path).await;
+        if done(status, &body) {
+            return Instant::now();
+        }
+        assert!(
+            Instant::now() < give_up,
+            "{path} never got there: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

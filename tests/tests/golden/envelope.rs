@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use tickcast_shared::codec::{DecodeError, decode_server, encode_client, encode_server};
 use tickcast_shared::protocol::{
     Buttons, ClientMsg, ErrorCode, GameEvent, HelloAuth, InputCmd, InputSeq, NetId, PlayerId,
-    PlayerInput, ServerMsg, Tick,
+    PlayerIdentity, PlayerInput, ServerMsg, Tick,
 };
 
 fn client_messages() -> Vec<ClientMsg> {
@@ -55,6 +55,8 @@ fn server_messages() -> Vec<ServerMsg> {
             resume_token: "r-abcdef".into(),
             map: "arena".into(),
             tick: Tick(1234),
+            sub: None,
+            name: "ada".into(),
         },
         ServerMsg::Snapshot {
             tick: Tick(99),
@@ -93,10 +95,23 @@ fn server_messages() -> Vec<ServerMsg> {
                     entity: NetId(70_000),
                 },
             ],
+            players: vec![
+                PlayerIdentity {
+                    player: PlayerId(1),
+                    sub: Some("user-1".into()),
+                    name: "ada".into(),
+                },
+                PlayerIdentity {
+                    player: PlayerId(300),
+                    sub: None,
+                    name: "bob".into(),
+                },
+            ],
         },
         ServerMsg::Events {
             tick: Tick(0),
             events: vec![],
+            players: vec![],
         },
         ServerMsg::Error {
             code: ErrorCode::VersionMismatch,
@@ -105,6 +120,17 @@ fn server_messages() -> Vec<ServerMsg> {
         ServerMsg::Error {
             code: ErrorCode::Internal,
             reason: String::new(),
+        },
+        ServerMsg::Welcome {
+            player: PlayerId(4),
+            entity: NetId(70_000),
+            tick_rate: 30,
+            send_rate: 30,
+            resume_token: String::new(),
+            map: "duel".into(),
+            tick: Tick(0),
+            sub: Some("auth0|user-ü".into()),
+            name: String::new(),
         },
     ]
 }

@@ -206,7 +206,8 @@ impl QuicEndpoint {
                     );
                     return;
                 };
-                let link = QuicLink::new(conn, send, recv, &state.config);
+                let snapshots = state.metrics.quic_snapshots.clone();
+                let link = QuicLink::new(conn, send, recv, &state.config, snapshots);
                 Session::start(link, Entry::FromHello, state).await;
             });
         }

@@ -1,15 +1,18 @@
 //! One QUIC connection as a session [`Link`]: the control stream both ways, inputs
 //! in from datagrams (`ClientMsg::Inputs`, each carrying the newest few), and
-//! snapshots out as datagrams (or one-shot unidirectional streams when too large).
+//! snapshots out as datagrams: one whole, or split into datagram fragments when
+//! larger than a datagram (`tickcast_shared::quic::fragments`); a one-shot
+//! unidirectional stream only when datagrams are off or too many fragments are needed.
 
 use crate::config::Config;
+use crate::metrics::QuicSnapshotMetrics;
 use crate::net::session::{Incoming, Link, LinkDown};
 use bytes::Bytes;
 use quinn::{Connection, RecvStream, SendDatagramError, SendStream, VarInt};
 use std::time::Duration;
 use tickcast_shared::codec::decode_client;
 use tickcast_shared::protocol::ClientMsg;
-use tickcast_shared::quic::{FrameError, LEN_PREFIX, close, frame_len, len_prefix};
+use tickcast_shared::quic::{FrameError, LEN_PREFIX, close, fragments, frame_len, len_prefix};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -22,10 +25,20 @@ pub struct QuicLink {
     inbox: mpsc::Receiver<Incoming>,
     reader: JoinHandle<()>,
     datagrams: JoinHandle<()>,
+    /// Sequence number of the next fragmented snapshot on this connection.
+    next_seq: u32,
+    max_fragments: u16,
+    metrics: QuicSnapshotMetrics,
 }
 
 impl QuicLink {
-    pub fn new(conn: Connection, control: SendStream, recv: RecvStream, config: &Config) -> Self {
+    pub fn new(
+        conn: Connection,
+        control: SendStream,
+        recv: RecvStream,
+        config: &Config,
+        metrics: QuicSnapshotMetrics,
+    ) -> Self {
         let (tx, inbox) = mpsc::channel(config.quic.read_queue.max(1));
         let datagrams = tokio::spawn(read_datagrams(
             conn.clone(),
@@ -39,6 +52,9 @@ impl QuicLink {
             inbox,
             reader,
             datagrams,
+            next_seq: 0,
+            max_fragments: config.quic.max_snapshot_fragments,
+            metrics,
         }
     }
 }
@@ -126,11 +142,34 @@ async fn read_datagrams(conn: Connection, tx: mpsc::Sender<Incoming>, max: usize
 }
 
 impl QuicLink {
-    /// A snapshot too large for a datagram: one envelope on its own stream.
+    /// A snapshot datagrams cannot carry: one envelope on its own stream.
     async fn send_on_stream(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
+        self.metrics.streams.inc();
         let mut stream = self.conn.open_uni().await.map_err(|_| LinkDown)?;
         stream.write_chunk(bytes).await.map_err(|_| LinkDown)?;
         stream.finish().map_err(|_| LinkDown)
+    }
+
+    /// A snapshot larger than one datagram as datagram fragments. `Ok(false)` when
+    /// it cannot go that way (too many fragments, or the datagram size shrank
+    /// midway: the fragments already sent are useless alone, as after a loss).
+    fn send_fragments(&mut self, bytes: &[u8], max: usize) -> Result<bool, LinkDown> {
+        let seq = self.next_seq;
+        let Ok(parts) = fragments::split(seq, bytes, max, self.max_fragments) else {
+            return Ok(false);
+        };
+        self.next_seq = seq.wrapping_add(1);
+        for part in parts {
+            match self.conn.send_datagram(Bytes::from(part)) {
+                Ok(()) => {
+                    self.metrics.fragments.inc();
+                }
+                Err(SendDatagramError::ConnectionLost(_)) => return Err(LinkDown),
+                Err(_) => return Ok(false),
+            }
+        }
+        self.metrics.fragmented.inc();
+        Ok(true)
     }
 }
 
@@ -148,17 +187,20 @@ impl Link for QuicLink {
 
     /// Datagrams are unreliable: the client's `last_snapshot` acknowledges.
     async fn send_snapshot(&mut self, bytes: Bytes) -> Result<bool, LinkDown> {
-        let fits = self
-            .conn
-            .max_datagram_size()
-            .is_some_and(|max| bytes.len() <= max);
-        if fits {
-            match self.conn.send_datagram(bytes.clone()) {
-                Ok(()) => return Ok(false),
-                Err(SendDatagramError::ConnectionLost(_)) => return Err(LinkDown),
-                // Too large after all (the path MTU shrank), or datagrams off: the
-                // snapshot goes on a stream instead.
-                Err(_) => {}
+        if let Some(max) = self.conn.max_datagram_size() {
+            if bytes.len() <= max {
+                match self.conn.send_datagram(bytes.clone()) {
+                    Ok(()) => {
+                        self.metrics.datagrams.inc();
+                        return Ok(false);
+                    }
+                    Err(SendDatagramError::ConnectionLost(_)) => return Err(LinkDown),
+                    // Too large after all (the path MTU shrank), or datagrams off:
+                    // the snapshot goes on a stream instead.
+                    Err(_) => {}
+                }
+            } else if self.send_fragments(&bytes, max)? {
+                return Ok(false);
             }
         }
         self.send_on_stream(bytes).await.map(|()| false)

@@ -54,6 +54,9 @@ pub struct QuicConfig {
     pub receive_window: u32,
     /// Bytes of outgoing stream data buffered per connection. Default 1048576.
     pub send_window: u64,
+    /// Datagram fragments one snapshot may be split into (1..=1024); a snapshot
+    /// needing more goes on a stream. Default 64.
+    pub max_snapshot_fragments: u16,
 }
 
 impl Default for QuicConfig {
@@ -69,6 +72,7 @@ impl Default for QuicConfig {
             read_queue: 16,
             receive_window: 65536,
             send_window: 1 << 20,
+            max_snapshot_fragments: 64,
         }
     }
 }
@@ -82,6 +86,9 @@ impl QuicConfig {
         }
         if self.send_window < 65536 {
             return Err("quic: send_window must be >= 65536".into());
+        }
+        if !(1..=1024).contains(&self.max_snapshot_fragments) {
+            return Err("quic: max_snapshot_fragments must be 1..=1024".into());
         }
         if self.cert.is_some() != self.key.is_some() {
             return Err("quic: cert and key go together".into());

@@ -1,4 +1,5 @@
-//! Tests of replays: round trips, damage, verification and seeking, size.
+//! Tests of replays: round trips, damage, verification, seeking from checkpoints,
+//! size.
 //!
 //! The recorded matches are real: a [`World`] stepped with inputs from [`Humans`], a
 //! model of people playing (held movement keys that change every second or so, fire
@@ -7,10 +8,11 @@
 
 mod damage;
 mod roundtrip;
+mod seek;
 mod size;
 mod verify;
 
-use super::{RecordPolicy, ReplayHeader, ReplayWriter};
+use super::{PlayerInfo, RecordPolicy, ReplayHeader, ReplayWriter};
 use crate::protocol::{Buttons, PROTOCOL_VERSION, PlayerId, PlayerInput, Tick};
 use crate::sim::map::DEFAULT_MAP;
 use crate::sim::rng::Pcg32;
@@ -154,10 +156,22 @@ pub(super) fn record(
     seed: u64,
     tamper: Option<u32>,
 ) -> Recording {
+    let policy = RecordPolicy::for_tick_rate(60);
+    record_with(policy, players, drones, ticks, seed, tamper)
+}
+
+/// [`record`] with checks and seek points by `policy` (checkpoints included).
+pub(super) fn record_with(
+    policy: RecordPolicy,
+    players: u32,
+    drones: u32,
+    ticks: u32,
+    seed: u64,
+    tamper: Option<u32>,
+) -> Recording {
     let header = header(drones, seed);
     let map = Map::parse(&header.map_text).unwrap();
     let mut world = World::new(map, header.config.clone(), seed);
-    let policy = RecordPolicy::for_tick_rate(60);
     let mut writer = ReplayWriter::new(&header);
     let mut humans = Humans::new(players, seed);
     let mut rec = Recording {
@@ -167,8 +181,21 @@ pub(super) fn record(
     };
     writer.push_hash(Tick(0), world.state_hash()).unwrap();
     writer.push_keyframe(&world.snapshot()).unwrap();
+    if policy.wants_checkpoint(0) {
+        writer.push_checkpoint(&world.save_state()).unwrap();
+    }
     for t in 0..ticks {
         let input = humans.tick(t);
+        for p in &input.joins {
+            let name = format!("human {}", p.0);
+            let sub = (p.0 % 2 == 0).then(|| format!("user-{}", p.0));
+            let info = PlayerInfo {
+                player: *p,
+                name,
+                sub,
+            };
+            writer.push_player(&info).unwrap();
+        }
         world.step(&input);
         let mut recorded = input.clone();
         if tamper == Some(t) {
@@ -184,6 +211,9 @@ pub(super) fn record(
         }
         if policy.wants_keyframe(now.0) {
             writer.push_keyframe(&world.snapshot()).unwrap();
+        }
+        if policy.wants_checkpoint(now.0) {
+            writer.push_checkpoint(&world.save_state()).unwrap();
         }
         if now.0 % 60 == 30 {
             writer.flush();

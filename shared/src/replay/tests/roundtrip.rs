@@ -108,6 +108,7 @@ fn a_recorded_match_reads_back_with_header_hashes_and_keyframes() {
     let mut reader = ReplayReader::open(&rec.bytes).unwrap();
     assert_eq!(reader.header(), &header(10, 7));
     let (mut hashes, mut keyframes, mut ends) = (0, Vec::new(), 0);
+    let (mut checkpoints, mut players) = (Vec::new(), Vec::new());
     for record in reader.by_ref() {
         match record {
             Record::Hash { tick, hash } => {
@@ -119,12 +120,23 @@ fn a_recorded_match_reads_back_with_header_hashes_and_keyframes() {
                 assert_eq!(tick, Tick(1200));
                 ends += 1;
             }
+            Record::Checkpoint { tick, .. } => checkpoints.push(tick.0),
+            Record::Player { info, .. } => players.push(info),
             Record::Ticks { .. } => {}
         }
     }
     assert!(reader.is_complete() && reader.stop().is_none());
     assert_eq!((hashes, ends), (21, 1)); // ticks 0, 60, ..., 1200
     assert_eq!(keyframes, [0, 300, 600, 900, 1200]);
+    assert_eq!(checkpoints, [0, 300, 600, 900, 1200]);
+    // Players 0..6 join at 7 p, player 2 again at 1800 (after this recording).
+    let names: Vec<(u32, &str, Option<&str>)> = players
+        .iter()
+        .map(|p| (p.player.0, p.name.as_str(), p.sub.as_deref()))
+        .collect();
+    assert_eq!(names.len(), 6);
+    assert_eq!(names[1], (1, "human 1", None));
+    assert_eq!(names[2], (2, "human 2", Some("user-2")));
 }
 
 #[test]

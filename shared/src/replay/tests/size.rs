@@ -4,19 +4,23 @@
 //! `cargo test -p tickcast-shared --release replay::tests::size -- --nocapture`.
 
 use super::record;
+use crate::replay::FORMAT_VERSION;
 use crate::replay::frame::{self, Kind, PREFIX_LEN};
 
-/// Bytes per record kind (framing included): header, ticks, hash, keyframe, end.
-fn breakdown(bytes: &[u8]) -> [usize; 5] {
-    let mut sizes = [0; 5];
+/// Bytes per record kind (framing included): header, ticks, hash, keyframe, end,
+/// checkpoint, player.
+fn breakdown(bytes: &[u8]) -> [usize; 7] {
+    let mut sizes = [0; 7];
     let mut at = PREFIX_LEN;
-    while let Ok(Some(f)) = frame::read_frame(bytes, at) {
+    while let Ok(Some(f)) = frame::read_frame(bytes, at, FORMAT_VERSION) {
         let slot = match f.kind {
             Kind::Header => 0,
             Kind::Ticks => 1,
             Kind::Hash => 2,
             Kind::Keyframe => 3,
             Kind::End => 4,
+            Kind::Checkpoint => 5,
+            Kind::Player => 6,
         };
         sizes[slot] += f.next - at;
         at = f.next;
@@ -30,7 +34,7 @@ fn ten_minutes_of_sixteen_players_fit_in_two_megabytes() {
     const TICKS: u32 = 10 * 60 * 60;
     for drones in [0, 50] {
         let rec = record(16, drones, TICKS, 2024, None);
-        let [header, ticks, hashes, keyframes, end] = breakdown(&rec.bytes);
+        let [header, ticks, hashes, keyframes, end, checkpoints, players] = breakdown(&rec.bytes);
         let inputs = rec.inputs.iter().map(|t| t.inputs.len()).sum::<usize>();
         let changed = rec
             .inputs
@@ -44,7 +48,8 @@ fn ten_minutes_of_sixteen_players_fit_in_two_megabytes() {
             .sum::<usize>();
         println!(
             "replay size, 10 min x 16 players x 60 Hz, {drones} drones: {} bytes \
-             (header {header}, inputs {ticks}, hashes {hashes}, keyframes {keyframes}, end {end}); \
+             (header {header}, inputs {ticks}, hashes {hashes}, keyframes {keyframes}, end {end}, \
+             checkpoints {checkpoints}, players {players}); \
              {inputs} player inputs, ~{changed} changed from the tick before, \
              {:.2} bits per player input",
             rec.bytes.len(),

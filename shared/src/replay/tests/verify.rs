@@ -87,6 +87,8 @@ fn hash_and_keyframe_events_come_with_the_world_at_their_tick() {
             Replayed::Keyframe { tick, .. } => assert_eq!(tick, resim.tick()),
             Replayed::Step { tick, .. } => assert_eq!(tick, resim.tick()),
             Replayed::End { tick } => assert_eq!(tick, Tick(700)),
+            Replayed::Checkpoint { tick, .. } => assert_eq!(tick, resim.tick()),
+            Replayed::Player { tick, .. } => assert_eq!(tick, resim.tick()),
         }
     }
     assert_eq!(seen, 12);

@@ -4,7 +4,7 @@ use crate::sim::{Map, TickInput, World, WorldConfig};
 use proptest::prelude::*;
 
 /// A scripted match: 8 players joining over time, moving, aiming, firing, one leaving.
-fn script(tick: u32) -> TickInput {
+pub(super) fn script(tick: u32) -> TickInput {
     let mut t = TickInput::default();
     if tick < 8 {
         t.joins.push(PlayerId(tick));
@@ -23,7 +23,7 @@ fn script(tick: u32) -> TickInput {
 }
 
 /// A small walled pit where the scripted players keep hitting each other.
-const PIT: &str = "size 600 400\nspawn 100 100\nspawn 500 100\nspawn 100 300\nspawn 500 300\nwall 280 180 40 40\n";
+pub(super) const PIT: &str = "size 600 400\nspawn 100 100\nspawn 500 100\nspawn 100 300\nspawn 500 300\nwall 280 180 40 40\n";
 
 fn run(seed: u64, drones: u32, ticks: u32) -> (u64, Vec<Vec<GameEvent>>) {
     let map = Map::parse(PIT).unwrap();

@@ -5,6 +5,7 @@ mod determinism;
 mod drones;
 mod map;
 mod movement;
+mod state;
 
 use super::{Map, TickInput, World, WorldConfig};
 use crate::protocol::{Buttons, PlayerId, PlayerInput};

@@ -1,0 +1,145 @@
+//! A scripted match written straight into replay bytes, for seek tests and the
+//! `replay-seek` benchmark: no server, no clock, the same bytes on every run.
+//!
+//! `players` players join at tick 0 and steer by a seeded script (buttons change
+//! every half second, the aim every 4 ticks, fire held most of the time, so hits,
+//! kills and respawns happen); the last player leaves at 40 % of the match and a new
+//! one joins at 50 %. Hashes and keyframes follow the server's default policy
+//! (a hash every second, a keyframe every 5 s), checkpoints the script's
+//! `checkpoint_secs`; every joining player gets a player record (`sub` for even
+//! player ids).
+
+use tickcast_shared::protocol::{Buttons, PROTOCOL_VERSION, PlayerId, PlayerInput};
+use tickcast_shared::replay::{PlayerInfo, RecordPolicy, ReplayHeader, ReplayWriter};
+use tickcast_shared::sim::map::DEFAULT_MAP;
+use tickcast_shared::sim::rng::Pcg32;
+use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
+
+/// What to script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchScript {
+    /// Ticks recorded (the match length at 60 Hz).
+    pub ticks: u32,
+    pub drones: u32,
+    /// Players at the start (at least 1).
+    pub players: u32,
+    pub seed: u64,
+    /// Seconds between checkpoints (0: none, the recording re-simulates from 0).
+    pub checkpoint_secs: u32,
+}
+
+impl MatchScript {
+    /// A match of `minutes` at 60 Hz, a checkpoint every 5 s.
+    pub fn minutes(minutes: u32, drones: u32, players: u32, seed: u64) -> MatchScript {
+        MatchScript {
+            ticks: minutes.saturating_mul(60 * 60),
+            drones,
+            players,
+            seed,
+            checkpoint_secs: 5,
+        }
+    }
+}
+
+/// The header of a scripted match (room id `room_id`).
+pub fn header(script: &MatchScript, room_id: &str) -> ReplayHeader {
+    ReplayHeader {
+        protocol_version: PROTOCOL_VERSION,
+        map_name: "arena".into(),
+        map_text: DEFAULT_MAP.into(),
+        config: WorldConfig::new(60, script.drones),
+        seed: script.seed,
+        start_unix_ms: 1_700_000_000_000,
+        room_name: format!("scripted {room_id}"),
+        room_id: room_id.into(),
+        invite: None,
+    }
+}
+
+/// Every player's input of the step from `tick`.
+fn inputs(rng: &mut Pcg32, tick: u32, present: &[PlayerId], held: &mut [PlayerInput]) -> TickInput {
+    let mut input = TickInput::default();
+    for (slot, player) in present.iter().enumerate() {
+        let Some(h) = held.get_mut(slot) else {
+            continue;
+        };
+        if tick % 30 == 0 {
+            let dir = 1u8 << (rng.next_u32() % 4);
+            let fire = if rng.next_u32() % 4 == 0 {
+                0
+            } else {
+                Buttons::FIRE
+            };
+            h.buttons = Buttons(dir | fire);
+        }
+        if tick % 4 == 0 {
+            h.aim = rng.range(0.0, core::f32::consts::TAU);
+        }
+        input.inputs.push((*player, *h));
+    }
+    input
+}
+
+/// Step a World through the script and record it with `writer`.
+pub fn record(script: &MatchScript, mut writer: ReplayWriter, header: &ReplayHeader) -> Vec<u8> {
+    let policy = RecordPolicy {
+        checkpoint_every: script.checkpoint_secs.saturating_mul(60),
+        ..RecordPolicy::for_tick_rate(60)
+    };
+    let map = Map::parse(&header.map_text).unwrap_or_else(|_| Map::default_map());
+    let mut world = World::new(map, header.config.clone(), header.seed);
+    let mut rng = Pcg32::new(script.seed ^ 0x5eed);
+    let mut present: Vec<PlayerId> = (1..=script.players.max(1)).map(PlayerId).collect();
+    let mut held = vec![PlayerInput::default(); present.len() + 1];
+    let mut next_player = script.players.max(1) + 1;
+    let mut out = Vec::new();
+    let note = |world: &World, writer: &mut ReplayWriter| {
+        let tick = world.tick();
+        if policy.wants_hash(tick.0) {
+            writer.push_hash(tick, world.state_hash()).unwrap();
+        }
+        if policy.wants_keyframe(tick.0) {
+            writer.push_keyframe(&world.snapshot()).unwrap();
+        }
+        if policy.wants_checkpoint(tick.0) {
+            writer.push_checkpoint(&world.save_state()).unwrap();
+        }
+    };
+    note(&world, &mut writer);
+    for tick in 0..script.ticks {
+        let mut input = inputs(&mut rng, tick, &present, &mut held);
+        if tick == 0 {
+            input.joins = present.clone();
+        }
+        if tick == script.ticks / 5 * 2 && present.len() > 1 {
+            input.leaves = present.pop().into_iter().collect();
+        }
+        if tick == script.ticks / 2 {
+            let p = PlayerId(next_player);
+            next_player += 1;
+            present.push(p);
+            input.joins = vec![p];
+        }
+        for p in &input.joins {
+            let info = PlayerInfo {
+                player: *p,
+                name: format!("player {}", p.0),
+                sub: (p.0 % 2 == 0).then(|| format!("user-{}", p.0)),
+            };
+            writer.push_player(&info).unwrap();
+        }
+        world.step(&input);
+        writer.push_tick(&input).unwrap();
+        note(&world, &mut writer);
+        out.extend(writer.take_bytes());
+    }
+    writer.end().unwrap();
+    out.extend(writer.take_bytes());
+    out
+}
+
+/// The scripted match as replay bytes.
+pub fn replay_bytes(script: &MatchScript, room_id: &str) -> Vec<u8> {
+    let header = header(script, room_id);
+    record(script, ReplayWriter::new(&header), &header)
+}
