@@ -15,6 +15,7 @@
 //!   starts rooms placed on it, survives a Redis outage and re-registers).
 //! - [`directory`]: the interface the HTTP layer uses, with both implementations.
 //! - [`replays`]: every node's recordings listed anywhere, fetched from the owner.
+//! - [`room_budget`]: an address's live rooms counted over every node.
 //! - [`spec`]: spectate anywhere (events published once to Redis, mirrored per room).
 
 pub mod config;
@@ -23,6 +24,7 @@ pub mod heartbeat;
 pub mod records;
 pub mod redis_dir;
 pub mod replays;
+pub mod room_budget;
 pub mod scripts;
 pub mod spec;
 pub mod spec_redis;

@@ -206,7 +206,7 @@ impl RedisDirectory {
 
     /// Grace of an address's room budget: how long a counted room may take to be
     /// listed (it is written before the creator's answer; twice the node TTL).
-    fn budget_grace_ms(&self) -> u64 {
+    pub(super) fn budget_grace_ms(&self) -> u64 {
         self.config.node_ttl_ms.saturating_mul(2)
     }
 
@@ -283,42 +283,6 @@ impl RedisDirectory {
             Some("finished") => Err(LobbyError::Finished.into()),
             _ => Err(LobbyError::NotFound.into()),
         }
-    }
-
-    /// Count `room`, about to be created by `who`, against its address's live rooms
-    /// cluster-wide; `AddressRooms` when the address has its budget already.
-    pub async fn count_room(&self, who: &Caller<'_>, room: &str) -> Result<(), DirectoryError> {
-        if who.creator.is_none() {
-            return Ok(());
-        }
-        let ok: i64 = self
-            .run(
-                scripts::ROOM_BUDGET
-                    .arg(self.prefix())
-                    .arg(who.address())
-                    .arg(room)
-                    .arg(who.max_rooms)
-                    .arg(self.budget_grace_ms()),
-            )
-            .await?;
-        if ok == 1 {
-            Ok(())
-        } else {
-            Err(crate::lobby::LobbyError::AddressRooms(who.max_rooms).into())
-        }
-    }
-
-    /// `room` was not created after all: it no longer counts for `who`.
-    pub async fn uncount_room(&self, who: &Caller<'_>, room: &str) -> Result<(), DirectoryError> {
-        let _: i64 = self
-            .run(
-                scripts::ROOM_BUDGET_RETURN
-                    .arg(self.prefix())
-                    .arg(who.address())
-                    .arg(room),
-            )
-            .await?;
-        Ok(())
     }
 
     /// Use a ticket once, cluster-wide. Only tickets for this node are used here.

@@ -112,7 +112,7 @@ local function holds(r, sub_hash)
 end
 "#;
 
-fn script(body: &str) -> Script {
+pub(super) fn script(body: &str) -> Script {
     Script::new(&format!("{PRELUDE}\n{body}"))
 }
 
@@ -198,29 +198,6 @@ for _, n in ipairs(live_nodes()) do
   end
 end
 return { 'not_found' }
-"#,
-    )
-});
-
-/// `ARGV`: prefix, address, id of the room it creates, its live-room budget, the
-/// grace ms. Counts the room for the address. Reply: 1, or 0 when the address has
-/// its budget of live rooms cluster-wide.
-pub static ROOM_BUDGET: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r#"
-local ok = ip_budget(ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), now_ms(),
-  listed_rooms())
-return ok and 1 or 0
-"#,
-    )
-});
-
-/// `ARGV`: prefix, address, room id. The room was not created after all: it no
-/// longer counts for the address.
-pub static ROOM_BUDGET_RETURN: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r#"
-return redis.call('ZREM', P .. ':iprooms:' .. ARGV[2], ARGV[3])
 "#,
     )
 });
