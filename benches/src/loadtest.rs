@@ -106,6 +106,9 @@ struct LoadReport {
     /// Server CPU time over the run divided by the snapshots the bots received.
     server_cpu_us_per_snapshot: Option<f64>,
     server_peak_rss_mib: f64,
+    /// Peak RSS over the run less the RSS before the bots connected, per bot (KiB):
+    /// what one connected player costs the server.
+    server_rss_kib_per_bot: Option<f64>,
     first_error: Option<String>,
 }
 
@@ -214,10 +217,12 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
     };
     let clk = clock_ticks_per_sec().await;
     let cpu_before = server.cpu_seconds(clk)?;
+    let rss_before = server.rss_mib()?;
     let started = Instant::now();
     let bot_report = run_bots(&bots).await?;
     let cpu = server.cpu_seconds(clk)? - cpu_before;
     let wall = started.elapsed().as_secs_f64();
+    let peak_rss = server.peak_rss_mib()?;
     let samples = prometheus::parse(&lobby.metrics_text().await?);
     let tick_ms = |q: f64| {
         prometheus::histogram_quantile(&samples, "tickcast_tick_duration_seconds", q)
@@ -253,7 +258,9 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         server_cpu_percent: cpu / wall * 100.0,
         server_cpu_us_per_snapshot: (bot_report.snapshots > 0)
             .then(|| cpu * 1e6 / bot_report.snapshots as f64),
-        server_peak_rss_mib: server.peak_rss_mib()?,
+        server_peak_rss_mib: peak_rss,
+        server_rss_kib_per_bot: (bot_report.connected > 0)
+            .then(|| (peak_rss - rss_before) * 1024.0 / bot_report.connected as f64),
         first_error: bot_report.first_error,
     })
 }

@@ -11,7 +11,9 @@
 //! `viewers_missing_ids` (viewers lacking a frame id that some viewer got between
 //! their first and last frame), and delivery times. Delivery is arrival against the
 //! frame's tick on the room's clock: `tick / tick_rate` plus the smallest offset seen
-//! over all arrivals, so the quickest delivery counts as 0 ms. With `--server-pid`
+//! over all arrivals, so the quickest delivery counts as 0 ms; that offset is
+//! printed as `delivery_origin_unix_ms`, so runs against two nodes of one room
+//! can be put on one scale (`benches/scripts/cluster-spectate-scale.sh`). With `--server-pid`
 //! the server's CPU (over the window) and resident memory come from `/proc`.
 //! Loopback only; viewers and duration are bounded.
 
@@ -32,6 +34,8 @@ const MAX_VIEWERS: usize = 20_000;
 const MAX_DURATION: Duration = Duration::from_secs(300);
 /// How long every viewer has to connect before the window opens anyway.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long viewers have to hand in what they saw once the window closed.
+const COLLECT_GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -80,6 +84,9 @@ struct Report {
     delivery_ms_p50: Option<f64>,
     delivery_ms_p99: Option<f64>,
     delivery_ms_max: Option<f64>,
+    /// The room's tick 0 on this machine's clock as the quickest delivery saw it
+    /// (Unix ms): two runs against two nodes of one room are lined up with it.
+    delivery_origin_unix_ms: Option<f64>,
     server_cpu_percent: Option<f64>,
     server_rss_mb: Option<f64>,
     connect_errors: usize,
@@ -125,7 +132,9 @@ fn missing(all: &[ViewerStats]) -> usize {
         .count()
 }
 
-fn deliveries(all: &[ViewerStats], tick_rate: u32) -> Vec<f64> {
+/// Delivery times, sorted, and the offset they are measured from (the quickest
+/// arrival's, in ms since the window's base: arrival - tick time).
+fn deliveries(all: &[ViewerStats], tick_rate: u32) -> (Vec<f64>, f64) {
     let per_tick_ms = 1000.0 / f64::from(tick_rate.max(1));
     let due = |id: u64| (id / 4) as f64 * per_tick_ms;
     let offset = all
@@ -137,7 +146,7 @@ fn deliveries(all: &[ViewerStats], tick_rate: u32) -> Vec<f64> {
         .flat_map(|v| v.frames.iter().map(move |&(id, at)| at - due(id) - offset))
         .collect();
     out.sort_by(f64::total_cmp);
-    out
+    (out, offset)
 }
 
 async fn run(args: Args) -> Result<Report, Box<dyn std::error::Error + Send + Sync>> {
@@ -197,15 +206,24 @@ async fn run(args: Args) -> Result<Report, Box<dyn std::error::Error + Send + Sy
         .server_pid
         .and_then(|p| procfs::memory_mib(p, "VmRSS").ok());
     window.close();
+    // Every live viewer returns at its next read (frames come at 10 Hz); one that
+    // does not within the grace counts as not connected.
     let mut all = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        all.push(t.await.unwrap_or_default());
+    let grace = tokio::time::Instant::now() + COLLECT_GRACE;
+    for mut t in tasks {
+        match tokio::time::timeout_at(grace, &mut t).await {
+            Ok(stats) => all.push(stats.unwrap_or_default()),
+            Err(_) => {
+                t.abort();
+                all.push(ViewerStats::default());
+            }
+        }
     }
     let ok: Vec<&ViewerStats> = all.iter().filter(|v| v.connected).collect();
     let n = ok.len().max(1) as f64;
     let events: u64 = ok.iter().map(|v| v.events).sum();
     let bytes: u64 = ok.iter().map(|v| v.bytes).sum();
-    let delivered = deliveries(&all, args.tick_rate);
+    let (delivered, offset) = deliveries(&all, args.tick_rate);
     let round = |v: Option<f64>| v.map(|x| (x * 10.0).round() / 10.0);
     Ok(Report {
         viewers: args.viewers,
@@ -218,6 +236,9 @@ async fn run(args: Args) -> Result<Report, Box<dyn std::error::Error + Send + Sy
         delivery_ms_p50: round(quantile(&delivered, 0.5)),
         delivery_ms_p99: round(quantile(&delivered, 0.99)),
         delivery_ms_max: round(delivered.last().copied()),
+        delivery_origin_unix_ms: offset
+            .is_finite()
+            .then(|| (window.base_unix_ms + offset).round()),
         server_cpu_percent: match (cpu_before, cpu_after) {
             (Some(a), Some(b)) => Some(((b - a) / elapsed * 1000.0).round() / 10.0),
             _ => None,

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -14,12 +14,16 @@ use tokio::sync::oneshot;
 const MAX_HEAD: usize = 16 << 10;
 /// Bytes of a line kept to classify it (`event: keyframe`, `id: <20 digits>`).
 const KEEP: usize = 32;
+/// Bytes read from the socket at once.
+const READ_BUFFER: usize = 16 << 10;
 
 /// The measurement window, shared by every viewer: milliseconds since `base`
 /// (0: not yet set).
 #[derive(Debug)]
 pub struct Window {
     pub base: Instant,
+    /// `base` as milliseconds since the Unix epoch (to line up several processes).
+    pub base_unix_ms: f64,
     pub start_ms: AtomicU64,
     pub end_ms: AtomicU64,
 }
@@ -28,6 +32,9 @@ impl Window {
     pub fn new() -> Arc<Window> {
         Arc::new(Window {
             base: Instant::now(),
+            base_unix_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0),
             start_ms: AtomicU64::new(0),
             end_ms: AtomicU64::new(0),
         })
@@ -87,22 +94,31 @@ struct Events {
 }
 
 impl Events {
-    fn byte(&mut self, b: u8, at_ms: f64, window: &Window, stats: &mut ViewerStats) {
-        if b != b'\n' {
-            if self.line.len() < KEEP {
-                self.line.push(b);
-            }
-            return;
+    /// Feed a run of body bytes (line by line: only the first [`KEEP`] bytes of a
+    /// line are kept, data lines are skipped over).
+    fn bytes(&mut self, mut bytes: &[u8], at_ms: f64, window: &Window, stats: &mut ViewerStats) {
+        while let Some(end) = memchr::memchr(b'\n', bytes) {
+            self.keep(&bytes[..end]);
+            self.line_done(at_ms, window, stats);
+            bytes = &bytes[end + 1..];
         }
-        let line = std::mem::take(&mut self.line);
-        let line = line.strip_suffix(b"\r").unwrap_or(&line);
+        self.keep(bytes);
+    }
+
+    fn keep(&mut self, part: &[u8]) {
+        let room = KEEP.saturating_sub(self.line.len());
+        self.line.extend_from_slice(&part[..room.min(part.len())]);
+    }
+
+    fn line_done(&mut self, at_ms: f64, window: &Window, stats: &mut ViewerStats) {
+        let line = self.line.strip_suffix(b"\r").unwrap_or(&self.line);
         if line.is_empty() {
-            if let Some(id) = self.id.take() {
-                if window.inside(at_ms) {
-                    stats.events += 1;
-                    if self.name_is_frame {
-                        stats.frames.push((id, at_ms));
-                    }
+            if let Some(id) = self.id.take()
+                && window.inside(at_ms)
+            {
+                stats.events += 1;
+                if self.name_is_frame {
+                    stats.frames.push((id, at_ms));
                 }
             }
             self.name_is_frame = false;
@@ -111,6 +127,7 @@ impl Events {
         } else if let Some(id) = line.strip_prefix(b"id: ") {
             self.id = std::str::from_utf8(id).ok().and_then(|s| s.parse().ok());
         }
+        self.line.clear();
     }
 }
 
@@ -144,7 +161,7 @@ async fn run(
     let request =
         format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
     stream.write_all(request.as_bytes()).await?;
-    let mut buf = vec![0u8; 64 << 10];
+    let mut buf = vec![0u8; READ_BUFFER];
     let mut head = Vec::new();
     let body_start = loop {
         let n = stream.read(&mut buf).await?;
@@ -175,11 +192,9 @@ async fn run(
     let rest = head.split_off(body_start);
     feed(&rest, &mut chunk, &mut events, window, stats);
     while !window.closed() && !matches!(chunk, Chunk::Done) {
-        let n = match tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf)).await
-        {
-            Ok(r) => r?,
-            Err(_) => continue,
-        };
+        // No timeout per read (a timer per read costs the load generator more than
+        // the read): the collector gives up on a viewer that never returns.
+        let n = stream.read(&mut buf).await?;
         if n == 0 {
             break;
         }
@@ -222,9 +237,7 @@ fn feed(
             }
             Chunk::Data(left) => {
                 let take = (*left).min(bytes.len() - i);
-                for &b in &bytes[i..i + take] {
-                    events.byte(b, at, window, stats);
-                }
+                events.bytes(&bytes[i..i + take], at, window, stats);
                 i += take;
                 *left -= take;
                 if *left == 0 {

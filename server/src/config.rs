@@ -145,7 +145,9 @@ pub struct Config {
     pub finished_linger_secs: f64,
     /// Largest client frame, bytes. Default 4096.
     pub max_frame_bytes: usize,
-    /// Read buffer per WebSocket, bytes (allocated per connection). Default 8192.
+    /// Read buffer per WebSocket, bytes (allocated per connection, and zeroed up to
+    /// this size before each read; client frames are small). Default 1024 (at least
+    /// 1024).
     pub ws_read_buffer: usize,
     /// Outgoing bytes a WebSocket buffers before it flushes. Default 65536.
     pub ws_write_buffer: usize,
@@ -207,7 +209,7 @@ impl Default for Config {
             empty_room_secs: 30.0,
             finished_linger_secs: 60.0,
             max_frame_bytes: 4096,
-            ws_read_buffer: 8192,
+            ws_read_buffer: 1024,
             ws_write_buffer: 65536,
             room_inbox: 4096,
             input_buffer: 16,

@@ -9,8 +9,9 @@
 //! `checkpoint_secs`; every joining player gets a player record (`sub` for even
 //! player ids).
 
+use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::{Buttons, PROTOCOL_VERSION, PlayerId, PlayerInput};
-use tickcast_shared::replay::{PlayerInfo, RecordPolicy, ReplayHeader, ReplayWriter};
+use tickcast_shared::replay::{RecordPolicy, ReplayHeader, ReplayWriter};
 use tickcast_shared::sim::map::DEFAULT_MAP;
 use tickcast_shared::sim::rng::Pcg32;
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
@@ -121,7 +122,7 @@ pub fn record(script: &MatchScript, mut writer: ReplayWriter, header: &ReplayHea
             input.joins = vec![p];
         }
         for p in &input.joins {
-            let info = PlayerInfo {
+            let info = PlayerIdentity {
                 player: *p,
                 name: format!("player {}", p.0),
                 sub: (p.0 % 2 == 0).then(|| format!("user-{}", p.0)),

@@ -14,11 +14,20 @@ export class GapError extends Error {
 }
 
 const FIELDS = ['x', 'y', 'vx', 'vy', 'angle', 'hp', 'score', 'flags', 'owner'];
+/** Steps per unit of the fields the JSON writes with two decimals: reading snaps
+ * them back to their step, which gives exactly the snapshot's value. */
+const STEPS = { x: 16, y: 16, vx: 8, vy: 8 };
+
+/** `v` of field `f` as the snapshot had it. */
+function exact(f, v) {
+  const steps = STEPS[f];
+  return steps ? Math.round(v * steps) / steps : v;
+}
 
 /** An entity with the fields the JSON leaves out when 0 filled in. */
 function full(e) {
   const out = { ...e };
-  for (const f of FIELDS) if (!(f in out)) out[f] = 0;
+  for (const f of FIELDS) out[f] = f in out ? exact(f, out[f]) : 0;
   return out;
 }
 
@@ -64,30 +73,37 @@ export class SpecState {
     if (this.tick === null) throw new GapError(`delta for tick ${d.tick} before any keyframe`);
     if (this.tick >= d.tick) return 'stale';
     if (this.tick !== d.base) throw new GapError(`delta against tick ${d.base} but the state is at tick ${this.tick}`);
-    const removed = new Set(d.removed);
-    for (const id of d.removed) {
+    // `moved` is one flat array of [id, x, y] triples.
+    const flat = d.moved ?? [];
+    if (!Array.isArray(flat) || flat.length % 3 !== 0) throw new GapError('moved is not a list of triples');
+    const moved = [];
+    for (let i = 0; i < flat.length; i += 3) moved.push([flat[i], exact('x', flat[i + 1]), exact('y', flat[i + 2])]);
+    const created = d.created ?? [];
+    const changed = d.changed ?? [];
+    const gone = d.removed ?? [];
+    const removed = new Set(gone);
+    for (const id of gone) {
       if (!this.entities.has(id)) throw new GapError(`delta removes unknown entity ${id}`);
     }
-    for (const e of d.created) {
+    for (const e of created) {
       if (this.entities.has(e.id) && !removed.has(e.id)) throw new GapError(`delta creates existing entity ${e.id}`);
     }
-    const moved = d.moved ?? [];
-    for (const c of d.changed) {
+    for (const c of changed) {
       if (!this.entities.has(c.id) || removed.has(c.id)) throw new GapError(`delta changes unknown entity ${c.id}`);
     }
     for (const [id] of moved) {
       if (!this.entities.has(id) || removed.has(id)) throw new GapError(`delta moves unknown entity ${id}`);
     }
-    for (const id of d.removed) this.entities.delete(id);
-    for (const e of d.created) this.entities.set(e.id, full(e));
+    for (const id of gone) this.entities.delete(id);
+    for (const e of created) this.entities.set(e.id, full(e));
     for (const [id, x, y] of moved) {
       const e = this.entities.get(id);
       e.x = x;
       e.y = y;
     }
-    for (const c of d.changed) {
+    for (const c of changed) {
       const e = this.entities.get(c.id);
-      for (const f of FIELDS) if (f in c) e[f] = c[f];
+      for (const f of FIELDS) if (f in c) e[f] = exact(f, c[f]);
     }
     this.tick = d.tick;
     return 'frame';

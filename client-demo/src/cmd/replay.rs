@@ -1,9 +1,9 @@
 //! `tickcast-client replay FILE`: verify a recorded match, or watch it.
 //!
 //! - `--verify` re-simulates the file from tick 0 and checks every recorded state
-//!   hash and keyframe ([`tickcast_shared::replay::verify`]); it prints one JSON line
-//!   `{"ticks","hashes_checked","keyframes_checked","mismatches","complete",...}` and
-//!   exits non-zero on a mismatch or damaged bytes, naming the byte offset on stderr.
+//!   hash, keyframe and checkpoint ([`tickcast_shared::replay::verify`]); it prints
+//!   one JSON line `{"ticks","hashes_checked","keyframes_checked",
+//!   "checkpoints_checked","mismatches",...}` and exits non-zero on a mismatch or damaged bytes, naming the byte offset on stderr.
 //!   A recording without its end record (a live or crashed match) is not an error.
 //! - Without it, the match plays in a native window (feature `window`): Space
 //!   pauses, Up/Down change the speed (0.25x to 16x), Left/Right seek 5 s.
@@ -61,6 +61,7 @@ fn report_json(r: &VerifyReport) -> serde_json::Value {
         "ticks": r.ticks,
         "hashes_checked": r.hashes_checked,
         "keyframes_checked": r.keyframes_checked,
+        "checkpoints_checked": r.checkpoints_checked,
         "mismatches": r.mismatches,
         "first_mismatch": r.first_mismatch.map(|t| t.0),
         "complete": r.complete,

@@ -27,6 +27,7 @@ pub mod replays;
 pub mod room_budget;
 pub mod scripts;
 pub mod spec;
+pub mod spec_redis;
 
 pub use config::ClusterConfig;
 pub use directory::{Directory, DirectoryError};

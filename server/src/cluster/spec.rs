@@ -1,20 +1,28 @@
 //! Spectate anywhere. The owning node hands every spectator event its room's hub
 //! renders (the whole [`Entry`]: its id, kind and the bytes of both formats, the
-//! same its own viewers get) to Redis once, with its catch-up history, in one script (`XADD` to the room's stream trimmed to the retained
-//! window, then `PUBLISH`). A node asked for a room it does not run opens one
-//! mirror per room: a local [`Hub`] seeded from the stream and fed by one
-//! subscription, which fans out to all its viewers there. The mirror publishes the
-//! same entries with the same ids, so `Last-Event-ID` resumes against the mirror's
-//! ring exactly as against the owner's (in either format). Catch-up keyframes are
-//! the owner's alone: a viewer lagging behind a mirror skips to the next keyframe. While a mirror exists
-//! it marks the room as watched, and the owner keeps the room's hub active for it.
-//! When the owner dies the mirror ends its viewers' streams with `end`.
+//! same its own viewers get) to Redis once, with its catch-up history, in one
+//! script (`XADD` to the room's stream trimmed to the retained window, then
+//! `PUBLISH`; see [`super::spec_redis`]). While Redis is away the publisher keeps
+//! trying each event in order (for up to the retained window). A node asked for a
+//! room it does not run opens one mirror per room: a local [`Hub`] seeded from the
+//! stream and fed by one subscription, which fans out to all its viewers there. The
+//! mirror publishes the same entries with the same ids, so `Last-Event-ID` resumes
+//! against the mirror's ring exactly as against the owner's (in either format).
+//! When the subscription drops (Redis restarted, the connection broke) the mirror
+//! subscribes again with backoff and re-seeds from the stream after the newest id
+//! it has: its viewers see no gap and no duplicate. A viewer lagging behind a
+//! mirror gets a catch-up keyframe as on the owner: the mirror rebuilds the room
+//! from the binary frames it relays and renders the keyframe itself (no request
+//! to the owner, no extra bytes through Redis; a keyframe is only the snapshot,
+//! the tick rate and the map's name, so the bytes equal the owner's).
+//! While a mirror exists it marks the room as watched, and the owner keeps the
+//! room's hub active for it. When the owner is gone (its heartbeat expired and its
+//! feed silent for a node TTL) the mirror ends its viewers' streams with `end`.
 
 use super::directory::DirectoryError;
 use super::heartbeat::ClusterNode;
 use super::records;
-use super::redis_dir::RedisDirectory;
-use super::scripts;
+use super::spec_redis::parse_message;
 use crate::spectators::hub::Tap;
 use crate::spectators::{Entry, EntryKind, Hub};
 use bytes::Bytes;
@@ -22,7 +30,7 @@ use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::spectate::{End, EventId, SpecEvent};
+use tickcast_shared::spectate::{BinaryState, End, EventId, Feed, MapView, SpecEvent, binary_sse};
 use tokio::sync::mpsc;
 
 /// One local room's event on its way to Redis: the room id and the event.
@@ -30,90 +38,6 @@ pub type Tapped = (String, Arc<Entry>);
 
 /// Events queued from all local hubs to the publisher; more are dropped (counted).
 pub const PUBLISH_QUEUE: usize = 4096;
-
-/// One letter per event kind, on the wire to Redis.
-pub fn kind_code(kind: EntryKind) -> &'static str {
-    match kind {
-        EntryKind::Keyframe => "k",
-        EntryKind::Delta => "d",
-        EntryKind::Game => "g",
-        EntryKind::End => "e",
-    }
-}
-
-fn kind_of(code: &[u8]) -> Option<EntryKind> {
-    match code {
-        b"k" => Some(EntryKind::Keyframe),
-        b"d" => Some(EntryKind::Delta),
-        b"g" => Some(EntryKind::Game),
-        b"e" => Some(EntryKind::End),
-        _ => None,
-    }
-}
-
-/// The binary text to send for `entry`: empty when it is the JSON text (a `game`
-/// or `end` event), so those bytes cross Redis once.
-pub fn binary_arg(entry: &Entry) -> &[u8] {
-    if entry.binary == entry.text {
-        &[]
-    } else {
-        &entry.binary
-    }
-}
-
-/// An event from its id, kind, JSON text and binary text (empty: the JSON text).
-fn entry_of(id: EventId, kind: EntryKind, text: &[u8], binary: &[u8]) -> Entry {
-    let text = Bytes::copy_from_slice(text);
-    if binary.is_empty() {
-        Entry::same(id, kind, text)
-    } else {
-        Entry {
-            id,
-            kind,
-            text,
-            binary: Bytes::copy_from_slice(binary),
-        }
-    }
-}
-
-fn event_id_of(value: &[u8]) -> Option<EventId> {
-    EventId::parse(std::str::from_utf8(value).ok()?)
-}
-
-/// An event from a stream entry's fields (`i`, `k`, `x`, `b` in any order).
-pub fn entry_of_fields(fields: &[Vec<u8>]) -> Option<Entry> {
-    let (mut id, mut kind, mut text, mut binary) = (None, None, None, None);
-    for pair in fields.chunks(2) {
-        match pair {
-            [name, value] if name == b"i" => id = event_id_of(value),
-            [name, value] if name == b"k" => kind = kind_of(value),
-            [name, value] if name == b"x" => text = Some(value.as_slice()),
-            [name, value] if name == b"b" => binary = Some(value.as_slice()),
-            _ => {}
-        }
-    }
-    Some(entry_of(id?, kind?, text?, binary?))
-}
-
-/// A published message: `<stream id> <event id> <kind> <json len> <json><binary>`
-/// (binary empty: the JSON text).
-pub fn parse_message(payload: &[u8]) -> Option<(String, Entry)> {
-    let mut parts = payload.splitn(5, |b| *b == b' ');
-    let sid = std::str::from_utf8(parts.next()?).ok()?.to_owned();
-    let id = event_id_of(parts.next()?)?;
-    let kind = kind_of(parts.next()?)?;
-    let len: usize = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
-    let rest = parts.next()?;
-    let text = rest.get(..len)?;
-    let binary = rest.get(len..)?;
-    Some((sid, entry_of(id, kind, text, binary)))
-}
-
-/// A stream id (`ms-seq`) as numbers, for ordering.
-pub fn stream_order(id: &str) -> (u64, u64) {
-    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
-    (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
-}
 
 /// The tap of a local room's hub: queue each event for the publisher.
 pub fn tap(node: &ClusterNode, room: String) -> Tap {
@@ -128,20 +52,63 @@ pub fn tap(node: &ClusterNode, room: String) -> Tap {
     })
 }
 
-/// The publisher: every tapped event to Redis, in order, once.
+/// Backoff between attempts while Redis is away: doubling, capped.
+struct Backoff(Duration);
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(50);
+    const MAX: Duration = Duration::from_secs(2);
+
+    fn new() -> Backoff {
+        Backoff(Backoff::FIRST)
+    }
+
+    fn next(&mut self) -> Duration {
+        let now = self.0;
+        self.0 = (self.0 * 2).min(Backoff::MAX);
+        now
+    }
+}
+
+/// The publisher: every tapped event to Redis, in order, once. An event Redis did
+/// not take (it is away) is tried again with backoff until it is older than the
+/// retained window, so mirrors that re-seed from the stream afterwards miss nothing
+/// (an attempt that did reach Redis but was not answered leaves a duplicate in the
+/// stream; mirrors drop it by its id).
 pub async fn publish_loop(node: Arc<ClusterNode>, mut rx: mpsc::Receiver<Tapped>) {
     let config = &node.config().spectators;
     let tick_rate = node.config().tick_rate;
     let frames = config.retain_ticks(tick_rate) / config.frame_interval(tick_rate).max(1);
     let max_entries = (frames as usize).saturating_mul(2).saturating_add(16);
     let keep_ms = u64::from(config.retain_secs) * 1000 + node.redis().config.node_ttl_ms;
+    let give_up = Duration::from_secs(u64::from(config.retain_secs));
+    let mut failing = false;
     while let Some((room, entry)) = rx.recv().await {
-        if let Err(e) = node
-            .redis()
-            .publish_spec(&room, &entry, max_entries, keep_ms)
-            .await
-        {
-            tracing::debug!(%room, "spectator event not published: {e}");
+        let first = tokio::time::Instant::now();
+        let mut backoff = Backoff::new();
+        loop {
+            let sent = node
+                .redis()
+                .publish_spec(&room, &entry, max_entries, keep_ms)
+                .await;
+            match sent {
+                Ok(()) => {
+                    if std::mem::take(&mut failing) {
+                        tracing::info!("spectator events reach redis again");
+                    }
+                    break;
+                }
+                Err(e) => {
+                    if !std::mem::replace(&mut failing, true) {
+                        tracing::warn!(%room, "spectator events wait for redis: {e}");
+                    }
+                    if first.elapsed() > give_up {
+                        tracing::debug!(%room, id = %entry.id, "spectator event not published");
+                        break;
+                    }
+                    tokio::time::sleep(backoff.next()).await;
+                }
+            }
         }
     }
 }
@@ -167,67 +134,246 @@ pub async fn mirror(node: &Arc<ClusterNode>, id: &str, invite: Option<&str>) -> 
         config.tick_rate,
         node.spectator_counter(),
     );
-    let key = node.redis().spec_key(&id);
-    // Subscribe first, then read the history: nothing falls between the two.
-    let mut pubsub = node.redis().subscribe(&key).await.ok()?;
-    let _ = node.redis().watch(&owner, &id).await;
-    let mut last = None;
-    for (sid, entry) in node.redis().spec_history(&id, None).await.ok()? {
-        hub.publish(entry);
-        last = Some(sid);
-    }
+    let mut relay = Relay {
+        node: Arc::clone(node),
+        room: id.clone(),
+        owner,
+        hub: Arc::clone(&hub),
+        last: None,
+        heard: tokio::time::Instant::now(),
+        state: BinaryState::default(),
+    };
+    let pubsub = relay.open().await.ok()?;
     let kept = node.keep_mirror(&id, Arc::clone(&hub));
     if !Arc::ptr_eq(&kept, &hub) {
         return Some(kept); // another viewer's request made the mirror first
     }
-    let relay_hub = Arc::clone(&hub);
-    let relay_node = Arc::clone(node);
-    tokio::spawn(async move {
-        let mut last_tick = Tick(0);
+    tokio::spawn(relay.run(pubsub));
+    Some(hub)
+}
+
+/// Why a mirror stops following its room's channel.
+enum Stop {
+    /// The subscription dropped (Redis went away): open it again.
+    Dropped,
+    /// The room's `end` was relayed.
+    Ended,
+    /// The owner is gone: end the viewers' streams with this reason.
+    Gone(&'static str),
+    /// Nobody watched for the retention window.
+    Unwatched,
+}
+
+/// One mirror: feeds its hub from the room's channel, in order, each event once.
+struct Relay {
+    node: Arc<ClusterNode>,
+    room: String,
+    owner: String,
+    hub: Arc<Hub>,
+    /// The newest event id published to the hub: older ones are duplicates.
+    last: Option<EventId>,
+    /// When the owner's feed was last heard (or the subscription last opened).
+    heard: tokio::time::Instant,
+    /// The room as the relayed binary frames rebuild it: catch-up keyframes for
+    /// this node's lagging viewers are rendered from it.
+    state: BinaryState,
+}
+
+impl Relay {
+    /// Subscribe to the room's channel, then publish what the stream holds after
+    /// the newest id the hub has (subscribing first: nothing falls between).
+    async fn open(&mut self) -> Result<redis::aio::PubSub, DirectoryError> {
+        let redis = self.node.redis();
+        let pubsub = redis.subscribe(&redis.spec_key(&self.room)).await?;
+        let _ = redis.watch(&self.owner, &self.room).await;
+        for (_, entry) in redis.spec_history(&self.room, None).await? {
+            self.relay(entry);
+        }
+        self.heard = tokio::time::Instant::now();
+        Ok(pubsub)
+    }
+
+    /// Publish `entry` unless the hub has it already. True for the room's `end`.
+    fn relay(&mut self, entry: Entry) -> bool {
+        if self.last.is_some_and(|last| entry.id <= last) {
+            return false;
+        }
+        self.last = Some(entry.id);
+        let end = entry.kind == EntryKind::End;
+        let catchup = self.follow_frame(&entry);
+        self.hub.publish_with_catchup(entry, catchup);
+        end
+    }
+
+    /// Apply a relayed frame to the rebuilt room; when it is a delta and a viewer
+    /// here fell behind, the same frame as a catch-up keyframe (same id, both
+    /// formats, the bytes the owner would render: a keyframe is the snapshot, the
+    /// tick rate and the map's name).
+    fn follow_frame(&mut self, entry: &Entry) -> Option<Entry> {
+        if !entry.is_frame() {
+            return None;
+        }
+        let applied = sse_fields(&entry.binary)
+            .ok_or(())
+            .and_then(|(name, data)| self.state.apply(name, data).map_err(|_| ()));
+        if applied.is_err() {
+            // Wait for the next keyframe to rebuild from.
+            self.state = BinaryState::default();
+            return None;
+        }
+        if entry.kind != EntryKind::Delta || !self.hub.take_catchup_request() {
+            return None;
+        }
+        catchup_keyframe(&self.state, entry.id)
+    }
+
+    /// The periodic check: is the owner gone (its heartbeat expired and its feed
+    /// silent for a node TTL: a Redis that just came back does not know it yet), or
+    /// has nobody watched for the retention window?
+    async fn check(&self, unwatched_since: &mut Option<tokio::time::Instant>) -> Option<Stop> {
+        let redis = self.node.redis();
+        let ttl = Duration::from_millis(redis.config.node_ttl_ms);
+        if matches!(redis.watch(&self.owner, &self.room).await, Ok(false))
+            && self.heard.elapsed() >= ttl
         {
-            let mut messages = pubsub.on_message();
-            let period = Duration::from_millis(relay_node.redis().config.heartbeat_ms());
-            let mut every = tokio::time::interval(period);
-            let retain = Duration::from_secs(u64::from(relay_node.config().spectators.retain_secs));
-            let mut unwatched_since = None::<tokio::time::Instant>;
-            loop {
-                tokio::select! {
-                    msg = messages.next() => {
-                        let Some(msg) = msg else { break };
-                        let Some((sid, entry)) = parse_message(msg.get_payload_bytes()) else {
-                            continue;
-                        };
-                        if last.as_deref().is_some_and(|l| stream_order(&sid) <= stream_order(l)) {
-                            continue;
-                        }
-                        last = Some(sid);
-                        last_tick = entry.id.tick();
-                        let end = entry.kind == EntryKind::End;
-                        relay_hub.publish(entry);
-                        if end {
-                            break;
-                        }
+            return Some(Stop::Gone("the room's node is gone"));
+        }
+        let retain = Duration::from_secs(u64::from(self.node.config().spectators.retain_secs));
+        if self.hub.spectators() > 0 {
+            *unwatched_since = None;
+        } else if unwatched_since
+            .get_or_insert_with(tokio::time::Instant::now)
+            .elapsed()
+            > retain
+        {
+            return Some(Stop::Unwatched);
+        }
+        None
+    }
+
+    /// Relay messages until the subscription drops or the mirror must stop.
+    async fn follow(
+        &mut self,
+        pubsub: &mut redis::aio::PubSub,
+        every: &mut tokio::time::Interval,
+        unwatched_since: &mut Option<tokio::time::Instant>,
+    ) -> Stop {
+        let mut messages = pubsub.on_message();
+        loop {
+            tokio::select! {
+                msg = messages.next() => {
+                    let Some(msg) = msg else { return Stop::Dropped };
+                    let Some((_, entry)) = parse_message(msg.get_payload_bytes()) else {
+                        continue;
+                    };
+                    self.heard = tokio::time::Instant::now();
+                    if self.relay(entry) {
+                        return Stop::Ended;
                     }
-                    _ = every.tick() => {
-                        if matches!(relay_node.redis().watch(&owner, &id).await, Ok(false)) {
-                            end(&relay_hub, last_tick, "the room's node is gone");
-                            break;
-                        }
-                        if relay_hub.spectators() > 0 {
-                            unwatched_since = None;
-                        } else if unwatched_since.get_or_insert_with(tokio::time::Instant::now).elapsed() > retain {
-                            break;
-                        }
+                }
+                _ = every.tick() => {
+                    if let Some(stop) = self.check(unwatched_since).await {
+                        return stop;
                     }
                 }
             }
         }
-        if !relay_hub.is_finished() && relay_hub.spectators() > 0 {
-            end(&relay_hub, last_tick, "lost the room's feed");
+    }
+
+    /// Follow the room until it ends, its owner is gone or nobody watches; a
+    /// dropped subscription is opened again (with backoff) and re-seeded from the
+    /// stream, so the mirror's viewers see no gap and no duplicate.
+    async fn run(mut self, pubsub: redis::aio::PubSub) {
+        let period = Duration::from_millis(self.node.redis().config.heartbeat_ms());
+        let mut every = tokio::time::interval(period);
+        let mut unwatched_since = None;
+        let mut pubsub = Some(pubsub);
+        let reason = loop {
+            let Some(open) = pubsub.as_mut() else {
+                let mut backoff = Backoff::new();
+                let stop = loop {
+                    match self.open().await {
+                        Ok(p) => {
+                            tracing::info!(room = %self.room, "spectator feed subscribed again");
+                            pubsub = Some(p);
+                            break None;
+                        }
+                        Err(e) => tracing::debug!(room = %self.room, "resubscribe: {e}"),
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff.next()) => {}
+                        _ = every.tick() => {
+                            if let Some(stop) = self.check(&mut unwatched_since).await {
+                                break Some(stop);
+                            }
+                        }
+                    }
+                };
+                match stop {
+                    Some(stop) => break stop,
+                    None => continue,
+                }
+            };
+            match self.follow(open, &mut every, &mut unwatched_since).await {
+                Stop::Dropped => {
+                    tracing::warn!(room = %self.room, "spectator feed lost its subscription; subscribing again");
+                    pubsub = None;
+                }
+                stop => break stop,
+            }
+        };
+        let why = match reason {
+            Stop::Gone(why) => Some(why),
+            Stop::Ended => None,
+            Stop::Dropped | Stop::Unwatched => {
+                (self.hub.spectators() > 0).then_some("lost the room's feed")
+            }
+        };
+        if let Some(why) = why
+            && !self.hub.is_finished()
+        {
+            end(&self.hub, self.last.map_or(Tick(0), EventId::tick), why);
         }
-        relay_node.drop_mirror(&id, &relay_hub);
-    });
-    Some(hub)
+        self.node.drop_mirror(&self.room, &self.hub);
+    }
+}
+
+/// The frame `id` of the room `state` holds as a catch-up keyframe (both formats).
+/// `None` when the state is not at that frame.
+fn catchup_keyframe(state: &BinaryState, id: EventId) -> Option<Entry> {
+    let snapshot = state.snapshot.clone()?;
+    if EventId::frame(snapshot.tick) != id {
+        return None;
+    }
+    let map = MapView {
+        name: state.map.clone(),
+        width: 0.0,
+        height: 0.0,
+        walls: Vec::new(),
+    };
+    // A fresh feed's first frame is a keyframe.
+    let (key, body) = Feed::new(map, state.tick_rate, 1).frame_both(snapshot);
+    Some(Entry {
+        id,
+        kind: EntryKind::Keyframe,
+        text: Bytes::from(key.to_sse()),
+        binary: Bytes::from(binary_sse(&key, &body)),
+    })
+}
+
+/// The `event:` name and `data:` of one event's SSE text (one data line).
+fn sse_fields(text: &[u8]) -> Option<(&str, &str)> {
+    let text = std::str::from_utf8(text).ok()?;
+    let mut name = None;
+    let mut data = None;
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("event: ") {
+            name = Some(v);
+        } else if let Some(v) = line.strip_prefix("data: ") {
+            data = Some(v);
+        }
+    }
+    Some((name?, data?))
 }
 
 /// End a mirror's viewers' streams (its owner's `end` never came): the id is the
@@ -244,153 +390,40 @@ fn end(hub: &Hub, tick: Tick, reason: &str) {
     ));
 }
 
-/// The Redis side of spectating anywhere.
-impl RedisDirectory {
-    /// Append a spectator event of a room of this node to Redis and publish it.
-    pub async fn publish_spec(
-        &self,
-        room: &str,
-        entry: &Entry,
-        max_entries: usize,
-        keep_ms: u64,
-    ) -> Result<(), DirectoryError> {
-        let _: String = self
-            .run(
-                scripts::SPEC_PUBLISH
-                    .arg(self.prefix())
-                    .arg(room)
-                    .arg(max_entries)
-                    .arg(entry.id.0)
-                    .arg(kind_code(entry.kind))
-                    .arg(entry.text.as_ref())
-                    .arg(binary_arg(entry))
-                    .arg(keep_ms),
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// This node watches `room` of `owner` (refreshed while it does). False when the
-    /// owner is gone.
-    pub async fn watch(&self, owner: &str, room: &str) -> Result<bool, DirectoryError> {
-        let alive: i64 = self
-            .run(
-                scripts::WATCH
-                    .arg(self.prefix())
-                    .arg(owner)
-                    .arg(room)
-                    .arg(self.config.node_ttl_ms),
-            )
-            .await?;
-        Ok(alive == 1)
-    }
-
-    /// Rooms of this node that other nodes watch.
-    pub async fn watched(&self) -> Result<Vec<String>, DirectoryError> {
-        self.run(&*scripts::WATCHED.arg(self.prefix()).arg(&self.node.id))
-            .await
-    }
-
-    /// The spectator channel (and stream key) of a room.
-    pub fn spec_key(&self, room: &str) -> String {
-        format!("{}:spec:{room}", self.prefix())
-    }
-
-    /// A room's retained spectator events after stream id `after` (all if none).
-    pub async fn spec_history(
-        &self,
-        room: &str,
-        after: Option<&str>,
-    ) -> Result<Vec<(String, Entry)>, DirectoryError> {
-        let start = after.map_or_else(|| "-".to_owned(), |id| format!("({id}"));
-        let raw: Vec<(String, Vec<Vec<u8>>)> = self
-            .query(
-                redis::cmd("XRANGE")
-                    .arg(self.spec_key(room))
-                    .arg(start)
-                    .arg("+"),
-            )
-            .await?;
-        Ok(raw
-            .into_iter()
-            .filter_map(|(id, fields)| Some((id, entry_of_fields(&fields)?)))
-            .collect())
-    }
-
-    /// A pub/sub connection subscribed to `channel`.
-    pub async fn subscribe(&self, channel: &str) -> Result<redis::aio::PubSub, DirectoryError> {
-        let open = async {
-            let mut pubsub = self.client.get_async_pubsub().await?;
-            pubsub.subscribe(channel).await?;
-            Ok::<_, redis::RedisError>(pubsub)
-        };
-        match tokio::time::timeout(self.timeout, open).await {
-            Ok(Ok(p)) => Ok(p),
-            Ok(Err(e)) => Err(self.unavailable(e.to_string())),
-            Err(_) => Err(self.unavailable("redis timed out".into())),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 
     #[test]
-    fn messages_and_stream_fields_decode() {
-        // JSON text "data: x y\n\n" (11 bytes), then the binary text.
-        let (sid, e) = parse_message(b"17-2 161 d 11 data: x y\n\nid: 161 bin").unwrap();
-        assert_eq!(
-            (sid.as_str(), e.id, e.kind),
-            ("17-2", EventId(161), EntryKind::Delta)
-        );
-        assert_eq!(&e.text[..], b"data: x y\n\n");
-        assert_eq!(&e.binary[..], b"id: 161 bin");
-        // Empty binary: the same bytes in both formats.
-        let (_, e) = parse_message(b"17-3 164 g 4 game").unwrap();
-        assert_eq!((&e.text[..], &e.binary[..]), (&b"game"[..], &b"game"[..]));
-        assert!(parse_message(b"17-2 40 q 1 x").is_none());
-        assert!(parse_message(b"17-2 40 d 99 short").is_none());
-        assert!(parse_message(b"17-2 4x0 d 1 x").is_none());
-        assert!(parse_message(b"garbage").is_none());
-        let fields: Vec<Vec<u8>> = ["i", "37", "k", "k", "x", "id: 37", "b", "bin 37"]
-            .iter()
-            .map(|s| s.as_bytes().to_vec())
-            .collect();
-        let e = entry_of_fields(&fields).unwrap();
-        assert_eq!((e.id, e.kind), (EventId(37), EntryKind::Keyframe));
-        assert_eq!(
-            (&e.text[..], &e.binary[..]),
-            (&b"id: 37"[..], &b"bin 37"[..])
-        );
-        assert!(entry_of_fields(&fields[..6]).is_none());
-    }
-
-    #[test]
-    fn an_entry_round_trips_through_the_wire_format() {
-        let e = Entry {
-            id: EventId::frame(Tick(9)),
-            kind: EntryKind::Delta,
-            text: Bytes::from_static(b"event: delta\nid: 37\ndata: {}\n\n"),
-            binary: Bytes::from_static(b"event: delta\nid: 37\ndata: AAE\n\n"),
-        };
-        let mut msg = format!("1-0 {} {} {} ", e.id, kind_code(e.kind), e.text.len()).into_bytes();
-        msg.extend_from_slice(&e.text);
-        msg.extend_from_slice(binary_arg(&e));
-        let (_, back) = parse_message(&msg).unwrap();
-        assert_eq!((back.id, back.kind), (e.id, e.kind));
-        assert_eq!((back.text, back.binary), (e.text, e.binary));
-        let g = Entry::same(
-            EventId::game(Tick(9)),
-            EntryKind::Game,
-            Bytes::from_static(b"g"),
-        );
-        assert!(binary_arg(&g).is_empty());
-    }
-
-    #[test]
-    fn stream_ids_order_numerically() {
-        assert!(stream_order("9-1") < stream_order("10-0"));
-        assert!(stream_order("10-2") < stream_order("10-10"));
+    fn a_mirror_renders_the_catchup_keyframe_the_owner_would() {
+        let map = Map::default_map();
+        let mut world = World::new(map.clone(), WorldConfig::new(60, 30), 7);
+        let mut owner = Feed::new(MapView::of(&map), 60, 300);
+        let mut mirror = BinaryState::default();
+        let mut deltas = 0;
+        for t in 1..=120u32 {
+            world.step(&TickInput::default());
+            if t % 6 != 0 {
+                continue;
+            }
+            let (frame, body) = owner.frame_both(world.snapshot());
+            let binary = binary_sse(&frame, &body);
+            let (name, data) = sse_fields(binary.as_bytes()).unwrap();
+            mirror.apply(name, data).unwrap();
+            let Some(id) = frame.id().filter(|_| matches!(frame, SpecEvent::Delta(_))) else {
+                continue;
+            };
+            deltas += 1;
+            // What the owner's task renders for a lagging viewer at this delta.
+            let (k, b) = (owner.keyframe().unwrap(), owner.keyframe_body().unwrap());
+            let got = catchup_keyframe(&mirror, id).unwrap();
+            assert_eq!((got.id, got.kind), (id, EntryKind::Keyframe));
+            assert_eq!(&got.text[..], k.to_sse().as_bytes());
+            assert_eq!(&got.binary[..], binary_sse(&k, &b).as_bytes());
+            assert!(catchup_keyframe(&mirror, EventId(id.0 + 4)).is_none());
+        }
+        assert!(deltas > 10);
+        assert_eq!(sse_fields(b"event: x\n\n"), None);
     }
 }

@@ -1,24 +1,21 @@
 //! A player's session, whatever carries it: the `Hello` handshake, claiming the seat
-//! (ticket or resume token), joining the room, and then the loop that moves inputs to
-//! the room and snapshots, events and pongs to the player.
+//! (ticket or resume token), joining the room, and then the seated loop (`seated.rs`)
+//! that moves inputs to the room and snapshots, events and pongs to the player.
 //!
 //! A transport implements [`Link`] (bytes and close codes) and hands it to
 //! [`Session::start`]; the WebSocket ([`super::ws`]) and QUIC ([`super::quic`]) links
 //! share everything here. Close codes are the WebSocket ones on every transport (see
 //! `tickcast_shared::quic::close`).
 
-use super::input_rate::{InputRate, Verdict};
 use crate::ctx::ServerCtx;
 use crate::lobby::tickets::Seat;
 use crate::metrics::{Transport, TransportMetrics};
-use crate::room::{Control, JoinAuth, JoinRefused, Joined, RoomCmd, RoomShared, current_tick};
+use crate::room::{JoinAuth, JoinRefused, RoomCmd, RoomShared};
 use bytes::Bytes;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tickcast_shared::codec::encode_server;
-use tickcast_shared::protocol::{
-    ClientMsg, ErrorCode, HelloAuth, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION, PlayerId, ServerMsg,
-};
+use tickcast_shared::protocol::{ClientMsg, ErrorCode, HelloAuth, PROTOCOL_VERSION, ServerMsg};
 use tickcast_shared::quic::close;
 use tokio::sync::oneshot;
 
@@ -64,6 +61,23 @@ pub trait Link: Send {
     ) -> impl Future<Output = Result<Option<Duration>, LinkDown>> + Send;
     /// Close with a code and a reason (bounded in time; errors ignored).
     fn close(&mut self, code: u16, reason: &str) -> impl Future<Output = ()> + Send;
+    /// Queue a message like [`Link::send`], written at the latest by the next
+    /// [`Link::flush`] (default: sent at once).
+    fn feed(&mut self, bytes: Bytes) -> impl Future<Output = Result<(), LinkDown>> + Send {
+        self.send(bytes)
+    }
+    /// Queue a snapshot like [`Link::send_snapshot`], written at the latest by the
+    /// next [`Link::flush`] (default: sent at once).
+    fn feed_snapshot(
+        &mut self,
+        bytes: Bytes,
+    ) -> impl Future<Output = Result<bool, LinkDown>> + Send {
+        self.send_snapshot(bytes)
+    }
+    /// Write everything fed so far (default: nothing is held back).
+    fn flush(&mut self) -> impl Future<Output = Result<(), LinkDown>> + Send {
+        std::future::ready(Ok(()))
+    }
 }
 
 /// How this connection claims its seat.
@@ -147,21 +161,17 @@ impl<L: Link> Session<L> {
     /// What a read (or its timeout) means for the session; closes when it must.
     /// Kept apart from the read itself so that, in a `select!`, only the
     /// cancel-safe read races the other branches and a close is never cut short.
-    async fn judge(
-        &mut self,
-        heard: Result<Incoming, tokio::time::error::Elapsed>,
-    ) -> Result<Option<ClientMsg>, Closed> {
+    async fn judge(&mut self, heard: Incoming) -> Result<Option<ClientMsg>, Closed> {
         match heard {
-            Err(_) => Err(self.close(close::GOING_AWAY, "idle timeout").await),
-            Ok(Incoming::Msg(msg)) => Ok(Some(msg)),
-            Ok(Incoming::Rtt(rtt)) => {
+            Incoming::Msg(msg) => Ok(Some(msg)),
+            Incoming::Rtt(rtt) => {
                 self.stats.rtt.observe(rtt.as_secs_f64());
                 tracing::trace!(rtt_ms = rtt.as_secs_f64() * 1e3, "pong");
                 Ok(None)
             }
-            Ok(Incoming::Nothing) => Ok(None),
-            Ok(Incoming::Gone) => Err(Closed),
-            Ok(Incoming::Bad(code, reason)) => Err(self.reject(code, reason).await),
+            Incoming::Nothing => Ok(None),
+            Incoming::Gone => Err(Closed),
+            Incoming::Bad(code, reason) => Err(self.reject(code, reason).await),
         }
     }
 
@@ -173,7 +183,7 @@ impl<L: Link> Session<L> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let heard = match tokio::time::timeout_at(deadline, self.link.recv()).await {
-                Ok(heard) => Ok(heard),
+                Ok(heard) => heard,
                 Err(_) => {
                     self.state.metrics.limits.hello_timeouts.inc();
                     let reason = format!("no Hello within {} s", wait.as_secs_f64());
@@ -285,165 +295,5 @@ impl<L: Link> Session<L> {
     }
 }
 
-impl<L: Link> Session<L> {
-    /// Seated: inputs to the room; snapshots, events and pongs to the player.
-    async fn play(&mut self, room: Arc<RoomShared>, joined: Joined) -> Result<(), Closed> {
-        let Joined {
-            player,
-            conn,
-            welcome,
-            mut link,
-            ..
-        } = joined;
-        let mut drop_guard = DisconnectGuard {
-            room: Arc::clone(&room),
-            player,
-            conn,
-            armed: true,
-        };
-        self.send(welcome).await?;
-        let config = &self.state.config;
-        let mut rate = InputRate::new(&config.input, config.tick_rate, Instant::now());
-        let idle = crate::config::secs(self.state.config.idle_timeout_secs);
-        let period = crate::config::secs(self.state.config.ping_interval_secs)
-            .max(Duration::from_millis(100));
-        let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        let mut nonce = 0u64;
-        // Newest input sequence handed to the room: repeated inputs (redundant copies in
-        // `Inputs`) stop here instead of counting as drops in the room.
-        let mut newest_input = None;
-        loop {
-            tokio::select! {
-                biased;
-                ctl = link.control.recv() => match ctl {
-                    Some(Control::Frame(frame)) => self.send(frame).await?,
-                    Some(Control::Close(code, reason)) => {
-                        drop_guard.armed = code != close::NORMAL && code != close::REPLACED;
-                        return Err(self.close(code, &reason).await);
-                    }
-                    None => return Err(self.close(close::NORMAL, "room finished").await),
-                },
-                heard = tokio::time::timeout(idle, self.link.recv()) => match self.judge(heard).await? {
-                    Some(msg @ (ClientMsg::Input(_) | ClientMsg::Inputs(_))) => {
-                        let cmds = match msg {
-                            ClientMsg::Inputs(cmds) if cmds.len() > MAX_INPUTS_PER_MESSAGE => {
-                                let reason = format!(
-                                    "{} inputs in one message (at most {MAX_INPUTS_PER_MESSAGE})",
-                                    cmds.len()
-                                );
-                                return Err(self.reject(close::POLICY, reason).await);
-                            }
-                            ClientMsg::Inputs(cmds) => cmds,
-                            ClientMsg::Input(cmd) => vec![cmd],
-                            _ => Vec::new(),
-                        };
-                        for cmd in cmds {
-                            // Redundant copies (QUIC datagrams carry the newest few)
-                            // stop here: each sequence goes to the room once.
-                            if newest_input.is_some_and(|n| cmd.seq <= n) {
-                                continue;
-                            }
-                            newest_input = Some(cmd.seq);
-                            match rate.check(Instant::now()) {
-                                Verdict::Admit => self.input(&room, RoomCmd::Input { player, conn, cmd }),
-                                Verdict::Drop => {
-                                    self.state.metrics.limits.inputs_rate_limited.inc();
-                                }
-                                Verdict::Flood => {
-                                    self.state.metrics.limits.inputs_rate_limited.inc();
-                                    self.state.metrics.limits.input_floods.inc();
-                                    let reason = format!("input flood: over {} inputs/s", rate.rate());
-                                    return Err(self.reject(close::POLICY, reason).await);
-                                }
-                            }
-                        }
-                    }
-                    Some(ClientMsg::Ping { nonce }) => {
-                        let pong = ServerMsg::Pong { nonce, tick: current_tick(&room) };
-                        self.send_msg(&pong).await?;
-                    }
-                    Some(ClientMsg::Leave) => {
-                        drop_guard.armed = false;
-                        let _ = room.inbox.send(RoomCmd::Leave { player, conn }).await;
-                        return Err(self.close(close::NORMAL, "left the room").await);
-                    }
-                    Some(ClientMsg::Hello { .. }) => {
-                        return Err(self.reject(close::POLICY, "Hello sent twice".into()).await);
-                    }
-                    None => {}
-                },
-                _ = pings.tick() => {
-                    nonce += 1;
-                    match tokio::time::timeout(Duration::from_secs(2), self.link.ping(nonce)).await {
-                        Ok(Ok(Some(rtt))) => self.stats.rtt.observe(rtt.as_secs_f64()),
-                        Ok(Ok(None)) => {}
-                        _ => return Err(Closed),
-                    }
-                }
-                changed = link.snapshots.changed() => {
-                    if changed.is_err() {
-                        let (code, reason) = last_word(&mut link.control);
-                        drop_guard.armed = false;
-                        return Err(self.close(code, &reason).await);
-                    }
-                    let frame = link.snapshots.borrow_and_update().clone();
-                    let len = frame.bytes.len();
-                    let limit = crate::config::secs(self.state.config.idle_timeout_secs);
-                    let reliable = match tokio::time::timeout(limit, self.link.send_snapshot(frame.bytes)).await {
-                        Ok(Ok(reliable)) => reliable,
-                        _ => return Err(Closed),
-                    };
-                    self.sent(len);
-                    if let Some(at) = frame.at {
-                        self.stats.delivery_delay.observe(at.elapsed().as_secs_f64());
-                    }
-                    if reliable {
-                        // A written snapshot on a reliable, ordered transport will be
-                        // applied, so it can be a baseline before the client's ack.
-                        link.delivered.store(frame.tick);
-                    }
-                }
-            }
-        }
-    }
-
-    fn input(&self, room: &RoomShared, cmd: RoomCmd) {
-        if room.inbox.try_send(cmd).is_err() {
-            self.state.metrics.inputs_dropped.inc();
-            self.state.metrics.limits.inbox_full.inc();
-        }
-    }
-}
-
-/// The close a finished room left in the control queue (its reason), if any.
-fn last_word(control: &mut tokio::sync::mpsc::Receiver<Control>) -> (u16, String) {
-    while let Ok(ctl) = control.try_recv() {
-        if let Control::Close(code, reason) = ctl {
-            return (code, reason);
-        }
-    }
-    (close::NORMAL, "room finished".to_owned())
-}
-
-/// Tells the room a connection dropped (so it holds the player for resume).
-struct DisconnectGuard {
-    room: Arc<RoomShared>,
-    player: PlayerId,
-    conn: u64,
-    armed: bool,
-}
-
-impl Drop for DisconnectGuard {
-    fn drop(&mut self) {
-        if self.armed {
-            let cmd = RoomCmd::Disconnect {
-                player: self.player,
-                conn: self.conn,
-            };
-            let room = Arc::clone(&self.room);
-            tokio::spawn(async move {
-                let _ = room.inbox.send(cmd).await;
-            });
-        }
-    }
-}
+#[path = "seated.rs"]
+mod seated;

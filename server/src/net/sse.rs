@@ -15,30 +15,33 @@
 //!
 //! This module only moves bytes: events arrive rendered (shared `Bytes`) from the
 //! room's hub. A spectator that falls behind the hub's channel skips events until a
-//! catch-up keyframe (or a scheduled one) comes. One small task per viewer hands
-//! chunks to the response body; a viewer that takes none for
-//! `write_timeout_secs` is dropped and its place freed. The stream ends after
-//! `event: end`.
+//! catch-up keyframe (or a scheduled one) comes. A viewer has no task of its own:
+//! its response body reads the hub's channel when the connection polls it, so one
+//! published event costs one wake-up and one write per viewer, and events that
+//! wait for a viewer go out together in one chunk. A viewer that leaves an event
+//! untaken for `write_timeout_secs` is dropped and its place freed (judged by the
+//! hub, see [`crate::spectators::seat`]). The stream ends after `event: end`.
 
 use crate::metrics::Metrics;
 use crate::spectators::{Entry, EntryKind, Hub, Start, SubscribeError, Subscription};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use futures_util::stream;
+use bytes::{Bytes, BytesMut};
+use futures_util::{StreamExt, stream};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tickcast_shared::spectate::{EventId, Format, Reset, SpecEvent};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::SendTimeoutError;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 const KEEPALIVE: &[u8] = b": keep-alive\n\n";
-/// Chunks waiting between a viewer's task and its socket.
-const BODY_BUFFER: usize = 4;
+/// A viewer that is behind gets the events waiting for it in chunks of about this
+/// many bytes.
+const MAX_BATCH: usize = 64 << 10;
 
 fn json_error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
@@ -138,20 +141,13 @@ pub fn respond(
         metrics.spectator.resets.inc();
         first.push(Bytes::from(reset_event(cursor, sub.start).to_sse()));
     }
+    sub.arm_write_timeout(metrics.spectator.write_timeouts.clone());
     let viewer = Viewer::new(
         sub,
         format,
         Duration::from_millis(config.keepalive_ms.max(1)),
     );
-    let (tx, rx) = mpsc::channel(BODY_BUFFER);
-    tokio::spawn(pump(
-        viewer,
-        first,
-        tx,
-        config.write_timeout(),
-        Arc::clone(metrics),
-    ));
-    let mut res = event_stream(body_of(rx));
+    let mut res = event_stream(viewer.into_body(first, Arc::clone(metrics)));
     if let Some(id) = continues
         && let Ok(v) = HeaderValue::from_str(&id.to_string())
     {
@@ -204,28 +200,6 @@ pub async fn hand_over(
     }
 }
 
-/// Write `first`, then the viewer's events, until the end, until the viewer goes
-/// away or until it accepts nothing for `timeout`. Dropping the viewer frees its
-/// place in the hub.
-async fn pump(
-    mut viewer: Viewer,
-    first: Vec<Bytes>,
-    tx: mpsc::Sender<Bytes>,
-    timeout: Duration,
-    metrics: Arc<Metrics>,
-) {
-    for chunk in first {
-        if !hand_over(&tx, chunk, timeout, &metrics).await {
-            return;
-        }
-    }
-    while let Some(chunk) = viewer.next(&metrics).await {
-        if !hand_over(&tx, chunk, timeout, &metrics).await {
-            return;
-        }
-    }
-}
-
 /// A `200 text/event-stream` response around `body` (live feed and replay playback).
 pub fn event_stream(body: Body) -> Response {
     let mut res = Response::new(body);
@@ -240,7 +214,8 @@ pub fn event_stream(body: Body) -> Response {
     res
 }
 
-/// One viewer's position in its room's events.
+/// One viewer's position in its room's events; its response body, polled by the
+/// connection itself (no task of its own).
 struct Viewer {
     sub: Subscription,
     format: Format,
@@ -265,10 +240,21 @@ impl Viewer {
         }
     }
 
+    /// The response body: `first`, then the viewer's chunks until the stream is over.
+    fn into_body(self, first: Vec<Bytes>, metrics: Arc<Metrics>) -> Body {
+        let head = stream::iter(first.into_iter().map(Ok::<Bytes, Infallible>));
+        let rest = stream::unfold((self, metrics), |(mut viewer, metrics)| async move {
+            let chunk = viewer.next(&metrics).await?;
+            Some((Ok(chunk), (viewer, metrics)))
+        });
+        Body::from_stream(head.chain(rest))
+    }
+
     /// What to write for an entry, if anything, updating the lag state: while
     /// skipping, a keyframe or `end` passes, and a delta is replaced by its
     /// catch-up keyframe when the hub has one.
     fn pass(&mut self, entry: &Arc<Entry>, metrics: &Metrics) -> Option<Bytes> {
+        self.sub.took(entry.id);
         let text = if !self.skipping || matches!(entry.kind, EntryKind::Keyframe | EntryKind::End) {
             entry.text_in(self.format).clone()
         } else if entry.kind == EntryKind::Delta {
@@ -291,17 +277,70 @@ impl Viewer {
         Some(text)
     }
 
-    /// The next chunk to write; `None` when the stream is over.
+    /// Fell behind the hub's channel: skip ahead, and ask for a keyframe of the
+    /// next frame.
+    fn lagged(&mut self, metrics: &Metrics) {
+        if !self.skipping {
+            metrics.spectator_lag_skips.inc();
+        }
+        self.skipping = true;
+        self.sub.hub().request_catchup();
+    }
+
+    /// The next chunk to write: every event ready now, in one chunk of at most
+    /// [`MAX_BATCH`] bytes (a viewer that is behind catches up in few writes), or
+    /// else the next event or keep-alive to come. `None` when the stream is over
+    /// (after `end`, or when the write timeout gave the viewer's place back).
     async fn next(&mut self, metrics: &Metrics) -> Option<Bytes> {
-        if self.done {
+        if self.done || self.sub.timed_out() {
             return None;
         }
-        while let Some(entry) = self.sub.backlog.get(self.next_backlog).cloned() {
-            self.next_backlog += 1;
+        let first = match self.ready(metrics) {
+            Some(text) => text,
+            None => self.wait(metrics).await?,
+        };
+        let Some(second) = self.ready(metrics) else {
+            return Some(first);
+        };
+        let mut batch = BytesMut::with_capacity(first.len() + second.len());
+        batch.extend_from_slice(&first);
+        batch.extend_from_slice(&second);
+        while batch.len() < MAX_BATCH {
+            match self.ready(metrics) {
+                Some(text) => batch.extend_from_slice(&text),
+                None => break,
+            }
+        }
+        Some(batch.freeze())
+    }
+
+    /// The next text to write that is there already (backlog, then events the
+    /// channel holds), without waiting.
+    fn ready(&mut self, metrics: &Metrics) -> Option<Bytes> {
+        while !self.done {
+            let entry = match self.sub.backlog.get(self.next_backlog) {
+                Some(entry) => {
+                    self.next_backlog += 1;
+                    Arc::clone(entry)
+                }
+                None => match self.sub.live.try_recv() {
+                    Ok(entry) => entry,
+                    Err(TryRecvError::Lagged(_)) => {
+                        self.lagged(metrics);
+                        continue;
+                    }
+                    Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
+                },
+            };
             if let Some(text) = self.pass(&entry, metrics) {
                 return Some(text);
             }
         }
+        None
+    }
+
+    /// Wait for the next live event to write, or a keep-alive.
+    async fn wait(&mut self, metrics: &Metrics) -> Option<Bytes> {
         loop {
             tokio::select! {
                 _ = self.keepalive.tick() => return Some(Bytes::from_static(KEEPALIVE)),
@@ -310,15 +349,11 @@ impl Viewer {
                         if let Some(text) = self.pass(&entry, metrics) {
                             return Some(text);
                         }
-                    }
-                    // Fell behind: skip ahead, and ask for a keyframe of the next frame.
-                    Err(RecvError::Lagged(_)) => {
-                        if !self.skipping {
-                            metrics.spectator_lag_skips.inc();
+                        if self.done {
+                            return None;
                         }
-                        self.skipping = true;
-                        self.sub.hub().request_catchup();
                     }
+                    Err(RecvError::Lagged(_)) => self.lagged(metrics),
                     Err(RecvError::Closed) => return None,
                 },
             }

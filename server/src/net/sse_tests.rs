@@ -65,8 +65,11 @@ async fn a_lagging_spectator_skips_to_a_catchup_keyframe() {
         )),
     );
     publish(&hub, 66, EntryKind::Delta);
-    assert_eq!(text(v.next(&metrics).await), "Catch-up keyframe 60\n\n");
-    assert_eq!(text(v.next(&metrics).await), "Delta 66\n\n");
+    // Both wait for the viewer: they go out in one chunk.
+    assert_eq!(
+        text(v.next(&metrics).await),
+        "Catch-up keyframe 60\n\nDelta 66\n\n"
+    );
     publish(&hub, 72, EntryKind::End);
     assert_eq!(text(v.next(&metrics).await), "End 72\n\n");
     assert!(
@@ -81,25 +84,47 @@ async fn a_viewer_that_takes_nothing_is_dropped_after_the_timeout() {
     let metrics = Arc::new(Metrics::default());
     let hub = Hub::new(SpectatorConfig::default(), 60, SpectatorCounter::default());
     publish(&hub, 6, EntryKind::Keyframe);
-    let viewer = Viewer::new(
+    let sub = hub.subscribe(None).unwrap();
+    sub.arm_write_timeout(metrics.spectator.write_timeouts.clone());
+    let mut v = Viewer::new(sub, Format::Json, Duration::from_secs(60));
+    let held = hub.subscribe(None).unwrap();
+    assert_eq!(hub.spectators(), 2);
+    assert_eq!(text(v.next(&metrics).await), "Keyframe 6\n\n");
+    // Delta 12 is published (the hub notes it at its next scan, 8 s on) and nobody
+    // takes it for the write timeout (30 s) after that.
+    publish(&hub, 12, EntryKind::Delta);
+    let now = tokio::time::Instant::now();
+    assert_eq!(hub.scan_seats(now + Duration::from_secs(8)), 0);
+    assert_eq!(hub.scan_seats(now + Duration::from_secs(37)), 0);
+    assert_eq!(hub.scan_seats(now + Duration::from_secs(45)), 1);
+    assert_eq!(hub.spectators(), 1, "the place is free again");
+    assert_eq!(metrics.spectator.write_timeouts.get(), 1);
+    assert!(v.next(&metrics).await.is_none(), "its stream ends");
+    drop(v);
+    assert_eq!(hub.spectators(), 1, "a place is given back once");
+    // A subscription that is not armed (a cluster hold) is never dropped.
+    drop(held);
+    assert_eq!(hub.spectators(), 0);
+}
+
+#[tokio::test]
+async fn a_viewer_that_is_behind_gets_what_waits_in_one_chunk() {
+    let metrics = Metrics::default();
+    let hub = Hub::new(SpectatorConfig::default(), 60, SpectatorCounter::default());
+    publish(&hub, 6, EntryKind::Keyframe);
+    let mut v = Viewer::new(
         hub.subscribe(None).unwrap(),
         Format::Json,
         Duration::from_secs(60),
     );
-    assert_eq!(hub.spectators(), 1);
-    // Nobody reads `_rx`: the pump fills the buffer and then gives up.
-    let (tx, _rx) = mpsc::channel(1);
-    let first = vec![Bytes::from_static(b"a"), Bytes::from_static(b"b")];
-    pump(
-        viewer,
-        first,
-        tx,
-        Duration::from_millis(20),
-        Arc::clone(&metrics),
-    )
-    .await;
-    assert_eq!(hub.spectators(), 0, "the place is free again");
-    assert_eq!(metrics.spectator.write_timeouts.get(), 1);
+    publish(&hub, 12, EntryKind::Game);
+    publish(&hub, 12, EntryKind::Delta);
+    assert_eq!(
+        text(v.next(&metrics).await),
+        "Keyframe 6\n\nGame 12\n\nDelta 12\n\n"
+    );
+    publish(&hub, 18, EntryKind::Delta);
+    assert_eq!(text(v.next(&metrics).await), "Delta 18\n\n");
 }
 
 #[test]

@@ -20,6 +20,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures_util::SinkExt;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::decode_client;
@@ -96,6 +97,12 @@ impl WsLink {
     async fn write(&mut self, msg: Message) -> Result<(), LinkDown> {
         self.socket.send(msg).await.map_err(|_| LinkDown)
     }
+
+    /// Into the write buffer; the socket sees it at the next flush (or when the
+    /// buffer passes `ws_write_buffer`).
+    async fn queue(&mut self, msg: Message) -> Result<(), LinkDown> {
+        self.socket.feed(msg).await.map_err(|_| LinkDown)
+    }
 }
 
 impl Link for WsLink {
@@ -107,6 +114,18 @@ impl Link for WsLink {
 
     async fn send_snapshot(&mut self, bytes: Bytes) -> Result<bool, LinkDown> {
         self.write(Message::Binary(bytes)).await.map(|()| true)
+    }
+
+    async fn feed(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
+        self.queue(Message::Binary(bytes)).await
+    }
+
+    async fn feed_snapshot(&mut self, bytes: Bytes) -> Result<bool, LinkDown> {
+        self.queue(Message::Binary(bytes)).await.map(|()| true)
+    }
+
+    async fn flush(&mut self) -> Result<(), LinkDown> {
+        SinkExt::flush(&mut self.socket).await.map_err(|_| LinkDown)
     }
 
     async fn recv(&mut self) -> Incoming {

@@ -12,6 +12,7 @@
 //!   `kill -9` loses at most the last second (the reader accepts the torn tail). A
 //!   full queue, a full disk or an unwritable directory stops that recording (logged,
 //!   the file stays incomplete); the match goes on.
+//! - [`record_task`]: the task that encodes a recording and appends it to its file.
 //! - [`recording`]: when a room records: from the first seat on (empty rooms leave no
 //!   file), still from tick 0 (the empty steps before go in as one run).
 //! - [`store`]: the directory: ids (validated, so no path can escape it), the list
@@ -23,6 +24,7 @@
 //! - [`routes`]: the HTTP handlers.
 
 pub mod playback;
+pub mod record_task;
 pub mod recorder;
 pub mod recording;
 pub mod routes;

@@ -7,63 +7,21 @@
 //! fallen `queue` ticks behind (a stalled disk), the recording stops there (a replay
 //! with a gap would be worthless) and the match goes on.
 //!
-//! The task encodes with [`ReplayWriter`] and appends to the file, flushing every
-//! `flush_ms` (at most a second). Any IO error (unwritable directory, disk full) or
-//! reaching `max_file_bytes` ends the recording with an error in the log; what was
-//! written stays, without an end record: an incomplete replay.
+//! The task ([`super::record_task`]) encodes and appends to the file.
 
+pub use super::record_task::PreRoll;
+use super::record_task::{Msg, Task};
 use super::store::{LiveStats, ReplayStore};
 use crate::config::Config;
 use crate::room::{RoomId, RoomSettings};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
-use thiserror::Error;
-use tickcast_shared::codec::Snapshot;
-use tickcast_shared::protocol::{PROTOCOL_VERSION, Tick};
-use tickcast_shared::replay::{RecordPolicy, ReplayHeader, ReplayWriter, WriteError};
-use tickcast_shared::sim::{Map, TickInput, World, WorldState};
-use tokio::io::AsyncWriteExt;
+use tickcast_shared::protocol::PROTOCOL_VERSION;
+use tickcast_shared::protocol::PlayerIdentity;
+use tickcast_shared::replay::{RecordPolicy, ReplayHeader};
+use tickcast_shared::sim::{Map, TickInput, World};
 use tokio::sync::mpsc::{self, error::TrySendError};
-
-enum Msg {
-    /// The World at `tick`, after `input` stepped it (`None`: the initial state).
-    Tick {
-        input: Option<TickInput>,
-        tick: Tick,
-        hash: Option<u64>,
-        keyframe: Option<Snapshot>,
-        checkpoint: Option<Box<WorldState>>,
-    },
-    /// The ticks `0..ticks` ran before anyone took a seat (empty inputs), with the
-    /// state hashes and keyframes taken meanwhile.
-    Idle(PreRoll),
-    /// The match is over.
-    End,
-}
-
-/// What a room did before its recording started: `ticks` steps without any input,
-/// and the state hashes and keyframes the policy wanted on the way (tick 0
-/// included), in tick order, and the latest checkpoint.
-#[derive(Debug, Clone, Default)]
-pub struct PreRoll {
-    pub ticks: u32,
-    pub hashes: Vec<(Tick, u64)>,
-    pub keyframes: Vec<Snapshot>,
-    pub checkpoint: Option<Box<WorldState>>,
-}
-
-/// Why a recording stopped early.
-#[derive(Debug, Error)]
-enum RecordError {
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    #[error("{0}")]
-    Write(#[from] WriteError),
-    #[error("the file reached the limit of {0} bytes")]
-    TooLarge(u64),
-}
 
 /// Held by a room task: hands each step to the recorder task.
 pub struct Recorder {
@@ -188,6 +146,14 @@ impl Recorder {
         }
     }
 
+    /// Who joins in the coming step; false when the recording has stopped.
+    pub fn seating(&mut self, players: Vec<PlayerIdentity>) -> bool {
+        if players.is_empty() {
+            return true;
+        }
+        self.queue(Msg::Seating(players))
+    }
+
     /// Record the step that brought `world` to its tick; false when the recording
     /// has stopped (the room then drops the recorder).
     pub fn record(&mut self, input: TickInput, world: &World) -> bool {
@@ -208,12 +174,16 @@ impl Recorder {
             checkpoint: (self.policy.wants_checkpoint(tick.0))
                 .then(|| Box::new(world.save_state())),
         };
+        self.queue(msg)
+    }
+
+    /// Hand `msg` to the task; false (logged) when the queue is full or closed.
+    fn queue(&mut self, msg: Msg) -> bool {
         match self.tx.try_send(msg) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) => {
                 tracing::error!(
                     replay = %self.id,
-                    tick = tick.0,
                     "the recorder fell behind; recording stopped, the replay stays incomplete"
                 );
                 false
@@ -228,153 +198,6 @@ impl Recorder {
         if self.tx.try_send(Msg::End).is_err() {
             tracing::error!(replay = %self.id, "no room for the end record; the replay stays incomplete");
         }
-    }
-}
-
-struct Task {
-    store: Arc<ReplayStore>,
-    id: String,
-    path: PathBuf,
-    flush_every: Duration,
-    max_bytes: u64,
-}
-
-impl Task {
-    async fn run(self, header: ReplayHeader, mut rx: mpsc::Receiver<Msg>) {
-        let id = self.id.clone();
-        match self.record(&header, &mut rx).await {
-            Ok(true) => tracing::info!(replay = %id, "replay complete"),
-            Ok(false) => {
-                tracing::warn!(replay = %id, "room stopped recording; the replay is incomplete")
-            }
-            Err(e) => tracing::error!(
-                replay = %id,
-                file = %self.path.display(),
-                error = %e,
-                "recording failed; the match goes on, the replay stays incomplete"
-            ),
-        }
-        // Closing the queue tells the room to stop recording.
-        drop(rx);
-        let store = Arc::clone(&self.store);
-        let _ = tokio::task::spawn_blocking(move || store.end(&id)).await;
-    }
-
-    /// Record until the end record (`Ok(true)`) or the room drops its recorder
-    /// (`Ok(false)`).
-    async fn record(
-        &self,
-        header: &ReplayHeader,
-        rx: &mut mpsc::Receiver<Msg>,
-    ) -> Result<bool, RecordError> {
-        let mut out = Output::create(&self.path, self.max_bytes).await?;
-        let mut writer = ReplayWriter::new(header);
-        out.append(&mut writer).await?;
-        let start = tokio::time::Instant::now() + self.flush_every;
-        let mut flush = tokio::time::interval_at(start, self.flush_every);
-        flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                msg = rx.recv() => match msg {
-                    Some(Msg::Tick { input, tick, hash, keyframe, checkpoint }) => {
-                        if let Some(input) = input {
-                            writer.push_tick(&input)?;
-                        }
-                        if let Some(hash) = hash {
-                            writer.push_hash(tick, hash)?;
-                        }
-                        if let Some(snapshot) = keyframe {
-                            writer.push_keyframe(&snapshot)?;
-                        }
-                        if let Some(state) = checkpoint {
-                            writer.push_checkpoint(&state)?;
-                        }
-                    }
-                    Some(Msg::Idle(pre)) => write_pre_roll(&mut writer, pre)?,
-                    Some(Msg::End) => {
-                        writer.end()?;
-                        out.append(&mut writer).await?;
-                        return Ok(true);
-                    }
-                    None => {
-                        writer.flush();
-                        out.append(&mut writer).await?;
-                        return Ok(false);
-                    }
-                },
-                _ = flush.tick() => {
-                    writer.flush();
-                    out.append(&mut writer).await?;
-                }
-            }
-        }
-    }
-}
-
-/// The empty ticks before the first seat, with their hashes, keyframes and the
-/// latest checkpoint.
-fn write_pre_roll(writer: &mut ReplayWriter, pre: PreRoll) -> Result<(), WriteError> {
-    let mut hashes = pre.hashes.into_iter().peekable();
-    let mut keyframes = pre.keyframes.into_iter().peekable();
-    for t in 0..=pre.ticks {
-        while let Some((at, hash)) = hashes.next_if(|(at, _)| at.0 <= t) {
-            if at.0 == t {
-                writer.push_hash(at, hash)?;
-            }
-        }
-        while let Some(snapshot) = keyframes.next_if(|k| k.tick.0 <= t) {
-            if snapshot.tick.0 == t {
-                writer.push_keyframe(&snapshot)?;
-            }
-        }
-        if let Some(state) = pre.checkpoint.as_ref().filter(|c| c.tick.0 == t) {
-            writer.push_checkpoint(state)?;
-        }
-        if t < pre.ticks {
-            writer.push_tick(&TickInput::default())?;
-        }
-    }
-    Ok(())
-}
-
-/// The file being written.
-struct Output {
-    file: tokio::fs::File,
-    written: u64,
-    max: u64,
-}
-
-impl Output {
-    async fn create(path: &Path, max: u64) -> Result<Output, RecordError> {
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .await?;
-        Ok(Output {
-            file,
-            written: 0,
-            max,
-        })
-    }
-
-    /// Append the writer's finished records and hand them to the OS.
-    async fn append(&mut self, writer: &mut ReplayWriter) -> Result<(), RecordError> {
-        let bytes = writer.take_bytes();
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        let len = bytes.len() as u64;
-        if self.written.saturating_add(len) > self.max {
-            return Err(RecordError::TooLarge(self.max));
-        }
-        self.file.write_all(&bytes).await?;
-        self.file.flush().await?;
-        self.written += len;
-        Ok(())
     }
 }
 

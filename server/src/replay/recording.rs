@@ -12,6 +12,7 @@ use super::store::ReplayStore;
 use crate::config::Config;
 use crate::room::{RoomId, RoomSettings};
 use std::sync::Arc;
+use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::replay::RecordPolicy;
 use tickcast_shared::sim::{TickInput, World};
 
@@ -34,6 +35,8 @@ enum State {
 }
 
 struct Waiting {
+    /// Who joins in the coming step (the step that starts the recording).
+    seating: Vec<PlayerIdentity>,
     store: Arc<ReplayStore>,
     config: Arc<Config>,
     room: RoomId,
@@ -58,6 +61,7 @@ impl Recording {
     ) -> Recording {
         let policy = policy(&config);
         let mut waiting = Waiting {
+            seating: Vec::new(),
             store,
             config,
             room,
@@ -76,6 +80,20 @@ impl Recording {
         matches!(self.state, State::Live(_))
     }
 
+    /// Who the players joining in the coming step are (name, identity): they go
+    /// into the file as player records before that step.
+    pub fn seating(&mut self, players: Vec<PlayerIdentity>) {
+        match &mut self.state {
+            State::Off => {}
+            State::Waiting(waiting) => waiting.seating = players,
+            State::Live(recorder) => {
+                if !recorder.seating(players) {
+                    self.state = State::Off;
+                }
+            }
+        }
+    }
+
     /// The step that brought `world` to its tick, with its accepted input.
     pub fn record(&mut self, input: TickInput, world: &World) {
         match &mut self.state {
@@ -91,7 +109,8 @@ impl Recording {
                     world,
                     std::mem::take(&mut w.pre),
                 );
-                self.state = if recorder.record(input, world) {
+                let seating = std::mem::take(&mut w.seating);
+                self.state = if recorder.seating(seating) && recorder.record(input, world) {
                     State::Live(recorder)
                 } else {
                     State::Off

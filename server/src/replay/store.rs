@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
+use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::replay::{ReplayIndex, ReplayReader};
 
 /// File extension of recordings.
@@ -36,6 +37,10 @@ pub struct ReplaySummary {
     pub ticks: u32,
     /// Distinct players that joined.
     pub players: u32,
+    /// Who played (player records of format 3, in join order: id, display name and
+    /// the verified `sub` when auth is on). Empty while recording and for older
+    /// files.
+    pub roster: Vec<PlayerIdentity>,
     /// File size, bytes.
     pub size: u64,
     /// The match ended and the recording is whole.
@@ -225,6 +230,7 @@ impl ReplayStore {
                     duration_ms: u64::from(ticks) * 1000 / u64::from(h.config.tick_rate.max(1)),
                     ticks,
                     players: live.players.load(Ordering::Acquire),
+                    roster: Vec::new(),
                     size,
                     complete: false,
                     recording: true,
@@ -243,6 +249,7 @@ impl ReplayStore {
                     duration_ms: index.duration_ms(),
                     ticks: index.ticks,
                     players: index.players,
+                    roster: index.roster,
                     size,
                     complete: index.complete,
                     recording: false,

@@ -13,7 +13,7 @@
 pub use super::effects::{Command, Effects};
 use super::inputs::Pushed;
 use super::players::{ConnId, PlayerTable, WelcomeInfo};
-use super::snapshots::{EncodeCache, SnapshotRing, snapshot_frame};
+use super::snapshots::{EncodeCache, SnapshotRing};
 use super::status::RoomStatus;
 use super::{Control, JoinAuth, JoinRefused, SnapshotFrame};
 use crate::config::{Config, secs};
@@ -21,7 +21,7 @@ use crate::metrics::{FinishReason, Metrics};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tickcast_shared::codec::{Snapshot, encode_server};
+use tickcast_shared::codec::{Snapshot, SnapshotHead, encode_server};
 use tickcast_shared::protocol::{ErrorCode, PlayerId, ServerMsg};
 use tickcast_shared::quic::close;
 use tickcast_shared::sim::{TickInput, World};
@@ -304,6 +304,9 @@ impl RoomCore {
                 input.inputs.push((p.id, i));
             }
         }
+        if !input.joins.is_empty() {
+            fx.seating(self.table.infos(&input.joins));
+        }
         let events = self.world.step(&input);
         let tick = self.world.tick();
         self.status.set_tick(tick.0);
@@ -351,12 +354,14 @@ impl RoomCore {
                 .acked
                 .and_then(|t| self.ring.get(t))
                 .filter(|b| b.tick < snap.tick);
-            let body = cache.body(base.map(|b| &**b), &snap);
-            let own = (p.inputs.last_consumed(), p.inputs.lead());
-            let bytes = snapshot_frame(&snap, base.map(|b| b.tick), own, &body);
             let frame = SnapshotFrame {
-                tick: snap.tick,
-                bytes,
+                head: SnapshotHead {
+                    tick: snap.tick,
+                    baseline: base.map(|b| b.tick),
+                    last_input: p.inputs.last_consumed(),
+                    input_lead: p.inputs.lead(),
+                },
+                body: cache.body(base.map(|b| &**b), &snap),
                 at: Some(now),
             };
             fx.snapshot(conn, frame);

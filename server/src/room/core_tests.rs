@@ -177,7 +177,7 @@ impl Room {
     /// The baseline of the newest snapshot sent to `conn` (`None`: keyframe).
     pub(super) fn last_baseline(&self, conn: ConnId) -> Option<Option<Tick>> {
         let (_, frame) = self.fx.snapshots.iter().rev().find(|(c, _)| *c == conn)?;
-        match decode_server(&frame.bytes, 1 << 20) {
+        match decode_server(&frame.encode(), 1 << 20) {
             Ok(ServerMsg::Snapshot { baseline, .. }) => Some(baseline),
             other => panic!("not a snapshot: {other:?}"),
         }

@@ -5,6 +5,7 @@ use super::players::{ConnId, RequestId, Welcomed};
 use super::{Control, JoinAuth, JoinRefused, SnapshotFrame};
 use std::sync::Arc;
 use tickcast_shared::codec::Snapshot;
+use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::{GameEvent, InputCmd, PlayerId, Tick};
 use tickcast_shared::sim::{TickInput, World};
 
@@ -18,6 +19,9 @@ pub trait Effects {
     fn release(&mut self, conn: ConnId);
     /// The newest snapshot frame for `conn` (it replaces an unsent older one).
     fn snapshot(&mut self, conn: ConnId, frame: SnapshotFrame);
+    /// Who the players joining in the coming step are (for the recorder's player
+    /// records); called before the step, only when someone joins.
+    fn seating(&mut self, _players: Vec<PlayerIdentity>) {}
     /// One step was taken: its accepted input, the World after it, its events (for
     /// the recorder and the spectators).
     fn stepped(&mut self, input: TickInput, world: &World, events: &[GameEvent]);

@@ -1,27 +1,34 @@
-//! The room shell's ends of its sessions, by connection id: a latest-wins snapshot
-//! slot (a slow socket skips stale snapshots, it never queues them) and a small
-//! bounded control queue per connection.
+//! The room shell's ends of its sessions, by connection id: each connection's
+//! [`Outbox`] (a latest-wins snapshot slot, so a slow socket skips stale snapshots
+//! and never queues them, and a small bounded control queue, behind one waker).
 //!
 //! If the room task dies without finishing (a panic unwinds through it), dropping
 //! [`Links`] still tells every session why: a close with 1011 and a reason.
 
+use super::outbox::Outbox;
 use super::players::ConnId;
 use super::{Control, Delivered, SessionLink, SnapshotFrame};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tickcast_shared::protocol::{PlayerId, Tick};
 use tickcast_shared::quic::close;
-use tokio::sync::{mpsc, watch};
 
 /// The reason sessions get when their room stops without finishing.
 pub const CRASH_REASON: &str = "room stopped after an internal error";
 
 struct LinkTx {
     player: PlayerId,
-    snapshots: watch::Sender<SnapshotFrame>,
-    control: mpsc::Sender<Control>,
+    outbox: Arc<Outbox>,
     delivered: Delivered,
     /// The delivered tick already reported to the core.
     reported: Option<Tick>,
+}
+
+impl Drop for LinkTx {
+    /// The session takes what is left, then sees its room gone.
+    fn drop(&mut self) {
+        self.outbox.close();
+    }
 }
 
 /// Every open session link of one room.
@@ -43,24 +50,18 @@ impl Links {
 
     /// A new link for `conn` of `player`; the session gets the returned end.
     pub fn open(&mut self, conn: ConnId, player: PlayerId) -> SessionLink {
-        let (snap_tx, snap_rx) = watch::channel(SnapshotFrame::default());
-        let (ctl_tx, ctl_rx) = mpsc::channel(self.queue);
+        let outbox = Arc::new(Outbox::new(self.queue));
         let delivered = Delivered::default();
         self.links.insert(
             conn,
             LinkTx {
                 player,
-                snapshots: snap_tx,
-                control: ctl_tx,
+                outbox: Arc::clone(&outbox),
                 delivered: delivered.clone(),
                 reported: None,
             },
         );
-        SessionLink {
-            snapshots: snap_rx,
-            control: ctl_rx,
-            delivered,
-        }
+        SessionLink { outbox, delivered }
     }
 
     /// Snapshots written since the last call, per connection: `(player, conn, tick)`.
@@ -82,13 +83,13 @@ impl Links {
     pub fn control(&self, conn: ConnId, control: Control) -> bool {
         self.links
             .get(&conn)
-            .is_some_and(|l| l.control.try_send(control).is_ok())
+            .is_some_and(|l| l.outbox.control(control))
     }
 
     /// Replace the session's pending snapshot with `frame`.
     pub fn snapshot(&self, conn: ConnId, frame: SnapshotFrame) {
         if let Some(l) = self.links.get(&conn) {
-            l.snapshots.send_replace(frame);
+            l.outbox.snapshot(frame);
         }
     }
 
@@ -117,9 +118,8 @@ impl Drop for Links {
             return;
         }
         for link in self.links.values() {
-            let _ = link
-                .control
-                .try_send(Control::Close(close::INTERNAL, CRASH_REASON.to_owned()));
+            link.outbox
+                .control(Control::Close(close::INTERNAL, CRASH_REASON.to_owned()));
         }
     }
 }

@@ -14,7 +14,7 @@
 //!   per tick, carries effects to sessions, spectators and the recording.
 //! - [`supervisor`]: notices a room task that ended (or panicked) and releases it.
 //! - [`status`]: seats and "closed" in one atomic word (no ticket for a finishing room).
-//! - [`links`]: the shell's per-session channels.
+//! - [`links`]: the shell's per-session ends; [`outbox`]: what one session has to write.
 //! - [`players`]: the player table (joins, resumes, drops held for a grace period).
 //! - [`inputs`]: per-player input buffers ordered by sequence.
 //! - [`snapshots`]: the ring of recent snapshots and the per-baseline encode cache.
@@ -23,6 +23,7 @@ pub mod core;
 pub mod effects;
 pub mod inputs;
 pub mod links;
+pub mod outbox;
 pub mod players;
 pub mod snapshots;
 pub mod status;
@@ -37,14 +38,15 @@ mod core_tests;
 mod schedule_tests;
 
 use crate::spectators::Hub;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
+use tickcast_shared::codec::{SnapshotHead, snapshot_head};
 use tickcast_shared::protocol::{ErrorCode, InputCmd, NetId, PlayerId, Tick};
 use tickcast_shared::sim::Map;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 
 pub use status::RoomStatus;
 pub use task::{RoomCtx, spawn};
@@ -171,21 +173,39 @@ pub enum Control {
     Close(u16, String),
 }
 
-/// One player's encoded snapshot message and the tick it carries.
+/// One player's snapshot: its own few fields and the body it shares with every
+/// player of the same baseline (encoded once per send tick, never copied per player
+/// in the room). The session joins the two when it writes ([`SnapshotFrame::encode`]),
+/// so a frame replaced before its socket was ready costs no encoding at all.
 #[derive(Debug, Clone, Default)]
 pub struct SnapshotFrame {
-    pub tick: Tick,
-    pub bytes: Bytes,
+    pub head: SnapshotHead,
+    pub body: Bytes,
     /// When the room produced it (for `tickcast_delivery_delay_seconds`).
     pub at: Option<Instant>,
 }
 
-/// The room's ends of one session: the latest snapshot (latest wins, so a slow
-/// socket skips stale ones), a small bounded control queue, and the tick of the
+impl SnapshotFrame {
+    /// The tick this snapshot shows.
+    pub fn tick(&self) -> Tick {
+        self.head.tick
+    }
+
+    /// The encoded `ServerMsg::Snapshot`: the head's bytes, then the shared body.
+    pub fn encode(&self) -> Bytes {
+        let head = snapshot_head(&self.head, self.body.len());
+        let mut bytes = BytesMut::with_capacity(head.len() + self.body.len());
+        bytes.extend_from_slice(&head);
+        bytes.extend_from_slice(&self.body);
+        bytes.freeze()
+    }
+}
+
+/// The session's end of its room: the outbox (the latest snapshot, latest wins, so a
+/// slow socket skips stale ones; a small bounded control queue) and the tick of the
 /// newest snapshot written to a reliable, ordered transport.
 pub struct SessionLink {
-    pub snapshots: watch::Receiver<SnapshotFrame>,
-    pub control: mpsc::Receiver<Control>,
+    pub outbox: Arc<outbox::Outbox>,
     pub delivered: Delivered,
 }
 

@@ -292,6 +292,12 @@ impl PlayerTable {
             .collect()
     }
 
+    /// Name and identity of `ids` (the players of a step's joins), for the replay.
+    pub fn infos(&self, ids: &[PlayerId]) -> Vec<PlayerIdentity> {
+        let known = ids.iter().filter_map(|id| self.players.get(id));
+        known.map(identity).collect()
+    }
+
     /// The resume token of the seat identity `sub` holds, if it holds one.
     pub fn token_of(&self, sub: &str) -> Option<String> {
         self.players

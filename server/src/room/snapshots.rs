@@ -2,15 +2,15 @@
 //!
 //! Each player gets the newest snapshot as a delta against the newest snapshot it
 //! acknowledged that the ring still holds (a keyframe when none). Deltas are cached
-//! by baseline within one send tick, so players sharing a baseline share one encoding;
-//! only the small envelope (which carries the player's own last consumed input) is
-//! per player.
+//! by baseline within one send tick, so players sharing a baseline share one encoding
+//! (the same `Bytes`); only the message head (which carries the player's own last
+//! consumed input and input lead) is per player, see [`super::SnapshotFrame`].
 
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::Arc;
-use tickcast_shared::codec::{Snapshot, encode_delta, encode_server};
-use tickcast_shared::protocol::{InputSeq, ServerMsg, Tick};
+use tickcast_shared::codec::{Snapshot, encode_delta};
+use tickcast_shared::protocol::Tick;
 
 /// Recent snapshots, oldest first.
 #[derive(Debug)]
@@ -53,43 +53,27 @@ impl SnapshotRing {
     }
 }
 
-/// Delta bodies of one send tick, by baseline tick (`None`: keyframe).
+/// Delta bodies of one send tick, by baseline tick (`None`: keyframe). A body is
+/// shared bytes: every player of its baseline group gets the same allocation.
 #[derive(Debug, Default)]
 pub struct EncodeCache {
-    bodies: Vec<(Option<Tick>, Arc<Vec<u8>>)>,
+    bodies: Vec<(Option<Tick>, Bytes)>,
     /// Bodies encoded (cache misses) during this send tick.
     pub encoded: usize,
 }
 
 impl EncodeCache {
     /// The body of `current` against `baseline`, encoded once per baseline.
-    pub fn body(&mut self, baseline: Option<&Snapshot>, current: &Snapshot) -> Arc<Vec<u8>> {
+    pub fn body(&mut self, baseline: Option<&Snapshot>, current: &Snapshot) -> Bytes {
         let key = baseline.map(|b| b.tick);
         if let Some((_, body)) = self.bodies.iter().find(|(k, _)| *k == key) {
-            return Arc::clone(body);
+            return body.clone();
         }
-        let body = Arc::new(encode_delta(baseline, current));
+        let body = Bytes::from(encode_delta(baseline, current));
         self.encoded += 1;
-        self.bodies.push((key, Arc::clone(&body)));
+        self.bodies.push((key, body.clone()));
         body
     }
-}
-
-/// The encoded `ServerMsg::Snapshot` for one player; `(last_input, input_lead)` are
-/// that player's own fields.
-pub fn snapshot_frame(
-    current: &Snapshot,
-    baseline: Option<Tick>,
-    (last_input, input_lead): (InputSeq, i32),
-    body: &[u8],
-) -> Bytes {
-    Bytes::from(encode_server(&ServerMsg::Snapshot {
-        tick: current.tick,
-        baseline,
-        last_input,
-        input_lead,
-        body: body.to_vec(),
-    }))
 }
 
 #[cfg(test)]
@@ -124,7 +108,7 @@ mod tests {
         let k1 = cache.body(None, &b);
         let k2 = cache.body(None, &b);
         let d = cache.body(Some(&a), &b);
-        assert!(Arc::ptr_eq(&k1, &k2));
+        assert_eq!(k1.as_ptr(), k2.as_ptr(), "one shared allocation");
         assert_eq!(cache.encoded, 2);
         assert_eq!(apply_delta(Some(&a), &d).unwrap(), *b);
         assert_eq!(apply_delta(None, &k1).unwrap(), *b);

@@ -53,7 +53,7 @@ mod tests {
         status.set_players(1);
         metrics.players.inc();
         let mut links = Links::new(4);
-        let mut session = links.open(7, tickcast_shared::protocol::PlayerId(1));
+        let session = links.open(7, tickcast_shared::protocol::PlayerId(1));
         let watched = supervise(
             RoomId::random(),
             async move {
@@ -76,9 +76,11 @@ mod tests {
             text.contains("tickcast_rooms_finished_total{reason=\"crashed\"} 1"),
             "{text}"
         );
-        match session.control.recv().await {
+        let taken = session.outbox.try_take().expect("the crash left output");
+        assert!(taken.closed, "the room's end is gone");
+        match taken.control.front() {
             Some(Control::Close(code, reason)) => {
-                assert_eq!(code, tickcast_shared::quic::close::INTERNAL);
+                assert_eq!(*code, tickcast_shared::quic::close::INTERNAL);
                 assert_eq!(reason, CRASH_REASON);
             }
             other => panic!("expected a close, got {other:?}"),

@@ -258,6 +258,10 @@ impl Effects for RoomIo {
         self.links.snapshot(conn, frame);
     }
 
+    fn seating(&mut self, players: Vec<tickcast_shared::protocol::PlayerIdentity>) {
+        self.recording.seating(players);
+    }
+
     fn stepped(
         &mut self,
         input: TickInput,

@@ -1,17 +1,14 @@
-//! One room's spectator hub: the ring of recent events, the broadcast to connected
-//! spectators, and the per-room and per-server spectator limits.
+//! One room's spectator hub: the ring of recent events ([`super::ring`]), the
+//! broadcast to connected spectators, catch-up keyframes, and the seats
+//! ([`super::seat`]) under the per-room and per-server limits.
 //!
 //! Every event is rendered to SSE text once (by the room's spectator task) and
 //! shared as an `Arc<Entry>`: its [`EventId`] and its bytes, which is all another
 //! node needs to fan it out. The ring and every subscriber hold the same bytes.
 //! The ring and the broadcast are updated under one lock, so a subscriber that takes
 //! its backlog from the ring and then listens to the broadcast sees every event
-//! exactly once, in order.
-//!
-//! The ring keeps [`SpectatorConfig::retain_secs`] of events and at most
-//! [`SpectatorConfig::retain_bytes`] of text, but never less than its newest keyframe
-//! and what follows. Its `floor` is the newest id it has let go of: a resume after an
-//! id at or above the floor is exact; below it (or unknown) the stream restarts.
+//! exactly once, in order. The broadcast wakes each waiting viewer's connection
+//! directly: viewers have no task of their own.
 //!
 //! A subscriber that fell behind asks for a catch-up keyframe
 //! ([`Hub::request_catchup`]); the task renders the next frame also as a keyframe,
@@ -19,104 +16,18 @@
 //! place of the delta (same id) instead of waiting for the next scheduled keyframe.
 
 use super::SpectatorConfig;
-use bytes::Bytes;
-use std::collections::VecDeque;
+use super::ring::{Bounds, Ring};
+use super::seat::{Seat, Seats, try_increment};
+// The hub's vocabulary, also reachable from here.
+pub use super::ring::{Entry, EntryKind, Start};
+pub use super::seat::{SpectatorCounter, SubscribeError, Subscription};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use thiserror::Error;
-use tickcast_shared::spectate::{EventId, Format};
+use tickcast_shared::spectate::EventId;
 use tokio::sync::broadcast;
 
-/// What an event is, for resume and lag handling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    Keyframe,
-    Delta,
-    Game,
-    End,
-}
-
-/// One event as sent: its SSE `id`, its kind and its whole SSE text in each format
-/// (`game`, `end`: the same bytes twice).
-#[derive(Debug)]
-pub struct Entry {
-    pub id: EventId,
-    pub kind: EntryKind,
-    /// The JSON format.
-    pub text: Bytes,
-    /// The binary format (`?format=binary`).
-    pub binary: Bytes,
-}
-
-impl Entry {
-    /// An event whose text is the same in both formats.
-    pub fn same(id: EventId, kind: EntryKind, text: Bytes) -> Entry {
-        Entry {
-            id,
-            kind,
-            binary: text.clone(),
-            text,
-        }
-    }
-
-    /// The text in `format`.
-    pub fn text_in(&self, format: Format) -> &Bytes {
-        match format {
-            Format::Json => &self.text,
-            Format::Binary => &self.binary,
-        }
-    }
-
-    /// Bytes this entry keeps (both formats, once when shared).
-    fn size(&self) -> usize {
-        if self.text.as_ptr() == self.binary.as_ptr() {
-            self.text.len()
-        } else {
-            self.text.len() + self.binary.len()
-        }
-    }
-
-    pub fn is_frame(&self) -> bool {
-        matches!(self.kind, EntryKind::Keyframe | EntryKind::Delta)
-    }
-}
-
-/// Spectators connected to the whole server (for the per-server limit and metrics).
-#[derive(Debug, Clone, Default)]
-pub struct SpectatorCounter(Arc<AtomicUsize>);
-
-impl SpectatorCounter {
-    pub fn get(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-/// Add one to `n` unless it is at `max`.
-fn try_increment(n: &AtomicUsize, max: usize) -> bool {
-    n.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
-        (v < max).then_some(v + 1)
-    })
-    .is_ok()
-}
-
-/// Why a spectator could not subscribe.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum SubscribeError {
-    #[error("the match is over")]
-    Finished,
-    #[error("this room has its maximum of {0} spectators")]
-    RoomFull(usize),
-    #[error("this server has its maximum of {0} spectators")]
-    ServerFull(usize),
-}
-
-struct Ring {
-    entries: VecDeque<Arc<Entry>>,
-    /// Text bytes of `entries`.
-    bytes: usize,
-    /// Every published event with an id above this is in `entries` (`None`: the
-    /// ring is empty since it started or went idle; no resume is exact).
-    floor: Option<EventId>,
+struct State {
+    ring: Ring,
     /// The newest catch-up keyframe (same id as the delta it stands in for).
     catchup: Option<Arc<Entry>>,
     tx: broadcast::Sender<Arc<Entry>>,
@@ -126,11 +37,11 @@ struct Ring {
 /// The spectator side of one room.
 pub struct Hub {
     config: SpectatorConfig,
-    retain_ticks: u32,
-    max_entries: usize,
-    ring: Mutex<Ring>,
-    subscribers: AtomicUsize,
+    bounds: Bounds,
+    state: Mutex<State>,
+    subscribers: Arc<AtomicUsize>,
     total: SpectatorCounter,
+    seats: Seats,
     /// Someone watched recently: the room hands over snapshots.
     active: AtomicBool,
     /// A subscriber is waiting for a keyframe: the next frame must be one.
@@ -153,69 +64,30 @@ impl std::fmt::Debug for Hub {
     }
 }
 
-/// How a subscription starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Start {
-    /// Exactly after the id the client gave.
-    Resumed(EventId),
-    /// At the keyframe with this id (the newest retained one), because no id was
-    /// given or it could not be resumed.
-    Keyframe(EventId),
-    /// At the next keyframe to come (none is retained).
-    NextKeyframe,
-}
-
-/// A connected spectator: the events to send first, then the live channel. Dropping
-/// it gives its place back.
-pub struct Subscription {
-    pub backlog: Vec<Arc<Entry>>,
-    pub live: broadcast::Receiver<Arc<Entry>>,
-    /// The backlog holds no keyframe: skip live events until one comes.
-    pub await_keyframe: bool,
-    pub start: Start,
-    guard: SubscriberGuard,
-}
-
-impl Subscription {
-    /// The hub this spectator watches.
-    pub fn hub(&self) -> &Arc<Hub> {
-        &self.guard.hub
-    }
-}
-
-struct SubscriberGuard {
-    hub: Arc<Hub>,
-}
-
-impl Drop for SubscriberGuard {
-    fn drop(&mut self) {
-        self.hub.subscribers.fetch_sub(1, Ordering::AcqRel);
-        self.hub.total.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 impl Hub {
     /// A hub for a room ticking `tick_rate` times a second.
     pub fn new(config: SpectatorConfig, tick_rate: u32, total: SpectatorCounter) -> Arc<Hub> {
-        let retain_ticks = config.retain_ticks(tick_rate);
-        let frames = (retain_ticks / config.frame_interval(tick_rate)) as usize;
+        let ticks = config.retain_ticks(tick_rate);
+        let frames = (ticks / config.frame_interval(tick_rate)) as usize;
         // Frames plus at most one game event per tick in between, bounded.
-        let max_entries = frames.saturating_mul(2).saturating_add(16).min(1 << 16);
+        let entries = frames.saturating_mul(2).saturating_add(16).min(1 << 16);
         let (tx, _) = broadcast::channel(config.lag_events.max(1));
         Arc::new(Hub {
+            bounds: Bounds {
+                ticks,
+                bytes: config.retain_bytes,
+                entries,
+            },
             config,
-            retain_ticks,
-            max_entries,
-            ring: Mutex::new(Ring {
-                entries: VecDeque::new(),
-                bytes: 0,
-                floor: None,
+            state: Mutex::new(State {
+                ring: Ring::default(),
                 catchup: None,
                 tx,
                 finished: false,
             }),
-            subscribers: AtomicUsize::new(0),
+            subscribers: Arc::new(AtomicUsize::new(0)),
             total,
+            seats: Seats::default(),
             active: AtomicBool::new(false),
             wants_keyframe: AtomicBool::new(false),
             wants_catchup: AtomicBool::new(false),
@@ -223,10 +95,10 @@ impl Hub {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Ring> {
+    fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding this lock cannot leave the ring half-updated in a
         // way that matters to readers; keep serving.
-        self.ring
+        self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -271,12 +143,10 @@ impl Hub {
 
     /// Nobody watched for the retention window: forget everything and stop.
     pub(crate) fn go_idle(&self) {
-        let mut ring = self.lock();
+        let mut state = self.lock();
         if self.spectators() == 0 {
-            ring.entries.clear();
-            ring.bytes = 0;
-            ring.floor = None;
-            ring.catchup = None;
+            state.ring.clear();
+            state.catchup = None;
             self.active.store(false, Ordering::Release);
         }
     }
@@ -297,50 +167,34 @@ impl Hub {
     /// receives the frame finds it).
     pub(crate) fn publish_with_catchup(&self, entry: Entry, catchup: Option<Entry>) {
         let entry = Arc::new(entry);
-        let mut ring = self.lock();
-        if ring.finished {
-            return;
-        }
-        if let Some(tap) = self.tap.get() {
-            tap(&entry);
-        }
-        if let Some(k) = catchup {
-            ring.catchup = Some(Arc::new(k));
-        }
-        if ring.floor.is_none() {
-            ring.floor = Some(EventId(entry.id.0.saturating_sub(1)));
-        }
-        ring.bytes = ring.bytes.saturating_add(entry.size());
-        ring.entries.push_back(Arc::clone(&entry));
-        self.trim(&mut ring, entry.id);
-        if entry.kind == EntryKind::End {
-            ring.finished = true;
-        }
-        // No receivers is fine: the ring keeps the event for later resumes.
-        let _ = ring.tx.send(entry);
-    }
-
-    /// Drop the oldest events past the time, byte and count bounds, keeping the
-    /// newest keyframe and everything after it.
-    fn trim(&self, ring: &mut Ring, newest: EventId) {
-        let newest_tick = newest.tick().0;
-        let mut last_key = ring
-            .entries
-            .iter()
-            .rposition(|e| e.kind == EntryKind::Keyframe);
-        while let Some(front) = ring.entries.front() {
-            let too_old = front.id.tick().0.saturating_add(self.retain_ticks) < newest_tick;
-            let over =
-                ring.entries.len() > self.max_entries || ring.bytes > self.config.retain_bytes;
-            if !(too_old || over) || last_key == Some(0) {
+        let id = entry.id;
+        {
+            let mut state = self.lock();
+            if state.finished {
                 return;
             }
-            if let Some(gone) = ring.entries.pop_front() {
-                ring.bytes = ring.bytes.saturating_sub(gone.size());
-                ring.floor = Some(gone.id);
+            if let Some(tap) = self.tap.get() {
+                tap(&entry);
             }
-            last_key = last_key.map(|k| k.saturating_sub(1));
+            if let Some(k) = catchup {
+                state.catchup = Some(Arc::new(k));
+            }
+            state.ring.push(Arc::clone(&entry), self.bounds);
+            if entry.kind == EntryKind::End {
+                state.finished = true;
+            }
+            // No receivers is fine: the ring keeps the event for later resumes.
+            let _ = state.tx.send(entry);
         }
+        self.seats
+            .scan(tokio::time::Instant::now(), id, self.config.write_timeout());
+    }
+
+    /// Judge the seats' write timeout as if it were `now` (tests).
+    #[cfg(test)]
+    pub(crate) fn scan_seats(&self, now: tokio::time::Instant) -> usize {
+        let newest = self.lock().ring.newest().unwrap_or(EventId(0));
+        self.seats.scan(now, newest, self.config.write_timeout())
     }
 
     /// Connect a spectator, resuming exactly after `last` when the ring holds every
@@ -350,8 +204,8 @@ impl Hub {
         self: &Arc<Self>,
         last: Option<EventId>,
     ) -> Result<Subscription, SubscribeError> {
-        let ring = self.lock();
-        if ring.finished {
+        let state = self.lock();
+        if state.finished {
             return Err(SubscribeError::Finished);
         }
         if !try_increment(&self.subscribers, self.config.max_per_room) {
@@ -361,38 +215,25 @@ impl Hub {
             self.subscribers.fetch_sub(1, Ordering::AcqRel);
             return Err(SubscribeError::ServerFull(self.config.max_total));
         }
-        let guard = SubscriberGuard {
-            hub: Arc::clone(self),
-        };
+        let seat = Arc::new(Seat::new(
+            Arc::clone(&self.subscribers),
+            self.total.clone(),
+            state.ring.newest(),
+        ));
+        self.seats.add(Arc::clone(&seat), self.spectators());
         self.active.store(true, Ordering::Release);
-        let entries = &ring.entries;
-        let newest = entries.back().map(|e| e.id);
-        let exact = last
-            .filter(|&id| ring.floor.is_some_and(|f| f <= id) && newest.is_some_and(|n| id <= n));
-        let (backlog, start): (Vec<Arc<Entry>>, Start) = match exact {
-            Some(id) => (
-                entries.iter().filter(|e| e.id > id).cloned().collect(),
-                Start::Resumed(id),
-            ),
-            None => match entries.iter().rposition(|e| e.kind == EntryKind::Keyframe) {
-                Some(k) => {
-                    let backlog: Vec<Arc<Entry>> = entries.iter().skip(k).cloned().collect();
-                    let id = backlog.first().map_or(EventId(0), |e| e.id);
-                    (backlog, Start::Keyframe(id))
-                }
-                None => (Vec::new(), Start::NextKeyframe),
-            },
-        };
+        let (backlog, start) = state.ring.backlog(last);
         let await_keyframe = start == Start::NextKeyframe;
         if await_keyframe {
             self.wants_keyframe.store(true, Ordering::Release);
         }
         Ok(Subscription {
             backlog,
-            live: ring.tx.subscribe(),
+            live: state.tx.subscribe(),
             await_keyframe,
             start,
-            guard,
+            hub: Arc::clone(self),
+            seat,
         })
     }
 }

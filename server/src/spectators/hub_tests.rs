@@ -2,6 +2,7 @@
 //! by time and bytes, catch-up keyframes.
 
 use super::*;
+use bytes::Bytes;
 use tickcast_shared::protocol::Tick;
 
 fn hub_with(config: SpectatorConfig, total: &SpectatorCounter) -> Arc<Hub> {

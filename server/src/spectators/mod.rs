@@ -16,9 +16,13 @@
 
 pub mod delay;
 pub mod hub;
+pub mod ring;
+pub mod seat;
 pub mod task;
 
-pub use hub::{Entry, EntryKind, Hub, SpectatorCounter, Start, SubscribeError, Subscription};
+pub use hub::Hub;
+pub use ring::{Entry, EntryKind, Start};
+pub use seat::{SpectatorCounter, SubscribeError, Subscription};
 pub use task::{SpectatorFeed, spawn};
 
 use serde::{Deserialize, Serialize};

@@ -21,7 +21,7 @@
 //! No input makes decoding panic (property-tested below over random and mutated
 //! bytes).
 
-use crate::protocol::{ClientMsg, ServerMsg};
+use crate::protocol::{ClientMsg, InputSeq, ServerMsg, Tick};
 use bincode::config::{Configuration, Limit};
 use bincode::error::DecodeError as BincodeError;
 use serde::Serialize;
@@ -120,6 +120,38 @@ pub fn decode_client(bytes: &[u8], max: usize) -> Result<ClientMsg, DecodeError>
 /// Encode a server message.
 pub fn encode_server(msg: &ServerMsg) -> Vec<u8> {
     encode(msg)
+}
+
+/// The per-player fields of a [`ServerMsg::Snapshot`]: everything but the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SnapshotHead {
+    pub tick: Tick,
+    pub baseline: Option<Tick>,
+    pub last_input: InputSeq,
+    pub input_lead: i32,
+}
+
+/// The bytes that come before a body of `body_len` bytes in the encoded
+/// [`ServerMsg::Snapshot`] of `head`: `head` then the body's length prefix.
+///
+/// `snapshot_head(h, body.len()) || body` is byte for byte
+/// `encode_server(&ServerMsg::Snapshot { .., body })` (the body is the message's last
+/// field), so a body encoded once can be shared by every player of a baseline group
+/// and only these few bytes are encoded per player. Clients decode the message as
+/// usual with [`decode_server`].
+pub fn snapshot_head(head: &SnapshotHead, body_len: usize) -> Vec<u8> {
+    let empty = ServerMsg::Snapshot {
+        tick: head.tick,
+        baseline: head.baseline,
+        last_input: head.last_input,
+        input_lead: head.input_lead,
+        body: Vec::new(),
+    };
+    let mut bytes = encode(&empty);
+    // An empty body is its length prefix alone: the single byte 0.
+    bytes.pop();
+    bytes.extend_from_slice(&encode(&(body_len as u64)));
+    bytes
 }
 
 /// Decode a server message of at most `max` bytes.

@@ -338,6 +338,31 @@ proptest! {
         }
         let _ = decode_server(&mutated, MAX);
     }
+
+    #[test]
+    fn snapshot_head_and_body_are_the_encoded_message(
+        tick in any::<u32>(), baseline in any::<Option<u32>>(), last in any::<u32>(),
+        lead in any::<i32>(), fill in any::<u8>(),
+        len in prop_oneof![0..300usize, Just(65_535usize), Just(65_536usize), 65_537..70_000usize],
+    ) {
+        let head = SnapshotHead {
+            tick: Tick(tick),
+            baseline: baseline.map(Tick),
+            last_input: InputSeq(last),
+            input_lead: lead,
+        };
+        let body = vec![fill; len];
+        let mut split = snapshot_head(&head, body.len());
+        split.extend_from_slice(&body);
+        let whole = encode_server(&ServerMsg::Snapshot {
+            tick: head.tick,
+            baseline: head.baseline,
+            last_input: head.last_input,
+            input_lead: head.input_lead,
+            body,
+        });
+        prop_assert_eq!(split, whole);
+    }
 }
 
 #[test]

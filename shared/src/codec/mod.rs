@@ -36,7 +36,7 @@ pub use delta::{
     encode_delta,
 };
 pub use envelope::{
-    DecodeError, decode_client, decode_server, decode_value, encode_client, encode_server,
-    encode_value,
+    DecodeError, SnapshotHead, decode_client, decode_server, decode_value, encode_client,
+    encode_server, encode_value, snapshot_head,
 };
 pub use snapshot::{EntityKind, EntityState, Snapshot};

@@ -37,7 +37,8 @@
 //!   [`WorldState`](crate::sim::WorldState) at `tick == T` as an `encode_value`
 //!   value. The input model starts afresh after it, so reading can begin at any
 //!   checkpoint without the records before it;
-//! - `7` player (version 3): `tick:u32le body`, `body` = a [`PlayerInfo`] as an
+//! - `7` player (version 3): `tick:u32le body`, `body` = a
+//!   [`PlayerIdentity`](crate::protocol::PlayerIdentity) as an
 //!   `encode_value` value: who the player that joins in the step from `T` is (its
 //!   display name and, when the server verified one, its identity `sub`).
 //!
@@ -80,7 +81,6 @@ pub use seek::SeekIndex;
 pub use verify::{VerifyReport, verify};
 pub use writer::{ReplayWriter, WriteError};
 
-use crate::protocol::PlayerId;
 use crate::sim::WorldConfig;
 use serde::{Deserialize, Serialize};
 
@@ -121,16 +121,6 @@ pub struct ReplayHeader {
     /// A private room's invite code: serving the recording asks for it. `None` for
     /// public rooms.
     pub invite: Option<String>,
-}
-
-/// Who a player of a recording is (a player record, format version 3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlayerInfo {
-    pub player: PlayerId,
-    /// The display name it played under.
-    pub name: String,
-    /// The verified identity (JWT `sub`) that took the seat, when auth is on.
-    pub sub: Option<String>,
 }
 
 /// When a recorder adds checks and seek points, in ticks.

@@ -8,8 +8,9 @@
 
 use super::frame::{self, FRAME_HEAD, Frame, Kind, PREFIX_LEN};
 use super::inputs::{InputModel, TickItem};
-use super::{MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, PlayerInfo, ReplayHeader};
+use super::{MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, ReplayHeader};
 use crate::codec::decode_value;
+use crate::protocol::PlayerIdentity;
 use crate::protocol::Tick;
 use thiserror::Error;
 
@@ -28,7 +29,7 @@ pub enum Record {
     /// [`WorldState`](crate::sim::WorldState)) at `tick`; the input model restarts.
     Checkpoint { tick: Tick, body: Vec<u8> },
     /// Who the player joining in the step from `tick` is.
-    Player { tick: Tick, info: PlayerInfo },
+    Player { tick: Tick, info: PlayerIdentity },
 }
 
 /// Why reading stopped before the end of the bytes.
@@ -123,8 +124,8 @@ impl<'a> ReplayReader<'a> {
     }
 
     /// [`Self::open`], then continue at the record at byte `offset`, which must be
-    /// a checkpoint of tick `tick` (records from another offset are refused as out
-    /// of order or as undecodable ticks, never misread).
+    /// a checkpoint of tick `tick` (the input model starts afresh there); the caller
+    /// checks that the first record read is that checkpoint.
     pub(crate) fn open_at(bytes: &'a [u8], offset: usize, tick: Tick) -> Result<Self, Stop> {
         let mut reader = ReplayReader::open(bytes)?;
         reader.at.pos = offset;
@@ -235,7 +236,7 @@ impl<'a> ReplayReader<'a> {
             }
             Kind::Player => Record::Player {
                 tick: expect(tick)?,
-                info: decode_value::<PlayerInfo>(rest, MAX_RECORD_LEN as usize)
+                info: decode_value::<PlayerIdentity>(rest, MAX_RECORD_LEN as usize)
                     .map_err(|e| StopReason::Malformed(format!("player record: {e}")))?,
             },
             Kind::End => {

@@ -13,11 +13,12 @@
 //! shows and the keyframe ticks where a playback may start.
 
 use super::MAX_RECORD_LEN;
+use super::ReplayHeader;
 use super::frame::PREFIX_LEN;
 use super::inputs::TickItem;
 use super::reader::{ReaderAt, Record, ReplayReader, Stop, StopReason};
-use super::{PlayerInfo, ReplayHeader};
 use crate::codec::decode_value;
+use crate::protocol::PlayerIdentity;
 use crate::protocol::{GameEvent, PlayerId, Tick};
 use crate::sim::{Map, TickInput, World, WorldState};
 use std::collections::{BTreeSet, VecDeque};
@@ -40,7 +41,7 @@ pub enum Replayed {
     /// A recorded checkpoint body at `tick` (the World is at `tick`).
     Checkpoint { tick: Tick, body: Vec<u8> },
     /// Who the player joining in the step from `tick` is.
-    Player { tick: Tick, info: PlayerInfo },
+    Player { tick: Tick, info: PlayerIdentity },
 }
 
 /// A recorded match, re-simulated forward.
@@ -233,7 +234,7 @@ pub struct ReplayIndex {
     /// Ticks that have a checkpoint, ascending.
     pub checkpoints: Vec<Tick>,
     /// Who the players were (player records, in join order; none in version 2).
-    pub roster: Vec<PlayerInfo>,
+    pub roster: Vec<PlayerIdentity>,
     /// Number of hash records.
     pub hashes: u32,
     /// Distinct players that joined.

@@ -9,11 +9,10 @@
 
 use super::frame::{self, Kind};
 use super::inputs::InputModel;
-use super::{
-    MAX_ENTRIES_PER_RECORD, MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, PlayerInfo, ReplayHeader,
-};
+use super::{MAX_ENTRIES_PER_RECORD, MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, ReplayHeader};
 use crate::codec::rangecoder::RangeEncoder;
 use crate::codec::{Snapshot, encode_delta, encode_value};
+use crate::protocol::PlayerIdentity;
 use crate::protocol::Tick;
 use crate::sim::{TickInput, WorldState};
 use thiserror::Error;
@@ -148,7 +147,7 @@ impl ReplayWriter {
     }
 
     /// Record who a player is; write it before the tick in which it joins.
-    pub fn push_player(&mut self, info: &PlayerInfo) -> Result<(), WriteError> {
+    pub fn push_player(&mut self, info: &PlayerIdentity) -> Result<(), WriteError> {
         self.check_tick(Tick(self.ticks))?;
         let mut payload = self.ticks.to_le_bytes().to_vec();
         payload.extend_from_slice(&encode_value(info));

@@ -6,12 +6,13 @@
 //! `event: <name>`, `id: <`[`EventId`]`>`, `data: <one line of JSON>`:
 //!
 //! - `keyframe` ([`Keyframe`]): the whole visible world at a tick (the map's name and
-//!   every entity, positions as floats in world units, zero fields left out). A
-//!   client replaces its state.
-//! - `delta` ([`Delta`]): entities `created` (in full), `moved` (`[id, x, y]` for
-//!   those whose only change is their position), `changed` (id plus only the fields
-//!   that changed) and `removed` (ids) since the previous frame, whose tick is
-//!   `base`. A client applies it only when `base` equals its state's tick.
+//!   every entity, positions and velocities in world units with at most two
+//!   decimals, zero fields left out; see [`json_form`]). A client replaces its state.
+//! - `delta` ([`Delta`]): entities `created` (in full), `moved` (one flat array
+//!   `[id, x, y, id, x, y, ...]` for those whose only change is their position),
+//!   `changed` (id plus only the fields that changed) and `removed` (ids) since the
+//!   previous frame, whose tick is `base`; empty lists are left out. A client
+//!   applies it only when `base` equals its state's tick.
 //! - `game` ([`GameBatch`]): the [`GameEvent`]s (joins, leaves, kills, respawns) that
 //!   happened at a tick. Scores travel as entity fields in frames.
 //! - `end` ([`End`]): the match is over; the stream closes after it.
@@ -34,6 +35,7 @@
 pub mod binary;
 pub mod build;
 pub mod id;
+pub mod json_form;
 #[cfg(test)]
 mod rebuild_tests;
 pub mod state;
@@ -55,16 +57,20 @@ use thiserror::Error;
 /// velocities 1/8 unit/s, angles 1/512 turn), so they are exact binary fractions
 /// except `angle`, which is `steps * 2π / 512` rounded to `f32`.
 ///
-/// In JSON, fields after `y` that are 0 are left out (and read back as 0).
+/// In JSON, fields after `y` that are 0 are left out (and read back as 0);
+/// positions and velocities have at most two decimals and read back exactly
+/// ([`json_form`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SpecEntity {
     pub id: NetId,
     pub kind: EntityKind,
+    #[serde(with = "json_form::pos")]
     pub x: f32,
+    #[serde(with = "json_form::pos")]
     pub y: f32,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero", with = "json_form::vel")]
     pub vx: f32,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero", with = "json_form::vel")]
     pub vy: f32,
     /// Radians, `0..2π`, counter-clockwise from +x.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -90,13 +96,29 @@ fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct EntityChange {
     pub id: NetId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json_form::opt_pos"
+    )]
     pub x: Option<f32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json_form::opt_pos"
+    )]
     pub y: Option<f32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json_form::opt_vel"
+    )]
     pub vx: Option<f32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json_form::opt_vel"
+    )]
     pub vy: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub angle: Option<f32>,
@@ -165,14 +187,22 @@ pub struct Delta {
     pub tick: Tick,
     pub base: Tick,
     /// New entities in full, sorted by id.
-    pub created: Vec<SpecEntity>,
-    /// Entities present in both frames whose only change is their position:
-    /// `[id, x, y]`, sorted by id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub created: Vec<SpecEntity>,
+    /// Entities present in both frames whose only change is their position, sorted
+    /// by id: in JSON one flat array `[id, x, y, id, x, y, ...]`
+    /// ([`json_form::moved`]).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "json_form::moved"
+    )]
     pub moved: Vec<(NetId, f32, f32)>,
     /// Entities present in both frames with other changed fields, sorted by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<EntityChange>,
     /// Ids gone since `base`, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<NetId>,
 }
 

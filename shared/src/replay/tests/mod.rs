@@ -12,7 +12,8 @@ mod seek;
 mod size;
 mod verify;
 
-use super::{PlayerInfo, RecordPolicy, ReplayHeader, ReplayWriter};
+use super::{RecordPolicy, ReplayHeader, ReplayWriter};
+use crate::protocol::PlayerIdentity;
 use crate::protocol::{Buttons, PROTOCOL_VERSION, PlayerId, PlayerInput, Tick};
 use crate::sim::map::DEFAULT_MAP;
 use crate::sim::rng::Pcg32;
@@ -189,7 +190,7 @@ pub(super) fn record_with(
         for p in &input.joins {
             let name = format!("human {}", p.0);
             let sub = (p.0 % 2 == 0).then(|| format!("user-{}", p.0));
-            let info = PlayerInfo {
+            let info = PlayerIdentity {
                 player: *p,
                 name,
                 sub,
