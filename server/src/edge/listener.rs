@@ -61,7 +61,8 @@ fn builder(limits: &LimitsConfig, header_timeout: Duration) -> auto::Builder<Tok
         .max_concurrent_streams(limits.http2_max_streams)
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
         .keep_alive_interval(Some(Duration::from_secs(20)))
-        .keep_alive_timeout(Duration::from_secs(20));
+        .keep_alive_timeout(Duration::from_secs(20))
+        .enable_connect_protocol();
     builder
 }
 

@@ -39,7 +39,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/maps/{name}", get(api::map))
         .route("/api/replays", get(crate::cluster::replays::list))
         .merge(replay_files)
-        .route("/ws", get(net::ws::upgrade))
+        // HTTP/1.1 upgrades (GET) and, over HTTP/2, RFC 8441 extended CONNECT.
+        .route("/ws", get(net::ws::upgrade).connect(net::ws::upgrade))
         .route("/metrics", get(api::metrics))
         .route("/healthz", get(api::healthz));
     web::serve(api, web_dir.as_deref()).with_state(state)
