@@ -146,6 +146,8 @@ pub struct Metrics {
     pub snapshots_sent: Counter,
     pub keyframes_sent: Counter,
     pub inputs_dropped: Counter,
+    /// Control messages (game events, errors) a session's full queue refused.
+    pub control_dropped: Counter,
     pub frames_rejected: Counter,
     pub rooms: Gauge,
     pub players: Gauge,
@@ -209,6 +211,11 @@ impl Metrics {
             &mut r,
             "tickcast_keyframes_sent",
             "Snapshots sent as keyframes",
+        );
+        let control_dropped = counter(
+            &mut r,
+            "tickcast_control_dropped",
+            "Control messages (game events, errors) refused by a session's full queue",
         );
         let inputs_dropped = counter(
             &mut r,
@@ -322,6 +329,7 @@ impl Metrics {
             snapshots_sent,
             keyframes_sent,
             inputs_dropped,
+            control_dropped,
             frames_rejected,
             rooms,
             players,

@@ -79,11 +79,12 @@ impl Links {
         news
     }
 
-    /// Queue a control message; false when the queue is full or the session gone.
+    /// Queue a control message; false only when the session's full queue refused
+    /// it (a session already gone is not a refusal).
     pub fn control(&self, conn: ConnId, control: Control) -> bool {
         self.links
             .get(&conn)
-            .is_some_and(|l| l.outbox.control(control))
+            .is_none_or(|l| l.outbox.control(control))
     }
 
     /// Replace the session's pending snapshot with `frame`.

@@ -59,11 +59,22 @@ impl Outbox {
         f(&mut pending)
     }
 
-    /// Queue a control message; false when the queue is full or the outbox closed.
+    /// Queue a control message; false only when a full queue refused it (a closed
+    /// outbox takes nothing: its session is gone, which is not a refusal).
+    ///
+    /// A close always gets through: on a full queue it takes the place of the
+    /// queued messages (a session that far behind is going away anyway, and a kick
+    /// or a room's end must not wait for a reader that does not read).
     pub fn control(&self, control: Control) -> bool {
         let queued = self.with(|p| {
-            if p.closed || p.control.len() >= p.capacity {
-                return false;
+            if p.closed {
+                return true;
+            }
+            if p.control.len() >= p.capacity {
+                if !matches!(control, Control::Close(..)) {
+                    return false;
+                }
+                p.control.clear();
             }
             p.control.push_back(control);
             true
@@ -174,6 +185,18 @@ mod tests {
     }
 
     #[test]
+    fn a_close_gets_through_a_full_queue() {
+        let outbox = Outbox::new(2);
+        assert!(outbox.control(Control::Frame(Bytes::from_static(b"a"))));
+        assert!(outbox.control(Control::Frame(Bytes::from_static(b"b"))));
+        assert!(!outbox.control(Control::Frame(Bytes::from_static(b"c"))));
+        assert!(outbox.control(Control::Close(1000, "bye".to_owned())));
+        let taken = outbox.try_take().expect("pending");
+        assert_eq!(taken.control.len(), 1);
+        assert!(matches!(taken.control.front(), Some(Control::Close(1000, r)) if r == "bye"));
+    }
+
+    #[test]
     fn a_closed_outbox_wakes_its_session_and_takes_nothing_new() {
         let outbox = Outbox::new(4);
         let wakes = Arc::new(Count::default());
@@ -182,7 +205,10 @@ mod tests {
         assert!(outbox.poll_take(&mut cx).is_pending());
         assert!(outbox.control(Control::Close(1011, "crash".into())));
         outbox.close();
-        assert!(!outbox.control(Control::Frame(Bytes::new())));
+        assert!(
+            outbox.control(Control::Frame(Bytes::new())),
+            "a gone session is not a refusal"
+        );
         outbox.snapshot(frame(9));
         let Poll::Ready(taken) = outbox.poll_take(&mut cx) else {
             panic!("the close is pending output")

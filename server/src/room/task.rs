@@ -247,7 +247,9 @@ impl Effects for RoomIo {
     }
 
     fn control(&mut self, conn: ConnId, control: Control) {
-        self.links.control(conn, control);
+        if !self.links.control(conn, control) {
+            self.metrics.control_dropped.inc();
+        }
     }
 
     fn release(&mut self, conn: ConnId) {
