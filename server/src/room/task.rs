@@ -282,7 +282,7 @@ impl Effects for RoomIo {
 
     fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>) {
         if let Some(feed) = self.feed.as_mut() {
-            feed.frame((**snapshot).clone());
+            feed.frame(Arc::clone(snapshot));
         }
     }
 }

@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 
 enum RoomEvent {
     Game(Tick, Vec<GameEvent>),
-    Frame(Snapshot),
+    Frame(Arc<Snapshot>),
     End(Tick, String),
 }
 
@@ -80,7 +80,7 @@ impl SpectatorFeed {
     /// Hand over the snapshot of a tick for which [`Self::wants_frame`] said yes.
     /// After it, frames fall on multiples of the frame interval, so a replay of the
     /// room (which frames the same grid) produces the same events for the same ticks.
-    pub fn frame(&mut self, snapshot: Snapshot) {
+    pub fn frame(&mut self, snapshot: Arc<Snapshot>) {
         self.next_frame = (snapshot.tick.0 / self.interval)
             .saturating_add(1)
             .saturating_mul(self.interval);

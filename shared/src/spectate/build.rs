@@ -8,6 +8,7 @@ use super::{Delta, EntityChange, GameBatch, Keyframe, MapView, SpecEntity, SpecE
 use crate::codec::{EntityState, Snapshot, encode_delta};
 use crate::protocol::{GameEvent, Tick};
 use core::cmp::Ordering;
+use std::sync::Arc;
 
 impl SpecEntity {
     /// The spectator view of a quantized snapshot entity.
@@ -141,7 +142,9 @@ pub struct Feed {
     map: MapView,
     tick_rate: u16,
     keyframe_period: u32,
-    last: Option<Snapshot>,
+    /// Shared with whoever else holds the tick's snapshot (the room's ring, the
+    /// recorder): a frame costs no copy of the world.
+    last: Option<Arc<Snapshot>>,
 }
 
 impl Feed {
@@ -172,8 +175,10 @@ impl Feed {
         self.last = None;
     }
 
-    /// The frame event for `snapshot`, which becomes the new previous frame.
-    pub fn frame(&mut self, snapshot: Snapshot) -> SpecEvent {
+    /// The frame event for `snapshot`, which becomes the new previous frame (an
+    /// `Arc<Snapshot>` is kept as it is, a `Snapshot` is moved into one).
+    pub fn frame(&mut self, snapshot: impl Into<Arc<Snapshot>>) -> SpecEvent {
+        let snapshot = snapshot.into();
         let event = match self.baseline_for(&snapshot) {
             Some(prev) => delta_event(prev, &snapshot),
             None => keyframe_event(&snapshot, self.tick_rate, &self.map),
@@ -184,7 +189,8 @@ impl Feed {
 
     /// [`Feed::frame`] and the same frame as a range-coded body (keyframe or delta
     /// against the previous frame, as the event is) for the binary format.
-    pub fn frame_both(&mut self, snapshot: Snapshot) -> (SpecEvent, Vec<u8>) {
+    pub fn frame_both(&mut self, snapshot: impl Into<Arc<Snapshot>>) -> (SpecEvent, Vec<u8>) {
+        let snapshot = snapshot.into();
         let body = encode_delta(self.baseline_for(&snapshot), &snapshot);
         (self.frame(snapshot), body)
     }
@@ -193,7 +199,7 @@ impl Feed {
     /// within the same keyframe period. `None`: a keyframe.
     fn baseline_for(&self, snapshot: &Snapshot) -> Option<&Snapshot> {
         let period = self.keyframe_period;
-        self.last.as_ref().filter(|prev| {
+        self.last.as_deref().filter(|prev| {
             prev.tick < snapshot.tick && prev.tick.0 / period == snapshot.tick.0 / period
         })
     }
