@@ -144,6 +144,8 @@ pub struct Metrics {
     pub snapshots_sent: Counter,
     pub keyframes_sent: Counter,
     pub inputs_dropped: Counter,
+    /// Starved ticks that applied a player's previous input again.
+    pub inputs_repeated: Counter,
     pub frames_rejected: Counter,
     pub rooms: Gauge,
     pub players: Gauge,
@@ -210,6 +212,11 @@ impl Metrics {
             &mut r,
             "tickcast_inputs_dropped",
             "Inputs dropped (late, duplicate or flooding)",
+        );
+        let inputs_repeated = counter(
+            &mut r,
+            "tickcast_inputs_repeated",
+            "Starved ticks that applied a player's previous input again (fire released)",
         );
         let frames_rejected = counter(
             &mut r,
@@ -317,6 +324,7 @@ impl Metrics {
             snapshots_sent,
             keyframes_sent,
             inputs_dropped,
+            inputs_repeated,
             frames_rejected,
             rooms,
             players,

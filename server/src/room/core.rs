@@ -38,6 +38,8 @@ pub struct CoreConfig {
     pub max_players: u32,
     pub ring_len: usize,
     pub input_buffer: usize,
+    /// Starved ticks in a row that repeat a player's last input.
+    pub input_repeat_ticks: u32,
 }
 
 impl CoreConfig {
@@ -51,6 +53,7 @@ impl CoreConfig {
             max_players,
             ring_len: config.ring_len(),
             input_buffer: config.input_buffer,
+            input_repeat_ticks: config.room.input_repeat_ticks,
         }
     }
 
@@ -96,7 +99,7 @@ impl RoomCore {
     ) -> RoomCore {
         status.set_tick(world.tick().0);
         RoomCore {
-            table: PlayerTable::new(info, cfg.input_buffer),
+            table: PlayerTable::new(info, cfg.input_buffer, cfg.input_repeat_ticks),
             ring: SnapshotRing::new(cfg.ring_len),
             joins: Vec::new(),
             leaves: Vec::new(),
@@ -298,8 +301,11 @@ impl RoomCore {
             inputs: Vec::new(),
         };
         for p in self.table.players.values_mut() {
-            if let Some(i) = p.inputs.pop() {
-                input.inputs.push((p.id, i));
+            if let Some(taken) = p.inputs.pop() {
+                if taken.repeated {
+                    self.metrics.inputs_repeated.inc();
+                }
+                input.inputs.push((p.id, taken.input));
             }
         }
         let events = self.world.step(&input);

@@ -60,6 +60,7 @@ pub(super) fn config(max_players: u32) -> CoreConfig {
         max_players,
         ring_len: 32,
         input_buffer: 4,
+        input_repeat_ticks: 8,
     }
 }
 
@@ -162,10 +163,14 @@ impl Room {
     }
 
     pub(super) fn input(&mut self, w: &Welcomed, seq: u32) {
+        self.input_of(w, seq, PlayerInput::default());
+    }
+
+    pub(super) fn input_of(&mut self, w: &Welcomed, seq: u32, input: PlayerInput) {
         let cmd = InputCmd {
             seq: InputSeq(seq),
             ack: None,
-            input: PlayerInput::default(),
+            input,
         };
         self.handle(Command::Input {
             player: w.player,

@@ -94,17 +94,21 @@ pub struct PlayerTable {
     next_id: u32,
     next_conn: ConnId,
     input_buffer: usize,
+    input_repeats: u32,
     info: WelcomeInfo,
 }
 
 impl PlayerTable {
-    pub fn new(info: WelcomeInfo, input_buffer: usize) -> PlayerTable {
+    /// An empty table whose players buffer `input_buffer` inputs and repeat at most
+    /// `input_repeats` in a row ([`InputBuffer::new`]).
+    pub fn new(info: WelcomeInfo, input_buffer: usize, input_repeats: u32) -> PlayerTable {
         PlayerTable {
             players: BTreeMap::new(),
             pending: Vec::new(),
             next_id: 1,
             next_conn: 1,
             input_buffer,
+            input_repeats,
             info,
         }
     }
@@ -130,7 +134,7 @@ impl PlayerTable {
                 sub,
                 token,
                 entity: None,
-                inputs: InputBuffer::new(self.input_buffer),
+                inputs: InputBuffer::new(self.input_buffer, self.input_repeats),
                 acked: None,
                 conn: Some(conn),
                 dropped_at: None,
