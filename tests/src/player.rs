@@ -209,6 +209,7 @@ impl Player {
             seq: InputSeq(self.seq),
             ack,
             input,
+            view: None,
         });
         self.ws
             .send(Message::Binary(encode_client(&msg).into()))

@@ -11,7 +11,7 @@
 //! the effects want one.
 
 pub use super::effects::{Command, Effects};
-use super::inputs::Pushed;
+use super::inputs::{InputRules, Pushed};
 use super::players::{ConnId, PlayerTable, WelcomeInfo};
 use super::snapshots::{EncodeCache, SnapshotRing, snapshot_frame};
 use super::status::RoomStatus;
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use tickcast_shared::codec::{Snapshot, encode_server};
 use tickcast_shared::protocol::{ErrorCode, PlayerId, ServerMsg};
 use tickcast_shared::quic::close;
-use tickcast_shared::sim::{TickInput, World};
+use tickcast_shared::sim::World;
 
 /// The room settings the core uses.
 #[derive(Debug, Clone)]
@@ -37,9 +37,7 @@ pub struct CoreConfig {
     pub empty_room: Duration,
     pub max_players: u32,
     pub ring_len: usize,
-    pub input_buffer: usize,
-    /// Starved ticks in a row that repeat a player's last input.
-    pub input_repeat_ticks: u32,
+    pub inputs: InputRules,
 }
 
 impl CoreConfig {
@@ -52,8 +50,7 @@ impl CoreConfig {
             empty_room: secs(config.empty_room_secs),
             max_players,
             ring_len: config.ring_len(),
-            input_buffer: config.input_buffer,
-            input_repeat_ticks: config.room.input_repeat_ticks,
+            inputs: InputRules::new(config),
         }
     }
 
@@ -99,7 +96,7 @@ impl RoomCore {
     ) -> RoomCore {
         status.set_tick(world.tick().0);
         RoomCore {
-            table: PlayerTable::new(info, cfg.input_buffer, cfg.input_repeat_ticks),
+            table: PlayerTable::new(info, cfg.inputs),
             ring: SnapshotRing::new(cfg.ring_len),
             joins: Vec::new(),
             leaves: Vec::new(),
@@ -177,7 +174,10 @@ impl RoomCore {
                 };
                 p.acknowledge(cmd.ack, newest);
                 // Refused, or buffered at the cost of the oldest: either way one dropped.
-                if !matches!(p.inputs.push(cmd.seq, cmd.input), Ok(Pushed::Buffered)) {
+                if !matches!(
+                    p.inputs.push(cmd.seq, cmd.input, cmd.view),
+                    Ok(Pushed::Buffered)
+                ) {
                     self.metrics.inputs_dropped.inc();
                 }
             }
@@ -295,19 +295,10 @@ impl RoomCore {
     /// One fixed step, then snapshots and spectator frames when due.
     fn step(&mut self, now: Instant, fx: &mut impl Effects) {
         let started = std::time::Instant::now();
-        let mut input = TickInput {
-            joins: std::mem::take(&mut self.joins),
-            leaves: std::mem::take(&mut self.leaves),
-            inputs: Vec::new(),
-        };
-        for p in self.table.players.values_mut() {
-            if let Some(taken) = p.inputs.pop() {
-                if taken.repeated {
-                    self.metrics.inputs_repeated.inc();
-                }
-                input.inputs.push((p.id, taken.input));
-            }
-        }
+        let (mut input, repeated) = self.table.take_inputs(self.world.tick().next());
+        self.metrics.inputs_repeated.inc_by(repeated);
+        input.joins = std::mem::take(&mut self.joins);
+        input.leaves = std::mem::take(&mut self.leaves);
         let events = self.world.step(&input);
         let tick = self.world.tick();
         self.status.set_tick(tick.0);

@@ -3,12 +3,13 @@
 //! dropped. Plain data: connections are ids, time comes in as an argument.
 
 use super::JoinRefused;
-use super::inputs::InputBuffer;
+use super::inputs::{InputBuffer, InputRules, rewind};
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
-use tickcast_shared::protocol::{ErrorCode, NetId, PlayerId, ServerMsg, Tick};
+use tickcast_shared::protocol::{Buttons, ErrorCode, NetId, PlayerId, ServerMsg, Tick};
+use tickcast_shared::sim::TickInput;
 
 /// One connection of a session to the room (a resumed player gets a new one).
 pub type ConnId = u64;
@@ -93,22 +94,19 @@ pub struct PlayerTable {
     pending: Vec<(RequestId, PlayerId)>,
     next_id: u32,
     next_conn: ConnId,
-    input_buffer: usize,
-    input_repeats: u32,
+    rules: InputRules,
     info: WelcomeInfo,
 }
 
 impl PlayerTable {
-    /// An empty table whose players buffer `input_buffer` inputs and repeat at most
-    /// `input_repeats` in a row ([`InputBuffer::new`]).
-    pub fn new(info: WelcomeInfo, input_buffer: usize, input_repeats: u32) -> PlayerTable {
+    /// An empty table whose players' inputs follow `rules`.
+    pub fn new(info: WelcomeInfo, rules: InputRules) -> PlayerTable {
         PlayerTable {
             players: BTreeMap::new(),
             pending: Vec::new(),
             next_id: 1,
             next_conn: 1,
-            input_buffer,
-            input_repeats,
+            rules,
             info,
         }
     }
@@ -134,7 +132,7 @@ impl PlayerTable {
                 sub,
                 token,
                 entity: None,
-                inputs: InputBuffer::new(self.input_buffer, self.input_repeats),
+                inputs: InputBuffer::new(self.rules.buffer, self.rules.repeat_ticks),
                 acked: None,
                 conn: Some(conn),
                 dropped_at: None,
@@ -230,6 +228,29 @@ impl PlayerTable {
             self.players.remove(id);
         }
         gone
+    }
+
+    /// Every player's input for the step of `tick` (one each, or a repeat: see
+    /// [`super::inputs`]), with the lag compensation of the shots: a stamped input
+    /// holding fire gets its rewind, at most `max_rewind_ticks`. Also how many of
+    /// them were repeats.
+    pub fn take_inputs(&mut self, tick: Tick) -> (TickInput, u64) {
+        let mut into = TickInput::default();
+        let max_rewind = self.rules.max_rewind_ticks;
+        let mut repeated = 0;
+        for p in self.players.values_mut() {
+            let Some(taken) = p.inputs.pop() else {
+                continue;
+            };
+            repeated += u64::from(taken.repeated);
+            if let Some(back) = rewind(taken.view, tick, max_rewind)
+                && taken.input.buttons.has(Buttons::FIRE)
+            {
+                into.rewinds.push((p.id, back));
+            }
+            into.inputs.push((p.id, taken.input));
+        }
+        (into, repeated)
     }
 
     pub fn len(&self) -> usize {

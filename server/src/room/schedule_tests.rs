@@ -193,3 +193,43 @@ fn a_starved_tick_repeats_the_last_input_without_fire_and_the_late_input_is_drop
     assert_eq!(room.core.world().projectile_count(), shots + 1, "14 shoots");
     assert_eq!(room.metrics.inputs_repeated.get(), 1);
 }
+
+#[test]
+fn a_stamped_shot_gets_its_rewind_clamped_to_max_rewind_and_an_unstamped_one_none() {
+    // config(): 15 ticks of rewind at most (250 ms at 60 Hz).
+    let mut room = Room::new(config(4));
+    let w = room.join("ada");
+    for _ in 0..40 {
+        room.step();
+    }
+    let fire = PlayerInput {
+        buttons: Buttons(Buttons::FIRE),
+        aim: 0.5,
+    };
+    let walk = PlayerInput {
+        buttons: Buttons(Buttons::RIGHT),
+        aim: 0.5,
+    };
+    let tick = room.core.world().tick().0;
+    // Applied at tick + 1: seen 10 ticks before that, then 600 ms (36 ticks) before.
+    room.input_seen(&w, 13, fire, Some(Tick(tick + 1 - 10)));
+    room.input_seen(&w, 14, fire, Some(Tick(tick + 2 - 36)));
+    room.input_seen(&w, 15, walk, Some(Tick(tick + 3 - 10)));
+    room.input_seen(&w, 16, fire, None);
+    let mut rewinds = Vec::new();
+    for _ in 0..4 {
+        room.step();
+        rewinds.push(room.fx.steps.last().map(|s| s.rewinds.clone()));
+    }
+    let p = w.player;
+    assert_eq!(
+        rewinds,
+        vec![
+            Some(vec![(p, 10)]),
+            Some(vec![(p, 15)]),
+            Some(vec![]),
+            Some(vec![])
+        ],
+        "10 ticks; 600 ms clamped to 250; no fire: nothing to rewind; unstamped: live"
+    );
+}

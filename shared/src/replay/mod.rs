@@ -6,7 +6,8 @@
 //! over bytes (no IO): the server writes what [`ReplayWriter`] produces to a file,
 //! and [`ReplayReader`], [`verify`] and [`Resim`] read any `&[u8]`.
 //!
-//! # File format (version [`FORMAT_VERSION`]; 2 added the room id and invite to the header)
+//! # File format (version [`FORMAT_VERSION`]; 2 added the room id and invite to the header,
+//! 3 the shots' lag compensation to the ticks)
 //!
 //! ```text
 //! file   = MAGIC (8 bytes "TICKCAST") version:u16le record*
@@ -67,7 +68,7 @@ use serde::{Deserialize, Serialize};
 /// The first 8 bytes of every replay file.
 pub const MAGIC: [u8; 8] = *b"TICKCAST";
 /// Version of the replay file format (after the magic, `u16` little-endian).
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 /// Largest record (kind + payload) a reader accepts.
 pub const MAX_RECORD_LEN: u32 = 16 * 1024 * 1024;
 /// Most ticks one ticks record covers (the writer closes a record at this count).

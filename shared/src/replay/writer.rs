@@ -84,7 +84,8 @@ impl ReplayWriter {
             return Err(WriteError::TooLarge);
         }
         let next = self.ticks.checked_add(1).ok_or(WriteError::TickOverflow)?;
-        let entries = input.joins.len() + input.leaves.len() + input.inputs.len();
+        let entries =
+            input.joins.len() + input.leaves.len() + input.inputs.len() + input.rewinds.len();
         let full = self.pending.as_ref().is_some_and(|p| {
             p.count >= MAX_TICKS_PER_RECORD || p.entries + entries > MAX_ENTRIES_PER_RECORD
         });

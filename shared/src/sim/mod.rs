@@ -12,13 +12,15 @@
 //! - [`collide`]: swept collision tests against walls, players and the arena edge;
 //! - [`world`]: the [`World`], its [`Rules`] and the order of one step;
 //! - `players`, `combat`, `drones`: the parts of a step; [`view`]: snapshots, the
-//!   state hash and accessors; [`hash`]: the stable FNV-1a hasher.
+//!   state hash and accessors; [`hash`]: the stable FNV-1a hasher;
+//! - [`history`]: the last second of player positions, for lag-compensated shots.
 
 pub mod collide;
 mod combat;
 mod drones;
 mod entity;
 pub mod hash;
+pub mod history;
 pub mod map;
 pub mod movement;
 mod players;
@@ -29,6 +31,7 @@ pub mod world;
 #[cfg(test)]
 mod tests;
 
+pub use history::History;
 pub use map::{Map, MapError, Wall};
 pub use movement::{Body, move_player};
 pub use view::PlayerView;
