@@ -280,9 +280,10 @@ impl Client {
         Ok(Some(update))
     }
 
-    /// Send `input` for the next tick (acknowledging the newest applied snapshot) and
-    /// predict it locally. Returns its sequence number. On QUIC it goes in a datagram
-    /// with the inputs before it ([`ClientConfig::input_redundancy`]).
+    /// Send `input` for the next tick (acknowledging the newest applied snapshot,
+    /// stamped with the tick drawn now for lag compensation) and predict it locally.
+    /// Returns its sequence number. On QUIC it goes in a datagram with the inputs
+    /// before it ([`ClientConfig::input_redundancy`]).
     pub async fn send_input(&mut self, input: PlayerInput) -> Result<InputSeq> {
         self.next_seq = self.next_seq.saturating_add(1);
         let seq = InputSeq(self.next_seq);
@@ -290,6 +291,7 @@ impl Client {
             seq,
             ack: self.view.newest_tick(),
             input,
+            view: self.view_tick(tokio::time::Instant::now()),
         };
         if self.conn.transport() == Transport::Quic {
             if self.recent.len() >= self.redundancy {

@@ -20,8 +20,10 @@ use tokio::time::Instant;
 
 /// Largest speed-up or slow-down of the input clock (5 %).
 pub const MAX_ADJUST: f64 = 0.05;
-/// Smallest lead aimed at, in ticks.
-pub const MIN_TARGET_LEAD: f64 = 1.0;
+/// Smallest lead aimed at, in ticks. Half a tick: a tick the input misses costs
+/// little, since the room repeats the last input then (see the server's
+/// `room::inputs`), so the lead need not cover every late input.
+pub const MIN_TARGET_LEAD: f64 = 0.5;
 /// Largest lead aimed at, in ticks, however bad the jitter.
 pub const MAX_TARGET_LEAD: f64 = 8.0;
 /// Inputs sent at once to catch up after a stall; older due inputs are skipped.

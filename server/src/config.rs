@@ -188,6 +188,8 @@ pub struct Config {
     pub tls: TlsConfig,
     /// Per-session input rate (section `[input]`).
     pub input: InputLimits,
+    /// How inputs enter a room's steps: repeats, lag compensation (section `[room]`).
+    pub room: crate::room::inputs::RoomNetConfig,
     /// Lobby budgets and who may create rooms (section `[lobby]`).
     pub lobby: LobbyConfig,
     /// Identity: JWT keys and the admin token (section `[auth]`).
@@ -229,6 +231,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             tls: TlsConfig::default(),
             input: InputLimits::default(),
+            room: crate::room::inputs::RoomNetConfig::default(),
             lobby: LobbyConfig::default(),
             auth: AuthConfig::default(),
         }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the wire protocol. Bump on any incompatible change of a message or of
 /// the snapshot body format.
-pub const PROTOCOL_VERSION: u16 = 3;
+pub const PROTOCOL_VERSION: u16 = 4;
 
 /// A simulation tick number. Tick 0 is the first state of a world.
 #[derive(
@@ -84,6 +84,10 @@ pub struct InputCmd {
     /// Newest snapshot tick the client has applied (its baseline for the next delta).
     pub ack: Option<Tick>,
     pub input: PlayerInput,
+    /// The tick the player was looking at when it made this input (its interpolation
+    /// tick), for lag compensation: a shot is resolved against the world of that
+    /// tick, at most the room's `max_rewind_ms` back. `None`: the live world.
+    pub view: Option<Tick>,
 }
 
 /// How a client proves it may take a seat.

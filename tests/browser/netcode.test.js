@@ -1,10 +1,10 @@
 // The browser's input timeline end to end in headless Chromium against the real
 // server: a player moves for 30 s; its inputs reach the server within 3 ticks
-// (median) instead of piling up in the input buffer (which made it ~17 ticks with
-// setInterval), and the HUD shows the input delay and corrections per second next
-// to the ping. The p99 is bounded loosely (8 ticks): on a loaded machine a late
-// timer or a late server tick shows up there, and a timed test must not depend on
-// the machine's load.
+// (p99, the issue's goal) instead of piling up in the input buffer (which made it
+// ~17 ticks with setInterval), and the HUD shows the input delay and corrections
+// per second next to the ping. What makes 3 ticks hold: the room repeats the last
+// input on a tick whose input is late (so the timeline never shifts by a tick), and
+// the input clock aims at half a tick of lead.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -25,7 +25,7 @@ after(async () => {
   await server?.stop();
 });
 
-test('30 s of play keep the median input delay within 3 ticks', { timeout: PLAY_MS + 4 * WAIT_MS }, async () => {
+test('30 s of play keep the input delay p99 within 3 ticks', { timeout: PLAY_MS + 4 * WAIT_MS }, async () => {
   const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e netcode', drones: 5 });
   const page = await browser.context.newPage();
   const errors = [];
@@ -56,7 +56,7 @@ test('30 s of play keep the median input delay within 3 ticks', { timeout: PLAY_
   await screenshot(page, 'e2e-netcode');
   assert.ok(net.samples > 100, JSON.stringify(net));
   assert.ok(net.p50 <= 3, `input delay p50 ${net.p50} ticks: ${JSON.stringify(net)}`);
-  assert.ok(net.p99 <= 8, `input delay p99 ${net.p99} ticks: ${JSON.stringify(net)}`);
+  assert.ok(net.p99 <= 3, `input delay p99 ${net.p99} ticks: ${JSON.stringify(net)}`);
   console.log(`browser input delay: ${JSON.stringify(net)}`);
   // The server keeps up with the inputs: no backlog of buffered inputs.
   assert.ok(net.seq - net.lastInput <= 8, JSON.stringify(net));

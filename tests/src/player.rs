@@ -180,6 +180,15 @@ impl Player {
 
     /// The next snapshot, applied against its baseline; also acks it.
     pub async fn next_snapshot(&mut self) -> Snapshot {
+        let snap = self.next_snapshot_quiet().await;
+        self.send_input(PlayerInput::default(), Some(snap.tick))
+            .await;
+        snap
+    }
+
+    /// The next snapshot, applied against its baseline, without sending anything
+    /// (the caller's next input acknowledges it).
+    pub async fn next_snapshot_quiet(&mut self) -> Snapshot {
         loop {
             if let ServerMsg::Snapshot {
                 tick,
@@ -188,7 +197,7 @@ impl Player {
                 ..
             } = self.next_msg().await
             {
-                return self.apply(tick, baseline, &body).await;
+                return self.apply(tick, baseline, &body);
             }
         }
     }
@@ -204,7 +213,8 @@ impl Player {
                     body,
                     ..
                 } => {
-                    self.apply(tick, baseline, &body).await;
+                    self.apply(tick, baseline, &body);
+                    self.send_input(PlayerInput::default(), Some(tick)).await;
                 }
                 ServerMsg::Events {
                     events, players, ..
@@ -214,7 +224,7 @@ impl Player {
         }
     }
 
-    async fn apply(&mut self, tick: Tick, baseline: Option<Tick>, body: &[u8]) -> Snapshot {
+    fn apply(&mut self, tick: Tick, baseline: Option<Tick>, body: &[u8]) -> Snapshot {
         let base = match baseline {
             None => {
                 self.keyframes += 1;
@@ -234,17 +244,27 @@ impl Player {
         if self.baselines.len() > 64 {
             self.baselines.pop_front();
         }
-        self.send_input(PlayerInput::default(), Some(tick)).await;
         snap
     }
 
     /// Send one input (with the next sequence number).
     pub async fn send_input(&mut self, input: PlayerInput, ack: Option<Tick>) {
+        self.send_input_seen(input, ack, None).await;
+    }
+
+    /// Send one input made while looking at tick `view` (lag compensation).
+    pub async fn send_input_seen(
+        &mut self,
+        input: PlayerInput,
+        ack: Option<Tick>,
+        view: Option<Tick>,
+    ) {
         self.seq += 1;
         let msg = ClientMsg::Input(InputCmd {
             seq: InputSeq(self.seq),
             ack,
             input,
+            view,
         });
         self.ws
             .send(Message::Binary(encode_client(&msg).into()))

@@ -24,6 +24,7 @@ fn cmd(seq: u32) -> InputCmd {
             buttons: Buttons(Buttons::RIGHT),
             aim: 0.0,
         },
+        view: None,
     }
 }
 
@@ -72,7 +73,9 @@ async fn input_datagrams_with_redundancy_apply_every_input_once() {
     })
     .await
     .expect("input 12 consumed within the wait");
-    assert_eq!(consumed, InputSeq(12));
+    // After 12 the room repeats it while starved ([room] input_repeat_ticks = 8), so
+    // the first snapshot past 12 may name one of those stand-ins.
+    assert!((12..=20).contains(&consumed.0), "{consumed:?}");
     assert_eq!(
         inputs_dropped(s.addr).await,
         0,

@@ -146,6 +146,7 @@ async fn a_flooder_is_cut_off_while_a_normal_player_keeps_moving() {
                     buttons: Buttons(Buttons::FIRE),
                     aim: 0.0,
                 },
+                view: None,
             });
             if tx
                 .feed(Message::Binary(encode_client(&msg).into()))

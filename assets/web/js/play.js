@@ -193,11 +193,19 @@ export class PlayView {
     return Math.atan2(wy - body.y, wx - body.x);
   }
 
+  /** The tick drawn now (the interpolation's render tick, rounded), which the
+   * server resolves this input's shot against (lag compensation); null before the
+   * first snapshot. */
+  viewTick() {
+    const t = this.interp?.renderTick(performance.now());
+    return t === null || t === undefined || !Number.isFinite(t) || t < 0 ? null : Math.round(t) >>> 0;
+  }
+
   sendInput() {
     if (!this.conn || !this.predictor) return;
     const buttons = this.held | (this.mouseDown ? BUTTONS.FIRE : 0);
     const seq = this.seq + 1;
-    const sent = this.conn.send({ Input: { seq, ack: this.ack, input: { buttons, aim: this.aim() } } });
+    const sent = this.conn.send({ Input: { seq, ack: this.ack, input: { buttons, aim: this.aim() }, view: this.viewTick() } });
     if (!sent) return;
     this.seq = seq;
     this.sent.set(seq, performance.now());

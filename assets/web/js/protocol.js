@@ -47,12 +47,14 @@ export function encodeClient(msg) {
     writeAuth(w, msg.Hello.auth);
     w.string(msg.Hello.name);
   } else if (msg.Input) {
-    const { seq, ack, input } = msg.Input;
+    const { seq, ack, input, view } = msg.Input;
     w.variant(1);
     w.u32(seq);
     w.option(ack, (w2, t) => w2.u32(t));
     w.u8(input.buttons);
     w.f32(input.aim);
+    // The tick the player was looking at (lag compensation); null: the live world.
+    w.option(view, (w2, t) => w2.u32(t));
   } else if (msg.Ping) {
     w.variant(2);
     w.u32(msg.Ping.nonce);

@@ -37,6 +37,14 @@ impl Client {
             .push(delay / self.server_clock.tick_secs());
     }
 
+    /// The tick the player is looking at at `now` (the render tick, rounded): what an
+    /// input made now is stamped with, so the server resolves its shot against that
+    /// world. `None` before the first snapshot.
+    pub fn view_tick(&self, now: tokio::time::Instant) -> Option<Tick> {
+        let render = self.server_clock.render_tick(now)?.round();
+        (render.is_finite() && render >= 0.0).then(|| Tick(render.min(f64::from(u32::MAX)) as u32))
+    }
+
     /// When the next input is due on the input timeline.
     pub fn next_input_at(&self) -> tokio::time::Instant {
         self.input_clock.next_due()

@@ -148,6 +148,8 @@ pub struct Metrics {
     pub inputs_dropped: Counter,
     /// Control messages (game events, errors) a session's full queue refused.
     pub control_dropped: Counter,
+    /// Starved ticks that applied a player's previous input again.
+    pub inputs_repeated: Counter,
     pub frames_rejected: Counter,
     pub rooms: Gauge,
     pub players: Gauge,
@@ -221,6 +223,11 @@ impl Metrics {
             &mut r,
             "tickcast_inputs_dropped",
             "Inputs dropped (late, duplicate or flooding)",
+        );
+        let inputs_repeated = counter(
+            &mut r,
+            "tickcast_inputs_repeated",
+            "Starved ticks that applied a player's previous input again (fire released)",
         );
         let frames_rejected = counter(
             &mut r,
@@ -330,6 +337,7 @@ impl Metrics {
             keyframes_sent,
             inputs_dropped,
             control_dropped,
+            inputs_repeated,
             frames_rejected,
             rooms,
             players,

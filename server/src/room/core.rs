@@ -11,7 +11,7 @@
 //! the effects want one.
 
 pub use super::effects::{Command, Effects};
-use super::inputs::Pushed;
+use super::inputs::{InputRules, Pushed};
 use super::players::{ConnId, PlayerTable, WelcomeInfo};
 use super::snapshots::{EncodeCache, SnapshotRing};
 use super::status::RoomStatus;
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use tickcast_shared::codec::{Snapshot, SnapshotHead, encode_server};
 use tickcast_shared::protocol::{ErrorCode, PlayerId, ServerMsg};
 use tickcast_shared::quic::close;
-use tickcast_shared::sim::{TickInput, World};
+use tickcast_shared::sim::World;
 
 /// The room settings the core uses.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub struct CoreConfig {
     pub empty_room: Duration,
     pub max_players: u32,
     pub ring_len: usize,
-    pub input_buffer: usize,
+    pub inputs: InputRules,
 }
 
 impl CoreConfig {
@@ -50,7 +50,7 @@ impl CoreConfig {
             empty_room: secs(config.empty_room_secs),
             max_players,
             ring_len: config.ring_len(),
-            input_buffer: config.input_buffer,
+            inputs: InputRules::new(config),
         }
     }
 
@@ -96,7 +96,7 @@ impl RoomCore {
     ) -> RoomCore {
         status.set_tick(world.tick().0);
         RoomCore {
-            table: PlayerTable::new(info, cfg.input_buffer),
+            table: PlayerTable::new(info, cfg.inputs),
             ring: SnapshotRing::new(cfg.ring_len),
             joins: Vec::new(),
             leaves: Vec::new(),
@@ -174,7 +174,10 @@ impl RoomCore {
                 };
                 p.acknowledge(cmd.ack, newest);
                 // Refused, or buffered at the cost of the oldest: either way one dropped.
-                if !matches!(p.inputs.push(cmd.seq, cmd.input), Ok(Pushed::Buffered)) {
+                if !matches!(
+                    p.inputs.push(cmd.seq, cmd.input, cmd.view),
+                    Ok(Pushed::Buffered)
+                ) {
                     self.metrics.inputs_dropped.inc();
                 }
             }
@@ -294,16 +297,10 @@ impl RoomCore {
     /// One fixed step, then snapshots and spectator frames when due.
     fn step(&mut self, now: Instant, fx: &mut impl Effects) {
         let started = std::time::Instant::now();
-        let mut input = TickInput {
-            joins: std::mem::take(&mut self.joins),
-            leaves: std::mem::take(&mut self.leaves),
-            inputs: Vec::new(),
-        };
-        for p in self.table.players.values_mut() {
-            if let Some(i) = p.inputs.pop() {
-                input.inputs.push((p.id, i));
-            }
-        }
+        let (mut input, repeated) = self.table.take_inputs(self.world.tick().next());
+        self.metrics.inputs_repeated.inc_by(repeated);
+        input.joins = std::mem::take(&mut self.joins);
+        input.leaves = std::mem::take(&mut self.leaves);
         if !input.joins.is_empty() {
             fx.seating(self.table.infos(&input.joins));
         }

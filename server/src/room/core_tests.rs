@@ -59,7 +59,11 @@ pub(super) fn config(max_players: u32) -> CoreConfig {
         empty_room: Duration::from_secs(30),
         max_players,
         ring_len: 32,
-        input_buffer: 4,
+        inputs: super::inputs::InputRules {
+            buffer: 4,
+            repeat_ticks: 8,
+            max_rewind_ticks: 15,
+        },
     }
 }
 
@@ -162,10 +166,26 @@ impl Room {
     }
 
     pub(super) fn input(&mut self, w: &Welcomed, seq: u32) {
+        self.input_of(w, seq, PlayerInput::default());
+    }
+
+    pub(super) fn input_of(&mut self, w: &Welcomed, seq: u32, input: PlayerInput) {
+        self.input_seen(w, seq, input, None);
+    }
+
+    /// An input made while looking at tick `view`.
+    pub(super) fn input_seen(
+        &mut self,
+        w: &Welcomed,
+        seq: u32,
+        input: PlayerInput,
+        view: Option<Tick>,
+    ) {
         let cmd = InputCmd {
             seq: InputSeq(seq),
             ack: None,
-            input: PlayerInput::default(),
+            input,
+            view,
         };
         self.handle(Command::Input {
             player: w.player,

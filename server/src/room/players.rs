@@ -3,14 +3,15 @@
 //! dropped. Plain data: connections are ids, time comes in as an argument.
 
 use super::JoinRefused;
-use super::inputs::InputBuffer;
+use super::inputs::{InputBuffer, InputRules, rewind};
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
 use tickcast_shared::protocol::{
-    ErrorCode, GameEvent, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick,
+    Buttons, ErrorCode, GameEvent, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick,
 };
+use tickcast_shared::sim::TickInput;
 
 /// One connection of a session to the room (a resumed player gets a new one).
 pub type ConnId = u64;
@@ -95,7 +96,7 @@ pub struct PlayerTable {
     pending: Vec<(RequestId, PlayerId)>,
     next_id: u32,
     next_conn: ConnId,
-    input_buffer: usize,
+    rules: InputRules,
     info: WelcomeInfo,
     /// Identities of players removed since the last step (their `Left` event
     /// still names them).
@@ -103,13 +104,14 @@ pub struct PlayerTable {
 }
 
 impl PlayerTable {
-    pub fn new(info: WelcomeInfo, input_buffer: usize) -> PlayerTable {
+    /// An empty table whose players' inputs follow `rules`.
+    pub fn new(info: WelcomeInfo, rules: InputRules) -> PlayerTable {
         PlayerTable {
             players: BTreeMap::new(),
             pending: Vec::new(),
             next_id: 1,
             next_conn: 1,
-            input_buffer,
+            rules,
             info,
             departed: Vec::new(),
         }
@@ -136,7 +138,7 @@ impl PlayerTable {
                 sub,
                 token,
                 entity: None,
-                inputs: InputBuffer::new(self.input_buffer),
+                inputs: InputBuffer::new(self.rules.buffer, self.rules.repeat_ticks),
                 acked: None,
                 conn: Some(conn),
                 dropped_at: None,
@@ -256,6 +258,29 @@ impl PlayerTable {
             self.take_out(*id);
         }
         gone
+    }
+
+    /// Every player's input for the step of `tick` (one each, or a repeat: see
+    /// [`super::inputs`]), with the lag compensation of the shots: a stamped input
+    /// holding fire gets its rewind, at most `max_rewind_ticks`. Also how many of
+    /// them were repeats.
+    pub fn take_inputs(&mut self, tick: Tick) -> (TickInput, u64) {
+        let mut into = TickInput::default();
+        let max_rewind = self.rules.max_rewind_ticks;
+        let mut repeated = 0;
+        for p in self.players.values_mut() {
+            let Some(taken) = p.inputs.pop() else {
+                continue;
+            };
+            repeated += u64::from(taken.repeated);
+            if let Some(back) = rewind(taken.view, tick, max_rewind)
+                && taken.input.buttons.has(Buttons::FIRE)
+            {
+                into.rewinds.push((p.id, back));
+            }
+            into.inputs.push((p.id, taken.input));
+        }
+        (into, repeated)
     }
 
     pub fn len(&self) -> usize {

@@ -10,7 +10,12 @@ fn events_name_seated_and_just_departed_players_once_each() {
         map: "arena".into(),
         room: super::super::RoomId::random(),
     };
-    let mut t = PlayerTable::new(info, 8);
+    let rules = InputRules {
+        buffer: 8,
+        repeat_ticks: 8,
+        max_rewind_ticks: 15,
+    };
+    let mut t = PlayerTable::new(info, rules);
     let ann = t.join("Ann".into(), Some("u-ann".into()), 1);
     let bo = t.join("Bo".into(), None, 2);
     assert_eq!(t.subs(), vec!["u-ann".to_owned()]);

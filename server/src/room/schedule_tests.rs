@@ -6,10 +6,10 @@ use super::JoinAuth;
 use super::RoomState;
 use super::core::TickReport;
 use super::core_tests::{DT_NS, Room, config};
-use super::players::ConnId;
+use super::players::{ConnId, Welcomed};
 use crate::metrics::FinishReason;
 use std::time::Duration;
-use tickcast_shared::protocol::Tick;
+use tickcast_shared::protocol::{Buttons, InputSeq, PlayerInput, Tick};
 
 #[test]
 fn a_late_tick_catches_up_a_bounded_number_of_steps_and_skips_the_rest() {
@@ -122,4 +122,114 @@ fn shutdown_closes_every_connection_with_1001() {
     assert_eq!(close, Some((1001, "server shutting down".to_owned())));
     assert_eq!(room.metrics.players.get(), 0);
     assert_eq!(room.status.state(), RoomState::Finished);
+}
+
+/// A room with `ada` seated who ran right and held fire for 12 ticks (inputs 1..=12):
+/// her cooldown is over, so input 13 holding fire would shoot.
+fn running_and_firing() -> (Room, Welcomed, PlayerInput) {
+    let mut room = Room::new(config(4));
+    let w = room.join("ada");
+    let input = PlayerInput {
+        buttons: Buttons(Buttons::RIGHT | Buttons::FIRE),
+        aim: 0.5,
+    };
+    for seq in 1..=12 {
+        room.input_of(&w, seq, input);
+        room.step();
+    }
+    (room, w, input)
+}
+
+#[test]
+fn a_starved_tick_repeats_the_last_input_without_fire_and_the_late_input_is_dropped() {
+    // The control: input 13 on time shoots.
+    let (mut control, w, input) = running_and_firing();
+    let shots = control.core.world().projectile_count();
+    control.input_of(&w, 13, input);
+    control.step();
+    assert_eq!(control.core.world().projectile_count(), shots + 1);
+
+    let (mut room, w, input) = running_and_firing();
+    let view = |room: &Room| room.core.world().player(w.player).expect("seated");
+    let before = view(&room).body.pos.x;
+    // No input 13 in time: the tick repeats input 12 with fire released.
+    room.step();
+    let repeated = PlayerInput {
+        buttons: Buttons(Buttons::RIGHT),
+        aim: 0.5,
+    };
+    let stepped = room.fx.steps.last().map(|s| s.inputs.clone());
+    assert_eq!(
+        stepped,
+        Some(vec![(w.player, repeated)]),
+        "recorded as applied"
+    );
+    assert_eq!(room.metrics.inputs_repeated.get(), 1);
+    assert!(view(&room).body.pos.x > before, "the player kept moving");
+    assert_eq!(
+        room.core.world().projectile_count(),
+        shots,
+        "no shot from a repeat"
+    );
+    let consumed = room
+        .core
+        .players()
+        .players
+        .get(&w.player)
+        .map(|p| p.inputs.last_consumed());
+    assert_eq!(
+        consumed,
+        Some(InputSeq(13)),
+        "the stand-in took input 13's place"
+    );
+    // Input 13 arrives late and is dropped; input 14 is applied at its own tick.
+    let dropped = room.metrics.inputs_dropped.get();
+    room.input_of(&w, 13, input);
+    assert_eq!(room.metrics.inputs_dropped.get(), dropped + 1);
+    room.input_of(&w, 14, input);
+    room.step();
+    let stepped = room.fx.steps.last().map(|s| s.inputs.clone());
+    assert_eq!(stepped, Some(vec![(w.player, input)]));
+    assert_eq!(room.core.world().projectile_count(), shots + 1, "14 shoots");
+    assert_eq!(room.metrics.inputs_repeated.get(), 1);
+}
+
+#[test]
+fn a_stamped_shot_gets_its_rewind_clamped_to_max_rewind_and_an_unstamped_one_none() {
+    // config(): 15 ticks of rewind at most (250 ms at 60 Hz).
+    let mut room = Room::new(config(4));
+    let w = room.join("ada");
+    for _ in 0..40 {
+        room.step();
+    }
+    let fire = PlayerInput {
+        buttons: Buttons(Buttons::FIRE),
+        aim: 0.5,
+    };
+    let walk = PlayerInput {
+        buttons: Buttons(Buttons::RIGHT),
+        aim: 0.5,
+    };
+    let tick = room.core.world().tick().0;
+    // Applied at tick + 1: seen 10 ticks before that, then 600 ms (36 ticks) before.
+    room.input_seen(&w, 13, fire, Some(Tick(tick + 1 - 10)));
+    room.input_seen(&w, 14, fire, Some(Tick(tick + 2 - 36)));
+    room.input_seen(&w, 15, walk, Some(Tick(tick + 3 - 10)));
+    room.input_seen(&w, 16, fire, None);
+    let mut rewinds = Vec::new();
+    for _ in 0..4 {
+        room.step();
+        rewinds.push(room.fx.steps.last().map(|s| s.rewinds.clone()));
+    }
+    let p = w.player;
+    assert_eq!(
+        rewinds,
+        vec![
+            Some(vec![(p, 10)]),
+            Some(vec![(p, 15)]),
+            Some(vec![]),
+            Some(vec![])
+        ],
+        "10 ticks; 600 ms clamped to 250; no fire: nothing to rewind; unstamped: live"
+    );
 }

@@ -29,11 +29,13 @@ fn every_client_msg() -> Vec<ClientMsg> {
                 buttons: Buttons(Buttons::UP | Buttons::FIRE),
                 aim: -1.25,
             },
+            view: Some(Tick(12339)),
         }),
         ClientMsg::Input(InputCmd {
             seq: InputSeq(0),
             ack: None,
             input: PlayerInput::default(),
+            view: None,
         }),
         ClientMsg::Ping { nonce: 0xDEAD_BEEF },
         ClientMsg::Leave,
@@ -220,6 +222,7 @@ fn arb_client() -> impl Strategy<Value = ClientMsg> {
                     buttons: Buttons(b),
                     aim,
                 },
+                view: ack.map(Tick),
             })),
         any::<u32>().prop_map(|nonce| ClientMsg::Ping { nonce }),
         Just(ClientMsg::Leave),
@@ -233,6 +236,7 @@ fn arb_client() -> impl Strategy<Value = ClientMsg> {
                             buttons: Buttons(b),
                             aim: 0.5,
                         },
+                        view: None,
                     })
                     .collect()
             )),

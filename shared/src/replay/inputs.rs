@@ -25,7 +25,9 @@
 //!    bit (then the 8-bit XOR with the previous buttons as a bit tree), an `aim
 //!    changed` bit when the buttons changed (implied otherwise), and for a changed aim
 //!    the signed difference of the two aims' order-preserving integer images (the
-//!    `f32` bits are kept exactly, NaN payloads included).
+//!    `f32` bits are kept exactly, NaN payloads included);
+//! 5. (format 4 on) `rewinds` bit: lag compensation granted this tick; if set, the
+//!    players as an id list, then each one's rewind in ticks as an unsigned integer.
 //!
 //! Bookkeeping after each tick: inputs update their players; leaves forget players,
 //! joins add them (with the default input).
@@ -145,10 +147,15 @@ pub(crate) struct InputModel {
     any_changed: Prob,
     changed: [Prob; 2],
     change: ChangeModel,
+    rewinds: Prob,
+    rewind: UIntModel,
+    /// Format 4 and later: ticks carry rewinds.
+    lag_compensated: bool,
 }
 
 impl InputModel {
-    pub(crate) fn new() -> InputModel {
+    /// The model of a file of format `version`.
+    pub(crate) fn new(version: u16) -> InputModel {
         InputModel {
             seats: BTreeMap::new(),
             last_order: Vec::new(),
@@ -168,12 +175,20 @@ impl InputModel {
                 aim_changed: Prob::HALF,
                 aim: SIntModel::new(),
             },
+            rewinds: Prob::HALF,
+            rewind: UIntModel::new(),
+            lag_compensated: version >= 4,
         }
     }
 
     /// Whether recording `t` keeps within the limits a reader enforces.
     pub(crate) fn accepts(&self, t: &TickInput) -> bool {
-        let lists = [t.joins.len(), t.leaves.len(), t.inputs.len()];
+        let lists = [
+            t.joins.len(),
+            t.leaves.len(),
+            t.inputs.len(),
+            t.rewinds.len(),
+        ];
         let new_players = t.joins.len().saturating_add(t.inputs.len());
         lists.iter().all(|&n| n <= MAX_ENTRIES_PER_TICK)
             && self.seats.len().saturating_add(new_players) <= MAX_TRACKED_PLAYERS
@@ -194,7 +209,7 @@ impl InputModel {
             let item = self.code_item(&mut dec, None, &hint, count - covered)?;
             covered = covered.saturating_add(item.ticks());
             if let TickItem::Input(t) = &item {
-                entries += t.joins.len() + t.leaves.len() + t.inputs.len();
+                entries += t.joins.len() + t.leaves.len() + t.inputs.len() + t.rewinds.len();
                 if entries > MAX_ENTRIES_PER_RECORD {
                     return Err(DeltaError::Malformed("too many entries in one record"));
                 }
@@ -241,6 +256,11 @@ impl InputModel {
         let hint_ids: Vec<PlayerId> = hint.inputs.iter().map(|(p, _)| *p).collect();
         let ids = self.code_order(c, &hint_ids, &joins)?;
         let inputs = self.code_values(c, &ids, hint)?;
+        let rewinds = if self.lag_compensated {
+            self.code_rewinds(c, &hint.rewinds)?
+        } else {
+            Vec::new()
+        };
         self.last_order = ids;
         for p in &leaves {
             self.seats.remove(p);
@@ -255,7 +275,26 @@ impl InputModel {
             joins,
             leaves,
             inputs,
+            rewinds,
         })
+    }
+
+    fn code_rewinds<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        hint: &[(PlayerId, u32)],
+    ) -> Result<Vec<(PlayerId, u32)>, DeltaError> {
+        if !c.bit(&mut self.rewinds, !hint.is_empty())? {
+            return Ok(Vec::new());
+        }
+        let hint_ids: Vec<PlayerId> = hint.iter().map(|(p, _)| *p).collect();
+        let ids = self.code_ids(c, &hint_ids)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (i, p) in ids.into_iter().enumerate() {
+            let value = hint.get(i).map_or(0, |(_, r)| *r);
+            out.push((p, self.rewind.code(c, value)?));
+        }
+        Ok(out)
     }
 
     fn code_ids<C: BitCoder>(

@@ -9,7 +9,9 @@
 //! # File format (version [`FORMAT_VERSION`])
 //!
 //! Version 2 added the room id and invite to the header; 3 added checkpoint and
-//! player records.
+//! player records; 4 the shots' lag compensation (rewinds in the ticks records, and
+//! in checkpoints the projectiles' rewinds and the World's position history; a
+//! version 3 checkpoint no longer restores, so seeking falls back to re-simulating).
 //!
 //! ```text
 //! file   = MAGIC (8 bytes "TICKCAST") version:u16le record*
@@ -87,7 +89,7 @@ use serde::{Deserialize, Serialize};
 /// The first 8 bytes of every replay file.
 pub const MAGIC: [u8; 8] = *b"TICKCAST";
 /// Version of the replay file format (after the magic, `u16` little-endian).
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// Oldest format version a reader still reads.
 pub const OLDEST_FORMAT_VERSION: u16 = 2;
 /// Largest record (kind + payload) a reader accepts.

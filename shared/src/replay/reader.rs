@@ -115,7 +115,7 @@ impl<'a> ReplayReader<'a> {
                 version,
                 pos: frame.next,
                 header,
-                model: InputModel::new(),
+                model: InputModel::new(version),
                 ticks: 0,
                 ended: false,
                 stop: None,
@@ -228,7 +228,7 @@ impl<'a> ReplayReader<'a> {
             },
             Kind::Checkpoint => {
                 let tick = expect(tick)?;
-                self.at.model = InputModel::new();
+                self.at.model = InputModel::new(self.at.version);
                 Record::Checkpoint {
                     tick,
                     body: if decode { rest.to_vec() } else { Vec::new() },

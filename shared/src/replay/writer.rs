@@ -60,7 +60,7 @@ impl ReplayWriter {
         frame::write_record(&mut out, Kind::Header, &encode_value(header));
         ReplayWriter {
             out,
-            model: InputModel::new(),
+            model: InputModel::new(super::FORMAT_VERSION),
             pending: None,
             ticks: 0,
             ended: false,
@@ -77,6 +77,13 @@ impl ReplayWriter {
         self.ended
     }
 
+    /// Code the ticks records from now on as format `version` does (tests that build
+    /// older files).
+    #[cfg(test)]
+    pub(crate) fn code_ticks_as(&mut self, version: u16) {
+        self.model = InputModel::new(version);
+    }
+
     /// Record the input of the next tick (the one that steps the World from
     /// [`ReplayWriter::tick`] to the tick after).
     pub fn push_tick(&mut self, input: &TickInput) -> Result<(), WriteError> {
@@ -87,7 +94,8 @@ impl ReplayWriter {
             return Err(WriteError::TooLarge);
         }
         let next = self.ticks.checked_add(1).ok_or(WriteError::TickOverflow)?;
-        let entries = input.joins.len() + input.leaves.len() + input.inputs.len();
+        let entries =
+            input.joins.len() + input.leaves.len() + input.inputs.len() + input.rewinds.len();
         let full = self.pending.as_ref().is_some_and(|p| {
             p.count >= MAX_TICKS_PER_RECORD || p.entries + entries > MAX_ENTRIES_PER_RECORD
         });
@@ -142,7 +150,7 @@ impl ReplayWriter {
         payload.extend_from_slice(&encode_value(state));
         Self::fits(&payload)?;
         self.write(Kind::Checkpoint, &payload);
-        self.model = InputModel::new();
+        self.model = InputModel::new(super::FORMAT_VERSION);
         Ok(())
     }
 

@@ -8,12 +8,14 @@
 //! edge, or a living player other than its owner (circle of radius
 //! [`PLAYER_RADIUS`] + `projectile_radius`); a wall wins an exact tie. It lives for
 //! `projectile_lifetime_ticks` moves. Drones are not hit: shots pass through them.
+//! A shot fired with a rewind (lag compensation, [`super::history`]) meets the
+//! players at their positions that many ticks ago, for its whole flight.
 
 use super::collide::{segment_circle, segment_exit, segment_wall};
 use super::entity::{EntityKey, Kind, ProjectileState};
 use super::movement::{Body, PLAYER_RADIUS};
 use super::world::World;
-use crate::protocol::{Buttons, GameEvent, PlayerId};
+use crate::protocol::{Buttons, GameEvent, PlayerId, Tick};
 use glam::Vec2;
 
 /// What a projectile's path ends at this tick.
@@ -25,8 +27,8 @@ enum Hit {
 
 impl World {
     /// Every living player holding fire whose cooldown is over shoots once, in
-    /// `PlayerId` order.
-    pub(super) fn fire(&mut self) {
+    /// `PlayerId` order; a shot keeps its shooter's entry of `rewinds` (the first).
+    pub(super) fn fire(&mut self, rewinds: &[(PlayerId, u32)]) {
         let cooldown = self.config.rules.fire_cooldown_ticks;
         let mut shots: Vec<(PlayerId, Vec2, f32)> = Vec::new();
         for key in self.players.values() {
@@ -45,9 +47,14 @@ impl World {
         let lifetime = self.config.rules.projectile_lifetime_ticks;
         for (owner, pos, aim) in shots {
             let vel = Vec2::new(libm::cosf(aim), libm::sinf(aim)) * speed;
+            let rewind = rewinds
+                .iter()
+                .find(|(p, _)| *p == owner)
+                .map_or(0, |(_, r)| *r);
             let state = ProjectileState {
                 owner,
                 ticks_left: lifetime,
+                rewind,
             };
             let (key, _) = self.insert(Body { pos, vel }, Kind::Projectile(state));
             self.projectiles.push(key);
@@ -73,9 +80,10 @@ impl World {
             }
             shot.ticks_left -= 1;
             let owner = shot.owner;
+            let seen = self.history.rewound_tick(self.tick, shot.rewind);
             let from = entity.body.pos;
             let delta = entity.body.vel * self.dt;
-            match self.first_hit(from, delta, owner) {
+            match self.first_hit(from, delta, owner, seen) {
                 Some(hit) => {
                     spent.push(key);
                     if let Hit::Player(victim) = hit {
@@ -98,8 +106,15 @@ impl World {
         }
     }
 
-    /// The earliest thing on the path `from -> from + delta` of a shot by `owner`.
-    fn first_hit(&self, from: Vec2, delta: Vec2, owner: PlayerId) -> Option<Hit> {
+    /// The earliest thing on the path `from -> from + delta` of a shot by `owner`,
+    /// with the players where they were after tick `seen` (`None`: where they are).
+    fn first_hit(
+        &self,
+        from: Vec2,
+        delta: Vec2,
+        owner: PlayerId,
+        seen: Option<Tick>,
+    ) -> Option<Hit> {
         let radius = self.config.rules.projectile_radius;
         let mut best: Option<(f32, Hit)> = None;
         let mut consider = |t: Option<f32>, hit: Hit| {
@@ -120,12 +135,33 @@ impl World {
             let Some(entity) = self.entities.get(key) else {
                 continue;
             };
-            if matches!(&entity.kind, Kind::Player(p) if p.alive()) {
-                let t = segment_circle(from, delta, entity.body.pos, PLAYER_RADIUS + radius);
+            if !matches!(&entity.kind, Kind::Player(p) if p.alive()) {
+                continue;
+            }
+            let pos = match seen {
+                None => Some(entity.body.pos),
+                Some(tick) => self.history.position(tick, player),
+            };
+            if let Some(pos) = pos {
+                let t = segment_circle(from, delta, pos, PLAYER_RADIUS + radius);
                 consider(t, Hit::Player(key));
             }
         }
         best.map(|(_, hit)| hit)
+    }
+
+    /// Remember where the living players are after this step (for rewound shots).
+    pub(super) fn remember_positions(&mut self) {
+        let living = self
+            .players
+            .iter()
+            .filter_map(|(&player, &key)| {
+                let entity = self.entities.get(key)?;
+                matches!(&entity.kind, Kind::Player(p) if p.alive())
+                    .then_some((player, entity.body.pos))
+            })
+            .collect();
+        self.history.record(self.tick, living);
     }
 
     /// `victim` takes one projectile's damage from `shooter`; at 0 hp it dies, the

@@ -76,4 +76,7 @@ pub struct ProjectileState {
     pub owner: PlayerId,
     /// Moves left before it expires.
     pub ticks_left: u32,
+    /// Lag compensation: it meets players where they were this many ticks ago
+    /// (0: the live world). See [`super::history`].
+    pub rewind: u32,
 }

@@ -13,13 +13,15 @@
 //! - [`world`]: the [`World`], its [`Rules`] and the order of one step;
 //! - `players`, `combat`, `drones`: the parts of a step; [`view`]: snapshots, the
 //!   state hash and accessors; [`hash`]: the stable FNV-1a hasher; [`state`]: the
-//!   full state as data ([`WorldState`], replay checkpoints).
+//!   full state as data ([`WorldState`], replay checkpoints);
+//! - [`history`]: the last second of player positions, for lag-compensated shots.
 
 pub mod collide;
 mod combat;
 mod drones;
 mod entity;
 pub mod hash;
+pub mod history;
 pub mod map;
 pub mod movement;
 mod players;
@@ -31,6 +33,7 @@ pub mod world;
 #[cfg(test)]
 mod tests;
 
+pub use history::History;
 pub use map::{Map, MapError, Wall};
 pub use movement::{Body, move_player};
 pub use state::{RestoreError, WorldState};

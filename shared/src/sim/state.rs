@@ -62,6 +62,16 @@ pub struct SavedProjectile {
     pub body: BodyState,
     pub owner: PlayerId,
     pub ticks_left: u32,
+    /// Lag compensation: ticks back it meets the players.
+    pub rewind: u32,
+}
+
+/// The living players' positions after one step (the newest part of the World's
+/// lag-compensation history, [`super::history`]), exact `f32` bits, by [`PlayerId`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedFrame {
+    pub tick: Tick,
+    pub players: Vec<(PlayerId, [f32; 2])>,
 }
 
 /// Everything a [`World`] steps from, besides its map and config.
@@ -79,6 +89,9 @@ pub struct WorldState {
     pub drones: Vec<SavedDrone>,
     /// In [`NetId`] order.
     pub projectiles: Vec<SavedProjectile>,
+    /// The newest frames of the position history, oldest first
+    /// ([`super::History::saved_len`] of them).
+    pub history: Vec<SavedFrame>,
 }
 
 /// Why a [`WorldState`] cannot become a World.
@@ -125,6 +138,7 @@ impl World {
             players: Vec::with_capacity(self.players.len()),
             drones: Vec::with_capacity(self.drones.len()),
             projectiles: Vec::with_capacity(self.projectiles.len()),
+            history: self.history.save(),
         };
         let keys = self
             .players
@@ -155,6 +169,7 @@ impl World {
                     body,
                     owner: s.owner,
                     ticks_left: s.ticks_left,
+                    rewind: s.rewind,
                 }),
             }
         }
@@ -217,6 +232,7 @@ impl World {
             let kind = Kind::Projectile(ProjectileState {
                 owner: s.owner,
                 ticks_left: s.ticks_left,
+                rewind: s.rewind,
             });
             let key = world.entities.insert(Entity {
                 id: s.id,
@@ -225,6 +241,7 @@ impl World {
             });
             world.projectiles.push(key);
         }
+        world.history.restore(&state.history);
         Ok(world)
     }
 }

@@ -113,6 +113,7 @@ impl World {
                 Kind::Projectile(s) => {
                     h.u32(s.owner.0);
                     h.u32(s.ticks_left);
+                    h.u32(s.rewind);
                 }
             }
         }

@@ -11,10 +11,13 @@
 //! 4. inputs: at most one per player (the first given for that player), unknown
 //!    players ignored; a player without an input this tick keeps its last one;
 //! 5. players, in `PlayerId` order: aim, [`move_player`](super::move_player),
-//!    cooldown, fire;
+//!    cooldown, fire (a shot keeps its shooter's rewind from
+//!    [`TickInput::rewinds`], see [`history`](super::history));
 //! 6. projectiles, in `NetId` order: expire, or move and stop at the first wall, arena
-//!    edge or living non-owner player on their path (damage, maybe `Kill`);
-//! 7. drones, in `NetId` order: turn by a seeded random amount, move, reflect.
+//!    edge or living non-owner player on their path (damage, maybe `Kill`); a
+//!    rewound projectile meets the players where they were its rewind ago;
+//! 7. drones, in `NetId` order: turn by a seeded random amount, move, reflect;
+//! 8. the living players' positions go into the [`History`].
 //!
 //! # Order and storage
 //! Entities live in one slotmap; the world keeps its own key lists so that every loop
@@ -23,6 +26,7 @@
 //! grow). [`NetId`]s come from a counter starting at 1 and are never reused.
 
 use super::entity::{Entity, EntityKey, Kind};
+use super::history::History;
 use super::map::Map;
 use super::movement::Body;
 use super::rng::Pcg32;
@@ -111,6 +115,11 @@ pub struct TickInput {
     pub joins: Vec<PlayerId>,
     pub leaves: Vec<PlayerId>,
     pub inputs: Vec<(PlayerId, PlayerInput)>,
+    /// Lag compensation: a shot this player fires this tick is resolved against the
+    /// players as they were this many ticks ago (the first entry per player counts;
+    /// players not listed shoot at the live world). See [`super::history`].
+    #[serde(default)]
+    pub rewinds: Vec<(PlayerId, u32)>,
 }
 
 /// The authoritative game state.
@@ -131,12 +140,16 @@ pub struct World {
     pub(super) drones: Vec<EntityKey>,
     /// In `NetId` order (appended on fire, removed on hit or expiry).
     pub(super) projectiles: Vec<EntityKey>,
+    /// The last second of player positions, for rewound shots. Derived from past
+    /// steps (not hashed); whoever restores a World mid-match must restore it too.
+    pub(super) history: History,
 }
 
 impl World {
     /// A world at tick 0 on `map`, with `config.drones` drones placed from `seed`.
     pub fn new(map: Map, config: WorldConfig, seed: u64) -> World {
         let dt = 1.0 / config.tick_rate.max(1) as f32;
+        let history = History::for_tick_rate(config.tick_rate);
         let mut world = World {
             map,
             config,
@@ -149,6 +162,7 @@ impl World {
             players: BTreeMap::new(),
             drones: Vec::new(),
             projectiles: Vec::new(),
+            history,
         };
         world.spawn_drones();
         world
@@ -168,9 +182,10 @@ impl World {
         self.respawn_due(&mut events);
         self.apply_inputs(&input.inputs);
         self.move_players();
-        self.fire();
+        self.fire(&input.rewinds);
         self.move_projectiles(&mut events);
         self.move_drones();
+        self.remember_positions();
         events
     }
 
@@ -178,6 +193,11 @@ impl World {
     pub fn player_entity(&self, player: PlayerId) -> Option<NetId> {
         let key = self.players.get(&player)?;
         self.entities.get(*key).map(|e| e.id)
+    }
+
+    /// The player positions kept for lag compensation.
+    pub fn history(&self) -> &History {
+        &self.history
     }
 
     pub fn map(&self) -> &Map {

@@ -17,6 +17,7 @@ fn client_messages() -> Vec<ClientMsg> {
                 buttons: Buttons(buttons),
                 aim,
             },
+            view: ack.map(|t: Tick| Tick(t.0.saturating_sub(6))),
         })
     };
     vec![

@@ -170,10 +170,25 @@ pub(super) fn record_with(
     seed: u64,
     tamper: Option<u32>,
 ) -> Recording {
+    let v = super::FORMAT_VERSION;
+    record_version(v, policy, players, drones, ticks, seed, tamper)
+}
+
+/// [`record_with`], its ticks records coded as format `version` codes them.
+pub(super) fn record_version(
+    version: u16,
+    policy: RecordPolicy,
+    players: u32,
+    drones: u32,
+    ticks: u32,
+    seed: u64,
+    tamper: Option<u32>,
+) -> Recording {
     let header = header(drones, seed);
     let map = Map::parse(&header.map_text).unwrap();
     let mut world = World::new(map, header.config.clone(), seed);
     let mut writer = ReplayWriter::new(&header);
+    writer.code_ticks_as(version);
     let mut humans = Humans::new(players, seed);
     let mut rec = Recording {
         bytes: Vec::new(),

@@ -56,6 +56,10 @@ fn arb_input() -> impl Strategy<Value = PlayerInput> {
 fn arb_tick() -> impl Strategy<Value = TickInput> {
     let ids = || prop::collection::vec(prop_oneof![4 => 0u32..6, 1 => any::<u32>()], 0..4);
     let inputs = prop::collection::vec((0u32..8, arb_input()), 0..8);
+    let rewinds = prop::collection::vec(
+        (0u32..8, prop_oneof![3 => 1u32..20, 1 => any::<u32>()]),
+        0..3,
+    );
     prop_oneof![
         2 => Just(TickInput::default()),
         // A steady roster sending inputs in id order (the common case).
@@ -63,10 +67,11 @@ fn arb_tick() -> impl Strategy<Value = TickInput> {
             inputs: v.into_iter().enumerate().map(|(i, x)| (PlayerId(i as u32), x)).collect(),
             ..TickInput::default()
         }),
-        1 => (ids(), ids(), inputs).prop_map(|(j, l, i)| TickInput {
+        1 => (ids(), ids(), inputs, rewinds).prop_map(|(j, l, i, r)| TickInput {
             joins: j.into_iter().map(PlayerId).collect(),
             leaves: l.into_iter().map(PlayerId).collect(),
             inputs: i.into_iter().map(|(p, x)| (PlayerId(p), x)).collect(),
+            rewinds: r.into_iter().map(|(p, back)| (PlayerId(p), back)).collect(),
         }),
     ]
 }

@@ -1,7 +1,7 @@
 //! Seeking from checkpoints: the same World and the same events as re-simulating
 //! from tick 0; damaged or forged checkpoints; version 2 files.
 
-use super::{record, record_with};
+use super::{record, record_version};
 use crate::codec::{decode_value, encode_value};
 use crate::protocol::Tick;
 use crate::replay::frame::{self, Kind, PREFIX_LEN};
@@ -118,7 +118,7 @@ fn version_2_files_still_read_and_seek_from_tick_zero() {
         checkpoint_every: 0,
         ..RecordPolicy::for_tick_rate(60)
     };
-    let rec = record_with(none, 5, 10, 900, 4, None);
+    let rec = record_version(2, none, 5, 10, 900, 4, None);
     // A version 2 file: no player records, version 2 in the prefix.
     let mut old = rec.bytes[..PREFIX_LEN].to_vec();
     old[8..10].copy_from_slice(&2u16.to_le_bytes());

@@ -3,6 +3,7 @@
 mod combat;
 mod determinism;
 mod drones;
+mod lagcomp;
 mod map;
 mod movement;
 mod state;
