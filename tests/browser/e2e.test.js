@@ -126,19 +126,22 @@ test('a spectator sees entities move, the scoreboard and the kill feed, on the b
   });
   // The browser asks for the compact (binary) frames.
   assert.ok(page.requested.includes(`/api/rooms/${room.id}/events?format=binary`), page.requested.join(' '));
-  // Two bots join while we watch: the scoreboard gets their rows, the feed their joins.
+  // Two bots join while we watch: the scoreboard gets their rows under the names
+  // they joined with (the game events carry them), the feed their joins.
   const bots = spawn(CLIENT_BIN, ['bots', '--server', server.url, '--room', String(room.id), '--count', '2', '--duration', '6s'], {
     stdio: 'ignore',
   });
   const botsDone = new Promise((resolve) => bots.on('exit', resolve));
   await page.locator('#scoreboard tbody tr').nth(1).waitFor({ timeout: WAIT_MS });
   await page.waitForFunction(() => [...document.querySelectorAll('#feed li.joined')].length >= 2, null, { timeout: WAIT_MS });
+  const joined = await page.locator('#feed li.joined').allTextContents();
+  assert.deepEqual(joined.slice(-2).sort(), ['bot0 joined', 'bot1 joined']);
   const rows = await page.locator('#scoreboard tbody tr').evaluateAll((trs) =>
     trs.map((tr) => [...tr.children].map((td) => td.textContent)),
   );
   assert.equal(rows.length, 2, JSON.stringify(rows));
   for (const [name, score, kd, hp] of rows) {
-    assert.match(name, /^player \d+$/);
+    assert.match(name, /^bot[01]$/);
     assert.match(score, /^\d+$/);
     assert.match(kd, /^\d+\/\d+$/);
     assert.match(hp, /^(\d+|dead)$/);
@@ -150,7 +153,9 @@ test('a spectator sees entities move, the scoreboard and the kill feed, on the b
     ([k, v]) => window.tickcast.spectate.onEvent('game', JSON.stringify({ tick: 1, events: [{ type: 'kill', killer: k, victim: v }] }), 4),
     [killer, victim],
   );
-  assert.equal(await page.locator('#feed li.kill').last().textContent(), `player ${killer} got player ${victim}`);
+  const nameOf = (p) => page.locator(`#scoreboard tr[data-player="${p}"] td`).first().textContent();
+  const [killerName, victimName] = [await nameOf(killer), await nameOf(victim)];
+  assert.equal(await page.locator('#feed li.kill').last().textContent(), `${killerName} got ${victimName}`);
   const [kills, deaths] = kdBefore.split('/').map(Number);
   assert.equal(await page.locator(`#scoreboard tr[data-player="${victim}"] td`).nth(2).textContent(), `${kills}/${deaths + 1}`);
   // Live views have no replay controls; the help line stays in the window.

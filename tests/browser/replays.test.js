@@ -87,6 +87,11 @@ test('a recorded match is listed, played, sought and paused in the browser', asy
   // The bots' two players fill the scoreboard.
   await page.locator('#scoreboard tbody tr').nth(1).waitFor({ timeout: WAIT_MS });
   assert.equal(await page.locator('#scoreboard tbody tr').count(), 2);
+  // From tick 0 the playback's `joined` events name them from the recording.
+  await eventually(async () => {
+    const names = await page.locator('#scoreboard tbody tr td:first-child').allTextContents();
+    return names.length === 2 && names.every((n) => /^bot\d+$/.test(n));
+  }, 'the recorded names on the scoreboard');
 
   // Speed 4: the stream reopens at 4x from the tick on screen, and goes on from there.
   const before = await page.evaluate(() => window.tickcast.replay.current());

@@ -2,11 +2,13 @@
 // world, best score first. Score and hp come from the frames (the game scores one
 // point per kill); kills and deaths are counted from the `kill` game events this
 // view has seen since it started (a late viewer, or a seek, starts them at 0), which
-// is all the game tells a spectator about deaths. Nothing here knows the network.
+// is all the game tells a spectator about deaths. Names come with the game events
+// (`players`: the display names of the players they mention); a player no event
+// has named yet shows as "player N". Nothing here knows the network.
 
 import { FLAG_DEAD } from './sim_constants.js';
 
-/** Player `p` as the views name players (the stream carries no display names). */
+/** Player `p` as the views name a player whose display name they do not know. */
 export const playerName = (p) => `player ${p}`;
 
 function td(text, className) {
@@ -27,14 +29,23 @@ export class Scoreboard {
   reset() {
     this.kills = new Map();
     this.deaths = new Map();
+    this.names = new Map();
     this.rows = [];
     this.signature = '';
     this.body.replaceChildren();
     this.table.hidden = true;
   }
 
-  /** Count the kills and deaths of a tick's game events. */
-  gameEvents(events) {
+  /** The display name of player `p`, as far as the game events told it. */
+  nameOf(p) {
+    return this.names.get(p) ?? playerName(p);
+  }
+
+  /** Learn the names of a tick's game events (`players`) and count their kills and deaths. */
+  gameEvents(events, players) {
+    for (const who of players ?? []) {
+      if (typeof who?.name === 'string' && who.name !== '') this.names.set(who.player, who.name);
+    }
     for (const ev of events ?? []) {
       if (ev?.type !== 'kill') continue;
       this.kills.set(ev.killer, (this.kills.get(ev.killer) ?? 0) + 1);
@@ -56,6 +67,7 @@ export class Scoreboard {
     this.rows = rows;
     const lines = rows.map((r) => ({
       ...r,
+      name: this.nameOf(r.player),
       kills: this.kills.get(r.player) ?? 0,
       deaths: this.deaths.get(r.player) ?? 0,
     }));
@@ -68,7 +80,7 @@ export class Scoreboard {
         const tr = document.createElement('tr');
         tr.dataset.player = String(r.player);
         tr.append(
-          td(playerName(r.player)),
+          td(r.name),
           td(String(r.score), 'num'),
           td(`${r.kills}/${r.deaths}`, 'num'),
           td(r.dead ? 'dead' : String(r.hp), r.dead ? 'num dead' : 'num'),

@@ -113,8 +113,8 @@ export class SpectateView {
       return;
     }
     if (applied === 'game') {
-      hud.gameEvents(data.events);
-      this.scoreboard.gameEvents(data.events);
+      this.scoreboard.gameEvents(data.events, data.players);
+      hud.gameEvents(data.events, (p) => this.scoreboard.nameOf(p));
     }
     if (applied === 'end') {
       hud.state(`match over (${data.reason})`);

@@ -23,9 +23,11 @@
 use bytes::Bytes;
 use std::time::Duration;
 use tickcast_shared::codec::Snapshot;
-use tickcast_shared::protocol::Tick;
+use tickcast_shared::protocol::{PlayerIdentity, Tick};
 use tickcast_shared::replay::{Resim, SeekIndex, Stop};
-use tickcast_shared::spectate::{End, Feed, Format, MapView, SpecEvent, binary_sse, game_event};
+use tickcast_shared::spectate::{
+    End, Feed, Format, MapView, PlayerName, SpecEvent, binary_sse, game_event,
+};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -40,6 +42,8 @@ use tickcast_shared::spectate::EventId;
 /// A recording turned into spectator events, tick by tick.
 pub struct Playback<'a> {
     resim: Resim<'a>,
+    /// The recorded players' names, for the `game` events.
+    names: Vec<PlayerName>,
     feed: Feed,
     interval: u32,
     done: bool,
@@ -48,17 +52,24 @@ pub struct Playback<'a> {
 impl<'a> Playback<'a> {
     /// A playback of `bytes` at tick 0, with the live feed's `spectators` settings.
     pub fn new(bytes: &'a [u8], spectators: &SpectatorConfig) -> Result<Playback<'a>, Stop> {
-        Ok(Playback::at(Resim::new(bytes)?, spectators))
+        let players = SeekIndex::build(bytes)?.players;
+        Ok(Playback::at(Resim::new(bytes)?, &players, spectators))
     }
 
-    /// A playback that goes on from where `resim` is (after a seek).
-    pub fn at(resim: Resim<'a>, spectators: &SpectatorConfig) -> Playback<'a> {
+    /// A playback that goes on from where `resim` is (after a seek), naming the
+    /// recorded `players` ([`SeekIndex::players`]).
+    pub fn at(
+        resim: Resim<'a>,
+        players: &[PlayerIdentity],
+        spectators: &SpectatorConfig,
+    ) -> Playback<'a> {
         let rate = resim.header().config.tick_rate.max(1);
         let map = MapView::of(resim.world().map());
         let tick_rate = u16::try_from(rate).unwrap_or(u16::MAX);
         let feed = Feed::new(map, tick_rate, spectators.keyframe_period(rate));
         Playback {
             resim,
+            names: players.iter().map(PlayerName::from).collect(),
             feed,
             interval: spectators.frame_interval(rate).max(1),
             done: false,
@@ -128,7 +139,7 @@ impl<'a> Playback<'a> {
             };
             return Some((tick, vec![(SpecEvent::End(End { tick, reason }), None)]));
         };
-        let mut out: Vec<(SpecEvent, Option<Vec<u8>>)> = game_event(tick, &events)
+        let mut out: Vec<(SpecEvent, Option<Vec<u8>>)> = game_event(tick, &events, &self.names)
             .into_iter()
             .map(|e| (e, None))
             .collect();
@@ -178,6 +189,7 @@ pub async fn stream(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
 async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
     let _permit = plan.permit;
     let (start, index) = (plan.start, plan.index);
+    let players = index.players.clone();
     let sought = tokio::task::spawn_blocking(move || {
         let parked = Resim::seek_from(&bytes, &index, start).map(Resim::park);
         (bytes, parked)
@@ -186,7 +198,7 @@ async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
     let Ok((bytes, Ok(parked))) = sought else {
         return;
     };
-    let mut playback = Playback::at(parked.resume(&bytes), &plan.spectators);
+    let mut playback = Playback::at(parked.resume(&bytes), &players, &plan.spectators);
     let timeout = plan.spectators.write_timeout();
     let metrics = plan.metrics;
     let send = async |chunk: Bytes| hand_over(&tx, chunk, timeout, &metrics).await;
@@ -225,6 +237,7 @@ mod tests {
     use tickcast_shared::protocol::{Buttons, PlayerId, PlayerInput};
     use tickcast_shared::replay::{ReplayHeader, ReplayWriter};
     use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
+    use tickcast_shared::spectate::GameBatch;
 
     /// A replay of 400 ticks: two players walking and shooting, 3 drones; with
     /// `checkpoints`, one every 100 ticks.
@@ -247,6 +260,14 @@ mod tests {
             let mut input = TickInput::default();
             if t == 0 {
                 input.joins = vec![PlayerId(1), PlayerId(2)];
+                for (p, name) in [(1, "ann"), (2, "bo")] {
+                    w.push_player(&PlayerIdentity {
+                        player: PlayerId(p),
+                        sub: Some(format!("sub-{p}")),
+                        name: name.into(),
+                    })
+                    .unwrap();
+                }
             }
             for p in [1, 2] {
                 let buttons = Buttons((1 << ((t / 50 + p) % 4)) | Buttons::FIRE);
@@ -289,7 +310,25 @@ mod tests {
                 .iter()
                 .all(|(t, key)| t % 6 == 0 && *key == (t % 300 == 0))
         );
-        assert!(events.iter().any(|e| matches!(e, SpecEvent::Game(_))));
+        // Game events name the recorded players (by name, never by `sub`).
+        let game: Vec<&GameBatch> = events
+            .iter()
+            .filter_map(|e| match e {
+                SpecEvent::Game(g) => Some(g),
+                _ => None,
+            })
+            .collect();
+        assert!(!game.is_empty());
+        for batch in game {
+            let named: Vec<(u32, &str)> = batch
+                .players
+                .iter()
+                .map(|p| (p.player.0, p.name.as_str()))
+                .collect();
+            let mentioned = batch.events.iter().flat_map(|e| e.players()).count();
+            assert!(!named.is_empty() && named.len() <= mentioned, "{batch:?}");
+            assert!(named.iter().all(|n| [(1, "ann"), (2, "bo")].contains(n)));
+        }
         let last = events.last().unwrap();
         assert!(
             matches!(last, SpecEvent::End(e) if e.tick == Tick(400) && e.reason == "end of replay")
@@ -311,7 +350,7 @@ mod tests {
             // 252: on the frame grid, between checkpoints (re-simulated from 200).
             for start in [300, 252] {
                 let resim = Resim::seek_from(&bytes, &index, Tick(start)).unwrap();
-                let mut late = Playback::at(resim, &config);
+                let mut late = Playback::at(resim, &index.players, &config);
                 assert_eq!(late.tick(), Tick(start));
                 let first = late.keyframe();
                 if start == 300 {

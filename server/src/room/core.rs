@@ -319,14 +319,14 @@ impl RoomCore {
             let frame = Bytes::from(encode_server(&ServerMsg::Events {
                 tick,
                 events: events.clone(),
-                players,
+                players: players.clone(),
             }));
             let conns: Vec<ConnId> = self.table.conns().collect();
             for conn in conns {
                 fx.control(conn, Control::Frame(frame.clone()));
             }
         }
-        fx.stepped(input, &self.world, &events);
+        fx.stepped(input, &self.world, &events, &players);
         let send = tick.0 % self.cfg.send_interval.max(1) == 0;
         let spectate = fx.wants_spectator_frame(tick);
         if send || spectate {

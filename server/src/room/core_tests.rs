@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::{Snapshot, decode_server};
 use tickcast_shared::protocol::{
-    ErrorCode, GameEvent, InputCmd, InputSeq, PlayerInput, ServerMsg, Tick,
+    ErrorCode, GameEvent, InputCmd, InputSeq, PlayerIdentity, PlayerInput, ServerMsg, Tick,
 };
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 
@@ -24,6 +24,8 @@ pub(super) struct Fx {
     pub(super) steps: Vec<TickInput>,
     pub(super) spectate: bool,
     pub(super) spectator_frames: Vec<Tick>,
+    /// Who the steps' events named, in order.
+    pub(super) named: Vec<PlayerIdentity>,
 }
 
 impl Effects for Fx {
@@ -39,8 +41,15 @@ impl Effects for Fx {
     fn snapshot(&mut self, conn: ConnId, frame: SnapshotFrame) {
         self.snapshots.push((conn, frame));
     }
-    fn stepped(&mut self, input: TickInput, _world: &World, _events: &[GameEvent]) {
+    fn stepped(
+        &mut self,
+        input: TickInput,
+        _world: &World,
+        _events: &[GameEvent],
+        players: &[PlayerIdentity],
+    ) {
         self.steps.push(input);
+        self.named.extend(players.iter().cloned());
     }
     fn wants_spectator_frame(&self, _tick: Tick) -> bool {
         self.spectate
@@ -254,6 +263,14 @@ fn leaving_frees_the_seat_and_the_player_leaves_the_world_next_step() {
         Some(vec![w.player])
     );
     assert_eq!(room.core.world().player_entity(w.player), None);
+    // The steps named the player (joined, then left) to the recorder and the
+    // spectators, the second time after it had left the table.
+    let ada = PlayerIdentity {
+        player: w.player,
+        sub: None,
+        name: "ada".into(),
+    };
+    assert_eq!(room.fx.named, vec![ada.clone(), ada]);
 }
 
 #[test]

@@ -22,9 +22,15 @@ pub trait Effects {
     /// Who the players joining in the coming step are (for the recorder's player
     /// records); called before the step, only when someone joins.
     fn seating(&mut self, _players: Vec<PlayerIdentity>) {}
-    /// One step was taken: its accepted input, the World after it, its events (for
-    /// the recorder and the spectators).
-    fn stepped(&mut self, input: TickInput, world: &World, events: &[GameEvent]);
+    /// One step was taken: its accepted input, the World after it, its events and
+    /// who the players they name are (for the recorder and the spectators).
+    fn stepped(
+        &mut self,
+        input: TickInput,
+        world: &World,
+        events: &[GameEvent],
+        players: &[PlayerIdentity],
+    );
     /// Whether spectators want the snapshot of `tick`.
     fn wants_spectator_frame(&self, tick: Tick) -> bool;
     /// The snapshot of a tick for which [`Effects::wants_spectator_frame`] said yes.

@@ -269,9 +269,10 @@ impl Effects for RoomIo {
         input: TickInput,
         world: &World,
         events: &[tickcast_shared::protocol::GameEvent],
+        players: &[tickcast_shared::protocol::PlayerIdentity],
     ) {
         if let Some(feed) = self.feed.as_mut() {
-            feed.game(world.tick(), events);
+            feed.game(world.tick(), events, players);
         }
         self.recording.record(input, world);
     }

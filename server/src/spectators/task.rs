@@ -17,12 +17,14 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tickcast_shared::codec::Snapshot;
-use tickcast_shared::protocol::{GameEvent, Tick};
-use tickcast_shared::spectate::{End, EventId, Feed, MapView, SpecEvent, binary_sse, game_event};
+use tickcast_shared::protocol::{GameEvent, PlayerIdentity, Tick};
+use tickcast_shared::spectate::{
+    End, EventId, Feed, MapView, PlayerName, SpecEvent, binary_sse, game_event,
+};
 use tokio::sync::mpsc;
 
 enum RoomEvent {
-    Game(Tick, Vec<GameEvent>),
+    Game(Tick, Vec<GameEvent>, Vec<PlayerName>),
     Frame(Arc<Snapshot>),
     End(Tick, String),
 }
@@ -30,7 +32,7 @@ enum RoomEvent {
 impl RoomEvent {
     fn tick(&self) -> Tick {
         match self {
-            RoomEvent::Game(t, _) | RoomEvent::End(t, _) => *t,
+            RoomEvent::Game(t, ..) | RoomEvent::End(t, _) => *t,
             RoomEvent::Frame(s) => s.tick,
         }
     }
@@ -64,11 +66,12 @@ impl SpectatorFeed {
         }
     }
 
-    /// The game events of the step that produced `tick` (call once per step, before
-    /// handing over that tick's snapshot).
-    pub fn game(&mut self, tick: Tick, events: &[GameEvent]) {
+    /// The game events of the step that produced `tick` and who the players they
+    /// name are (call once per step, before handing over that tick's snapshot).
+    pub fn game(&mut self, tick: Tick, events: &[GameEvent], players: &[PlayerIdentity]) {
         if !events.is_empty() && self.hub.is_active() {
-            self.send(RoomEvent::Game(tick, events.to_vec()));
+            let names = players.iter().map(PlayerName::from).collect();
+            self.send(RoomEvent::Game(tick, events.to_vec(), names));
         }
     }
 
@@ -167,8 +170,8 @@ impl Feeder {
         let hub = &self.hub;
         self.last_tick = self.last_tick.max(event.tick());
         match event {
-            RoomEvent::Game(tick, events) => {
-                if let Some(ev) = game_event(tick, &events) {
+            RoomEvent::Game(tick, events, names) => {
+                if let Some(ev) = game_event(tick, &events, &names) {
                     hub.publish(entry(&ev));
                 }
             }

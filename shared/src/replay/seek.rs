@@ -12,7 +12,7 @@
 use super::ReplayHeader;
 use super::reader::{Record, ReplayReader, Stop};
 use super::resim::Resim;
-use crate::protocol::Tick;
+use crate::protocol::{PlayerIdentity, Tick};
 
 /// Seek points of a recording.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +24,9 @@ pub struct SeekIndex {
     pub keyframes: Vec<Tick>,
     /// Checkpoints: their tick and the byte offset of their record, ascending.
     pub checkpoints: Vec<(Tick, usize)>,
+    /// Who the recorded players are (the player records, in file order): what a
+    /// playback names players by, wherever it starts.
+    pub players: Vec<PlayerIdentity>,
     /// Where the frames stop being readable, if they do before the end.
     pub stop: Option<Stop>,
 }
@@ -34,10 +37,12 @@ impl SeekIndex {
         let mut reader = ReplayReader::open(bytes)?;
         let mut keyframes = Vec::new();
         let mut checkpoints = Vec::new();
+        let mut players = Vec::new();
         while let Some((offset, record)) = reader.skim() {
             match record {
                 Record::Keyframe { tick, .. } => keyframes.push(tick),
                 Record::Checkpoint { tick, .. } => checkpoints.push((tick, offset)),
+                Record::Player { info, .. } => players.push(info),
                 _ => {}
             }
         }
@@ -46,6 +51,7 @@ impl SeekIndex {
             ticks: reader.ticks().0,
             keyframes,
             checkpoints,
+            players,
             stop: reader.stop().cloned(),
         })
     }

@@ -4,7 +4,7 @@
 //! [`Feed`] remembers the previous frame and picks keyframe or delta by tick, so a
 //! live room and a replay of it produce the same events for the same ticks.
 
-use super::{Delta, EntityChange, GameBatch, Keyframe, MapView, SpecEntity, SpecEvent};
+use super::{Delta, EntityChange, GameBatch, Keyframe, MapView, PlayerName, SpecEntity, SpecEvent};
 use crate::codec::{EntityState, Snapshot, encode_delta};
 use crate::protocol::{GameEvent, Tick};
 use core::cmp::Ordering;
@@ -124,12 +124,23 @@ pub fn delta_event(prev: &Snapshot, cur: &Snapshot) -> SpecEvent {
     SpecEvent::Delta(delta)
 }
 
-/// `event: game` for the events of one tick; `None` when there were none.
-pub fn game_event(tick: Tick, events: &[GameEvent]) -> Option<SpecEvent> {
+/// `event: game` for the events of one tick, naming the players they mention from
+/// `known` (others stay unnamed); `None` when there were no events.
+pub fn game_event(tick: Tick, events: &[GameEvent], known: &[PlayerName]) -> Option<SpecEvent> {
     (!events.is_empty()).then(|| {
+        let mut players: Vec<PlayerName> = Vec::new();
+        for id in events.iter().flat_map(GameEvent::players) {
+            if players.iter().any(|p| p.player == id) {
+                continue;
+            }
+            if let Some(who) = known.iter().find(|p| p.player == id) {
+                players.push(who.clone());
+            }
+        }
         SpecEvent::Game(GameBatch {
             tick,
             events: events.to_vec(),
+            players,
         })
     })
 }

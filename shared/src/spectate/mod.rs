@@ -14,7 +14,9 @@
 //!   previous frame, whose tick is `base`; empty lists are left out. A client
 //!   applies it only when `base` equals its state's tick.
 //! - `game` ([`GameBatch`]): the [`GameEvent`]s (joins, leaves, kills, respawns) that
-//!   happened at a tick. Scores travel as entity fields in frames.
+//!   happened at a tick, and the display names of the players they name
+//!   ([`PlayerName`], never a verified identity). Scores travel as entity fields in
+//!   frames.
 //! - `end` ([`End`]): the match is over; the stream closes after it.
 //! - `reset` ([`Reset`], no `id:`): sent first when a stream could not resume after
 //!   the `Last-Event-ID` the client gave (older than the retained window, or
@@ -46,7 +48,7 @@ pub use id::{EventId, Slot};
 pub use state::{Applied, ApplyError, SpecState};
 
 use crate::codec::EntityKind;
-use crate::protocol::{GameEvent, NetId, Tick};
+use crate::protocol::{GameEvent, NetId, PlayerId, PlayerIdentity, Tick};
 use crate::sim::Map;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -211,6 +213,27 @@ pub struct Delta {
 pub struct GameBatch {
     pub tick: Tick,
     pub events: Vec<GameEvent>,
+    /// The display names of the players `events` name, as far as the server knows
+    /// them (each player once, in the order the events first name them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub players: Vec<PlayerName>,
+}
+
+/// A player's display name as spectators see it: the name it joined with, never the
+/// identity (`sub`) the server verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlayerName {
+    pub player: PlayerId,
+    pub name: String,
+}
+
+impl From<&PlayerIdentity> for PlayerName {
+    fn from(who: &PlayerIdentity) -> PlayerName {
+        PlayerName {
+            player: who.player,
+            name: who.name.clone(),
+        }
+    }
 }
 
 /// `event: end`: the match is over; nothing follows.
@@ -341,7 +364,6 @@ impl SpecEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::PlayerId;
 
     #[test]
     fn sse_text_has_name_id_and_one_data_line() {
@@ -350,6 +372,10 @@ mod tests {
             events: vec![GameEvent::Kill {
                 killer: PlayerId(1),
                 victim: PlayerId(2),
+            }],
+            players: vec![PlayerName {
+                player: PlayerId(1),
+                name: "ann".into(),
             }],
         });
         let text = ev.to_sse();
@@ -379,6 +405,10 @@ mod tests {
                 tick: Tick(2),
                 events: vec![GameEvent::Left {
                     player: PlayerId(4),
+                }],
+                players: vec![PlayerName {
+                    player: PlayerId(4),
+                    name: "bo \"4\"".into(),
                 }],
             }),
             SpecEvent::Reset(Reset {

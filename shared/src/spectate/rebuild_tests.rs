@@ -217,15 +217,32 @@ fn a_kind_change_is_a_removal_and_a_creation() {
 
 #[test]
 fn game_events_group_one_tick_and_empty_ticks_send_nothing() {
-    assert_eq!(game_event(Tick(5), &[]), None);
+    assert_eq!(game_event(Tick(5), &[], &[]), None);
+    let name = |p: u32, n: &str| PlayerName {
+        player: PlayerId(p),
+        name: n.into(),
+    };
+    let known = [name(1, "ann"), name(2, "bo"), name(3, "cy")];
     let ev = game_event(
         Tick(5),
-        &[GameEvent::Joined {
-            player: PlayerId(1),
-            entity: NetId(9),
-        }],
+        &[
+            GameEvent::Joined {
+                player: PlayerId(1),
+                entity: NetId(9),
+            },
+            GameEvent::Kill {
+                killer: PlayerId(7),
+                victim: PlayerId(1),
+            },
+        ],
+        &known,
     )
     .unwrap();
+    // Only the named players the events mention, each once; an unknown one unnamed.
+    let SpecEvent::Game(batch) = &ev else {
+        panic!("not a game event: {ev:?}");
+    };
+    assert_eq!(batch.players, vec![name(1, "ann")]);
     assert_eq!(ev.name(), "game");
     assert_eq!(ev.tick(), Tick(5));
     let mut state = SpecState::new();

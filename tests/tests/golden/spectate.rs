@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use tickcast_shared::protocol::{Buttons, PlayerId, PlayerInput};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 use tickcast_shared::spectate::{
-    BinaryState, Feed, MapView, SpecEntity, SpecEvent, SpecState, binary_sse, game_event,
+    BinaryState, Feed, MapView, PlayerName, SpecEntity, SpecEvent, SpecState, binary_sse,
+    game_event,
 };
 
 /// `(event, id, data)` of one rendered SSE event.
@@ -33,6 +34,11 @@ fn spectate_json() -> Value {
     let mut events: Vec<SpecEvent> = Vec::new();
     let mut binary: Vec<String> = Vec::new();
     let mut state = SpecState::new();
+    // Player 1 has a display name, player 2 none the server knows.
+    let names = [PlayerName {
+        player: PlayerId(1),
+        name: "ann".into(),
+    }];
     for t in 1..=150u32 {
         let mut input = TickInput::default();
         if t == 3 {
@@ -47,7 +53,7 @@ fn spectate_json() -> Value {
         };
         input.inputs = vec![(PlayerId(1), fire), (PlayerId(2), fire)];
         let happened = world.step(&input);
-        if let Some(game) = game_event(world.tick(), &happened) {
+        if let Some(game) = game_event(world.tick(), &happened, &names) {
             binary.push(game.to_sse());
             events.push(game);
         }
