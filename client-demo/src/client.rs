@@ -20,7 +20,7 @@
 
 pub use crate::config::ClientConfig;
 use crate::connection::{Connection, Transport};
-use crate::error::{ClientError, Result};
+use crate::error::Result;
 use crate::input_clock::InputClock;
 use crate::net_stats::NetStats;
 use crate::prediction::Predictor;
@@ -32,6 +32,7 @@ use outage::Outage;
 
 mod maps;
 mod outage;
+mod server_messages;
 mod timeline;
 
 pub use maps::load_map;
@@ -178,6 +179,8 @@ impl Client {
     /// A dropped connection is re-established here ([`crate::reconnect`]) unless
     /// [`ClientConfig::reconnect`] is off; that ends in [`Update::Reconnected`], or in
     /// the error that made it give up.
+    ///
+    /// [`ClientError::is_recoverable`]: crate::error::ClientError::is_recoverable
     pub async fn next_update(&mut self) -> Result<Update> {
         loop {
             if self.outage.is_some() {
@@ -200,84 +203,6 @@ impl Client {
                 return Ok(update);
             }
         }
-    }
-
-    /// Apply one message; `None` when it was ignored.
-    fn handle(&mut self, msg: ServerMsg) -> Result<Option<Update>> {
-        let update = match msg {
-            ServerMsg::Snapshot {
-                tick,
-                baseline,
-                last_input,
-                input_lead,
-                body,
-            } => {
-                let previous = self.view.newest_tick();
-                match self.view.apply(tick, baseline, &body) {
-                    Ok(Some(_)) => {}
-                    // Not newer than what is shown: out of order (QUIC), ignored.
-                    Ok(None) => return Ok(None),
-                    // Lost or late baseline on an unordered transport: skipped (it is
-                    // counted); the next ack gets a delta the client can apply.
-                    Err(ClientError::UnknownBaseline { .. }) if !self.conn.is_ordered() => {
-                        return Ok(None);
-                    }
-                    Err(e) => return Err(e),
-                }
-                self.snapshot_applied(tick, previous, baseline.is_none());
-                self.input_clock.observe_lead(input_lead);
-                if input_lead >= 0 {
-                    self.input_delay_sample(tick, last_input);
-                }
-                self.last_input = self.last_input.max(last_input);
-                if let Some(p) = self.predictor.as_mut()
-                    && let Some(error) = p.reconcile(self.view.own(), self.last_input)
-                {
-                    self.stats.prediction_error(error);
-                }
-                Update::Snapshot {
-                    tick,
-                    keyframe: baseline.is_none(),
-                }
-            }
-            ServerMsg::Pong { nonce, .. } => {
-                let rtt = self
-                    .pings
-                    .iter()
-                    .position(|(n, _)| *n == nonce)
-                    .and_then(|i| self.pings.remove(i))
-                    .map(|(_, sent)| sent.elapsed());
-                if let Some(rtt) = rtt {
-                    // RFC 6298's smoothing: 1/8 of each new sample.
-                    self.srtt = Some(self.srtt.map_or(rtt, |s| (s * 7 + rtt) / 8));
-                }
-                Update::Pong { nonce, rtt }
-            }
-            ServerMsg::Events {
-                tick,
-                events,
-                players,
-            } => {
-                for event in &events {
-                    if let GameEvent::Joined { player, entity }
-                    | GameEvent::Respawn { player, entity } = event
-                        && *player == self.welcome.player
-                    {
-                        self.view.set_own_entity(*entity);
-                    }
-                }
-                Update::Events {
-                    tick,
-                    events,
-                    players,
-                }
-            }
-            ServerMsg::Error { code, reason } => return Err(ClientError::Server { code, reason }),
-            ServerMsg::Welcome { .. } => {
-                return Err(ClientError::Protocol("a second Welcome".to_owned()));
-            }
-        };
-        Ok(Some(update))
     }
 
     /// Send `input` for the next tick (acknowledging the newest applied snapshot,

@@ -3,8 +3,11 @@
 //! One mutex guards the directory and the tickets, so "find a room with a free seat,
 //! else create one" is a single step: concurrent matchmaking never creates two rooms
 //! where one had seats. The lock is held only for bookkeeping (no IO, no awaits).
+//! Making a room (its request, limits and budgets) is in `creation`
+//! ([`CreateRoom`], [`Lobby::create`], [`Lobby::adopt`]).
 
 pub mod budget;
+mod creation;
 pub mod events;
 pub mod feed;
 pub mod maps;
@@ -13,7 +16,8 @@ pub mod tickets;
 pub mod token;
 
 use crate::net::quic::QuicInfo;
-use crate::room::{self, RoomCtx, RoomInfo, RoomSettings, RoomShared, RoomState};
+use crate::room::{RoomCtx, RoomInfo, RoomShared, RoomState};
+pub use creation::{CreateRoom, Created};
 use maps::Maps;
 pub use room_id::RoomId;
 use std::collections::HashMap;
@@ -46,27 +50,6 @@ pub enum LobbyError {
     /// (`[lobby] create`).
     #[error("no open room on this map, and [lobby] create does not let you create one")]
     CreateRefused,
-}
-
-/// What `POST /api/rooms` asks for (unset fields take the defaults).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateRoom {
-    pub name: Option<String>,
-    pub map: Option<String>,
-    pub max_players: Option<u32>,
-    pub drones: Option<u32>,
-    pub private: Option<bool>,
-}
-
-/// What `POST /api/rooms` answers: the room, and a private room's invite code
-/// (lookups, joins, spectating and replays of a private room need it).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Created {
-    #[serde(flatten)]
-    pub room: RoomInfo,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub invite: Option<String>,
 }
 
 /// A seat ticket handed to a client.
@@ -146,118 +129,6 @@ impl Lobby {
         Ok(Some(name.to_owned()))
     }
 
-    fn create_locked(
-        &self,
-        inner: &mut Inner,
-        req: CreateRoom,
-        creator: Option<IpAddr>,
-        given_id: Option<RoomId>,
-    ) -> Result<Arc<RoomShared>, LobbyError> {
-        let config = &self.ctx.config;
-        let map_name = req.map.unwrap_or_else(|| "arena".to_owned());
-        let map = self
-            .maps
-            .get(&map_name)
-            .ok_or_else(|| LobbyError::UnknownMap(map_name.clone()))?
-            .clone();
-        let max_players = req.max_players.unwrap_or(config.default_max_players);
-        if !(1..=config.max_players_limit).contains(&max_players) {
-            return Err(LobbyError::Invalid(format!(
-                "max_players must be 1..={}",
-                config.max_players_limit
-            )));
-        }
-        let drones = req.drones.unwrap_or(0);
-        if drones > config.max_drones {
-            return Err(LobbyError::Invalid(format!(
-                "drones must be 0..={}",
-                config.max_drones
-            )));
-        }
-        let live = inner
-            .rooms
-            .values()
-            .filter(|l| l.room.state() != RoomState::Finished)
-            .count();
-        if live >= config.max_rooms {
-            return Err(LobbyError::TooManyRooms(config.max_rooms));
-        }
-        let (mut in_use, mut of_creator) = (0u64, 0usize);
-        for l in inner.rooms.values() {
-            if l.room.state() == RoomState::Finished {
-                continue;
-            }
-            let s = &l.room.settings;
-            in_use = in_use.saturating_add(budget::entities_of(s.drones, s.max_players));
-            // An unknown address (`None`) shares one budget with all unknown ones.
-            if l.creator == creator {
-                of_creator += 1;
-            }
-        }
-        let cost = budget::entities_of(drones, max_players);
-        let limits = &self.ctx.metrics.limits;
-        // A room placed here by the cluster's matchmaking has no local creator: its
-        // address budget is not this node's to check.
-        if given_id.is_some() && creator.is_none() {
-            of_creator = 0;
-        }
-        match budget::check(&config.lobby, in_use, cost, of_creator) {
-            Ok(()) => {}
-            Err(budget::OverBudget::Entities(max)) => {
-                limits.entity_budget_refused.inc();
-                return Err(LobbyError::EntityBudget(max));
-            }
-            Err(budget::OverBudget::AddressRooms(max)) => {
-                limits.ip_rooms_refused.inc();
-                return Err(LobbyError::AddressRooms(max));
-            }
-        }
-        let id = match given_id {
-            Some(id) => id,
-            None => loop {
-                // 65 random bits: a collision is astronomically rare, but never reuse.
-                let id = RoomId::random();
-                if !inner.rooms.contains_key(&id) {
-                    break id;
-                }
-            },
-        };
-        let name = self
-            .clean_name(req.name.as_deref(), "name")?
-            .unwrap_or_else(|| format!("room {id}"));
-        let private = req.private.unwrap_or(false);
-        let settings = RoomSettings {
-            name,
-            map_name,
-            map,
-            max_players,
-            drones,
-            private,
-            invite: private.then(token::invite_code),
-            seed: token::random_seed(),
-        };
-        let room = room::spawn(id, settings, &self.ctx);
-        let seq = inner.next_seq;
-        inner.next_seq += 1;
-        let listed = Listed {
-            seq,
-            room: Arc::clone(&room),
-            creator,
-        };
-        inner.rooms.insert(id, listed);
-        Ok(room)
-    }
-
-    /// `POST /api/rooms` from `creator` (the peer's address, for its room budget).
-    pub fn create(&self, req: CreateRoom, creator: Option<IpAddr>) -> Result<Created, LobbyError> {
-        let mut inner = self.lock();
-        let room = self.create_locked(&mut inner, req, creator, None)?;
-        Ok(Created {
-            room: room.info(),
-            invite: room.settings.invite.clone(),
-        })
-    }
-
     /// `GET /api/rooms`: public rooms, oldest first.
     pub fn list(&self) -> Vec<RoomInfo> {
         let inner = self.lock();
@@ -267,22 +138,6 @@ impl Lobby {
             .filter(|l| !l.room.settings.private)
             .map(|l| l.room.info())
             .collect()
-    }
-
-    /// Start a room under an id given by the cluster directory (created here by
-    /// `creator`, or placed here by matchmaking when `None`); the room already there
-    /// when `id` is taken.
-    pub fn adopt(
-        &self,
-        id: RoomId,
-        req: CreateRoom,
-        creator: Option<IpAddr>,
-    ) -> Result<Arc<RoomShared>, LobbyError> {
-        let mut inner = self.lock();
-        if let Some(listed) = inner.rooms.get(&id) {
-            return Ok(Arc::clone(&listed.room));
-        }
-        self.create_locked(&mut inner, req, creator, Some(id))
     }
 
     /// Every room of this node, private and finished ones too, oldest first.

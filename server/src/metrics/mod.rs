@@ -10,7 +10,8 @@
 //!
 //! What depends on the transport (round trips, delivery delay, bytes, sessions) is
 //! labelled `transport="ws"|"quic"`; [`Metrics::transport`] hands out the handles of
-//! one transport, created up front so the hot path never looks up a label set.
+//! one transport, created up front so the hot path never looks up a label set
+//! (those series are in `transport`).
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
@@ -26,35 +27,8 @@ mod limits;
 pub use limits::{EdgeMetrics, LimitMetrics};
 mod quic;
 pub use quic::QuicSnapshotMetrics;
-
-/// Which transport carries a player session (the `transport` label).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Transport {
-    Ws,
-    Quic,
-}
-
-impl Transport {
-    pub const ALL: [Transport; 2] = [Transport::Ws, Transport::Quic];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Transport::Ws => "ws",
-            Transport::Quic => "quic",
-        }
-    }
-}
-
-impl EncodeLabelValue for Transport {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
-        encoder.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-struct TransportLabel {
-    transport: Transport,
-}
+mod transport;
+pub use transport::{Transport, TransportMetrics};
 
 /// Why a room finished (the `reason` label of `tickcast_rooms_finished_total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,31 +72,8 @@ struct ReasonLabel {
     reason: FinishReason,
 }
 
-/// The handles of one transport's series.
-#[derive(Debug, Clone)]
-pub struct TransportMetrics {
-    /// Round-trip times of server pings.
-    pub rtt: Histogram,
-    /// From the room producing a snapshot to the session having written it.
-    pub delivery_delay: Histogram,
-    /// Bytes of snapshots and messages written to players.
-    pub bytes_sent: Counter,
-    /// Open player connections.
-    pub sessions: Gauge,
-}
-
 /// Bucket bounds of the histograms, in seconds.
 fn tick_buckets() -> impl Iterator<Item = f64> {
-    // 25 µs .. 205 ms
-    exponential_buckets(25e-6, 2.0, 14)
-}
-
-fn rtt_buckets() -> impl Iterator<Item = f64> {
-    // 250 µs .. 2 s
-    exponential_buckets(250e-6, 2.0, 14)
-}
-
-fn delay_buckets() -> impl Iterator<Item = f64> {
     // 25 µs .. 205 ms
     exponential_buckets(25e-6, 2.0, 14)
 }
@@ -284,46 +235,7 @@ impl Metrics {
             let _ = rooms_finished.get_or_create(&ReasonLabel { reason });
         }
 
-        let rtt =
-            Family::<TransportLabel, Histogram, fn() -> Histogram>::new_with_constructor(|| {
-                Histogram::new(rtt_buckets())
-            });
-        r.register(
-            "tickcast_rtt_seconds",
-            "Round-trip time of server pings to players",
-            rtt.clone(),
-        );
-        let delay =
-            Family::<TransportLabel, Histogram, fn() -> Histogram>::new_with_constructor(|| {
-                Histogram::new(delay_buckets())
-            });
-        r.register(
-            "tickcast_delivery_delay_seconds",
-            "From the room producing a snapshot to its session having written it",
-            delay.clone(),
-        );
-        let bytes = Family::<TransportLabel, Counter>::default();
-        r.register(
-            "tickcast_bytes_sent",
-            "Bytes of snapshots and messages written to players",
-            bytes.clone(),
-        );
-        let sessions = Family::<TransportLabel, Gauge>::default();
-        r.register(
-            "tickcast_sessions",
-            "Open player connections",
-            sessions.clone(),
-        );
-        let of = |transport| {
-            let l = TransportLabel { transport };
-            TransportMetrics {
-                rtt: rtt.get_or_create(&l).clone(),
-                delivery_delay: delay.get_or_create(&l).clone(),
-                bytes_sent: bytes.get_or_create(&l).clone(),
-                sessions: sessions.get_or_create(&l).clone(),
-            }
-        };
-        let (ws, quic) = (of(Transport::Ws), of(Transport::Quic));
+        let (ws, quic) = TransportMetrics::register(&mut r);
         let edge = EdgeMetrics::register(&mut r);
         let limits = LimitMetrics::register(&mut r);
         let quic_snapshots = QuicSnapshotMetrics::register(&mut r);

@@ -8,23 +8,25 @@
 //! `max_catchup` steps and skips the rest (counted in `tickcast_ticks_skipped_total`),
 //! so a stall never turns into a burst that starves other rooms. At most one input
 //! per player enters a step. Snapshots go out every send tick; spectator frames when
-//! the effects want one.
+//! the effects want one (the step itself and the snapshot fan-out are in
+//! `core_step.rs`).
 
 pub use super::effects::{Command, Effects};
 use super::inputs::{InputRules, Pushed};
 use super::players::{ConnId, PlayerTable, WelcomeInfo};
-use super::snapshots::{EncodeCache, SnapshotRing};
+use super::snapshots::SnapshotRing;
 use super::status::RoomStatus;
-use super::{Control, JoinAuth, JoinRefused, SnapshotFrame};
+use super::{Control, JoinAuth, JoinRefused};
 use crate::config::{Config, secs};
 use crate::metrics::{FinishReason, Metrics};
-use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tickcast_shared::codec::{Snapshot, SnapshotHead, encode_server};
-use tickcast_shared::protocol::{ErrorCode, PlayerId, ServerMsg};
+use tickcast_shared::protocol::{ErrorCode, PlayerId};
 use tickcast_shared::quic::close;
 use tickcast_shared::sim::World;
+
+#[path = "core_step.rs"]
+mod step;
 
 /// The room settings the core uses.
 #[derive(Debug, Clone)]
@@ -292,83 +294,6 @@ impl RoomCore {
         self.leaves.push(player);
         self.status.release_seat();
         self.players_changed(-1);
-    }
-
-    /// One fixed step, then snapshots and spectator frames when due.
-    fn step(&mut self, now: Instant, fx: &mut impl Effects) {
-        let started = std::time::Instant::now();
-        let (mut input, repeated) = self.table.take_inputs(self.world.tick().next());
-        self.metrics.inputs_repeated.inc_by(repeated);
-        input.joins = std::mem::take(&mut self.joins);
-        input.leaves = std::mem::take(&mut self.leaves);
-        if !input.joins.is_empty() {
-            fx.seating(self.table.infos(&input.joins));
-        }
-        let events = self.world.step(&input);
-        let tick = self.world.tick();
-        self.status.set_tick(tick.0);
-        let world = &self.world;
-        for (request, welcomed) in self
-            .table
-            .welcome_joined(tick, |id| world.player_entity(id))
-        {
-            fx.answer(request, Ok(welcomed));
-        }
-        let players = self.table.identities(&events);
-        if !events.is_empty() {
-            let frame = Bytes::from(encode_server(&ServerMsg::Events {
-                tick,
-                events: events.clone(),
-                players: players.clone(),
-            }));
-            let conns: Vec<ConnId> = self.table.conns().collect();
-            for conn in conns {
-                fx.control(conn, Control::Frame(frame.clone()));
-            }
-        }
-        fx.stepped(input, &self.world, &events, &players);
-        let send = tick.0 % self.cfg.send_interval.max(1) == 0;
-        let spectate = fx.wants_spectator_frame(tick);
-        if send || spectate {
-            let snap = Arc::new(self.world.snapshot());
-            if spectate {
-                fx.spectator_frame(&snap);
-            }
-            if send {
-                self.fan_out(snap, now, fx);
-            }
-        }
-        self.metrics.tick(started.elapsed());
-    }
-
-    fn fan_out(&mut self, snap: Arc<Snapshot>, now: Instant, fx: &mut impl Effects) {
-        self.ring.push(Arc::clone(&snap));
-        let mut cache = EncodeCache::default();
-        let (mut sent, mut keyframes) = (0, 0);
-        for p in self.table.players.values() {
-            let Some(conn) = p.conn else { continue };
-            let base = p
-                .acked
-                .and_then(|t| self.ring.get(t))
-                .filter(|b| b.tick < snap.tick);
-            let frame = SnapshotFrame {
-                head: SnapshotHead {
-                    tick: snap.tick,
-                    baseline: base.map(|b| b.tick),
-                    last_input: p.inputs.last_consumed(),
-                    input_lead: p.inputs.lead(),
-                },
-                body: cache.body(base.map(|b| &**b), &snap),
-                at: Some(now),
-            };
-            fx.snapshot(conn, frame);
-            sent += 1;
-            if base.is_none() {
-                keyframes += 1;
-            }
-        }
-        self.metrics.snapshots_sent.inc_by(sent);
-        self.metrics.keyframes_sent.inc_by(keyframes);
     }
 
     fn housekeeping(&mut self, now: Instant, fx: &mut impl Effects) {

@@ -31,14 +31,19 @@
 //!
 //! Bookkeeping after each tick: inputs update their players; leaves forget players,
 //! joins add them (with the default input).
+//!
+//! How one changed input is coded (step 4's buttons and aim) is in `change`.
 
 use super::{MAX_ENTRIES_PER_RECORD, MAX_ENTRIES_PER_TICK, MAX_TRACKED_PLAYERS};
 use crate::codec::DeltaError;
-use crate::codec::model::{SIntModel, UIntModel, tree};
+use crate::codec::model::{SIntModel, UIntModel};
 use crate::codec::rangecoder::{BitCoder, Prob, RangeDecoder};
-use crate::protocol::{Buttons, PlayerId, PlayerInput};
+use crate::protocol::{PlayerId, PlayerInput};
 use crate::sim::TickInput;
+use change::{ChangeModel, same};
 use std::collections::BTreeMap;
+
+mod change;
 
 /// Largest roster whose presence is coded as a mask of bits.
 pub const MASK_MAX: usize = 256;
@@ -62,73 +67,10 @@ impl TickItem {
     }
 }
 
-/// Bitwise equality (`f32` `==` would call two NaNs different and ±0 equal).
-fn same(a: PlayerInput, b: PlayerInput) -> bool {
-    a.buttons == b.buttons && a.aim.to_bits() == b.aim.to_bits()
-}
-
-/// `f32` bits to an integer that orders like the float (negative below positive).
-fn mono(bits: u32) -> u32 {
-    if bits & 0x8000_0000 != 0 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    }
-}
-
-/// Inverse of [`mono`].
-fn unmono(m: u32) -> u32 {
-    if m & 0x8000_0000 != 0 {
-        m & 0x7fff_ffff
-    } else {
-        !m
-    }
-}
-
 #[derive(Debug, Clone, Copy, Default)]
 struct Seat {
     input: PlayerInput,
     changed: bool,
-}
-
-/// How a changed input is coded.
-#[derive(Clone)]
-struct ChangeModel {
-    buttons_changed: Prob,
-    buttons: [Prob; 256],
-    aim_changed: Prob,
-    aim: SIntModel,
-}
-
-impl ChangeModel {
-    fn code<C: BitCoder>(
-        &mut self,
-        c: &mut C,
-        prev: PlayerInput,
-        hint: PlayerInput,
-    ) -> Result<PlayerInput, DeltaError> {
-        let buttons = if c.bit(&mut self.buttons_changed, hint.buttons != prev.buttons)? {
-            let xor = u32::from(hint.buttons.0 ^ prev.buttons.0);
-            let xor = tree(c, &mut self.buttons, 8, xor)?;
-            Buttons(prev.buttons.0 ^ (xor & 0xff) as u8)
-        } else {
-            prev.buttons
-        };
-        let aim_changed = buttons == prev.buttons
-            || c.bit(
-                &mut self.aim_changed,
-                hint.aim.to_bits() != prev.aim.to_bits(),
-            )?;
-        let aim = if aim_changed {
-            let base = mono(prev.aim.to_bits());
-            let diff = mono(hint.aim.to_bits()).wrapping_sub(base) as i32;
-            let diff = self.aim.code(c, diff)?;
-            f32::from_bits(unmono(base.wrapping_add(diff as u32)))
-        } else {
-            prev.aim
-        };
-        Ok(PlayerInput { buttons, aim })
-    }
 }
 
 /// The adaptive model of recorded inputs; one per replay, in each direction.
@@ -169,12 +111,7 @@ impl InputModel {
             present: Prob::HALF,
             any_changed: Prob::HALF,
             changed: [Prob::HALF; 2],
-            change: ChangeModel {
-                buttons_changed: Prob::HALF,
-                buttons: [Prob::HALF; 256],
-                aim_changed: Prob::HALF,
-                aim: SIntModel::new(),
-            },
+            change: ChangeModel::new(),
             rewinds: Prob::HALF,
             rewind: UIntModel::new(),
             lag_compensated: version >= 4,
@@ -381,30 +318,5 @@ impl InputModel {
             out.push((*p, input));
         }
         Ok(out)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mono_orders_like_floats_and_inverts() {
-        let xs = [
-            f32::NEG_INFINITY,
-            -3.0,
-            -1e-30,
-            -0.0,
-            0.0,
-            1e-30,
-            2.5,
-            f32::INFINITY,
-        ];
-        for w in xs.windows(2) {
-            assert!(mono(w[0].to_bits()) < mono(w[1].to_bits()), "{w:?}");
-        }
-        for bits in [0u32, 1, 0x7fc0_0001, 0x8000_0000, 0xffff_ffff, 0x4049_0fdb] {
-            assert_eq!(unmono(mono(bits)), bits);
-        }
     }
 }

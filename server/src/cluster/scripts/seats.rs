@@ -1,0 +1,132 @@
+//! The seat scripts: matchmaking ([`MATCHMAKE`]), joining a room by id ([`JOIN`]),
+//! redeeming a ticket on its node ([`REDEEM`]) and counting the redeemed seat in the
+//! node's seats ([`CLAIM`]). Each issues or settles the pending tickets that keep
+//! two nodes from handing out the same seat (keys and prelude in [`super`]).
+
+use super::script;
+use redis::Script;
+use std::sync::LazyLock;
+
+/// `ARGV`: prefix, map, name, ticket, ticket ttl ms, max players and id of a new
+/// room (used only when no open room has a seat), the caller's `sub` ("" for none),
+/// "1" when the caller may create rooms, its address ("" unknown), its live-room
+/// budget and the budget's grace ms.
+/// Reply: `{"ok", room json, node json}`, `{"err", message}`, `{"refused"}` (no
+/// open room and the caller may not create one) or `{"ip_rooms"}` (its address
+/// has its budget of live rooms).
+pub static MATCHMAKE: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local map, name, ticket = ARGV[2], ARGV[3], ARGV[4]
+local ttl, max = tonumber(ARGV[5]), tonumber(ARGV[6])
+local now = now_ms()
+local best, bestfree, bestraw, bestnode
+local place, placeload
+for _, n in ipairs(live_nodes()) do
+  local load = 0
+  for _, raw in ipairs(redis.call('HVALS', P .. ':rooms:' .. n.id)) do
+    local r = cjson.decode(raw)
+    local id = tostring(r.id)
+    if r.state ~= 'finished' then
+      local free = free_seats(n.id, id, r.max_players, now)
+      load = load + (r.max_players - free)
+      if not n.rec.draining and r.map == map and not r.private and free > 0 then
+        if best == nil or free < bestfree or (free == bestfree and id < best) then
+          best, bestfree, bestraw, bestnode = id, free, raw, n
+        end
+      end
+    end
+  end
+  if not n.rec.draining and (place == nil or load < placeload) then
+    place, placeload = n, load
+  end
+end
+if best == nil then
+  if ARGV[9] ~= '1' then return { 'refused' } end
+  if place == nil then return { 'err', 'no live node accepts new rooms' } end
+  if not ip_budget(ARGV[10], ARGV[7], tonumber(ARGV[11]), tonumber(ARGV[12]), now,
+      listed_rooms()) then
+    return { 'ip_rooms' }
+  end
+  best = ARGV[7]
+  bestnode = place
+  local rec = { id = best, name = 'room ' .. best, map = map, state = 'waiting',
+    players = 0, max_players = max, spectators = 0, tick = 0, drones = 0,
+    private = false, node = place.id, url = place.rec.url, provisional = true }
+  bestraw = cjson.encode(rec)
+  local rk = P .. ':rooms:' .. place.id
+  redis.call('HSET', rk, best, bestraw)
+  local left = redis.call('PTTL', P .. ':node:' .. place.id)
+  if left > 0 then redis.call('PEXPIRE', rk, left) end
+end
+issue(bestnode.id, best, ticket, name, ARGV[8], ttl, now)
+return { 'ok', bestraw, bestnode.raw }
+"#,
+    )
+});
+
+/// `ARGV`: prefix, room id, name, ticket, ticket ttl ms, SHA-256 of the invite
+/// given ("" for none; a private room needs the right one), the caller's `sub`
+/// and its SHA-256 ("" for none: an identity the room's record lists as seated
+/// gets a ticket even when the room is full, and its join resumes that seat).
+/// Reply: `{"ok", room json, node json}` or `{"not_found"}`, `{"finished"}`, `{"full"}`.
+pub static JOIN: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local room, name, ticket, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local now = now_ms()
+for _, n in ipairs(live_nodes()) do
+  local raw = redis.call('HGET', P .. ':rooms:' .. n.id, room)
+  if raw then
+    local r = cjson.decode(raw)
+    if r.private and r.invite_sha256 ~= ARGV[6] then return { 'not_found' } end
+    if r.state == 'finished' then return { 'finished' } end
+    if free_seats(n.id, room, r.max_players, now) <= 0 and not holds(r, ARGV[8]) then
+      return { 'full' }
+    end
+    issue(n.id, room, ticket, name, ARGV[7], ttl, now)
+    return { 'ok', raw, n.raw }
+  end
+end
+return { 'not_found' }
+"#,
+    )
+});
+
+/// `ARGV`: prefix, ticket, this node. Uses the ticket only when it is for this node.
+/// Reply: `{"ok", ticket json}`, `{"none"}`, or `{"wrong", ticket json, "1"|"0"}`
+/// (whether the ticket's node is alive).
+pub static REDEEM: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local key = P .. ':ticket:' .. ARGV[2]
+local raw = redis.call('GET', key)
+if not raw then return { 'none' } end
+local t = cjson.decode(raw)
+if t.node ~= ARGV[3] then
+  local alive = redis.call('EXISTS', P .. ':node:' .. t.node)
+  return { 'wrong', raw, tostring(alive) }
+end
+redis.call('DEL', key)
+return { 'ok', raw }
+"#,
+    )
+});
+
+/// `ARGV`: prefix, node, room, ticket, `seats:seq`. The redeemed ticket's seat now
+/// counts in the node's seats: drop it from the pending set in the same step.
+pub static CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local node, room, ticket, seats = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+redis.call('ZREM', P .. ':pending:' .. room, ticket)
+local sk = P .. ':seats:' .. node
+local _, cur = seats_of(redis.call('HGET', sk, room))
+local _, new = seats_of(seats)
+if new > cur then redis.call('HSET', sk, room, seats) end
+local left = redis.call('PTTL', P .. ':node:' .. node)
+if left > 0 then redis.call('PEXPIRE', sk, left) end
+return 1
+"#,
+    )
+});

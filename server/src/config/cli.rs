@@ -1,0 +1,175 @@
+//! The command-line flags ([`Cli`], each also read from the `TICKCAST_*` variable it
+//! names) and how they override the defaults and the file
+//! ([`Config::load`] applies them last).
+
+use super::Config;
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Command-line flags (each also read from the `TICKCAST_*` variable it names).
+#[derive(Debug, Parser)]
+#[command(
+    name = "tickcast-server",
+    version,
+    about = "tickcast: authoritative game-state sync server"
+)]
+pub struct Cli {
+    /// HTTP listen address (port 0 picks a free port) [default: 127.0.0.1:8080]
+    #[arg(long, env = "TICKCAST_HTTP")]
+    pub http: Option<SocketAddr>,
+    /// TOML config file; every field is optional (see README for the sections)
+    #[arg(long, env = "TICKCAST_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Simulation ticks per second [default: 60]
+    #[arg(long, env = "TICKCAST_TICK_RATE")]
+    pub tick_rate: Option<u32>,
+    /// Snapshots per second sent to players; must divide the tick rate [default: 20]
+    #[arg(long, env = "TICKCAST_SEND_RATE")]
+    pub send_rate: Option<u32>,
+    /// Seconds a seat ticket stays valid [default: 15]
+    #[arg(long, env = "TICKCAST_TICKET_TTL_SECS")]
+    pub ticket_ttl_secs: Option<f64>,
+    /// Seconds a dropped player is held for a resume [default: 10]
+    #[arg(long, env = "TICKCAST_RESUME_GRACE_SECS")]
+    pub resume_grace_secs: Option<f64>,
+    /// Seconds without any frame from a player before its connection is closed [default: 30]
+    #[arg(long, env = "TICKCAST_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<f64>,
+    /// Seconds an empty room lives before it finishes [default: 30]
+    #[arg(long, env = "TICKCAST_EMPTY_ROOM_SECS")]
+    pub empty_room_secs: Option<f64>,
+    /// Largest WebSocket frame accepted from a client, bytes [default: 4096]
+    #[arg(long, env = "TICKCAST_MAX_FRAME_BYTES")]
+    pub max_frame_bytes: Option<usize>,
+    /// Largest `max_players` a room may be created with [default: 64]
+    #[arg(long, env = "TICKCAST_MAX_PLAYERS_LIMIT")]
+    pub max_players_limit: Option<u32>,
+    /// Most rooms at once [default: 1000]
+    #[arg(long, env = "TICKCAST_MAX_ROOMS")]
+    pub max_rooms: Option<usize>,
+    /// Directory of extra `*.map` files (the `arena` map is built in) [default: assets/maps]
+    #[arg(long, env = "TICKCAST_MAPS_DIR")]
+    pub maps_dir: Option<PathBuf>,
+    /// Serve the browser client at `/` from this directory instead of the copy built
+    /// into the binary (for development) [default: the built-in copy]
+    #[arg(long, env = "TICKCAST_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+    /// SSE spectator frames per second [default: 10]
+    #[arg(long, env = "TICKCAST_SPECTATOR_RATE")]
+    pub spectator_rate: Option<u32>,
+    /// Milliseconds between SSE keep-alive comments [default: 15000]
+    #[arg(long, env = "TICKCAST_SSE_KEEPALIVE_MS")]
+    pub sse_keepalive_ms: Option<u64>,
+    /// Directory of match recordings [default: replays]
+    #[arg(long, env = "TICKCAST_REPLAY_DIR")]
+    pub replay_dir: Option<PathBuf>,
+    /// Do not record matches (existing recordings are still served)
+    #[arg(long, env = "TICKCAST_NO_REPLAYS")]
+    pub no_replays: bool,
+    /// QUIC (UDP) address for native players [default: the HTTP IP and port number]
+    #[arg(long, env = "TICKCAST_QUIC")]
+    pub quic: Option<SocketAddr>,
+    /// Inputs per second one player session may send; more are dropped [default: 2 x tick rate]
+    #[arg(long, env = "TICKCAST_INPUT_RATE")]
+    pub input_rate: Option<f64>,
+    /// Drones plus player seats over all live rooms; past it room creation gets 503 [default: 50000]
+    #[arg(long, env = "TICKCAST_MAX_ENTITIES")]
+    pub max_entities: Option<u64>,
+    /// Live rooms one IP address may have created [default: 20]
+    #[arg(long, env = "TICKCAST_MAX_ROOMS_PER_IP")]
+    pub max_rooms_per_ip: Option<usize>,
+    /// Do not serve players over QUIC
+    #[arg(long, env = "TICKCAST_NO_QUIC")]
+    pub no_quic: bool,
+    /// PEM certificate chain for QUIC [default: a self-signed one, pinned by clients]
+    #[arg(long, env = "TICKCAST_QUIC_CERT", requires = "quic_key")]
+    pub quic_cert: Option<PathBuf>,
+    /// PEM private key for --quic-cert
+    #[arg(long, env = "TICKCAST_QUIC_KEY", requires = "quic_cert")]
+    pub quic_key: Option<PathBuf>,
+    /// Redis URL: run as one node of a cluster (`[cluster] redis`) [default: none, alone]
+    #[arg(long, env = "TICKCAST_REDIS")]
+    pub redis: Option<String>,
+    /// This node's name in the cluster [default: random, printed at start]
+    #[arg(long, env = "TICKCAST_NODE_ID")]
+    pub node_id: Option<String>,
+    /// URL clients use to reach this node [default: http://HTTP_ADDR, the bound HTTP address]
+    #[arg(long, env = "TICKCAST_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds a clustered node lets matches run after SIGTERM before closing them [default: 0]
+    #[arg(long, env = "TICKCAST_DRAIN_SECS")]
+    pub drain_secs: Option<f64>,
+    /// TLS and per-address limits (`[tls]`, `[limits]`).
+    #[command(flatten)]
+    pub edge: crate::edge::EdgeFlags,
+}
+
+impl Config {
+    /// Set every field a flag (or its variable) gave.
+    pub(super) fn apply(&mut self, cli: &Cli) {
+        macro_rules! set {
+            ($($field:ident),*) => { $( if let Some(v) = cli.$field.clone() { self.$field = v; } )* };
+        }
+        set!(
+            http,
+            tick_rate,
+            send_rate,
+            ticket_ttl_secs,
+            resume_grace_secs,
+            idle_timeout_secs,
+            empty_room_secs,
+            max_frame_bytes,
+            max_rooms,
+            max_players_limit,
+            maps_dir
+        );
+        if let Some(dir) = cli.web_dir.clone() {
+            self.web_dir = Some(dir);
+        }
+        if let Some(rate) = cli.spectator_rate {
+            self.spectators.rate_hz = rate;
+        }
+        if let Some(ms) = cli.sse_keepalive_ms {
+            self.spectators.keepalive_ms = ms;
+        }
+        if let Some(dir) = cli.replay_dir.clone() {
+            self.replays.dir = dir;
+        }
+        if cli.no_replays {
+            self.replays.enabled = false;
+        }
+        if let Some(addr) = cli.quic {
+            self.quic.addr = Some(addr);
+        }
+        if let Some(rate) = cli.input_rate {
+            self.input.rate_per_sec = Some(rate);
+        }
+        if let Some(n) = cli.max_entities {
+            self.lobby.max_entities = n;
+        }
+        if let Some(n) = cli.max_rooms_per_ip {
+            self.lobby.max_rooms_per_ip = n;
+        }
+        if cli.no_quic {
+            self.quic.enabled = false;
+        }
+        if let Some(url) = cli.redis.clone() {
+            self.cluster.redis = Some(url);
+        }
+        if let Some(id) = cli.node_id.clone() {
+            self.cluster.node_id = Some(id);
+        }
+        if let Some(url) = cli.public_url.clone() {
+            self.cluster.public_url = Some(url);
+        }
+        if let Some(secs) = cli.drain_secs {
+            self.cluster.drain_secs = secs;
+        }
+        if let (Some(cert), Some(key)) = (&cli.quic_cert, &cli.quic_key) {
+            self.quic.cert = Some(cert.clone());
+            self.quic.key = Some(key.clone());
+        }
+        crate::edge::apply_flags(self, cli);
+    }
+}

@@ -1,0 +1,109 @@
+//! How one player's changed input is coded (step 4 of the body in [`super`]): a
+//! `buttons changed` bit and the 8-bit XOR with the previous buttons as a bit tree,
+//! an `aim changed` bit when the buttons changed (implied otherwise), and the aim as
+//! the signed difference of the two aims' order-preserving integer images (the `f32`
+//! bits kept exactly, NaN payloads included).
+
+use crate::codec::DeltaError;
+use crate::codec::model::{SIntModel, tree};
+use crate::codec::rangecoder::{BitCoder, Prob};
+use crate::protocol::{Buttons, PlayerInput};
+
+/// Bitwise equality (`f32` `==` would call two NaNs different and ±0 equal).
+pub(super) fn same(a: PlayerInput, b: PlayerInput) -> bool {
+    a.buttons == b.buttons && a.aim.to_bits() == b.aim.to_bits()
+}
+
+/// `f32` bits to an integer that orders like the float (negative below positive).
+fn mono(bits: u32) -> u32 {
+    if bits & 0x8000_0000 != 0 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+/// Inverse of [`mono`].
+fn unmono(m: u32) -> u32 {
+    if m & 0x8000_0000 != 0 {
+        m & 0x7fff_ffff
+    } else {
+        !m
+    }
+}
+
+/// How a changed input is coded.
+#[derive(Clone)]
+pub(super) struct ChangeModel {
+    buttons_changed: Prob,
+    buttons: [Prob; 256],
+    aim_changed: Prob,
+    aim: SIntModel,
+}
+
+impl ChangeModel {
+    /// The model before any input was coded (every probability at one half).
+    pub(super) fn new() -> ChangeModel {
+        ChangeModel {
+            buttons_changed: Prob::HALF,
+            buttons: [Prob::HALF; 256],
+            aim_changed: Prob::HALF,
+            aim: SIntModel::new(),
+        }
+    }
+
+    /// Code the input that replaces `prev` (`hint`: the real one, when encoding).
+    pub(super) fn code<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        prev: PlayerInput,
+        hint: PlayerInput,
+    ) -> Result<PlayerInput, DeltaError> {
+        let buttons = if c.bit(&mut self.buttons_changed, hint.buttons != prev.buttons)? {
+            let xor = u32::from(hint.buttons.0 ^ prev.buttons.0);
+            let xor = tree(c, &mut self.buttons, 8, xor)?;
+            Buttons(prev.buttons.0 ^ (xor & 0xff) as u8)
+        } else {
+            prev.buttons
+        };
+        let aim_changed = buttons == prev.buttons
+            || c.bit(
+                &mut self.aim_changed,
+                hint.aim.to_bits() != prev.aim.to_bits(),
+            )?;
+        let aim = if aim_changed {
+            let base = mono(prev.aim.to_bits());
+            let diff = mono(hint.aim.to_bits()).wrapping_sub(base) as i32;
+            let diff = self.aim.code(c, diff)?;
+            f32::from_bits(unmono(base.wrapping_add(diff as u32)))
+        } else {
+            prev.aim
+        };
+        Ok(PlayerInput { buttons, aim })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mono_orders_like_floats_and_inverts() {
+        let xs = [
+            f32::NEG_INFINITY,
+            -3.0,
+            -1e-30,
+            -0.0,
+            0.0,
+            1e-30,
+            2.5,
+            f32::INFINITY,
+        ];
+        for w in xs.windows(2) {
+            assert!(mono(w[0].to_bits()) < mono(w[1].to_bits()), "{w:?}");
+        }
+        for bits in [0u32, 1, 0x7fc0_0001, 0x8000_0000, 0xffff_ffff, 0x4049_0fdb] {
+            assert_eq!(unmono(mono(bits)), bits);
+        }
+    }
+}
