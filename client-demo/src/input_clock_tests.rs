@@ -73,7 +73,8 @@ fn jitter_raises_the_target_lead_within_bounds() {
         clock.observe_lead(if i % 2 == 0 { 0 } else { 6 });
     }
     assert!(clock.jitter() > 2.0, "{}", clock.jitter());
-    assert!(clock.target_lead() > 4.0 && clock.target_lead() <= MAX_TARGET_LEAD);
+    let target = clock.target_lead();
+    assert!(target > MIN_TARGET_LEAD + JITTER_MARGIN * 2.0 && target <= MAX_TARGET_LEAD);
     for _ in 0..500 {
         clock.observe_lead(if clock.lead().is_some() { 1000 } else { 0 });
     }
@@ -172,5 +173,9 @@ fn under_jitter_the_lead_grows_to_cover_it() {
     assert_eq!(overflows, 0);
     assert!(lead > calm + 0.5, "jittery {lead} vs calm {calm}");
     assert!(lead < MAX_TARGET_LEAD + 1.0, "{lead}");
-    assert!(starved * 100 < ticks, "{starved} of {ticks} starved");
+    // The lead covers half the jitter, not all of it: the few inputs later than that
+    // cost a repeat of the previous input in the room (measured end to end with
+    // `bots --link average`, that costs fewer corrections than a longer wait for
+    // every input), so a few percent of ticks starve, not more.
+    assert!(starved * 100 < ticks * 8, "{starved} of {ticks} starved");
 }
