@@ -173,7 +173,7 @@ fn under_jitter_the_lead_grows_to_cover_it() {
     assert_eq!(overflows, 0);
     assert!(lead > calm + 0.5, "jittery {lead} vs calm {calm}");
     assert!(lead < MAX_TARGET_LEAD + 1.0, "{lead}");
-    // The lead covers half the jitter, not all of it: the few inputs later than that
+    // The lead covers a quarter of the jitter, not all of it: the few inputs later than that
     // cost a repeat of the previous input in the room (measured end to end with
     // `bots --link average`, that costs fewer corrections than a longer wait for
     // every input), so a few percent of ticks starve, not more.

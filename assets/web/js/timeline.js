@@ -3,12 +3,12 @@
 // clock (performance.now()), each one period after the previous was due, so timer
 // lateness never turns into drift; each snapshot's input_lead (inputs still buffered
 // after its tick, -1 when the tick found none) speeds the schedule up or down by at
-// most 5 % to hold a lead of half a tick plus half its measured jitter. ServerClock maps
+// most 5 % to hold a lead of half a tick plus a quarter of its measured jitter. ServerClock maps
 // server ticks to local arrival times, which gives the input delay.
 
 export const MAX_ADJUST = 0.05;
 export const MIN_TARGET_LEAD = 0.5;
-export const JITTER_MARGIN = 0.5;
+export const JITTER_MARGIN = 0.25;
 export const MAX_TARGET_LEAD = 8;
 export const MAX_CATCH_UP = 4;
 const GAIN = 0.01;
