@@ -6,31 +6,15 @@
 // screenshot under target/.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT, api, screenshot, startBrowser, startServer } from './harness.js';
+import { CLIENT_BIN, api, screenshot, serverAndBrowser } from './harness.js';
 
 const WAIT_MS = 20_000;
-const CLIENT_BIN = [join(ROOT, 'target/release/tickcast-client'), join(ROOT, 'target/debug/tickcast-client')].find(
-  (p) => existsSync(p),
-);
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.stop();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function openPage(path, recordRequests = false) {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
   if (recordRequests) {
@@ -40,12 +24,12 @@ async function openPage(path, recordRequests = false) {
       page.requested.push(url.pathname + url.search);
     });
   }
-  await page.goto(new URL(path, server.url).toString());
+  await page.goto(new URL(path, env.server.url).toString());
   return { page, errors };
 }
 
 test('the lobby lists a room created through the API', async () => {
-  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e lobby room', drones: 3 });
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'e2e lobby room', drones: 3 });
   const { page, errors } = await openPage('/');
   const row = page.locator(`#rooms tr[data-room-id="${room.id}"]`);
   await row.waitFor({ timeout: WAIT_MS });
@@ -57,7 +41,7 @@ test('the lobby lists a room created through the API', async () => {
 });
 
 test('a player joins from the lobby and moves when keys are pressed', async () => {
-  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e play room', drones: 5 });
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'e2e play room', drones: 5 });
   const { page, errors } = await openPage('/');
   await page.fill('#player-name', 'e2e-player');
   await page.locator(`#rooms tr[data-room-id="${room.id}"] button`, { hasText: 'Join' }).click({ timeout: WAIT_MS });
@@ -109,7 +93,7 @@ async function assertHelpVisible(page, selector) {
 }
 
 test('a spectator sees entities move, the scoreboard and the kill feed, on the binary feed', async () => {
-  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e watched room', drones: 20 });
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'e2e watched room', drones: 20 });
   const { page, errors } = await openPage(`/#/spectate/${encodeURIComponent(room.id)}`, true);
   await page.waitForFunction(() => window.tickcast.spectate.drawn.length >= 20, null, { timeout: WAIT_MS });
   const first = await page.evaluate(() => window.tickcast.spectate.drawn.map((e) => [e.id, e.x, e.y]));
@@ -128,7 +112,7 @@ test('a spectator sees entities move, the scoreboard and the kill feed, on the b
   assert.ok(page.requested.includes(`/api/rooms/${room.id}/events?format=binary`), page.requested.join(' '));
   // Two bots join while we watch: the scoreboard gets their rows under the names
   // they joined with (the game events carry them), the feed their joins.
-  const bots = spawn(CLIENT_BIN, ['bots', '--server', server.url, '--room', String(room.id), '--count', '2', '--duration', '6s'], {
+  const bots = spawn(CLIENT_BIN, ['bots', '--server', env.server.url, '--room', String(room.id), '--count', '2', '--duration', '6s'], {
     stdio: 'ignore',
   });
   const botsDone = new Promise((resolve) => bots.on('exit', resolve));
@@ -180,7 +164,7 @@ test('a private room shows its invite link, and the link seats a second player',
   assert.match(link, /#\/invite\/[a-z2-7]{13}\/[0-9a-f]{32}$/);
   const [, id] = link.match(/#\/invite\/([a-z2-7]{13})\//);
   // The room is not listed, and the link is what gets a second player in.
-  const listed = await api(server.url, 'GET', '/api/rooms');
+  const listed = await api(env.server.url, 'GET', '/api/rooms');
   assert.ok(!listed.some((r) => r.id === id), 'private rooms are not listed');
   const guest = await openPage('/');
   await guest.page.fill('#player-name', 'e2e-guest');
@@ -194,7 +178,7 @@ test('a private room shows its invite link, and the link seats a second player',
 });
 
 test('a private room is spectated with its invite code only', async () => {
-  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e private watched', drones: 12, private: true });
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'e2e private watched', drones: 12, private: true });
   assert.match(room.invite, /^[0-9a-f]{32}$/);
   const id = encodeURIComponent(room.id);
   const { page, errors } = await openPage(`/#/spectate/${id}/${encodeURIComponent(room.invite)}`);
@@ -202,7 +186,7 @@ test('a private room is spectated with its invite code only', async () => {
   assert.equal(await page.textContent('#hud-state'), 'live');
   await screenshot(page, 'e2e-spectate-invite');
   // Without the code the stream is the 404 of a room that does not exist.
-  await page.goto(new URL(`/#/spectate/${id}`, server.url).toString());
+  await page.goto(new URL(`/#/spectate/${id}`, env.server.url).toString());
   await page.waitForFunction(() => document.getElementById('hud-state').textContent === 'closed', null, { timeout: WAIT_MS });
   assert.equal(await page.evaluate(() => window.tickcast.spectate.drawn.length), 0);
   assert.deepEqual(errors, []);

@@ -3,6 +3,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,13 @@ export const SERVER_BIN =
     existsSync(p),
   ) ||
   join(ROOT, 'target/release/tickcast-server');
+// The native client (bots), found the same way.
+export const CLIENT_BIN =
+  process.env.TICKCAST_CLIENT_BIN ||
+  [join(ROOT, 'target/release/tickcast-client'), join(ROOT, 'target/debug/tickcast-client')].find((p) =>
+    existsSync(p),
+  ) ||
+  join(ROOT, 'target/release/tickcast-client');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SHOTS = join(ROOT, 'target');
 const START_TIMEOUT_MS = 30_000;
@@ -115,4 +123,20 @@ export async function api(base, method, path, body) {
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;
+}
+
+/** One server (started with `serverArgs`) and one browser for the tests of a file:
+ * started before the first test, stopped after the last. Returns the object whose
+ * `server` and `browser` they are once started. */
+export function serverAndBrowser(serverArgs = []) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startServer(serverArgs);
+    env.browser = await startBrowser();
+  });
+  after(async () => {
+    await env.browser?.stop();
+    await env.server?.stop();
+  });
+  return env;
 }

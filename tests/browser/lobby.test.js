@@ -4,32 +4,21 @@
 // and when the stream is refused the lobby falls back to polling `GET /api/rooms`.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { api, screenshot, startBrowser, startServer } from './harness.js';
+import { test } from 'node:test';
+import { api, screenshot, serverAndBrowser } from './harness.js';
 
 const WAIT_MS = 20_000;
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.stop();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** A lobby page, with the paths of its API requests recorded. */
 async function lobbyPage(setup) {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   const errors = [];
   const requests = [];
   page.on('pageerror', (e) => errors.push(e));
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
   if (setup) await setup(page);
-  await page.goto(new URL('/', server.url).toString());
+  await page.goto(new URL('/', env.server.url).toString());
   return { page, errors, requests };
 }
 
@@ -39,7 +28,7 @@ test('the lobby shows rooms as they come, from the event stream, without polling
   await page.waitForFunction(() => document.getElementById('rooms-updated').textContent.startsWith('live'), null, {
     timeout: WAIT_MS,
   });
-  const room = await api(server.url, 'POST', '/api/rooms', { name: 'live lobby room', drones: 4 });
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'live lobby room', drones: 4 });
   const row = page.locator(`#rooms tr[data-room-id="${room.id}"]`);
   await row.waitFor({ timeout: WAIT_MS });
   assert.match(await row.textContent(), /live lobby room/);
@@ -48,8 +37,8 @@ test('the lobby shows rooms as they come, from the event stream, without polling
   assert.equal(await cells.nth(5).textContent(), '4');
   assert.equal(await cells.nth(4).textContent(), '0');
   // A spectator of the room changes its row (the room's `spectators` field).
-  const watcher = await browser.context.newPage();
-  await watcher.goto(new URL(`/#/spectate/${room.id}`, server.url).toString());
+  const watcher = await env.browser.context.newPage();
+  await watcher.goto(new URL(`/#/spectate/${room.id}`, env.server.url).toString());
   await page.waitForFunction(
     (id) => document.querySelector(`#rooms tr[data-room-id="${id}"] td:nth-child(5)`)?.textContent === '1',
     room.id,
@@ -70,7 +59,7 @@ test('a refused stream falls back to polling the room list', async () => {
     ),
   );
   await page.waitForFunction(() => window.tickcast.lobby.mode === 'polling', null, { timeout: WAIT_MS });
-  const room = await api(server.url, 'POST', '/api/rooms', { name: 'polled room' });
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'polled room' });
   await page.locator(`#rooms tr[data-room-id="${room.id}"]`).waitFor({ timeout: WAIT_MS });
   assert.match(await page.locator('#rooms-updated').textContent(), /^polled/);
   assert.deepEqual(errors, []);

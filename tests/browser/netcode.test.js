@@ -7,30 +7,19 @@
 // the input clock aims at half a tick of lead.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { api, screenshot, startBrowser, startServer } from './harness.js';
+import { test } from 'node:test';
+import { api, screenshot, serverAndBrowser } from './harness.js';
 
 const WAIT_MS = 20_000;
 const PLAY_MS = 30_000;
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.stop();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test('30 s of play keep the input delay p99 within 3 ticks', { timeout: PLAY_MS + 4 * WAIT_MS }, async () => {
-  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e netcode', drones: 5 });
-  const page = await browser.context.newPage();
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'e2e netcode', drones: 5 });
+  const page = await env.browser.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(new URL('/', server.url).toString());
+  await page.goto(new URL('/', env.server.url).toString());
   await page.fill('#player-name', 'e2e-timeline');
   await page.locator(`#rooms tr[data-room-id="${room.id}"] button`, { hasText: 'Join' }).click({ timeout: WAIT_MS });
   await page.waitForFunction(() => window.tickcast.play.own && window.tickcast.play.predictor?.body, null, { timeout: WAIT_MS });

@@ -5,27 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { ROOT, api, screenshot, startBrowser, startServer } from './harness.js';
+import { test } from 'node:test';
+import { CLIENT_BIN, api, screenshot, serverAndBrowser } from './harness.js';
 
 const WAIT_MS = 30_000;
-const CLIENT_BIN = [join(ROOT, 'target/release/tickcast-client'), join(ROOT, 'target/debug/tickcast-client')].find(
-  (p) => existsSync(p),
-);
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer(['--empty-room-secs', '0.5']);
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.stop();
-  await server?.stop();
-});
+const env = serverAndBrowser(['--empty-room-secs', '0.5']);
 
 /** Poll `check` (bounded) until it returns a value. */
 async function eventually(check, what) {
@@ -39,20 +23,20 @@ async function eventually(check, what) {
 }
 
 test('a recorded match is listed, played, sought and paused in the browser', async () => {
-  const room = await api(server.url, 'POST', '/api/rooms', { name: 'e2e recorded', drones: 20 });
-  const bots = spawnSync(CLIENT_BIN, ['bots', '--server', server.url, '--room', String(room.id), '--count', '2', '--duration', '7s', '--json'], {
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'e2e recorded', drones: 20 });
+  const bots = spawnSync(CLIENT_BIN, ['bots', '--server', env.server.url, '--room', String(room.id), '--count', '2', '--duration', '7s', '--json'], {
     encoding: 'utf8',
     timeout: WAIT_MS,
   });
   assert.equal(bots.status, 0, bots.stderr);
   const replay = await eventually(async () => {
-    const list = await api(server.url, 'GET', '/api/replays');
+    const list = await api(env.server.url, 'GET', '/api/replays');
     return list.find((r) => r.room === 'e2e recorded' && r.complete);
   }, 'a complete recording');
   // Keyframes are 5 s (300 ticks) apart: a 7 s match has one after tick 0 to seek to.
   assert.ok(replay.ticks > 360, `recorded ${replay.ticks} ticks`);
 
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   const errors = [];
   const requested = [];
   page.on('pageerror', (e) => errors.push(e));
@@ -60,7 +44,7 @@ test('a recorded match is listed, played, sought and paused in the browser', asy
     const url = new URL(r.url());
     if (url.pathname.endsWith('/events')) requested.push(url.pathname + url.search);
   });
-  await page.goto(new URL('/#/replays', server.url).toString());
+  await page.goto(new URL('/#/replays', env.server.url).toString());
   const row = page.locator(`#replays tr[data-id="${replay.id}"]`);
   await row.waitFor({ timeout: WAIT_MS });
   assert.match(await row.textContent(), /e2e recorded/);
