@@ -11,15 +11,9 @@ cd "$(dirname "$0")/../.."
 ROOMS=${1:-300}; N=${2:-300}; SECS=${3:-10}
 BIN=target/release/tickcast-server
 [ -x "$BIN" ] || BIN=target/debug/tickcast-server
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-RPORT=$(free_port)
-WORK=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
-pids+=($!)
-until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.1; done
+# shellcheck source=local-redis.sh
+. benches/scripts/local-redis.sh
+start_redis
 # One address creates every room here: lift the per-address room budget.
 printf '[lobby]\nmax_rooms_per_ip = 100000\n[limits]\nlobby_rate_per_sec = 100000\nlobby_burst = 100000\n' > "$WORK/tickcast.toml"
 addrs=()

@@ -15,15 +15,9 @@ VIEWERS=${1:-1000}; RUNS=${2:-3}; SECS=${3:-10}; DRONES=${4:-50}
 SERVER=${SERVER:-target/release/tickcast-server}
 LOAD=${LOAD:-target/release/spectate-load}
 ulimit -n "$(ulimit -Hn)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-RPORT=$(free_port)
-WORK=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
-pids+=($!)
-until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.1; done
+# shellcheck source=local-redis.sh
+. benches/scripts/local-redis.sh
+start_redis
 printf '[limits]\nmax_connections_per_ip = 100000\nlobby_rate_per_sec = 100000\nlobby_burst = 100000\n' > "$WORK/tickcast.toml"
 addrs=(); spids=()
 for i in 1 2; do
