@@ -1,8 +1,9 @@
 //! The replay window: the recorded match re-simulated and drawn, paced by the clock.
 //!
 //! The World is re-simulated from the file as the clock advances (`speed` ticks of
-//! match time per tick of wall time); seeking forward steps ahead, seeking back
-//! starts a new re-simulation from tick 0 (a step takes microseconds). Keys: Space
+//! match time per tick of wall time); a seek restores the latest checkpoint at or
+//! before its target ([`SeekIndex`], [`Resim::seek_from`]) and steps from there (from
+//! tick 0 in a file without checkpoints). Keys: Space
 //! pauses, Up/Down double or halve the speed (0.25x to 16x), Left/Right seek 5 s,
 //! Escape quits.
 
@@ -10,7 +11,7 @@ use super::CmdResult;
 use macroquad::input::{KeyCode, is_key_down, is_key_pressed};
 use tickcast_client::render::{Scene, Viewport, draw_frame};
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::{ReplayIndex, Resim};
+use tickcast_shared::replay::{Resim, SeekIndex};
 use tickcast_shared::sim::Map;
 
 /// Most ticks re-simulated per drawn frame (a slow frame does not stall the window).
@@ -20,7 +21,7 @@ const SEEK_SECS: i64 = 5;
 
 pub fn run(bytes: Vec<u8>, speed: f64) -> CmdResult {
     // Refuse a file whose header cannot be read before opening a window.
-    let index = ReplayIndex::build(&bytes)?;
+    let index = SeekIndex::build(&bytes)?;
     if let Some(stop) = &index.stop {
         eprintln!("tickcast-client replay: playing the undamaged part only: {stop}");
     }
@@ -31,11 +32,12 @@ pub fn run(bytes: Vec<u8>, speed: f64) -> CmdResult {
         high_dpi: true,
         ..Default::default()
     };
-    macroquad::Window::from_config(conf, window(bytes, index.ticks, speed));
+    macroquad::Window::from_config(conf, window(bytes, index, speed));
     Ok(())
 }
 
-async fn window(bytes: Vec<u8>, total: u32, mut speed: f64) {
+async fn window(bytes: Vec<u8>, index: SeekIndex, mut speed: f64) {
+    let total = index.ticks;
     let Ok(mut resim) = Resim::new(&bytes) else {
         return;
     };
@@ -70,14 +72,21 @@ async fn window(bytes: Vec<u8>, total: u32, mut speed: f64) {
         };
         if let Some(delta) = seek {
             let now = i64::from(resim.tick().0);
-            let target = (now + delta).clamp(0, i64::from(total));
-            if target < now {
-                match Resim::new(&bytes) {
-                    Ok(fresh) => resim = fresh,
+            let target = Tick(u32::try_from((now + delta).clamp(0, i64::from(total))).unwrap_or(0));
+            // Forward with no checkpoint on the way: stepping on is the quickest.
+            let here = resim.tick();
+            let checkpoint_between = index
+                .checkpoints
+                .iter()
+                .any(|(t, _)| *t > here && *t <= target);
+            if target >= here && !checkpoint_between {
+                resim.seek(target);
+            } else {
+                match Resim::seek_from(&bytes, &index, target) {
+                    Ok(sought) => resim = sought,
                     Err(_) => return,
                 }
             }
-            resim.seek(Tick(u32::try_from(target).unwrap_or(0)));
             owed = 0.0;
         }
         if !paused {
