@@ -152,15 +152,12 @@ impl World {
 
     /// Remember where the living players are after this step (for rewound shots).
     pub(super) fn remember_positions(&mut self) {
-        let living = self
-            .players
-            .iter()
-            .filter_map(|(&player, &key)| {
-                let entity = self.entities.get(key)?;
-                matches!(&entity.kind, Kind::Player(p) if p.alive())
-                    .then_some((player, entity.body.pos))
-            })
-            .collect();
+        let entities = &self.entities;
+        let living = self.players.iter().filter_map(|(&player, &key)| {
+            let entity = entities.get(key)?;
+            matches!(&entity.kind, Kind::Player(p) if p.alive())
+                .then_some((player, entity.body.pos))
+        });
         self.history.record(self.tick, living);
     }
 

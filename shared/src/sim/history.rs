@@ -70,12 +70,23 @@ impl History {
         self.frames.is_empty()
     }
 
-    /// Remember the living players' positions after the step of `tick`.
-    pub fn record(&mut self, tick: Tick, players: Vec<(PlayerId, Vec2)>) {
-        if self.frames.len() >= self.capacity {
-            self.frames.pop_front();
+    /// Remember the living players' positions after the step of `tick` (in
+    /// `PlayerId` order). A full ring reuses its oldest frame's buffer, so a step
+    /// allocates nothing once the first second is held.
+    pub fn record(&mut self, tick: Tick, players: impl IntoIterator<Item = (PlayerId, Vec2)>) {
+        let mut frame = if self.frames.len() >= self.capacity {
+            self.frames.pop_front()
+        } else {
+            None
         }
-        self.frames.push_back(Frame { tick, players });
+        .unwrap_or_else(|| Frame {
+            tick,
+            players: Vec::new(),
+        });
+        frame.tick = tick;
+        frame.players.clear();
+        frame.players.extend(players);
+        self.frames.push_back(frame);
     }
 
     /// The tick a shot at `now` with `rewind` ticks is resolved at: `now - rewind`,
