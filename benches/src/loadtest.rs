@@ -18,15 +18,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod procfs;
-mod prometheus;
-mod server_process;
-
 use clap::Parser;
 use serde::Serialize;
-use server_process::{BoxError, ServerProcess, clock_ticks_per_sec, server_binary};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+use tickcast_benches::procfs::clock_ticks_per_sec;
+use tickcast_benches::prometheus;
+use tickcast_benches::server_process::{BoxError, ServerProcess, server_binary};
 use tickcast_client::{BotConfig, ClientConfig, CreateRoom, Transport, parse_duration, run_bots};
 
 const MAX_ROOMS: usize = 1000;
@@ -215,7 +213,7 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         client,
         ..BotConfig::default()
     };
-    let clk = clock_ticks_per_sec().await;
+    let clk = clock_ticks_per_sec();
     let cpu_before = server.cpu_seconds(clk)?;
     let rss_before = server.rss_mib()?;
     let started = Instant::now();

@@ -15,6 +15,19 @@ pub fn cpu_seconds(pid: u32, clock_ticks_per_sec: f64) -> Result<f64, BoxError> 
     Ok((ticks(11)? + ticks(12)?) / clock_ticks_per_sec)
 }
 
+/// Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`; 100 when
+/// that is unavailable, the value on every common Linux).
+pub fn clock_ticks_per_sec() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+        .unwrap_or(100.0)
+}
+
 /// A memory line of `/proc/<pid>/status` (`VmHWM` peak, `VmRSS` now), in MiB.
 pub fn memory_mib(pid: u32, field: &str) -> Result<f64, BoxError> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;

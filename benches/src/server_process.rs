@@ -119,17 +119,6 @@ impl ServerProcess {
     }
 }
 
-/// Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`; 100 when
-/// that is unavailable, the value on every common Linux).
-pub async fn clock_ticks_per_sec() -> f64 {
-    let out = Command::new("getconf").arg("CLK_TCK").output().await;
-    out.ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .filter(|v| *v > 0.0)
-        .unwrap_or(100.0)
-}
-
 /// The server binary: `explicit` if given, else `tickcast-server` beside this
 /// executable (both are built into `target/<profile>/`).
 pub fn server_binary(explicit: Option<PathBuf>) -> Result<PathBuf, BoxError> {

@@ -17,16 +17,14 @@
 //! the server's CPU (over the window) and resident memory come from `/proc`.
 //! Loopback only; viewers and duration are bounded.
 
-mod procfs;
-mod sse_viewer;
-
 use clap::Parser;
 use serde::Serialize;
-use sse_viewer::{ViewerStats, Window};
 use std::collections::{BTreeSet, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tickcast_benches::procfs;
+use tickcast_benches::sse_viewer::{self, ViewerStats, Window};
 use tickcast_client::parse_duration;
 use tokio::sync::Semaphore;
 
@@ -191,7 +189,7 @@ async fn run(args: Args) -> Result<Report, Box<dyn std::error::Error + Send + Sy
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let clk = clock_ticks();
+    let clk = procfs::clock_ticks_per_sec();
     let cpu_before = args
         .server_pid
         .and_then(|p| procfs::cpu_seconds(p, clk).ok());
@@ -257,18 +255,6 @@ async fn watch_and_signal(
     connected: tokio::sync::oneshot::Sender<()>,
 ) -> ViewerStats {
     sse_viewer::watch_with(addr, path, window, Some(connected)).await
-}
-
-/// Clock ticks per second of `/proc` times (100 on every common Linux).
-fn clock_ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .filter(|v| *v > 0.0)
-        .unwrap_or(100.0)
 }
 
 fn main() -> std::process::ExitCode {

@@ -8,35 +8,46 @@
 //! It re-executes itself as a child process in a hidden server role, so the server's
 //! CPU is a separate process's CPU, sampled like `loadtest` does it: utime + stime from
 //! `/proc/<pid>/stat` over the measured window. The server accepts exactly `--clients`
-//! TCP connections on 127.0.0.1 (non-blocking, `TCP_NODELAY`) and then, at `--rate` Hz
-//! on a fixed schedule and with no readiness notification at all (no epoll, no async
-//! runtime), first drains every socket with one non-blocking `read` (the acks of the
-//! last tick), then writes one `--bytes` frame to each socket with one `write`, then
-//! sleeps until the next tick. The clients (this process, one tokio task per
-//! connection) read each frame and answer it with `--ack-bytes` bytes (`--no-ack`:
-//! nothing). After a 1 s warm-up the window of `--duration` is measured: frames the
-//! clients received and the server's CPU time.
+//! TCP connections on 127.0.0.1 (`TCP_NODELAY`) and then sends one `--bytes` frame to
+//! each of them `--rate` times a second, in one of two shapes (`--server`):
 //!
-//! This is a floor: exactly one `write` per frame and at most one `read` per ack, no
-//! wakeups, no framing, no allocation, no application work. On loopback the sender's
-//! `write` also runs the receiver's TCP receive path (and the wakeup of the client
-//! waiting on it), so `server_cpu_us_per_frame` is what the kernel charges per
-//! delivered frame on this machine, and no server doing the same deliveries can go
-//! below it. `write_failures` (whole run) counts frames not taken whole by their one
-//! `write` (short write or `WouldBlock`); a run with failures is not a clean floor.
-//! CPU time comes in clock ticks (10 ms on common Linux): give the window enough
-//! frames (with the default 200 clients x 20 Hz x 10 s one tick is 0.25 us a frame).
-//! Loopback only; counts, rate, sizes and duration are bounded; both processes stop by
-//! themselves.
+//! - `batched` (the default, [`batched`]): one thread, no readiness notification at
+//!   all (no epoll, no async runtime): each tick it drains every socket with one
+//!   non-blocking `read` (the acks of the last tick), writes the frame to each socket
+//!   with one `write`, and sleeps until the next tick. This is the floor: exactly one
+//!   `write` per frame and at most one `read` per ack, no wakeups, no framing, no
+//!   allocation, no application work. On loopback the sender's `write` also runs the
+//!   receiver's TCP receive path (and the wakeup of the client waiting on it), so
+//!   `server_cpu_us_per_frame` is what the kernel charges per delivered frame on this
+//!   machine; no server doing the same deliveries goes below it.
+//! - `evented` ([`evented`]): the shape of a tokio server such as tickcast's sessions,
+//!   with nothing else: a multi-threaded runtime, one task per connection woken by a
+//!   tick channel to write the frame and by the socket's readiness to read each ack.
+//!   The difference to `batched` is what readiness-driven IO costs (epoll, task
+//!   wake-ups, worker park and unpark) before any application work.
+//!
+//! The clients (this process, one tokio task per connection) read each frame and
+//! answer it with `--ack-bytes` bytes (`--no-ack`: nothing). After a 1 s warm-up the
+//! window of `--duration` is measured: frames the clients received and the server's
+//! CPU time. `write_failures` (whole run) counts frames not taken whole by their
+//! first `write` (short write or `WouldBlock`); a run with failures is not a clean
+//! figure. CPU time comes in clock ticks (10 ms on common Linux): give the window
+//! enough frames (with the default 200 clients x 20 Hz x 10 s one tick is 0.25 us a
+//! frame). Loopback only; counts, rate, sizes and duration are bounded; both
+//! processes stop by themselves.
 
-use clap::Parser;
+mod batched;
+mod evented;
+
+use clap::{Parser, ValueEnum};
 use serde::Serialize;
-use std::io::{ErrorKind, Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use tickcast_benches::procfs::{clock_ticks_per_sec, cpu_seconds};
 use tickcast_client::parse_duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -80,9 +91,31 @@ struct Args {
     /// Print one JSON line (otherwise a readable summary).
     #[arg(long)]
     json: bool,
+    /// How the server sends: `batched` (the floor) or `evented` (tokio, a task per
+    /// connection).
+    #[arg(long, value_enum, default_value_t = Shape::Batched)]
+    server: Shape,
     /// Internal: run the server role (started by socket-floor itself).
     #[arg(long, hide = true)]
     serve: bool,
+}
+
+/// The server's shape (see the crate docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Shape {
+    Batched,
+    Evented,
+}
+
+impl Shape {
+    /// The name `--server` takes.
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Batched => "batched",
+            Shape::Evented => "evented",
+        }
+    }
 }
 
 fn duration_arg(text: &str) -> Result<Duration, String> {
@@ -96,6 +129,7 @@ fn duration_arg(text: &str) -> Result<Duration, String> {
 /// The figures of one run.
 #[derive(Debug, Serialize)]
 struct Report {
+    server: Shape,
     clients: u32,
     rate_hz: u32,
     frame_bytes: u32,
@@ -139,15 +173,8 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// One connection of the server role.
-struct Conn {
-    stream: TcpStream,
-    /// Bytes of the frame in flight already written (0: none outstanding).
-    sent: usize,
-    open: bool,
-}
-
-/// The server role: accept, then one read and one write per socket per tick.
+/// The server role: accept every client, send for the run's length, then print
+/// the counts on stdout.
 fn serve(args: &Args) -> Result<(), BoxError> {
     let run_for = WARMUP + args.duration + SERVER_MARGIN;
     // Bounded even if the parent vanishes during accept: exit by a hard deadline.
@@ -161,65 +188,20 @@ fn serve(args: &Args) -> Result<(), BoxError> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{PORT_PREFIX}{}", listener.local_addr()?.port())?;
     out.flush()?;
-    let mut conns = Vec::with_capacity(args.clients as usize);
+    let mut conns: Vec<TcpStream> = Vec::with_capacity(args.clients as usize);
     while conns.len() < args.clients as usize {
         let (stream, _) = listener.accept()?;
         stream.set_nonblocking(true)?;
         stream.set_nodelay(true)?;
-        conns.push(Conn {
-            stream,
-            sent: 0,
-            open: true,
-        });
+        conns.push(stream);
     }
     drop(listener);
     let frame = vec![0xA5u8; args.bytes as usize];
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut counts = ServerCounts::default();
     let period = Duration::from_secs_f64(1.0 / f64::from(args.rate));
-    let start = Instant::now();
-    let mut next = start;
-    let mut open = conns.len();
-    while open > 0 && start.elapsed() < run_for {
-        // The acks of the last tick: one read per socket (what is left over, if the
-        // 64 KiB buffer was not enough, is read next tick).
-        for c in conns.iter_mut().filter(|c| c.open) {
-            match c.stream.read(&mut buf) {
-                Ok(0) => c.open = false,
-                Ok(n) => counts.ack_bytes_read += n as u64,
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
-                Err(_) => c.open = false,
-            }
-        }
-        // One write per socket: this tick's frame or, after a short write, the rest
-        // of the last one (this tick's frame then counts as a failure too).
-        for c in conns.iter_mut().filter(|c| c.open) {
-            let finishing = c.sent > 0;
-            match c.stream.write(&frame[c.sent..]) {
-                Ok(n) if n > 0 => {
-                    c.sent = (c.sent + n) % frame.len(); // 0: the frame is out whole
-                    if finishing || c.sent > 0 {
-                        counts.write_failures += 1;
-                    } else {
-                        counts.frames_written += 1;
-                    }
-                }
-                Ok(_) => counts.write_failures += 1,
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
-                    counts.write_failures += 1;
-                }
-                Err(_) => c.open = false,
-            }
-        }
-        open = conns.iter().filter(|c| c.open).count();
-        next += period;
-        let now = Instant::now();
-        if next > now {
-            std::thread::sleep(next - now);
-        } else {
-            next = now; // late: keep the period from here, no burst of catch-up ticks
-        }
-    }
+    let counts = match args.server {
+        Shape::Batched => batched::serve(conns, &frame, period, run_for),
+        Shape::Evented => evented::serve(conns, frame, period, run_for)?,
+    };
     writeln!(
         out,
         "{DONE_PREFIX}{} {} {}",
@@ -234,6 +216,7 @@ async fn run(args: &Args) -> Result<(), BoxError> {
     let exe = std::env::current_exe()?;
     let mut child = tokio::process::Command::new(&exe)
         .arg("--serve")
+        .args(["--server", args.server.name()])
         .args(["--clients", &args.clients.to_string()])
         .args(["--rate", &args.rate.to_string()])
         .args(["--bytes", &args.bytes.to_string()])
@@ -275,7 +258,7 @@ async fn run(args: &Args) -> Result<(), BoxError> {
         .map_err(|_| "connecting the clients took too long")??;
 
     tokio::time::sleep(WARMUP).await;
-    let clk = clock_ticks();
+    let clk = clock_ticks_per_sec();
     let cpu_before = cpu_seconds(pid, clk)?;
     let frames_before = delivered.load(Ordering::Relaxed);
     let started = Instant::now();
@@ -305,6 +288,7 @@ async fn run(args: &Args) -> Result<(), BoxError> {
     }
 
     let report = Report {
+        server: args.server,
         clients: args.clients,
         rate_hz: args.rate,
         frame_bytes: args.bytes,
@@ -354,7 +338,10 @@ fn parse_done(line: &str) -> Option<ServerCounts> {
 
 fn print_summary(r: &Report, c: &ServerCounts) {
     let (clients, hz, bytes, ack) = (r.clients, r.rate_hz, r.frame_bytes, r.ack_bytes);
-    println!("socket-floor: {clients} clients x {hz} Hz, {bytes} B frames, {ack} B acks");
+    let shape = r.server;
+    println!(
+        "socket-floor ({shape:?}): {clients} clients x {hz} Hz, {bytes} B frames, {ack} B acks"
+    );
     let (frames, per_sec, secs) = (r.frames_delivered, r.frames_per_sec, r.duration_s);
     println!("  delivered   {frames} frames in {secs:.2} s ({per_sec:.0}/s)");
     let per_frame = r
@@ -365,28 +352,4 @@ fn print_summary(r: &Report, c: &ServerCounts) {
     let (written, failed, acks) = (c.frames_written, c.write_failures, c.ack_bytes_read);
     println!("  server, whole run: {written} frames written, {failed} write failures");
     println!("  server, whole run: {acks} ack bytes read");
-}
-
-/// CPU time `pid` used so far (utime + stime of `/proc/<pid>/stat`), in seconds.
-fn cpu_seconds(pid: u32, clock_ticks_per_sec: f64) -> Result<f64, BoxError> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // After the parenthesised name, utime and stime are the 12th and 13th fields.
-    let after_name = stat.rsplit(')').next().ok_or("malformed /proc stat")?;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| -> Result<f64, BoxError> {
-        Ok(fields.get(i).ok_or("short /proc stat")?.parse::<f64>()?)
-    };
-    Ok((ticks(11)? + ticks(12)?) / clock_ticks_per_sec)
-}
-
-/// Clock ticks per second of `/proc` times (`getconf CLK_TCK`; 100 when unavailable).
-fn clock_ticks() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .filter(|v| *v > 0.0)
-        .unwrap_or(100.0)
 }
