@@ -47,11 +47,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tickcast_benches::procfs::{clock_ticks_per_sec, cpu_seconds};
+use tickcast_benches::procfs::{BoxError, clock_ticks_per_sec, cpu_seconds};
 use tickcast_client::parse_duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const MAX_DURATION: Duration = Duration::from_secs(600);
 /// Measured window starts this long after every client is connected.
