@@ -1,5 +1,5 @@
 //! One load-test viewer: a plain HTTP/1.1 `GET` of an event stream over a raw socket,
-//! de-chunked and split into SSE events with as little work as possible (only the
+//! de-chunked (when the body is chunked; else it runs until the close) and split into SSE events with as little work as possible (only the
 //! `event:` and `id:` lines are looked at), so thousands fit beside the server.
 
 use std::net::SocketAddr;
@@ -79,6 +79,8 @@ pub struct ViewerStats {
 }
 
 enum Chunk {
+    /// The body is not chunked: every byte is event text.
+    Identity,
     Size(Vec<u8>),
     Data(usize),
     Crlf(usize),
@@ -187,7 +189,14 @@ async fn run(
     if let Some(tx) = head_read.take() {
         let _ = tx.send(());
     }
-    let mut chunk = Chunk::Size(Vec::new());
+    let chunked = String::from_utf8_lossy(&head[..body_start])
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let mut chunk = if chunked {
+        Chunk::Size(Vec::new())
+    } else {
+        Chunk::Identity
+    };
     let mut events = Events::default();
     let rest = head.split_off(body_start);
     feed(&rest, &mut chunk, &mut events, window, stats);
@@ -219,6 +228,10 @@ fn feed(
     let mut i = 0;
     while i < bytes.len() {
         match chunk {
+            Chunk::Identity => {
+                events.bytes(&bytes[i..], at, window, stats);
+                return;
+            }
             Chunk::Size(line) => {
                 let b = bytes[i];
                 i += 1;

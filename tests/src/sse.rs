@@ -61,7 +61,8 @@ impl SseClient {
         SseClient::request(stream, addr, path, None).await
     }
 
-    async fn request(
+    /// `GET path` on an open connection to `addr` (a kept-alive one, say).
+    pub async fn request(
         mut stream: TcpStream,
         addr: SocketAddr,
         path: &str,
@@ -102,6 +103,11 @@ impl SseClient {
             body: Vec::new(),
             eof: false,
         })
+    }
+
+    /// The connection, for another request once this response was read whole.
+    pub fn into_stream(self) -> TcpStream {
+        self.reader.into_inner()
     }
 
     /// The value of a response header.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tickcast_client::lobby::Lobby;
 use tickcast_shared::spectate::SpecEvent;
 use tickcast_tests::server::TestServer;
-use tickcast_tests::sse::SseClient;
+use tickcast_tests::sse::{SseClient, SseItem};
 
 #[tokio::test]
 async fn a_stream_has_headers_retry_ids_and_keepalives() {
@@ -37,6 +37,67 @@ async fn a_stream_has_headers_retry_ids_and_keepalives() {
     assert!(s.seen.iter().filter(|(n, _)| n == "delta").count() >= 4);
     let state = s.state.clone();
     assert_eq!(state.entities.len(), 10);
+    server.stop().await;
+}
+
+/// The first items of a stream: `retry:` then a keyframe of `drones` entities.
+async fn starts_with_a_keyframe(c: &mut SseClient, drones: usize) {
+    let mut items = Vec::new();
+    while items.len() < 2 {
+        match tokio::time::timeout(ITEM_WAIT, c.next())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Some(SseItem::Comment(_)) => {}
+            Some(item) => items.push(item),
+            None => panic!("the stream ended early: {items:?}"),
+        }
+    }
+    assert!(matches!(items[0], SseItem::Retry(_)), "{items:?}");
+    let SseItem::Event { event, data, .. } = &items[1] else {
+        panic!("{items:?}")
+    };
+    assert_eq!(event, "keyframe");
+    let keyframe: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(keyframe["entities"].as_array().unwrap().len(), drones);
+}
+
+#[tokio::test]
+async fn a_stream_asked_for_on_a_kept_alive_connection_is_taken_over_after_its_head() {
+    let server = TestServer::start(&[]).await;
+    let room = room(&server, 3).await;
+    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let mut health = SseClient::request(tcp, server.addr, "/healthz", None)
+        .await
+        .unwrap();
+    assert_eq!(health.status, 200);
+    health.body_text().await.unwrap();
+    assert_ne!(health.header("connection"), Some("close"), "kept alive");
+    let tcp = health.into_stream();
+    let mut c = SseClient::request(tcp, server.addr, &events_path(&room), None)
+        .await
+        .unwrap();
+    assert_eq!(c.status, 200);
+    assert_eq!(c.header("content-type"), Some("text/event-stream"));
+    // Written by a fan-out writer: no HTTP framing, the body runs until the close.
+    assert_eq!(c.header("connection"), Some("close"));
+    assert_eq!(c.header("transfer-encoding"), None);
+    assert_eq!(c.header("content-length"), None);
+    starts_with_a_keyframe(&mut c, 3).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_fanout_writers_the_stream_is_a_chunked_body_with_the_same_events() {
+    let (server, _dir) = server_with("no-writers", "viewers_per_writer = 0", &[]).await;
+    let room = room(&server, 4).await;
+    let mut c = SseClient::connect(server.addr, &events_path(&room), None)
+        .await
+        .unwrap();
+    assert_eq!(c.status, 200);
+    assert_eq!(c.header("transfer-encoding"), Some("chunked"));
+    starts_with_a_keyframe(&mut c, 4).await;
     server.stop().await;
 }
 

@@ -13,23 +13,28 @@
 //! keeps its slot until the socket closes. On shutdown a connection that has not sent
 //! a request yet is dropped; one in the middle of requests is asked to finish
 //! (`graceful_shutdown`); the listener cuts what is left at its deadline.
+//!
+//! On plain TCP, a request may be answered by taking the connection over
+//! ([`super::takeover`]): hyper is dropped before it writes anything for that
+//! request, the edge writes the head and hands the socket on.
 
 use super::limiter::ConnPermit;
+use super::takeover::{self, SharedTcp, Takeover, TakeoverOffer};
 use crate::metrics::Metrics;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use hyper::Request;
 use hyper::body::Incoming;
+use hyper::{Request, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
@@ -71,8 +76,17 @@ impl Drop for Slot {
 /// An IO object that holds its connection's [`Slot`] for as long as it lives.
 pub struct Counted<I> {
     io: I,
-    _slot: Slot,
+    _slot: Arc<Slot>,
 }
+
+/// A response that took its connection over: its head, and what runs next.
+struct Taken {
+    head: Vec<u8>,
+    run: takeover::Run,
+}
+
+/// Where the service leaves a takeover for the connection.
+type TakenSlot = Arc<Mutex<Option<Taken>>>;
 
 impl<I: AsyncRead + Unpin> AsyncRead for Counted<I> {
     fn poll_read(
@@ -124,19 +138,19 @@ pub async fn serve(
     stop: CancellationToken,
 ) {
     let deadline = Instant::now() + ctx.header_timeout;
+    let slot = Arc::new(slot);
     match &ctx.tls {
         None => {
-            serve_io(
-                &ctx,
-                Counted {
-                    io: tcp,
-                    _slot: slot,
-                },
-                peer,
-                deadline,
-                stop,
-            )
-            .await
+            let tcp = Arc::new(tcp);
+            let io = Counted {
+                io: SharedTcp(Arc::clone(&tcp)),
+                _slot: Arc::clone(&slot),
+            };
+            let taken = serve_io(&ctx, io, peer, deadline, stop, true).await;
+            // hyper is gone: the socket is the edge's alone again.
+            if let (Some(taken), Ok(tcp)) = (taken, Arc::try_unwrap(tcp)) {
+                run_takeover(&ctx, tcp, taken).await;
+            }
         }
         Some(acceptor) => {
             let handshake = tokio::select! {
@@ -147,9 +161,9 @@ pub async fn serve(
                 Ok(Ok(tls)) => {
                     let io = Counted {
                         io: tls,
-                        _slot: slot,
+                        _slot: Arc::clone(&slot),
                     };
-                    serve_io(&ctx, io, peer, deadline, stop).await;
+                    serve_io(&ctx, io, peer, deadline, stop, false).await;
                 }
                 Ok(Err(e)) => {
                     ctx.metrics.edge.tls_handshake_failures.inc();
@@ -163,44 +177,85 @@ pub async fn serve(
     }
 }
 
+/// Write a taken-over response's head (within the header timeout), then run it.
+async fn run_takeover(ctx: &ConnCtx, mut tcp: TcpStream, taken: Taken) {
+    let written = tokio::time::timeout(ctx.header_timeout, tcp.write_all(&taken.head)).await;
+    if matches!(written, Ok(Ok(()))) {
+        (taken.run)(tcp).await;
+    }
+}
+
+/// Serve HTTP on `io` until the connection ends; `Some` when a response took the
+/// connection over (`offer`: it may), with hyper dropped.
 async fn serve_io<I>(
     ctx: &ConnCtx,
     io: Counted<I>,
     peer: SocketAddr,
     first_request_by: Instant,
     stop: CancellationToken,
-) where
+    offer: bool,
+) -> Option<Taken>
+where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let started = CancellationToken::new();
+    let took = CancellationToken::new();
+    let slot: TakenSlot = Arc::default();
     let router = ctx.router.clone();
     let first = started.clone();
+    let (took_tx, slot_tx) = (took.clone(), Arc::clone(&slot));
     let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         first.cancel();
         req.extensions_mut().insert(ConnectInfo(peer));
-        let mut router = router.clone();
-        router.call(req.map(Body::new))
+        let offered = offer && req.version() <= Version::HTTP_11;
+        if offered {
+            req.extensions_mut().insert(TakeoverOffer);
+        }
+        let answer = router.clone().call(req.map(Body::new));
+        let (took, slot) = (took_tx.clone(), Arc::clone(&slot_tx));
+        async move {
+            let res = answer.await?;
+            let run = res.extensions().get::<Takeover>().and_then(Takeover::take);
+            if let (true, Some(run)) = (offered, run) {
+                let (parts, _) = res.into_parts();
+                let head = takeover::head(&parts);
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(Taken { head, run });
+                took.cancel();
+                // hyper must write nothing for this request: it is dropped first.
+                return std::future::pending().await;
+            }
+            Ok::<_, std::convert::Infallible>(res)
+        }
     });
+    let taken = move || slot.lock().unwrap_or_else(|p| p.into_inner()).take();
     let conn = ctx
         .builder
         .serve_connection_with_upgrades(TokioIo::new(io), service);
     tokio::pin!(conn);
     tokio::select! {
-        done = conn.as_mut() => return finished(ctx, peer, done),
+        done = conn.as_mut() => {
+            finished(ctx, peer, done);
+            return None;
+        }
         _ = started.cancelled() => {}
         _ = tokio::time::sleep_until(first_request_by) => {
             ctx.metrics.edge.header_timeouts.inc();
-            return;
+            return None;
         }
-        _ = stop.cancelled() => return,
+        _ = stop.cancelled() => return None,
     }
     tokio::select! {
         done = conn.as_mut() => finished(ctx, peer, done),
+        _ = took.cancelled() => return taken(),
         _ = stop.cancelled() => {
             conn.as_mut().graceful_shutdown();
-            finished(ctx, peer, conn.await);
+            tokio::select! {
+                done = conn.as_mut() => finished(ctx, peer, done),
+                _ = took.cancelled() => return taken(),
+            }
         }
     }
+    None
 }
 
 fn finished(

@@ -9,6 +9,8 @@
 //! - [`limiter`]: concurrent connections per IP address, shared by TCP (HTTP, WS,
 //!   SSE) and the QUIC endpoint.
 //! - [`rate`]: the per-IP lobby request rate (token bucket) and the JSON body limit.
+//! - [`takeover`]: a response that takes its plain HTTP/1 connection over after its
+//!   head (spectator streams written by the fan-out writers).
 //! - [`tls`]: the certificate store (a rustls cert resolver, reloaded on SIGHUP and
 //!   on file change) shared by HTTPS and QUIC.
 //!
@@ -19,6 +21,7 @@ pub mod conn;
 pub mod limiter;
 pub mod listener;
 pub mod rate;
+pub mod takeover;
 pub mod tls;
 
 use serde::{Deserialize, Serialize};

@@ -14,13 +14,14 @@
 use super::AppState;
 use crate::auth::{AuthError, Identity};
 use crate::cluster::DirectoryError;
+use crate::edge::takeover::TakeoverOffer;
 use crate::lobby::budget::CreatePolicy;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
 use crate::net::sse;
 use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Extension, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -261,8 +262,10 @@ pub async fn room_events(
     Path(id): Path<String>,
     q: Result<Query<InviteQuery>, QueryRejection>,
     query: Result<Query<sse::StreamQuery>, QueryRejection>,
+    offer: Option<Extension<TakeoverOffer>>,
     headers: HeaderMap,
 ) -> Response {
+    let offer = offer.map(|Extension(o)| o);
     let invite = q.ok().and_then(|Query(q)| q.invite);
     let room = room_id(&id)
         .ok()
@@ -273,7 +276,7 @@ pub async fn room_events(
     };
     let cursor = sse::cursor(&headers, query.last_event_id.as_deref());
     if let Some(room) = room {
-        return sse::respond(Some(&room.hub), cursor, format, &s.metrics);
+        return sse::respond(Some(&room.hub), cursor, format, &s.metrics, offer);
     }
     // In cluster mode a room of another node is watched through its mirror here:
     // the same entries (same ids, both formats), so the cursor resumes exactly.
@@ -281,7 +284,7 @@ pub async fn room_events(
         Some(node) => crate::cluster::spec::mirror(node, &id, invite.as_deref()).await,
         None => None,
     };
-    sse::respond(mirror.as_ref(), cursor, format, &s.metrics)
+    sse::respond(mirror.as_ref(), cursor, format, &s.metrics, offer)
 }
 
 pub async fn maps(State(s): State<AppState>) -> Response {

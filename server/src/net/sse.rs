@@ -14,16 +14,30 @@
 //! that cannot set headers, the `lastEventId` query parameter ([`cursor`]).
 //!
 //! This module only moves bytes: events arrive rendered (shared `Bytes`) from the
-//! room's hub. A spectator that falls behind the hub's channel skips events until a
-//! catch-up keyframe (or a scheduled one) comes. A viewer has no task of its own:
-//! its response body reads the hub's channel when the connection polls it, so one
-//! published event costs one wake-up and one write per viewer, and events that
-//! wait for a viewer go out together in one chunk. A viewer that leaves an event
-//! untaken for `write_timeout_secs` is dropped and its place freed (judged by the
-//! hub, see [`crate::spectators::seat`]). The stream ends after `event: end`.
+//! room's hub. What a viewer is sent follows [`crate::spectators::viewer`]: one
+//! that falls behind skips events until a catch-up keyframe (or a scheduled one)
+//! comes. A viewer that leaves an event untaken for `write_timeout_secs` is dropped
+//! and its place freed (judged by the hub, see [`crate::spectators::seat`]). The
+//! stream ends after `event: end`.
+//!
+//! Two writers, one stream:
+//! - **direct** (plain HTTP/1, the edge's [`TakeoverOffer`], and
+//!   `viewers_per_writer` > 0): the response takes its connection over; after the
+//!   head the socket is handed to one of the hub's fan-out writers
+//!   ([`crate::spectators::fanout`]), which writes each event to all its viewers
+//!   when it is published. The body is delimited by the connection's close.
+//! - **body** (TLS, HTTP/2): the response body reads the hub's channel when the
+//!   connection polls it (no task of its own), so one published event costs one
+//!   wake-up and one write per viewer, and events that wait for a viewer go out
+//!   together in one chunk.
 
+use crate::edge::takeover::{Takeover, TakeoverOffer};
 use crate::metrics::Metrics;
-use crate::spectators::{Entry, EntryKind, Hub, Start, SubscribeError, Subscription};
+use crate::spectators::direct::KEEPALIVE;
+use crate::spectators::viewer::Pass;
+use crate::spectators::{
+    DirectViewer, Entry, Hub, Start, SubscribeError, Subscription, ViewerCounters,
+};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -38,7 +52,6 @@ use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::SendTimeoutError;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-const KEEPALIVE: &[u8] = b": keep-alive\n\n";
 /// A viewer that is behind gets the events waiting for it in chunks of about this
 /// many bytes.
 const MAX_BATCH: usize = 64 << 10;
@@ -106,13 +119,22 @@ pub fn cursor(headers: &HeaderMap, query: Option<&str>) -> Cursor {
     EventId::parse(text).map_or(Cursor::Unreadable, Cursor::After)
 }
 
+/// The counters a viewer's skips go to.
+pub fn viewer_counters(metrics: &Metrics) -> ViewerCounters {
+    ViewerCounters {
+        catchup_keyframes: metrics.spectator.catchup_keyframes.clone(),
+        lag_skips: metrics.spectator_lag_skips.clone(),
+    }
+}
+
 /// The response for a spectator of `hub` (`None`: no such room) asking to resume at
-/// `cursor`.
+/// `cursor`; written directly when the edge `offer`s its connection.
 pub fn respond(
     hub: Option<&Arc<Hub>>,
     cursor: Cursor,
     format: Format,
     metrics: &Arc<Metrics>,
+    offer: Option<TakeoverOffer>,
 ) -> Response {
     let Some(hub) = hub else {
         return json_error(StatusCode::NOT_FOUND, "no such room");
@@ -142,17 +164,40 @@ pub fn respond(
         first.push(Bytes::from(reset_event(cursor, sub.start).to_sse()));
     }
     sub.arm_write_timeout(metrics.spectator.write_timeouts.clone());
-    let viewer = Viewer::new(
-        sub,
-        format,
-        Duration::from_millis(config.keepalive_ms.max(1)),
-    );
-    let mut res = event_stream(viewer.into_body(first, Arc::clone(metrics)));
+    let counters = viewer_counters(metrics);
+    let mut res = match offer {
+        Some(TakeoverOffer) if hub.writes_directly() => direct(sub, format, first, counters),
+        _ => {
+            let keepalive = Duration::from_millis(config.keepalive_ms.max(1));
+            let viewer = Viewer::new(sub, format, keepalive);
+            event_stream(viewer.into_body(first, counters))
+        }
+    };
     if let Some(id) = continues
         && let Ok(v) = HeaderValue::from_str(&id.to_string())
     {
         res.headers_mut().insert("last-event-id", v);
     }
+    res
+}
+
+/// The stream's head, taking the connection over: the socket goes to one of the
+/// hub's fan-out writers, and the connection lasts as long as the viewer.
+fn direct(
+    sub: Subscription,
+    format: Format,
+    first: Vec<Bytes>,
+    counters: ViewerCounters,
+) -> Response {
+    let takeover = Takeover::new(move |tcp| async move {
+        let hub = Arc::clone(sub.hub());
+        let (viewer, left) = DirectViewer::new(sub, format, Box::new(tcp), first);
+        hub.attach_direct(viewer, &counters);
+        // Resolves (with an error) when the writer lets the viewer go.
+        let _ = left.await;
+    });
+    let mut res = event_stream(Body::empty());
+    res.extensions_mut().insert(takeover);
     res
 }
 
@@ -218,12 +263,9 @@ pub fn event_stream(body: Body) -> Response {
 /// connection itself (no task of its own).
 struct Viewer {
     sub: Subscription,
-    format: Format,
+    pass: Pass,
     next_backlog: usize,
     keepalive: Interval,
-    /// Fell behind (or waits for the first keyframe): skip to a keyframe.
-    skipping: bool,
-    done: bool,
 }
 
 impl Viewer {
@@ -231,82 +273,56 @@ impl Viewer {
         let mut keepalive = tokio::time::interval_at(Instant::now() + keepalive, keepalive);
         keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Viewer {
-            skipping: sub.await_keyframe,
+            pass: Pass::new(format, sub.await_keyframe),
             sub,
-            format,
             next_backlog: 0,
             keepalive,
-            done: false,
         }
     }
 
     /// The response body: `first`, then the viewer's chunks until the stream is over.
-    fn into_body(self, first: Vec<Bytes>, metrics: Arc<Metrics>) -> Body {
+    fn into_body(self, first: Vec<Bytes>, counters: ViewerCounters) -> Body {
         let head = stream::iter(first.into_iter().map(Ok::<Bytes, Infallible>));
-        let rest = stream::unfold((self, metrics), |(mut viewer, metrics)| async move {
-            let chunk = viewer.next(&metrics).await?;
-            Some((Ok(chunk), (viewer, metrics)))
+        let rest = stream::unfold((self, counters), |(mut viewer, counters)| async move {
+            let chunk = viewer.next(&counters).await?;
+            Some((Ok(chunk), (viewer, counters)))
         });
         Body::from_stream(head.chain(rest))
     }
 
-    /// What to write for an entry, if anything, updating the lag state: while
-    /// skipping, a keyframe or `end` passes, and a delta is replaced by its
-    /// catch-up keyframe when the hub has one.
-    fn pass(&mut self, entry: &Arc<Entry>, metrics: &Metrics) -> Option<Bytes> {
+    /// What to write for an entry, if anything (see [`Pass::pass`]).
+    fn pass(&mut self, entry: &Arc<Entry>, counters: &ViewerCounters) -> Option<Bytes> {
         self.sub.took(entry.id);
-        let text = if !self.skipping || matches!(entry.kind, EntryKind::Keyframe | EntryKind::End) {
-            entry.text_in(self.format).clone()
-        } else if entry.kind == EntryKind::Delta {
-            let hub = self.sub.hub();
-            match hub.catchup_for(entry.id) {
-                Some(key) => {
-                    metrics.spectator.catchup_keyframes.inc();
-                    key.text_in(self.format).clone()
-                }
-                None => {
-                    hub.request_catchup();
-                    return None;
-                }
-            }
-        } else {
-            return None;
-        };
-        self.skipping = false;
-        self.done = entry.kind == EntryKind::End;
-        Some(text)
+        let hub = Arc::clone(self.sub.hub());
+        self.pass.pass(entry, &hub, counters)
     }
 
-    /// Fell behind the hub's channel: skip ahead, and ask for a keyframe of the
-    /// next frame.
-    fn lagged(&mut self, metrics: &Metrics) {
-        if !self.skipping {
-            metrics.spectator_lag_skips.inc();
-        }
-        self.skipping = true;
-        self.sub.hub().request_catchup();
+    /// Fell behind the hub's channel: skip ahead.
+    fn lagged(&mut self, counters: &ViewerCounters) {
+        let hub = Arc::clone(self.sub.hub());
+        self.pass.lagged(&hub, counters);
     }
 
     /// The next chunk to write: every event ready now, in one chunk of at most
     /// [`MAX_BATCH`] bytes (a viewer that is behind catches up in few writes), or
     /// else the next event or keep-alive to come. `None` when the stream is over
     /// (after `end`, or when the write timeout gave the viewer's place back).
-    async fn next(&mut self, metrics: &Metrics) -> Option<Bytes> {
-        if self.done || self.sub.timed_out() {
+    async fn next(&mut self, counters: &ViewerCounters) -> Option<Bytes> {
+        if self.pass.is_done() || self.sub.timed_out() {
             return None;
         }
-        let first = match self.ready(metrics) {
+        let first = match self.ready(counters) {
             Some(text) => text,
-            None => self.wait(metrics).await?,
+            None => self.wait(counters).await?,
         };
-        let Some(second) = self.ready(metrics) else {
+        let Some(second) = self.ready(counters) else {
             return Some(first);
         };
         let mut batch = BytesMut::with_capacity(first.len() + second.len());
         batch.extend_from_slice(&first);
         batch.extend_from_slice(&second);
         while batch.len() < MAX_BATCH {
-            match self.ready(metrics) {
+            match self.ready(counters) {
                 Some(text) => batch.extend_from_slice(&text),
                 None => break,
             }
@@ -316,8 +332,8 @@ impl Viewer {
 
     /// The next text to write that is there already (backlog, then events the
     /// channel holds), without waiting.
-    fn ready(&mut self, metrics: &Metrics) -> Option<Bytes> {
-        while !self.done {
+    fn ready(&mut self, counters: &ViewerCounters) -> Option<Bytes> {
+        while !self.pass.is_done() {
             let entry = match self.sub.backlog.get(self.next_backlog) {
                 Some(entry) => {
                     self.next_backlog += 1;
@@ -326,13 +342,13 @@ impl Viewer {
                 None => match self.sub.live.try_recv() {
                     Ok(entry) => entry,
                     Err(TryRecvError::Lagged(_)) => {
-                        self.lagged(metrics);
+                        self.lagged(counters);
                         continue;
                     }
                     Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
                 },
             };
-            if let Some(text) = self.pass(&entry, metrics) {
+            if let Some(text) = self.pass(&entry, counters) {
                 return Some(text);
             }
         }
@@ -340,20 +356,20 @@ impl Viewer {
     }
 
     /// Wait for the next live event to write, or a keep-alive.
-    async fn wait(&mut self, metrics: &Metrics) -> Option<Bytes> {
+    async fn wait(&mut self, counters: &ViewerCounters) -> Option<Bytes> {
         loop {
             tokio::select! {
                 _ = self.keepalive.tick() => return Some(Bytes::from_static(KEEPALIVE)),
                 received = self.sub.live.recv() => match received {
                     Ok(entry) => {
-                        if let Some(text) = self.pass(&entry, metrics) {
+                        if let Some(text) = self.pass(&entry, counters) {
                             return Some(text);
                         }
-                        if self.done {
+                        if self.pass.is_done() {
                             return None;
                         }
                     }
-                    Err(RecvError::Lagged(_)) => self.lagged(metrics),
+                    Err(RecvError::Lagged(_)) => self.lagged(counters),
                     Err(RecvError::Closed) => return None,
                 },
             }

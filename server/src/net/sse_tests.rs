@@ -2,7 +2,7 @@
 //! the resume cursor comes from the header or the query.
 
 use super::*;
-use crate::spectators::{SpectatorConfig, SpectatorCounter};
+use crate::spectators::{EntryKind, SpectatorConfig, SpectatorCounter};
 use tickcast_shared::protocol::Tick;
 
 fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
@@ -36,14 +36,17 @@ async fn a_lagging_spectator_skips_to_a_catchup_keyframe() {
         Format::Json,
         Duration::from_secs(60),
     );
-    assert_eq!(text(v.next(&metrics).await), "Keyframe 6\n\n");
+    assert_eq!(
+        text(v.next(&viewer_counters(&metrics)).await),
+        "Keyframe 6\n\n"
+    );
     // The spectator does not read while more events pass than its channel holds;
     // the channel keeps the newest two (deltas 48 and 54), which it must skip.
     for t in [12, 18, 24, 30, 36, 42, 48, 54] {
         publish(&hub, t, EntryKind::Delta);
     }
     assert!(
-        futures_util::FutureExt::now_or_never(v.next(&metrics)).is_none(),
+        futures_util::FutureExt::now_or_never(v.next(&viewer_counters(&metrics))).is_none(),
         "deltas after a lag are not sent"
     );
     assert!(
@@ -67,13 +70,13 @@ async fn a_lagging_spectator_skips_to_a_catchup_keyframe() {
     publish(&hub, 66, EntryKind::Delta);
     // Both wait for the viewer: they go out in one chunk.
     assert_eq!(
-        text(v.next(&metrics).await),
+        text(v.next(&viewer_counters(&metrics)).await),
         "Catch-up keyframe 60\n\nDelta 66\n\n"
     );
     publish(&hub, 72, EntryKind::End);
-    assert_eq!(text(v.next(&metrics).await), "End 72\n\n");
+    assert_eq!(text(v.next(&viewer_counters(&metrics)).await), "End 72\n\n");
     assert!(
-        v.next(&metrics).await.is_none(),
+        v.next(&viewer_counters(&metrics)).await.is_none(),
         "the stream ends after end"
     );
     assert_eq!(metrics.spectator.catchup_keyframes.get(), 1);
@@ -89,7 +92,10 @@ async fn a_viewer_that_takes_nothing_is_dropped_after_the_timeout() {
     let mut v = Viewer::new(sub, Format::Json, Duration::from_secs(60));
     let held = hub.subscribe(None).unwrap();
     assert_eq!(hub.spectators(), 2);
-    assert_eq!(text(v.next(&metrics).await), "Keyframe 6\n\n");
+    assert_eq!(
+        text(v.next(&viewer_counters(&metrics)).await),
+        "Keyframe 6\n\n"
+    );
     // Delta 12 is published (the hub notes it at its next scan, 8 s on) and nobody
     // takes it for the write timeout (30 s) after that.
     publish(&hub, 12, EntryKind::Delta);
@@ -99,7 +105,10 @@ async fn a_viewer_that_takes_nothing_is_dropped_after_the_timeout() {
     assert_eq!(hub.scan_seats(now + Duration::from_secs(45)), 1);
     assert_eq!(hub.spectators(), 1, "the place is free again");
     assert_eq!(metrics.spectator.write_timeouts.get(), 1);
-    assert!(v.next(&metrics).await.is_none(), "its stream ends");
+    assert!(
+        v.next(&viewer_counters(&metrics)).await.is_none(),
+        "its stream ends"
+    );
     drop(v);
     assert_eq!(hub.spectators(), 1, "a place is given back once");
     // A subscription that is not armed (a cluster hold) is never dropped.
@@ -120,11 +129,14 @@ async fn a_viewer_that_is_behind_gets_what_waits_in_one_chunk() {
     publish(&hub, 12, EntryKind::Game);
     publish(&hub, 12, EntryKind::Delta);
     assert_eq!(
-        text(v.next(&metrics).await),
+        text(v.next(&viewer_counters(&metrics)).await),
         "Keyframe 6\n\nGame 12\n\nDelta 12\n\n"
     );
     publish(&hub, 18, EntryKind::Delta);
-    assert_eq!(text(v.next(&metrics).await), "Delta 18\n\n");
+    assert_eq!(
+        text(v.next(&viewer_counters(&metrics)).await),
+        "Delta 18\n\n"
+    );
 }
 
 #[test]

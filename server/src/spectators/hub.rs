@@ -16,8 +16,11 @@
 //! place of the delta (same id) instead of waiting for the next scheduled keyframe.
 
 use super::SpectatorConfig;
+use super::direct::DirectViewer;
+use super::fanout::{WriterConfig, Writers};
 use super::ring::{Bounds, Ring};
 use super::seat::{Seat, Seats, try_increment};
+use super::viewer::ViewerCounters;
 // The hub's vocabulary, also reachable from here.
 pub use super::ring::{Entry, EntryKind, Start};
 pub use super::seat::{SpectatorCounter, SubscribeError, Subscription};
@@ -31,6 +34,8 @@ struct State {
     /// The newest catch-up keyframe (same id as the delta it stands in for).
     catchup: Option<Arc<Entry>>,
     tx: broadcast::Sender<Arc<Entry>>,
+    /// The writers of the direct viewers.
+    writers: Writers,
     finished: bool,
 }
 
@@ -83,6 +88,7 @@ impl Hub {
                 ring: Ring::default(),
                 catchup: None,
                 tx,
+                writers: Writers::default(),
                 finished: false,
             }),
             subscribers: Arc::new(AtomicUsize::new(0)),
@@ -183,11 +189,33 @@ impl Hub {
             if entry.kind == EntryKind::End {
                 state.finished = true;
             }
+            state.writers.publish(&entry);
             // No receivers is fine: the ring keeps the event for later resumes.
             let _ = state.tx.send(entry);
         }
         self.seats
             .scan(tokio::time::Instant::now(), id, self.config.write_timeout());
+    }
+
+    /// Whether viewers of this hub may be written directly by fan-out writers.
+    pub fn writes_directly(&self) -> bool {
+        self.config.viewers_per_writer > 0
+    }
+
+    /// Hand a direct viewer of this hub (its head written) to a fan-out writer.
+    pub fn attach_direct(&self, viewer: DirectViewer, counters: &ViewerCounters) {
+        let config = WriterConfig {
+            viewers: self.config.viewers_per_writer,
+            queue: self.config.lag_events,
+            keepalive: std::time::Duration::from_millis(self.config.keepalive_ms),
+        };
+        self.lock().writers.attach(viewer, &config, counters);
+    }
+
+    /// Fan-out writers running for this hub (tests).
+    #[cfg(test)]
+    pub(crate) fn writers(&self) -> usize {
+        self.lock().writers.len()
     }
 
     /// Judge the seats' write timeout as if it were `now` (tests).

@@ -10,20 +10,30 @@
 //! frame instead of buffering. Every event has its own increasing id
 //! ([`tickcast_shared::spectate::EventId`]); resume after an id is exact.
 //!
+//! Viewers whose connection the SSE route took over (plain HTTP/1) are written by
+//! the hub's fan-out writers ([`fanout`], [`direct`]): one task per
+//! [`SpectatorConfig::viewers_per_writer`] viewers, woken once per event. Both
+//! kinds of viewer follow the same rules ([`viewer`]).
+//!
 //! While nobody has watched a room for the retention window, the room stops handing
 //! over snapshots and the hub keeps nothing; the next spectator starts it again with
 //! a keyframe.
 
 pub mod delay;
+pub mod direct;
+pub mod fanout;
 pub mod hub;
 pub mod ring;
 pub mod seat;
 pub mod task;
+pub mod viewer;
 
+pub use direct::DirectViewer;
 pub use hub::Hub;
 pub use ring::{Entry, EntryKind, Start};
 pub use seat::{SpectatorCounter, SubscribeError, Subscription};
 pub use task::{SpectatorFeed, spawn};
+pub use viewer::ViewerCounters;
 
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +66,10 @@ pub struct SpectatorConfig {
     /// Spectators on this server; more are answered 503. Default 20000 (each holds
     /// a socket: the process's open-file limit must allow them).
     pub max_total: usize,
+    /// Viewers one fan-out writer task writes to (plain HTTP/1 viewers, whose
+    /// sockets the stream takes over after its head; see [`fanout`]); 0 sends every
+    /// viewer through its HTTP response body instead. Default 256.
+    pub viewers_per_writer: usize,
     /// A comment line at least this often, in milliseconds. Default 15000.
     pub keepalive_ms: u64,
     /// The `retry:` a browser waits before reconnecting, in milliseconds. Default 2000.
@@ -75,6 +89,7 @@ impl Default for SpectatorConfig {
             queue: 64,
             max_per_room: 10_000,
             max_total: 20_000,
+            viewers_per_writer: 256,
             keepalive_ms: 15_000,
             retry_ms: 2_000,
         }

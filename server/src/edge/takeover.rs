@@ -1,0 +1,197 @@
+//! Taking a plain HTTP/1 connection over after a response head, for long streams
+//! that the application writes more cheaply than hyper's response body can (the
+//! spectator fan-out, see `spectators::fanout`).
+//!
+//! The edge marks every request on a plain-TCP HTTP/1.x connection with a
+//! [`TakeoverOffer`]. A handler that takes the offer answers with a response (empty
+//! body) carrying a [`Takeover`] in its extensions. The edge then stops serving
+//! HTTP on the connection before hyper writes anything for that request, writes the
+//! response's head itself ([`head`]: `connection: close`, the body runs until the
+//! close), and runs the takeover with the socket. Requests over TLS or HTTP/2 get no
+//! offer. The connection keeps its slot (per-IP permit, gauge) until the takeover
+//! is over.
+//!
+//! hyper is given a [`SharedTcp`] (the socket behind an `Arc`, read and written
+//! through its readiness), so the socket can be taken back when hyper is dropped.
+
+use axum::http::{HeaderName, header, response};
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+/// In a request's extensions: this connection can be taken over.
+#[derive(Debug, Clone, Copy)]
+pub struct TakeoverOffer;
+
+/// What a takeover runs with the socket.
+pub type Run = Box<dyn FnOnce(TcpStream) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+/// In a response's extensions: after writing the head, run this with the socket.
+#[derive(Clone)]
+pub struct Takeover(Arc<Mutex<Option<Run>>>);
+
+impl std::fmt::Debug for Takeover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Takeover")
+    }
+}
+
+impl Takeover {
+    /// A takeover that runs `run` with the socket once the head is written.
+    pub fn new<F, Fut>(run: F) -> Takeover
+    where
+        F: FnOnce(TcpStream) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let run: Run = Box::new(move |tcp| Box::pin(run(tcp)));
+        Takeover(Arc::new(Mutex::new(Some(run))))
+    }
+
+    /// Take the run out (once).
+    pub(crate) fn take(&self) -> Option<Run> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// Header fields the edge sets itself on a taken-over response.
+const FRAMING: [HeaderName; 3] = [
+    header::CONTENT_LENGTH,
+    header::TRANSFER_ENCODING,
+    header::CONNECTION,
+];
+
+/// The HTTP/1.1 head of a taken-over response: its status and fields, a `date`,
+/// and `connection: close` (its body is delimited by the close).
+pub fn head(parts: &response::Parts) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    let status = parts.status;
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("").as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in &parts.headers {
+        if FRAMING.contains(name) {
+            continue;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !parts.headers.contains_key(header::DATE) {
+        out.extend_from_slice(b"date: ");
+        out.extend_from_slice(httpdate::fmt_http_date(std::time::SystemTime::now()).as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"connection: close\r\n\r\n");
+    out
+}
+
+/// A TCP socket shared between hyper and the edge (see the module docs).
+pub struct SharedTcp(pub Arc<TcpStream>);
+
+impl AsyncRead for SharedTcp {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            ready!(self.0.poll_read_ready(cx))?;
+            match self.0.try_read_buf(buf) {
+                Ok(_) => return Poll::Ready(Ok(())),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for SharedTcp {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            ready!(self.0.poll_write_ready(cx))?;
+            match self.0.try_write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            ready!(self.0.poll_write_ready(cx))?;
+            match self.0.try_write_vectored(bufs) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let done = socket2::SockRef::from(&*self.0).shutdown(std::net::Shutdown::Write);
+        Poll::Ready(match done {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderValue, Response, StatusCode};
+
+    #[test]
+    fn the_head_is_delimited_by_the_close() {
+        let mut res = Response::new(());
+        *res.status_mut() = StatusCode::OK;
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+        h.insert(
+            header::TRANSFER_ENCODING,
+            HeaderValue::from_static("chunked"),
+        );
+        let (parts, ()) = res.into_parts();
+        let text = String::from_utf8(head(&parts)).unwrap();
+        let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(rest, "");
+        let mut lines = head.lines();
+        assert_eq!(lines.next(), Some("HTTP/1.1 200 OK"));
+        let fields: Vec<&str> = lines.collect();
+        assert!(fields.contains(&"content-type: text/event-stream"));
+        assert!(fields.contains(&"connection: close"));
+        assert!(fields.iter().any(|f| f.starts_with("date: ")));
+        assert!(
+            !fields
+                .iter()
+                .any(|f| f.starts_with("content-length") || f.starts_with("transfer-encoding")),
+            "no other framing: {fields:?}"
+        );
+    }
+}
