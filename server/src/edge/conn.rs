@@ -19,7 +19,7 @@
 //! request, the edge writes the head and hands the socket on.
 
 use super::limiter::ConnPermit;
-use super::takeover::{self, SharedTcp, Takeover, TakeoverOffer};
+use super::takeover::{self, Reclaimable, Takeover, TakeoverOffer};
 use crate::metrics::Metrics;
 use axum::Router;
 use axum::body::Body;
@@ -141,14 +141,15 @@ pub async fn serve(
     let slot = Arc::new(slot);
     match &ctx.tls {
         None => {
-            let tcp = Arc::new(tcp);
+            let (tcp, home) = Reclaimable::new(tcp);
             let io = Counted {
-                io: SharedTcp(Arc::clone(&tcp)),
+                io: tcp,
                 _slot: Arc::clone(&slot),
             };
             let taken = serve_io(&ctx, io, peer, deadline, stop, true).await;
-            // hyper is gone: the socket is the edge's alone again.
-            if let (Some(taken), Ok(tcp)) = (taken, Arc::try_unwrap(tcp)) {
+            // hyper is gone and has left the socket at home.
+            let tcp = home.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let (Some(taken), Some(tcp)) = (taken, tcp) {
                 run_takeover(&ctx, tcp, taken).await;
             }
         }

@@ -11,15 +11,16 @@
 //! offer. The connection keeps its slot (per-IP permit, gauge) until the takeover
 //! is over.
 //!
-//! hyper is given a [`SharedTcp`] (the socket behind an `Arc`, read and written
-//! through its readiness), so the socket can be taken back when hyper is dropped.
+//! hyper is given the socket as a [`Reclaimable`], which leaves it to the edge when
+//! hyper is dropped for a takeover (every read and write goes straight to the
+//! socket).
 
 use axum::http::{HeaderName, header, response};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -92,69 +93,81 @@ pub fn head(parts: &response::Parts) -> Vec<u8> {
     out
 }
 
-/// A TCP socket shared between hyper and the edge (see the module docs).
-pub struct SharedTcp(pub Arc<TcpStream>);
+/// Where a [`Reclaimable`] leaves its socket when hyper drops it.
+pub type Home = Arc<Mutex<Option<TcpStream>>>;
 
-impl AsyncRead for SharedTcp {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        loop {
-            ready!(self.0.poll_read_ready(cx))?;
-            match self.0.try_read_buf(buf) {
-                Ok(_) => return Poll::Ready(Ok(())),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Poll::Ready(Err(e)),
-            }
+/// The socket as hyper's IO: it delegates every call to the socket, and when hyper
+/// drops it while the edge still holds its [`Home`] (a takeover), it leaves the
+/// socket there instead of closing it.
+pub struct Reclaimable {
+    tcp: Option<TcpStream>,
+    home: Home,
+}
+
+impl Reclaimable {
+    /// `tcp`, to be left in the returned home when dropped while that is held.
+    pub fn new(tcp: TcpStream) -> (Reclaimable, Home) {
+        let home = Home::default();
+        let io = Reclaimable {
+            tcp: Some(tcp),
+            home: Arc::clone(&home),
+        };
+        (io, home)
+    }
+
+    fn tcp(&mut self) -> io::Result<Pin<&mut TcpStream>> {
+        match self.tcp.as_mut() {
+            Some(tcp) => Ok(Pin::new(tcp)),
+            None => Err(io::ErrorKind::NotConnected.into()),
         }
     }
 }
 
-impl AsyncWrite for SharedTcp {
+impl Drop for Reclaimable {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.home) > 1 {
+            *self.home.lock().unwrap_or_else(|p| p.into_inner()) = self.tcp.take();
+        }
+    }
+}
+
+impl AsyncRead for Reclaimable {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.tcp()?.poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Reclaimable {
     fn poll_write(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                done => return Poll::Ready(done),
-            }
-        }
+        self.tcp()?.poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        loop {
-            ready!(self.0.poll_write_ready(cx))?;
-            match self.0.try_write_vectored(bufs) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                done => return Poll::Ready(done),
-            }
-        }
+        self.tcp()?.poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        true
+        self.tcp.as_ref().is_some_and(|t| t.is_write_vectored())
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.tcp()?.poll_flush(cx)
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let done = socket2::SockRef::from(&*self.0).shutdown(std::net::Shutdown::Write);
-        Poll::Ready(match done {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-            other => other,
-        })
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.tcp()?.poll_shutdown(cx)
     }
 }
 

@@ -21,6 +21,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 use tickcast_shared::spectate::{EventId, Format};
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::oneshot;
@@ -62,6 +63,8 @@ pub struct DirectViewer {
     owed: Option<EventId>,
     /// Something was written since the last keep-alive round.
     wrote: bool,
+    /// Keep-alive rounds in a row in which queued text did not move.
+    stuck_rounds: u32,
     gone: bool,
     /// Dropped when the viewer leaves: the connection that waits on it ends.
     leaving: oneshot::Sender<()>,
@@ -97,6 +100,7 @@ impl DirectViewer {
             seen: None,
             owed: None,
             wrote: false,
+            stuck_rounds: 0,
             gone: false,
             leaving,
         };
@@ -179,11 +183,29 @@ impl DirectViewer {
         self.pass.lagged(&hub, counters);
     }
 
-    /// Write a keep-alive comment when nothing went out since the last round.
-    pub(crate) fn keepalive(&mut self) {
-        if !self.wrote && self.pending.is_empty() && !self.gone {
-            self.pending.push_back(Bytes::from_static(KEEPALIVE));
-            self.flush();
+    /// One keep-alive round (every `period`): write a keep-alive comment when
+    /// nothing went out since the last round; time the viewer out when its queued
+    /// text has not moved for the write timeout (the hub judges that only while it
+    /// publishes; after `end` it no longer does).
+    pub(crate) fn keepalive(&mut self, period: Duration) {
+        if self.gone {
+            return;
+        }
+        if self.pending.is_empty() {
+            self.stuck_rounds = 0;
+            if !self.wrote {
+                self.pending.push_back(Bytes::from_static(KEEPALIVE));
+                self.flush();
+            }
+        } else if self.wrote {
+            self.stuck_rounds = 0;
+        } else {
+            self.stuck_rounds = self.stuck_rounds.saturating_add(1);
+            let timeout = self.sub.hub().config().write_timeout();
+            if period.saturating_mul(self.stuck_rounds) >= timeout {
+                self.sub.time_out();
+                self.gone = true;
+            }
         }
         self.wrote = false;
     }

@@ -173,8 +173,9 @@ impl Future for Writer {
             }
         }
         while w.keepalive.poll_tick(cx).is_ready() {
+            let period = w.keepalive.period();
             for v in &mut w.viewers {
-                v.keepalive();
+                v.keepalive(period);
             }
         }
         for v in w.viewers.iter_mut().filter(|v| v.is_slow()) {

@@ -255,3 +255,39 @@ async fn a_quiet_viewer_gets_keepalives_and_a_stalled_one_is_let_go_when_its_con
     settle().await;
     assert_eq!(hub.spectators(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn after_end_a_viewer_whose_text_does_not_move_for_the_write_timeout_is_let_go() {
+    let timeouts = prometheus_client::metrics::counter::Counter::default();
+    let hub = hub(SpectatorConfig {
+        keepalive_ms: 1000,
+        write_timeout_secs: 3,
+        ..SpectatorConfig::default()
+    });
+    publish(&hub, 6, EntryKind::Keyframe);
+    let socket = FakeSocket::with_room(4);
+    let sub = hub.subscribe(None).unwrap();
+    sub.arm_write_timeout(timeouts.clone());
+    let (viewer, left) = DirectViewer::new(sub, Format::Json, Box::new(socket.clone()), vec![]);
+    hub.attach_direct(viewer, &ViewerCounters::default());
+    publish(&hub, 12, EntryKind::End);
+    settle().await;
+    assert_eq!(socket.text(), "Keyf");
+    // The hub publishes nothing more, so only the writer can judge it.
+    for _ in 0..2 {
+        tokio::time::advance(std::time::Duration::from_millis(1000)).await;
+        settle().await;
+    }
+    socket.open(4);
+    for _ in 0..3 {
+        tokio::time::advance(std::time::Duration::from_millis(1000)).await;
+        settle().await;
+    }
+    assert_eq!(hub.spectators(), 1, "it moved 2 s ago: not yet");
+    tokio::time::advance(std::time::Duration::from_millis(1000)).await;
+    settle().await;
+    assert_eq!(socket.text(), "Keyframe");
+    assert_eq!(hub.spectators(), 0);
+    assert_eq!(timeouts.get(), 1);
+    assert!(left.await.is_err());
+}

@@ -189,6 +189,17 @@ impl Subscription {
         self.seat.taken.fetch_max(id.0, Ordering::AcqRel);
     }
 
+    /// Give the place back as timed out (counted when armed): for a writer that
+    /// saw the viewer take nothing for the write timeout after the hub stopped
+    /// publishing.
+    pub fn time_out(&self) {
+        if self.seat.release()
+            && let Some(counter) = self.seat.timeouts.get()
+        {
+            counter.inc();
+        }
+    }
+
     /// The place was given back by the write timeout: the stream must end.
     pub fn timed_out(&self) -> bool {
         self.seat.is_released()
