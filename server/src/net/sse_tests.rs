@@ -2,21 +2,8 @@
 //! the resume cursor comes from the header or the query.
 
 use super::*;
+use crate::spectators::test_events::{publish, publish_with_catchup};
 use crate::spectators::{EntryKind, SpectatorConfig, SpectatorCounter};
-use tickcast_shared::protocol::Tick;
-
-fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
-    let id = match kind {
-        EntryKind::Game => EventId::game(Tick(tick)),
-        EntryKind::End => EventId::end(Tick(tick)),
-        EntryKind::Keyframe | EntryKind::Delta => EventId::frame(Tick(tick)),
-    };
-    hub.publish(Entry::same(
-        id,
-        kind,
-        Bytes::from(format!("{kind:?} {tick}\n\n")),
-    ));
-}
 
 fn text(b: Option<Bytes>) -> String {
     String::from_utf8(b.unwrap().to_vec()).unwrap()
@@ -55,23 +42,12 @@ async fn a_lagging_spectator_skips_to_a_catchup_keyframe() {
     );
     // The task renders the next frame as a delta and a catch-up keyframe.
     publish(&hub, 60, EntryKind::Game);
-    hub.publish_with_catchup(
-        Entry::same(
-            EventId::frame(Tick(60)),
-            EntryKind::Delta,
-            Bytes::from_static(b"Delta 60\n\n"),
-        ),
-        Some(Entry::same(
-            EventId::frame(Tick(60)),
-            EntryKind::Keyframe,
-            Bytes::from_static(b"Catch-up keyframe 60\n\n"),
-        )),
-    );
+    publish_with_catchup(&hub, 60);
     publish(&hub, 66, EntryKind::Delta);
     // Both wait for the viewer: they go out in one chunk.
     assert_eq!(
         text(v.next(&viewer_counters(&metrics)).await),
-        "Catch-up keyframe 60\n\nDelta 66\n\n"
+        "Catch-up 60\n\nDelta 66\n\n"
     );
     publish(&hub, 72, EntryKind::End);
     assert_eq!(text(v.next(&viewer_counters(&metrics)).await), "End 72\n\n");

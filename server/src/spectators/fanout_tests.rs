@@ -6,13 +6,13 @@
 
 use super::*;
 use crate::spectators::direct::{DirectViewer, KEEPALIVE, Sink};
-use crate::spectators::{Entry, EntryKind, Hub, SpectatorConfig, SpectatorCounter};
+use crate::spectators::test_events::{publish, publish_with_catchup};
+use crate::spectators::{EntryKind, Hub, SpectatorConfig, SpectatorCounter};
 use bytes::Bytes;
 use std::io;
 use std::sync::Mutex;
 use std::task::Waker;
-use tickcast_shared::protocol::Tick;
-use tickcast_shared::spectate::{EventId, Format};
+use tickcast_shared::spectate::Format;
 
 /// What a fake socket's peer received, and how much more it accepts now.
 #[derive(Default)]
@@ -81,19 +81,6 @@ fn hub(config: SpectatorConfig) -> Arc<Hub> {
     Hub::new(config, 60, SpectatorCounter::default())
 }
 
-fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
-    let id = match kind {
-        EntryKind::Game => EventId::game(Tick(tick)),
-        EntryKind::End => EventId::end(Tick(tick)),
-        EntryKind::Keyframe | EntryKind::Delta => EventId::frame(Tick(tick)),
-    };
-    hub.publish(Entry::same(
-        id,
-        kind,
-        Bytes::from(format!("{kind:?} {tick}\n")),
-    ));
-}
-
 /// A direct viewer of `hub` writing to a fake socket with `room` bytes.
 fn attach(hub: &Arc<Hub>, room: usize) -> (FakeSocket, tokio::sync::oneshot::Receiver<()>) {
     let socket = FakeSocket::with_room(room);
@@ -135,12 +122,12 @@ async fn every_viewer_gets_every_event_once_and_a_late_one_continues_after_its_b
     for (socket, _) in &early {
         assert_eq!(
             socket.text(),
-            "retry\nKeyframe 6\nGame 12\nDelta 12\nDelta 18\nDelta 24\n"
+            "retry\nKeyframe 6\n\nGame 12\n\nDelta 12\n\nDelta 18\n\nDelta 24\n\n"
         );
     }
     assert_eq!(
         late.text(),
-        "Keyframe 6\nGame 12\nDelta 12\nDelta 18\nDelta 24\n"
+        "Keyframe 6\n\nGame 12\n\nDelta 12\n\nDelta 18\n\nDelta 24\n\n"
     );
     assert_eq!(
         hub.writers(),
@@ -175,24 +162,16 @@ async fn a_full_socket_queues_whole_events_then_skips_to_a_catchup_keyframe() {
         "the queue overflowed: it asked for a catch-up"
     );
     assert_eq!(counters.lag_skips.get(), 1);
-    hub.publish_with_catchup(
-        Entry::same(
-            EventId::frame(Tick(42)),
-            EntryKind::Delta,
-            Bytes::from_static(b"Delta 42\n"),
-        ),
-        Some(Entry::same(
-            EventId::frame(Tick(42)),
-            EntryKind::Keyframe,
-            Bytes::from_static(b"Catch-up 42\n"),
-        )),
-    );
+    publish_with_catchup(&hub, 42);
     publish(&hub, 48, EntryKind::Delta);
     socket.open(1 << 20);
     settle().await;
     // The keyframe that had begun to go out is finished; the deltas queued after it
     // are dropped, the catch-up keyframe stands in for delta 42, and it continues.
-    assert_eq!(socket.text(), "retry\nKeyframe 6\nCatch-up 42\nDelta 48\n");
+    assert_eq!(
+        socket.text(),
+        "retry\nKeyframe 6\n\nCatch-up 42\n\nDelta 48\n\n"
+    );
     assert_eq!(counters.catchup_keyframes.get(), 1);
 }
 
@@ -212,7 +191,7 @@ async fn a_viewer_that_leaves_gives_its_place_back_and_its_writer_ends() {
         "the connection is told the viewer left"
     );
     assert_eq!(hub.spectators(), 1);
-    assert!(stays.text().ends_with("Delta 12\n"));
+    assert!(stays.text().ends_with("Delta 12\n\n"));
     stays.break_it();
     publish(&hub, 18, EntryKind::Delta);
     settle().await;
@@ -225,7 +204,7 @@ async fn a_viewer_that_leaves_gives_its_place_back_and_its_writer_ends() {
     settle().await;
     assert_eq!(
         again.text(),
-        "retry\nKeyframe 6\nDelta 12\nDelta 18\nDelta 24\nEnd 30\n"
+        "retry\nKeyframe 6\n\nDelta 12\n\nDelta 18\n\nDelta 24\n\nEnd 30\n\n"
     );
     assert_eq!(hub.spectators(), 0, "after end the stream is over");
 }
@@ -247,7 +226,7 @@ async fn a_quiet_viewer_gets_keepalives_and_a_stalled_one_is_let_go_when_its_con
         settle().await;
     }
     let keepalive = std::str::from_utf8(KEEPALIVE).unwrap();
-    assert_eq!(quiet.text(), format!("retry\nKeyframe 6\n{keepalive}"));
+    assert_eq!(quiet.text(), format!("retry\nKeyframe 6\n\n{keepalive}"));
     assert_eq!(stalled.text(), "");
     assert_eq!(hub.spectators(), 2);
     // Its connection is cut (server shutdown): the writer lets it go at once.

@@ -2,6 +2,7 @@
 //! by time and bytes, catch-up keyframes.
 
 use super::*;
+use crate::spectators::test_events::{entry, publish};
 use bytes::Bytes;
 use tickcast_shared::protocol::Tick;
 
@@ -13,23 +14,11 @@ fn hub() -> Arc<Hub> {
     hub_with(SpectatorConfig::default(), &SpectatorCounter::default())
 }
 
-fn id_of(tick: u32, kind: EntryKind) -> EventId {
-    match kind {
-        EntryKind::Game => EventId::game(Tick(tick)),
-        EntryKind::End => EventId::end(Tick(tick)),
-        EntryKind::Keyframe | EntryKind::Delta => EventId::frame(Tick(tick)),
-    }
-}
-
-fn publish(hub: &Hub, tick: u32, kind: EntryKind) {
-    publish_sized(hub, tick, kind, 0);
-}
-
 fn publish_sized(hub: &Hub, tick: u32, kind: EntryKind, pad: usize) {
-    hub.publish(Entry::same(
-        id_of(tick, kind),
+    hub.publish(entry(
+        tick,
         kind,
-        Bytes::from(format!("{kind:?} {tick}{}", " ".repeat(pad))),
+        format!("{kind:?} {tick}{}", " ".repeat(pad)),
     ));
 }
 

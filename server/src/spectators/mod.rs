@@ -26,6 +26,8 @@ pub mod hub;
 pub mod ring;
 pub mod seat;
 pub mod task;
+#[cfg(test)]
+pub(crate) mod test_events;
 pub mod viewer;
 
 pub use direct::DirectViewer;
