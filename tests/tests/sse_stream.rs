@@ -89,6 +89,35 @@ async fn a_stream_asked_for_on_a_kept_alive_connection_is_taken_over_after_its_h
 }
 
 #[tokio::test]
+async fn a_head_request_for_a_stream_gets_the_head_alone() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start(&[]).await;
+    let room = room(&server, 2).await;
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // The next request on the connection must be answered right after the head.
+    let path = events_path(&room);
+    let host = server.addr;
+    let requests = format!(
+        "HEAD {path} HTTP/1.1\r\nHost: {host}\r\n\r\nGET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    );
+    tcp.write_all(requests.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(ITEM_WAIT, tcp.read_to_end(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("content-type: text/event-stream"), "{head}");
+    assert!(
+        rest.starts_with("HTTP/1.1 200"),
+        "no event text after the HEAD answer: {rest:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn without_fanout_writers_the_stream_is_a_chunked_body_with_the_same_events() {
     let (server, _dir) = server_with("no-writers", "viewers_per_writer = 0", &[]).await;
     let room = room(&server, 4).await;

@@ -25,7 +25,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper::{Request, Version};
+use hyper::{Method, Request, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use std::io;
@@ -208,7 +208,8 @@ where
     let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         first.cancel();
         req.extensions_mut().insert(ConnectInfo(peer));
-        let offered = offer && req.version() <= Version::HTTP_11;
+        // Only a GET: hyper leaves out the body of a HEAD answer, the edge would not.
+        let offered = offer && req.version() <= Version::HTTP_11 && req.method() == Method::GET;
         if offered {
             req.extensions_mut().insert(TakeoverOffer);
         }

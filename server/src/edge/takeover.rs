@@ -2,7 +2,7 @@
 //! that the application writes more cheaply than hyper's response body can (the
 //! spectator fan-out, see `spectators::fanout`).
 //!
-//! The edge marks every request on a plain-TCP HTTP/1.x connection with a
+//! The edge marks every `GET` on a plain-TCP HTTP/1.x connection with a
 //! [`TakeoverOffer`]. A handler that takes the offer answers with a response (empty
 //! body) carrying a [`Takeover`] in its extensions. The edge then stops serving
 //! HTTP on the connection before hyper writes anything for that request, writes the
