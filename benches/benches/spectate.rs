@@ -57,7 +57,7 @@ fn benches(c: &mut Criterion) {
     );
     let (before, after) = scene();
     let map = MapView::of(&Map::default_map());
-    let keyframe = keyframe_event(&after, 60, &map).to_sse();
+    let keyframe = keyframe_event(&after, 60, &map, &[]).to_sse();
     let delta = delta_event(&before, &after).to_sse();
     eprintln!(
         "spectate, {DRONES} drones: keyframe {} bytes, delta after {FRAME_INTERVAL_TICKS} ticks {} bytes",
@@ -65,7 +65,7 @@ fn benches(c: &mut Criterion) {
         delta.len()
     );
     c.bench_function("spectate keyframe event + SSE text, 1000 drones", |b| {
-        b.iter(|| keyframe_event(black_box(&after), 60, &map).to_sse())
+        b.iter(|| keyframe_event(black_box(&after), 60, &map, &[]).to_sse())
     });
     c.bench_function("spectate delta event + SSE text, 1000 drones", |b| {
         b.iter(|| delta_event(black_box(&before), black_box(&after)).to_sse())

@@ -111,7 +111,7 @@ test('a spectator sees entities move, the scoreboard and the kill feed, on the b
   // The browser asks for the compact (binary) frames.
   assert.ok(page.requested.includes(`/api/rooms/${room.id}/events?format=binary`), page.requested.join(' '));
   // Two bots join while we watch: the scoreboard gets their rows under the names
-  // they joined with (the game events carry them), the feed their joins.
+  // they joined with (the game events and keyframes carry them), the feed their joins.
   const bots = spawn(CLIENT_BIN, ['bots', '--server', env.server.url, '--room', String(room.id), '--count', '2', '--duration', '6s'], {
     stdio: 'ignore',
   });
@@ -147,6 +147,27 @@ test('a spectator sees entities move, the scoreboard and the kill feed, on the b
   await assertHelpVisible(page, 'p.help.spectate-only');
   await screenshot(page, 'e2e-spectate');
   assert.equal(await page.textContent('#hud-state'), 'live');
+  assert.deepEqual(errors, []);
+  await page.close();
+  await botsDone;
+});
+
+test('a viewer who comes mid-match sees the players by name at once (the keyframe names them)', async () => {
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'e2e late viewer', drones: 0 });
+  const bots = spawn(CLIENT_BIN, ['bots', '--server', env.server.url, '--room', String(room.id), '--count', '2', '--duration', '8s'], {
+    stdio: 'ignore',
+  });
+  const botsDone = new Promise((resolve) => bots.on('exit', resolve));
+  // Nobody watches while they join, so no game event of the joins reaches the viewer.
+  const deadline = Date.now() + WAIT_MS;
+  while ((await api(env.server.url, 'GET', `/api/rooms/${room.id}`)).players < 2) {
+    assert.ok(Date.now() < deadline, 'the bots did not join');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { page, errors } = await openPage(`/#/spectate/${encodeURIComponent(room.id)}`, true);
+  await page.locator('#scoreboard tbody tr').nth(1).waitFor({ timeout: WAIT_MS });
+  const names = await page.locator('#scoreboard tbody tr td:first-child').allTextContents();
+  assert.deepEqual(names.sort(), ['bot0', 'bot1']);
   assert.deepEqual(errors, []);
   await page.close();
   await botsDone;

@@ -2,9 +2,10 @@
 // world, best score first. Score and hp come from the frames (the game scores one
 // point per kill); kills and deaths are counted from the `kill` game events this
 // view has seen since it started (a late viewer, or a seek, starts them at 0), which
-// is all the game tells a spectator about deaths. Names come with the game events
-// (`players`: the display names of the players they mention); a player no event
-// has named yet shows as "player N". Nothing here knows the network.
+// is all the game tells a spectator about deaths. Names come with keyframes (the
+// roster of who is in the room) and with the game events (`players`: the display
+// names of the players they mention); a player neither has named yet shows as
+// "player N". Nothing here knows the network.
 
 import { FLAG_DEAD } from './sim_constants.js';
 
@@ -41,11 +42,16 @@ export class Scoreboard {
     return this.names.get(p) ?? playerName(p);
   }
 
-  /** Learn the names of a tick's game events (`players`) and count their kills and deaths. */
-  gameEvents(events, players) {
+  /** Learn display names (`[{player, name}]`: a keyframe's roster, a game event's players). */
+  learn(players) {
     for (const who of players ?? []) {
       if (typeof who?.name === 'string' && who.name !== '') this.names.set(who.player, who.name);
     }
+  }
+
+  /** Learn the names of a tick's game events (`players`) and count their kills and deaths. */
+  gameEvents(events, players) {
+    this.learn(players);
     for (const ev of events ?? []) {
       if (ev?.type !== 'kill') continue;
       this.kills.set(ev.killer, (this.kills.get(ev.killer) ?? 0) + 1);

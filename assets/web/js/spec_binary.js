@@ -56,6 +56,8 @@ export class BinarySpecState {
     this.tick = null;
     this.tickRate = null;
     this.mapName = null;
+    /** The newest keyframe's `players`: `{player, name}` of who is in the room. */
+    this.players = [];
     this.ended = false;
   }
 
@@ -80,6 +82,7 @@ export class BinarySpecState {
         this.set(snap);
         this.tickRate = k.tick_rate;
         this.mapName = k.map;
+        this.players = Array.isArray(k.players) ? k.players : [];
         return 'frame';
       }
       case 'delta': {

@@ -37,6 +37,8 @@ export class SpecState {
     this.tickRate = null;
     this.map = null;
     this.entities = new Map();
+    /** The newest keyframe's `players`: `{player, name}` of who is in the room. */
+    this.players = [];
     this.ended = false;
   }
 
@@ -61,6 +63,7 @@ export class SpecState {
         this.tickRate = data.tick_rate;
         this.map = data.map; // the map's name: GET /api/maps/{name} has its geometry
         this.entities = new Map(data.entities.map((e) => [e.id, full(e)]));
+        this.players = Array.isArray(data.players) ? data.players : [];
         return 'frame';
       case 'delta':
         return this.applyDelta(data);

@@ -121,6 +121,8 @@ export class SpectateView {
       this.source.close();
     }
     if (applied !== 'frame') return;
+    // A keyframe names who is in the room: a viewer who came mid-match knows them.
+    if (name === 'keyframe') this.scoreboard.learn(this.state.players);
     const tick = this.state.tick;
     if (!this.interp) this.interp = new Interpolator(this.state.tickRate || 60, 12);
     if (this.lastFrameTick !== null) {

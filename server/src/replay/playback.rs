@@ -89,7 +89,8 @@ impl<'a> Playback<'a> {
     /// A keyframe of the World as it is now; the following deltas build on it.
     pub fn keyframe(&mut self) -> SpecEvent {
         self.feed.reset();
-        self.feed.frame(self.resim.world().snapshot())
+        let snapshot = self.resim.world().snapshot();
+        self.frame(snapshot, Format::Json).0
     }
 
     /// [`Self::keyframe`], as SSE text in `format`.
@@ -100,6 +101,15 @@ impl<'a> Playback<'a> {
     }
 
     fn frame(&mut self, snapshot: Snapshot, format: Format) -> (SpecEvent, Option<Vec<u8>>) {
+        // Keyframes name the recorded players who are in the World at this tick.
+        let world = self.resim.world();
+        let here = self
+            .names
+            .iter()
+            .filter(|p| world.player_entity(p.player).is_some())
+            .cloned()
+            .collect();
+        self.feed.set_players(here);
         match format {
             Format::Json => (self.feed.frame(snapshot), None),
             Format::Binary => {

@@ -54,7 +54,9 @@ impl RoomCore {
         if send || spectate {
             let snap = Arc::new(self.world.snapshot());
             if spectate {
-                fx.spectator_frame(&snap);
+                let world = &self.world;
+                let players = self.table.roster(|id| world.player_entity(id).is_some());
+                fx.spectator_frame(&snap, &players);
             }
             if send {
                 self.fan_out(snap, now, fx);

@@ -54,7 +54,7 @@ impl Effects for Fx {
     fn wants_spectator_frame(&self, _tick: Tick) -> bool {
         self.spectate
     }
-    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>) {
+    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>, _players: &[PlayerIdentity]) {
         self.spectator_frames.push(snapshot.tick);
     }
 }

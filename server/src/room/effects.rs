@@ -33,8 +33,9 @@ pub trait Effects {
     );
     /// Whether spectators want the snapshot of `tick`.
     fn wants_spectator_frame(&self, tick: Tick) -> bool;
-    /// The snapshot of a tick for which [`Effects::wants_spectator_frame`] said yes.
-    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>);
+    /// The snapshot of a tick for which [`Effects::wants_spectator_frame`] said yes,
+    /// and who is in the room then.
+    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>, players: &[PlayerIdentity]);
 }
 
 /// A command from a session (the shell has put its reply channel aside).

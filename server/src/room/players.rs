@@ -331,6 +331,16 @@ impl PlayerTable {
             .map(|p| p.token.clone())
     }
 
+    /// The seated players that are in the World (`in_world`), by id: who
+    /// spectators' keyframes name, the same players a replay's keyframes name.
+    pub fn roster(&self, in_world: impl Fn(PlayerId) -> bool) -> Vec<PlayerIdentity> {
+        self.players
+            .values()
+            .filter(|p| in_world(p.id))
+            .map(identity)
+            .collect()
+    }
+
     /// The verified identities holding seats.
     pub fn subs(&self) -> Vec<String> {
         self.players

@@ -281,9 +281,13 @@ impl Effects for RoomIo {
         self.feed.as_ref().is_some_and(|f| f.wants_frame(tick))
     }
 
-    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>) {
+    fn spectator_frame(
+        &mut self,
+        snapshot: &Arc<Snapshot>,
+        players: &[tickcast_shared::protocol::PlayerIdentity],
+    ) {
         if let Some(feed) = self.feed.as_mut() {
-            feed.frame(Arc::clone(snapshot));
+            feed.frame(Arc::clone(snapshot), players);
         }
     }
 }

@@ -25,7 +25,8 @@ use tokio::sync::mpsc;
 
 enum RoomEvent {
     Game(Tick, Vec<GameEvent>, Vec<PlayerName>),
-    Frame(Arc<Snapshot>),
+    /// A snapshot and who is in the room at its tick.
+    Frame(Arc<Snapshot>, Vec<PlayerName>),
     End(Tick, String),
 }
 
@@ -33,7 +34,7 @@ impl RoomEvent {
     fn tick(&self) -> Tick {
         match self {
             RoomEvent::Game(t, ..) | RoomEvent::End(t, _) => *t,
-            RoomEvent::Frame(s) => s.tick,
+            RoomEvent::Frame(s, _) => s.tick,
         }
     }
 }
@@ -80,14 +81,16 @@ impl SpectatorFeed {
         tick.0 >= self.next_frame && self.hub.is_active()
     }
 
-    /// Hand over the snapshot of a tick for which [`Self::wants_frame`] said yes.
-    /// After it, frames fall on multiples of the frame interval, so a replay of the
-    /// room (which frames the same grid) produces the same events for the same ticks.
-    pub fn frame(&mut self, snapshot: Arc<Snapshot>) {
+    /// Hand over the snapshot of a tick for which [`Self::wants_frame`] said yes,
+    /// with the `players` in the room then (named in keyframes). After it, frames
+    /// fall on multiples of the frame interval, so a replay of the room (which
+    /// frames the same grid) produces the same events for the same ticks.
+    pub fn frame(&mut self, snapshot: Arc<Snapshot>, players: &[PlayerIdentity]) {
         self.next_frame = (snapshot.tick.0 / self.interval)
             .saturating_add(1)
             .saturating_mul(self.interval);
-        self.send(RoomEvent::Frame(snapshot));
+        let names = players.iter().map(PlayerName::from).collect();
+        self.send(RoomEvent::Frame(snapshot, names));
     }
 
     /// The match is over at `tick`: spectators get `event: end` with `reason`.
@@ -175,7 +178,7 @@ impl Feeder {
                     hub.publish(entry(&ev));
                 }
             }
-            RoomEvent::Frame(snapshot) => {
+            RoomEvent::Frame(snapshot, players) => {
                 let tick = snapshot.tick;
                 if hub.spectators() > 0 {
                     self.last_watched = tick.0;
@@ -187,6 +190,7 @@ impl Feeder {
                 if hub.take_keyframe_request() {
                     self.feed.reset();
                 }
+                self.feed.set_players(players);
                 let (frame, body) = self.feed.frame_both(snapshot);
                 let catchup = match frame {
                     SpecEvent::Delta(_) if hub.take_catchup_request() => {

@@ -14,8 +14,9 @@
 //!
 //! [`Feed::frame_both`]: super::Feed::frame_both
 
-use super::{ParseError, SpecEvent};
+use super::{GameBatch, ParseError, PlayerName, SpecEvent};
 use crate::codec::{DeltaError, Snapshot, apply_delta};
+use crate::protocol::GameEvent;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,9 @@ pub struct BinaryKeyframe {
     pub map: String,
     /// The keyframe body, base64.
     pub body: String,
+    /// The players in the room (as [`Keyframe::players`](super::Keyframe)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub players: Vec<PlayerName>,
 }
 
 /// The SSE text of `frame` (a keyframe or delta event) in the binary format, with
@@ -62,6 +66,7 @@ pub fn binary_sse(frame: &SpecEvent, body: &[u8]) -> String {
                 tick_rate: k.tick_rate,
                 map: k.map.clone(),
                 body: STANDARD.encode(body),
+                players: k.players.clone(),
             };
             let json = serde_json::to_string(&data).unwrap_or_default();
             format!("event: keyframe\nid: {id}\ndata: {json}\n\n")
@@ -99,6 +104,9 @@ pub struct BinaryState {
     pub snapshot: Option<Snapshot>,
     pub tick_rate: u16,
     pub map: String,
+    /// Who is in the room: the newest keyframe's players, kept current by the
+    /// `game` events since (names learned, `left` players gone), by id.
+    pub players: Vec<PlayerName>,
 }
 
 /// Longest base64 `data:` accepted by [`BinaryState::apply`] (16 MiB).
@@ -115,8 +123,9 @@ fn decode(what: &'static str, data: &str) -> Result<Vec<u8>, BinaryError> {
 
 impl BinaryState {
     /// Apply one binary-format event (`name` from `event:`, `data` as sent). A
-    /// keyframe replaces the snapshot; a delta applies on the snapshot it names
-    /// (skipped when not newer); `reset` drops the snapshot; others change nothing.
+    /// keyframe replaces the snapshot and the roster; a delta applies on the
+    /// snapshot it names (skipped when not newer); `game` keeps the roster current;
+    /// `reset` drops everything; others change nothing.
     pub fn apply(&mut self, name: &str, data: &str) -> Result<(), BinaryError> {
         match name {
             "keyframe" => {
@@ -133,6 +142,13 @@ impl BinaryState {
                 self.snapshot = Some(snapshot);
                 self.tick_rate = k.tick_rate;
                 self.map = k.map;
+                self.players = k.players;
+                Ok(())
+            }
+            "game" => {
+                if let SpecEvent::Game(batch) = SpecEvent::parse("game", data)? {
+                    self.learn(&batch);
+                }
                 Ok(())
             }
             "delta" => {
@@ -149,6 +165,23 @@ impl BinaryState {
             other => SpecEvent::parse(other, data)
                 .map(|_| ())
                 .map_err(Into::into),
+        }
+    }
+}
+
+impl BinaryState {
+    /// Keep the roster current with one tick's game events.
+    fn learn(&mut self, batch: &GameBatch) {
+        for who in &batch.players {
+            match self.players.binary_search_by_key(&who.player, |p| p.player) {
+                Ok(i) => self.players[i].name.clone_from(&who.name),
+                Err(i) => self.players.insert(i, who.clone()),
+            }
+        }
+        for event in &batch.events {
+            if let GameEvent::Left { player } = *event {
+                self.players.retain(|p| p.player != player);
+            }
         }
     }
 }
@@ -204,5 +237,58 @@ mod tests {
         assert_eq!(Format::parse(Some("binary")), Some(Format::Binary));
         assert_eq!(Format::parse(None), Some(Format::Json));
         assert_eq!(Format::parse(Some("xml")), None);
+    }
+
+    #[test]
+    fn the_roster_comes_with_keyframes_and_follows_game_events() {
+        use crate::protocol::{GameEvent, PlayerId, Tick};
+        use crate::spectate::{GameBatch, Keyframe, PlayerName};
+        let name = |p: u32, n: &str| PlayerName {
+            player: PlayerId(p),
+            name: n.into(),
+        };
+        let key = SpecEvent::Keyframe(Keyframe {
+            tick: Tick(6),
+            tick_rate: 60,
+            map: "arena".into(),
+            entities: Vec::new(),
+            players: vec![name(1, "ann"), name(3, "cy")],
+        });
+        let text = binary_sse(
+            &key,
+            &crate::codec::encode_delta(None, &Snapshot::default()),
+        );
+        let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+        let mut s = BinaryState::default();
+        s.apply("keyframe", data).unwrap();
+        assert_eq!(s.players, vec![name(1, "ann"), name(3, "cy")]);
+        let batch = |events: Vec<GameEvent>, players: Vec<PlayerName>| {
+            let game = SpecEvent::Game(GameBatch {
+                tick: Tick(7),
+                events,
+                players,
+            });
+            let text = game.to_sse();
+            text.lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .unwrap()
+                .to_owned()
+        };
+        let joined = GameEvent::Joined {
+            player: PlayerId(2),
+            entity: crate::protocol::NetId(9),
+        };
+        s.apply("game", &batch(vec![joined], vec![name(2, "bo")]))
+            .unwrap();
+        assert_eq!(
+            s.players,
+            vec![name(1, "ann"), name(2, "bo"), name(3, "cy")]
+        );
+        let left = GameEvent::Left {
+            player: PlayerId(1),
+        };
+        s.apply("game", &batch(vec![left], vec![name(1, "ann")]))
+            .unwrap();
+        assert_eq!(s.players, vec![name(2, "bo"), name(3, "cy")]);
     }
 }

@@ -51,13 +51,20 @@ fn change(old: &EntityState, new: &EntityState) -> Option<EntityChange> {
     })
 }
 
-/// `event: keyframe` for a snapshot of a world ticking `tick_rate` times a second.
-pub fn keyframe_event(snapshot: &Snapshot, tick_rate: u16, map: &MapView) -> SpecEvent {
+/// `event: keyframe` for a snapshot of a world ticking `tick_rate` times a second,
+/// with `players` in it.
+pub fn keyframe_event(
+    snapshot: &Snapshot,
+    tick_rate: u16,
+    map: &MapView,
+    players: &[PlayerName],
+) -> SpecEvent {
     SpecEvent::Keyframe(Keyframe {
         tick: snapshot.tick,
         tick_rate,
         map: map.name.clone(),
         entities: snapshot.entities.iter().map(SpecEntity::of).collect(),
+        players: players.to_vec(),
     })
 }
 
@@ -156,6 +163,8 @@ pub struct Feed {
     /// Shared with whoever else holds the tick's snapshot (the room's ring, the
     /// recorder): a frame costs no copy of the world.
     last: Option<Arc<Snapshot>>,
+    /// Who is in the room now, for keyframes ([`Feed::set_players`]).
+    players: Vec<PlayerName>,
 }
 
 impl Feed {
@@ -168,7 +177,14 @@ impl Feed {
             tick_rate,
             keyframe_period: keyframe_period.max(1),
             last: None,
+            players: Vec::new(),
         }
+    }
+
+    /// The players in the room from the next frame on (named in keyframes), by id.
+    pub fn set_players(&mut self, mut players: Vec<PlayerName>) {
+        players.sort_by_key(|p| p.player);
+        self.players = players;
     }
 
     /// The arena geometry carried by keyframes.
@@ -192,7 +208,7 @@ impl Feed {
         let snapshot = snapshot.into();
         let event = match self.baseline_for(&snapshot) {
             Some(prev) => delta_event(prev, &snapshot),
-            None => keyframe_event(&snapshot, self.tick_rate, &self.map),
+            None => keyframe_event(&snapshot, self.tick_rate, &self.map, &self.players),
         };
         self.last = Some(snapshot);
         event
@@ -224,6 +240,6 @@ impl Feed {
     pub fn keyframe(&self) -> Option<SpecEvent> {
         self.last
             .as_ref()
-            .map(|s| keyframe_event(s, self.tick_rate, &self.map))
+            .map(|s| keyframe_event(s, self.tick_rate, &self.map, &self.players))
     }
 }

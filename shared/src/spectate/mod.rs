@@ -184,6 +184,10 @@ pub struct Keyframe {
     pub map: String,
     /// Sorted by id.
     pub entities: Vec<SpecEntity>,
+    /// The display names of the players in the room at this tick, by id (so a
+    /// viewer who joins mid-match can name them before any event does).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub players: Vec<PlayerName>,
 }
 
 /// `event: delta`: what changed between the frame of tick `base` and tick `tick`.

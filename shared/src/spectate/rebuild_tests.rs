@@ -152,7 +152,7 @@ fn repeated_frames_are_skipped_and_gaps_refused() {
         tick: Tick(tick),
         entities: vec![entity(1, EntityKind::Drone, x, 0)],
     };
-    let key = keyframe_event(&s(6, 0), 60, &map());
+    let key = keyframe_event(&s(6, 0), 60, &map(), &[]);
     let d12 = delta_event(&s(6, 0), &s(12, 16));
     let d18 = delta_event(&s(12, 16), &s(18, 32));
     let mut state = SpecState::new();

@@ -1,8 +1,9 @@
 //! A mirror's catch-up keyframes: a viewer lagging behind a mirror gets the same
 //! keyframe the owner would send it, rendered here from the room as the relayed
 //! binary frames rebuild it ([`BinaryState`]), with no request to the owner and no
-//! extra bytes through Redis (a keyframe is only the snapshot, the tick rate and the
-//! map's name, so the bytes equal the owner's).
+//! extra bytes through Redis (a keyframe is only the snapshot, the tick rate, the
+//! map's name and the roster, which the relayed keyframes and `game` events keep
+//! current, so the bytes equal the owner's).
 
 use crate::spectators::{Entry, EntryKind};
 use bytes::Bytes;
@@ -22,7 +23,9 @@ pub(super) fn catchup_keyframe(state: &BinaryState, id: EventId) -> Option<Entry
         walls: Vec::new(),
     };
     // A fresh feed's first frame is a keyframe.
-    let (key, body) = Feed::new(map, state.tick_rate, 1).frame_both(snapshot);
+    let mut feed = Feed::new(map, state.tick_rate, 1);
+    feed.set_players(state.players.clone());
+    let (key, body) = feed.frame_both(snapshot);
     Some(Entry {
         id,
         kind: EntryKind::Keyframe,
