@@ -168,6 +168,7 @@ test('a viewer who comes mid-match sees the players by name at once (the keyfram
   await page.locator('#scoreboard tbody tr').nth(1).waitFor({ timeout: WAIT_MS });
   const names = await page.locator('#scoreboard tbody tr td:first-child').allTextContents();
   assert.deepEqual(names.sort(), ['bot0', 'bot1']);
+  await screenshot(page, 'e2e-spectate-late');
   assert.deepEqual(errors, []);
   await page.close();
   await botsDone;
