@@ -293,14 +293,12 @@ impl Viewer {
     /// What to write for an entry, if anything (see [`Pass::pass`]).
     fn pass(&mut self, entry: &Arc<Entry>, counters: &ViewerCounters) -> Option<Bytes> {
         self.sub.took(entry.id);
-        let hub = Arc::clone(self.sub.hub());
-        self.pass.pass(entry, &hub, counters)
+        self.pass.pass(entry, self.sub.hub(), counters)
     }
 
     /// Fell behind the hub's channel: skip ahead.
     fn lagged(&mut self, counters: &ViewerCounters) {
-        let hub = Arc::clone(self.sub.hub());
-        self.pass.lagged(&hub, counters);
+        self.pass.lagged(self.sub.hub(), counters);
     }
 
     /// The next chunk to write: every event ready now, in one chunk of at most

@@ -56,7 +56,7 @@ impl RoomCore {
             if spectate {
                 let world = &self.world;
                 let players = self.table.roster(|id| world.player_entity(id).is_some());
-                fx.spectator_frame(&snap, &players);
+                fx.spectator_frame(&snap, players);
             }
             if send {
                 self.fan_out(snap, now, fx);

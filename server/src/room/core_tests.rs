@@ -12,6 +12,7 @@ use tickcast_shared::protocol::{
     ErrorCode, GameEvent, InputCmd, InputSeq, PlayerIdentity, PlayerInput, ServerMsg, Tick,
 };
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
+use tickcast_shared::spectate::PlayerName;
 
 pub(super) const DT_NS: u64 = 1_000_000_000 / 60;
 
@@ -24,6 +25,8 @@ pub(super) struct Fx {
     pub(super) steps: Vec<TickInput>,
     pub(super) spectate: bool,
     pub(super) spectator_frames: Vec<Tick>,
+    /// The roster each spectator frame came with.
+    pub(super) rosters: Vec<Vec<PlayerName>>,
     /// Who the steps' events named, in order.
     pub(super) named: Vec<PlayerIdentity>,
 }
@@ -54,8 +57,9 @@ impl Effects for Fx {
     fn wants_spectator_frame(&self, _tick: Tick) -> bool {
         self.spectate
     }
-    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>, _players: &[PlayerIdentity]) {
+    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>, players: Vec<PlayerName>) {
         self.spectator_frames.push(snapshot.tick);
+        self.rosters.push(players);
     }
 }
 

@@ -8,6 +8,7 @@ use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::{GameEvent, InputCmd, PlayerId, Tick};
 use tickcast_shared::sim::{TickInput, World};
+use tickcast_shared::spectate::PlayerName;
 
 /// What the core asks of the world outside it.
 pub trait Effects {
@@ -34,8 +35,8 @@ pub trait Effects {
     /// Whether spectators want the snapshot of `tick`.
     fn wants_spectator_frame(&self, tick: Tick) -> bool;
     /// The snapshot of a tick for which [`Effects::wants_spectator_frame`] said yes,
-    /// and who is in the room then.
-    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>, players: &[PlayerIdentity]);
+    /// and who is in the room then (by id).
+    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>, players: Vec<PlayerName>);
 }
 
 /// A command from a session (the shell has put its reply channel aside).

@@ -12,6 +12,7 @@ use tickcast_shared::protocol::{
     Buttons, ErrorCode, GameEvent, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick,
 };
 use tickcast_shared::sim::TickInput;
+use tickcast_shared::spectate::PlayerName;
 
 /// One connection of a session to the room (a resumed player gets a new one).
 pub type ConnId = u64;
@@ -333,11 +334,14 @@ impl PlayerTable {
 
     /// The seated players that are in the World (`in_world`), by id: who
     /// spectators' keyframes name, the same players a replay's keyframes name.
-    pub fn roster(&self, in_world: impl Fn(PlayerId) -> bool) -> Vec<PlayerIdentity> {
+    pub fn roster(&self, in_world: impl Fn(PlayerId) -> bool) -> Vec<PlayerName> {
         self.players
             .values()
             .filter(|p| in_world(p.id))
-            .map(identity)
+            .map(|p| PlayerName {
+                player: p.id,
+                name: p.name.clone(),
+            })
             .collect()
     }
 

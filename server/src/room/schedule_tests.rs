@@ -9,6 +9,7 @@ use super::core_tests::{DT_NS, Room, config};
 use super::players::{ConnId, Welcomed};
 use crate::metrics::FinishReason;
 use std::time::Duration;
+use tickcast_shared::protocol::PlayerId;
 use tickcast_shared::protocol::{Buttons, InputSeq, PlayerInput, Tick};
 
 #[test]
@@ -107,6 +108,15 @@ fn snapshots_go_out_every_send_tick_and_spectators_get_frames_when_they_want() {
     room.fx.spectate = true;
     room.tick_at(6);
     assert_eq!(room.fx.spectator_frames, vec![Tick(6)]);
+    let names: Vec<(PlayerId, &str)> = room.fx.rosters[0]
+        .iter()
+        .map(|p| (p.player, p.name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![(a.player, "a"), (b.player, "b")],
+        "the frame names who is in the room"
+    );
     assert_eq!(room.metrics.snapshots_sent.get(), 4);
 }
 

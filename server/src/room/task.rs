@@ -284,7 +284,7 @@ impl Effects for RoomIo {
     fn spectator_frame(
         &mut self,
         snapshot: &Arc<Snapshot>,
-        players: &[tickcast_shared::protocol::PlayerIdentity],
+        players: Vec<tickcast_shared::spectate::PlayerName>,
     ) {
         if let Some(feed) = self.feed.as_mut() {
             feed.frame(Arc::clone(snapshot), players);

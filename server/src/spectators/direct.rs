@@ -163,8 +163,7 @@ impl DirectViewer {
         if self.pending.len() > self.sub.hub().config().lag_events {
             self.lag(counters);
         }
-        let hub = Arc::clone(self.sub.hub());
-        match self.pass.pass(entry, &hub, counters) {
+        match self.pass.pass(entry, self.sub.hub(), counters) {
             Some(text) => {
                 self.pending.push_back(text);
                 self.owed = Some(entry.id);
@@ -179,8 +178,7 @@ impl DirectViewer {
     pub(crate) fn lag(&mut self, counters: &ViewerCounters) {
         let keep = usize::from(self.offset > 0);
         self.pending.truncate(keep);
-        let hub = Arc::clone(self.sub.hub());
-        self.pass.lagged(&hub, counters);
+        self.pass.lagged(self.sub.hub(), counters);
     }
 
     /// One keep-alive round (every `period`): write a keep-alive comment when

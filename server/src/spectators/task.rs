@@ -85,12 +85,11 @@ impl SpectatorFeed {
     /// with the `players` in the room then (named in keyframes). After it, frames
     /// fall on multiples of the frame interval, so a replay of the room (which
     /// frames the same grid) produces the same events for the same ticks.
-    pub fn frame(&mut self, snapshot: Arc<Snapshot>, players: &[PlayerIdentity]) {
+    pub fn frame(&mut self, snapshot: Arc<Snapshot>, players: Vec<PlayerName>) {
         self.next_frame = (snapshot.tick.0 / self.interval)
             .saturating_add(1)
             .saturating_mul(self.interval);
-        let names = players.iter().map(PlayerName::from).collect();
-        self.send(RoomEvent::Frame(snapshot, names));
+        self.send(RoomEvent::Frame(snapshot, players));
     }
 
     /// The match is over at `tick`: spectators get `event: end` with `reason`.
