@@ -156,8 +156,9 @@ async fn run(args: Args) -> Result<(), BoxError> {
     if args.bots_per_room > DEFAULT_PLAYER_CAP {
         envs.push(("TICKCAST_MAX_PLAYERS_LIMIT", args.bots_per_room.to_string()));
     }
-    // This one address creates every room, and a big run may pass the default
-    // entity budget: raise both lobby budgets to what the run needs.
+    // This one address creates every room and holds every bot's ticket, and a big
+    // run may pass the default entity budget: raise the lobby budgets (and the
+    // address's shares of them) to what the run needs.
     let given = |flag: &str| args.server_args.iter().any(|a| a.starts_with(flag));
     if !given("--max-rooms-per-ip") {
         server_args.push(format!("--max-rooms-per-ip={}", args.rooms));
@@ -166,6 +167,17 @@ async fn run(args: Args) -> Result<(), BoxError> {
         let per_room = u64::from(args.drones) + args.bots_per_room.max(1) as u64;
         let entities = per_room.saturating_mul(args.rooms as u64).max(1);
         server_args.push(format!("--max-entities={entities}"));
+        if !given("--max-entities-per-ip") {
+            server_args.push(format!("--max-entities-per-ip={entities}"));
+        }
+    }
+    if !given("--max-tickets-per-ip") {
+        let bots = args.bots_per_room.max(1).saturating_mul(args.rooms).max(1);
+        server_args.push(format!("--max-tickets-per-ip={bots}"));
+    }
+    if !given("--max-tickets-per-ip-per-room") {
+        let per_room = args.bots_per_room.max(1);
+        server_args.push(format!("--max-tickets-per-ip-per-room={per_room}"));
     }
     match &args.replay_dir {
         Some(dir) => server_args.push(format!("--replay-dir={}", dir.display())),

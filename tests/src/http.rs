@@ -74,6 +74,36 @@ pub async fn exchange(
     headers: &[(&str, &str)],
 ) -> (u16, hyper::HeaderMap, Vec<u8>) {
     let stream = TcpStream::connect(addr).await.expect("connect");
+    exchange_on(stream, addr, method, path, body, headers).await
+}
+
+/// `POST path` with a JSON body from source address `from` (another loopback
+/// address, e.g. 127.0.0.2, is another client to a server on 127.0.0.1).
+pub async fn post_from(
+    from: std::net::IpAddr,
+    addr: SocketAddr,
+    path: &str,
+    body: &str,
+) -> (u16, Value) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(SocketAddr::new(from, 0)).expect("bind source");
+    let stream = socket.connect(addr).await.expect("connect");
+    let (status, _, bytes) = exchange_on(stream, addr, "POST", path, Some(body), &[]).await;
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// One exchange on an open connection.
+async fn exchange_on(
+    stream: TcpStream,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (u16, hyper::HeaderMap, Vec<u8>) {
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .expect("http handshake");

@@ -18,6 +18,24 @@ pub fn token(secret: &str, sub: &str, name: &str, exp_in: i64) -> String {
     .unwrap()
 }
 
+/// An HS256 token with exactly `claims` (tests of claims other than `exp`).
+pub fn token_with(secret: &str, claims: &serde_json::Value) -> String {
+    encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// Seconds since the epoch, for claims.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
 /// `Bearer <token>`.
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")

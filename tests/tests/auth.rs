@@ -387,3 +387,95 @@ async fn without_auth_there_is_no_identity_only_the_name() {
     let who = who.expect("the join names its player");
     assert_eq!((who.sub.as_deref(), who.name.as_str()), (None, "bo"));
 }
+
+/// Issue 20, row 8: with `issuer` and `audience` configured, a token without
+/// `iss` or `aud` used to pass, and so did `nbf` an hour ahead and `iat` a day
+/// ahead. Each is now 401, counted by reason; a token within the clock-skew
+/// leeway still passes.
+#[tokio::test]
+async fn configured_claims_are_required_and_future_tokens_are_refused() {
+    use tickcast_tests::jwt::{now_secs, token_with};
+    let file = config(&format!(
+        "[auth]\njwt_secret = \"{SECRET}\"\nissuer = \"login\"\naudience = \"tickcast\"\n"
+    ));
+    let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
+    let now = now_secs();
+    let claims = |extra: serde_json::Value, drop: &str| {
+        let mut c = serde_json::json!({
+            "sub": "u1", "exp": now + 600, "iss": "login", "aud": "tickcast"
+        });
+        let map = c.as_object_mut().unwrap();
+        map.remove(drop);
+        map.extend(extra.as_object().unwrap().clone());
+        c
+    };
+    let body = r#"{"name":"n"}"#;
+    let refused = [
+        ("no aud", claims(serde_json::json!({}), "aud"), "missing_claim"),
+        ("no iss", claims(serde_json::json!({}), "iss"), "missing_claim"),
+        ("nbf in an hour", claims(serde_json::json!({ "nbf": now + 3600 }), ""), "not_yet_valid"),
+        ("iat in a day", claims(serde_json::json!({ "iat": now + 86_400 }), ""), "issued_in_future"),
+    ];
+    for (what, c, _) in &refused {
+        let auth = bearer(&token_with(SECRET, c));
+        let (status, err) =
+            post_with(s.addr, "/api/matchmake", body, &[("authorization", &auth)]).await;
+        assert_eq!(status, 401, "{what}: {err}");
+        assert!(err["error"].as_str().unwrap().starts_with("invalid token"), "{what}: {err}");
+    }
+    let (_, metrics) = get_text(s.addr, "/metrics").await;
+    let count = |reason: &str| {
+        let series = format!("tickcast_auth_refused_by_reason_total{{reason=\"{reason}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series.as_str())?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    assert_eq!(count("missing_claim"), 2.0, "{metrics}");
+    assert_eq!(count("not_yet_valid"), 1.0, "{metrics}");
+    assert_eq!(count("issued_in_future"), 1.0, "{metrics}");
+    // Clocks differ a little: within the leeway (60 s) a token passes.
+    let skewed = claims(serde_json::json!({ "nbf": now + 20, "iat": now + 20 }), "");
+    let auth = bearer(&token_with(SECRET, &skewed));
+    let (status, seat) = post_with(s.addr, "/api/matchmake", body, &[("authorization", &auth)]).await;
+    assert_eq!(status, 200, "{seat}");
+}
+
+/// Issue 20, row 5 with JWT: one identity used to get both tickets of a two-seat
+/// room by asking twice without connecting. Its second ticket now replaces the
+/// first, so the other seat stays free for another identity.
+#[tokio::test]
+async fn one_identity_holds_one_unredeemed_ticket_per_room() {
+    let file = config(&format!("[auth]\njwt_secret = \"{SECRET}\"\n"));
+    let s = TestServer::start(&["--config", &file]).await;
+    // The server has read it.
+    let _ = std::fs::remove_file(&file);
+    let (status, room) = post(s.addr, "/api/rooms", r#"{"max_players":2}"#).await;
+    assert_eq!(status, 201, "{room}");
+    let join = format!("/api/rooms/{}/join", room["id"].as_str().unwrap());
+    let body = r#"{"name":"n"}"#;
+    let hoarder = bearer(&jwt(SECRET, "hoarder", "H", 600));
+    let mut tickets = Vec::new();
+    for _ in 0..3 {
+        let (status, seat) = post_with(s.addr, &join, body, &[("authorization", &hoarder)]).await;
+        assert_eq!(status, 200, "{seat}");
+        tickets.push(seat["ws_url"].as_str().unwrap().to_owned());
+    }
+    let other = bearer(&jwt(SECRET, "other", "O", 600));
+    let (status, seat) = post_with(s.addr, &join, body, &[("authorization", &other)]).await;
+    assert_eq!(status, 200, "the second seat is still free: {seat}");
+    // The replaced tickets no longer open a seat; the last one does.
+    let url = format!("ws://{}{}", s.addr, tickets[0]);
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            assert_eq!(res.status(), 401, "a replaced ticket")
+        }
+        other => panic!("a replaced ticket opened: {:?}", other.map(|_| ())),
+    }
+    let ws = open(s.addr, tickets.last().unwrap()).await;
+    drop(ws);
+    let (_, metrics) = get_text(s.addr, "/metrics").await;
+    assert!(metrics.contains("tickcast_tickets_replaced_total 2"), "{metrics}");
+}

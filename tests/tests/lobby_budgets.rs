@@ -1,10 +1,12 @@
 //! Lobby budgets over real HTTP against the real binary: live rooms per address
-//! (429) and the server-wide entity budget of drones plus seats (503), each refusal
-//! a JSON error and a /metrics counter.
+//! (429), one address's share of the entity budget (429) and the server-wide
+//! entity budget of drones plus seats (503), each refusal a JSON error and a
+//! /metrics counter.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use tickcast_tests::http::{get_text, post};
+use std::net::{IpAddr, Ipv4Addr};
+use tickcast_tests::http::{get_text, post, post_from};
 use tickcast_tests::server::TestServer;
 
 async fn metric(addr: std::net::SocketAddr, series: &str) -> f64 {
@@ -40,7 +42,8 @@ async fn one_address_gets_its_live_room_limit_then_429() {
 
 #[tokio::test]
 async fn the_entity_budget_refuses_rooms_past_it_with_503() {
-    let s = TestServer::start(&["--max-entities", "100"]).await;
+    // One address makes every room here: its share is the whole budget.
+    let s = TestServer::start(&["--max-entities", "100", "--max-entities-per-ip", "100"]).await;
     let (status, body) = post(s.addr, "/api/rooms", r#"{"drones":50,"max_players":16}"#).await;
     assert_eq!(status, 201, "{body}");
     let (status, body) = post(s.addr, "/api/rooms", r#"{"drones":30,"max_players":16}"#).await;
@@ -54,4 +57,30 @@ async fn the_entity_budget_refuses_rooms_past_it_with_503() {
         metric(s.addr, "tickcast_entity_budget_refused_total").await,
         2.0
     );
+}
+
+/// Issue 20, row 2: one address used to spend the whole server-wide entity budget
+/// with a few big private rooms, and every other create then got 503. Now it
+/// spends its share (here a quarter of 400) and gets 429, while another address
+/// (127.0.0.2 on loopback) still creates rooms.
+#[tokio::test]
+async fn one_address_spends_only_its_share_of_the_entity_budget() {
+    let s = TestServer::start(&["--max-entities", "400"]).await;
+    let attacker = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let big = r#"{"drones":84,"max_players":16,"private":true}"#;
+    let (status, body) = post_from(attacker, s.addr, "/api/rooms", big).await;
+    assert_eq!(status, 201, "100 of its share of 100: {body}");
+    for _ in 0..3 {
+        let (status, body) = post_from(attacker, s.addr, "/api/rooms", big).await;
+        assert_eq!(status, 429, "past its share: {body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(error.contains("your address") && error.contains("limit 100"), "{body}");
+    }
+    let (status, body) = post_from(attacker, s.addr, "/api/matchmake", r#"{"name":"m"}"#).await;
+    assert_eq!(status, 429, "matchmaking's new room counts too: {body}");
+    let other = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let (status, body) = post_from(other, s.addr, "/api/rooms", big).await;
+    assert_eq!(status, 201, "another address still creates: {body}");
+    assert_eq!(metric(s.addr, "tickcast_ip_entities_refused_total").await, 4.0);
+    assert_eq!(metric(s.addr, "tickcast_entity_budget_refused_total").await, 0.0);
 }

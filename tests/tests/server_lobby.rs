@@ -3,7 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use tickcast_tests::http::{get, post};
+use std::net::{IpAddr, Ipv4Addr};
+use tickcast_tests::http::{get, post, post_from};
 use tickcast_tests::server::TestServer;
 
 #[tokio::test]
@@ -76,14 +77,19 @@ async fn joining_a_full_room_is_refused() {
     let s = TestServer::start(&[]).await;
     let (_, room) = post(s.addr, "/api/rooms", r#"{"max_players":2}"#).await;
     let join = format!("/api/rooms/{}/join", room["id"].as_str().unwrap());
-    for name in ["a", "b"] {
-        let (status, seat) = post(s.addr, &join, &format!(r#"{{"name":"{name}"}}"#)).await;
+    // Two players from two addresses (one address holds one unredeemed ticket in
+    // a two-seat room: asking again replaces it), and a third is refused.
+    for (name, from) in [("a", 1), ("b", 2)] {
+        let from = IpAddr::V4(Ipv4Addr::new(127, 0, 0, from));
+        let body = format!(r#"{{"name":"{name}"}}"#);
+        let (status, seat) = post_from(from, s.addr, &join, &body).await;
         assert_eq!(status, 200, "{seat}");
         assert!(seat["ticket"].as_str().unwrap().len() >= 32);
         assert!(seat["ws_url"].as_str().unwrap().starts_with("/ws?ticket="));
         assert_eq!(seat["room"]["id"], room["id"]);
     }
-    let (status, err) = post(s.addr, &join, r#"{"name":"c"}"#).await;
+    let third = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+    let (status, err) = post_from(third, s.addr, &join, r#"{"name":"c"}"#).await;
     assert_eq!(status, 409, "{err}");
     assert_eq!(err["error"], "room is full");
 }
@@ -107,7 +113,14 @@ async fn matchmaking_fills_the_fullest_room_first() {
 
 #[tokio::test]
 async fn concurrent_matchmaking_never_creates_a_spare_room() {
-    let s = TestServer::start(&[]).await;
+    // Every call comes from this one address and holds its ticket unredeemed.
+    let s = TestServer::start(&[
+        "--max-tickets-per-ip",
+        "40",
+        "--max-tickets-per-ip-per-room",
+        "16",
+    ])
+    .await;
     let calls = (0..40).map(|i| {
         let addr = s.addr;
         tokio::spawn(

@@ -175,17 +175,19 @@ impl Directory {
     /// `POST /api/rooms/{id}/join`: a ticket for the room's node (a private room
     /// needs its `invite`). `sub`, the caller's verified identity, holds one seat
     /// per room: the ticket carries it to the room's node, whose room gives a
-    /// second join its seat back (even when the room is full).
+    /// second join its seat back (even when the room is full). Alone, `address`'s
+    /// unredeemed tickets are limited (see [`crate::lobby::tickets`]).
     pub async fn join(
         &self,
         id: &str,
         name: &str,
         sub: Option<&str>,
         invite: Option<&str>,
+        address: Option<IpAddr>,
     ) -> Result<Value, DirectoryError> {
         let Some(node) = &self.cluster else {
             let id = room_id(id).ok_or(LobbyError::NotFound)?;
-            return Ok(to_json(self.lobby.join(id, name, sub, invite)?));
+            return Ok(to_json(self.lobby.join(id, name, sub, invite, address)?));
         };
         let name = self
             .lobby

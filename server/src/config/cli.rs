@@ -79,6 +79,18 @@ pub struct Cli {
     /// Live rooms one IP address may have created [default: 20]
     #[arg(long, env = "TICKCAST_MAX_ROOMS_PER_IP")]
     pub max_rooms_per_ip: Option<usize>,
+    /// Drones plus seats over the live rooms one IP address created; past it that address gets 429 [default: a quarter of --max-entities]
+    #[arg(long, env = "TICKCAST_MAX_ENTITIES_PER_IP")]
+    pub max_entities_per_ip: Option<u64>,
+    /// Unredeemed seat tickets one IP address may hold over all rooms; past it 429 [default: 8]
+    #[arg(long, env = "TICKCAST_MAX_TICKETS_PER_IP")]
+    pub max_tickets_per_ip: Option<usize>,
+    /// Unredeemed seat tickets one IP address may hold in one room; past it its oldest there is replaced [default: half the room's seats]
+    #[arg(long, env = "TICKCAST_MAX_TICKETS_PER_IP_PER_ROOM")]
+    pub max_tickets_per_ip_per_room: Option<usize>,
+    /// Ticket and resume-token checks at /ws per second from one IP address; past it 429 [default: 20, burst 40: `[lobby] ticket_checks_burst`]
+    #[arg(long, env = "TICKCAST_TICKET_CHECKS_PER_SEC")]
+    pub ticket_checks_per_sec: Option<u32>,
     /// Do not serve players over QUIC
     #[arg(long, env = "TICKCAST_NO_QUIC")]
     pub no_quic: bool,
@@ -150,6 +162,18 @@ impl Config {
         }
         if let Some(n) = cli.max_rooms_per_ip {
             self.lobby.max_rooms_per_ip = n;
+        }
+        if let Some(n) = cli.max_entities_per_ip {
+            self.lobby.max_entities_per_ip = Some(n);
+        }
+        if let Some(n) = cli.max_tickets_per_ip {
+            self.lobby.max_tickets_per_ip = n;
+        }
+        if let Some(n) = cli.max_tickets_per_ip_per_room {
+            self.lobby.max_tickets_per_ip_per_room = Some(n);
+        }
+        if let Some(n) = cli.ticket_checks_per_sec {
+            self.lobby.ticket_checks_per_sec = n;
         }
         if cli.no_quic {
             self.quic.enabled = false;

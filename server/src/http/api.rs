@@ -3,7 +3,8 @@
 //! Errors are `{"error": "..."}` with a fitting status: 400 for a malformed body,
 //! 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
 //! server is at its room limit or entity budget, 429 when the caller's address has
-//! its limit of live rooms (the peer address comes from axum's `ConnectInfo`), 401
+//! its limit of live rooms, spent its share of the entity budget or holds its limit
+//! of unredeemed seat tickets (the peer address comes from axum's `ConnectInfo`), 401
 //! when a JWT is configured and the seat-taking call has no valid bearer token, or
 //! `[lobby] create` refuses the caller (see [`crate::auth`]); in cluster mode also
 //! 503 while Redis is unavailable or no live node takes new rooms, 404 for
@@ -56,7 +57,9 @@ impl From<LobbyError> for ApiError {
             LobbyError::TooManyRooms(_) | LobbyError::EntityBudget(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            LobbyError::AddressRooms(_) => StatusCode::TOO_MANY_REQUESTS,
+            LobbyError::AddressRooms(_)
+            | LobbyError::AddressEntities(_)
+            | LobbyError::AddressTickets(_) => StatusCode::TOO_MANY_REQUESTS,
             LobbyError::CreateRefused => StatusCode::UNAUTHORIZED,
         };
         ApiError(status, e.to_string())
@@ -117,6 +120,7 @@ pub async fn nodes(State(s): State<AppState>) -> Result<Response, ApiError> {
 fn identify(s: &AppState, headers: &HeaderMap) -> Result<Option<Identity>, ApiError> {
     s.auth.identify(headers).map_err(|e| {
         s.metrics.limits.auth_refused.inc();
+        s.metrics.lobby_guards.auth_refused(e.reason());
         ApiError(StatusCode::UNAUTHORIZED, e.to_string())
     })
 }
@@ -129,6 +133,9 @@ fn may_create(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         CreatePolicy::Admin if s.auth.is_admin(headers) => Ok(()),
         CreatePolicy::Admin => {
             s.metrics.limits.auth_refused.inc();
+            s.metrics
+                .lobby_guards
+                .auth_refused(crate::auth::Refusal::NotAdmin);
             Err(ApiError(
                 StatusCode::UNAUTHORIZED,
                 AuthError::NotAdmin.to_string(),
@@ -187,6 +194,7 @@ pub struct JoinBody {
 
 pub async fn join_room(
     State(s): State<AppState>,
+    Peer(peer): Peer,
     Path(id): Path<String>,
     q: Result<Query<InviteQuery>, QueryRejection>,
     headers: HeaderMap,
@@ -198,7 +206,10 @@ pub async fn join_room(
     let invite = req.invite.or(from_query);
     let name = display_name(identity.as_ref(), req.name);
     let sub = identity.as_ref().map(|i| i.sub.as_str());
-    let answer = s.directory.join(&id, &name, sub, invite.as_deref()).await?;
+    let answer = s
+        .directory
+        .join(&id, &name, sub, invite.as_deref(), peer)
+        .await?;
     Ok(Json(answer).into_response())
 }
 

@@ -69,26 +69,29 @@ impl Lobby {
         if live >= config.max_rooms {
             return Err(LobbyError::TooManyRooms(config.max_rooms));
         }
-        let (mut in_use, mut of_creator) = (0u64, 0usize);
+        let mut in_use = budget::InUse::default();
         for l in inner.rooms.values() {
             if l.room.state() == RoomState::Finished {
                 continue;
             }
             let s = &l.room.settings;
-            in_use = in_use.saturating_add(budget::entities_of(s.drones, s.max_players));
+            let entities = budget::entities_of(s.drones, s.max_players);
+            in_use.entities = in_use.entities.saturating_add(entities);
             // An unknown address (`None`) shares one budget with all unknown ones.
             if l.creator == creator {
-                of_creator += 1;
+                in_use.rooms_of_address += 1;
+                in_use.entities_of_address = in_use.entities_of_address.saturating_add(entities);
             }
         }
         let cost = budget::entities_of(drones, max_players);
         let limits = &self.ctx.metrics.limits;
         // A room placed here by the cluster's matchmaking has no local creator: its
-        // address budget is not this node's to check.
+        // address budgets are not this node's to check.
         if given_id.is_some() && creator.is_none() {
-            of_creator = 0;
+            in_use.rooms_of_address = 0;
+            in_use.entities_of_address = 0;
         }
-        match budget::check(&config.lobby, in_use, cost, of_creator) {
+        match budget::check(&config.lobby, in_use, cost) {
             Ok(()) => {}
             Err(budget::OverBudget::Entities(max)) => {
                 limits.entity_budget_refused.inc();
@@ -97,6 +100,10 @@ impl Lobby {
             Err(budget::OverBudget::AddressRooms(max)) => {
                 limits.ip_rooms_refused.inc();
                 return Err(LobbyError::AddressRooms(max));
+            }
+            Err(budget::OverBudget::AddressEntities(max)) => {
+                self.ctx.metrics.lobby_guards.ip_entities_refused.inc();
+                return Err(LobbyError::AddressEntities(max));
             }
         }
         let id = match given_id {

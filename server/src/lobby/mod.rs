@@ -12,6 +12,7 @@ pub mod events;
 pub mod feed;
 pub mod maps;
 pub mod room_id;
+pub mod ticket_checks;
 pub mod tickets;
 pub mod token;
 
@@ -25,7 +26,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use thiserror::Error;
-use tickets::{Seat, TicketBook, TicketError};
+use tickets::{Holder, Seat, TicketBook, TicketError, TicketRefusal};
 
 /// A lobby request that cannot be served.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -46,6 +47,12 @@ pub enum LobbyError {
     EntityBudget(u64),
     #[error("too many live rooms from your address (limit {0})")]
     AddressRooms(usize),
+    #[error(
+        "your address's share of the entity budget is spent (drones + seats over the live rooms it created, limit {0})"
+    )]
+    AddressEntities(u64),
+    #[error("too many unredeemed seat tickets from your address (limit {0})")]
+    AddressTickets(usize),
     /// Matchmaking found no open room and the caller may not create one
     /// (`[lobby] create`).
     #[error("no open room on this map, and [lobby] create does not let you create one")]
@@ -89,6 +96,8 @@ impl Inner {
 /// The room directory.
 pub struct Lobby {
     inner: Mutex<Inner>,
+    /// The per-address rate of ticket and resume-token checks at `/ws`.
+    ticket_checks: ticket_checks::TicketChecks,
     maps: Maps,
     ctx: RoomCtx,
     quic: Option<QuicInfo>,
@@ -99,6 +108,7 @@ impl Lobby {
     pub fn new(ctx: RoomCtx, quic: Option<QuicInfo>) -> Lobby {
         let maps = Maps::load(&ctx.config.maps_dir);
         Lobby {
+            ticket_checks: ticket_checks::TicketChecks::new(&ctx.config.lobby),
             inner: Mutex::new(Inner {
                 rooms: HashMap::new(),
                 tickets: TicketBook::new(crate::config::secs(ctx.config.ticket_ttl_secs)),
@@ -181,11 +191,10 @@ impl Lobby {
         inner: &mut Inner,
         room: Arc<RoomShared>,
         name: String,
-        sub: Option<&str>,
+        holder: Holder,
     ) -> SeatTicket {
         let info = room.info();
-        let sub = sub.map(str::to_owned);
-        let ticket = inner.tickets.issue(room, name, sub, Instant::now());
+        let ticket = inner.tickets.issue(room, name, holder, Instant::now());
         SeatTicket {
             ws_url: format!("/ws?ticket={ticket}"),
             ticket,
@@ -194,15 +203,38 @@ impl Lobby {
         }
     }
 
-    /// `POST /api/rooms/{id}/join` (a private room needs its `invite`); `sub` is
-    /// the caller's verified identity (one seat per identity per room: the room
-    /// gives a second join of the same `sub` its seat back).
+    /// Make way for a ticket of `holder` in `room` (see [`TicketBook::make_way`]),
+    /// counting a replaced ticket and a refusal.
+    fn make_way(
+        &self,
+        inner: &mut Inner,
+        holder: &Holder,
+        room: &RoomShared,
+        now: Instant,
+    ) -> Result<(), LobbyError> {
+        let guards = &self.ctx.metrics.lobby_guards;
+        match inner.tickets.make_way(holder, room, &self.ctx.config.lobby, now) {
+            Ok(true) => guards.tickets_replaced.inc(),
+            Ok(false) => {}
+            Err(TicketRefusal::AddressTickets(max)) => {
+                guards.ip_tickets_refused.inc();
+                return Err(LobbyError::AddressTickets(max));
+            }
+        }
+        Ok(())
+    }
+
+    /// `POST /api/rooms/{id}/join` from `address` (a private room needs its
+    /// `invite`); `sub` is the caller's verified identity (one seat per identity
+    /// per room: the room gives a second join of the same `sub` its seat back, and
+    /// a second unredeemed ticket replaces the first).
     pub fn join(
         &self,
         id: RoomId,
         name: &str,
         sub: Option<&str>,
         invite: Option<&str>,
+        address: Option<IpAddr>,
     ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
         let mut inner = self.lock();
@@ -215,16 +247,22 @@ impl Lobby {
         if room.state() == RoomState::Finished {
             return Err(LobbyError::Finished);
         }
+        let holder = Holder {
+            address,
+            sub: sub.map(str::to_owned),
+        };
+        self.make_way(&mut inner, &holder, &room, Instant::now())?;
         // A full room still seats an identity it holds: the join resumes that seat.
         if !room.reserve_seat_for(sub) {
             return Err(LobbyError::Full);
         }
-        Ok(self.ticket_locked(&mut inner, room, name, sub))
+        Ok(self.ticket_locked(&mut inner, room, name, holder))
     }
 
     /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one
     /// (created on behalf of `creator`, when `may_create`: `[lobby] create` also
-    /// holds for the rooms matchmaking would create).
+    /// holds for the rooms matchmaking would create). `creator`'s tickets are
+    /// limited as a join's are.
     pub fn matchmake(
         &self,
         name: &str,
@@ -235,24 +273,37 @@ impl Lobby {
     ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
         let map = map.unwrap_or("arena");
+        let holder = Holder {
+            address: creator,
+            sub: sub.map(str::to_owned),
+        };
+        let now = Instant::now();
         let mut inner = self.lock();
-        let mut open: Vec<(u32, u64, &Arc<RoomShared>)> = inner
+        let mut open: Vec<(u32, u64, Arc<RoomShared>)> = inner
             .rooms
             .values()
             .filter(|l| !l.room.settings.private && l.room.settings.map_name == map)
             .filter(|l| l.room.state() != RoomState::Finished && l.room.free_seats() > 0)
-            .map(|l| (l.room.free_seats(), l.seq, &l.room))
+            .map(|l| (l.room.free_seats(), l.seq, Arc::clone(&l.room)))
             .collect();
         open.sort_by_key(|(free, seq, _)| (*free, *seq));
-        let chosen = open
-            .into_iter()
-            .map(|(_, _, r)| r)
-            .find(|r| r.reserve_seat())
-            .cloned();
+        let mut chosen = None;
+        for (_, _, room) in open {
+            self.make_way(&mut inner, &holder, &room, now)?;
+            if room.reserve_seat() {
+                chosen = Some(room);
+                break;
+            }
+        }
         let room = match chosen {
             Some(room) => room,
             None if !may_create => return Err(LobbyError::CreateRefused),
             None => {
+                let max = self.ctx.config.lobby.max_tickets_per_ip;
+                if !inner.tickets.address_has_room(creator, max, now) {
+                    self.ctx.metrics.lobby_guards.ip_tickets_refused.inc();
+                    return Err(LobbyError::AddressTickets(max));
+                }
                 let req = CreateRoom {
                     map: Some(map.to_owned()),
                     ..CreateRoom::default()
@@ -264,13 +315,27 @@ impl Lobby {
                 room
             }
         };
-        Ok(self.ticket_locked(&mut inner, room, name, sub))
+        Ok(self.ticket_locked(&mut inner, room, name, holder))
     }
 
     /// Count a per-address room refusal the cluster directory decided
     /// (`/metrics`, like the lobby's own).
     pub fn count_address_refusal(&self) {
         self.ctx.metrics.limits.ip_rooms_refused.inc();
+    }
+
+    /// Take one ticket or resume-token check from `address`'s rate (at `GET /ws`);
+    /// `Err(wait)`, counted, when its bucket is empty.
+    pub fn check_rate(&self, address: IpAddr) -> Result<(), std::time::Duration> {
+        let checked = self.ticket_checks.check(address);
+        if checked.is_err() {
+            self.ctx
+                .metrics
+                .lobby_guards
+                .ticket_checks_rate_limited
+                .inc();
+        }
+        checked
     }
 
     /// Use a seat ticket (at `GET /ws`).
@@ -291,6 +356,7 @@ impl Lobby {
     pub fn sweep(&self) {
         let now = Instant::now();
         let linger = crate::config::secs(self.ctx.config.finished_linger_secs);
+        self.ticket_checks.sweep();
         let mut inner = self.lock();
         inner.tickets.sweep(now);
         inner.rooms.retain(|_, l| {

@@ -29,6 +29,8 @@ mod quic;
 pub use quic::QuicSnapshotMetrics;
 mod transport;
 pub use transport::{Transport, TransportMetrics};
+mod lobby_guards;
+pub use lobby_guards::LobbyGuardMetrics;
 
 /// Why a room finished (the `reason` label of `tickcast_rooms_finished_total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,6 +122,8 @@ pub struct Metrics {
     pub edge: EdgeMetrics,
     /// How snapshots reach QUIC players.
     pub quic_snapshots: QuicSnapshotMetrics,
+    /// Refusals of the lobby's per-address and per-identity guards.
+    pub lobby_guards: LobbyGuardMetrics,
 }
 
 impl Default for Metrics {
@@ -239,6 +243,7 @@ impl Metrics {
         let edge = EdgeMetrics::register(&mut r);
         let limits = LimitMetrics::register(&mut r);
         let quic_snapshots = QuicSnapshotMetrics::register(&mut r);
+        let lobby_guards = LobbyGuardMetrics::register(&mut r);
         Metrics {
             registry: r,
             tick_duration,
@@ -263,6 +268,7 @@ impl Metrics {
             quic,
             edge,
             quic_snapshots,
+            lobby_guards,
         }
     }
 

@@ -4,7 +4,9 @@
 //!
 //! A missing, unknown, used or expired ticket (or a resume token this server did not
 //! issue, see [`crate::lobby::token`], or whose room is gone) is refused
-//! with HTTP 401 before the upgrade. After it, the first frame must be a binary
+//! with HTTP 401 before the upgrade. Those checks are rate limited per address
+//! (`[lobby] ticket_checks_per_sec` and `ticket_checks_burst`): past the rate the
+//! upgrade is answered 429 with `Retry-After` and not checked at all. After it, the first frame must be a binary
 //! `Hello` with [`tickcast_shared::protocol::PROTOCOL_VERSION`]. Close codes: 1003 text frame, 1009 frame over
 //! the limit, 1008 undecodable or unexpected message (the reason names the error),
 //! 1002 protocol version mismatch (after an `Error` message naming both versions),
@@ -16,8 +18,8 @@
 use super::session::{Entry, Incoming, Link, LinkDown, SeatGuard, Session};
 use crate::ctx::ServerCtx;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, Extension, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::SinkExt;
@@ -40,12 +42,34 @@ fn unauthorized(message: &str) -> Response {
         .into_response()
 }
 
-/// `GET /ws`: check the ticket or resume token, then upgrade.
+/// 429 for an address past its rate of ticket checks.
+fn too_many(wait: Duration) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let message = format!("too many ticket checks from your address; retry in {secs} s");
+    let mut res = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(serde_json::json!({ "error": message })),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// `GET /ws`: check the ticket or resume token (within the address's rate of
+/// checks), then upgrade.
 pub async fn upgrade(
     State(s): State<ServerCtx>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     Query(q): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if let Some(Extension(ConnectInfo(peer))) = peer
+        && let Err(wait) = s.lobby.check_rate(peer.ip())
+    {
+        return too_many(wait);
+    }
     let entry = if let Some(token) = q.resume {
         match s.lobby.room_of_token(&token) {
             Some(room) => Entry::Resume(room, token),
