@@ -413,17 +413,36 @@ async fn configured_claims_are_required_and_future_tokens_are_refused() {
     };
     let body = r#"{"name":"n"}"#;
     let refused = [
-        ("no aud", claims(serde_json::json!({}), "aud"), "missing_claim"),
-        ("no iss", claims(serde_json::json!({}), "iss"), "missing_claim"),
-        ("nbf in an hour", claims(serde_json::json!({ "nbf": now + 3600 }), ""), "not_yet_valid"),
-        ("iat in a day", claims(serde_json::json!({ "iat": now + 86_400 }), ""), "issued_in_future"),
+        (
+            "no aud",
+            claims(serde_json::json!({}), "aud"),
+            "missing_claim",
+        ),
+        (
+            "no iss",
+            claims(serde_json::json!({}), "iss"),
+            "missing_claim",
+        ),
+        (
+            "nbf in an hour",
+            claims(serde_json::json!({ "nbf": now + 3600 }), ""),
+            "not_yet_valid",
+        ),
+        (
+            "iat in a day",
+            claims(serde_json::json!({ "iat": now + 86_400 }), ""),
+            "issued_in_future",
+        ),
     ];
     for (what, c, _) in &refused {
         let auth = bearer(&token_with(SECRET, c));
         let (status, err) =
             post_with(s.addr, "/api/matchmake", body, &[("authorization", &auth)]).await;
         assert_eq!(status, 401, "{what}: {err}");
-        assert!(err["error"].as_str().unwrap().starts_with("invalid token"), "{what}: {err}");
+        assert!(
+            err["error"].as_str().unwrap().starts_with("invalid token"),
+            "{what}: {err}"
+        );
     }
     let (_, metrics) = get_text(s.addr, "/metrics").await;
     let count = |reason: &str| {
@@ -439,7 +458,8 @@ async fn configured_claims_are_required_and_future_tokens_are_refused() {
     // Clocks differ a little: within the leeway (60 s) a token passes.
     let skewed = claims(serde_json::json!({ "nbf": now + 20, "iat": now + 20 }), "");
     let auth = bearer(&token_with(SECRET, &skewed));
-    let (status, seat) = post_with(s.addr, "/api/matchmake", body, &[("authorization", &auth)]).await;
+    let (status, seat) =
+        post_with(s.addr, "/api/matchmake", body, &[("authorization", &auth)]).await;
     assert_eq!(status, 200, "{seat}");
 }
 
@@ -477,5 +497,8 @@ async fn one_identity_holds_one_unredeemed_ticket_per_room() {
     let ws = open(s.addr, tickets.last().unwrap()).await;
     drop(ws);
     let (_, metrics) = get_text(s.addr, "/metrics").await;
-    assert!(metrics.contains("tickcast_tickets_replaced_total 2"), "{metrics}");
+    assert!(
+        metrics.contains("tickcast_tickets_replaced_total 2"),
+        "{metrics}"
+    );
 }

@@ -42,8 +42,8 @@ async fn one_address_gets_its_live_room_limit_then_429() {
 
 #[tokio::test]
 async fn the_entity_budget_refuses_rooms_past_it_with_503() {
-    // One address makes every room here: its share is the whole budget.
-    let s = TestServer::start(&["--max-entities", "100", "--max-entities-per-ip", "100"]).await;
+    // One address makes every room here: its share is more than the budget.
+    let s = TestServer::start(&["--max-entities", "100", "--max-entities-per-ip", "1000"]).await;
     let (status, body) = post(s.addr, "/api/rooms", r#"{"drones":50,"max_players":16}"#).await;
     assert_eq!(status, 201, "{body}");
     let (status, body) = post(s.addr, "/api/rooms", r#"{"drones":30,"max_players":16}"#).await;
@@ -74,13 +74,22 @@ async fn one_address_spends_only_its_share_of_the_entity_budget() {
         let (status, body) = post_from(attacker, s.addr, "/api/rooms", big).await;
         assert_eq!(status, 429, "past its share: {body}");
         let error = body["error"].as_str().unwrap();
-        assert!(error.contains("your address") && error.contains("limit 100"), "{body}");
+        assert!(
+            error.contains("your address") && error.contains("limit 100"),
+            "{body}"
+        );
     }
     let (status, body) = post_from(attacker, s.addr, "/api/matchmake", r#"{"name":"m"}"#).await;
     assert_eq!(status, 429, "matchmaking's new room counts too: {body}");
     let other = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
     let (status, body) = post_from(other, s.addr, "/api/rooms", big).await;
     assert_eq!(status, 201, "another address still creates: {body}");
-    assert_eq!(metric(s.addr, "tickcast_ip_entities_refused_total").await, 4.0);
-    assert_eq!(metric(s.addr, "tickcast_entity_budget_refused_total").await, 0.0);
+    assert_eq!(
+        metric(s.addr, "tickcast_ip_entities_refused_total").await,
+        4.0
+    );
+    assert_eq!(
+        metric(s.addr, "tickcast_entity_budget_refused_total").await,
+        0.0
+    );
 }

@@ -32,7 +32,11 @@ async fn create(addr: SocketAddr, body: &str) -> String {
 
 /// A WebSocket upgrade of `path` from source address `source`: its HTTP status
 /// and `Retry-After`.
-async fn upgrade_from(source: IpAddr, addr: SocketAddr, path: &str) -> (StatusCode, Option<String>) {
+async fn upgrade_from(
+    source: IpAddr,
+    addr: SocketAddr,
+    path: &str,
+) -> (StatusCode, Option<String>) {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.bind(SocketAddr::new(source, 0)).unwrap();
     let stream = socket.connect(addr).await.unwrap();
@@ -66,7 +70,10 @@ async fn an_address_asking_again_replaces_its_ticket_instead_of_taking_seats() {
     let (_, info) = get(s.addr, &format!("/api/rooms/{id}")).await;
     assert_eq!(info["players"], 0, "{info}");
     let (status, seat) = post_from(from(2), s.addr, &join, r#"{"name":"real"}"#).await;
-    assert_eq!(status, 200, "another address still gets the free seat: {seat}");
+    assert_eq!(
+        status, 200,
+        "another address still gets the free seat: {seat}"
+    );
     let (status, err) = post_from(from(3), s.addr, &join, r#"{"name":"late"}"#).await;
     assert_eq!(status, 409, "now both seats are held: {err}");
     assert_eq!(metric(s.addr, "tickcast_tickets_replaced_total").await, 9.0);
@@ -91,14 +98,20 @@ async fn one_address_holds_a_bounded_number_of_unredeemed_tickets() {
     let (status, err) = post_from(from(2), s.addr, &join, r#"{"name":"h"}"#).await;
     assert_eq!(status, 429, "{err}");
     assert!(
-        err["error"].as_str().unwrap().contains("tickets from your address (limit 3)"),
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("tickets from your address (limit 3)"),
         "{err}"
     );
     let (status, err) = post_from(from(2), s.addr, "/api/matchmake", r#"{"name":"h"}"#).await;
     assert_eq!(status, 429, "matchmaking too: {err}");
     let (status, seat) = post_from(from(3), s.addr, &join, r#"{"name":"o"}"#).await;
     assert_eq!(status, 200, "another address: {seat}");
-    assert_eq!(metric(s.addr, "tickcast_ip_tickets_refused_total").await, 2.0);
+    assert_eq!(
+        metric(s.addr, "tickcast_ip_tickets_refused_total").await,
+        2.0
+    );
 }
 
 /// Ticket and resume-token checks at `/ws` used to be outside any rate limit.
@@ -123,7 +136,9 @@ async fn ticket_checks_at_ws_are_rate_limited_per_address() {
         statuses.push(upgrade_from(from(1), s.addr, &path).await);
     }
     assert!(
-        statuses[..5].iter().all(|(s, _)| *s == StatusCode::UNAUTHORIZED),
+        statuses[..5]
+            .iter()
+            .all(|(s, _)| *s == StatusCode::UNAUTHORIZED),
         "the burst is checked: {statuses:?}"
     );
     let limited: Vec<_> = statuses
@@ -131,9 +146,16 @@ async fn ticket_checks_at_ws_are_rate_limited_per_address() {
         .filter(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
         .collect();
     assert!(!limited.is_empty(), "past the burst: {statuses:?}");
-    assert!(limited.iter().all(|(_, retry)| retry.is_some()), "{statuses:?}");
+    assert!(
+        limited.iter().all(|(_, retry)| retry.is_some()),
+        "{statuses:?}"
+    );
     let (status, _) = upgrade_from(from(2), s.addr, "/ws?ticket=bad").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "another address is checked");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "another address is checked"
+    );
     assert_eq!(
         metric(s.addr, "tickcast_ticket_checks_rate_limited_total").await,
         limited.len() as f64

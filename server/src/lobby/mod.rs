@@ -213,8 +213,13 @@ impl Lobby {
         now: Instant,
     ) -> Result<(), LobbyError> {
         let guards = &self.ctx.metrics.lobby_guards;
-        match inner.tickets.make_way(holder, room, &self.ctx.config.lobby, now) {
-            Ok(true) => guards.tickets_replaced.inc(),
+        match inner
+            .tickets
+            .make_way(holder, room, &self.ctx.config.lobby, now)
+        {
+            Ok(true) => {
+                guards.tickets_replaced.inc();
+            }
             Ok(false) => {}
             Err(TicketRefusal::AddressTickets(max)) => {
                 guards.ip_tickets_refused.inc();
