@@ -153,24 +153,51 @@ mod tests {
     #[test]
     fn frames_that_do_not_follow_on_break_the_feed() {
         let mut c = Continuity::new(6, 60, Duration::from_secs(1));
-        assert_eq!(c.judge(&frame(EntryKind::Keyframe, 60, None)), Verdict::Follows);
-        assert_eq!(c.judge(&frame(EntryKind::Delta, 66, Some(60))), Verdict::Follows);
+        assert_eq!(
+            c.judge(&frame(EntryKind::Keyframe, 60, None)),
+            Verdict::Follows
+        );
+        assert_eq!(
+            c.judge(&frame(EntryKind::Delta, 66, Some(60))),
+            Verdict::Follows
+        );
         // The owner skipped a frame itself: its delta spans the gap.
-        assert_eq!(c.judge(&frame(EntryKind::Delta, 78, Some(66))), Verdict::Follows);
+        assert_eq!(
+            c.judge(&frame(EntryKind::Delta, 78, Some(66))),
+            Verdict::Follows
+        );
         // Frames lost on the way: the delta's base was never relayed.
-        assert_eq!(c.judge(&frame(EntryKind::Delta, 720, Some(714))), Verdict::Breaks);
-        assert_eq!(c.judge(&frame(EntryKind::Delta, 726, Some(720))), Verdict::Drop);
+        assert_eq!(
+            c.judge(&frame(EntryKind::Delta, 720, Some(714))),
+            Verdict::Breaks
+        );
+        assert_eq!(
+            c.judge(&frame(EntryKind::Delta, 726, Some(720))),
+            Verdict::Drop
+        );
         let game = Entry::same(
             EventId::game(Tick(727)),
             EntryKind::Game,
             Bytes::from_static(b"g"),
         );
         assert_eq!(c.judge(&game), Verdict::Follows);
-        assert_eq!(c.judge(&frame(EntryKind::Keyframe, 732, None)), Verdict::Follows);
-        assert_eq!(c.judge(&frame(EntryKind::Delta, 738, Some(732))), Verdict::Follows);
+        assert_eq!(
+            c.judge(&frame(EntryKind::Keyframe, 732, None)),
+            Verdict::Follows
+        );
+        assert_eq!(
+            c.judge(&frame(EntryKind::Delta, 738, Some(732))),
+            Verdict::Follows
+        );
         // A keyframe after lost frames breaks the ring too (then starts it again).
-        assert_eq!(c.judge(&frame(EntryKind::Keyframe, 900, None)), Verdict::Breaks);
-        assert_eq!(c.judge(&frame(EntryKind::Delta, 906, Some(900))), Verdict::Follows);
+        assert_eq!(
+            c.judge(&frame(EntryKind::Keyframe, 900, None)),
+            Verdict::Breaks
+        );
+        assert_eq!(
+            c.judge(&frame(EntryKind::Delta, 906, Some(900))),
+            Verdict::Follows
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -197,7 +224,10 @@ mod tests {
         assert!(!c.interrupted());
         c.interrupt();
         assert!(c.interrupted());
-        assert_eq!(delta_base(b"{\"tick\":9,\"base\":3,\"x\":1}"), Some(Tick(3)));
+        assert_eq!(
+            delta_base(b"{\"tick\":9,\"base\":3,\"x\":1}"),
+            Some(Tick(3))
+        );
         assert_eq!(delta_base(b"{\"base\":}"), None);
     }
 }
