@@ -14,8 +14,8 @@
 //!   up), more than a viewer's channel holds, so a viewer asking to resume is
 //!   restarted at a keyframe with a `reset`, not told it resumes exactly. The
 //!   interruption lasts until frames arrive at the room's pace again (a frame
-//!   coming about one frame interval after the previous one: neither a late one
-//!   after a silence nor one of a burst).
+//!   coming half to twice its tick distance after the previous one: neither a
+//!   late one after a silence nor one of a burst).
 
 use crate::spectators::{Entry, EntryKind};
 use tickcast_shared::protocol::Tick;
@@ -81,7 +81,7 @@ impl Continuity {
             let ticks = u64::from(tick.0 - prev.0);
             let pace = Duration::from_millis(ticks * 1000 / u64::from(self.tick_rate));
             let gap = now.saturating_duration_since(at);
-            if gap * 2 >= pace && gap <= pace + self.silence {
+            if gap * 2 >= pace && gap <= pace * 2 {
                 self.interrupted = false;
             }
         }
