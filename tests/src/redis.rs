@@ -1,6 +1,7 @@
 //! A real `redis-server` on a free loopback port, for the cluster tests: started
 //! with `--save '' --appendonly no` (nothing on disk), killed on drop, and
-//! restartable on the same port (to test a Redis outage).
+//! restartable on the same port (to test a Redis outage), and freezable (SIGSTOP,
+//! then SIGCONT: a Redis that holds its connections but answers nothing).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::Stdio;
@@ -76,6 +77,29 @@ impl RedisServer {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill().await;
         }
+    }
+
+    /// Freeze the server (SIGSTOP): its sockets stay open, nothing is answered.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Let a frozen server run again (SIGCONT); it keeps its data.
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let pid = self
+            .child
+            .as_ref()
+            .and_then(Child::id)
+            .expect("redis-server is running");
+        let status = std::process::Command::new("kill")
+            .args([which, &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {which} {pid}");
     }
 
     /// Start a fresh, empty server on the same port.

@@ -21,6 +21,10 @@ pub struct ClusterConfig {
     pub redis_timeout_ms: u64,
     /// Prefix of every Redis key this cluster uses. Default `tickcast`.
     pub key_prefix: String,
+    /// After a Redis call timed out or lost its connection, lobby calls are refused
+    /// at once (503) and Redis is pinged every this many ms until it answers.
+    /// Default 250.
+    pub redis_probe_ms: u64,
     /// After SIGTERM a clustered node leaves placement at once and lets running
     /// matches go on for this many seconds before it closes them. Default 0.
     pub drain_secs: f64,
@@ -35,6 +39,7 @@ impl Default for ClusterConfig {
             node_ttl_ms: 3000,
             redis_timeout_ms: 1000,
             key_prefix: "tickcast".to_owned(),
+            redis_probe_ms: 250,
             drain_secs: 0.0,
         }
     }
@@ -48,6 +53,9 @@ impl ClusterConfig {
         }
         if !(10..=60_000).contains(&self.redis_timeout_ms) {
             return Err("cluster: redis_timeout_ms must be 10..=60000".into());
+        }
+        if !(10..=60_000).contains(&self.redis_probe_ms) {
+            return Err("cluster: redis_probe_ms must be 10..=60000".into());
         }
         if !self.drain_secs.is_finite() || !(0.0..=86_400.0).contains(&self.drain_secs) {
             return Err("cluster: drain_secs must be 0..=86400".into());
@@ -77,6 +85,15 @@ impl ClusterConfig {
     /// The heartbeat period: a quarter of the TTL (at least 3 refreshes per TTL).
     pub fn heartbeat_ms(&self) -> u64 {
         (self.node_ttl_ms / 4).max(1)
+    }
+
+    /// How long Redis must have answered after an outage before a record missing
+    /// from it counts as gone: every live node has re-registered by then (two
+    /// TTLs, plus one slow answer).
+    pub fn settle_ms(&self) -> u64 {
+        self.node_ttl_ms
+            .saturating_mul(2)
+            .saturating_add(self.redis_timeout_ms)
     }
 }
 

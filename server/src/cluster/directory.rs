@@ -1,6 +1,8 @@
 //! The directory interface the HTTP handlers and transports use, with its two
 //! implementations: the in-process lobby alone (the embedded default) and the lobby
 //! plus the Redis directory (cluster mode). Answers are the JSON the API returns.
+//! While Redis is marked unavailable every cluster call is refused at once (503,
+//! see [`super::breaker`]).
 
 use super::heartbeat::ClusterNode;
 use super::records::{self, NodeRecord};
@@ -101,6 +103,7 @@ impl Directory {
         let Some(node) = &self.cluster else {
             return Ok(self.lobby.list().into_iter().map(to_json).collect());
         };
+        self.counted(node.redis().available())?;
         let rooms = self.counted(node.redis().list_rooms().await)?;
         Ok(rooms
             .into_iter()
@@ -119,6 +122,7 @@ impl Directory {
             let room = self.lobby.find(id, invite)?;
             return Ok(records::public_room(node.record_of(&room)));
         }
+        self.counted(node.redis().available())?;
         let record = self.counted(node.redis().room(&id.to_string()).await)?;
         record
             .filter(|r| records::admits(r, invite))
@@ -129,6 +133,7 @@ impl Directory {
     /// `GET /api/nodes`.
     pub async fn nodes(&self) -> Result<Vec<NodeRecord>, DirectoryError> {
         let node = self.cluster.as_ref().ok_or(DirectoryError::NotClustered)?;
+        self.counted(node.redis().available())?;
         self.counted(node.redis().nodes().await)
     }
 
@@ -146,6 +151,7 @@ impl Directory {
                 "this node is draining: it takes no new rooms".into(),
             ));
         }
+        self.counted(node.redis().available())?;
         let id = crate::lobby::RoomId::random().to_string();
         let who = Caller {
             sub: None,
@@ -197,6 +203,7 @@ impl Directory {
         let id = room_id(id).ok_or(LobbyError::NotFound)?.to_string();
         let ttl = crate::config::secs(node.config().ticket_ttl_secs);
         let invite = invite.map(records::invite_hash).unwrap_or_default();
+        self.counted(node.redis().available())?;
         self.counted(node.redis().join(&id, &name, sub, &invite, ttl).await)
     }
 
@@ -236,6 +243,7 @@ impl Directory {
             may_create,
             max_rooms: config.lobby.max_rooms_per_ip,
         };
+        self.counted(node.redis().available())?;
         let answer = node.redis().matchmake(&name, map, ttl, max, &who).await;
         self.counted(answer)
     }
@@ -252,6 +260,7 @@ impl Directory {
         if ticket.len() > 64 || !ticket.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(TicketError::Unknown.into());
         }
+        self.counted(node.redis().available())?;
         self.counted(node.redeem(ticket).await)
     }
 }

@@ -4,7 +4,9 @@
 //! The heartbeat writes the node record and every local room every quarter of
 //! `node_ttl_ms`. When Redis is unreachable the node logs it once, keeps its
 //! matches and local viewers running, and retries with a growing delay (up to the
-//! TTL); the first heartbeat that succeeds again re-registers all its rooms.
+//! TTL), or at once when the Redis probe finds it answering again
+//! ([`super::breaker`]); the first heartbeat that succeeds again re-registers all
+//! its rooms (Redis lost them, or let them expire during a freeze).
 
 use super::directory::{DirectoryError, room_id};
 use super::records::{self, NodeRecord, RoomRef};
@@ -67,8 +69,9 @@ pub struct ClusterNode {
     /// Spectator events of local rooms on their way to Redis ([`spec`]).
     spec_tx: mpsc::Sender<spec::Tapped>,
     spec_rx: std::sync::Mutex<Option<mpsc::Receiver<spec::Tapped>>>,
-    /// Mirrors of rooms other nodes run, watched here.
-    mirrors: std::sync::Mutex<HashMap<String, Arc<Hub>>>,
+    /// Mirrors of rooms other nodes run, watched here, with the room's record (to
+    /// admit viewers while Redis cannot be asked).
+    mirrors: std::sync::Mutex<HashMap<String, (Arc<Hub>, Value)>>,
     /// Local rooms watched from other nodes: held active for them.
     holds: std::sync::Mutex<HashMap<String, Subscription>>,
     spectators: SpectatorCounter,
@@ -112,19 +115,24 @@ impl ClusterNode {
         self.spectators.clone()
     }
 
-    /// The live mirror of a remote room, if there is one.
-    pub(crate) fn mirror_of(&self, room: &str) -> Option<Arc<Hub>> {
+    /// The live mirror of a remote room, if there is one and its record admits a
+    /// viewer with `invite`.
+    pub(crate) fn mirror_of(&self, room: &str, invite: Option<&str>) -> Option<Arc<Hub>> {
         let mirrors = self.mirrors.lock().unwrap_or_else(|e| e.into_inner());
-        mirrors.get(room).filter(|h| !h.is_finished()).cloned()
+        mirrors
+            .get(room)
+            .filter(|(h, record)| !h.is_finished() && records::admits(record, invite))
+            .map(|(h, _)| Arc::clone(h))
     }
 
-    /// Keep `hub` as the mirror of `room`, unless another one won the race.
-    pub(crate) fn keep_mirror(&self, room: &str, hub: Arc<Hub>) -> Arc<Hub> {
+    /// Keep `hub` as the mirror of `room` (whose record is `record`), unless
+    /// another one won the race.
+    pub(crate) fn keep_mirror(&self, room: &str, hub: Arc<Hub>, record: Value) -> Arc<Hub> {
         let mut mirrors = self.mirrors.lock().unwrap_or_else(|e| e.into_inner());
         match mirrors.get(room) {
-            Some(other) if !other.is_finished() => Arc::clone(other),
+            Some((other, _)) if !other.is_finished() => Arc::clone(other),
             _ => {
-                mirrors.insert(room.to_owned(), Arc::clone(&hub));
+                mirrors.insert(room.to_owned(), (Arc::clone(&hub), record));
                 hub
             }
         }
@@ -132,7 +140,7 @@ impl ClusterNode {
 
     pub(crate) fn drop_mirror(&self, room: &str, hub: &Arc<Hub>) {
         let mut mirrors = self.mirrors.lock().unwrap_or_else(|e| e.into_inner());
-        if mirrors.get(room).is_some_and(|h| Arc::ptr_eq(h, hub)) {
+        if mirrors.get(room).is_some_and(|(h, _)| Arc::ptr_eq(h, hub)) {
             mirrors.remove(room);
         }
     }
@@ -385,6 +393,8 @@ impl ClusterNode {
                 _ = stop.cancelled() => break,
                 _ = tokio::time::sleep(delay) => {}
                 _ = self.wake.notified() => {}
+                // Redis answers again: register at once, not after the backoff.
+                _ = self.redis.recovered() => {}
             }
         }
         if let Some(publisher) = publisher {

@@ -11,6 +11,8 @@
 //! - [`scripts`]: the Lua scripts (matchmaking, joins, tickets, heartbeats), each
 //!   atomic on the Redis server.
 //! - [`redis_dir`]: the Redis directory: connection, scripts, answers.
+//! - [`breaker`]: Redis marked unavailable after a timeout (lobby calls fail
+//!   fast), probed until it answers; the directory settles after an outage.
 //! - [`heartbeat`]: the node's heartbeat task (registers the node and its rooms,
 //!   starts rooms placed on it, survives a Redis outage and re-registers).
 //! - [`directory`]: the interface the HTTP layer uses, with both implementations.
@@ -18,6 +20,7 @@
 //! - [`room_budget`]: an address's live rooms counted over every node.
 //! - [`spec`]: spectate anywhere (events published once to Redis, mirrored per room).
 
+pub mod breaker;
 pub mod config;
 pub mod directory;
 pub mod heartbeat;
@@ -51,6 +54,15 @@ pub struct ClusterStats {
     pub placed_rooms: AtomicU64,
     /// Spectator events not handed to Redis because the publisher queue was full.
     pub spec_dropped: AtomicU64,
+    /// Calls refused at once (503) while Redis was marked unavailable.
+    pub fast_fails: AtomicU64,
+    /// Spectator streams of remote rooms answered 503 (the directory could not say).
+    pub spec_unavailable: AtomicU64,
+    /// Breaks in a mirror's feed (frames it never got): resumes across one restart.
+    pub spec_gaps: AtomicU64,
+    /// Times a mirror kept its viewers although the owner's records were missing,
+    /// because Redis had only just come back.
+    pub spec_gone_deferred: AtomicU64,
 }
 
 impl ClusterStats {
@@ -90,6 +102,26 @@ impl ClusterStats {
                 "tickcast_cluster_spectator_events_dropped",
                 "Spectator events not published to Redis (publisher queue full)",
                 &self.spec_dropped,
+            ),
+            (
+                "tickcast_cluster_redis_fast_fails",
+                "Calls refused at once while Redis was marked unavailable",
+                &self.fast_fails,
+            ),
+            (
+                "tickcast_cluster_spectator_unavailable",
+                "Remote rooms' spectator streams answered 503 while Redis could not say",
+                &self.spec_unavailable,
+            ),
+            (
+                "tickcast_cluster_spectator_feed_gaps",
+                "Breaks in a mirror's feed (resumes across one restart with a reset)",
+                &self.spec_gaps,
+            ),
+            (
+                "tickcast_cluster_spectator_gone_deferred",
+                "Mirror checks that found the owner missing right after a Redis outage",
+                &self.spec_gone_deferred,
             ),
         ];
         for (name, help, value) in rows {

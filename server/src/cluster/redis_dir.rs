@@ -2,13 +2,15 @@
 //! scripts of [`super::scripts`], and the answers built from their replies.
 //!
 //! Every call is bounded by `[cluster] redis_timeout_ms`; a failed call is counted
-//! and surfaces as [`DirectoryError::Unavailable`] (HTTP 503).
+//! and surfaces as [`DirectoryError::Unavailable`] (HTTP 503). A call that timed
+//! out or lost its connection opens the [`Breaker`]: lobby calls then fail fast
+//! ([`RedisDirectory::available`]) until Redis answers again.
 
+use super::breaker::Breaker;
 use super::directory::{Caller, DirectoryError};
 use super::records::{self, NodeRecord, RoomRef, TicketRecord};
 use super::{ClusterConfig, ClusterStats, scripts};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{FromRedisValue, ScriptInvocation};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,12 +44,14 @@ pub struct RedisDirectory {
     pub config: ClusterConfig,
     redis_url: String,
     pub(super) client: redis::Client,
-    conn: ConnectionManager,
+    pub(super) conn: ConnectionManager,
     pub(super) timeout: Duration,
     draining: AtomicBool,
     /// Write sequence of this node's seat counts (newer writes win in Redis).
     seq: Mutex<u64>,
     pub stats: Arc<ClusterStats>,
+    /// Whether Redis answers, as this node's calls found.
+    pub(super) breaker: Arc<Breaker>,
 }
 
 impl RedisDirectory {
@@ -90,6 +94,7 @@ impl RedisDirectory {
             draining: AtomicBool::new(false),
             seq: Mutex::new(0),
             stats: Arc::new(ClusterStats::default()),
+            breaker: Arc::new(Breaker::default()),
         })
     }
 
@@ -109,42 +114,6 @@ impl RedisDirectory {
 
     pub fn draining(&self) -> bool {
         self.draining.load(Ordering::Acquire)
-    }
-
-    /// Run a script invocation, bounded in time; failures counted.
-    pub(super) async fn run<T: FromRedisValue>(
-        &self,
-        invocation: &ScriptInvocation<'_>,
-    ) -> Result<T, DirectoryError> {
-        let mut conn = self.conn.clone();
-        let call = invocation.invoke_async::<T>(&mut conn);
-        let result = match tokio::time::timeout(self.timeout, call).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err("redis timed out".to_owned()),
-        };
-        result.map_err(|message| {
-            self.stats.redis_errors.fetch_add(1, Ordering::Relaxed);
-            DirectoryError::Unavailable(message)
-        })
-    }
-
-    /// Run one command, bounded in time; failures counted.
-    pub(super) async fn query<T: FromRedisValue>(
-        &self,
-        cmd: &redis::Cmd,
-    ) -> Result<T, DirectoryError> {
-        let mut conn = self.conn.clone();
-        match tokio::time::timeout(self.timeout, cmd.query_async::<T>(&mut conn)).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(self.unavailable(e.to_string())),
-            Err(_) => Err(self.unavailable("redis timed out".into())),
-        }
-    }
-
-    pub(super) fn unavailable(&self, message: String) -> DirectoryError {
-        self.stats.redis_errors.fetch_add(1, Ordering::Relaxed);
-        DirectoryError::Unavailable(message)
     }
 
     /// Every live node's room records (private ones too).

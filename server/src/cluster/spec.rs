@@ -17,13 +17,16 @@
 //! the tick rate and the map's name, so the bytes equal the owner's; see `catchup`).
 //! While a mirror exists it marks the room as watched, and the owner keeps the
 //! room's hub active for it. When the owner is gone (its heartbeat expired and its
-//! feed silent for a node TTL) the mirror ends its viewers' streams with `end`.
+//! feed silent for a node TTL, with Redis answering for the settle window after an
+//! outage) the mirror ends its viewers' streams with `end`. A mirror whose feed is
+//! interrupted, or lost frames after all, does not let a viewer resume exactly
+//! across that (`continuity`); while Redis is unavailable a viewer asking for a
+//! remote room is told to retry (503), never that the room does not exist.
 
 use super::directory::DirectoryError;
 use super::heartbeat::ClusterNode;
 use super::records;
 use super::spec_redis::parse_message;
-use crate::spectators::hub::Tap;
 use crate::spectators::{Entry, EntryKind, Hub};
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -31,105 +34,54 @@ use std::sync::Arc;
 use std::time::Duration;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::spectate::{BinaryState, End, EventId, SpecEvent};
-use tokio::sync::mpsc;
 
 mod catchup;
+mod continuity;
+mod publish;
 use catchup::{catchup_keyframe, sse_fields};
+use continuity::{Continuity, Verdict};
+use publish::Backoff;
+pub use publish::{PUBLISH_QUEUE, Tapped, publish_loop, tap};
 
-/// One local room's event on its way to Redis: the room id and the event.
-pub type Tapped = (String, Arc<Entry>);
-
-/// Events queued from all local hubs to the publisher; more are dropped (counted).
-pub const PUBLISH_QUEUE: usize = 4096;
-
-/// The tap of a local room's hub: queue each event for the publisher.
-pub fn tap(node: &ClusterNode, room: String) -> Tap {
-    let tx = node.spec_sender();
-    let stats = node.stats_handle();
-    Box::new(move |entry: &Arc<Entry>| {
-        if tx.try_send((room.clone(), Arc::clone(entry))).is_err() {
-            stats
-                .spec_dropped
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+/// The mirror of a room another node runs, made (and fed) on first use. `Ok(None)`:
+/// the directory says there is no such room on a live node (or it is private and
+/// `invite` is not its code). `Err`: the directory cannot say now (Redis is
+/// unavailable, or has only just come back and the room's owner may not have
+/// registered it again yet); the viewer is told to retry (503), never that the
+/// room does not exist. A live mirror serves new viewers without asking Redis
+/// (unless Redis is marked unavailable).
+pub async fn mirror(
+    node: &Arc<ClusterNode>,
+    id: &str,
+    invite: Option<&str>,
+) -> Result<Option<Arc<Hub>>, DirectoryError> {
+    let Ok(id) = id.parse::<crate::lobby::RoomId>() else {
+        return Ok(None);
+    };
+    let id = id.to_string();
+    // Redis marked unavailable: at once, even with a mirror (its feed is stalled).
+    counted(node, node.redis().available())?;
+    if let Some(hub) = node.mirror_of(&id, invite) {
+        return Ok(Some(hub));
+    }
+    let Some(record) = counted(node, node.redis().room(&id).await)? else {
+        if !node.redis().settled() {
+            return counted(node, Err(DirectoryError::Unavailable(
+                "redis has just come back; the room's node may not have registered it again yet"
+                    .into(),
+            )));
         }
-    })
-}
-
-/// Backoff between attempts while Redis is away: doubling, capped.
-struct Backoff(Duration);
-
-impl Backoff {
-    const FIRST: Duration = Duration::from_millis(50);
-    const MAX: Duration = Duration::from_secs(2);
-
-    fn new() -> Backoff {
-        Backoff(Backoff::FIRST)
-    }
-
-    fn next(&mut self) -> Duration {
-        let now = self.0;
-        self.0 = (self.0 * 2).min(Backoff::MAX);
-        now
-    }
-}
-
-/// The publisher: every tapped event to Redis, in order, once. An event Redis did
-/// not take (it is away) is tried again with backoff until it is older than the
-/// retained window, so mirrors that re-seed from the stream afterwards miss nothing
-/// (an attempt that did reach Redis but was not answered leaves a duplicate in the
-/// stream; mirrors drop it by its id).
-pub async fn publish_loop(node: Arc<ClusterNode>, mut rx: mpsc::Receiver<Tapped>) {
-    let config = &node.config().spectators;
-    let tick_rate = node.config().tick_rate;
-    let frames = config.retain_ticks(tick_rate) / config.frame_interval(tick_rate).max(1);
-    let max_entries = (frames as usize).saturating_mul(2).saturating_add(16);
-    let keep_ms = u64::from(config.retain_secs) * 1000 + node.redis().config.node_ttl_ms;
-    let give_up = Duration::from_secs(u64::from(config.retain_secs));
-    let mut failing = false;
-    while let Some((room, entry)) = rx.recv().await {
-        let first = tokio::time::Instant::now();
-        let mut backoff = Backoff::new();
-        loop {
-            let sent = node
-                .redis()
-                .publish_spec(&room, &entry, max_entries, keep_ms)
-                .await;
-            match sent {
-                Ok(()) => {
-                    if std::mem::take(&mut failing) {
-                        tracing::info!("spectator events reach redis again");
-                    }
-                    break;
-                }
-                Err(e) => {
-                    if !std::mem::replace(&mut failing, true) {
-                        tracing::warn!(%room, "spectator events wait for redis: {e}");
-                    }
-                    if first.elapsed() > give_up {
-                        tracing::debug!(%room, id = %entry.id, "spectator event not published");
-                        break;
-                    }
-                    tokio::time::sleep(backoff.next()).await;
-                }
-            }
-        }
-    }
-}
-
-/// The mirror of a room another node runs, made (and fed) on first use. `None`:
-/// no such room on a live node, or a private one without its invite.
-pub async fn mirror(node: &Arc<ClusterNode>, id: &str, invite: Option<&str>) -> Option<Arc<Hub>> {
-    let id = id.parse::<crate::lobby::RoomId>().ok()?.to_string();
-    let record = node.redis().room(&id).await.ok()??;
+        return Ok(None);
+    };
     if !records::admits(&record, invite) {
-        return None;
+        return Ok(None);
     }
-    let owner = record.get("node")?.as_str()?.to_owned();
+    let Some(owner) = record.get("node").and_then(|n| n.as_str()) else {
+        return Ok(None);
+    };
+    let owner = owner.to_owned();
     if owner == node.redis().node.id {
-        return None;
-    }
-    if let Some(hub) = node.mirror_of(&id) {
-        return Some(hub);
+        return Ok(None);
     }
     let config = node.config();
     let hub = Hub::new(
@@ -137,6 +89,8 @@ pub async fn mirror(node: &Arc<ClusterNode>, id: &str, invite: Option<&str>) -> 
         config.tick_rate,
         node.spectator_counter(),
     );
+    let frame_ticks = config.spectators.frame_interval(config.tick_rate);
+    let min_silence = Duration::from_millis(node.redis().config.heartbeat_ms());
     let mut relay = Relay {
         node: Arc::clone(node),
         room: id.clone(),
@@ -145,14 +99,26 @@ pub async fn mirror(node: &Arc<ClusterNode>, id: &str, invite: Option<&str>) -> 
         last: None,
         heard: tokio::time::Instant::now(),
         state: BinaryState::default(),
+        continuity: Continuity::new(frame_ticks, config.tick_rate, min_silence),
     };
-    let pubsub = relay.open().await.ok()?;
-    let kept = node.keep_mirror(&id, Arc::clone(&hub));
+    let pubsub = counted(node, relay.open().await)?;
+    let kept = node.keep_mirror(&id, Arc::clone(&hub), record);
     if !Arc::ptr_eq(&kept, &hub) {
-        return Some(kept); // another viewer's request made the mirror first
+        return Ok(Some(kept)); // another viewer's request made the mirror first
     }
     tokio::spawn(relay.run(pubsub));
-    Some(hub)
+    Ok(Some(hub))
+}
+
+/// `r`, a 503 of a remote room's stream counted.
+fn counted<T>(node: &ClusterNode, r: Result<T, DirectoryError>) -> Result<T, DirectoryError> {
+    if r.is_err() {
+        node.redis()
+            .stats
+            .spec_unavailable
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    r
 }
 
 /// Why a mirror stops following its room's channel.
@@ -180,6 +146,8 @@ struct Relay {
     /// The room as the relayed binary frames rebuild it: catch-up keyframes for
     /// this node's lagging viewers are rendered from it.
     state: BinaryState,
+    /// Whether the relayed frames follow on and arrive as they happen.
+    continuity: Continuity,
 }
 
 impl Relay {
@@ -202,6 +170,23 @@ impl Relay {
             return false;
         }
         self.last = Some(entry.id);
+        match self.continuity.judge(&entry) {
+            Verdict::Follows => {}
+            Verdict::Breaks => {
+                tracing::warn!(room = %self.room, id = %entry.id, "spectator feed lost frames; viewers resuming across them are reset");
+                self.node
+                    .redis()
+                    .stats
+                    .spec_gaps
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.hub.break_feed();
+                self.state = BinaryState::default();
+                if entry.kind == EntryKind::Delta {
+                    return false;
+                }
+            }
+            Verdict::Drop => return false,
+        }
         let end = entry.kind == EntryKind::End;
         let catchup = self.follow_frame(&entry);
         self.hub.publish_with_catchup(entry, catchup);
@@ -231,15 +216,24 @@ impl Relay {
     }
 
     /// The periodic check: is the owner gone (its heartbeat expired and its feed
-    /// silent for a node TTL: a Redis that just came back does not know it yet), or
-    /// has nobody watched for the retention window?
-    async fn check(&self, unwatched_since: &mut Option<tokio::time::Instant>) -> Option<Stop> {
+    /// silent for a node TTL, while Redis has answered long enough to know: a Redis
+    /// that just came back, restarted empty or after a freeze that let every
+    /// record expire, has not heard the owner's next heartbeat yet), or has nobody
+    /// watched for the retention window?
+    async fn check(&mut self, unwatched_since: &mut Option<tokio::time::Instant>) -> Option<Stop> {
+        self.judge_feed();
         let redis = self.node.redis();
         let ttl = Duration::from_millis(redis.config.node_ttl_ms);
         if matches!(redis.watch(&self.owner, &self.room).await, Ok(false))
             && self.heard.elapsed() >= ttl
         {
-            return Some(Stop::Gone("the room's node is gone"));
+            if redis.settled() {
+                return Some(Stop::Gone("the room's node is gone"));
+            }
+            redis
+                .stats
+                .spec_gone_deferred
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         let retain = Duration::from_secs(u64::from(self.node.config().spectators.retain_secs));
         if self.hub.spectators() > 0 {
@@ -252,6 +246,13 @@ impl Relay {
             return Some(Stop::Unwatched);
         }
         None
+    }
+
+    /// Tell the hub whether its feed is interrupted now (see `continuity`).
+    fn judge_feed(&mut self) {
+        let down = self.node.redis().marked_unavailable();
+        let interrupted = self.continuity.interrupted();
+        self.hub.set_feed_interrupted(down || interrupted);
     }
 
     /// Relay messages until the subscription drops or the mirror must stop.
@@ -270,7 +271,10 @@ impl Relay {
                         continue;
                     };
                     self.heard = tokio::time::Instant::now();
-                    if self.relay(entry) {
+                    self.continuity.heard(entry.is_frame().then(|| entry.id.tick()));
+                    let ended = self.relay(entry);
+                    self.judge_feed();
+                    if ended {
                         return Stop::Ended;
                     }
                 }
@@ -305,6 +309,7 @@ impl Relay {
                     }
                     tokio::select! {
                         _ = tokio::time::sleep(backoff.next()) => {}
+                        _ = self.node.redis().recovered() => {}
                         _ = every.tick() => {
                             if let Some(stop) = self.check(&mut unwatched_since).await {
                                 break Some(stop);
@@ -319,6 +324,8 @@ impl Relay {
             };
             match self.follow(open, &mut every, &mut unwatched_since).await {
                 Stop::Dropped => {
+                    self.continuity.interrupt();
+                    self.judge_feed();
                     tracing::warn!(room = %self.room, "spectator feed lost its subscription; subscribing again");
                     pubsub = None;
                 }

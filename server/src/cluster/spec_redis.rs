@@ -175,11 +175,7 @@ impl RedisDirectory {
             pubsub.subscribe(channel).await?;
             Ok::<_, redis::RedisError>(pubsub)
         };
-        match tokio::time::timeout(self.timeout, open).await {
-            Ok(Ok(p)) => Ok(p),
-            Ok(Err(e)) => Err(self.unavailable(e.to_string())),
-            Err(_) => Err(self.unavailable("redis timed out".into())),
-        }
+        self.outcome(tokio::time::timeout(self.timeout, open).await)
     }
 }
 

@@ -291,8 +291,13 @@ pub async fn room_events(
     }
     // In cluster mode a room of another node is watched through its mirror here:
     // the same entries (same ids, both formats), so the cursor resumes exactly.
+    // When the directory cannot say (Redis away), the answer is 503 to retry, never
+    // 404: a browser's EventSource gives up on a 404 for good.
     let mirror = match s.directory.cluster() {
-        Some(node) => crate::cluster::spec::mirror(node, &id, invite.as_deref()).await,
+        Some(node) => match crate::cluster::spec::mirror(node, &id, invite.as_deref()).await {
+            Ok(mirror) => mirror,
+            Err(e) => return sse::unavailable(&e.to_string()),
+        },
         None => None,
     };
     sse::respond(mirror.as_ref(), cursor, format, &s.metrics, offer)

@@ -1,6 +1,8 @@
 //! `GET /api/rooms/{id}/events`: a room's spectator events as Server-Sent Events.
 //!
 //! - unknown room: `404` with a JSON error, before any stream starts;
+//! - a room the cluster's directory cannot look up now (Redis away): `503` with
+//!   the reason and `Retry-After` ([`unavailable`]), never `404`;
 //! - finished room: `204` (browsers stop reconnecting);
 //! - too many spectators in the room or on the server: `503` with a JSON error;
 //! - otherwise `200`, `Content-Type: text/event-stream`, `Cache-Control: no-cache`,
@@ -95,6 +97,21 @@ pub fn format_of(query: &StreamQuery) -> Option<Format> {
     Format::parse(query.format.as_deref())
 }
 
+/// How long a viewer told the room's directory is unavailable waits to retry, s.
+const DIRECTORY_RETRY_SECS: &str = "1";
+
+/// The `503` answer (with `Retry-After`) for a stream whose room the directory
+/// cannot look up now (cluster mode, Redis away): not a `404`, which viewers
+/// take as final.
+pub fn unavailable(reason: &str) -> Response {
+    let mut res = json_error(StatusCode::SERVICE_UNAVAILABLE, reason);
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_static(DIRECTORY_RETRY_SECS),
+    );
+    res
+}
+
 /// The `400` answer for an unknown `format`.
 pub fn bad_format() -> Response {
     json_error(StatusCode::BAD_REQUEST, "format must be json or binary")
@@ -161,7 +178,8 @@ pub fn respond(
     };
     if cursor != Cursor::Fresh && !matches!(sub.start, Start::Resumed(_)) {
         metrics.spectator.resets.inc();
-        first.push(Bytes::from(reset_event(cursor, sub.start).to_sse()));
+        let reset = reset_event(cursor, sub.start, sub.feed_interrupted);
+        first.push(Bytes::from(reset.to_sse()));
     }
     sub.arm_write_timeout(metrics.spectator.write_timeouts.clone());
     let counters = viewer_counters(metrics);
@@ -201,13 +219,15 @@ fn direct(
     res
 }
 
-fn reset_event(cursor: Cursor, start: Start) -> SpecEvent {
+fn reset_event(cursor: Cursor, start: Start, feed_interrupted: bool) -> SpecEvent {
     let (restart, reason) = match start {
         Start::Keyframe(id) => (Some(id.tick()), "the id is not in the retained window"),
         Start::NextKeyframe | Start::Resumed(_) => (None, "nothing is retained yet"),
     };
     let reason = if cursor == Cursor::Unreadable {
         "the id is not a spectator event id"
+    } else if feed_interrupted {
+        "this node's feed of the room was interrupted; restarting at a keyframe"
     } else {
         reason
     };

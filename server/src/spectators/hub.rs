@@ -55,6 +55,10 @@ pub struct Hub {
     wants_catchup: AtomicBool,
     /// Also hands every published event to this (cluster mode: to Redis).
     tap: std::sync::OnceLock<Tap>,
+    /// The events do not reach this hub as they happen (a cluster mirror cut off
+    /// from its room's owner): the ring may end well before the room's present,
+    /// so no resume is exact.
+    feed_interrupted: AtomicBool,
 }
 
 /// A receiver of every event a hub publishes (must not block).
@@ -98,6 +102,7 @@ impl Hub {
             wants_keyframe: AtomicBool::new(false),
             wants_catchup: AtomicBool::new(false),
             tap: std::sync::OnceLock::new(),
+            feed_interrupted: AtomicBool::new(false),
         })
     }
 
@@ -155,6 +160,27 @@ impl Hub {
             state.catchup = None;
             self.active.store(false, Ordering::Release);
         }
+    }
+
+    /// Whether the feed is interrupted now (see [`Hub::set_feed_interrupted`]).
+    pub fn feed_interrupted(&self) -> bool {
+        self.feed_interrupted.load(Ordering::Acquire)
+    }
+
+    /// The feed into this hub stopped (or goes again): while it is interrupted,
+    /// a viewer asking to resume is restarted at a keyframe (with a `reset`),
+    /// never told its resume is exact.
+    pub(crate) fn set_feed_interrupted(&self, interrupted: bool) {
+        self.feed_interrupted.store(interrupted, Ordering::Release);
+    }
+
+    /// The feed lost events (a mirror's frames do not follow on): forget what the
+    /// ring holds, so no resume reaches across the break; the next retained
+    /// keyframe starts the ring again.
+    pub(crate) fn break_feed(&self) {
+        let mut state = self.lock();
+        state.ring.clear();
+        state.catchup = None;
     }
 
     /// Hand every event published from now on to `tap` too (set once).
@@ -250,7 +276,8 @@ impl Hub {
         ));
         self.seats.add(Arc::clone(&seat), self.spectators());
         self.active.store(true, Ordering::Release);
-        let (backlog, start) = state.ring.backlog(last);
+        let feed_interrupted = self.feed_interrupted();
+        let (backlog, start) = state.ring.backlog(last.filter(|_| !feed_interrupted));
         let await_keyframe = start == Start::NextKeyframe;
         if await_keyframe {
             self.wants_keyframe.store(true, Ordering::Release);
@@ -260,6 +287,7 @@ impl Hub {
             live: state.tx.subscribe(),
             await_keyframe,
             start,
+            feed_interrupted,
             hub: Arc::clone(self),
             seat,
         })

@@ -237,3 +237,28 @@ fn going_idle_forgets_events_only_without_spectators() {
     assert!(sub.backlog.is_empty() && sub.await_keyframe);
     assert_eq!(sub.start, Start::NextKeyframe);
 }
+
+#[test]
+fn an_interrupted_feed_resumes_nobody_exactly_and_a_break_forgets_the_ring() {
+    let hub = match_hub();
+    let last = Some(EventId::frame(Tick(12)));
+    hub.set_feed_interrupted(true);
+    let sub = hub.subscribe(last).unwrap();
+    assert!(sub.feed_interrupted);
+    assert_eq!(sub.start, Start::Keyframe(EventId::frame(Tick(18))));
+    drop(sub);
+    hub.set_feed_interrupted(false);
+    let sub = hub.subscribe(last).unwrap();
+    assert_eq!(sub.start, Start::Resumed(EventId::frame(Tick(12))));
+    drop(sub);
+    // Frames lost between 24 and 60: nothing before the break resumes exactly.
+    hub.break_feed();
+    publish(&hub, 60, EntryKind::Delta);
+    let sub = hub.subscribe(Some(EventId::frame(Tick(24)))).unwrap();
+    assert_eq!(sub.start, Start::NextKeyframe);
+    assert!(sub.backlog.is_empty());
+    drop(sub);
+    publish(&hub, 66, EntryKind::Keyframe);
+    let sub = hub.subscribe(Some(EventId::frame(Tick(24)))).unwrap();
+    assert_eq!(sub.start, Start::Keyframe(EventId::frame(Tick(66))));
+}

@@ -168,6 +168,9 @@ pub struct Subscription {
     /// The backlog holds no keyframe: skip live events until one comes.
     pub await_keyframe: bool,
     pub start: Start,
+    /// The hub's feed was interrupted (a cluster mirror cut off from its room's
+    /// owner): no resume was exact, whatever the ring holds.
+    pub feed_interrupted: bool,
     pub(crate) hub: Arc<Hub>,
     pub(crate) seat: Arc<Seat>,
 }
