@@ -27,6 +27,8 @@ mod limits;
 pub use limits::{EdgeMetrics, LimitMetrics};
 mod quic;
 pub use quic::QuicSnapshotMetrics;
+mod replays;
+pub use replays::ReplayMetrics;
 mod transport;
 pub use transport::{Transport, TransportMetrics};
 
@@ -120,6 +122,8 @@ pub struct Metrics {
     pub edge: EdgeMetrics,
     /// How snapshots reach QUIC players.
     pub quic_snapshots: QuicSnapshotMetrics,
+    /// Recordings: refused files, downloads, write failures, retention.
+    pub replays: ReplayMetrics,
 }
 
 impl Default for Metrics {
@@ -239,6 +243,7 @@ impl Metrics {
         let edge = EdgeMetrics::register(&mut r);
         let limits = LimitMetrics::register(&mut r);
         let quic_snapshots = QuicSnapshotMetrics::register(&mut r);
+        let replays = ReplayMetrics::register(&mut r);
         Metrics {
             registry: r,
             tick_duration,
@@ -263,6 +268,7 @@ impl Metrics {
             quic,
             edge,
             quic_snapshots,
+            replays,
         }
     }
 
