@@ -91,7 +91,10 @@ async fn out_of_bounds_headers_are_refused_and_abort_nothing() {
             let (status, json) = http::get(server.addr, &path).await;
             assert_eq!(status, 422, "{path}: {json}");
             let error = json["error"].as_str().unwrap();
-            assert!(error.contains("out of bounds") && error.contains(why), "{path}: {error}");
+            assert!(
+                error.contains("out of bounds") && error.contains(why),
+                "{path}: {error}"
+            );
             alive(&mut server).await;
         }
     }
@@ -112,9 +115,11 @@ async fn out_of_bounds_headers_are_refused_and_abort_nothing() {
         let verified = verify_with_client(&replays.join(format!("{id}.tcr"))).await;
         assert!(!verified.ok, "{id}");
         assert!(verified.stderr.contains(why), "{id}: {}", verified.stderr);
-        assert!(verified.report["stopped_at"]["reason"]
-            .as_str()
-            .is_some_and(|r| r.contains("out of bounds")));
+        assert!(
+            verified.report["stopped_at"]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("out of bounds"))
+        );
     }
 }
 
@@ -130,10 +135,17 @@ async fn symlinks_in_the_replay_directory_are_not_followed() {
     std::fs::write(&secret, b"TICKCAST secret bytes").unwrap();
     std::os::unix::fs::symlink(&outside, replays.join("1-outside.tcr")).unwrap();
     std::os::unix::fs::symlink(&secret, replays.join("2-secret.tcr")).unwrap();
-    std::fs::write(replays.join("3-inside.tcr"), replay_bytes(&scripted(120), "in")).unwrap();
+    std::fs::write(
+        replays.join("3-inside.tcr"),
+        replay_bytes(&scripted(120), "in"),
+    )
+    .unwrap();
     let server = server(&dir, &[]).await;
     for id in ["1-outside", "2-secret"] {
-        for path in [format!("/api/replays/{id}"), format!("/api/replays/{id}/events")] {
+        for path in [
+            format!("/api/replays/{id}"),
+            format!("/api/replays/{id}/events"),
+        ] {
             let (status, _, body) = get_bytes(server.addr, &path).await;
             assert_eq!(status, 404, "{path}");
             assert!(!String::from_utf8_lossy(&body).contains("secret"), "{path}");
@@ -204,7 +216,10 @@ async fn a_flipped_bit_loses_only_the_ticks_up_to_the_next_checkpoint() {
     let Some(SpecEvent::End(end)) = events.last() else {
         panic!("no end event");
     };
-    assert_eq!((end.tick, end.reason.as_str()), (Tick(ticks), "end of replay"));
+    assert_eq!(
+        (end.tick, end.reason.as_str()),
+        (Tick(ticks), "end of replay")
+    );
     // The World jumps over the damage to the checkpoint of tick 300: a keyframe at
     // its first step from there.
     assert!(
@@ -229,7 +244,10 @@ async fn a_flipped_bit_loses_only_the_ticks_up_to_the_next_checkpoint() {
     let (_, list) = http::get(server.addr, "/api/replays").await;
     let entry = &list[0];
     assert_eq!(entry["ticks"], ticks);
-    assert!(entry["damaged"].as_str().unwrap().contains("lost"), "{entry}");
+    assert!(
+        entry["damaged"].as_str().unwrap().contains("lost"),
+        "{entry}"
+    );
 
     // The verifier checks the rest and reports the gap honestly.
     let verified = verify_with_client(Path::new(&file)).await;

@@ -107,7 +107,12 @@ async fn a_file_size_limit_stops_the_recording_not_the_server() {
     let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     // 4 KiB: the first second of a 300-drone match is more (its checkpoint alone).
     let wrapper = ["bash", "-c", "ulimit -f 4; exec \"$0\" \"$@\""];
-    let args = ["--replay-dir", replays.to_str().unwrap(), "--empty-room-secs", "1"];
+    let args = [
+        "--replay-dir",
+        replays.to_str().unwrap(),
+        "--empty-room-secs",
+        "1",
+    ];
     let mut server = TestServer::start_wrapped(root, &wrapper, &args).await;
     let info = room(&server, 300).await;
     let report = play(&server, &info.id, 2, Duration::from_secs(3)).await;

@@ -60,9 +60,7 @@ impl ReplayStore {
         for c in files.iter_mut() {
             self.weigh(c);
         }
-        files.sort_by(|a, b| {
-            (a.is_match, a.modified, &a.id).cmp(&(b.is_match, b.modified, &b.id))
-        });
+        files.sort_by(|a, b| (a.is_match, a.modified, &a.id).cmp(&(b.is_match, b.modified, &b.id)));
     }
 
     /// The finished recordings in the directory (regular files only).

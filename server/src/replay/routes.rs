@@ -67,20 +67,23 @@ fn open_error(e: OpenError) -> Response {
 /// Check a recording's header (readable, within the bounds) and, for a private
 /// room's recording, the invite: one without it is "no such replay", like a
 /// missing one. `start`: the file's first bytes, at least its header record.
-fn admit(s: &ServerCtx, start: &[u8], invite: Option<&str>) -> Result<(), Response> {
-    let reader = ReplayReader::open(start).map_err(|stop| {
-        s.replays.metrics().unreadable.inc();
-        error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("unreadable replay: {stop}"),
-        )
-    })?;
-    if let Some(wanted) = &reader.header().invite {
-        if !invite.is_some_and(|given| crate::lobby::token::same_secret(wanted, given)) {
-            return Err(error(StatusCode::NOT_FOUND, "no such replay"));
+/// `None`: admitted; else the answer.
+fn refusal(s: &ServerCtx, start: &[u8], invite: Option<&str>) -> Option<Response> {
+    let reader = match ReplayReader::open(start) {
+        Ok(reader) => reader,
+        Err(stop) => {
+            s.replays.metrics().unreadable.inc();
+            return Some(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("unreadable replay: {stop}"),
+            ));
         }
+    };
+    let wanted = reader.header().invite.as_deref()?;
+    if invite.is_some_and(|given| crate::lobby::token::same_secret(wanted, given)) {
+        return None;
     }
-    Ok(())
+    Some(error(StatusCode::NOT_FOUND, "no such replay"))
 }
 
 /// Read a whole recording (for a playback), with the HTTP error when that is not
@@ -91,8 +94,10 @@ async fn read(s: &ServerCtx, id: &str, invite: Option<&str>) -> Result<Vec<u8>, 
         .await
         .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "reading failed"))?
         .map_err(open_error)?;
-    admit(s, &bytes, invite)?;
-    Ok(bytes)
+    match refusal(s, &bytes, invite) {
+        Some(res) => Err(res),
+        None => Ok(bytes),
+    }
 }
 
 /// Open a recording for a download: the file, its first bytes (up to the end of
@@ -170,7 +175,7 @@ pub async fn download(
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "reading failed"),
     };
     let (file, head, size) = opened;
-    if let Err(res) = admit(&s, &head, query.invite.as_deref()) {
+    if let Some(res) = refusal(&s, &head, query.invite.as_deref()) {
         return res;
     }
     let config = s.replays.config();

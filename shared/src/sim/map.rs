@@ -99,7 +99,10 @@ impl Map {
         if text.len() > MAX_MAP_TEXT_LEN {
             return Err(err(
                 1,
-                format!("the map is {} bytes, more than {MAX_MAP_TEXT_LEN}", text.len()),
+                format!(
+                    "the map is {} bytes, more than {MAX_MAP_TEXT_LEN}",
+                    text.len()
+                ),
             ));
         }
         let mut name: Option<String> = None;

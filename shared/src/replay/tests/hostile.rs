@@ -2,11 +2,11 @@
 //! them, and damage followed by a checkpoint is skipped (a gap), not the end.
 
 use super::{header, record};
+use crate::protocol::Tick;
 use crate::replay::{
     BoundsError, Record, ReplayIndex, ReplayReader, ReplayWriter, Resim, SeekIndex, StopReason,
     verify,
 };
-use crate::protocol::Tick;
 
 fn refused(header: &crate::replay::ReplayHeader) -> BoundsError {
     let bytes = ReplayWriter::new(header).take_bytes();
