@@ -132,7 +132,7 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let spectators = SpectatorCounter::default();
         let shutdown = CancellationToken::new();
-        let replays = replay::ReplayStore::new(config.replays.clone());
+        let replays = replay::ReplayStore::new(config.replays.clone(), metrics.replays.clone());
         let ctx = RoomCtx {
             config: Arc::clone(&config),
             metrics: Arc::clone(&metrics),

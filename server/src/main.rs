@@ -15,6 +15,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // A file-size limit stops a recording (EFBIG), not the server (SIGXFSZ).
+    tickcast_server::replay::record_task::survive_file_size_limit()?;
     let cli = Cli::parse();
     let config = Config::load(&cli)?;
     let web = tickcast_server::http::web::source(config.web_dir.as_deref());

@@ -85,6 +85,13 @@ impl TestServer {
     /// [`TestServer::start`], with `dir` as the server's working directory instead of
     /// the repository root (e.g. to prove nothing is read from `assets/`).
     pub async fn start_in(dir: &Path, args: &[&str]) -> TestServer {
+        Self::start_wrapped(dir, &[], args).await
+    }
+
+    /// [`TestServer::start_in`], the binary run by `wrapper` (its program and
+    /// arguments, followed by the server's path and arguments; empty: none), e.g.
+    /// `bash -c 'ulimit -f 4; exec "$0" "$@"'`.
+    pub async fn start_wrapped(dir: &Path, wrapper: &[&str], args: &[&str]) -> TestServer {
         let bin = server_binary();
         let records = args
             .iter()
@@ -94,7 +101,15 @@ impl TestServer {
             .iter()
             .filter(|(flag, _)| !args.iter().any(|a| a.starts_with(flag)))
             .flat_map(|(flag, value)| [*flag, *value]);
-        let mut child = Command::new(&bin)
+        let mut command = match wrapper.split_first() {
+            Some((program, wrapper_args)) => {
+                let mut c = Command::new(program);
+                c.args(wrapper_args).arg(&bin);
+                c
+            }
+            None => Command::new(&bin),
+        };
+        let mut child = command
             .current_dir(dir)
             .args(["--http", "127.0.0.1:0"])
             .args(args)
@@ -149,6 +164,16 @@ impl TestServer {
             url: format!("{scheme}://{addr}"),
             child,
         }
+    }
+
+    /// The server's process id (while it runs).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Whether the server process has exited (without waiting).
+    pub fn has_exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Kill the server and wait for it to exit.

@@ -3,7 +3,8 @@
 //! - `--verify` re-simulates the file from tick 0 and checks every recorded state
 //!   hash, keyframe and checkpoint ([`tickcast_shared::replay::verify`]); it prints
 //!   one JSON line `{"ticks","hashes_checked","keyframes_checked",
-//!   "checkpoints_checked","mismatches",...}` and exits non-zero on a mismatch or damaged bytes, naming the byte offset on stderr.
+//!   "checkpoints_checked","mismatches",...,"gaps"}` and exits non-zero on a mismatch or damaged bytes, naming the byte offset on stderr
+//!   (damage followed by a checkpoint is skipped: `gaps` names each, with the ticks lost, and the rest is checked).
 //!   A recording without its end record (a live or crashed match) is not an error.
 //! - Without it, the match plays in a native window (feature `window`): Space
 //!   pauses, Up/Down change the speed (0.25x to 16x), Left/Right seek 5 s.
@@ -69,6 +70,13 @@ fn report_json(r: &VerifyReport) -> serde_json::Value {
             "offset": s.offset,
             "reason": s.reason.to_string(),
         })),
+        "gaps": r.gaps.iter().map(|g| serde_json::json!({
+            "offset": g.damage.offset,
+            "reason": g.damage.reason.to_string(),
+            "from_tick": g.from.0,
+            "to_tick": g.to.0,
+            "resumed_at": g.resumed_at,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -98,6 +106,17 @@ fn run_verify(path: &std::path::Path, bytes: &[u8]) -> CmdResult {
                 } else {
                     ""
                 }
+            ),
+        }
+        .into());
+    }
+    if let Some(gap) = report.gaps.first() {
+        return Err(VerifyFailed::Damaged {
+            file,
+            reason: format!(
+                "{gap} ({} gap(s); the rest was checked, {} mismatch(es))",
+                report.gaps.len(),
+                report.mismatches
             ),
         }
         .into());

@@ -67,6 +67,20 @@ pub struct Cli {
     /// Do not record matches (existing recordings are still served)
     #[arg(long, env = "TICKCAST_NO_REPLAYS")]
     pub no_replays: bool,
+    /// Seconds a replay download may take no bytes before it is cut [default: 30]
+    #[arg(long, env = "TICKCAST_REPLAY_DOWNLOAD_TIMEOUT_SECS")]
+    pub replay_download_timeout_secs: Option<f64>,
+    /// Replay downloads one IP address may have open at once [default: 4]
+    #[arg(long, env = "TICKCAST_REPLAY_DOWNLOADS_PER_IP")]
+    pub replay_downloads_per_ip: Option<usize>,
+    /// Finished recordings kept per creating IP address; beyond, its least
+    /// valuable (shortest, fewest players), then oldest, go first [default: 100]
+    #[arg(long, env = "TICKCAST_REPLAY_FILES_PER_IP")]
+    pub replay_files_per_ip: Option<usize>,
+    /// A recording is a kept-first "match" when complete, with 2+ players and at
+    /// least this many seconds; retention removes the others first [default: 10]
+    #[arg(long, env = "TICKCAST_REPLAY_MIN_MATCH_SECS")]
+    pub replay_min_match_secs: Option<u32>,
     /// QUIC (UDP) address for native players [default: the HTTP IP and port number]
     #[arg(long, env = "TICKCAST_QUIC")]
     pub quic: Option<SocketAddr>,
@@ -150,6 +164,18 @@ impl Config {
         }
         if cli.no_replays {
             self.replays.enabled = false;
+        }
+        if let Some(secs) = cli.replay_download_timeout_secs {
+            self.replays.download_timeout_secs = secs;
+        }
+        if let Some(n) = cli.replay_downloads_per_ip {
+            self.replays.max_downloads_per_ip = n;
+        }
+        if let Some(n) = cli.replay_files_per_ip {
+            self.replays.max_files_per_ip = n;
+        }
+        if let Some(secs) = cli.replay_min_match_secs {
+            self.replays.min_match_secs = secs;
         }
         if let Some(addr) = cli.quic {
             self.quic.addr = Some(addr);

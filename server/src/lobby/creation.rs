@@ -129,6 +129,7 @@ impl Lobby {
             private,
             invite: private.then(token::invite_code),
             seed: token::random_seed(),
+            creator,
         };
         let room = room::spawn(id, settings, &self.ctx);
         let seq = inner.next_seq;

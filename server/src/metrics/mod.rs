@@ -27,6 +27,8 @@ mod limits;
 pub use limits::{EdgeMetrics, LimitMetrics};
 mod quic;
 pub use quic::QuicSnapshotMetrics;
+mod replays;
+pub use replays::ReplayMetrics;
 mod transport;
 pub use transport::{Transport, TransportMetrics};
 mod lobby_guards;
@@ -124,6 +126,8 @@ pub struct Metrics {
     pub quic_snapshots: QuicSnapshotMetrics,
     /// Refusals of the lobby's per-address and per-identity guards.
     pub lobby_guards: LobbyGuardMetrics,
+    /// Recordings: refused files, downloads, write failures, retention.
+    pub replays: ReplayMetrics,
 }
 
 impl Default for Metrics {
@@ -244,6 +248,7 @@ impl Metrics {
         let limits = LimitMetrics::register(&mut r);
         let quic_snapshots = QuicSnapshotMetrics::register(&mut r);
         let lobby_guards = LobbyGuardMetrics::register(&mut r);
+        let replays = ReplayMetrics::register(&mut r);
         Metrics {
             registry: r,
             tick_duration,
@@ -269,6 +274,7 @@ impl Metrics {
             edge,
             quic_snapshots,
             lobby_guards,
+            replays,
         }
     }
 

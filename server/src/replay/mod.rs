@@ -15,18 +15,24 @@
 //! - [`record_task`]: the task that encodes a recording and appends it to its file.
 //! - [`recording`]: when a room records: from the first seat on (empty rooms leave no
 //!   file), still from tick 0 (the empty steps before go in as one run).
-//! - [`store`]: the directory: ids (validated, so no path can escape it), the list
-//!   with per-file summaries (cached by size), retention (max files / max bytes,
-//!   oldest first, never a recording in progress) and the playback limit.
+//! - [`store`]: the directory: ids (validated, so no path can escape it), opening
+//!   (regular files only, never through a symlink), the list with per-file
+//!   summaries (cached by size) and the playback limit.
+//! - [`retention`]: max files / max bytes and the per-address quota, matches kept
+//!   ahead of short or one-player recordings, never a recording in progress.
+//! - [`download`]: `GET /api/replays/{id}` streamed from disk in chunks, with an
+//!   idle deadline and a per-address limit.
 //! - [`playback`]: `GET /api/replays/{id}/events`, the recording re-simulated (from
 //!   the checkpoint before the start, on a blocking thread) and streamed as the same
 //!   SSE events as the live spectator feed, paced.
 //! - [`routes`]: the HTTP handlers.
 
+pub mod download;
 pub mod playback;
 pub mod record_task;
 pub mod recorder;
 pub mod recording;
+pub mod retention;
 pub mod routes;
 pub mod store;
 
@@ -64,6 +70,19 @@ pub struct ReplayConfig {
     /// Seconds between two checkpoints (the World's full state, where a seek starts
     /// re-simulating); 0 records none (seeks then re-simulate from tick 0). Default 5.
     pub checkpoint_secs: u32,
+    /// Seconds a download (`GET /api/replays/{id}`) may take no bytes before it is
+    /// cut. Default 30.
+    pub download_timeout_secs: f64,
+    /// Downloads one IP address may have open at once; more are answered 429.
+    /// Default 4.
+    pub max_downloads_per_ip: usize,
+    /// Finished recordings kept per creating IP address (retention removes its
+    /// least valuable, then oldest, beyond this). Default 100.
+    pub max_files_per_ip: usize,
+    /// A finished recording is a "match" retention keeps ahead of the rest when it
+    /// is complete, had two or more players and lasted at least this many seconds.
+    /// Default 10.
+    pub min_match_secs: u32,
 }
 
 impl Default for ReplayConfig {
@@ -78,6 +97,10 @@ impl Default for ReplayConfig {
             max_file_bytes: 64 * 1024 * 1024,
             max_playbacks: 64,
             checkpoint_secs: 5,
+            download_timeout_secs: 30.0,
+            max_downloads_per_ip: 4,
+            max_files_per_ip: 100,
+            min_match_secs: 10,
         }
     }
 }
@@ -90,6 +113,12 @@ impl ReplayConfig {
         }
         if !(1..=1000).contains(&self.flush_ms) {
             return Err("replays: flush_ms must be 1..=1000".into());
+        }
+        if self.max_downloads_per_ip == 0 || self.max_files_per_ip == 0 {
+            return Err("replays: max_downloads_per_ip and max_files_per_ip must be >= 1".into());
+        }
+        if !(self.download_timeout_secs.is_finite() && self.download_timeout_secs > 0.0) {
+            return Err("replays: download_timeout_secs must be > 0".into());
         }
         if self.checkpoint_secs > MAX_CHECKPOINT_SECS {
             return Err(format!(

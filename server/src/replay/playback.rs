@@ -15,6 +15,9 @@
 //!   its `game` event (the viewer has not had that frame), so every event after `N`
 //!   comes exactly once, with the ids the live feed gave them.
 //!
+//! Damage that the reader skipped (a gap, resumed at a checkpoint) is followed by a
+//! keyframe of the World where it resumed, whatever the frame grid.
+//!
 //! Pacing: the events of tick `t` are sent `(t - start) / (tick_rate * speed)`
 //! seconds after the first. Seeking to the start re-simulates from tick 0 in slices,
 //! yielding to the runtime between them. A viewer that takes no bytes for
@@ -137,6 +140,7 @@ impl<'a> Playback<'a> {
         if self.done {
             return None;
         }
+        let gaps = self.resim.gaps().len();
         let Some((tick, events)) = self.resim.step() else {
             self.done = true;
             let tick = self.resim.tick();
@@ -153,7 +157,12 @@ impl<'a> Playback<'a> {
             .into_iter()
             .map(|e| (e, None))
             .collect();
-        if tick.0 % self.interval == 0 {
+        if self.resim.gaps().len() != gaps {
+            // The World jumped over damage: a keyframe of where it is now.
+            self.feed.reset();
+            let snapshot = self.resim.world().snapshot();
+            out.push(self.frame(snapshot, format));
+        } else if tick.0 % self.interval == 0 {
             let snapshot = self.resim.world().snapshot();
             out.push(self.frame(snapshot, format));
         }

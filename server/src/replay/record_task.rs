@@ -1,9 +1,16 @@
 //! The recorder task: a [`Recorder`](super::Recorder)'s messages in, replay file bytes out.
 //!
 //! It encodes with [`ReplayWriter`] and appends to the file, flushing every
-//! `flush_ms` (at most a second). Any IO error (unwritable directory, disk full) or
-//! reaching `max_file_bytes` ends the recording with an error in the log; what was
-//! written stays, without an end record: an incomplete replay.
+//! `flush_ms` (at most a second). Any IO error (unwritable directory, disk full
+//! `ENOSPC`, the process's file-size limit `EFBIG`) or reaching `max_file_bytes`
+//! ends the recording with an error in the log (an IO error is counted in
+//! `tickcast_replay_write_failures_total`); what was written stays, without an end
+//! record: an incomplete replay. The match goes on.
+//!
+//! A file-size limit (`ulimit -f`) would by default kill the process with
+//! `SIGXFSZ` at the write that passes it; [`survive_file_size_limit`], called at
+//! start-up, installs a handler instead, so that write fails with `EFBIG` and only
+//! the recording stops.
 
 use super::store::ReplayStore;
 use std::path::{Path, PathBuf};
@@ -48,10 +55,44 @@ pub struct PreRoll {
     pub checkpoint: Option<Box<WorldState>>,
 }
 
+/// Catch `SIGXFSZ` for the life of the process, so that a write past the
+/// process's file-size limit fails with `EFBIG` (a recording stops) instead of
+/// killing the server. Call once, inside the runtime, at start-up.
+#[cfg(unix)]
+pub fn survive_file_size_limit() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    // tokio's handler replaces the default action (terminate) for good; the
+    // stream is drained so the signals are only logged.
+    let mut xfsz = signal(SignalKind::from_raw(libc::SIGXFSZ))?;
+    tokio::spawn(async move {
+        while xfsz.recv().await.is_some() {
+            tracing::debug!("SIGXFSZ: a write passed the file-size limit (it fails with EFBIG)");
+        }
+    });
+    Ok(())
+}
+
+/// No file-size signal off Unix.
+#[cfg(not(unix))]
+pub fn survive_file_size_limit() -> std::io::Result<()> {
+    Ok(())
+}
+
+/// What an IO error means for a recording, for the log.
+fn io_reason(e: &std::io::Error) -> &'static str {
+    match e.raw_os_error() {
+        #[cfg(unix)]
+        Some(libc::EFBIG) => "the process's file-size limit (ulimit -f) was reached",
+        #[cfg(unix)]
+        Some(libc::ENOSPC) => "the disk is full",
+        _ => "a write to the recording failed",
+    }
+}
+
 /// Why a recording stopped early.
 #[derive(Debug, Error)]
 enum RecordError {
-    #[error("{0}")]
+    #[error("{}: {}", io_reason(.0), .0)]
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Write(#[from] WriteError),
@@ -77,12 +118,17 @@ impl Task {
             Ok(false) => {
                 tracing::warn!(replay = %id, "room stopped recording; the replay is incomplete")
             }
-            Err(e) => tracing::error!(
-                replay = %id,
-                file = %self.path.display(),
-                error = %e,
-                "recording failed; the match goes on, the replay stays incomplete"
-            ),
+            Err(e) => {
+                if matches!(e, RecordError::Io(_)) {
+                    self.store.metrics().write_failures.inc();
+                }
+                tracing::error!(
+                    replay = %id,
+                    file = %self.path.display(),
+                    error = %e,
+                    "recording failed; the match goes on, the replay stays incomplete"
+                )
+            }
         }
         // Closing the queue tells the room to stop recording.
         drop(rx);

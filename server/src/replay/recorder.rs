@@ -111,7 +111,7 @@ impl Recorder {
         let start_unix_ms = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        let (id, path, stats) = store.begin(room, start_unix_ms);
+        let (id, path, stats) = store.begin(room, start_unix_ms, settings.creator);
         let map_text = map_text(&settings.map);
         if Map::parse(&map_text).as_ref() != Ok(&settings.map) {
             tracing::warn!(replay = %id, "the map does not round-trip as text; the replay may not verify");

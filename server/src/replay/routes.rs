@@ -13,22 +13,27 @@
 //!
 //! Errors are `{"error": "..."}`: 400 for a malformed id or query (an id is checked
 //! before any path is built, so `../` never reaches the disk), 404 for no such
-//! recording, 422 for a file that is too large to serve or has no readable header,
-//! 503 when all playbacks are taken.
+//! recording (or anything but a regular file directly in the directory: a symlink,
+//! a FIFO), 422 for a file that is too large to serve or whose header is unreadable
+//! or out of bounds (counted, `tickcast_replays_unreadable_total`), 429 when the
+//! address has `max_downloads_per_ip` downloads open, 503 when all playbacks are
+//! taken. Downloads are streamed from disk ([`super::download`]).
 
+use super::download::{self, Download};
 use super::playback::{StreamPlan, stream};
-use super::store::valid_id;
+use super::store::{OpenError, ReplayStore, valid_id};
 use crate::ctx::ServerCtx;
 use crate::net::sse::{Cursor, cursor};
 use axum::Json;
-use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::net::SocketAddr;
+use std::time::Duration;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::{ReplayReader, SeekIndex};
+use tickcast_shared::replay::{ReplayReader, SeekIndex, bounds};
 use tickcast_shared::spectate::Format;
 use tokio::sync::mpsc;
 
@@ -47,40 +52,90 @@ pub struct InviteQuery {
     invite: Option<String>,
 }
 
-/// Read a recording's bytes, with the HTTP error when that is not possible. A
-/// private room's recording without its invite is "no such replay", like a missing
-/// one.
-async fn read(s: &ServerCtx, id: &str, invite: Option<&str>) -> Result<Vec<u8>, Response> {
-    let store = &s.replays;
-    let Some(path) = store.path_of(id) else {
-        return Err(error(StatusCode::BAD_REQUEST, "malformed replay id"));
-    };
-    let meta = match tokio::fs::metadata(&path).await {
-        Ok(meta) if meta.is_file() => meta,
-        _ => return Err(error(StatusCode::NOT_FOUND, "no such replay")),
-    };
-    let max = store.config().max_file_bytes;
-    if meta.len() > max {
-        return Err(error(
+/// The HTTP answer to a recording that cannot be opened.
+fn open_error(e: OpenError) -> Response {
+    match e {
+        OpenError::Malformed => error(StatusCode::BAD_REQUEST, "malformed replay id"),
+        OpenError::Missing => error(StatusCode::NOT_FOUND, "no such replay"),
+        OpenError::TooLarge(max) => error(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("replay is larger than the {max}-byte limit"),
-        ));
+        ),
     }
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
-        tracing::warn!(replay = %id, error = %e, "cannot read replay");
-        error(StatusCode::NOT_FOUND, "no such replay")
-    })?;
-    // A file whose header does not read is served as before (it names no invite);
-    // one that names an invite needs it.
-    let wanted = ReplayReader::open(&bytes)
-        .ok()
-        .and_then(|r| r.header().invite.clone());
-    if let Some(wanted) = wanted {
-        if !invite.is_some_and(|given| crate::lobby::token::same_secret(&wanted, given)) {
-            return Err(error(StatusCode::NOT_FOUND, "no such replay"));
+}
+
+/// Check a recording's header (readable, within the bounds) and, for a private
+/// room's recording, the invite: one without it is "no such replay", like a
+/// missing one. `start`: the file's first bytes, at least its header record.
+/// `None`: admitted; else the answer.
+fn refusal(s: &ServerCtx, start: &[u8], invite: Option<&str>) -> Option<Response> {
+    let reader = match ReplayReader::open(start) {
+        Ok(reader) => reader,
+        Err(stop) => {
+            s.replays.metrics().unreadable.inc();
+            return Some(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("unreadable replay: {stop}"),
+            ));
+        }
+    };
+    let wanted = reader.header().invite.as_deref()?;
+    if invite.is_some_and(|given| crate::lobby::token::same_secret(wanted, given)) {
+        return None;
+    }
+    Some(error(StatusCode::NOT_FOUND, "no such replay"))
+}
+
+/// Read a whole recording (for a playback), with the HTTP error when that is not
+/// possible.
+async fn read(s: &ServerCtx, id: &str, invite: Option<&str>) -> Result<Vec<u8>, Response> {
+    let (store, owned) = (std::sync::Arc::clone(&s.replays), id.to_owned());
+    let bytes = tokio::task::spawn_blocking(move || store.read(&owned))
+        .await
+        .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "reading failed"))?
+        .map_err(open_error)?;
+    match refusal(s, &bytes, invite) {
+        Some(res) => Err(res),
+        None => Ok(bytes),
+    }
+}
+
+/// Open a recording for a download: the file, its first bytes (up to the end of
+/// its header record, never more than the header bound) and its size.
+fn open_download(
+    store: &ReplayStore,
+    id: &str,
+) -> Result<(std::fs::File, Vec<u8>, u64), OpenError> {
+    let (mut file, size) = store.open(id)?;
+    // Prefix (magic, version) and the header record's length and checksum.
+    let mut start = vec![0u8; 18];
+    let got = read_up_to(&mut file, &mut start)?;
+    start.truncate(got);
+    let len = start
+        .get(10..14)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, u32::from_le_bytes)
+        .min(bounds::MAX_HEADER_RECORD_LEN);
+    let mut record = vec![0u8; len as usize];
+    let got = read_up_to(&mut file, &mut record)?;
+    record.truncate(got);
+    start.extend_from_slice(&record);
+    Ok((file, start, size))
+}
+
+/// Fill `buf` from `file` as far as the file goes; the bytes read.
+fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> Result<usize, OpenError> {
+    use std::io::Read;
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
+        match file.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(OpenError::Missing),
         }
     }
-    Ok(bytes)
+    Ok(filled)
 }
 
 pub async fn list(State(s): State<ServerCtx>) -> Response {
@@ -95,20 +150,49 @@ pub async fn download(
     State(s): State<ServerCtx>,
     Path(id): Path<String>,
     query: Result<Query<InviteQuery>, QueryRejection>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
 ) -> Response {
     let Ok(Query(query)) = query else {
         return error(StatusCode::BAD_REQUEST, "query: invite=<code>");
     };
-    let bytes = match read(&s, &id, query.invite.as_deref()).await {
-        Ok(bytes) => bytes,
-        Err(res) => return res,
+    if !valid_id(&id) {
+        return error(StatusCode::BAD_REQUEST, "malformed replay id");
+    }
+    let ip = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let Some(permit) = s.replays.try_download(ip) else {
+        let mut res = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many replay downloads from this address",
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return res;
     };
-    let mut res = Response::new(Body::from(bytes));
+    let (store, owned) = (std::sync::Arc::clone(&s.replays), id.clone());
+    let opened = match tokio::task::spawn_blocking(move || open_download(&store, &owned)).await {
+        Ok(Ok(opened)) => opened,
+        Ok(Err(e)) => return open_error(e),
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "reading failed"),
+    };
+    let (file, head, size) = opened;
+    if let Some(res) = refusal(&s, &head, query.invite.as_deref()) {
+        return res;
+    }
+    let config = s.replays.config();
+    let timeout = Duration::from_secs_f64(config.download_timeout_secs);
+    let transfer = Download {
+        file,
+        head,
+        size,
+        permit,
+    };
+    let mut res = Response::new(download::body(transfer, timeout));
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     // `id` passed `valid_id`: only [a-z0-9-], safe inside the quotes.
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.tcr\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);

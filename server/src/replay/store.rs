@@ -5,16 +5,24 @@
 //! alphabet (ASCII lowercase letters, digits, `-`; at most 64 characters), so no id
 //! can name a path outside the directory (`..`, `/`, `\` and `.` never pass).
 //!
+//! A recording is read only through [`ReplayStore::open`]: a regular file directly
+//! in the directory, opened without following a symlink (`O_NOFOLLOW`) and without
+//! waiting on a FIFO (`O_NONBLOCK`), at most `max_file_bytes` long; the list and
+//! every route see the same files.
+//!
 //! The methods that touch the disk block; async callers run them with
-//! `spawn_blocking`.
+//! `spawn_blocking`. Retention is in [`super::retention`], downloads in
+//! [`super::download`].
 
 use super::ReplayConfig;
+use crate::metrics::ReplayMetrics;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::io::Read;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::replay::{ReplayIndex, ReplayReader};
 
@@ -63,11 +71,29 @@ pub struct LiveStats {
 
 /// One server's replay directory.
 pub struct ReplayStore {
-    config: ReplayConfig,
-    active: Mutex<HashMap<String, Arc<LiveStats>>>,
+    pub(super) config: ReplayConfig,
+    pub(super) active: Mutex<HashMap<String, Arc<LiveStats>>>,
     /// Summaries of finished files, by id, valid while the size is the same.
-    cache: Mutex<HashMap<String, ReplaySummary>>,
+    pub(super) cache: Mutex<HashMap<String, ReplaySummary>>,
     playbacks: AtomicUsize,
+    /// Who created the room of each recording made since the server started (the
+    /// per-address quota of retention).
+    pub(super) creators: Mutex<HashMap<String, IpAddr>>,
+    /// Downloads open per address (`None`: unknown addresses share one count).
+    pub(super) downloads: Mutex<HashMap<Option<IpAddr>, usize>>,
+    pub(super) metrics: ReplayMetrics,
+}
+
+/// Why a recording cannot be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    /// The id is not well-formed.
+    Malformed,
+    /// No regular file of that id directly in the directory (missing, a symlink, a
+    /// directory, a FIFO...).
+    Missing,
+    /// Larger than `max_file_bytes`.
+    TooLarge(u64),
 }
 
 /// A place among the running playbacks; dropping it gives the place back.
@@ -81,7 +107,7 @@ impl Drop for PlaybackPermit {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -95,13 +121,41 @@ pub fn valid_id(id: &str) -> bool {
 }
 
 impl ReplayStore {
-    pub fn new(config: ReplayConfig) -> Arc<ReplayStore> {
+    pub fn new(config: ReplayConfig, metrics: ReplayMetrics) -> Arc<ReplayStore> {
         Arc::new(ReplayStore {
             config,
             active: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             playbacks: AtomicUsize::new(0),
+            creators: Mutex::new(HashMap::new()),
+            downloads: Mutex::new(HashMap::new()),
+            metrics,
         })
+    }
+
+    pub fn metrics(&self) -> &ReplayMetrics {
+        &self.metrics
+    }
+
+    /// Open recording `id` for reading (see the module docs), with its size.
+    pub fn open(&self, id: &str) -> Result<(std::fs::File, u64), OpenError> {
+        let path = self.path_of(id).ok_or(OpenError::Malformed)?;
+        let file = open_regular(&path).ok_or(OpenError::Missing)?;
+        let size = file.metadata().map_err(|_| OpenError::Missing)?.len();
+        if size > self.config.max_file_bytes {
+            return Err(OpenError::TooLarge(self.config.max_file_bytes));
+        }
+        Ok((file, size))
+    }
+
+    /// The whole of recording `id` (at most `max_file_bytes`).
+    pub fn read(&self, id: &str) -> Result<Vec<u8>, OpenError> {
+        let (file, size) = self.open(id)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        file.take(self.config.max_file_bytes)
+            .read_to_end(&mut bytes)
+            .map_err(|_| OpenError::Missing)?;
+        Ok(bytes)
     }
 
     pub fn config(&self) -> &ReplayConfig {
@@ -114,10 +168,12 @@ impl ReplayStore {
     }
 
     /// Reserve an id and a file name for a new recording of room `room`.
+    /// `creator`: the address that created the room, for the per-address quota.
     pub fn begin(
         &self,
         room: crate::room::RoomId,
         start_unix_ms: u64,
+        creator: Option<IpAddr>,
     ) -> (String, PathBuf, Arc<LiveStats>) {
         let mut active = lock(&self.active);
         let base = format!("{start_unix_ms}-{room}");
@@ -132,6 +188,9 @@ impl ReplayStore {
         }
         let stats = Arc::new(LiveStats::default());
         active.insert(id.clone(), Arc::clone(&stats));
+        if let Some(ip) = creator {
+            lock(&self.creators).insert(id.clone(), ip);
+        }
         let path = self.config.dir.join(format!("{id}.{EXTENSION}"));
         (id, path, stats)
     }
@@ -145,46 +204,6 @@ impl ReplayStore {
     pub fn end(&self, id: &str) {
         lock(&self.active).remove(id);
         self.retain();
-    }
-
-    /// Remove the oldest finished recordings beyond `max_files` / `max_bytes`.
-    pub fn retain(&self) {
-        let Ok(entries) = std::fs::read_dir(&self.config.dir) else {
-            return;
-        };
-        let mut files: Vec<(SystemTime, String, u64)> = entries
-            .flatten()
-            .filter_map(|e| {
-                let id = recording_id(&e.path())?;
-                let meta = e.metadata().ok()?;
-                let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-                Some((modified, id, meta.len()))
-            })
-            .collect();
-        files.sort();
-        let mut count = files.len();
-        let mut bytes: u64 = files.iter().map(|f| f.2).sum();
-        let active = lock(&self.active).clone();
-        for (_, id, len) in files {
-            if count <= self.config.max_files && bytes <= self.config.max_bytes {
-                break;
-            }
-            if active.contains_key(&id) {
-                continue;
-            }
-            let Some(path) = self.path_of(&id) else {
-                continue;
-            };
-            match std::fs::remove_file(&path) {
-                Ok(()) => {
-                    tracing::info!(replay = %id, "replay removed by retention");
-                    lock(&self.cache).remove(&id);
-                    count -= 1;
-                    bytes = bytes.saturating_sub(len);
-                }
-                Err(e) => tracing::warn!(replay = %id, error = %e, "cannot remove replay"),
-            }
-        }
     }
 
     /// Every recording, newest first (blocking: reads files it has not summarized).
@@ -203,18 +222,15 @@ impl ReplayStore {
 
     /// The summary of recording `id`, if it exists and has a readable header.
     pub fn summary(&self, id: &str) -> Option<ReplaySummary> {
-        let path = self.path_of(id)?;
-        let size = std::fs::metadata(&path).ok()?.len();
+        let (file, size) = self.open(id).ok()?;
         let live = lock(&self.active).get(id).cloned();
         if live.is_none() {
             if let Some(hit) = lock(&self.cache).get(id).filter(|s| s.size == size) {
                 return Some(hit.clone());
             }
         }
-        if size > self.config.max_file_bytes {
-            return None;
-        }
-        let bytes = std::fs::read(&path).ok()?;
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        file.take(size).read_to_end(&mut bytes).ok()?;
         let summary = match live {
             // Being written: the header from the file, the rest from the recorder.
             Some(live) => {
@@ -240,6 +256,7 @@ impl ReplayStore {
             }
             None => {
                 let index = ReplayIndex::build(&bytes).ok()?;
+                let damaged = index.damage();
                 let summary = ReplaySummary {
                     id: id.to_owned(),
                     room: index.header.room_name.clone(),
@@ -253,7 +270,7 @@ impl ReplayStore {
                     size,
                     complete: index.complete,
                     recording: false,
-                    damaged: index.stop.map(|s| s.to_string()),
+                    damaged,
                     private: index.header.invite.is_some(),
                 };
                 lock(&self.cache).insert(id.to_owned(), summary.clone());
@@ -277,8 +294,25 @@ impl ReplayStore {
     }
 }
 
+/// `path` opened for reading if it is a regular file: never through a symlink,
+/// never waiting on a FIFO.
+fn open_regular(path: &Path) -> Option<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    if !std::fs::symlink_metadata(path).ok()?.file_type().is_file() {
+        return None;
+    }
+    let file = options.open(path).ok()?;
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
 /// The recording id of a path in the directory (`<id>.tcr` with a valid id).
-fn recording_id(path: &std::path::Path) -> Option<String> {
+pub(super) fn recording_id(path: &std::path::Path) -> Option<String> {
     if path.extension().is_none_or(|e| e != EXTENSION) {
         return None;
     }

@@ -66,6 +66,9 @@ pub struct RoomSettings {
     /// need it).
     pub invite: Option<String>,
     pub seed: u64,
+    /// The address that created the room (`None`: unknown, or placed here by the
+    /// cluster): its recordings count against that address's retention quota.
+    pub creator: Option<std::net::IpAddr>,
 }
 
 /// Lifecycle of a room.

@@ -3,6 +3,7 @@
 //! Framing knows lengths and checksums, not what payloads mean: [`read_frame`] hands
 //! back a checked `(kind, payload)` or the reason the bytes at an offset are not one.
 
+use super::bounds;
 use super::reader::StopReason;
 use super::{FORMAT_VERSION, MAGIC, MAX_RECORD_LEN, OLDEST_FORMAT_VERSION};
 
@@ -24,6 +25,19 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The kind's name, for errors.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Header => "header",
+            Kind::Ticks => "ticks",
+            Kind::Hash => "hash",
+            Kind::Keyframe => "keyframe",
+            Kind::End => "end",
+            Kind::Checkpoint => "checkpoint",
+            Kind::Player => "player",
+        }
+    }
+
     /// The kind `b` in a file of format `version`.
     pub(crate) fn from_u8(b: u8, version: u16) -> Option<Kind> {
         if version < 3 && b > 5 {
@@ -116,6 +130,10 @@ pub(crate) fn read_frame(
         return Err(StopReason::BadLength(len));
     }
     let body_at = at.saturating_add(FRAME_HEAD);
+    // The kind's own bound, before the checksum pass over the body.
+    if let Some(kind) = bytes.get(body_at).and_then(|b| Kind::from_u8(*b, version)) {
+        bounds::check_record_len(kind, len).map_err(StopReason::OutOfBounds)?;
+    }
     let needed = FRAME_HEAD.saturating_add(len as usize);
     let body = body_at
         .checked_add(len as usize)
@@ -146,4 +164,47 @@ pub(crate) fn split_u32(payload: &[u8]) -> Option<(u32, &[u8])> {
 /// Little-endian `u64` that is the whole of `rest`.
 pub(crate) fn exact_u64(rest: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(rest.try_into().ok()?))
+}
+
+/// The first offset at or after `from` where a whole checkpoint record of a tick at
+/// or after `min_tick` starts, with that tick: where reading can resume after
+/// damage (the input model starts afresh at a checkpoint). Checksumming candidates
+/// spends `budget` (bytes); `None` when none is found or the budget runs out.
+pub(crate) fn find_checkpoint(
+    bytes: &[u8],
+    from: usize,
+    version: u16,
+    min_tick: u32,
+    budget: &mut u64,
+) -> Option<(usize, u32)> {
+    if version < 3 {
+        return None;
+    }
+    let kind = Kind::Checkpoint as u8;
+    let mut at = from;
+    while at.checked_add(FRAME_HEAD + 5)? <= bytes.len() {
+        let here = at;
+        at += 1;
+        if bytes.get(here + FRAME_HEAD) != Some(&kind) {
+            continue;
+        }
+        let (Some(len), Some(tick)) = (le_u32(bytes, here), le_u32(bytes, here + FRAME_HEAD + 1))
+        else {
+            continue;
+        };
+        if !(5..=MAX_RECORD_LEN).contains(&len) || tick < min_tick {
+            continue;
+        }
+        let Some(body) = (here + FRAME_HEAD)
+            .checked_add(len as usize)
+            .and_then(|end| bytes.get(here + FRAME_HEAD..end))
+        else {
+            continue;
+        };
+        *budget = budget.checked_sub(u64::from(len))?;
+        if le_u32(bytes, here + 4) == Some(crc32fast::hash(body)) {
+            return Some((here, tick));
+        }
+    }
+    None
 }

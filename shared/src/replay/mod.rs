@@ -48,13 +48,19 @@
 //! version 2 file has no checkpoint or player records (one there is an unknown kind).
 //!
 //! A recording starts at tick 0 of `World::new(map, config, seed)` from the header.
+//! Headers and records are checked against [`bounds`] before anything is built
+//! from them (a tick rate, a map, a record length outside them stops reading with
+//! [`StopReason::OutOfBounds`]).
 //!
 //! # Damage
 //! A writer that dies mid-write leaves a torn last record; a reader stops at the first
 //! record that is incomplete, fails its checksum or does not decode, keeps everything
-//! before it and reports the byte offset and the reason ([`Stop`]). No input makes
-//! reading panic (property-tested over random bytes, every truncation point and
-//! random byte flips of a real recording).
+//! before it and reports the byte offset and the reason ([`Stop`]). When a whole
+//! checkpoint record follows the damage (a flipped bit mid-file), it resynchronizes
+//! there instead: a [`Gap`] names the damage and the ticks lost, and reading, seeking
+//! and playback go on from that checkpoint; [`verify`] reports every gap. No input
+//! makes reading panic (property-tested over random bytes, every truncation point
+//! and random byte flips of a real recording).
 //!
 //! # Seeking
 //! A keyframe is a quantized snapshot, which cannot restore a World's exact state; a
@@ -66,6 +72,7 @@
 //! where a playback stream starts, and let a viewer that cannot simulate show the
 //! match coarsely. [`verify`] checks every checkpoint against the re-simulated World.
 
+pub mod bounds;
 mod frame;
 pub mod inputs;
 mod reader;
@@ -76,8 +83,9 @@ mod tests;
 mod verify;
 mod writer;
 
+pub use bounds::BoundsError;
 pub use inputs::TickItem;
-pub use reader::{Record, ReplayReader, Stop, StopReason};
+pub use reader::{Gap, Record, ReplayReader, Stop, StopReason};
 pub use resim::{ParkedResim, ReplayIndex, Replayed, Resim};
 pub use seek::SeekIndex;
 pub use verify::{VerifyReport, verify};

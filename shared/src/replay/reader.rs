@@ -1,14 +1,20 @@
-//! [`ReplayReader`]: replay bytes in, records out, stopping cleanly at damage.
+//! [`ReplayReader`]: replay bytes in, records out, resynchronizing after damage.
 //!
 //! The reader checks every record's length, checksum, kind, payload and place in the
-//! tick sequence before yielding it. At the first record that fails, it stops and
-//! keeps the offset and the reason ([`Stop`]); everything yielded before is good. A
-//! file that ends exactly after a whole record is not damaged, only incomplete when
-//! its end record is missing (a live or crashed recording).
+//! tick sequence before yielding it. At a record that fails, it looks for the next
+//! whole checkpoint record further on (the input model starts afresh there, so
+//! reading can go on from it): found, it yields a [`Record::Gap`] naming the damage
+//! and the ticks lost, then goes on at that checkpoint; not found (a torn tail, a
+//! file without checkpoints), it stops and keeps the offset and the reason
+//! ([`Stop`]). Everything yielded is good. A file that ends exactly after a whole
+//! record is not damaged, only incomplete when its end record is missing (a live or
+//! crashed recording). Looking for checkpoints checksums candidates within a budget
+//! ([`RESYNC_BUDGET`]), so hostile bytes cannot make it quadratic.
 
+use super::bounds::{self, BoundsError};
 use super::frame::{self, FRAME_HEAD, Frame, Kind, PREFIX_LEN};
 use super::inputs::{InputModel, TickItem};
-use super::{MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, ReplayHeader};
+use super::{MAX_TICKS_PER_RECORD, ReplayHeader};
 use crate::codec::decode_value;
 use crate::protocol::PlayerIdentity;
 use crate::protocol::Tick;
@@ -30,7 +36,39 @@ pub enum Record {
     Checkpoint { tick: Tick, body: Vec<u8> },
     /// Who the player joining in the step from `tick` is.
     Player { tick: Tick, info: PlayerIdentity },
+    /// Damage was skipped: the ticks `gap.from .. gap.to` are lost; a checkpoint of
+    /// tick `gap.to` comes next.
+    Gap(Gap),
 }
+
+/// Damage that reading skipped, resuming at a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    /// Where and why the damaged part starts.
+    pub damage: Stop,
+    /// The ticks recorded before the damage.
+    pub from: Tick,
+    /// The tick of the checkpoint reading resumed at.
+    pub to: Tick,
+    /// Byte offset of that checkpoint record.
+    pub resumed_at: usize,
+}
+
+impl std::fmt::Display for Gap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}; ticks {}..{} lost, resumed at byte {}",
+            self.damage, self.from.0, self.to.0, self.resumed_at
+        )
+    }
+}
+
+/// Bytes of candidate records a reader may checksum while looking for a checkpoint
+/// after damage, over its whole life.
+pub const RESYNC_BUDGET: u64 = 256 * 1024 * 1024;
+/// Most gaps a reader skips before it stops for good.
+pub const MAX_GAPS: usize = 4096;
 
 /// Why reading stopped before the end of the bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -55,6 +93,8 @@ pub enum StopReason {
     OutOfOrder { expected: u32, found: u32 },
     #[error("data after the end record")]
     AfterEnd,
+    #[error("out of bounds: {0}")]
+    OutOfBounds(BoundsError),
 }
 
 /// Where and why reading stopped.
@@ -81,6 +121,8 @@ pub struct ReaderAt {
     ticks: u32,
     ended: bool,
     stop: Option<Stop>,
+    gaps: Vec<Gap>,
+    resync_budget: u64,
 }
 
 impl ReaderAt {
@@ -107,8 +149,12 @@ impl<'a> ReplayReader<'a> {
         if frame.kind != Kind::Header {
             return Err(stop(StopReason::MissingHeader));
         }
-        let header = decode_value::<ReplayHeader>(frame.payload, MAX_RECORD_LEN as usize)
+        let max = bounds::MAX_HEADER_RECORD_LEN as usize;
+        let header = decode_value::<ReplayHeader>(frame.payload, max)
             .map_err(|e| stop(StopReason::Malformed(format!("header: {e}"))))?;
+        // Nothing is built from a header outside the bounds (a World's history is
+        // sized by its tick rate, a map's walls by its text).
+        bounds::check_header(&header).map_err(|e| stop(StopReason::OutOfBounds(e)))?;
         Ok(ReplayReader {
             bytes,
             at: ReaderAt {
@@ -119,6 +165,8 @@ impl<'a> ReplayReader<'a> {
                 ticks: 0,
                 ended: false,
                 stop: None,
+                gaps: Vec::new(),
+                resync_budget: RESYNC_BUDGET,
             },
         })
     }
@@ -160,6 +208,50 @@ impl<'a> ReplayReader<'a> {
     /// Where and why reading stopped, if it stopped at damage.
     pub fn stop(&self) -> Option<&Stop> {
         self.at.stop.as_ref()
+    }
+
+    /// The damage skipped so far, in file order.
+    pub fn gaps(&self) -> &[Gap] {
+        &self.at.gaps
+    }
+
+    /// Treat the record at byte `offset` (read already) as damaged for `reason`:
+    /// look for the next checkpoint after it. The gap, or `None` (stopped there).
+    pub(crate) fn damaged_at(&mut self, offset: usize, reason: StopReason) -> Option<Gap> {
+        self.at.pos = offset;
+        self.skip(Stop { offset, reason })
+    }
+
+    /// Resume after `damage` at the next checkpoint, if there is one.
+    fn skip(&mut self, damage: Stop) -> Option<Gap> {
+        let found = if self.at.ended
+            || damage.reason == StopReason::AfterEnd
+            || self.at.gaps.len() >= MAX_GAPS
+        {
+            None
+        } else {
+            frame::find_checkpoint(
+                self.bytes,
+                damage.offset.saturating_add(1),
+                self.at.version,
+                self.at.ticks,
+                &mut self.at.resync_budget,
+            )
+        };
+        let Some((offset, tick)) = found else {
+            self.at.stop = Some(damage);
+            return None;
+        };
+        let gap = Gap {
+            damage,
+            from: Tick(self.at.ticks),
+            to: Tick(tick),
+            resumed_at: offset,
+        };
+        self.at.pos = offset;
+        self.at.ticks = tick;
+        self.at.gaps.push(gap.clone());
+        Some(gap)
     }
 
     /// Byte offset of the next record.
@@ -236,7 +328,7 @@ impl<'a> ReplayReader<'a> {
             }
             Kind::Player => Record::Player {
                 tick: expect(tick)?,
-                info: decode_value::<PlayerIdentity>(rest, MAX_RECORD_LEN as usize)
+                info: decode_value::<PlayerIdentity>(rest, bounds::MAX_PLAYER_RECORD_LEN as usize)
                     .map_err(|e| StopReason::Malformed(format!("player record: {e}")))?,
             },
             Kind::End => {
@@ -276,11 +368,11 @@ impl ReplayReader<'_> {
         match self.read_next(decode) {
             Ok(record) => record,
             Err(reason) => {
-                self.at.stop = Some(Stop {
+                let damage = Stop {
                     offset: self.at.pos,
                     reason,
-                });
-                None
+                };
+                self.skip(damage).map(Record::Gap)
             }
         }
     }

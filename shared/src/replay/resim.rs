@@ -16,12 +16,22 @@ use super::MAX_RECORD_LEN;
 use super::ReplayHeader;
 use super::frame::PREFIX_LEN;
 use super::inputs::TickItem;
-use super::reader::{ReaderAt, Record, ReplayReader, Stop, StopReason};
+use super::reader::{Gap, ReaderAt, Record, ReplayReader, Stop, StopReason};
 use crate::codec::decode_value;
 use crate::protocol::PlayerIdentity;
 use crate::protocol::{GameEvent, PlayerId, Tick};
 use crate::sim::{Map, TickInput, World, WorldState};
 use std::collections::{BTreeSet, VecDeque};
+
+impl ReplayIndex {
+    /// Every damage in the file (skipped gaps, then where reading stopped), as text;
+    /// `None` for an undamaged file.
+    pub fn damage(&self) -> Option<String> {
+        let mut parts: Vec<String> = self.gaps.iter().map(ToString::to_string).collect();
+        parts.extend(self.stop.iter().map(ToString::to_string));
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
 
 /// One step of a re-simulation.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +52,9 @@ pub enum Replayed {
     Checkpoint { tick: Tick, body: Vec<u8> },
     /// Who the player joining in the step from `tick` is.
     Player { tick: Tick, info: PlayerIdentity },
+    /// Damage was skipped: the World jumps from `gap.from` to the checkpoint of
+    /// `gap.to`, restored from it (the next event is that checkpoint).
+    Gap(Gap),
 }
 
 /// A recorded match, re-simulated forward.
@@ -50,6 +63,8 @@ pub struct Resim<'a> {
     world: World,
     /// The rest of the ticks record being stepped.
     items: VecDeque<TickItem>,
+    /// A gap was read: the next checkpoint replaces the World.
+    restore_next: bool,
 }
 
 /// A [`Resim`] without the bytes it reads ([`Resim::park`]): it owns its World, so
@@ -58,6 +73,7 @@ pub struct ParkedResim {
     reader: ReaderAt,
     world: World,
     items: VecDeque<TickItem>,
+    restore_next: bool,
 }
 
 impl ParkedResim {
@@ -67,6 +83,7 @@ impl ParkedResim {
             reader: self.reader.resume(bytes),
             world: self.world,
             items: self.items,
+            restore_next: self.restore_next,
         }
     }
 }
@@ -90,6 +107,7 @@ impl<'a> Resim<'a> {
             reader,
             world,
             items: VecDeque::new(),
+            restore_next: false,
         })
     }
 
@@ -115,6 +133,7 @@ impl<'a> Resim<'a> {
             reader,
             world,
             items: VecDeque::new(),
+            restore_next: false,
         }))
     }
 
@@ -124,6 +143,7 @@ impl<'a> Resim<'a> {
             reader: self.reader.park(),
             world: self.world,
             items: self.items,
+            restore_next: self.restore_next,
         }
     }
 
@@ -151,6 +171,21 @@ impl<'a> Resim<'a> {
         self.reader.is_complete()
     }
 
+    /// The damage skipped so far (the World jumped over each).
+    pub fn gaps(&self) -> &[Gap] {
+        self.reader.gaps()
+    }
+
+    /// The World of the checkpoint `body` of `tick`, restored, if it is one.
+    fn restored(&self, tick: Tick, body: &[u8]) -> Option<World> {
+        let state = decode_value::<WorldState>(body, MAX_RECORD_LEN as usize).ok()?;
+        if state.tick != tick {
+            return None;
+        }
+        let map = self.world.map().clone();
+        World::restore(map, self.world.config().clone(), &state).ok()
+    }
+
     /// Byte offset of the next record to read.
     pub fn offset(&self) -> usize {
         self.reader.offset()
@@ -166,7 +201,8 @@ impl<'a> Resim<'a> {
                 Replayed::Hash { .. }
                 | Replayed::Keyframe { .. }
                 | Replayed::Checkpoint { .. }
-                | Replayed::Player { .. } => {}
+                | Replayed::Player { .. }
+                | Replayed::Gap(_) => {}
             }
         }
     }
@@ -204,10 +240,31 @@ impl Iterator for Resim<'_> {
                     events,
                 });
             }
+            let at = self.reader.offset();
             return Some(match self.reader.next()? {
                 Record::Ticks { items, .. } => {
                     self.items.extend(items);
                     continue;
+                }
+                Record::Gap(gap) => {
+                    self.restore_next = true;
+                    Replayed::Gap(gap)
+                }
+                Record::Checkpoint { tick, body } if self.restore_next => {
+                    match self.restored(tick, &body) {
+                        Some(world) => {
+                            self.world = world;
+                            self.restore_next = false;
+                            Replayed::Checkpoint { tick, body }
+                        }
+                        // Not a World to go on from: the next checkpoint may be.
+                        None => {
+                            let reason = StopReason::Malformed(
+                                "a checkpoint after damage does not restore".into(),
+                            );
+                            Replayed::Gap(self.reader.damaged_at(at, reason)?)
+                        }
+                    }
                 }
                 Record::Hash { tick, hash } => Replayed::Hash {
                     tick,
@@ -243,7 +300,9 @@ pub struct ReplayIndex {
     pub complete: bool,
     /// Where reading stopped at damage, if it did.
     pub stop: Option<Stop>,
-    /// Bytes of the undamaged part.
+    /// Damage skipped (reading resumed at a later checkpoint), in file order.
+    pub gaps: Vec<Gap>,
+    /// Bytes read (up to where reading stopped).
     pub valid_len: usize,
 }
 
@@ -269,7 +328,7 @@ impl ReplayIndex {
                 Record::Keyframe { tick, .. } => keyframes.push(tick),
                 Record::Checkpoint { tick, .. } => checkpoints.push(tick),
                 Record::Player { info, .. } => roster.push(info),
-                Record::End { .. } => {}
+                Record::End { .. } | Record::Gap(_) => {}
             }
         }
         Ok(ReplayIndex {
@@ -282,6 +341,7 @@ impl ReplayIndex {
             players: u32::try_from(players.len()).unwrap_or(u32::MAX),
             complete: reader.is_complete(),
             stop: reader.stop().cloned(),
+            gaps: reader.gaps().to_vec(),
             valid_len: reader.offset(),
         })
     }

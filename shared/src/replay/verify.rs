@@ -2,7 +2,7 @@
 //! checkpoint.
 
 use super::MAX_RECORD_LEN;
-use super::reader::Stop;
+use super::reader::{Gap, Stop};
 use super::resim::{Replayed, Resim};
 use crate::codec::{apply_delta, decode_value, encode_value};
 use crate::protocol::Tick;
@@ -27,14 +27,26 @@ pub struct VerifyReport {
     /// The end record was reached: the recording is whole.
     pub complete: bool,
     /// Where and why reading stopped, if the bytes are damaged (a torn tail, a bad
-    /// checksum, an unreadable header...).
+    /// checksum, an unreadable header...) and no checkpoint after it let reading
+    /// resume.
     pub stopped_at: Option<Stop>,
+    /// Damage skipped: reading resumed at a later checkpoint and the ticks between
+    /// were not checked (they are lost).
+    pub gaps: Vec<Gap>,
 }
 
 impl VerifyReport {
     /// No mismatch and no damage (a recording without its end record is still ok).
     pub fn is_ok(&self) -> bool {
-        self.mismatches == 0 && self.stopped_at.is_none()
+        self.mismatches == 0 && self.stopped_at.is_none() && self.gaps.is_empty()
+    }
+
+    /// The first damage in the file: the first gap, else where reading stopped.
+    pub fn first_damage(&self) -> Option<&Stop> {
+        self.gaps
+            .first()
+            .map(|g| &g.damage)
+            .or(self.stopped_at.as_ref())
     }
 
     fn mismatch(&mut self, tick: Tick) {
@@ -84,6 +96,7 @@ pub fn verify(bytes: &[u8]) -> VerifyReport {
                     report.mismatch(tick);
                 }
             }
+            Replayed::Gap(gap) => report.gaps.push(gap),
             Replayed::End { .. } | Replayed::Player { .. } => {}
         }
     }

@@ -49,6 +49,12 @@ pub const DEFAULT_MAP: &str = include_str!("../../../assets/maps/arena.map");
 pub const MAX_MAP_SIDE: f32 = 65_536.0;
 /// Longest accepted map name.
 pub const MAX_NAME_LEN: usize = 64;
+/// Longest accepted map text, bytes (maps also come from replay files).
+pub const MAX_MAP_TEXT_LEN: usize = 256 * 1024;
+/// Most walls a map may have.
+pub const MAX_WALLS: usize = 4096;
+/// Most spawn points a map may have.
+pub const MAX_SPAWNS: usize = 1024;
 
 fn err(line: usize, message: impl Into<String>) -> MapError {
     MapError {
@@ -90,6 +96,15 @@ fn valid_name(name: &str) -> bool {
 impl Map {
     /// Parse the text format above.
     pub fn parse(text: &str) -> Result<Map, MapError> {
+        if text.len() > MAX_MAP_TEXT_LEN {
+            return Err(err(
+                1,
+                format!(
+                    "the map is {} bytes, more than {MAX_MAP_TEXT_LEN}",
+                    text.len()
+                ),
+            ));
+        }
         let mut name: Option<String> = None;
         let mut size: Option<(usize, Vec2)> = None;
         let mut spawns: Vec<(usize, Vec2)> = Vec::new();
@@ -144,6 +159,9 @@ impl Map {
                 }
                 "spawn" => {
                     let [x, y] = numbers::<2>(line, directive, &args)?;
+                    if spawns.len() >= MAX_SPAWNS {
+                        return Err(err(line, format!("more than {MAX_SPAWNS} spawns")));
+                    }
                     spawns.push((line, Vec2::new(x, y)));
                 }
                 "wall" => {
@@ -153,6 +171,9 @@ impl Map {
                             line,
                             format!("wall size must be positive, found {w} x {h}"),
                         ));
+                    }
+                    if walls.len() >= MAX_WALLS {
+                        return Err(err(line, format!("more than {MAX_WALLS} walls")));
                     }
                     let min = Vec2::new(x, y);
                     walls.push((

@@ -141,9 +141,13 @@ proptest! {
         let mut bad = bytes.clone();
         bad[pos] ^= xor;
         let report = verify(&bad);
-        let stop = report.stopped_at.clone().expect("a flip is detected");
+        let stop = report.first_damage().cloned().expect("a flip is detected");
         prop_assert!(stop.offset <= pos, "flip at {} reported at {}", pos, stop.offset);
-        prop_assert!(!report.complete);
+        prop_assert!(!report.is_ok());
+        // Reading resumes at the checkpoint after the damage, if there is one.
+        for gap in &report.gaps {
+            prop_assert!(gap.resumed_at > pos && gap.to >= gap.from, "{:?}", gap);
+        }
         prop_assert_eq!(report.mismatches, 0);
     }
 }

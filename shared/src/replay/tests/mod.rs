@@ -7,6 +7,7 @@
 //! ticks, now and then a missing input), recorded the way a room records.
 
 mod damage;
+mod hostile;
 mod roundtrip;
 mod seek;
 mod size;

@@ -128,6 +128,7 @@ fn a_recorded_match_reads_back_with_header_hashes_and_keyframes() {
             Record::Checkpoint { tick, .. } => checkpoints.push(tick.0),
             Record::Player { info, .. } => players.push(info),
             Record::Ticks { .. } => {}
+            Record::Gap(gap) => panic!("an undamaged file has no gap: {gap}"),
         }
     }
     assert!(reader.is_complete() && reader.stop().is_none());

@@ -89,6 +89,7 @@ fn hash_and_keyframe_events_come_with_the_world_at_their_tick() {
             Replayed::End { tick } => assert_eq!(tick, Tick(700)),
             Replayed::Checkpoint { tick, .. } => assert_eq!(tick, resim.tick()),
             Replayed::Player { tick, .. } => assert_eq!(tick, resim.tick()),
+            Replayed::Gap(gap) => panic!("an undamaged file has no gap: {gap}"),
         }
     }
     assert_eq!(seen, 12);

@@ -1,0 +1,79 @@
+//! Hostile files: headers out of bounds are refused before anything is built from
+//! them, and damage followed by a checkpoint is skipped (a gap), not the end.
+
+use super::{header, record};
+use crate::protocol::Tick;
+use crate::replay::{
+    BoundsError, Record, ReplayIndex, ReplayReader, ReplayWriter, Resim, SeekIndex, StopReason,
+    verify,
+};
+
+fn refused(header: &crate::replay::ReplayHeader) -> BoundsError {
+    let bytes = ReplayWriter::new(header).take_bytes();
+    let stop = ReplayReader::open(&bytes).err().expect("refused");
+    let StopReason::OutOfBounds(e) = stop.reason else {
+        panic!("{stop}");
+    };
+    assert!(Resim::new(&bytes).is_err());
+    assert!(verify(&bytes).stopped_at.is_some());
+    e
+}
+
+#[test]
+fn headers_out_of_bounds_are_refused_with_the_reason() {
+    let mut h = header(0, 1);
+    h.config.tick_rate = u32::MAX;
+    assert!(matches!(refused(&h), BoundsError::TickRate { .. }));
+    h.config.tick_rate = 0;
+    assert!(matches!(refused(&h), BoundsError::TickRate { .. }));
+    let mut h = header(0, 1);
+    h.config.drones = u32::MAX;
+    assert!(matches!(refused(&h), BoundsError::Drones { .. }));
+    let mut h = header(0, 1);
+    h.config.rules.drone_speed = f32::INFINITY;
+    assert!(matches!(refused(&h), BoundsError::Rule { .. }));
+    let mut h = header(0, 1);
+    h.map_text = format!("size 100 100\nspawn 1 1\n{}", "wall 1 1 1 1\n".repeat(5000));
+    assert!(matches!(refused(&h), BoundsError::Map(_)));
+    h.map_text = "wall 1 1 1 1\n".repeat(300_000);
+    assert!(matches!(refused(&h), BoundsError::Record { .. }));
+    let mut h = header(0, 1);
+    h.room_name = "x".repeat(10_000);
+    assert!(matches!(refused(&h), BoundsError::TooLong { .. }));
+}
+
+#[test]
+fn a_flipped_byte_before_a_checkpoint_loses_only_the_ticks_up_to_it() {
+    // Checkpoints at ticks 0 and 300 (the default policy at 60 Hz).
+    let bytes = record(3, 4, 400, 9, None).bytes;
+    let mut reader = ReplayReader::open(&bytes).unwrap();
+    let mut at = reader.offset();
+    let mut flip = None;
+    while let Some(r) = reader.next() {
+        if matches!(r, Record::Ticks { first, .. } if first.0 > 30) && flip.is_none() {
+            flip = Some((at + (reader.offset() - at) / 2, 0));
+        }
+        at = reader.offset();
+    }
+    let (pos, _) = flip.unwrap();
+    let mut bad = bytes.clone();
+    bad[pos] ^= 0x40;
+    let index = ReplayIndex::build(&bad).unwrap();
+    assert_eq!(index.ticks, 400);
+    assert!(index.complete && index.stop.is_none());
+    assert_eq!(index.gaps.len(), 1);
+    let gap = &index.gaps[0];
+    assert!(gap.damage.offset <= pos && gap.resumed_at > pos);
+    assert_eq!(gap.to, Tick(300));
+    assert!(index.damage().unwrap().contains("lost"));
+    // Re-simulation goes on at the checkpoint and checks everything after it.
+    let report = verify(&bad);
+    assert_eq!((report.ticks, report.mismatches), (400, 0), "{report:?}");
+    assert_eq!(report.gaps.len(), 1);
+    assert!(!report.is_ok() && report.complete);
+    // Seeking past the damage restores the checkpoint after it.
+    let seek = SeekIndex::build(&bad).unwrap();
+    assert_eq!(seek.ticks, 400);
+    let resim = Resim::seek_from(&bad, &seek, Tick(350)).unwrap();
+    assert_eq!(resim.tick(), Tick(350));
+}
