@@ -162,7 +162,7 @@ impl Hub {
         }
     }
 
-    /// Whether the feed is interrupted now (see [`Hub::set_feed_interrupted`]).
+    /// Whether the feed is interrupted now (a mirror cut off from its room).
     pub fn feed_interrupted(&self) -> bool {
         self.feed_interrupted.load(Ordering::Acquire)
     }
