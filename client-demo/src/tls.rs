@@ -74,8 +74,8 @@ pub fn client_config(alpn: &[&[u8]]) -> Result<rustls::ClientConfig> {
 /// ("connection refused"), others in the system's words.
 fn connect_error(scheme: &str, host: &str, port: u16, e: &std::io::Error) -> ClientError {
     use std::io::ErrorKind::{
-        AddrNotAvailable, ConnectionRefused, ConnectionReset, HostUnreachable,
-        NetworkUnreachable, TimedOut,
+        AddrNotAvailable, ConnectionRefused, ConnectionReset, HostUnreachable, NetworkUnreachable,
+        TimedOut,
     };
     let reason = match e.kind() {
         kind @ (ConnectionRefused | ConnectionReset | TimedOut | HostUnreachable

@@ -91,7 +91,10 @@ async fn http2_streams_from_one_address_are_capped_across_its_connections() {
     assert!(metric(&pki, s.addr, "tickcast_streams_refused_total").await >= 2);
     // Another address is not affected.
     let mut other = h2(tls_connect_from(&pki, OTHER, s.addr, &[b"h2"]).await).await;
-    assert_eq!(send(&mut other, s.addr, "GET", &path, "").await.status(), 200);
+    assert_eq!(
+        send(&mut other, s.addr, "GET", &path, "").await.status(),
+        200
+    );
 
     // A stream that ends gives its place back.
     drop(streams.pop());
@@ -143,5 +146,10 @@ async fn a_stalled_http2_stream_is_reset_on_the_wire() {
     let why = format!("{reset:?}");
     assert!(why.contains("Reset") && why.contains("Remote"), "{why}");
     // The connection itself goes on.
-    assert_eq!(send(&mut sender, s.addr, "GET", "/healthz", "").await.status(), 200);
+    assert_eq!(
+        send(&mut sender, s.addr, "GET", "/healthz", "")
+            .await
+            .status(),
+        200
+    );
 }

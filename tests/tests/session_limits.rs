@@ -13,9 +13,7 @@ use tickcast_shared::protocol::{
     Buttons, ClientMsg, HelloAuth, InputCmd, InputSeq, NetId, PlayerInput,
 };
 use tickcast_tests::http::{get_text, post};
-use tickcast_tests::player::{
-    Player, WAIT, create_room, open, open_with_receive_buffer, ticket,
-};
+use tickcast_tests::player::{Player, WAIT, create_room, open, open_with_receive_buffer, ticket};
 use tickcast_tests::server::TestServer;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::http::StatusCode;
