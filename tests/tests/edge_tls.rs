@@ -8,14 +8,13 @@
 mod edge_common;
 
 use edge_common::PATIENCE;
-use edge_common::h2::{client_config, h2, json, send, tls_connect};
+use edge_common::h2::{h2, json, send, tls_connect};
 use edge_common::pki::Pki;
 use http_body_util::BodyExt;
 use std::time::Duration;
 use tickcast_tests::server::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 fn served_cert(tls: &TlsStream<TcpStream>) -> Vec<u8> {

@@ -23,7 +23,7 @@
 
 use super::body_deadline::BodyDeadline;
 use super::limiter::ConnPermit;
-use super::streams::{StreamExec, StreamGate, StreamHold, Watched};
+use super::streams::{self, StreamExec, StreamGate, StreamHold, Watched};
 use super::takeover::{self, Reclaimable, Takeover, TakeoverOffer};
 use crate::metrics::Metrics;
 use axum::Router;
@@ -235,9 +235,8 @@ where
         });
         let (took, slot) = (took_tx.clone(), Arc::clone(&slot_tx));
         async move {
-            let (hold, answer, watching) = match admitted {
-                Ok(admitted) => admitted,
-                Err(refused) => return Ok(Watched::wrap(refused, None, stall)),
+            let Some((hold, answer, watching)) = admitted else {
+                return Ok(Watched::wrap(streams::refused(), None, stall));
             };
             let res = ctx.body_deadline.answer(answer, watching).await?;
             let run = res.extensions().get::<Takeover>().and_then(Takeover::take);

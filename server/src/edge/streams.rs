@@ -59,17 +59,16 @@ impl StreamGate {
         }
     }
 
-    /// A hold for one more request from `ip`, or the `429` answer (counted).
-    pub fn admit(&self, ip: IpAddr) -> Result<StreamHold, Response> {
-        match self.limiter.try_acquire(ip) {
-            Some(permit) => Ok(StreamHold {
-                _permit: Arc::new(permit),
-            }),
-            None => {
-                self.metrics.edge.streams_refused.inc();
-                Err(refused())
-            }
+    /// A hold for one more request from `ip`; `None` (counted) when it is at the
+    /// limit: answer [`refused`].
+    pub fn admit(&self, ip: IpAddr) -> Option<StreamHold> {
+        let hold = self.limiter.try_acquire(ip).map(|permit| StreamHold {
+            _permit: Arc::new(permit),
+        });
+        if hold.is_none() {
+            self.metrics.edge.streams_refused.inc();
         }
+        hold
     }
 
     /// Streams open from `ip`.
@@ -92,7 +91,8 @@ impl StreamGate {
     }
 }
 
-fn refused() -> Response {
+/// The `429` for a request over its address's stream limit.
+pub fn refused() -> Response {
     let body = axum::Json(serde_json::json!({
         "error": "too many open streams from your address"
     }));
@@ -230,15 +230,15 @@ mod tests {
     #[test]
     fn a_hold_lasts_until_its_last_clone_is_gone() {
         let gate = StreamGate::new(1, Duration::from_secs(1), Arc::new(Metrics::default()));
-        let hold = gate.admit(A).ok();
+        let hold = gate.admit(A);
         let kept = hold.clone();
-        let refused = gate.admit(A).err().map(|res| res.status());
-        assert_eq!(refused, Some(StatusCode::TOO_MANY_REQUESTS));
+        assert!(gate.admit(A).is_none());
+        assert_eq!(refused().status(), StatusCode::TOO_MANY_REQUESTS);
         drop(hold);
         assert_eq!(gate.open_from(A), 1);
         drop(kept);
         assert_eq!(gate.open_from(A), 0);
-        assert!(gate.admit(A).is_ok());
+        assert!(gate.admit(A).is_some());
     }
 
     #[tokio::test(start_paused = true)]
