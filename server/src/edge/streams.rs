@@ -147,7 +147,8 @@ thread_local! {
 }
 
 /// hyper's executor: tokio's, except that an HTTP/2 stream's task ends early (its
-/// stream reset) when its [`Watch`] finds it stalled.
+/// stream reset) when its response has waited for the peer's window longer than
+/// the stall limit.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StreamExec;
 
