@@ -19,6 +19,10 @@ pub enum ClientError {
     /// TLS could not be set up or the server was not trusted.
     #[error("tls: {0}")]
     Tls(String),
+    /// The TCP connection to the server could not be opened (refused, unreachable,
+    /// name not resolved); `url` names the scheme, host and port tried.
+    #[error("connect: {reason} ({url})")]
+    Connect { url: String, reason: String },
     /// The server URL given by the caller is not `http(s)://host:port[/]`.
     #[error("invalid server url {url:?}: {reason}")]
     InvalidUrl { url: String, reason: &'static str },

@@ -300,7 +300,8 @@ impl Lobby {
             path: path.to_owned(),
             source,
         };
-        let stream = Stream::connect(self.host(), self.port(), self.tls)
+        let scheme = if self.tls { "https" } else { "http" };
+        let stream = Stream::connect(scheme, self.host(), self.port(), self.tls)
             .await
             .map_err(|e| http(e.into()))?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))

@@ -70,6 +70,29 @@ pub fn client_config(alpn: &[&[u8]]) -> Result<rustls::ClientConfig> {
     Ok(config)
 }
 
+/// A failed TCP connect as [`ClientError::Connect`]: the common causes by name
+/// ("connection refused"), others in the system's words.
+fn connect_error(scheme: &str, host: &str, port: u16, e: &std::io::Error) -> ClientError {
+    use std::io::ErrorKind::{
+        AddrNotAvailable, ConnectionRefused, ConnectionReset, HostUnreachable, NetworkUnreachable,
+        TimedOut,
+    };
+    let reason = match e.kind() {
+        kind @ (ConnectionRefused | ConnectionReset | TimedOut | HostUnreachable
+        | NetworkUnreachable | AddrNotAvailable) => kind.to_string(),
+        _ => e.to_string(),
+    };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    ClientError::Connect {
+        url: format!("{scheme}://{host}:{port}"),
+        reason,
+    }
+}
+
 /// A TCP connection, in the clear or under TLS.
 pub enum Stream {
     Plain(TcpStream),
@@ -78,11 +101,12 @@ pub enum Stream {
 
 impl Stream {
     /// Connect to `host:port` with TCP_NODELAY; with `tls`, verify the server as
-    /// `host` against [`roots`] (ALPN `http/1.1`).
-    pub async fn connect(host: &str, port: u16, tls: bool) -> Result<Stream> {
+    /// `host` against [`roots`] (ALPN `http/1.1`). `scheme` (`http`, `ws`, ...)
+    /// only names the target in errors.
+    pub async fn connect(scheme: &str, host: &str, port: u16, tls: bool) -> Result<Stream> {
         let tcp = TcpStream::connect((host, port))
             .await
-            .map_err(|e| ClientError::Tls(format!("connect {host}:{port}: {e}")))?;
+            .map_err(|e| connect_error(scheme, host, port, &e))?;
         let _ = tcp.set_nodelay(true);
         if !tls {
             return Ok(Stream::Plain(tcp));
@@ -149,5 +173,21 @@ mod tests {
         assert!(matches!(trust_ca_file(&path), Err(ClientError::Tls(_))));
         let _ = std::fs::remove_file(&path);
         assert!(client_config(&[HTTP1]).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_refused_plain_connection_is_named_as_such_not_as_tls() {
+        // A port nothing listens on: bound, then let go.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let Err(err) = Stream::connect("ws", "127.0.0.1", port, false).await else {
+            panic!("nothing listens on {port}");
+        };
+        assert_eq!(
+            err.to_string(),
+            format!("connect: connection refused (ws://127.0.0.1:{port})")
+        );
     }
 }

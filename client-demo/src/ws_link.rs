@@ -66,7 +66,8 @@ impl WsLink {
                 .unwrap_or(host)
                 .to_owned();
             let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
-            let stream = Stream::connect(&host, port, tls).await?;
+            let scheme = if tls { "wss" } else { "ws" };
+            let stream = Stream::connect(scheme, &host, port, tls).await?;
             let (ws, response) =
                 tokio_tungstenite::client_async_with_config(request, stream, Some(config)).await?;
             Ok((ws, response))

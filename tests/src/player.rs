@@ -61,6 +61,26 @@ pub async fn open(addr: SocketAddr, path: &str) -> Ws {
     ws
 }
 
+/// Open a WebSocket at `path` over a socket whose receive buffer is set to
+/// `receive_buffer` bytes before it connects: a small TCP window, so that what the
+/// client does not read soon backs up in the server's send queue.
+pub async fn open_with_receive_buffer(addr: SocketAddr, path: &str, receive_buffer: u32) -> Ws {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .set_recv_buffer_size(receive_buffer)
+        .expect("SO_RCVBUF");
+    let connect = async {
+        let tcp = socket.connect(addr).await.expect("connect");
+        let url = format!("ws://{addr}{path}");
+        tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(tcp)).await
+    };
+    let (ws, _) = tokio::time::timeout(WAIT, connect)
+        .await
+        .expect("connect timeout")
+        .expect("websocket connect");
+    ws
+}
+
 /// What a connection ended with.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CloseInfo {

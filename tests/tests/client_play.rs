@@ -2,10 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use tickcast_client::ws_link::WsLink;
 use tickcast_client::{Client, ClientConfig, Update};
 use tickcast_shared::protocol::{Buttons, PlayerInput};
 use tickcast_tests::player::{WAIT, create_room};
-use tickcast_tests::server::{TestServer, bots_report};
+use tickcast_tests::server::{TestServer, bots_report, client_binary};
 
 #[tokio::test]
 async fn the_library_joins_applies_deltas_and_moves_its_player() {
@@ -60,4 +61,41 @@ async fn the_bots_binary_prints_its_report() {
     ] {
         assert!(report.get(key).is_some(), "missing {key} in {report}");
     }
+}
+
+#[tokio::test]
+async fn a_refused_plain_connection_is_reported_as_refused_not_as_tls() {
+    // A port nothing listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let url = format!("ws://127.0.0.1:{port}/ws?ticket=t");
+    let err = WsLink::open(&url, 1 << 16, WAIT).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("connect: connection refused (ws://127.0.0.1:{port})")
+    );
+
+    let run = tokio::process::Command::new(client_binary())
+        .args(["bots", "--server", &format!("http://127.0.0.1:{port}")])
+        .args(["--count", "1", "--duration", "1s"])
+        .output();
+    let out = tokio::time::timeout(WAIT, run)
+        .await
+        .expect("the client gives up in time")
+        .expect("run tickcast-client bots");
+    // The bots report their first error with the report.
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains(&format!(
+            "connect: connection refused (http://127.0.0.1:{port})"
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("tls"), "{said}");
 }

@@ -1,7 +1,8 @@
 //! The per-address limits of the real binary, from outside: slowloris sockets are cut
 //! at the header timeout, one address is held at its connection limit while another
-//! still gets the lobby, the lobby rate answers 429 with Retry-After, and an
-//! oversized JSON body is refused with 413.
+//! still gets the lobby, the lobby rate answers 429 with Retry-After, an
+//! oversized JSON body is refused with 413, and a body that trickles in is answered
+//! 408 at the body timeout.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -169,6 +170,51 @@ async fn an_oversized_json_body_is_refused_with_413() {
     assert!(answer.json()["error"].is_string());
     assert_eq!(metric(s.addr, "tickcast_body_too_large_total").await, 1);
     // A normal body still creates a room.
+    let ok = request_from(LOCAL, s.addr, "POST", "/api/rooms", "{}").await;
+    assert_eq!(ok.status, 201, "{ok:?}");
+}
+
+#[tokio::test]
+async fn a_trickled_body_is_answered_408_at_the_body_timeout() {
+    let s = TestServer::start(&["--body-timeout-secs", "1"]).await;
+    // A whole head declaring 100 body bytes, then one byte every 300 ms.
+    let tcp = connect_from(LOCAL, s.addr).await.unwrap();
+    let (mut reader, mut writer) = tcp.into_split();
+    writer
+        .write_all(
+            b"POST /api/rooms HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+              content-length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let dripping = tokio::spawn(async move {
+        for i in 0..99 {
+            if writer.write_all(b" ").await.is_err() {
+                return i;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        99
+    });
+    let mut raw = Vec::new();
+    let closed = async {
+        let mut buf = [0u8; 1024];
+        loop {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => raw.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(PATIENCE, closed)
+        .await
+        .expect("the server answers and closes the trickling connection");
+    let answer = edge_common::parse(&raw);
+    assert_eq!(answer.status, 408, "{answer:?}");
+    assert!(answer.json()["error"].as_str().unwrap().contains("body"));
+    dripping.abort();
+    assert_eq!(metric(s.addr, "tickcast_body_timeouts_total").await, 1);
+    // A body sent at once is read in time.
     let ok = request_from(LOCAL, s.addr, "POST", "/api/rooms", "{}").await;
     assert_eq!(ok.status, 201, "{ok:?}");
 }

@@ -8,84 +8,18 @@
 mod edge_common;
 
 use edge_common::PATIENCE;
+use edge_common::h2::{h2, json, send, tls_connect};
 use edge_common::pki::Pki;
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::client::conn::http2::SendRequest;
-use hyper::{Request, Response};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::RootCertStore;
-use rustls::pki_types::{CertificateDer, ServerName};
-use std::net::SocketAddr;
-use std::sync::Arc;
+use http_body_util::BodyExt;
 use std::time::Duration;
 use tickcast_tests::server::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
-
-fn client_config(pki: &Pki, alpn: &[&[u8]]) -> Arc<rustls::ClientConfig> {
-    let mut roots = RootCertStore::empty();
-    roots.add(CertificateDer::from(pki.ca_der())).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    Arc::new(config)
-}
-
-/// A verified TLS connection to `addr` as `localhost`.
-async fn tls_connect(pki: &Pki, addr: SocketAddr, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
-    let tcp = TcpStream::connect(addr).await.unwrap();
-    let name = ServerName::try_from("localhost").unwrap();
-    let connect = TlsConnector::from(client_config(pki, alpn)).connect(name, tcp);
-    tokio::time::timeout(PATIENCE, connect)
-        .await
-        .expect("handshake in time")
-        .expect("the server's certificate verifies against the test CA")
-}
 
 fn served_cert(tls: &TlsStream<TcpStream>) -> Vec<u8> {
     let (_, session) = tls.get_ref();
     session.peer_certificates().unwrap()[0].as_ref().to_vec()
-}
-
-async fn h2(tls: TlsStream<TcpStream>) -> SendRequest<Full<Bytes>> {
-    let (sender, conn) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
-            .await
-            .expect("HTTP/2 handshake");
-    tokio::spawn(conn);
-    sender
-}
-
-async fn send(
-    sender: &mut SendRequest<Full<Bytes>>,
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    body: &str,
-) -> Response<Incoming> {
-    let req = Request::builder()
-        .method(method)
-        .uri(format!("https://localhost:{}{path}", addr.port()))
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_owned())))
-        .unwrap();
-    sender.ready().await.unwrap();
-    tokio::time::timeout(PATIENCE, sender.send_request(req))
-        .await
-        .expect("an answer in time")
-        .expect("an HTTP/2 answer")
-}
-
-async fn json(res: Response<Incoming>) -> serde_json::Value {
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    serde_json::from_slice(&bytes).unwrap()
 }
 
 async fn start(pki: &Pki, extra: &[&str]) -> TestServer {

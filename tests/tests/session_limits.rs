@@ -1,16 +1,19 @@
 //! Per-session limits against the real binary over real sockets: resume tokens are
 //! checked before the upgrade, the Hello deadline is absolute (pings do not extend
-//! it, and the seat comes back), and a flooder's inputs are dropped at its session
-//! while a normal player beside it keeps moving.
+//! it, and the seat comes back), a flooder's inputs are dropped at its session
+//! while a normal player beside it keeps moving, and a client closed while it is
+//! still sending gets its close frame (a lingering close, not a reset).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures_util::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_client;
-use tickcast_shared::protocol::{Buttons, ClientMsg, InputCmd, InputSeq, NetId, PlayerInput};
+use tickcast_shared::protocol::{
+    Buttons, ClientMsg, HelloAuth, InputCmd, InputSeq, NetId, PlayerInput,
+};
 use tickcast_tests::http::{get_text, post};
-use tickcast_tests::player::{Player, WAIT, create_room, open, ticket};
+use tickcast_tests::player::{Player, WAIT, create_room, open, open_with_receive_buffer, ticket};
 use tickcast_tests::server::TestServer;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -212,4 +215,55 @@ async fn a_flooder_is_cut_off_while_a_normal_player_keeps_moving() {
     );
     // The normal player is still in the game.
     normal.next_snapshot().await;
+}
+
+#[tokio::test]
+async fn a_client_closed_while_it_floods_still_reads_its_close_frame() {
+    let s = TestServer::start(&[]).await;
+    let room = create_room(s.addr, r#"{"drones":200}"#).await;
+    let (ticket, path) = ticket(s.addr, &room, "flooder").await;
+    // A small window the client leaves full: the server's snapshots queue up on
+    // its side, in front of whatever it sends next.
+    let ws = open_with_receive_buffer(s.addr, &path, 4096).await;
+    let player = Player::hello(ws, HelloAuth::Ticket(ticket), "flooder").await;
+    let queued = async {
+        while metric(s.addr, "tickcast_bytes_sent_total{transport=\"ws\"}").await < 48_000.0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(WAIT, queued)
+        .await
+        .expect("the server writes snapshots");
+
+    // A text frame is refused with 1003; the 2 MB of frames behind it are never read
+    // as messages. Without a lingering close the server drops its socket with them
+    // unread: the kernel resets the connection and throws away the queued close.
+    let (mut tx, mut rx) = player.ws.split();
+    let flood = tokio::spawn(async move {
+        let junk = "x".repeat(2000);
+        for _ in 0..1000 {
+            if tx.feed(Message::Text(junk.clone().into())).await.is_err() {
+                return;
+            }
+        }
+        let _ = tx.flush().await;
+    });
+    let closed = async {
+        while let Some(msg) = rx.next().await {
+            match msg {
+                Ok(Message::Close(frame)) => return Ok(frame),
+                Ok(_) => continue,
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Err("the end, without a close".into())
+    };
+    let frame = tokio::time::timeout(WAIT, closed)
+        .await
+        .expect("the connection ends in time")
+        .expect("a close frame, not a reset")
+        .expect("a close frame with a code");
+    assert_eq!(u16::from(frame.code), 1003, "{frame:?}");
+    assert!(frame.reason.contains("text frames"), "{frame:?}");
+    flood.abort();
 }

@@ -14,19 +14,23 @@
 //! a request yet is dropped; one in the middle of requests is asked to finish
 //! (`graceful_shutdown`); the listener cuts what is left at its deadline.
 //!
+//! Every request takes its share of the per-address stream limit and, with a body,
+//! runs under the body deadline ([`super::streams`], [`super::body_deadline`]).
+//!
 //! On plain TCP, a request may be answered by taking the connection over
 //! ([`super::takeover`]): hyper is dropped before it writes anything for that
 //! request, the edge writes the head and hands the socket on.
 
+use super::body_deadline::BodyDeadline;
 use super::limiter::ConnPermit;
+use super::streams::{self, StreamExec, StreamGate, StreamHold, Watched};
 use super::takeover::{self, Reclaimable, Takeover, TakeoverOffer};
 use crate::metrics::Metrics;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Version};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto;
 use std::io;
 use std::net::SocketAddr;
@@ -44,10 +48,14 @@ use tower_service::Service;
 /// What every connection of one listener shares.
 pub struct ConnCtx {
     pub router: Router,
-    pub builder: auto::Builder<TokioExecutor>,
+    pub builder: auto::Builder<StreamExec>,
     pub tls: Option<TlsAcceptor>,
     pub header_timeout: Duration,
     pub metrics: Arc<Metrics>,
+    /// Requests in flight per address, and stalled HTTP/2 streams.
+    pub streams: StreamGate,
+    /// The time a request has for its body.
+    pub body_deadline: BodyDeadline,
 }
 
 /// One open connection's share of the limits: its per-IP permit and its place in
@@ -83,6 +91,8 @@ pub struct Counted<I> {
 struct Taken {
     head: Vec<u8>,
     run: takeover::Run,
+    /// The request's share of the stream limit, for as long as the response runs.
+    hold: StreamHold,
 }
 
 /// Where the service leaves a takeover for the connection.
@@ -184,12 +194,13 @@ async fn run_takeover(ctx: &ConnCtx, mut tcp: TcpStream, taken: Taken) {
     if matches!(written, Ok(Ok(()))) {
         (taken.run)(tcp).await;
     }
+    drop(taken.hold);
 }
 
 /// Serve HTTP on `io` until the connection ends; `Some` when a response took the
 /// connection over (`offer`: it may), with hyper dropped.
 async fn serve_io<I>(
-    ctx: &ConnCtx,
+    ctx: &Arc<ConnCtx>,
     io: Counted<I>,
     peer: SocketAddr,
     first_request_by: Instant,
@@ -202,31 +213,43 @@ where
     let started = CancellationToken::new();
     let took = CancellationToken::new();
     let slot: TakenSlot = Arc::default();
-    let router = ctx.router.clone();
+    let conn_ctx = Arc::clone(ctx);
     let first = started.clone();
     let (took_tx, slot_tx) = (took.clone(), Arc::clone(&slot));
     let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         first.cancel();
         req.extensions_mut().insert(ConnectInfo(peer));
+        let ctx = Arc::clone(&conn_ctx);
+        // hyper spawns this stream's task right after this call, on this thread.
+        let stall = (req.version() == Version::HTTP_2).then(|| ctx.streams.watch_next_stream());
         // Only a GET: hyper leaves out the body of a HEAD answer, the edge would not.
         let offered = offer && req.version() <= Version::HTTP_11 && req.method() == Method::GET;
         if offered {
             req.extensions_mut().insert(TakeoverOffer);
         }
-        let answer = router.clone().call(req.map(Body::new));
+        let admitted = ctx.streams.admit(peer.ip()).map(|hold| {
+            // A handler whose work outlives its response (a WebSocket) keeps a clone.
+            req.extensions_mut().insert(hold.clone());
+            let (req, watching) = ctx.body_deadline.watch(req);
+            (hold, ctx.router.clone().call(req), watching)
+        });
         let (took, slot) = (took_tx.clone(), Arc::clone(&slot_tx));
         async move {
-            let res = answer.await?;
+            let Some((hold, answer, watching)) = admitted else {
+                return Ok(Watched::wrap(streams::refused(), None, stall));
+            };
+            let res = ctx.body_deadline.answer(answer, watching).await?;
             let run = res.extensions().get::<Takeover>().and_then(Takeover::take);
             if let (true, Some(run)) = (offered, run) {
                 let (parts, _) = res.into_parts();
                 let head = takeover::head(&parts);
-                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(Taken { head, run });
+                let taken = Taken { head, run, hold };
+                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(taken);
                 took.cancel();
                 // hyper must write nothing for this request: it is dropped first.
                 return std::future::pending().await;
             }
-            Ok::<_, std::convert::Infallible>(res)
+            Ok::<_, std::convert::Infallible>(Watched::wrap(res, Some(hold), stall))
         }
     });
     let taken = move || slot.lock().unwrap_or_else(|p| p.into_inner()).take();

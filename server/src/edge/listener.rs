@@ -13,11 +13,13 @@
 //! `tickcast_connections_cut_total`.
 
 use super::LimitsConfig;
+use super::body_deadline::BodyDeadline;
 use super::conn::{self, ConnCtx, Slot};
 use super::limiter::ConnLimiter;
+use super::streams::{StreamExec, StreamGate};
 use crate::metrics::Metrics;
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::rt::TokioTimer;
 use hyper_util::server::conn::auto;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,8 +49,8 @@ pub struct Listener {
 }
 
 /// hyper's connection settings from the limits.
-fn builder(limits: &LimitsConfig, header_timeout: Duration) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+fn builder(limits: &LimitsConfig, header_timeout: Duration) -> auto::Builder<StreamExec> {
+    let mut builder = auto::Builder::new(StreamExec);
     builder
         .http1()
         .timer(TokioTimer::new())
@@ -82,6 +84,15 @@ impl Listener {
             builder: builder(limits, header_timeout),
             tls,
             header_timeout,
+            streams: StreamGate::new(
+                limits.streams_per_ip(),
+                crate::config::secs(limits.stream_stall_secs),
+                Arc::clone(&metrics),
+            ),
+            body_deadline: BodyDeadline::new(
+                crate::config::secs(limits.body_timeout_secs),
+                Arc::clone(&metrics),
+            ),
             metrics,
         };
         Listener {

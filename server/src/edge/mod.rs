@@ -9,6 +9,9 @@
 //! - [`limiter`]: concurrent connections per IP address, shared by TCP (HTTP, WS,
 //!   SSE) and the QUIC endpoint.
 //! - [`rate`]: the per-IP lobby request rate (token bucket) and the JSON body limit.
+//! - [`streams`]: requests in flight per IP address across connections (HTTP/2
+//!   streams), and the reset of stalled HTTP/2 streams.
+//! - [`body_deadline`]: the time a request has for its body.
 //! - [`takeover`]: a response that takes its plain HTTP/1 connection over after its
 //!   head (spectator streams written by the fan-out writers).
 //! - [`tls`]: the certificate store (a rustls cert resolver, reloaded on SIGHUP and
@@ -17,10 +20,12 @@
 //! The limits are [`LimitsConfig`] (config section `[limits]`), TLS is [`TlsConfig`]
 //! (section `[tls]`).
 
+pub mod body_deadline;
 pub mod conn;
 pub mod limiter;
 pub mod listener;
 pub mod rate;
+pub mod streams;
 pub mod takeover;
 pub mod tls;
 
@@ -53,6 +58,21 @@ pub struct LimitsConfig {
     pub lobby_burst: u32,
     /// Seconds SIGTERM waits for connections to finish before it cuts them. Default 5.
     pub shutdown_grace_secs: f64,
+    /// Requests in flight from one IP address across all its connections: HTTP/2
+    /// streams (spectator and room list SSE, replays, WebSocket over HTTP/2) and
+    /// HTTP/1 requests (taken-over streams and WebSockets included); more are
+    /// answered `429` and counted. Default: `max_connections_per_ip`.
+    pub max_streams_per_ip: Option<usize>,
+    /// Seconds a chunk of an HTTP/2 response may wait for the peer's flow-control
+    /// window before the stream is reset. Default 30.
+    pub stream_stall_secs: f64,
+    /// Seconds a request has, from its head, to deliver its whole body; then `408`
+    /// and the connection closes. Default 10.
+    pub body_timeout_secs: f64,
+    /// Seconds a player WebSocket closed by the server reads and discards what the
+    /// peer still sends (waiting for its close) before the socket is dropped, so the
+    /// close frame is not lost to a reset. Default 2.
+    pub close_linger_secs: f64,
 }
 
 impl Default for LimitsConfig {
@@ -67,6 +87,10 @@ impl Default for LimitsConfig {
             lobby_rate_per_sec: 20,
             lobby_burst: 200,
             shutdown_grace_secs: 5.0,
+            max_streams_per_ip: None,
+            stream_stall_secs: 30.0,
+            body_timeout_secs: 10.0,
+            close_linger_secs: 2.0,
         }
     }
 }
@@ -77,9 +101,15 @@ impl LimitsConfig {
         if self.max_connections_per_ip == 0 {
             return Err("limits: max_connections_per_ip must be >= 1".into());
         }
+        if self.max_streams_per_ip == Some(0) {
+            return Err("limits: max_streams_per_ip must be >= 1".into());
+        }
         for (name, secs) in [
             ("header_timeout_secs", self.header_timeout_secs),
             ("shutdown_grace_secs", self.shutdown_grace_secs),
+            ("stream_stall_secs", self.stream_stall_secs),
+            ("body_timeout_secs", self.body_timeout_secs),
+            ("close_linger_secs", self.close_linger_secs),
         ] {
             if !secs.is_finite() || secs <= 0.0 || secs > 3600.0 {
                 return Err(format!("limits: {name} must be in (0, 3600]"));
@@ -95,6 +125,13 @@ impl LimitsConfig {
             return Err("limits: lobby_rate_per_sec and lobby_burst must be >= 1".into());
         }
         Ok(())
+    }
+
+    /// Requests in flight allowed per address (`max_streams_per_ip`, else the
+    /// connection limit).
+    pub fn streams_per_ip(&self) -> usize {
+        self.max_streams_per_ip
+            .unwrap_or(self.max_connections_per_ip)
     }
 }
 
@@ -166,6 +203,21 @@ pub struct EdgeFlags {
     /// Seconds SIGTERM waits for connections before cutting them [default: 5]
     #[arg(long, env = "TICKCAST_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<f64>,
+    /// Requests in flight per IP address across its connections (HTTP/2 streams) [default: --max-connections-per-ip]
+    #[arg(long, env = "TICKCAST_MAX_STREAMS_PER_IP")]
+    pub max_streams_per_ip: Option<usize>,
+    /// Concurrent streams on one HTTP/2 connection [default: 128]
+    #[arg(long, env = "TICKCAST_HTTP2_MAX_STREAMS")]
+    pub http2_max_streams: Option<u32>,
+    /// Seconds an HTTP/2 response chunk may wait for the peer's window before the stream is reset [default: 30]
+    #[arg(long, env = "TICKCAST_STREAM_STALL_SECS")]
+    pub stream_stall_secs: Option<f64>,
+    /// Seconds a request has to deliver its body; then 408 and close [default: 10]
+    #[arg(long, env = "TICKCAST_BODY_TIMEOUT_SECS")]
+    pub body_timeout_secs: Option<f64>,
+    /// Seconds a closing player WebSocket waits for the peer's close, discarding input [default: 2]
+    #[arg(long, env = "TICKCAST_CLOSE_LINGER_SECS")]
+    pub close_linger_secs: Option<f64>,
 }
 
 /// The `[tls]` and `[limits]` flags of `cli` over `config`.
@@ -190,6 +242,21 @@ pub(crate) fn apply_flags(config: &mut crate::config::Config, cli: &crate::confi
     }
     if let Some(s) = cli.shutdown_grace_secs {
         l.shutdown_grace_secs = s;
+    }
+    if let Some(n) = cli.max_streams_per_ip {
+        l.max_streams_per_ip = Some(n);
+    }
+    if let Some(n) = cli.http2_max_streams {
+        l.http2_max_streams = n;
+    }
+    if let Some(s) = cli.stream_stall_secs {
+        l.stream_stall_secs = s;
+    }
+    if let Some(s) = cli.body_timeout_secs {
+        l.body_timeout_secs = s;
+    }
+    if let Some(s) = cli.close_linger_secs {
+        l.close_linger_secs = s;
     }
 }
 

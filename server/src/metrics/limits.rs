@@ -20,6 +20,9 @@ pub struct EdgeMetrics {
     pub cert_reload_failures: Counter,
     pub rate_limited: Counter,
     pub body_too_large: Counter,
+    pub streams_refused: Counter,
+    pub stream_resets: Counter,
+    pub body_timeouts: Counter,
 }
 
 impl EdgeMetrics {
@@ -69,6 +72,18 @@ impl EdgeMetrics {
             body_too_large: counter(
                 "tickcast_body_too_large",
                 "Requests refused with 413 (body over the limit)",
+            ),
+            streams_refused: counter(
+                "tickcast_streams_refused",
+                "Requests refused with 429: their address was at its limit of requests in flight (HTTP/2 streams)",
+            ),
+            stream_resets: counter(
+                "tickcast_stream_resets",
+                "HTTP/2 streams reset for waiting too long for the peer's flow-control window",
+            ),
+            body_timeouts: counter(
+                "tickcast_body_timeouts",
+                "Requests answered 408: their body did not arrive within the body timeout",
             ),
         }
     }

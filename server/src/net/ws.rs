@@ -13,10 +13,13 @@
 //! 1008 as well when no `Hello` came within `hello_timeout_secs` of the upgrade (an
 //! absolute deadline: pings do not extend it; a seat taken at the URL is given back),
 //! 1001 idle timeout or server shutting down, 1000 after `Leave` or when the room
-//! finished.
+//! finished. After its close frame the server reads and discards until the peer's
+//! close, at most `[limits] close_linger_secs`, so that input still arriving does not
+//! turn the close into a TCP reset that loses the frame.
 
 use super::session::{Entry, Incoming, Link, LinkDown, SeatGuard, Session};
 use crate::ctx::ServerCtx;
+use crate::edge::streams::StreamHold;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Extension, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -63,6 +66,7 @@ pub async fn upgrade(
     State(s): State<ServerCtx>,
     peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     Query(q): Query<WsQuery>,
+    hold: Option<Extension<StreamHold>>,
     ws: WebSocketUpgrade,
 ) -> Response {
     if let Some(Extension(ConnectInfo(peer))) = peer
@@ -85,6 +89,7 @@ pub async fn upgrade(
         }
     };
     let max = s.config.max_frame_bytes;
+    let linger = crate::config::secs(s.config.limits.close_linger_secs);
     ws.max_message_size(max)
         .max_frame_size(max)
         .read_buffer_size(s.config.ws_read_buffer.max(1024))
@@ -94,8 +99,14 @@ pub async fn upgrade(
                 socket,
                 max_frame: max,
                 ping: None,
+                linger,
             };
-            Session::start(link, entry, s)
+            // The request's share of the per-address stream limit, for the session.
+            let hold = hold.map(|Extension(hold)| hold);
+            async move {
+                Session::start(link, entry, s).await;
+                drop(hold);
+            }
         })
 }
 
@@ -105,6 +116,8 @@ struct WsLink {
     max_frame: usize,
     /// The outstanding WebSocket ping: its payload and when it was sent.
     ping: Option<(u64, Instant)>,
+    /// How long a close waits for the peer's close, discarding what it still sends.
+    linger: Duration,
 }
 
 impl WsLink {
@@ -200,10 +213,24 @@ impl Link for WsLink {
             code,
             reason: reason.into(),
         };
-        let _ = tokio::time::timeout(
+        let sent = tokio::time::timeout(
             Duration::from_secs(2),
             self.socket.send(Message::Close(Some(frame))),
         )
+        .await;
+        if !matches!(sent, Ok(Ok(()))) {
+            return;
+        }
+        // Lingering close: a socket dropped with unread input is reset, and a reset
+        // can destroy the close frame before the peer reads it. Read and discard
+        // until the peer's close (or the end, or the linger time).
+        let _ = tokio::time::timeout(self.linger, async {
+            while let Some(Ok(msg)) = self.socket.recv().await {
+                if matches!(msg, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
         .await;
     }
 }
