@@ -130,6 +130,7 @@ impl Models {
 /// Code `target` against `reference` (same kind) with `models`; the result has the
 /// reference's id and kind. `mask`: the changed fields if the encoder knows them
 /// already. See [`FieldModels::code`].
+#[inline]
 fn code_entity<C: BitCoder, E: CodedEntity>(
     c: &mut C,
     codec: &RowCodec,
@@ -145,8 +146,13 @@ fn code_entity<C: BitCoder, E: CodedEntity>(
         .get(kind)
         .ok_or(DeltaError::Malformed("unknown entity kind"))?;
     let r = reference.values();
-    let t = target.values();
-    let mask = mask.unwrap_or_else(|| diff_mask(plan, r.as_ref(), t.as_ref()));
+    // The decoder's target is only a hint: it need not be read.
+    let t = if C::ENCODER { target.values() } else { r };
+    let mask = match mask {
+        Some(mask) => mask,
+        None if C::ENCODER => diff_mask(plan, r.as_ref(), t.as_ref()),
+        None => 0,
+    };
     let mut out = r;
     models.code(
         c,
@@ -179,7 +185,9 @@ pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
         (false, _) => &[],
         (true, None) => return Err(DeltaError::MissingBaseline),
         (true, Some((base_tick, entities))) => {
-            let gap = models.gap.code(c, target_tick.0.wrapping_sub(base_tick.0))?;
+            let gap = models
+                .gap
+                .code(c, target_tick.0.wrapping_sub(base_tick.0))?;
             let body = Tick(tick.0.wrapping_sub(gap));
             if body != base_tick {
                 return Err(DeltaError::BaselineMismatch {
@@ -204,7 +212,10 @@ pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
     let mut kept = Vec::with_capacity(base.len());
     let mut prev = UNCHANGED;
     for e in base {
-        let hint = find(target, e.id()).filter(|t| t.kind_index() == e.kind_index());
+        let hint = match C::ENCODER {
+            true => find(target, e.id()).filter(|t| t.kind_index() == e.kind_index()),
+            false => None,
+        };
         let (hint_status, hint_mask) = match hint {
             Some(t) if t == *e => (UNCHANGED, 0),
             Some(t) => match changed_fields(codec, e, &t) {

@@ -51,6 +51,7 @@ fn normalize(v: i32, bits: u32, signed: bool) -> i32 {
 }
 
 /// Value `i` of a row, or malformed (never, for a row of the kind's layout).
+#[inline]
 fn at(values: &[i32], i: usize) -> Result<i32, DeltaError> {
     values
         .get(i)
@@ -58,6 +59,7 @@ fn at(values: &[i32], i: usize) -> Result<i32, DeltaError> {
         .ok_or(DeltaError::Malformed("row shorter than its kind"))
 }
 
+#[inline]
 fn set(values: &mut [i32], i: usize, v: i32) -> Result<(), DeltaError> {
     let slot = values
         .get_mut(i)
@@ -125,10 +127,11 @@ impl FieldModels {
                 "changed entity without changed fields",
             ));
         }
-        for (i, f) in plan.fields.iter().enumerate() {
-            if mask & (1 << i) == 0 {
-                continue;
-            }
+        let mut pending = mask;
+        while pending != 0 {
+            let i = pending.trailing_zeros() as usize;
+            pending &= pending - 1;
+            let f = plan.fields.get(i).ok_or(MISSING_MODEL)?;
             let (r, t) = (at(reference, f.value)?, at(target, f.value)?);
             let value = match f.op {
                 FieldOp::Int { bits, signed } => {

@@ -125,14 +125,7 @@ pub fn decode_entities<E: CodedEntity>(
     limits: &DeltaLimits,
 ) -> Result<(Tick, Vec<E>), DeltaError> {
     let mut dec = RangeDecoder::new(bytes)?;
-    let out = code_entities(
-        &mut dec,
-        codec,
-        baseline,
-        Tick(0),
-        &[],
-        limits.max_entities,
-    )?;
+    let out = code_entities(&mut dec, codec, baseline, Tick(0), &[], limits.max_entities)?;
     dec.finish()?;
     Ok(out)
 }

@@ -74,8 +74,9 @@ fn row(schema: &Schema, id: u32, kind: usize, raw: &[i32]) -> Row {
     let mut row = Row::new(NetId(id), kind as u8);
     if let Some(k) = schema.kind(kind) {
         for (at, field) in k.layout() {
-            for i in at..at + field.codec.values() {
-                row.values[i] = in_domain(field.codec, raw[i]);
+            let n = field.codec.values();
+            for (value, raw) in row.values[at..at + n].iter_mut().zip(&raw[at..at + n]) {
+                *value = in_domain(field.codec, *raw);
             }
         }
     }
@@ -99,13 +100,8 @@ fn arb_case() -> impl Strategy<Value = (Schema, RowSnapshot, RowSnapshot)> {
             (0..kinds, vec(arb_i32(), MAX_VALUES)),
             any::<u32>(),
         );
-        (
-            Just(schema),
-            any::<u32>(),
-            any::<u32>(),
-            vec(slot, 0..40),
-        )
-            .prop_map(|(schema, ta, tb, slots)| {
+        (Just(schema), any::<u32>(), any::<u32>(), vec(slot, 0..40)).prop_map(
+            |(schema, ta, tb, slots)| {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 for (id, in_a, op, (ka, ra), (kb, rb), change) in slots {
                     let old = row(&schema, id, ka, &ra);
@@ -141,7 +137,8 @@ fn arb_case() -> impl Strategy<Value = (Schema, RowSnapshot, RowSnapshot)> {
                     rows: tidy(b),
                 };
                 (schema, a, b)
-            })
+            },
+        )
     })
 }
 

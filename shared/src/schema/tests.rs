@@ -56,14 +56,15 @@ fn builder_refuses_too_many_fields() {
         })
     );
     // Exactly the cap is fine, even all 2-D vectors.
-    let full = Schema::builder("g")
-        .kind("k", |k| {
-            k.fields((0..MAX_FIELDS).map(|i| {
-                Field::vec2(&format!("v{i}"), [&format!("x{i}"), &format!("y{i}")], 1)
-            }))
-        })
-        .build()
-        .unwrap();
+    let full =
+        Schema::builder("g")
+            .kind("k", |k| {
+                k.fields((0..MAX_FIELDS).map(|i| {
+                    Field::vec2(&format!("v{i}"), [&format!("x{i}"), &format!("y{i}")], 1)
+                }))
+            })
+            .build()
+            .unwrap();
     assert_eq!(full.kind(0).unwrap().values(), MAX_VALUES);
 }
 

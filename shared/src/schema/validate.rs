@@ -19,7 +19,8 @@
 use super::codec::FieldCodec;
 use super::field::{Field, Motion};
 use super::{
-    FORMAT_VERSION, MAX_DESCRIPTION_LEN, MAX_DESCRIPTOR_BYTES, MAX_EVENTS, MAX_FIELDS, MAX_KINDS, MAX_NAME_LEN, Schema,
+    FORMAT_VERSION, MAX_DESCRIPTION_LEN, MAX_DESCRIPTOR_BYTES, MAX_EVENTS, MAX_FIELDS, MAX_KINDS,
+    MAX_NAME_LEN, Schema,
 };
 use std::collections::HashSet;
 use thiserror::Error;
@@ -163,7 +164,10 @@ impl Schema {
         }
         check_name(&self.name)?;
         if self.description.len() > MAX_DESCRIPTION_LEN
-            || !self.description.chars().all(|c| c == ' ' || c.is_ascii_graphic())
+            || !self
+                .description
+                .chars()
+                .all(|c| c == ' ' || c.is_ascii_graphic())
         {
             return Err(SchemaError::BadDescription {
                 max: MAX_DESCRIPTION_LEN,

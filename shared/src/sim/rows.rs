@@ -42,6 +42,7 @@ impl CodedEntity for EntityState {
         kind_index(self.kind)
     }
 
+    #[inline]
     fn values(&self) -> Self::Values {
         [
             self.x,
@@ -58,6 +59,7 @@ impl CodedEntity for EntityState {
 
     /// The coder keeps every value in its field's domain (angle below 512, hp 8
     /// bits, score 16 bits, flags 8 bits), so the narrowing casts are exact.
+    #[inline]
     fn from_values(id: NetId, kind: usize, v: &Self::Values) -> Option<EntityState> {
         let [x, y, vx, vy, angle, hp, score, flags, owner] = *v;
         Some(EntityState {

@@ -1,8 +1,8 @@
 //! The arena's schema: its frozen descriptor, its row layout against the
 //! `EntityState` adapter, and the generic row path giving the arena's bytes.
 
-use crate::codec::{EntityKind, EntityState, Row, RowSnapshot, Snapshot, apply_rows, encode_rows};
 use crate::codec::{CodedEntity, DeltaLimits, encode_delta};
+use crate::codec::{EntityKind, EntityState, Row, RowSnapshot, Snapshot, apply_rows, encode_rows};
 use crate::protocol::{NetId, Tick};
 use crate::schema::Schema;
 use crate::sim::rows::{ARENA_VALUES, kind_index};
@@ -29,8 +29,14 @@ fn arena_descriptor_is_frozen() {
 #[test]
 fn arena_rows_follow_the_schema_layout() {
     let schema = arena_schema();
-    let names = ["x", "y", "vx", "vy", "angle", "hp", "score", "flags", "owner"];
-    for kind in [EntityKind::Player, EntityKind::Drone, EntityKind::Projectile] {
+    let names = [
+        "x", "y", "vx", "vy", "angle", "hp", "score", "flags", "owner",
+    ];
+    for kind in [
+        EntityKind::Player,
+        EntityKind::Drone,
+        EntityKind::Projectile,
+    ] {
         let k = schema.kind(kind_index(kind)).unwrap();
         assert_eq!(k.name, serde_json::to_value(kind).unwrap());
         assert_eq!(k.values(), ARENA_VALUES);
