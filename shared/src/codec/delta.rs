@@ -83,7 +83,8 @@ pub enum DeltaError {
 /// Default for [`DeltaLimits::max_entities`].
 pub const DEFAULT_MAX_ENTITIES: usize = 65_536;
 
-/// Bounds on what [`apply_delta_with_limits`] accepts.
+/// Bounds on what a decoder accepts ([`super::decode_entities`], [`super::apply_rows`],
+/// the arena's [`super::apply_delta_with_limits`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeltaLimits {
     /// Most entities a decoded snapshot may hold.
