@@ -8,6 +8,8 @@
 //! - [`codec`]: the only place that turns messages into bytes: the bincode envelope
 //!   (pinned `=2.0.1`, RUSTSEC-2025-0141: swap it here and nowhere else) and the
 //!   bit-packed, quantized snapshot deltas.
+//! - [`schema`]: a game's schema as data (entity kinds and fields with codecs and
+//!   client hints, input, events), its JSON descriptor and hash; it drives the codec.
 //! - [`sim`]: the arena game: a deterministic fixed-step `World` (slotmap + glam)
 //!   with a seeded RNG, the shared player movement (clients predict with it), maps.
 //! - [`quic`]: how the same messages are framed over QUIC (ALPN, control stream,
@@ -19,5 +21,6 @@ pub mod codec;
 pub mod protocol;
 pub mod quic;
 pub mod replay;
+pub mod schema;
 pub mod sim;
 pub mod spectate;

@@ -1,5 +1,9 @@
 //! Bit-packed snapshot deltas against a baseline (a keyframe is a delta against none).
 //!
+//! The coder is driven by a game's schema compiled into a [`RowCodec`]; the entry
+//! points are [`super::rows`] (any [`CodedEntity`]) and, for the arena's
+//! `Snapshot`, [`crate::sim::rows`].
+//!
 //! A body is one stream of the adaptive range coder ([`super::rangecoder`], which
 //! also specifies the exact decoder), built from the models in [`super::model`] and
 //! the entity coding in [`super::fields`]. Every probability starts at one half and
@@ -26,8 +30,9 @@
 //!    i32) with the `id` SInt model, where `prev` is the previous created id, or for the
 //!    first one the last baseline id (2^32 - 1 when there is no baseline entity, so the
 //!    first keyframe id is coded as itself); ids must increase and must not collide
-//!    with a kept baseline entity. Then the kind as a 2-bit tree (0 player, 1 drone,
-//!    2 projectile), then mask and fields with the *created* field models against a
+//!    with a kept baseline entity. Then the kind's index in the schema as a tree of
+//!    `ceil(log2 kinds)` bits (the arena: 2 bits, 0 player, 1 drone, 2 projectile; an
+//!    index past the last kind is malformed), then mask and fields with the *created* field models against a
 //!    reference: the previous created entity of that kind in this body, or an entity
 //!    of that kind with every field 0.
 //! 5. End: the coder's flush; every byte must be consumed.
@@ -51,11 +56,13 @@
 //! entities actually decoded, never to a claimed count; at most
 //! [`DeltaLimits::max_entities`] entities come out.
 
-use super::fields::{FieldModels, kind_from_index, kind_index};
-use super::model::{KINDS, SIntModel, UIntModel, tree};
-use super::rangecoder::{BitCoder, Prob, RangeDecoder, RangeEncoder};
-use super::snapshot::{EntityKind, EntityState, Snapshot};
+use super::fields::diff_mask;
+use super::model::{SIntModel, UIntModel, tree};
+use super::plan::{FieldModels, RowCodec};
+use super::rangecoder::{BitCoder, Prob};
+use super::rows::CodedEntity;
 use crate::protocol::{NetId, Tick};
+use crate::schema::MAX_KINDS;
 use thiserror::Error;
 
 /// Why a delta body could not be applied.
@@ -76,7 +83,8 @@ pub enum DeltaError {
 /// Default for [`DeltaLimits::max_entities`].
 pub const DEFAULT_MAX_ENTITIES: usize = 65_536;
 
-/// Bounds on what [`apply_delta_with_limits`] accepts.
+/// Bounds on what a decoder accepts ([`super::decode_entities`], [`super::apply_rows`],
+/// the arena's [`super::apply_delta_with_limits`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeltaLimits {
     /// Most entities a decoded snapshot may hold.
@@ -101,107 +109,94 @@ struct Models {
     status: [[Prob; 2]; 3],
     more: Prob,
     id: SIntModel,
-    kind: [Prob; 4],
+    kind: [Prob; MAX_KINDS],
     changed: FieldModels,
     created: FieldModels,
 }
 
 impl Models {
-    fn new() -> Box<Self> {
+    fn new(codec: &RowCodec) -> Box<Self> {
         Box::new(Models {
             gap: UIntModel::new(),
             status: [[Prob::HALF; 2]; 3],
             more: Prob::HALF,
             id: SIntModel::new(),
-            kind: [Prob::HALF; 4],
-            changed: FieldModels::new(),
-            created: FieldModels::new(),
+            kind: [Prob::HALF; MAX_KINDS],
+            changed: codec.template.clone(),
+            created: codec.template.clone(),
         })
     }
 }
 
-fn strictly_sorted(entities: &[EntityState]) -> bool {
-    entities
-        .windows(2)
-        .all(|w| matches!(w, [a, b] if a.id < b.id))
-}
-
-/// Encode `current` as a delta against `baseline` (`None`: a keyframe).
-///
-/// Both are expected sorted by id with unique ids, as [`Snapshot`] documents. An
-/// unsorted `current` is sorted first (the first of duplicate ids wins); an unsorted
-/// baseline cannot be referenced, so the result is then a keyframe.
-pub fn encode_delta(baseline: Option<&Snapshot>, current: &Snapshot) -> Vec<u8> {
-    let normalized;
-    let current = if strictly_sorted(&current.entities) {
-        current
-    } else {
-        let mut entities = current.entities.clone();
-        entities.sort_by_key(|e| e.id);
-        entities.dedup_by_key(|e| e.id);
-        normalized = Snapshot {
-            tick: current.tick,
-            entities,
-        };
-        &normalized
-    };
-    let baseline = baseline.filter(|b| strictly_sorted(&b.entities));
-    let mut enc = RangeEncoder::new();
-    match code_body(&mut enc, baseline, current, usize::MAX) {
-        Ok(_) => enc.finish(),
-        // The encoder codes sorted, unique entities against a sorted baseline: none
-        // of the decoder's checks can fail on its own output.
-        Err(e) => unreachable!("encoding a valid snapshot failed: {e}"),
-    }
-}
-
-/// Rebuild the snapshot that `encode_delta(baseline, current)` encoded, with the
-/// default [`DeltaLimits`].
-pub fn apply_delta(baseline: Option<&Snapshot>, bytes: &[u8]) -> Result<Snapshot, DeltaError> {
-    apply_delta_with_limits(baseline, bytes, &DeltaLimits::default())
-}
-
-/// [`apply_delta`] with explicit limits.
-pub fn apply_delta_with_limits(
-    baseline: Option<&Snapshot>,
-    bytes: &[u8],
-    limits: &DeltaLimits,
-) -> Result<Snapshot, DeltaError> {
-    let mut dec = RangeDecoder::new(bytes)?;
-    let snapshot = code_body(
-        &mut dec,
-        baseline,
-        &Snapshot::default(),
-        limits.max_entities,
-    )?;
-    dec.finish()?;
-    Ok(snapshot)
-}
-
-/// The body, for both sides: the encoder passes the snapshot to encode as `target`,
-/// the decoder an empty one (then `target` only supplies ignored hints).
-fn code_body<C: BitCoder>(
+/// Code `target` against `reference` (same kind) with `models`; the result has the
+/// reference's id and kind. `mask`: the changed fields if the encoder knows them
+/// already. See [`FieldModels::code`].
+#[inline]
+fn code_entity<C: BitCoder, E: CodedEntity>(
     c: &mut C,
-    baseline: Option<&Snapshot>,
-    target: &Snapshot,
+    codec: &RowCodec,
+    models: &mut FieldModels,
+    reference: &E,
+    target: &E,
+    mask: Option<u32>,
+    require_change: bool,
+) -> Result<E, DeltaError> {
+    let kind = reference.kind_index();
+    let plan = codec
+        .kinds
+        .get(kind)
+        .ok_or(DeltaError::Malformed("unknown entity kind"))?;
+    let r = reference.values();
+    // The decoder's target is only a hint: it need not be read.
+    let t = if C::ENCODER { target.values() } else { r };
+    let mask = match mask {
+        Some(mask) => mask,
+        None if C::ENCODER => diff_mask(plan, r.as_ref(), t.as_ref()),
+        None => 0,
+    };
+    let mut out = r;
+    models.code(
+        c,
+        plan,
+        kind,
+        r.as_ref(),
+        t.as_ref(),
+        mask,
+        out.as_mut(),
+        require_change,
+    )?;
+    E::from_values(reference.id(), kind, &out).ok_or(DeltaError::Malformed("entity kind"))
+}
+
+/// The body, for both sides: the encoder passes the entities to encode as `target`
+/// (sorted, unique ids, kinds of the schema), the decoder none (then `target` only
+/// supplies ignored hints). Returns the tick and the coded entities.
+pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
+    c: &mut C,
+    codec: &RowCodec,
+    baseline: Option<(Tick, &[E])>,
+    target_tick: Tick,
+    target: &[E],
     max_entities: usize,
-) -> Result<Snapshot, DeltaError> {
-    let mut models = Models::new();
-    let tick = Tick(c.direct(target.tick.0, 32)?);
+) -> Result<(Tick, Vec<E>), DeltaError> {
+    let mut models = Models::new(codec);
+    let tick = Tick(c.direct(target_tick.0, 32)?);
     let has_baseline = c.direct(u32::from(baseline.is_some()), 1)? == 1;
-    let base: &[EntityState] = match (has_baseline, baseline) {
+    let base: &[E] = match (has_baseline, baseline) {
         (false, _) => &[],
         (true, None) => return Err(DeltaError::MissingBaseline),
-        (true, Some(b)) => {
-            let gap = models.gap.code(c, target.tick.0.wrapping_sub(b.tick.0))?;
+        (true, Some((base_tick, entities))) => {
+            let gap = models
+                .gap
+                .code(c, target_tick.0.wrapping_sub(base_tick.0))?;
             let body = Tick(tick.0.wrapping_sub(gap));
-            if body != b.tick {
+            if body != base_tick {
                 return Err(DeltaError::BaselineMismatch {
                     body,
-                    given: b.tick,
+                    given: base_tick,
                 });
             }
-            &b.entities
+            entities
         }
     };
     if base.len() > max_entities {
@@ -209,15 +204,26 @@ fn code_body<C: BitCoder>(
             limit: max_entities,
         });
     }
+    let find = |list: &[E], id: NetId| {
+        list.binary_search_by_key(&id, |e| e.id())
+            .ok()
+            .and_then(|i| list.get(i).copied())
+    };
 
     let mut kept = Vec::with_capacity(base.len());
     let mut prev = UNCHANGED;
     for e in base {
-        let hint = target.get(e.id).filter(|t| t.kind == e.kind);
-        let hint_status = match hint {
-            Some(t) if t == e => UNCHANGED,
-            Some(_) => CHANGED,
-            None => REMOVED,
+        let hint = match C::ENCODER {
+            true => find(target, e.id()).filter(|t| t.kind_index() == e.kind_index()),
+            false => None,
+        };
+        let (hint_status, hint_mask) = match hint {
+            Some(t) if t == *e => (UNCHANGED, 0),
+            Some(t) => match changed_fields(codec, e, &t) {
+                0 => (UNCHANGED, 0),
+                mask => (CHANGED, mask),
+            },
+            None => (REMOVED, 0),
         };
         let probs = &mut models.status[prev];
         let status = if !c.bit(&mut probs[0], hint_status != UNCHANGED)? {
@@ -229,26 +235,24 @@ fn code_body<C: BitCoder>(
         };
         match status {
             UNCHANGED => kept.push(*e),
-            CHANGED => kept.push(models.changed.code(c, e, hint.unwrap_or(e), true)?),
+            CHANGED => {
+                let t = hint.unwrap_or(*e);
+                let m = &mut models.changed;
+                kept.push(code_entity(c, codec, m, e, &t, Some(hint_mask), true)?);
+            }
             _ => {}
         }
         prev = status;
     }
 
     // Created: every target entity without a same-kind entity in the baseline.
-    let created_hints: Vec<&EntityState> = target
-        .entities
+    let created_hints: Vec<&E> = target
         .iter()
-        .filter(|t| {
-            base.binary_search_by_key(&t.id, |e| e.id)
-                .ok()
-                .and_then(|i| base.get(i))
-                .is_none_or(|e| e.kind != t.kind)
-        })
+        .filter(|t| find(base, t.id()).is_none_or(|e| e.kind_index() != t.kind_index()))
         .collect();
-    let mut created: Vec<EntityState> = Vec::new();
-    let mut refs: [Option<EntityState>; KINDS] = [None; KINDS];
-    let mut prev_id = base.last().map_or(u32::MAX, |e| e.id.0);
+    let mut created: Vec<E> = Vec::new();
+    let mut refs: [Option<E>; MAX_KINDS] = [None; MAX_KINDS];
+    let mut prev_id = base.last().map_or(u32::MAX, |e| e.id().0);
     loop {
         let hint = created_hints.get(created.len()).copied();
         if !c.bit(&mut models.more, hint.is_some())? {
@@ -260,57 +264,58 @@ fn code_body<C: BitCoder>(
             });
         }
         let start = prev_id.wrapping_add(1);
-        let hint_id = hint.map_or(start, |t| t.id.0);
+        let hint_id = hint.map_or(start, |t| t.id().0);
         let d = models.id.code(c, hint_id.wrapping_sub(start) as i32)?;
         let id = start.wrapping_add(d as u32);
         if !created.is_empty() && id <= prev_id {
             return Err(DeltaError::Malformed("created ids must increase"));
         }
-        let hint_kind = hint.map_or(0, |t| kind_index(t.kind));
-        let kind = kind_from_index(tree(c, &mut models.kind, 2, hint_kind)?)
-            .ok_or(DeltaError::Malformed("unknown entity kind"))?;
-        let slot = refs
-            .get_mut(kind_index(kind) as usize)
-            .ok_or(DeltaError::Malformed("unknown entity kind"))?;
-        let reference = EntityState {
-            id: NetId(id),
-            kind,
-            ..slot.unwrap_or(zero_entity(kind))
+        let hint_kind = hint.map_or(0, |t| t.kind_index() as u32);
+        let kind = tree(c, &mut models.kind, codec.kind_bits, hint_kind)? as usize;
+        let slot = match refs.get_mut(kind) {
+            Some(slot) if kind < codec.kind_count() => slot,
+            _ => return Err(DeltaError::Malformed("unknown entity kind")),
         };
-        let e = models
-            .created
-            .code(c, &reference, hint.unwrap_or(&reference), false)?;
+        let reference_values = slot.map(|e| e.values()).unwrap_or_default();
+        let reference = E::from_values(NetId(id), kind, &reference_values)
+            .ok_or(DeltaError::Malformed("unknown entity kind"))?;
+        let e = code_entity(
+            c,
+            codec,
+            &mut models.created,
+            &reference,
+            hint.unwrap_or(&reference),
+            None,
+            false,
+        )?;
         *slot = Some(e);
         created.push(e);
         prev_id = id;
     }
 
-    Ok(Snapshot {
-        tick,
-        entities: merge(kept, created)?,
+    Ok((tick, merge(kept, created)?))
+}
+
+/// The mask of fields in which `a` and `b` (same kind) differ.
+fn changed_fields<E: CodedEntity>(codec: &RowCodec, a: &E, b: &E) -> u32 {
+    codec.kinds.get(a.kind_index()).map_or(0, |plan| {
+        diff_mask(plan, a.values().as_ref(), b.values().as_ref())
     })
 }
 
-fn zero_entity(kind: EntityKind) -> EntityState {
-    EntityState::new(NetId(0), kind)
-}
-
 /// Merge two id-sorted lists; an id in both is malformed.
-fn merge(
-    kept: Vec<EntityState>,
-    created: Vec<EntityState>,
-) -> Result<Vec<EntityState>, DeltaError> {
+fn merge<E: CodedEntity>(kept: Vec<E>, created: Vec<E>) -> Result<Vec<E>, DeltaError> {
     let mut out = Vec::with_capacity(kept.len() + created.len());
     let mut a = kept.into_iter().peekable();
     let mut b = created.into_iter().peekable();
     loop {
         let next = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if x.id == y.id => {
+            (Some(x), Some(y)) if x.id() == y.id() => {
                 return Err(DeltaError::Malformed(
                     "created id collides with a kept entity",
                 ));
             }
-            (Some(x), Some(y)) if y.id < x.id => b.next(),
+            (Some(x), Some(y)) if y.id() < x.id() => b.next(),
             (Some(_), _) => a.next(),
             (None, _) => b.next(),
         };

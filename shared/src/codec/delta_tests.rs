@@ -3,14 +3,15 @@
 
 use super::*;
 use crate::codec::snapshot::quantize_pos;
+use crate::codec::{
+    EntityKind, EntityState, Snapshot, apply_delta, apply_delta_with_limits, encode_delta,
+};
+use crate::sim::rows::kind_from_index;
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 
 fn entity(id: u32, kind: EntityKind) -> EntityState {
-    EntityState {
-        id: NetId(id),
-        ..zero_entity(kind)
-    }
+    EntityState::new(NetId(id), kind)
 }
 
 /// The benchmark motion without the World: `n` drones at 120 units/s whose heading
@@ -205,7 +206,7 @@ fn arb_entity() -> impl Strategy<Value = EntityState> {
         .prop_map(
             |((k, x, y, vx, vy), (angle, hp, score, flags, owner))| EntityState {
                 id: NetId(0),
-                kind: kind_from_index(k).unwrap_or(EntityKind::Drone),
+                kind: kind_from_index(k as usize).unwrap_or(EntityKind::Drone),
                 x,
                 y,
                 vx,

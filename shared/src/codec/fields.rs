@@ -1,169 +1,181 @@
-//! One entity coded against a reference entity: a changed-field mask, then only the
-//! changed fields, each as a difference from the reference.
+//! One entity coded against a reference entity of the same kind: a changed-field
+//! mask, then only the changed fields, each by its codec, in schema order.
 //!
 //! ## Mask
-//! Seven bits, coded as a 7-bit tree (most significant first) over the probabilities
-//! of the entity's kind, so a kind whose entities change the same fields every time
-//! (drones: position only) pays ~0.08 bit per entity for its mask:
+//! Bit `i` of the mask is set when field `i` of the kind (in schema order; a 2-D
+//! vector is one field) differs from the reference. The mask is coded as bit trees
+//! over the kind's own probabilities, 8 fields per tree: fields 0-7 as one tree of
+//! `min(n, 8)` bits, then fields 8-15 as a second tree of `n - 8` bits for a kind of
+//! `n > 8` fields; each tree most significant bit (highest field) first. A kind whose
+//! entities change the same fields every time (drones: position only) pays ~0.08 bit
+//! per entity for its mask.
 //!
-//! | bit | value | field     | coded as (r = reference)                               |
-//! |-----|-------|-----------|--------------------------------------------------------|
-//! | 0   | 1     | x, y      | step `(x - r.x, y - r.y)`, wrapping i32, `pos` VecModel |
-//! | 1   | 2     | vx, vy    | step `(vx - r.vx, vy - r.vy)`, `vel` VecModel            |
-//! | 2   | 4     | angle     | `(angle - r.angle) mod 512` mapped to -256..=255, SInt  |
-//! | 3   | 8     | hp        | `hp - r.hp` wrapping as i8, SInt                         |
-//! | 4   | 16    | score     | `score - r.score` wrapping as i16, SInt                  |
-//! | 5   | 32    | flags     | `flags xor r.flags`, UInt                                |
-//! | 6   | 64    | owner     | `owner - r.owner` wrapping as i32, SInt                  |
-//!
-//! Fields follow the mask in the order of the table. Decoding applies each difference
-//! to the reference with the same wrapping (angle: `(r.angle + d) mod 512`, taking the
-//! non-negative remainder; hp/score: keep the low 8/16 bits). Angles must be in
-//! `0..ANGLE_STEPS`, as the [`Snapshot`](super::Snapshot) type documents.
+//! ## Fields
+//! Each changed field follows in schema order, coded by its codec as
+//! [`crate::schema::codec`] specifies, with the model [`super::plan`] assigns it.
+//! The integer models are those of [`super::model`]: `int`, `fixed`, `angle`, `ref`
+//! and `float32` differences with a signed model, `flags` with an unsigned model,
+//! `vec2` steps with the 2-D step model (motion predicted per kind), `enum` values as
+//! a bit tree.
 //!
 //! Every model here is separate per `FieldModels` instance: the delta body keeps
 //! one instance for changed entities and one for created entities.
+//!
+//! ## The arena
+//! The arena's kinds have 7 fields each, `pos` (x, y), `vel` (vx, vy), `angle` (512
+//! steps), `hp` (8 bits), `score` (16 bits), `flags` (8 bits), `owner` (a player
+//! ref): one 7-bit mask tree (bit 0 = pos, ..., bit 6 = owner), as before the
+//! schema existed, so its bytes did not change.
 
 use super::delta::DeltaError;
-use super::model::{KINDS, SIntModel, UIntModel, VecModel, tree};
-use super::rangecoder::{BitCoder, Prob};
-use super::snapshot::{ANGLE_STEPS, EntityKind, EntityState};
+use super::model::{mono, tree, unmono};
+use super::plan::{FieldModels, FieldOp, KindPlan};
+use super::rangecoder::BitCoder;
 
-const POS: u32 = 1;
-const VEL: u32 = 2;
-const ANGLE: u32 = 4;
-const HP: u32 = 8;
-const SCORE: u32 = 16;
-const FLAGS: u32 = 32;
-const OWNER: u32 = 64;
-const MASK_BITS: u32 = 7;
+/// A field names a model the plan did not make (never, for a compiled plan).
+const MISSING_MODEL: DeltaError = DeltaError::Malformed("field model");
 
-/// Index of a kind in per-kind model arrays and on the wire.
-pub(crate) fn kind_index(kind: EntityKind) -> u32 {
-    match kind {
-        EntityKind::Player => 0,
-        EntityKind::Drone => 1,
-        EntityKind::Projectile => 2,
+/// Sign-extend the low `bits` (1..=32) of `v`.
+fn sign_extend(v: i32, bits: u32) -> i32 {
+    let shift = 32 - bits.min(32);
+    v.wrapping_shl(shift).wrapping_shr(shift)
+}
+
+/// `v` in the domain of an integer `bits` wide.
+fn normalize(v: i32, bits: u32, signed: bool) -> i32 {
+    if signed {
+        sign_extend(v, bits)
+    } else {
+        (v as u32 & (u32::MAX >> (32 - bits.min(32)))) as i32
     }
 }
 
-/// The kind with this wire index.
-pub(crate) fn kind_from_index(index: u32) -> Option<EntityKind> {
-    match index {
-        0 => Some(EntityKind::Player),
-        1 => Some(EntityKind::Drone),
-        2 => Some(EntityKind::Projectile),
-        _ => None,
-    }
+/// Value `i` of a row, or malformed (never, for a row of the kind's layout).
+#[inline]
+fn at(values: &[i32], i: usize) -> Result<i32, DeltaError> {
+    values
+        .get(i)
+        .copied()
+        .ok_or(DeltaError::Malformed("row shorter than its kind"))
 }
 
-/// Mask of the fields in which `a` and `b` differ.
-pub(crate) fn diff_mask(a: &EntityState, b: &EntityState) -> u32 {
+#[inline]
+fn set(values: &mut [i32], i: usize, v: i32) -> Result<(), DeltaError> {
+    let slot = values
+        .get_mut(i)
+        .ok_or(DeltaError::Malformed("row shorter than its kind"))?;
+    *slot = v;
+    Ok(())
+}
+
+/// Mask of the fields of `kind` in which rows `a` and `b` differ.
+pub(crate) fn diff_mask(kind: &KindPlan, a: &[i32], b: &[i32]) -> u32 {
     let mut mask = 0;
-    let mut set = |bit: u32, differs: bool| {
-        if differs {
-            mask |= bit;
+    for (i, f) in kind.fields.iter().enumerate() {
+        let second = || f.op == FieldOp::Vec2 && a.get(f.value + 1) != b.get(f.value + 1);
+        if a.get(f.value) != b.get(f.value) || second() {
+            mask |= 1 << i;
         }
-    };
-    set(POS, (a.x, a.y) != (b.x, b.y));
-    set(VEL, (a.vx, a.vy) != (b.vx, b.vy));
-    set(ANGLE, a.angle != b.angle);
-    set(HP, a.hp != b.hp);
-    set(SCORE, a.score != b.score);
-    set(FLAGS, a.flags != b.flags);
-    set(OWNER, a.owner != b.owner);
+    }
     mask
 }
 
-/// The adaptive models for entities coded against references.
-#[derive(Clone)]
-pub(crate) struct FieldModels {
-    mask: [[Prob; 1 << MASK_BITS]; KINDS],
-    pos: VecModel,
-    vel: VecModel,
-    angle: SIntModel,
-    hp: SIntModel,
-    score: SIntModel,
-    flags: UIntModel,
-    owner: SIntModel,
-}
-
 impl FieldModels {
-    pub(crate) fn new() -> Self {
-        FieldModels {
-            mask: [[Prob::HALF; 1 << MASK_BITS]; KINDS],
-            pos: VecModel::new(),
-            vel: VecModel::new(),
-            angle: SIntModel::new(),
-            hp: SIntModel::new(),
-            score: SIntModel::new(),
-            flags: UIntModel::new(),
-            owner: SIntModel::new(),
+    /// Code the changed-field mask of a kind of `fields` fields.
+    fn mask<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        kind: &KindPlan,
+        hint: u32,
+    ) -> Result<u32, DeltaError> {
+        let fields = kind.fields.len() as u32;
+        let mut mask = 0;
+        let mut done = 0;
+        while done < fields {
+            let bits = (fields - done).min(8);
+            let probs = self
+                .masks
+                .get_mut(kind.mask + (done / 8) as usize)
+                .ok_or(DeltaError::Malformed("entity kind"))?;
+            let part = tree(c, probs, bits, (hint >> done) & ((1 << bits) - 1))?;
+            mask |= part << done;
+            done += bits;
         }
+        Ok(mask)
     }
 
-    /// Code `target` against `reference` and return the decoded entity: it has the
-    /// reference's id and kind and the coded fields. The decoder passes any `target`
-    /// (it is only read as the encoder's hint). With `require_change`, an empty
-    /// mask is malformed (a changed entity must change something).
+    /// Code row `target` of kind `kind` (plan `plan`) against row `reference` into
+    /// `out`, which the caller sets to the reference. The decoder passes any `target`
+    /// and `hint_mask` (they are only read as the encoder's hints); the encoder passes
+    /// `diff_mask(reference, target)`. With `require_change`, an empty mask is
+    /// malformed (a changed entity must change something).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn code<C: BitCoder>(
         &mut self,
         c: &mut C,
-        reference: &EntityState,
-        target: &EntityState,
+        plan: &KindPlan,
+        kind: usize,
+        reference: &[i32],
+        target: &[i32],
+        hint_mask: u32,
+        out: &mut [i32],
         require_change: bool,
-    ) -> Result<EntityState, DeltaError> {
-        let kind = kind_index(reference.kind) as usize;
-        let mask_probs = self
-            .mask
-            .get_mut(kind)
-            .ok_or(DeltaError::Malformed("entity kind"))?;
-        let mask = tree(c, mask_probs, MASK_BITS, diff_mask(reference, target))?;
+    ) -> Result<(), DeltaError> {
+        let mask = self.mask(c, plan, hint_mask)?;
         if require_change && mask == 0 {
             return Err(DeltaError::Malformed(
                 "changed entity without changed fields",
             ));
         }
-        let r = reference;
-        let t = target;
-        let mut out = *reference;
-        if mask & POS != 0 {
-            let step = (t.x.wrapping_sub(r.x), t.y.wrapping_sub(r.y));
-            let (dx, dy) = self.pos.code(c, kind, step)?;
-            out.x = r.x.wrapping_add(dx);
-            out.y = r.y.wrapping_add(dy);
+        let mut pending = mask;
+        while pending != 0 {
+            let i = pending.trailing_zeros() as usize;
+            pending &= pending - 1;
+            let f = plan.fields.get(i).ok_or(MISSING_MODEL)?;
+            let (r, t) = (at(reference, f.value)?, at(target, f.value)?);
+            let value = match f.op {
+                FieldOp::Int { bits, signed } => {
+                    let model = self.signed.get_mut(f.model).ok_or(MISSING_MODEL)?;
+                    let d = model.code(c, sign_extend(t.wrapping_sub(r), bits))?;
+                    normalize(r.wrapping_add(d), bits, signed)
+                }
+                FieldOp::Angle { steps } => {
+                    let model = self.signed.get_mut(f.model).ok_or(MISSING_MODEL)?;
+                    let d = t.wrapping_sub(r).rem_euclid(steps);
+                    let d = if d >= steps / 2 { d - steps } else { d };
+                    let d = model.code(c, d)?;
+                    r.wrapping_add(d).rem_euclid(steps)
+                }
+                FieldOp::Flags { mask } => {
+                    let model = self.unsigned.get_mut(f.model).ok_or(MISSING_MODEL)?;
+                    let d = model.code(c, (t ^ r) as u32 & mask)?;
+                    r ^ (d & mask) as i32
+                }
+                FieldOp::Enum { bits, variants } => {
+                    let probs = self.trees.get_mut(f.model).ok_or(MISSING_MODEL)?;
+                    let hint = if (t as u32) < variants { t as u32 } else { 0 };
+                    let v = tree(c, probs, bits, hint)?;
+                    if v >= variants {
+                        return Err(DeltaError::Malformed("enum value out of range"));
+                    }
+                    v as i32
+                }
+                FieldOp::Float => {
+                    let model = self.signed.get_mut(f.model).ok_or(MISSING_MODEL)?;
+                    let image = mono(r as u32);
+                    let d = model.code(c, mono(t as u32).wrapping_sub(image) as i32)?;
+                    unmono(image.wrapping_add(d as u32)) as i32
+                }
+                FieldOp::Vec2 => {
+                    let model = self.steps.get_mut(f.model).ok_or(MISSING_MODEL)?;
+                    let (ry, ty) = (at(reference, f.value + 1)?, at(target, f.value + 1)?);
+                    let (dx, dy) = model.code(c, kind, (t.wrapping_sub(r), ty.wrapping_sub(ry)))?;
+                    set(out, f.value + 1, ry.wrapping_add(dy))?;
+                    r.wrapping_add(dx)
+                }
+            };
+            set(out, f.value, value)?;
         }
-        if mask & VEL != 0 {
-            let step = (t.vx.wrapping_sub(r.vx), t.vy.wrapping_sub(r.vy));
-            let (dx, dy) = self.vel.code(c, kind, step)?;
-            out.vx = r.vx.wrapping_add(dx);
-            out.vy = r.vy.wrapping_add(dy);
-        }
-        if mask & ANGLE != 0 {
-            let steps = ANGLE_STEPS as i32;
-            let d = (i32::from(t.angle) - i32::from(r.angle)).rem_euclid(steps);
-            let d = if d >= steps / 2 { d - steps } else { d };
-            let d = self.angle.code(c, d)?;
-            let angle = i32::from(r.angle).wrapping_add(d).rem_euclid(steps);
-            out.angle = angle as u16;
-        }
-        if mask & HP != 0 {
-            let d = self.hp.code(c, i32::from(t.hp.wrapping_sub(r.hp) as i8))?;
-            out.hp = r.hp.wrapping_add(d as u8);
-        }
-        if mask & SCORE != 0 {
-            let d = t.score.wrapping_sub(r.score) as i16;
-            let d = self.score.code(c, i32::from(d))?;
-            out.score = r.score.wrapping_add(d as u16);
-        }
-        if mask & FLAGS != 0 {
-            let d = self.flags.code(c, u32::from(t.flags ^ r.flags))?;
-            out.flags = r.flags ^ (d as u8);
-        }
-        if mask & OWNER != 0 {
-            let d = self.owner.code(c, t.owner.wrapping_sub(r.owner) as i32)?;
-            out.owner = r.owner.wrapping_add(d as u32);
-        }
-        Ok(out)
+        Ok(())
     }
 }

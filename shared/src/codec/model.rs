@@ -35,16 +35,19 @@
 //! 6. `r2` for the next step of this kind = `dx² + dy²` if both magnitudes are below
 //!    2^15 (so it fits in 31 bits), else 0.
 //!
+//! ## Float image (`mono`)
+//! An `f32`'s bits `b` become `!b` when the sign bit is set, else `b | 2^31`: an
+//! unsigned integer that orders like the float; `unmono` inverts it exactly.
+//!
 //! `isqrt` is the floor of the exact square root; for these inputs (< 2^31)
 //! `Math.floor(Math.sqrt(n))` in JavaScript is exact.
 
 use super::delta::DeltaError;
 use super::rangecoder::{BitCoder, Prob};
+use crate::schema::MAX_KINDS;
 
 /// Mantissa bits coded adaptively (below them, bits are raw).
 const ADAPTIVE_BITS: u32 = 4;
-/// Kinds of entity that keep their own motion prediction (see `EntityKind`).
-pub(crate) const KINDS: usize = 3;
 
 /// Code `bits` (at most log2(N)) bits of `value` as a bit tree over `probs`.
 pub(crate) fn tree<C: BitCoder, const N: usize>(
@@ -129,6 +132,24 @@ fn signed(magnitude: u32, negative: bool) -> i32 {
     if negative { v.wrapping_neg() } else { v }
 }
 
+/// `f32` bits to an integer that orders like the float (negative below positive).
+pub(crate) fn mono(bits: u32) -> u32 {
+    if bits & 0x8000_0000 != 0 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+/// Inverse of [`mono`].
+pub(crate) fn unmono(m: u32) -> u32 {
+    if m & 0x8000_0000 != 0 {
+        m & 0x7fff_ffff
+    } else {
+        !m
+    }
+}
+
 /// Squared length of a step, if it fits the prediction (both parts below 2^15).
 fn square_len(a: u32, b: u32) -> u32 {
     if a < 1 << 15 && b < 1 << 15 {
@@ -146,7 +167,7 @@ pub(crate) struct VecModel {
     residual: SIntModel,
     sign_x: Prob,
     sign_y: Prob,
-    prev_r2: [u32; KINDS],
+    prev_r2: [u32; MAX_KINDS],
 }
 
 impl VecModel {
@@ -157,11 +178,11 @@ impl VecModel {
             residual: SIntModel::new(),
             sign_x: Prob::HALF,
             sign_y: Prob::HALF,
-            prev_r2: [0; KINDS],
+            prev_r2: [0; MAX_KINDS],
         }
     }
 
-    /// Code the step `(dx, dy)` of an entity of kind index `kind` (< [`KINDS`]).
+    /// Code the step `(dx, dy)` of an entity of kind index `kind` (< [`MAX_KINDS`]).
     pub(crate) fn code<C: BitCoder>(
         &mut self,
         c: &mut C,

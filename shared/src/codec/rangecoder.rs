@@ -60,6 +60,9 @@ impl Prob {
 /// the encoder codes the bit it is given and returns it, the decoder ignores the
 /// given bit and returns the one it reads. So both sides run the same code.
 pub(crate) trait BitCoder {
+    /// Whether this side writes (so the hints it is given are real values); a
+    /// decoder may skip work whose only use is to compute hints.
+    const ENCODER: bool;
     /// Code one bit with an adaptive probability.
     fn bit(&mut self, p: &mut Prob, bit: bool) -> Result<bool, DeltaError>;
     /// Code the low `n` (at most 32) bits of `value` raw, most significant first.
@@ -125,6 +128,8 @@ impl RangeEncoder {
 }
 
 impl BitCoder for RangeEncoder {
+    const ENCODER: bool = true;
+
     fn bit(&mut self, p: &mut Prob, bit: bool) -> Result<bool, DeltaError> {
         let bound = p.bound(self.range);
         if bit {
@@ -198,6 +203,8 @@ impl<'a> RangeDecoder<'a> {
 }
 
 impl BitCoder for RangeDecoder<'_> {
+    const ENCODER: bool = false;
+
     fn bit(&mut self, p: &mut Prob, _bit: bool) -> Result<bool, DeltaError> {
         let bound = p.bound(self.range);
         let bit = self.code >= bound;

@@ -14,6 +14,8 @@
 //! - `players`, `combat`, `drones`: the parts of a step; [`view`]: snapshots, the
 //!   state hash and accessors; [`hash`]: the stable FNV-1a hasher; [`state`]: the
 //!   full state as data ([`WorldState`], replay checkpoints);
+//! - [`schema`]: the arena's schema (kinds, fields, input, events); [`rows`]: its
+//!   `EntityState` as schema rows and the `Snapshot` delta entry points;
 //! - [`history`]: the last second of player positions, for lag-compensated shots.
 
 pub mod collide;
@@ -26,6 +28,8 @@ pub mod map;
 pub mod movement;
 mod players;
 pub mod rng;
+pub mod rows;
+pub mod schema;
 pub mod state;
 pub mod view;
 pub mod world;

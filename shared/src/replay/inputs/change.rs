@@ -5,31 +5,13 @@
 //! bits kept exactly, NaN payloads included).
 
 use crate::codec::DeltaError;
-use crate::codec::model::{SIntModel, tree};
+use crate::codec::model::{SIntModel, mono, tree, unmono};
 use crate::codec::rangecoder::{BitCoder, Prob};
 use crate::protocol::{Buttons, PlayerInput};
 
 /// Bitwise equality (`f32` `==` would call two NaNs different and ±0 equal).
 pub(super) fn same(a: PlayerInput, b: PlayerInput) -> bool {
     a.buttons == b.buttons && a.aim.to_bits() == b.aim.to_bits()
-}
-
-/// `f32` bits to an integer that orders like the float (negative below positive).
-fn mono(bits: u32) -> u32 {
-    if bits & 0x8000_0000 != 0 {
-        !bits
-    } else {
-        bits | 0x8000_0000
-    }
-}
-
-/// Inverse of [`mono`].
-fn unmono(m: u32) -> u32 {
-    if m & 0x8000_0000 != 0 {
-        m & 0x7fff_ffff
-    } else {
-        !m
-    }
 }
 
 /// How a changed input is coded.

@@ -6,6 +6,7 @@ mod drones;
 mod lagcomp;
 mod map;
 mod movement;
+mod schema;
 mod state;
 
 use super::{Map, TickInput, World, WorldConfig};
