@@ -10,7 +10,7 @@ mod cluster_common;
 
 use cluster_common::{id_text, node, until};
 use tickcast_shared::protocol::HelloAuth;
-use tickcast_tests::http::{get_text, post, post_with};
+use tickcast_tests::http::{get_text, post, post_from, post_with};
 use tickcast_tests::jwt::{bearer, config, token};
 use tickcast_tests::player::{Player, expect_close, open};
 use tickcast_tests::redis::RedisServer;
@@ -120,8 +120,10 @@ async fn a_caller_who_may_not_create_rooms_still_matchmakes_into_an_open_one() {
     let (status, room) = post_with(n1.addr, "/api/rooms", r#"{"max_players":2}"#, &admin).await;
     assert_eq!(status, 201, "{room}");
     let id = id_text(&room["id"]);
-    for _ in 0..2 {
-        let (status, seat) = post(n2.addr, "/api/matchmake", body).await;
+    // From two addresses: one address holds half the seats of a room at most.
+    for last in [2, 3] {
+        let from = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, last));
+        let (status, seat) = post_from(from, n2.addr, "/api/matchmake", body).await;
         assert_eq!(status, 200, "an open room on n1: {seat}");
         assert_eq!(id_text(&seat["room"]["id"]), id);
         on_node(seat["ws_url"].as_str().unwrap(), &n1);

@@ -185,10 +185,17 @@ async fn alone_there_are_no_nodes() {
 #[tokio::test]
 async fn concurrent_matchmaking_over_three_nodes_fills_four_rooms_of_sixteen() {
     let redis = RedisServer::start().await;
+    // All 65 players ask from one address: its ticket limits let them.
+    let args = [
+        "--max-tickets-per-ip",
+        "128",
+        "--max-tickets-per-ip-per-room",
+        "16",
+    ];
     let nodes = [
-        node(&redis, "n1", &[]).await,
-        node(&redis, "n2", &[]).await,
-        node(&redis, "n3", &[]).await,
+        node(&redis, "n1", &args).await,
+        node(&redis, "n2", &args).await,
+        node(&redis, "n3", &args).await,
     ];
     let calls = (0..64).map(|i| {
         let addr = nodes[i % 3].addr;

@@ -6,6 +6,8 @@
 
 use super::heartbeat::ClusterNode;
 use super::records::{self, NodeRecord};
+use super::redis_dir::Issued;
+use crate::lobby::budget::LobbyConfig;
 use crate::lobby::tickets::{Seat, TicketError};
 use crate::lobby::{CreateRoom, Lobby, LobbyError};
 use serde_json::Value;
@@ -32,17 +34,21 @@ pub enum DirectoryError {
     NotClustered,
 }
 
-/// Who asks for a room: what the placement scripts need to know of the caller.
+/// Who asks for a room or a seat: what the placement scripts need to know of the
+/// caller.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller<'a> {
     /// The verified identity (JWT `sub`), if any.
     pub sub: Option<&'a str>,
-    /// The caller's address (its live-room budget), if known.
+    /// The caller's address (its live-room budget and its tickets), if known.
     pub creator: Option<std::net::IpAddr>,
     /// `[lobby] create`'s answer for this caller.
     pub may_create: bool,
     /// `[lobby] max_rooms_per_ip`.
     pub max_rooms: usize,
+    /// The limits on the unredeemed tickets it holds (`[lobby]
+    /// max_tickets_per_ip`, `max_tickets_per_ip_per_room`).
+    pub tickets: &'a LobbyConfig,
 }
 
 impl Caller<'_> {
@@ -84,10 +90,17 @@ impl Directory {
         self.cluster.as_ref()
     }
 
-    /// Count a 503 answer, and a per-address room refusal of the cluster's.
+    /// Count a 503 answer, and a per-address room or ticket refusal of the
+    /// cluster's.
     fn counted<T>(&self, r: Result<T, DirectoryError>) -> Result<T, DirectoryError> {
-        if let Err(DirectoryError::Lobby(LobbyError::AddressRooms(_))) = &r {
-            self.lobby.count_address_refusal();
+        match &r {
+            Err(DirectoryError::Lobby(LobbyError::AddressRooms(_))) => {
+                self.lobby.count_address_refusal();
+            }
+            Err(DirectoryError::Lobby(LobbyError::AddressTickets(_))) => {
+                self.lobby.guards().ip_tickets_refused.inc();
+            }
+            _ => {}
         }
         if let (Err(DirectoryError::Unavailable(_)), Some(node)) = (&r, &self.cluster) {
             node.redis()
@@ -158,6 +171,7 @@ impl Directory {
             creator,
             may_create: true,
             max_rooms: node.config().lobby.max_rooms_per_ip,
+            tickets: &node.config().lobby,
         };
         // The address's live rooms on every node count (kept in Redis).
         self.counted(node.redis().count_room(&who, &id).await)?;
@@ -181,8 +195,9 @@ impl Directory {
     /// `POST /api/rooms/{id}/join`: a ticket for the room's node (a private room
     /// needs its `invite`). `sub`, the caller's verified identity, holds one seat
     /// per room: the ticket carries it to the room's node, whose room gives a
-    /// second join its seat back (even when the room is full). Alone, `address`'s
-    /// unredeemed tickets are limited (see [`crate::lobby::tickets`]).
+    /// second join its seat back (even when the room is full). `address`'s
+    /// unredeemed tickets are limited (see [`crate::lobby::tickets`]; in a cluster,
+    /// inside the script that issues the ticket: `scripts::holders`).
     pub async fn join(
         &self,
         id: &str,
@@ -203,8 +218,24 @@ impl Directory {
         let id = room_id(id).ok_or(LobbyError::NotFound)?.to_string();
         let ttl = crate::config::secs(node.config().ticket_ttl_secs);
         let invite = invite.map(records::invite_hash).unwrap_or_default();
+        let who = Caller {
+            sub,
+            creator: address,
+            may_create: false,
+            max_rooms: node.config().lobby.max_rooms_per_ip,
+            tickets: &node.config().lobby,
+        };
         self.counted(node.redis().available())?;
-        self.counted(node.redis().join(&id, &name, sub, &invite, ttl).await)
+        let issued = self.counted(node.redis().join(&id, &name, &invite, ttl, &who).await)?;
+        Ok(self.replaced_counted(issued))
+    }
+
+    /// The join answer of a cluster ticket, counting the ticket it replaced.
+    fn replaced_counted(&self, issued: Issued) -> Value {
+        if issued.replaced {
+            self.lobby.guards().tickets_replaced.inc();
+        }
+        issued.answer
     }
 
     /// `POST /api/matchmake`: a ticket for the fullest open room of the cluster, or
@@ -242,10 +273,11 @@ impl Directory {
             creator,
             may_create,
             max_rooms: config.lobby.max_rooms_per_ip,
+            tickets: &config.lobby,
         };
         self.counted(node.redis().available())?;
-        let answer = node.redis().matchmake(&name, map, ttl, max, &who).await;
-        self.counted(answer)
+        let issued = node.redis().matchmake(&name, map, ttl, max, &who).await;
+        Ok(self.replaced_counted(self.counted(issued)?))
     }
 
     /// Use a seat ticket (at `GET /ws`, or in a QUIC `Hello`).

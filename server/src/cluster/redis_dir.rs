@@ -29,6 +29,14 @@ pub enum ClusterError {
     Connect { url: String, message: String },
 }
 
+/// A ticket a seat script issued: the join answer, and whether it replaced the
+/// caller's oldest unredeemed ticket in that room.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub answer: Value,
+    pub replaced: bool,
+}
+
 /// What this node tells the cluster about itself (besides its rooms).
 #[derive(Debug, Clone)]
 pub struct NodeIdentity {
@@ -145,6 +153,14 @@ impl RedisDirectory {
             .and_then(|raw| serde_json::from_str(raw).ok()))
     }
 
+    /// The ticket of a seat script's `ok` reply (`room` json, `node` json, replaced).
+    fn issued(&self, ticket: &str, reply: &[String]) -> Issued {
+        Issued {
+            answer: self.answer(ticket, reply.get(1), reply.get(2)),
+            replaced: reply.get(3).map(String::as_str) == Some("1"),
+        }
+    }
+
     /// The join answer for a ticket issued by a script (`room`, `node` json).
     fn answer(&self, ticket: &str, room: Option<&String>, node: Option<&String>) -> Value {
         let room: Value = room
@@ -181,7 +197,8 @@ impl RedisDirectory {
 
     /// Matchmaking across the cluster (one atomic script): the fullest open room,
     /// else (when `who` may create rooms and its address has room budget left) a
-    /// new room on the live node with the fewest seats.
+    /// new room on the live node with the fewest seats; within `who`'s ticket
+    /// limits.
     pub async fn matchmake(
         &self,
         name: &str,
@@ -189,7 +206,7 @@ impl RedisDirectory {
         ticket_ttl: Duration,
         max_players: u32,
         who: &Caller<'_>,
-    ) -> Result<Value, DirectoryError> {
+    ) -> Result<Issued, DirectoryError> {
         use crate::lobby::LobbyError;
         let ticket = crate::lobby::token::random_token();
         let reply: Vec<String> = self
@@ -207,13 +224,18 @@ impl RedisDirectory {
                     .arg(if who.may_create { "1" } else { "0" })
                     .arg(who.address())
                     .arg(who.max_rooms)
-                    .arg(self.budget_grace_ms()),
+                    .arg(self.budget_grace_ms())
+                    .arg(who.tickets.max_tickets_per_ip)
+                    .arg(who.tickets.max_tickets_per_ip_per_room.unwrap_or(0)),
             )
             .await?;
         match reply.first().map(String::as_str) {
-            Some("ok") => Ok(self.answer(&ticket, reply.get(1), reply.get(2))),
+            Some("ok") => Ok(self.issued(&ticket, &reply)),
             Some("refused") => Err(LobbyError::CreateRefused.into()),
             Some("ip_rooms") => Err(LobbyError::AddressRooms(who.max_rooms).into()),
+            Some("ip_tickets") => {
+                Err(LobbyError::AddressTickets(who.tickets.max_tickets_per_ip).into())
+            }
             Some("err") => Err(DirectoryError::NoNode(
                 reply.get(1).cloned().unwrap_or_default(),
             )),
@@ -221,16 +243,18 @@ impl RedisDirectory {
         }
     }
 
-    /// A seat in a given room, wherever it lives (`sub`, the caller's identity,
-    /// gets its held seat back even in a full room).
+    /// A seat in a given room, wherever it lives (`who.sub`, the caller's
+    /// identity, gets its held seat back even in a full room), within `who`'s
+    /// ticket limits.
     pub async fn join(
         &self,
         room: &str,
         name: &str,
-        sub: Option<&str>,
         invite_hash: &str,
         ticket_ttl: Duration,
-    ) -> Result<Value, DirectoryError> {
+        who: &Caller<'_>,
+    ) -> Result<Issued, DirectoryError> {
+        let sub = who.sub;
         use crate::lobby::LobbyError;
         let ticket = crate::lobby::token::random_token();
         let reply: Vec<String> = self
@@ -243,12 +267,18 @@ impl RedisDirectory {
                     .arg(Self::ticket_ttl_ms(ticket_ttl))
                     .arg(invite_hash)
                     .arg(sub.unwrap_or(""))
-                    .arg(sub.map(records::invite_hash).unwrap_or_default()),
+                    .arg(sub.map(records::invite_hash).unwrap_or_default())
+                    .arg(who.address())
+                    .arg(who.tickets.max_tickets_per_ip)
+                    .arg(who.tickets.max_tickets_per_ip_per_room.unwrap_or(0)),
             )
             .await?;
         match reply.first().map(String::as_str) {
-            Some("ok") => Ok(self.answer(&ticket, reply.get(1), reply.get(2))),
+            Some("ok") => Ok(self.issued(&ticket, &reply)),
             Some("full") => Err(LobbyError::Full.into()),
+            Some("ip_tickets") => {
+                Err(LobbyError::AddressTickets(who.tickets.max_tickets_per_ip).into())
+            }
             Some("finished") => Err(LobbyError::Finished.into()),
             _ => Err(LobbyError::NotFound.into()),
         }

@@ -11,8 +11,11 @@
 //!   expire with the node.
 //! - `P:pending:{room}` sorted set of outstanding tickets, scored by expiry (ms of
 //!   Redis TIME): seats reserved on any node and not yet redeemed.
-//! - `P:ticket:{token}` the ticket (JSON: room, node, name, and `sub`, the caller's
-//!   verified identity, when it has one), expiring with it.
+//! - `P:ticket:{token}` the ticket (JSON: room, node, name, `ip`, the caller's
+//!   address, "" unknown, and `sub`, its verified identity, when it has one),
+//!   expiring with it.
+//! - `P:iptickets:{ip}` sorted set of the unredeemed tickets one address holds over
+//!   all rooms, scored by expiry (its `[lobby] max_tickets_per_ip`; see `holders`).
 //! - `P:iprooms:{ip}` sorted set of the rooms created from one address (by
 //!   `POST /api/rooms` on any node, or opened by its matchmaking), scored by when;
 //!   a member listed as finished, or not listed a grace after it was counted, is
@@ -35,6 +38,7 @@
 use redis::Script;
 use std::sync::LazyLock;
 
+mod holders;
 mod seats;
 pub use seats::{CLAIM, JOIN, MATCHMAKE, REDEEM};
 
@@ -68,14 +72,6 @@ local function free_seats(node, room, max, now)
   redis.call('ZREMRANGEBYSCORE', pk, '-inf', now)
   local seats = seats_of(redis.call('HGET', P .. ':seats:' .. node, room))
   return max - seats - redis.call('ZCARD', pk)
-end
-local function issue(node, room, ticket, name, sub, ttl, now)
-  local pk = P .. ':pending:' .. room
-  redis.call('ZADD', pk, now + ttl, ticket)
-  redis.call('PEXPIRE', pk, ttl + 1000)
-  local t = { room = room, node = node, name = name }
-  if sub ~= '' then t.sub = sub end
-  redis.call('SET', P .. ':ticket:' .. ticket, cjson.encode(t), 'PX', ttl)
 end
 -- Room ids listed on live nodes: `live` those not finished, `listed` all of them.
 local function listed_rooms()

@@ -329,6 +329,12 @@ impl Lobby {
         self.ctx.metrics.limits.ip_rooms_refused.inc();
     }
 
+    /// The series of the per-address guards (the cluster directory counts its
+    /// ticket refusals and replacements there too).
+    pub fn guards(&self) -> &crate::metrics::LobbyGuardMetrics {
+        &self.ctx.metrics.lobby_guards
+    }
+
     /// Take one ticket or resume-token check from `address`'s rate (at `GET /ws`);
     /// `Err(wait)`, counted, when its bucket is empty.
     pub fn check_rate(&self, address: IpAddr) -> Result<(), std::time::Duration> {

@@ -1,26 +1,37 @@
 //! The seat scripts: matchmaking ([`MATCHMAKE`]), joining a room by id ([`JOIN`]),
 //! redeeming a ticket on its node ([`REDEEM`]) and counting the redeemed seat in the
 //! node's seats ([`CLAIM`]). Each issues or settles the pending tickets that keep
-//! two nodes from handing out the same seat (keys and prelude in [`super`]).
+//! two nodes from handing out the same seat (keys and prelude in [`super`]), and
+//! the tickets' holders within their limits ([`super::holders`]).
 
+use super::holders::HOLDERS;
 use super::script;
 use redis::Script;
 use std::sync::LazyLock;
 
+/// A script that issues tickets: the prelude, the holder helpers, then `body`.
+fn seat_script(body: &str) -> Script {
+    script(&format!("{HOLDERS}\n{body}"))
+}
+
 /// `ARGV`: prefix, map, name, ticket, ticket ttl ms, max players and id of a new
 /// room (used only when no open room has a seat), the caller's `sub` ("" for none),
 /// "1" when the caller may create rooms, its address ("" unknown), its live-room
-/// budget and the budget's grace ms.
-/// Reply: `{"ok", room json, node json}`, `{"err", message}`, `{"refused"}` (no
-/// open room and the caller may not create one) or `{"ip_rooms"}` (its address
-/// has its budget of live rooms).
+/// budget and the budget's grace ms, its limit of unredeemed tickets and its
+/// share of one room ("0": half the seats).
+/// Reply: `{"ok", room json, node json, "1"|"0" (the caller's oldest ticket there
+/// was replaced)}`, `{"err", message}`, `{"refused"}` (no open room and the caller
+/// may not create one), `{"ip_rooms"}` (its address has its budget of live rooms)
+/// or `{"ip_tickets"}` (its address holds its limit of tickets).
 pub static MATCHMAKE: LazyLock<Script> = LazyLock::new(|| {
-    script(
+    seat_script(
         r#"
 local map, name, ticket = ARGV[2], ARGV[3], ARGV[4]
 local ttl, max = tonumber(ARGV[5]), tonumber(ARGV[6])
+local ip, sub = ARGV[10], ARGV[8]
+local per_ip, per_room = tonumber(ARGV[13]), tonumber(ARGV[14])
 local now = now_ms()
-local best, bestfree, bestraw, bestnode
+local best, bestfree, bestraw, bestnode, bestmax
 local place, placeload
 for _, n in ipairs(live_nodes()) do
   local load = 0
@@ -32,7 +43,7 @@ for _, n in ipairs(live_nodes()) do
       load = load + (r.max_players - free)
       if not n.rec.draining and r.map == map and not r.private and free > 0 then
         if best == nil or free < bestfree or (free == bestfree and id < best) then
-          best, bestfree, bestraw, bestnode = id, free, raw, n
+          best, bestfree, bestraw, bestnode, bestmax = id, free, raw, n, r.max_players
         end
       end
     end
@@ -41,9 +52,14 @@ for _, n in ipairs(live_nodes()) do
     place, placeload = n, load
   end
 end
+local way = 'kept'
 if best == nil then
   if ARGV[9] ~= '1' then return { 'refused' } end
   if place == nil then return { 'err', 'no live node accepts new rooms' } end
+  -- A new room holds no tickets yet: only the address's limit applies.
+  if make_way(ARGV[7], max, ip, sub, per_ip, per_room, now) == 'refused' then
+    return { 'ip_tickets' }
+  end
   if not ip_budget(ARGV[10], ARGV[7], tonumber(ARGV[11]), tonumber(ARGV[12]), now,
       listed_rooms()) then
     return { 'ip_rooms' }
@@ -58,9 +74,12 @@ if best == nil then
   redis.call('HSET', rk, best, bestraw)
   local left = redis.call('PTTL', P .. ':node:' .. place.id)
   if left > 0 then redis.call('PEXPIRE', rk, left) end
+else
+  way = make_way(best, bestmax, ip, sub, per_ip, per_room, now)
+  if way == 'refused' then return { 'ip_tickets' } end
 end
-issue(bestnode.id, best, ticket, name, ARGV[8], ttl, now)
-return { 'ok', bestraw, bestnode.raw }
+issue(bestnode.id, best, ticket, name, ip, sub, ttl, now)
+return { 'ok', bestraw, bestnode.raw, way == 'replaced' and '1' or '0' }
 "#,
     )
 });
@@ -68,12 +87,17 @@ return { 'ok', bestraw, bestnode.raw }
 /// `ARGV`: prefix, room id, name, ticket, ticket ttl ms, SHA-256 of the invite
 /// given ("" for none; a private room needs the right one), the caller's `sub`
 /// and its SHA-256 ("" for none: an identity the room's record lists as seated
-/// gets a ticket even when the room is full, and its join resumes that seat).
-/// Reply: `{"ok", room json, node json}` or `{"not_found"}`, `{"finished"}`, `{"full"}`.
+/// gets a ticket even when the room is full, and its join resumes that seat), its
+/// address ("" unknown), the address's limit of unredeemed tickets and its share
+/// of one room ("0": half the seats).
+/// Reply: `{"ok", room json, node json, "1"|"0" (the caller's oldest ticket there
+/// was replaced)}` or `{"not_found"}`, `{"finished"}`, `{"full"}`, `{"ip_tickets"}`.
 pub static JOIN: LazyLock<Script> = LazyLock::new(|| {
-    script(
+    seat_script(
         r#"
 local room, name, ticket, ttl = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local sub, ip = ARGV[7], ARGV[9]
+local per_ip, per_room = tonumber(ARGV[10]), tonumber(ARGV[11])
 local now = now_ms()
 for _, n in ipairs(live_nodes()) do
   local raw = redis.call('HGET', P .. ':rooms:' .. n.id, room)
@@ -81,11 +105,13 @@ for _, n in ipairs(live_nodes()) do
     local r = cjson.decode(raw)
     if r.private and r.invite_sha256 ~= ARGV[6] then return { 'not_found' } end
     if r.state == 'finished' then return { 'finished' } end
+    local way = make_way(room, r.max_players, ip, sub, per_ip, per_room, now)
+    if way == 'refused' then return { 'ip_tickets' } end
     if free_seats(n.id, room, r.max_players, now) <= 0 and not holds(r, ARGV[8]) then
       return { 'full' }
     end
-    issue(n.id, room, ticket, name, ARGV[7], ttl, now)
-    return { 'ok', raw, n.raw }
+    issue(n.id, room, ticket, name, ip, sub, ttl, now)
+    return { 'ok', raw, n.raw, way == 'replaced' and '1' or '0' }
   end
 end
 return { 'not_found' }
@@ -93,7 +119,8 @@ return { 'not_found' }
     )
 });
 
-/// `ARGV`: prefix, ticket, this node. Uses the ticket only when it is for this node.
+/// `ARGV`: prefix, ticket, this node. Uses the ticket only when it is for this node
+/// (it then no longer counts for its address).
 /// Reply: `{"ok", ticket json}`, `{"none"}`, or `{"wrong", ticket json, "1"|"0"}`
 /// (whether the ticket's node is alive).
 pub static REDEEM: LazyLock<Script> = LazyLock::new(|| {
@@ -108,6 +135,7 @@ if t.node ~= ARGV[3] then
   return { 'wrong', raw, tostring(alive) }
 end
 redis.call('DEL', key)
+redis.call('ZREM', P .. ':iptickets:' .. (t.ip or ''), ARGV[2])
 return { 'ok', raw }
 "#,
     )
