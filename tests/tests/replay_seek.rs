@@ -35,17 +35,10 @@ fn script(checkpoint_secs: u32) -> MatchScript {
 
 /// Every event of a playback until `end` (included).
 async fn all_events(server: &TestServer, path: &str) -> Vec<SpecEvent> {
-    let mut spectator = Spectator::connect(server, path, None).await;
-    let mut events = Vec::new();
-    loop {
-        if let Some(event) = spectator.step().await {
-            let end = matches!(event, SpecEvent::End(_));
-            events.push(event);
-            if end {
-                return events;
-            }
-        }
-    }
+    Spectator::connect(server, path, None)
+        .await
+        .events_until_end()
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

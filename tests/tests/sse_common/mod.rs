@@ -116,6 +116,20 @@ impl Spectator {
         }
     }
 
+    /// Every event of the stream until `end` (included), applied.
+    pub async fn events_until_end(&mut self) -> Vec<SpecEvent> {
+        let mut events = Vec::new();
+        loop {
+            if let Some(event) = self.step().await {
+                let end = matches!(event, SpecEvent::End(_));
+                events.push(event);
+                if end {
+                    return events;
+                }
+            }
+        }
+    }
+
     /// Read until a frame of tick `tick` or later was applied.
     pub async fn until_tick(&mut self, tick: u32) {
         while self.state.tick.is_none_or(|t| t.0 < tick) {
