@@ -16,6 +16,7 @@ pub mod ticket_checks;
 pub mod tickets;
 pub mod token;
 
+use crate::games::GameCatalog;
 use crate::net::quic::QuicInfo;
 use crate::room::{RoomCtx, RoomInfo, RoomShared, RoomState};
 pub use creation::{CreateRoom, Created};
@@ -39,6 +40,9 @@ pub enum LobbyError {
     Finished,
     #[error("unknown map '{0}'")]
     UnknownMap(String),
+    /// A `"game"` the server's catalog does not have.
+    #[error(transparent)]
+    UnknownGame(#[from] crate::games::UnknownGame),
     #[error("{0}")]
     Invalid(String),
     #[error("too many rooms (limit {0})")]
@@ -99,13 +103,16 @@ pub struct Lobby {
     /// The per-address rate of ticket and resume-token checks at `/ws`.
     ticket_checks: ticket_checks::TicketChecks,
     maps: Maps,
+    /// The games rooms may run (the first is the default).
+    games: GameCatalog,
     ctx: RoomCtx,
     quic: Option<QuicInfo>,
 }
 
 impl Lobby {
-    /// A lobby whose seat tickets also name `quic` (when the server offers QUIC).
-    pub fn new(ctx: RoomCtx, quic: Option<QuicInfo>) -> Lobby {
+    /// A lobby running the games of `games`, whose seat tickets also name `quic`
+    /// (when the server offers QUIC).
+    pub fn new(ctx: RoomCtx, games: GameCatalog, quic: Option<QuicInfo>) -> Lobby {
         let maps = Maps::load(&ctx.config.maps_dir);
         Lobby {
             ticket_checks: ticket_checks::TicketChecks::new(&ctx.config.lobby),
@@ -115,6 +122,7 @@ impl Lobby {
                 next_seq: 0,
             }),
             maps,
+            games,
             ctx,
             quic,
         }
@@ -264,19 +272,21 @@ impl Lobby {
         Ok(self.ticket_locked(&mut inner, room, name, holder))
     }
 
-    /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one
-    /// (created on behalf of `creator`, when `may_create`: `[lobby] create` also
-    /// holds for the rooms matchmaking would create). `creator`'s tickets are
-    /// limited as a join's are.
+    /// `POST /api/matchmake`: the fullest open public room of `game` (default: the
+    /// catalog's first) on `map`, or a new one (created on behalf of `creator`, when
+    /// `may_create`: `[lobby] create` also holds for the rooms matchmaking would
+    /// create). `creator`'s tickets are limited as a join's are.
     pub fn matchmake(
         &self,
         name: &str,
         sub: Option<&str>,
+        game: Option<&str>,
         map: Option<&str>,
         creator: Option<IpAddr>,
         may_create: bool,
     ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
+        let game = self.games.resolve(game)?.name().to_owned();
         let map = map.unwrap_or("arena");
         let holder = Holder {
             address: creator,
@@ -288,6 +298,7 @@ impl Lobby {
             .rooms
             .values()
             .filter(|l| !l.room.settings.private && l.room.settings.map_name == map)
+            .filter(|l| l.room.settings.game == game)
             .filter(|l| l.room.state() != RoomState::Finished && l.room.free_seats() > 0)
             .map(|l| (l.room.free_seats(), l.seq, Arc::clone(&l.room)))
             .collect();
@@ -310,6 +321,7 @@ impl Lobby {
                     return Err(LobbyError::AddressTickets(max));
                 }
                 let req = CreateRoom {
+                    game: Some(game),
                     map: Some(map.to_owned()),
                     ..CreateRoom::default()
                 };
@@ -382,6 +394,11 @@ impl Lobby {
         self.maps
             .get(name)
             .map(tickcast_shared::spectate::MapView::of)
+    }
+
+    /// The games rooms may run.
+    pub fn games(&self) -> &GameCatalog {
+        &self.games
     }
 
     pub fn map_names(&self) -> Vec<String> {
