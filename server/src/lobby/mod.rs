@@ -4,13 +4,15 @@
 //! else create one" is a single step: concurrent matchmaking never creates two rooms
 //! where one had seats. The lock is held only for bookkeeping (no IO, no awaits).
 //! Making a room (its request, limits and budgets) is in `creation`
-//! ([`CreateRoom`], [`Lobby::create`], [`Lobby::adopt`]).
+//! ([`CreateRoom`], [`Lobby::create`], [`Lobby::adopt`]), matchmaking (by game and
+//! map) in `matchmaking` ([`Lobby::matchmake`]).
 
 pub mod budget;
 mod creation;
 pub mod events;
 pub mod feed;
 pub mod maps;
+mod matchmaking;
 pub mod room_id;
 pub mod ticket_checks;
 pub mod tickets;
@@ -269,69 +271,6 @@ impl Lobby {
         if !room.reserve_seat_for(sub) {
             return Err(LobbyError::Full);
         }
-        Ok(self.ticket_locked(&mut inner, room, name, holder))
-    }
-
-    /// `POST /api/matchmake`: the fullest open public room of `game` (default: the
-    /// catalog's first) on `map`, or a new one (created on behalf of `creator`, when
-    /// `may_create`: `[lobby] create` also holds for the rooms matchmaking would
-    /// create). `creator`'s tickets are limited as a join's are.
-    pub fn matchmake(
-        &self,
-        name: &str,
-        sub: Option<&str>,
-        game: Option<&str>,
-        map: Option<&str>,
-        creator: Option<IpAddr>,
-        may_create: bool,
-    ) -> Result<SeatTicket, LobbyError> {
-        let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
-        let game = self.games.resolve(game)?.name().to_owned();
-        let map = map.unwrap_or("arena");
-        let holder = Holder {
-            address: creator,
-            sub: sub.map(str::to_owned),
-        };
-        let now = Instant::now();
-        let mut inner = self.lock();
-        let mut open: Vec<(u32, u64, Arc<RoomShared>)> = inner
-            .rooms
-            .values()
-            .filter(|l| !l.room.settings.private && l.room.settings.map_name == map)
-            .filter(|l| l.room.settings.game == game)
-            .filter(|l| l.room.state() != RoomState::Finished && l.room.free_seats() > 0)
-            .map(|l| (l.room.free_seats(), l.seq, Arc::clone(&l.room)))
-            .collect();
-        open.sort_by_key(|(free, seq, _)| (*free, *seq));
-        let mut chosen = None;
-        for (_, _, room) in open {
-            self.make_way(&mut inner, &holder, &room, now)?;
-            if room.reserve_seat() {
-                chosen = Some(room);
-                break;
-            }
-        }
-        let room = match chosen {
-            Some(room) => room,
-            None if !may_create => return Err(LobbyError::CreateRefused),
-            None => {
-                let max = self.ctx.config.lobby.max_tickets_per_ip;
-                if !inner.tickets.address_has_room(creator, max, now) {
-                    self.ctx.metrics.lobby_guards.ip_tickets_refused.inc();
-                    return Err(LobbyError::AddressTickets(max));
-                }
-                let req = CreateRoom {
-                    game: Some(game),
-                    map: Some(map.to_owned()),
-                    ..CreateRoom::default()
-                };
-                let room = self.create_locked(&mut inner, req, creator, None)?;
-                if !room.reserve_seat() {
-                    return Err(LobbyError::Full);
-                }
-                room
-            }
-        };
         Ok(self.ticket_locked(&mut inner, room, name, holder))
     }
 
