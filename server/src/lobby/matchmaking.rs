@@ -74,3 +74,54 @@ impl Lobby {
         Ok(self.ticket_locked(&mut inner, room, name, holder))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::games::{Game, GameCatalog};
+    use crate::room::RoomCtx;
+    use tickcast_shared::schema::{Field, Schema};
+
+    fn lobby() -> Lobby {
+        let other = Schema::builder("ball")
+            .kind("ball", |k| k.field(Field::uint("spin", 7)))
+            .build()
+            .unwrap();
+        let games = GameCatalog::new(Game::new(
+            tickcast_shared::sim::schema::arena_schema().clone(),
+        ))
+        .with(Game::new(other));
+        let ctx = RoomCtx {
+            config: Arc::new(crate::config::Config::default()),
+            metrics: Arc::default(),
+            spectators: crate::spectators::SpectatorCounter::default(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
+            replays: None,
+        };
+        Lobby::new(ctx, games, None)
+    }
+
+    #[tokio::test]
+    async fn matchmaking_never_mixes_games() {
+        let lobby = lobby();
+        let first = lobby.games().default_game().name().to_owned();
+        let ball = lobby
+            .matchmake("ann", None, Some("ball"), None, None, true)
+            .unwrap();
+        assert_eq!(ball.room.game, "ball");
+        let default = lobby
+            .matchmake("bob", None, None, None, None, true)
+            .unwrap();
+        assert_eq!(default.room.game, first);
+        assert_ne!(
+            default.room.id, ball.room.id,
+            "an open ball room is not taken"
+        );
+        let again = lobby
+            .matchmake("cat", None, Some("ball"), None, None, true)
+            .unwrap();
+        assert_eq!(again.room.id, ball.room.id, "the open ball room is");
+        let refused = lobby.matchmake("dan", None, Some("chess"), None, None, true);
+        assert!(matches!(refused, Err(LobbyError::UnknownGame(_))));
+    }
+}
