@@ -25,6 +25,7 @@ pub mod cluster;
 pub mod config;
 pub mod ctx;
 pub mod edge;
+pub mod games;
 pub mod http;
 pub mod lobby;
 pub mod metrics;
@@ -106,6 +107,14 @@ async fn join_cluster(
     Ok(node)
 }
 
+/// The games the stock server runs, the default first: the one place that names
+/// them.
+fn bundled_games() -> games::GameCatalog {
+    games::GameCatalog::new(games::Game::new(
+        tickcast_shared::sim::schema::arena_schema().clone(),
+    ))
+}
+
 impl Server {
     /// Bind the listeners (HTTP, and QUIC unless disabled) and set up the lobby.
     pub async fn bind(config: Config) -> std::io::Result<Server> {
@@ -132,7 +141,12 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let spectators = SpectatorCounter::default();
         let shutdown = CancellationToken::new();
-        let replays = replay::ReplayStore::new(config.replays.clone(), metrics.replays.clone());
+        let games = bundled_games();
+        let replays = replay::ReplayStore::new(
+            config.replays.clone(),
+            metrics.replays.clone(),
+            games.default_game().name().to_owned(),
+        );
         let ctx = RoomCtx {
             config: Arc::clone(&config),
             metrics: Arc::clone(&metrics),
@@ -141,7 +155,11 @@ impl Server {
             replays: config.replays.enabled.then(|| Arc::clone(&replays)),
         };
         let auth = auth::Auth::from_config(&config.auth).map_err(std::io::Error::other)?;
-        let lobby = Arc::new(Lobby::new(ctx, quic.as_ref().map(|q| q.info().clone())));
+        let lobby = Arc::new(Lobby::new(
+            ctx,
+            games,
+            quic.as_ref().map(|q| q.info().clone()),
+        ));
         let directory = if config.cluster.redis.is_some() {
             let node = join_cluster(
                 &config,

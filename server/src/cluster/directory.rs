@@ -248,15 +248,26 @@ impl Directory {
         &self,
         name: &str,
         sub: Option<&str>,
+        game: Option<&str>,
         map: Option<&str>,
         creator: Option<IpAddr>,
         may_create: bool,
     ) -> Result<Value, DirectoryError> {
         let Some(node) = &self.cluster else {
             return Ok(to_json(
-                self.lobby.matchmake(name, sub, map, creator, may_create)?,
+                self.lobby
+                    .matchmake(name, sub, game, map, creator, may_create)?,
             ));
         };
+        // The cluster's matchmaking script places seats by map alone: with one game
+        // in the catalog every room is of it, so only the name is checked here.
+        let games = self.lobby.games();
+        if games.resolve(game).map_err(LobbyError::from)?.name() != games.default_game().name() {
+            return Err(LobbyError::Invalid(
+                "in cluster mode matchmaking serves the default game only".into(),
+            )
+            .into());
+        }
         let name = self
             .lobby
             .clean_name(Some(name), "name")?

@@ -1,7 +1,7 @@
 //! JSON lobby handlers, metrics and health.
 //!
-//! Errors are `{"error": "..."}` with a fitting status: 400 for a malformed body,
-//! 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
+//! Errors are `{"error": "..."}` with a fitting status: 400 for a malformed body
+//! or an unknown `"game"`, 404 for `GET /api/games/{name}` of an unknown game, 422 for invalid values, 404 unknown room, 409 full or finished room, 503 when the
 //! server is at its room limit or entity budget, 429 when the caller's address has
 //! its limit of live rooms, spent its share of the entity budget or holds its limit
 //! of unredeemed seat tickets (the peer address comes from axum's `ConnectInfo`), 401
@@ -54,6 +54,7 @@ impl From<LobbyError> for ApiError {
             LobbyError::NotFound => StatusCode::NOT_FOUND,
             LobbyError::Full | LobbyError::Finished => StatusCode::CONFLICT,
             LobbyError::UnknownMap(_) | LobbyError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            LobbyError::UnknownGame(_) => StatusCode::BAD_REQUEST,
             LobbyError::TooManyRooms(_) | LobbyError::EntityBudget(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -187,6 +188,9 @@ pub struct JoinBody {
     name: String,
     #[serde(default)]
     map: Option<String>,
+    /// The game to play (matchmaking; default: the catalog's first).
+    #[serde(default)]
+    game: Option<String>,
     /// A private room's invite code (or `?invite=`).
     #[serde(default)]
     invite: Option<String>,
@@ -231,7 +235,14 @@ pub async fn matchmake(
     };
     let answer = s
         .directory
-        .matchmake(&name, sub, req.map.as_deref(), peer, may_create)
+        .matchmake(
+            &name,
+            sub,
+            req.game.as_deref(),
+            req.map.as_deref(),
+            peer,
+            may_create,
+        )
         .await;
     if matches!(
         answer,
@@ -301,6 +312,23 @@ pub async fn room_events(
         None => None,
     };
     sse::respond(mirror.as_ref(), cursor, format, &s.metrics, offer)
+}
+
+/// `GET /api/games`: the games this server runs (name, schema hash, description).
+pub async fn games(State(s): State<AppState>) -> Response {
+    Json(s.lobby.games().list()).into_response()
+}
+
+/// `GET /api/games/{name}`: one game with its schema descriptor.
+pub async fn game(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    s.lobby
+        .games()
+        .detail(&name)
+        .map(|detail| Json(detail).into_response())
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no such game".into()))
 }
 
 pub async fn maps(State(s): State<AppState>) -> Response {

@@ -35,6 +35,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/rooms/{id}/close", post(admin::close_room))
         .route("/api/admin/rooms/{id}/sessions", get(admin::sessions))
         .route("/api/admin/rooms/{id}/kick", post(admin::kick))
+        .route("/api/games", get(api::games))
+        .route("/api/games/{name}", get(api::game))
         .route("/api/maps", get(api::maps))
         .route("/api/maps/{name}", get(api::map))
         .route("/api/replays", get(crate::cluster::replays::list))

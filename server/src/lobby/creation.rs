@@ -14,6 +14,8 @@ use std::sync::Arc;
 #[serde(deny_unknown_fields)]
 pub struct CreateRoom {
     pub name: Option<String>,
+    /// The game the room runs (default: the catalog's first).
+    pub game: Option<String>,
     pub map: Option<String>,
     pub max_players: Option<u32>,
     pub drones: Option<u32>,
@@ -41,6 +43,7 @@ impl Lobby {
         given_id: Option<RoomId>,
     ) -> Result<Arc<RoomShared>, LobbyError> {
         let config = &self.ctx.config;
+        let game = self.games.resolve(req.game.as_deref())?.name().to_owned();
         let map_name = req.map.unwrap_or_else(|| "arena".to_owned());
         let map = self
             .maps
@@ -122,6 +125,7 @@ impl Lobby {
         let private = req.private.unwrap_or(false);
         let settings = RoomSettings {
             name,
+            game,
             map_name,
             map,
             max_players,

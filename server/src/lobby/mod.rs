@@ -4,18 +4,21 @@
 //! else create one" is a single step: concurrent matchmaking never creates two rooms
 //! where one had seats. The lock is held only for bookkeeping (no IO, no awaits).
 //! Making a room (its request, limits and budgets) is in `creation`
-//! ([`CreateRoom`], [`Lobby::create`], [`Lobby::adopt`]).
+//! ([`CreateRoom`], [`Lobby::create`], [`Lobby::adopt`]), matchmaking (by game and
+//! map) in `matchmaking` ([`Lobby::matchmake`]).
 
 pub mod budget;
 mod creation;
 pub mod events;
 pub mod feed;
 pub mod maps;
+mod matchmaking;
 pub mod room_id;
 pub mod ticket_checks;
 pub mod tickets;
 pub mod token;
 
+use crate::games::GameCatalog;
 use crate::net::quic::QuicInfo;
 use crate::room::{RoomCtx, RoomInfo, RoomShared, RoomState};
 pub use creation::{CreateRoom, Created};
@@ -39,6 +42,9 @@ pub enum LobbyError {
     Finished,
     #[error("unknown map '{0}'")]
     UnknownMap(String),
+    /// A `"game"` the server's catalog does not have.
+    #[error(transparent)]
+    UnknownGame(#[from] crate::games::UnknownGame),
     #[error("{0}")]
     Invalid(String),
     #[error("too many rooms (limit {0})")]
@@ -99,13 +105,16 @@ pub struct Lobby {
     /// The per-address rate of ticket and resume-token checks at `/ws`.
     ticket_checks: ticket_checks::TicketChecks,
     maps: Maps,
+    /// The games rooms may run (the first is the default).
+    games: GameCatalog,
     ctx: RoomCtx,
     quic: Option<QuicInfo>,
 }
 
 impl Lobby {
-    /// A lobby whose seat tickets also name `quic` (when the server offers QUIC).
-    pub fn new(ctx: RoomCtx, quic: Option<QuicInfo>) -> Lobby {
+    /// A lobby running the games of `games`, whose seat tickets also name `quic`
+    /// (when the server offers QUIC).
+    pub fn new(ctx: RoomCtx, games: GameCatalog, quic: Option<QuicInfo>) -> Lobby {
         let maps = Maps::load(&ctx.config.maps_dir);
         Lobby {
             ticket_checks: ticket_checks::TicketChecks::new(&ctx.config.lobby),
@@ -115,6 +124,7 @@ impl Lobby {
                 next_seq: 0,
             }),
             maps,
+            games,
             ctx,
             quic,
         }
@@ -264,65 +274,6 @@ impl Lobby {
         Ok(self.ticket_locked(&mut inner, room, name, holder))
     }
 
-    /// `POST /api/matchmake`: the fullest open public room on `map`, or a new one
-    /// (created on behalf of `creator`, when `may_create`: `[lobby] create` also
-    /// holds for the rooms matchmaking would create). `creator`'s tickets are
-    /// limited as a join's are.
-    pub fn matchmake(
-        &self,
-        name: &str,
-        sub: Option<&str>,
-        map: Option<&str>,
-        creator: Option<IpAddr>,
-        may_create: bool,
-    ) -> Result<SeatTicket, LobbyError> {
-        let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
-        let map = map.unwrap_or("arena");
-        let holder = Holder {
-            address: creator,
-            sub: sub.map(str::to_owned),
-        };
-        let now = Instant::now();
-        let mut inner = self.lock();
-        let mut open: Vec<(u32, u64, Arc<RoomShared>)> = inner
-            .rooms
-            .values()
-            .filter(|l| !l.room.settings.private && l.room.settings.map_name == map)
-            .filter(|l| l.room.state() != RoomState::Finished && l.room.free_seats() > 0)
-            .map(|l| (l.room.free_seats(), l.seq, Arc::clone(&l.room)))
-            .collect();
-        open.sort_by_key(|(free, seq, _)| (*free, *seq));
-        let mut chosen = None;
-        for (_, _, room) in open {
-            self.make_way(&mut inner, &holder, &room, now)?;
-            if room.reserve_seat() {
-                chosen = Some(room);
-                break;
-            }
-        }
-        let room = match chosen {
-            Some(room) => room,
-            None if !may_create => return Err(LobbyError::CreateRefused),
-            None => {
-                let max = self.ctx.config.lobby.max_tickets_per_ip;
-                if !inner.tickets.address_has_room(creator, max, now) {
-                    self.ctx.metrics.lobby_guards.ip_tickets_refused.inc();
-                    return Err(LobbyError::AddressTickets(max));
-                }
-                let req = CreateRoom {
-                    map: Some(map.to_owned()),
-                    ..CreateRoom::default()
-                };
-                let room = self.create_locked(&mut inner, req, creator, None)?;
-                if !room.reserve_seat() {
-                    return Err(LobbyError::Full);
-                }
-                room
-            }
-        };
-        Ok(self.ticket_locked(&mut inner, room, name, holder))
-    }
-
     /// Count a per-address room refusal the cluster directory decided
     /// (`/metrics`, like the lobby's own).
     pub fn count_address_refusal(&self) {
@@ -382,6 +333,11 @@ impl Lobby {
         self.maps
             .get(name)
             .map(tickcast_shared::spectate::MapView::of)
+    }
+
+    /// The games rooms may run.
+    pub fn games(&self) -> &GameCatalog {
+        &self.games
     }
 
     pub fn map_names(&self) -> Vec<String> {

@@ -10,6 +10,10 @@
 //! waiting on a FIFO (`O_NONBLOCK`), at most `max_file_bytes` long; the list and
 //! every route see the same files.
 //!
+//! Recordings of today's format (4) name no game: they are the recordings of the
+//! server's default game (the catalog's first, the arena of the stock server), and
+//! the list says so in their `game`.
+//!
 //! The methods that touch the disk block; async callers run them with
 //! `spawn_blocking`. Retention is in [`super::retention`], downloads in
 //! [`super::download`].
@@ -37,6 +41,9 @@ pub struct ReplaySummary {
     pub room: String,
     /// The recorded room's id.
     pub room_id: String,
+    /// The recorded game: the server's default game for format-4 recordings, whose
+    /// header names none.
+    pub game: String,
     pub map: String,
     /// Match start, Unix milliseconds.
     pub start: u64,
@@ -82,6 +89,8 @@ pub struct ReplayStore {
     /// Downloads open per address (`None`: unknown addresses share one count).
     pub(super) downloads: Mutex<HashMap<Option<IpAddr>, usize>>,
     pub(super) metrics: ReplayMetrics,
+    /// The game of recordings whose header names none (format 4 and older).
+    unnamed_game: String,
 }
 
 /// Why a recording cannot be opened.
@@ -121,8 +130,15 @@ pub fn valid_id(id: &str) -> bool {
 }
 
 impl ReplayStore {
-    pub fn new(config: ReplayConfig, metrics: ReplayMetrics) -> Arc<ReplayStore> {
+    /// A store of `config.dir`, listing recordings that name no game as
+    /// `unnamed_game`'s (the server's default game).
+    pub fn new(
+        config: ReplayConfig,
+        metrics: ReplayMetrics,
+        unnamed_game: String,
+    ) -> Arc<ReplayStore> {
         Arc::new(ReplayStore {
+            unnamed_game,
             config,
             active: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
@@ -241,6 +257,7 @@ impl ReplayStore {
                     id: id.to_owned(),
                     room: h.room_name.clone(),
                     room_id: h.room_id.clone(),
+                    game: self.unnamed_game.clone(),
                     map: h.map_name.clone(),
                     start: h.start_unix_ms,
                     duration_ms: u64::from(ticks) * 1000 / u64::from(h.config.tick_rate.max(1)),
@@ -261,6 +278,7 @@ impl ReplayStore {
                     id: id.to_owned(),
                     room: index.header.room_name.clone(),
                     room_id: index.header.room_id.clone(),
+                    game: self.unnamed_game.clone(),
                     map: index.header.map_name.clone(),
                     start: index.header.start_unix_ms,
                     duration_ms: index.duration_ms(),

@@ -57,6 +57,8 @@ pub use crate::lobby::RoomId;
 #[derive(Debug, Clone)]
 pub struct RoomSettings {
     pub name: String,
+    /// The game the room runs, by its catalog name.
+    pub game: String,
     pub map_name: String,
     pub map: Map,
     pub max_players: u32,
@@ -88,6 +90,8 @@ pub enum RoomState {
 pub struct RoomInfo {
     pub id: RoomId,
     pub name: String,
+    /// The game the room runs.
+    pub game: String,
     pub map: String,
     pub state: RoomState,
     pub players: u32,
@@ -144,6 +148,7 @@ impl RoomShared {
         RoomInfo {
             id: self.id,
             name: self.settings.name.clone(),
+            game: self.settings.game.clone(),
             map: self.settings.map_name.clone(),
             state: self.state(),
             players: self.status.players(),

@@ -1,0 +1,127 @@
+//! Matchmaking: `POST /api/matchmake` seats a caller in the fullest open public room
+//! of the asked game and map, or in a new one; rooms of another game are never
+//! matched.
+
+use super::creation::CreateRoom;
+use super::tickets::Holder;
+use super::{Lobby, LobbyError, SeatTicket};
+use crate::room::{RoomShared, RoomState};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+impl Lobby {
+    /// `POST /api/matchmake`: the fullest open public room of `game` (default: the
+    /// catalog's first) on `map`, or a new one (created on behalf of `creator`, when
+    /// `may_create`: `[lobby] create` also holds for the rooms matchmaking would
+    /// create). `creator`'s tickets are limited as a join's are.
+    pub fn matchmake(
+        &self,
+        name: &str,
+        sub: Option<&str>,
+        game: Option<&str>,
+        map: Option<&str>,
+        creator: Option<IpAddr>,
+        may_create: bool,
+    ) -> Result<SeatTicket, LobbyError> {
+        let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
+        let game = self.games.resolve(game)?.name().to_owned();
+        let map = map.unwrap_or("arena");
+        let holder = Holder {
+            address: creator,
+            sub: sub.map(str::to_owned),
+        };
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let mut open: Vec<(u32, u64, Arc<RoomShared>)> = inner
+            .rooms
+            .values()
+            .filter(|l| !l.room.settings.private && l.room.settings.map_name == map)
+            .filter(|l| l.room.settings.game == game)
+            .filter(|l| l.room.state() != RoomState::Finished && l.room.free_seats() > 0)
+            .map(|l| (l.room.free_seats(), l.seq, Arc::clone(&l.room)))
+            .collect();
+        open.sort_by_key(|(free, seq, _)| (*free, *seq));
+        let mut chosen = None;
+        for (_, _, room) in open {
+            self.make_way(&mut inner, &holder, &room, now)?;
+            if room.reserve_seat() {
+                chosen = Some(room);
+                break;
+            }
+        }
+        let room = match chosen {
+            Some(room) => room,
+            None if !may_create => return Err(LobbyError::CreateRefused),
+            None => {
+                let max = self.ctx.config.lobby.max_tickets_per_ip;
+                if !inner.tickets.address_has_room(creator, max, now) {
+                    self.ctx.metrics.lobby_guards.ip_tickets_refused.inc();
+                    return Err(LobbyError::AddressTickets(max));
+                }
+                let req = CreateRoom {
+                    game: Some(game),
+                    map: Some(map.to_owned()),
+                    ..CreateRoom::default()
+                };
+                let room = self.create_locked(&mut inner, req, creator, None)?;
+                if !room.reserve_seat() {
+                    return Err(LobbyError::Full);
+                }
+                room
+            }
+        };
+        Ok(self.ticket_locked(&mut inner, room, name, holder))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::games::{Game, GameCatalog};
+    use crate::room::RoomCtx;
+    use tickcast_shared::schema::{Field, Schema};
+
+    fn lobby() -> Lobby {
+        let other = Schema::builder("ball")
+            .kind("ball", |k| k.field(Field::uint("spin", 7)))
+            .build()
+            .unwrap();
+        let games = GameCatalog::new(Game::new(
+            tickcast_shared::sim::schema::arena_schema().clone(),
+        ))
+        .with(Game::new(other));
+        let ctx = RoomCtx {
+            config: Arc::new(crate::config::Config::default()),
+            metrics: Arc::default(),
+            spectators: crate::spectators::SpectatorCounter::default(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
+            replays: None,
+        };
+        Lobby::new(ctx, games, None)
+    }
+
+    #[tokio::test]
+    async fn matchmaking_never_mixes_games() {
+        let lobby = lobby();
+        let first = lobby.games().default_game().name().to_owned();
+        let ball = lobby
+            .matchmake("ann", None, Some("ball"), None, None, true)
+            .unwrap();
+        assert_eq!(ball.room.game, "ball");
+        let default = lobby
+            .matchmake("bob", None, None, None, None, true)
+            .unwrap();
+        assert_eq!(default.room.game, first);
+        assert_ne!(
+            default.room.id, ball.room.id,
+            "an open ball room is not taken"
+        );
+        let again = lobby
+            .matchmake("cat", None, Some("ball"), None, None, true)
+            .unwrap();
+        assert_eq!(again.room.id, ball.room.id, "the open ball room is");
+        let refused = lobby.matchmake("dan", None, Some("chess"), None, None, true);
+        assert!(matches!(refused, Err(LobbyError::UnknownGame(_))));
+    }
+}
