@@ -18,7 +18,7 @@
 use crate::brain::Brain;
 use crate::client::{Client, ClientConfig, Update};
 use crate::connection::Transport;
-use crate::error::Result;
+use crate::error::{ClientError, Result};
 use crate::lobby::RoomId;
 use crate::net_stats::{NetStats, percentile};
 use serde::Serialize;
@@ -47,7 +47,8 @@ pub struct BotConfig {
     pub idle: bool,
     /// Time between pings (default 1 s).
     pub ping_interval: Duration,
-    /// Bots seating at the same time (default 64).
+    /// Bots seating at the same time (default 4: a server lets one address hold only
+    /// a few unredeemed tickets, `[lobby] max_tickets_per_ip`).
     pub connect_concurrency: usize,
     /// Seed of the bots' moves.
     pub seed: u64,
@@ -67,7 +68,7 @@ impl Default for BotConfig {
             rooms: Vec::new(),
             idle: false,
             ping_interval: Duration::from_secs(1),
-            connect_concurrency: 64,
+            connect_concurrency: 4,
             seed: 1,
             name_prefix: "bot".to_owned(),
             client: ClientConfig::default(),
@@ -250,9 +251,21 @@ async fn run_bot(
     };
     let seat = async {
         let _permit = gate.acquire().await;
-        match config.rooms.get(index % config.rooms.len().max(1)) {
-            Some(room) => Client::join(&config.server, room, &name, &client_config).await,
-            None => Client::matchmake(&config.server, &name, &client_config).await,
+        let mut backoff = SEAT_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            let seated = match config.rooms.get(index % config.rooms.len().max(1)) {
+                Some(room) => Client::join(&config.server, room, &name, &client_config).await,
+                None => Client::matchmake(&config.server, &name, &client_config).await,
+            };
+            match seated {
+                Err(e) if attempt < SEAT_ATTEMPTS && seat_refusal_is_passing(&e) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                other => break other,
+            }
         }
     };
     let mut client = match tokio::time::timeout_at(deadline, seat).await {
@@ -281,6 +294,26 @@ async fn run_bot(
         let _ = tokio::time::timeout(LEAVE_TIMEOUT, client.leave()).await;
     }
     out
+}
+
+/// Tries a bot makes to take its seat.
+const SEAT_ATTEMPTS: u32 = 5;
+/// Wait before the second try; doubled before each later one.
+const SEAT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Whether a refused seating may pass with time: the lobby's per-address limits
+/// (`429` from the lobby), or a ticket refused at the socket because a later ask from
+/// this address took its place (`401`; `[lobby] max_tickets_per_ip_per_room`). A
+/// `429` at the socket is not retried with a new ticket: the refused one would stay
+/// outstanding until it expires.
+fn seat_refusal_is_passing(e: &ClientError) -> bool {
+    match e {
+        ClientError::Lobby { status, .. } => *status == 429,
+        ClientError::WebSocket(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            res.status().as_u16() == 401
+        }
+        _ => false,
+    }
 }
 
 /// The bot's loop until the deadline; returns the error that ended it early.

@@ -63,6 +63,17 @@ async fn the_bots_binary_prints_its_report() {
     }
 }
 
+/// A server's per-address ticket limits (`[lobby] max_tickets_per_ip`, 8, and half a
+/// room's seats) do not stop one address's bots from all taking seats at the defaults:
+/// they seat a few at a time and ask again when a limit refuses them.
+#[tokio::test]
+async fn more_bots_than_an_address_may_hold_tickets_all_take_seats() {
+    let s = TestServer::start(&[]).await;
+    let report = bots_report(&s.url, &["--count", "40", "--duration", "3s"]).await;
+    assert_eq!(report["bots"], 40);
+    assert_eq!(report["connected"], 40, "{report}");
+}
+
 #[tokio::test]
 async fn a_refused_plain_connection_is_reported_as_refused_not_as_tls() {
     // A port nothing listens on: bound, then let go.

@@ -33,8 +33,9 @@ pub struct BotsArgs {
     /// Seed of the bots' moves.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Bots seating at the same time.
-    #[arg(long, default_value_t = 64)]
+    /// Bots seating at the same time (a server lets one address hold only a few
+    /// unredeemed tickets: `[lobby] max_tickets_per_ip`, default 8).
+    #[arg(long, default_value_t = 4)]
     connect_concurrency: usize,
     /// How the bots connect: ws (WebSocket) or quic (needs a server offering QUIC).
     #[arg(long, default_value = "ws")]

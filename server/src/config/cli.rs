@@ -102,7 +102,7 @@ pub struct Cli {
     /// Unredeemed seat tickets one IP address may hold in one room; past it its oldest there is replaced [default: half the room's seats]
     #[arg(long, env = "TICKCAST_MAX_TICKETS_PER_IP_PER_ROOM")]
     pub max_tickets_per_ip_per_room: Option<usize>,
-    /// Ticket and resume-token checks at /ws per second from one IP address; past it 429 [default: 20, burst 40: `[lobby] ticket_checks_burst`]
+    /// Ticket and resume-token checks at /ws per second from one IP address; past it 429 [default: 200, burst 400: `[lobby] ticket_checks_burst`]
     #[arg(long, env = "TICKCAST_TICKET_CHECKS_PER_SEC")]
     pub ticket_checks_per_sec: Option<u32>,
     /// Do not serve players over QUIC

@@ -35,9 +35,9 @@ pub struct LobbyConfig {
     /// half the room's seats, at least one. An identity always holds one.
     pub max_tickets_per_ip_per_room: Option<usize>,
     /// Ticket and resume-token checks at `GET /ws` per second from one address
-    /// (refill of its bucket). Default 20.
+    /// (refill of its bucket). Default 200.
     pub ticket_checks_per_sec: u32,
-    /// Burst of those checks (the bucket's size). Default 40.
+    /// Burst of those checks (the bucket's size). Default 400.
     pub ticket_checks_burst: u32,
 }
 
@@ -65,8 +65,8 @@ impl Default for LobbyConfig {
             max_entities_per_ip: None,
             max_tickets_per_ip: 8,
             max_tickets_per_ip_per_room: None,
-            ticket_checks_per_sec: 20,
-            ticket_checks_burst: 40,
+            ticket_checks_per_sec: 200,
+            ticket_checks_burst: 400,
         }
     }
 }
