@@ -6,11 +6,13 @@
 //! snapshot tick it applied) and the server streams [`ServerMsg::Snapshot`].
 //! Byte encoding lives in [`crate::codec`]; nothing here knows about bincode.
 
+use crate::game::{EventRow, InputValues};
+use crate::schema::SchemaHash;
 use serde::{Deserialize, Serialize};
 
 /// Version of the wire protocol. Bump on any incompatible change of a message or of
 /// the snapshot body format.
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;
 
 /// A simulation tick number. Tick 0 is the first state of a world.
 #[derive(
@@ -77,13 +79,15 @@ pub struct PlayerInput {
 }
 
 /// One input message from a client.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputCmd {
     /// Strictly increasing per player; the server consumes at most one per tick.
     pub seq: InputSeq,
     /// Newest snapshot tick the client has applied (its baseline for the next delta).
     pub ack: Option<Tick>,
-    pub input: PlayerInput,
+    /// The game's input for one tick, as the values of its schema's input fields
+    /// (the server refuses a count that does not fit the schema).
+    pub input: InputValues,
     /// The tick the player was looking at when it made this input (its interpolation
     /// tick), for lag compensation: a shot is resolved against the world of that
     /// tick, at most the room's `max_rewind_ms` back. `None`: the live world.
@@ -107,6 +111,10 @@ pub enum ClientMsg {
         version: u16,
         auth: HelloAuth,
         name: String,
+        /// The hash of the schema the client was built for (`None`: it reads the
+        /// descriptor from the `Welcome`); a different hash is refused with
+        /// [`ErrorCode::SchemaMismatch`].
+        schema: Option<SchemaHash>,
     },
     Input(InputCmd),
     /// Round-trip probe; answered with `Pong` echoing `nonce`.
@@ -205,6 +213,8 @@ pub enum ErrorCode {
     Timeout,
     ServerShutdown,
     Internal,
+    /// The client's schema hash is not the room's game's.
+    SchemaMismatch,
 }
 
 /// Messages from the server to a client.
@@ -220,8 +230,15 @@ pub enum ServerMsg {
         send_rate: u16,
         /// Present in a later `Hello` to get this player back after a drop.
         resume_token: String,
-        /// Map name, for loading walls (`assets/maps/<map>.map`).
-        map: String,
+        /// The game the room runs (its catalog name).
+        game: String,
+        /// The hash of the game's schema.
+        schema_hash: SchemaHash,
+        /// The schema's canonical JSON descriptor, so a client decodes snapshots and
+        /// events without code of its own for the game.
+        schema: String,
+        /// The room's game config as JSON (the arena's holds its map).
+        config: String,
         tick: Tick,
         /// This player's verified identity (JWT `sub`); `None` without auth.
         sub: Option<String>,
@@ -247,7 +264,8 @@ pub enum ServerMsg {
     },
     Events {
         tick: Tick,
-        events: Vec<GameEvent>,
+        /// The step's events as rows of the schema's events.
+        events: Vec<EventRow>,
         /// Who the players named in `events` are (each once, in order of first
         /// mention); a player the room no longer knows is left out.
         players: Vec<PlayerIdentity>,
