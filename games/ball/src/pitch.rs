@@ -26,6 +26,8 @@ pub const STAMINA_MAX: f32 = 100.0;
 /// Stamina spent per second of sprinting, and regained per second otherwise.
 pub const STAMINA_DRAIN: f32 = 30.0;
 pub const STAMINA_REFILL: f32 = 12.0;
+/// A player who stopped sprinting (or ran dry) sprints again from this much.
+pub const SPRINT_AGAIN: f32 = 20.0;
 
 /// How far past touching a kick reaches.
 pub const KICK_REACH: f32 = 0.5;
@@ -63,7 +65,12 @@ impl Runner {
     /// One step of running by `input` (see the module docs).
     pub fn run(&mut self, input: &BallInput, dt: f32) {
         self.heading = input.heading();
-        self.sprinting = input.run && input.sprint && self.stamina > 0.0;
+        let fresh = if self.sprinting {
+            self.stamina > 0.0
+        } else {
+            self.stamina >= SPRINT_AGAIN
+        };
+        self.sprinting = input.run && input.sprint && fresh;
         let target = match (input.run, self.sprinting) {
             (false, _) => V2::ZERO,
             (true, false) => V2::from_angle(self.heading) * RUN_SPEED,
