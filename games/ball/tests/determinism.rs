@@ -23,7 +23,10 @@ fn same_commands_same_hash_over_2000_ticks() {
         assert_eq!(a.state_hash(), b.state_hash(), "tick {}", a.tick().0);
         assert_eq!(view(&a), view(&b));
         hashes.push(a.state_hash());
-        goals += events.iter().filter(|e| matches!(e, BallEvent::Goal { .. })).count();
+        goals += events
+            .iter()
+            .filter(|e| matches!(e, BallEvent::Goal { .. }))
+            .count();
         most_players = most_players.max(a.state().players.len());
     }
     hashes.sort_unstable();

@@ -98,12 +98,28 @@ fn joins_balance_the_teams_and_full_teams_refuse() {
         joins: vec![PlayerId(4), PlayerId(5), PlayerId(6)],
         ..StepCommands::default()
     });
-    let teams: Vec<(u32, Team)> = g.state().players.iter().map(|p| (p.player.0, p.team)).collect();
-    assert_eq!(teams, [(2, Team::Blue), (4, Team::Red), (5, Team::Red), (6, Team::Blue)]);
+    let teams: Vec<(u32, Team)> = g
+        .state()
+        .players
+        .iter()
+        .map(|p| (p.player.0, p.team))
+        .collect();
+    assert_eq!(
+        teams,
+        [
+            (2, Team::Blue),
+            (4, Team::Red),
+            (5, Team::Red),
+            (6, Team::Blue)
+        ]
+    );
     // Two a side: full. The engine asks first; a join anyway is ignored.
     let refusal = g.admit(PlayerId(7)).unwrap_err();
     assert!(refusal.0.contains("full"), "{refusal}");
-    assert!(g.admit(PlayerId(4)).is_ok(), "a seated player is not refused");
+    assert!(
+        g.admit(PlayerId(4)).is_ok(),
+        "a seated player is not refused"
+    );
     join(&mut g, &[PlayerId(7), PlayerId(4)]);
     assert_eq!(g.state().players.len(), 4);
     assert_eq!(g.player_entity(PlayerId(7)), None);
@@ -143,7 +159,10 @@ fn sprinting_drains_stamina_and_resting_refills_it() {
         g.step(&StepCommands::default());
     }
     assert!(stamina(&g) < 20.0, "{}", stamina(&g));
-    assert!(!g.state().players[0].body.sprinting, "ran dry, runs until rested");
+    assert!(
+        !g.state().players[0].body.sprinting,
+        "ran dry, runs until rested"
+    );
     g.step(&StepCommands {
         inputs: vec![(PlayerId(1), BallInput::default())],
         ..StepCommands::default()
