@@ -9,7 +9,7 @@
 //! | kind     | field        | codec                  | hints                  |
 //! |----------|--------------|------------------------|------------------------|
 //! | `ball`   | `pos` x, y   | vec2, 1/32 m           | position, interpolate  |
-//! |          | `vel` vx, vy | vec2, 1/16 m/s         | velocity, interpolate  |
+//! |          | `vel` vx, vy | vec2, 1/8 m/s          | velocity, interpolate  |
 //! |          | `spin`       | fixed 16, 1/64 rad/s   | interpolate            |
 //! |          | `radius`     | fixed 8 unsigned, 1/32 m | radius               |
 //! |          | `touch`      | player ref             | owner (last to touch)  |
@@ -76,10 +76,10 @@ pub mod match_values {
 pub const FLAG_SPRINTING: i32 = 1;
 pub const FLAG_KICKING: i32 = 2;
 
-/// Quantization: positions in 1/32 m, velocities in 1/16 m/s, spin in 1/64 rad/s,
+/// Quantization: positions in 1/32 m, velocities in 1/8 m/s, spin in 1/64 rad/s,
 /// radii in 1/32 m, directions in 256 steps per turn.
 pub const POS_SCALE: f32 = 32.0;
-pub const VEL_SCALE: f32 = 16.0;
+pub const VEL_SCALE: f32 = 8.0;
 pub const SPIN_SCALE: f32 = 64.0;
 pub const RADIUS_SCALE: f32 = 32.0;
 pub const ANGLE_STEPS: i32 = 256;
