@@ -62,7 +62,10 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// One step of running by `input` (see the module docs).
+    /// One step of running by `input`: face `dir`; with `run`, the velocity eases
+    /// toward the run (or, with `sprint`, the sprint) speed that way, else toward
+    /// rest; stay inside the walls. Sprinting drains stamina, anything else refills
+    /// it; a player who ran dry sprints again only from [`SPRINT_AGAIN`].
     pub fn run(&mut self, input: &BallInput, dt: f32) {
         self.heading = input.heading();
         let fresh = if self.sprinting {

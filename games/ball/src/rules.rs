@@ -4,8 +4,9 @@
 //! - A join takes a seat on the team with fewer players (red on a tie); a join the
 //!   teams have no room for, or of a player already on the pitch, is ignored (the
 //!   engine asks [`crate::Ball`]'s `admit` first). A leave removes the player.
-//! - `Kickoff`: players stand in formation in their halves and may only turn; the
-//!   pause counts down while anyone is on the pitch, then play starts (`kickoff`).
+//! - `Kickoff`: players stand in formation in their halves (one of the team with
+//!   the kickoff at the ball) and may only turn; the pause counts down while anyone
+//!   is on the pitch, then play starts (`kickoff`).
 //! - `Playing`: players run, bump, kick (in id order); the ball flies, meets bodies,
 //!   bounces; a goal scores and pauses (`goal`); the clock counts down to `Over`
 //!   (`match_over`). An empty pitch goes back to `Kickoff` to wait.
@@ -15,7 +16,8 @@
 use crate::Ball;
 use crate::input::{BallEvent, BallInput};
 use crate::pitch::{
-    BallBody, HALF_LENGTH, HALF_WIDTH, KICK_COOLDOWN, PLAYER_RADIUS, Runner, STAMINA_MAX, separate,
+    BALL_RADIUS, BallBody, HALF_LENGTH, HALF_WIDTH, KICK_COOLDOWN, PLAYER_RADIUS, Runner,
+    STAMINA_MAX, separate,
 };
 use crate::state::{
     GOAL_PAUSE, KICKOFF_PAUSE, MatchState, OVER_PAUSE, Phase, PlayerState, State, Team,
@@ -76,7 +78,7 @@ impl Ball {
             return;
         };
         let slot = s.players.iter().filter(|p| p.team == team).count();
-        let pos = formation(team, slot);
+        let pos = kickoff_place(team, slot, s.game.kickoff_team);
         let heading = if team == Team::Red {
             0.0
         } else {
@@ -243,15 +245,19 @@ pub(crate) fn line_up(s: &mut State) {
     let mut slots = [0usize; 2];
     for p in &mut s.players {
         let slot = &mut slots[usize::from(p.team == Team::Blue)];
-        p.body.pos = formation(p.team, *slot);
+        p.body.pos = kickoff_place(p.team, *slot, s.game.kickoff_team);
         p.body.vel = V2::ZERO;
         *slot += 1;
     }
 }
 
-/// The kickoff place of a team's `slot`-th player: columns of three back from the
-/// halfway line, in its own half.
-fn formation(team: Team, slot: usize) -> V2 {
+/// The kickoff place of a team's `slot`-th player: the first player of the team
+/// with the kickoff stands at the ball, the others in columns of three back from
+/// the halfway line, in their own half.
+fn kickoff_place(team: Team, slot: usize, kickoff_team: Team) -> V2 {
+    if slot == 0 && team == kickoff_team {
+        return V2::new(-(PLAYER_RADIUS + BALL_RADIUS + 0.3) * team.attack(), 0.0);
+    }
     let column = (slot / 3) as f32;
     let row = (slot % 3) as f32 - 1.0;
     let x = -(4.0 + 6.5 * column) * team.attack();

@@ -162,54 +162,34 @@ fn saved() -> (Ball, State) {
 fn hostile_saved_states_are_refused() {
     let (g, good) = saved();
     assert!(Ball::load(g.config(), good.clone()).is_ok());
-    let spoilers: Vec<(&str, Box<dyn Fn(&mut State)>)> = vec![
-        ("nan ball", Box::new(|s| s.ball.pos.x = f32::NAN)),
-        (
-            "ball far away",
-            Box::new(|s| s.ball.pos = V2::new(1e9, 0.0)),
-        ),
-        ("infinite speed", Box::new(|s| s.ball.vel.y = f32::INFINITY)),
-        ("wild spin", Box::new(|s| s.ball.spin = 1e6)),
-        ("next id 0", Box::new(|s| s.next_id = 0)),
-        ("id past next", Box::new(|s| s.players[0].id = s.next_id)),
-        ("unsorted", Box::new(|s| s.players.swap(0, 1))),
-        (
-            "twice",
-            Box::new(|s| s.players[1].player = s.players[0].player),
-        ),
-        (
-            "player off pitch",
-            Box::new(|s| s.players[2].body.pos.y = -400.0),
-        ),
-        (
-            "nan heading",
-            Box::new(|s| s.players[2].body.heading = f32::NAN),
-        ),
-        ("stamina", Box::new(|s| s.players[3].body.stamina = 1e30)),
-        (
-            "negative stamina",
-            Box::new(|s| s.players[3].body.stamina = -1.0),
-        ),
-        (
-            "cooldown",
-            Box::new(|s| s.players[3].kick_cooldown = u32::MAX),
-        ),
-        ("clock", Box::new(|s| s.game.clock = u16::MAX)),
-        ("pause", Box::new(|s| s.game.pause = u32::MAX)),
-        (
-            "crowd",
-            Box::new(|s| {
-                let p = s.players[0];
-                s.players = (0..30)
-                    .map(|i| tickcast_ball::state::PlayerState {
-                        id: 3 + i,
-                        player: PlayerId(100 + i),
-                        ..p
-                    })
-                    .collect();
-                s.next_id = 40;
-            }),
-        ),
+    type Spoil = fn(&mut State);
+    let spoilers: Vec<(&str, Spoil)> = vec![
+        ("nan ball", |s| s.ball.pos.x = f32::NAN),
+        ("ball far away", |s| s.ball.pos = V2::new(1e9, 0.0)),
+        ("infinite speed", |s| s.ball.vel.y = f32::INFINITY),
+        ("wild spin", |s| s.ball.spin = 1e6),
+        ("next id 0", |s| s.next_id = 0),
+        ("id past next", |s| s.players[0].id = s.next_id),
+        ("unsorted", |s| s.players.swap(0, 1)),
+        ("twice", |s| s.players[1].player = s.players[0].player),
+        ("player off pitch", |s| s.players[2].body.pos.y = -400.0),
+        ("nan heading", |s| s.players[2].body.heading = f32::NAN),
+        ("stamina", |s| s.players[3].body.stamina = 1e30),
+        ("negative stamina", |s| s.players[3].body.stamina = -1.0),
+        ("cooldown", |s| s.players[3].kick_cooldown = u32::MAX),
+        ("clock", |s| s.game.clock = u16::MAX),
+        ("pause", |s| s.game.pause = u32::MAX),
+        ("crowd", |s| {
+            let p = s.players[0];
+            s.players = (0..30)
+                .map(|i| tickcast_ball::state::PlayerState {
+                    id: 3 + i,
+                    player: PlayerId(100 + i),
+                    ..p
+                })
+                .collect();
+            s.next_id = 40;
+        }),
     ];
     for (name, spoil) in spoilers {
         let mut state = good.clone();

@@ -22,7 +22,7 @@ pub fn options(tick_rate: u32, seats: u32, extra: serde_json::Value) -> RoomOpti
 /// A game of `minutes` at 60 Hz with 20 seats.
 pub fn game(minutes: u32, seed: u64) -> Ball {
     let config = Ball::configure(&options(60, 20, serde_json::json!({ "minutes": minutes })))
-        .expect("valid options");
+        .unwrap_or_else(|refusal| panic!("valid options refused: {refusal}"));
     Ball::new(&config, seed)
 }
 
