@@ -39,14 +39,18 @@ impl Ball {
             self.join(*player);
         }
         let s = &mut self.state;
-        let mut seen: Vec<PlayerId> = Vec::with_capacity(commands.inputs.len());
+        // The first input of each player on the pitch counts (linear in the
+        // commands: a replay file may list any number).
+        let mut taken = vec![false; s.players.len()];
         for (player, input) in &commands.inputs {
-            if seen.contains(player) {
+            let Some(i) = s.players.iter().position(|p| p.player == *player) else {
                 continue;
-            }
-            seen.push(*player);
-            if let Some(p) = s.players.iter_mut().find(|p| p.player == *player) {
-                p.input = *input;
+            };
+            if let (Some(taken), Some(p)) = (taken.get_mut(i), s.players.get_mut(i)) {
+                if !*taken {
+                    *taken = true;
+                    p.input = *input;
+                }
             }
         }
         match s.game.phase {
@@ -130,6 +134,7 @@ impl Ball {
         let (dt, cooldown) = (self.config.dt(), self.config.ticks(KICK_COOLDOWN));
         let s = &mut self.state;
         if s.players.is_empty() {
+            s.game.phase = Phase::Kickoff;
             s.game.pause = self.config.ticks(KICKOFF_PAUSE);
             line_up(s);
             return;

@@ -215,3 +215,44 @@ fn a_kick_while_running_sideways_curves_the_ball() {
     assert!(turned > 0.1, "turned {turned} rad");
     assert!(g.state().ball.pos.x < HALF_LENGTH);
 }
+
+#[test]
+fn an_empty_pitch_waits_at_kickoff() {
+    let mut g = game(5, 4);
+    for _ in 0..500 {
+        g.step(&StepCommands::default());
+    }
+    assert_eq!(g.state().game.phase, Phase::Kickoff, "nobody here: no play");
+    join(&mut g, &[PlayerId(1)]);
+    while g.state().game.phase != Phase::Playing {
+        g.step(&StepCommands::default());
+    }
+    let clock = g.state().game.clock;
+    g.step(&StepCommands {
+        leaves: vec![PlayerId(1)],
+        ..StepCommands::default()
+    });
+    let state = g.state().game;
+    assert_eq!((state.phase, state.clock), (Phase::Kickoff, clock));
+    for _ in 0..500 {
+        g.step(&StepCommands::default());
+    }
+    assert_eq!(g.state().game.clock, clock, "the clock waits too");
+}
+
+#[test]
+fn the_first_input_of_a_player_in_a_step_counts() {
+    let mut g = game(5, 4);
+    join(&mut g, &[PlayerId(1)]);
+    let first = BallInput {
+        dir: 10,
+        ..BallInput::default()
+    };
+    let mut inputs = vec![(PlayerId(1), first)];
+    inputs.extend((0..10_000).map(|i| (PlayerId(1 + i % 3), BallInput::default())));
+    g.step(&StepCommands {
+        inputs,
+        ..StepCommands::default()
+    });
+    assert_eq!(g.state().players[0].input, first);
+}
