@@ -27,6 +27,19 @@
 //! | `State`, `save`, `load`  | [`State`], checked on load ([`State::check`]) so a hostile file is a `Refusal` |
 //! | `bot_input`, `predict`   | [`client`]: chase, get behind the ball, shoot; the same running code as the server |
 //!
+//! ## Reading order (and the order to write your own)
+//! 1. [`schema`]: decide what clients see and send; the descriptor built here is
+//!    frozen by a test (`tests/ball_schema.json`), since clients check its hash.
+//! 2. [`config`]: what a room may ask for, with bounds and clear refusals.
+//! 3. [`state`] and [`pitch`]: the full state (plain serde data) and the physics.
+//! 4. [`rules`]: one step; [`view`]: the state as rows; [`input`]: the value forms.
+//! 5. [`client`]: a bot (so `tickcast-client bots` can play it) and prediction.
+//! 6. This file: the [`Game`] impl, which only delegates.
+//! 7. `tests/`: determinism, save/load, hostile values, the codec round trip and
+//!    the catalog entry: copy them for your game. `examples/row_bytes.rs` measures
+//!    the bytes (10 bots at 20 Hz sends: about 1.1 kB/s, 3.6 times less than
+//!    bincode of the same rows).
+//!
 //! ## Rules of thumb it follows
 //! - **Deterministic.** `f32` arithmetic in a fixed order and `libm` for `sqrt`,
 //!   `sin`, `cos`, `atan2` ([`vector`]); no `HashMap` iteration, no clock, one seeded
