@@ -6,7 +6,8 @@
 //! it gets behind the ball on the line to the other goal (around it, if it is on
 //! the wrong side), sprints while far and fresh, and kicks at the goal (aim jittered
 //! a little by the bot's own random state) once the ball is in reach in front.
-//! Its team mates hold a line between the ball and their own goal.
+//! Its team mates take lanes (by their rank in the team, mirrored for the two ends,
+//! so neither side is favoured) 70 % of the way from their own goal to the ball.
 
 use crate::input::BallInput;
 use crate::pitch::{BALL_RADIUS, HALF_LENGTH, KICK_REACH, PLAYER_RADIUS};
@@ -27,17 +28,20 @@ pub fn bot_input(rows: &[Row], own: Option<NetId>, rng: &mut u64) -> BallInput {
     let team = Team::from_index(me.values[pv::TEAM]).unwrap_or(Team::Red);
     let ball = ball_pos(ball);
     let runner = runner_of(me);
-    let nearest = rows
-        .iter()
-        .filter(|r| r.kind == PLAYER && r.values[pv::TEAM] == team.index())
-        .min_by(|a, b| {
-            let (da, db) = (distance2(a, ball), distance2(b, ball));
-            da.total_cmp(&db).then(a.id.cmp(&b.id))
-        });
+    let mates = || {
+        rows.iter()
+            .filter(|r| r.kind == PLAYER && r.values[pv::TEAM] == team.index())
+    };
+    let nearest = mates().min_by(|a, b| {
+        let (da, db) = (distance2(a, ball), distance2(b, ball));
+        da.total_cmp(&db).then(a.id.cmp(&b.id))
+    });
     if nearest.map(|r| r.id) != Some(me.id) {
         let own_goal = V2::new(-HALF_LENGTH * team.attack(), 0.0);
-        let spread = (me.id.0 % 3) as f32 - 1.0;
-        let spot = own_goal + (ball - own_goal) * 0.45 + V2::new(0.0, spread * 6.0);
+        // Lanes by rank among the team (by id), mirrored for the two ends.
+        let rank = mates().filter(|r| r.id < me.id).count();
+        let lane = ((rank % 3) as f32 - 1.0) * team.attack();
+        let spot = own_goal + (ball - own_goal) * 0.7 + V2::new(0.0, lane * 6.0);
         return go_to(runner.pos, spot, false);
     }
     let goal = V2::new(HALF_LENGTH * team.attack(), 0.0);

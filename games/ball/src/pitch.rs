@@ -168,20 +168,47 @@ impl BallBody {
         true
     }
 
-    /// Kick the ball along the kicker's facing, if it is in reach and not behind
-    /// it; running sideways puts spin on it. Whether it was kicked.
-    pub fn kick(&mut self, kicker: &Runner) -> bool {
+    /// The kick `kicker` gives the ball, if it is in reach and not behind it: along
+    /// the kicker's facing, with spin from running sideways to it.
+    pub fn kick_by(&self, kicker: &Runner) -> Option<Kick> {
         let facing = V2::from_angle(kicker.heading);
         let apart = self.pos - kicker.pos;
-        if apart.length() > PLAYER_RADIUS + BALL_RADIUS + KICK_REACH || apart.dot(facing) < 0.0 {
-            return false;
+        let reach = apart.length();
+        if reach > PLAYER_RADIUS + BALL_RADIUS + KICK_REACH || apart.dot(facing) < 0.0 {
+            return None;
         }
         let lateral = facing.cross(kicker.vel);
-        self.vel = facing * KICK_SPEED + kicker.vel * 0.25;
-        self.vel = self.vel.clamp_length(MAX_BALL_SPEED);
-        self.spin = (lateral * SPIN_PER_LATERAL).clamp(-MAX_SPIN, MAX_SPIN);
-        true
+        Some(Kick {
+            vel: (facing * KICK_SPEED + kicker.vel * 0.25).clamp_length(MAX_BALL_SPEED),
+            spin: (lateral * SPIN_PER_LATERAL).clamp(-MAX_SPIN, MAX_SPIN),
+            reach,
+        })
     }
+
+    /// Take the kicks of one step: one sets the ball's velocity and spin, several
+    /// (a tackle) their mean, so no kicker wins by the order they are listed in.
+    pub fn take_kicks(&mut self, kicks: &[Kick]) {
+        if kicks.is_empty() {
+            return;
+        }
+        let share = 1.0 / kicks.len() as f32;
+        let (mut vel, mut spin) = (V2::ZERO, 0.0);
+        for kick in kicks {
+            vel += kick.vel * share;
+            spin += kick.spin * share;
+        }
+        self.vel = vel;
+        self.spin = spin;
+    }
+}
+
+/// One player's kick of the ball.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Kick {
+    pub vel: V2,
+    pub spin: f32,
+    /// How far the kicker's centre was from the ball's.
+    pub reach: f32,
 }
 
 /// Push two overlapping players apart, half each.

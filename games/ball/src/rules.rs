@@ -7,7 +7,8 @@
 //! - `Kickoff`: players stand in formation in their halves (one of the team with
 //!   the kickoff at the ball) and may only turn; the pause counts down while anyone
 //!   is on the pitch, then play starts (`kickoff`).
-//! - `Playing`: players run, bump, kick (in id order); the ball flies, meets bodies,
+//! - `Playing`: players run, bump and kick (kicks in one step share: the ball takes
+//!   their mean, the touch goes to the nearest kicker); the ball flies, meets bodies,
 //!   bounces; a goal scores and pauses (`goal`); the clock counts down to `Over`
 //!   (`match_over`). An empty pitch goes back to `Kickoff` to wait.
 //! - `Goal` and `Over`: players run freely, the ball rests; then a kickoff (the
@@ -140,12 +141,24 @@ impl Ball {
             return;
         }
         run_players(s, dt);
+        let mut kicks = Vec::new();
+        let mut nearest: Option<(f32, PlayerId)> = None;
         for p in &mut s.players {
             p.kick_cooldown = p.kick_cooldown.saturating_sub(1);
-            if p.input.kick && p.kick_cooldown == 0 && s.ball.kick(&p.body) {
-                p.kick_cooldown = cooldown;
-                s.touch = p.player;
+            if !p.input.kick || p.kick_cooldown > 0 {
+                continue;
             }
+            if let Some(kick) = s.ball.kick_by(&p.body) {
+                p.kick_cooldown = cooldown;
+                if nearest.is_none_or(|(reach, _)| kick.reach < reach) {
+                    nearest = Some((kick.reach, p.player));
+                }
+                kicks.push(kick);
+            }
+        }
+        s.ball.take_kicks(&kicks);
+        if let Some((_, player)) = nearest {
+            s.touch = player;
         }
         s.ball.roll(dt);
         for p in &s.players {
@@ -266,5 +279,5 @@ fn kickoff_place(team: Team, slot: usize, kickoff_team: Team) -> V2 {
     let column = (slot / 3) as f32;
     let row = (slot % 3) as f32 - 1.0;
     let x = -(4.0 + 6.5 * column) * team.attack();
-    V2::new(x, row * 7.0 + column * 1.5)
+    V2::new(x, (row * 7.0 + column * 1.5) * team.attack())
 }

@@ -256,3 +256,39 @@ fn the_first_input_of_a_player_in_a_step_counts() {
     });
     assert_eq!(g.state().players[0].input, first);
 }
+
+#[test]
+fn a_tackle_shares_the_kicks_whatever_the_order() {
+    // Red (lower id) and blue kick the ball from both sides in the same step: it
+    // takes the mean of both kicks, and the touch is the nearer kicker's.
+    let mut g = game(5, 9);
+    join(&mut g, &[PlayerId(1), PlayerId(2)]);
+    while g.state().game.phase != Phase::Playing {
+        g.step(&StepCommands::default());
+    }
+    let mut state = g.state().clone();
+    state.ball.pos = V2::new(0.0, 5.0);
+    let runner = |x: f32, heading: f32| Runner {
+        pos: V2::new(x, 5.0),
+        vel: V2::ZERO,
+        heading,
+        stamina: STAMINA_MAX,
+        sprinting: false,
+    };
+    state.players[0].body = runner(-1.0, 0.0);
+    state.players[1].body = runner(1.2, std::f32::consts::PI);
+    let mut g = Ball::load(g.config(), state).unwrap();
+    let kick = |dir| BallInput {
+        dir,
+        run: false,
+        sprint: false,
+        kick: true,
+    };
+    g.step(&StepCommands {
+        inputs: vec![(PlayerId(2), kick(128)), (PlayerId(1), kick(0))],
+        ..StepCommands::default()
+    });
+    let ball = g.state().ball;
+    assert!(ball.vel.x.abs() < 1.0, "the kicks cancel: {:?}", ball.vel);
+    assert_eq!(g.state().touch, PlayerId(1), "the nearer kicker touched it");
+}
