@@ -5,6 +5,7 @@
 mod common;
 
 use common::{bot_step, game, join, options, view};
+use tickcast_ball::client::predict;
 use tickcast_ball::rng::Pcg32;
 use tickcast_ball::schema::{BALL, MATCH, PLAYER};
 use tickcast_ball::vector::V2;
@@ -108,7 +109,7 @@ fn bots_and_prediction_take_any_rows() {
         let input = Ball::bot_input(&rows, own, Tick(0), &mut state);
         for row in &mut rows {
             for dt in [f32::NAN, f32::INFINITY, -1.0, 0.0, 1.0 / 60.0, 5.0] {
-                Ball::predict(row, &input, dt);
+                predict(row, &input, dt);
             }
         }
     }
@@ -133,7 +134,7 @@ fn prediction_matches_the_server_for_the_own_player() {
         inputs: vec![(PlayerId(1), input)],
         ..StepCommands::default()
     });
-    Ball::predict(&mut predicted, &input, 1.0 / 60.0);
+    predict(&mut predicted, &input, 1.0 / 60.0);
     let served = view(&g).into_iter().find(|r| r.id == own).unwrap();
     for (p, s) in predicted.values.iter().zip(served.values.iter()) {
         assert!(
