@@ -27,6 +27,37 @@
 //! | `State`, `save`, `load`  | [`State`], checked on load ([`State::check`]) so a hostile file is a `Refusal` |
 //! | `bot_input`, `predict`   | [`client`]: chase, get behind the ball, shoot; the same running code as the server |
 //!
+//! The engine sees only schema data, through the catalog entry:
+//!
+//! ```
+//! use tickcast_ball::Ball;
+//! use tickcast_shared::game::{GameEntry, InputValues, RoomOptions, StepCommands};
+//! use tickcast_shared::protocol::PlayerId;
+//!
+//! let entry = GameEntry::of::<Ball>();
+//! let options = RoomOptions {
+//!     tick_rate: 60,
+//!     seats: 4,
+//!     extra: serde_json::json!({ "minutes": 3 }),
+//!     ..RoomOptions::default()
+//! };
+//! let config = (entry.configure)(&options)?; // JSON, stored in replay headers
+//! let mut game = (entry.create)(&config, 42)?;
+//! let run_right = InputValues(vec![0, 0b001]); // dir 0 (+x), buttons: run
+//! game.step(&StepCommands {
+//!     joins: vec![PlayerId(1)],
+//!     inputs: vec![(PlayerId(1), run_right)],
+//!     ..StepCommands::default()
+//! });
+//! let mut rows = Vec::new();
+//! game.view(&mut rows); // the ball, the match, one player
+//! assert_eq!(rows.len(), 3);
+//! let saved = game.save(); // bytes for a replay checkpoint
+//! let again = (entry.load)(&config, &saved)?;
+//! assert_eq!(again.state_hash(), game.state_hash());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Reading order (and the order to write your own)
 //! 1. [`schema`]: decide what clients see and send; the descriptor built here is
 //!    frozen by a test (`tests/ball_schema.json`), since clients check its hash.
