@@ -6,6 +6,8 @@
 //! Each room is one tokio task that owns its `World` and ticks it at a fixed rate;
 //! transports talk to rooms only through bounded channels.
 //!
+//! - [`builder`]: which games a server runs ([`Server::builder`]), and the stock
+//!   program around it (flags, tracing, signals).
 //! - [`config`]: every limit, with defaults, file, environment and flags.
 //! - [`auth`]: optional JWT identity for seat-taking calls, the admin token.
 //! - [`lobby`]: room directory, matchmaking, seat tickets.
@@ -21,6 +23,7 @@
 //!   per-address connection and request limits, graceful shutdown with a deadline.
 
 pub mod auth;
+pub mod builder;
 pub mod cluster;
 pub mod config;
 pub mod ctx;
@@ -107,17 +110,16 @@ async fn join_cluster(
     Ok(node)
 }
 
-/// The games the stock server runs, the default first: the one place that names
-/// them.
-fn bundled_games() -> games::GameCatalog {
-    games::GameCatalog::new(games::Game::new(
-        tickcast_shared::sim::schema::arena_schema().clone(),
-    ))
-}
-
 impl Server {
-    /// Bind the listeners (HTTP, and QUIC unless disabled) and set up the lobby.
-    pub async fn bind(config: Config) -> std::io::Result<Server> {
+    /// A server to be assembled from games: `Server::builder().game::<MyGame>()`
+    /// (see [`builder`]).
+    pub fn builder() -> builder::ServerBuilder {
+        builder::ServerBuilder::default()
+    }
+
+    /// Bind the listeners (HTTP, and QUIC unless disabled) and set up the lobby for
+    /// the `games` of the catalog (the first is the default).
+    pub async fn bind(config: Config, games: games::GameCatalog) -> std::io::Result<Server> {
         let listener = TcpListener::bind(config.http).await?;
         let certs = match (&config.tls.cert, &config.tls.key) {
             (Some(cert), Some(key)) => {
@@ -141,7 +143,6 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let spectators = SpectatorCounter::default();
         let shutdown = CancellationToken::new();
-        let games = bundled_games();
         let replays = replay::ReplayStore::new(
             config.replays.clone(),
             metrics.replays.clone(),

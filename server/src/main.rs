@@ -1,59 +1,15 @@
-//! tickcast-server: parse the configuration, start tracing, bind, serve until
-//! ctrl-c or SIGTERM.
+//! tickcast-server, the stock binary: the bundled games (the arena, the default,
+//! and the ball game) on the engine, with every flag and config key. A studio's own
+//! binary is this file with its own games (see `tickcast_server::builder`).
 
-use clap::Parser;
-use std::io::Write;
-use tickcast_server::Server;
-use tickcast_server::config::{Cli, Config};
+use tickcast_ball::Ball;
+use tickcast_shared::sim::Arena;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    // A file-size limit stops a recording (EFBIG), not the server (SIGXFSZ).
-    tickcast_server::replay::record_task::survive_file_size_limit()?;
-    let cli = Cli::parse();
-    let config = Config::load(&cli)?;
-    let web = tickcast_server::http::web::source(config.web_dir.as_deref());
-    tracing::info!("browser client at / {web}");
-    let server = Server::bind(config).await?;
-    let addr = server.local_addr()?;
-    let scheme = if server.is_tls() { "https" } else { "http" };
-    println!("listening on {scheme}://{addr}");
-    if let Some((node, redis)) = server.cluster() {
-        println!("cluster node {node} on redis {redis}");
-    }
-    if let Some(quic) = server.quic_addr() {
-        println!("quic on udp://{quic}");
-    }
-    std::io::stdout().flush()?;
-    server.run(stop_signal()).await?;
-    Ok(())
-}
-
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    tickcast_server::Server::builder()
+        .game::<Arena>()
+        .game::<Ball>()
+        .run()
+        .await
 }
