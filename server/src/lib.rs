@@ -36,6 +36,8 @@ pub mod net;
 pub mod replay;
 pub mod room;
 pub mod spectators;
+#[cfg(test)]
+mod test_game;
 
 use config::Config;
 use edge::limiter::ConnLimiter;
