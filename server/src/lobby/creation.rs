@@ -21,6 +21,8 @@ pub struct CreateRoom {
     pub max_players: Option<u32>,
     pub drones: Option<u32>,
     pub private: Option<bool>,
+    /// Game-specific options (a JSON object), checked by the game's `configure`.
+    pub options: Option<serde_json::Value>,
 }
 
 /// What `POST /api/rooms` answers: the room, and a private room's invite code
@@ -72,7 +74,15 @@ impl Lobby {
             seats: max_players,
             map: Some((map_name.clone(), map.to_text())),
             npcs: drones,
-            extra: serde_json::Value::Null,
+            extra: match &req.options {
+                None | Some(serde_json::Value::Null) => serde_json::Value::Null,
+                Some(object @ serde_json::Value::Object(_)) => object.clone(),
+                Some(_) => {
+                    return Err(LobbyError::Invalid(
+                        "options must be a JSON object".to_owned(),
+                    ));
+                }
+            },
         };
         let game_config = (entry.configure)(&options).map_err(|r| LobbyError::Invalid(r.0))?;
         let cost = (entry.entity_budget)(&game_config, max_players)
