@@ -6,7 +6,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use tickcast_shared::protocol::{PlayerId};
+use tickcast_shared::protocol::PlayerId;
 use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 

@@ -49,9 +49,11 @@ impl ServerBuilder {
         let first = entries.next().ok_or_else(|| {
             std::io::Error::other("no game registered: call ServerBuilder::game::<G>() first")
         })?;
-        Ok(entries.fold(GameCatalog::new(games::Game::of(*first)), |catalog, e| {
-            catalog.with(games::Game::of(*e))
-        }))
+        Ok(
+            entries.fold(GameCatalog::new(games::Game::of(*first)), |catalog, e| {
+                catalog.with(games::Game::of(*e))
+            }),
+        )
     }
 
     /// Bind the listeners with `config` (see [`Server::bind`]).

@@ -92,7 +92,17 @@ impl TestServer {
     /// arguments, followed by the server's path and arguments; empty: none), e.g.
     /// `bash -c 'ulimit -f 4; exec "$0" "$@"'`.
     pub async fn start_wrapped(dir: &Path, wrapper: &[&str], args: &[&str]) -> TestServer {
-        let bin = server_binary();
+        Self::start_program(&server_binary(), dir, wrapper, args).await
+    }
+
+    /// [`TestServer::start`] of another server program built on the engine (a
+    /// studio's own `main`, such as the coins game's example server).
+    pub async fn start_binary(bin: &Path, args: &[&str]) -> TestServer {
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        Self::start_program(bin, root, &[], args).await
+    }
+
+    async fn start_program(bin: &Path, dir: &Path, wrapper: &[&str], args: &[&str]) -> TestServer {
         let records = args
             .iter()
             .any(|a| a.starts_with("--replay-dir") || *a == "--no-replays");
@@ -104,10 +114,10 @@ impl TestServer {
         let mut command = match wrapper.split_first() {
             Some((program, wrapper_args)) => {
                 let mut c = Command::new(program);
-                c.args(wrapper_args).arg(&bin);
+                c.args(wrapper_args).arg(bin);
                 c
             }
-            None => Command::new(&bin),
+            None => Command::new(bin),
         };
         let mut child = command
             .current_dir(dir)

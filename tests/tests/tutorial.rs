@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 
 fn repo(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
 }
 
 /// The fenced blocks of `lang` in a markdown text.
@@ -39,11 +41,18 @@ fn flat(text: &str) -> String {
 #[test]
 fn every_rust_block_of_the_walk_through_is_in_the_compiled_game() {
     let page = std::fs::read_to_string(repo("docs/write-your-own-game.md")).unwrap();
-    let sources = ["games/coins/src/lib.rs", "games/coins/examples/coins-server.rs"]
-        .map(|p| flat(&std::fs::read_to_string(repo(p)).unwrap()))
-        .join("\n");
+    let sources = [
+        "games/coins/src/lib.rs",
+        "games/coins/examples/coins-server.rs",
+    ]
+    .map(|p| flat(&std::fs::read_to_string(repo(p)).unwrap()))
+    .join("\n");
     let rust = blocks(&page, "rust");
-    assert!(rust.len() >= 8, "the page lost its code: {} blocks", rust.len());
+    assert!(
+        rust.len() >= 8,
+        "the page lost its code: {} blocks",
+        rust.len()
+    );
     for block in rust {
         assert!(
             sources.contains(flat(&block).trim()),
@@ -51,5 +60,8 @@ fn every_rust_block_of_the_walk_through_is_in_the_compiled_game() {
         );
     }
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
-    assert!(readme.contains("docs/write-your-own-game.md"), "README links the walk-through");
+    assert!(
+        readme.contains("docs/write-your-own-game.md"),
+        "README links the walk-through"
+    );
 }

@@ -7,6 +7,9 @@ use tickcast_coins::Coins;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tickcast_server::Server::builder().game::<Coins>().run().await
+    tickcast_server::Server::builder()
+        .game::<Coins>()
+        .run()
+        .await
 }
 // ANCHOR_END: main

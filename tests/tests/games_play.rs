@@ -1,0 +1,164 @@
+//! Every game through the same end-to-end path, against real binaries on loopback:
+//! the stock server's bundled games (the arena and the ball game) and the coins game
+//! on its own server (the walk-through's `Server::builder().game::<Coins>()`).
+//!
+//! For each: the catalog lists it; bots play it over WebSocket and over QUIC with no
+//! decode error; spectators watch it in JSON and in binary and resume where they left
+//! off; the match is recorded, listed with its game, and (for the games the client
+//! knows) verifies by re-simulation.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod replay_common;
+
+use replay_common::{TempDir, complete_replay_of, get_bytes, verify_with_client};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tickcast_client::RoomId;
+use tickcast_tests::http::{get, post};
+use tickcast_tests::server::{TestServer, binary, bots_report};
+use tickcast_tests::sse::{SseClient, SseItem};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Server arguments: record into `dir`, finish rooms 1 s after the last player.
+fn recording(dir: &TempDir) -> Vec<String> {
+    let replays = dir.path().join("replays");
+    [
+        "--replay-dir",
+        replays.to_str().unwrap(),
+        "--empty-room-secs",
+        "1",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// A room of `game`, by name through the lobby.
+async fn room_of(server: &TestServer, game: &str) -> String {
+    let body = json!({ "name": format!("{game} room"), "game": game }).to_string();
+    let (status, room) = post(server.addr, "/api/rooms", &body).await;
+    assert_eq!(status, 200, "{room}");
+    assert_eq!(room["game"], game, "{room}");
+    room["id"].as_str().unwrap().to_owned()
+}
+
+/// The next `event` of a stream with an id, skipping comments and `retry`.
+async fn next_event(client: &mut SseClient) -> (String, String, Option<String>) {
+    loop {
+        match client.next_within(WAIT).await {
+            Some(SseItem::Event { event, data, id }) => return (event, data, id),
+            Some(_) => continue,
+            None => panic!("the stream ended"),
+        }
+    }
+}
+
+/// A spectator reads `n` events of `path`, drops, and resumes with `Last-Event-ID`:
+/// the stream goes on right after the last id it saw.
+async fn watch_and_resume(server: &TestServer, path: &str, n: usize) -> Vec<String> {
+    let mut client = SseClient::connect(server.addr, path, None).await.unwrap();
+    assert_eq!(client.status, 200, "{path}");
+    let mut last = None;
+    let mut data = Vec::new();
+    for _ in 0..n {
+        let (_, text, id) = next_event(&mut client).await;
+        data.push(text);
+        last = id.or(last);
+    }
+    drop(client);
+    let last = last.expect("events carry ids");
+    let mut resumed = SseClient::connect(server.addr, path, Some(&last))
+        .await
+        .unwrap();
+    assert_eq!(resumed.status, 200);
+    let (name, _, id) = next_event(&mut resumed).await;
+    let next = id.expect("a resumed event has an id");
+    let (a, b) = (last.parse::<u64>().unwrap(), next.parse::<u64>().unwrap());
+    assert!(
+        b == a + 1 || name == "reset",
+        "resumed at {next} ({name}) after {last}"
+    );
+    data
+}
+
+/// The whole path for one game on `server` (see the module docs).
+async fn plays_watches_and_records(server: &TestServer, game: &str, verify: bool) {
+    let (status, games) = get(server.addr, "/api/games").await;
+    assert_eq!(status, 200);
+    assert!(
+        games.as_array().unwrap().iter().any(|g| g["name"] == game),
+        "{games}"
+    );
+    let room = room_of(server, game).await;
+    let events = format!("/api/rooms/{room}/events");
+    let bots = {
+        let url = server.url.clone();
+        let room = room.clone();
+        tokio::spawn(async move {
+            let common = ["--room", &room, "--count", "2", "--duration", "3s"];
+            let ws = bots_report(&url, &common).await;
+            let quic = bots_report(&url, &[&common[..], &["--transport", "quic"]].concat()).await;
+            (ws, quic)
+        })
+    };
+    let json_frames = watch_and_resume(server, &events, 5).await;
+    assert!(
+        json_frames.iter().any(|d| d.starts_with('{')),
+        "JSON frames: {json_frames:?}"
+    );
+    let binary = watch_and_resume(server, &format!("{events}?format=binary"), 5).await;
+    assert!(!binary.is_empty());
+    let (ws, quic) = bots.await.unwrap();
+    for (report, transport) in [(&ws, "ws"), (&quic, "quic")] {
+        assert_eq!(report["connected"], 2, "{transport}: {report}");
+        assert_eq!(report["decode_errors"], 0, "{transport}: {report}");
+        assert!(
+            report["snapshots"].as_u64().unwrap() > 10,
+            "{transport}: {report}"
+        );
+    }
+    let entry: Value = complete_replay_of(server, &RoomId(room.clone())).await;
+    assert_eq!(entry["game"], game, "{entry}");
+    if verify {
+        let id = entry["id"].as_str().unwrap();
+        let (status, _, bytes) = get_bytes(server.addr, &format!("/api/replays/{id}")).await;
+        assert_eq!(status, 200);
+        let dir = TempDir::new(&format!("verify-{game}"));
+        let file = dir.path().join("match.tcr");
+        std::fs::write(&file, bytes).unwrap();
+        let verified = verify_with_client(&file).await;
+        assert!(
+            verified.ok,
+            "{game}: {} {}",
+            verified.report, verified.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_ball_game_plays_spectates_records_and_verifies_like_the_arena() {
+    let dir = TempDir::new("games-ball");
+    let args = recording(&dir);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = TestServer::start(&args).await;
+    plays_watches_and_records(&server, "ball", true).await;
+    plays_watches_and_records(&server, "arena", true).await;
+}
+
+#[tokio::test]
+async fn a_game_brought_with_the_builder_runs_on_its_own_server() {
+    let dir = TempDir::new("games-coins");
+    let args = recording(&dir);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = TestServer::start_binary(&binary("examples/coins-server"), &args).await;
+    let (_, games) = get(server.addr, "/api/games").await;
+    assert_eq!(games.as_array().unwrap().len(), 1, "{games}");
+    // The client knows nothing of coins: its bots draw inputs from the schema, and
+    // verification needs the game's code, which only the coins server has.
+    plays_watches_and_records(&server, "coins", false).await;
+    let body = json!({ "game": "coins", "options": { "coins": 500 } }).to_string();
+    let (status, refused) = post(server.addr, "/api/rooms", &body).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.to_string().contains("coins"), "{refused}");
+}
