@@ -9,7 +9,10 @@
 // actually decoded, and yields at most `maxEntities` rows.
 
 import { CODECS, mono, normalizeInt, treeBits, unmono } from './codecs.js';
-import { DecodeError, MAX_KINDS, RangeDecoder, SIntModel, UIntModel, VecModel, malformed, probs, tree } from './rangecoder.js';
+import {
+  DecodeError, MAX_KINDS, RangeDecoder, SINT_PROBS, UINT_PROBS, VEC_PROBS,
+  decodeSInt, decodeStep, decodeUInt, malformed, probs, tree,
+} from './rangecoder.js';
 
 export { DecodeError } from './rangecoder.js';
 
@@ -25,7 +28,14 @@ const REMOVED = 2;
  * @typedef {{tick: number, rows: Row[]}} RowSnapshot
  */
 
-/** The schema compiled for the decoder (plan.rs RowCodec::new). */
+const PROBS = { signed: SINT_PROBS, unsigned: UINT_PROBS, steps: VEC_PROBS, trees: 256 };
+
+/**
+ * The schema compiled for the decoder (plan.rs RowCodec::new): per kind, each
+ * field's rule, value index and model; and where every model of a body keeps its
+ * probabilities in the body's flat array (the body's models, then the changed
+ * entities' field models, then the created entities').
+ */
 function compile(schema) {
   const shared = new Map();
   const counts = { signed: 0, unsigned: 0, steps: 0, trees: 0 };
@@ -46,7 +56,18 @@ function compile(schema) {
     masks += Math.ceil(kind.fields.length / 8);
     return plan;
   });
-  return { kinds, kindBits: treeBits(kinds.length), masks, counts };
+  let next = 0;
+  const take = (n) => (next += n) - n;
+  const fieldModels = () => {
+    const at = { masks: take(256 * masks) };
+    for (const family of Object.keys(counts)) at[family] = take(PROBS[family] * counts[family]);
+    return at;
+  };
+  const body = { gap: take(UINT_PROBS), status: take(6), more: take(1), id: take(SINT_PROBS), kind: take(MAX_KINDS) };
+  body.changed = fieldModels();
+  body.created = fieldModels();
+  const template = probs(next);
+  return { kinds, kindBits: treeBits(kinds.length), steps: counts.steps, body, template, scratch: template.slice() };
 }
 
 const plans = new WeakMap();
@@ -61,72 +82,72 @@ function planOf(schema) {
   return plan;
 }
 
-/** Fresh field models (every probability one half). */
-function fieldModels(plan) {
-  const many = (n, make) => Array.from({ length: n }, make);
-  return {
-    masks: many(plan.masks, () => probs(256)),
-    signed: many(plan.counts.signed, () => new SIntModel()),
-    unsigned: many(plan.counts.unsigned, () => new UIntModel()),
-    steps: many(plan.counts.steps, () => new VecModel()),
-    trees: many(plan.counts.trees, () => probs(256)),
-  };
+/**
+ * One body's adaptive state: the probabilities (reset from the template into the
+ * plan's scratch array: decoding is synchronous, so one body at a time uses it)
+ * and the step models' memory.
+ */
+function bodyModels(plan) {
+  const steps = () => Array.from({ length: plan.steps }, () => new Array(MAX_KINDS).fill(0));
+  plan.scratch.set(plan.template);
+  return { P: plan.scratch, changedSteps: steps(), createdSteps: steps() };
 }
 
 /** The changed-field mask of a kind: bit trees of up to 8 fields each. */
-function readMask(d, models, kind) {
+function readMask(d, P, at, kind) {
   const fields = kind.fields.length;
   let mask = 0;
   for (let done = 0; done < fields; done += 8) {
     const bits = Math.min(fields - done, 8);
-    mask |= tree(d, models.masks[kind.mask + done / 8], bits) << done;
+    mask |= tree(d, P, at.masks + 256 * (kind.mask + done / 8), 256, bits) << done;
   }
   return mask;
 }
 
 /**
  * Decode an entity of kind `kindIndex` against reference values `ref` (fields.rs
- * FieldModels::code); returns the new values.
+ * FieldModels::code) with the field models at `at` (and step memories `steps`);
+ * returns the new values.
  */
-function decodeEntity(d, plan, models, kindIndex, ref, requireChange) {
+function decodeEntity(d, plan, P, at, steps, kindIndex, ref, requireChange) {
   const kind = plan.kinds[kindIndex];
   if (!kind) throw malformed('unknown entity kind');
   const out = new Array(kind.values);
   for (let i = 0; i < kind.values; i++) out[i] = ref[i] | 0;
-  const mask = readMask(d, models, kind);
+  const mask = readMask(d, P, at, kind);
   if (requireChange && mask === 0) throw malformed('changed entity without changed fields');
   for (let i = 0; i < kind.fields.length; i++) {
     if (((mask >>> i) & 1) === 0) continue;
-    const { rule, value: at, model } = kind.fields[i];
-    const r = out[at];
+    const { rule, value: v, model } = kind.fields[i];
+    const r = out[v];
     switch (rule.op) {
       case 'int':
-        out[at] = normalizeInt((r + models.signed[model].decode(d)) | 0, rule.bits, rule.signed);
+        out[v] = normalizeInt((r + decodeSInt(d, P, at.signed + SINT_PROBS * model)) | 0, rule.bits, rule.signed);
         break;
       case 'angle': {
-        const v = (r + models.signed[model].decode(d)) | 0;
-        out[at] = ((v % rule.steps) + rule.steps) % rule.steps;
+        const x = (r + decodeSInt(d, P, at.signed + SINT_PROBS * model)) | 0;
+        out[v] = ((x % rule.steps) + rule.steps) % rule.steps;
         break;
       }
       case 'flags':
-        out[at] = r ^ (models.unsigned[model].decode(d) & rule.mask);
+        out[v] = r ^ (decodeUInt(d, P, at.unsigned + UINT_PROBS * model) & rule.mask);
         break;
       case 'enum': {
-        const v = tree(d, models.trees[model], rule.bits);
-        if (v >= rule.variants) throw malformed('enum value out of range');
-        out[at] = v;
+        const x = tree(d, P, at.trees + 256 * model, 256, rule.bits);
+        if (x >= rule.variants) throw malformed('enum value out of range');
+        out[v] = x;
         break;
       }
       case 'float': {
         const image = mono(r >>> 0);
-        out[at] = unmono((image + models.signed[model].decode(d)) >>> 0) | 0;
+        out[v] = unmono((image + decodeSInt(d, P, at.signed + SINT_PROBS * model)) >>> 0) | 0;
         break;
       }
       default: {
         // vec2
-        const [dx, dy] = models.steps[model].decode(d, kindIndex);
-        out[at] = (r + dx) | 0;
-        out[at + 1] = (out[at + 1] + dy) | 0;
+        const [dx, dy] = decodeStep(d, P, at.steps + VEC_PROBS * model, steps[model], kindIndex);
+        out[v] = (r + dx) | 0;
+        out[v + 1] = (out[v + 1] + dy) | 0;
       }
     }
   }
@@ -169,18 +190,14 @@ export function decodeRows(schema, baseline, bytes, { maxEntities = DEFAULT_MAX_
   const plan = planOf(schema);
   const given = checkBaseline(baseline);
   const d = new RangeDecoder(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  const changedModels = fieldModels(plan);
-  const createdModels = fieldModels(plan);
-  const status = [probs(2), probs(2), probs(2)];
-  const more = probs(1);
-  const idModel = new SIntModel();
-  const kindProbs = probs(MAX_KINDS);
+  const { P, changedSteps, createdSteps } = bodyModels(plan);
+  const at = plan.body;
 
   const tick = d.direct(32);
   let base = [];
   if (d.direct(1) === 1) {
     if (!given) throw new DecodeError('missing_baseline', 'delta needs a baseline but none was given');
-    const gap = new UIntModel().decode(d);
+    const gap = decodeUInt(d, P, at.gap);
     const bodyTick = (tick - gap) >>> 0;
     if (bodyTick !== given.tick >>> 0) {
       throw new DecodeError('baseline_mismatch', `delta is against baseline tick ${bodyTick} but the given baseline is ${given.tick}`, {
@@ -196,12 +213,12 @@ export function decodeRows(schema, baseline, bytes, { maxEntities = DEFAULT_MAX_
   const kept = [];
   let prev = UNCHANGED;
   for (const e of base) {
-    const p = status[prev];
+    const p = at.status + 2 * prev;
     let s = UNCHANGED;
-    if (d.bit(p, 0) === 1) s = d.bit(p, 1) === 1 ? REMOVED : CHANGED;
+    if (d.bit(P, p) === 1) s = d.bit(P, p + 1) === 1 ? REMOVED : CHANGED;
     if (s === UNCHANGED) kept.push(e);
     else if (s === CHANGED) {
-      const values = decodeEntity(d, plan, changedModels, e.kind, e.values, true);
+      const values = decodeEntity(d, plan, P, at.changed, changedSteps, e.kind, e.values, true);
       kept.push({ id: e.id, kind: e.kind, values });
     }
     prev = s;
@@ -210,15 +227,15 @@ export function decodeRows(schema, baseline, bytes, { maxEntities = DEFAULT_MAX_
   const created = [];
   const refs = new Array(MAX_KINDS).fill(null);
   let prevId = base.length ? base[base.length - 1].id >>> 0 : 0xffffffff;
-  while (d.bit(more, 0) === 1) {
+  while (d.bit(P, at.more) === 1) {
     if (kept.length + created.length >= maxEntities) throw tooMany();
     const start = (prevId + 1) >>> 0;
-    const id = (start + idModel.decode(d)) >>> 0;
+    const id = (start + decodeSInt(d, P, at.id)) >>> 0;
     if (created.length && id <= prevId) throw malformed('created ids must increase');
-    const kind = tree(d, kindProbs, plan.kindBits);
+    const kind = tree(d, P, at.kind, MAX_KINDS, plan.kindBits);
     if (kind >= plan.kinds.length) throw malformed('unknown entity kind');
     const reference = refs[kind] ?? new Array(plan.kinds[kind].values).fill(0);
-    const values = decodeEntity(d, plan, createdModels, kind, reference, false);
+    const values = decodeEntity(d, plan, P, at.created, createdSteps, kind, reference, false);
     refs[kind] = values;
     created.push({ id, kind, values });
     prevId = id;

@@ -103,10 +103,14 @@ export class RangeDecoder {
   }
 }
 
-/** A bit tree of `bits` bits over `p` (a power-of-two sized array). */
-export function tree(d, p, bits) {
+// The models keep their probabilities in one flat Uint16Array per body (cloned
+// from a template in one allocation), each model at an offset: a tree of `size`
+// probabilities at `base` uses P[base + (m & (size - 1))].
+
+/** A bit tree of `bits` bits over the `size` (a power of two) probabilities at `base`. */
+export function tree(d, P, base, size, bits) {
   let m = 1;
-  for (let i = 0; i < bits; i++) m = (m << 1) | d.bit(p, m & (p.length - 1));
+  for (let i = 0; i < bits; i++) m = (m << 1) | d.bit(P, base + (m & (size - 1)));
   return m - (1 << bits);
 }
 
@@ -116,65 +120,54 @@ function signed(magnitude, negative) {
   return negative ? -v | 0 : v;
 }
 
-export class UIntModel {
-  constructor() {
-    this.bucket = probs(64);
-    this.mantissa = Array.from({ length: 32 }, () => probs(1 << ADAPTIVE_BITS));
-  }
+const BUCKETS = 64;
+const MANTISSA = 1 << ADAPTIVE_BITS;
+/** Probabilities of an unsigned model: the bucket tree, then 32 mantissa trees. */
+export const UINT_PROBS = BUCKETS + 32 * MANTISSA;
+/** Probabilities of a signed model: the magnitude's, then the sign. */
+export const SINT_PROBS = UINT_PROBS + 1;
+/** Probabilities of a 2-D step model: swap, small, residual, sign x, sign y. */
+export const VEC_PROBS = 1 + UINT_PROBS + SINT_PROBS + 2;
 
-  /** A u32. */
-  decode(d) {
-    const b = tree(d, this.bucket, 6);
-    if (b <= 1) return b;
-    if (b > 32) throw malformed('integer longer than 32 bits');
-    const len = b - 1;
-    const adaptive = Math.min(len, ADAPTIVE_BITS);
-    const raw = len - adaptive;
-    const top = tree(d, this.mantissa[len & 31], adaptive);
-    const low = d.direct(raw);
-    // len <= 31: 2^len + top * 2^raw + low, exact in a double, below 2^32.
-    return 2 ** len + top * 2 ** raw + low;
-  }
+/** A u32 with the unsigned model at `o` (model.rs UIntModel). */
+export function decodeUInt(d, P, o) {
+  const b = tree(d, P, o, BUCKETS, 6);
+  if (b <= 1) return b;
+  if (b > 32) throw malformed('integer longer than 32 bits');
+  const len = b - 1;
+  const adaptive = Math.min(len, ADAPTIVE_BITS);
+  const raw = len - adaptive;
+  const top = tree(d, P, o + BUCKETS + (len & 31) * MANTISSA, MANTISSA, adaptive);
+  const low = d.direct(raw);
+  // len <= 31: 2^len + top * 2^raw + low, exact in a double, below 2^32.
+  return 2 ** len + top * 2 ** raw + low;
 }
 
-export class SIntModel {
-  constructor() {
-    this.magnitude = new UIntModel();
-    this.sign = probs(1);
-  }
-
-  /** An i32: magnitude, then sign. */
-  decode(d) {
-    const m = this.magnitude.decode(d);
-    if (m === 0) return 0;
-    return signed(m, d.bit(this.sign, 0) === 1);
-  }
+/** An i32 with the signed model at `o`: magnitude, then sign (SIntModel). */
+export function decodeSInt(d, P, o) {
+  const m = decodeUInt(d, P, o);
+  if (m === 0) return 0;
+  return signed(m, d.bit(P, o + UINT_PROBS) === 1);
 }
 
-export class VecModel {
-  constructor() {
-    this.swap = probs(1);
-    this.small = new UIntModel();
-    this.residual = new SIntModel();
-    this.signX = probs(1);
-    this.signY = probs(1);
-    this.prevR2 = new Array(MAX_KINDS).fill(0);
-  }
-
-  /** A 2-D step [dx, dy] of an entity of kind index `kind` (< MAX_KINDS). */
-  decode(d, kind) {
-    const swap = d.bit(this.swap, 0) === 1;
-    const small = this.small.decode(d);
-    const r2 = this.prevR2[kind] ?? 0;
-    // isqrt of a value below 2^31: Math.sqrt is exact enough for its floor.
-    let predicted = small < 1 << 15 && r2 > small * small ? Math.floor(Math.sqrt(r2 - small * small)) : 0;
-    predicted = Math.max(predicted, small);
-    const residual = this.residual.decode(d);
-    const large = (predicted + residual) >>> 0;
-    const [ax, ay] = swap ? [small, large] : [large, small];
-    const negX = ax !== 0 && d.bit(this.signX, 0) === 1;
-    const negY = ay !== 0 && d.bit(this.signY, 0) === 1;
-    if (kind < MAX_KINDS) this.prevR2[kind] = ax < 1 << 15 && ay < 1 << 15 ? ax * ax + ay * ay : 0;
-    return [signed(ax, negX), signed(ay, negY)];
-  }
+/**
+ * A 2-D step [dx, dy] of an entity of kind index `kind` with the step model at
+ * `o`; `prevR2` holds the model's squared length of the previous step per kind
+ * (VecModel).
+ */
+export function decodeStep(d, P, o, prevR2, kind) {
+  const swap = d.bit(P, o) === 1;
+  const small = decodeUInt(d, P, o + 1);
+  const r2 = prevR2[kind] ?? 0;
+  // isqrt of a value below 2^31: the floor of Math.sqrt is exact there.
+  let predicted = small < 1 << 15 && r2 > small * small ? Math.floor(Math.sqrt(r2 - small * small)) : 0;
+  predicted = Math.max(predicted, small);
+  const residual = decodeSInt(d, P, o + 1 + UINT_PROBS);
+  const large = (predicted + residual) >>> 0;
+  const [ax, ay] = swap ? [small, large] : [large, small];
+  const signs = o + 1 + UINT_PROBS + SINT_PROBS;
+  const negX = ax !== 0 && d.bit(P, signs) === 1;
+  const negY = ay !== 0 && d.bit(P, signs + 1) === 1;
+  if (kind < MAX_KINDS) prevR2[kind] = ax < 1 << 15 && ay < 1 << 15 ? ax * ax + ay * ay : 0;
+  return [signed(ax, negX), signed(ay, negY)];
 }
