@@ -119,3 +119,30 @@ test('the renderer draws any game from its roles alone', () => {
     }
   }
 });
+
+test('roles on codecs that cannot draw them are skipped, extreme values draw', () => {
+  const field = (name, codec, role, parts = []) => ({ name, codec, parts, hints: { motion: 'snap', role } });
+  const schema = parseSchema({
+    format: 1, name: 'odd', description: '', input: [], events: [],
+    kinds: [{
+      name: 'thing',
+      fields: [
+        field('at', { type: 'int', bits: 8, signed: true }, 'position'),
+        field('pos', { type: 'vec2', scale: 1 }, 'position', ['x', 'y']),
+        field('size', { type: 'vec2', scale: 1 }, 'radius', ['w', 'h']),
+        field('tint', { type: 'float32' }, 'colour'),
+        field('life', { type: 'int', bits: 32, signed: true }, 'health'),
+        field('who', { type: 'flags', bits: 32 }, 'owner'),
+      ],
+    }],
+  });
+  const canvas = recordingCanvas();
+  const view = createRenderer(canvas, schema);
+  const rows = [
+    { id: 1, kind: 0, values: [5, -2147483648, 2147483647, 3, 4, bitsFromFloat(NaN), -2147483648, -1] },
+    { id: 2, kind: 0, values: [0, 0, 0, 0, 0, 0, 0, 0] },
+  ];
+  view.draw({ tick: 0, rows });
+  view.draw({ tick: 1, rows: [] });
+  assert.equal(canvas.calls.filter(([k]) => k === 'arc').length, 2);
+});

@@ -18,9 +18,13 @@ const KIND_COLOURS = ['#60a5fa', '#f87171', '#fde047', '#4ade80', '#c084fc', '#f
 const TEAM_COLOURS = ['#ef4444', '#3b82f6', '#22c55e', '#eab308'];
 const ROLES = ['position', 'heading', 'radius', 'colour', 'team', 'health', 'score', 'owner', 'label', 'state'];
 
-/** Per kind: the first field of each role. */
+/** Per kind: the first field of each role that it can draw (a position is a
+ *  `vec2`, the other roles single values). */
 function rolesOf(schema) {
-  return schema.kinds.map((kind) => Object.fromEntries(ROLES.map((r) => [r, kind.fieldByRole(r)])));
+  const fits = (role, field) => field && (field.width === 2) === (role === 'position');
+  return schema.kinds.map((kind) =>
+    Object.fromEntries(ROLES.map((r) => [r, kind.fields.find((f) => f.hints.role === r && fits(r, f))])),
+  );
 }
 
 const text = (v) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : Array.isArray(v) ? v.join('|') : String(v));
