@@ -18,6 +18,9 @@ use tickcast_shared::schema::Schema;
 /// A case's name, baseline and body.
 pub type CaseBody = (String, Option<RowSnapshot>, Vec<u8>);
 
+/// A hand-made vector: name, case index, body, other baseline, entity limit.
+type Misapplied<'a> = (&'a str, usize, Vec<u8>, Option<Value>, Option<usize>);
+
 /// Vectors kept per distinct outcome of random mutations.
 const PER_OUTCOME: usize = 3;
 /// Random mutations tried per game.
@@ -111,7 +114,7 @@ pub fn hostile_vectors(schema: &Schema, codec: &RowCodec, cases: &[CaseBody]) ->
         .unwrap()
         .rows
         .len();
-    let fixed: Vec<(&str, usize, Vec<u8>, Option<Value>, Option<usize>)> = vec![
+    let fixed: Vec<Misapplied> = vec![
         ("empty body", keyframe, vec![], None, None),
         ("three bytes", keyframe, vec![0, 0, 0], None, None),
         (
