@@ -44,7 +44,7 @@ export class SchemaRenderer {
     this.roles = rolesOf(schema);
     this.options = { yUp: true, palette: KIND_COLOURS, radiusPx: 6, background: '#0b0f14', ...options };
     this.bounds = options.bounds ? { ...options.bounds } : null;
-    this.healthSeen = schema.kinds.map(() => 1);
+    this.healthSeen = schema.kinds.map(() => 0);
   }
 
   /** Grow the view to hold `points` (unless fixed bounds were given). */
@@ -83,6 +83,12 @@ export class SchemaRenderer {
     return this.options.palette[row.kind % this.options.palette.length];
   }
 
+  /** Who owns an entity, as a caption (`P<id>`; none for 0, no one). */
+  owner(row, roles) {
+    const owner = roles.owner ? displayValue(roles.owner, row.values) : 0;
+    return owner ? `P${text(owner)}` : undefined;
+  }
+
   /**
    * Draw a snapshot's rows (decoded or interpolated).
    * @param {{rows: {id: number, kind: number, values: number[]}[]}} snapshot
@@ -99,13 +105,17 @@ export class SchemaRenderer {
     }
     this.fit(placed.map((p) => p[2]));
     const { scale, toScreen, yUp } = this.transform();
+    const radius = (row, roles) =>
+      roles.radius ? Math.max(1, displayValue(roles.radius, row.values) * scale) : this.options.radiusPx;
+    // Large things first, so small ones on top of them stay visible.
+    placed.sort((a, b) => radius(b[0], b[1]) - radius(a[0], a[1]));
     ctx.globalAlpha = 1;
     ctx.fillStyle = this.options.background;
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.font = '11px sans-serif';
     for (const [row, roles, [wx, wy]] of placed) {
       const [x, y] = toScreen(wx, wy);
-      const r = roles.radius ? Math.max(1, displayValue(roles.radius, row.values) * scale) : this.options.radiusPx;
+      const r = radius(row, roles);
       const state = roles.state ? displayValue(roles.state, row.values) : [];
       ctx.globalAlpha = state.includes('dead') ? 0.3 : 1;
       ctx.fillStyle = this.colour(row, roles);
@@ -121,15 +131,15 @@ export class SchemaRenderer {
         ctx.lineTo(x + Math.cos(a) * (r + 6), y - (yUp ? 1 : -1) * Math.sin(a) * (r + 6));
         ctx.stroke();
       }
-      if (roles.health) {
-        const hp = displayValue(roles.health, row.values);
-        const max = this.options.healthMax ?? (this.healthSeen[row.kind] = Math.max(this.healthSeen[row.kind], hp));
+      const hp = roles.health ? displayValue(roles.health, row.values) : 0;
+      const max = this.options.healthMax ?? (this.healthSeen[row.kind] = Math.max(this.healthSeen[row.kind], hp));
+      if (roles.health && max > 0) {
         ctx.fillStyle = '#374151';
         ctx.fillRect(x - r, y - r - 7, 2 * r, 3);
         ctx.fillStyle = '#22c55e';
         ctx.fillRect(x - r, y - r - 7, 2 * r * Math.min(1, Math.max(0, hp / max)), 3);
       }
-      const caption = [roles.label && text(displayValue(roles.label, row.values)), roles.owner && `P${text(displayValue(roles.owner, row.values))}`];
+      const caption = [roles.label && text(displayValue(roles.label, row.values)), this.owner(row, roles)];
       ctx.fillStyle = '#e5e7eb';
       const words = caption.filter(Boolean).join(' ');
       if (words) ctx.fillText(words, x + r + 3, y - r);
@@ -142,11 +152,14 @@ export class SchemaRenderer {
       const line = Object.entries(fields).map(([k, v]) => `${k} ${text(v)}`).join(', ');
       ctx.fillText(`${kind} #${id}: ${line}`, 8, 16 + 14 * i);
     });
-    const scored = snapshot.rows
-      .filter((row) => this.roles[row.kind]?.score)
+    // The scoreboard: every entity of the kinds that have scored.
+    const withScore = snapshot.rows.filter((row) => this.roles[row.kind]?.score);
+    const scoring = new Set(withScore.filter((row) => displayValue(this.roles[row.kind].score, row.values) !== 0).map((r) => r.kind));
+    const scored = withScore
+      .filter((row) => scoring.has(row.kind))
       .map((row) => {
         const roles = this.roles[row.kind];
-        const who = roles.owner ? `P${text(displayValue(roles.owner, row.values))}` : `#${row.id}`;
+        const who = this.owner(row, roles) ?? `#${row.id}`;
         return [`${schema.kinds[row.kind].name} ${who}`, displayValue(roles.score, row.values)];
       })
       .sort((a, b) => b[1] - a[1])
