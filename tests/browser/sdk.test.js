@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DecodeError, decodeRows } from '../../assets/web/sdk/decode.js';
+import { DecodeError, RowDecoder, decodeRows } from '../../assets/web/sdk/decode.js';
 import { SchemaError, parseGameDetail, parseSchema } from '../../assets/web/sdk/schema.js';
 import { fromHex, golden, rng } from './golden.js';
 
@@ -131,5 +131,20 @@ test('descriptors are read or refused as Rust reads or refuses them', () => {
     } else {
       assert.throws(() => parseSchema(text), (e) => e instanceof SchemaError && e.kind === v.error, v.name);
     }
+  }
+});
+
+test('a RowDecoder finds each baseline by its tick', () => {
+  for (const game of schemas) {
+    const decoder = new RowDecoder(parsed.get(game.name), { keep: 4 });
+    const first = game.cases.find((c) => c.name === 'first keyframe');
+    assert.deepEqual(decoder.decode(null, fromHex(first.body)), first.expected);
+    for (let i = 0; i < 6; i++) {
+      const c = game.cases.find((x) => x.name === `send ${i} -> ${i + 1}`);
+      assert.deepEqual(decoder.decode(c.baseline.tick, fromHex(c.body)), c.expected, `${game.name}: ${c.name}`);
+    }
+    assert.equal(decoder.byTick.size, 4);
+    const stale = game.cases.find((c) => c.name === 'send 0 -> 1');
+    assert.throws(() => decoder.decode(stale.baseline.tick, fromHex(stale.body)), (e) => e.kind === 'missing_baseline');
   }
 });
