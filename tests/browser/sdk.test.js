@@ -148,3 +148,11 @@ test('a RowDecoder finds each baseline by its tick', () => {
     assert.throws(() => decoder.decode(stale.baseline.tick, fromHex(stale.body)), (e) => e.kind === 'missing_baseline');
   }
 });
+
+test('descriptor text is read as strictly as serde_json reads it', () => {
+  const tiny = descriptors.find((v) => v.name.startsWith('defaults left out')).text;
+  // Deep nesting is refused without exhausting the stack.
+  assert.throws(() => parseSchema('['.repeat(60000)), (e) => e.kind === 'json');
+  assert.throws(() => parseSchema(tiny.replace('"events":[]', '"events":[],"__proto__":{}')), (e) => e.kind === 'json');
+  assert.equal(parseSchema(tiny.replace('"description":""', '"description":"\\u0041 \\"q\\" \\/"')).description, 'A "q" /');
+});

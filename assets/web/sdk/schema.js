@@ -6,9 +6,12 @@
 // A descriptor is hostile input. Reading it has two steps, as in Rust: the shape
 // (types, required and unknown keys, integer ranges: what serde refuses; the error
 // kind is `json`), then the rules, checked in Rust's order so the first broken rule
-// is the one Rust reports.
+// is the one Rust reports. Text is read by json.js, which refuses what serde_json
+// refuses (a key twice, `8.0` for an integer); an already parsed object cannot be
+// held to that.
 
 import { CODECS, MOTIONS, ROLES, codecOf, maxLabels } from './codecs.js';
+import { parseStrictJson } from './json.js';
 import { sha256 } from './sha256.js';
 
 /** Version of the descriptor format. */
@@ -284,7 +287,7 @@ export function parseSchema(descriptor) {
       throw new SchemaError('too_large', `the descriptor is over ${MAX_DESCRIPTOR_BYTES} bytes`);
     }
     try {
-      doc = JSON.parse(descriptor);
+      doc = parseStrictJson(descriptor);
     } catch (e) {
       throw json(e.message);
     }

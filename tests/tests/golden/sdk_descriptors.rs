@@ -369,6 +369,47 @@ pub fn descriptor_vectors() -> Vec<Value> {
         vector("not JSON", "{\"format\":1,".to_owned()),
         vector("an array", "[]".to_owned()),
         vector("trailing text", format!("{TINY} x")),
+        vector(
+            "a key twice",
+            TINY.replace(r#""name":"tiny""#, r#""name":"tiny","name":"tiny""#),
+        ),
+        vector(
+            "bits written 4.0",
+            TINY.replace(r#""bits":4"#, r#""bits":4.0"#),
+        ),
+        vector(
+            "bits written 4e0",
+            TINY.replace(r#""bits":4"#, r#""bits":4e0"#),
+        ),
+        vector(
+            "bits written 4 with spaces",
+            TINY.replace(r#""bits":4"#, r#""bits" :  4 "#),
+        ),
+        vector(
+            "scale written -0",
+            TINY.replace(r#""scale":3"#, r#""scale":-0"#),
+        ),
+        vector(
+            "a lone surrogate escape",
+            TINY.replace(r#""description":"""#, r#""description":"\ud800""#),
+        ),
+        vector(
+            "a surrogate pair escape",
+            TINY.replace(r#""description":"""#, r#""description":"\ud83d\ude00""#),
+        ),
+        vector(
+            "an escaped letter in a name",
+            TINY.replace(r#""name":"tiny""#, r#""name":"t\u0069ny""#),
+        ),
+        vector(
+            "nesting 200 deep",
+            format!("{}{}", "[".repeat(200), "]".repeat(200)),
+        ),
+        codec_edit(
+            "float32 with an ignored fraction",
+            9,
+            json!({ "type": "float32", "x": 1.5 }),
+        ),
     ]);
     let over = MAX_DESCRIPTOR_BYTES + 1 - ball.canonical_json().len();
     out.push(padded("one byte over the size limit", over));
