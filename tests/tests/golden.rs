@@ -30,6 +30,7 @@ mod golden {
     pub mod envelope;
     pub mod movement;
     pub mod sdk;
+    pub mod sdk_ballgame;
     pub mod sdk_descriptors;
     pub mod sdk_hostile;
     pub mod spectate;

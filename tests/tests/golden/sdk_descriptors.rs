@@ -2,29 +2,11 @@
 //! reads (with the hash of the schema they describe) or refuses (with the kind of
 //! [`SchemaError`] it reports), so the JS SDK checks descriptors by the same rules.
 
-use super::sdk::ball_schema;
+use super::sdk::error_kind;
+use super::sdk_ballgame::ball_schema;
 use serde_json::{Value, json};
-use tickcast_shared::schema::{MAX_DESCRIPTOR_BYTES, Schema, SchemaError};
+use tickcast_shared::schema::{MAX_DESCRIPTOR_BYTES, Schema};
 use tickcast_shared::sim::schema::arena_schema;
-
-/// The error as the JS SDK names it.
-fn error_kind(e: &SchemaError) -> &'static str {
-    match e {
-        SchemaError::UnsupportedFormat { .. } => "unsupported_format",
-        SchemaError::BadName { .. } => "bad_name",
-        SchemaError::ReservedName { .. } => "reserved_name",
-        SchemaError::DuplicateName { .. } => "duplicate_name",
-        SchemaError::BadDescription { .. } => "bad_description",
-        SchemaError::NoKinds => "no_kinds",
-        SchemaError::TooManyKinds { .. } => "too_many_kinds",
-        SchemaError::TooManyEvents { .. } => "too_many_events",
-        SchemaError::NoFields { .. } => "no_fields",
-        SchemaError::TooManyFields { .. } => "too_many_fields",
-        SchemaError::BadField { .. } => "bad_field",
-        SchemaError::TooLarge { .. } => "too_large",
-        SchemaError::Json(_) => "json",
-    }
-}
 
 fn judged(mut vector: Value, text: &str) -> Value {
     match Schema::from_json(text) {

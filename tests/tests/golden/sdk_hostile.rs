@@ -7,7 +7,8 @@
 //! (`baseline`: `"none"`, or `{"tick": T}` for the case's baseline at another tick);
 //! `max_entities` is given when it is not the default.
 
-use super::sdk::{Rng, rows_json};
+use super::sdk::rows_json;
+use super::sdk_ballgame::Rng;
 use crate::hex;
 use serde_json::{Value, json};
 use std::collections::HashMap;
