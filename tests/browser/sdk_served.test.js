@@ -43,6 +43,6 @@ test('in Chromium the SDK decodes and draws both golden games on a canvas', asyn
     }, { descriptor: game.descriptor, body: c.body });
     assert.equal(drawn.hash, game.hash);
     assert.equal(drawn.rows, c.expected.rows.length);
-    await screenshot(page, `sdk-${game.name}`);
+    await screenshot(page, `e2e-sdk-${game.name}`);
   }
 });
