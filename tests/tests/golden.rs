@@ -11,6 +11,9 @@
 //! - `tests/browser/golden/movement.json`: `move_player` trajectories;
 //! - `tests/browser/golden/spectate.json`: a spectator event stream and the world it
 //!   rebuilds;
+//! - `tests/browser/golden/sdk.json`: for the browser SDK (`assets/web/sdk`), two
+//!   games' descriptors, hashes, row snapshots with their delta bodies and hostile
+//!   bodies with what Rust makes of them, and descriptors Rust refuses;
 //! - `assets/web/js/sim_constants.js`: the constants the JS code uses.
 //!
 //! The files are committed. Each test fails when a committed file differs from what
@@ -26,6 +29,10 @@ mod golden {
     pub mod deltas;
     pub mod envelope;
     pub mod movement;
+    pub mod sdk;
+    pub mod sdk_ballgame;
+    pub mod sdk_descriptors;
+    pub mod sdk_hostile;
     pub mod spectate;
 }
 

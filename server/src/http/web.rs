@@ -138,6 +138,20 @@ mod tests {
     fn the_client_is_built_in() {
         assert!(WebAssets::get("index.html").is_some());
         assert!(WebAssets::get("js/main.js").is_some());
+        // The game-agnostic SDK is served beside the demo pages, at /sdk/.
+        for module in [
+            "index",
+            "schema",
+            "codecs",
+            "decode",
+            "interpolate",
+            "render",
+        ] {
+            assert!(
+                WebAssets::get(&format!("sdk/{module}.js")).is_some(),
+                "{module}"
+            );
+        }
         assert!(WebAssets::get("package.json").is_none());
         assert!(WebAssets::get("../Cargo.toml").is_none());
     }
