@@ -92,6 +92,7 @@
 //!
 //! See also `examples/quickjoin.rs`.
 
+pub mod arena;
 pub mod baseline;
 pub mod bots;
 pub mod brain;
@@ -101,6 +102,7 @@ pub mod conditioned_link;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod games;
 pub mod input_clock;
 pub mod link_conditioner;
 pub mod lobby;
