@@ -41,7 +41,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::{EntityState, Row, RowCodec, RowSnapshot, Snapshot};
-use tickcast_shared::game::EventRow;
+use tickcast_shared::game::{EventRow, InputValues};
 use tickcast_shared::protocol::{
     ClientMsg, InputCmd, InputSeq, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick,
 };
@@ -305,6 +305,18 @@ impl Client {
     /// The game's schema (from the `Welcome`).
     pub fn schema(&self) -> &Arc<Schema> {
         &self.welcome.schema
+    }
+
+    /// The input that does nothing: every value of the schema's input 0.
+    pub fn idle_input(&self) -> InputValues {
+        let count = self
+            .welcome
+            .schema
+            .input()
+            .iter()
+            .map(|f| f.codec.values())
+            .sum();
+        InputValues(vec![0; count])
     }
 
     /// The newest applied snapshot, as rows of the game's schema.

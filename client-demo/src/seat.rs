@@ -105,12 +105,25 @@ impl Client {
     }
 
     /// Present a seat ticket obtained from `lobby`, over `config.transport`.
+    ///
+    /// The room's game, when the lobby names it, is the game this client plays
+    /// there (its schema hash goes in the `Hello`), whatever `config.game` says.
     pub async fn connect(
         lobby: &Lobby,
         ticket: &JoinTicket,
         name: &str,
         config: &ClientConfig,
     ) -> Result<Client> {
+        let room_game;
+        let config = if ticket.room.game.is_empty() || ticket.room.game == config.game {
+            config
+        } else {
+            room_game = ClientConfig {
+                game: ticket.room.game.clone(),
+                ..config.clone()
+            };
+            &room_game
+        };
         let auth = HelloAuth::Ticket(ticket.ticket.clone());
         match config.transport {
             Transport::WebSocket => {
