@@ -6,7 +6,8 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use tickcast_shared::protocol::{Buttons, PlayerId, PlayerInput};
+use tickcast_shared::protocol::{PlayerId};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 
 const PLAYERS: u32 = 16;

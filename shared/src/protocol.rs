@@ -51,33 +51,6 @@ pub struct PlayerId(pub u32);
 #[serde(transparent)]
 pub struct NetId(pub u32);
 
-/// Held buttons of one input, as bits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Buttons(pub u8);
-
-impl Buttons {
-    pub const UP: u8 = 1;
-    pub const DOWN: u8 = 2;
-    pub const LEFT: u8 = 4;
-    pub const RIGHT: u8 = 8;
-    pub const FIRE: u8 = 16;
-    /// Bits that carry meaning; others are ignored by the simulation.
-    pub const ALL: u8 = 31;
-
-    pub fn has(self, bit: u8) -> bool {
-        self.0 & bit != 0
-    }
-}
-
-/// What a player does during one tick: held buttons and aim angle (radians, 0 = +x,
-/// counter-clockwise, y up in world space).
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct PlayerInput {
-    pub buttons: Buttons,
-    pub aim: f32,
-}
-
 /// One input message from a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputCmd {
@@ -131,64 +104,6 @@ pub enum ClientMsg {
 
 /// Most inputs one [`ClientMsg::Inputs`] may carry; more is a protocol violation.
 pub const MAX_INPUTS_PER_MESSAGE: usize = 16;
-
-/// A game event, produced by the simulation and forwarded to players and spectators.
-///
-/// Human-readable formats (JSON for spectators) see it internally tagged,
-/// `{"type":"kill","killer":1,"victim":2}`; binary formats (the bincode envelope)
-/// see a plain variant index, because bincode cannot decode internally tagged enums.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self", tag = "type", rename_all = "snake_case")]
-pub enum GameEvent {
-    Joined { player: PlayerId, entity: NetId },
-    Left { player: PlayerId },
-    Kill { killer: PlayerId, victim: PlayerId },
-    Respawn { player: PlayerId, entity: NetId },
-}
-
-impl GameEvent {
-    /// The players this event names, in field order.
-    pub fn players(&self) -> impl Iterator<Item = PlayerId> {
-        let (a, b) = match *self {
-            GameEvent::Joined { player, .. }
-            | GameEvent::Left { player }
-            | GameEvent::Respawn { player, .. } => (player, None),
-            GameEvent::Kill { killer, victim } => (killer, Some(victim)),
-        };
-        std::iter::once(a).chain(b)
-    }
-}
-
-/// The binary shape of [`GameEvent`] (serde checks at compile time that it mirrors
-/// every variant and field).
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "GameEvent")]
-enum GameEventBinary {
-    Joined { player: PlayerId, entity: NetId },
-    Left { player: PlayerId },
-    Kill { killer: PlayerId, victim: PlayerId },
-    Respawn { player: PlayerId, entity: NetId },
-}
-
-impl Serialize for GameEvent {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if serializer.is_human_readable() {
-            GameEvent::serialize(self, serializer)
-        } else {
-            GameEventBinary::serialize(self, serializer)
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for GameEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        if deserializer.is_human_readable() {
-            GameEvent::deserialize(deserializer)
-        } else {
-            GameEventBinary::deserialize(deserializer)
-        }
-    }
-}
 
 /// Who a player is, for clients that show names: the verified identity (JWT `sub`)
 /// when the server checks tokens (`None` when it does not), and the display name.

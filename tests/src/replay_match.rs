@@ -10,7 +10,8 @@
 //! player ids).
 
 use tickcast_shared::protocol::PlayerIdentity;
-use tickcast_shared::protocol::{Buttons, PROTOCOL_VERSION, PlayerId, PlayerInput};
+use tickcast_shared::protocol::{PROTOCOL_VERSION, PlayerId};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_shared::replay::{RecordPolicy, ReplayHeader, ReplayWriter};
 use tickcast_shared::sim::map::DEFAULT_MAP;
 use tickcast_shared::sim::rng::Pcg32;

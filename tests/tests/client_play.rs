@@ -4,7 +4,7 @@
 
 use tickcast_client::ws_link::WsLink;
 use tickcast_client::{Client, ClientConfig, Update};
-use tickcast_shared::protocol::{Buttons, PlayerInput};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_tests::player::{WAIT, create_room};
 use tickcast_tests::server::{TestServer, bots_report, client_binary};
 

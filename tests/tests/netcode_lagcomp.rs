@@ -17,7 +17,8 @@ use glam::Vec2;
 use replay_common::{TempDir, complete_replays, config_file, server, verify_with_client};
 use std::collections::BTreeMap;
 use tickcast_shared::codec::Snapshot;
-use tickcast_shared::protocol::{Buttons, NetId, PlayerInput, Tick};
+use tickcast_shared::protocol::{NetId, Tick};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_tests::player::{Player, create_room};
 
 /// Shooter first (its spawn is the first), target second, 600 units below it.

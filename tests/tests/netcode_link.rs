@@ -10,7 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tickcast_client::{Client, ClientConfig, LinkSpec, RoomId, Transport, Update};
-use tickcast_shared::protocol::PlayerInput;
+use tickcast_shared::sim::PlayerInput;
 use tickcast_tests::player::{WAIT, create_room};
 use tickcast_tests::server::{TestServer, bots_report};
 

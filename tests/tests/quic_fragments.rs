@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tickcast_client::{Client, ClientConfig, LinkSpec, RoomId, Transport};
-use tickcast_shared::protocol::PlayerInput;
+use tickcast_shared::sim::PlayerInput;
 use tickcast_tests::http::get_text;
 use tickcast_tests::player::{WAIT, create_room};
 use tickcast_tests::server::TestServer;

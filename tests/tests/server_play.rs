@@ -4,7 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use tickcast_shared::protocol::{Buttons, HelloAuth, NetId, PlayerInput};
+use tickcast_shared::protocol::{HelloAuth, NetId};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_tests::http::get;
 use tickcast_tests::player::{Player, create_room, open, ticket};
 use tickcast_tests::server::TestServer;

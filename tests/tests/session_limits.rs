@@ -9,9 +9,8 @@
 use futures_util::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_client;
-use tickcast_shared::protocol::{
-    Buttons, ClientMsg, HelloAuth, InputCmd, InputSeq, NetId, PlayerInput,
-};
+use tickcast_shared::protocol::{ClientMsg, HelloAuth, InputCmd, InputSeq, NetId};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_tests::http::{get_text, post};
 use tickcast_tests::player::{Player, WAIT, create_room, open, open_with_receive_buffer, ticket};
 use tickcast_tests::server::TestServer;

@@ -2,10 +2,12 @@
 //! a panic.
 
 use super::*;
+use crate::game::{Game, InputValues};
 use crate::protocol::{
-    Buttons, ErrorCode, GameEvent, HelloAuth, InputCmd, InputSeq, NetId, PlayerId, PlayerIdentity,
-    PlayerInput, Tick,
+    ErrorCode, HelloAuth, InputCmd, InputSeq, NetId, PlayerId, PlayerIdentity, Tick,
 };
+use crate::schema::SchemaHash;
+use crate::sim::{Arena, Buttons, GameEvent, PlayerInput};
 use proptest::prelude::*;
 
 const MAX: usize = 4096;
@@ -16,25 +18,27 @@ fn every_client_msg() -> Vec<ClientMsg> {
             version: crate::protocol::PROTOCOL_VERSION,
             auth: HelloAuth::Ticket("t-123".into()),
             name: "ünïcode name".into(),
+            schema: Some(SchemaHash(u64::MAX)),
         },
         ClientMsg::Hello {
             version: 7,
             auth: HelloAuth::Resume(String::new()),
             name: String::new(),
+            schema: None,
         },
         ClientMsg::Input(InputCmd {
             seq: InputSeq(u32::MAX),
             ack: Some(Tick(12345)),
-            input: PlayerInput {
+            input: Arena::input_values(&PlayerInput {
                 buttons: Buttons(Buttons::UP | Buttons::FIRE),
                 aim: -1.25,
-            },
+            }),
             view: Some(Tick(12339)),
         }),
         ClientMsg::Input(InputCmd {
             seq: InputSeq(0),
             ack: None,
-            input: PlayerInput::default(),
+            input: InputValues::default(),
             view: None,
         }),
         ClientMsg::Ping { nonce: 0xDEAD_BEEF },
@@ -54,6 +58,7 @@ fn every_server_msg() -> Vec<ServerMsg> {
         ErrorCode::Timeout,
         ErrorCode::ServerShutdown,
         ErrorCode::Internal,
+        ErrorCode::SchemaMismatch,
     ];
     let mut msgs = vec![
         ServerMsg::Welcome {
@@ -62,7 +67,10 @@ fn every_server_msg() -> Vec<ServerMsg> {
             tick_rate: 60,
             send_rate: 20,
             resume_token: "resume".into(),
-            map: "arena".into(),
+            game: "arena".into(),
+            schema_hash: SchemaHash(7),
+            schema: "{}".into(),
+            config: "{\"map\":1}".into(),
             tick: Tick(9),
             sub: Some("user-42".into()),
             name: "ada".into(),
@@ -103,7 +111,10 @@ fn every_server_msg() -> Vec<ServerMsg> {
                     player: PlayerId(2),
                     entity: NetId(9),
                 },
-            ],
+            ]
+            .iter()
+            .map(Arena::event_row)
+            .collect(),
             players: vec![
                 PlayerIdentity {
                     player: PlayerId(1),
@@ -207,6 +218,7 @@ fn arb_client() -> impl Strategy<Value = ClientMsg> {
                     HelloAuth::Resume(token)
                 },
                 name,
+                schema: ticket.then_some(SchemaHash(7)),
             }
         ),
         (
@@ -218,10 +230,10 @@ fn arb_client() -> impl Strategy<Value = ClientMsg> {
             .prop_map(|(seq, ack, b, aim)| ClientMsg::Input(InputCmd {
                 seq: InputSeq(seq),
                 ack: ack.map(Tick),
-                input: PlayerInput {
+                input: Arena::input_values(&PlayerInput {
                     buttons: Buttons(b),
                     aim,
-                },
+                }),
                 view: ack.map(Tick),
             })),
         any::<u32>().prop_map(|nonce| ClientMsg::Ping { nonce }),
@@ -232,10 +244,10 @@ fn arb_client() -> impl Strategy<Value = ClientMsg> {
                     .map(|(seq, ack, b)| InputCmd {
                         seq: InputSeq(seq),
                         ack: ack.map(Tick),
-                        input: PlayerInput {
+                        input: Arena::input_values(&PlayerInput {
                             buttons: Buttons(b),
                             aim: 0.5,
-                        },
+                        }),
                         view: None,
                     })
                     .collect()
@@ -276,9 +288,11 @@ fn arb_server() -> impl Strategy<Value = ServerMsg> {
                 tick: Tick(1),
                 events: ids
                     .into_iter()
-                    .map(|(p, e)| GameEvent::Respawn {
-                        player: PlayerId(p),
-                        entity: NetId(e),
+                    .map(|(p, e)| {
+                        Arena::event_row(&GameEvent::Respawn {
+                            player: PlayerId(p),
+                            entity: NetId(e),
+                        })
                     })
                     .collect(),
                 players: Vec::new(),

@@ -42,6 +42,11 @@ pub trait DynGame: Send {
     /// dropped (the engine checks them on arrival, this is the last guard).
     fn step(&mut self, commands: &StepCommands<InputValues>) -> Vec<EventRow>;
     fn view(&self, rows: &mut Vec<Row>);
+    /// Values in one input of the schema (what [`InputValues::fits`] checks).
+    fn input_len(&self) -> usize;
+    /// The input a starved tick repeats (see [`Game::repeat_input`]); values that
+    /// do not fit the schema repeat as they are.
+    fn repeat_input(&self, input: &InputValues) -> InputValues;
     fn player_entity(&self, player: PlayerId) -> Option<NetId>;
     fn state_hash(&self) -> u64;
     /// The full state as bytes ([`GameEntry::load`] reads them back).
@@ -58,8 +63,12 @@ pub struct Running<G: Game> {
 
 impl<G: Game> Running<G> {
     pub fn new(game: G) -> Running<G> {
-        let input_len = G::schema().input().iter().map(|f| f.codec.values()).sum();
+        let input_len = Running::<G>::input_len_of();
         Running { game, input_len }
+    }
+
+    fn input_len_of() -> usize {
+        G::schema().input().iter().map(|f| f.codec.values()).sum()
     }
 
     /// The typed game inside.
@@ -91,6 +100,15 @@ impl<G: Game> DynGame for Running<G> {
     fn view(&self, rows: &mut Vec<Row>) {
         self.game.view(rows)
     }
+    fn input_len(&self) -> usize {
+        self.input_len
+    }
+    fn repeat_input(&self, input: &InputValues) -> InputValues {
+        if !input.fits(self.input_len) {
+            return input.clone();
+        }
+        G::input_values(&G::repeat_input(&G::input_from_values(input)))
+    }
     fn player_entity(&self, player: PlayerId) -> Option<NetId> {
         self.game.player_entity(player)
     }
@@ -119,8 +137,30 @@ pub struct GameEntry {
     pub load: fn(&serde_json::Value, &[u8]) -> Result<Box<dyn DynGame>, LoadError>,
     /// A bot's input values (see [`Game::bot_input`]).
     pub bot_input: fn(&[Row], Option<NetId>, Tick, &mut u64) -> InputValues,
-    /// Client-side prediction of the own row (see [`Game::predict`]).
-    pub predict: fn(&mut Row, &InputValues, f32),
+    /// Client-side prediction of the own row in a room of this config (see
+    /// [`Game::predict`]).
+    pub predictor: fn(&serde_json::Value) -> Result<Box<dyn DynPredictor>, LoadError>,
+}
+
+/// Client-side prediction for one room's config (made once per room, so the game's
+/// config is decoded once, not per predicted tick).
+pub trait DynPredictor: Send {
+    /// Move the own row one tick by `input` (`dt` seconds); values that do not fit
+    /// the schema's input leave it unchanged.
+    fn predict(&self, own: &mut Row, input: &InputValues, dt: f32);
+}
+
+struct Predicting<G: Game> {
+    config: G::Config,
+    input_len: usize,
+}
+
+impl<G: Game> DynPredictor for Predicting<G> {
+    fn predict(&self, own: &mut Row, input: &InputValues, dt: f32) {
+        if input.fits(self.input_len) {
+            G::predict(&self.config, own, &G::input_from_values(input), dt);
+        }
+    }
 }
 
 impl std::fmt::Debug for GameEntry {
@@ -156,7 +196,11 @@ impl GameEntry {
                 Ok(Box::new(Running::new(G::load(&config, state)?)))
             },
             bot_input: |rows, own, tick, rng| G::input_values(&G::bot_input(rows, own, tick, rng)),
-            predict: |row, values, dt| G::predict(row, &G::input_from_values(values), dt),
+            predictor: |config| {
+                let config = typed::<G>(config)?;
+                let input_len = Running::<G>::input_len_of();
+                Ok(Box::new(Predicting::<G> { config, input_len }))
+            },
         }
     }
 

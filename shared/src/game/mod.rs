@@ -31,7 +31,7 @@ pub mod commands;
 pub mod erased;
 
 pub use commands::{EventRow, InputValues, StepCommands};
-pub use erased::{DynGame, GameEntry, LoadError};
+pub use erased::{DynGame, DynPredictor, GameEntry, LoadError};
 
 use crate::codec::Row;
 use crate::protocol::{NetId, PlayerId, Tick};
@@ -142,7 +142,16 @@ pub trait Game: Sized + Send + 'static {
         Self::Input::default()
     }
 
+    /// The input a tick repeats when a player's next input has not arrived (the
+    /// engine stands in for a few missing inputs, see the room's input buffer).
+    /// The default repeats it unchanged; a game clears one-shot actions here (the
+    /// arena releases fire, so a late shot is never fired twice).
+    fn repeat_input(input: &Self::Input) -> Self::Input {
+        *input
+    }
+
     /// Client-side prediction: move the player's own row one tick by `input`
-    /// (`dt` seconds). The default predicts nothing (the row waits for the server).
-    fn predict(_own: &mut Row, _input: &Self::Input, _dt: f32) {}
+    /// (`dt` seconds) in a room of `config`. The default predicts nothing (the
+    /// row waits for the server).
+    fn predict(_config: &Self::Config, _own: &mut Row, _input: &Self::Input, _dt: f32) {}
 }

@@ -19,7 +19,8 @@ use super::inputs::TickItem;
 use super::reader::{Gap, ReaderAt, Record, ReplayReader, Stop, StopReason};
 use crate::codec::decode_value;
 use crate::protocol::PlayerIdentity;
-use crate::protocol::{GameEvent, PlayerId, Tick};
+use crate::protocol::{PlayerId, Tick};
+use crate::sim::GameEvent;
 use crate::sim::{Map, TickInput, World, WorldState};
 use std::collections::{BTreeSet, VecDeque};
 

@@ -15,7 +15,8 @@ use super::collide::{segment_circle, segment_exit, segment_wall};
 use super::entity::{EntityKey, Kind, ProjectileState};
 use super::movement::{Body, PLAYER_RADIUS};
 use super::world::World;
-use crate::protocol::{Buttons, GameEvent, PlayerId, Tick};
+use crate::protocol::{PlayerId, Tick};
+use crate::sim::{Buttons, GameEvent};
 use glam::Vec2;
 
 /// What a projectile's path ends at this tick.

@@ -5,7 +5,8 @@
 //! loop visits entities in the same order on every run.
 
 use super::movement::Body;
-use crate::protocol::{NetId, PlayerId, PlayerInput, Tick};
+use crate::protocol::{NetId, PlayerId, Tick};
+use crate::sim::PlayerInput;
 
 slotmap::new_key_type! {
     /// Storage key of an entity (local to one world; never sent on the wire —

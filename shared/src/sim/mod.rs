@@ -16,14 +16,19 @@
 //!   full state as data ([`WorldState`], replay checkpoints);
 //! - [`schema`]: the arena's schema (kinds, fields, input, events); [`rows`]: its
 //!   `EntityState` as schema rows and the `Snapshot` delta entry points;
+//! - [`input`], [`event`]: the arena's input and events; [`game`]: the arena as a
+//!   [`crate::game::Game`] ([`Arena`]);
 //! - [`history`]: the last second of player positions, for lag-compensated shots.
 
 pub mod collide;
 mod combat;
 mod drones;
 mod entity;
+pub mod event;
+pub mod game;
 pub mod hash;
 pub mod history;
+pub mod input;
 pub mod map;
 pub mod movement;
 mod players;
@@ -37,7 +42,10 @@ pub mod world;
 #[cfg(test)]
 mod tests;
 
+pub use event::GameEvent;
+pub use game::{Arena, ArenaConfig};
 pub use history::History;
+pub use input::{Buttons, PlayerInput};
 pub use map::{Map, MapError, Wall};
 pub use movement::{Body, move_player};
 pub use state::{RestoreError, WorldState};

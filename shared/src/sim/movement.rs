@@ -17,7 +17,7 @@
 
 use super::collide::{axis_bounds, sweep_axis};
 use super::map::Map;
-use crate::protocol::{Buttons, PlayerInput};
+use crate::sim::{Buttons, PlayerInput};
 use glam::Vec2;
 
 /// Half-size of a player's collision box, and radius for projectile hits (units).

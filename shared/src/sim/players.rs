@@ -3,7 +3,8 @@
 use super::entity::{Kind, PlayerState};
 use super::movement::{Body, clamp_to_arena, move_player};
 use super::world::World;
-use crate::protocol::{GameEvent, PlayerId, PlayerInput, Tick};
+use crate::protocol::{PlayerId, Tick};
+use crate::sim::{GameEvent, PlayerInput};
 use glam::Vec2;
 
 /// Make a received aim usable: non-finite values keep `previous`, others are

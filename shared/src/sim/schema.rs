@@ -14,10 +14,10 @@
 //! | `flags` | flags 8 (`dead`)              | flags   | state                  |
 //! | `owner` | player ref                    | owner   | owner                  |
 //!
-//! The input is one tick of [`crate::protocol::PlayerInput`]: `buttons` (8 flag
+//! The input is one tick of [`crate::sim::PlayerInput`]: `buttons` (8 flag
 //! bits: up, down, left, right, fire) and `aim` (the float in radians). The
 //! acknowledged tick, the input sequence and the view tick for lag compensation are
-//! the engine's, not the game's. The events are [`crate::protocol::GameEvent`]'s.
+//! the engine's, not the game's. The events are [`crate::sim::GameEvent`]'s.
 //!
 //! This declaration reproduces the codec that preceded schemas bit for bit; the
 //! golden vectors (tests/tests/golden) and `arena_descriptor_is_frozen` guard it.

@@ -32,7 +32,7 @@ pub struct PlayerView {
     pub cooldown: u32,
 }
 
-fn entity_state(entity: &Entity) -> EntityState {
+pub(super) fn entity_state(entity: &Entity) -> EntityState {
     let mut state = EntityState {
         x: quantize_pos(entity.body.pos.x),
         y: quantize_pos(entity.body.pos.y),

@@ -16,7 +16,7 @@
 
 use super::{GameBatch, ParseError, PlayerName, SpecEvent};
 use crate::codec::{DeltaError, Snapshot, apply_delta};
-use crate::protocol::GameEvent;
+use crate::sim::GameEvent;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -241,7 +241,8 @@ mod tests {
 
     #[test]
     fn the_roster_comes_with_keyframes_and_follows_game_events() {
-        use crate::protocol::{GameEvent, PlayerId, Tick};
+        use crate::protocol::{PlayerId, Tick};
+        use crate::sim::GameEvent;
         use crate::spectate::{GameBatch, Keyframe, PlayerName};
         let name = |p: u32, n: &str| PlayerName {
             player: PlayerId(p),

@@ -6,7 +6,8 @@
 
 use super::{Delta, EntityChange, GameBatch, Keyframe, MapView, PlayerName, SpecEntity, SpecEvent};
 use crate::codec::{EntityState, Snapshot, encode_delta};
-use crate::protocol::{GameEvent, Tick};
+use crate::protocol::Tick;
+use crate::sim::GameEvent;
 use core::cmp::Ordering;
 use std::sync::Arc;
 

@@ -117,7 +117,8 @@ impl SpecEvent {
 mod tests {
     use super::super::{EntityChange, PlayerName};
     use super::*;
-    use crate::protocol::{GameEvent, NetId, PlayerId};
+    use crate::protocol::{NetId, PlayerId};
+    use crate::sim::GameEvent;
 
     #[test]
     fn sse_text_has_name_id_and_one_data_line() {

@@ -52,7 +52,8 @@ pub use id::{EventId, Slot};
 pub use state::{Applied, ApplyError, SpecState};
 
 use crate::codec::EntityKind;
-use crate::protocol::{GameEvent, NetId, PlayerId, PlayerIdentity, Tick};
+use crate::protocol::{NetId, PlayerId, PlayerIdentity, Tick};
+use crate::sim::GameEvent;
 use crate::sim::Map;
 use serde::{Deserialize, Serialize};
 

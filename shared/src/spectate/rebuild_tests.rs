@@ -5,7 +5,8 @@ use super::build::game_event;
 use super::state::ApplyError;
 use super::*;
 use crate::codec::{EntityKind, EntityState, Snapshot};
-use crate::protocol::{GameEvent, NetId, PlayerId, Tick};
+use crate::protocol::{NetId, PlayerId, Tick};
+use crate::sim::GameEvent;
 use proptest::prelude::*;
 
 fn map() -> MapView {

@@ -7,7 +7,7 @@
 use crate::codec::DeltaError;
 use crate::codec::model::{SIntModel, mono, tree, unmono};
 use crate::codec::rangecoder::{BitCoder, Prob};
-use crate::protocol::{Buttons, PlayerInput};
+use crate::sim::{Buttons, PlayerInput};
 
 /// Bitwise equality (`f32` `==` would call two NaNs different and ±0 equal).
 pub(super) fn same(a: PlayerInput, b: PlayerInput) -> bool {

@@ -15,9 +15,10 @@ mod verify;
 
 use super::{RecordPolicy, ReplayHeader, ReplayWriter};
 use crate::protocol::PlayerIdentity;
-use crate::protocol::{Buttons, PROTOCOL_VERSION, PlayerId, PlayerInput, Tick};
+use crate::protocol::{PROTOCOL_VERSION, PlayerId, Tick};
 use crate::sim::map::DEFAULT_MAP;
 use crate::sim::rng::Pcg32;
+use crate::sim::{Buttons, PlayerInput};
 use crate::sim::{Map, TickInput, World, WorldConfig};
 
 /// A header for the default map.

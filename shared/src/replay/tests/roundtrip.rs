@@ -1,11 +1,12 @@
 //! What the writer writes, the reader reads back exactly.
 
 use super::{header, record};
-use crate::protocol::{Buttons, PlayerId, PlayerInput, Tick};
+use crate::protocol::{PlayerId, Tick};
 use crate::replay::{
     MAX_ENTRIES_PER_TICK, Record, ReplayIndex, ReplayReader, ReplayWriter, TickItem, WriteError,
 };
 use crate::sim::TickInput;
+use crate::sim::{Buttons, PlayerInput};
 use proptest::prelude::*;
 
 type Key = (Vec<u32>, Vec<u32>, Vec<(u32, u8, u32)>);

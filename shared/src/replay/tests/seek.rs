@@ -30,7 +30,7 @@ fn replace(bytes: &[u8], range: std::ops::Range<usize>, kind: Kind, payload: &[u
     out
 }
 
-fn steps(resim: &mut Resim<'_>) -> Vec<(Tick, Vec<crate::protocol::GameEvent>)> {
+fn steps(resim: &mut Resim<'_>) -> Vec<(Tick, Vec<crate::sim::GameEvent>)> {
     std::iter::from_fn(|| resim.step()).collect()
 }
 

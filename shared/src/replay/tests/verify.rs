@@ -1,8 +1,9 @@
 //! Re-simulation: verification, tampering, seeking, the index.
 
 use super::record;
-use crate::protocol::{GameEvent, Tick};
+use crate::protocol::Tick;
 use crate::replay::{ReplayIndex, Replayed, Resim, verify};
+use crate::sim::GameEvent;
 
 #[test]
 fn a_recorded_match_verifies_without_mismatches() {

@@ -1,5 +1,6 @@
 use super::{arena, input};
-use crate::protocol::{Buttons, GameEvent, PlayerId, PlayerInput};
+use crate::protocol::PlayerId;
+use crate::sim::{Buttons, GameEvent, PlayerInput};
 use crate::sim::{Map, TickInput, World, WorldConfig};
 use proptest::prelude::*;
 

@@ -8,7 +8,8 @@
 //! the projectile's flight.
 
 use super::{input, join};
-use crate::protocol::{Buttons, PlayerId, Tick};
+use crate::protocol::{PlayerId, Tick};
+use crate::sim::Buttons;
 use crate::sim::{Map, TickInput, World, WorldConfig};
 
 /// 150 ms round trip and 100 ms interpolation at 60 Hz: (75 + 75 + 100) ms.
@@ -28,7 +29,7 @@ fn crossing() -> World {
     world
 }
 
-fn run_up() -> (PlayerId, crate::protocol::PlayerInput) {
+fn run_up() -> (PlayerId, crate::sim::PlayerInput) {
     (TARGET, input(Buttons::UP, 0.0))
 }
 

@@ -10,7 +10,8 @@ mod schema;
 mod state;
 
 use super::{Map, TickInput, World, WorldConfig};
-use crate::protocol::{Buttons, PlayerId, PlayerInput};
+use crate::protocol::PlayerId;
+use crate::sim::{Buttons, PlayerInput};
 
 /// An input holding `buttons` and aiming at `aim`.
 fn input(buttons: u8, aim: f32) -> PlayerInput {

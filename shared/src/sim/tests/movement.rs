@@ -1,5 +1,5 @@
 use super::input;
-use crate::protocol::Buttons;
+use crate::sim::Buttons;
 use crate::sim::movement::{
     Body, PLAYER_ACCEL, PLAYER_FRICTION, PLAYER_MAX_SPEED, PLAYER_RADIUS, move_player,
 };

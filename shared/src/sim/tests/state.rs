@@ -2,7 +2,8 @@
 
 use super::determinism::{PIT, script};
 use crate::codec::{decode_value, encode_value};
-use crate::protocol::{GameEvent, NetId, PlayerId};
+use crate::protocol::{NetId, PlayerId};
+use crate::sim::GameEvent;
 use crate::sim::{Map, RestoreError, World, WorldConfig, WorldState};
 
 fn pit(drones: u32) -> World {
