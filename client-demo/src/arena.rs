@@ -5,12 +5,11 @@
 
 use crate::error::{ClientError, Result};
 use crate::games::GameInput;
-use tickcast_shared::codec::{EntityState, Row, RowSnapshot, Snapshot};
-use tickcast_shared::game::{EventRow, InputValues};
-use tickcast_shared::protocol::{Buttons, GameEvent, NetId, PlayerId, PlayerInput};
+use tickcast_shared::codec::{CodedEntity, EntityState, Row, RowSnapshot, Snapshot};
+use tickcast_shared::game::{EventRow, Game, InputValues};
 use tickcast_shared::schema::Schema;
-use tickcast_shared::sim::Map;
 use tickcast_shared::sim::schema::arena_schema;
+use tickcast_shared::sim::{Arena, ArenaConfig, GameEvent, Map, PlayerInput};
 
 /// The arena's game name.
 pub const NAME: &str = "arena";
@@ -26,42 +25,19 @@ impl GameInput for PlayerInput {
     }
 }
 
-/// An arena input as the schema's input values: `buttons`, then `aim`'s bits.
+/// An arena input as the schema's input values (`buttons`, then `aim`'s bits).
 pub fn input_values(input: &PlayerInput) -> InputValues {
-    InputValues(vec![i32::from(input.buttons.0), input.aim.to_bits() as i32])
+    Arena::input_values(input)
 }
 
-/// An arena input from the schema's input values (any values give an input: unknown
-/// buttons are dropped, a non-finite aim is 0).
+/// An arena input from the schema's input values.
 pub fn input_from_values(values: &InputValues) -> PlayerInput {
-    let buttons = (values.get(0) & i32::from(Buttons::ALL)) as u8;
-    let aim = f32::from_bits(values.get(1) as u32);
-    PlayerInput {
-        buttons: Buttons(buttons),
-        aim: if aim.is_finite() { aim } else { 0.0 },
-    }
+    Arena::input_from_values(values)
 }
 
 /// An arena event from its row (`None`: not an arena event).
 pub fn event(row: &EventRow) -> Option<GameEvent> {
-    let player = |i| PlayerId(row.get(i) as u32);
-    let entity = NetId(row.get(1) as u32);
-    match row.event {
-        0 => Some(GameEvent::Joined {
-            player: player(0),
-            entity,
-        }),
-        1 => Some(GameEvent::Left { player: player(0) }),
-        2 => Some(GameEvent::Kill {
-            killer: player(0),
-            victim: player(1),
-        }),
-        3 => Some(GameEvent::Respawn {
-            player: player(0),
-            entity,
-        }),
-        _ => None,
-    }
+    Arena::event_from_row(row)
 }
 
 /// An arena row as an [`EntityState`] (`None`: not an arena kind).
@@ -70,11 +46,7 @@ pub fn entity(row: &Row) -> Option<EntityState> {
     for (v, r) in values.iter_mut().zip(row.values.iter()) {
         *v = *r;
     }
-    <EntityState as tickcast_shared::codec::CodedEntity>::from_values(
-        row.id,
-        usize::from(row.kind),
-        &values,
-    )
+    EntityState::from_values(row.id, usize::from(row.kind), &values)
 }
 
 /// Arena rows as a [`Snapshot`] (rows of other kinds are left out).
@@ -85,48 +57,59 @@ pub fn snapshot(world: &RowSnapshot) -> Snapshot {
     }
 }
 
-/// The map of an arena room from its config (the `Welcome`'s `config`): the map's
-/// text is in it, so no file is needed. Hostile data: the text is bounded and
-/// parsed by [`Map::parse`].
+/// The room's arena config, from the `Welcome`'s `config`.
+pub fn config(config: &serde_json::Value) -> Result<ArenaConfig> {
+    serde_json::from_value(config.clone())
+        .map_err(|e| ClientError::Welcome(format!("not an arena config: {e}")))
+}
+
+/// The map of an arena room from its config: the map's text is in it, so no file is
+/// needed. Hostile data: [`Map::parse`] bounds and checks it.
 pub fn map(config: &serde_json::Value) -> Result<Map> {
-    let name = map_name(config).unwrap_or_default();
-    let text = config
-        .get("map_text")
-        .or_else(|| config.pointer("/map/text"))
-        .and_then(serde_json::Value::as_str)
-        .ok_or_else(|| ClientError::Map {
-            name: name.to_owned(),
-            reason: "the room config carries no map text".to_owned(),
-        })?;
-    Map::parse(text).map_err(|source| ClientError::MapParse {
-        name: name.to_owned(),
+    let config = self::config(config)?;
+    Map::parse(&config.map).map_err(|source| ClientError::MapParse {
+        name: config.map_name.clone(),
         source,
     })
 }
 
 /// The map name of an arena room from its config.
 pub fn map_name(config: &serde_json::Value) -> Option<&str> {
-    config
-        .get("map_name")
-        .or_else(|| config.pointer("/map/name"))
-        .or_else(|| config.get("map"))
-        .and_then(serde_json::Value::as_str)
+    config.get("map_name").and_then(serde_json::Value::as_str)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tickcast_shared::protocol::PlayerId;
+    use tickcast_shared::sim::Buttons;
 
     #[test]
-    fn inputs_round_trip_and_hostile_values_are_clamped() {
+    fn the_map_comes_from_the_room_config() {
+        let config = serde_json::to_value(ArenaConfig::new(
+            "duel".into(),
+            tickcast_shared::sim::map::DEFAULT_MAP.into(),
+            tickcast_shared::sim::WorldConfig::new(60, 0),
+        ))
+        .unwrap();
+        assert_eq!(map_name(&config), Some("duel"));
+        assert_eq!(map(&config).unwrap(), Map::default_map());
+        let mut broken = config.clone();
+        broken["map"] = "walls everywhere".into();
+        assert!(matches!(map(&broken), Err(ClientError::MapParse { .. })));
+        assert!(matches!(
+            map(&serde_json::json!({"map": 1})),
+            Err(ClientError::Welcome(_))
+        ));
+    }
+
+    #[test]
+    fn inputs_round_trip() {
         let input = PlayerInput {
             buttons: Buttons(Buttons::UP | Buttons::FIRE),
             aim: -2.5,
         };
         assert_eq!(input_from_values(&input_values(&input)), input);
-        let hostile = input_from_values(&InputValues(vec![-1, f32::NAN.to_bits() as i32]));
-        assert_eq!(hostile.buttons, Buttons(Buttons::ALL));
-        assert_eq!(hostile.aim, 0.0);
         assert_eq!(
             input_from_values(&InputValues(vec![])),
             PlayerInput::default()

@@ -356,7 +356,9 @@ async fn play(
             _ = tokio::time::sleep_until(due), if !config.idle => {
                 let now = Instant::now();
                 for _ in 0..client.inputs_due(now) {
-                    client.send_input(brain.next_input()).await?;
+                    let rows = client.rows().map_or(&[][..], |w| w.rows.as_slice());
+                    let input = brain.next_input(rows, Some(client.own_id()));
+                    client.send_input(input).await?;
                 }
                 client.render_frame(now);
             }

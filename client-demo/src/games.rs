@@ -2,15 +2,17 @@
 //!
 //! The client holds the schema the server sent in the `Welcome`; inputs go out as
 //! [`InputValues`] (anything that is a [`GameInput`]) and events come in as
-//! [`EventRow`]s, named by the schema ([`event_name`]). The catalog ([`schema_of`])
-//! only decides which schema hash a `Hello` announces: a game the client was built
-//! for is checked against the server's, any other game is taken from the descriptor.
+//! [`EventRow`]s, named by the schema ([`event_name`]). The catalog ([`catalog`],
+//! the games this client was built for, as [`GameEntry`]s) decides which schema hash
+//! a `Hello` announces (a game of the catalog is checked against the server's, any
+//! other game is taken from the descriptor) and gives bots their game's brain
+//! ([`crate::brain`]).
 
 use tickcast_shared::codec::Row;
-use tickcast_shared::game::{EventRow, InputValues};
+use tickcast_shared::game::{EventRow, GameEntry, InputValues};
 use tickcast_shared::protocol::{NetId, PlayerId};
 use tickcast_shared::schema::{FieldCodec, RefTarget, Schema};
-use tickcast_shared::sim::schema::arena_schema;
+use tickcast_shared::sim::Arena;
 
 /// The game asked for when none is named: the arena.
 pub const DEFAULT_GAME: &str = crate::arena::NAME;
@@ -27,14 +29,25 @@ impl GameInput for InputValues {
     }
 }
 
-/// The schema of a game this client was built for (`None`: unknown here).
-pub fn schema_of(game: &str) -> Option<&'static Schema> {
-    (game == crate::arena::NAME).then(arena_schema)
+/// The games this client was built for. Registering another bundled game here
+/// gives it the schema check and its bot brain.
+pub fn catalog() -> Vec<GameEntry> {
+    vec![GameEntry::of::<Arena>()]
 }
 
-/// The names of the games this client was built for.
-pub fn names() -> Vec<&'static str> {
-    vec![crate::arena::NAME]
+/// The catalog's game named `game`.
+pub fn find(game: &str) -> Option<GameEntry> {
+    catalog().into_iter().find(|g| g.name() == game)
+}
+
+/// The catalog's game whose schema is `schema`.
+pub fn of_schema(schema: &Schema) -> Option<GameEntry> {
+    catalog().into_iter().find(|g| g.schema() == schema)
+}
+
+/// The schema of a game this client was built for (`None`: unknown here).
+pub fn schema_of(game: &str) -> Option<&'static Schema> {
+    find(game).map(|g| g.schema())
 }
 
 /// The name of `row`'s event in `schema` (`None`: not one of its events).
@@ -83,8 +96,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_catalog_knows_the_arena() {
+        let arena = find("arena").expect("the arena");
+        assert_eq!(arena.name(), DEFAULT_GAME);
+        assert_eq!(
+            schema_of("arena").map(Schema::hash),
+            Some(tickcast_shared::sim::schema::arena_schema().hash())
+        );
+        assert!(of_schema(arena.schema()).is_some());
+        assert!(find("chess").is_none());
+    }
+
+    #[test]
     fn joins_and_respawns_give_the_own_player_its_entity() {
-        let schema = arena_schema();
+        let schema = tickcast_shared::sim::schema::arena_schema();
         let joined = EventRow {
             event: 0,
             values: vec![7, 70],

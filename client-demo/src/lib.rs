@@ -57,7 +57,7 @@
 //!
 //! ```no_run
 //! use tickcast_client::{Client, ClientConfig, Update};
-//! use tickcast_shared::protocol::{Buttons, PlayerInput};
+//! use tickcast_shared::sim::{Buttons, PlayerInput};
 //!
 //! # async fn demo() -> Result<(), tickcast_client::ClientError> {
 //! let config = ClientConfig::default();

@@ -13,7 +13,8 @@
 use std::collections::VecDeque;
 use tickcast_shared::codec::EntityState;
 use tickcast_shared::game::InputValues;
-use tickcast_shared::protocol::{InputSeq, PlayerInput};
+use tickcast_shared::protocol::InputSeq;
+use tickcast_shared::sim::PlayerInput;
 use tickcast_shared::sim::{Body, Map, move_player};
 
 /// Default bound on inputs awaiting the server (2 s at 60 Hz).
@@ -110,7 +111,8 @@ mod tests {
     use crate::arena::input_values;
     use tickcast_shared::codec::EntityKind;
     use tickcast_shared::codec::snapshot::{quantize_pos, quantize_vel};
-    use tickcast_shared::protocol::{Buttons, NetId};
+    use tickcast_shared::protocol::NetId;
+    use tickcast_shared::sim::Buttons;
 
     fn own_at(x: f32, y: f32) -> EntityState {
         EntityState {

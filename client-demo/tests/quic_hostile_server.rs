@@ -11,10 +11,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tickcast_client::{Client, ClientConfig, ClientError, Transport, Update};
 use tickcast_shared::codec::{Snapshot, decode_client, encode_delta, encode_server};
-use tickcast_shared::protocol::{
-    ClientMsg, HelloAuth, InputSeq, NetId, PlayerInput, ServerMsg, Tick,
-};
+use tickcast_shared::protocol::{ClientMsg, HelloAuth, InputSeq, NetId, ServerMsg, Tick};
 use tickcast_shared::quic::{ALPN, LEN_PREFIX, cert_sha256, close, frame, frame_len, len_prefix};
+use tickcast_shared::sim::PlayerInput;
 
 /// Room for a `Welcome` with the arena's schema descriptor (about 4 KiB).
 const MAX_FRAME: usize = 16 * 1024;

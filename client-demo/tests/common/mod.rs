@@ -2,6 +2,7 @@
 
 use tickcast_shared::protocol::{NetId, PlayerId, ServerMsg, Tick};
 use tickcast_shared::sim::schema::arena_schema;
+use tickcast_shared::sim::{ArenaConfig, WorldConfig};
 
 /// The `Welcome` every scripted server sends first.
 pub fn welcome() -> ServerMsg {
@@ -14,7 +15,12 @@ pub fn welcome() -> ServerMsg {
         game: "arena".into(),
         schema_hash: arena_schema().hash(),
         schema: arena_schema().canonical_json(),
-        config: r#"{"map":"arena"}"#.into(),
+        config: serde_json::to_string(&ArenaConfig::new(
+            "arena".into(),
+            tickcast_shared::sim::map::DEFAULT_MAP.into(),
+            WorldConfig::new(60, 0),
+        ))
+        .unwrap(),
         tick: Tick(0),
         sub: None,
         name: "p".into(),

@@ -12,7 +12,9 @@ use tickcast_shared::protocol::{
     ServerMsg, Tick,
 };
 use tickcast_shared::schema::SchemaHash;
+use tickcast_shared::sim::map::DEFAULT_MAP;
 use tickcast_shared::sim::schema::arena_schema;
+use tickcast_shared::sim::{ArenaConfig, WorldConfig};
 
 /// The arena's input values: held buttons (up 1, down 2, left 4, right 8, fire 16),
 /// then the aim's `f32` bits.
@@ -30,7 +32,8 @@ fn event(event: u8, values: &[u32]) -> EventRow {
 
 /// The config of an arena room as the `Welcome` carries it (opaque to the codec).
 fn arena_config(map: &str) -> String {
-    json!({ "map": map, "map_text": "name duel\nsize 800 600\nspawn 100 100\n" }).to_string()
+    let config = ArenaConfig::new(map.into(), DEFAULT_MAP.into(), WorldConfig::new(60, 0));
+    serde_json::to_string(&config).unwrap()
 }
 
 fn client_messages() -> Vec<ClientMsg> {
