@@ -20,11 +20,13 @@
 
 pub use crate::config::ClientConfig;
 use crate::connection::{Connection, Transport};
+use crate::error::ClientError;
 use crate::error::Result;
 use crate::input_clock::InputClock;
 use crate::net_stats::NetStats;
 use crate::prediction::Predictor;
 use crate::reconnect::{Backoff, is_drop};
+use crate::row_prediction::RowPredictor;
 pub use crate::seat::Target;
 use crate::server_clock::ServerClock;
 use crate::world_view::{ViewCounts, WorldView};
@@ -107,6 +109,8 @@ pub struct Client {
     /// The newest snapshot as the arena's `Snapshot`, made when first asked for.
     arena_world: OnceLock<Option<Arc<Snapshot>>>,
     predictor: Option<Predictor>,
+    /// Prediction of another catalog game's own row (by its predictor).
+    row_predictor: Option<RowPredictor>,
     next_seq: u32,
     last_input: InputSeq,
     pings: VecDeque<(u32, Instant)>,
@@ -159,6 +163,19 @@ impl Client {
         } else {
             None
         };
+        let row_predictor = match crate::games::of_schema(&welcome.schema) {
+            Some(game) if config.predict && predictor.is_none() => {
+                let game = (game.predictor)(&welcome.config)
+                    .map_err(|e| ClientError::Welcome(format!("game config: {e}")))?;
+                Some(RowPredictor::new(
+                    game,
+                    &welcome.schema,
+                    welcome.tick_rate,
+                    config.pending_inputs,
+                ))
+            }
+            _ => None,
+        };
         let codec = Arc::new(RowCodec::new(&welcome.schema));
         let now = tokio::time::Instant::now();
         Ok(Client {
@@ -184,6 +201,7 @@ impl Client {
             welcome,
             early,
             predictor,
+            row_predictor,
             next_seq: 0,
             last_input: InputSeq(0),
             pings: VecDeque::with_capacity(config.pings_in_flight.max(1)),
@@ -258,6 +276,9 @@ impl Client {
         }
         self.sent.push_back((seq, tokio::time::Instant::now()));
         if let Some(p) = self.predictor.as_mut() {
+            p.input(seq, &values);
+        }
+        if let Some(p) = self.row_predictor.as_mut() {
             p.input(seq, &values);
         }
         Ok(seq)
@@ -363,6 +384,12 @@ impl Client {
     /// The own player's entity as the server last showed it (arena rooms).
     pub fn own(&self) -> Option<&EntityState> {
         self.world().and_then(|w| w.get(self.view.own_entity_id()))
+    }
+
+    /// The own entity's predicted row, for a game other than the arena predicted by
+    /// its own predictor (`None` without one, or before a snapshot showed it).
+    pub fn predicted_row(&self) -> Option<&Row> {
+        self.row_predictor.as_ref().and_then(RowPredictor::own)
     }
 
     /// The own player's predicted body (`None` without prediction or while dead).

@@ -19,7 +19,12 @@
 //! - [`reconnect`]: after a drop the client comes back by itself with its resume
 //!   token (exponential backoff with jitter, capped; [`ClientConfig::reconnect`]).
 //! - [`prediction`]: the own player predicted with the shared `sim::move_player` and
-//!   reconciled against the server's `last_input`.
+//!   reconciled against the server's `last_input` (the arena);
+//!   [`row_prediction`]: the same for any other game of the catalog, on rows, by
+//!   the game's own predictor.
+//! - [`games`]: the catalog of games this client was built for and what it does with
+//!   any game's schema (input values, event rows); [`arena`]: the arena's typed
+//!   glue (its input, events, map and `EntityState`s).
 //! - [`client`]: [`Client`], a player session tying the above together;
 //!   [`seat`] seats it (ticket or resume token, `Hello`, `Welcome`) and
 //!   [`config`] holds its [`ClientConfig`].
@@ -113,6 +118,7 @@ pub mod quic_link;
 pub mod reconnect;
 #[cfg(feature = "window")]
 pub mod render;
+pub mod row_prediction;
 pub mod seat;
 pub mod server_clock;
 pub mod tls;

@@ -46,6 +46,11 @@ impl Client {
                 {
                     self.stats.prediction_error(error);
                 }
+                if let Some(p) = self.row_predictor.as_mut()
+                    && let Some(error) = p.reconcile(self.view.own(), self.last_input)
+                {
+                    self.stats.prediction_error(error);
+                }
                 Update::Snapshot {
                     tick,
                     keyframe: baseline.is_none(),
