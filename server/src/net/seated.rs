@@ -201,6 +201,14 @@ impl<L: Link> Session<L> {
                 continue;
             }
             *newest_input = Some(cmd.seq);
+            if !cmd.input.fits(room.input_len) {
+                let reason = format!(
+                    "bad message: an input of {} values (the game's input has {})",
+                    cmd.input.0.len(),
+                    room.input_len
+                );
+                return Err(self.reject(close::POLICY, reason).await);
+            }
             match rate.check(Instant::now()) {
                 Verdict::Admit => self.input(room, RoomCmd::Input { player, conn, cmd }),
                 Verdict::Drop => {

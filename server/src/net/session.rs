@@ -17,6 +17,7 @@ use std::time::Duration;
 use tickcast_shared::codec::encode_server;
 use tickcast_shared::protocol::{ClientMsg, ErrorCode, HelloAuth, PROTOCOL_VERSION, ServerMsg};
 use tickcast_shared::quic::close;
+use tickcast_shared::schema::SchemaHash;
 use tokio::sync::oneshot;
 
 /// The connection is gone (or could not write in time).
@@ -178,7 +179,7 @@ impl<L: Link> Session<L> {
     /// The `Hello`, before an absolute deadline: transport pings, pongs or anything
     /// else the peer sends first do not extend it. A seat redeemed at the URL is
     /// given back when the deadline passes (the entry's guard drops).
-    async fn hello(&mut self) -> Result<(u16, HelloAuth, String), Closed> {
+    async fn hello(&mut self) -> Result<(u16, HelloAuth, String, Option<SchemaHash>), Closed> {
         let wait = crate::config::secs(self.state.config.hello_timeout_secs);
         let deadline = tokio::time::Instant::now() + wait;
         loop {
@@ -195,7 +196,8 @@ impl<L: Link> Session<L> {
                     version,
                     auth,
                     name,
-                }) => return Ok((version, auth, name)),
+                    schema,
+                }) => return Ok((version, auth, name, schema)),
                 Some(_) => {
                     let reason = "the first message must be Hello".into();
                     return Err(self.reject(close::POLICY, reason).await);
@@ -253,7 +255,7 @@ impl<L: Link> Session<L> {
     }
 
     async fn run(&mut self, mut entry: Entry) -> Result<(), Closed> {
-        let (version, auth, name) = self.hello().await?;
+        let (version, auth, name, schema) = self.hello().await?;
         if version != PROTOCOL_VERSION {
             let reason = format!(
                 "protocol version mismatch: server speaks {PROTOCOL_VERSION}, client sent {version}"
@@ -266,6 +268,18 @@ impl<L: Link> Session<L> {
             return Err(self.reject(close::PROTOCOL, reason).await);
         }
         let (room, join_auth, name, mut seat) = self.claim(&mut entry, auth, name).await?;
+        if let Some(theirs) = schema.filter(|h| *h != room.schema_hash) {
+            let reason = format!(
+                "schema mismatch: room runs game {:?} with schema {}, client has {theirs}",
+                room.settings.game, room.schema_hash
+            );
+            let err = ServerMsg::Error {
+                code: ErrorCode::SchemaMismatch,
+                reason: reason.clone(),
+            };
+            let _ = self.send_msg(&err).await;
+            return Err(self.reject(close::POLICY, reason).await);
+        }
         let (reply, answer) = oneshot::channel();
         let cmd = RoomCmd::Join {
             name,

@@ -253,8 +253,9 @@ async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tickcast_shared::protocol::{Buttons, PlayerId, PlayerInput};
+    use tickcast_shared::protocol::PlayerId;
     use tickcast_shared::replay::{ReplayHeader, ReplayWriter};
+    use tickcast_shared::sim::{Buttons, PlayerInput};
     use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
     use tickcast_shared::spectate::GameBatch;
 

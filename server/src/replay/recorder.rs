@@ -32,24 +32,6 @@ pub struct Recorder {
     joins: u32,
 }
 
-/// The map as map-file text. Maps come parsed; the text is rebuilt from the parsed
-/// values, which parse back to the same map for any map whose wall corners and sizes
-/// are exact in `f32` (every map written with integers or halves, quarters...).
-fn map_text(map: &Map) -> String {
-    let mut text = format!("name {}\nsize {} {}\n", map.name, map.size.x, map.size.y);
-    for s in &map.spawns {
-        text.push_str(&format!("spawn {} {}\n", s.x, s.y));
-    }
-    for w in &map.walls {
-        let size = w.max - w.min;
-        text.push_str(&format!(
-            "wall {} {} {} {}\n",
-            w.min.x, w.min.y, size.x, size.y
-        ));
-    }
-    text
-}
-
 /// Hash every second; keyframes on ticks that are also live spectator keyframes
 /// (multiples of both the keyframe period and the frame interval), so a playback
 /// starting at a recorded keyframe produces the live feed's events; a checkpoint
@@ -112,7 +94,7 @@ impl Recorder {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         let (id, path, stats) = store.begin(room, start_unix_ms, settings.creator);
-        let map_text = map_text(&settings.map);
+        let map_text = settings.map.to_text();
         if Map::parse(&map_text).as_ref() != Ok(&settings.map) {
             tracing::warn!(replay = %id, "the map does not round-trip as text; the replay may not verify");
         }
@@ -208,7 +190,7 @@ mod tests {
     #[test]
     fn the_default_map_round_trips_as_text() {
         let map = Map::default_map();
-        assert_eq!(Map::parse(&map_text(&map)), Ok(map));
+        assert_eq!(Map::parse(&map.to_text()), Ok(map));
     }
 
     #[test]

@@ -21,9 +21,10 @@ use crate::config::{Config, secs};
 use crate::metrics::{FinishReason, Metrics};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tickcast_shared::game::Game;
 use tickcast_shared::protocol::{ErrorCode, PlayerId};
 use tickcast_shared::quic::close;
-use tickcast_shared::sim::World;
+use tickcast_shared::sim::{Arena, World};
 
 #[path = "core_step.rs"]
 mod step;
@@ -177,7 +178,8 @@ impl RoomCore {
                 p.acknowledge(cmd.ack, newest);
                 // Refused, or buffered at the cost of the oldest: either way one dropped.
                 if !matches!(
-                    p.inputs.push(cmd.seq, cmd.input, cmd.view),
+                    p.inputs
+                        .push(cmd.seq, Arena::input_from_values(&cmd.input), cmd.view),
                     Ok(Pushed::Buffered)
                 ) {
                     self.metrics.inputs_dropped.inc();

@@ -13,7 +13,9 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Instant;
 use tickcast_shared::codec::{Snapshot, SnapshotHead, encode_server};
+use tickcast_shared::game::Game;
 use tickcast_shared::protocol::ServerMsg;
+use tickcast_shared::sim::Arena;
 
 impl RoomCore {
     /// One fixed step, then snapshots and spectator frames when due.
@@ -40,7 +42,7 @@ impl RoomCore {
         if !events.is_empty() {
             let frame = Bytes::from(encode_server(&ServerMsg::Events {
                 tick,
-                events: events.clone(),
+                events: events.iter().map(Arena::event_row).collect(),
                 players: players.clone(),
             }));
             let conns: Vec<ConnId> = self.table.conns().collect();

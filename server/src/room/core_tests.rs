@@ -8,9 +8,8 @@ use crate::metrics::Metrics;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::{Snapshot, decode_server};
-use tickcast_shared::protocol::{
-    ErrorCode, GameEvent, InputCmd, InputSeq, PlayerIdentity, PlayerInput, ServerMsg, Tick,
-};
+use tickcast_shared::protocol::{ErrorCode, InputCmd, InputSeq, PlayerIdentity, ServerMsg, Tick};
+use tickcast_shared::sim::{GameEvent, PlayerInput};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 use tickcast_shared::spectate::PlayerName;
 
@@ -100,7 +99,10 @@ impl Room {
         let info = WelcomeInfo {
             tick_rate: 60,
             send_rate: 20,
-            map: "arena".into(),
+            game: "arena".into(),
+            schema_hash: tickcast_shared::schema::SchemaHash(1),
+            schema: "{}".into(),
+            config: "{}".into(),
             room: super::RoomId::random(),
         };
         let t0 = Instant::now();
@@ -197,7 +199,9 @@ impl Room {
         let cmd = InputCmd {
             seq: InputSeq(seq),
             ack: None,
-            input,
+            input: <tickcast_shared::sim::Arena as tickcast_shared::game::Game>::input_values(
+                &input,
+            ),
             view,
         };
         self.handle(Command::Input {

@@ -6,7 +6,8 @@ use super::{Control, JoinAuth, JoinRefused, SnapshotFrame};
 use std::sync::Arc;
 use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::PlayerIdentity;
-use tickcast_shared::protocol::{GameEvent, InputCmd, PlayerId, Tick};
+use tickcast_shared::protocol::{InputCmd, PlayerId, Tick};
+use tickcast_shared::sim::GameEvent;
 use tickcast_shared::sim::{TickInput, World};
 use tickcast_shared::spectate::PlayerName;
 

@@ -18,7 +18,8 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tickcast_shared::protocol::{Buttons, InputSeq, PlayerInput, Tick};
+use tickcast_shared::protocol::{InputSeq, Tick};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 
 /// How players' inputs enter a room's steps (section `[room]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

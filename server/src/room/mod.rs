@@ -45,6 +45,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 use tickcast_shared::codec::{SnapshotHead, snapshot_head};
 use tickcast_shared::protocol::{ErrorCode, InputCmd, NetId, PlayerId, Tick};
+use tickcast_shared::schema::SchemaHash;
 use tickcast_shared::sim::Map;
 use tokio::sync::{mpsc, oneshot};
 
@@ -112,6 +113,11 @@ pub struct RoomShared {
     pub hub: Arc<Hub>,
     /// Cancelled to close the room now (admin); a child of the server's shutdown.
     pub closer: tokio_util::sync::CancellationToken,
+    /// The hash of the room's game's schema (a `Hello` naming another is refused).
+    pub schema_hash: SchemaHash,
+    /// Values in one input of the room's game (an input of another count is a
+    /// malformed frame).
+    pub input_len: usize,
 }
 
 impl RoomShared {

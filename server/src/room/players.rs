@@ -8,10 +8,10 @@ use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
-use tickcast_shared::protocol::{
-    Buttons, ErrorCode, GameEvent, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick,
-};
+use tickcast_shared::protocol::{ErrorCode, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick};
+use tickcast_shared::schema::SchemaHash;
 use tickcast_shared::sim::TickInput;
+use tickcast_shared::sim::{Buttons, GameEvent};
 use tickcast_shared::spectate::PlayerName;
 
 /// One connection of a session to the room (a resumed player gets a new one).
@@ -69,7 +69,13 @@ pub struct SessionInfo {
 pub struct WelcomeInfo {
     pub tick_rate: u16,
     pub send_rate: u16,
-    pub map: String,
+    /// The game's catalog name.
+    pub game: String,
+    pub schema_hash: SchemaHash,
+    /// The schema's canonical JSON descriptor.
+    pub schema: String,
+    /// The room's game config as JSON.
+    pub config: String,
     pub room: super::RoomId,
 }
 
@@ -375,7 +381,10 @@ fn welcome(info: &WelcomeInfo, player: &Player, tick: Tick) -> Welcomed {
         tick_rate: info.tick_rate,
         send_rate: info.send_rate,
         resume_token: player.token.clone(),
-        map: info.map.clone(),
+        game: info.game.clone(),
+        schema_hash: info.schema_hash,
+        schema: info.schema.clone(),
+        config: info.config.clone(),
         tick,
         sub: player.sub.clone(),
         name: player.name.clone(),

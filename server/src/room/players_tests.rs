@@ -7,7 +7,10 @@ fn events_name_seated_and_just_departed_players_once_each() {
     let info = WelcomeInfo {
         tick_rate: 60,
         send_rate: 20,
-        map: "arena".into(),
+        game: "arena".into(),
+        schema_hash: tickcast_shared::schema::SchemaHash(1),
+        schema: "{}".into(),
+        config: "{}".into(),
         room: super::super::RoomId::random(),
     };
     let rules = InputRules {

@@ -10,7 +10,8 @@ use super::players::{ConnId, Welcomed};
 use crate::metrics::FinishReason;
 use std::time::Duration;
 use tickcast_shared::protocol::PlayerId;
-use tickcast_shared::protocol::{Buttons, InputSeq, PlayerInput, Tick};
+use tickcast_shared::protocol::{InputSeq, Tick};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 
 #[test]
 fn a_late_tick_catches_up_a_bounded_number_of_steps_and_skips_the_rest() {

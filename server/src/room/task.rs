@@ -21,7 +21,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::{PlayerId, Tick};
-use tickcast_shared::sim::{TickInput, World, WorldConfig};
+use tickcast_shared::sim::schema::arena_schema;
+use tickcast_shared::sim::{ArenaConfig, TickInput, World, WorldConfig};
 use tickcast_shared::spectate::MapView;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -56,10 +57,19 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
     );
     let status = Arc::new(RoomStatus::new(settings.max_players));
     let cfg = CoreConfig::new(config, settings.max_players);
+    let schema = arena_schema();
+    let game_config = ArenaConfig::new(
+        settings.map_name.clone(),
+        settings.map.to_text(),
+        world.config().clone(),
+    );
     let info = WelcomeInfo {
         tick_rate: u16::try_from(cfg.tick_rate).unwrap_or(u16::MAX),
         send_rate: u16::try_from(cfg.send_rate()).unwrap_or(u16::MAX),
-        map: settings.map_name.clone(),
+        game: settings.game.clone(),
+        schema_hash: schema.hash(),
+        schema: schema.canonical_json(),
+        config: serde_json::to_string(&game_config).unwrap_or_default(),
         room: id,
     };
     let recording = match &ctx.replays {
@@ -79,6 +89,8 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
         hub: Arc::clone(feed.hub()),
         settings,
         closer: ctx.shutdown.child_token(),
+        schema_hash: schema.hash(),
+        input_len: schema.input().iter().map(|f| f.codec.values()).sum(),
     });
     let core = RoomCore::new(
         world,
@@ -268,7 +280,7 @@ impl Effects for RoomIo {
         &mut self,
         input: TickInput,
         world: &World,
-        events: &[tickcast_shared::protocol::GameEvent],
+        events: &[tickcast_shared::sim::GameEvent],
         players: &[tickcast_shared::protocol::PlayerIdentity],
     ) {
         if let Some(feed) = self.feed.as_mut() {

@@ -17,7 +17,8 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tickcast_shared::codec::Snapshot;
-use tickcast_shared::protocol::{GameEvent, PlayerIdentity, Tick};
+use tickcast_shared::protocol::{PlayerIdentity, Tick};
+use tickcast_shared::sim::GameEvent;
 use tickcast_shared::spectate::{
     End, EventId, Feed, MapView, PlayerName, SpecEvent, binary_sse, game_event,
 };

@@ -226,6 +226,24 @@ impl Map {
         Map::parse(DEFAULT_MAP).unwrap_or_else(|_| Map::fallback())
     }
 
+    /// The map as map-file text. Maps come parsed; the text is rebuilt from the parsed
+    /// values, which parse back to the same map for any map whose wall corners and sizes
+    /// are exact in `f32` (every map written with integers or halves, quarters...).
+    pub fn to_text(&self) -> String {
+        let mut text = format!("name {}\nsize {} {}\n", self.name, self.size.x, self.size.y);
+        for s in &self.spawns {
+            text.push_str(&format!("spawn {} {}\n", s.x, s.y));
+        }
+        for w in &self.walls {
+            let size = w.max - w.min;
+            text.push_str(&format!(
+                "wall {} {} {} {}\n",
+                w.min.x, w.min.y, size.x, size.y
+            ));
+        }
+        text
+    }
+
     /// An open 2000 x 1200 arena without walls and one spawn in the middle.
     pub fn fallback() -> Map {
         Map {
