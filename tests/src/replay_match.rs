@@ -11,10 +11,10 @@
 
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::{PROTOCOL_VERSION, PlayerId};
-use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_shared::replay::{RecordPolicy, ReplayHeader, ReplayWriter};
 use tickcast_shared::sim::map::DEFAULT_MAP;
 use tickcast_shared::sim::rng::Pcg32;
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 
 /// What to script.

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tickcast_shared::protocol::{HelloAuth, PlayerIdentity};
-use tickcast_shared::sim::{GameEvent};
+use tickcast_shared::sim::GameEvent;
 use tickcast_tests::http::{get_text, post, post_with, request_with};
 use tickcast_tests::jwt::bearer;
 use tickcast_tests::player::{Player, open};

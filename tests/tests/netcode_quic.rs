@@ -6,9 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tickcast_shared::codec::{decode_server, encode_client};
-use tickcast_shared::protocol::{ClientMsg, InputCmd, InputSeq, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION, ServerMsg};
-use tickcast_shared::sim::{Buttons, PlayerInput};
+use tickcast_shared::protocol::{
+    ClientMsg, InputCmd, InputSeq, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION, ServerMsg,
+};
 use tickcast_shared::quic::close;
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_tests::http::get_text;
 use tickcast_tests::player::{WAIT, create_room};
 use tickcast_tests::quic_player::{QuicPeer, quic_seat};

@@ -6,8 +6,8 @@
 
 use std::net::SocketAddr;
 use tickcast_client::{Client, ClientConfig, Update};
-use tickcast_shared::protocol::{HelloAuth};
-use tickcast_shared::sim::{PlayerInput};
+use tickcast_shared::protocol::HelloAuth;
+use tickcast_shared::sim::PlayerInput;
 use tickcast_tests::player::{WAIT, create_room, ticket};
 use tickcast_tests::server::TestServer;
 use tokio::net::{TcpListener, TcpStream};

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use tickcast_shared::codec::apply_delta;
 use tickcast_shared::protocol::{InputSeq, ServerMsg, Tick};
-use tickcast_shared::sim::{PlayerInput};
+use tickcast_shared::sim::PlayerInput;
 use tickcast_tests::player::{CloseInfo, Player, create_room, expect_close};
 use tickcast_tests::server::TestServer;
 

@@ -6,8 +6,8 @@
 mod sse_common;
 
 use sse_common::{ITEM_WAIT, Spectator, events_path, room};
-use tickcast_shared::protocol::{PlayerId};
-use tickcast_shared::sim::{PlayerInput};
+use tickcast_shared::protocol::PlayerId;
+use tickcast_shared::sim::PlayerInput;
 use tickcast_shared::spectate::{BinaryState, PlayerName, SpecEvent};
 use tickcast_tests::player::Player;
 use tickcast_tests::server::TestServer;

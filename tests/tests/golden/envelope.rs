@@ -72,7 +72,11 @@ fn client_messages() -> Vec<ClientMsg> {
         },
         input(1, None, arena_input(0, 0.0)),
         input(250, Some(Tick(251)), arena_input(1 | 8, 1.5)),
-        input(70_000, Some(Tick(4_000_000_000)), arena_input(31, -2.718_281_7)),
+        input(
+            70_000,
+            Some(Tick(4_000_000_000)),
+            arena_input(31, -2.718_281_7),
+        ),
         input(u32::MAX, Some(Tick(65_535)), arena_input(16, 0.1)),
         input(
             2,
