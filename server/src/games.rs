@@ -1,4 +1,5 @@
-//! The games this server runs: a catalog from name to description and schema.
+//! The games this server runs: a catalog from name to each game's [`GameEntry`]
+//! (schema, and how to configure, create and load it).
 //!
 //! The catalog is built once at start-up by whoever assembles the server (the stock
 //! binary registers its bundled games in one place, [`crate::Server::bind`]); the
@@ -12,6 +13,7 @@
 use serde::Serialize;
 use std::sync::Arc;
 use thiserror::Error;
+use tickcast_shared::game::GameEntry;
 use tickcast_shared::schema::{Schema, SchemaHash};
 
 /// A game name that is not in the catalog.
@@ -22,23 +24,28 @@ pub struct UnknownGame(pub String);
 /// One registered game.
 #[derive(Debug, Clone)]
 pub struct Game {
-    schema: Schema,
+    entry: GameEntry,
     hash: SchemaHash,
 }
 
 impl Game {
-    /// A game described by `schema` (its name and description are the schema's).
-    pub fn new(schema: Schema) -> Game {
-        let hash = schema.hash();
-        Game { schema, hash }
+    /// The game of `entry` (its name and description are its schema's).
+    pub fn of(entry: GameEntry) -> Game {
+        let hash = entry.schema().hash();
+        Game { entry, hash }
     }
 
-    pub fn name(&self) -> &str {
-        self.schema.name()
+    pub fn name(&self) -> &'static str {
+        self.entry.name()
     }
 
-    pub fn schema(&self) -> &Schema {
-        &self.schema
+    pub fn schema(&self) -> &'static Schema {
+        self.entry.schema()
+    }
+
+    /// How to configure, create and load the game.
+    pub fn entry(&self) -> GameEntry {
+        self.entry
     }
 
     pub fn hash(&self) -> SchemaHash {
@@ -126,7 +133,7 @@ impl GameCatalog {
     /// One game with its descriptor.
     pub fn detail(&self, name: &str) -> Option<GameDetail> {
         let game = self.get(name)?;
-        let schema = serde_json::to_value(&game.schema).unwrap_or(serde_json::Value::Null);
+        let schema = serde_json::to_value(game.schema()).unwrap_or(serde_json::Value::Null);
         Some(GameDetail {
             summary: summary(game),
             schema,
@@ -138,7 +145,7 @@ fn summary(game: &Game) -> GameSummary {
     GameSummary {
         name: game.name().to_owned(),
         schema_hash: game.hash.to_string(),
-        description: game.schema.description().to_owned(),
+        description: game.schema().description().to_owned(),
     }
 }
 
@@ -154,11 +161,12 @@ fn printable(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tickcast_shared::sim::Arena;
     use tickcast_shared::sim::schema::arena_schema;
 
     #[test]
     fn the_first_game_is_the_default_and_unknown_names_are_refused() {
-        let catalog = GameCatalog::new(Game::new(arena_schema().clone()));
+        let catalog = GameCatalog::new(Game::of(GameEntry::of::<Arena>()));
         let first = catalog.default_game().name().to_owned();
         assert_eq!(catalog.resolve(None).map(Game::name), Ok(first.as_str()));
         assert_eq!(

@@ -33,6 +33,8 @@ pub mod net;
 pub mod replay;
 pub mod room;
 pub mod spectators;
+#[cfg(test)]
+mod test_game;
 
 use config::Config;
 use edge::limiter::ConnLimiter;
@@ -110,9 +112,9 @@ async fn join_cluster(
 /// The games the stock server runs, the default first: the one place that names
 /// them.
 fn bundled_games() -> games::GameCatalog {
-    games::GameCatalog::new(games::Game::new(
-        tickcast_shared::sim::schema::arena_schema().clone(),
-    ))
+    games::GameCatalog::new(games::Game::of(tickcast_shared::game::GameEntry::of::<
+        tickcast_shared::sim::Arena,
+    >()))
 }
 
 impl Server {

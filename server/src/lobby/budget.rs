@@ -116,6 +116,7 @@ impl LobbyConfig {
 }
 
 /// What a room costs against the entity budget.
+#[cfg(test)]
 pub fn entities_of(drones: u32, max_players: u32) -> u64 {
     u64::from(drones) + u64::from(max_players)
 }

@@ -8,6 +8,7 @@ use super::{Inner, Listed, Lobby, LobbyError, RoomId, budget, token};
 use crate::room::{self, RoomInfo, RoomSettings, RoomShared, RoomState};
 use std::net::IpAddr;
 use std::sync::Arc;
+use tickcast_shared::game::RoomOptions;
 
 /// What `POST /api/rooms` asks for (unset fields take the defaults).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -43,7 +44,9 @@ impl Lobby {
         given_id: Option<RoomId>,
     ) -> Result<Arc<RoomShared>, LobbyError> {
         let config = &self.ctx.config;
-        let game = self.games.resolve(req.game.as_deref())?.name().to_owned();
+        let game = self.games.resolve(req.game.as_deref())?;
+        let entry = game.entry();
+        let game = game.name().to_owned();
         let map_name = req.map.unwrap_or_else(|| "arena".to_owned());
         let map = self
             .maps
@@ -64,6 +67,16 @@ impl Lobby {
                 config.max_drones
             )));
         }
+        let options = RoomOptions {
+            tick_rate: config.tick_rate,
+            seats: max_players,
+            map: Some((map_name.clone(), map.to_text())),
+            npcs: drones,
+            extra: serde_json::Value::Null,
+        };
+        let game_config = (entry.configure)(&options).map_err(|r| LobbyError::Invalid(r.0))?;
+        let cost = (entry.entity_budget)(&game_config, max_players)
+            .map_err(|e| LobbyError::Invalid(e.to_string()))?;
         let live = inner
             .rooms
             .values()
@@ -78,7 +91,7 @@ impl Lobby {
                 continue;
             }
             let s = &l.room.settings;
-            let entities = budget::entities_of(s.drones, s.max_players);
+            let entities = s.entities;
             in_use.entities = in_use.entities.saturating_add(entities);
             // An unknown address (`None`) shares one budget with all unknown ones.
             if l.creator == creator {
@@ -86,7 +99,6 @@ impl Lobby {
                 in_use.entities_of_address = in_use.entities_of_address.saturating_add(entities);
             }
         }
-        let cost = budget::entities_of(drones, max_players);
         let limits = &self.ctx.metrics.limits;
         // A room placed here by the cluster's matchmaking has no local creator: its
         // address budgets are not this node's to check.
@@ -126,6 +138,9 @@ impl Lobby {
         let settings = RoomSettings {
             name,
             game,
+            entry,
+            config: Arc::new(game_config),
+            entities: cost,
             map_name,
             map,
             max_players,
@@ -135,7 +150,8 @@ impl Lobby {
             seed: token::random_seed(),
             creator,
         };
-        let room = room::spawn(id, settings, &self.ctx);
+        let room = room::spawn(id, settings, &self.ctx)
+            .map_err(|e| LobbyError::Invalid(format!("the game refused the room: {e}")))?;
         let seq = inner.next_seq;
         inner.next_seq += 1;
         let listed = Listed {

@@ -80,17 +80,11 @@ mod tests {
     use super::*;
     use crate::games::{Game, GameCatalog};
     use crate::room::RoomCtx;
-    use tickcast_shared::schema::{Field, Schema};
+    use tickcast_shared::game::GameEntry;
 
     fn lobby() -> Lobby {
-        let other = Schema::builder("ball")
-            .kind("ball", |k| k.field(Field::uint("spin", 7)))
-            .build()
-            .unwrap();
-        let games = GameCatalog::new(Game::new(
-            tickcast_shared::sim::schema::arena_schema().clone(),
-        ))
-        .with(Game::new(other));
+        let games = GameCatalog::new(Game::of(GameEntry::of::<tickcast_shared::sim::Arena>()))
+            .with(Game::of(GameEntry::of::<crate::test_game::Dots>()));
         let ctx = RoomCtx {
             config: Arc::new(crate::config::Config::default()),
             metrics: Arc::default(),
@@ -106,9 +100,9 @@ mod tests {
         let lobby = lobby();
         let first = lobby.games().default_game().name().to_owned();
         let ball = lobby
-            .matchmake("ann", None, Some("ball"), None, None, true)
+            .matchmake("ann", None, Some("dots"), None, None, true)
             .unwrap();
-        assert_eq!(ball.room.game, "ball");
+        assert_eq!(ball.room.game, "dots");
         let default = lobby
             .matchmake("bob", None, None, None, None, true)
             .unwrap();
@@ -118,7 +112,7 @@ mod tests {
             "an open ball room is not taken"
         );
         let again = lobby
-            .matchmake("cat", None, Some("ball"), None, None, true)
+            .matchmake("cat", None, Some("dots"), None, None, true)
             .unwrap();
         assert_eq!(again.room.id, ball.room.id, "the open ball room is");
         let refused = lobby.matchmake("dan", None, Some("chess"), None, None, true);

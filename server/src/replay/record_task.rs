@@ -17,23 +17,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
-use tickcast_shared::codec::Snapshot;
+use tickcast_shared::codec::RowSnapshot;
+use tickcast_shared::game::{InputValues, StepCommands};
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::{ReplayHeader, ReplayWriter, WriteError};
-use tickcast_shared::sim::{TickInput, WorldState};
+use tickcast_shared::sim::{TickInput, legacy};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 /// What a [`Recorder`](super::Recorder) sends its task.
 pub(super) enum Msg {
-    /// The World at `tick`, after `input` stepped it (`None`: the initial state).
+    /// The game at `tick`, after `input` stepped it (`None`: the initial state).
     Tick {
-        input: Option<TickInput>,
+        input: Option<StepCommands<InputValues>>,
         tick: Tick,
         hash: Option<u64>,
-        keyframe: Option<Snapshot>,
-        checkpoint: Option<Box<WorldState>>,
+        keyframe: Option<RowSnapshot>,
+        checkpoint: Option<Checkpoint>,
     },
     /// The ticks `0..ticks` ran before anyone took a seat (empty inputs), with the
     /// state hashes and keyframes taken meanwhile.
@@ -51,8 +52,24 @@ pub(super) enum Msg {
 pub struct PreRoll {
     pub ticks: u32,
     pub hashes: Vec<(Tick, u64)>,
-    pub keyframes: Vec<Snapshot>,
-    pub checkpoint: Option<Box<WorldState>>,
+    pub keyframes: Vec<RowSnapshot>,
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// The game's saved state at a tick (what `DynGame::save` gives).
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub tick: Tick,
+    pub state: Vec<u8>,
+}
+
+/// Write a checkpoint. The file format (4) stores the arena's own state: other
+/// state bytes are skipped (a checkpoint only speeds seeking up).
+fn push_checkpoint(writer: &mut ReplayWriter, checkpoint: &Checkpoint) -> Result<(), WriteError> {
+    match legacy::world_state(&checkpoint.state) {
+        Some(state) => writer.push_checkpoint(&state),
+        None => Ok(()),
+    }
 }
 
 /// Catch `SIGXFSZ` for the life of the process, so that a write past the
@@ -154,16 +171,16 @@ impl Task {
                 msg = rx.recv() => match msg {
                     Some(Msg::Tick { input, tick, hash, keyframe, checkpoint }) => {
                         if let Some(input) = input {
-                            writer.push_tick(&input)?;
+                            writer.push_tick(&legacy::tick_input(&input))?;
                         }
                         if let Some(hash) = hash {
                             writer.push_hash(tick, hash)?;
                         }
-                        if let Some(snapshot) = keyframe {
-                            writer.push_keyframe(&snapshot)?;
+                        if let Some(rows) = keyframe {
+                            writer.push_keyframe(&legacy::snapshot(&rows))?;
                         }
-                        if let Some(state) = checkpoint {
-                            writer.push_checkpoint(&state)?;
+                        if let Some(checkpoint) = checkpoint {
+                            push_checkpoint(&mut writer, &checkpoint)?;
                         }
                     }
                     Some(Msg::Idle(pre)) => write_pre_roll(&mut writer, pre)?,
@@ -203,13 +220,13 @@ fn write_pre_roll(writer: &mut ReplayWriter, pre: PreRoll) -> Result<(), WriteEr
                 writer.push_hash(at, hash)?;
             }
         }
-        while let Some(snapshot) = keyframes.next_if(|k| k.tick.0 <= t) {
-            if snapshot.tick.0 == t {
-                writer.push_keyframe(&snapshot)?;
+        while let Some(rows) = keyframes.next_if(|k| k.tick.0 <= t) {
+            if rows.tick.0 == t {
+                writer.push_keyframe(&legacy::snapshot(&rows))?;
             }
         }
-        if let Some(state) = pre.checkpoint.as_ref().filter(|c| c.tick.0 == t) {
-            writer.push_checkpoint(state)?;
+        if let Some(checkpoint) = pre.checkpoint.as_ref().filter(|c| c.tick.0 == t) {
+            push_checkpoint(writer, checkpoint)?;
         }
         if t < pre.ticks {
             writer.push_tick(&TickInput::default())?;

@@ -9,7 +9,7 @@
 //!
 //! The task ([`super::record_task`]) encodes and appends to the file.
 
-pub use super::record_task::PreRoll;
+pub use super::record_task::{Checkpoint, PreRoll};
 use super::record_task::{Msg, Task};
 use super::store::{LiveStats, ReplayStore};
 use crate::config::Config;
@@ -17,10 +17,12 @@ use crate::room::{RoomId, RoomSettings};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
+use tickcast_shared::codec::RowSnapshot;
+use tickcast_shared::game::{DynGame, InputValues, StepCommands};
 use tickcast_shared::protocol::PROTOCOL_VERSION;
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::replay::{RecordPolicy, ReplayHeader};
-use tickcast_shared::sim::{Map, TickInput, World};
+use tickcast_shared::sim::{ArenaConfig, Map};
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 /// Held by a room task: hands each step to the recorder task.
@@ -30,6 +32,16 @@ pub struct Recorder {
     policy: RecordPolicy,
     stats: Arc<LiveStats>,
     joins: u32,
+}
+
+/// The game's view at its tick.
+pub fn view(game: &dyn DynGame) -> RowSnapshot {
+    let mut rows = Vec::new();
+    game.view(&mut rows);
+    RowSnapshot {
+        tick: game.tick(),
+        rows,
+    }
 }
 
 /// Hash every second; keyframes on ticks that are also live spectator keyframes
@@ -52,16 +64,16 @@ pub fn policy(config: &Config) -> RecordPolicy {
 }
 
 impl Recorder {
-    /// Start recording room `room`, whose World (at tick 0) is `world`.
+    /// Start recording room `room`, whose game (at tick 0) is `game`.
     pub fn start(
         store: &Arc<ReplayStore>,
         config: &Config,
         room: RoomId,
         settings: &RoomSettings,
-        world: &World,
+        game: &dyn DynGame,
     ) -> Recorder {
-        let mut recorder = Recorder::open(store, config, room, settings, world);
-        recorder.send(None, world);
+        let mut recorder = Recorder::open(store, config, room, settings);
+        recorder.send(None, game);
         recorder
     }
 
@@ -73,10 +85,9 @@ impl Recorder {
         config: &Config,
         room: RoomId,
         settings: &RoomSettings,
-        world: &World,
         pre: PreRoll,
     ) -> Recorder {
-        let recorder = Recorder::open(store, config, room, settings, world);
+        let recorder = Recorder::open(store, config, room, settings);
         if recorder.tx.try_send(Msg::Idle(pre)).is_err() {
             tracing::error!(replay = %recorder.id, "recorder queue refused the start");
         }
@@ -88,7 +99,6 @@ impl Recorder {
         config: &Config,
         room: RoomId,
         settings: &RoomSettings,
-        world: &World,
     ) -> Recorder {
         let start_unix_ms = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -102,7 +112,11 @@ impl Recorder {
             protocol_version: PROTOCOL_VERSION,
             map_name: settings.map_name.clone(),
             map_text,
-            config: world.config().clone(),
+            // Format 4 stores the arena's world config (format 5 stores any
+            // game's config JSON).
+            config: serde_json::from_value::<ArenaConfig>(settings.config.as_ref().clone())
+                .map(|c| c.world)
+                .unwrap_or_default(),
             seed: settings.seed,
             start_unix_ms,
             room_name: settings.name.clone(),
@@ -136,25 +150,27 @@ impl Recorder {
         self.queue(Msg::Seating(players))
     }
 
-    /// Record the step that brought `world` to its tick; false when the recording
+    /// Record the step that brought `game` to its tick; false when the recording
     /// has stopped (the room then drops the recorder).
-    pub fn record(&mut self, input: TickInput, world: &World) -> bool {
+    pub fn record(&mut self, input: StepCommands<InputValues>, game: &dyn DynGame) -> bool {
         let joins = u32::try_from(input.joins.len()).unwrap_or(u32::MAX);
         self.joins = self.joins.saturating_add(joins);
         self.stats.players.store(self.joins, Ordering::Release);
-        self.stats.ticks.store(world.tick().0, Ordering::Release);
-        self.send(Some(input), world)
+        self.stats.ticks.store(game.tick().0, Ordering::Release);
+        self.send(Some(input), game)
     }
 
-    fn send(&mut self, input: Option<TickInput>, world: &World) -> bool {
-        let tick = world.tick();
+    fn send(&mut self, input: Option<StepCommands<InputValues>>, game: &dyn DynGame) -> bool {
+        let tick = game.tick();
         let msg = Msg::Tick {
             input,
             tick,
-            hash: self.policy.wants_hash(tick.0).then(|| world.state_hash()),
-            keyframe: self.policy.wants_keyframe(tick.0).then(|| world.snapshot()),
-            checkpoint: (self.policy.wants_checkpoint(tick.0))
-                .then(|| Box::new(world.save_state())),
+            hash: self.policy.wants_hash(tick.0).then(|| game.state_hash()),
+            keyframe: self.policy.wants_keyframe(tick.0).then(|| view(game)),
+            checkpoint: (self.policy.wants_checkpoint(tick.0)).then(|| Checkpoint {
+                tick,
+                state: game.save(),
+            }),
         };
         self.queue(msg)
     }

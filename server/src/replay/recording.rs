@@ -7,14 +7,14 @@
 //! first few keyframes the policy wants (bounded). The file then starts at tick 0 all the
 //! same: the empty steps go in as one run, so a replay re-simulates the whole match.
 
-use super::recorder::{PreRoll, Recorder, policy};
+use super::recorder::{Checkpoint, PreRoll, Recorder, policy, view};
 use super::store::ReplayStore;
 use crate::config::Config;
 use crate::room::{RoomId, RoomSettings};
 use std::sync::Arc;
+use tickcast_shared::game::{DynGame, InputValues, StepCommands};
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::replay::RecordPolicy;
-use tickcast_shared::sim::{TickInput, World};
 
 /// Most state hashes kept before the recording starts (an hour at one a second);
 /// later ones are skipped (hashes are checks, not needed to replay).
@@ -51,13 +51,13 @@ impl Recording {
         Recording { state: State::Off }
     }
 
-    /// Record room `room` (whose World at tick 0 is `world`) once a player joins.
+    /// Record room `room` (whose game at tick 0 is `game`) once a player joins.
     pub fn when_seated(
         store: Arc<ReplayStore>,
         config: Arc<Config>,
         room: RoomId,
         settings: RoomSettings,
-        world: &World,
+        game: &dyn DynGame,
     ) -> Recording {
         let policy = policy(&config);
         let mut waiting = Waiting {
@@ -69,7 +69,7 @@ impl Recording {
             policy,
             pre: PreRoll::default(),
         };
-        waiting.note(world);
+        waiting.note(game);
         Recording {
             state: State::Waiting(Box::new(waiting)),
         }
@@ -94,11 +94,11 @@ impl Recording {
         }
     }
 
-    /// The step that brought `world` to its tick, with its accepted input.
-    pub fn record(&mut self, input: TickInput, world: &World) {
+    /// The step that brought `game` to its tick, with its accepted commands.
+    pub fn record(&mut self, input: StepCommands<InputValues>, game: &dyn DynGame) {
         match &mut self.state {
             State::Off => {}
-            State::Waiting(waiting) if input.joins.is_empty() => waiting.note(world),
+            State::Waiting(waiting) if input.joins.is_empty() => waiting.note(game),
             State::Waiting(waiting) => {
                 let w = &mut **waiting;
                 let mut recorder = Recorder::start_late(
@@ -106,18 +106,17 @@ impl Recording {
                     &w.config,
                     w.room,
                     &w.settings,
-                    world,
                     std::mem::take(&mut w.pre),
                 );
                 let seating = std::mem::take(&mut w.seating);
-                self.state = if recorder.seating(seating) && recorder.record(input, world) {
+                self.state = if recorder.seating(seating) && recorder.record(input, game) {
                     State::Live(recorder)
                 } else {
                     State::Off
                 };
             }
             State::Live(recorder) => {
-                if !recorder.record(input, world) {
+                if !recorder.record(input, game) {
                     self.state = State::Off;
                 }
             }
@@ -133,20 +132,23 @@ impl Recording {
 }
 
 impl Waiting {
-    /// `world` reached its tick with no input (or is at tick 0).
-    fn note(&mut self, world: &World) {
-        let tick = world.tick();
+    /// `game` reached its tick with no input (or is at tick 0).
+    fn note(&mut self, game: &dyn DynGame) {
+        let tick = game.tick();
         self.pre.ticks = tick.0;
         if self.policy.wants_hash(tick.0) && self.pre.hashes.len() < MAX_PREROLL_HASHES {
-            self.pre.hashes.push((tick, world.state_hash()));
+            self.pre.hashes.push((tick, game.state_hash()));
         }
         if self.policy.wants_keyframe(tick.0) && self.pre.keyframes.len() < MAX_PREROLL_KEYFRAMES {
-            self.pre.keyframes.push(world.snapshot());
+            self.pre.keyframes.push(view(game));
         }
         // Only the latest is kept, so memory stays bounded however long the room
         // waits; a seek before it re-simulates from tick 0.
         if self.policy.wants_checkpoint(tick.0) {
-            self.pre.checkpoint = Some(Box::new(world.save_state()));
+            self.pre.checkpoint = Some(Checkpoint {
+                tick,
+                state: game.save(),
+            });
         }
     }
 }

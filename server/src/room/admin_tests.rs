@@ -3,7 +3,7 @@
 //! cannot resume).
 
 use super::JoinAuth;
-use super::core_tests::{Room, config};
+use super::core_tests::{Room, config, world};
 use super::players::SessionInfo;
 use super::{Control, RoomState};
 use tickcast_shared::protocol::{ErrorCode, PlayerId};
@@ -59,7 +59,7 @@ fn a_kick_closes_the_connection_frees_the_seat_and_refuses_resume() {
         room.fx.steps.last().map(|s| s.leaves.clone()),
         Some(vec![a.player])
     );
-    assert_eq!(room.core.world().player_entity(a.player), None);
+    assert_eq!(world(&room.core).player_entity(a.player), None);
     // Kicked is gone: its token does not resume, a second kick finds no one.
     let token = Room::token(&a);
     let request = room.request("ada", JoinAuth::Resume(token));

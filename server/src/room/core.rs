@@ -1,5 +1,6 @@
-//! The room as a sans-IO core: the World, the players, their input buffers and the
-//! snapshot ring, driven by [`RoomCore::handle`] and [`RoomCore::tick`] with the time
+//! The room as a sans-IO core: the game (any game, as a `Box<dyn DynGame>`), the
+//! players, their input buffers and the snapshot ring (rows of the game's schema,
+//! coded with its [`RowCodec`]), driven by [`RoomCore::handle`] and [`RoomCore::tick`] with the time
 //! as an argument. It names no runtime, channel or socket; what it produces goes out
 //! through [`Effects`], which the tokio shell ([`super::task`]) implements with
 //! channels and the unit tests implement with vectors.
@@ -21,10 +22,10 @@ use crate::config::{Config, secs};
 use crate::metrics::{FinishReason, Metrics};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tickcast_shared::game::Game;
+use tickcast_shared::codec::{Row, RowCodec};
+use tickcast_shared::game::DynGame;
 use tickcast_shared::protocol::{ErrorCode, PlayerId};
 use tickcast_shared::quic::close;
-use tickcast_shared::sim::{Arena, World};
 
 #[path = "core_step.rs"]
 mod step;
@@ -72,7 +73,10 @@ pub struct TickReport {
 
 /// One room, without IO.
 pub struct RoomCore {
-    world: World,
+    game: Box<dyn DynGame>,
+    codec: RowCodec,
+    /// The last view's rows, reused (the snapshot takes a copy).
+    rows: Vec<Row>,
     table: PlayerTable,
     ring: SnapshotRing,
     joins: Vec<PlayerId>,
@@ -90,15 +94,17 @@ pub struct RoomCore {
 impl RoomCore {
     /// A room whose tick 0 is at `start`.
     pub fn new(
-        world: World,
+        game: Box<dyn DynGame>,
         info: WelcomeInfo,
         cfg: CoreConfig,
         status: Arc<RoomStatus>,
         metrics: Arc<Metrics>,
         start: Instant,
     ) -> RoomCore {
-        status.set_tick(world.tick().0);
+        status.set_tick(game.tick().0);
         RoomCore {
+            codec: RowCodec::new(game.schema()),
+            rows: Vec::new(),
             table: PlayerTable::new(info, cfg.inputs),
             ring: SnapshotRing::new(cfg.ring_len),
             joins: Vec::new(),
@@ -107,7 +113,7 @@ impl RoomCore {
             scheduled: 0,
             empty_since: None,
             finished: None,
-            world,
+            game,
             status,
             metrics,
             cfg,
@@ -115,8 +121,9 @@ impl RoomCore {
         }
     }
 
-    pub fn world(&self) -> &World {
-        &self.world
+    /// The game the room runs.
+    pub fn game(&self) -> &dyn DynGame {
+        &*self.game
     }
 
     pub fn players(&self) -> &PlayerTable {
@@ -171,22 +178,21 @@ impl RoomCore {
                 ..
             } => self.resume(request, &token, fx),
             Command::Input { player, conn, cmd } => {
-                let newest = self.world.tick();
+                let newest = self.game.tick();
                 let Some(p) = self.table.connected(player, conn) else {
                     return;
                 };
                 p.acknowledge(cmd.ack, newest);
                 // Refused, or buffered at the cost of the oldest: either way one dropped.
                 if !matches!(
-                    p.inputs
-                        .push(cmd.seq, Arena::input_from_values(&cmd.input), cmd.view),
+                    p.inputs.push(cmd.seq, cmd.input, cmd.view),
                     Ok(Pushed::Buffered)
                 ) {
                     self.metrics.inputs_dropped.inc();
                 }
             }
             Command::Delivered { player, conn, tick } => {
-                let newest = self.world.tick();
+                let newest = self.game.tick();
                 if let Some(p) = self.table.connected(player, conn) {
                     p.acknowledge(Some(tick), newest);
                 }
@@ -208,7 +214,7 @@ impl RoomCore {
     /// Give the seat of resume `token` to the connection of `request`; the
     /// connection it had, if any, closes with [`close::REPLACED`].
     fn resume(&mut self, request: super::players::RequestId, token: &str, fx: &mut impl Effects) {
-        match self.table.resume(token, self.world.tick()) {
+        match self.table.resume(token, self.game.tick()) {
             Ok(resumed) => {
                 if let Some(old) = resumed.replaced {
                     let reason = "replaced by a resumed connection".to_owned();

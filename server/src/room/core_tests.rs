@@ -7,13 +7,24 @@ use super::{Control, JoinAuth, JoinRefused, RoomState, SnapshotFrame};
 use crate::metrics::Metrics;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tickcast_shared::codec::{Snapshot, decode_server};
+use tickcast_shared::codec::{RowSnapshot, decode_server};
+use tickcast_shared::game::erased::Running;
+use tickcast_shared::game::{DynGame, EventRow, Game, GameEntry, InputValues, StepCommands};
 use tickcast_shared::protocol::{ErrorCode, InputCmd, InputSeq, PlayerIdentity, ServerMsg, Tick};
-use tickcast_shared::sim::{GameEvent, PlayerInput};
-use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
+use tickcast_shared::sim::{Arena, ArenaConfig, PlayerInput, legacy};
+use tickcast_shared::sim::{TickInput, World, WorldConfig};
 use tickcast_shared::spectate::PlayerName;
 
 pub(super) const DT_NS: u64 = 1_000_000_000 / 60;
+
+/// The arena World inside a test room's core.
+pub(super) fn world(core: &RoomCore) -> &World {
+    let running = core.game().as_any().downcast_ref::<Running<Arena>>();
+    running
+        .expect("the test rooms run the arena")
+        .game()
+        .world()
+}
 
 #[derive(Default)]
 pub(super) struct Fx {
@@ -45,18 +56,18 @@ impl Effects for Fx {
     }
     fn stepped(
         &mut self,
-        input: TickInput,
-        _world: &World,
-        _events: &[GameEvent],
+        input: StepCommands<InputValues>,
+        _game: &dyn DynGame,
+        _events: &[EventRow],
         players: &[PlayerIdentity],
     ) {
-        self.steps.push(input);
+        self.steps.push(legacy::tick_input(&input));
         self.named.extend(players.iter().cloned());
     }
     fn wants_spectator_frame(&self, _tick: Tick) -> bool {
         self.spectate
     }
-    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>, players: Vec<PlayerName>) {
+    fn spectator_frame(&mut self, snapshot: &Arc<RowSnapshot>, players: Vec<PlayerName>) {
         self.spectator_frames.push(snapshot.tick);
         self.rosters.push(players);
     }
@@ -95,7 +106,13 @@ impl Room {
         let metrics = Arc::new(Metrics::new());
         // One seat more than the core takes, so tests reach the core's own check.
         let status = Arc::new(RoomStatus::new(cfg.max_players + 1));
-        let world = World::new(Map::default_map(), WorldConfig::new(60, 2), 7);
+        let config = ArenaConfig::new(
+            "arena".into(),
+            tickcast_shared::sim::map::DEFAULT_MAP.into(),
+            WorldConfig::new(60, 2),
+        );
+        let config = serde_json::to_value(config).unwrap();
+        let game = (GameEntry::of::<Arena>().create)(&config, 7).unwrap();
         let info = WelcomeInfo {
             tick_rate: 60,
             send_rate: 20,
@@ -107,7 +124,7 @@ impl Room {
         };
         let t0 = Instant::now();
         let core = RoomCore::new(
-            world,
+            game,
             info,
             cfg,
             Arc::clone(&status),
@@ -229,7 +246,7 @@ fn a_join_is_answered_after_the_step_that_seats_the_player() {
         room.fx.steps.last().map(|s| s.joins.clone()),
         Some(vec![w.player])
     );
-    assert_eq!(room.core.world().player_entity(w.player), Some(w.entity));
+    assert_eq!(world(&room.core).player_entity(w.player), Some(w.entity));
     assert_eq!(room.status.players(), 1);
     assert_eq!(room.status.state(), RoomState::Running);
     assert_eq!(room.metrics.players.get(), 1);
@@ -270,7 +287,7 @@ fn leaving_frees_the_seat_and_the_player_leaves_the_world_next_step() {
         room.fx.steps.last().map(|s| s.leaves.clone()),
         Some(vec![w.player])
     );
-    assert_eq!(room.core.world().player_entity(w.player), None);
+    assert_eq!(world(&room.core).player_entity(w.player), None);
     // The steps named the player (joined, then left) to the recorder and the
     // spectators, the second time after it had left the table.
     let ada = PlayerIdentity {

@@ -4,11 +4,10 @@
 use super::players::{ConnId, RequestId, Welcomed};
 use super::{Control, JoinAuth, JoinRefused, SnapshotFrame};
 use std::sync::Arc;
-use tickcast_shared::codec::Snapshot;
+use tickcast_shared::codec::RowSnapshot;
+use tickcast_shared::game::{DynGame, EventRow, InputValues, StepCommands};
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::{InputCmd, PlayerId, Tick};
-use tickcast_shared::sim::GameEvent;
-use tickcast_shared::sim::{TickInput, World};
 use tickcast_shared::spectate::PlayerName;
 
 /// What the core asks of the world outside it.
@@ -24,20 +23,20 @@ pub trait Effects {
     /// Who the players joining in the coming step are (for the recorder's player
     /// records); called before the step, only when someone joins.
     fn seating(&mut self, _players: Vec<PlayerIdentity>) {}
-    /// One step was taken: its accepted input, the World after it, its events and
-    /// who the players they name are (for the recorder and the spectators).
+    /// One step was taken: its accepted commands, the game after it, its events
+    /// and who the players they name are (for the recorder and the spectators).
     fn stepped(
         &mut self,
-        input: TickInput,
-        world: &World,
-        events: &[GameEvent],
+        commands: StepCommands<InputValues>,
+        game: &dyn DynGame,
+        events: &[EventRow],
         players: &[PlayerIdentity],
     );
     /// Whether spectators want the snapshot of `tick`.
     fn wants_spectator_frame(&self, tick: Tick) -> bool;
     /// The snapshot of a tick for which [`Effects::wants_spectator_frame`] said yes,
     /// and who is in the room then (by id).
-    fn spectator_frame(&mut self, snapshot: &Arc<Snapshot>, players: Vec<PlayerName>);
+    fn spectator_frame(&mut self, snapshot: &Arc<RowSnapshot>, players: Vec<PlayerName>);
 }
 
 /// A command from a session (the shell has put its reply channel aside).

@@ -6,8 +6,9 @@
 //!
 //! # A starved tick repeats the last input
 //! When a tick finds the buffer empty, [`InputBuffer::pop`] stands in for the missing
-//! input: the player's last input again, with fire released (movement and aim go on,
-//! a shot is never repeated). The stand-in takes the missing input's sequence number,
+//! input: the player's last input again as the game repeats it (the game's
+//! `repeat_input`: the arena releases fire, so movement and aim go on and a shot is
+//! never repeated). The stand-in takes the missing input's sequence number,
 //! so when that input arrives late it is dropped as [`Dropped::Late`]: the server's
 //! tick-to-sequence timeline stays where it was, instead of every later input waiting
 //! one tick more (which applying it late would do). A client that held its keys sees
@@ -18,8 +19,8 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use tickcast_shared::game::InputValues;
 use tickcast_shared::protocol::{InputSeq, Tick};
-use tickcast_shared::sim::{Buttons, PlayerInput};
 
 /// How players' inputs enter a room's steps (section `[room]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,12 +86,13 @@ pub enum Pushed {
 }
 
 /// The input a tick takes from the buffer.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Taken {
-    pub input: PlayerInput,
+    pub input: InputValues,
     /// The tick the player was looking at (`None`: unstamped, or a stand-in).
     pub view: Option<Tick>,
-    /// A stand-in: the previous input again (fire released), the buffer being empty.
+    /// A stand-in: the previous input again (as the game repeats it), the buffer
+    /// being empty.
     pub repeated: bool,
 }
 
@@ -106,13 +108,13 @@ pub fn rewind(view: Option<Tick>, now: Tick, max: u32) -> Option<u32> {
 /// Inputs of one player waiting for their tick.
 #[derive(Debug)]
 pub struct InputBuffer {
-    pending: BTreeMap<u32, (PlayerInput, Option<Tick>)>,
+    pending: BTreeMap<u32, (InputValues, Option<Tick>)>,
     capacity: usize,
     last_consumed: Option<InputSeq>,
     /// The last tick found the buffer empty.
     starved: bool,
     /// The input the last tick applied (real or stand-in).
-    last_input: Option<PlayerInput>,
+    last_input: Option<InputValues>,
     /// Starved ticks in a row that got a stand-in.
     repeats: u32,
     max_repeats: u32,
@@ -137,7 +139,7 @@ impl InputBuffer {
     pub fn push(
         &mut self,
         seq: InputSeq,
-        input: PlayerInput,
+        input: InputValues,
         view: Option<Tick>,
     ) -> Result<Pushed, Dropped> {
         if self.last_consumed.is_some_and(|last| seq <= last) {
@@ -166,13 +168,14 @@ impl InputBuffer {
 
     /// This tick's input (one call per tick): the oldest buffered one, or when there
     /// is none a stand-in (see the module docs), or `None` (no input ever, or
-    /// `max_repeats` stand-ins in a row already).
-    pub fn pop(&mut self) -> Option<Taken> {
+    /// `max_repeats` stand-ins in a row already). `repeat` makes a stand-in from
+    /// the last input (the game's `repeat_input`).
+    pub fn pop(&mut self, repeat: impl FnOnce(&InputValues) -> InputValues) -> Option<Taken> {
         let popped = self.pending.pop_first();
         self.starved = popped.is_none();
         if let Some((seq, (input, view))) = popped {
             self.last_consumed = Some(InputSeq(seq));
-            self.last_input = Some(input);
+            self.last_input = Some(input.clone());
             self.repeats = 0;
             return Some(Taken {
                 input,
@@ -180,18 +183,15 @@ impl InputBuffer {
                 repeated: false,
             });
         }
-        let last = self.last_input?;
+        let last = self.last_input.as_ref()?;
         if self.repeats >= self.max_repeats {
             return None;
         }
         self.repeats += 1;
         let seq = self.last_consumed.map_or(1, |s| s.0.saturating_add(1));
         self.last_consumed = Some(InputSeq(seq));
-        let input = PlayerInput {
-            buttons: Buttons(last.buttons.0 & !Buttons::FIRE),
-            ..last
-        };
-        self.last_input = Some(input);
+        let input = repeat(last);
+        self.last_input = Some(input.clone());
         Some(Taken {
             input,
             view: None,
@@ -228,11 +228,21 @@ impl InputBuffer {
 mod tests {
     use super::*;
 
-    fn input(aim: f32) -> PlayerInput {
-        PlayerInput {
-            aim,
-            ..Default::default()
-        }
+    const RIGHT: i32 = 8;
+    const FIRE: i32 = 16;
+
+    /// A two-value input (buttons, aim) like the arena's, aim in whole units.
+    fn input(aim: f32) -> InputValues {
+        InputValues(vec![0, aim as i32])
+    }
+
+    fn aim(t: &Taken) -> f32 {
+        t.input.get(1) as f32
+    }
+
+    /// The arena's repeat: fire released.
+    fn release_fire(last: &InputValues) -> InputValues {
+        InputValues(vec![last.get(0) & !FIRE, last.get(1)])
     }
 
     #[test]
@@ -241,7 +251,7 @@ mod tests {
         b.push(InputSeq(3), input(3.0), None).unwrap();
         b.push(InputSeq(1), input(1.0), None).unwrap();
         b.push(InputSeq(2), input(2.0), None).unwrap();
-        assert_eq!(b.pop().unwrap().input.aim, 1.0);
+        assert_eq!(aim(&b.pop(release_fire).unwrap()), 1.0);
         assert_eq!(b.last_consumed(), InputSeq(1));
         assert_eq!(b.len(), 2);
     }
@@ -254,7 +264,7 @@ mod tests {
             b.push(InputSeq(5), input(0.0), None),
             Err(Dropped::Duplicate)
         );
-        b.pop();
+        b.pop(release_fire);
         assert_eq!(b.push(InputSeq(4), input(0.0), None), Err(Dropped::Late));
         assert_eq!(b.push(InputSeq(5), input(0.0), None), Err(Dropped::Late));
         b.push(InputSeq(7), input(7.0), None).unwrap();
@@ -269,8 +279,8 @@ mod tests {
         let mut c = InputBuffer::new(1, 0);
         c.push(InputSeq(3), input(3.0), None).unwrap();
         assert_eq!(c.push(InputSeq(2), input(2.0), None), Err(Dropped::Flood));
-        assert_eq!(b.pop().unwrap().input.aim, 8.0);
-        assert_eq!(b.pop().unwrap().input.aim, 9.0);
+        assert_eq!(aim(&b.pop(release_fire).unwrap()), 8.0);
+        assert_eq!(aim(&b.pop(release_fire).unwrap()), 9.0);
     }
 
     #[test]
@@ -280,39 +290,37 @@ mod tests {
         for seq in 1..=3 {
             b.push(InputSeq(seq), input(0.0), None).unwrap();
         }
-        b.pop();
+        b.pop(release_fire);
         assert_eq!(b.lead(), 2);
-        b.pop();
-        b.pop();
+        b.pop(release_fire);
+        b.pop(release_fire);
         assert_eq!(b.lead(), 0);
-        assert!(b.pop().is_none());
+        assert!(b.pop(release_fire).is_none());
         assert_eq!(b.lead(), -1);
         b.push(InputSeq(4), input(0.0), None).unwrap();
         assert_eq!(b.lead(), -1, "until the next tick");
     }
 
-    fn moving(seq_aim: f32, fire: bool) -> PlayerInput {
-        let fire = if fire { Buttons::FIRE } else { 0 };
-        PlayerInput {
-            buttons: Buttons(Buttons::RIGHT | fire),
-            aim: seq_aim,
-        }
+    fn moving(seq_aim: f32, fire: bool) -> InputValues {
+        let fire = if fire { FIRE } else { 0 };
+        InputValues(vec![RIGHT | fire, seq_aim as i32])
     }
 
     #[test]
     fn a_starved_tick_repeats_the_last_input_without_fire_and_the_late_one_is_dropped() {
         let mut b = InputBuffer::new(8, 3);
-        assert_eq!(b.pop(), None, "nothing to repeat before the first input");
-        b.push(InputSeq(1), moving(1.0, true), None).unwrap();
-        assert_eq!(b.pop().map(|t| t.repeated), Some(false));
-        let stand_in = b.pop().expect("starved: a stand-in");
-        assert!(stand_in.repeated);
-        assert_eq!(stand_in.input.aim, 1.0);
-        assert!(
-            stand_in.input.buttons.has(Buttons::RIGHT),
-            "movement goes on"
+        assert_eq!(
+            b.pop(release_fire),
+            None,
+            "nothing to repeat before the first input"
         );
-        assert!(!stand_in.input.buttons.has(Buttons::FIRE), "no second shot");
+        b.push(InputSeq(1), moving(1.0, true), None).unwrap();
+        assert_eq!(b.pop(release_fire).map(|t| t.repeated), Some(false));
+        let stand_in = b.pop(release_fire).expect("starved: a stand-in");
+        assert!(stand_in.repeated);
+        assert_eq!(aim(&stand_in), 1.0);
+        assert!(stand_in.input.get(0) & RIGHT != 0, "movement goes on");
+        assert!(stand_in.input.get(0) & FIRE == 0, "no second shot");
         assert_eq!(b.lead(), -1, "the client still learns it was late");
         assert_eq!(b.last_consumed(), InputSeq(2), "it took input 2's place");
         // Input 2 arrives late: dropped, so input 3 is applied at its own tick.
@@ -321,8 +329,8 @@ mod tests {
             Err(Dropped::Late)
         );
         b.push(InputSeq(3), moving(3.0, false), None).unwrap();
-        let next = b.pop().unwrap();
-        assert_eq!((next.input.aim, next.repeated), (3.0, false));
+        let next = b.pop(release_fire).unwrap();
+        assert_eq!((aim(&next), next.repeated), (3.0, false));
         assert_eq!(b.last_consumed(), InputSeq(3));
     }
 
@@ -330,10 +338,14 @@ mod tests {
     fn stand_ins_stop_after_max_repeats_in_a_row_and_the_timeline_re_anchors() {
         let mut b = InputBuffer::new(8, 2);
         b.push(InputSeq(1), moving(1.0, false), None).unwrap();
-        b.pop();
-        assert!(b.pop().unwrap().repeated);
-        assert!(b.pop().unwrap().repeated);
-        assert_eq!(b.pop(), None, "a third starved tick in a row waits");
+        b.pop(release_fire);
+        assert!(b.pop(release_fire).unwrap().repeated);
+        assert!(b.pop(release_fire).unwrap().repeated);
+        assert_eq!(
+            b.pop(release_fire),
+            None,
+            "a third starved tick in a row waits"
+        );
         assert_eq!(b.last_consumed(), InputSeq(3));
         // The stalled inputs come in: the two stood in for are late, 4 is applied.
         assert_eq!(
@@ -345,13 +357,17 @@ mod tests {
             Err(Dropped::Late)
         );
         b.push(InputSeq(4), moving(4.0, false), None).unwrap();
-        assert_eq!(b.pop().unwrap().input.aim, 4.0);
+        assert_eq!(aim(&b.pop(release_fire).unwrap()), 4.0);
         // A real input resets the count: the next starved tick repeats again.
-        assert!(b.pop().unwrap().repeated);
+        assert!(b.pop(release_fire).unwrap().repeated);
         let mut never = InputBuffer::new(8, 0);
         never.push(InputSeq(1), moving(1.0, false), None).unwrap();
-        never.pop();
-        assert_eq!(never.pop(), None, "max_repeats 0: never stands in");
+        never.pop(release_fire);
+        assert_eq!(
+            never.pop(release_fire),
+            None,
+            "max_repeats 0: never stands in"
+        );
     }
 
     #[test]

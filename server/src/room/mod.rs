@@ -44,6 +44,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 use tickcast_shared::codec::{SnapshotHead, snapshot_head};
+use tickcast_shared::game::GameEntry;
 use tickcast_shared::protocol::{ErrorCode, InputCmd, NetId, PlayerId, Tick};
 use tickcast_shared::schema::SchemaHash;
 use tickcast_shared::sim::Map;
@@ -60,6 +61,13 @@ pub struct RoomSettings {
     pub name: String,
     /// The game the room runs, by its catalog name.
     pub game: String,
+    /// How to create (and re-simulate) that game.
+    pub entry: GameEntry,
+    /// The game's config for this room (from the game's `configure`), as JSON.
+    pub config: Arc<serde_json::Value>,
+    /// Entities the room may hold (the game's `entity_budget`), what it costs of
+    /// the lobby's entity budget.
+    pub entities: u64,
     pub map_name: String,
     pub map: Map,
     pub max_players: u32,

@@ -8,10 +8,9 @@ use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_server;
+use tickcast_shared::game::{DynGame, EventRow, InputValues, StepCommands};
 use tickcast_shared::protocol::{ErrorCode, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick};
-use tickcast_shared::schema::SchemaHash;
-use tickcast_shared::sim::TickInput;
-use tickcast_shared::sim::{Buttons, GameEvent};
+use tickcast_shared::schema::{Schema, SchemaHash};
 use tickcast_shared::spectate::PlayerName;
 
 /// One connection of a session to the room (a resumed player gets a new one).
@@ -233,12 +232,13 @@ impl PlayerTable {
         Some(gone)
     }
 
-    /// Who the players named in `events` are (each once), from the seated players
-    /// and those removed since the last call, which forgets the latter.
-    pub fn identities(&mut self, events: &[GameEvent]) -> Vec<PlayerIdentity> {
+    /// Who the players named in `events` are (each once; the values of the
+    /// schema's player-reference fields), from the seated players and those
+    /// removed since the last call, which forgets the latter.
+    pub fn identities(&mut self, events: &[EventRow], schema: &Schema) -> Vec<PlayerIdentity> {
         let departed = std::mem::take(&mut self.departed);
         let mut out: Vec<PlayerIdentity> = Vec::new();
-        for id in events.iter().flat_map(GameEvent::players) {
+        for id in events.iter().flat_map(|e| e.players(schema)) {
             if out.iter().any(|p| p.player == id) {
                 continue;
             }
@@ -268,20 +268,24 @@ impl PlayerTable {
     }
 
     /// Every player's input for the step of `tick` (one each, or a repeat: see
-    /// [`super::inputs`]), with the lag compensation of the shots: a stamped input
-    /// holding fire gets its rewind, at most `max_rewind_ticks`. Also how many of
-    /// them were repeats.
-    pub fn take_inputs(&mut self, tick: Tick) -> (TickInput, u64) {
-        let mut into = TickInput::default();
+    /// [`super::inputs`]; a repeat is the game's `repeat_input`), with lag
+    /// compensation: a stamped input the game compensates (the arena's shots) gets
+    /// its rewind, at most `max_rewind_ticks`. Also how many of them were repeats.
+    pub fn take_inputs(
+        &mut self,
+        tick: Tick,
+        game: &dyn DynGame,
+    ) -> (StepCommands<InputValues>, u64) {
+        let mut into = StepCommands::default();
         let max_rewind = self.rules.max_rewind_ticks;
         let mut repeated = 0;
         for p in self.players.values_mut() {
-            let Some(taken) = p.inputs.pop() else {
+            let Some(taken) = p.inputs.pop(|last| game.repeat_input(last)) else {
                 continue;
             };
             repeated += u64::from(taken.repeated);
             if let Some(back) = rewind(taken.view, tick, max_rewind)
-                && taken.input.buttons.has(Buttons::FIRE)
+                && game.compensates(&taken.input)
             {
                 into.rewinds.push((p.id, back));
             }

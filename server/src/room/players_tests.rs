@@ -1,6 +1,7 @@
 //! The player table: who the players named in events are.
 
 use super::*;
+use tickcast_shared::schema::Field;
 
 #[test]
 fn events_name_seated_and_just_departed_players_once_each() {
@@ -23,15 +24,27 @@ fn events_name_seated_and_just_departed_players_once_each() {
     let bo = t.join("Bo".into(), None, 2);
     assert_eq!(t.subs(), vec!["u-ann".to_owned()]);
     assert!(t.remove(bo).is_some());
+    // A schema of its own: "hit" names two players (and an entity between them),
+    // "gone" one.
+    let schema = tickcast_shared::schema::Schema::builder("test")
+        .kind("thing", |k| k.field(Field::uint("n", 8)))
+        .event("hit", |e| {
+            e.field(Field::player_ref("by"))
+                .field(Field::entity_ref("with"))
+                .field(Field::player_ref("on"))
+        })
+        .event("gone", |e| e.field(Field::player_ref("who")))
+        .build()
+        .unwrap();
+    let row = |event, values: &[u32]| EventRow {
+        event,
+        values: values.iter().map(|&v| v as i32).collect(),
+    };
     let events = [
-        GameEvent::Kill {
-            killer: ann,
-            victim: bo,
-        },
-        GameEvent::Left { player: bo },
-        GameEvent::Left {
-            player: PlayerId(99),
-        },
+        row(0, &[ann.0, 77, bo.0]),
+        row(1, &[bo.0]),
+        row(1, &[99]),
+        row(5, &[ann.0]),
     ];
     let who = |player, sub: Option<&str>, name: &str| PlayerIdentity {
         player,
@@ -39,10 +52,13 @@ fn events_name_seated_and_just_departed_players_once_each() {
         name: name.to_owned(),
     };
     assert_eq!(
-        t.identities(&events),
+        t.identities(&events, &schema),
         vec![who(ann, Some("u-ann"), "Ann"), who(bo, None, "Bo")],
         "each once; an unknown player is left out"
     );
     // The departed are forgotten after the step that named them.
-    assert_eq!(t.identities(&events), vec![who(ann, Some("u-ann"), "Ann")]);
+    assert_eq!(
+        t.identities(&events, &schema),
+        vec![who(ann, Some("u-ann"), "Ann")]
+    );
 }

@@ -5,7 +5,7 @@ use super::Control;
 use super::JoinAuth;
 use super::RoomState;
 use super::core::TickReport;
-use super::core_tests::{DT_NS, Room, config};
+use super::core_tests::{DT_NS, Room, config, world};
 use super::players::{ConnId, Welcomed};
 use crate::metrics::FinishReason;
 use std::time::Duration;
@@ -31,7 +31,7 @@ fn a_late_tick_catches_up_a_bounded_number_of_steps_and_skips_the_rest() {
             skipped: 15
         }
     );
-    assert_eq!(room.core.world().tick(), Tick(6));
+    assert_eq!(world(&room.core).tick(), Tick(6));
     assert_eq!(room.metrics.ticks_skipped.get(), 15);
     let next = room.t0 + Duration::from_nanos(DT_NS * 22);
     assert_eq!(room.core.next_deadline(), next);
@@ -155,13 +155,13 @@ fn running_and_firing() -> (Room, Welcomed, PlayerInput) {
 fn a_starved_tick_repeats_the_last_input_without_fire_and_the_late_input_is_dropped() {
     // The control: input 13 on time shoots.
     let (mut control, w, input) = running_and_firing();
-    let shots = control.core.world().projectile_count();
+    let shots = world(&control.core).projectile_count();
     control.input_of(&w, 13, input);
     control.step();
-    assert_eq!(control.core.world().projectile_count(), shots + 1);
+    assert_eq!(world(&control.core).projectile_count(), shots + 1);
 
     let (mut room, w, input) = running_and_firing();
-    let view = |room: &Room| room.core.world().player(w.player).expect("seated");
+    let view = |room: &Room| world(&room.core).player(w.player).expect("seated");
     let before = view(&room).body.pos.x;
     // No input 13 in time: the tick repeats input 12 with fire released.
     room.step();
@@ -178,7 +178,7 @@ fn a_starved_tick_repeats_the_last_input_without_fire_and_the_late_input_is_drop
     assert_eq!(room.metrics.inputs_repeated.get(), 1);
     assert!(view(&room).body.pos.x > before, "the player kept moving");
     assert_eq!(
-        room.core.world().projectile_count(),
+        world(&room.core).projectile_count(),
         shots,
         "no shot from a repeat"
     );
@@ -201,7 +201,7 @@ fn a_starved_tick_repeats_the_last_input_without_fire_and_the_late_input_is_drop
     room.step();
     let stepped = room.fx.steps.last().map(|s| s.inputs.clone());
     assert_eq!(stepped, Some(vec![(w.player, input)]));
-    assert_eq!(room.core.world().projectile_count(), shots + 1, "14 shoots");
+    assert_eq!(world(&room.core).projectile_count(), shots + 1, "14 shoots");
     assert_eq!(room.metrics.inputs_repeated.get(), 1);
 }
 
@@ -221,7 +221,7 @@ fn a_stamped_shot_gets_its_rewind_clamped_to_max_rewind_and_an_unstamped_one_non
         buttons: Buttons(Buttons::RIGHT),
         aim: 0.5,
     };
-    let tick = room.core.world().tick().0;
+    let tick = world(&room.core).tick().0;
     // Applied at tick + 1: seen 10 ticks before that, then 600 ms (36 ticks) before.
     room.input_seen(&w, 13, fire, Some(Tick(tick + 1 - 10)));
     room.input_seen(&w, 14, fire, Some(Tick(tick + 2 - 36)));

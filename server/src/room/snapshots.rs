@@ -9,13 +9,13 @@
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::sync::Arc;
-use tickcast_shared::codec::{Snapshot, encode_delta};
+use tickcast_shared::codec::{RowCodec, RowSnapshot, encode_rows};
 use tickcast_shared::protocol::Tick;
 
 /// Recent snapshots, oldest first.
 #[derive(Debug)]
 pub struct SnapshotRing {
-    snaps: VecDeque<Arc<Snapshot>>,
+    snaps: VecDeque<Arc<RowSnapshot>>,
     capacity: usize,
 }
 
@@ -27,7 +27,7 @@ impl SnapshotRing {
         }
     }
 
-    pub fn push(&mut self, snap: Arc<Snapshot>) {
+    pub fn push(&mut self, snap: Arc<RowSnapshot>) {
         if self.snaps.len() == self.capacity {
             self.snaps.pop_front();
         }
@@ -35,12 +35,12 @@ impl SnapshotRing {
     }
 
     /// The snapshot of `tick`, if still held.
-    pub fn get(&self, tick: Tick) -> Option<&Arc<Snapshot>> {
+    pub fn get(&self, tick: Tick) -> Option<&Arc<RowSnapshot>> {
         let idx = self.snaps.binary_search_by_key(&tick, |s| s.tick).ok()?;
         self.snaps.get(idx)
     }
 
-    pub fn newest(&self) -> Option<&Arc<Snapshot>> {
+    pub fn newest(&self) -> Option<&Arc<RowSnapshot>> {
         self.snaps.back()
     }
 
@@ -53,8 +53,9 @@ impl SnapshotRing {
     }
 }
 
-/// Delta bodies of one send tick, by baseline tick (`None`: keyframe). A body is
-/// shared bytes: every player of its baseline group gets the same allocation.
+/// Delta bodies of one send tick, by baseline tick (`None`: keyframe), coded with
+/// the room's schema. A body is shared bytes: every player of its baseline group
+/// gets the same allocation.
 #[derive(Debug, Default)]
 pub struct EncodeCache {
     bodies: Vec<(Option<Tick>, Bytes)>,
@@ -63,28 +64,52 @@ pub struct EncodeCache {
 }
 
 impl EncodeCache {
-    /// The body of `current` against `baseline`, encoded once per baseline.
-    pub fn body(&mut self, baseline: Option<&Snapshot>, current: &Snapshot) -> Bytes {
+    /// The body of `current` against `baseline`, encoded once per baseline; `None`
+    /// when the game's view breaks its schema (a row of a kind it does not have).
+    pub fn body(
+        &mut self,
+        codec: &RowCodec,
+        baseline: Option<&RowSnapshot>,
+        current: &RowSnapshot,
+    ) -> Option<Bytes> {
         let key = baseline.map(|b| b.tick);
         if let Some((_, body)) = self.bodies.iter().find(|(k, _)| *k == key) {
-            return body.clone();
+            return Some(body.clone());
         }
-        let body = Bytes::from(encode_delta(baseline, current));
+        let body = match encode_rows(codec, baseline, current) {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(e) => {
+                tracing::error!(error = %e, "a snapshot does not fit the game's schema");
+                return None;
+            }
+        };
         self.encoded += 1;
         self.bodies.push((key, body.clone()));
-        body
+        Some(body)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tickcast_shared::codec::apply_delta;
+    use tickcast_shared::codec::{DeltaLimits, Row, apply_rows};
+    use tickcast_shared::protocol::NetId;
+    use tickcast_shared::schema::{Field, Schema};
 
-    fn snap(tick: u32) -> Arc<Snapshot> {
-        Arc::new(Snapshot {
+    fn codec() -> RowCodec {
+        let schema = Schema::builder("test")
+            .kind("dot", |k| k.field(Field::uint("n", 8)))
+            .build()
+            .unwrap();
+        RowCodec::new(&schema)
+    }
+
+    fn snap(tick: u32) -> Arc<RowSnapshot> {
+        let mut row = Row::new(NetId(1), 0);
+        row.values[0] = tick as i32 % 256;
+        Arc::new(RowSnapshot {
             tick: Tick(tick),
-            entities: Vec::new(),
+            rows: vec![row],
         })
     }
 
@@ -104,13 +129,18 @@ mod tests {
     fn cache_encodes_once_per_baseline() {
         let a = snap(3);
         let b = snap(6);
+        let codec = codec();
         let mut cache = EncodeCache::default();
-        let k1 = cache.body(None, &b);
-        let k2 = cache.body(None, &b);
-        let d = cache.body(Some(&a), &b);
+        let k1 = cache.body(&codec, None, &b).unwrap();
+        let k2 = cache.body(&codec, None, &b).unwrap();
+        let d = cache.body(&codec, Some(&a), &b).unwrap();
         assert_eq!(k1.as_ptr(), k2.as_ptr(), "one shared allocation");
         assert_eq!(cache.encoded, 2);
-        assert_eq!(apply_delta(Some(&a), &d).unwrap(), *b);
-        assert_eq!(apply_delta(None, &k1).unwrap(), *b);
+        let limits = DeltaLimits::default();
+        assert_eq!(apply_rows(&codec, Some(&a), &d, &limits).unwrap(), *b);
+        assert_eq!(apply_rows(&codec, None, &k1, &limits).unwrap(), *b);
+        let mut bad = RowSnapshot::clone(&b);
+        bad.rows[0].kind = 3;
+        assert!(cache.body(&codec, Some(&b), &bad).is_none(), "no such kind");
     }
 }

@@ -19,10 +19,9 @@ use crate::replay::recording::Recording;
 use crate::spectators::{self, SpectatorCounter, SpectatorFeed};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tickcast_shared::codec::Snapshot;
+use tickcast_shared::codec::RowSnapshot;
+use tickcast_shared::game::{DynGame, EventRow, InputValues, LoadError, StepCommands};
 use tickcast_shared::protocol::{PlayerId, Tick};
-use tickcast_shared::sim::schema::arena_schema;
-use tickcast_shared::sim::{ArenaConfig, TickInput, World, WorldConfig};
 use tickcast_shared::spectate::MapView;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -40,15 +39,16 @@ pub struct RoomCtx {
 
 type Reply = oneshot::Sender<Result<Joined, JoinRefused>>;
 
-/// Create a room and start its task (supervised: see [`super::supervisor`]).
-pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<RoomShared> {
+/// Create a room (its game from the settings' entry and config) and start its task
+/// (supervised: see [`super::supervisor`]).
+pub fn spawn(
+    id: super::RoomId,
+    settings: RoomSettings,
+    ctx: &RoomCtx,
+) -> Result<Arc<RoomShared>, LoadError> {
     let config = &ctx.config;
+    let game = (settings.entry.create)(&settings.config, settings.seed)?;
     let (tx, rx) = mpsc::channel(config.room_inbox);
-    let world = World::new(
-        settings.map.clone(),
-        WorldConfig::new(config.tick_rate, settings.drones),
-        settings.seed,
-    );
     let feed = spectators::spawn(
         config.spectators.clone(),
         config.tick_rate,
@@ -57,19 +57,14 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
     );
     let status = Arc::new(RoomStatus::new(settings.max_players));
     let cfg = CoreConfig::new(config, settings.max_players);
-    let schema = arena_schema();
-    let game_config = ArenaConfig::new(
-        settings.map_name.clone(),
-        settings.map.to_text(),
-        world.config().clone(),
-    );
+    let schema = game.schema();
     let info = WelcomeInfo {
         tick_rate: u16::try_from(cfg.tick_rate).unwrap_or(u16::MAX),
         send_rate: u16::try_from(cfg.send_rate()).unwrap_or(u16::MAX),
         game: settings.game.clone(),
         schema_hash: schema.hash(),
         schema: schema.canonical_json(),
-        config: serde_json::to_string(&game_config).unwrap_or_default(),
+        config: settings.config.to_string(),
         room: id,
     };
     let recording = match &ctx.replays {
@@ -78,7 +73,7 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
             Arc::clone(config),
             id,
             settings.clone(),
-            &world,
+            &*game,
         ),
         None => Recording::off(),
     };
@@ -90,10 +85,10 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
         settings,
         closer: ctx.shutdown.child_token(),
         schema_hash: schema.hash(),
-        input_len: schema.input().iter().map(|f| f.codec.values()).sum(),
+        input_len: game.input_len(),
     });
     let core = RoomCore::new(
-        world,
+        game,
         info,
         cfg,
         Arc::clone(&status),
@@ -118,7 +113,7 @@ pub fn spawn(id: super::RoomId, settings: RoomSettings, ctx: &RoomCtx) -> Arc<Ro
         status,
         Arc::clone(&ctx.metrics),
     );
-    shared
+    Ok(shared)
 }
 
 struct Room {
@@ -209,7 +204,7 @@ impl Room {
     fn finish(mut self, reason: FinishReason) {
         self.core.finish(reason, &mut self.io);
         self.io.links.set_finished();
-        let (tick, text) = (self.core.world().tick(), reason.as_str());
+        let (tick, text) = (self.core.game().tick(), reason.as_str());
         if let Some(feed) = self.io.feed.take() {
             feed.finish(tick, close_of(reason).1);
         }
@@ -278,15 +273,15 @@ impl Effects for RoomIo {
 
     fn stepped(
         &mut self,
-        input: TickInput,
-        world: &World,
-        events: &[tickcast_shared::sim::GameEvent],
+        commands: StepCommands<InputValues>,
+        game: &dyn DynGame,
+        events: &[EventRow],
         players: &[tickcast_shared::protocol::PlayerIdentity],
     ) {
         if let Some(feed) = self.feed.as_mut() {
-            feed.game(world.tick(), events, players);
+            feed.game(game.tick(), events, players);
         }
-        self.recording.record(input, world);
+        self.recording.record(commands, game);
     }
 
     fn wants_spectator_frame(&self, tick: Tick) -> bool {
@@ -295,7 +290,7 @@ impl Effects for RoomIo {
 
     fn spectator_frame(
         &mut self,
-        snapshot: &Arc<Snapshot>,
+        snapshot: &Arc<RowSnapshot>,
         players: Vec<tickcast_shared::spectate::PlayerName>,
     ) {
         if let Some(feed) = self.feed.as_mut() {

@@ -16,18 +16,19 @@ use super::hub::{Entry, EntryKind, Hub, SpectatorCounter};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tickcast_shared::codec::Snapshot;
+use tickcast_shared::codec::RowSnapshot;
+use tickcast_shared::game::{EventRow, Game};
 use tickcast_shared::protocol::{PlayerIdentity, Tick};
-use tickcast_shared::sim::GameEvent;
+use tickcast_shared::sim::{Arena, legacy};
 use tickcast_shared::spectate::{
     End, EventId, Feed, MapView, PlayerName, SpecEvent, binary_sse, game_event,
 };
 use tokio::sync::mpsc;
 
 enum RoomEvent {
-    Game(Tick, Vec<GameEvent>, Vec<PlayerName>),
+    Game(Tick, Vec<EventRow>, Vec<PlayerName>),
     /// A snapshot and who is in the room at its tick.
-    Frame(Arc<Snapshot>, Vec<PlayerName>),
+    Frame(Arc<RowSnapshot>, Vec<PlayerName>),
     End(Tick, String),
 }
 
@@ -70,7 +71,7 @@ impl SpectatorFeed {
 
     /// The game events of the step that produced `tick` and who the players they
     /// name are (call once per step, before handing over that tick's snapshot).
-    pub fn game(&mut self, tick: Tick, events: &[GameEvent], players: &[PlayerIdentity]) {
+    pub fn game(&mut self, tick: Tick, events: &[EventRow], players: &[PlayerIdentity]) {
         if !events.is_empty() && self.hub.is_active() {
             let names = players.iter().map(PlayerName::from).collect();
             self.send(RoomEvent::Game(tick, events.to_vec(), names));
@@ -86,7 +87,7 @@ impl SpectatorFeed {
     /// with the `players` in the room then (named in keyframes). After it, frames
     /// fall on multiples of the frame interval, so a replay of the room (which
     /// frames the same grid) produces the same events for the same ticks.
-    pub fn frame(&mut self, snapshot: Arc<Snapshot>, players: Vec<PlayerName>) {
+    pub fn frame(&mut self, snapshot: Arc<RowSnapshot>, players: Vec<PlayerName>) {
         self.next_frame = (snapshot.tick.0 / self.interval)
             .saturating_add(1)
             .saturating_mul(self.interval);
@@ -173,13 +174,16 @@ impl Feeder {
         let hub = &self.hub;
         self.last_tick = self.last_tick.max(event.tick());
         match event {
-            RoomEvent::Game(tick, events, names) => {
+            RoomEvent::Game(tick, rows, names) => {
+                // The spectator model speaks the arena's events (see the report on
+                // issue 19: a schema-driven model is the next step).
+                let events: Vec<_> = rows.iter().filter_map(Arena::event_from_row).collect();
                 if let Some(ev) = game_event(tick, &events, &names) {
                     hub.publish(entry(&ev));
                 }
             }
-            RoomEvent::Frame(snapshot, players) => {
-                let tick = snapshot.tick;
+            RoomEvent::Frame(rows, players) => {
+                let tick = rows.tick;
                 if hub.spectators() > 0 {
                     self.last_watched = tick.0;
                 } else if tick.0.saturating_sub(self.last_watched) > self.retain {
@@ -191,6 +195,7 @@ impl Feeder {
                     self.feed.reset();
                 }
                 self.feed.set_players(players);
+                let snapshot = Arc::new(legacy::snapshot(&rows));
                 let (frame, body) = self.feed.frame_both(snapshot);
                 let catchup = match frame {
                     SpecEvent::Delta(_) if hub.take_catchup_request() => {

@@ -2,7 +2,7 @@
 //! the network and replays.
 
 use crate::protocol::PlayerId;
-use crate::schema::MAX_VALUES;
+use crate::schema::{FieldCodec, MAX_VALUES, RefTarget, Schema};
 use serde::{Deserialize, Serialize};
 
 /// Everything that enters a game in one step, in this order: leaves, joins, then at
@@ -72,6 +72,28 @@ pub struct EventRow {
 }
 
 impl EventRow {
+    /// The players this event names: the values of its fields whose codec is a
+    /// player reference, in field order (an event index the schema does not have
+    /// names nobody).
+    pub fn players(&self, schema: &Schema) -> Vec<PlayerId> {
+        let Some(event) = schema.events().get(usize::from(self.event)) else {
+            return Vec::new();
+        };
+        let mut at = 0;
+        let mut out = Vec::new();
+        for field in &event.fields {
+            if field.codec
+                == (FieldCodec::Ref {
+                    target: RefTarget::Player,
+                })
+            {
+                out.push(PlayerId(self.get(at) as u32));
+            }
+            at += field.codec.values();
+        }
+        out
+    }
+
     /// Value `i`, 0 when absent.
     pub fn get(&self, i: usize) -> i32 {
         self.values.get(i).copied().unwrap_or(0)

@@ -47,12 +47,17 @@ pub trait DynGame: Send {
     /// The input a starved tick repeats (see [`Game::repeat_input`]); values that
     /// do not fit the schema repeat as they are.
     fn repeat_input(&self, input: &InputValues) -> InputValues;
+    /// Whether the input earns lag compensation (see [`Game::compensates`]).
+    fn compensates(&self, input: &InputValues) -> bool;
     fn player_entity(&self, player: PlayerId) -> Option<NetId>;
     fn state_hash(&self) -> u64;
     /// The full state as bytes ([`GameEntry::load`] reads them back).
     fn save(&self) -> Vec<u8>;
     /// The config as JSON (what replay headers store).
     fn config_json(&self) -> serde_json::Value;
+    /// The typed game, for code that knows it (tests, a studio's own tools):
+    /// downcast to [`Running<G>`].
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// A typed [`Game`] behind [`DynGame`].
@@ -109,6 +114,9 @@ impl<G: Game> DynGame for Running<G> {
         }
         G::input_values(&G::repeat_input(&G::input_from_values(input)))
     }
+    fn compensates(&self, input: &InputValues) -> bool {
+        input.fits(self.input_len) && G::compensates(&G::input_from_values(input))
+    }
     fn player_entity(&self, player: PlayerId) -> Option<NetId> {
         self.game.player_entity(player)
     }
@@ -120,6 +128,9 @@ impl<G: Game> DynGame for Running<G> {
     }
     fn config_json(&self) -> serde_json::Value {
         serde_json::to_value(self.game.config()).unwrap_or(serde_json::Value::Null)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

@@ -150,6 +150,13 @@ pub trait Game: Sized + Send + 'static {
         *input
     }
 
+    /// Whether this input gets the lag compensation its view tick earns (the
+    /// engine then lists the player in [`StepCommands::rewinds`]). The default:
+    /// never (a game without lag compensation); the arena: while fire is held.
+    fn compensates(_input: &Self::Input) -> bool {
+        false
+    }
+
     /// Client-side prediction: move the player's own row one tick by `input`
     /// (`dt` seconds) in a room of `config`. The default predicts nothing (the
     /// row waits for the server).

@@ -19,8 +19,8 @@ use super::schema::{PLAYER, arena_schema};
 use super::state::WorldState;
 use super::view::entity_state;
 use super::world::{TickInput, World, WorldConfig};
+use crate::codec::Row;
 use crate::codec::snapshot::{POS_SCALE, VEL_SCALE, quantize_pos, quantize_vel};
-use crate::codec::{CodedEntity, Row};
 use crate::game::{EventRow, Game, InputValues, Refusal, RoomOptions, StepCommands};
 use crate::protocol::{NetId, PlayerId, Tick};
 use crate::schema::Schema;
@@ -177,13 +177,7 @@ impl Game for Arena {
                 .chain(world.players.values())
                 .chain(world.projectiles.iter())
                 .filter_map(|key| world.entities.get(*key))
-                .map(|e| {
-                    let state = entity_state(e);
-                    let mut row = Row::new(state.id, state.kind_index() as u8);
-                    let values = state.values();
-                    row.values[..values.len()].copy_from_slice(&values);
-                    row
-                }),
+                .map(|e| super::legacy::row(&entity_state(e))),
         );
         rows.sort_by_key(|r| r.id);
     }
@@ -253,6 +247,10 @@ impl Game for Arena {
             },
             _ => return None,
         })
+    }
+
+    fn compensates(input: &PlayerInput) -> bool {
+        input.buttons.has(Buttons::FIRE)
     }
 
     fn repeat_input(input: &PlayerInput) -> PlayerInput {

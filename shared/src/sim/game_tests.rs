@@ -1,4 +1,5 @@
 use super::*;
+use crate::codec::CodedEntity;
 use crate::game::GameEntry;
 
 const PIT: &str = "size 600 400\nspawn 100 100\nspawn 500 100\nspawn 100 300\nspawn 500 300\nwall 280 180 40 40\n";
@@ -204,4 +205,23 @@ fn bots_move_and_prediction_follows_move_player() {
     Arena::predict(&config, &mut row, &right, 1.0 / 60.0);
     assert!(row.values[2] > 0, "velocity to the right");
     assert_eq!(row.values[5..], before.values[5..]);
+}
+
+#[test]
+fn event_rows_name_their_players_from_the_schema() {
+    let kill = Arena::event_row(&GameEvent::Kill {
+        killer: PlayerId(4),
+        victim: PlayerId(9),
+    });
+    assert_eq!(kill.players(arena_schema()), vec![PlayerId(4), PlayerId(9)]);
+    let joined = Arena::event_row(&GameEvent::Joined {
+        player: PlayerId(2),
+        entity: NetId(77),
+    });
+    assert_eq!(joined.players(arena_schema()), vec![PlayerId(2)]);
+    let unknown = EventRow {
+        event: 200,
+        values: vec![1],
+    };
+    assert!(unknown.players(arena_schema()).is_empty());
 }

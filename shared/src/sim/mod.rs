@@ -17,7 +17,8 @@
 //! - [`schema`]: the arena's schema (kinds, fields, input, events); [`rows`]: its
 //!   `EntityState` as schema rows and the `Snapshot` delta entry points;
 //! - [`input`], [`event`]: the arena's input and events; [`game`]: the arena as a
-//!   [`crate::game::Game`] ([`Arena`]);
+//!   [`crate::game::Game`] ([`Arena`]); [`legacy`]: the arena's own forms of the
+//!   engine's generic data (replay format 4, the spectator model);
 //! - [`history`]: the last second of player positions, for lag-compensated shots.
 
 pub mod collide;
@@ -29,6 +30,7 @@ pub mod game;
 pub mod hash;
 pub mod history;
 pub mod input;
+pub mod legacy;
 pub mod map;
 pub mod movement;
 mod players;
