@@ -6,7 +6,7 @@
 //! ```
 
 use tickcast_client::{Client, ClientConfig, ClientError, Update};
-use tickcast_shared::protocol::{Buttons, PlayerInput};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 
 #[tokio::main]
 async fn main() -> Result<(), ClientError> {

@@ -1,4 +1,4 @@
-//! The ring of recently applied snapshots, keyed by tick.
+//! The ring of recently applied snapshots (rows of the game's schema), keyed by tick.
 //!
 //! The server encodes each snapshot as a delta against the newest tick this client
 //! acknowledged; by the time that delta arrives the client may have applied a few
@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use tickcast_shared::codec::Snapshot;
+use tickcast_shared::codec::RowSnapshot;
 use tickcast_shared::protocol::Tick;
 
 /// Default number of snapshots kept (1.6 s at the default 20 Hz send rate).
@@ -16,7 +16,7 @@ pub const DEFAULT_BASELINE_RING: usize = 32;
 /// Recently applied snapshots, oldest first, ticks strictly increasing.
 #[derive(Debug, Clone)]
 pub struct BaselineRing {
-    snapshots: VecDeque<Arc<Snapshot>>,
+    snapshots: VecDeque<Arc<RowSnapshot>>,
     capacity: usize,
 }
 
@@ -31,7 +31,7 @@ impl BaselineRing {
     }
 
     /// The snapshot applied for `tick`, if still held.
-    pub fn get(&self, tick: Tick) -> Option<&Arc<Snapshot>> {
+    pub fn get(&self, tick: Tick) -> Option<&Arc<RowSnapshot>> {
         self.snapshots
             .binary_search_by_key(&tick, |s| s.tick)
             .ok()
@@ -39,14 +39,14 @@ impl BaselineRing {
     }
 
     /// The newest snapshot.
-    pub fn newest(&self) -> Option<&Arc<Snapshot>> {
+    pub fn newest(&self) -> Option<&Arc<RowSnapshot>> {
         self.snapshots.back()
     }
 
     /// Keep `snapshot`. A snapshot not newer than the newest held one is ignored (the
     /// server never sends ticks backwards on an ordered transport, and the world view
     /// drops late QUIC snapshots before they get here); returns whether it was kept.
-    pub fn push(&mut self, snapshot: Arc<Snapshot>) -> bool {
+    pub fn push(&mut self, snapshot: Arc<RowSnapshot>) -> bool {
         if self.newest().is_some_and(|n| n.tick >= snapshot.tick) {
             return false;
         }
@@ -75,10 +75,10 @@ impl BaselineRing {
 mod tests {
     use super::*;
 
-    fn snap(t: u32) -> Arc<Snapshot> {
-        Arc::new(Snapshot {
+    fn snap(t: u32) -> Arc<RowSnapshot> {
+        Arc::new(RowSnapshot {
             tick: Tick(t),
-            entities: Vec::new(),
+            rows: Vec::new(),
         })
     }
 

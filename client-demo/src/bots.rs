@@ -15,7 +15,7 @@
 //! delay, corrections, extrapolated frames, lost snapshots, keyframes resent.
 //! [`ClientConfig::link`] puts every bot behind the link conditioner.
 
-use crate::brain::Brain;
+use crate::brain::BotBrain;
 use crate::client::{Client, ClientConfig, Update};
 use crate::connection::Transport;
 use crate::error::{ClientError, Result};
@@ -24,7 +24,6 @@ use crate::net_stats::{NetStats, percentile};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
-use tickcast_shared::protocol::PlayerInput;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -54,8 +53,9 @@ pub struct BotConfig {
     pub seed: u64,
     /// Bots are named `<name_prefix><index>`.
     pub name_prefix: String,
-    /// Per-bot client limits. Prediction is on (it measures corrections), except for
-    /// idle bots, which never predict.
+    /// Per-bot client limits and the game (`client.game`, default the arena: what
+    /// matchmaking asks for; a `--room`'s own game wins). Prediction is on (it
+    /// measures corrections), except for idle bots, which never predict.
     pub client: ClientConfig,
 }
 
@@ -324,7 +324,11 @@ async fn play(
     deadline: Instant,
     out: &mut BotOutcome,
 ) -> Result<()> {
-    let mut brain = Brain::new(config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9));
+    let mut brain = BotBrain::for_game(
+        client.schema(),
+        config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9),
+    );
+    let idle_input = client.idle_input();
     let mut pings = tokio::time::interval(config.ping_interval);
     pings.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let stop = tokio::time::sleep_until(deadline);
@@ -337,7 +341,7 @@ async fn play(
                 Ok(Update::Snapshot { .. }) => {
                     out.snapshots += 1;
                     if config.idle {
-                        client.send_input(PlayerInput::default()).await?;
+                        client.send_input(idle_input.clone()).await?;
                     }
                 }
                 Ok(Update::Pong { rtt: Some(rtt), .. }) => {
@@ -352,7 +356,9 @@ async fn play(
             _ = tokio::time::sleep_until(due), if !config.idle => {
                 let now = Instant::now();
                 for _ in 0..client.inputs_due(now) {
-                    client.send_input(brain.next_input()).await?;
+                    let rows = client.rows().map_or(&[][..], |w| w.rows.as_slice());
+                    let input = brain.next_input(rows, Some(client.own_id()));
+                    client.send_input(input).await?;
                 }
                 client.render_frame(now);
             }

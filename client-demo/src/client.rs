@@ -20,11 +20,13 @@
 
 pub use crate::config::ClientConfig;
 use crate::connection::{Connection, Transport};
+use crate::error::ClientError;
 use crate::error::Result;
 use crate::input_clock::InputClock;
 use crate::net_stats::NetStats;
 use crate::prediction::Predictor;
 use crate::reconnect::{Backoff, is_drop};
+use crate::row_prediction::RowPredictor;
 pub use crate::seat::Target;
 use crate::server_clock::ServerClock;
 use crate::world_view::{ViewCounts, WorldView};
@@ -35,15 +37,17 @@ mod outage;
 mod server_messages;
 mod timeline;
 
+use crate::games::GameInput;
 pub use maps::load_map;
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
-use tickcast_shared::codec::{EntityState, Snapshot};
+use tickcast_shared::codec::{EntityState, Row, RowCodec, RowSnapshot, Snapshot};
+use tickcast_shared::game::{EventRow, InputValues};
 use tickcast_shared::protocol::{
-    ClientMsg, GameEvent, InputCmd, InputSeq, NetId, PlayerId, PlayerIdentity, PlayerInput,
-    ServerMsg, Tick,
+    ClientMsg, InputCmd, InputSeq, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick,
 };
+use tickcast_shared::schema::{Schema, SchemaHash};
 use tickcast_shared::sim::{Body, Map};
 
 /// What the server said in `Welcome`.
@@ -54,6 +58,17 @@ pub struct Welcome {
     pub tick_rate: u16,
     pub send_rate: u16,
     pub resume_token: String,
+    /// The game the room runs (its catalog name).
+    pub game: String,
+    /// The hash of the game's schema (checked against `schema` and, for a game this
+    /// client was built for, against its own).
+    pub schema_hash: SchemaHash,
+    /// The game's schema, read from the `Welcome`'s descriptor: what snapshots and
+    /// events are decoded by.
+    pub schema: Arc<Schema>,
+    /// The room's game config (the arena's names its map and holds its text).
+    pub config: serde_json::Value,
+    /// The room's map name as its config says (empty for a game without maps).
     pub map: String,
     pub tick: Tick,
     /// This player's verified identity (JWT `sub`); `None` when the server has no auth.
@@ -69,10 +84,11 @@ pub enum Update {
     Snapshot { tick: Tick, keyframe: bool },
     /// A pong; `rtt` is known when the ping was still remembered.
     Pong { nonce: u32, rtt: Option<Duration> },
-    /// Game events of a tick.
+    /// Game events of a tick, as rows of the schema's events
+    /// ([`crate::games::event_name`]; the arena's typed by [`crate::arena::event`]).
     Events {
         tick: Tick,
-        events: Vec<GameEvent>,
+        events: Vec<EventRow>,
         /// Who the players named in `events` are.
         players: Vec<PlayerIdentity>,
     },
@@ -90,7 +106,11 @@ pub struct Client {
     /// Messages read during the handshake, handled before reading more.
     early: VecDeque<ServerMsg>,
     view: WorldView,
+    /// The newest snapshot as the arena's `Snapshot`, made when first asked for.
+    arena_world: OnceLock<Option<Arc<Snapshot>>>,
     predictor: Option<Predictor>,
+    /// Prediction of another catalog game's own row (by its predictor).
+    row_predictor: Option<RowPredictor>,
     next_seq: u32,
     last_input: InputSeq,
     pings: VecDeque<(u32, Instant)>,
@@ -128,8 +148,13 @@ impl Client {
         name: &str,
         config: &ClientConfig,
     ) -> Result<Client> {
-        let predictor = if config.predict {
-            let map = load_map(&welcome.map, config.maps_dir.as_deref())?;
+        // Prediction is the arena's (its movement and map); other games wait for
+        // the server.
+        let predictor = if config.predict && crate::arena::is_arena(&welcome.schema) {
+            let map = match crate::arena::map(&welcome.config) {
+                Ok(map) => map,
+                Err(_) => load_map(&welcome.map, config.maps_dir.as_deref())?,
+            };
             Some(Predictor::new(
                 map,
                 welcome.tick_rate,
@@ -138,6 +163,20 @@ impl Client {
         } else {
             None
         };
+        let row_predictor = match crate::games::of_schema(&welcome.schema) {
+            Some(game) if config.predict && predictor.is_none() => {
+                let game = (game.predictor)(&welcome.config)
+                    .map_err(|e| ClientError::Welcome(format!("game config: {e}")))?;
+                Some(RowPredictor::new(
+                    game,
+                    &welcome.schema,
+                    welcome.tick_rate,
+                    config.pending_inputs,
+                ))
+            }
+            _ => None,
+        };
+        let codec = Arc::new(RowCodec::new(&welcome.schema));
         let now = tokio::time::Instant::now();
         Ok(Client {
             input_clock: InputClock::new(welcome.tick_rate, now),
@@ -157,10 +196,12 @@ impl Client {
             outage: None,
             conn,
             target,
-            view: WorldView::new(welcome.entity, config.baseline_ring),
+            view: WorldView::new(codec, welcome.entity, config.baseline_ring),
+            arena_world: OnceLock::new(),
             welcome,
             early,
             predictor,
+            row_predictor,
             next_seq: 0,
             last_input: InputSeq(0),
             pings: VecDeque::with_capacity(config.pings_in_flight.max(1)),
@@ -207,15 +248,17 @@ impl Client {
 
     /// Send `input` for the next tick (acknowledging the newest applied snapshot,
     /// stamped with the tick drawn now for lag compensation) and predict it locally.
-    /// Returns its sequence number. On QUIC it goes in a datagram with the inputs
-    /// before it ([`ClientConfig::input_redundancy`]).
-    pub async fn send_input(&mut self, input: PlayerInput) -> Result<InputSeq> {
+    /// `input` is any game's input values, or a typed input that gives them (the
+    /// arena's `PlayerInput`). Returns its sequence number. On QUIC it goes in a
+    /// datagram with the inputs before it ([`ClientConfig::input_redundancy`]).
+    pub async fn send_input(&mut self, input: impl GameInput) -> Result<InputSeq> {
         self.next_seq = self.next_seq.saturating_add(1);
         let seq = InputSeq(self.next_seq);
+        let values = input.input_values();
         let cmd = InputCmd {
             seq,
             ack: self.view.newest_tick(),
-            input,
+            input: values.clone(),
             view: self.view_tick(tokio::time::Instant::now()),
         };
         if self.conn.transport() == Transport::Quic {
@@ -223,7 +266,7 @@ impl Client {
                 self.recent.pop_front();
             }
             self.recent.push_back(cmd);
-            let cmds = self.recent.iter().copied().collect();
+            let cmds = self.recent.iter().cloned().collect();
             self.send_or_drop(&ClientMsg::Inputs(cmds)).await?;
         } else {
             self.send_or_drop(&ClientMsg::Input(cmd)).await?;
@@ -233,7 +276,10 @@ impl Client {
         }
         self.sent.push_back((seq, tokio::time::Instant::now()));
         if let Some(p) = self.predictor.as_mut() {
-            p.input(seq, input);
+            p.input(seq, &values);
+        }
+        if let Some(p) = self.row_predictor.as_mut() {
+            p.input(seq, &values);
         }
         Ok(seq)
     }
@@ -277,19 +323,73 @@ impl Client {
         self.conn.transport()
     }
 
-    /// The newest applied snapshot.
-    pub fn world(&self) -> Option<&Snapshot> {
+    /// The game's schema (from the `Welcome`).
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.welcome.schema
+    }
+
+    /// The input that does nothing: every value of the schema's input 0.
+    pub fn idle_input(&self) -> InputValues {
+        let count = self
+            .welcome
+            .schema
+            .input()
+            .iter()
+            .map(|f| f.codec.values())
+            .sum();
+        InputValues(vec![0; count])
+    }
+
+    /// The newest applied snapshot, as rows of the game's schema.
+    pub fn rows(&self) -> Option<&RowSnapshot> {
         self.view.world()
     }
 
-    /// The newest applied snapshot, shared (cheap to clone, e.g. for a render thread).
-    pub fn world_shared(&self) -> Option<Arc<Snapshot>> {
+    /// The newest applied snapshot as rows, shared (cheap to clone).
+    pub fn rows_shared(&self) -> Option<Arc<RowSnapshot>> {
         self.view.world_shared()
     }
 
-    /// The own player's entity as the server last showed it.
-    pub fn own(&self) -> Option<&EntityState> {
+    /// The own player's entity as the server last showed it, as a row.
+    pub fn own_row(&self) -> Option<&Row> {
         self.view.own()
+    }
+
+    /// The own player's entity id (it changes on a respawn).
+    pub fn own_id(&self) -> NetId {
+        self.view.own_entity_id()
+    }
+
+    /// The newest applied snapshot as the arena's [`Snapshot`] (`None` before the
+    /// first snapshot, or when the room does not run the arena).
+    pub fn world(&self) -> Option<&Snapshot> {
+        self.arena_world().map(Arc::as_ref)
+    }
+
+    /// [`Client::world`], shared (cheap to clone, e.g. for a render thread).
+    pub fn world_shared(&self) -> Option<Arc<Snapshot>> {
+        self.arena_world().cloned()
+    }
+
+    fn arena_world(&self) -> Option<&Arc<Snapshot>> {
+        self.arena_world
+            .get_or_init(|| {
+                let rows = self.view.world()?;
+                crate::arena::is_arena(&self.welcome.schema)
+                    .then(|| Arc::new(crate::arena::snapshot(rows)))
+            })
+            .as_ref()
+    }
+
+    /// The own player's entity as the server last showed it (arena rooms).
+    pub fn own(&self) -> Option<&EntityState> {
+        self.world().and_then(|w| w.get(self.view.own_entity_id()))
+    }
+
+    /// The own entity's predicted row, for a game other than the arena predicted by
+    /// its own predictor (`None` without one, or before a snapshot showed it).
+    pub fn predicted_row(&self) -> Option<&Row> {
+        self.row_predictor.as_ref().and_then(RowPredictor::own)
     }
 
     /// The own player's predicted body (`None` without prediction or while dead).

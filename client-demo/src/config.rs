@@ -16,6 +16,11 @@ pub struct ClientConfig {
     /// WebSocket (default) or QUIC. QUIC needs a server whose join answer announces
     /// it; otherwise connecting fails with [`crate::ClientError::NoQuic`].
     pub transport: Transport,
+    /// The game this client plays (default `arena`): matchmaking asks for it, and
+    /// for a game this client was built for ([`crate::games::schema_of`]) the
+    /// `Hello` announces its schema hash and the `Welcome`'s is checked against it.
+    /// Another name sends no hash and takes whatever schema the `Welcome` carries.
+    pub game: String,
     /// Largest message accepted from the server (default 1 MiB).
     pub max_frame_bytes: usize,
     /// Snapshots kept as baselines (default 32).
@@ -54,6 +59,7 @@ impl Default for ClientConfig {
     fn default() -> ClientConfig {
         ClientConfig {
             transport: Transport::default(),
+            game: crate::games::DEFAULT_GAME.to_owned(),
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             baseline_ring: DEFAULT_BASELINE_RING,
             pending_inputs: DEFAULT_PENDING_INPUTS,

@@ -11,6 +11,7 @@
 use std::time::Duration;
 use tickcast_shared::codec::{DecodeError, DeltaError};
 use tickcast_shared::protocol::{ErrorCode, Tick};
+use tickcast_shared::schema::SchemaHash;
 use tickcast_shared::sim::MapError;
 
 /// Everything that can go wrong in the client library.
@@ -101,6 +102,18 @@ pub enum ClientError {
     /// No answer in time.
     #[error("{what} timed out after {after:?}")]
     Timeout { what: &'static str, after: Duration },
+    /// The room runs a build of the game other than the one this client was built
+    /// for: the schema hashes differ (the server refuses such a `Hello` with
+    /// `SchemaMismatch`; this is the client's own check of the `Welcome`).
+    #[error("the room's {game} schema is {got}, this client was built for {expected}")]
+    SchemaMismatch {
+        game: String,
+        expected: SchemaHash,
+        got: SchemaHash,
+    },
+    /// The `Welcome`'s schema descriptor or game config is unusable.
+    #[error("unusable Welcome: {0}")]
+    Welcome(String),
     /// The map named by the server could not be loaded.
     #[error("map {name:?}: {reason}")]
     Map { name: String, reason: String },

@@ -19,7 +19,12 @@
 //! - [`reconnect`]: after a drop the client comes back by itself with its resume
 //!   token (exponential backoff with jitter, capped; [`ClientConfig::reconnect`]).
 //! - [`prediction`]: the own player predicted with the shared `sim::move_player` and
-//!   reconciled against the server's `last_input`.
+//!   reconciled against the server's `last_input` (the arena);
+//!   [`row_prediction`]: the same for any other game of the catalog, on rows, by
+//!   the game's own predictor.
+//! - [`games`]: the catalog of games this client was built for and what it does with
+//!   any game's schema (input values, event rows); [`arena`]: the arena's typed
+//!   glue (its input, events, map and `EntityState`s).
 //! - [`client`]: [`Client`], a player session tying the above together;
 //!   [`seat`] seats it (ticket or resume token, `Hello`, `Welcome`) and
 //!   [`config`] holds its [`ClientConfig`].
@@ -57,7 +62,7 @@
 //!
 //! ```no_run
 //! use tickcast_client::{Client, ClientConfig, Update};
-//! use tickcast_shared::protocol::{Buttons, PlayerInput};
+//! use tickcast_shared::sim::{Buttons, PlayerInput};
 //!
 //! # async fn demo() -> Result<(), tickcast_client::ClientError> {
 //! let config = ClientConfig::default();
@@ -92,6 +97,7 @@
 //!
 //! See also `examples/quickjoin.rs`.
 
+pub mod arena;
 pub mod baseline;
 pub mod bots;
 pub mod brain;
@@ -101,6 +107,7 @@ pub mod conditioned_link;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod games;
 pub mod input_clock;
 pub mod link_conditioner;
 pub mod lobby;
@@ -111,6 +118,7 @@ pub mod quic_link;
 pub mod reconnect;
 #[cfg(feature = "window")]
 pub mod render;
+pub mod row_prediction;
 pub mod seat;
 pub mod server_clock;
 pub mod tls;

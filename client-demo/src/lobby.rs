@@ -56,6 +56,9 @@ impl<'de> Deserialize<'de> for RoomId {
 pub struct RoomInfo {
     pub id: RoomId,
     pub name: String,
+    /// The game the room runs (servers before several games leave it out).
+    #[serde(default)]
+    pub game: String,
     pub map: String,
     /// `"waiting"`, `"running"` or `"finished"`.
     pub state: String,
@@ -72,6 +75,9 @@ pub struct RoomInfo {
 pub struct CreateRoom {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The game (default: the server's first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub game: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub map: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,6 +91,8 @@ pub struct CreateRoom {
 #[derive(Serialize)]
 struct JoinBody<'a> {
     name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    game: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     map: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,6 +214,7 @@ impl Lobby {
         let path = format!("/api/rooms/{room}/join");
         let body = JoinBody {
             name,
+            game: None,
             map: None,
             invite,
         };
@@ -213,11 +222,23 @@ impl Lobby {
         self.call(Method::POST, path, Some(body)).await
     }
 
-    /// `POST /api/matchmake`: a seat in the fullest open public room (or a new one).
+    /// `POST /api/matchmake`: a seat in the fullest open public room (or a new one)
+    /// of the server's default game.
     pub async fn matchmake(&self, name: &str, map: Option<&str>) -> Result<JoinTicket> {
+        self.matchmake_game(name, None, map).await
+    }
+
+    /// `POST /api/matchmake` for `game` (`None`: the server's default game).
+    pub async fn matchmake_game(
+        &self,
+        name: &str,
+        game: Option<&str>,
+        map: Option<&str>,
+    ) -> Result<JoinTicket> {
         let path = "/api/matchmake".to_owned();
         let body = JoinBody {
             name,
+            game,
             map,
             invite: None,
         };

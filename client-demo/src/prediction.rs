@@ -1,4 +1,5 @@
-//! Client-side prediction of the own player, reconciled against the server.
+//! Client-side prediction of the own player, reconciled against the server (the
+//! arena's: its movement rules and map; other games are not predicted).
 //!
 //! Every input the client sends is also applied locally with the shared
 //! `sim::move_player`, so the own player moves at once instead of a round trip later.
@@ -11,7 +12,9 @@
 
 use std::collections::VecDeque;
 use tickcast_shared::codec::EntityState;
-use tickcast_shared::protocol::{InputSeq, PlayerInput};
+use tickcast_shared::game::InputValues;
+use tickcast_shared::protocol::InputSeq;
+use tickcast_shared::sim::PlayerInput;
 use tickcast_shared::sim::{Body, Map, move_player};
 
 /// Default bound on inputs awaiting the server (2 s at 60 Hz).
@@ -56,8 +59,9 @@ impl Predictor {
         self.pending.len()
     }
 
-    /// Apply a just-sent input locally.
-    pub fn input(&mut self, seq: InputSeq, input: PlayerInput) {
+    /// Apply a just-sent input (the arena's input values) locally.
+    pub fn input(&mut self, seq: InputSeq, values: &InputValues) {
+        let input = crate::arena::input_from_values(values);
         if self.pending.len() >= self.capacity {
             self.pending.pop_front();
         }
@@ -104,9 +108,11 @@ impl Predictor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arena::input_values;
     use tickcast_shared::codec::EntityKind;
     use tickcast_shared::codec::snapshot::{quantize_pos, quantize_vel};
-    use tickcast_shared::protocol::{Buttons, NetId};
+    use tickcast_shared::protocol::NetId;
+    use tickcast_shared::sim::Buttons;
 
     fn own_at(x: f32, y: f32) -> EntityState {
         EntityState {
@@ -137,7 +143,7 @@ mod tests {
         let mut p = Predictor::new(map.clone(), 60, 16);
         p.reconcile(Some(&own_at(start.x, start.y)), InputSeq(0));
         for seq in 1..=5 {
-            p.input(InputSeq(seq), right());
+            p.input(InputSeq(seq), &input_values(&right()));
         }
         let mut expected = p.body().unwrap();
         assert!(expected.pos.x > start.x, "moving right moves right");
@@ -170,7 +176,7 @@ mod tests {
             p.reconcile(Some(&own_at(start.x, start.y)), InputSeq(0)),
             None
         );
-        p.input(InputSeq(1), PlayerInput::default());
+        p.input(InputSeq(1), &input_values(&PlayerInput::default()));
         // The server says input 1 left the player 2 units to the right of that.
         let error = p.reconcile(Some(&own_at(start.x + 2.0, start.y)), InputSeq(1));
         assert!((error.unwrap() - 2.0).abs() < 0.1, "{error:?}");
@@ -186,7 +192,7 @@ mod tests {
         let start = spawn();
         let mut p = Predictor::new(Map::default_map(), 60, 4);
         for seq in 1..=10 {
-            p.input(InputSeq(seq), right());
+            p.input(InputSeq(seq), &input_values(&right()));
         }
         assert_eq!(p.pending(), 4);
         let mut dead = own_at(start.x, start.y);

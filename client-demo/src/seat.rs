@@ -27,7 +27,9 @@ use crate::lobby::{Lobby, RoomId, RoomInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tickcast_shared::protocol::{ClientMsg, HelloAuth, PROTOCOL_VERSION, ServerMsg};
+use tickcast_shared::schema::{Schema, SchemaHash};
 
 /// Snapshots kept when they arrive before `Welcome` (QUIC).
 const EARLY_SNAPSHOTS: usize = 8;
@@ -83,7 +85,7 @@ impl Client {
     /// Quick-join: matchmake on `server` (`http://host:port`) and connect.
     pub async fn matchmake(server: &str, name: &str, config: &ClientConfig) -> Result<Client> {
         let lobby = config.lobby(server)?;
-        let ticket = lobby.matchmake(name, None).await?;
+        let ticket = lobby.matchmake_game(name, Some(&config.game), None).await?;
         Client::connect(&lobby, &ticket, name, config).await
     }
 
@@ -103,12 +105,25 @@ impl Client {
     }
 
     /// Present a seat ticket obtained from `lobby`, over `config.transport`.
+    ///
+    /// The room's game, when the lobby names it, is the game this client plays
+    /// there (its schema hash goes in the `Hello`), whatever `config.game` says.
     pub async fn connect(
         lobby: &Lobby,
         ticket: &JoinTicket,
         name: &str,
         config: &ClientConfig,
     ) -> Result<Client> {
+        let room_game;
+        let config = if ticket.room.game.is_empty() || ticket.room.game == config.game {
+            config
+        } else {
+            room_game = ClientConfig {
+                game: ticket.room.game.clone(),
+                ..config.clone()
+            };
+            &room_game
+        };
         let auth = HelloAuth::Ticket(ticket.ticket.clone());
         match config.transport {
             Transport::WebSocket => {
@@ -193,10 +208,12 @@ async fn handshake(
         if let Some(spec) = config.link {
             conn = conn.conditioned(spec, config.link_seed);
         }
+        let expected = crate::games::schema_of(&config.game).map(Schema::hash);
         conn.send(&ClientMsg::Hello {
             version: PROTOCOL_VERSION,
             auth,
             name: name.to_owned(),
+            schema: expected,
         })
         .await?;
         let mut early = VecDeque::new();
@@ -214,18 +231,35 @@ async fn handshake(
                     tick_rate,
                     send_rate,
                     resume_token,
-                    map,
+                    game,
+                    schema_hash,
+                    schema,
+                    config,
                     tick,
                     sub,
                     name,
                 } => {
+                    let (schema, config) = read_game(&game, schema_hash, &schema, &config)?;
+                    if let Some(expected) = expected.filter(|h| *h != schema_hash) {
+                        return Err(ClientError::SchemaMismatch {
+                            game,
+                            expected,
+                            got: schema_hash,
+                        });
+                    }
                     break Welcome {
                         player,
                         entity,
                         tick_rate,
                         send_rate,
                         resume_token,
-                        map,
+                        map: crate::arena::map_name(&config)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        game,
+                        schema_hash,
+                        schema: Arc::new(schema),
+                        config,
                         tick,
                         sub,
                         name,
@@ -258,6 +292,34 @@ async fn handshake(
                 after: timeout,
             })??;
     Client::new(conn, welcome, early, target, name, config)
+}
+
+/// The `Welcome`'s schema descriptor and config, read as the hostile data they are:
+/// the descriptor is bounded and validated ([`Schema::from_json`]) and must hash to
+/// `schema_hash` and name `game`; the config must be JSON.
+fn read_game(
+    game: &str,
+    schema_hash: SchemaHash,
+    descriptor: &str,
+    config: &str,
+) -> Result<(Schema, serde_json::Value)> {
+    let schema = Schema::from_json(descriptor)
+        .map_err(|e| ClientError::Welcome(format!("schema descriptor: {e}")))?;
+    if schema.hash() != schema_hash {
+        return Err(ClientError::Welcome(format!(
+            "the schema descriptor hashes to {}, not the announced {schema_hash}",
+            schema.hash()
+        )));
+    }
+    if schema.name() != game {
+        return Err(ClientError::Welcome(format!(
+            "the schema describes {:?}, not the announced game {game:?}",
+            schema.name()
+        )));
+    }
+    let config = serde_json::from_str(config)
+        .map_err(|e| ClientError::Welcome(format!("game config: {e}")))?;
+    Ok((schema, config))
 }
 
 fn message_name(msg: &ServerMsg) -> &'static str {

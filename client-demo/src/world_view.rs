@@ -1,8 +1,10 @@
-//! The client's view of the world: snapshots rebuilt from the server's deltas.
+//! The client's view of the world: snapshots rebuilt from the server's deltas, as
+//! rows of the game's schema (any game: the view knows no entity kind or field).
 //!
 //! Each `ServerMsg::Snapshot` body is a delta against a baseline tick (or a keyframe
 //! against none). [`WorldView::apply`] finds that baseline in the [`BaselineRing`],
-//! rebuilds the snapshot with `codec::apply_delta`, checks that it is the tick the
+//! rebuilds the snapshot with `codec::apply_rows` and the schema compiled once
+//! ([`RowCodec`], from the `Welcome`'s descriptor), checks that it is the tick the
 //! envelope announced, and keeps it as the newest view and a future baseline. The
 //! newest applied tick is what the client acknowledges in its inputs.
 //!
@@ -12,7 +14,7 @@
 use crate::baseline::BaselineRing;
 use crate::error::{ClientError, Result};
 use std::sync::Arc;
-use tickcast_shared::codec::{EntityState, Snapshot, apply_delta};
+use tickcast_shared::codec::{DeltaLimits, Row, RowCodec, RowSnapshot, apply_rows};
 use tickcast_shared::protocol::{NetId, Tick};
 
 /// Counts of what was applied, for bots and reports.
@@ -34,22 +36,39 @@ impl ViewCounts {
 }
 
 /// Snapshots applied so far and the entity that is this client's own player.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WorldView {
+    codec: Arc<RowCodec>,
     ring: BaselineRing,
     own_entity: NetId,
     counts: ViewCounts,
 }
 
+impl std::fmt::Debug for WorldView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorldView")
+            .field("ring", &self.ring)
+            .field("own_entity", &self.own_entity)
+            .field("counts", &self.counts)
+            .finish_non_exhaustive()
+    }
+}
+
 impl WorldView {
-    /// An empty view for the player whose entity is `own_entity`, keeping
-    /// `ring_capacity` snapshots as baselines.
-    pub fn new(own_entity: NetId, ring_capacity: usize) -> WorldView {
+    /// An empty view decoding by `codec` (the game's schema compiled) for the player
+    /// whose entity is `own_entity`, keeping `ring_capacity` snapshots as baselines.
+    pub fn new(codec: Arc<RowCodec>, own_entity: NetId, ring_capacity: usize) -> WorldView {
         WorldView {
+            codec,
             ring: BaselineRing::new(ring_capacity),
             own_entity,
             counts: ViewCounts::default(),
         }
+    }
+
+    /// The compiled schema this view decodes by.
+    pub fn codec(&self) -> &Arc<RowCodec> {
+        &self.codec
     }
 
     /// Apply one snapshot body announced for `tick`, encoded against `baseline`.
@@ -60,7 +79,7 @@ impl WorldView {
         tick: Tick,
         baseline: Option<Tick>,
         body: &[u8],
-    ) -> Result<Option<Arc<Snapshot>>> {
+    ) -> Result<Option<Arc<RowSnapshot>>> {
         if self.newest_tick().is_some_and(|newest| tick <= newest) {
             self.counts.stale += 1;
             return Ok(None);
@@ -75,7 +94,7 @@ impl WorldView {
                 }
             },
         };
-        let snapshot = apply_delta(base.as_deref(), body)
+        let snapshot = apply_rows(&self.codec, base.as_deref(), body, &DeltaLimits::default())
             .map_err(|source| ClientError::Delta { tick, source })?;
         if snapshot.tick != tick {
             return Err(ClientError::Protocol(format!(
@@ -95,12 +114,12 @@ impl WorldView {
     }
 
     /// The newest applied snapshot.
-    pub fn world(&self) -> Option<&Snapshot> {
+    pub fn world(&self) -> Option<&RowSnapshot> {
         self.ring.newest().map(|s| s.as_ref())
     }
 
     /// The newest applied snapshot, shared.
-    pub fn world_shared(&self) -> Option<Arc<Snapshot>> {
+    pub fn world_shared(&self) -> Option<Arc<RowSnapshot>> {
         self.ring.newest().cloned()
     }
 
@@ -120,8 +139,8 @@ impl WorldView {
     }
 
     /// The own player's entity in the newest snapshot.
-    pub fn own(&self) -> Option<&EntityState> {
-        self.world().and_then(|w| w.get(self.own_entity))
+    pub fn own(&self) -> Option<&Row> {
+        self.world().and_then(|w| row_of(w, self.own_entity))
     }
 
     /// Forget all baselines: the next snapshot must be a keyframe.
@@ -134,26 +153,44 @@ impl WorldView {
     }
 }
 
+/// The row with id `id` in `world` (rows are sorted by id).
+pub fn row_of(world: &RowSnapshot, id: NetId) -> Option<&Row> {
+    world
+        .rows
+        .binary_search_by_key(&id, |r| r.id)
+        .ok()
+        .and_then(|i| world.rows.get(i))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tickcast_shared::codec::{EntityKind, encode_delta};
+    use tickcast_shared::codec::encode_rows;
+    use tickcast_shared::sim::schema::arena_schema;
 
-    fn entity(id: u32, x: i32) -> EntityState {
-        EntityState {
-            x,
-            y: 32,
-            hp: 100,
-            owner: id,
-            ..EntityState::new(NetId(id), EntityKind::Player)
+    fn codec() -> Arc<RowCodec> {
+        Arc::new(RowCodec::new(arena_schema()))
+    }
+
+    fn entity(id: u32, x: i32) -> Row {
+        let mut row = Row::new(NetId(id), 0);
+        // x, y, vx, vy, angle, hp, score, flags, owner
+        row.values[0] = x;
+        row.values[1] = 32;
+        row.values[5] = 100;
+        row.values[8] = id as i32;
+        row
+    }
+
+    fn snap(tick: u32, xs: &[(u32, i32)]) -> RowSnapshot {
+        RowSnapshot {
+            tick: Tick(tick),
+            rows: xs.iter().map(|&(id, x)| entity(id, x)).collect(),
         }
     }
 
-    fn snap(tick: u32, xs: &[(u32, i32)]) -> Snapshot {
-        Snapshot {
-            tick: Tick(tick),
-            entities: xs.iter().map(|&(id, x)| entity(id, x)).collect(),
-        }
+    fn encode_delta(baseline: Option<&RowSnapshot>, current: &RowSnapshot) -> Vec<u8> {
+        encode_rows(&codec(), baseline, current).unwrap()
     }
 
     #[test]
@@ -161,7 +198,7 @@ mod tests {
         let a = snap(3, &[(1, 10), (2, 20)]);
         let b = snap(6, &[(1, 11), (2, 20), (5, 7)]);
         let c = snap(9, &[(1, 12), (5, 8)]);
-        let mut view = WorldView::new(NetId(1), 8);
+        let mut view = WorldView::new(codec(), NetId(1), 8);
         view.apply(Tick(3), None, &encode_delta(None, &a)).unwrap();
         view.apply(Tick(6), Some(Tick(3)), &encode_delta(Some(&a), &b))
             .unwrap();
@@ -170,7 +207,7 @@ mod tests {
             .unwrap();
         assert_eq!(view.world(), Some(&c));
         assert_eq!(view.newest_tick(), Some(Tick(9)));
-        assert_eq!(view.own().map(|e| e.x), Some(12));
+        assert_eq!(view.own().map(|e| e.values[0]), Some(12));
         assert_eq!(view.counts().keyframes, 1);
         assert_eq!(view.counts().deltas, 2);
     }
@@ -180,7 +217,7 @@ mod tests {
         let a = snap(3, &[(1, 10)]);
         let b = snap(6, &[(1, 11)]);
         let c = snap(9, &[(1, 12)]);
-        let mut view = WorldView::new(NetId(1), 8);
+        let mut view = WorldView::new(codec(), NetId(1), 8);
         view.apply(Tick(3), None, &encode_delta(None, &a)).unwrap();
         view.apply(Tick(9), Some(Tick(3)), &encode_delta(Some(&a), &c))
             .unwrap();
@@ -200,7 +237,7 @@ mod tests {
     fn unknown_baselines_and_garbage_are_typed_errors() {
         let a = snap(3, &[(1, 10)]);
         let b = snap(6, &[(1, 11)]);
-        let mut view = WorldView::new(NetId(1), 8);
+        let mut view = WorldView::new(codec(), NetId(1), 8);
         let err = view
             .apply(Tick(6), Some(Tick(3)), &encode_delta(Some(&a), &b))
             .unwrap_err();
@@ -215,7 +252,7 @@ mod tests {
     #[test]
     fn a_body_for_another_tick_is_refused() {
         let a = snap(3, &[(1, 10)]);
-        let mut view = WorldView::new(NetId(1), 8);
+        let mut view = WorldView::new(codec(), NetId(1), 8);
         let err = view
             .apply(Tick(4), None, &encode_delta(None, &a))
             .unwrap_err();

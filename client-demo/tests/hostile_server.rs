@@ -15,7 +15,8 @@ use tickcast_shared::protocol::{ClientMsg, ErrorCode, HelloAuth, InputSeq, Serve
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
-const MAX_FRAME: usize = 4096;
+/// Room for a `Welcome` with the arena's schema descriptor (about 4 KiB).
+const MAX_FRAME: usize = 16 * 1024;
 
 fn keyframe(tick: u32) -> ServerMsg {
     let snap = Snapshot {
@@ -174,4 +175,84 @@ async fn a_close_frame_reports_code_and_reason() {
         }
         other => panic!("expected a close, got {other:?}"),
     }
+}
+
+/// A `Welcome` whose schema hash, descriptor or config is not what this client can
+/// use ends the handshake with a typed error (never a panic, never a seat on a
+/// schema the client would misread).
+#[tokio::test]
+async fn a_welcome_for_another_schema_or_with_a_broken_descriptor_is_refused() {
+    let with = |edit: fn(&mut ServerMsg)| {
+        let mut w = welcome();
+        edit(&mut w);
+        w
+    };
+    let other_hash = with(|w| {
+        if let ServerMsg::Welcome { schema_hash, .. } = w {
+            schema_hash.0 ^= 1;
+        }
+    });
+    let url = serve(vec![bin(&other_hash)]).await;
+    let err = connect(&url).await.unwrap_err();
+    assert!(matches!(err, ClientError::Welcome(_)), "{err}");
+
+    // A consistent descriptor and hash, but not the arena this client was built for.
+    let other_game = with(|w| {
+        if let ServerMsg::Welcome {
+            schema,
+            schema_hash,
+            ..
+        } = w
+        {
+            let changed = schema.replacen("top-down arena", "top-down arena 2", 1);
+            let parsed = tickcast_shared::schema::Schema::from_json(&changed).unwrap();
+            *schema_hash = parsed.hash();
+            *schema = changed;
+        }
+    });
+    let url = serve(vec![bin(&other_game)]).await;
+    let err = connect(&url).await.unwrap_err();
+    assert!(matches!(err, ClientError::SchemaMismatch { .. }), "{err}");
+
+    let broken = with(|w| {
+        if let ServerMsg::Welcome { schema, .. } = w {
+            *schema = "{\"format\":1,".into();
+        }
+    });
+    let url = serve(vec![bin(&broken)]).await;
+    let err = connect(&url).await.unwrap_err();
+    assert!(matches!(err, ClientError::Welcome(_)), "{err}");
+
+    let bad_config = with(|w| {
+        if let ServerMsg::Welcome { config, .. } = w {
+            *config = "not json".into();
+        }
+    });
+    let url = serve(vec![bin(&bad_config)]).await;
+    let err = connect(&url).await.unwrap_err();
+    assert!(matches!(err, ClientError::Welcome(_)), "{err}");
+}
+
+/// The `Hello` announces the schema hash of the game the client was built for.
+#[tokio::test]
+async fn the_hello_announces_the_arena_schema_hash() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        match ws.next().await {
+            Some(Ok(Message::Binary(b))) => decode_client(&b, 1024).unwrap(),
+            other => panic!("expected a binary Hello, got {other:?}"),
+        }
+    });
+    let _ = connect(&format!("ws://{addr}/ws?ticket=t")).await;
+    let hello = server.await.unwrap();
+    let ClientMsg::Hello { schema, .. } = hello else {
+        panic!("expected a Hello, got {hello:?}");
+    };
+    assert_eq!(
+        schema,
+        Some(tickcast_shared::sim::schema::arena_schema().hash())
+    );
 }

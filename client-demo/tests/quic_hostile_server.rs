@@ -11,12 +11,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tickcast_client::{Client, ClientConfig, ClientError, Transport, Update};
 use tickcast_shared::codec::{Snapshot, decode_client, encode_delta, encode_server};
-use tickcast_shared::protocol::{
-    ClientMsg, HelloAuth, InputSeq, NetId, PlayerInput, ServerMsg, Tick,
-};
+use tickcast_shared::protocol::{ClientMsg, HelloAuth, InputSeq, NetId, ServerMsg, Tick};
 use tickcast_shared::quic::{ALPN, LEN_PREFIX, cert_sha256, close, frame, frame_len, len_prefix};
+use tickcast_shared::sim::PlayerInput;
 
-const MAX_FRAME: usize = 4096;
+/// Room for a `Welcome` with the arena's schema descriptor (about 4 KiB).
+const MAX_FRAME: usize = 16 * 1024;
 
 /// What the scripted server does, step by step, after reading the client's `Hello`.
 enum Step {
@@ -117,7 +117,7 @@ fn serve(script: Vec<Step>) -> Scripted {
                             let bytes = datagram.expect("an input datagram");
                             match decode_client(&bytes, MAX_FRAME).unwrap() {
                                 ClientMsg::Inputs(cmds) => {
-                                    ClientMsg::Input(*cmds.last().expect("an input"))
+                                    ClientMsg::Input(cmds.last().expect("an input").clone())
                                 }
                                 other => panic!("a datagram of inputs, got {other:?}"),
                             }

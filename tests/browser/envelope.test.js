@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DecodeError } from '../../assets/web/js/bincode.js';
+import { readWelcome } from '../../assets/web/js/net.js';
 import { decodeServer, encodeClient } from '../../assets/web/js/protocol.js';
+import { SchemaError, eventObject, inputValues } from '../../assets/web/js/schema.js';
 import { fromHex, golden, rng } from './golden.js';
 
 const vectors = golden('envelope');
@@ -55,4 +57,53 @@ test('mutated frames decode or fail with a DecodeError, never anything else', ()
       assert.ok(e instanceof DecodeError, `unexpected ${e}`);
     }
   }
+});
+
+// Protocol 5 knows no game: the Welcome's schema names event rows and turns input
+// objects into values (js/schema.js, used by js/net.js).
+
+const welcome = () => readWelcome(decodeServer(fromHex(vectors.server[0].bytes)).Welcome);
+
+test('the Welcome carries the game, its schema and its config', () => {
+  const w = welcome();
+  assert.equal(w.game, 'arena');
+  assert.equal(w.descriptor.name, 'arena');
+  assert.match(w.schema_hash, /^[0-9a-f]{16}$/);
+  assert.equal(w.map, 'arena');
+  assert.deepEqual(w.descriptor.input.map((f) => f.name), ['buttons', 'aim']);
+  const broken = { ...decodeServer(fromHex(vectors.server[0].bytes)).Welcome, schema: '{"format":1,' };
+  assert.throws(() => readWelcome(broken), SchemaError);
+  const other = { ...decodeServer(fromHex(vectors.server[0].bytes)).Welcome, game: 'ball' };
+  assert.throws(() => readWelcome(other), /not ball/);
+});
+
+test('event rows become the named events the pages show', () => {
+  const { descriptor } = welcome();
+  const events = vectors.server.map(({ bytes }) => decodeServer(fromHex(bytes))).find((m) => m.Events?.events.length).Events.events;
+  assert.deepEqual(events.map((row) => eventObject(descriptor, row)), [
+    { type: 'joined', player: 1, entity: 10 },
+    { type: 'left', player: 2 },
+    { type: 'kill', killer: 1, victim: 300 },
+    { type: 'respawn', player: 300, entity: 70000 },
+    { type: 'respawn', player: 4294967295, entity: 2147483648 },
+  ]);
+  assert.equal(eventObject(descriptor, { event: 200, values: [] }), null);
+});
+
+test('input objects become the values Rust encodes for the arena', () => {
+  const { descriptor } = welcome();
+  const inputs = vectors.client.filter(({ json }) => json.Input && json.Input.input.length === 2);
+  assert.ok(inputs.length >= 4);
+  const f32 = new DataView(new ArrayBuffer(4));
+  for (const { bytes, json } of inputs) {
+    const [buttons, aimBits] = json.Input.input;
+    f32.setInt32(0, aimBits);
+    const object = { buttons, aim: f32.getFloat32(0) };
+    const values = inputValues(descriptor, object);
+    assert.deepEqual(values, json.Input.input);
+    const encoded = encodeClient({ Input: { ...json.Input, input: values } });
+    assert.equal(Buffer.from(encoded).toString('hex'), bytes);
+  }
+  assert.deepEqual(inputValues(descriptor, {}), [0, 0]);
+  assert.throws(() => encodeClient({ Input: { seq: 1, ack: null, input: { buttons: 1 }, view: null } }), TypeError);
 });

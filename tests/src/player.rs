@@ -7,10 +7,11 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tickcast_shared::codec::{Snapshot, apply_delta, decode_server, encode_client};
+use tickcast_shared::game::Game;
 use tickcast_shared::protocol::{
     ClientMsg, HelloAuth, InputCmd, InputSeq, PROTOCOL_VERSION, PlayerIdentity, ServerMsg, Tick,
 };
-use tickcast_shared::sim::{GameEvent, PlayerInput};
+use tickcast_shared::sim::{Arena, GameEvent, PlayerInput};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -145,6 +146,7 @@ impl Player {
             version: PROTOCOL_VERSION,
             auth,
             name: name.to_owned(),
+            schema: Some(tickcast_shared::sim::schema::arena_schema().hash()),
         };
         ws.send(Message::Binary(encode_client(&hello).into()))
             .await
@@ -238,7 +240,10 @@ impl Player {
                 }
                 ServerMsg::Events {
                     events, players, ..
-                } => return (events, players),
+                } => {
+                    let events = events.iter().filter_map(Arena::event_from_row).collect();
+                    return (events, players);
+                }
                 _ => {}
             }
         }
@@ -283,7 +288,7 @@ impl Player {
         let msg = ClientMsg::Input(InputCmd {
             seq: InputSeq(self.seq),
             ack,
-            input,
+            input: Arena::input_values(&input),
             view,
         });
         self.ws

@@ -97,6 +97,7 @@ impl QuicPeer {
             version,
             auth,
             name: name.to_owned(),
+            schema: Some(tickcast_shared::sim::schema::arena_schema().hash()),
         })
         .await;
         peer

@@ -63,6 +63,37 @@ async fn the_bots_binary_prints_its_report() {
     }
 }
 
+/// `bots --game NAME` matchmakes into a room of that game and plays it with the
+/// game's own brain (the arena's moves and shoots); a game the server does not host
+/// is the lobby's refusal in the report, not a hang or a crash.
+#[tokio::test]
+async fn bots_play_the_game_they_are_asked_for() {
+    let s = TestServer::start(&[]).await;
+    let args = ["--count", "2", "--duration", "2s", "--game", "arena"];
+    let report = bots_report(&s.url, &args).await;
+    assert_eq!(report["connected"], 2, "{report}");
+    assert_eq!(report["decode_errors"], 0, "{report}");
+    assert!(
+        report["frames"].as_u64().unwrap() > 0,
+        "they played: {report}"
+    );
+    let (_, rooms) = tickcast_tests::http::get(s.addr, "/api/rooms").await;
+    assert!(
+        rooms
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["game"] == "arena"),
+        "{rooms}"
+    );
+
+    let args = ["--count", "1", "--duration", "2s", "--game", "no_such_game"];
+    let report = bots_report(&s.url, &args).await;
+    assert_eq!(report["connected"], 0, "{report}");
+    let error = report["first_error"].as_str().unwrap();
+    assert!(error.contains("unknown game"), "{error}");
+}
+
 /// A server's per-address ticket limits (`[lobby] max_tickets_per_ip`, 8, and half a
 /// room's seats) do not stop one address's bots from all taking seats at the defaults:
 /// they seat a few at a time and ask again when a limit refuses them.

@@ -6,11 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tickcast_shared::codec::{decode_server, encode_client};
+use tickcast_shared::game::Game;
 use tickcast_shared::protocol::{
     ClientMsg, InputCmd, InputSeq, MAX_INPUTS_PER_MESSAGE, PROTOCOL_VERSION, ServerMsg,
 };
 use tickcast_shared::quic::close;
-use tickcast_shared::sim::{Buttons, PlayerInput};
+use tickcast_shared::sim::{Arena, Buttons, PlayerInput};
 use tickcast_tests::http::get_text;
 use tickcast_tests::player::{WAIT, create_room};
 use tickcast_tests::quic_player::{QuicPeer, quic_seat};
@@ -20,10 +21,10 @@ fn cmd(seq: u32) -> InputCmd {
     InputCmd {
         seq: InputSeq(seq),
         ack: None,
-        input: PlayerInput {
+        input: Arena::input_values(&PlayerInput {
             buttons: Buttons(Buttons::RIGHT),
             aim: 0.0,
-        },
+        }),
         view: None,
     }
 }
@@ -93,6 +94,7 @@ async fn a_datagram_that_is_not_inputs_closes_the_connection() {
         version: PROTOCOL_VERSION,
         auth: tickcast_shared::protocol::HelloAuth::Ticket("x".into()),
         name: "x".into(),
+        schema: None,
     };
     let cases: [(&str, bytes::Bytes, &str); 3] = [
         (

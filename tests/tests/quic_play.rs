@@ -136,7 +136,10 @@ async fn the_library_plays_over_quic_and_sees_what_a_websocket_player_sees() {
     tokio::time::timeout(WAIT, async {
         loop {
             if let Update::Events { events, .. } = ws.next_update().await.unwrap()
-                && events.contains(&GameEvent::Left { player })
+                && events
+                    .iter()
+                    .filter_map(tickcast_client::arena::event)
+                    .any(|e| e == GameEvent::Left { player })
             {
                 return;
             }

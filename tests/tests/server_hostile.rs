@@ -104,6 +104,7 @@ async fn bad_frames_close_only_their_connection() {
             version: 999,
             auth: HelloAuth::Ticket(t),
             name: "v".into(),
+            schema: None,
         };
         ws.send(Message::Binary(encode_client(&hello).into()))
             .await

@@ -151,6 +151,7 @@ async fn resume_after_a_drop_returns_the_same_player() {
         version: tickcast_shared::protocol::PROTOCOL_VERSION,
         auth: HelloAuth::Ticket(t),
         name: "x".into(),
+        schema: None,
     };
     ws.send(tokio_tungstenite::tungstenite::Message::Binary(
         tickcast_shared::codec::encode_client(&hello).into(),

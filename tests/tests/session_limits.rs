@@ -9,8 +9,9 @@
 use futures_util::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::encode_client;
+use tickcast_shared::game::Game;
 use tickcast_shared::protocol::{ClientMsg, HelloAuth, InputCmd, InputSeq, NetId};
-use tickcast_shared::sim::{Buttons, PlayerInput};
+use tickcast_shared::sim::{Arena, Buttons, PlayerInput};
 use tickcast_tests::http::{get_text, post};
 use tickcast_tests::player::{Player, WAIT, create_room, open, open_with_receive_buffer, ticket};
 use tickcast_tests::server::TestServer;
@@ -144,10 +145,10 @@ async fn a_flooder_is_cut_off_while_a_normal_player_keeps_moving() {
             let msg = ClientMsg::Input(InputCmd {
                 seq: InputSeq(seq),
                 ack: None,
-                input: PlayerInput {
+                input: Arena::input_values(&PlayerInput {
                     buttons: Buttons(Buttons::FIRE),
                     aim: 0.0,
-                },
+                }),
                 view: None,
             });
             if tx

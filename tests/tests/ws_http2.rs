@@ -61,6 +61,7 @@ async fn a_player_plays_over_an_http2_connect_stream() {
         version: PROTOCOL_VERSION,
         auth: HelloAuth::Ticket(ticket),
         name: "h2".into(),
+        schema: None,
     };
     ws.send(Message::Binary(encode_client(&hello).into()))
         .await

@@ -82,6 +82,31 @@ export class Reader {
     return this.varint(32);
   }
 
+  /** A u64 varint as 16 lowercase hex digits (a schema hash: exact, where a JS
+   * number would round above 2^53). */
+  u64Hex() {
+    const first = this.u8();
+    let v;
+    if (first < U16_MARK) {
+      v = BigInt(first);
+    } else if (first === U16_MARK) {
+      this.need(2);
+      v = BigInt(this.view.getUint16(this.pos, true));
+      this.pos += 2;
+    } else if (first === U32_MARK) {
+      this.need(4);
+      v = BigInt(this.view.getUint32(this.pos, true));
+      this.pos += 4;
+    } else if (first === U64_MARK) {
+      this.need(8);
+      v = this.view.getBigUint64(this.pos, true);
+      this.pos += 8;
+    } else {
+      throw new DecodeError('malformed', `invalid varint marker ${first} for a 64-bit integer`);
+    }
+    return v.toString(16).padStart(16, '0');
+  }
+
   /** A zigzag varint i32. */
   i32() {
     const z = this.varint(32);
@@ -194,7 +219,22 @@ export class Writer {
   }
 
   i32(v) {
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new RangeError(`not an i32: ${v}`);
     this.varint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  /** A u64 given as hex digits (a schema hash), as bincode's varint. */
+  u64Hex(hex) {
+    if (typeof hex !== 'string' || !/^[0-9a-f]{1,16}$/i.test(hex)) throw new RangeError(`not a u64 in hex: ${hex}`);
+    const v = BigInt(`0x${hex}`);
+    if (v < 0x100000000n) {
+      this.varint(Number(v));
+    } else {
+      this.u8(U64_MARK);
+      this.reserve(8);
+      this.view.setBigUint64(this.pos, v, true);
+      this.pos += 8;
+    }
   }
 
   f32(v) {

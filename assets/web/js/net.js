@@ -3,13 +3,19 @@
 // exponential backoff and presents the resume token, so the server hands back the
 // same player (within its grace period). A refused ticket or resume token, a
 // version mismatch or a room that closed are final: no retry.
+//
+// Protocol 5 carries no game types: the Welcome brings the game's schema
+// (js/schema.js) and config; this connection keeps them, so the pages go on
+// speaking in objects: `send({Input: {input: {buttons, aim}}})` is encoded as the
+// schema's input values, and Events arrive as `{type, <field>: value...}` objects.
 
 import { DecodeError } from './bincode.js';
 import { MAX_SERVER_FRAME, PROTOCOL_VERSION, decodeServer, encodeClient } from './protocol.js';
+import { eventObject, inputValues, parseSchema } from './schema.js';
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 8000;
-const FINAL_CODES = new Set(['version_mismatch', 'bad_ticket', 'bad_resume_token', 'room_closed', 'room_full', 'server_shutdown']);
+const FINAL_CODES = new Set(['version_mismatch', 'bad_ticket', 'bad_resume_token', 'room_closed', 'room_full', 'server_shutdown', 'schema_mismatch']);
 // Close codes after which a reconnect cannot help: left or room finished, protocol
 // errors, replaced by another connection of the same player (see README).
 const FINAL_CLOSES = new Set([1000, 1002, 1003, 1008, 1009, 4001]);
@@ -19,8 +25,9 @@ const MAX_ATTEMPTS = 8;
 
 /**
  * Events: `state` (detail: {state, reason}) with state one of connecting, connected,
- * reconnecting, closed; `welcome` (detail: the Welcome body, also after a resume);
- * `message` (detail: any other ServerMsg).
+ * reconnecting, closed; `welcome` (detail: the Welcome body, also after a resume,
+ * with `descriptor` the parsed schema, `config` the parsed game config and `map`
+ * its map name); `message` (detail: any other ServerMsg, Events named by the schema).
  */
 export class GameConnection extends EventTarget {
   /** `url`: the ws:// URL with the ticket; `resumeUrl(token)`: where to reconnect. */
@@ -32,6 +39,8 @@ export class GameConnection extends EventTarget {
     this.resumeUrl = resumeUrl;
     this.ws = null;
     this.welcome = null;
+    /** The game's schema (parsed descriptor), from the Welcome. */
+    this.schema = null;
     this.attempt = 0;
     this.stopped = false;
     this.retryTimer = null;
@@ -60,7 +69,8 @@ export class GameConnection extends EventTarget {
     this.ws = ws;
     let welcomed = false;
     ws.onopen = () => {
-      ws.send(encodeClient({ Hello: { version: PROTOCOL_VERSION, auth, name: this.name } }));
+      // No schema hash: the page takes the game's schema from the Welcome.
+      ws.send(encodeClient({ Hello: { version: PROTOCOL_VERSION, auth, name: this.name, schema: null } }));
     };
     ws.onmessage = (ev) => {
       if (!(ev.data instanceof ArrayBuffer)) {
@@ -79,16 +89,29 @@ export class GameConnection extends EventTarget {
         throw e;
       }
       if (msg.Welcome) {
+        let welcome;
+        try {
+          welcome = readWelcome(msg.Welcome);
+        } catch (e) {
+          this.stopped = true;
+          ws.close(4002, `unusable Welcome: ${e.message}`.slice(0, 120));
+          return;
+        }
         welcomed = true;
-        this.welcome = msg.Welcome;
+        this.welcome = welcome;
+        this.schema = welcome.descriptor;
         this.attempt = 0;
         this.setState('connected');
-        this.dispatchEvent(new CustomEvent('welcome', { detail: msg.Welcome }));
+        this.dispatchEvent(new CustomEvent('welcome', { detail: welcome }));
       } else if (msg.Error) {
         this.serverError = msg.Error;
         if (FINAL_CODES.has(msg.Error.code)) this.stopped = true;
         this.dispatchEvent(new CustomEvent('message', { detail: msg }));
       } else if (welcomed) {
+        if (msg.Events) {
+          const events = msg.Events.events.map((row) => eventObject(this.schema, row)).filter(Boolean);
+          msg.Events = { ...msg.Events, events };
+        }
         this.dispatchEvent(new CustomEvent('message', { detail: msg }));
       }
     };
@@ -119,9 +142,13 @@ export class GameConnection extends EventTarget {
     }, delay);
   }
 
-  /** Send a ClientMsg if connected; returns whether it was sent. */
+  /** Send a ClientMsg if connected; returns whether it was sent. An Input's `input`
+   * may be an object keyed by the schema's input value names. */
   send(msg) {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN || this.state !== 'connected') return false;
+    if (msg.Input && !Array.isArray(msg.Input.input)) {
+      msg = { Input: { ...msg.Input, input: inputValues(this.schema, msg.Input.input) } };
+    }
     this.ws.send(encodeClient(msg));
     return true;
   }
@@ -142,4 +169,24 @@ export class GameConnection extends EventTarget {
   dropForTest() {
     if (this.ws) this.ws.close(4000, 'dropped by test');
   }
+}
+
+/** The Welcome with its schema descriptor and game config read (hostile data: a bad
+ * one throws), and the map the config names. */
+export function readWelcome(w) {
+  const descriptor = parseSchema(w.schema);
+  if (descriptor.name !== w.game) throw new Error(`the schema describes ${descriptor.name}, not ${w.game}`);
+  let config;
+  try {
+    config = JSON.parse(w.config);
+  } catch (e) {
+    throw new Error(`game config is not JSON: ${e.message}`);
+  }
+  return { ...w, descriptor, config, map: mapName(config) };
+}
+
+/** The map a game config names (the arena's); '' for a game without maps. */
+export function mapName(config) {
+  const m = config?.map_name ?? config?.map?.name ?? config?.map;
+  return typeof m === 'string' ? m : '';
 }

@@ -1,8 +1,13 @@
 // The players' envelope: ClientMsg / ServerMsg of shared/src/protocol.rs as bincode
 // bytes (js/bincode.js). Decoded messages have exactly the shape serde_json gives
 // the Rust values (externally tagged: `{ Welcome: {...} }`, unit variants as a
-// string), which is what the golden vectors in tests/browser/golden compare against.
+// string), which is what the golden vectors in tests/browser/golden compare against,
+// except that a schema hash (a u64) is its 16 hex digits, as `/api/games` lists it.
 // Variant lists below are in declaration order: that order is the wire format.
+//
+// Protocol 5 knows no game: an input is the values of the game schema's input
+// fields (`[i32...]`), an event a row `{event, values}` of the schema's events; the
+// schema itself comes in the Welcome (js/schema.js reads it and names the rows).
 
 import { DecodeError, Reader, Writer } from './bincode.js';
 import { BUTTONS, PROTOCOL_VERSION } from './sim_constants.js';
@@ -14,14 +19,7 @@ export const MAX_SERVER_FRAME = 1 << 20;
 
 const ERROR_CODES = [
   'version_mismatch', 'bad_ticket', 'bad_resume_token', 'room_full', 'room_closed',
-  'malformed', 'too_large', 'timeout', 'server_shutdown', 'internal',
-];
-
-const GAME_EVENTS = [
-  ['joined', ['player', 'entity']],
-  ['left', ['player']],
-  ['kill', ['killer', 'victim']],
-  ['respawn', ['player', 'entity']],
+  'malformed', 'too_large', 'timeout', 'server_shutdown', 'internal', 'schema_mismatch',
 ];
 
 function writeAuth(w, auth) {
@@ -46,13 +44,16 @@ export function encodeClient(msg) {
     w.u16(msg.Hello.version);
     writeAuth(w, msg.Hello.auth);
     w.string(msg.Hello.name);
+    // The schema hash the client was built for; null: it takes the Welcome's.
+    w.option(msg.Hello.schema, (w2, h) => w2.u64Hex(h));
   } else if (msg.Input) {
     const { seq, ack, input, view } = msg.Input;
+    if (!Array.isArray(input)) throw new TypeError('an input is the schema\'s input values, an array of i32');
     w.variant(1);
     w.u32(seq);
     w.option(ack, (w2, t) => w2.u32(t));
-    w.u8(input.buttons);
-    w.f32(input.aim);
+    w.varint(input.length);
+    for (const v of input) w.i32(v);
     // The tick the player was looking at (lag compensation); null: the live world.
     w.option(view, (w2, t) => w2.u32(t));
   } else if (msg.Ping) {
@@ -64,14 +65,13 @@ export function encodeClient(msg) {
   return w.finish();
 }
 
-function readGameEvent(r) {
-  const v = r.variant();
-  const shape = GAME_EVENTS[v];
-  if (!shape) throw new DecodeError('malformed', `unknown GameEvent variant ${v}`);
-  const [type, fields] = shape;
-  const ev = { type };
-  for (const f of fields) ev[f] = r.u32();
-  return ev;
+/** An EventRow: the event's index in the schema and its values. */
+function readEventRow(r) {
+  const event = r.u8();
+  const n = r.len(1);
+  const values = [];
+  for (let i = 0; i < n; i++) values.push(r.i32());
+  return { event, values };
 }
 
 /** Decode a ServerMsg; throws DecodeError on anything but one whole valid message. */
@@ -91,7 +91,10 @@ export function decodeServer(bytes, max = MAX_SERVER_FRAME) {
           tick_rate: r.u16(),
           send_rate: r.u16(),
           resume_token: r.string(),
-          map: r.string(),
+          game: r.string(),
+          schema_hash: r.u64Hex(),
+          schema: r.string(),
+          config: r.string(),
           tick: r.u32(),
           sub: r.option((x) => x.string()),
           name: r.string(),
@@ -114,9 +117,9 @@ export function decodeServer(bytes, max = MAX_SERVER_FRAME) {
       break;
     case 3: {
       const tick = r.u32();
-      const n = r.len(1);
+      const n = r.len(2); // event index and value count: a byte each at least
       const events = [];
-      for (let i = 0; i < n; i++) events.push(readGameEvent(r));
+      for (let i = 0; i < n; i++) events.push(readEventRow(r));
       const m = r.len(3); // player, option tag, name length: a byte each at least
       const players = [];
       for (let i = 0; i < m; i++) {

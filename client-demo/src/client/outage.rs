@@ -87,6 +87,7 @@ impl Client {
         self.welcome = welcome;
         self.early = early;
         self.view = view;
+        self.arena_world = std::sync::OnceLock::new();
         self.recent.clear();
         self.pings.clear();
         self.outage = None;

@@ -1,11 +1,14 @@
 //! How each server message changes the [`Client`]: a snapshot is applied to the
 //! view (stale ones, and on QUIC deltas against a lost baseline, are skipped), feeds
 //! the timeline and the predictor's reconciliation; a pong gives a round-trip sample;
-//! game events move the own entity on a join or respawn; an error ends the session.
+//! game events (rows of the schema's events) move the own entity when one gives the
+//! own player an entity (a join or respawn); an error ends the session.
 
 use super::{Client, Update};
 use crate::error::{ClientError, Result};
-use tickcast_shared::protocol::{GameEvent, ServerMsg};
+use crate::games::entity_given_to;
+use std::sync::OnceLock;
+use tickcast_shared::protocol::ServerMsg;
 
 impl Client {
     /// Apply one message; `None` when it was ignored.
@@ -30,13 +33,20 @@ impl Client {
                     }
                     Err(e) => return Err(e),
                 }
+                self.arena_world = OnceLock::new();
                 self.snapshot_applied(tick, previous, baseline.is_none());
                 self.input_clock.observe_lead(input_lead);
                 if input_lead >= 0 {
                     self.input_delay_sample(tick, last_input);
                 }
                 self.last_input = self.last_input.max(last_input);
+                let own = self.view.own().and_then(crate::arena::entity);
                 if let Some(p) = self.predictor.as_mut()
+                    && let Some(error) = p.reconcile(own.as_ref(), self.last_input)
+                {
+                    self.stats.prediction_error(error);
+                }
+                if let Some(p) = self.row_predictor.as_mut()
                     && let Some(error) = p.reconcile(self.view.own(), self.last_input)
                 {
                     self.stats.prediction_error(error);
@@ -65,11 +75,11 @@ impl Client {
                 players,
             } => {
                 for event in &events {
-                    if let GameEvent::Joined { player, entity }
-                    | GameEvent::Respawn { player, entity } = event
-                        && *player == self.welcome.player
+                    if let Some(entity) =
+                        entity_given_to(&self.welcome.schema, event, self.welcome.player)
                     {
-                        self.view.set_own_entity(*entity);
+                        self.view.set_own_entity(entity);
+                        self.arena_world = OnceLock::new();
                     }
                 }
                 Update::Events {

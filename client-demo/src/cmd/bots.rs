@@ -24,6 +24,11 @@ pub struct BotsArgs {
     /// The invite code of a private --room.
     #[arg(long, requires = "room")]
     invite: Option<String>,
+    /// The game to play (matchmaking asks for it; a --room plays its own game).
+    /// Bots of a game this client knows nothing of draw their inputs from its
+    /// input schema.
+    #[arg(long, default_value = tickcast_client::games::DEFAULT_GAME)]
+    game: String,
     /// Only acknowledge snapshots; never move or shoot.
     #[arg(long)]
     idle: bool,
@@ -57,6 +62,7 @@ pub fn run(args: BotsArgs) -> CmdResult {
         seed: args.seed,
         connect_concurrency: args.connect_concurrency,
         client: ClientConfig {
+            game: args.game,
             transport: args.transport,
             link: args.link,
             invite: args.invite,

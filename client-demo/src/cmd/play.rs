@@ -15,8 +15,9 @@ use std::time::Duration;
 use tickcast_client::render::{Scene, Viewport, draw_frame};
 use tickcast_client::{Client, ClientConfig, LinkSpec, RoomId, Transport, Update};
 use tickcast_shared::codec::Snapshot;
-use tickcast_shared::protocol::{Buttons, NetId, PlayerInput};
+use tickcast_shared::protocol::NetId;
 use tickcast_shared::sim::{Body, Map};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tokio::sync::watch;
 
 #[derive(Debug, Args)]

@@ -4,7 +4,8 @@
 use crate::{check_or_bless, hex, pretty};
 use serde_json::{Value, json};
 use tickcast_shared::codec::{EntityKind, EntityState, Snapshot, apply_delta, encode_delta};
-use tickcast_shared::protocol::{Buttons, NetId, PlayerId, PlayerInput, Tick};
+use tickcast_shared::protocol::{NetId, PlayerId, Tick};
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 
 /// Snapshots of a real match every 3 ticks (20 Hz of 60 Hz): drones wander, two

@@ -1,45 +1,89 @@
 //! `tests/browser/golden/envelope.json`: envelope bytes and their messages.
+//!
+//! The JSON is serde's, except that schema hashes (`u64`, past what a JS number holds
+//! exactly) are written as their 16 hex digits, the form the JS codec uses.
 
 use crate::{check_or_bless, hex, pretty};
 use serde_json::{Value, json};
 use tickcast_shared::codec::{DecodeError, decode_server, encode_client, encode_server};
+use tickcast_shared::game::{EventRow, InputValues};
 use tickcast_shared::protocol::{
-    Buttons, ClientMsg, ErrorCode, GameEvent, HelloAuth, InputCmd, InputSeq, NetId, PlayerId,
-    PlayerIdentity, PlayerInput, ServerMsg, Tick,
+    ClientMsg, ErrorCode, HelloAuth, InputCmd, InputSeq, NetId, PlayerId, PlayerIdentity,
+    ServerMsg, Tick,
 };
+use tickcast_shared::schema::SchemaHash;
+use tickcast_shared::sim::map::DEFAULT_MAP;
+use tickcast_shared::sim::schema::arena_schema;
+use tickcast_shared::sim::{ArenaConfig, WorldConfig};
+
+/// The arena's input values: held buttons (up 1, down 2, left 4, right 8, fire 16),
+/// then the aim's `f32` bits.
+fn arena_input(buttons: u8, aim: f32) -> InputValues {
+    InputValues(vec![i32::from(buttons), aim.to_bits() as i32])
+}
+
+/// The arena's events as rows: joined 0, left 1, kill 2, respawn 3.
+fn event(event: u8, values: &[u32]) -> EventRow {
+    EventRow {
+        event,
+        values: values.iter().map(|v| *v as i32).collect(),
+    }
+}
+
+/// The config of an arena room as the `Welcome` carries it (opaque to the codec).
+fn arena_config(map: &str) -> String {
+    let config = ArenaConfig::new(map.into(), DEFAULT_MAP.into(), WorldConfig::new(60, 0));
+    serde_json::to_string(&config).unwrap()
+}
 
 fn client_messages() -> Vec<ClientMsg> {
-    let input = |seq, ack, buttons, aim| {
+    let input = |seq, ack, input| {
         ClientMsg::Input(InputCmd {
             seq: InputSeq(seq),
             ack,
-            input: PlayerInput {
-                buttons: Buttons(buttons),
-                aim,
-            },
+            input,
             view: ack.map(|t: Tick| Tick(t.0.saturating_sub(6))),
         })
     };
     vec![
         ClientMsg::Hello {
-            version: 1,
+            version: 5,
             auth: HelloAuth::Ticket("t-0123456789abcdef".into()),
             name: "ada".into(),
+            schema: Some(arena_schema().hash()),
         },
         ClientMsg::Hello {
             version: 65535,
             auth: HelloAuth::Resume("résumé-token".into()),
             name: String::new(),
+            schema: None,
         },
-        input(1, None, 0, 0.0),
-        input(250, Some(Tick(251)), Buttons::UP | Buttons::RIGHT, 1.5),
+        ClientMsg::Hello {
+            version: 1,
+            auth: HelloAuth::Ticket("t".into()),
+            name: "small".into(),
+            schema: Some(SchemaHash(250)),
+        },
+        ClientMsg::Hello {
+            version: 1,
+            auth: HelloAuth::Ticket("t".into()),
+            name: "u32".into(),
+            schema: Some(SchemaHash(0xffff_ffff)),
+        },
+        input(1, None, arena_input(0, 0.0)),
+        input(250, Some(Tick(251)), arena_input(1 | 8, 1.5)),
         input(
             70_000,
             Some(Tick(4_000_000_000)),
-            Buttons::ALL,
-            -2.718_281_7,
+            arena_input(31, -2.718_281_7),
         ),
-        input(u32::MAX, Some(Tick(65_535)), Buttons::FIRE, 0.1),
+        input(u32::MAX, Some(Tick(65_535)), arena_input(16, 0.1)),
+        input(
+            2,
+            Some(Tick(3)),
+            InputValues(vec![i32::MIN, i32::MAX, -1, 0, 125, -126, 32_768]),
+        ),
+        input(3, None, InputValues(vec![])),
         ClientMsg::Ping { nonce: 0 },
         ClientMsg::Ping { nonce: 123_456 },
         ClientMsg::Leave,
@@ -54,7 +98,10 @@ fn server_messages() -> Vec<ServerMsg> {
             tick_rate: 60,
             send_rate: 20,
             resume_token: "r-abcdef".into(),
-            map: "arena".into(),
+            game: "arena".into(),
+            schema_hash: arena_schema().hash(),
+            schema: arena_schema().canonical_json(),
+            config: arena_config("arena"),
             tick: Tick(1234),
             sub: None,
             name: "ada".into(),
@@ -80,21 +127,11 @@ fn server_messages() -> Vec<ServerMsg> {
         ServerMsg::Events {
             tick: Tick(61),
             events: vec![
-                GameEvent::Joined {
-                    player: PlayerId(1),
-                    entity: NetId(10),
-                },
-                GameEvent::Left {
-                    player: PlayerId(2),
-                },
-                GameEvent::Kill {
-                    killer: PlayerId(1),
-                    victim: PlayerId(300),
-                },
-                GameEvent::Respawn {
-                    player: PlayerId(300),
-                    entity: NetId(70_000),
-                },
+                event(0, &[1, 10]),
+                event(1, &[2]),
+                event(2, &[1, 300]),
+                event(3, &[300, 70_000]),
+                event(3, &[u32::MAX, 0x8000_0000]),
             ],
             players: vec![
                 PlayerIdentity {
@@ -122,13 +159,20 @@ fn server_messages() -> Vec<ServerMsg> {
             code: ErrorCode::Internal,
             reason: String::new(),
         },
+        ServerMsg::Error {
+            code: ErrorCode::SchemaMismatch,
+            reason: "the room runs arena a347f279f3ca5308".into(),
+        },
         ServerMsg::Welcome {
             player: PlayerId(4),
             entity: NetId(70_000),
             tick_rate: 30,
             send_rate: 30,
             resume_token: String::new(),
-            map: "duel".into(),
+            game: "arena".into(),
+            schema_hash: SchemaHash(7),
+            schema: String::new(),
+            config: arena_config("duel"),
             tick: Tick(0),
             sub: Some("auth0|user-ü".into()),
             name: String::new(),
@@ -168,6 +212,16 @@ fn broken_frames() -> Vec<(&'static str, Vec<u8>)> {
         ("bad option tag", bad_option),
         ("bad utf-8 in a string", bad_utf8),
         ("unknown error code", vec![4, 42, 0]),
+        ("schema hash cut after its u64 marker", {
+            // The Welcome up to its game name ("arena", length-prefixed), then the
+            // hash's 0xfd marker and 4 of its 8 bytes.
+            let bytes = encode_server(&server_messages()[0]);
+            let game = bytes
+                .windows(6)
+                .position(|w| w == b"\x05arena")
+                .expect("the game name");
+            bytes[..game + 6 + 5].to_vec()
+        }),
         (
             "length prefix past the end",
             vec![1, 5, 0, 0, 253, 0, 0, 0, 0, 1, 0, 0, 0],
@@ -179,14 +233,26 @@ fn broken_frames() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// `Hello.schema` and `Welcome.schema_hash` as 16 hex digits (see the module docs).
+fn hashes_as_hex(mut msg: Value) -> Value {
+    for pointer in ["/Hello/schema", "/Welcome/schema_hash"] {
+        if let Some(v) = msg.pointer_mut(pointer)
+            && let Some(n) = v.as_u64()
+        {
+            *v = Value::String(SchemaHash(n).to_string());
+        }
+    }
+    msg
+}
+
 fn envelope_json() -> Value {
     let client: Vec<Value> = client_messages()
         .iter()
-        .map(|m| json!({ "bytes": hex(&encode_client(m)), "json": m }))
+        .map(|m| json!({ "bytes": hex(&encode_client(m)), "json": hashes_as_hex(json!(m)) }))
         .collect();
     let server: Vec<Value> = server_messages()
         .iter()
-        .map(|m| json!({ "bytes": hex(&encode_server(m)), "json": m }))
+        .map(|m| json!({ "bytes": hex(&encode_server(m)), "json": hashes_as_hex(json!(m)) }))
         .collect();
     let broken: Vec<Value> = broken_frames()
         .into_iter()

@@ -6,7 +6,8 @@
 
 use crate::{check_or_bless, pretty};
 use serde_json::{Value, json};
-use tickcast_shared::protocol::{Buttons, PlayerId, PlayerInput};
+use tickcast_shared::protocol::PlayerId;
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 use tickcast_shared::spectate::{
     BinaryState, Feed, MapView, PlayerName, SpecEntity, SpecEvent, SpecState, binary_sse,
