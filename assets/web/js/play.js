@@ -14,6 +14,7 @@ import { hud } from './hud.js';
 import { Interpolator } from './interp.js';
 import { GameConnection } from './net.js';
 import { Predictor } from './predictor.js';
+import { Scoreboard } from './scoreboard.js';
 import { EndPanel, plainWords, probeRoom } from './outcome.js';
 import { forgetSeat, saveSeat } from './seat.js';
 import { TouchControls, wantsTouch } from './touch.js';
@@ -39,6 +40,7 @@ export class PlayView {
     this.ways = ways;
     this.ended = new EndPanel();
     this.touch = new TouchControls();
+    this.scoreboard = new Scoreboard();
     this.inviteBox = document.getElementById('play-invite');
     document.getElementById('play-invite-copy').addEventListener('click', () => this.copyInvite());
     this.held = 0;
@@ -77,6 +79,7 @@ export class PlayView {
     this.invite = invite;
     this.wsUrlFromServer = answer.ws_url;
     this.ended.hide();
+    this.scoreboard.reset();
     this.probing = false;
     hud.mode(`Playing in ${this.room.name}`);
     this.showInvite();
@@ -217,6 +220,7 @@ export class PlayView {
 
   async welcome(w) {
     this.welcomeMsg = w;
+    this.scoreboard.learn([{ player: w.player, name: w.name }]);
     saveSeat({ room: this.room, ws_url: this.wsUrlFromServer, name: this.name, invite: this.invite, token: w.resume_token });
     // After a resume the server starts over with a keyframe.
     this.ring.clear();
@@ -291,11 +295,8 @@ export class PlayView {
         this.rtt = this.rtt === null ? rtt : this.rtt * 0.8 + rtt * 0.2;
       }
     } else if (msg.Events) {
-      const names = new Map(msg.Events.players.map((who) => [who.player, who.name]));
-      hud.gameEvents(msg.Events.events, (p) => {
-        if (p === this.welcomeMsg?.player) return 'you';
-        return names.get(p) || `player ${p}`;
-      });
+      this.scoreboard.gameEvents(msg.Events.events, msg.Events.players);
+      hud.gameEvents(msg.Events.events, (p) => (p === this.welcomeMsg?.player ? 'you' : this.scoreboard.nameOf(p)));
     } else if (msg.Error) {
       hud.state(`${msg.Error.code}: ${msg.Error.reason}`, true);
     }
@@ -327,6 +328,7 @@ export class PlayView {
     const error = this.predictor.reconcile(this.own, s.last_input);
     if (error !== null) this.net.predictionError(error, performance.now());
     this.interp.push(snap.tick, views.filter((e) => e.id !== selfId), performance.now());
+    this.scoreboard.frame(views);
     hud.stats({ tick: snap.tick, hp: this.own?.hp ?? null, score: this.own?.score ?? null });
   }
 
@@ -352,7 +354,7 @@ export class PlayView {
       entities.push(body ? { ...this.own, x: body.x, y: body.y, angle: this.aim() } : this.own);
     }
     this.drawn = entities;
-    this.renderer.draw(entities, this.welcomeMsg?.entity ?? null);
+    this.renderer.draw(entities, this.welcomeMsg?.entity ?? null, (p) => this.scoreboard.nameOf(p));
     hud.stats({
       ping: this.rtt,
       entities: entities.length,

@@ -165,7 +165,7 @@ export class SpectateView {
   draw() {
     const entities = this.interp ? this.interp.sample(performance.now()) : [];
     this.drawn = entities;
-    this.renderer.draw(entities);
+    this.renderer.draw(entities, null, (p) => this.scoreboard.nameOf(p));
     hud.stats({ tick: this.state.tick, entities: entities.length });
   }
 }
