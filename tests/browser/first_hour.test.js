@@ -2,8 +2,9 @@
 // real server binary: a private room's invite link is shown to its creator at once
 // in the play view with a copy button; an unknown room, a private room without its
 // code and a wrong invite code get distinct messages, and the message line clears
-// on the next success; the lobby says "offline" when the server is gone; the room
-// name input takes what the server takes; the HUD stays one line.
+// on the next success; the lobby says "offline" when the server is gone; a seat
+// promised to a joining player is not shown as free; the room name input takes
+// what the server takes; the HUD stays one line.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -78,6 +79,23 @@ test('an unknown room, a private room without its code and a wrong invite code s
   await page.click('#quick-join');
   await page.waitForFunction(() => window.tickcast.play.own, null, { timeout: WAIT_MS });
   assert.equal(await message(page), null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a seat promised to an outstanding ticket is not shown as free', async () => {
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'one seat', max_players: 1 });
+  const { page, errors } = await openPage('/');
+  const join = page.locator(`#rooms tr[data-room-id="${room.id}"] td.actions button`).first();
+  await join.waitFor({ timeout: WAIT_MS });
+  assert.equal(await join.textContent(), 'Join');
+  // Someone takes the ticket but has not connected yet: nobody plays, no seat is free.
+  await api(env.server.url, 'POST', `/api/rooms/${room.id}/join`, { name: 'on the way' });
+  await page.waitForFunction((id) => document.querySelector(`#rooms tr[data-room-id="${id}"] td.actions button`)?.textContent === 'Full', room.id, {
+    timeout: WAIT_MS,
+  });
+  assert.equal(await join.isDisabled(), true);
+  assert.match(await page.locator(`#rooms tr[data-room-id="${room.id}"]`).textContent(), /0\/1/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -153,7 +153,10 @@ export class LobbyPage {
       ...rooms.map((room) => {
         const tr = document.createElement('tr');
         tr.dataset.roomId = String(room.id);
-        const full = room.players >= room.max_players;
+        // A seat promised to a player who is joining (an outstanding ticket) is
+        // not free, though nobody plays in it yet.
+        const free = typeof room.free_seats === 'number' ? room.free_seats : room.max_players - room.players;
+        const full = free <= 0;
         const finished = room.state === 'finished';
         tr.append(
           cell(room.name, 'name'),
@@ -168,7 +171,7 @@ export class LobbyPage {
         join.textContent = full ? 'Full' : 'Join';
         join.dataset.disabled = String(full || finished);
         join.disabled = full || finished || this.offline;
-        join.title = full ? 'This room is full' : '';
+        join.title = full ? (room.players < room.max_players ? 'Every seat is taken or promised to a player joining' : 'This room is full') : '';
         join.addEventListener('click', () => this.join(room, undefined, 'list'));
         const watch = document.createElement('button');
         watch.textContent = 'Spectate';
