@@ -126,6 +126,20 @@ test('the HUD stays one line and the arena does not move when the status text gr
   await page.close();
 });
 
+test('a player whose hp drops is marked as hit for a moment', async () => {
+  const { page, errors } = await openPage('/');
+  const hit = await page.evaluate(() => {
+    const r = window.tickcast.renderer;
+    r.noteHits([{ id: 7, kind: 'player', hp: 100 }]);
+    const before = r.hitAt.has(7);
+    r.noteHits([{ id: 7, kind: 'player', hp: 75 }]);
+    return [before, r.hitAt.has(7)];
+  });
+  assert.deepEqual(hit, [false, true]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the lobby says offline when the server cannot be reached', async () => {
   const own = await startServer();
   const page = await env.browser.context.newPage();

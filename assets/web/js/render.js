@@ -13,7 +13,10 @@ const COLORS = {
   drone: '#7c8a9e',
   projectile: '#fde047',
   name: '#d8dee9',
+  hit: '#f87171',
 };
+/** How long a hit shows, ms. */
+const HIT_MS = 300;
 const PLAYER_HUES = [205, 30, 280, 170, 330, 55, 250, 100];
 
 export class Renderer {
@@ -24,6 +27,9 @@ export class Renderer {
     this.scale = 1;
     this.ox = 0;
     this.oy = 0;
+    /** Each player's hp at the last frame, and when it last dropped (hit feedback). */
+    this.hp = new Map();
+    this.hitAt = new Map();
   }
 
   setMap(map) {
@@ -92,6 +98,7 @@ export class Renderer {
     }
     const order = { projectile: 0, drone: 1, player: 2 };
     const sorted = [...entities].sort((a, b) => order[a.kind] - order[b.kind]);
+    this.noteHits(sorted);
     for (const e of sorted) this.drawEntity(e, e.id === selfId);
     if (nameOf) {
       const dpr = globalThis.devicePixelRatio || 1;
@@ -109,6 +116,20 @@ export class Renderer {
         ctx.fillText(label, lx, Math.max(y - r - 11 * dpr, 12 * dpr));
       }
     }
+  }
+
+  /** Remember when a player's hp dropped, so a hit shows for a moment. */
+  noteHits(entities) {
+    const now = performance.now();
+    const hp = new Map();
+    for (const e of entities) {
+      if (e.kind !== 'player') continue;
+      const before = this.hp.get(e.id);
+      if (before !== undefined && e.hp < before) this.hitAt.set(e.id, now);
+      hp.set(e.id, e.hp);
+    }
+    this.hp = hp;
+    for (const [id, at] of this.hitAt) if (now - at > HIT_MS || !hp.has(id)) this.hitAt.delete(id);
   }
 
   drawEntity(e, isSelf) {
@@ -148,6 +169,14 @@ export class Renderer {
     ctx.moveTo(x, y);
     ctx.lineTo(x + Math.cos(e.angle) * r, y - Math.sin(e.angle) * r);
     ctx.stroke();
+    if (e.kind === 'player' && this.hitAt.has(e.id)) {
+      // Hit: a red ring for a moment.
+      ctx.strokeStyle = COLORS.hit;
+      ctx.lineWidth = Math.max(2, 3 * s);
+      ctx.beginPath();
+      ctx.arc(x, y, r + Math.max(3, 4 * s), 0, 2 * Math.PI);
+      ctx.stroke();
+    }
     if (e.kind === 'player' && !dead) {
       const frac = Math.max(0, Math.min(1, e.hp / MAX_HP));
       ctx.fillStyle = '#0008';

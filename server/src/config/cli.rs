@@ -14,7 +14,7 @@ Examples:
   tickcast-server --http 0.0.0.0:9000 --no-replays
   tickcast-server --config tickcast.toml --tls-cert cert.pem --tls-key key.pem
 Then open the printed http:// address in a browser to play, spectate and watch replays.
-Every flag is also read from its TICKCAST_* variable; README.md lists the config file keys.";
+Every flag is also read from its TICKCAST_* variable; docs/server.md lists the config file keys.";
 
 /// Command-line flags (each also read from the `TICKCAST_*` variable it names).
 #[derive(Debug, Parser)]
@@ -28,7 +28,7 @@ pub struct Cli {
     /// HTTP listen address (port 0 picks a free port) [default: 127.0.0.1:8080]
     #[arg(long, help_heading = "Basics", env = "TICKCAST_HTTP")]
     pub http: Option<SocketAddr>,
-    /// TOML config file; every field is optional (see README for the sections)
+    /// TOML config file; every field is optional (docs/server.md lists the sections)
     #[arg(long, help_heading = "Basics", env = "TICKCAST_CONFIG")]
     pub config: Option<PathBuf>,
     /// Simulation ticks per second [default: 60]
