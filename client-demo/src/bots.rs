@@ -76,9 +76,20 @@ impl Default for BotConfig {
     }
 }
 
+/// A room the bots were seated in (`rooms` of the report).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SeatedRoom {
+    pub id: String,
+    pub name: String,
+}
+
 /// The summed outcome of a bots run (the `bots --json` line).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BotReport {
+    /// The server the bots played on (`BotConfig::server`).
+    pub server: String,
+    /// The rooms the bots were seated in, by id.
+    pub rooms: Vec<SeatedRoom>,
     pub bots: usize,
     /// `"ws"` or `"quic"`.
     pub transport: Transport,
@@ -129,6 +140,7 @@ pub struct BotReport {
 #[derive(Debug, Default)]
 struct BotOutcome {
     connected: bool,
+    room: Option<SeatedRoom>,
     disconnected: bool,
     error: Option<String>,
     snapshots: u64,
@@ -153,6 +165,7 @@ pub async fn run_bots(config: &BotConfig) -> Result<BotReport> {
         tasks.spawn(run_bot(index, config.clone(), gate.clone(), deadline));
     }
     let mut report = BotReport {
+        server: config.server.clone(),
         bots: config.count,
         transport: config.client.transport,
         ..BotReport::default()
@@ -170,6 +183,11 @@ pub async fn run_bots(config: &BotConfig) -> Result<BotReport> {
             },
         };
         report.connected += usize::from(outcome.connected);
+        if let Some(room) = outcome.room {
+            if !report.rooms.contains(&room) {
+                report.rooms.push(room);
+            }
+        }
         report.connect_errors += usize::from(!outcome.connected);
         report.disconnects += usize::from(outcome.disconnected);
         report.snapshots += outcome.snapshots;
@@ -213,7 +231,40 @@ pub async fn run_bots(config: &BotConfig) -> Result<BotReport> {
         report.corrections_pct = corrections as f64 * 100.0 / frames;
         report.extrapolated_pct = extrapolated as f64 * 100.0 / frames;
     }
+    report.rooms.sort();
     Ok(report)
+}
+
+/// Round a figure for people: three decimals, so `--json` prints `12.345`, not
+/// `12.345000000000001`.
+fn rounded(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+impl BotReport {
+    /// This report with every fractional figure rounded to three decimals (what the
+    /// `bots` command prints).
+    pub fn rounded(mut self) -> BotReport {
+        for v in [
+            &mut self.seconds,
+            &mut self.bytes_per_bot_per_sec,
+            &mut self.corrections_per_sec,
+            &mut self.corrections_pct,
+            &mut self.extrapolated_pct,
+        ] {
+            *v = rounded(*v);
+        }
+        for v in [
+            &mut self.rtt_ms_p50,
+            &mut self.rtt_ms_p99,
+            &mut self.input_delay_ticks_p99,
+            &mut self.input_delay_ticks_p50,
+            &mut self.correction_p99,
+        ] {
+            *v = v.map(rounded);
+        }
+        self
+    }
 }
 
 /// Parse a run duration as the command lines take it: `10s`, `500ms`, `2m` or plain
@@ -254,10 +305,7 @@ async fn run_bot(
         let mut backoff = SEAT_BACKOFF;
         let mut attempt = 1;
         loop {
-            let seated = match config.rooms.get(index % config.rooms.len().max(1)) {
-                Some(room) => Client::join(&config.server, room, &name, &client_config).await,
-                None => Client::matchmake(&config.server, &name, &client_config).await,
-            };
+            let seated = seat_bot(&config, &name, index, &client_config).await;
             match seated {
                 Err(e) if attempt < SEAT_ATTEMPTS && seat_refusal_is_passing(&e) => {
                     tokio::time::sleep(backoff).await;
@@ -269,7 +317,10 @@ async fn run_bot(
         }
     };
     let mut client = match tokio::time::timeout_at(deadline, seat).await {
-        Ok(Ok(client)) => client,
+        Ok(Ok((client, room))) => {
+            out.room = Some(room);
+            client
+        }
         Ok(Err(e)) => {
             out.error = Some(format!("{name}: {e}"));
             return out;
@@ -294,6 +345,31 @@ async fn run_bot(
         let _ = tokio::time::timeout(LEAVE_TIMEOUT, client.leave()).await;
     }
     out
+}
+
+/// Take a seat (the bot's room round-robin, or matchmaking) and connect; the room
+/// the lobby gave with it.
+async fn seat_bot(
+    config: &BotConfig,
+    name: &str,
+    index: usize,
+    client_config: &ClientConfig,
+) -> Result<(Client, SeatedRoom)> {
+    let lobby = client_config.lobby(&config.server)?;
+    let ticket = match config.rooms.get(index % config.rooms.len().max(1)) {
+        Some(room) => {
+            lobby
+                .join_invited(room, name, client_config.invite.as_deref())
+                .await?
+        }
+        None => lobby.matchmake(name, None).await?,
+    };
+    let room = SeatedRoom {
+        id: ticket.room.id.to_string(),
+        name: ticket.room.name.clone(),
+    };
+    let client = Client::connect(&lobby, &ticket, name, client_config).await?;
+    Ok((client, room))
 }
 
 /// Tries a bot makes to take its seat.

@@ -12,6 +12,7 @@ use tickcast_shared::codec::Row;
 use tickcast_shared::game::{EventRow, GameEntry, InputValues};
 use tickcast_shared::protocol::{NetId, PlayerId};
 use tickcast_shared::schema::{FieldCodec, RefTarget, Schema};
+use tickcast_ball::Ball;
 use tickcast_shared::sim::Arena;
 
 /// The game asked for when none is named: the arena.
@@ -32,7 +33,7 @@ impl GameInput for InputValues {
 /// The games this client was built for. Registering another bundled game here
 /// gives it the schema check and its bot brain.
 pub fn catalog() -> Vec<GameEntry> {
-    vec![GameEntry::of::<Arena>()]
+    vec![GameEntry::of::<Arena>(), GameEntry::of::<Ball>()]
 }
 
 /// The catalog's game named `game`.

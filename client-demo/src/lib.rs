@@ -125,7 +125,7 @@ pub mod tls;
 pub mod world_view;
 pub mod ws_link;
 
-pub use bots::{BotConfig, BotReport, parse_duration, run_bots};
+pub use bots::{BotConfig, BotReport, SeatedRoom, parse_duration, run_bots};
 pub use client::{Client, Update, Welcome, load_map};
 pub use config::ClientConfig;
 pub use connection::Transport;

@@ -83,6 +83,10 @@ impl ServerBuilder {
         let addr = server.local_addr()?;
         let scheme = if server.is_tls() { "https" } else { "http" };
         println!("listening on {scheme}://{addr}");
+        println!(
+            "open {scheme}://{} in a browser to play",
+            browser_host(addr)
+        );
         println!("games: {}", names.join(", "));
         if let Some((node, redis)) = server.cluster() {
             println!("cluster node {node} on redis {redis}");
@@ -94,6 +98,20 @@ impl ServerBuilder {
         server.run(stop_signal()).await?;
         Ok(())
     }
+}
+
+/// The address a browser on this machine reaches: a wildcard bind is shown as loopback.
+fn browser_host(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+        }
+        ip => ip,
+    };
+    std::net::SocketAddr::new(ip, addr.port())
 }
 
 /// Ctrl-c, or SIGTERM where there is one.

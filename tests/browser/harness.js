@@ -29,9 +29,10 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const SHOTS = join(ROOT, 'target');
 const START_TIMEOUT_MS = 30_000;
 
-/** Start the server on 127.0.0.1:0; resolves with {url, stop()} once it printed
+/** Start the server on 127.0.0.1:0 (or `http`, e.g. the port of a server that
+ * was stopped, to restart it); resolves with {url, stop()} once it printed
  * `listening on http://ADDR`. */
-export async function startServer(extraArgs = []) {
+export async function startServer(extraArgs = [], { http = '127.0.0.1:0' } = {}) {
   if (!existsSync(SERVER_BIN)) {
     throw new Error(`${SERVER_BIN} is missing: cargo build --release -p tickcast-server first`);
   }
@@ -40,7 +41,7 @@ export async function startServer(extraArgs = []) {
   const replays = mkdtempSync(join(tmpdir(), 'tickcast-e2e-replays-'));
   const help = spawnSync(SERVER_BIN, ['--help'], { encoding: 'utf8' }).stdout || '';
   const replayArgs = help.includes('--replay-dir') ? ['--replay-dir', replays] : [];
-  const child = spawn(SERVER_BIN, ['--http', '127.0.0.1:0', ...replayArgs, ...extraArgs], {
+  const child = spawn(SERVER_BIN, ['--http', http, ...replayArgs, ...extraArgs], {
     cwd: ROOT,
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn,tickcast_server=info' },
     stdio: ['ignore', 'pipe', 'pipe'],

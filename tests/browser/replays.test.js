@@ -109,6 +109,11 @@ test('a recorded match is listed, played, sought and paused in the browser', asy
   const paused = await page.evaluate(() => window.tickcast.replay.current());
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(await page.evaluate(() => window.tickcast.replay.current()), paused);
+  // Paused says paused (not "playing at 4x"); the title names the room and its
+  // game, and the position is m:ss, not ticks.
+  assert.equal(await page.textContent('#hud-state'), 'paused');
+  assert.equal(await page.textContent('#hud-mode'), `Replay of e2e recorded (${replay.game})`);
+  assert.match(await page.textContent('#replay-position'), /^\d+:\d\d \/ \d+:\d\d$/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -52,6 +52,14 @@ pub fn client_binary() -> PathBuf {
 /// Run `tickcast-client bots --server URL <args> --json` (bounded to 30 s), check
 /// that it succeeded and printed exactly one line, and return that JSON report.
 pub async fn bots_report(url: &str, args: &[&str]) -> serde_json::Value {
+    let (status, report) = bots_run(url, args).await;
+    assert!(status.success(), "{status:?}: {report}");
+    report
+}
+
+/// `tickcast-client bots --json` against `url`: its exit status and its one JSON line
+/// (the report is printed whether or not any bot got a seat).
+pub async fn bots_run(url: &str, args: &[&str]) -> (std::process::ExitStatus, serde_json::Value) {
     let run = tokio::process::Command::new(client_binary())
         .args(["bots", "--server", url, "--json"])
         .args(args)
@@ -61,10 +69,10 @@ pub async fn bots_report(url: &str, args: &[&str]) -> serde_json::Value {
         .expect("bots stop by themselves")
         .expect("run tickcast-client bots");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
     let stdout = String::from_utf8(out.stdout).expect("UTF-8 report");
-    assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
-    serde_json::from_str(stdout.trim()).expect("a JSON report")
+    assert_eq!(stdout.lines().count(), 1, "one line: {stdout} {stderr}");
+    let report = serde_json::from_str(stdout.trim()).expect("a JSON report");
+    (out.status, report)
 }
 
 /// A running server; killed on drop.

@@ -140,4 +140,45 @@ async fn a_refused_plain_connection_is_reported_as_refused_not_as_tls() {
         "{said}"
     );
     assert!(!said.contains("tls"), "{said}");
+    assert!(
+        !out.status.success(),
+        "no bot connected, so the run failed: {said}"
+    );
+    assert!(
+        said.contains("no bot connected"),
+        "the failure says why: {said}"
+    );
+}
+
+#[tokio::test]
+async fn bots_json_names_the_server_and_room_and_rounds_its_figures() {
+    let s = TestServer::start(&[]).await;
+    let room = create_room(s.addr, r#"{"name":"bench room"}"#).await;
+    let report = bots_report(
+        &s.url,
+        &["--count", "2", "--duration", "2s", "--room", &room],
+    )
+    .await;
+    assert_eq!(report["server"], s.url.as_str(), "{report}");
+    let rooms = report["rooms"].as_array().expect("rooms");
+    assert_eq!(rooms.len(), 1, "{report}");
+    assert_eq!(rooms[0]["id"].as_str(), Some(room.as_str()), "{report}");
+    assert_eq!(rooms[0]["name"], "bench room", "{report}");
+    // Figures are rounded for people: at most three decimals.
+    for key in [
+        "seconds",
+        "bytes_per_bot_per_sec",
+        "rtt_ms_p50",
+        "rtt_ms_p99",
+        "corrections_pct",
+        "extrapolated_pct",
+    ] {
+        let Some(v) = report[key].as_f64() else {
+            continue;
+        };
+        let shown = report[key].to_string();
+        let decimals = shown.split('.').nth(1).map_or(0, str::len);
+        assert!(decimals <= 3, "{key} = {shown} in {report}");
+        assert!((v * 1000.0 - (v * 1000.0).round()).abs() < 1e-6, "{key}");
+    }
 }

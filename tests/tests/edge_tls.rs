@@ -171,8 +171,9 @@ async fn the_native_client_plays_over_wss_trusting_the_test_ca() {
     assert_eq!(report["connect_errors"], 0, "{report}");
 
     // Without the CA the client refuses the server's certificate.
-    let report =
-        tickcast_tests::server::bots_report(&url, &["--count", "1", "--duration", "1s"]).await;
+    let (status, report) =
+        tickcast_tests::server::bots_run(&url, &["--count", "1", "--duration", "1s"]).await;
+    assert!(!status.success(), "no bot connected: {report}");
     assert_eq!(report["connected"], 0, "{report}");
     assert_eq!(report["connect_errors"], 1, "{report}");
     let error = report["first_error"].as_str().unwrap();

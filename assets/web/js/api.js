@@ -67,11 +67,22 @@ export function wsUrl(wsUrlFromServer) {
   return url.toString();
 }
 
-/** A human sentence for a failed join. */
-export function joinErrorText(err, roomName) {
+/** A human sentence for a failed join of `room` ({id, name}); `how` the player
+ * came ('list', 'link' or 'invite'). The server answers a private room without its
+ * code exactly like a room that does not exist (404), so the words depend on what
+ * the player had in hand. */
+export function joinErrorText(err, room, how = 'list') {
+  const label = room.name ? `"${room.name}"` : room.id;
   if (!(err instanceof ApiError)) return `Could not join: ${err.message}`;
-  if (err.status === 409) return `Room "${roomName}" is full: pick another room or quick join.`;
-  if (err.status === 404) return `Room "${roomName}" no longer exists.`;
-  return `Could not join "${roomName}": ${err.message}`;
+  if (err.status === 0) return `Cannot reach the server: it may be restarting. Try again in a moment.`;
+  if (err.status === 409) return `Room ${label} is full: pick another room or quick join.`;
+  if (err.status === 404 && how === 'invite') {
+    return `This invite link does not open a room: its code is wrong, or the room has ended. Ask for a new link.`;
+  }
+  if (err.status === 404 && how === 'link') {
+    return `There is no room ${room.id}: it has ended, or it is private and needs its invite link.`;
+  }
+  if (err.status === 404) return `Room ${label} no longer exists: it ended. Pick another room or quick join.`;
+  return `Could not join ${label}: ${err.message}`;
 }
 export const listReplays = () => call('GET', '/api/replays');

@@ -2,7 +2,9 @@
 // 2 s where that stream cannot be had), create, quick join, join, spectate. Joining asks the lobby API for a seat ticket and hands it to the play
 // view; full rooms and other refusals are said in words on the message line.
 // Creating a private room shows its invite link under the create form (kept until
-// the next room is created); `#/invite/<id>/<code>` joins with it.
+// the next room is created) and hands it to the play view, which shows it at once;
+// `#/invite/<id>/<code>` joins with it. When the server cannot be reached the list
+// says "offline" and its rows are dimmed and cannot be joined.
 
 import { createRoom, inviteLink, joinErrorText, joinRoom, listRooms, matchmake, spectateLink } from './api.js';
 import { clearMessage, showError, showMessage } from './message.js';
@@ -29,7 +31,8 @@ export function cell(text, className) {
 }
 
 export class LobbyPage {
-  /** `onJoined(joinAnswer, name)` starts the play view; `onSpectate(room)` the spectate view. */
+  /** `onJoined(joinAnswer, name, invite)` starts the play view; `onSpectate(room)`
+   * the spectate view. */
   constructor({ onJoined, onSpectate }) {
     this.onJoined = onJoined;
     this.onSpectate = onSpectate;
@@ -85,10 +88,17 @@ export class LobbyPage {
     source.addEventListener('rooms', read((list) => {
       this.rooms = new Map((Array.isArray(list) ? list : []).map((r) => [String(r.id), r]));
     }));
+    source.addEventListener('open', () => this.setOffline(false));
     source.addEventListener('room', read((room) => this.rooms.set(String(room.id), room)));
     source.addEventListener('removed', read((gone) => this.rooms.delete(String(gone.id))));
     source.addEventListener('error', () => {
-      if (source.readyState !== EventSource.CLOSED || this.source !== source) return;
+      if (this.source !== source) return;
+      if (source.readyState === EventSource.CONNECTING) {
+        // The browser retries by itself; meanwhile the rows shown may be stale.
+        this.setOffline(true);
+        return;
+      }
+      if (source.readyState !== EventSource.CLOSED) return;
       this.source = null;
       if (this.visible) this.poll();
     });
@@ -101,7 +111,20 @@ export class LobbyPage {
   }
 
   updated(how) {
+    this.setOffline(false);
     document.getElementById('rooms-updated').textContent = `${how}, updated ${new Date().toLocaleTimeString()}`;
+  }
+
+  /** Say the server cannot be reached (and dim the rows, which may be stale), or
+   * that it can again. */
+  setOffline(offline) {
+    this.offline = offline;
+    const table = document.getElementById('rooms');
+    table.classList.toggle('offline', offline);
+    for (const b of table.querySelectorAll('td.actions button')) b.disabled = offline || b.dataset.disabled === 'true';
+    if (offline) {
+      document.getElementById('rooms-updated').textContent = 'offline: cannot reach the server, retrying…';
+    }
   }
 
   async refresh() {
@@ -110,7 +133,8 @@ export class LobbyPage {
     try {
       rooms = await listRooms();
     } catch (e) {
-      document.getElementById('rooms-updated').textContent = `(cannot load rooms: ${e.message})`;
+      if (e.status === 0) this.setOffline(true);
+      else document.getElementById('rooms-updated').textContent = `(cannot load rooms: ${e.message})`;
       return;
     }
     if (!this.timer) return;
@@ -129,26 +153,31 @@ export class LobbyPage {
       ...rooms.map((room) => {
         const tr = document.createElement('tr');
         tr.dataset.roomId = String(room.id);
-        const full = room.players >= room.max_players;
+        // A seat promised to a player who is joining (an outstanding ticket) is
+        // not free, though nobody plays in it yet.
+        const free = typeof room.free_seats === 'number' ? room.free_seats : room.max_players - room.players;
+        const full = free <= 0;
         const finished = room.state === 'finished';
         tr.append(
-          cell(room.name),
-          cell(room.map),
+          cell(room.name, 'name'),
+          cell(room.map, 'wide'),
           cell(room.state, `state-${room.state}`),
           cell(`${room.players}/${room.max_players}`),
-          cell(String(room.spectators ?? 0)),
-          cell(String(room.drones ?? 0)),
+          cell(String(room.spectators ?? 0), 'wide'),
+          cell(String(room.drones ?? 0), 'wide'),
         );
         const actions = cell('', 'actions');
         const join = document.createElement('button');
         join.textContent = full ? 'Full' : 'Join';
-        join.disabled = full || finished;
-        join.title = full ? 'This room is full' : '';
-        join.addEventListener('click', () => this.join(room));
+        join.dataset.disabled = String(full || finished);
+        join.disabled = full || finished || this.offline;
+        join.title = full ? (room.players < room.max_players ? 'Every seat is taken or promised to a player joining' : 'This room is full') : '';
+        join.addEventListener('click', () => this.join(room, undefined, 'list'));
         const watch = document.createElement('button');
         watch.textContent = 'Spectate';
         watch.className = 'secondary';
-        watch.disabled = finished;
+        watch.dataset.disabled = String(finished);
+        watch.disabled = finished || this.offline;
         watch.addEventListener('click', () => this.onSpectate(room));
         actions.append(join, watch);
         tr.append(actions);
@@ -168,7 +197,6 @@ export class LobbyPage {
       label.textContent = 'Invite link (private room): ';
       const input = document.createElement('input');
       input.readOnly = true;
-      input.size = 60;
       input.addEventListener('focus', () => input.select());
       const watch = document.createElement('a');
       watch.className = 'spectate-link';
@@ -182,15 +210,20 @@ export class LobbyPage {
     box.hidden = false;
   }
 
-  async join(room, invite) {
+  /** Join `room` ({id, name}); `how` the player came: 'list' (a row of the
+   * list), 'link' (a shared `#/play/<id>` link) or 'invite' (an invite link), so a
+   * refusal can say what it means. Resolves with whether a seat was had. */
+  async join(room, invite, how = invite ? 'invite' : 'list') {
     const name = playerName();
     try {
       const answer = await joinRoom(room.id, name, invite);
       clearMessage();
-      this.onJoined(answer, name);
+      this.onJoined(answer, name, invite ?? null);
+      return true;
     } catch (e) {
-      showError(joinErrorText(e, room.name));
+      showError(joinErrorText(e, room, how));
       this.refresh();
+      return false;
     }
   }
 
@@ -199,7 +232,7 @@ export class LobbyPage {
     try {
       const answer = await matchmake(name);
       clearMessage();
-      this.onJoined(answer, name);
+      this.onJoined(answer, name, null);
     } catch (e) {
       showError(`Quick join failed: ${e.message}`);
     }

@@ -1,6 +1,8 @@
 // The browser client's entry: one page, three views chosen by the URL hash:
 //   #/                  lobby
-//   #/play/<room id>    play (reached from the lobby with a seat ticket)
+//   #/play/<room id>    play (from the lobby with a seat ticket; after a reload the
+//                       seat kept in sessionStorage is resumed; a shared link
+//                       without one joins the room as a new player)
 //   #/spectate/<room id>[/<code>] spectate (EventSource only; a private room's code)
 //   #/invite/<room id>/<code>  join a private room with its invite code
 //   #/replays           recordings
@@ -8,24 +10,38 @@
 // `window.tickcast` exposes the live views for the end-to-end tests.
 
 import { LobbyPage } from './lobby.js';
-import { clearMessage, showError } from './message.js';
+import { clearMessage } from './message.js';
 import { PlayView } from './play.js';
 import { ReplayView, ReplaysPage } from './replays.js';
 import { Renderer } from './render.js';
+import { loadSeat } from './seat.js';
 import { SpectateView } from './spectate.js';
 
 const canvas = document.getElementById('arena');
 const renderer = new Renderer(canvas);
-const play = new PlayView(renderer, canvas);
+const play = new PlayView(renderer, canvas, {
+  lobby() {
+    location.hash = '#/';
+  },
+  rejoin(room, invite, name) {
+    if (name) document.getElementById('player-name').value = name;
+    lobby.join({ id: room.id, name: room.name }, invite ?? undefined, invite ? 'invite' : 'list').then((seated) => {
+      if (!seated) location.hash = '#/';
+    });
+  },
+});
 const spectate = new SpectateView(renderer);
 const replays = new ReplaysPage();
 const replay = new ReplayView(spectate);
 let pendingJoin = null;
 
 const lobby = new LobbyPage({
-  onJoined(answer, name) {
-    pendingJoin = { answer, name };
-    location.hash = `#/play/${encodeURIComponent(answer.room?.id ?? '')}`;
+  onJoined(answer, name, invite) {
+    pendingJoin = { answer, name, invite };
+    const target = `#/play/${encodeURIComponent(answer.room?.id ?? '')}`;
+    // A rejoin from the play view lands on the same hash: route by hand.
+    if (location.hash === target) route();
+    else location.hash = target;
   },
   onSpectate(room) {
     location.hash = `#/spectate/${encodeURIComponent(room.id)}`;
@@ -41,16 +57,25 @@ function route() {
   spectate.stop();
   document.getElementById('game-view').hidden = true;
   document.body.classList.remove('spectating');
-  if (view === 'play') {
-    if (!pendingJoin) {
-      // A reload or a shared link: there is no seat ticket, so go through the lobby.
-      showError('Join a room from the lobby to play.');
-      location.hash = '#/';
+  if (view === 'play' && id) {
+    const roomId = decodeURIComponent(id);
+    if (pendingJoin) {
+      document.getElementById('game-view').hidden = false;
+      play.start(pendingJoin.answer, pendingJoin.name, { invite: pendingJoin.invite });
+      pendingJoin = null;
       return;
     }
-    document.getElementById('game-view').hidden = false;
-    play.start(pendingJoin.answer, pendingJoin.name);
-    pendingJoin = null;
+    const seat = loadSeat(roomId);
+    if (seat) {
+      // A reload: come back to the seat the server holds for its resume grace.
+      document.getElementById('game-view').hidden = false;
+      play.start({ ws_url: seat.ws_url, room: seat.room }, seat.name, { invite: seat.invite, resume: seat.token });
+      return;
+    }
+    // A shared link: take a seat in that room as a new player.
+    history.replaceState(null, '', '#/');
+    lobby.show();
+    lobby.join({ id: roomId, name: '' }, undefined, 'link');
   } else if (view === 'spectate' && id) {
     clearMessage();
     document.body.classList.add('spectating');
@@ -58,7 +83,7 @@ function route() {
     spectate.start(decodeURIComponent(id), code && decodeURIComponent(code));
   } else if (view === 'invite' && id && code) {
     lobby.show();
-    lobby.join({ id: decodeURIComponent(id), name: 'private room' }, decodeURIComponent(code));
+    lobby.join({ id: decodeURIComponent(id), name: 'private room' }, decodeURIComponent(code), 'invite');
   } else if (view === 'replays') {
     clearMessage();
     replays.show();

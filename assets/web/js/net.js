@@ -1,8 +1,11 @@
 // The player's WebSocket: binary frames only, Hello first, Welcome back, then
 // messages both ways. When the connection drops after a Welcome it reconnects with
 // exponential backoff and presents the resume token, so the server hands back the
-// same player (within its grace period). A refused ticket or resume token, a
-// version mismatch or a room that closed are final: no retry.
+// same player (within its grace period). A connection may also start from a resume
+// token alone (a reload keeps the seat). A refused ticket or resume token, a
+// version mismatch or a room that closed are final: no retry. Every `state` event
+// carries the last close code and reason and whether that socket ever opened (a
+// socket that never opened was refused: server down, or a 401 at the upgrade).
 //
 // Protocol 5 carries no game types: the Welcome brings the game's schema
 // (js/schema.js) and config; this connection keeps them, so the pages go on
@@ -30,11 +33,16 @@ const MAX_ATTEMPTS = 8;
  * its map name); `message` (detail: any other ServerMsg, Events named by the schema).
  */
 export class GameConnection extends EventTarget {
-  /** `url`: the ws:// URL with the ticket; `resumeUrl(token)`: where to reconnect. */
-  constructor({ url, ticket, name, resumeUrl }) {
+  /** `url`: the ws:// URL with the ticket; `resumeUrl(token)`: where to reconnect;
+   * `resume`: a resume token to start from instead of a ticket. */
+  constructor({ url, ticket, resume, name, resumeUrl }) {
     super();
     this.url = url;
     this.ticket = ticket;
+    /** The newest resume token (from the last Welcome, or the one started from). */
+    this.token = resume ?? null;
+    /** The last socket's end: {code, reason, opened}. */
+    this.lastClose = null;
     this.name = name;
     this.resumeUrl = resumeUrl;
     this.ws = null;
@@ -49,11 +57,13 @@ export class GameConnection extends EventTarget {
 
   setState(state, reason = '') {
     this.state = state;
-    this.dispatchEvent(new CustomEvent('state', { detail: { state, reason } }));
+    const detail = { state, reason, close: this.lastClose, error: this.finalError ?? null };
+    this.dispatchEvent(new CustomEvent('state', { detail }));
   }
 
   start() {
-    this.connect(this.url, { Ticket: this.ticket });
+    if (this.ticket) this.connect(this.url, { Ticket: this.ticket });
+    else this.connect(this.resumeUrl(this.token), { Resume: this.token });
   }
 
   connect(url, auth) {
@@ -68,7 +78,9 @@ export class GameConnection extends EventTarget {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     let welcomed = false;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       // No schema hash: the page takes the game's schema from the Welcome.
       ws.send(encodeClient({ Hello: { version: PROTOCOL_VERSION, auth, name: this.name, schema: null } }));
     };
@@ -100,12 +112,16 @@ export class GameConnection extends EventTarget {
         welcomed = true;
         this.welcome = welcome;
         this.schema = welcome.descriptor;
+        this.token = msg.Welcome.resume_token;
         this.attempt = 0;
         this.setState('connected');
         this.dispatchEvent(new CustomEvent('welcome', { detail: welcome }));
       } else if (msg.Error) {
         this.serverError = msg.Error;
-        if (FINAL_CODES.has(msg.Error.code)) this.stopped = true;
+        if (FINAL_CODES.has(msg.Error.code)) {
+          this.stopped = true;
+          this.finalError = msg.Error;
+        }
         this.dispatchEvent(new CustomEvent('message', { detail: msg }));
       } else if (welcomed) {
         if (msg.Events) {
@@ -120,14 +136,15 @@ export class GameConnection extends EventTarget {
       this.ws = null;
       const why = this.serverError ? `${this.serverError.code}: ${this.serverError.reason}` : ev.reason || `closed (${ev.code})`;
       this.serverError = null;
+      this.lastClose = { code: ev.code, reason: ev.reason, opened };
       if (FINAL_CLOSES.has(ev.code)) this.stopped = true;
       this.lost(why);
     };
   }
 
   lost(reason) {
-    // Without a Welcome there is nothing to resume (a ticket is single-use).
-    if (this.stopped || !this.welcome || this.attempt >= MAX_ATTEMPTS) {
+    // Without a resume token there is nothing to resume (a ticket is single-use).
+    if (this.stopped || !this.token || this.attempt >= MAX_ATTEMPTS) {
       this.stopped = true;
       this.setState('closed', reason);
       return;
@@ -137,9 +154,21 @@ export class GameConnection extends EventTarget {
     this.attempt += 1;
     this.setState('reconnecting', `${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
     this.retryTimer = setTimeout(() => {
-      const token = this.welcome.resume_token;
+      const token = this.token;
       this.connect(this.resumeUrl(token), { Resume: token });
     }, delay);
+  }
+
+  /** Stop for good without saying Leave (the page learned the seat is gone). */
+  abandon(reason) {
+    this.stopped = true;
+    this.abandoned = true;
+    clearTimeout(this.retryTimer);
+    if (this.ws) {
+      this.ws.close(1000, 'gone');
+      this.ws = null;
+    }
+    this.setState('closed', reason);
   }
 
   /** Send a ClientMsg if connected; returns whether it was sent. An Input's `input`

@@ -4,15 +4,21 @@
 // performance.now(), tuned by each snapshot's input_lead; each input acknowledges
 // the newest applied snapshot), a ping every second, and a HUD with the ping, the
 // input delay and corrections per second. The connection resumes the same player by
-// itself.
+// itself; the seat is kept in sessionStorage (seat.js) so a reload resumes it too.
+// When the connection falters or ends the page says what happened and offers the
+// way back (outcome.js). A private room's invite link is shown to its players with
+// a copy button; touch screens get an on-screen stick and fire button (touch.js).
 
-import { getMap, wsUrl } from './api.js';
+import { getMap, inviteLink, wsUrl } from './api.js';
 import { hud } from './hud.js';
 import { Interpolator } from './interp.js';
-import { movePlayer } from './movement.js';
 import { GameConnection } from './net.js';
+import { Predictor } from './predictor.js';
+import { Scoreboard } from './scoreboard.js';
+import { EndPanel, plainWords, probeRoom } from './outcome.js';
+import { forgetSeat, saveSeat } from './seat.js';
+import { TouchControls, wantsTouch } from './touch.js';
 import { BUTTONS } from './protocol.js';
-import { FLAG_DEAD } from './sim_constants.js';
 import { BaselineRing, applyDelta, entityView } from './snapshot.js';
 import { InputClock, NetStats, ServerClock } from './timeline.js';
 
@@ -26,51 +32,17 @@ const KEYS = {
   Space: BUTTONS.FIRE,
 };
 
-/** The own player's predicted body: replays unconsumed inputs over the server state. */
-class Predictor {
-  constructor(map, dt) {
-    this.map = map;
-    this.dt = dt;
-    this.pending = [];
-    this.body = null;
-  }
-
-  input(seq, buttons) {
-    let at = null;
-    if (this.body) {
-      movePlayer(this.body, buttons, this.map, this.dt);
-      at = { x: this.body.x, y: this.body.y };
-    }
-    this.pending.push({ seq, buttons, at });
-    if (this.pending.length > MAX_PENDING) this.pending.shift();
-  }
-
-  /** Returns the prediction error at `lastInput` (units), or null when unknown. */
-  reconcile(own, lastInput) {
-    let predicted = null;
-    while (this.pending.length && this.pending[0].seq <= lastInput) {
-      const p = this.pending.shift();
-      predicted = p.seq === lastInput ? p.at : null;
-    }
-    if (!own || (own.flags & FLAG_DEAD) !== 0) {
-      this.body = null;
-      return null;
-    }
-    const body = { x: own.x, y: own.y, vx: own.vx, vy: own.vy };
-    const error = predicted ? Math.hypot(predicted.x - own.x, predicted.y - own.y) : null;
-    for (const p of this.pending) {
-      movePlayer(body, p.buttons, this.map, this.dt);
-      p.at = { x: body.x, y: body.y };
-    }
-    this.body = body;
-    return error;
-  }
-}
-
 export class PlayView {
-  constructor(renderer, canvas) {
+  /** `ways`: {lobby(), rejoin(room, invite, name)}: the ways back the page offers. */
+  constructor(renderer, canvas, ways) {
     this.renderer = renderer;
     this.canvas = canvas;
+    this.ways = ways;
+    this.ended = new EndPanel();
+    this.touch = new TouchControls();
+    this.scoreboard = new Scoreboard();
+    this.inviteBox = document.getElementById('play-invite');
+    document.getElementById('play-invite-copy').addEventListener('click', () => this.copyInvite());
     this.held = 0;
     this.mouseDown = false;
     this.mouse = null;
@@ -96,11 +68,22 @@ export class PlayView {
     else this.held &= ~bit;
   }
 
-  /** Start playing with a join answer ({ticket, ws_url, room}). */
-  start(answer, name) {
+  /** Start playing with a join answer ({ticket, ws_url, room}); `invite`: a
+   * private room's code (its link is shown); `resume`: a resume token to come back
+   * with instead of the answer's ticket. */
+  start(answer, name, { invite = null, resume = null } = {}) {
     this.stop();
     hud.reset();
-    hud.mode(`Playing in room ${answer.room?.name ?? answer.room?.id ?? ''}`);
+    this.room = { id: answer.room?.id, name: answer.room?.name ?? String(answer.room?.id ?? '') };
+    this.name = name;
+    this.invite = invite;
+    this.wsUrlFromServer = answer.ws_url;
+    this.ended.hide();
+    this.scoreboard.reset();
+    this.probing = false;
+    hud.mode(`Playing in ${this.room.name}`);
+    this.showInvite();
+    this.touch.show(wantsTouch());
     this.seq = 0;
     this.ack = null;
     this.lastInput = 0;
@@ -121,7 +104,8 @@ export class PlayView {
     const url = wsUrl(answer.ws_url);
     const conn = new GameConnection({
       url,
-      ticket: answer.ticket,
+      ticket: resume ? null : answer.ticket,
+      resume,
       name,
       resumeUrl: (token) => {
         const u = new URL(url);
@@ -130,10 +114,7 @@ export class PlayView {
       },
     });
     this.conn = conn;
-    conn.addEventListener('state', (e) => {
-      const { state, reason } = e.detail;
-      hud.state(reason ? `${state}: ${reason}` : state, state !== 'connected');
-    });
+    conn.addEventListener('state', (e) => this.connState(conn, e.detail));
     conn.addEventListener('welcome', (e) => this.welcome(e.detail));
     conn.addEventListener('message', (e) => this.message(e.detail));
     conn.start();
@@ -145,8 +126,12 @@ export class PlayView {
     this.canvas.focus();
   }
 
+  /** Leave the room for good (the Leave link, another view). */
   stop() {
-    if (this.conn) this.conn.close();
+    if (this.conn) {
+      this.conn.close();
+      forgetSeat();
+    }
     this.conn = null;
     clearTimeout(this.inputTimer);
     clearInterval(this.pingTimer);
@@ -156,8 +141,87 @@ export class PlayView {
     this.held = 0;
   }
 
+  /** The connection's state: on the HUD in a word, and in plain words over the
+   * arena when something went wrong. */
+  connState(conn, detail) {
+    if (conn !== this.conn) return;
+    const { state, reason } = detail;
+    hud.state(reason ? `${state}: ${reason}` : state, state !== 'connected');
+    if (state === 'connected') {
+      this.ended.hide();
+      return;
+    }
+    if (state === 'connecting' || (state === 'reconnecting' && !reason)) return;
+    // A close the page made itself (left, or gave up after learning why).
+    if (state === 'closed' && (reason === 'left' || conn.abandoned)) return;
+    const words = plainWords(detail, this.room.name);
+    if (words) {
+      if (words.final) forgetSeat();
+      this.say(words.kind, words.title, words.text, words.final);
+      if (words.kind !== 'restarting' || state !== 'closed') return;
+    }
+    const refused = detail.close && !detail.close.opened;
+    if (refused || state === 'closed') {
+      this.probe(conn, state === 'closed');
+    } else if (state === 'reconnecting' && !words) {
+      this.say('lost', 'Connection lost', `Reconnecting to ${this.room.name}… your seat is held for a few seconds.`, false);
+    }
+  }
+
+  /** A socket was refused (or the connection gave up): ask the lobby whether the
+   * room is still there, and say what that means. */
+  async probe(conn, closed) {
+    if (this.probing) return;
+    this.probing = true;
+    const found = await probeRoom(this.room.id, this.invite);
+    this.probing = false;
+    if (conn !== this.conn || conn.state === 'connected') return;
+    const room = `"${this.room.name}"`;
+    if (found === 'gone') {
+      conn.abandon('room gone');
+      forgetSeat();
+      this.say('ended', 'The match ended', `Room ${room} no longer exists on the server (it restarted, or the room closed).`, true);
+    } else if (found === 'there') {
+      conn.abandon('resume refused');
+      forgetSeat();
+      this.say('expired', 'Your seat expired', `The server no longer holds your player in ${room}. Rejoin to play on as a new player.`, true);
+    } else if (closed) {
+      this.say('unreachable', 'The server did not come back', 'It may be restarting or down. Try again in a moment, or go back to the lobby.', true);
+    } else if (this.ended.kind !== 'restarting') {
+      this.say('unreachable', 'The server is not reachable', 'It may be restarting. Trying to get your seat back…', false);
+    }
+  }
+
+  /** Show what happened with the ways back: rejoin (or try again) when it is over. */
+  say(kind, title, text, final) {
+    const lobby = { label: 'Back to lobby', run: () => this.ways.lobby() };
+    const again = { label: kind === 'unreachable' ? 'Try again' : 'Rejoin', run: () => this.ways.rejoin(this.room, this.invite, this.name) };
+    this.ended.show(kind, title, text, final && kind !== 'ended' ? [again, lobby] : [lobby]);
+  }
+
+  showInvite() {
+    this.inviteBox.hidden = !this.invite;
+    if (!this.invite) return;
+    document.getElementById('play-invite-link').value = inviteLink(this.room.id, this.invite);
+    document.getElementById('play-invite-copy').textContent = 'Copy';
+  }
+
+  async copyInvite() {
+    const input = document.getElementById('play-invite-link');
+    const button = document.getElementById('play-invite-copy');
+    try {
+      await navigator.clipboard.writeText(input.value);
+    } catch {
+      input.select();
+      document.execCommand?.('copy');
+    }
+    button.textContent = 'Copied';
+  }
+
   async welcome(w) {
     this.welcomeMsg = w;
+    this.scoreboard.learn([{ player: w.player, name: w.name }]);
+    saveSeat({ room: this.room, ws_url: this.wsUrlFromServer, name: this.name, invite: this.invite, token: w.resume_token });
     // After a resume the server starts over with a keyframe.
     this.ring.clear();
     this.ack = null;
@@ -187,6 +251,7 @@ export class PlayView {
   }
 
   aim() {
+    if (this.touch.aim !== null) return this.touch.aim;
     const body = this.predictor?.body;
     if (!this.mouse || !body || !this.map) return this.own ? this.own.angle : 0;
     const [wx, wy] = this.renderer.toWorld(this.mouse[0], this.mouse[1]);
@@ -203,7 +268,7 @@ export class PlayView {
 
   sendInput() {
     if (!this.conn || !this.predictor) return;
-    const buttons = this.held | (this.mouseDown ? BUTTONS.FIRE : 0);
+    const buttons = this.held | this.touch.buttons | (this.mouseDown ? BUTTONS.FIRE : 0);
     const seq = this.seq + 1;
     const sent = this.conn.send({ Input: { seq, ack: this.ack, input: { buttons, aim: this.aim() }, view: this.viewTick() } });
     if (!sent) return;
@@ -230,11 +295,8 @@ export class PlayView {
         this.rtt = this.rtt === null ? rtt : this.rtt * 0.8 + rtt * 0.2;
       }
     } else if (msg.Events) {
-      const names = new Map(msg.Events.players.map((who) => [who.player, who.name]));
-      hud.gameEvents(msg.Events.events, (p) => {
-        if (p === this.welcomeMsg?.player) return 'you';
-        return names.get(p) || `player ${p}`;
-      });
+      this.scoreboard.gameEvents(msg.Events.events, msg.Events.players);
+      hud.gameEvents(msg.Events.events, (p) => (p === this.welcomeMsg?.player ? 'you' : this.scoreboard.nameOf(p)));
     } else if (msg.Error) {
       hud.state(`${msg.Error.code}: ${msg.Error.reason}`, true);
     }
@@ -266,6 +328,7 @@ export class PlayView {
     const error = this.predictor.reconcile(this.own, s.last_input);
     if (error !== null) this.net.predictionError(error, performance.now());
     this.interp.push(snap.tick, views.filter((e) => e.id !== selfId), performance.now());
+    this.scoreboard.frame(views);
     hud.stats({ tick: snap.tick, hp: this.own?.hp ?? null, score: this.own?.score ?? null });
   }
 
@@ -291,7 +354,7 @@ export class PlayView {
       entities.push(body ? { ...this.own, x: body.x, y: body.y, angle: this.aim() } : this.own);
     }
     this.drawn = entities;
-    this.renderer.draw(entities, this.welcomeMsg?.entity ?? null);
+    this.renderer.draw(entities, this.welcomeMsg?.entity ?? null, (p) => this.scoreboard.nameOf(p));
     hud.stats({
       ping: this.rtt,
       entities: entities.length,

@@ -10,9 +10,13 @@ const COLORS = {
   grid: '#1c2430',
   wall: '#5b6675',
   self: '#4ade80',
-  drone: '#f87171',
+  drone: '#7c8a9e',
   projectile: '#fde047',
+  name: '#d8dee9',
+  hit: '#f87171',
 };
+/** How long a hit shows, ms. */
+const HIT_MS = 300;
 const PLAYER_HUES = [205, 30, 280, 170, 330, 55, 250, 100];
 
 export class Renderer {
@@ -23,6 +27,9 @@ export class Renderer {
     this.scale = 1;
     this.ox = 0;
     this.oy = 0;
+    /** Each player's hp at the last frame, and when it last dropped (hit feedback). */
+    this.hp = new Map();
+    this.hitAt = new Map();
   }
 
   setMap(map) {
@@ -58,8 +65,9 @@ export class Renderer {
     return [x, y];
   }
 
-  /** Draw the arena and `entities`; `selfId` is highlighted. */
-  draw(entities, selfId = null) {
+  /** Draw the arena and `entities`; `selfId` is highlighted; `nameOf(player)`
+   * labels the players (none when not given). */
+  draw(entities, selfId = null, nameOf = null) {
     this.layout();
     const { ctx, canvas } = this;
     ctx.fillStyle = '#0b0f14';
@@ -90,7 +98,38 @@ export class Renderer {
     }
     const order = { projectile: 0, drone: 1, player: 2 };
     const sorted = [...entities].sort((a, b) => order[a.kind] - order[b.kind]);
+    this.noteHits(sorted);
     for (const e of sorted) this.drawEntity(e, e.id === selfId);
+    if (nameOf) {
+      const dpr = globalThis.devicePixelRatio || 1;
+      ctx.font = `${Math.round(11 * dpr)}px system-ui, sans-serif`;
+      ctx.textAlign = 'center';
+      ctx.fillStyle = COLORS.name;
+      for (const e of sorted) {
+        if (e.kind !== 'player' || (e.flags & FLAG_DEAD) !== 0) continue;
+        const [x, y] = this.toScreen(e.x, e.y);
+        const r = Math.max(3, PLAYER_RADIUS * this.scale);
+        const label = e.id === selfId ? 'you' : nameOf(e.owner);
+        // Kept inside the canvas, so a player at the arena's edge is still named.
+        const half = ctx.measureText(label).width / 2;
+        const lx = Math.min(Math.max(x, half + 2), this.canvas.width - half - 2);
+        ctx.fillText(label, lx, Math.max(y - r - 11 * dpr, 12 * dpr));
+      }
+    }
+  }
+
+  /** Remember when a player's hp dropped, so a hit shows for a moment. */
+  noteHits(entities) {
+    const now = performance.now();
+    const hp = new Map();
+    for (const e of entities) {
+      if (e.kind !== 'player') continue;
+      const before = this.hp.get(e.id);
+      if (before !== undefined && e.hp < before) this.hitAt.set(e.id, now);
+      hp.set(e.id, e.hp);
+    }
+    this.hp = hp;
+    for (const [id, at] of this.hitAt) if (now - at > HIT_MS || !hp.has(id)) this.hitAt.delete(id);
   }
 
   drawEntity(e, isSelf) {
@@ -100,7 +139,7 @@ export class Renderer {
     if (e.kind === 'projectile') {
       ctx.fillStyle = COLORS.projectile;
       ctx.beginPath();
-      ctx.arc(x, y, Math.max(2, 4 * s), 0, 2 * Math.PI);
+      ctx.arc(x, y, Math.max(3, 4 * s), 0, 2 * Math.PI);
       ctx.fill();
       return;
     }
@@ -108,7 +147,14 @@ export class Renderer {
     const dead = (e.flags & FLAG_DEAD) !== 0;
     ctx.globalAlpha = dead ? 0.25 : 1;
     if (e.kind === 'drone') {
-      ctx.fillStyle = COLORS.drone;
+      // Scenery, not a target (shots pass through): a hollow ring.
+      ctx.strokeStyle = COLORS.drone;
+      ctx.lineWidth = Math.max(1.5, 2.5 * s);
+      ctx.beginPath();
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+      return;
     } else {
       const hue = PLAYER_HUES[e.owner % PLAYER_HUES.length];
       ctx.fillStyle = isSelf ? COLORS.self : `hsl(${hue} 80% 60%)`;
@@ -123,6 +169,14 @@ export class Renderer {
     ctx.moveTo(x, y);
     ctx.lineTo(x + Math.cos(e.angle) * r, y - Math.sin(e.angle) * r);
     ctx.stroke();
+    if (e.kind === 'player' && this.hitAt.has(e.id)) {
+      // Hit: a red ring for a moment.
+      ctx.strokeStyle = COLORS.hit;
+      ctx.lineWidth = Math.max(2, 3 * s);
+      ctx.beginPath();
+      ctx.arc(x, y, r + Math.max(3, 4 * s), 0, 2 * Math.PI);
+      ctx.stroke();
+    }
     if (e.kind === 'player' && !dead) {
       const frac = Math.max(0, Math.min(1, e.hp / MAX_HP));
       ctx.fillStyle = '#0008';

@@ -2,16 +2,27 @@
 // the spectate view driven by /api/replays/{id}/events?speed=&from= with play/pause,
 // speed and a seek bar. Pausing, changing speed and seeking reopen the stream from
 // the wanted tick; the server starts it at the keyframe at or before that tick.
+// The view is titled with the room's name and game; positions are shown as m:ss.
 
 import { listReplays } from './api.js';
 import { cell } from './lobby.js';
+import { hud } from './hud.js';
 import { showError } from './message.js';
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8, 16];
 
-function formatDuration(ms) {
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+/** `ms` as m:ss (h:mm:ss past an hour). */
+export function formatDuration(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** When a recording started, short enough for a phone's row. */
+function formatStart(ms) {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 }
 
 /** The list of recordings. */
@@ -40,15 +51,16 @@ export class ReplaysPage {
       const tr = document.createElement('tr');
       tr.dataset.id = r.id;
       tr.append(
-        cell(r.room),
-        cell(r.map),
-        cell(new Date(r.start).toLocaleString()),
+        cell(r.room, 'name'),
+        cell(r.map, 'wide'),
+        cell(formatStart(r.start)),
         cell(formatDuration(r.duration_ms)),
-        cell(String(r.players)),
-        cell(`${(r.size / 1024).toFixed(1)} KiB`),
-        cell(r.recording ? 'recording' : r.complete ? 'complete' : 'incomplete'),
+        cell(String(r.players), 'wide'),
+        cell(`${(r.size / 1024).toFixed(1)} KiB`, 'wide'),
+        cell(r.recording ? 'recording' : r.complete ? 'complete' : 'incomplete', 'wide'),
       );
       const actions = document.createElement('td');
+      actions.className = 'actions';
       const watch = document.createElement('a');
       watch.href = `#/replay/${encodeURIComponent(r.id)}`;
       watch.textContent = 'Watch';
@@ -104,6 +116,11 @@ export class ReplayView {
       return;
     }
     this.seekBar.max = String(summary.ticks);
+    this.summary = summary;
+    // Milliseconds per tick, from the recording's own length.
+    this.msPerTick = summary.ticks > 0 ? summary.duration_ms / summary.ticks : 1000 / 60;
+    const game = summary.game ? ` (${summary.game})` : '';
+    this.title = `Replay of ${summary.room || summary.room_id || id}${game}`;
     this.play();
     this.timer = setInterval(() => this.showPosition(), 250);
   }
@@ -126,8 +143,8 @@ export class ReplayView {
     const from = this.from;
     this.spectate.stream(
       () => `/api/replays/${encodeURIComponent(this.id)}/events?speed=${this.speed}&from=${from}`,
-      `Replay ${this.id}`,
-      `playing at ${this.speed}x`,
+      this.title ?? `Replay ${this.id}`,
+      `playing at ${this.speed}×`,
     );
     this.playing = true;
     this.toggle.textContent = 'Pause';
@@ -138,6 +155,7 @@ export class ReplayView {
     this.spectate.stop();
     this.playing = false;
     this.toggle.textContent = 'Play';
+    hud.state('paused');
   }
 
   setSpeed(speed) {
@@ -157,11 +175,14 @@ export class ReplayView {
   showPosition() {
     const tick = this.current();
     if (document.activeElement !== this.seekBar) this.seekBar.value = String(tick);
-    this.position.textContent = `${tick} / ${this.seekBar.max}`;
+    const ms = this.msPerTick ?? 1000 / 60;
+    this.position.textContent = `${formatDuration(tick * ms)} / ${formatDuration(Number(this.seekBar.max) * ms)}`;
+    this.position.title = `tick ${tick} of ${this.seekBar.max}`;
     if (this.spectate.state.ended && this.playing) {
       this.playing = false;
       this.toggle.textContent = 'Play';
       this.from = 0;
+      hud.state('ended: Play starts again');
     }
   }
 }

@@ -7,9 +7,10 @@
 // It asks for the compact feed (`format=binary`: range-coded snapshot bodies, the
 // same decoder as the play view) and fetches the arena's geometry by map name.
 
-import { getMap, getRoom } from './api.js';
+import { ApiError, getMap, getRoom } from './api.js';
 import { Interpolator } from './interp.js';
 import { hud } from './hud.js';
+import { clearMessage, showError } from './message.js';
 import { Scoreboard } from './scoreboard.js';
 import { BinarySpecState } from './spec_binary.js';
 import { GapError } from './spec_state.js';
@@ -36,12 +37,21 @@ export class SpectateView {
   start(roomId, invite) {
     const query = invite ? `?invite=${encodeURIComponent(invite)}` : '';
     this.stream(() => `/api/rooms/${encodeURIComponent(roomId)}/events${query}`, `Spectating room ${roomId}`);
-    // The room's name, once the lobby says it (the id stays if it cannot).
+    // The room's name, once the lobby says it (the id stays if it cannot); a room
+    // the lobby does not know is said in words (a private room without its code
+    // is answered like one that does not exist).
     getRoom(roomId, invite)
       .then((room) => {
         if (this.raf && room && room.name) hud.mode(`Spectating ${room.name}`);
       })
-      .catch(() => {});
+      .catch((e) => {
+        if (!this.raf || !(e instanceof ApiError) || e.status !== 404) return;
+        showError(
+          invite
+            ? 'This spectate link does not open a room: its code is wrong, or the room has ended.'
+            : `There is no room ${roomId} to watch: it has ended, or it is private and needs its invite link.`,
+        );
+      });
   }
 
   /** Follow any stream of spectator events (live room or replay playback);
@@ -76,7 +86,10 @@ export class SpectateView {
     hud.state('connecting');
     const source = new EventSource(binaryUrl(this.urlFor()));
     this.source = source;
-    source.onopen = () => hud.state(this.openText ?? 'live');
+    source.onopen = () => {
+      hud.state(this.openText ?? 'live');
+      clearMessage();
+    };
     source.onerror = () => {
       if (this.state.ended) return;
       if (source.readyState === EventSource.CLOSED) hud.state('closed', true);
@@ -152,7 +165,7 @@ export class SpectateView {
   draw() {
     const entities = this.interp ? this.interp.sample(performance.now()) : [];
     this.drawn = entities;
-    this.renderer.draw(entities);
+    this.renderer.draw(entities, null, (p) => this.scoreboard.nameOf(p));
     hud.stats({ tick: this.state.tick, entities: entities.length });
   }
 }

@@ -71,10 +71,24 @@ pub fn run(args: BotsArgs) -> CmdResult {
         ..BotConfig::default()
     };
     let runtime = tokio::runtime::Runtime::new()?;
-    let report = runtime.block_on(run_bots(&config))?;
+    let report = runtime.block_on(run_bots(&config))?.rounded();
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
+        let rooms: Vec<String> = report
+            .rooms
+            .iter()
+            .map(|r| format!("{} ({})", r.name, r.id))
+            .collect();
+        println!(
+            "server {}, room {}",
+            report.server,
+            if rooms.is_empty() {
+                "-".to_owned()
+            } else {
+                rooms.join(", ")
+            }
+        );
         println!(
             "{} bots ({} seated, {}) for {:.1} s: {} snapshots ({} keyframes, {} deltas, \
              {} skipped), {:.0} B/bot/s, {} decode errors, rtt p50 {} ms p99 {} ms",
@@ -107,6 +121,10 @@ pub fn run(args: BotsArgs) -> CmdResult {
         if let Some(e) = &report.first_error {
             println!("first error: {e}");
         }
+    }
+    if report.bots > 0 && report.connected == 0 {
+        let why = report.first_error.as_deref().unwrap_or("no reason given");
+        return Err(format!("no bot connected to {}: {why}", report.server).into());
     }
     Ok(())
 }

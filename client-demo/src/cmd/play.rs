@@ -196,8 +196,9 @@ async fn network(
         }
         let welcome = client.welcome();
         let status = format!(
-            "{} on {} over {} | tick {} | rtt {} | input delay {} | corrections {} | bad frames \
-             {} | skipped snapshots {}",
+            "{} (player {}) on {} over {} | tick {} | rtt {} | input delay {} | corrections {} | \
+             bad frames {} | skipped snapshots {}",
+            welcome.name,
             welcome.player.0,
             welcome.map,
             client.transport(),

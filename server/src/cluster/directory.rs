@@ -238,7 +238,7 @@ impl Directory {
         issued.answer
     }
 
-    /// `POST /api/matchmake`: a ticket for the fullest open room of the cluster, or
+    /// `POST /api/matchmake`: a ticket for the open room of the cluster with the most seats taken, or
     /// for a new room on the live node with the fewest players. `may_create` is the
     /// `[lobby] create` policy's answer for this caller, and `creator`'s
     /// per-address budget of live rooms counts rooms on every node: both refuse

@@ -195,7 +195,7 @@ impl RedisDirectory {
         self.config.node_ttl_ms.saturating_mul(2)
     }
 
-    /// Matchmaking across the cluster (one atomic script): the fullest open room,
+    /// Matchmaking across the cluster (one atomic script): the open room with the most seats taken,
     /// else (when `who` may create rooms and its address has room budget left) a
     /// new room on the live node with the fewest seats; within `who`'s ticket
     /// limits.

@@ -183,40 +183,82 @@ impl TlsConfig {
 #[derive(Debug, Default, clap::Args)]
 pub struct EdgeFlags {
     /// PEM certificate chain: serve HTTPS/WSS (and QUIC, unless --quic-cert) [default: plain HTTP]
-    #[arg(long, env = "TICKCAST_TLS_CERT", requires = "tls_key")]
+    #[arg(
+        long,
+        help_heading = "TLS",
+        env = "TICKCAST_TLS_CERT",
+        requires = "tls_key"
+    )]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key for --tls-cert
-    #[arg(long, env = "TICKCAST_TLS_KEY", requires = "tls_cert")]
+    #[arg(
+        long,
+        help_heading = "TLS",
+        env = "TICKCAST_TLS_KEY",
+        requires = "tls_cert"
+    )]
     pub tls_key: Option<PathBuf>,
     /// Concurrent connections per IP address (TCP and QUIC) [default: 128]
-    #[arg(long, env = "TICKCAST_MAX_CONNECTIONS_PER_IP")]
+    #[arg(
+        long,
+        help_heading = "Connection limits",
+        env = "TICKCAST_MAX_CONNECTIONS_PER_IP"
+    )]
     pub max_connections_per_ip: Option<usize>,
     /// Seconds for the TLS handshake and each request head (slowloris) [default: 10]
-    #[arg(long, env = "TICKCAST_HEADER_TIMEOUT_SECS")]
+    #[arg(
+        long,
+        help_heading = "Connection limits",
+        env = "TICKCAST_HEADER_TIMEOUT_SECS"
+    )]
     pub header_timeout_secs: Option<f64>,
     /// Lobby API requests per second per IP address [default: 20]
-    #[arg(long, env = "TICKCAST_LOBBY_RATE")]
+    #[arg(long, help_heading = "Connection limits", env = "TICKCAST_LOBBY_RATE")]
     pub lobby_rate: Option<u32>,
     /// Lobby API request burst per IP address [default: 200]
-    #[arg(long, env = "TICKCAST_LOBBY_BURST")]
+    #[arg(long, help_heading = "Connection limits", env = "TICKCAST_LOBBY_BURST")]
     pub lobby_burst: Option<u32>,
     /// Seconds SIGTERM waits for connections before cutting them [default: 5]
-    #[arg(long, env = "TICKCAST_SHUTDOWN_GRACE_SECS")]
+    #[arg(
+        long,
+        help_heading = "Connection limits",
+        env = "TICKCAST_SHUTDOWN_GRACE_SECS"
+    )]
     pub shutdown_grace_secs: Option<f64>,
     /// Requests in flight per IP address across its connections (HTTP/2 streams) [default: --max-connections-per-ip]
-    #[arg(long, env = "TICKCAST_MAX_STREAMS_PER_IP")]
+    #[arg(
+        long,
+        help_heading = "Connection limits",
+        env = "TICKCAST_MAX_STREAMS_PER_IP"
+    )]
     pub max_streams_per_ip: Option<usize>,
     /// Concurrent streams on one HTTP/2 connection [default: 128]
-    #[arg(long, env = "TICKCAST_HTTP2_MAX_STREAMS")]
+    #[arg(
+        long,
+        help_heading = "Connection limits",
+        env = "TICKCAST_HTTP2_MAX_STREAMS"
+    )]
     pub http2_max_streams: Option<u32>,
     /// Seconds an HTTP/2 response chunk may wait for the peer's window before the stream is reset [default: 30]
-    #[arg(long, env = "TICKCAST_STREAM_STALL_SECS")]
+    #[arg(
+        long,
+        help_heading = "Connection limits",
+        env = "TICKCAST_STREAM_STALL_SECS"
+    )]
     pub stream_stall_secs: Option<f64>,
     /// Seconds a request has to deliver its body; then 408 and close [default: 10]
-    #[arg(long, env = "TICKCAST_BODY_TIMEOUT_SECS")]
+    #[arg(
+        long,
+        help_heading = "Connection limits",
+        env = "TICKCAST_BODY_TIMEOUT_SECS"
+    )]
     pub body_timeout_secs: Option<f64>,
     /// Seconds a closing player WebSocket waits for the peer's close, discarding input [default: 2]
-    #[arg(long, env = "TICKCAST_CLOSE_LINGER_SECS")]
+    #[arg(
+        long,
+        help_heading = "Connection limits",
+        env = "TICKCAST_CLOSE_LINGER_SECS"
+    )]
     pub close_linger_secs: Option<f64>,
 }
 

@@ -1,17 +1,19 @@
-//! Matchmaking: `POST /api/matchmake` seats a caller in the fullest open public room
-//! of the asked game and map, or in a new one; rooms of another game are never
-//! matched.
+//! Matchmaking: `POST /api/matchmake` seats a caller in the open public room of the
+//! asked game and map with the most seats taken that still has a free one (a live
+//! 2/16 room beats an empty 1-seat room: a newcomer lands with others), or in a new
+//! one; rooms of another game are never matched.
 
 use super::creation::CreateRoom;
 use super::tickets::Holder;
 use super::{Lobby, LobbyError, SeatTicket};
 use crate::room::{RoomShared, RoomState};
+use std::cmp::Reverse;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 impl Lobby {
-    /// `POST /api/matchmake`: the fullest open public room of `game` (default: the
+    /// `POST /api/matchmake`: the open public room of `game` with the most seats taken (default: the
     /// catalog's first) on `map`, or a new one (created on behalf of `creator`, when
     /// `may_create`: `[lobby] create` also holds for the rooms matchmaking would
     /// create). `creator`'s tickets are limited as a join's are.
@@ -33,15 +35,15 @@ impl Lobby {
         };
         let now = Instant::now();
         let mut inner = self.lock();
-        let mut open: Vec<(u32, u64, Arc<RoomShared>)> = inner
+        let mut open: Vec<(Reverse<u32>, u64, Arc<RoomShared>)> = inner
             .rooms
             .values()
             .filter(|l| !l.room.settings.private && l.room.settings.map_name == map)
             .filter(|l| l.room.settings.game == game)
             .filter(|l| l.room.state() != RoomState::Finished && l.room.free_seats() > 0)
-            .map(|l| (l.room.free_seats(), l.seq, Arc::clone(&l.room)))
+            .map(|l| (Reverse(l.room.status.seats()), l.seq, Arc::clone(&l.room)))
             .collect();
-        open.sort_by_key(|(free, seq, _)| (*free, *seq));
+        open.sort_by_key(|(taken, seq, _)| (*taken, *seq));
         let mut chosen = None;
         for (_, _, room) in open {
             self.make_way(&mut inner, &holder, &room, now)?;
@@ -117,5 +119,40 @@ mod tests {
         assert_eq!(again.room.id, ball.room.id, "the open ball room is");
         let refused = lobby.matchmake("dan", None, Some("chess"), None, None, true);
         assert!(matches!(refused, Err(LobbyError::UnknownGame(_))));
+    }
+
+    #[tokio::test]
+    async fn quick_join_prefers_the_room_with_most_players_over_the_emptiest_fit() {
+        let lobby = lobby();
+        let big = lobby
+            .create(
+                CreateRoom {
+                    max_players: Some(16),
+                    ..CreateRoom::default()
+                },
+                None,
+            )
+            .unwrap();
+        for name in ["ann", "bob"] {
+            let seat = lobby.matchmake(name, None, None, None, None, true).unwrap();
+            assert_eq!(seat.room.id, big.room.id);
+        }
+        let small = lobby
+            .create(
+                CreateRoom {
+                    max_players: Some(1),
+                    ..CreateRoom::default()
+                },
+                None,
+            )
+            .unwrap();
+        let third = lobby
+            .matchmake("cat", None, None, None, None, true)
+            .unwrap();
+        assert_eq!(
+            third.room.id, big.room.id,
+            "a 2/16 room beats an empty 1-seat room"
+        );
+        assert_ne!(third.room.id, small.room.id);
     }
 }

@@ -105,6 +105,9 @@ pub struct RoomInfo {
     pub state: RoomState,
     pub players: u32,
     pub max_players: u32,
+    /// Seats neither held by a player nor promised to an outstanding ticket: a
+    /// room can be full at `players < max_players`.
+    pub free_seats: u32,
     pub spectators: usize,
     pub tick: u32,
     pub drones: u32,
@@ -167,6 +170,7 @@ impl RoomShared {
             state: self.state(),
             players: self.status.players(),
             max_players: self.settings.max_players,
+            free_seats: self.free_seats(),
             spectators: self.hub.spectators(),
             tick: self.status.tick(),
             drones: self.settings.drones,

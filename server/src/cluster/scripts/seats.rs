@@ -31,7 +31,7 @@ local ttl, max = tonumber(ARGV[5]), tonumber(ARGV[6])
 local ip, sub = ARGV[10], ARGV[8]
 local per_ip, per_room = tonumber(ARGV[13]), tonumber(ARGV[14])
 local now = now_ms()
-local best, bestfree, bestraw, bestnode, bestmax
+local best, besttaken, bestraw, bestnode, bestmax
 local place, placeload
 for _, n in ipairs(live_nodes()) do
   local load = 0
@@ -42,8 +42,11 @@ for _, n in ipairs(live_nodes()) do
       local free = free_seats(n.id, id, r.max_players, now)
       load = load + (r.max_players - free)
       if not n.rec.draining and r.map == map and not r.private and free > 0 then
-        if best == nil or free < bestfree or (free == bestfree and id < best) then
-          best, bestfree, bestraw, bestnode, bestmax = id, free, raw, n, r.max_players
+        -- The room with the most seats taken (a live 2/16 room beats an empty
+        -- 1-seat room), then the smallest id.
+        local taken = r.max_players - free
+        if best == nil or taken > besttaken or (taken == besttaken and id < best) then
+          best, besttaken, bestraw, bestnode, bestmax = id, taken, raw, n, r.max_players
         end
       end
     end
