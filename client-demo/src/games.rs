@@ -8,11 +8,11 @@
 //! other game is taken from the descriptor) and gives bots their game's brain
 //! ([`crate::brain`]).
 
+use tickcast_ball::Ball;
 use tickcast_shared::codec::Row;
 use tickcast_shared::game::{EventRow, GameEntry, InputValues};
 use tickcast_shared::protocol::{NetId, PlayerId};
 use tickcast_shared::schema::{FieldCodec, RefTarget, Schema};
-use tickcast_ball::Ball;
 use tickcast_shared::sim::Arena;
 
 /// The game asked for when none is named: the arena.
