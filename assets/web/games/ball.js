@@ -17,6 +17,9 @@ export const bounds = { minX: -HALF_LENGTH - 2, minY: -HALF_WIDTH - 1, maxX: HAL
  * ball, player, match; players take their team's colour). */
 export const renderOptions = { palette: ['#f8fafc', '#a3a3a3', '#fde047'] };
 
+/** The touch button's word. */
+export const touchButton = 'Kick';
+
 export const help = 'WASD or arrows run, shift sprints, space kicks (where you face; run sideways while kicking to curve it). Red attacks right, blue left.';
 
 let facing = 0;

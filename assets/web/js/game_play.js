@@ -8,6 +8,7 @@
 import { RowDecoder, SnapshotBuffer, describeRow, parseSchema } from '../sdk/index.js';
 import { GameBoard } from './game_board.js';
 import { GameCanvas } from './game_canvas.js';
+import { hud } from './hud.js';
 import { defaultModule, inputValues, loadGameModule } from './game_input.js';
 import { Interpolator } from './interp.js';
 
@@ -49,6 +50,9 @@ export class GamePlay {
     this.board.reset(this.schema, this.view.renderer);
     const help = document.querySelector('p.help.play-only');
     if (help) help.textContent = this.module.help ?? 'WASD or arrows move, space acts. You are ringed in green.';
+    const button = document.getElementById('touch-fire');
+    this.buttonText ??= button.textContent;
+    button.textContent = this.module.touchButton ?? this.buttonText;
   }
 
   /** A (new or resumed) Welcome: the server starts over with a keyframe. */
@@ -70,15 +74,22 @@ export class GamePlay {
     window.removeEventListener('blur', this.onBlur);
     const help = document.querySelector('p.help.play-only');
     if (help) help.textContent = this.helpText;
+    if (this.buttonText !== undefined) document.getElementById('touch-fire').textContent = this.buttonText;
     this.board.reset(null, null);
   }
 
   /** Decode one Snapshot; returns its tick (to acknowledge), or null when it could
-   * not be used (its baseline is gone: the server moves on to a newer ack). Throws
-   * the SDK's DecodeError for a bad body. */
+   * not be used: its baseline is gone (the server moves on to a newer ack), or the
+   * body does not decode (said on the HUD). */
   snapshot(s) {
     if (s.baseline !== null && !this.decoder.byTick.has(s.baseline)) return null;
-    const snap = this.decoder.decode(s.baseline, s.body);
+    let snap;
+    try {
+      snap = this.decoder.decode(s.baseline, s.body);
+    } catch (e) {
+      hud.state(`bad snapshot: ${e.message}`, true);
+      return null;
+    }
     this.buffer.push(snap);
     this.clock.push(snap.tick, [], performance.now());
     this.latest = snap;

@@ -201,7 +201,8 @@ export class LobbyPage {
         const finished = room.state === 'finished';
         tr.append(
           cell(room.name, 'name'),
-          cell(room.map, 'wide'),
+          // Only the arena plays on maps.
+          cell(room.game && room.game !== 'arena' ? '-' : room.map, 'wide'),
           cell(room.state, `state-${room.state}`),
           cell(`${room.players}/${room.max_players}`),
           cell(String(room.spectators ?? 0), 'wide'),

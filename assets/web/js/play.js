@@ -7,14 +7,15 @@
 // itself; the seat is kept in sessionStorage (seat.js) so a reload resumes it too.
 // When the connection falters or ends the page says what happened and offers the
 // way back (outcome.js). A private room's invite link is shown to its players with
-// a copy button; touch screens get an on-screen stick and fire button (touch.js).
+// a copy button (invite_box.js); touch screens get an on-screen stick and fire button (touch.js).
 // Every game but the arena is decoded, drawn and steered by game_play.js (the SDK
 // and the game's page module); this view keeps its connection and timeline.
 
-import { getMap, inviteLink, wsUrl } from './api.js';
+import { getMap, wsUrl } from './api.js';
 import { GamePlay } from './game_play.js';
 import { hud } from './hud.js';
 import { Interpolator } from './interp.js';
+import { InviteBox } from './invite_box.js';
 import { GameConnection } from './net.js';
 import { Predictor } from './predictor.js';
 import { Scoreboard } from './scoreboard.js';
@@ -44,8 +45,7 @@ export class PlayView {
     this.ended = new EndPanel();
     this.touch = new TouchControls();
     this.scoreboard = new Scoreboard();
-    this.inviteBox = document.getElementById('play-invite');
-    document.getElementById('play-invite-copy').addEventListener('click', () => this.copyInvite());
+    this.inviteBox = new InviteBox();
     this.held = 0;
     this.mouseDown = false;
     this.mouse = null;
@@ -85,7 +85,7 @@ export class PlayView {
     this.scoreboard.reset();
     this.probing = false;
     hud.mode(`Playing in ${this.room.name}`);
-    this.showInvite();
+    this.inviteBox.show(this.room.id, this.invite);
     this.touch.show(wantsTouch());
     this.seq = 0;
     this.ack = null;
@@ -206,25 +206,6 @@ export class PlayView {
     this.ended.show(kind, title, text, final && kind !== 'ended' ? [again, lobby] : [lobby]);
   }
 
-  showInvite() {
-    this.inviteBox.hidden = !this.invite;
-    if (!this.invite) return;
-    document.getElementById('play-invite-link').value = inviteLink(this.room.id, this.invite);
-    document.getElementById('play-invite-copy').textContent = 'Copy';
-  }
-
-  async copyInvite() {
-    const input = document.getElementById('play-invite-link');
-    const button = document.getElementById('play-invite-copy');
-    try {
-      await navigator.clipboard.writeText(input.value);
-    } catch {
-      input.select();
-      document.execCommand?.('copy');
-    }
-    button.textContent = 'Copied';
-  }
-
   async welcome(w) {
     this.welcomeMsg = w;
     this.scoreboard.learn([{ player: w.player, name: w.name }]);
@@ -300,27 +281,16 @@ export class PlayView {
   }
 
   sendInput() {
-    if (this.game) {
-      this.sendGameInput();
-      return;
-    }
-    if (!this.conn || !this.predictor) return;
+    if (!this.conn || !(this.predictor || this.game)) return;
     const buttons = this.held | this.touch.buttons | (this.mouseDown ? BUTTONS.FIRE : 0);
+    const input = this.game ? this.game.input() : { buttons, aim: this.aim() };
     const seq = this.seq + 1;
-    const sent = this.conn.send({ Input: { seq, ack: this.ack, input: { buttons, aim: this.aim() }, view: this.viewTick() } });
+    const sent = this.conn.send({ Input: { seq, ack: this.ack, input, view: this.game ? null : this.viewTick() } });
     if (!sent) return;
     this.seq = seq;
     this.sent.set(seq, performance.now());
     if (this.sent.size > MAX_PENDING) this.sent.delete(this.sent.keys().next().value);
-    this.predictor.input(seq, buttons);
-  }
-
-  sendGameInput() {
-    const seq = this.seq + 1;
-    if (!this.conn.send({ Input: { seq, ack: this.ack, input: this.game.input(), view: null } })) return;
-    this.seq = seq;
-    this.sent.set(seq, performance.now());
-    if (this.sent.size > MAX_PENDING) this.sent.delete(this.sent.keys().next().value);
+    this.predictor?.input(seq, buttons);
   }
 
   ping() {
@@ -384,14 +354,7 @@ export class PlayView {
   }
 
   gameSnapshot(s) {
-    if (!this.game) return;
-    let tick;
-    try {
-      tick = this.game.snapshot(s);
-    } catch (e) {
-      hud.state(`bad snapshot: ${e.message}`, true);
-      return;
-    }
+    const tick = this.game?.snapshot(s) ?? null;
     if (tick === null) return;
     this.ack = tick;
     this.lastInput = s.last_input;
