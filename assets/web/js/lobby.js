@@ -207,7 +207,7 @@ export class LobbyPage {
           cell(`${room.players}/${room.max_players}`),
           cell(String(room.spectators ?? 0), 'wide'),
           cell(String(room.drones ?? 0), 'wide'),
-          cell(typeof room.game === 'string' ? room.game : '-', 'game'),
+          cell(typeof room.game === 'string' ? room.game : '-', 'wide game'),
         );
         const actions = cell('', 'actions');
         const join = document.createElement('button');
