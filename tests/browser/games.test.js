@@ -4,7 +4,8 @@
 // moves), a second player quick-joins the selected game (the other team), the room
 // is spectated live (the SDK's canvas draws it; the board scores both teams and
 // names the kinds), and after the room ends its recording plays back. Saves
-// target/e2e-ball-play.png, e2e-ball-spectate.png and e2e-ball-replay.png.
+// target/e2e-ball-lobby.png, e2e-ball-play.png, e2e-ball-spectate.png and
+// e2e-ball-replay.png.
 //
 // Until the server's spectator and replay streams carry a game's own row bodies
 // (issue 19, engine step), the views are fed, through the page's network layer, a
@@ -108,6 +109,7 @@ test('a ball room is created, played, spectated and replayed in the browser', as
   await player.selectOption('#create-game', 'ball');
   assert.ok(await player.locator('#create-form input[name="drones"]').isHidden(), 'drones are the arena\'s');
   await player.fill('#create-form input[name="name"]', ROOM);
+  await screenshot(player, 'e2e-ball-lobby');
   await player.locator('#create-form button[type="submit"]').click();
 
   // Play: the SDK draws the ball, the match and the own player; D runs right.
