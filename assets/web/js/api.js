@@ -42,7 +42,9 @@ export const createRoom = (options) => call('POST', '/api/rooms', options);
 // A private room needs its invite code (from the create answer or an invite link).
 export const joinRoom = (id, name, invite) =>
   call('POST', `/api/rooms/${encodeURIComponent(id)}/join`, invite ? { name, invite } : { name });
-export const matchmake = (name) => call('POST', '/api/matchmake', { name });
+/** Quick join; `game`: the game to play (the server's first game when absent). */
+export const matchmake = (name, game) => call('POST', '/api/matchmake', game ? { name, game } : { name });
+export const listGames = () => call('GET', '/api/games');
 export const getMap = (name) => call('GET', `/api/maps/${encodeURIComponent(name)}`);
 
 /** The shareable link that spectates private room `id` with its `invite` code. */

@@ -5,8 +5,11 @@
 // the next room is created) and hands it to the play view, which shows it at once;
 // `#/invite/<id>/<code>` joins with it. When the server cannot be reached the list
 // says "offline" and its rows are dimmed and cannot be joined.
+// The server's games (`GET /api/games`) fill the game selector beside quick join
+// (the first is the default); quick join and the create form use the game selected; each row
+// names its room's game. The arena's own fields (map, drones) show only for it.
 
-import { createRoom, inviteLink, joinErrorText, joinRoom, listRooms, matchmake, spectateLink } from './api.js';
+import { createRoom, inviteLink, joinErrorText, joinRoom, listGames, listRooms, matchmake, spectateLink } from './api.js';
 import { clearMessage, showError, showMessage } from './message.js';
 
 const REFRESH_MS = 2000;
@@ -48,6 +51,44 @@ export class LobbyPage {
       e.preventDefault();
       this.create(new FormData(e.target));
     });
+    this.gameSelect = document.getElementById('create-game');
+    this.gameSelect.addEventListener('change', () => this.gameChosen());
+    this.loadGames();
+  }
+
+  /** Fill the game selector from the server (the first game is the default). */
+  async loadGames() {
+    let games;
+    try {
+      games = await listGames();
+    } catch {
+      return; // the default option stays: the server's first game
+    }
+    if (!Array.isArray(games) || !games.length) return;
+    this.gameSelect.replaceChildren(
+      ...games
+        .filter((g) => g && typeof g.name === 'string')
+        .map((g) => {
+          const option = document.createElement('option');
+          option.value = g.name;
+          option.textContent = g.name;
+          option.title = typeof g.description === 'string' ? g.description : '';
+          return option;
+        }),
+    );
+    this.gameChosen();
+  }
+
+  /** The game selected in the create form ('' before the list has loaded). */
+  selectedGame() {
+    return this.gameSelect.value;
+  }
+
+  gameChosen() {
+    const game = this.selectedGame();
+    const arena = !game || game === 'arena';
+    for (const el of document.querySelectorAll('#create-form .arena-only')) el.hidden = !arena;
+    this.gameSelect.title = this.gameSelect.selectedOptions[0]?.title ?? '';
   }
 
   show() {
@@ -160,11 +201,13 @@ export class LobbyPage {
         const finished = room.state === 'finished';
         tr.append(
           cell(room.name, 'name'),
-          cell(room.map, 'wide'),
+          // Only the arena plays on maps.
+          cell(room.game && room.game !== 'arena' ? '-' : room.map, 'wide'),
           cell(room.state, `state-${room.state}`),
           cell(`${room.players}/${room.max_players}`),
           cell(String(room.spectators ?? 0), 'wide'),
           cell(String(room.drones ?? 0), 'wide'),
+          cell(typeof room.game === 'string' ? room.game : '-', 'wide game'),
         );
         const actions = cell('', 'actions');
         const join = document.createElement('button');
@@ -230,7 +273,7 @@ export class LobbyPage {
   async quickJoin() {
     const name = playerName();
     try {
-      const answer = await matchmake(name);
+      const answer = await matchmake(name, this.selectedGame() || undefined);
       clearMessage();
       this.onJoined(answer, name, null);
     } catch (e) {
@@ -240,12 +283,15 @@ export class LobbyPage {
 
   async create(form) {
     const options = {};
+    const game = this.selectedGame();
+    if (game) options.game = game;
+    const arena = !game || game === 'arena';
     const name = String(form.get('name') || '').trim();
     if (name) options.name = name;
     const map = String(form.get('map') || '').trim();
-    if (map) options.map = map;
+    if (map && arena) options.map = map;
     options.max_players = Number(form.get('max_players'));
-    options.drones = Number(form.get('drones'));
+    if (arena) options.drones = Number(form.get('drones'));
     options.private = form.get('private') === 'on';
     let room;
     try {

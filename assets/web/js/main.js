@@ -7,8 +7,13 @@
 //   #/invite/<room id>/<code>  join a private room with its invite code
 //   #/replays           recordings
 //   #/replay/<id>       playback of a recording (spectate view + controls)
+// The arena has its own views; every other game is spectated and replayed with the
+// SDK (game_spectate.js: `window.tickcast.gameSpectate`), chosen by the room's or
+// the recording's game.
 // `window.tickcast` exposes the live views for the end-to-end tests.
 
+import { getRoom } from './api.js';
+import { GameSpectateView } from './game_spectate.js';
 import { LobbyPage } from './lobby.js';
 import { clearMessage } from './message.js';
 import { PlayView } from './play.js';
@@ -32,7 +37,8 @@ const play = new PlayView(renderer, canvas, {
 });
 const spectate = new SpectateView(renderer);
 const replays = new ReplaysPage();
-const replay = new ReplayView(spectate);
+const gameSpectate = new GameSpectateView(canvas);
+const replay = new ReplayView(spectate, gameSpectate);
 let pendingJoin = null;
 
 const lobby = new LobbyPage({
@@ -55,6 +61,7 @@ function route() {
   replay.stop();
   replays.hide();
   spectate.stop();
+  gameSpectate.stop();
   document.getElementById('game-view').hidden = true;
   document.body.classList.remove('spectating');
   if (view === 'play' && id) {
@@ -80,7 +87,7 @@ function route() {
     clearMessage();
     document.body.classList.add('spectating');
     document.getElementById('game-view').hidden = false;
-    spectate.start(decodeURIComponent(id), code && decodeURIComponent(code));
+    watch(decodeURIComponent(id), code && decodeURIComponent(code));
   } else if (view === 'invite' && id && code) {
     lobby.show();
     lobby.join({ id: decodeURIComponent(id), name: 'private room' }, decodeURIComponent(code), 'invite');
@@ -97,6 +104,21 @@ function route() {
   }
 }
 
+/** Spectate room `id`: the arena's view for an arena room (or a room the lobby
+ * cannot describe: that view says why), else the SDK's. */
+async function watch(id, invite) {
+  const hash = location.hash;
+  let room = null;
+  try {
+    room = await getRoom(id, invite);
+  } catch {
+    room = null;
+  }
+  if (location.hash !== hash) return;
+  if (room && typeof room.game === 'string' && room.game !== 'arena') gameSpectate.start(room, invite);
+  else spectate.start(id, invite);
+}
+
 window.addEventListener('hashchange', route);
 route();
-window.tickcast = { play, spectate, lobby, renderer, replays, replay };
+window.tickcast = { play, spectate, gameSpectate, lobby, renderer, replays, replay };

@@ -7,11 +7,15 @@
 // itself; the seat is kept in sessionStorage (seat.js) so a reload resumes it too.
 // When the connection falters or ends the page says what happened and offers the
 // way back (outcome.js). A private room's invite link is shown to its players with
-// a copy button; touch screens get an on-screen stick and fire button (touch.js).
+// a copy button (invite_box.js); touch screens get an on-screen stick and fire button (touch.js).
+// Every game but the arena is decoded, drawn and steered by game_play.js (the SDK
+// and the game's page module); this view keeps its connection and timeline.
 
-import { getMap, inviteLink, wsUrl } from './api.js';
+import { getMap, wsUrl } from './api.js';
+import { GamePlay } from './game_play.js';
 import { hud } from './hud.js';
 import { Interpolator } from './interp.js';
+import { InviteBox } from './invite_box.js';
 import { GameConnection } from './net.js';
 import { Predictor } from './predictor.js';
 import { Scoreboard } from './scoreboard.js';
@@ -41,8 +45,7 @@ export class PlayView {
     this.ended = new EndPanel();
     this.touch = new TouchControls();
     this.scoreboard = new Scoreboard();
-    this.inviteBox = document.getElementById('play-invite');
-    document.getElementById('play-invite-copy').addEventListener('click', () => this.copyInvite());
+    this.inviteBox = new InviteBox();
     this.held = 0;
     this.mouseDown = false;
     this.mouse = null;
@@ -82,7 +85,7 @@ export class PlayView {
     this.scoreboard.reset();
     this.probing = false;
     hud.mode(`Playing in ${this.room.name}`);
-    this.showInvite();
+    this.inviteBox.show(this.room.id, this.invite);
     this.touch.show(wantsTouch());
     this.seq = 0;
     this.ack = null;
@@ -95,6 +98,8 @@ export class PlayView {
     this.pings = new Map();
     this.nonce = 0;
     this.names = new Map();
+    this.game?.stop();
+    this.game = null;
     this.net = new NetStats();
     this.sent = new Map();
     this.clock = null;
@@ -139,6 +144,8 @@ export class PlayView {
     window.removeEventListener('keydown', this.onKey);
     window.removeEventListener('keyup', this.onKey);
     this.held = 0;
+    this.game?.stop();
+    this.game = null;
   }
 
   /** The connection's state: on the HUD in a word, and in plain words over the
@@ -199,25 +206,6 @@ export class PlayView {
     this.ended.show(kind, title, text, final && kind !== 'ended' ? [again, lobby] : [lobby]);
   }
 
-  showInvite() {
-    this.inviteBox.hidden = !this.invite;
-    if (!this.invite) return;
-    document.getElementById('play-invite-link').value = inviteLink(this.room.id, this.invite);
-    document.getElementById('play-invite-copy').textContent = 'Copy';
-  }
-
-  async copyInvite() {
-    const input = document.getElementById('play-invite-link');
-    const button = document.getElementById('play-invite-copy');
-    try {
-      await navigator.clipboard.writeText(input.value);
-    } catch {
-      input.select();
-      document.execCommand?.('copy');
-    }
-    button.textContent = 'Copied';
-  }
-
   async welcome(w) {
     this.welcomeMsg = w;
     this.scoreboard.learn([{ player: w.player, name: w.name }]);
@@ -225,6 +213,10 @@ export class PlayView {
     // After a resume the server starts over with a keyframe.
     this.ring.clear();
     this.ack = null;
+    if (w.game !== 'arena') {
+      this.welcomeGame(w);
+      return;
+    }
     if (!this.map || this.map.name !== w.map) {
       try {
         this.map = await getMap(w.map);
@@ -236,6 +228,28 @@ export class PlayView {
     this.renderer.setMap(this.map);
     if (!this.predictor) this.predictor = new Predictor(this.map, Math.fround(1 / w.tick_rate));
     if (!this.interp) this.interp = new Interpolator(w.tick_rate, (2 * w.tick_rate) / w.send_rate);
+    this.startTimeline(w);
+  }
+
+  /** Any other game: the SDK decodes and draws it (game_play.js). */
+  welcomeGame(w) {
+    if (this.game) {
+      this.game.welcome(w);
+    } else {
+      try {
+        this.game = new GamePlay(this.canvas, w, this.touch);
+      } catch (e) {
+        hud.state(`cannot show ${w.game}: ${e.message}`, true);
+        return;
+      }
+      window.removeEventListener('keydown', this.onKey);
+      window.removeEventListener('keyup', this.onKey);
+    }
+    this.startTimeline(w);
+  }
+
+  /** Inputs on the input timeline, and pings. */
+  startTimeline(w) {
     clearTimeout(this.inputTimer);
     clearInterval(this.pingTimer);
     // The input timeline: the schedule, not the timer, decides when inputs are due.
@@ -267,15 +281,16 @@ export class PlayView {
   }
 
   sendInput() {
-    if (!this.conn || !this.predictor) return;
+    if (!this.conn || !(this.predictor || this.game)) return;
     const buttons = this.held | this.touch.buttons | (this.mouseDown ? BUTTONS.FIRE : 0);
+    const input = this.game ? this.game.input() : { buttons, aim: this.aim() };
     const seq = this.seq + 1;
-    const sent = this.conn.send({ Input: { seq, ack: this.ack, input: { buttons, aim: this.aim() }, view: this.viewTick() } });
+    const sent = this.conn.send({ Input: { seq, ack: this.ack, input, view: this.game ? null : this.viewTick() } });
     if (!sent) return;
     this.seq = seq;
     this.sent.set(seq, performance.now());
     if (this.sent.size > MAX_PENDING) this.sent.delete(this.sent.keys().next().value);
-    this.predictor.input(seq, buttons);
+    this.predictor?.input(seq, buttons);
   }
 
   ping() {
@@ -294,6 +309,8 @@ export class PlayView {
         const rtt = performance.now() - sent;
         this.rtt = this.rtt === null ? rtt : this.rtt * 0.8 + rtt * 0.2;
       }
+    } else if (msg.Events && this.game) {
+      this.game.events(msg.Events.events, msg.Events.players);
     } else if (msg.Events) {
       this.scoreboard.gameEvents(msg.Events.events, msg.Events.players);
       hud.gameEvents(msg.Events.events, (p) => (p === this.welcomeMsg?.player ? 'you' : this.scoreboard.nameOf(p)));
@@ -303,6 +320,10 @@ export class PlayView {
   }
 
   snapshot(s) {
+    if (this.game || this.welcomeMsg?.game !== 'arena') {
+      this.gameSnapshot(s);
+      return;
+    }
     // Every snapshot is decoded and kept, even before the map has loaded: the
     // server may count a written snapshot as acknowledged and build on it.
     let baseline = null;
@@ -332,6 +353,15 @@ export class PlayView {
     hud.stats({ tick: snap.tick, hp: this.own?.hp ?? null, score: this.own?.score ?? null });
   }
 
+  gameSnapshot(s) {
+    const tick = this.game?.snapshot(s) ?? null;
+    if (tick === null) return;
+    this.ack = tick;
+    this.lastInput = s.last_input;
+    this.timeline(tick, s);
+    hud.stats({ tick, hp: this.game.health(), score: null });
+  }
+
   /** The input timeline's share of a snapshot: the lead, and one input delay sample
    * (ticks from sending `last_input` to the server applying it at `tick`). */
   timeline(tick, s) {
@@ -347,6 +377,11 @@ export class PlayView {
 
   draw() {
     const now = performance.now();
+    if (this.game) {
+      const entities = this.game.draw();
+      hud.stats({ ping: this.rtt, entities, delay: this.net?.delayPercentile(0.5) ?? null, corrections: null });
+      return;
+    }
     const others = this.interp ? this.interp.sample(now) : [];
     const entities = others;
     const body = this.predictor?.body;

@@ -3,6 +3,8 @@
 // speed and a seek bar. Pausing, changing speed and seeking reopen the stream from
 // the wanted tick; the server starts it at the keyframe at or before that tick.
 // The view is titled with the room's name and game; positions are shown as m:ss.
+// An arena recording plays on the arena's spectate view, any other game's on the
+// SDK's (game_spectate.js).
 
 import { listReplays } from './api.js';
 import { cell } from './lobby.js';
@@ -52,7 +54,7 @@ export class ReplaysPage {
       tr.dataset.id = r.id;
       tr.append(
         cell(r.room, 'name'),
-        cell(r.map, 'wide'),
+        cell(r.game && r.game !== 'arena' ? r.game : r.map, 'wide'),
         cell(formatStart(r.start)),
         cell(formatDuration(r.duration_ms)),
         cell(String(r.players), 'wide'),
@@ -78,8 +80,10 @@ export class ReplaysPage {
 
 /** Playback of one recording on the spectate view. */
 export class ReplayView {
-  constructor(spectate) {
-    this.spectate = spectate;
+  constructor(arenaView, gameView) {
+    this.arenaView = arenaView;
+    this.gameView = gameView;
+    this.spectate = arenaView;
     this.controls = document.getElementById('replay-controls');
     this.toggle = document.getElementById('replay-toggle');
     this.speedSelect = document.getElementById('replay-speed');
@@ -114,6 +118,12 @@ export class ReplayView {
     if (!summary) {
       showError(`No replay ${id}.`);
       return;
+    }
+    this.spectate.stop();
+    this.spectate = this.arenaView;
+    if (summary.game && summary.game !== 'arena' && this.gameView) {
+      if (!(await this.gameView.setGame(summary.game))) return;
+      this.spectate = this.gameView;
     }
     this.seekBar.max = String(summary.ticks);
     this.summary = summary;
