@@ -1,14 +1,20 @@
 //! criterion benchmarks of the snapshot codec on the real arena: 1 000 NPC drones in
 //! the default map at 60 Hz; `encode_delta` / `apply_delta` for a keyframe and for a
 //! delta after one 20 Hz send interval (3 ticks). Prints the sizes once to stderr.
+//! The `rows_*` functions code the same scene as the engine does since the Game API
+//! (rows of the arena's schema through `encode_rows` / `apply_rows`), for a
+//! side-by-side comparison in one run; the bytes are identical.
 //!
 //! Run: `cargo bench -p tickcast-benches --bench codec -- --warm-up-time 1 --measurement-time 3`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use tickcast_shared::codec::{Snapshot, apply_delta, encode_delta};
-use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
+use tickcast_shared::codec::{
+    DeltaLimits, Snapshot, apply_delta, apply_rows, encode_delta, encode_rows,
+};
+use tickcast_shared::sim::schema::arena_codec;
+use tickcast_shared::sim::{Map, TickInput, World, WorldConfig, legacy};
 
 const DRONES: u32 = 1000;
 const TICK_RATE: u32 = 60;
@@ -64,6 +70,33 @@ fn benches(c: &mut Criterion) {
     });
     group.bench_function("apply_delta_3_ticks", |b| {
         b.iter(|| apply_delta(Some(black_box(&before)), black_box(&delta)))
+    });
+    let (row_before, row_after) = (legacy::rows(&before), legacy::rows(&after));
+    let codec = arena_codec();
+    let limits = DeltaLimits::default();
+    assert_eq!(encode_rows(codec, None, &row_after).unwrap(), keyframe);
+    assert_eq!(
+        encode_rows(codec, Some(&row_before), &row_after).unwrap(),
+        delta
+    );
+    group.bench_function("rows_encode_keyframe", |b| {
+        b.iter(|| encode_rows(codec, None, black_box(&row_after)))
+    });
+    group.bench_function("rows_apply_keyframe", |b| {
+        b.iter(|| apply_rows(codec, None, black_box(&keyframe), &limits))
+    });
+    group.bench_function("rows_encode_delta_3_ticks", |b| {
+        b.iter(|| encode_rows(codec, Some(black_box(&row_before)), black_box(&row_after)))
+    });
+    group.bench_function("rows_apply_delta_3_ticks", |b| {
+        b.iter(|| {
+            apply_rows(
+                codec,
+                Some(black_box(&row_before)),
+                black_box(&delta),
+                &limits,
+            )
+        })
     });
     group.finish();
 }

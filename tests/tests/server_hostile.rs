@@ -6,7 +6,9 @@
 
 use futures_util::SinkExt;
 use tickcast_shared::codec::encode_client;
-use tickcast_shared::protocol::{ClientMsg, HelloAuth};
+use tickcast_shared::game::InputValues;
+use tickcast_shared::protocol::{ClientMsg, HelloAuth, InputCmd, InputSeq};
+use tickcast_shared::schema::SchemaHash;
 use tickcast_tests::player::{Player, create_room, expect_close, open, ticket};
 use tickcast_tests::server::TestServer;
 use tokio_tungstenite::tungstenite::Message;
@@ -118,6 +120,33 @@ async fn bad_frames_close_only_their_connection() {
             "{close:?}"
         );
         codes.push(("version", close.code));
+        // A Hello for another game's schema: SchemaMismatch's reason, then a close.
+        let (t, mut ws) = raw(addr, &room, "s").await;
+        let hello = ClientMsg::Hello {
+            version: tickcast_shared::protocol::PROTOCOL_VERSION,
+            auth: HelloAuth::Ticket(t),
+            name: "s".into(),
+            schema: Some(SchemaHash(0x5eed)),
+        };
+        ws.send(Message::Binary(encode_client(&hello).into()))
+            .await
+            .unwrap();
+        let close = expect_close(&mut ws).await;
+        assert!(close.reason.contains("schema mismatch"), "{close:?}");
+        codes.push(("schema", close.code));
+        // An input with more values than the game's input has.
+        let mut p = Player::join(addr, &room, "wide").await;
+        let input = ClientMsg::Input(InputCmd {
+            seq: InputSeq(1),
+            ack: None,
+            input: InputValues(vec![1, 2, 3]),
+            view: None,
+        });
+        p.send_raw(Message::Binary(encode_client(&input).into()))
+            .await;
+        let close = expect_close(&mut p.ws).await;
+        assert!(close.reason.contains("3 values"), "{close:?}");
+        codes.push(("input values", close.code));
         // A garbage frame after a proper join.
         let mut p = Player::join(addr, &room, "late").await;
         p.send_raw(Message::Binary(vec![7u8; 100].into())).await;
@@ -144,6 +173,8 @@ async fn bad_frames_close_only_their_connection() {
             ("garbage", 1008),
             ("no hello", 1008),
             ("version", 1002),
+            ("schema", 1008),
+            ("input values", 1008),
             ("garbage after join", 1008)
         ]
     );

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::{RowSnapshot, decode_server};
 use tickcast_shared::game::erased::Running;
-use tickcast_shared::game::{DynGame, EventRow, Game, GameEntry, InputValues, StepCommands};
+use tickcast_shared::game::{DynGame, EventRow, GameEntry, InputValues, StepCommands};
 use tickcast_shared::protocol::{ErrorCode, InputCmd, InputSeq, PlayerIdentity, ServerMsg, Tick};
 use tickcast_shared::sim::{Arena, ArenaConfig, PlayerInput, legacy};
 use tickcast_shared::sim::{TickInput, World, WorldConfig};
@@ -102,17 +102,22 @@ pub(super) struct Room {
 }
 
 impl Room {
+    /// A room running the arena (2 drones, the default map).
     pub(super) fn new(cfg: CoreConfig) -> Room {
-        let metrics = Arc::new(Metrics::new());
-        // One seat more than the core takes, so tests reach the core's own check.
-        let status = Arc::new(RoomStatus::new(cfg.max_players + 1));
         let config = ArenaConfig::new(
             "arena".into(),
             tickcast_shared::sim::map::DEFAULT_MAP.into(),
             WorldConfig::new(60, 2),
         );
         let config = serde_json::to_value(config).unwrap();
-        let game = (GameEntry::of::<Arena>().create)(&config, 7).unwrap();
+        Room::with_game(cfg, (GameEntry::of::<Arena>().create)(&config, 7).unwrap())
+    }
+
+    /// A room running `game`.
+    pub(super) fn with_game(cfg: CoreConfig, game: Box<dyn DynGame>) -> Room {
+        let metrics = Arc::new(Metrics::new());
+        // One seat more than the core takes, so tests reach the core's own check.
+        let status = Arc::new(RoomStatus::new(cfg.max_players + 1));
         let info = WelcomeInfo {
             tick_rate: 60,
             send_rate: 20,

@@ -35,6 +35,8 @@ mod admin_tests;
 #[cfg(test)]
 mod core_tests;
 #[cfg(test)]
+mod game_tests;
+#[cfg(test)]
 mod schedule_tests;
 
 use crate::spectators::Hub;
