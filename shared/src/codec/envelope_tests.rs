@@ -95,7 +95,7 @@ fn every_server_msg() -> Vec<ServerMsg> {
         },
         ServerMsg::Events {
             tick: Tick(8),
-            events: vec![
+            events: [
                 GameEvent::Joined {
                     player: PlayerId(1),
                     entity: NetId(2),

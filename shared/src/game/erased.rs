@@ -33,6 +33,9 @@ pub enum LoadError {
     Refused(#[from] Refusal),
 }
 
+/// A game made by a [`GameEntry`], or why not.
+pub type Made = Result<Box<dyn DynGame>, LoadError>;
+
 /// One running game, whatever its type (see the module docs).
 pub trait DynGame: Send {
     fn schema(&self) -> &'static Schema;
@@ -143,9 +146,9 @@ pub struct GameEntry {
     /// Entities a room of this config may hold with this many seats.
     pub entity_budget: fn(&serde_json::Value, u32) -> Result<u64, LoadError>,
     /// A new game at tick 0 from a config and a seed.
-    pub create: fn(&serde_json::Value, u64) -> Result<Box<dyn DynGame>, LoadError>,
+    pub create: fn(&serde_json::Value, u64) -> Made,
     /// A game from a config and a saved state.
-    pub load: fn(&serde_json::Value, &[u8]) -> Result<Box<dyn DynGame>, LoadError>,
+    pub load: fn(&serde_json::Value, &[u8]) -> Made,
     /// A bot's input values (see [`Game::bot_input`]).
     pub bot_input: fn(&[Row], Option<NetId>, Tick, &mut u64) -> InputValues,
     /// Client-side prediction of the own row in a room of this config (see

@@ -260,7 +260,7 @@ impl Game for Arena {
         }
     }
 
-    /// Holds a direction for [`BOT_HOLD_TICKS`], fires in every other hold, and
+    /// Holds a direction for 45 ticks, fires in every other hold, and
     /// sweeps its aim from its entity's heading: seeded by `rng` (not advanced, so
     /// the same bot decides the same at the same tick).
     fn bot_input(rows: &[Row], own: Option<NetId>, tick: Tick, rng: &mut u64) -> PlayerInput {
