@@ -3,8 +3,9 @@
 //! The authoritative game server. One HTTP listener (axum) carries the lobby API,
 //! the player WebSocket, the spectator SSE feed, metrics and the browser client; one
 //! QUIC endpoint (quinn, UDP) carries native players.
-//! Each room is one tokio task that owns its `World` and ticks it at a fixed rate;
-//! transports talk to rooms only through bounded channels.
+//! Each room is one tokio task that owns its game (a `Box<dyn DynGame>` made from
+//! the catalog's `GameEntry`) and ticks it at a fixed rate; transports talk to rooms
+//! only through bounded channels.
 //!
 //! - [`config`]: every limit, with defaults, file, environment and flags.
 //! - [`auth`]: optional JWT identity for seat-taking calls, the admin token.

@@ -1,8 +1,9 @@
 //! Recording one room: the room's [`Recorder`] and the recorder task.
 //!
 //! The room calls [`Recorder::record`] after every step with the accepted
-//! [`TickInput`]; at hash and keyframe ticks the recorder also takes the World's state
-//! hash and snapshot (cheap next to a step, and the only World access). Everything
+//! commands (`StepCommands` of input values); at hash, keyframe and checkpoint ticks
+//! the recorder also takes the game's state hash, view rows and saved state (cheap
+//! next to a step, and the only access to the game). Everything
 //! goes to the recorder task with `try_send` on a bounded queue: if the task has
 //! fallen `queue` ticks behind (a stalled disk), the recording stops there (a replay
 //! with a gap would be worthless) and the match goes on.
@@ -32,6 +33,14 @@ pub struct Recorder {
     policy: RecordPolicy,
     stats: Arc<LiveStats>,
     joins: u32,
+}
+
+/// The room's config as the arena's: the file format (4) stores the arena's
+/// forms (its world config in the header, its inputs, snapshots and state in the
+/// records, converted by `sim::legacy`), so only rooms whose config is one are
+/// recorded; `None` for another game's room.
+pub fn format4_config(settings: &RoomSettings) -> Option<ArenaConfig> {
+    serde_json::from_value(settings.config.as_ref().clone()).ok()
 }
 
 /// The game's view at its tick.
@@ -112,9 +121,7 @@ impl Recorder {
             protocol_version: PROTOCOL_VERSION,
             map_name: settings.map_name.clone(),
             map_text,
-            // Format 4 stores the arena's world config (format 5 stores any
-            // game's config JSON).
-            config: serde_json::from_value::<ArenaConfig>(settings.config.as_ref().clone())
+            config: format4_config(settings)
                 .map(|c| c.world)
                 .unwrap_or_default(),
             seed: settings.seed,

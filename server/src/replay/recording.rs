@@ -2,12 +2,12 @@
 //! nobody ever joined leave no file (room spam cannot push real matches out of the
 //! retention limit).
 //!
-//! Until then the room's World still runs (drones wander, spectators watch); the
+//! Until then the room's game still runs (the arena's drones wander, spectators watch); the
 //! [`Recording`] only counts those empty steps and keeps the state hashes and the
 //! first few keyframes the policy wants (bounded). The file then starts at tick 0 all the
 //! same: the empty steps go in as one run, so a replay re-simulates the whole match.
 
-use super::recorder::{Checkpoint, PreRoll, Recorder, policy, view};
+use super::recorder::{Checkpoint, PreRoll, Recorder, format4_config, policy, view};
 use super::store::ReplayStore;
 use crate::config::Config;
 use crate::room::{RoomId, RoomSettings};
@@ -59,6 +59,10 @@ impl Recording {
         settings: RoomSettings,
         game: &dyn DynGame,
     ) -> Recording {
+        if format4_config(&settings).is_none() {
+            tracing::info!(room = %room, game = %settings.game, "rooms of this game are not recorded (replay format 4 holds arena matches)");
+            return Recording::off();
+        }
         let policy = policy(&config);
         let mut waiting = Waiting {
             seating: Vec::new(),

@@ -6,7 +6,8 @@
 //! commands; the room answers through each session's [`SessionLink`] and never
 //! touches a socket.
 //!
-//! - [`core`]: the room without IO: World, players, input buffers, snapshot ring;
+//! - [`core`]: the room without IO: the game (`Box<dyn DynGame>`, any game of the
+//!   catalog), players, input buffers, snapshot ring (schema rows);
 //!   `handle(cmd, now)` and `tick(now)`, effects through a trait. Unit-tested with
 //!   virtual time in `core_tests`.
 //! - [`effects`]: the core's commands in and effects out.

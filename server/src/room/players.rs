@@ -342,7 +342,7 @@ impl PlayerTable {
             .map(|p| p.token.clone())
     }
 
-    /// The seated players that are in the World (`in_world`), by id: who
+    /// The seated players that are in the game (`in_world`), by id: who
     /// spectators' keyframes name, the same players a replay's keyframes name.
     pub fn roster(&self, in_world: impl Fn(PlayerId) -> bool) -> Vec<PlayerName> {
         self.players

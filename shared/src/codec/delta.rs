@@ -146,31 +146,28 @@ fn code_entity<C: BitCoder, E: CodedEntity>(
         .kinds
         .get(kind)
         .ok_or(DeltaError::Malformed("unknown entity kind"))?;
-    let r = reference.values();
-    // The decoder's target is only a hint: it need not be read.
-    let t = if C::ENCODER { target.values() } else { r };
-    let mask = match mask {
-        Some(mask) => mask,
-        None if C::ENCODER => diff_mask(plan, r.as_ref(), t.as_ref()),
-        None => 0,
-    };
-    let mut out = r;
-    models.code(
-        c,
-        plan,
-        kind,
-        r.as_ref(),
-        t.as_ref(),
-        mask,
-        out.as_mut(),
-        require_change,
-    )?;
+    let mut out = reference.values();
+    // The decoder's target is only a hint: it need not be read. Values are
+    // borrowed, not copied (rows are wide).
+    let target = if C::ENCODER { target } else { reference };
+    reference.with_values(|r| {
+        target.with_values(|t| {
+            let mask = match mask {
+                Some(mask) => mask,
+                None if C::ENCODER => diff_mask(plan, r, t),
+                None => 0,
+            };
+            models.code(c, plan, kind, r, t, mask, out.as_mut(), require_change)
+        })
+    })?;
     E::from_values(reference.id(), kind, &out).ok_or(DeltaError::Malformed("entity kind"))
 }
 
 /// The body, for both sides: the encoder passes the entities to encode as `target`
 /// (sorted, unique ids, kinds of the schema), the decoder none (then `target` only
-/// supplies ignored hints). Returns the tick and the coded entities.
+/// supplies ignored hints). Returns the tick and, when decoding, the coded
+/// entities (the encoder gets an empty list: it has them already, and not copying
+/// them keeps wide rows as cheap to encode as narrow ones).
 pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
     c: &mut C,
     codec: &RowCodec,
@@ -204,13 +201,9 @@ pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
             limit: max_entities,
         });
     }
-    let find = |list: &[E], id: NetId| {
-        list.binary_search_by_key(&id, |e| e.id())
-            .ok()
-            .and_then(|i| list.get(i).copied())
-    };
 
-    let mut kept = Vec::with_capacity(base.len());
+    let mut kept = Vec::with_capacity(if C::ENCODER { 0 } else { base.len() });
+    let mut kept_count = 0;
     let mut prev = UNCHANGED;
     for e in base {
         let hint = match C::ENCODER {
@@ -218,8 +211,8 @@ pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
             false => None,
         };
         let (hint_status, hint_mask) = match hint {
-            Some(t) if t == *e => (UNCHANGED, 0),
-            Some(t) => match changed_fields(codec, e, &t) {
+            Some(t) if t == e => (UNCHANGED, 0),
+            Some(t) => match changed_fields(codec, e, t) {
                 0 => (UNCHANGED, 0),
                 mask => (CHANGED, mask),
             },
@@ -234,11 +227,20 @@ pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
             CHANGED
         };
         match status {
-            UNCHANGED => kept.push(*e),
+            UNCHANGED => {
+                kept_count += 1;
+                if !C::ENCODER {
+                    kept.push(*e);
+                }
+            }
             CHANGED => {
-                let t = hint.unwrap_or(*e);
+                let t = hint.unwrap_or(e);
                 let m = &mut models.changed;
-                kept.push(code_entity(c, codec, m, e, &t, Some(hint_mask), true)?);
+                let coded = code_entity(c, codec, m, e, t, Some(hint_mask), true)?;
+                kept_count += 1;
+                if !C::ENCODER {
+                    kept.push(coded);
+                }
             }
             _ => {}
         }
@@ -251,14 +253,15 @@ pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
         .filter(|t| find(base, t.id()).is_none_or(|e| e.kind_index() != t.kind_index()))
         .collect();
     let mut created: Vec<E> = Vec::new();
+    let mut created_count = 0;
     let mut refs: [Option<E>; MAX_KINDS] = [None; MAX_KINDS];
     let mut prev_id = base.last().map_or(u32::MAX, |e| e.id().0);
     loop {
-        let hint = created_hints.get(created.len()).copied();
+        let hint = created_hints.get(created_count).copied();
         if !c.bit(&mut models.more, hint.is_some())? {
             break;
         }
-        if kept.len() + created.len() >= max_entities {
+        if kept_count + created_count >= max_entities {
             return Err(DeltaError::TooManyEntities {
                 limit: max_entities,
             });
@@ -267,7 +270,7 @@ pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
         let hint_id = hint.map_or(start, |t| t.id().0);
         let d = models.id.code(c, hint_id.wrapping_sub(start) as i32)?;
         let id = start.wrapping_add(d as u32);
-        if !created.is_empty() && id <= prev_id {
+        if created_count > 0 && id <= prev_id {
             return Err(DeltaError::Malformed("created ids must increase"));
         }
         let hint_kind = hint.map_or(0, |t| t.kind_index() as u32);
@@ -289,17 +292,26 @@ pub(crate) fn code_entities<C: BitCoder, E: CodedEntity>(
             false,
         )?;
         *slot = Some(e);
-        created.push(e);
+        created_count += 1;
+        if !C::ENCODER {
+            created.push(e);
+        }
         prev_id = id;
     }
 
     Ok((tick, merge(kept, created)?))
 }
 
+/// The entity of `id` in the id-sorted `list`.
+fn find<E: CodedEntity>(list: &[E], id: NetId) -> Option<&E> {
+    let i = list.binary_search_by_key(&id, |e| e.id()).ok()?;
+    list.get(i)
+}
+
 /// The mask of fields in which `a` and `b` (same kind) differ.
 fn changed_fields<E: CodedEntity>(codec: &RowCodec, a: &E, b: &E) -> u32 {
     codec.kinds.get(a.kind_index()).map_or(0, |plan| {
-        diff_mask(plan, a.values().as_ref(), b.values().as_ref())
+        a.with_values(|a| b.with_values(|b| diff_mask(plan, a, b)))
     })
 }
 

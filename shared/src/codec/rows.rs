@@ -20,6 +20,12 @@ pub trait CodedEntity: Copy + PartialEq {
     /// The index of its kind in the schema.
     fn kind_index(&self) -> usize;
     fn values(&self) -> Self::Values;
+    /// `f` of the values, borrowed where the type holds them as a slice (a
+    /// [`Row`]: no copy of its 32 values), else of [`CodedEntity::values`].
+    #[inline]
+    fn with_values<R>(&self, f: impl FnOnce(&[i32]) -> R) -> R {
+        f(self.values().as_ref())
+    }
     /// The entity with this id, kind and values, which the coder keeps in their
     /// fields' domains; `None` if the type cannot hold that kind.
     fn from_values(id: NetId, kind: usize, values: &Self::Values) -> Option<Self>;
@@ -56,6 +62,10 @@ impl CodedEntity for Row {
     }
     fn values(&self) -> Self::Values {
         self.values
+    }
+    #[inline]
+    fn with_values<R>(&self, f: impl FnOnce(&[i32]) -> R) -> R {
+        f(&self.values)
     }
     fn from_values(id: NetId, kind: usize, values: &Self::Values) -> Option<Row> {
         Some(Row {
