@@ -21,9 +21,10 @@ use serde_json::{Value, json};
 use tickcast_shared::codec::{
     CodedEntity, DeltaLimits, Row, RowCodec, RowSnapshot, apply_rows, encode_rows,
 };
-use tickcast_shared::protocol::{Buttons, PlayerId, PlayerInput, Tick};
+use tickcast_shared::protocol::{PlayerId, Tick};
 use tickcast_shared::schema::{Schema, SchemaError};
 use tickcast_shared::sim::schema::arena_schema;
+use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 
 /// The arena's rows from a real match (as `deltas.json`), every 6th tick.
