@@ -107,7 +107,11 @@ fn the_ball_feed_speaks_ball(json_frames: &[String], binary: &[String]) {
     );
     let keyframe: Value = binary
         .iter()
-        .find_map(|d| serde_json::from_str::<Value>(d).ok().filter(|v| v["body"].is_string()))
+        .find_map(|d| {
+            serde_json::from_str::<Value>(d)
+                .ok()
+                .filter(|v| v["body"].is_string())
+        })
         .expect("a binary keyframe");
     assert_eq!(keyframe["game"], "ball", "{keyframe}");
     let body = base64::engine::general_purpose::STANDARD
@@ -115,7 +119,9 @@ fn the_ball_feed_speaks_ball(json_frames: &[String], binary: &[String]) {
         .unwrap();
     let rows = apply_rows(&RowCodec::new(schema), None, &body, &DeltaLimits::default())
         .expect("the keyframe body decodes with the ball schema");
-    let ball = schema.kind_index("ball").expect("the ball schema has a ball kind");
+    let ball = schema
+        .kind_index("ball")
+        .expect("the ball schema has a ball kind");
     assert!(
         rows.rows.iter().any(|r| usize::from(r.kind) == ball),
         "{rows:?}"

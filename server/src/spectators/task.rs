@@ -22,8 +22,7 @@ use tickcast_shared::protocol::{PlayerIdentity, Tick};
 use tickcast_shared::schema::Schema;
 use tickcast_shared::sim::{Arena, legacy};
 use tickcast_shared::spectate::{
-    End, EventId, Feed, MapView, PlayerName, RowFeed, RowFrame, SpecEvent, binary_sse,
-    game_event,
+    End, EventId, Feed, MapView, PlayerName, RowFeed, RowFrame, SpecEvent, binary_sse, game_event,
 };
 use tokio::sync::mpsc;
 

@@ -28,7 +28,11 @@ fn short(v: f64, decimals: u32) -> Value {
 
 /// Decimals that keep a `1/scale` step readable: the digits of `scale`, at most 6.
 fn decimals_for(scale: u32) -> u32 {
-    if scale <= 1 { 0 } else { (scale - 1).ilog10().saturating_add(1).min(6) }
+    if scale <= 1 {
+        0
+    } else {
+        (scale - 1).ilog10().saturating_add(1).min(6)
+    }
 }
 
 /// One value of a field in units.
