@@ -215,3 +215,57 @@ impl RowFeed {
         Some(sse("game", EventId::game(tick), &data.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{DeltaLimits, Row, apply_rows};
+    use crate::game::Game;
+    use crate::protocol::NetId;
+    use crate::sim::Arena;
+
+    fn data(sse: &str) -> &str {
+        sse.lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn binary_bodies_are_row_bodies_and_json_names_the_schema() {
+        let schema = Arena::schema();
+        let codec = RowCodec::new(schema);
+        let mut feed = RowFeed::new(schema, "m", 60, 60);
+        let mut row = Row::new(NetId(4), 0);
+        row.values[0] = 160;
+        let first = Arc::new(RowSnapshot {
+            tick: Tick(6),
+            rows: vec![row],
+        });
+        let key = feed.frame(Arc::clone(&first)).unwrap();
+        assert!(key.keyframe);
+        let json: Value = serde_json::from_str(data(&key.json)).unwrap();
+        let kind = &schema.kinds()[0];
+        assert_eq!(json["entities"][0]["kind"], kind.name.as_str(), "{json}");
+        assert_eq!(json["game"], schema.name());
+        let bin: BinaryKeyframe = serde_json::from_str(data(&key.binary)).unwrap();
+        let body = STANDARD.decode(bin.body).unwrap();
+        let limits = DeltaLimits::default();
+        assert_eq!(apply_rows(&codec, None, &body, &limits).unwrap(), *first);
+
+        row.values[0] = 176;
+        let second = Arc::new(RowSnapshot {
+            tick: Tick(12),
+            rows: vec![row],
+        });
+        let delta = feed.frame(Arc::clone(&second)).unwrap();
+        assert!(!delta.keyframe);
+        let body = STANDARD.decode(data(&delta.binary)).unwrap();
+        assert_eq!(
+            apply_rows(&codec, Some(&first), &body, &limits).unwrap(),
+            *second
+        );
+        let json: Value = serde_json::from_str(data(&delta.json)).unwrap();
+        assert_eq!(json["changed"][0]["id"], 4, "{json}");
+        assert_eq!(json["base"], 6);
+    }
+}
