@@ -93,6 +93,41 @@ async fn watch_and_resume(server: &TestServer, path: &str, n: usize) -> Vec<Stri
     data
 }
 
+/// A ball room's spectator frames are the ball game's: JSON entities name the
+/// `ball` kind, and the first binary keyframe's body decodes with the ball schema's
+/// row codec into rows with a `ball` among them.
+fn the_ball_feed_speaks_ball(json_frames: &[String], binary: &[String]) {
+    use base64::Engine;
+    use tickcast_shared::codec::{DeltaLimits, RowCodec, apply_rows};
+    use tickcast_shared::game::Game;
+    let schema = tickcast_ball::Ball::schema();
+    assert!(
+        json_frames.iter().any(|d| d.contains(r#""kind":"ball""#)),
+        "JSON frames: {json_frames:?}"
+    );
+    let keyframe: Value = binary
+        .iter()
+        .find_map(|d| {
+            serde_json::from_str::<Value>(d)
+                .ok()
+                .filter(|v| v["body"].is_string())
+        })
+        .expect("a binary keyframe");
+    assert_eq!(keyframe["game"], "ball", "{keyframe}");
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(keyframe["body"].as_str().unwrap())
+        .unwrap();
+    let rows = apply_rows(&RowCodec::new(schema), None, &body, &DeltaLimits::default())
+        .expect("the keyframe body decodes with the ball schema");
+    let ball = schema
+        .kind_index("ball")
+        .expect("the ball schema has a ball kind");
+    assert!(
+        rows.rows.iter().any(|r| usize::from(r.kind) == ball),
+        "{rows:?}"
+    );
+}
+
 /// The whole path for one game on `server` (see the module docs).
 async fn plays_watches_and_records(server: &TestServer, game: &str, verify: bool) {
     let (status, games) = get(server.addr, "/api/games").await;
@@ -120,6 +155,9 @@ async fn plays_watches_and_records(server: &TestServer, game: &str, verify: bool
     );
     let binary = watch_and_resume(server, &format!("{events}?format=binary"), 5).await;
     assert!(!binary.is_empty());
+    if game == "ball" {
+        the_ball_feed_speaks_ball(&json_frames, &binary);
+    }
     let (ws, quic) = bots.await.unwrap();
     for (report, transport) in [(&ws, "ws"), (&quic, "quic")] {
         assert_eq!(report["connected"], 2, "{transport}: {report}");

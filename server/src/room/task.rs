@@ -53,6 +53,7 @@ pub fn spawn(
         config.spectators.clone(),
         config.tick_rate,
         MapView::of(&settings.map),
+        game.schema(),
         ctx.spectators.clone(),
     );
     let status = Arc::new(RoomStatus::new(settings.max_players));

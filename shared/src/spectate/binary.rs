@@ -54,6 +54,10 @@ pub struct BinaryKeyframe {
     /// The players in the room (as [`Keyframe::players`](super::Keyframe)).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub players: Vec<PlayerName>,
+    /// The game whose row bodies these are (absent for the arena, whose bodies are
+    /// its snapshot bodies; see [`super::row_feed`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub game: String,
 }
 
 /// The SSE text of `frame` (a keyframe or delta event) in the binary format, with
@@ -67,6 +71,7 @@ pub fn binary_sse(frame: &SpecEvent, body: &[u8]) -> String {
                 map: k.map.clone(),
                 body: STANDARD.encode(body),
                 players: k.players.clone(),
+                game: String::new(),
             };
             let json = serde_json::to_string(&data).unwrap_or_default();
             format!("event: keyframe\nid: {id}\ndata: {json}\n\n")

@@ -43,12 +43,15 @@ pub mod id;
 pub mod json_form;
 #[cfg(test)]
 mod rebuild_tests;
+pub mod row_feed;
+pub mod row_json;
 pub mod state;
 
 pub use binary::{BinaryState, Format, binary_sse};
 pub use build::{Feed, delta_event, game_event, keyframe_event};
 pub use event::{ParseError, SpecEvent};
 pub use id::{EventId, Slot};
+pub use row_feed::{RowFeed, RowFrame};
 pub use state::{Applied, ApplyError, SpecState};
 
 use crate::codec::EntityKind;
