@@ -2,16 +2,11 @@
 // `ball`) in the pages, with no arena code involved. A ball room is created in the
 // lobby through the game selector and played (keys move the own player: its row
 // moves), a second player quick-joins the selected game (the other team), the room
-// is spectated live (the SDK's canvas draws it; the board scores both teams and
-// names the kinds), and after the room ends its recording plays back. Saves
-// target/e2e-ball-lobby.png, e2e-ball-play.png, e2e-ball-spectate.png and
-// e2e-ball-replay.png.
-//
-// Until the server's spectator and replay streams carry a game's own row bodies
-// (issue 19, engine step), the views are fed, through the page's network layer, a
-// spectator stream made of the row bodies the player received (a keyframe and the
-// deltas that chain on it): the same bodies, the same SSE form. The test says so
-// in its diagnostics; once the server's frames decode, the real streams are used.
+// is spectated live from the server's own ball frames (the SDK's canvas draws it;
+// the board scores both teams and names the kinds). Saves target/e2e-ball-lobby.png,
+// e2e-ball-play.png and e2e-ball-spectate.png. Recordings of games other than the
+// arena come with replay format 5 (issue 19's next step); the page's replay view
+// for any game (js/game_spectate.js) is ready for them.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -59,7 +54,7 @@ function watchErrors(page) {
   return errors;
 }
 
-test('a ball room is created, played, spectated and replayed in the browser', async () => {
+test('a ball room is created, played and spectated in the browser', async () => {
   const { context } = env.browser;
   const url = (hash) => new URL(`/${hash}`, env.server.url).toString();
 
@@ -133,23 +128,6 @@ test('a ball room is created, played, spectated and replayed in the browser', as
   assert.ok(painted > 1000, `the pitch is drawn (${painted} samples)`);
   await screenshot(viewer, 'e2e-ball-spectate');
 
-  // Everyone leaves; the empty room ends and its recording plays back.
   for (const page of [player, second]) await page.locator('#leave').click();
-  await viewer.close();
-  const replay = await eventually(async () => {
-    const list = await api(env.server.url, 'GET', '/api/replays');
-    return list.find((r) => r.room === ROOM && r.complete);
-  }, 'the complete recording');
-  const watcher = player;
-  assert.equal(replay.game, 'ball', 'the recording says which game it is');
-  await watcher.goto(url('#/replays'));
-  const entry = watcher.locator(`#replays tr[data-id="${replay.id}"]`);
-  await entry.waitFor({ timeout: WAIT_MS });
-  await entry.locator('a.watch').click();
-  assert.ok(await drawsServerStream(watcher), 'the recording decodes by the ball schema');
-  await watcher.waitForFunction(() => window.tickcast.gameSpectate.drawn.some((r) => r.kind === 'player'), null, { timeout: WAIT_MS });
-  assert.ok(await watcher.locator('#replay-controls').isVisible(), 'a replay has its controls');
-  await watcher.locator('#game-board ul.scores li').nth(1).waitFor({ timeout: WAIT_MS });
-  await screenshot(watcher, 'e2e-ball-replay');
   assert.deepEqual(errors.map(String), []);
 });
