@@ -52,7 +52,8 @@ if cargo tree -p tickcast-shared -e normal | grep -q tokio; then
 fi
 
 step "cargo test (workspace; integration tests start the release binary)"
-cargo build --release -p tickcast-server -p tickcast-client
+# the coins game's own server (tests/tests/games_play.rs starts it, as the walk-through does)
+cargo build --release -p tickcast-server -p tickcast-client && cargo build --release -p tickcast-coins --example coins-server
 cargo test --workspace --release
 
 if [ -f tests/browser/package.json ]; then

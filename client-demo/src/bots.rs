@@ -362,7 +362,11 @@ async fn seat_bot(
                 .join_invited(room, name, client_config.invite.as_deref())
                 .await?
         }
-        None => lobby.matchmake(name, None).await?,
+        None => {
+            lobby
+                .matchmake_game(name, Some(&client_config.game), None)
+                .await?
+        }
     };
     let room = SeatedRoom {
         id: ticket.room.id.to_string(),

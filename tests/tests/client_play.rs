@@ -88,7 +88,8 @@ async fn bots_play_the_game_they_are_asked_for() {
     );
 
     let args = ["--count", "1", "--duration", "2s", "--game", "no_such_game"];
-    let report = bots_report(&s.url, &args).await;
+    let (status, report) = tickcast_tests::server::bots_run(&s.url, &args).await;
+    assert!(!status.success(), "no bot connected: {report}");
     assert_eq!(report["connected"], 0, "{report}");
     let error = report["first_error"].as_str().unwrap();
     assert!(error.contains("unknown game"), "{error}");

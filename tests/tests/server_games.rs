@@ -23,7 +23,9 @@ async fn the_catalog_lists_the_arena_with_its_schema() {
     let (status, list) = get(s.addr, "/api/games").await;
     assert_eq!(status, 200, "{list}");
     let games = list.as_array().unwrap();
-    assert_eq!(games.len(), 1, "{list}");
+    // The stock binary bundles the arena (the default, listed first) and the ball game.
+    assert_eq!(games.len(), 2, "{list}");
+    assert_eq!(games[1]["name"], "ball", "{list}");
     let arena = &games[0];
     assert_eq!(arena["name"], "arena");
     assert_eq!(arena["schema_hash"], want.as_str());
