@@ -303,8 +303,16 @@ fn read_game(
     descriptor: &str,
     config: &str,
 ) -> Result<(Schema, serde_json::Value)> {
-    let schema = Schema::from_json(descriptor)
-        .map_err(|e| ClientError::Welcome(format!("schema descriptor: {e}")))?;
+    // An empty descriptor: the Hello announced this hash, so the schema is the
+    // catalog's game's own (the server leaves the descriptor out).
+    let known = crate::games::find(game)
+        .map(|g| g.schema())
+        .filter(|s| descriptor.is_empty() && s.hash() == schema_hash);
+    let schema = match known {
+        Some(schema) => schema.clone(),
+        None => Schema::from_json(descriptor)
+            .map_err(|e| ClientError::Welcome(format!("schema descriptor: {e}")))?,
+    };
     if schema.hash() != schema_hash {
         return Err(ClientError::Welcome(format!(
             "the schema descriptor hashes to {}, not the announced {schema_hash}",

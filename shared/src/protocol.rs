@@ -150,7 +150,8 @@ pub enum ServerMsg {
         /// The hash of the game's schema.
         schema_hash: SchemaHash,
         /// The schema's canonical JSON descriptor, so a client decodes snapshots and
-        /// events without code of its own for the game.
+        /// events without code of its own for the game. Empty when the `Hello`
+        /// announced this schema's hash (the client has the schema already).
         schema: String,
         /// The room's game config as JSON (the arena's holds its map).
         config: String,

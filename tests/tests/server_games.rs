@@ -9,7 +9,9 @@ mod replay_common;
 
 use replay_common::{TempDir, complete_replay_of, play, room, server};
 use std::time::Duration;
-use tickcast_shared::schema::Schema;
+use tickcast_shared::codec::{decode_server, encode_client};
+use tickcast_shared::protocol::{ClientMsg, HelloAuth, PROTOCOL_VERSION, ServerMsg};
+use tickcast_shared::schema::{Schema, SchemaHash};
 use tickcast_shared::sim::schema::arena_schema;
 use tickcast_tests::http::{get, post};
 use tickcast_tests::server::TestServer;
@@ -113,4 +115,66 @@ async fn recordings_are_listed_with_their_game() {
         "format-4 recordings are the arena's"
     );
     server.stop().await;
+}
+
+/// The Welcome of a client that announced the room's schema hash in its Hello.
+async fn welcome_for(s: &TestServer, room: &str, schema: Option<SchemaHash>) -> ServerMsg {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let (ticket, path) = tickcast_tests::player::ticket(s.addr, room, "w").await;
+    let mut ws = tickcast_tests::player::open(s.addr, &path).await;
+    let hello = ClientMsg::Hello {
+        version: PROTOCOL_VERSION,
+        auth: HelloAuth::Ticket(ticket),
+        name: "w".into(),
+        schema,
+    };
+    ws.send(Message::Binary(encode_client(&hello).into()))
+        .await
+        .unwrap();
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a Welcome in time")
+            .expect("an open socket")
+            .unwrap();
+        if let Message::Binary(bytes) = frame {
+            return decode_server(&bytes, bytes.len()).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_welcome_carries_the_descriptor_only_to_a_client_that_lacks_it() {
+    let s = TestServer::start(&[]).await;
+    let room = tickcast_tests::player::create_room(s.addr, r#"{"name":"w"}"#).await;
+    let ServerMsg::Welcome {
+        schema,
+        schema_hash,
+        ..
+    } = welcome_for(&s, &room, None).await
+    else {
+        panic!("no Welcome");
+    };
+    assert_eq!(schema_hash, arena_schema().hash());
+    let read = Schema::from_json(&schema).unwrap();
+    assert_eq!(
+        read.hash(),
+        schema_hash,
+        "the descriptor hashes as announced"
+    );
+
+    let ServerMsg::Welcome {
+        schema,
+        schema_hash,
+        ..
+    } = welcome_for(&s, &room, Some(arena_schema().hash())).await
+    else {
+        panic!("no Welcome");
+    };
+    assert_eq!(schema_hash, arena_schema().hash());
+    assert!(
+        schema.is_empty(),
+        "a client with the schema gets no descriptor"
+    );
 }

@@ -14,7 +14,7 @@ use crate::room::{JoinAuth, JoinRefused, RoomCmd, RoomShared};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
-use tickcast_shared::codec::encode_server;
+use tickcast_shared::codec::{decode_server, encode_server};
 use tickcast_shared::protocol::{ClientMsg, ErrorCode, HelloAuth, PROTOCOL_VERSION, ServerMsg};
 use tickcast_shared::quic::close;
 use tickcast_shared::schema::SchemaHash;
@@ -305,7 +305,47 @@ impl<L: Link> Session<L> {
             }
             Err(_) => return Err(self.close(close::NORMAL, "room finished").await),
         };
+        let mut joined = joined;
+        if schema == Some(room.schema_hash) {
+            joined.welcome = without_descriptor(joined.welcome);
+        }
         self.play(room, joined).await
+    }
+}
+
+/// A `Welcome` without its schema descriptor, for a client whose `Hello` announced
+/// the room's schema hash: it has the schema already, and the descriptor (a few KiB)
+/// would be most of what a short session receives. Anything else passes unchanged.
+fn without_descriptor(welcome: Bytes) -> Bytes {
+    match decode_server(&welcome, welcome.len()) {
+        Ok(ServerMsg::Welcome {
+            player,
+            entity,
+            tick_rate,
+            send_rate,
+            resume_token,
+            game,
+            schema_hash,
+            schema: _,
+            config,
+            tick,
+            sub,
+            name,
+        }) => Bytes::from(encode_server(&ServerMsg::Welcome {
+            player,
+            entity,
+            tick_rate,
+            send_rate,
+            resume_token,
+            game,
+            schema_hash,
+            schema: String::new(),
+            config,
+            tick,
+            sub,
+            name,
+        })),
+        _ => welcome,
     }
 }
 
