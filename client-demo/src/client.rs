@@ -75,6 +75,8 @@ pub struct Welcome {
     pub sub: Option<String>,
     /// This player's display name as the server knows it.
     pub name: String,
+    /// Who was in the room's world when this player entered (itself included).
+    pub players: Vec<PlayerIdentity>,
 }
 
 /// What one server message changed.

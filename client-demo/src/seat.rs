@@ -238,6 +238,7 @@ async fn handshake(
                     tick,
                     sub,
                     name,
+                    players,
                 } => {
                     let (schema, config) = read_game(&game, schema_hash, &schema, &config)?;
                     if let Some(expected) = expected.filter(|h| *h != schema_hash) {
@@ -263,6 +264,7 @@ async fn handshake(
                         tick,
                         sub,
                         name,
+                        players,
                     };
                 }
                 ServerMsg::Error { code, reason } => {

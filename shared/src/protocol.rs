@@ -160,6 +160,10 @@ pub enum ServerMsg {
         sub: Option<String>,
         /// This player's display name (the token's `name` when auth is on).
         name: String,
+        /// Everyone in the room's world at `tick` (this player included), by player
+        /// id, so a client names the players who joined before it; later arrivals
+        /// come with the `Events` that name them. At most the room's seats.
+        players: Vec<PlayerIdentity>,
     },
     /// A snapshot body from [`crate::codec::encode_delta`].
     Snapshot {

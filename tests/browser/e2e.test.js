@@ -174,6 +174,33 @@ test('a viewer who comes mid-match sees the players by name at once (the keyfram
   await botsDone;
 });
 
+test('a player who joins late sees the players already there by name (the Welcome\'s roster)', async () => {
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'e2e late player', drones: 0 });
+  // Idle bots: no kills, so no game event names them after we join; only the roster can.
+  const bots = spawn(CLIENT_BIN, ['bots', '--server', env.server.url, '--room', String(room.id), '--count', '2', '--idle', '--duration', '10s'], {
+    stdio: 'ignore',
+  });
+  const botsDone = new Promise((resolve) => bots.on('exit', resolve));
+  const deadline = Date.now() + WAIT_MS;
+  while ((await api(env.server.url, 'GET', `/api/rooms/${room.id}`)).players < 2) {
+    assert.ok(Date.now() < deadline, 'the bots did not join');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { page, errors } = await openPage('/');
+  await page.fill('#player-name', 'e2e-late');
+  await page.locator(`#rooms tr[data-room-id="${room.id}"] button`, { hasText: 'Join' }).click({ timeout: WAIT_MS });
+  await page.waitForFunction(() => window.tickcast.play.welcomeMsg, null, { timeout: WAIT_MS });
+  const roster = await page.evaluate(() => window.tickcast.play.welcomeMsg.players.map((p) => p.name).sort());
+  assert.deepEqual(roster, ['bot0', 'bot1', 'e2e-late']);
+  await page.locator('#scoreboard tbody tr').nth(2).waitFor({ timeout: WAIT_MS });
+  const names = await page.locator('#scoreboard tbody tr td:first-child').allTextContents();
+  assert.deepEqual(names.map((n) => n.replace(/ \(you\)$/, '')).sort(), ['bot0', 'bot1', 'e2e-late'], `scoreboard: ${names}`);
+  await screenshot(page, 'e2e-late-player');
+  assert.deepEqual(errors, []);
+  await page.close();
+  await botsDone;
+});
+
 test('a private room shows its invite link, and the link seats a second player', async () => {
   const { page, errors } = await openPage('/');
   await page.fill('#player-name', 'e2e-host');

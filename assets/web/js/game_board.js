@@ -23,6 +23,8 @@ const show = (v) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) :
 export class GameBoard {
   constructor(root = document.getElementById('game-board')) {
     this.root = root;
+    /** Display names by player id: they outlive a reset (a game module loading late). */
+    this.names = new Map();
     this.reset(null, null);
   }
 
@@ -30,7 +32,6 @@ export class GameBoard {
   reset(schema, renderer) {
     this.schema = schema;
     this.renderer = renderer;
-    this.names = new Map();
     this.signature = '';
     this.root.replaceChildren();
     this.root.hidden = !schema;

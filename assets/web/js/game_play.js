@@ -58,6 +58,8 @@ export class GamePlay {
   /** A (new or resumed) Welcome: the server starts over with a keyframe. */
   welcome(w) {
     this.entity = w.entity;
+    // The roster names everyone who joined before this player.
+    this.board.learn([...(w.players ?? []), { player: w.player, name: w.name }]);
     this.decoder = new RowDecoder(this.schema);
     this.buffer = new SnapshotBuffer(this.schema);
     this.clock = new Interpolator(w.tick_rate, (2 * w.tick_rate) / w.send_rate);

@@ -208,7 +208,8 @@ export class PlayView {
 
   async welcome(w) {
     this.welcomeMsg = w;
-    this.scoreboard.learn([{ player: w.player, name: w.name }]);
+    // The roster names everyone who joined before this player.
+    this.scoreboard.learn([...(w.players ?? []), { player: w.player, name: w.name }]);
     saveSeat({ room: this.room, ws_url: this.wsUrlFromServer, name: this.name, invite: this.invite, token: w.resume_token });
     // After a resume the server starts over with a keyframe.
     this.ring.clear();

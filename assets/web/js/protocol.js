@@ -66,6 +66,16 @@ export function encodeClient(msg) {
 }
 
 /** An EventRow: the event's index in the schema and its values. */
+/** A `Vec<PlayerIdentity>` (the Welcome's roster, the Events' names). */
+function readPlayers(r) {
+  const m = r.len(3); // player, option tag, name length: a byte each at least
+  const players = [];
+  for (let i = 0; i < m; i++) {
+    players.push({ player: r.u32(), sub: r.option((x) => x.string()), name: r.string() });
+  }
+  return players;
+}
+
 function readEventRow(r) {
   const event = r.u8();
   const n = r.len(1);
@@ -98,6 +108,7 @@ export function decodeServer(bytes, max = MAX_SERVER_FRAME) {
           tick: r.u32(),
           sub: r.option((x) => x.string()),
           name: r.string(),
+          players: readPlayers(r),
         },
       };
       break;
@@ -120,12 +131,7 @@ export function decodeServer(bytes, max = MAX_SERVER_FRAME) {
       const n = r.len(2); // event index and value count: a byte each at least
       const events = [];
       for (let i = 0; i < n; i++) events.push(readEventRow(r));
-      const m = r.len(3); // player, option tag, name length: a byte each at least
-      const players = [];
-      for (let i = 0; i < m; i++) {
-        players.push({ player: r.u32(), sub: r.option((x) => x.string()), name: r.string() });
-      }
-      msg = { Events: { tick, events, players } };
+      msg = { Events: { tick, events, players: readPlayers(r) } };
       break;
     }
     case 4: {

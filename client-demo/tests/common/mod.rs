@@ -24,5 +24,6 @@ pub fn welcome() -> ServerMsg {
         tick: Tick(0),
         sub: None,
         name: "p".into(),
+        players: vec![],
     }
 }

@@ -331,6 +331,7 @@ fn without_descriptor(welcome: Bytes) -> Bytes {
             tick,
             sub,
             name,
+            players,
         }) => Bytes::from(encode_server(&ServerMsg::Welcome {
             player,
             entity,
@@ -344,6 +345,7 @@ fn without_descriptor(welcome: Bytes) -> Bytes {
             tick,
             sub,
             name,
+            players,
         })),
         _ => welcome,
     }

@@ -160,15 +160,20 @@ impl PlayerTable {
         tick: Tick,
         entity_of: impl Fn(PlayerId) -> Option<NetId>,
     ) -> Vec<(RequestId, Welcomed)> {
-        let mut answers = Vec::with_capacity(self.pending.len());
-        for (request, id) in std::mem::take(&mut self.pending) {
-            let Some(player) = self.players.get_mut(&id) else {
-                continue;
-            };
-            player.entity = entity_of(id);
-            answers.push((request, welcome(&self.info, player, tick)));
+        let pending = std::mem::take(&mut self.pending);
+        for (_, id) in &pending {
+            if let Some(player) = self.players.get_mut(id) {
+                player.entity = entity_of(*id);
+            }
         }
-        answers
+        let roster = self.welcome_roster();
+        pending
+            .into_iter()
+            .filter_map(|(request, id)| {
+                let player = self.players.get(&id)?;
+                Some((request, welcome(&self.info, player, &roster, tick)))
+            })
+            .collect()
     }
 
     /// Give a held (or still connected) player to a new connection.
@@ -186,6 +191,7 @@ impl PlayerTable {
         };
         let conn = self.new_conn();
         let info = self.info.clone();
+        let roster = self.welcome_roster();
         let Some(player) = self.players.get_mut(&id) else {
             return Err(JoinRefused {
                 code: ErrorCode::BadResumeToken,
@@ -196,9 +202,23 @@ impl PlayerTable {
         player.dropped_at = None;
         player.acked = None;
         Ok(Resumed {
-            welcomed: welcome(&info, player, tick),
+            welcomed: welcome(&info, player, &roster, tick),
             replaced,
         })
+    }
+
+    /// Who is in the world now (joined in a step and not gone; held players
+    /// count), by player id: the `Welcome`'s roster, so a newcomer names the
+    /// players who joined before it.
+    fn welcome_roster(&self) -> Vec<PlayerIdentity> {
+        let mut roster: Vec<PlayerIdentity> = self
+            .players
+            .values()
+            .filter(|p| !self.pending.iter().any(|(_, id)| *id == p.id))
+            .map(identity)
+            .collect();
+        roster.sort_by_key(|p| p.player);
+        roster
     }
 
     /// `player`, if `conn` is its current connection.
@@ -377,7 +397,7 @@ fn identity(player: &Player) -> PlayerIdentity {
     }
 }
 
-fn welcome(info: &WelcomeInfo, player: &Player, tick: Tick) -> Welcomed {
+fn welcome(info: &WelcomeInfo, player: &Player, roster: &[PlayerIdentity], tick: Tick) -> Welcomed {
     let entity = player.entity.unwrap_or_default();
     let msg = ServerMsg::Welcome {
         player: player.id,
@@ -392,6 +412,7 @@ fn welcome(info: &WelcomeInfo, player: &Player, tick: Tick) -> Welcomed {
         tick,
         sub: player.sub.clone(),
         name: player.name.clone(),
+        players: roster.to_vec(),
     };
     Welcomed {
         player: player.id,

@@ -62,3 +62,59 @@ fn events_name_seated_and_just_departed_players_once_each() {
         vec![who(ann, Some("u-ann"), "Ann")]
     );
 }
+
+#[test]
+fn a_welcome_names_everyone_already_in_the_world() {
+    let info = WelcomeInfo {
+        tick_rate: 60,
+        send_rate: 20,
+        game: "arena".into(),
+        schema_hash: tickcast_shared::schema::SchemaHash(1),
+        schema: "{}".into(),
+        config: "{}".into(),
+        room: super::super::RoomId::random(),
+    };
+    let rules = InputRules {
+        buffer: 8,
+        repeat_ticks: 8,
+        max_rewind_ticks: 15,
+    };
+    let mut t = PlayerTable::new(info, rules);
+    let ann = t.join("Ann".into(), Some("u-ann".into()), 1);
+    t.welcome_joined(1, |p| Some(NetId(p.0 + 100)));
+    let bo = t.join("Bo".into(), None, 2);
+    let cy = t.join("Cy".into(), None, 3);
+    let answers = t.welcome_joined(2, |p| Some(NetId(p.0 + 100)));
+    assert_eq!(answers.len(), 2);
+    let names =
+        |welcome: &Bytes| match tickcast_shared::codec::decode_server(welcome, welcome.len()) {
+            Ok(ServerMsg::Welcome { players, .. }) => players
+                .into_iter()
+                .map(|p| (p.player, p.name))
+                .collect::<Vec<_>>(),
+            other => panic!("not a Welcome: {other:?}"),
+        };
+    let everyone = vec![
+        (ann, "Ann".to_owned()),
+        (bo, "Bo".to_owned()),
+        (cy, "Cy".to_owned()),
+    ];
+    // Bo and Cy, welcomed in the same step, each learn of Ann and of each other.
+    for (_, welcomed) in &answers {
+        assert_eq!(names(&welcomed.welcome), everyone);
+    }
+    // A player who left is not in a later Welcome; one still joining is not yet.
+    assert!(t.remove(bo).is_some());
+    let dee = t.join("Dee".into(), None, 4);
+    let token = t
+        .players
+        .get(&ann)
+        .map(|p| p.token.clone())
+        .unwrap_or_default();
+    let resumed = t.resume(&token, 3).map_err(|e| e.reason).unwrap();
+    assert_eq!(
+        names(&resumed.welcomed.welcome),
+        vec![(ann, "Ann".to_owned()), (cy, "Cy".to_owned())],
+        "{dee:?} is still pending"
+    );
+}

@@ -74,6 +74,11 @@ fn every_server_msg() -> Vec<ServerMsg> {
             tick: Tick(9),
             sub: Some("user-42".into()),
             name: "ada".into(),
+            players: vec![PlayerIdentity {
+                player: PlayerId(3),
+                sub: Some("user-42".into()),
+                name: "ada".into(),
+            }],
         },
         ServerMsg::Snapshot {
             tick: Tick(100),

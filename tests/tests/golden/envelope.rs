@@ -105,6 +105,18 @@ fn server_messages() -> Vec<ServerMsg> {
             tick: Tick(1234),
             sub: None,
             name: "ada".into(),
+            players: vec![
+                PlayerIdentity {
+                    player: PlayerId(1),
+                    sub: Some("u-1".into()),
+                    name: "Zoë".into(),
+                },
+                PlayerIdentity {
+                    player: PlayerId(3),
+                    sub: None,
+                    name: "ada".into(),
+                },
+            ],
         },
         ServerMsg::Snapshot {
             tick: Tick(99),
@@ -176,6 +188,7 @@ fn server_messages() -> Vec<ServerMsg> {
             tick: Tick(0),
             sub: Some("auth0|user-ü".into()),
             name: String::new(),
+            players: vec![],
         },
     ]
 }
