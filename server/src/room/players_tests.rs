@@ -81,10 +81,10 @@ fn a_welcome_names_everyone_already_in_the_world() {
     };
     let mut t = PlayerTable::new(info, rules);
     let ann = t.join("Ann".into(), Some("u-ann".into()), 1);
-    t.welcome_joined(1, |p| Some(NetId(p.0 + 100)));
+    t.welcome_joined(Tick(1), |p| Some(NetId(p.0 + 100)));
     let bo = t.join("Bo".into(), None, 2);
     let cy = t.join("Cy".into(), None, 3);
-    let answers = t.welcome_joined(2, |p| Some(NetId(p.0 + 100)));
+    let answers = t.welcome_joined(Tick(2), |p| Some(NetId(p.0 + 100)));
     assert_eq!(answers.len(), 2);
     let names =
         |welcome: &Bytes| match tickcast_shared::codec::decode_server(welcome, welcome.len()) {
@@ -111,7 +111,7 @@ fn a_welcome_names_everyone_already_in_the_world() {
         .get(&ann)
         .map(|p| p.token.clone())
         .unwrap_or_default();
-    let resumed = t.resume(&token, 3).map_err(|e| e.reason).unwrap();
+    let resumed = t.resume(&token, Tick(3)).map_err(|e| e.reason).unwrap();
     assert_eq!(
         names(&resumed.welcomed.welcome),
         vec![(ann, "Ann".to_owned()), (cy, "Cy".to_owned())],
