@@ -149,7 +149,7 @@ impl Server {
         let replays = replay::ReplayStore::new(
             config.replays.clone(),
             metrics.replays.clone(),
-            games.default_game().name().to_owned(),
+            games.games().map(|g| g.entry()).collect(),
         );
         let ctx = RoomCtx {
             config: Arc::clone(&config),

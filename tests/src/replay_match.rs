@@ -9,13 +9,16 @@
 //! `checkpoint_secs`; every joining player gets a player record (`sub` for even
 //! player ids).
 
+use tickcast_shared::codec::RowSnapshot;
+use tickcast_shared::game::{DynGame, Game, GameEntry};
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::{PROTOCOL_VERSION, PlayerId};
+use tickcast_shared::replay::format4::ArenaHeader;
 use tickcast_shared::replay::{RecordPolicy, ReplayHeader, ReplayWriter};
 use tickcast_shared::sim::map::DEFAULT_MAP;
 use tickcast_shared::sim::rng::Pcg32;
+use tickcast_shared::sim::{Arena, ArenaConfig, TickInput, WorldConfig, legacy};
 use tickcast_shared::sim::{Buttons, PlayerInput};
-use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 
 /// What to script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,9 +46,27 @@ impl MatchScript {
     }
 }
 
-/// The header of a scripted match (room id `room_id`).
+/// The header of a scripted match (room id `room_id`), an arena room.
 pub fn header(script: &MatchScript, room_id: &str) -> ReplayHeader {
+    let config = ArenaConfig::new(
+        "arena".into(),
+        DEFAULT_MAP.into(),
+        WorldConfig::new(60, script.drones),
+    );
+    let config = serde_json::to_value(&config).unwrap_or_default();
+    let entry = GameEntry::of::<Arena>();
     ReplayHeader {
+        map_name: "arena".into(),
+        start_unix_ms: 1_700_000_000_000,
+        room_name: format!("scripted {room_id}"),
+        room_id: room_id.into(),
+        ..ReplayHeader::of_game(&entry, &config, script.seed, 60)
+    }
+}
+
+/// The header the same match had in format 4 (the arena's own).
+pub fn arena_header(script: &MatchScript, room_id: &str) -> ArenaHeader {
+    ArenaHeader {
         protocol_version: PROTOCOL_VERSION,
         map_name: "arena".into(),
         map_text: DEFAULT_MAP.into(),
@@ -82,32 +103,49 @@ fn inputs(rng: &mut Pcg32, tick: u32, present: &[PlayerId], held: &mut [PlayerIn
     input
 }
 
-/// Step a World through the script and record it with `writer`.
-pub fn record(script: &MatchScript, mut writer: ReplayWriter, header: &ReplayHeader) -> Vec<u8> {
+/// The game's view at its tick.
+fn view(game: &dyn DynGame) -> RowSnapshot {
+    let mut rows = Vec::new();
+    game.view(&mut rows);
+    RowSnapshot {
+        tick: game.tick(),
+        rows,
+    }
+}
+
+/// Step the arena (made from `config` and `seed`) through the script and record it
+/// with `writer`.
+pub fn record(
+    script: &MatchScript,
+    mut writer: ReplayWriter,
+    config: &serde_json::Value,
+    seed: u64,
+) -> Vec<u8> {
     let policy = RecordPolicy {
         checkpoint_every: script.checkpoint_secs.saturating_mul(60),
         ..RecordPolicy::for_tick_rate(60)
     };
-    let map = Map::parse(&header.map_text).unwrap_or_else(|_| Map::default_map());
-    let mut world = World::new(map, header.config.clone(), header.seed);
+    let Ok(mut game) = (GameEntry::of::<Arena>().create)(config, seed) else {
+        return Vec::new();
+    };
     let mut rng = Pcg32::new(script.seed ^ 0x5eed);
     let mut present: Vec<PlayerId> = (1..=script.players.max(1)).map(PlayerId).collect();
     let mut held = vec![PlayerInput::default(); present.len() + 1];
     let mut next_player = script.players.max(1) + 1;
     let mut out = Vec::new();
-    let note = |world: &World, writer: &mut ReplayWriter| {
-        let tick = world.tick();
+    let note = |game: &dyn DynGame, writer: &mut ReplayWriter| {
+        let tick = game.tick();
         if policy.wants_hash(tick.0) {
-            writer.push_hash(tick, world.state_hash()).unwrap();
+            writer.push_hash(tick, game.state_hash()).unwrap();
         }
         if policy.wants_keyframe(tick.0) {
-            writer.push_keyframe(&world.snapshot()).unwrap();
+            writer.push_keyframe(&view(game)).unwrap();
         }
         if policy.wants_checkpoint(tick.0) {
-            writer.push_checkpoint(&world.save_state()).unwrap();
+            writer.push_checkpoint(tick, &game.save()).unwrap();
         }
     };
-    note(&world, &mut writer);
+    note(game.as_ref(), &mut writer);
     for tick in 0..script.ticks {
         let mut input = inputs(&mut rng, tick, &present, &mut held);
         if tick == 0 {
@@ -130,9 +168,10 @@ pub fn record(script: &MatchScript, mut writer: ReplayWriter, header: &ReplayHea
             };
             writer.push_player(&info).unwrap();
         }
-        world.step(&input);
-        writer.push_tick(&input).unwrap();
-        note(&world, &mut writer);
+        let commands = legacy::commands(&input);
+        game.step(&commands);
+        writer.push_tick(&commands).unwrap();
+        note(game.as_ref(), &mut writer);
         out.extend(writer.take_bytes());
     }
     writer.end().unwrap();
@@ -140,8 +179,21 @@ pub fn record(script: &MatchScript, mut writer: ReplayWriter, header: &ReplayHea
     out
 }
 
-/// The scripted match as replay bytes.
+/// The scripted match as replay bytes (today's format).
 pub fn replay_bytes(script: &MatchScript, room_id: &str) -> Vec<u8> {
     let header = header(script, room_id);
-    record(script, ReplayWriter::new(&header), &header)
+    let writer = ReplayWriter::new(&header, Arena::schema());
+    record(script, writer, &header.config_value(), header.seed)
+}
+
+/// The scripted match as a format-4 file (what servers wrote before format 5).
+pub fn replay_bytes_format4(script: &MatchScript, room_id: &str) -> Vec<u8> {
+    let header = arena_header(script, room_id);
+    let writer = ReplayWriter::format4(&header, 4);
+    record(
+        script,
+        writer,
+        &header.generic().config_value(),
+        header.seed,
+    )
 }

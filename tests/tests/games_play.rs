@@ -4,9 +4,10 @@
 //!
 //! For each: the catalog lists it; bots play it over WebSocket and over QUIC with no
 //! decode error; spectators watch it in JSON and in binary and resume where they left
-//! off. The arena's match is also recorded, listed with its game and verified by
-//! re-simulation; recordings of the other games need replay format 5 (issue 19's
-//! next step), so for them this path stops at spectating.
+//! off. Every match is also recorded (replay format 5), listed with its game,
+//! played back over SSE (JSON and binary, at 16x) and verified by re-simulation:
+//! the bundled games by the real client (`replay --verify`), coins, which the
+//! client does not bundle, in-process with the coins crate.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,6 +17,8 @@ use replay_common::{TempDir, complete_replay_of, get_bytes, verify_with_client};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tickcast_client::RoomId;
+use tickcast_shared::game::GameEntry;
+use tickcast_shared::replay::verify;
 use tickcast_tests::http::{get, post};
 use tickcast_tests::server::{TestServer, binary, bots_report};
 use tickcast_tests::sse::{SseClient, SseItem};
@@ -129,17 +132,47 @@ fn the_ball_feed_speaks_ball(json_frames: &[String], binary: &[String]) {
     );
 }
 
-/// The whole path for one game on `server` (see the module docs).
-/// What is checked of a game's recording.
+/// How a game's recording is verified.
 #[derive(Clone, Copy, PartialEq)]
-enum Recording {
-    /// Listed with its game and verified by the client's re-simulation.
-    Verified,
-    /// Not recorded yet (replay format 5 records any game).
-    NotYet,
+enum Verifier {
+    /// By the real client's re-simulation (a game it bundles).
+    Client,
+    /// In-process, with this catalog (a game the client lacks).
+    InProcess(fn() -> Vec<GameEntry>),
 }
 
-async fn plays_watches_and_records(server: &TestServer, game: &str, recording: Recording) {
+/// A playback of recording `id` over SSE in `format` at 16x: its first frame is
+/// a keyframe at tick 0 (naming `game` unless it is the arena's own JSON model),
+/// and it ends with `event: end`.
+async fn plays_back(server: &TestServer, id: &str, game: &str, format: &str) {
+    let path = format!("/api/replays/{id}/events?speed=16&format={format}");
+    let mut client = SseClient::connect(server.addr, &path, None).await.unwrap();
+    assert_eq!(client.status, 200, "{path}");
+    let (event, data, _) = next_event(&mut client).await;
+    assert_eq!(event, "keyframe", "{path}: {data}");
+    let key: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(key["tick"], 0, "{data}");
+    if game != "arena" {
+        assert_eq!(key["game"], game, "{data}");
+    }
+    let mut frames = 0;
+    loop {
+        let (event, data, _) = next_event(&mut client).await;
+        match event.as_str() {
+            "end" => {
+                assert!(data.contains("end of replay"), "{data}");
+                break;
+            }
+            "keyframe" | "delta" => frames += 1,
+            _ => {}
+        }
+    }
+    assert!(frames > 3, "{path}: {frames} frames");
+}
+
+/// The whole path for one game on `server` (see the module docs).
+
+async fn plays_watches_and_records(server: &TestServer, game: &str, verifier: Verifier) {
     let (status, games) = get(server.addr, "/api/games").await;
     assert_eq!(status, 200);
     assert!(
@@ -177,21 +210,35 @@ async fn plays_watches_and_records(server: &TestServer, game: &str, recording: R
             "{transport}: {report}"
         );
     }
-    if recording == Recording::Verified {
-        let entry: Value = complete_replay_of(server, &RoomId(room.clone())).await;
-        assert_eq!(entry["game"], game, "{entry}");
-        let id = entry["id"].as_str().unwrap();
-        let (status, _, bytes) = get_bytes(server.addr, &format!("/api/replays/{id}")).await;
-        assert_eq!(status, 200);
-        let dir = TempDir::new(&format!("verify-{game}"));
-        let file = dir.path().join("match.tcr");
-        std::fs::write(&file, bytes).unwrap();
-        let verified = verify_with_client(&file).await;
-        assert!(
-            verified.ok,
-            "{game}: {} {}",
-            verified.report, verified.stderr
-        );
+    let entry: Value = complete_replay_of(server, &RoomId(room.clone())).await;
+    assert_eq!(entry["game"], game, "{entry}");
+    let id = entry["id"].as_str().unwrap();
+    for format in ["json", "binary"] {
+        plays_back(server, id, game, format).await;
+    }
+    let (status, _, bytes) = get_bytes(server.addr, &format!("/api/replays/{id}")).await;
+    assert_eq!(status, 200);
+    match verifier {
+        Verifier::Client => {
+            let dir = TempDir::new(&format!("verify-{game}"));
+            let file = dir.path().join("match.tcr");
+            std::fs::write(&file, bytes).unwrap();
+            let verified = verify_with_client(&file).await;
+            assert!(
+                verified.ok,
+                "{game}: {} {}",
+                verified.report, verified.stderr
+            );
+            assert_eq!(verified.report["game"], game);
+            assert_eq!(verified.report["build_mismatch"], Value::Null);
+            assert!(verified.report["hashes_checked"].as_u64().unwrap() > 0);
+        }
+        Verifier::InProcess(catalog) => {
+            let report = verify(&bytes, &catalog());
+            assert!(report.is_ok() && report.complete, "{game}: {report:?}");
+            assert!(report.hashes_checked > 0 && report.ticks > 0, "{report:?}");
+            assert_eq!(report.game.as_deref(), Some(game));
+        }
     }
 }
 
@@ -201,8 +248,8 @@ async fn the_ball_game_plays_and_spectates_like_the_arena_beside_it() {
     let args = recording(&dir);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let server = TestServer::start(&args).await;
-    plays_watches_and_records(&server, "ball", Recording::NotYet).await;
-    plays_watches_and_records(&server, "arena", Recording::Verified).await;
+    plays_watches_and_records(&server, "ball", Verifier::Client).await;
+    plays_watches_and_records(&server, "arena", Verifier::Client).await;
 }
 
 #[tokio::test]
@@ -214,7 +261,8 @@ async fn a_game_brought_with_the_builder_runs_on_its_own_server() {
     let (_, games) = get(server.addr, "/api/games").await;
     assert_eq!(games.as_array().unwrap().len(), 1, "{games}");
     // The client knows nothing of coins: its bots draw inputs from the schema.
-    plays_watches_and_records(&server, "coins", Recording::NotYet).await;
+    let coins = || vec![GameEntry::of::<tickcast_coins::Coins>()];
+    plays_watches_and_records(&server, "coins", Verifier::InProcess(coins)).await;
     let body = json!({ "game": "coins", "options": { "coins": 500 } }).to_string();
     let (status, refused) = post(server.addr, "/api/rooms", &body).await;
     assert_eq!(status, 422, "{refused}");

@@ -22,7 +22,8 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// read past the header; the list calls it damaged).
 fn big_recording(size: usize) -> Vec<u8> {
     let script = MatchScript::minutes(1, 0, 1, 3);
-    let mut bytes = ReplayWriter::new(&header(&script, "big")).take_bytes();
+    let schema = tickcast_shared::game::GameEntry::of::<tickcast_shared::sim::Arena>().schema();
+    let mut bytes = ReplayWriter::new(&header(&script, "big"), schema).take_bytes();
     bytes.resize(size, 0xa5);
     bytes
 }

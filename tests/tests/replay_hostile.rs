@@ -13,16 +13,18 @@ use replay_common::{TempDir, get_bytes, server, verify_with_client};
 use sse_common::Spectator;
 use std::path::Path;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::{Record, ReplayHeader, ReplayReader, ReplayWriter};
+use tickcast_shared::replay::format4::ArenaHeader;
+use tickcast_shared::replay::{Record, ReplayReader, ReplayWriter};
 use tickcast_shared::sim::WorldConfig;
 use tickcast_shared::spectate::SpecEvent;
 use tickcast_tests::http;
-use tickcast_tests::replay_match::{MatchScript, header, replay_bytes};
+use tickcast_tests::replay_match::{MatchScript, arena_header, replay_bytes};
 use tickcast_tests::server::TestServer;
 
-/// A header-only recording (valid magic, version and checksum) of `header`.
-fn header_only(header: &ReplayHeader) -> Vec<u8> {
-    ReplayWriter::new(header).take_bytes()
+/// A header-only format-4 recording (valid magic, version and checksum) of
+/// `header`.
+fn header_only(header: &ArenaHeader) -> Vec<u8> {
+    ReplayWriter::format4(header, 4).take_bytes()
 }
 
 fn scripted(ticks: u32) -> MatchScript {
@@ -36,8 +38,8 @@ fn scripted(ticks: u32) -> MatchScript {
 }
 
 /// The hostile headers: what each says, and a word the refusal must name.
-fn hostile_headers() -> Vec<(&'static str, ReplayHeader, &'static str)> {
-    let base = header(&scripted(60), "hostile");
+fn hostile_headers() -> Vec<(&'static str, ArenaHeader, &'static str)> {
+    let base = arena_header(&scripted(60), "hostile");
     let mut fast = base.clone();
     fast.config = WorldConfig {
         tick_rate: u32::MAX,

@@ -1,11 +1,14 @@
 //! `tickcast-client replay FILE`: verify a recorded match, or watch it.
 //!
-//! - `--verify` re-simulates the file from tick 0 and checks every recorded state
+//! - `--verify` re-simulates the file from tick 0 with its game (any game of this
+//!   client's catalog, [`tickcast_client::games::catalog`]) and checks every recorded state
 //!   hash, keyframe and checkpoint ([`tickcast_shared::replay::verify`]); it prints
-//!   one JSON line `{"ticks","hashes_checked","keyframes_checked",
+//!   one JSON line `{"game","build_mismatch","ticks","hashes_checked","keyframes_checked",
 //!   "checkpoints_checked","mismatches",...,"gaps"}` and exits non-zero on a mismatch or damaged bytes, naming the byte offset on stderr
 //!   (damage followed by a checkpoint is skipped: `gaps` names each, with the ticks lost, and the rest is checked).
-//!   A recording without its end record (a live or crashed match) is not an error.
+//!   A recording without its end record (a live or crashed match) is not an error;
+//!   a game this client lacks (`unknown game NAME`) or another build of it (`build
+//!   mismatch`, `build_mismatch` in the JSON: nothing re-simulated) is.
 //! - Without it, the match plays in a native window (feature `window`): Space
 //!   pauses, Up/Down change the speed (0.25x to 16x), Left/Right seek 5 s.
 
@@ -34,6 +37,20 @@ pub struct ReplayArgs {
 enum VerifyFailed {
     #[error("{file}: {reason}")]
     Damaged { file: String, reason: String },
+    #[error("{file}: unknown game {game} (this client has {known})")]
+    UnknownGame {
+        file: String,
+        game: String,
+        known: String,
+    },
+    #[error(
+        "{file}: build mismatch: recorded by build {recorded:?}, this client's is {running:?}; not re-simulated"
+    )]
+    BuildMismatch {
+        file: String,
+        recorded: String,
+        running: String,
+    },
     #[error("{file}: {mismatches} hash/keyframe mismatch(es), the first at tick {first}")]
     Mismatch {
         file: String,
@@ -59,6 +76,11 @@ pub fn read_file(path: &PathBuf) -> Result<Vec<u8>, Box<dyn std::error::Error + 
 
 fn report_json(r: &VerifyReport) -> serde_json::Value {
     serde_json::json!({
+        "game": r.game,
+        "build_mismatch": r.build_mismatch.as_ref().map(|b| serde_json::json!({
+            "recorded": b.recorded,
+            "running": b.running,
+        })),
         "ticks": r.ticks,
         "hashes_checked": r.hashes_checked,
         "keyframes_checked": r.keyframes_checked,
@@ -92,9 +114,27 @@ pub fn run(args: ReplayArgs) -> CmdResult {
 }
 
 fn run_verify(path: &std::path::Path, bytes: &[u8]) -> CmdResult {
-    let report = verify(bytes);
+    let games = tickcast_client::games::catalog();
+    let report = verify(bytes, &games);
     println!("{}", report_json(&report));
     let file = path.display().to_string();
+    if report.unknown_game {
+        let known: Vec<&str> = games.iter().map(|g| g.name()).collect();
+        return Err(VerifyFailed::UnknownGame {
+            file,
+            game: report.game.clone().unwrap_or_default(),
+            known: known.join(", "),
+        }
+        .into());
+    }
+    if let Some(b) = &report.build_mismatch {
+        return Err(VerifyFailed::BuildMismatch {
+            file,
+            recorded: b.recorded.clone(),
+            running: b.running.clone(),
+        }
+        .into());
+    }
     if let Some(stop) = &report.stopped_at {
         return Err(VerifyFailed::Damaged {
             file,

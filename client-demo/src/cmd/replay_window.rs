@@ -12,7 +12,7 @@ use macroquad::input::{KeyCode, is_key_down, is_key_pressed};
 use tickcast_client::render::{Scene, Viewport, draw_frame};
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::{Resim, SeekIndex};
-use tickcast_shared::sim::Map;
+use tickcast_shared::sim::{ArenaConfig, Map, legacy};
 
 /// Most ticks re-simulated per drawn frame (a slow frame does not stall the window).
 const MAX_STEPS_PER_FRAME: u32 = 4096;
@@ -38,16 +38,19 @@ pub fn run(bytes: Vec<u8>, speed: f64) -> CmdResult {
 
 async fn window(bytes: Vec<u8>, index: SeekIndex, mut speed: f64) {
     let total = index.ticks;
-    let Ok(mut resim) = Resim::new(&bytes) else {
+    let games = tickcast_client::games::catalog();
+    let Ok(mut resim) = Resim::new(&bytes, &games) else {
         return;
     };
-    let map = Map::parse(&resim.header().map_text).unwrap_or_else(|_| Map::fallback());
+    // The window draws as the arena does: an arena room's map, else an empty one.
+    let map = serde_json::from_value::<ArenaConfig>(resim.header().config_value())
+        .map_or_else(|_| Map::fallback(), |c| c.parsed_map().clone());
     let title = format!(
         "{} on {}",
         resim.header().room_name,
         resim.header().map_name
     );
-    let tick_rate = resim.header().config.tick_rate.max(1);
+    let tick_rate = resim.header().tick_rate.max(1);
     let mut paused = false;
     // Match time owed to the re-simulation, in ticks.
     let mut owed = 0.0f64;
@@ -82,7 +85,7 @@ async fn window(bytes: Vec<u8>, index: SeekIndex, mut speed: f64) {
             if target >= here && !checkpoint_between {
                 resim.seek(target);
             } else {
-                match Resim::seek_from(&bytes, &index, target) {
+                match Resim::seek_from(&bytes, &games, &index, target) {
                     Ok(sought) => resim = sought,
                     Err(_) => return,
                 }
@@ -101,7 +104,7 @@ async fn window(bytes: Vec<u8>, index: SeekIndex, mut speed: f64) {
                 }
             }
         }
-        let snapshot = resim.world().snapshot();
+        let snapshot = legacy::snapshot(&resim.view());
         let tick = resim.tick().0;
         let status = format!(
             "{title} | {:.1}/{:.1} s | {speed}x{} | space pause, up/down speed, left/right seek",

@@ -11,6 +11,9 @@ use prometheus_client::registry::Registry;
 pub struct ReplayMetrics {
     /// Recordings refused when served: unreadable or out-of-bounds header.
     pub unreadable: Counter,
+    /// Playbacks refused: the recorded game is not on this server, or is another
+    /// build of it.
+    pub unplayable: Counter,
     /// Downloads (`GET /api/replays/{id}`) being sent.
     pub downloads: Gauge,
     /// Downloads refused: the address had `max_downloads_per_ip` open.
@@ -50,6 +53,10 @@ impl ReplayMetrics {
             unreadable: counter(
                 "tickcast_replays_unreadable",
                 "Replay requests refused: the file's header is unreadable or out of bounds",
+            ),
+            unplayable: counter(
+                "tickcast_replays_unplayable",
+                "Replay playbacks refused: the recorded game is not on this server (unknown game) or is another build of it",
             ),
             downloads_refused: counter(
                 "tickcast_replay_downloads_refused",

@@ -22,7 +22,7 @@ use tickcast_shared::game::{InputValues, StepCommands};
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::{ReplayHeader, ReplayWriter, WriteError};
-use tickcast_shared::sim::{TickInput, legacy};
+use tickcast_shared::schema::Schema;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
@@ -63,13 +63,9 @@ pub struct Checkpoint {
     pub state: Vec<u8>,
 }
 
-/// Write a checkpoint. The file format (4) stores the arena's own state: other
-/// state bytes are skipped (a checkpoint only speeds seeking up).
+/// Write a checkpoint: the game's saved state.
 fn push_checkpoint(writer: &mut ReplayWriter, checkpoint: &Checkpoint) -> Result<(), WriteError> {
-    match legacy::world_state(&checkpoint.state) {
-        Some(state) => writer.push_checkpoint(&state),
-        None => Ok(()),
-    }
+    writer.push_checkpoint(checkpoint.tick, &checkpoint.state)
 }
 
 /// Catch `SIGXFSZ` for the life of the process, so that a write past the
@@ -128,9 +124,14 @@ pub(super) struct Task {
 
 impl Task {
     /// Record until the match ends, the room drops its recorder or an error.
-    pub(super) async fn run(self, header: ReplayHeader, mut rx: mpsc::Receiver<Msg>) {
+    pub(super) async fn run(
+        self,
+        header: ReplayHeader,
+        schema: &'static Schema,
+        mut rx: mpsc::Receiver<Msg>,
+    ) {
         let id = self.id.clone();
-        match self.record(&header, &mut rx).await {
+        match self.record(&header, schema, &mut rx).await {
             Ok(true) => tracing::info!(replay = %id, "replay complete"),
             Ok(false) => {
                 tracing::warn!(replay = %id, "room stopped recording; the replay is incomplete")
@@ -158,10 +159,11 @@ impl Task {
     async fn record(
         &self,
         header: &ReplayHeader,
+        schema: &Schema,
         rx: &mut mpsc::Receiver<Msg>,
     ) -> Result<bool, RecordError> {
         let mut out = Output::create(&self.path, self.max_bytes).await?;
-        let mut writer = ReplayWriter::new(header);
+        let mut writer = ReplayWriter::new(header, schema);
         out.append(&mut writer).await?;
         let start = tokio::time::Instant::now() + self.flush_every;
         let mut flush = tokio::time::interval_at(start, self.flush_every);
@@ -171,13 +173,13 @@ impl Task {
                 msg = rx.recv() => match msg {
                     Some(Msg::Tick { input, tick, hash, keyframe, checkpoint }) => {
                         if let Some(input) = input {
-                            writer.push_tick(&legacy::tick_input(&input))?;
+                            writer.push_tick(&input)?;
                         }
                         if let Some(hash) = hash {
                             writer.push_hash(tick, hash)?;
                         }
                         if let Some(rows) = keyframe {
-                            writer.push_keyframe(&legacy::snapshot(&rows))?;
+                            writer.push_keyframe(&rows)?;
                         }
                         if let Some(checkpoint) = checkpoint {
                             push_checkpoint(&mut writer, &checkpoint)?;
@@ -222,14 +224,14 @@ fn write_pre_roll(writer: &mut ReplayWriter, pre: PreRoll) -> Result<(), WriteEr
         }
         while let Some(rows) = keyframes.next_if(|k| k.tick.0 <= t) {
             if rows.tick.0 == t {
-                writer.push_keyframe(&legacy::snapshot(&rows))?;
+                writer.push_keyframe(&rows)?;
             }
         }
         if let Some(checkpoint) = pre.checkpoint.as_ref().filter(|c| c.tick.0 == t) {
             push_checkpoint(writer, checkpoint)?;
         }
         if t < pre.ticks {
-            writer.push_tick(&TickInput::default())?;
+            writer.push_tick(&StepCommands::default())?;
         }
     }
     Ok(())

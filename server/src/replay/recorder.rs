@@ -20,10 +20,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 use tickcast_shared::codec::RowSnapshot;
 use tickcast_shared::game::{DynGame, InputValues, StepCommands};
-use tickcast_shared::protocol::PROTOCOL_VERSION;
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::replay::{RecordPolicy, ReplayHeader};
-use tickcast_shared::sim::{ArenaConfig, Map};
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 /// Held by a room task: hands each step to the recorder task.
@@ -33,14 +31,6 @@ pub struct Recorder {
     policy: RecordPolicy,
     stats: Arc<LiveStats>,
     joins: u32,
-}
-
-/// The room's config as the arena's: the file format (4) stores the arena's
-/// forms (its world config in the header, its inputs, snapshots and state in the
-/// records, converted by `sim::legacy`), so only rooms whose config is one are
-/// recorded; `None` for another game's room.
-pub fn format4_config(settings: &RoomSettings) -> Option<ArenaConfig> {
-    serde_json::from_value(settings.config.as_ref().clone()).ok()
 }
 
 /// The game's view at its tick.
@@ -113,22 +103,18 @@ impl Recorder {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         let (id, path, stats) = store.begin(room, start_unix_ms, settings.creator);
-        let map_text = settings.map.to_text();
-        if Map::parse(&map_text).as_ref() != Ok(&settings.map) {
-            tracing::warn!(replay = %id, "the map does not round-trip as text; the replay may not verify");
-        }
         let header = ReplayHeader {
-            protocol_version: PROTOCOL_VERSION,
             map_name: settings.map_name.clone(),
-            map_text,
-            config: format4_config(settings)
-                .map(|c| c.world)
-                .unwrap_or_default(),
-            seed: settings.seed,
             start_unix_ms,
             room_name: settings.name.clone(),
             room_id: room.to_string(),
             invite: settings.invite.clone(),
+            ..ReplayHeader::of_game(
+                &settings.entry,
+                &settings.config,
+                settings.seed,
+                config.tick_rate,
+            )
         };
         let replays = store.config();
         let (tx, rx) = mpsc::channel(replays.queue.max(1));
@@ -139,7 +125,7 @@ impl Recorder {
             flush_every: Duration::from_millis(replays.flush_ms.clamp(1, 1000)),
             max_bytes: replays.max_file_bytes,
         };
-        tokio::spawn(task.run(header, rx));
+        tokio::spawn(task.run(header, settings.entry.schema(), rx));
         Recorder {
             id,
             tx,
@@ -209,12 +195,6 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_default_map_round_trips_as_text() {
-        let map = Map::default_map();
-        assert_eq!(Map::parse(&map.to_text()), Ok(map));
-    }
 
     #[test]
     fn keyframes_fall_on_live_keyframe_ticks() {

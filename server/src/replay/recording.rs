@@ -7,7 +7,7 @@
 //! first few keyframes the policy wants (bounded). The file then starts at tick 0 all the
 //! same: the empty steps go in as one run, so a replay re-simulates the whole match.
 
-use super::recorder::{Checkpoint, PreRoll, Recorder, format4_config, policy, view};
+use super::recorder::{Checkpoint, PreRoll, Recorder, policy, view};
 use super::store::ReplayStore;
 use crate::config::Config;
 use crate::room::{RoomId, RoomSettings};
@@ -59,10 +59,6 @@ impl Recording {
         settings: RoomSettings,
         game: &dyn DynGame,
     ) -> Recording {
-        if format4_config(&settings).is_none() {
-            tracing::info!(room = %room, game = %settings.game, "rooms of this game are not recorded (replay format 4 holds arena matches)");
-            return Recording::off();
-        }
         let policy = policy(&config);
         let mut waiting = Waiting {
             seating: Vec::new(),

@@ -15,7 +15,10 @@
 //! before any path is built, so `../` never reaches the disk), 404 for no such
 //! recording (or anything but a regular file directly in the directory: a symlink,
 //! a FIFO), 422 for a file that is too large to serve or whose header is unreadable
-//! or out of bounds (counted, `tickcast_replays_unreadable_total`), 429 when the
+//! or out of bounds (counted, `tickcast_replays_unreadable_total`), 422 for a
+//! playback of a game this server does not have (`unknown game NAME`) or has
+//! another build of (counted, `tickcast_replays_unplayable_total`; the file
+//! still downloads), 429 when the
 //! address has `max_downloads_per_ip` downloads open, 503 when all playbacks are
 //! taken. Downloads are streamed from disk ([`super::download`]).
 
@@ -33,7 +36,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::{ReplayReader, SeekIndex, bounds};
+use tickcast_shared::replay::{ReplayReader, SeekIndex, bounds, game_for};
 use tickcast_shared::spectate::Format;
 use tokio::sync::mpsc;
 
@@ -257,6 +260,10 @@ pub async fn events(
         }
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "indexing failed"),
     };
+    if let Err(e) = game_for(s.replays.games(), &index.header) {
+        s.replays.metrics().unplayable.inc();
+        return error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
+    }
     let resume_after = match cursor(&headers, query.last_event_id.as_deref()) {
         Cursor::After(id) => Some(id),
         Cursor::Fresh | Cursor::Unreadable => None,
@@ -270,6 +277,7 @@ pub async fn events(
     };
     let plan = StreamPlan {
         start,
+        games: s.replays.games().to_vec(),
         index,
         resume_after,
         format,

@@ -10,9 +10,9 @@
 //! waiting on a FIFO (`O_NONBLOCK`), at most `max_file_bytes` long; the list and
 //! every route see the same files.
 //!
-//! Recordings of today's format (4) name no game: they are the recordings of the
-//! server's default game (the catalog's first, the arena of the stock server), and
-//! the list says so in their `game`.
+//! Every recording names its game in its header (format-4 files are the arena's);
+//! the list says which in `game`. The store also holds the server's game catalog,
+//! which playback re-simulates with.
 //!
 //! The methods that touch the disk block; async callers run them with
 //! `spawn_blocking`. Retention is in [`super::retention`], downloads in
@@ -27,6 +27,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use tickcast_shared::game::GameEntry;
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::replay::{ReplayIndex, ReplayReader};
 
@@ -41,8 +42,7 @@ pub struct ReplaySummary {
     pub room: String,
     /// The recorded room's id.
     pub room_id: String,
-    /// The recorded game: the server's default game for format-4 recordings, whose
-    /// header names none.
+    /// The recorded game, as its header names it (`arena` for format-4 files).
     pub game: String,
     pub map: String,
     /// Match start, Unix milliseconds.
@@ -89,8 +89,8 @@ pub struct ReplayStore {
     /// Downloads open per address (`None`: unknown addresses share one count).
     pub(super) downloads: Mutex<HashMap<Option<IpAddr>, usize>>,
     pub(super) metrics: ReplayMetrics,
-    /// The game of recordings whose header names none (format 4 and older).
-    unnamed_game: String,
+    /// The server's games, which playbacks re-simulate with.
+    games: Vec<GameEntry>,
 }
 
 /// Why a recording cannot be opened.
@@ -130,15 +130,14 @@ pub fn valid_id(id: &str) -> bool {
 }
 
 impl ReplayStore {
-    /// A store of `config.dir`, listing recordings that name no game as
-    /// `unnamed_game`'s (the server's default game).
+    /// A store of `config.dir` on a server of `games`.
     pub fn new(
         config: ReplayConfig,
         metrics: ReplayMetrics,
-        unnamed_game: String,
+        games: Vec<GameEntry>,
     ) -> Arc<ReplayStore> {
         Arc::new(ReplayStore {
-            unnamed_game,
+            games,
             config,
             active: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
@@ -151,6 +150,11 @@ impl ReplayStore {
 
     pub fn metrics(&self) -> &ReplayMetrics {
         &self.metrics
+    }
+
+    /// The server's games (what a playback re-simulates with).
+    pub fn games(&self) -> &[GameEntry] {
+        &self.games
     }
 
     /// Open recording `id` for reading (see the module docs), with its size.
@@ -257,10 +261,10 @@ impl ReplayStore {
                     id: id.to_owned(),
                     room: h.room_name.clone(),
                     room_id: h.room_id.clone(),
-                    game: self.unnamed_game.clone(),
+                    game: h.game.clone(),
                     map: h.map_name.clone(),
                     start: h.start_unix_ms,
-                    duration_ms: u64::from(ticks) * 1000 / u64::from(h.config.tick_rate.max(1)),
+                    duration_ms: u64::from(ticks) * 1000 / u64::from(h.tick_rate.max(1)),
                     ticks,
                     players: live.players.load(Ordering::Acquire),
                     roster: Vec::new(),
@@ -278,7 +282,7 @@ impl ReplayStore {
                     id: id.to_owned(),
                     room: index.header.room_name.clone(),
                     room_id: index.header.room_id.clone(),
-                    game: self.unnamed_game.clone(),
+                    game: index.header.game.clone(),
                     map: index.header.map_name.clone(),
                     start: index.header.start_unix_ms,
                     duration_ms: index.duration_ms(),

@@ -9,7 +9,7 @@
 
 use super::model::{SIntModel, UIntModel, VecModel};
 use super::rangecoder::Prob;
-use crate::schema::{FieldCodec, MAX_KINDS, Schema};
+use crate::schema::{Field, FieldCodec, MAX_KINDS, Schema};
 
 /// How one field's change is coded (the rules of [`crate::schema::codec`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +53,19 @@ impl FieldOp {
                 variants,
             },
             FieldCodec::Float32 => FieldOp::Float,
+        }
+    }
+
+    /// The op that keeps any value of `codec` exactly (see [`RowCodec::exact`]).
+    fn exact(codec: FieldCodec) -> FieldOp {
+        match codec {
+            FieldCodec::Float32 => FieldOp::Float,
+            FieldCodec::Vec2 { .. } => FieldOp::Vec2,
+            FieldCodec::Flags { .. } => FieldOp::Flags { mask: u32::MAX },
+            _ => FieldOp::Int {
+                bits: 32,
+                signed: true,
+            },
         }
     }
 
@@ -123,14 +136,35 @@ pub struct RowCodec {
 impl RowCodec {
     /// Compile `schema` (valid by construction, so this cannot fail).
     pub fn new(schema: &Schema) -> RowCodec {
+        let kinds = schema.kinds().iter().take(MAX_KINDS);
+        RowCodec::compile(kinds.map(|k| k.fields.as_slice()), FieldOp::of)
+    }
+
+    /// One kind of `fields` whose every value is coded exactly, whatever it is:
+    /// integers, angles, enums and references as wrapping 32-bit differences, flags
+    /// as a 32-bit XOR, floats and vectors as usual (so any `i32` round-trips, even
+    /// outside a field's domain). Replays code recorded inputs with it.
+    pub(crate) fn exact(fields: &[Field]) -> RowCodec {
+        RowCodec::compile(std::iter::once(fields), FieldOp::exact)
+    }
+
+    fn compile<'a>(
+        kinds_fields: impl Iterator<Item = &'a [Field]>,
+        op_of: fn(FieldCodec) -> FieldOp,
+    ) -> RowCodec {
         let mut shared: Vec<(&str, FieldCodec, usize)> = Vec::new();
         let mut counts = [0usize; 4];
         let mut masks = 0;
         let mut kinds = Vec::new();
-        for kind in schema.kinds().iter().take(MAX_KINDS) {
+        for kind_fields in kinds_fields {
             let mut fields = Vec::new();
-            for (value, field) in kind.layout() {
-                let op = FieldOp::of(field.codec);
+            let layout = kind_fields.iter().scan(0, |next, field| {
+                let at = *next;
+                *next += field.codec.values();
+                Some((at, field))
+            });
+            for (value, field) in layout {
+                let op = op_of(field.codec);
                 let family = op.family() as usize;
                 let model = match shared
                     .iter()
@@ -150,7 +184,7 @@ impl RowCodec {
                 mask: masks,
                 fields,
             });
-            masks += kind.fields.len().div_ceil(8);
+            masks += kind_fields.len().div_ceil(8);
         }
         let [signed, unsigned, steps, trees] = counts;
         RowCodec {

@@ -141,6 +141,8 @@ impl<G: Game> DynGame for Running<G> {
 #[derive(Clone, Copy)]
 pub struct GameEntry {
     pub schema: fn() -> &'static Schema,
+    /// The game's build id (see [`Game::build`]).
+    pub build: fn() -> &'static str,
     /// Room options to the config as JSON.
     pub configure: fn(&RoomOptions) -> Result<serde_json::Value, Refusal>,
     /// Entities a room of this config may hold with this many seats.
@@ -190,6 +192,7 @@ impl GameEntry {
     pub fn of<G: Game>() -> GameEntry {
         GameEntry {
             schema: G::schema,
+            build: G::build,
             configure: |options| {
                 let config = G::configure(options)?;
                 serde_json::to_value(&config)
@@ -224,6 +227,11 @@ impl GameEntry {
 
     pub fn name(&self) -> &'static str {
         self.schema().name()
+    }
+
+    /// The game's build id (see [`Game::build`]).
+    pub fn build(&self) -> &'static str {
+        (self.build)()
     }
 }
 

@@ -80,6 +80,15 @@ pub trait Game: Sized + Send + 'static {
     /// `OnceLock`) and hand out the same reference.
     fn schema() -> &'static Schema;
 
+    /// The build of the game's rules, written into every replay header: a replay
+    /// recorded by another build does not verify by re-simulation (it reports a
+    /// build mismatch) but still lists and plays its keyframes. Change it whenever
+    /// the same commands may step differently. The default: the version of
+    /// `tickcast-shared`.
+    fn build() -> &'static str {
+        env!("CARGO_PKG_VERSION")
+    }
+
     /// Turn a room's options into a config, or refuse them (answered as a 400).
     fn configure(options: &RoomOptions) -> Result<Self::Config, Refusal>;
 

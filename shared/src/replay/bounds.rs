@@ -3,34 +3,37 @@
 //! A replay file is hostile input: anyone who can place a file (shared storage, a
 //! restored backup, a recording passed on) chooses every byte, and a valid checksum
 //! proves nothing. So before a header or a record is turned into anything that
-//! allocates (a World's position history sized by the tick rate, a map's walls, a
-//! decoded name), its numbers are checked against the bounds here; a file outside
-//! them is refused with a [`BoundsError`] that says which bound and why (as
-//! [`StopReason::OutOfBounds`](super::StopReason::OutOfBounds)).
+//! allocates (a game sized by its config, a decoded name, a schema), its numbers
+//! and texts are checked against the bounds here (the format-4 arena header's own
+//! in [`super::format4`]); a file outside them is refused with a [`BoundsError`]
+//! that says which bound and why (as
+//! [`StopReason::OutOfBounds`](super::StopReason::OutOfBounds)). The game then
+//! reads its config as hostile data (a config that does not fit it refuses the
+//! replay; games clamp what they allocate by).
 //!
 //! The bounds are those a server can record with (its config allows tick rates
-//! `1..=1000`, maps are small text files), with room to spare.
+//! `1..=1000`, configs and descriptors are small JSON), with room to spare.
 
 use super::ReplayHeader;
 use super::frame::Kind;
-use crate::sim::map::{MAX_MAP_TEXT_LEN, MapError};
-use crate::sim::{Map, Rules, WorldConfig};
+use crate::schema::{MAX_DESCRIPTOR_BYTES, Schema};
+use crate::sim::map::MapError;
 use thiserror::Error;
 
 /// Highest tick rate a recording may have (the server's own limit).
 pub const MAX_TICK_RATE: u32 = 1000;
-/// Most drones a recording may ask for (the World's own clamp).
-pub const MAX_DRONES: u32 = WorldConfig::MAX_DRONES;
-/// Largest header record (kind + payload): the header with its map text.
+/// Largest header record (kind + payload): the header with its config and
+/// descriptor (or, before format 5, its map text).
 pub const MAX_HEADER_RECORD_LEN: u32 = 1024 * 1024;
 /// Largest player record (kind + payload): a tick, a name and an identity.
 pub const MAX_PLAYER_RECORD_LEN: u32 = 4096;
-/// Longest room name, room id, map name or invite code in a header, bytes.
+/// Longest room name, room id, map name, invite code, game name or build id in a
+/// header, bytes.
 pub const MAX_HEADER_TEXT_LEN: usize = 256;
-/// Largest speed, distance or radius in a recording's rules (world units).
-pub const MAX_RULE_MAGNITUDE: f32 = 1.0e6;
-/// Largest tick count in a recording's rules (cooldowns, lifetimes, delays).
-pub const MAX_RULE_TICKS: u32 = 1 << 24;
+/// Longest room config (JSON text) in a header, bytes.
+pub const MAX_CONFIG_LEN: usize = 512 * 1024;
+/// Longest schema descriptor in a header, bytes (the schema's own bound).
+pub const MAX_DESCRIPTOR_LEN: usize = MAX_DESCRIPTOR_BYTES;
 
 /// Why a recording is outside the bounds.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -49,6 +52,10 @@ pub enum BoundsError {
     Rule { name: &'static str, value: String },
     #[error("header map: {0}")]
     Map(MapError),
+    #[error("the room config is not JSON: {0}")]
+    Config(String),
+    #[error("the schema descriptor: {0}")]
+    Descriptor(String),
     #[error("{kind} record of {len} bytes, more than {max}")]
     Record {
         kind: &'static str,
@@ -83,7 +90,7 @@ pub(crate) fn check_record_len(kind: Kind, len: u32) -> Result<(), BoundsError> 
     Ok(())
 }
 
-fn text(what: &'static str, value: &str, max: usize) -> Result<(), BoundsError> {
+pub(crate) fn text(what: &'static str, value: &str, max: usize) -> Result<(), BoundsError> {
     if value.len() > max {
         return Err(BoundsError::TooLong {
             what,
@@ -94,59 +101,44 @@ fn text(what: &'static str, value: &str, max: usize) -> Result<(), BoundsError> 
     Ok(())
 }
 
-fn magnitude(name: &'static str, value: f32) -> Result<(), BoundsError> {
-    if value.is_finite() && (0.0..=MAX_RULE_MAGNITUDE).contains(&value) {
-        return Ok(());
-    }
-    Err(BoundsError::Rule {
-        name,
-        value: value.to_string(),
-    })
-}
-
-fn ticks(name: &'static str, value: u32) -> Result<(), BoundsError> {
-    if value <= MAX_RULE_TICKS {
-        return Ok(());
-    }
-    Err(BoundsError::Rule {
-        name,
-        value: value.to_string(),
-    })
-}
-
-fn check_rules(rules: &Rules) -> Result<(), BoundsError> {
-    magnitude("projectile_speed", rules.projectile_speed)?;
-    magnitude("drone_speed", rules.drone_speed)?;
-    magnitude("drone_turn", rules.drone_turn)?;
-    magnitude("projectile_radius", rules.projectile_radius)?;
-    ticks("projectile_lifetime_ticks", rules.projectile_lifetime_ticks)?;
-    ticks("fire_cooldown_ticks", rules.fire_cooldown_ticks)?;
-    ticks("respawn_delay_ticks", rules.respawn_delay_ticks)
-}
-
-/// Check a decoded header: its World settings, texts and map (parsed with the
-/// map's own bounds on walls and spawns). Returns the parsed map.
-pub fn check_header(header: &ReplayHeader) -> Result<Map, BoundsError> {
-    let config = &header.config;
-    if !(1..=MAX_TICK_RATE).contains(&config.tick_rate) {
+/// Check a decoded format-5 header: its tick rate, texts, config (JSON within
+/// [`MAX_CONFIG_LEN`]) and descriptor (a valid schema within
+/// [`MAX_DESCRIPTOR_LEN`], of the header's game, whose hash is the header's).
+/// Returns the recorded schema.
+pub fn check_header(header: &ReplayHeader) -> Result<Schema, BoundsError> {
+    if !(1..=MAX_TICK_RATE).contains(&header.tick_rate) {
         return Err(BoundsError::TickRate {
-            found: config.tick_rate,
+            found: header.tick_rate,
             max: MAX_TICK_RATE,
         });
     }
-    if config.drones > MAX_DRONES {
-        return Err(BoundsError::Drones {
-            found: config.drones,
-            max: MAX_DRONES,
-        });
-    }
-    check_rules(&config.rules)?;
     text("the room name", &header.room_name, MAX_HEADER_TEXT_LEN)?;
     text("the room id", &header.room_id, MAX_HEADER_TEXT_LEN)?;
     text("the map name", &header.map_name, MAX_HEADER_TEXT_LEN)?;
+    text("the game name", &header.game, MAX_HEADER_TEXT_LEN)?;
+    text("the build id", &header.build, MAX_HEADER_TEXT_LEN)?;
     if let Some(invite) = &header.invite {
         text("the invite", invite, MAX_HEADER_TEXT_LEN)?;
     }
-    text("the map text", &header.map_text, MAX_MAP_TEXT_LEN)?;
-    Map::parse(&header.map_text).map_err(BoundsError::Map)
+    text("the room config", &header.config, MAX_CONFIG_LEN)?;
+    text("the descriptor", &header.descriptor, MAX_DESCRIPTOR_LEN)?;
+    serde_json::from_str::<serde::de::IgnoredAny>(&header.config)
+        .map_err(|e| BoundsError::Config(e.to_string()))?;
+    let schema = Schema::from_json(&header.descriptor)
+        .map_err(|e| BoundsError::Descriptor(e.to_string()))?;
+    if schema.hash() != header.schema_hash {
+        return Err(BoundsError::Descriptor(format!(
+            "its hash is {}, the header says {}",
+            schema.hash(),
+            header.schema_hash
+        )));
+    }
+    if schema.name() != header.game {
+        return Err(BoundsError::Descriptor(format!(
+            "it describes {:?}, the header's game is {:?}",
+            schema.name(),
+            header.game
+        )));
+    }
+    Ok(schema)
 }

@@ -56,10 +56,10 @@ impl Kind {
     }
 }
 
-/// The file prefix.
-pub(crate) fn write_prefix(out: &mut Vec<u8>) {
+/// The file prefix of format `version`.
+pub(crate) fn write_prefix(out: &mut Vec<u8>, version: u16) {
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
 }
 
 /// Check the file prefix; `Ok(version)` means the first record starts at

@@ -1,4 +1,5 @@
-//! The body of a ticks record: recorded [`TickInput`]s as range-coded bits.
+//! The body of a ticks record: recorded step commands ([`StepCommands`] of the
+//! schema's [`InputValues`]) as range-coded bits.
 //!
 //! Bits go through the codec's adaptive binary range coder and its integer models
 //! ([`crate::codec::rangecoder`], [`crate::codec::model`]), written once for both
@@ -7,9 +8,9 @@
 //! fraction of a bit, which is what makes inputs cheap: they repeat a lot.
 //!
 //! The model keeps, per player, the input it had last (a player with no input in a
-//! tick keeps its previous one, as the World does) and whether it changed last time;
-//! and the order of the players' inputs in the previous coded tick. Model state
-//! carries over from record to record, so records decode in file order only.
+//! tick keeps its previous one) and whether it changed last time; and the order of
+//! the players' inputs in the previous coded tick. Model state carries over from
+//! record to record, so records decode in file order only.
 //!
 //! A body is a sequence of items until the record's tick count is covered:
 //! 1. `empty` bit; if set: a run of `n >= 1` empty ticks (`n - 1` as an unsigned
@@ -21,30 +22,36 @@
 //!    the roster (players known from earlier ticks plus this tick's joins, at most
 //!    [`MASK_MAX`]), then one `present` bit per roster player; else an id list;
 //! 4. `any changed` bit; if set, per input a `changed` bit (context: whether this
-//!    player's previous coded input changed); per changed input a `buttons changed`
-//!    bit (then the 8-bit XOR with the previous buttons as a bit tree), an `aim
-//!    changed` bit when the buttons changed (implied otherwise), and for a changed aim
-//!    the signed difference of the two aims' order-preserving integer images (the
-//!    `f32` bits are kept exactly, NaN payloads included);
+//!    player's previous coded input changed); per changed input the change against
+//!    the player's previous input (a player's first input is compared with all
+//!    zeros): format 5 codes the input schema's fields as one entity of a kind with
+//!    those fields, by the snapshot coder's field rules ([`crate::codec::fields`]:
+//!    a changed-field mask, then each changed field) made exact for any `i32`
+//!    (`values`); formats 2 to 4 code the arena's buttons and aim
+//!    ([`super::format4`]);
 //! 5. (format 4 on) `rewinds` bit: lag compensation granted this tick; if set, the
 //!    players as an id list, then each one's rewind in ticks as an unsigned integer.
 //!
 //! Bookkeeping after each tick: inputs update their players; leaves forget players,
-//! joins add them (with the default input).
+//! joins add them (with the all-zero input).
 //!
-//! How one changed input is coded (step 4's buttons and aim) is in `change`.
+//! An input whose value count does not fit the schema's input is not recorded (the
+//! game drops it too, so re-simulation steps the same).
 
 use super::{MAX_ENTRIES_PER_RECORD, MAX_ENTRIES_PER_TICK, MAX_TRACKED_PLAYERS};
 use crate::codec::DeltaError;
 use crate::codec::model::{SIntModel, UIntModel};
 use crate::codec::rangecoder::{BitCoder, Prob, RangeDecoder};
+use crate::game::{InputValues, StepCommands};
 use crate::protocol::PlayerId;
-use crate::sim::PlayerInput;
-use crate::sim::TickInput;
-use change::{ChangeModel, same};
+use crate::schema::Field;
 use std::collections::BTreeMap;
+use values::ValueCoder;
 
-mod change;
+mod values;
+
+/// One tick's recorded commands.
+pub type TickCommands = StepCommands<InputValues>;
 
 /// Largest roster whose presence is coded as a mask of bits.
 pub const MASK_MAX: usize = 256;
@@ -55,7 +62,7 @@ pub enum TickItem {
     /// This many ticks in a row without joins, leaves or inputs.
     Empty(u32),
     /// One tick.
-    Input(TickInput),
+    Input(TickCommands),
 }
 
 impl TickItem {
@@ -68,9 +75,9 @@ impl TickItem {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Seat {
-    input: PlayerInput,
+    input: InputValues,
     changed: bool,
 }
 
@@ -89,7 +96,7 @@ pub(crate) struct InputModel {
     present: Prob,
     any_changed: Prob,
     changed: [Prob; 2],
-    change: ChangeModel,
+    change: ValueCoder,
     rewinds: Prob,
     rewind: UIntModel,
     /// Format 4 and later: ticks carry rewinds.
@@ -97,8 +104,9 @@ pub(crate) struct InputModel {
 }
 
 impl InputModel {
-    /// The model of a file of format `version`.
-    pub(crate) fn new(version: u16) -> InputModel {
+    /// The model of a file of format `version` whose game's input has `input`
+    /// fields (ignored before format 5: the arena's).
+    pub(crate) fn new(version: u16, input: &[Field]) -> InputModel {
         InputModel {
             seats: BTreeMap::new(),
             last_order: Vec::new(),
@@ -112,15 +120,20 @@ impl InputModel {
             present: Prob::HALF,
             any_changed: Prob::HALF,
             changed: [Prob::HALF; 2],
-            change: ChangeModel::new(),
+            change: ValueCoder::new(version, input),
             rewinds: Prob::HALF,
             rewind: UIntModel::new(),
             lag_compensated: version >= 4,
         }
     }
 
+    /// Values in one input of the recorded game.
+    pub(crate) fn input_len(&self) -> usize {
+        self.change.zeros().0.len()
+    }
+
     /// Whether recording `t` keeps within the limits a reader enforces.
-    pub(crate) fn accepts(&self, t: &TickInput) -> bool {
+    pub(crate) fn accepts(&self, t: &TickCommands) -> bool {
         let lists = [
             t.joins.len(),
             t.leaves.len(),
@@ -142,7 +155,7 @@ impl InputModel {
         let mut items = Vec::new();
         let mut covered = 0u32;
         let mut entries = 0usize;
-        let hint = TickInput::default();
+        let hint = TickCommands::default();
         while covered < count {
             let item = self.code_item(&mut dec, None, &hint, count - covered)?;
             covered = covered.saturating_add(item.ticks());
@@ -164,7 +177,7 @@ impl InputModel {
         &mut self,
         c: &mut C,
         run: Option<u32>,
-        tick: &TickInput,
+        tick: &TickCommands,
         remaining: u32,
     ) -> Result<TickItem, DeltaError> {
         if c.bit(&mut self.empty, run.is_some())? {
@@ -180,8 +193,8 @@ impl InputModel {
     fn code_tick<C: BitCoder>(
         &mut self,
         c: &mut C,
-        hint: &TickInput,
-    ) -> Result<TickInput, DeltaError> {
+        hint: &TickCommands,
+    ) -> Result<TickCommands, DeltaError> {
         let roster_hint = !hint.joins.is_empty() || !hint.leaves.is_empty();
         let (joins, leaves) = if c.bit(&mut self.roster, roster_hint)? {
             (
@@ -204,12 +217,16 @@ impl InputModel {
             self.seats.remove(p);
         }
         for p in &joins {
-            self.seats.entry(*p).or_default();
+            let input = self.change.zeros();
+            self.seats.entry(*p).or_insert(Seat {
+                input,
+                changed: false,
+            });
         }
         if self.seats.len() > MAX_TRACKED_PLAYERS {
             return Err(DeltaError::Malformed("too many players"));
         }
-        Ok(TickInput {
+        Ok(TickCommands {
             joins,
             leaves,
             inputs,
@@ -293,30 +310,31 @@ impl InputModel {
         &mut self,
         c: &mut C,
         ids: &[PlayerId],
-        hint: &TickInput,
-    ) -> Result<Vec<(PlayerId, PlayerInput)>, DeltaError> {
+        hint: &TickCommands,
+    ) -> Result<Vec<(PlayerId, InputValues)>, DeltaError> {
+        let zeros = self.change.zeros();
         // In list order, so a player listed twice compares with its own first entry.
-        let mut scratch: BTreeMap<PlayerId, PlayerInput> = BTreeMap::new();
+        let mut scratch: BTreeMap<PlayerId, &InputValues> = BTreeMap::new();
         let any_hint = hint.inputs.iter().any(|(p, input)| {
-            let seat = self.seats.get(p).map(|s| s.input);
-            let prev = scratch.insert(*p, *input).or(seat).unwrap_or_default();
-            !same(prev, *input)
+            let seat = self.seats.get(p).map(|s| &s.input);
+            let prev = scratch.insert(*p, input).or(seat).unwrap_or(&zeros);
+            prev != input
         });
         let any = c.bit(&mut self.any_changed, any_hint)?;
         let mut out = Vec::with_capacity(ids.len());
         for (i, p) in ids.iter().enumerate() {
-            let input_hint = hint.inputs.get(i).map(|(_, x)| *x).unwrap_or_default();
-            let seat = self.seats.entry(*p).or_default();
-            let prev = seat.input;
+            let input_hint = hint.inputs.get(i).map_or(&zeros, |(_, x)| x);
+            let seat = self.seats.entry(*p).or_insert_with(|| Seat {
+                input: zeros.clone(),
+                changed: false,
+            });
             let ctx = &mut self.changed[usize::from(seat.changed)];
-            let changed = any && c.bit(ctx, !same(prev, input_hint))?;
-            let input = if changed {
-                self.change.code(c, prev, input_hint)?
-            } else {
-                prev
-            };
-            *seat = Seat { input, changed };
-            out.push((*p, input));
+            let changed = any && c.bit(ctx, seat.input != *input_hint)?;
+            if changed {
+                seat.input = self.change.code(c, &seat.input, input_hint)?;
+            }
+            seat.changed = changed;
+            out.push((*p, seat.input.clone()));
         }
         Ok(out)
     }

@@ -12,27 +12,30 @@
 //! ([`RESYNC_BUDGET`]), so hostile bytes cannot make it quadratic.
 
 use super::bounds::{self, BoundsError};
+use super::format4::{self, ArenaHeader};
 use super::frame::{self, FRAME_HEAD, Frame, Kind, PREFIX_LEN};
 use super::inputs::{InputModel, TickItem};
 use super::{MAX_TICKS_PER_RECORD, ReplayHeader};
 use crate::codec::decode_value;
 use crate::protocol::PlayerIdentity;
 use crate::protocol::Tick;
+use crate::schema::Schema;
 use thiserror::Error;
 
 /// One record after the header.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
-    /// The inputs of ticks `first ..` (as many as the items cover).
+    /// The commands of ticks `first ..` (as many as the items cover).
     Ticks { first: Tick, items: Vec<TickItem> },
-    /// The World's state hash at `tick`.
+    /// The game's state hash at `tick`.
     Hash { tick: Tick, hash: u64 },
-    /// A keyframe snapshot body (`codec::encode_delta(None, ..)`) at `tick`.
+    /// A keyframe body at `tick`: the game's view rows coded by its schema
+    /// (`codec::encode_rows(codec, None, ..)`).
     Keyframe { tick: Tick, body: Vec<u8> },
     /// The match ended at `tick`; the replay is complete.
     End { tick: Tick },
-    /// A checkpoint body (an `encode_value` of a
-    /// [`WorldState`](crate::sim::WorldState)) at `tick`; the input model restarts.
+    /// A checkpoint body (the game's saved state, `DynGame::save`) at `tick`; the
+    /// input model restarts.
     Checkpoint { tick: Tick, body: Vec<u8> },
     /// Who the player joining in the step from `tick` is.
     Player { tick: Tick, info: PlayerIdentity },
@@ -117,7 +120,11 @@ pub struct ReaderAt {
     version: u16,
     pos: usize,
     header: ReplayHeader,
+    /// The recorded game's schema (from the header's descriptor).
+    schema: Schema,
     model: InputModel,
+    /// The input model as it starts (at the first record and at checkpoints).
+    fresh: InputModel,
     ticks: u32,
     ended: bool,
     stop: Option<Stop>,
@@ -149,19 +156,19 @@ impl<'a> ReplayReader<'a> {
         if frame.kind != Kind::Header {
             return Err(stop(StopReason::MissingHeader));
         }
-        let max = bounds::MAX_HEADER_RECORD_LEN as usize;
-        let header = decode_value::<ReplayHeader>(frame.payload, max)
-            .map_err(|e| stop(StopReason::Malformed(format!("header: {e}"))))?;
-        // Nothing is built from a header outside the bounds (a World's history is
-        // sized by its tick rate, a map's walls by its text).
-        bounds::check_header(&header).map_err(|e| stop(StopReason::OutOfBounds(e)))?;
+        // Nothing is built from a header outside the bounds (a game sized by its
+        // config, a schema from its descriptor).
+        let (header, schema) = read_header(frame.payload, version).map_err(stop)?;
+        let fresh = InputModel::new(version, schema.input());
         Ok(ReplayReader {
             bytes,
             at: ReaderAt {
                 version,
                 pos: frame.next,
                 header,
-                model: InputModel::new(version),
+                schema,
+                model: fresh.clone(),
+                fresh,
                 ticks: 0,
                 ended: false,
                 stop: None,
@@ -188,6 +195,11 @@ impl<'a> ReplayReader<'a> {
 
     pub fn header(&self) -> &ReplayHeader {
         &self.at.header
+    }
+
+    /// The recorded game's schema, as the header describes it.
+    pub fn schema(&self) -> &Schema {
+        &self.at.schema
     }
 
     /// The file's format version.
@@ -320,7 +332,7 @@ impl<'a> ReplayReader<'a> {
             },
             Kind::Checkpoint => {
                 let tick = expect(tick)?;
-                self.at.model = InputModel::new(self.at.version);
+                self.at.model = self.at.fresh.clone();
                 Record::Checkpoint {
                     tick,
                     body: if decode { rest.to_vec() } else { Vec::new() },
@@ -343,6 +355,22 @@ impl<'a> ReplayReader<'a> {
         self.at.pos = next;
         Ok(Some(record))
     }
+}
+
+/// The header of a file of format `version` in the generic form, and the recorded
+/// schema, checked against the bounds.
+fn read_header(payload: &[u8], version: u16) -> Result<(ReplayHeader, Schema), StopReason> {
+    let max = bounds::MAX_HEADER_RECORD_LEN as usize;
+    let malformed = |e| StopReason::Malformed(format!("header: {e}"));
+    let header = if version < 5 {
+        let old = decode_value::<ArenaHeader>(payload, max).map_err(malformed)?;
+        format4::check_header(&old).map_err(StopReason::OutOfBounds)?;
+        old.generic()
+    } else {
+        decode_value::<ReplayHeader>(payload, max).map_err(malformed)?
+    };
+    let schema = bounds::check_header(&header).map_err(StopReason::OutOfBounds)?;
+    Ok((header, schema))
 }
 
 impl Iterator for ReplayReader<'_> {

@@ -10,8 +10,10 @@
 //! file) is what [`verify`](super::verify) reports.
 
 use super::ReplayHeader;
+use super::open::OpenError;
 use super::reader::{Record, ReplayReader, Stop};
 use super::resim::Resim;
+use crate::game::GameEntry;
 use crate::protocol::{PlayerIdentity, Tick};
 
 /// Seek points of a recording.
@@ -73,18 +75,23 @@ impl SeekIndex {
 }
 
 impl<'a> Resim<'a> {
-    /// A re-simulation of `bytes` at `target` (or at the end of the readable part,
-    /// if that comes first): restored from the latest usable checkpoint at or
-    /// before `target` in `index` (built from the same bytes), else from tick 0,
-    /// then stepped forward.
-    pub fn seek_from(bytes: &'a [u8], index: &SeekIndex, target: Tick) -> Result<Self, Stop> {
+    /// A re-simulation of `bytes` (whose game is found in `games`) at `target` (or
+    /// at the end of the readable part, if that comes first): restored from the
+    /// latest usable checkpoint at or before `target` in `index` (built from the
+    /// same bytes), else from tick 0, then stepped forward.
+    pub fn seek_from(
+        bytes: &'a [u8],
+        games: &[GameEntry],
+        index: &SeekIndex,
+        target: Tick,
+    ) -> Result<Self, OpenError> {
         for (tick, offset) in index.checkpoints_before(target) {
-            if let Some(mut resim) = Resim::at_checkpoint(bytes, offset, tick)? {
+            if let Some(mut resim) = Resim::at_checkpoint(bytes, games, offset, tick)? {
                 resim.seek(target);
                 return Ok(resim);
             }
         }
-        let mut resim = Resim::new(bytes)?;
+        let mut resim = Resim::new(bytes, games)?;
         resim.seek(target);
         Ok(resim)
     }

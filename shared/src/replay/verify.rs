@@ -1,23 +1,27 @@
 //! [`verify`]: re-simulate a replay and check every recorded hash, keyframe and
-//! checkpoint.
+//! checkpoint; or say why it cannot be re-simulated here (an unknown game, another
+//! build of the game).
 
-use super::MAX_RECORD_LEN;
-use super::reader::{Gap, Stop};
+use super::frame::PREFIX_LEN;
+use super::open::OpenError;
+use super::reader::{Gap, ReplayReader, Stop, StopReason};
 use super::resim::{Replayed, Resim};
-use crate::codec::{apply_delta, decode_value, encode_value};
+use crate::codec::{DeltaLimits, RowCodec, apply_rows};
+use crate::game::GameEntry;
 use crate::protocol::Tick;
-use crate::sim::WorldState;
 
 /// The outcome of [`verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VerifyReport {
+    /// The recorded game (`None` when the header does not read).
+    pub game: Option<String>,
     /// Ticks re-simulated (the recorded ticks of the undamaged part).
     pub ticks: u32,
-    /// Recorded state hashes compared with the re-simulated World's.
+    /// Recorded state hashes compared with the re-simulated game's.
     pub hashes_checked: u32,
-    /// Recorded keyframes compared with the re-simulated World's snapshot.
+    /// Recorded keyframes compared with the re-simulated game's view.
     pub keyframes_checked: u32,
-    /// Recorded checkpoints compared with the re-simulated World's full state.
+    /// Recorded checkpoints compared with the re-simulated game's saved state.
     pub checkpoints_checked: u32,
     /// Hashes, keyframes and checkpoints that differ (one that does not decode
     /// counts).
@@ -33,12 +37,29 @@ pub struct VerifyReport {
     /// Damage skipped: reading resumed at a later checkpoint and the ticks between
     /// were not checked (they are lost).
     pub gaps: Vec<Gap>,
+    /// The recorded game is not in the catalog: nothing was re-simulated.
+    pub unknown_game: bool,
+    /// The game here is another build than the recording's: nothing was
+    /// re-simulated (a divergence would say nothing about the recording).
+    pub build_mismatch: Option<BuildMismatch>,
+}
+
+/// The builds of a replay that was not re-simulated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildMismatch {
+    pub recorded: String,
+    pub running: String,
 }
 
 impl VerifyReport {
-    /// No mismatch and no damage (a recording without its end record is still ok).
+    /// Re-simulated with no mismatch and no damage (a recording without its end
+    /// record is still ok).
     pub fn is_ok(&self) -> bool {
-        self.mismatches == 0 && self.stopped_at.is_none() && self.gaps.is_empty()
+        self.mismatches == 0
+            && self.stopped_at.is_none()
+            && self.gaps.is_empty()
+            && !self.unknown_game
+            && self.build_mismatch.is_none()
     }
 
     /// The first damage in the file: the first gap, else where reading stopped.
@@ -55,19 +76,40 @@ impl VerifyReport {
     }
 }
 
-/// Re-simulate `bytes` from tick 0 and compare every recorded hash, keyframe and
-/// checkpoint (a checkpoint must equal the re-simulated World's
-/// [`WorldState`](crate::sim::WorldState) exactly, bit for bit).
-/// Never panics; damage ends the check where it starts and is reported.
-pub fn verify(bytes: &[u8]) -> VerifyReport {
-    let mut report = VerifyReport::default();
-    let mut resim = match Resim::new(bytes) {
+/// Re-simulate `bytes` with its game from `games` from tick 0 and compare every
+/// recorded hash, keyframe (the view rows, decoded) and checkpoint (the saved
+/// state, equal to the byte). Never panics; damage ends the check where it starts
+/// and is reported; an unknown game or another build is reported without
+/// re-simulating.
+pub fn verify(bytes: &[u8], games: &[GameEntry]) -> VerifyReport {
+    let mut report = VerifyReport {
+        game: ReplayReader::open(bytes)
+            .ok()
+            .map(|r| r.header().game.clone()),
+        ..VerifyReport::default()
+    };
+    let mut resim = match Resim::new(bytes, games) {
         Ok(resim) => resim,
-        Err(stop) => {
-            report.stopped_at = Some(stop);
+        Err(e) => {
+            match e.clone() {
+                OpenError::Damaged(stop) => report.stopped_at = Some(stop),
+                OpenError::UnknownGame(_) => report.unknown_game = true,
+                OpenError::BuildMismatch {
+                    recorded, running, ..
+                } => report.build_mismatch = Some(BuildMismatch { recorded, running }),
+                OpenError::Unplayable { .. } => {
+                    let reason = StopReason::Malformed(e.to_string());
+                    report.stopped_at = Some(Stop {
+                        offset: PREFIX_LEN,
+                        reason,
+                    });
+                }
+            }
             return report;
         }
     };
+    let codec = RowCodec::new(resim.entry().schema());
+    let limits = DeltaLimits::default();
     while let Some(event) = resim.next() {
         match event {
             Replayed::Step { tick, .. } => report.ticks = tick.0,
@@ -83,16 +125,17 @@ pub fn verify(bytes: &[u8]) -> VerifyReport {
             }
             Replayed::Keyframe { tick, body } => {
                 report.keyframes_checked = report.keyframes_checked.saturating_add(1);
-                let same = apply_delta(None, &body).is_ok_and(|s| s == resim.world().snapshot());
+                let same =
+                    apply_rows(&codec, None, &body, &limits).is_ok_and(|s| s == resim.view());
                 if !same {
                     report.mismatch(tick);
                 }
             }
             Replayed::Checkpoint { tick, body } => {
                 report.checkpoints_checked = report.checkpoints_checked.saturating_add(1);
-                let same = decode_value::<WorldState>(&body, MAX_RECORD_LEN as usize)
-                    .is_ok_and(|s| same_state(&s, &resim.world().save_state()));
-                if !same {
+                // Equal to the byte: `-0.0` differs from `0.0` (the state hash
+                // tells them apart too) and a NaN equals only the same NaN.
+                if body != resim.game().save() {
                     report.mismatch(tick);
                 }
             }
@@ -103,10 +146,4 @@ pub fn verify(bytes: &[u8]) -> VerifyReport {
     report.complete = resim.is_complete();
     report.stopped_at = resim.stop().cloned();
     report
-}
-
-/// Equal to the bit: the encoded bytes are compared, so `-0.0` differs from `0.0`
-/// (the state hash tells them apart too) and a NaN equals only the same NaN.
-fn same_state(a: &WorldState, b: &WorldState) -> bool {
-    encode_value(a) == encode_value(b)
 }

@@ -7,14 +7,17 @@
 //! is always whole records, so appending every returned chunk to a file in order
 //! makes a valid replay at every chunk boundary.
 
+use super::format4::ArenaHeader;
 use super::frame::{self, Kind};
-use super::inputs::InputModel;
+use super::inputs::{InputModel, TickCommands};
 use super::{MAX_ENTRIES_PER_RECORD, MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, ReplayHeader};
 use crate::codec::rangecoder::RangeEncoder;
-use crate::codec::{Snapshot, encode_delta, encode_value};
+use crate::codec::{RowCodec, RowSnapshot, encode_rows, encode_value};
+use crate::game::Game;
 use crate::protocol::PlayerIdentity;
 use crate::protocol::Tick;
-use crate::sim::{TickInput, WorldState};
+use crate::schema::Schema;
+use crate::sim::Arena;
 use thiserror::Error;
 
 /// Why a writer refused a record. The writer's state is unchanged after an error.
@@ -30,6 +33,8 @@ pub enum WriteError {
     TooLarge,
     #[error("the replay reached the largest tick number")]
     TickOverflow,
+    #[error("a keyframe does not fit the game's schema: {0}")]
+    Keyframe(String),
 }
 
 /// The ticks record being filled.
@@ -46,28 +51,49 @@ struct Pending {
 pub struct ReplayWriter {
     out: Vec<u8>,
     model: InputModel,
+    /// The input model as it starts (again after each checkpoint).
+    fresh: InputModel,
+    /// The schema compiled, for keyframes.
+    rows: RowCodec,
     pending: Option<Pending>,
     ticks: u32,
     ended: bool,
 }
 
 impl ReplayWriter {
-    /// A writer whose first bytes (magic, version, header record) are already waiting
-    /// in [`ReplayWriter::take_bytes`].
-    pub fn new(header: &ReplayHeader) -> ReplayWriter {
+    /// A writer of format [`FORMAT_VERSION`](super::FORMAT_VERSION) for a game of
+    /// `schema` (the one the header describes), whose first bytes (magic, version,
+    /// header record) are already waiting in [`ReplayWriter::take_bytes`].
+    pub fn new(header: &ReplayHeader, schema: &Schema) -> ReplayWriter {
+        let version = super::FORMAT_VERSION;
+        ReplayWriter::start(version, &encode_value(header), schema)
+    }
+
+    /// A writer of the arena's format `version` (2 to 4), as servers wrote before
+    /// format 5: for tests and tools that make old files. Its inputs are coded as
+    /// the arena's, so the commands must be the arena's input values.
+    pub fn format4(header: &ArenaHeader, version: u16) -> ReplayWriter {
+        let version = version.clamp(super::OLDEST_FORMAT_VERSION, 4);
+        ReplayWriter::start(version, &encode_value(header), Arena::schema())
+    }
+
+    fn start(version: u16, header: &[u8], schema: &Schema) -> ReplayWriter {
         let mut out = Vec::new();
-        frame::write_prefix(&mut out);
-        frame::write_record(&mut out, Kind::Header, &encode_value(header));
+        frame::write_prefix(&mut out, version);
+        frame::write_record(&mut out, Kind::Header, header);
+        let fresh = InputModel::new(version, schema.input());
         ReplayWriter {
             out,
-            model: InputModel::new(super::FORMAT_VERSION),
+            model: fresh.clone(),
+            fresh,
+            rows: RowCodec::new(schema),
             pending: None,
             ticks: 0,
             ended: false,
         }
     }
 
-    /// Ticks recorded so far: the World's tick after stepping them all.
+    /// Ticks recorded so far: the game's tick after stepping them all.
     pub fn tick(&self) -> Tick {
         Tick(self.ticks)
     }
@@ -77,19 +103,23 @@ impl ReplayWriter {
         self.ended
     }
 
-    /// Code the ticks records from now on as format `version` does (tests that build
-    /// older files).
-    #[cfg(test)]
-    pub(crate) fn code_ticks_as(&mut self, version: u16) {
-        self.model = InputModel::new(version);
-    }
-
-    /// Record the input of the next tick (the one that steps the World from
-    /// [`ReplayWriter::tick`] to the tick after).
-    pub fn push_tick(&mut self, input: &TickInput) -> Result<(), WriteError> {
+    /// Record the commands of the next tick (the step from [`ReplayWriter::tick`]
+    /// to the tick after). Inputs whose value count does not fit the game's input
+    /// are left out (the game drops them too).
+    pub fn push_tick(&mut self, input: &TickCommands) -> Result<(), WriteError> {
         if self.ended {
             return Err(WriteError::Ended);
         }
+        let len = self.model.input_len();
+        let fitted;
+        let input = if input.inputs.iter().all(|(_, v)| v.fits(len)) {
+            input
+        } else {
+            let mut kept = input.clone();
+            kept.inputs.retain(|(_, v)| v.fits(len));
+            fitted = kept;
+            &fitted
+        };
         if !self.model.accepts(input) {
             return Err(WriteError::TooLarge);
         }
@@ -123,7 +153,7 @@ impl ReplayWriter {
         Ok(())
     }
 
-    /// Record the World's state hash at `tick` (which must be [`ReplayWriter::tick`]).
+    /// Record the game's state hash at `tick` (which must be [`ReplayWriter::tick`]).
     pub fn push_hash(&mut self, tick: Tick, hash: u64) -> Result<(), WriteError> {
         self.check_tick(tick)?;
         let mut payload = tick.0.to_le_bytes().to_vec();
@@ -132,25 +162,29 @@ impl ReplayWriter {
         Ok(())
     }
 
-    /// Record a keyframe of the World's snapshot (its tick must be
+    /// Record a keyframe of the game's view rows (their tick must be
     /// [`ReplayWriter::tick`]).
-    pub fn push_keyframe(&mut self, snapshot: &Snapshot) -> Result<(), WriteError> {
-        self.check_tick(snapshot.tick)?;
-        let mut payload = snapshot.tick.0.to_le_bytes().to_vec();
-        payload.extend_from_slice(&encode_delta(None, snapshot));
+    pub fn push_keyframe(&mut self, rows: &RowSnapshot) -> Result<(), WriteError> {
+        self.check_tick(rows.tick)?;
+        let mut payload = rows.tick.0.to_le_bytes().to_vec();
+        let body =
+            encode_rows(&self.rows, None, rows).map_err(|e| WriteError::Keyframe(e.to_string()))?;
+        payload.extend_from_slice(&body);
+        Self::fits(&payload)?;
         self.write(Kind::Keyframe, &payload);
         Ok(())
     }
 
-    /// Record a checkpoint of the World's full state (its tick must be
-    /// [`ReplayWriter::tick`]). The input model starts afresh after it.
-    pub fn push_checkpoint(&mut self, state: &WorldState) -> Result<(), WriteError> {
-        self.check_tick(state.tick)?;
-        let mut payload = state.tick.0.to_le_bytes().to_vec();
-        payload.extend_from_slice(&encode_value(state));
+    /// Record a checkpoint: the game's saved state (`DynGame::save`) at `tick`
+    /// (which must be [`ReplayWriter::tick`]). The input model starts afresh after
+    /// it.
+    pub fn push_checkpoint(&mut self, tick: Tick, state: &[u8]) -> Result<(), WriteError> {
+        self.check_tick(tick)?;
+        let mut payload = tick.0.to_le_bytes().to_vec();
+        payload.extend_from_slice(state);
         Self::fits(&payload)?;
         self.write(Kind::Checkpoint, &payload);
-        self.model = InputModel::new(super::FORMAT_VERSION);
+        self.model = self.fresh.clone();
         Ok(())
     }
 
@@ -226,7 +260,7 @@ impl ReplayWriter {
     fn code_run(model: &mut InputModel, p: &mut Pending) {
         if p.empty_run > 0 {
             // The encoder side of the coder cannot fail.
-            let none = TickInput::default();
+            let none = TickCommands::default();
             let _ = model.code_item(&mut p.enc, Some(p.empty_run), &none, u32::MAX);
             p.empty_run = 0;
         }

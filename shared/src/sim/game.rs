@@ -60,6 +60,18 @@ impl ArenaConfig {
         }
     }
 
+    /// Highest tick rate a World is made with (the server's own limit): a
+    /// recorded config above it (a hostile replay header) is clamped, so no World
+    /// sizes its history by an absurd rate.
+    pub const MAX_TICK_RATE: u32 = 1000;
+
+    /// The World's config, its tick rate clamped to `1..=`[`Self::MAX_TICK_RATE`].
+    pub fn world_config(&self) -> WorldConfig {
+        let mut world = self.world.clone();
+        world.tick_rate = world.tick_rate.clamp(1, Self::MAX_TICK_RATE);
+        world
+    }
+
     /// The map of this config; a map text that does not parse (a hostile replay
     /// header) gives [`Map::fallback`], the lobby having checked its own maps.
     pub fn parsed_map(&self) -> &Map {
@@ -151,7 +163,7 @@ impl Game for Arena {
 
     fn new(config: &ArenaConfig, seed: u64) -> Arena {
         Arena {
-            world: World::new(config.parsed_map().clone(), config.world.clone(), seed),
+            world: World::new(config.parsed_map().clone(), config.world_config(), seed),
             config: config.clone(),
         }
     }
@@ -195,7 +207,7 @@ impl Game for Arena {
     }
 
     fn load(config: &ArenaConfig, state: WorldState) -> Result<Arena, Refusal> {
-        let world = World::restore(config.parsed_map().clone(), config.world.clone(), &state)
+        let world = World::restore(config.parsed_map().clone(), config.world_config(), &state)
             .map_err(|e| Refusal(format!("saved arena state: {e}")))?;
         Ok(Arena {
             world,

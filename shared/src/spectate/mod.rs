@@ -39,6 +39,7 @@
 pub mod binary;
 pub mod build;
 mod event;
+pub mod frames;
 pub mod id;
 pub mod json_form;
 #[cfg(test)]
@@ -50,6 +51,7 @@ pub mod state;
 pub use binary::{BinaryState, Format, binary_sse};
 pub use build::{Feed, delta_event, game_event, keyframe_event};
 pub use event::{ParseError, SpecEvent};
+pub use frames::GameFrames;
 pub use id::{EventId, Slot};
 pub use row_feed::{RowFeed, RowFrame};
 pub use state::{Applied, ApplyError, SpecState};

@@ -1,6 +1,6 @@
 //! Damaged bytes: reading stops at the damage, reports where, and never panics.
 
-use super::record;
+use super::{games, record};
 use crate::replay::{MAGIC, ReplayIndex, ReplayReader, StopReason, verify};
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -58,7 +58,7 @@ fn truncation_at_every_byte_stops_at_the_torn_record() {
 fn verify_of_a_truncated_file_checks_what_is_there_and_names_the_offset() {
     let (bytes, bounds) = sample();
     for cut in (bounds[0]..bytes.len()).step_by(211) {
-        let report = verify(&bytes[..cut]);
+        let report = verify(&bytes[..cut], &games());
         assert_eq!(report.mismatches, 0, "cut {cut}");
         assert!(!report.complete);
         let last_whole = *bounds.iter().rev().find(|b| **b <= cut).unwrap();
@@ -68,7 +68,7 @@ fn verify_of_a_truncated_file_checks_what_is_there_and_names_the_offset() {
         }
         assert!(report.ticks <= 400);
     }
-    let whole = verify(bytes);
+    let whole = verify(bytes, &games());
     assert!(
         whole.is_ok() && whole.complete && whole.ticks == 400,
         "{whole:?}"
@@ -80,7 +80,7 @@ fn data_after_the_end_record_is_reported() {
     let (bytes, _) = sample();
     let mut longer = bytes.clone();
     longer.extend_from_within(10..40);
-    let report = verify(&longer);
+    let report = verify(&longer, &games());
     let stop = report.stopped_at.unwrap();
     assert_eq!(
         (stop.offset, stop.reason),
@@ -107,7 +107,7 @@ fn foreign_files_are_refused_up_front() {
             StopReason::BadLength(0),
         ),
     ] {
-        let stop = verify(&bytes).stopped_at.unwrap();
+        let stop = verify(&bytes, &games()).stopped_at.unwrap();
         assert_eq!(stop.reason, want);
     }
 }
@@ -115,7 +115,7 @@ fn foreign_files_are_refused_up_front() {
 proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
-        let report = verify(&bytes);
+        let report = verify(&bytes, &games());
         prop_assert!(report.stopped_at.is_some());
         let _ = ReplayIndex::build(&bytes);
     }
@@ -128,7 +128,7 @@ proptest! {
         let (bytes, bounds) = sample();
         let mut file = bytes[..cut.min(bytes.len()).max(bounds[0])].to_vec();
         file.extend_from_slice(&tail);
-        let _ = verify(&file);
+        let _ = verify(&file, &games());
     }
 
     #[test]
@@ -140,7 +140,7 @@ proptest! {
         let pos = pos.index(bytes.len());
         let mut bad = bytes.clone();
         bad[pos] ^= xor;
-        let report = verify(&bad);
+        let report = verify(&bad, &games());
         let stop = report.first_damage().cloned().expect("a flip is detected");
         prop_assert!(stop.offset <= pos, "flip at {} reported at {}", pos, stop.offset);
         prop_assert!(!report.is_ok());

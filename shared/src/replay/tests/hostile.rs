@@ -1,43 +1,44 @@
 //! Hostile files: headers out of bounds are refused before anything is built from
 //! them, and damage followed by a checkpoint is skipped (a gap), not the end.
 
-use super::{header, record};
+use super::{games, header4, record};
 use crate::protocol::Tick;
+use crate::replay::format4::ArenaHeader;
 use crate::replay::{
     BoundsError, Record, ReplayIndex, ReplayReader, ReplayWriter, Resim, SeekIndex, StopReason,
     verify,
 };
 
-fn refused(header: &crate::replay::ReplayHeader) -> BoundsError {
-    let bytes = ReplayWriter::new(header).take_bytes();
+fn refused(header: &ArenaHeader) -> BoundsError {
+    let bytes = ReplayWriter::format4(header, 4).take_bytes();
     let stop = ReplayReader::open(&bytes).err().expect("refused");
     let StopReason::OutOfBounds(e) = stop.reason else {
         panic!("{stop}");
     };
-    assert!(Resim::new(&bytes).is_err());
-    assert!(verify(&bytes).stopped_at.is_some());
+    assert!(Resim::new(&bytes, &games()).is_err());
+    assert!(verify(&bytes, &games()).stopped_at.is_some());
     e
 }
 
 #[test]
-fn headers_out_of_bounds_are_refused_with_the_reason() {
-    let mut h = header(0, 1);
+fn format4_headers_out_of_bounds_are_refused_with_the_reason() {
+    let mut h = header4(0, 1);
     h.config.tick_rate = u32::MAX;
     assert!(matches!(refused(&h), BoundsError::TickRate { .. }));
     h.config.tick_rate = 0;
     assert!(matches!(refused(&h), BoundsError::TickRate { .. }));
-    let mut h = header(0, 1);
+    let mut h = header4(0, 1);
     h.config.drones = u32::MAX;
     assert!(matches!(refused(&h), BoundsError::Drones { .. }));
-    let mut h = header(0, 1);
+    let mut h = header4(0, 1);
     h.config.rules.drone_speed = f32::INFINITY;
     assert!(matches!(refused(&h), BoundsError::Rule { .. }));
-    let mut h = header(0, 1);
+    let mut h = header4(0, 1);
     h.map_text = format!("size 100 100\nspawn 1 1\n{}", "wall 1 1 1 1\n".repeat(5000));
     assert!(matches!(refused(&h), BoundsError::Map(_)));
     h.map_text = "wall 1 1 1 1\n".repeat(300_000);
     assert!(matches!(refused(&h), BoundsError::Record { .. }));
-    let mut h = header(0, 1);
+    let mut h = header4(0, 1);
     h.room_name = "x".repeat(10_000);
     assert!(matches!(refused(&h), BoundsError::TooLong { .. }));
 }
@@ -67,13 +68,13 @@ fn a_flipped_byte_before_a_checkpoint_loses_only_the_ticks_up_to_it() {
     assert_eq!(gap.to, Tick(300));
     assert!(index.damage().unwrap().contains("lost"));
     // Re-simulation goes on at the checkpoint and checks everything after it.
-    let report = verify(&bad);
+    let report = verify(&bad, &games());
     assert_eq!((report.ticks, report.mismatches), (400, 0), "{report:?}");
     assert_eq!(report.gaps.len(), 1);
     assert!(!report.is_ok() && report.complete);
     // Seeking past the damage restores the checkpoint after it.
     let seek = SeekIndex::build(&bad).unwrap();
     assert_eq!(seek.ticks, 400);
-    let resim = Resim::seek_from(&bad, &seek, Tick(350)).unwrap();
+    let resim = Resim::seek_from(&bad, &games(), &seek, Tick(350)).unwrap();
     assert_eq!(resim.tick(), Tick(350));
 }

@@ -1,29 +1,39 @@
 //! Tests of replays: round trips, damage, verification, seeking from checkpoints,
-//! size.
+//! size, games and formats.
 //!
-//! The recorded matches are real: a [`World`] stepped with inputs from [`Humans`], a
-//! model of people playing (held movement keys that change every second or so, fire
-//! in bursts, an aim that sweeps smoothly toward a target and so changes on most
-//! ticks, now and then a missing input), recorded the way a room records.
+//! The recorded matches are real: the arena (through the Game API) stepped with
+//! inputs from [`Humans`], a model of people playing (held movement keys that
+//! change every second or so, fire in bursts, an aim that sweeps smoothly toward a
+//! target and so changes on most ticks, now and then a missing input), recorded the
+//! way a room records, in today's format or, for the format-4 tests, the old one.
 
 mod damage;
+mod formats;
 mod hostile;
 mod roundtrip;
 mod seek;
 mod size;
 mod verify;
 
+use super::format4::ArenaHeader;
 use super::{RecordPolicy, ReplayHeader, ReplayWriter};
+use crate::codec::RowSnapshot;
+use crate::game::{DynGame, Game, GameEntry};
 use crate::protocol::PlayerIdentity;
 use crate::protocol::{PROTOCOL_VERSION, PlayerId, Tick};
 use crate::sim::map::DEFAULT_MAP;
 use crate::sim::rng::Pcg32;
+use crate::sim::{Arena, ArenaConfig, TickInput, WorldConfig, legacy};
 use crate::sim::{Buttons, PlayerInput};
-use crate::sim::{Map, TickInput, World, WorldConfig};
 
-/// A header for the default map.
-fn header(drones: u32, seed: u64) -> ReplayHeader {
-    ReplayHeader {
+/// The catalog the tests re-simulate with.
+fn games() -> Vec<GameEntry> {
+    vec![GameEntry::of::<Arena>()]
+}
+
+/// An arena header of format 4 for the default map.
+fn header4(drones: u32, seed: u64) -> ArenaHeader {
+    ArenaHeader {
         protocol_version: PROTOCOL_VERSION,
         map_name: "arena".into(),
         map_text: DEFAULT_MAP.into(),
@@ -33,6 +43,33 @@ fn header(drones: u32, seed: u64) -> ReplayHeader {
         room_name: "test room".into(),
         room_id: "abcdefghijklm".into(),
         invite: None,
+    }
+}
+
+/// A header of today's format for an arena room on the default map.
+fn header(drones: u32, seed: u64) -> ReplayHeader {
+    let config = ArenaConfig::new(
+        "arena".into(),
+        DEFAULT_MAP.into(),
+        WorldConfig::new(60, drones),
+    );
+    let config = serde_json::to_value(&config).unwrap();
+    ReplayHeader {
+        map_name: "arena".into(),
+        start_unix_ms: 1_700_000_000_000,
+        room_name: "test room".into(),
+        room_id: "abcdefghijklm".into(),
+        ..ReplayHeader::of_game(&GameEntry::of::<Arena>(), &config, seed, 60)
+    }
+}
+
+/// The view of `game` at its tick.
+fn view(game: &dyn DynGame) -> RowSnapshot {
+    let mut rows = Vec::new();
+    game.view(&mut rows);
+    RowSnapshot {
+        tick: game.tick(),
+        rows,
     }
 }
 
@@ -176,7 +213,8 @@ pub(super) fn record_with(
     record_version(v, policy, players, drones, ticks, seed, tamper)
 }
 
-/// [`record_with`], its ticks records coded as format `version` codes them.
+/// [`record_with`] in format `version` (2 to 4: the arena's old format, else
+/// today's).
 pub(super) fn record_version(
     version: u16,
     policy: RecordPolicy,
@@ -186,21 +224,26 @@ pub(super) fn record_version(
     seed: u64,
     tamper: Option<u32>,
 ) -> Recording {
-    let header = header(drones, seed);
-    let map = Map::parse(&header.map_text).unwrap();
-    let mut world = World::new(map, header.config.clone(), seed);
-    let mut writer = ReplayWriter::new(&header);
-    writer.code_ticks_as(version);
+    let (mut writer, config) = if version < 5 {
+        let old = header4(drones, seed);
+        let config = old.generic().config_value();
+        (ReplayWriter::format4(&old, version), config)
+    } else {
+        let header = header(drones, seed);
+        let config = header.config_value();
+        (ReplayWriter::new(&header, Arena::schema()), config)
+    };
+    let mut game = (GameEntry::of::<Arena>().create)(&config, seed).unwrap();
     let mut humans = Humans::new(players, seed);
     let mut rec = Recording {
         bytes: Vec::new(),
         inputs: Vec::new(),
-        hashes: vec![world.state_hash()],
+        hashes: vec![game.state_hash()],
     };
-    writer.push_hash(Tick(0), world.state_hash()).unwrap();
-    writer.push_keyframe(&world.snapshot()).unwrap();
+    writer.push_hash(Tick(0), game.state_hash()).unwrap();
+    writer.push_keyframe(&view(game.as_ref())).unwrap();
     if policy.wants_checkpoint(0) {
-        writer.push_checkpoint(&world.save_state()).unwrap();
+        writer.push_checkpoint(Tick(0), &game.save()).unwrap();
     }
     for t in 0..ticks {
         let input = humans.tick(t);
@@ -214,24 +257,24 @@ pub(super) fn record_version(
             };
             writer.push_player(&info).unwrap();
         }
-        world.step(&input);
+        game.step(&legacy::commands(&input));
         let mut recorded = input.clone();
         if tamper == Some(t) {
             let (_, first) = recorded.inputs.first_mut().expect("a tick with inputs");
             first.aim += 0.5;
             first.buttons.0 ^= Buttons::UP | Buttons::RIGHT;
         }
-        writer.push_tick(&recorded).unwrap();
-        let now = world.tick();
-        rec.hashes.push(world.state_hash());
+        writer.push_tick(&legacy::commands(&recorded)).unwrap();
+        let now = game.tick();
+        rec.hashes.push(game.state_hash());
         if policy.wants_hash(now.0) {
-            writer.push_hash(now, world.state_hash()).unwrap();
+            writer.push_hash(now, game.state_hash()).unwrap();
         }
         if policy.wants_keyframe(now.0) {
-            writer.push_keyframe(&world.snapshot()).unwrap();
+            writer.push_keyframe(&view(game.as_ref())).unwrap();
         }
         if policy.wants_checkpoint(now.0) {
-            writer.push_checkpoint(&world.save_state()).unwrap();
+            writer.push_checkpoint(now, &game.save()).unwrap();
         }
         if now.0 % 60 == 30 {
             writer.flush();
@@ -242,4 +285,9 @@ pub(super) fn record_version(
     writer.end().unwrap();
     rec.bytes.extend(writer.take_bytes());
     rec
+}
+
+/// `Arena::schema`, to keep the tests' imports short.
+pub(super) fn arena_schema() -> &'static crate::schema::Schema {
+    Arena::schema()
 }

@@ -1,26 +1,21 @@
 //! What the writer writes, the reader reads back exactly.
 
-use super::{header, record};
+use super::{arena_schema, header, record};
 use crate::protocol::{PlayerId, Tick};
 use crate::replay::{
-    MAX_ENTRIES_PER_TICK, Record, ReplayIndex, ReplayReader, ReplayWriter, TickItem, WriteError,
+    MAX_ENTRIES_PER_TICK, Record, ReplayIndex, ReplayReader, ReplayWriter, TickCommands, TickItem,
+    WriteError,
 };
-use crate::sim::TickInput;
 use crate::sim::{Buttons, PlayerInput};
+use crate::sim::{TickInput, legacy};
 use proptest::prelude::*;
 
-type Key = (Vec<u32>, Vec<u32>, Vec<(u32, u8, u32)>);
+/// A tick input as the recorded commands: exact values (an aim's float bits, so
+/// NaNs and ±0 are told apart).
+type Key = TickCommands;
 
-/// A tick input as exact bits (f32 `==` would not tell NaNs or ±0 apart).
 fn key(t: &TickInput) -> Key {
-    (
-        t.joins.iter().map(|p| p.0).collect(),
-        t.leaves.iter().map(|p| p.0).collect(),
-        t.inputs
-            .iter()
-            .map(|(p, i)| (p.0, i.buttons.0, i.aim.to_bits()))
-            .collect(),
-    )
+    legacy::commands(t)
 }
 
 /// Every recorded tick input of a replay, in order (empty runs expanded).
@@ -32,8 +27,8 @@ fn read_inputs(bytes: &[u8]) -> Vec<Key> {
             assert_eq!(first.0 as usize, out.len());
             for item in items {
                 match item {
-                    TickItem::Empty(n) => out.extend((0..n).map(|_| key(&TickInput::default()))),
-                    TickItem::Input(t) => out.push(key(&t)),
+                    TickItem::Empty(n) => out.extend((0..n).map(|_| TickCommands::default())),
+                    TickItem::Input(t) => out.push(t),
                 }
             }
         }
@@ -82,10 +77,10 @@ proptest! {
     fn any_tick_inputs_read_back_exactly(
         ticks in prop::collection::vec((arb_tick(), any::<u8>()), 0..300),
     ) {
-        let mut w = ReplayWriter::new(&header(0, 1));
+        let mut w = ReplayWriter::new(&header(0, 1), arena_schema());
         let mut bytes = Vec::new();
         for (t, action) in &ticks {
-            w.push_tick(t).unwrap();
+            w.push_tick(&key(t)).unwrap();
             match action % 8 {
                 0 => w.push_hash(w.tick(), u64::from(*action)).unwrap(),
                 1 => w.flush(),
@@ -148,13 +143,13 @@ fn a_recorded_match_reads_back_with_header_hashes_and_keyframes() {
 
 #[test]
 fn every_chunk_the_writer_hands_out_ends_on_a_record_boundary() {
-    let mut w = ReplayWriter::new(&header(0, 3));
+    let mut w = ReplayWriter::new(&header(0, 3), arena_schema());
     let mut file = w.take_bytes();
-    let input = TickInput {
+    let input = TickCommands {
         joins: vec![PlayerId(1)],
-        ..TickInput::default()
+        ..TickCommands::default()
     };
-    let empty = TickInput::default();
+    let empty = TickCommands::default();
     for t in 0..500u32 {
         w.push_tick(if t == 0 { &input } else { &empty }).unwrap();
         if t % 7 == 0 {
@@ -172,8 +167,8 @@ fn every_chunk_the_writer_hands_out_ends_on_a_record_boundary() {
 
 #[test]
 fn the_writer_refuses_bad_records_and_stays_usable() {
-    let mut w = ReplayWriter::new(&header(0, 3));
-    w.push_tick(&TickInput::default()).unwrap();
+    let mut w = ReplayWriter::new(&header(0, 3), arena_schema());
+    w.push_tick(&TickCommands::default()).unwrap();
     assert_eq!(
         w.push_hash(Tick(0), 1),
         Err(WriteError::TickMismatch {
@@ -181,15 +176,18 @@ fn the_writer_refuses_bad_records_and_stays_usable() {
             got: 0
         })
     );
-    let huge = TickInput {
+    let huge = TickCommands {
         joins: (0..=MAX_ENTRIES_PER_TICK as u32).map(PlayerId).collect(),
-        ..TickInput::default()
+        ..TickCommands::default()
     };
     assert_eq!(w.push_tick(&huge), Err(WriteError::TooLarge));
     assert_eq!(w.tick(), Tick(1));
     w.push_hash(Tick(1), 9).unwrap();
     w.end().unwrap();
-    assert_eq!(w.push_tick(&TickInput::default()), Err(WriteError::Ended));
+    assert_eq!(
+        w.push_tick(&TickCommands::default()),
+        Err(WriteError::Ended)
+    );
     assert_eq!(w.end(), Err(WriteError::Ended));
     let bytes = w.take_bytes();
     let records: Vec<Record> = ReplayReader::open(&bytes).unwrap().collect();

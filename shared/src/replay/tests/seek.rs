@@ -1,7 +1,7 @@
 //! Seeking from checkpoints: the same World and the same events as re-simulating
 //! from tick 0; damaged or forged checkpoints; version 2 files.
 
-use super::{record, record_version};
+use super::{games, record, record_version};
 use crate::codec::{decode_value, encode_value};
 use crate::protocol::Tick;
 use crate::replay::frame::{self, Kind, PREFIX_LEN};
@@ -30,7 +30,7 @@ fn replace(bytes: &[u8], range: std::ops::Range<usize>, kind: Kind, payload: &[u
     out
 }
 
-fn steps(resim: &mut Resim<'_>) -> Vec<(Tick, Vec<crate::sim::GameEvent>)> {
+fn steps(resim: &mut Resim<'_>) -> Vec<(Tick, Vec<crate::game::EventRow>)> {
     std::iter::from_fn(|| resim.step()).collect()
 }
 
@@ -43,12 +43,12 @@ fn a_seek_from_a_checkpoint_equals_a_seek_from_tick_zero() {
     assert_eq!(index.ticks, 2000);
     assert_eq!(index.keyframe_at_or_before(Tick(899)), Some(Tick(600)));
     for target in [0u32, 1, 299, 300, 301, 777, 1500, 1799, 1999, 2000] {
-        let mut fast = Resim::seek_from(&rec.bytes, &index, Tick(target)).unwrap();
-        let mut slow = Resim::new(&rec.bytes).unwrap();
+        let mut fast = Resim::seek_from(&rec.bytes, &games(), &index, Tick(target)).unwrap();
+        let mut slow = Resim::new(&rec.bytes, &games()).unwrap();
         slow.seek(Tick(target));
         assert_eq!(fast.tick(), Tick(target));
         assert_eq!(
-            fast.world().state_hash(),
+            fast.game().state_hash(),
             rec.hashes[target as usize],
             "{target}"
         );
@@ -61,12 +61,12 @@ fn a_seek_from_a_checkpoint_equals_a_seek_from_tick_zero() {
 fn a_parked_seek_continues_where_it_stopped() {
     let rec = record(4, 10, 1000, 3, None);
     let index = SeekIndex::build(&rec.bytes).unwrap();
-    let parked = Resim::seek_from(&rec.bytes, &index, Tick(650))
+    let parked = Resim::seek_from(&rec.bytes, &games(), &index, Tick(650))
         .unwrap()
         .park();
     let copy = rec.bytes.clone();
     let mut resumed = parked.resume(&copy);
-    let mut slow = Resim::new(&rec.bytes).unwrap();
+    let mut slow = Resim::new(&rec.bytes, &games()).unwrap();
     slow.seek(Tick(650));
     assert_eq!(steps(&mut resumed), steps(&mut slow));
 }
@@ -74,7 +74,7 @@ fn a_parked_seek_continues_where_it_stopped() {
 #[test]
 fn every_checkpoint_is_verified_and_a_forged_one_is_reported() {
     let rec = record(6, 30, 1000, 8, None);
-    let report = verify(&rec.bytes);
+    let report = verify(&rec.bytes, &games());
     assert_eq!(report.checkpoints_checked, 4, "{report:?}"); // 0, 300, 600, 900
     assert!(report.is_ok(), "{report:?}");
 
@@ -92,7 +92,7 @@ fn every_checkpoint_is_verified_and_a_forged_one_is_reported() {
     let mut forged_payload = tick.to_le_bytes().to_vec();
     forged_payload.extend_from_slice(&encode_value(&state));
     let forged = replace(&rec.bytes, range.clone(), Kind::Checkpoint, &forged_payload);
-    let report = verify(&forged);
+    let report = verify(&forged, &games());
     assert!(report.stopped_at.is_none() && report.complete);
     assert_eq!(
         (report.mismatches, report.first_mismatch),
@@ -103,11 +103,11 @@ fn every_checkpoint_is_verified_and_a_forged_one_is_reported() {
     let mut garbage = tick.to_le_bytes().to_vec();
     garbage.extend_from_slice(&[0xff; 40]);
     let broken = replace(&rec.bytes, range, Kind::Checkpoint, &garbage);
-    assert_eq!(verify(&broken).mismatches, 1);
+    assert_eq!(verify(&broken, &games()).mismatches, 1);
     let index = SeekIndex::build(&broken).unwrap();
-    let mut resim = Resim::seek_from(&broken, &index, Tick(700)).unwrap();
-    assert_eq!(resim.world().state_hash(), rec.hashes[700]);
-    let mut slow = Resim::new(&rec.bytes).unwrap();
+    let mut resim = Resim::seek_from(&broken, &games(), &index, Tick(700)).unwrap();
+    assert_eq!(resim.game().state_hash(), rec.hashes[700]);
+    let mut slow = Resim::new(&rec.bytes, &games()).unwrap();
     slow.seek(Tick(700));
     assert_eq!(steps(&mut resim), steps(&mut slow));
 }
@@ -128,7 +128,7 @@ fn version_2_files_still_read_and_seek_from_tick_zero() {
             old.extend_from_slice(&rec.bytes[range]);
         }
     }
-    let report = verify(&old);
+    let report = verify(&old, &games());
     assert!(
         report.is_ok() && report.complete && report.ticks == 900,
         "{report:?}"
@@ -136,15 +136,15 @@ fn version_2_files_still_read_and_seek_from_tick_zero() {
     assert_eq!(report.checkpoints_checked, 0);
     let index = SeekIndex::build(&old).unwrap();
     assert!(index.checkpoints.is_empty());
-    let resim = Resim::seek_from(&old, &index, Tick(555)).unwrap();
-    assert_eq!(resim.world().state_hash(), rec.hashes[555]);
+    let resim = Resim::seek_from(&old, &games(), &index, Tick(555)).unwrap();
+    assert_eq!(resim.game().state_hash(), rec.hashes[555]);
     assert!(ReplayIndex::build(&old).unwrap().roster.is_empty());
 
     // A checkpoint record has no meaning in version 2.
-    let with = record(5, 10, 300, 4, None).bytes;
+    let with = record_version(4, RecordPolicy::for_tick_rate(60), 5, 10, 300, 4, None).bytes;
     let mut v2 = with.clone();
     v2[8..10].copy_from_slice(&2u16.to_le_bytes());
-    let stop = verify(&v2).stopped_at.unwrap();
+    let stop = verify(&v2, &games()).stopped_at.unwrap();
     assert!(
         matches!(stop.reason, StopReason::UnknownKind(6 | 7)),
         "{stop}"

@@ -1,14 +1,15 @@
 //! Re-simulation: verification, tampering, seeking, the index.
 
-use super::record;
+use super::{games, record};
+use crate::game::Game;
 use crate::protocol::Tick;
 use crate::replay::{ReplayIndex, Replayed, Resim, verify};
-use crate::sim::GameEvent;
+use crate::sim::{Arena, GameEvent};
 
 #[test]
 fn a_recorded_match_verifies_without_mismatches() {
     let rec = record(8, 20, 3000, 42, None);
-    let report = verify(&rec.bytes);
+    let report = verify(&rec.bytes, &games());
     assert_eq!(report.ticks, 3000);
     assert_eq!(report.hashes_checked, 51); // ticks 0, 60, ..., 3000
     assert_eq!(report.keyframes_checked, 11); // ticks 0, 300, ..., 3000
@@ -21,10 +22,11 @@ fn the_recorded_match_is_eventful() {
     // The verification above only means something if the inputs matter: players
     // join, leave, fight and die.
     let rec = record(8, 20, 3000, 42, None);
-    let mut resim = Resim::new(&rec.bytes).unwrap();
+    let mut resim = Resim::new(&rec.bytes, &games()).unwrap();
     let mut kills = 0;
     let mut lefts = 0;
     while let Some((_, events)) = resim.step() {
+        let events: Vec<GameEvent> = events.iter().filter_map(Arena::event_from_row).collect();
         kills += events
             .iter()
             .filter(|e| matches!(e, GameEvent::Kill { .. }))
@@ -43,7 +45,7 @@ fn the_recorded_match_is_eventful() {
 fn a_tampered_input_is_a_mismatch_from_the_next_hash_on() {
     let tampered_at = 1234;
     let rec = record(8, 20, 3000, 42, Some(tampered_at));
-    let report = verify(&rec.bytes);
+    let report = verify(&rec.bytes, &games());
     assert!(report.stopped_at.is_none() && report.complete);
     assert!(report.mismatches > 0 && !report.is_ok());
     // The first hash after the tampered tick (1235) is at tick 1260.
@@ -54,16 +56,16 @@ fn a_tampered_input_is_a_mismatch_from_the_next_hash_on() {
 fn seeking_lands_on_the_tick_with_the_recorded_state() {
     let rec = record(6, 10, 2000, 5, None);
     for target in [0u32, 1, 59, 60, 777, 1999, 2000] {
-        let mut resim = Resim::new(&rec.bytes).unwrap();
+        let mut resim = Resim::new(&rec.bytes, &games()).unwrap();
         assert_eq!(resim.seek(Tick(target)), Tick(target));
         assert_eq!(
-            resim.world().state_hash(),
+            resim.game().state_hash(),
             rec.hashes[target as usize],
             "{target}"
         );
     }
     // Past the end: stops at the last recorded tick.
-    let mut resim = Resim::new(&rec.bytes).unwrap();
+    let mut resim = Resim::new(&rec.bytes, &games()).unwrap();
     assert_eq!(resim.seek(Tick(5000)), Tick(2000));
     assert!(resim.is_complete());
     // Never backwards.
@@ -73,7 +75,7 @@ fn seeking_lands_on_the_tick_with_the_recorded_state() {
 #[test]
 fn hash_and_keyframe_events_come_with_the_world_at_their_tick() {
     let rec = record(3, 5, 700, 9, None);
-    let mut resim = Resim::new(&rec.bytes).unwrap();
+    let mut resim = Resim::new(&rec.bytes, &games()).unwrap();
     let mut seen = 0;
     while let Some(event) = resim.next() {
         match event {

@@ -1,5 +1,5 @@
-//! How one player's changed input is coded (step 4 of the body in [`super`]): a
-//! `buttons changed` bit and the 8-bit XOR with the previous buttons as a bit tree,
+//! How one arena player's changed input is coded in formats 2 to 4 (step 4 of the
+//! body in [`crate::replay::inputs`]): a `buttons changed` bit and the 8-bit XOR with the previous buttons as a bit tree,
 //! an `aim changed` bit when the buttons changed (implied otherwise), and the aim as
 //! the signed difference of the two aims' order-preserving integer images (the `f32`
 //! bits kept exactly, NaN payloads included).
@@ -9,14 +9,9 @@ use crate::codec::model::{SIntModel, mono, tree, unmono};
 use crate::codec::rangecoder::{BitCoder, Prob};
 use crate::sim::{Buttons, PlayerInput};
 
-/// Bitwise equality (`f32` `==` would call two NaNs different and ±0 equal).
-pub(super) fn same(a: PlayerInput, b: PlayerInput) -> bool {
-    a.buttons == b.buttons && a.aim.to_bits() == b.aim.to_bits()
-}
-
 /// How a changed input is coded.
 #[derive(Clone)]
-pub(super) struct ChangeModel {
+pub(crate) struct ChangeModel {
     buttons_changed: Prob,
     buttons: [Prob; 256],
     aim_changed: Prob,
@@ -25,7 +20,7 @@ pub(super) struct ChangeModel {
 
 impl ChangeModel {
     /// The model before any input was coded (every probability at one half).
-    pub(super) fn new() -> ChangeModel {
+    pub(crate) fn new() -> ChangeModel {
         ChangeModel {
             buttons_changed: Prob::HALF,
             buttons: [Prob::HALF; 256],
@@ -35,7 +30,7 @@ impl ChangeModel {
     }
 
     /// Code the input that replaces `prev` (`hint`: the real one, when encoding).
-    pub(super) fn code<C: BitCoder>(
+    pub(crate) fn code<C: BitCoder>(
         &mut self,
         c: &mut C,
         prev: PlayerInput,
