@@ -4,9 +4,9 @@
 //! The file format and everything that reads it live in
 //! [`tickcast_shared::replay`]; this module is the IO around it:
 //!
-//! - [`recorder`]: the room's [`Recorder`] hands each tick's accepted inputs (and
-//!   every second a state hash, every keyframe period a snapshot, every
-//!   `checkpoint_secs` the World's full state) to a recorder task
+//! - [`recorder`]: the room's [`Recorder`] (every game's rooms) hands each tick's
+//!   accepted commands (and every second a state hash, every keyframe period the
+//!   view rows, every `checkpoint_secs` the game's saved state) to a recorder task
 //!   over a bounded channel with `try_send`: the tick never waits on disk. The task
 //!   encodes and appends to `<id>.tcr`, flushing at least once a second, so a
 //!   `kill -9` loses at most the last second (the reader accepts the torn tail). A
@@ -22,12 +22,15 @@
 //!   ahead of short or one-player recordings, never a recording in progress.
 //! - [`download`]: `GET /api/replays/{id}` streamed from disk in chunks, with an
 //!   idle deadline and a per-address limit.
-//! - [`playback`]: `GET /api/replays/{id}/events`, the recording re-simulated (from
-//!   the checkpoint before the start, on a blocking thread) and streamed as the same
-//!   SSE events as the live spectator feed, paced.
+//! - [`playback`]: `GET /api/replays/{id}/events`, the recording of any game
+//!   re-simulated by the server's game of that name (from the checkpoint before the
+//!   start, on a blocking thread) and streamed as the same SSE events as the live
+//!   spectator feed, paced; [`keyframes`]: a recording of another build of the game
+//!   (same schema) plays its recorded keyframes instead.
 //! - [`routes`]: the HTTP handlers.
 
 pub mod download;
+pub mod keyframes;
 pub mod playback;
 pub mod record_task;
 pub mod recorder;

@@ -34,6 +34,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::keyframes::KeyframePlayback;
 use super::store::PlaybackPermit;
 use crate::metrics::Metrics;
 use crate::net::sse::hand_over;
@@ -157,6 +158,35 @@ impl<'a> Playback<'a> {
     }
 }
 
+/// What a paced stream plays: a re-simulation ([`Playback`]) or, for a recording
+/// of another build, its keyframes ([`super::keyframes::KeyframePlayback`]).
+pub trait Paced {
+    /// The tick of the frame sent last (where the stream starts, at first).
+    fn tick(&self) -> Tick;
+    /// Simulation ticks per second of the recording.
+    fn tick_rate(&self) -> u32;
+    /// The keyframe the stream starts with, as SSE text in `format`.
+    fn keyframe_text(&mut self, format: Format) -> Bytes;
+    /// The next tick with events and those events as SSE text, then once the
+    /// last tick and `end`; `None` after that.
+    fn next_tick_text(&mut self, format: Format) -> Option<(Tick, Vec<Bytes>)>;
+}
+
+impl Paced for Playback<'_> {
+    fn tick(&self) -> Tick {
+        Playback::tick(self)
+    }
+    fn tick_rate(&self) -> u32 {
+        Playback::tick_rate(self)
+    }
+    fn keyframe_text(&mut self, format: Format) -> Bytes {
+        Playback::keyframe_text(self, format)
+    }
+    fn next_tick_text(&mut self, format: Format) -> Option<(Tick, Vec<Bytes>)> {
+        Playback::next_tick_text(self, format)
+    }
+}
+
 /// A frame's SSE text in `format`.
 fn text(frame: RowFrame, format: Format) -> Bytes {
     Bytes::from(match format {
@@ -170,6 +200,9 @@ pub struct StreamPlan {
     pub start: Tick,
     /// The server's games (the recorded one is re-simulated).
     pub games: Vec<GameEntry>,
+    /// The game here is another build with the same schema: play the recorded
+    /// keyframes of this game instead of re-simulating.
+    pub keyframes_of: Option<GameEntry>,
     /// Seek points of the bytes to play.
     pub index: SeekIndex,
     /// The viewer resumes after this event (of tick `start`).
@@ -195,10 +228,18 @@ pub async fn stream(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
 }
 
 async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
-    let _permit = plan.permit;
-    let (start, index) = (plan.start, plan.index);
+    let _permit = &plan.permit;
+    if let Some(entry) = plan.keyframes_of {
+        let Ok(mut playback) = KeyframePlayback::new(&bytes, &entry, plan.start, &plan.spectators)
+        else {
+            return;
+        };
+        pace(&mut playback, &plan, &tx).await;
+        return;
+    }
+    let (start, index) = (plan.start, plan.index.clone());
     let players = index.players.clone();
-    let games = plan.games;
+    let games = plan.games.clone();
     let sought = tokio::task::spawn_blocking(move || {
         let parked = Resim::seek_from(&bytes, &games, &index, start).map(Resim::park);
         (bytes, parked)
@@ -208,9 +249,14 @@ async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
         return;
     };
     let mut playback = Playback::at(parked.resume(&bytes), &players, &plan.spectators);
+    pace(&mut playback, &plan, &tx).await;
+}
+
+/// Send `playback`'s events paced by their ticks at the plan's speed.
+async fn pace<P: Paced>(playback: &mut P, plan: &StreamPlan, tx: &mpsc::Sender<Bytes>) {
     let timeout = plan.spectators.write_timeout();
-    let metrics = plan.metrics;
-    let send = async |chunk: Bytes| hand_over(&tx, chunk, timeout, &metrics).await;
+    let metrics = &plan.metrics;
+    let send = async |chunk: Bytes| hand_over(tx, chunk, timeout, metrics).await;
     let retry = Bytes::from(format!("retry: {}\n\n", plan.spectators.retry_ms));
     if !send(retry).await {
         return;
@@ -220,7 +266,7 @@ async fn play(bytes: Vec<u8>, plan: StreamPlan, tx: mpsc::Sender<Bytes>) {
     let has_it = plan
         .resume_after
         .is_some_and(|id| id.has_frame() && id.tick() == playback.tick());
-    if !has_it && !send(keyframe).await {
+    if !has_it && !keyframe.is_empty() && !send(keyframe).await {
         return;
     }
     let first = playback.tick();

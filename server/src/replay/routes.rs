@@ -17,12 +17,14 @@
 //! a FIFO), 422 for a file that is too large to serve or whose header is unreadable
 //! or out of bounds (counted, `tickcast_replays_unreadable_total`), 422 for a
 //! playback of a game this server does not have (`unknown game NAME`) or has
-//! another build of (counted, `tickcast_replays_unplayable_total`; the file
-//! still downloads), 429 when the
+//! another build of with another schema (counted,
+//! `tickcast_replays_unplayable_total`; the file still downloads; another build
+//! with the same schema plays its keyframes, [`super::keyframes`]), 429 when the
 //! address has `max_downloads_per_ip` downloads open, 503 when all playbacks are
 //! taken. Downloads are streamed from disk ([`super::download`]).
 
 use super::download::{self, Download};
+use super::keyframes;
 use super::playback::{StreamPlan, stream};
 use super::store::{OpenError, ReplayStore, valid_id};
 use crate::ctx::ServerCtx;
@@ -36,7 +38,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::{ReplayReader, SeekIndex, bounds, game_for};
+use tickcast_shared::replay::{self, ReplayReader, SeekIndex, bounds, game_for};
 use tickcast_shared::spectate::Format;
 use tokio::sync::mpsc;
 
@@ -260,10 +262,22 @@ pub async fn events(
         }
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "indexing failed"),
     };
-    if let Err(e) = game_for(s.replays.games(), &index.header) {
-        s.replays.metrics().unplayable.inc();
-        return error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
-    }
+    let here = (s.replays.games().iter())
+        .find(|g| g.name() == index.header.game)
+        .copied();
+    let keyframes_of = match game_for(s.replays.games(), &index.header) {
+        Ok(_) => None,
+        // Another build of the game, with the same schema: its keyframes play.
+        Err(replay::OpenError::BuildMismatch { .. })
+            if here.is_some_and(|g| keyframes::playable(&g, &bytes)) =>
+        {
+            here
+        }
+        Err(e) => {
+            s.replays.metrics().unplayable.inc();
+            return error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string());
+        }
+    };
     let resume_after = match cursor(&headers, query.last_event_id.as_deref()) {
         Cursor::After(id) => Some(id),
         Cursor::Fresh | Cursor::Unreadable => None,
@@ -278,6 +292,7 @@ pub async fn events(
     let plan = StreamPlan {
         start,
         games: s.replays.games().to_vec(),
+        keyframes_of,
         index,
         resume_after,
         format,
