@@ -32,7 +32,7 @@ fn view(game: &dyn DynGame) -> RowSnapshot {
 
 /// A recorded match of `ticks` ticks of random commands; the commands, the hash
 /// after each tick and the bytes. With `tamper`, the file gets other input values
-/// at that tick than the game stepped with.
+/// from that tick on than the game stepped with.
 fn record(ticks: u32, seed: u64, tamper: Option<u32>) -> (Vec<TickCommands>, Vec<u64>, Vec<u8>) {
     let entry = GameEntry::of::<Ball>();
     let config = (entry.configure)(&options(60, 20, serde_json::json!({ "minutes": 2 }))).unwrap();
@@ -55,9 +55,12 @@ fn record(ticks: u32, seed: u64, tamper: Option<u32>) -> (Vec<TickCommands>, Vec
         let commands = random_commands(ball.game(), &mut rng, &mut present);
         game.step(&commands);
         let mut recorded = commands.clone();
-        if tamper == Some(t) {
-            let (_, first) = recorded.inputs.first_mut().expect("a tick with inputs");
-            first.0[0] = first.0[0].wrapping_add(3);
+        if tamper.is_some_and(|at| t >= at) {
+            for (_, values) in &mut recorded.inputs {
+                for v in &mut values.0 {
+                    *v = v.wrapping_add(5) ^ 7;
+                }
+            }
         }
         writer.push_tick(&recorded).unwrap();
         let now = game.tick();
