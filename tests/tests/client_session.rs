@@ -158,4 +158,12 @@ async fn idle_bots_that_only_ping_stay_seated_and_get_deltas() {
         report["rtt_ms_p50"].as_f64().is_some(),
         "the pings were answered: {report}"
     );
+    // On plain HTTP/1 the room wrote (most of) those snapshots itself.
+    let (_, metrics) = tickcast_tests::http::get_text(s.addr, "/metrics").await;
+    let direct: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tickcast_ws_direct_snapshots_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(direct > 50.0, "direct writes: {direct}");
 }
