@@ -50,9 +50,13 @@ struct Args {
     /// How long the bots run (e.g. 20s; at most 10 minutes).
     #[arg(long, default_value = "20s", value_parser = parse_duration)]
     duration: Duration,
-    /// Bots only acknowledge snapshots instead of playing.
+    /// Bots idle instead of playing: they ping, and acknowledge snapshots only on
+    /// QUIC (datagrams need it; on WebSocket a written snapshot is the baseline).
     #[arg(long)]
     idle: bool,
+    /// With --idle: bots answer every snapshot with an empty input on any transport.
+    #[arg(long, requires = "idle")]
+    ack_every_snapshot: bool,
     /// How the bots connect: ws (WebSocket) or quic.
     #[arg(long, default_value = "ws")]
     transport: Transport,
@@ -79,6 +83,7 @@ struct LoadReport {
     bots: usize,
     drones_per_room: u32,
     idle: bool,
+    ack_every_snapshot: bool,
     transport: Transport,
     duration_s: f64,
     /// Tick duration quantiles, estimated from the server's histogram buckets.
@@ -221,6 +226,7 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         duration: args.duration,
         rooms,
         idle: args.idle,
+        ack_every_snapshot: args.ack_every_snapshot,
         name_prefix: "load".to_owned(),
         client,
         ..BotConfig::default()
@@ -245,6 +251,7 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         bots: bot_report.bots,
         drones_per_room: args.drones,
         idle: args.idle,
+        ack_every_snapshot: args.ack_every_snapshot,
         transport: args.transport,
         duration_s: bot_report.seconds,
         tick_ms_p50: tick_ms(0.5),

@@ -2,9 +2,14 @@
 //!
 //! [`run_bots`] seats `count` bots (matchmaking, or round-robin over given rooms, with
 //! a bounded number of joins in flight), then each bot reads snapshots and either
-//! plays (moves and shoots at its input rate, pseudo-random from a seed) or, when
-//! idle, only acknowledges each applied snapshot with an empty input. Every bot pings
-//! once per `ping_interval` for round-trip times. All bots stop by themselves at the
+//! plays (moves and shoots at its input rate, pseudo-random from a seed) or idles.
+//! An idle bot sends what an idle real client sends: on WebSocket nothing but its
+//! pings (a snapshot written to a reliable, ordered transport is already the
+//! server's baseline, so it needs no answer); on QUIC, whose snapshots are
+//! datagrams, an empty input acknowledging each applied snapshot.
+//! [`BotConfig::ack_every_snapshot`] makes idle bots answer every snapshot on any
+//! transport (today's load for comparison). Every bot pings once per
+//! `ping_interval` for round-trip times. All bots stop by themselves at the
 //! deadline and the counts are summed into one [`BotReport`]. On QUIC
 //! ([`crate::Transport`]), snapshots that are late or lack their baseline are skipped
 //! and counted, not errors.
@@ -42,8 +47,13 @@ pub struct BotConfig {
     pub duration: Duration,
     /// Rooms to join round-robin; empty: matchmake.
     pub rooms: Vec<RoomId>,
-    /// Only acknowledge snapshots, never move or shoot.
+    /// Never move or shoot: ping, and acknowledge snapshots only where the
+    /// transport needs it ([`BotConfig::answers_snapshots`]).
     pub idle: bool,
+    /// Idle bots answer every applied snapshot with an empty input, on any
+    /// transport (what idle bots did before acks became optional on reliable
+    /// transports; for comparison).
+    pub ack_every_snapshot: bool,
     /// Time between pings (default 1 s).
     pub ping_interval: Duration,
     /// Bots seating at the same time (default 4: a server lets one address hold only
@@ -67,12 +77,23 @@ impl Default for BotConfig {
             duration: Duration::from_secs(10),
             rooms: Vec::new(),
             idle: false,
+            ack_every_snapshot: false,
             ping_interval: Duration::from_secs(1),
             connect_concurrency: 4,
             seed: 1,
             name_prefix: "bot".to_owned(),
             client: ClientConfig::default(),
         }
+    }
+}
+
+impl BotConfig {
+    /// Whether an idle bot answers each applied snapshot with an empty input: on
+    /// QUIC (snapshots are datagrams, which may be lost, so the server deltas only
+    /// against what the client acknowledged) or when asked to. On WebSocket a
+    /// written snapshot is the baseline already; an idle bot only pings.
+    pub fn answers_snapshots(&self) -> bool {
+        self.idle && (self.ack_every_snapshot || self.client.transport == Transport::Quic)
     }
 }
 
@@ -409,6 +430,7 @@ async fn play(
         config.seed ^ (index as u64).wrapping_mul(0x9e37_79b9),
     );
     let idle_input = client.idle_input();
+    let answers = config.answers_snapshots();
     let mut pings = tokio::time::interval(config.ping_interval);
     pings.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let stop = tokio::time::sleep_until(deadline);
@@ -420,7 +442,7 @@ async fn play(
             update = client.next_update() => match update {
                 Ok(Update::Snapshot { .. }) => {
                     out.snapshots += 1;
-                    if config.idle {
+                    if answers {
                         client.send_input(idle_input.clone()).await?;
                     }
                 }
@@ -462,6 +484,28 @@ mod tests {
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("10h").is_err());
         assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn idle_bots_answer_snapshots_only_where_acks_are_needed() {
+        let on = |transport, idle, ack_every_snapshot| BotConfig {
+            idle,
+            ack_every_snapshot,
+            client: ClientConfig {
+                transport,
+                ..ClientConfig::default()
+            },
+            ..BotConfig::default()
+        };
+        let ws = Transport::WebSocket;
+        let quic = Transport::Quic;
+        assert!(!on(ws, true, false).answers_snapshots(), "WS: pings only");
+        assert!(on(quic, true, false).answers_snapshots(), "QUIC datagrams");
+        assert!(on(ws, true, true).answers_snapshots(), "asked to");
+        assert!(on(quic, true, true).answers_snapshots());
+        // Playing bots acknowledge with their own inputs, never with empty ones.
+        assert!(!on(ws, false, true).answers_snapshots());
+        assert!(!on(quic, false, false).answers_snapshots());
     }
 
     #[tokio::test]

@@ -56,6 +56,11 @@ pub struct Config {
     pub ws_read_buffer: usize,
     /// Outgoing bytes a WebSocket buffers before it flushes. Default 65536.
     pub ws_write_buffer: usize,
+    /// On a plain (non-TLS) HTTP/1 connection, the edge takes a player's WebSocket
+    /// over and the room writes its snapshots straight to the socket (no wake-up of
+    /// the session per snapshot); off: every WebSocket goes through its session.
+    /// Default true.
+    pub ws_direct: bool,
     /// Room inbox (all sessions -> room) capacity. Default 4096.
     pub room_inbox: usize,
     /// Buffered inputs per player; more are dropped and counted. Default 16.
@@ -118,6 +123,7 @@ impl Default for Config {
             max_frame_bytes: 4096,
             ws_read_buffer: 1024,
             ws_write_buffer: 65536,
+            ws_direct: true,
             room_inbox: 4096,
             input_buffer: 16,
             session_queue: 64,

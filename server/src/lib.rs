@@ -29,6 +29,8 @@ pub mod cluster;
 pub mod config;
 pub mod ctx;
 pub mod edge;
+#[cfg(test)]
+mod fake_socket;
 pub mod games;
 pub mod http;
 pub mod lobby;

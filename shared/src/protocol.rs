@@ -4,6 +4,14 @@
 //! server answers [`ServerMsg::Welcome`] or [`ServerMsg::Error`] and a close. After
 //! that the client streams [`ClientMsg::Input`] (each also acknowledging the newest
 //! snapshot tick it applied) and the server streams [`ServerMsg::Snapshot`].
+//!
+//! Acknowledgements are needed only where snapshots may be lost: on QUIC datagrams
+//! the server deltas against the newest tick an input acknowledged
+//! ([`InputCmd::ack`]). On a reliable, ordered transport (WebSocket, a QUIC stream)
+//! a snapshot the server has written is its baseline at once, so a client there
+//! need not answer snapshots at all: an idle client sends only its
+//! [`ClientMsg::Ping`]s (which also keep it within the server's idle timeout) and
+//! still gets deltas.
 //! Byte encoding lives in [`crate::codec`]; nothing here knows about bincode.
 
 use crate::game::{EventRow, InputValues};
@@ -57,6 +65,8 @@ pub struct InputCmd {
     /// Strictly increasing per player; the server consumes at most one per tick.
     pub seq: InputSeq,
     /// Newest snapshot tick the client has applied (its baseline for the next delta).
+    /// Needed by the server only for snapshots sent as QUIC datagrams; on a reliable
+    /// transport a written snapshot is the baseline already.
     pub ack: Option<Tick>,
     /// The game's input for one tick, as the values of its schema's input fields
     /// (the server refuses a count that does not fit the schema).

@@ -1,6 +1,7 @@
 //! More of the client library against the real server: the own entity and the
-//! prediction follow the server, a keyframe comes first, and idle bots seated in a
-//! given room (`bots --room ID --idle`) report clean JSON.
+//! prediction follow the server, a keyframe comes first, idle bots seated in a
+//! given room (`bots --room ID --idle`) report clean JSON, and idle bots that only
+//! ping (no answer to snapshots on WebSocket) keep their seats and get deltas.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -123,4 +124,46 @@ async fn idle_bots_in_a_given_room_report_clean_json() {
     let (_, rooms) = tickcast_tests::http::get(s.addr, "/api/rooms").await;
     let rooms = rooms.as_array().unwrap();
     assert_eq!(rooms.len(), 1, "{rooms:?}");
+}
+
+#[tokio::test]
+async fn idle_bots_that_only_ping_stay_seated_and_get_deltas() {
+    // An idle timeout of 2 s (the server's own pings come only every 5 s): the
+    // bots' runs of 6 s outlast it three times over, with nothing from them but
+    // their pings, one a second.
+    let s = TestServer::start(&["--idle-timeout-secs=2"]).await;
+    let room = create_room(s.addr, r#"{"drones":8}"#).await;
+    let args = [
+        "--count",
+        "2",
+        "--duration",
+        "6s",
+        "--idle",
+        "--room",
+        &room,
+    ];
+    let report = bots_report(&s.url, &args).await;
+    assert_eq!(report["connected"], 2, "{report}");
+    assert_eq!(report["disconnects"], 0, "nobody was closed: {report}");
+    assert_eq!(report["reconnects"], 0, "nobody had to come back: {report}");
+    assert_eq!(report["decode_errors"], 0, "{report}");
+    assert_eq!(
+        report["keyframes"], 2,
+        "one keyframe per bot: a written snapshot is a baseline without an ack: {report}"
+    );
+    // 20 snapshots/s for about 6 s (seating included), two bots.
+    let deltas = report["deltas"].as_u64().unwrap();
+    assert!(deltas > 100, "deltas, not only keyframes: {report}");
+    assert!(
+        report["rtt_ms_p50"].as_f64().is_some(),
+        "the pings were answered: {report}"
+    );
+    // On plain HTTP/1 the room wrote (most of) those snapshots itself.
+    let (_, metrics) = tickcast_tests::http::get_text(s.addr, "/metrics").await;
+    let direct: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("tickcast_ws_direct_snapshots_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(direct > 50.0, "direct writes: {direct}");
 }

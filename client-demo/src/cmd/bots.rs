@@ -29,9 +29,14 @@ pub struct BotsArgs {
     /// input schema.
     #[arg(long, default_value = tickcast_client::games::DEFAULT_GAME)]
     game: String,
-    /// Only acknowledge snapshots; never move or shoot.
+    /// Never move or shoot: send what an idle client sends (pings; on QUIC also an
+    /// empty input acknowledging each snapshot, as datagrams need).
     #[arg(long)]
     idle: bool,
+    /// With --idle: answer every snapshot with an empty input on any transport
+    /// (the older idle load, for comparison).
+    #[arg(long, requires = "idle")]
+    ack_every_snapshot: bool,
     /// Print one JSON line (otherwise a short human summary).
     #[arg(long)]
     json: bool,
@@ -59,6 +64,7 @@ pub fn run(args: BotsArgs) -> CmdResult {
         duration: args.duration,
         rooms: args.room.map(RoomId).into_iter().collect(),
         idle: args.idle,
+        ack_every_snapshot: args.ack_every_snapshot,
         seed: args.seed,
         connect_concurrency: args.connect_concurrency,
         client: ClientConfig {

@@ -7,7 +7,8 @@
 //! body) carrying a [`Takeover`] in its extensions. The edge then stops serving
 //! HTTP on the connection before hyper writes anything for that request, writes the
 //! response's head itself ([`head`]: `connection: close`, the body runs until the
-//! close), and runs the takeover with the socket. Requests over TLS or HTTP/2 get no
+//! close; or a `101` with `connection: upgrade`, for a player's WebSocket, see
+//! `net::ws_taken`), and runs the takeover with the socket. Requests over TLS or HTTP/2 get no
 //! offer. The connection keeps its slot (per-IP permit, gauge) until the takeover
 //! is over.
 //!
@@ -66,7 +67,8 @@ const FRAMING: [HeaderName; 3] = [
 ];
 
 /// The HTTP/1.1 head of a taken-over response: its status and fields, a `date`,
-/// and `connection: close` (its body is delimited by the close).
+/// and `connection: close` (its body is delimited by the close), or for a `101`
+/// (a WebSocket the application runs itself) `connection: upgrade`.
 pub fn head(parts: &response::Parts) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     let status = parts.status;
@@ -89,7 +91,11 @@ pub fn head(parts: &response::Parts) -> Vec<u8> {
         out.extend_from_slice(httpdate::fmt_http_date(std::time::SystemTime::now()).as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(b"connection: close\r\n\r\n");
+    if status == axum::http::StatusCode::SWITCHING_PROTOCOLS {
+        out.extend_from_slice(b"connection: upgrade\r\n\r\n");
+    } else {
+        out.extend_from_slice(b"connection: close\r\n\r\n");
+    }
     out
 }
 
@@ -206,5 +212,22 @@ mod tests {
                 .any(|f| f.starts_with("content-length") || f.starts_with("transfer-encoding")),
             "no other framing: {fields:?}"
         );
+    }
+
+    #[test]
+    fn a_switching_protocols_head_keeps_the_connection_for_the_upgrade() {
+        let mut res = Response::new(());
+        *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        res.headers_mut()
+            .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        let (parts, ()) = res.into_parts();
+        let text = String::from_utf8(head(&parts)).unwrap();
+        assert!(
+            text.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("upgrade: websocket\r\n"), "{text}");
+        assert!(text.ends_with("connection: upgrade\r\n\r\n"), "{text}");
+        assert!(!text.contains("connection: close"), "{text}");
     }
 }

@@ -103,6 +103,9 @@ pub struct Metrics {
     pub inputs_dropped: Counter,
     /// Control messages (game events, errors) a session's full queue refused.
     pub control_dropped: Counter,
+    /// Player snapshots a room wrote straight to a taken-over WebSocket (the rest
+    /// went through their sessions).
+    pub ws_direct_snapshots: Counter,
     /// Starved ticks that applied a player's previous input again.
     pub inputs_repeated: Counter,
     pub frames_rejected: Counter,
@@ -177,6 +180,11 @@ impl Metrics {
             &mut r,
             "tickcast_control_dropped",
             "Control messages (game events, errors) refused by a session's full queue",
+        );
+        let ws_direct_snapshots = counter(
+            &mut r,
+            "tickcast_ws_direct_snapshots",
+            "Player snapshots a room wrote straight to a taken-over WebSocket, without its session",
         );
         let inputs_dropped = counter(
             &mut r,
@@ -259,6 +267,7 @@ impl Metrics {
             keyframes_sent,
             inputs_dropped,
             control_dropped,
+            ws_direct_snapshots,
             inputs_repeated,
             frames_rejected,
             rooms,

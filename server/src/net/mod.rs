@@ -4,7 +4,9 @@
 //!
 //! - [`session`]: the player session every transport shares (handshake, seat, loop).
 //! - [`input_rate`]: the per-session input rate limit.
-//! - [`ws`]: players over WebSocket (`GET /ws`), browsers and native.
+//! - [`ws`]: players over WebSocket (`GET /ws`), browsers and native; on a plain
+//!   HTTP/1 connection the edge takes the socket over ([`ws_taken`]) and the room
+//!   writes snapshots to it directly ([`ws_direct`]).
 //! - [`quic`]: players over QUIC (quinn), native; snapshots as datagrams.
 //! - [`sse`]: spectators over Server-Sent Events.
 
@@ -13,3 +15,5 @@ pub mod quic;
 pub mod session;
 pub mod sse;
 pub mod ws;
+pub mod ws_direct;
+pub mod ws_taken;

@@ -9,10 +9,15 @@
 //! frame it really writes, so a frame replaced before the socket was ready is never
 //! encoded. The idle timeout is one timer per session, re-armed when it fires (not a
 //! fresh timer per read).
+//!
+//! A link with a direct socket ([`Link::direct`]) arms the outbox with it once the
+//! `Welcome` is out: the room then writes snapshots itself while nothing else is
+//! pending, and the session wakes only for the rest (control messages, snapshots
+//! the socket did not take, the rest of a frame to flush).
 
 use super::{Closed, Link, LinkDown, Session};
 use crate::net::input_rate::{InputRate, Verdict};
-use crate::room::outbox::Taken;
+use crate::room::outbox::{Outbox, Taken};
 use crate::room::{Control, Delivered, Joined, RoomCmd, RoomShared, current_tick};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,6 +53,8 @@ impl<L: Link> Session<L> {
             armed: true,
         };
         self.send(welcome).await?;
+        link.outbox.arm(self.link.direct());
+        let _disarm = Disarm(Arc::clone(&link.outbox));
         let config = &self.state.config;
         let mut rate = InputRate::new(&config.input, config.tick_rate, Instant::now());
         let idle_limit = crate::config::secs(config.idle_timeout_secs);
@@ -66,7 +73,9 @@ impl<L: Link> Session<L> {
             let batch = tokio::select! {
                 biased;
                 taken = std::future::poll_fn(|cx| link.outbox.poll_take(cx)) => {
-                    self.write_taken(taken, &link.delivered).await?
+                    let batch = self.write_taken(taken, &link.delivered).await?;
+                    link.outbox.written();
+                    batch
                 }
                 heard = self.link.recv() => {
                     last_heard = tokio::time::Instant::now();
@@ -134,6 +143,7 @@ impl<L: Link> Session<L> {
             control,
             snapshot,
             closed,
+            flush: _,
         } = taken;
         let out = &mut self.link;
         let work = async {
@@ -230,6 +240,16 @@ impl<L: Link> Session<L> {
             self.state.metrics.inputs_dropped.inc();
             self.state.metrics.limits.inbox_full.inc();
         }
+    }
+}
+
+/// Takes the direct socket back from the outbox when the session ends, so the
+/// room never writes to (or keeps open) a socket nobody reads.
+struct Disarm(Arc<Outbox>);
+
+impl Drop for Disarm {
+    fn drop(&mut self) {
+        self.0.arm(None);
     }
 }
 

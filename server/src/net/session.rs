@@ -10,6 +10,7 @@
 use crate::ctx::ServerCtx;
 use crate::lobby::tickets::Seat;
 use crate::metrics::{Transport, TransportMetrics};
+use crate::room::direct::DirectSocket;
 use crate::room::{JoinAuth, JoinRefused, RoomCmd, RoomShared};
 use bytes::Bytes;
 use std::sync::Arc;
@@ -78,6 +79,13 @@ pub trait Link: Send {
     /// Write everything fed so far (default: nothing is held back).
     fn flush(&mut self) -> impl Future<Output = Result<(), LinkDown>> + Send {
         std::future::ready(Ok(()))
+    }
+    /// A socket the room may write snapshots to itself, without this session
+    /// (default: none; see [`crate::room::direct`]). The session offers it once the
+    /// `Welcome` is written; [`Link::close`] must stop those writes before its
+    /// close frame.
+    fn direct(&self) -> Option<Arc<dyn DirectSocket>> {
+        None
     }
 }
 

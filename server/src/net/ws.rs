@@ -16,13 +16,20 @@
 //! finished. After its close frame the server reads and discards until the peer's
 //! close, at most `[limits] close_linger_secs`, so that input still arriving does not
 //! turn the close into a TCP reset that loses the frame.
+//!
+//! On a plain HTTP/1 connection (the edge's takeover offer) and with `ws_direct`
+//! on, the upgrade is answered `101` by the edge itself and the session runs on the
+//! raw socket ([`super::ws_taken`]), whose snapshots its room writes directly; over
+//! TLS or HTTP/2 the session runs on hyper's upgraded connection. Both judge frames
+//! the same way (the helpers below).
 
 use super::session::{Entry, Incoming, Link, LinkDown, SeatGuard, Session};
 use crate::ctx::ServerCtx;
 use crate::edge::streams::StreamHold;
+use crate::edge::takeover::{Takeover, TakeoverOffer};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Extension, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::SinkExt;
@@ -30,6 +37,7 @@ use serde::Deserialize;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::decode_client;
 use tickcast_shared::quic::close;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 #[derive(Debug, Deserialize)]
 pub struct WsQuery {
@@ -61,12 +69,16 @@ fn too_many(wait: Duration) -> Response {
 }
 
 /// `GET /ws`: check the ticket or resume token (within the address's rate of
-/// checks), then upgrade.
+/// checks), then upgrade: on a connection the edge offers to hand over (plain
+/// HTTP/1) with `ws_direct` on, by answering `101` with a takeover
+/// ([`super::ws_taken`]); otherwise through hyper's upgrade.
 pub async fn upgrade(
     State(s): State<ServerCtx>,
     peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     Query(q): Query<WsQuery>,
     hold: Option<Extension<StreamHold>>,
+    offer: Option<Extension<TakeoverOffer>>,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
     if let Some(Extension(ConnectInfo(peer))) = peer
@@ -88,6 +100,11 @@ pub async fn upgrade(
             Err(e) => return unauthorized(&e.to_string()),
         }
     };
+    if offer.is_some() && s.config.ws_direct {
+        if let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) {
+            return switch_to_taken(key, entry, s);
+        }
+    }
     let max = s.config.max_frame_bytes;
     let linger = crate::config::secs(s.config.limits.close_linger_secs);
     ws.max_message_size(max)
@@ -110,6 +127,66 @@ pub async fn upgrade(
         })
 }
 
+/// `101 Switching Protocols` for the WebSocket key `key`, with a takeover: the edge
+/// writes the head and the session runs on the raw socket ([`super::ws_taken`]).
+/// (The `WebSocketUpgrade` extractor has checked the request.)
+fn switch_to_taken(key: &HeaderValue, entry: Entry, s: ServerCtx) -> Response {
+    let accept = derive_accept_key(key.as_bytes());
+    let mut res = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    let h = res.headers_mut();
+    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    if let Ok(v) = HeaderValue::from_str(&accept) {
+        h.insert(header::SEC_WEBSOCKET_ACCEPT, v);
+    }
+    res.extensions_mut().insert(Takeover::new(move |tcp| {
+        super::ws_taken::run(tcp, entry, s)
+    }));
+    res
+}
+
+/// What a failed read means: a frame over the limit deserves 1009; anything else
+/// means the peer is gone.
+pub(super) fn read_error(e: &tokio_tungstenite::tungstenite::Error, max: usize) -> Incoming {
+    match e {
+        tokio_tungstenite::tungstenite::Error::Capacity(_) => {
+            Incoming::Bad(close::TOO_BIG, format!("frame exceeds {max} bytes"))
+        }
+        _ => Incoming::Gone,
+    }
+}
+
+/// A text frame: refused with 1003.
+pub(super) fn text_frame() -> Incoming {
+    Incoming::Bad(1003, "text frames are not accepted; send binary".into())
+}
+
+/// A binary frame: a client message, or the close it deserves.
+pub(super) fn binary_frame(b: &[u8], max: usize) -> Incoming {
+    match decode_client(b, max) {
+        Ok(msg) => Incoming::Msg(msg),
+        Err(e) => {
+            let code = if b.len() > max {
+                close::TOO_BIG
+            } else {
+                close::POLICY
+            };
+            Incoming::Bad(code, format!("bad message: {e}"))
+        }
+    }
+}
+
+/// A pong: the round-trip time when it answers the outstanding ping (`ping`, its
+/// nonce and when it was sent).
+pub(super) fn pong(ping: &mut Option<(u64, Instant)>, payload: &[u8]) -> Incoming {
+    match *ping {
+        Some((nonce, sent)) if payload == nonce.to_le_bytes() => {
+            *ping = None;
+            Incoming::Rtt(sent.elapsed())
+        }
+        _ => Incoming::Nothing,
+    }
+}
+
 /// A player's WebSocket as a session [`Link`].
 struct WsLink {
     socket: WebSocket,
@@ -121,16 +198,6 @@ struct WsLink {
 }
 
 impl WsLink {
-    fn pong(&mut self, payload: &[u8]) -> Incoming {
-        match self.ping {
-            Some((nonce, sent)) if payload == nonce.to_le_bytes() => {
-                self.ping = None;
-                Incoming::Rtt(sent.elapsed())
-            }
-            _ => Incoming::Nothing,
-        }
-    }
-
     async fn write(&mut self, msg: Message) -> Result<(), LinkDown> {
         self.socket.send(msg).await.map_err(|_| LinkDown)
     }
@@ -170,33 +237,17 @@ impl Link for WsLink {
         match self.socket.recv().await {
             None | Some(Ok(Message::Close(_))) => Incoming::Gone,
             Some(Err(e)) => {
-                let too_big = e
+                let err = e
                     .into_inner()
-                    .downcast::<tokio_tungstenite::tungstenite::Error>()
-                    .is_ok_and(|e| {
-                        matches!(*e, tokio_tungstenite::tungstenite::Error::Capacity(_))
-                    });
-                if too_big {
-                    Incoming::Bad(close::TOO_BIG, format!("frame exceeds {max} bytes"))
-                } else {
-                    Incoming::Gone
+                    .downcast::<tokio_tungstenite::tungstenite::Error>();
+                match err {
+                    Ok(e) => read_error(&e, max),
+                    Err(_) => Incoming::Gone,
                 }
             }
-            Some(Ok(Message::Text(_))) => {
-                Incoming::Bad(1003, "text frames are not accepted; send binary".into())
-            }
-            Some(Ok(Message::Binary(b))) => match decode_client(&b, max) {
-                Ok(msg) => Incoming::Msg(msg),
-                Err(e) => {
-                    let code = if b.len() > max {
-                        close::TOO_BIG
-                    } else {
-                        close::POLICY
-                    };
-                    Incoming::Bad(code, format!("bad message: {e}"))
-                }
-            },
-            Some(Ok(Message::Pong(payload))) => self.pong(&payload),
+            Some(Ok(Message::Text(_))) => text_frame(),
+            Some(Ok(Message::Binary(b))) => binary_frame(&b, max),
+            Some(Ok(Message::Pong(payload))) => pong(&mut self.ping, &payload),
             Some(Ok(_)) => Incoming::Nothing,
         }
     }

@@ -87,10 +87,13 @@ impl Links {
             .is_none_or(|l| l.outbox.control(control))
     }
 
-    /// Replace the session's pending snapshot with `frame`.
+    /// Hand `frame` to the session's outbox (written directly when it can be: a
+    /// reliable socket then has it, so it counts as delivered).
     pub fn snapshot(&self, conn: ConnId, frame: SnapshotFrame) {
-        if let Some(l) = self.links.get(&conn) {
-            l.outbox.snapshot(frame);
+        if let Some(l) = self.links.get(&conn)
+            && let Some(tick) = l.outbox.snapshot(frame)
+        {
+            l.delivered.store(tick);
         }
     }
 

@@ -15,12 +15,14 @@
 //!   per tick, carries effects to sessions, spectators and the recording.
 //! - [`supervisor`]: notices a room task that ended (or panicked) and releases it.
 //! - [`status`]: seats and "closed" in one atomic word (no ticket for a finishing room).
-//! - [`links`]: the shell's per-session ends; [`outbox`]: what one session has to write.
+//! - [`links`]: the shell's per-session ends; [`outbox`]: what one session has to write;
+//!   [`direct`]: a socket the room writes snapshots to itself, without a session wake.
 //! - [`players`]: the player table (joins, resumes, drops held for a grace period).
 //! - [`inputs`]: per-player input buffers ordered by sequence.
 //! - [`snapshots`]: the ring of recent snapshots and the per-baseline encode cache.
 
 pub mod core;
+pub mod direct;
 pub mod effects;
 pub mod inputs;
 pub mod links;

@@ -7,12 +7,21 @@
 //! go ([`Outbox::poll_take`]) and writes it with one flush; however many things the
 //! room put meanwhile, the session wakes once. Dropping the room's end
 //! ([`Outbox::close`]) tells the session its room is gone.
+//!
+//! An outbox armed with a [`DirectSocket`] (see [`super::direct`]) first tries to
+//! write a snapshot straight to the socket when the room puts it, and wakes nobody
+//! when that worked. It does so only while nothing else is pending: no control
+//! message queued, no snapshot or batch the session has taken and not yet written,
+//! no rest of an earlier frame to finish; otherwise the snapshot takes the slot as
+//! before, so control messages and snapshots keep their order.
 
+use super::direct::{DirectSocket, DirectWrite};
 use super::{Control, SnapshotFrame};
 use futures_util::task::AtomicWaker;
 use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use tickcast_shared::protocol::Tick;
 
 /// One connection's pending output.
 #[derive(Debug)]
@@ -27,6 +36,12 @@ struct Pending {
     control: VecDeque<Control>,
     capacity: usize,
     closed: bool,
+    /// The socket snapshots may be written to directly, once the session armed it.
+    direct: Option<Arc<dyn DirectSocket>>,
+    /// The session took output it has not finished writing.
+    writing: bool,
+    /// A direct write left the rest of a frame for the session to flush.
+    flush: bool,
 }
 
 /// Everything the session took out of its outbox at once.
@@ -38,6 +53,8 @@ pub struct Taken {
     pub snapshot: Option<SnapshotFrame>,
     /// The room dropped its end: nothing more will come.
     pub closed: bool,
+    /// The rest of a directly written frame waits: flush the link.
+    pub flush: bool,
 }
 
 impl Outbox {
@@ -85,13 +102,43 @@ impl Outbox {
         queued
     }
 
-    /// Replace the pending snapshot with `frame`.
-    pub fn snapshot(&self, frame: SnapshotFrame) {
-        let old = self.with(|p| (!p.closed).then(|| p.snapshot.replace(frame)));
-        if old.is_some() {
+    /// Write `frame` straight to the armed socket when nothing else is pending,
+    /// else replace the pending snapshot with it. `Some(tick)`: it went to the
+    /// socket directly (the rest of it, if any, goes before anything else).
+    pub fn snapshot(&self, frame: SnapshotFrame) -> Option<Tick> {
+        let (wake, written, _old) = self.with(|p| {
+            if p.closed {
+                return (false, None, Some(frame));
+            }
+            let idle = p.control.is_empty() && !p.writing && !p.flush;
+            if let Some(direct) = p.direct.as_ref().filter(|_| idle) {
+                match direct.try_snapshot(&frame) {
+                    DirectWrite::Written => return (false, Some(frame.tick()), p.snapshot.take()),
+                    DirectWrite::Partial => {
+                        p.flush = true;
+                        return (true, Some(frame.tick()), p.snapshot.take());
+                    }
+                    DirectWrite::Refused => {}
+                    DirectWrite::Closed => p.direct = None,
+                }
+            }
+            (true, None, p.snapshot.replace(frame))
+        });
+        if wake {
             self.waker.wake();
         }
         // A replaced frame drops here, outside the lock.
+        written
+    }
+
+    /// Let the room write snapshots to `direct` from now on (`None`: no more).
+    pub fn arm(&self, direct: Option<Arc<dyn DirectSocket>>) {
+        let _old = self.with(|p| std::mem::replace(&mut p.direct, direct));
+    }
+
+    /// The session wrote everything it took: direct writes may resume.
+    pub fn written(&self) {
+        self.with(|p| p.writing = false);
     }
 
     /// The room's end is gone; the session takes what is left, then sees `closed`.
@@ -116,13 +163,15 @@ impl Outbox {
     /// Everything pending, if anything is (the close counts).
     pub fn try_take(&self) -> Option<Taken> {
         self.with(|p| {
-            if p.control.is_empty() && p.snapshot.is_none() && !p.closed {
+            if p.control.is_empty() && p.snapshot.is_none() && !p.closed && !p.flush {
                 return None;
             }
+            p.writing = true;
             Some(Taken {
                 control: std::mem::take(&mut p.control),
                 snapshot: p.snapshot.take(),
                 closed: p.closed,
+                flush: std::mem::take(&mut p.flush),
             })
         })
     }

@@ -35,6 +35,14 @@ pub trait Sink: Send + Sync + 'static {
     fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
     /// Write what the socket accepts now (`WouldBlock` when nothing).
     fn try_write(&self, buf: &[u8]) -> io::Result<usize>;
+    /// Write what the socket accepts now of `bufs`, in order, with one call
+    /// (`WouldBlock` when nothing). By default the first non-empty buffer only.
+    fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match bufs.iter().find(|b| !b.is_empty()) {
+            Some(buf) => self.try_write(buf),
+            None => Ok(0),
+        }
+    }
 }
 
 impl Sink for tokio::net::TcpStream {
@@ -44,6 +52,10 @@ impl Sink for tokio::net::TcpStream {
 
     fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         tokio::net::TcpStream::try_write(self, buf)
+    }
+
+    fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        tokio::net::TcpStream::try_write_vectored(self, bufs)
     }
 }
 

@@ -5,77 +5,12 @@
 //! its place back and ends its writer.
 
 use super::*;
-use crate::spectators::direct::{DirectViewer, KEEPALIVE, Sink};
+use crate::fake_socket::FakeSocket;
+use crate::spectators::direct::{DirectViewer, KEEPALIVE};
 use crate::spectators::test_events::{publish, publish_with_catchup};
 use crate::spectators::{EntryKind, Hub, SpectatorConfig, SpectatorCounter};
 use bytes::Bytes;
-use std::io;
-use std::sync::Mutex;
-use std::task::Waker;
 use tickcast_shared::spectate::Format;
-
-/// What a fake socket's peer received, and how much more it accepts now.
-#[derive(Default)]
-struct Peer {
-    received: Vec<u8>,
-    /// Bytes the socket accepts before it is full.
-    room: usize,
-    broken: bool,
-    waker: Option<Waker>,
-}
-
-#[derive(Clone, Default)]
-struct FakeSocket(Arc<Mutex<Peer>>);
-
-impl FakeSocket {
-    fn with_room(room: usize) -> FakeSocket {
-        let s = FakeSocket::default();
-        s.0.lock().unwrap().room = room;
-        s
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().received.clone()).unwrap()
-    }
-
-    /// The peer reads: `bytes` more fit, and a waiting writer is woken.
-    fn open(&self, bytes: usize) {
-        let mut p = self.0.lock().unwrap();
-        p.room += bytes;
-        if let Some(w) = p.waker.take() {
-            w.wake();
-        }
-    }
-
-    fn break_it(&self) {
-        self.0.lock().unwrap().broken = true;
-    }
-}
-
-impl Sink for FakeSocket {
-    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut p = self.0.lock().unwrap();
-        if p.room > 0 || p.broken {
-            return Poll::Ready(Ok(()));
-        }
-        p.waker = Some(cx.waker().clone());
-        Poll::Pending
-    }
-
-    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        let mut p = self.0.lock().unwrap();
-        if p.broken {
-            return Err(io::ErrorKind::BrokenPipe.into());
-        }
-        let n = buf.len().min(p.room);
-        if n == 0 {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        p.room -= n;
-        p.received.extend_from_slice(&buf[..n]);
-        Ok(n)
-    }
-}
 
 fn hub(config: SpectatorConfig) -> Arc<Hub> {
     Hub::new(config, 60, SpectatorCounter::default())
