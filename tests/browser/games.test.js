@@ -4,9 +4,9 @@
 // moves), a second player quick-joins the selected game (the other team), the room
 // is spectated live from the server's own ball frames (the SDK's canvas draws it;
 // the board scores both teams and names the kinds). Saves target/e2e-ball-lobby.png,
-// e2e-ball-play.png and e2e-ball-spectate.png. Recordings of games other than the
-// arena come with replay format 5 (issue 19's next step); the page's replay view
-// for any game (js/game_spectate.js) is ready for them.
+// e2e-ball-play.png and e2e-ball-spectate.png. The match is recorded (replay format
+// 5 records any game): the replay list names its game and the replay view plays it
+// back with the SDK's canvas (js/game_spectate.js); saves e2e-ball-replay.png.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -129,5 +129,36 @@ test('a ball room is created, played and spectated in the browser', async () => 
   await screenshot(viewer, 'e2e-ball-spectate');
 
   for (const page of [player, second]) await page.locator('#leave').click();
+
+  // The match was recorded: the list names the game, the replay view plays it.
+  const replay = await eventually(async () => {
+    const list = await api(env.server.url, 'GET', '/api/replays');
+    return list.find((r) => r.room === ROOM && r.complete);
+  }, 'a complete ball recording');
+  assert.equal(replay.game, 'ball');
+  await viewer.goto(url('#/replays'));
+  const recorded = viewer.locator(`#replays tr[data-id="${replay.id}"]`);
+  await recorded.waitFor({ timeout: WAIT_MS });
+  assert.match(await recorded.textContent(), /ball/);
+  const played = [];
+  viewer.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('/events')) played.push(path);
+  });
+  await recorded.locator('a.watch').click();
+  await eventually(() => played.includes(`/api/replays/${encodeURIComponent(replay.id)}/events`), 'the playback stream');
+  assert.ok(await drawsServerStream(viewer), 'the recording decodes by the ball schema');
+  await viewer.waitForFunction(
+    () => {
+      const kinds = window.tickcast.gameSpectate.drawn.map((r) => r.kind);
+      return kinds.includes('ball') && kinds.includes('player') && window.tickcast.gameSpectate.state.tick > 0;
+    },
+    null,
+    { timeout: WAIT_MS },
+  );
+  const replayed = await viewer.evaluate(() => window.tickcast.gameSpectate.drawn.map((r) => r.kind));
+  assert.ok(replayed.includes('player'), `replayed kinds ${replayed}`);
+  assert.ok(await viewer.locator('#replay-controls').isVisible(), 'a replay has its controls');
+  await screenshot(viewer, 'e2e-ball-replay');
   assert.deepEqual(errors.map(String), []);
 });

@@ -179,7 +179,6 @@ async fn plays_back(server: &TestServer, id: &str, game: &str, format: &str) {
 }
 
 /// The whole path for one game on `server` (see the module docs).
-
 async fn plays_watches_and_records(server: &TestServer, game: &str, verifier: Verifier) {
     let (status, games) = get(server.addr, "/api/games").await;
     assert_eq!(status, 200);

@@ -3,6 +3,8 @@
 //! input values included, in or out of their fields' domains), verifies by
 //! re-simulation, seeks from its checkpoints, and a tampered input is a mismatch.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{options, random_commands};

@@ -2,7 +2,7 @@
 //! nobody ever joined leave no file (room spam cannot push real matches out of the
 //! retention limit).
 //!
-//! Until then the room's game still runs (the arena's drones wander, spectators watch); the
+//! Until then the room's game still runs (its own entities move, spectators watch); the
 //! [`Recording`] only counts those empty steps and keeps the state hashes and the
 //! first few keyframes the policy wants (bounded). The file then starts at tick 0 all the
 //! same: the empty steps go in as one run, so a replay re-simulates the whole match.

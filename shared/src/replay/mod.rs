@@ -90,6 +90,7 @@
 //! match coarsely. [`verify`] checks every checkpoint against the re-simulated game.
 
 pub mod bounds;
+mod damage;
 pub mod format4;
 mod frame;
 mod index;

@@ -11,7 +11,8 @@
 //! crashed recording). Looking for checkpoints checksums candidates within a budget
 //! ([`RESYNC_BUDGET`]), so hostile bytes cannot make it quadratic.
 
-use super::bounds::{self, BoundsError};
+use super::bounds;
+pub use super::damage::{Gap, MAX_GAPS, RESYNC_BUDGET, Stop, StopReason};
 use super::format4::{self, ArenaHeader};
 use super::frame::{self, FRAME_HEAD, Frame, Kind, PREFIX_LEN};
 use super::inputs::{InputModel, TickItem};
@@ -20,7 +21,6 @@ use crate::codec::decode_value;
 use crate::protocol::PlayerIdentity;
 use crate::protocol::Tick;
 use crate::schema::Schema;
-use thiserror::Error;
 
 /// One record after the header.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,71 +42,6 @@ pub enum Record {
     /// Damage was skipped: the ticks `gap.from .. gap.to` are lost; a checkpoint of
     /// tick `gap.to` comes next.
     Gap(Gap),
-}
-
-/// Damage that reading skipped, resuming at a checkpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Gap {
-    /// Where and why the damaged part starts.
-    pub damage: Stop,
-    /// The ticks recorded before the damage.
-    pub from: Tick,
-    /// The tick of the checkpoint reading resumed at.
-    pub to: Tick,
-    /// Byte offset of that checkpoint record.
-    pub resumed_at: usize,
-}
-
-impl std::fmt::Display for Gap {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}; ticks {}..{} lost, resumed at byte {}",
-            self.damage, self.from.0, self.to.0, self.resumed_at
-        )
-    }
-}
-
-/// Bytes of candidate records a reader may checksum while looking for a checkpoint
-/// after damage, over its whole life.
-pub const RESYNC_BUDGET: u64 = 256 * 1024 * 1024;
-/// Most gaps a reader skips before it stops for good.
-pub const MAX_GAPS: usize = 4096;
-
-/// Why reading stopped before the end of the bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum StopReason {
-    #[error("truncated: the record needs {needed} bytes, {available} remain")]
-    Truncated { needed: usize, available: usize },
-    #[error("not a tickcast replay (bad magic)")]
-    BadMagic,
-    #[error("unsupported replay format version {0}")]
-    UnsupportedVersion(u16),
-    #[error("bad record length {0}")]
-    BadLength(u32),
-    #[error("checksum mismatch (stored {stored:#010x}, computed {actual:#010x})")]
-    BadChecksum { stored: u32, actual: u32 },
-    #[error("unknown record kind {0}")]
-    UnknownKind(u8),
-    #[error("the first record is not a header")]
-    MissingHeader,
-    #[error("malformed record: {0}")]
-    Malformed(String),
-    #[error("record for tick {found} where tick {expected} was expected")]
-    OutOfOrder { expected: u32, found: u32 },
-    #[error("data after the end record")]
-    AfterEnd,
-    #[error("out of bounds: {0}")]
-    OutOfBounds(BoundsError),
-}
-
-/// Where and why reading stopped.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("replay damaged at byte {offset}: {reason}")]
-pub struct Stop {
-    /// Byte offset of the first record that could not be read.
-    pub offset: usize,
-    pub reason: StopReason,
 }
 
 /// Reads records from replay bytes (an iterator of [`Record`]s).
