@@ -17,13 +17,10 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tickcast_shared::codec::RowSnapshot;
-use tickcast_shared::game::{EventRow, Game};
+use tickcast_shared::game::EventRow;
 use tickcast_shared::protocol::{PlayerIdentity, Tick};
 use tickcast_shared::schema::Schema;
-use tickcast_shared::sim::{Arena, legacy};
-use tickcast_shared::spectate::{
-    End, EventId, Feed, MapView, PlayerName, RowFeed, RowFrame, SpecEvent, binary_sse, game_event,
-};
+use tickcast_shared::spectate::{End, EventId, PlayerName, RowFeed, RowFrame, SpecEvent};
 use tokio::sync::mpsc;
 
 enum RoomEvent {
@@ -102,32 +99,21 @@ impl SpectatorFeed {
     }
 }
 
-/// How frames are made: the arena's own model (its JSON and snapshot bodies, as
-/// spectators and replays have always had them), or the schema-driven one for any
-/// other game ([`RowFeed`]).
-enum Frames {
-    Arena(Feed),
-    Rows(RowFeed),
-}
-
 /// Start the spectator side of a room of `schema`'s game ticking `tick_rate` times a
-/// second on `map`: returns the room's feed (whose hub the HTTP side subscribes
-/// to). The task ends when the feed is dropped.
+/// second on the map named `map` (frames are made from the game's rows by a
+/// [`RowFeed`], the same for every game): returns the room's feed (whose hub the
+/// HTTP side subscribes to). The task ends when the feed is dropped.
 pub fn spawn(
     config: SpectatorConfig,
     tick_rate: u32,
-    map: MapView,
+    map: &str,
     schema: &'static Schema,
     total: SpectatorCounter,
 ) -> SpectatorFeed {
     let interval = config.frame_interval(tick_rate);
     let rate = u16::try_from(tick_rate).unwrap_or(u16::MAX);
     let period = config.keyframe_period(tick_rate);
-    let feed = if *schema == *Arena::schema() {
-        Frames::Arena(Feed::new(map, rate, period))
-    } else {
-        Frames::Rows(RowFeed::new(schema, &map.name, rate, period))
-    };
+    let feed = RowFeed::new(schema, map, rate, period);
     let (tx, rx) = mpsc::channel(config.queue.max(1));
     let feeder = Feeder {
         hub: Hub::new(config.clone(), tick_rate, total),
@@ -166,14 +152,6 @@ fn entry(event: &SpecEvent) -> Entry {
     )
 }
 
-/// A frame in both formats: JSON `frame`, and `body` (its range-coded snapshot).
-fn frame_entry(frame: &SpecEvent, body: &[u8]) -> Entry {
-    Entry {
-        binary: Bytes::from(binary_sse(frame, body)),
-        ..entry(frame)
-    }
-}
-
 /// A generic frame as a hub entry.
 fn row_entry(frame: RowFrame) -> Entry {
     let kind = if frame.keyframe {
@@ -192,20 +170,10 @@ fn row_entry(frame: RowFrame) -> Entry {
 /// The task's state: the room's hub and the frame sequence.
 struct Feeder {
     hub: Arc<Hub>,
-    feed: Frames,
+    feed: RowFeed,
     retain: u32,
     last_watched: u32,
     last_tick: Tick,
-}
-
-impl Frames {
-    /// Forget the previous frame: the next one is a keyframe.
-    fn reset(&mut self) {
-        match self {
-            Frames::Arena(feed) => feed.reset(),
-            Frames::Rows(feed) => feed.reset(),
-        }
-    }
 }
 
 impl Feeder {
@@ -214,20 +182,12 @@ impl Feeder {
         let hub = &self.hub;
         self.last_tick = self.last_tick.max(event.tick());
         match event {
-            RoomEvent::Game(tick, rows, names) => match &self.feed {
-                Frames::Arena(_) => {
-                    let events: Vec<_> = rows.iter().filter_map(Arena::event_from_row).collect();
-                    if let Some(ev) = game_event(tick, &events, &names) {
-                        hub.publish(entry(&ev));
-                    }
+            RoomEvent::Game(tick, rows, names) => {
+                if let Some(text) = self.feed.game(tick, &rows, &names) {
+                    let id = EventId::game(tick);
+                    hub.publish(Entry::same(id, EntryKind::Game, Bytes::from(text)));
                 }
-                Frames::Rows(feed) => {
-                    if let Some(text) = feed.game(tick, &rows, &names) {
-                        let id = EventId::game(tick);
-                        hub.publish(Entry::same(id, EntryKind::Game, Bytes::from(text)));
-                    }
-                }
-            },
+            }
             RoomEvent::Frame(rows, players) => {
                 let tick = rows.tick;
                 if hub.spectators() > 0 {
@@ -240,38 +200,20 @@ impl Feeder {
                 if hub.take_keyframe_request() {
                     self.feed.reset();
                 }
-                match &mut self.feed {
-                    Frames::Arena(feed) => {
-                        feed.set_players(players);
-                        let snapshot = Arc::new(legacy::snapshot(&rows));
-                        let (frame, body) = feed.frame_both(snapshot);
-                        let catchup = match frame {
-                            SpecEvent::Delta(_) if hub.take_catchup_request() => {
-                                match (feed.keyframe(), feed.keyframe_body()) {
-                                    (Some(k), Some(b)) => Some(frame_entry(&k, &b)),
-                                    _ => None,
-                                }
-                            }
-                            _ => None,
-                        };
-                        hub.publish_with_catchup(frame_entry(&frame, &body), catchup);
-                    }
-                    Frames::Rows(feed) => {
-                        feed.set_players(players);
-                        let Ok(frame) = feed.frame(rows) else {
-                            // A row the schema cannot code: skip it, the next
-                            // frame is a keyframe.
-                            feed.reset();
-                            return;
-                        };
-                        let catchup = if !frame.keyframe && hub.take_catchup_request() {
-                            feed.keyframe().map(row_entry)
-                        } else {
-                            None
-                        };
-                        hub.publish_with_catchup(row_entry(frame), catchup);
-                    }
-                }
+                let feed = &mut self.feed;
+                feed.set_players(players);
+                let Ok(frame) = feed.frame(rows) else {
+                    // A row the schema cannot code: skip it, the next frame is a
+                    // keyframe.
+                    feed.reset();
+                    return;
+                };
+                let catchup = if !frame.keyframe && hub.take_catchup_request() {
+                    feed.keyframe().map(row_entry)
+                } else {
+                    None
+                };
+                hub.publish_with_catchup(row_entry(frame), catchup);
             }
             RoomEvent::End(tick, reason) => {
                 hub.publish(entry(&SpecEvent::End(End { tick, reason })));

@@ -54,8 +54,9 @@ pub struct BinaryKeyframe {
     /// The players in the room (as [`Keyframe::players`](super::Keyframe)).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub players: Vec<PlayerName>,
-    /// The game whose row bodies these are (absent for the arena, whose bodies are
-    /// its snapshot bodies; see [`super::row_feed`]).
+    /// The game whose row bodies these are (live rooms always name it, see
+    /// [`super::row_feed`]; absent in the arena's own model, whose bodies are the
+    /// arena's rows too).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub game: String,
 }

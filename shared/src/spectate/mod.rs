@@ -28,6 +28,13 @@
 //! those events). A client resuming with `Last-Event-ID: N` gets exactly the events
 //! with ids after `N`: nothing twice, nothing missing (or a `reset`).
 //!
+//! Live rooms of every game, the arena too, make their frames with [`RowFeed`]
+//! from the game's rows and schema ([`row_json`] names the values as the schema
+//! does: the arena's JSON is the form above with `"game"` in keyframes, moves in
+//! `changed` and angles with four decimals; its binary bodies are the same bytes);
+//! The types below are the arena's own model of that JSON,
+//! which reads both forms.
+//!
 //! [`SpecEvent`] is one event of any kind, written as and read back from its SSE
 //! text (in `event`). [`build`] turns [`Snapshot`]s into frames (and [`Feed`]
 //! decides keyframe or delta per tick, the same way for live rooms and replays);
@@ -36,6 +43,8 @@
 //!
 //! [`Snapshot`]: crate::codec::Snapshot
 
+#[cfg(test)]
+mod arena_rows_tests;
 pub mod binary;
 pub mod build;
 mod event;
@@ -82,7 +91,7 @@ pub struct SpecEntity {
     #[serde(default, skip_serializing_if = "is_zero", with = "json_form::vel")]
     pub vy: f32,
     /// Radians, `0..2π`, counter-clockwise from +x.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero", with = "json_form::angle")]
     pub angle: f32,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub hp: u8,
@@ -129,7 +138,11 @@ pub struct EntityChange {
         with = "json_form::opt_vel"
     )]
     pub vy: Option<f32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json_form::opt_angle"
+    )]
     pub angle: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hp: Option<u8>,
