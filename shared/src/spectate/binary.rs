@@ -102,6 +102,8 @@ pub enum BinaryError {
     Delta(#[from] DeltaError),
     #[error("delta before any keyframe")]
     NoKeyframe,
+    #[error("a keyframe of game {0:?}, not of the one followed")]
+    OtherGame(String),
 }
 
 /// What a binary viewer holds: the newest snapshot and the keyframe's settings.
@@ -118,7 +120,7 @@ pub struct BinaryState {
 /// Longest base64 `data:` accepted by [`BinaryState::apply`] (16 MiB).
 pub const MAX_DATA: usize = 16 << 20;
 
-fn decode(what: &'static str, data: &str) -> Result<Vec<u8>, BinaryError> {
+pub(super) fn decode(what: &'static str, data: &str) -> Result<Vec<u8>, BinaryError> {
     if data.len() > MAX_DATA {
         return Err(BinaryError::TooLarge(MAX_DATA));
     }

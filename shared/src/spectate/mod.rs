@@ -32,7 +32,8 @@
 //! from the game's rows and schema ([`row_json`] names the values as the schema
 //! does: the arena's JSON is the form above with `"game"` in keyframes, moves in
 //! `changed` and angles with four decimals; its binary bodies are the same bytes);
-//! The types below are the arena's own model of that JSON,
+//! [`RowState`] rebuilds any game's rows from the binary frames (cluster mirrors'
+//! catch-up keyframes). The types below are the arena's own model of that JSON,
 //! which reads both forms.
 //!
 //! [`SpecEvent`] is one event of any kind, written as and read back from its SSE
@@ -54,6 +55,7 @@ pub mod json_form;
 mod rebuild_tests;
 pub mod row_feed;
 pub mod row_json;
+pub mod row_state;
 pub mod state;
 
 pub use binary::{BinaryState, Format, binary_sse};
@@ -61,6 +63,7 @@ pub use build::{Feed, delta_event, game_event, keyframe_event};
 pub use event::{ParseError, SpecEvent};
 pub use id::{EventId, Slot};
 pub use row_feed::{RowFeed, RowFrame};
+pub use row_state::RowState;
 pub use state::{Applied, ApplyError, SpecState};
 
 use crate::codec::EntityKind;
