@@ -15,12 +15,13 @@ import { Interpolator } from './interp.js';
 const IGNORED_TARGETS = new Set(['INPUT', 'SELECT', 'TEXTAREA']);
 
 export class GamePlay {
-  /** Build the view of a Welcome (`w`, with `schema` the descriptor text) at once,
+  /** Build the view of a Welcome (`w`, with `descriptor` the schema net.js read,
+   * or else `schema` the descriptor text) at once,
    * so no snapshot goes undecoded: the default mapping until the game's page module
    * has loaded. Throws a SchemaError for a descriptor the SDK refuses. */
   constructor(canvas, w, touch) {
     this.canvas = canvas;
-    this.schema = parseSchema(w.schema);
+    this.schema = w.descriptor ?? parseSchema(w.schema);
     this.touch = touch;
     this.board = new GameBoard();
     this.useModule(null);
