@@ -52,7 +52,7 @@ export class GameSpectateView {
     if (generation !== this.generation) return false;
     this.game = name;
     this.schema = schema;
-    this.view = new GameCanvas(this.canvas, schema, module);
+    this.view = new GameCanvas(this.canvas, schema, module, (p) => this.board.knownName(p));
     return true;
   }
 
@@ -138,7 +138,10 @@ export class GameSpectateView {
       return;
     }
     if (applied !== 'frame') return;
-    if (name === 'keyframe') this.board.learn(this.state.players);
+    if (name === 'keyframe') {
+      this.board.learn(this.state.players);
+      this.view.renderer.setTickRate(this.state.tickRate);
+    }
     const tick = this.state.tick;
     this.clock ??= new Interpolator(this.state.tickRate || 60, 12);
     if (this.lastFrameTick !== null) {
