@@ -18,7 +18,12 @@ use serde::{Deserialize, Deserializer, Serializer};
 
 /// `v` rounded to two decimals, as the shortest JSON number.
 fn write_short<S: Serializer>(v: f32, s: S) -> Result<S::Ok, S::Error> {
-    let r = (f64::from(v) * 100.0).round() / 100.0;
+    write_rounded(v, 100.0, s)
+}
+
+/// `v` rounded to a multiple of `1 / per_unit`, as the shortest JSON number.
+fn write_rounded<S: Serializer>(v: f32, per_unit: f64, s: S) -> Result<S::Ok, S::Error> {
+    let r = (f64::from(v) * per_unit).round() / per_unit;
     // Whole numbers as integers (no `.0`); |r| < 2^53 keeps the cast exact.
     if r.fract() == 0.0 && r.abs() < 9.0e15 {
         s.serialize_i64(r as i64)
@@ -101,12 +106,13 @@ fn snap_angle(v: f64) -> f32 {
     step * core::f32::consts::TAU / steps
 }
 
-/// A heading in radians (read back as the snapshot's step).
+/// A heading in radians, four decimals (read back as the snapshot's step).
 pub mod angle {
     use super::*;
 
+    /// Four decimals, as every game's feed writes angles.
     pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f32(*v)
+        write_rounded(*v, 1e4, s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
@@ -120,7 +126,7 @@ pub mod opt_angle {
 
     pub fn serialize<S: Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(v) => s.serialize_f32(*v),
+            Some(v) => write_rounded(*v, 1e4, s),
             None => s.serialize_none(),
         }
     }

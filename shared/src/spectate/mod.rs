@@ -7,12 +7,14 @@
 //!
 //! - `keyframe` ([`Keyframe`]): the whole visible world at a tick (the map's name and
 //!   every entity, positions and velocities in world units with at most two
-//!   decimals, zero fields left out; see [`json_form`]). A client replaces its state.
-//! - `delta` ([`Delta`]): entities `created` (in full), `moved` (one flat array
-//!   `[id, x, y, id, x, y, ...]` for those whose only change is their position),
-//!   `changed` (id plus only the fields that changed) and `removed` (ids) since the
-//!   previous frame, whose tick is `base`; empty lists are left out. A client
-//!   applies it only when `base` equals its state's tick.
+//!   decimals, angles with four, zero fields left out; see [`json_form`]). A client
+//!   replaces its state.
+//! - `delta` ([`Delta`]): entities `created` (in full), `changed` (id plus only the
+//!   fields that changed, moves too) and `removed` (ids) since the previous frame,
+//!   whose tick is `base`; empty lists are left out (older streams may carry
+//!   `moved`, one flat array `[id, x, y, ...]` for entities whose only change is
+//!   their position: read, never written). A client applies it only when `base`
+//!   equals its state's tick.
 //! - `game` ([`GameBatch`]): the [`GameEvent`]s (joins, leaves, kills, respawns) that
 //!   happened at a tick, and the display names of the players they name
 //!   ([`PlayerName`], never a verified identity). Scores travel as entity fields in
@@ -220,7 +222,8 @@ pub struct Delta {
     pub created: Vec<SpecEntity>,
     /// Entities present in both frames whose only change is their position, sorted
     /// by id: in JSON one flat array `[id, x, y, id, x, y, ...]`
-    /// ([`json_form::moved`]).
+    /// ([`json_form::moved`]). Only older streams carry it: frames made now put
+    /// moves in `changed`.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
