@@ -1,12 +1,14 @@
-// The JS snapshot delta decoder (assets/web/js/snapshot.js) against bodies the
-// Rust codec wrote.
+// The arena's snapshots in JS (assets/web/js/snapshot.js: the SDK's decoder with
+// the arena's schema) against bodies the Rust codec wrote.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DeltaError, applyDelta } from '../../assets/web/js/snapshot.js';
-import { fromHex, golden, rng } from './golden.js';
+import { DeltaError, applyDelta as decode } from '../../assets/web/js/snapshot.js';
+import { arenaSchema, fromHex, golden, rng } from './golden.js';
 
 const { cases } = golden('deltas');
+const schema = arenaSchema();
+const applyDelta = (baseline, bytes, max) => decode(schema, baseline, bytes, max);
 
 test('every golden body decodes to the snapshot Rust encoded', () => {
   assert.ok(cases.length >= 10);

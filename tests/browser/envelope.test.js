@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { DecodeError } from '../../assets/web/js/bincode.js';
 import { readWelcome } from '../../assets/web/js/net.js';
 import { decodeServer, encodeClient } from '../../assets/web/js/protocol.js';
-import { SchemaError, eventObject, inputValues } from '../../assets/web/js/schema.js';
+import { SchemaError } from '../../assets/web/sdk/index.js';
+import { eventObject, inputValues } from '../../assets/web/js/schema.js';
 import { fromHex, golden, rng } from './golden.js';
 
 const vectors = golden('envelope');

@@ -87,6 +87,9 @@ test('a ball room is created, played and spectated in the browser', async () => 
   }, 'the own player running right');
   await player.keyboard.up('KeyD');
   assert.ok(moved.x > start.x + 2, `x ${start.x} -> ${moved.x}`);
+  // The HUD speaks the game's words: the ball's players have stamina, no score.
+  assert.equal(await player.locator('#hud-hp-label').textContent(), 'stamina');
+  assert.ok(await player.locator('#hud-score-item').isHidden(), 'no score item: the ball\'s players have none');
   await screenshot(player, 'e2e-ball-play');
 
   // A second player picks ball and quick-joins: the same room, the other team.
@@ -118,6 +121,18 @@ test('a ball room is created, played and spectated in the browser', async () => 
   const legend = await viewer.locator('#game-board ul.legend li .who').allTextContents();
   for (const kind of ['ball', 'player (red)', 'player (blue)']) assert.ok(legend.includes(kind), `legend ${legend}`);
   assert.ok(await viewer.locator('#scoreboard').isHidden(), 'the arena\'s scoreboard stays hidden');
+  // The match clock reads m:ss; players are captioned by name, the ball not at all.
+  await eventually(async () => /clock \d+:\d\d/.test(await viewer.locator('#game-board ul.status').textContent()), 'the clock as m:ss');
+  const captions = await eventually(async () => {
+    const list = await viewer.evaluate(() => {
+      const v = window.tickcast.gameSpectate;
+      const r = v.view.renderer;
+      return v.state.snap.rows.map((row) => [v.schema.kinds[row.kind].name, r.caption(row, r.roles[row.kind])]);
+    });
+    const players = list.filter(([k]) => k === 'player').map(([, c]) => c).sort();
+    return players.join(',') === 'keeper,kicker' ? list : null;
+  }, 'players captioned by name');
+  assert.deepEqual(captions.filter(([k]) => k === 'ball').map(([, c]) => c), [''], 'no caption on the ball');
   const painted = await viewer.evaluate(() => {
     const c = document.getElementById('arena');
     const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;

@@ -1,6 +1,7 @@
 // Loading the golden vectors that tests/tests/golden.rs writes from the Rust code.
 
 import { readFileSync } from 'node:fs';
+import { parseSchema } from '../../assets/web/sdk/index.js';
 
 export function golden(name) {
   return JSON.parse(readFileSync(new URL(`./golden/${name}.json`, import.meta.url), 'utf8'));
@@ -22,4 +23,9 @@ export function rng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The arena's schema as the SDK reads it (the descriptor of golden/sdk.json). */
+export function arenaSchema() {
+  return parseSchema(golden('sdk').schemas.find((s) => s.name === 'arena').descriptor);
 }

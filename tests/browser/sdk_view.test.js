@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { CODECS, bitsFromFloat, describeRow, floatFromBits } from '../../assets/web/sdk/codecs.js';
 import { decodeRows } from '../../assets/web/sdk/decode.js';
 import { SnapshotBuffer, interpolateRows } from '../../assets/web/sdk/interpolate.js';
-import { createRenderer } from '../../assets/web/sdk/render.js';
+import { createRenderer, formatValue } from '../../assets/web/sdk/render.js';
 import { parseSchema } from '../../assets/web/sdk/schema.js';
 import { fromHex, golden } from './golden.js';
 
@@ -145,4 +145,46 @@ test('roles on codecs that cannot draw them are skipped, extreme values draw', (
   view.draw({ tick: 0, rows });
   view.draw({ tick: 1, rows: [] });
   assert.equal(canvas.calls.filter(([k]) => k === 'arc').length, 2);
+});
+
+test('renderer options: names over players, no caption where the game says none, formatted values', () => {
+  const field = (name, codec, role, parts = []) => ({ name, codec, parts, hints: { motion: 'snap', role } });
+  const pos = () => field('pos', { type: 'vec2', scale: 1 }, 'position', ['x', 'y']);
+  const owner = (name) => field(name, { type: 'ref', target: 'player' }, 'owner');
+  const schema = parseSchema({
+    format: 1, name: 'pitch', description: '', input: [], events: [],
+    kinds: [
+      { name: 'ball', fields: [pos(), owner('touch')] },
+      { name: 'player', fields: [pos(), owner('owner')] },
+      { name: 'match', fields: [field('clock', { type: 'int', bits: 16, signed: false }, 'label')] },
+    ],
+  });
+  const canvas = recordingCanvas();
+  const names = new Map([[1, 'ann']]);
+  const view = createRenderer(canvas, schema, {
+    nameOf: (p) => names.get(p),
+    caption: (kind) => (kind === 'ball' ? null : undefined),
+    format: { clock: (ticks, { tickRate }) => `${Math.floor(ticks / tickRate / 60)}:${String(Math.floor(ticks / tickRate) % 60).padStart(2, '0')}` },
+  });
+  view.setTickRate(30);
+  view.draw({
+    tick: 9,
+    rows: [
+      { id: 1, kind: 0, values: [0, 0, 1] },
+      { id: 2, kind: 1, values: [10, 0, 1] },
+      { id: 3, kind: 1, values: [-10, 0, 2] },
+      { id: 4, kind: 2, values: [30 * 125] },
+    ],
+  });
+  const texts = canvas.calls.filter(([k]) => k === 'fillText');
+  const words = texts.map(([, s]) => s);
+  assert.equal(words.filter((s) => s === 'ann').length, 1, `the named player only: ${words}`);
+  assert.ok(words.includes('P2'), 'a player without a known name by id');
+  assert.ok(words.includes('match #4: clock 2:05'), `the clock as the game formats it: ${words}`);
+  // The name stands over its player (above the circle).
+  const [, , nameX, nameY] = texts.find(([, s]) => s === 'ann');
+  const circle = canvas.calls.find(([k, x]) => k === 'arc' && Math.abs(x - nameX) < 1e-9);
+  assert.ok(circle && nameY < circle[2] - circle[3], 'the caption is above the entity');
+  assert.equal(view.caption({ id: 1, kind: 0, values: [0, 0, 1] }, view.roles[0]), '', 'the ball has none');
+  assert.equal(formatValue(schema.kinds[2].fields[0], 7, {}), '7', 'no format: the value');
 });

@@ -4,10 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GapError, SpecState, eventId } from '../../assets/web/js/spec_state.js';
-import { BinarySpecState, decodeBase64, fromBase64 } from '../../assets/web/js/spec_binary.js';
-import { golden } from './golden.js';
+import { applyDelta, entityView } from '../../assets/web/js/snapshot.js';
+import { BinarySpecState, UndecodableError, decodeBase64, fromBase64 } from '../../assets/web/js/spec_binary.js';
+import { arenaSchema, golden } from './golden.js';
 
 const stream = golden('spectate');
+const schema = arenaSchema();
+/** A binary state whose bodies decode as the arena's entities (as spectate.js makes it). */
+const arenaState = () => new BinarySpecState((baseline, bytes) => applyDelta(schema, baseline, bytes));
 // The golden file writes entities in the spectator JSON form (positions and
 // velocities with two decimals); the decoders give the snapshot's exact steps.
 const STEPS = { x: 16, y: 16, vx: 8, vy: 8 };
@@ -64,7 +68,7 @@ test('a reset drops the state so the restart keyframe applies', () => {
 });
 
 test('the binary stream rebuilds the same entities as the JSON one', () => {
-  const state = new BinarySpecState();
+  const state = arenaState();
   const kinds = new Set();
   for (const ev of stream.binary_events) {
     kinds.add(ev.event);
@@ -74,7 +78,8 @@ test('the binary stream rebuilds the same entities as the JSON one', () => {
   assert.equal(state.tick, stream.expected_tick);
   assert.equal(state.mapName, 'arena');
   // Angles: Rust computes in f32, JavaScript in double (within 1e-6 rad).
-  const got = state.snapshot();
+  assert.equal(state.game, 'arena');
+  const got = state.snap.entities.map(entityView);
   const want = expectedEntities;
   assert.equal(got.length, want.length);
   got.forEach((e, i) => assert.ok(Math.abs(e.angle - want[i].angle) < 1e-6, `angle of ${e.id}`));
@@ -86,7 +91,7 @@ test('the binary stream rebuilds the same entities as the JSON one', () => {
 
 test('binary frames: repeated frames are stale, gaps and bad data are refused', () => {
   const frames = stream.binary_events.filter((e) => e.event !== 'game');
-  const state = new BinarySpecState();
+  const state = arenaState();
   assert.throws(() => state.apply('delta', frames[1].data, frames[1].id), GapError);
   assert.equal(state.apply('keyframe', frames[0].data, frames[0].id), 'frame');
   assert.equal(state.apply('keyframe', frames[0].data, frames[0].id), 'stale');
@@ -96,6 +101,10 @@ test('binary frames: repeated frames are stale, gaps and bad data are refused', 
   assert.throws(() => state.apply('delta', '!!!!', frames[2].id), GapError);
   assert.equal(state.apply('reset', '{}', NaN), 'reset');
   assert.equal(state.tick, null);
+  // A keyframe whose body is not the arena's says so (a view may stop, not loop).
+  const other = JSON.stringify({ ...JSON.parse(frames[0].data), body: 'AAAA' });
+  assert.throws(() => state.apply('keyframe', other, frames[0].id), UndecodableError);
+  assert.throws(() => state.apply('keyframe', other, frames[0].id), GapError);
 });
 
 test('the fallback base64 decoder agrees with the platform one', () => {

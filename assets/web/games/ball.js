@@ -13,9 +13,20 @@ const GOAL_DEPTH = 1.5;
 /** The whole pitch and its goals stay in view. */
 export const bounds = { minX: -HALF_LENGTH - 2, minY: -HALF_WIDTH - 1, maxX: HALF_LENGTH + 2, maxY: HALF_WIDTH + 1 };
 
+/** Ticks as a match clock, m:ss (whole seconds, rounded up: 0:00 only at the end). */
+export function clockText(ticks, { tickRate = 60 } = {}) {
+  const secs = Math.max(0, Math.ceil(Number(ticks) / Math.max(1, tickRate)));
+  return `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}`;
+}
+
 /** Options for the SDK's renderer: the ball white (kind colours in wire order:
- * ball, player, match; players take their team's colour). */
-export const renderOptions = { palette: ['#f8fafc', '#a3a3a3', '#fde047'] };
+ * ball, player, match; players take their team's colour); no caption on the ball
+ * (its owner is only who touched it last); the match clock as m:ss. */
+export const renderOptions = {
+  palette: ['#f8fafc', '#a3a3a3', '#fde047'],
+  caption: (kind) => (kind === 'ball' ? null : undefined),
+  format: { clock: clockText },
+};
 
 /** The touch button's word. */
 export const touchButton = 'Kick';

@@ -4,7 +4,7 @@
 // the SDK's renderer paints them, with counts), and game events in the feed as
 // words. Nothing here knows a game or the network.
 
-import { describeRow, displayValue } from '../sdk/index.js';
+import { displayValue, formatValue } from '../sdk/index.js';
 
 /** Team colours, as the SDK renderer paints the `team` role. */
 const TEAM_COLOURS = ['#ef4444', '#3b82f6', '#22c55e', '#eab308'];
@@ -50,7 +50,12 @@ export class GameBoard {
   }
 
   nameOf(p) {
-    return this.names.get(p >>> 0) ?? `player ${p}`;
+    return this.knownName(p) ?? `player ${p}`;
+  }
+
+  /** The display name of player `p`, if the events or keyframes told it. */
+  knownName(p) {
+    return this.names.get(p >>> 0);
   }
 
   /** Show a snapshot's scores, values and legend (rebuilt only when they change). */
@@ -68,19 +73,16 @@ export class GameBoard {
         for (const f of scoreFields) {
           const label = f.name.replace(/^score[_-]?/, '') || f.name;
           const team = this.teams.get(label);
-          scores.push({ who: label, score: displayValue(f, row.values), colour: team === undefined ? null : TEAM_COLOURS[team % TEAM_COLOURS.length] });
+          scores.push({ who: label, score: displayValue(f, row.values), colour: team === undefined ? null : TEAM_COLOURS[team % TEAM_COLOURS.length], field: f });
         }
       } else if (scoreFields.length === 1) {
         const owner = roles.owner ? displayValue(roles.owner, row.values) : 0;
         const who = owner ? this.nameOf(owner) : `${kind.name} #${row.id}`;
-        scores.push({ who, score: displayValue(scoreFields[0], row.values), colour: roles.position ? this.renderer.colour(row, roles) : null });
+        scores.push({ who, score: displayValue(scoreFields[0], row.values), colour: roles.position ? this.renderer.colour(row, roles) : null, field: scoreFields[0] });
       }
       if (!roles.position) {
-        const { id, kind: name, ...fields } = describeRow(this.schema, row);
-        const values = Object.entries(fields)
-          .filter(([field]) => !scoreFields.some((f) => f.name === field))
-          .map(([field, v]) => `${field} ${show(v)}`);
-        if (values.length) status.push(`${name}: ${values.join(', ')}`);
+        const values = kind.fields.filter((f) => !scoreFields.includes(f)).map((f) => `${f.name} ${this.renderer.show(f, row.values)}`);
+        if (values.length) status.push(`${kind.name}: ${values.join(', ')}`);
         continue;
       }
       const colour = this.renderer.colour(row, roles);
@@ -91,12 +93,12 @@ export class GameBoard {
       legend.set(key, entry);
     }
     scores.sort((a, b) => b.score - a.score);
-    const signature = JSON.stringify([scores, status, [...legend]]);
+    const signature = JSON.stringify([scores.map(({ field, ...s }) => s), status, [...legend]]);
     if (signature === this.signature) return;
     this.signature = signature;
     this.root.replaceChildren(
       el('h3', 'Score'),
-      this.list('scores', scores.map((s) => [s.colour, s.who, show(s.score)])),
+      this.list('scores', scores.map((s) => [s.colour, s.who, formatValue(s.field, s.score, this.renderer.options)])),
       ...(status.length ? [this.list('status', status.map((s) => [null, s, '']))] : []),
       el('h3', 'Legend'),
       this.list('legend', [...legend].map(([name, e]) => [e.colour, name, String(e.count)])),

@@ -9,13 +9,15 @@ import { createRenderer, displayValue } from '../sdk/index.js';
 const BACKGROUND = '#0b0f14';
 
 export class GameCanvas {
-  /** `module`: the game's page module or null. */
-  constructor(canvas, schema, module) {
+  /** `module`: the game's page module or null; `nameOf(player)`: a player's
+   * display name, if known (captions name players with it). */
+  constructor(canvas, schema, module, nameOf = () => undefined) {
     this.canvas = canvas;
     this.schema = schema;
     this.module = module;
     const bounds = module?.bounds;
     this.renderer = createRenderer(canvas, schema, {
+      nameOf,
       ...(module?.renderOptions ?? {}),
       background: 'rgba(0,0,0,0)',
       ...(bounds ? { bounds } : {}),

@@ -15,12 +15,13 @@ import { Interpolator } from './interp.js';
 const IGNORED_TARGETS = new Set(['INPUT', 'SELECT', 'TEXTAREA']);
 
 export class GamePlay {
-  /** Build the view of a Welcome (`w`, with `schema` the descriptor text) at once,
+  /** Build the view of a Welcome (`w`, with `descriptor` the schema net.js read,
+   * or else `schema` the descriptor text) at once,
    * so no snapshot goes undecoded: the default mapping until the game's page module
    * has loaded. Throws a SchemaError for a descriptor the SDK refuses. */
   constructor(canvas, w, touch) {
     this.canvas = canvas;
-    this.schema = parseSchema(w.schema);
+    this.schema = w.descriptor ?? parseSchema(w.schema);
     this.touch = touch;
     this.board = new GameBoard();
     this.useModule(null);
@@ -46,7 +47,8 @@ export class GamePlay {
   /** Take input and drawing from the game's page `module` (null: the default). */
   useModule(module) {
     this.module = module ?? defaultModule(this.schema);
-    this.view = new GameCanvas(this.canvas, this.schema, module);
+    this.view = new GameCanvas(this.canvas, this.schema, module, (p) => this.board.knownName(p));
+    this.view.renderer.setTickRate(this.tickRate);
     this.board.reset(this.schema, this.view.renderer);
     const help = document.querySelector('p.help.play-only');
     if (help) help.textContent = this.module.help ?? 'WASD or arrows move, space acts. You are ringed in green.';
@@ -63,6 +65,8 @@ export class GamePlay {
     this.decoder = new RowDecoder(this.schema);
     this.buffer = new SnapshotBuffer(this.schema);
     this.clock = new Interpolator(w.tick_rate, (2 * w.tick_rate) / w.send_rate);
+    this.tickRate = w.tick_rate;
+    this.view.renderer.setTickRate(w.tick_rate);
     this.latest = null;
     this.own = null;
     /** The rows drawn last (tests read them). */
@@ -98,6 +102,7 @@ export class GamePlay {
     const own = snap.rows.find((r) => r.id === this.entity);
     this.own = own ? describeRow(this.schema, own) : null;
     this.board.frame(snap);
+    hud.labels(this.hudLabels());
     return snap.tick;
   }
 
@@ -118,6 +123,15 @@ export class GamePlay {
     this.drawn = snap ? snap.rows.map((r) => describeRow(this.schema, r)) : [];
     this.view.draw(snap, this.entity);
     return this.drawn.length;
+  }
+
+  /** The HUD's words for the own entity's kind (before it is seen: the first kind
+   * with a health value): its health value's name (null: none) and whether it has
+   * a score. */
+  hudLabels() {
+    const kinds = this.schema.kinds;
+    const kind = kinds.find((k) => k.name === this.own?.kind) ?? kinds.find((k) => k.fieldByRole('health'));
+    return { health: kind?.fieldByRole('health')?.name ?? null, score: Boolean(kind?.fieldByRole('score')) };
   }
 
   /** The own entity's health-role value, for the HUD. */

@@ -7,100 +7,31 @@
 // (`GET /api/games/{name}`). Same rules as the arena's view (spec_binary.js): a
 // keyframe replaces the state, a delta applies only on the frame it was made
 // against (else the stream reopens without an id, which starts with a keyframe),
-// a frame not newer is skipped, `reset` drops the state. A keyframe the schema
-// cannot decode is not a gap but a stream of another game or format: said, and
-// the stream closed (no reopening in a loop). Interface of SpectateView
+// a frame not newer is skipped, `reset` drops the state (the state is
+// spec_binary.js's, shared with the arena's view). A keyframe the schema cannot
+// decode is not a gap but a stream of another game or format: said, and the
+// stream closed (no reopening in a loop). Interface of SpectateView
 // (start, stream, stop, state.tick, state.ended) so the replay view drives either.
 
-import { DecodeError, SnapshotBuffer, decodeRows, describeRow, fetchSchema } from '../sdk/index.js';
+import { SnapshotBuffer, decodeRows, describeRow, fetchSchema } from '../sdk/index.js';
 import { GameBoard } from './game_board.js';
 import { GameCanvas } from './game_canvas.js';
 import { loadGameModule } from './game_input.js';
 import { hud } from './hud.js';
 import { Interpolator } from './interp.js';
-import { clearMessage, showError } from './message.js';
-import { fromBase64 } from './spec_binary.js';
+import { showError } from './message.js';
+import { BinarySpecState, UndecodableError } from './spec_binary.js';
 import { GapError } from './spec_state.js';
-import { binaryUrl } from './spectate.js';
-
-/** A keyframe that does not decode by the game's schema. */
-export class UndecodableError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'UndecodableError';
-  }
-}
-
-/** The viewer's world: the newest snapshot of the stream. */
-class RowSpecState {
-  constructor(schema) {
-    this.schema = schema;
-    this.snap = null;
-    this.tick = null;
-    this.tickRate = null;
-    this.players = [];
-    this.ended = false;
-  }
-
-  /** Apply one event; returns 'frame', 'stale', 'game', 'end' or 'reset'; throws
-   * GapError when a frame does not fit, SyntaxError for a keyframe not JSON. */
-  apply(name, text, id) {
-    switch (name) {
-      case 'game':
-        return 'game';
-      case 'end':
-        this.ended = true;
-        return 'end';
-      case 'reset':
-        this.snap = null;
-        this.tick = null;
-        return 'reset';
-      case 'keyframe': {
-        const k = JSON.parse(text);
-        let snap;
-        try {
-          snap = this.decode(null, fromBase64(String(k?.body ?? '')));
-        } catch (e) {
-          throw new UndecodableError(e.message);
-        }
-        if (this.tick !== null && this.tick >= snap.tick) return 'stale';
-        this.set(snap);
-        this.tickRate = Number.isFinite(k.tick_rate) && k.tick_rate > 0 ? k.tick_rate : 60;
-        this.players = Array.isArray(k.players) ? k.players : [];
-        return 'frame';
-      }
-      case 'delta': {
-        if (this.snap === null) throw new GapError('delta before any keyframe');
-        if (Number.isFinite(id) && Math.floor(id / 4) <= this.tick) return 'stale';
-        this.set(this.decode(this.snap, fromBase64(text)));
-        return 'frame';
-      }
-      default:
-        throw new GapError(`unknown event ${name}`);
-    }
-  }
-
-  decode(baseline, bytes) {
-    try {
-      return decodeRows(this.schema, baseline, bytes);
-    } catch (e) {
-      if (e instanceof DecodeError) throw new GapError(e.message);
-      throw e;
-    }
-  }
-
-  set(snap) {
-    this.snap = snap;
-    this.tick = snap.tick;
-  }
-}
+import { openFeed, startDrawing, stopFeed } from './spectate.js';
 
 export class GameSpectateView {
   constructor(canvas) {
     this.canvas = canvas;
     this.source = null;
     this.raf = 0;
-    this.state = new RowSpecState(null);
+    this.state = new BinarySpecState(() => {
+      throw new UndecodableError('no game chosen');
+    });
     this.drawn = [];
     this.board = new GameBoard();
     this.generation = 0;
@@ -121,7 +52,7 @@ export class GameSpectateView {
     if (generation !== this.generation) return false;
     this.game = name;
     this.schema = schema;
-    this.view = new GameCanvas(this.canvas, schema, module);
+    this.view = new GameCanvas(this.canvas, schema, module, (p) => this.board.knownName(p));
     return true;
   }
 
@@ -146,19 +77,12 @@ export class GameSpectateView {
       help.textContent = 'The board scores by the game\'s score fields and names the kinds drawn; the feed shows the game\'s events. Leave returns to the lobby.';
     }
     this.open();
-    const frame = () => {
-      this.draw();
-      this.raf = requestAnimationFrame(frame);
-    };
-    this.raf = requestAnimationFrame(frame);
+    startDrawing(this);
   }
 
   stop() {
     this.generation += 1;
-    cancelAnimationFrame(this.raf);
-    this.raf = 0;
-    this.source?.close();
-    this.source = null;
+    stopFeed(this);
     this.board.reset(null, null);
     const help = document.querySelector('p.help.spectate-only');
     if (help && this.helpText !== undefined) help.textContent = this.helpText;
@@ -167,24 +91,12 @@ export class GameSpectateView {
 
   open() {
     this.source?.close();
-    this.state = new RowSpecState(this.schema);
+    const schema = this.schema;
+    this.state = new BinarySpecState((baseline, bytes) => decodeRows(schema, baseline, bytes));
     this.buffer = new SnapshotBuffer(this.schema);
     this.clock = null;
     this.lastFrameTick = null;
-    hud.state('connecting');
-    const source = new EventSource(binaryUrl(this.urlFor()));
-    this.source = source;
-    source.onopen = () => {
-      hud.state(this.openText ?? 'live');
-      clearMessage();
-    };
-    source.onerror = () => {
-      if (this.state.ended) return;
-      hud.state(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting', true);
-    };
-    for (const name of ['keyframe', 'delta', 'game', 'end', 'reset']) {
-      source.addEventListener(name, (ev) => this.onEvent(name, ev.data, Number(ev.lastEventId)));
-    }
+    this.source = openFeed(this, this.urlFor());
   }
 
   onEvent(name, text, id) {
@@ -226,7 +138,10 @@ export class GameSpectateView {
       return;
     }
     if (applied !== 'frame') return;
-    if (name === 'keyframe') this.board.learn(this.state.players);
+    if (name === 'keyframe') {
+      this.board.learn(this.state.players);
+      this.view.renderer.setTickRate(this.state.tickRate);
+    }
     const tick = this.state.tick;
     this.clock ??= new Interpolator(this.state.tickRate || 60, 12);
     if (this.lastFrameTick !== null) {

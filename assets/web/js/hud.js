@@ -29,7 +29,15 @@ export const hud = {
     if (delay !== undefined) set('hud-delay', delay === null ? '-' : `${delay.toFixed(1)} ticks`);
     if (corrections !== undefined) set('hud-corrections', corrections === null ? '-' : `${corrections}/s`);
   },
+  /** The own entity's words: `health` the name of its health value (null: it has
+   * none, the item is hidden), `score` whether it has a score. */
+  labels({ health, score }) {
+    set('hud-hp-label', health ?? 'hp');
+    document.getElementById('hud-hp-item').hidden = !health;
+    document.getElementById('hud-score-item').hidden = !score;
+  },
   reset() {
+    this.labels({ health: 'hp', score: true });
     for (const id of ['hud-hp', 'hud-score', 'hud-ping', 'hud-delay', 'hud-corrections', 'hud-tick', 'hud-entities']) set(id, '-');
     document.getElementById('feed').replaceChildren();
   },

@@ -8,13 +8,14 @@
 // socket that never opened was refused: server down, or a 401 at the upgrade).
 //
 // Protocol 5 carries no game types: the Welcome brings the game's schema
-// (js/schema.js) and config; this connection keeps them, so the pages go on
+// (read and checked by the SDK) and config; this connection keeps them, so the pages go on
 // speaking in objects: `send({Input: {input: {buttons, aim}}})` is encoded as the
 // schema's input values, and Events arrive as `{type, <field>: value...}` objects.
 
+import { parseSchema } from '../sdk/index.js';
 import { DecodeError } from './bincode.js';
 import { MAX_SERVER_FRAME, PROTOCOL_VERSION, decodeServer, encodeClient } from './protocol.js';
-import { eventObject, inputValues, parseSchema } from './schema.js';
+import { eventObject, inputValues } from './schema.js';
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 8000;

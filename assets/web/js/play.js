@@ -334,7 +334,7 @@ export class PlayView {
     }
     let snap;
     try {
-      snap = applyDelta(baseline, s.body);
+      snap = applyDelta(this.welcomeMsg.descriptor, baseline, s.body);
     } catch (e) {
       hud.state(`bad snapshot: ${e.message}`, true);
       return;

@@ -1,58 +1,8 @@
-// A game's schema as the Welcome carries it (the JSON descriptor of
-// shared/src/schema/descriptor.rs), and what the pages need of it to speak protocol
-// 5 without knowing the game: inputs as the input fields' values, events as named
-// objects. A field takes one value, a `vec2` two (its parts), in declaration order;
-// a `float32` travels as its bits.
-//
-// The descriptor comes from the network: its size is bounded before parsing and its
-// shape checked after; a bad one throws a SchemaError.
-
-/** Largest descriptor read (the server's own bound, MAX_DESCRIPTOR_BYTES). */
-export const MAX_DESCRIPTOR_BYTES = 64 * 1024;
-/** Most fields in one list, and most values of a row (every field a vec2). */
-const MAX_FIELDS = 16;
-const MAX_EVENTS = 64;
-
-export class SchemaError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'SchemaError';
-  }
-}
-
-const isName = (n) => typeof n === 'string' && n.length > 0 && n.length <= 32;
-
-function checkFields(fields, where) {
-  if (!Array.isArray(fields) || fields.length > MAX_FIELDS) throw new SchemaError(`${where}: not a list of at most ${MAX_FIELDS} fields`);
-  for (const f of fields) {
-    if (!f || !isName(f.name) || !f.codec || typeof f.codec.type !== 'string') throw new SchemaError(`${where}: a field without a name or codec`);
-    if (f.codec.type === 'vec2' && !(Array.isArray(f.parts) && f.parts.length === 2 && f.parts.every(isName))) {
-      throw new SchemaError(`${where}: vec2 ${f.name} needs two part names`);
-    }
-  }
-  return fields;
-}
-
-/** Parse and check a schema descriptor (JSON text). */
-export function parseSchema(text) {
-  if (typeof text !== 'string' || text.length > MAX_DESCRIPTOR_BYTES) throw new SchemaError('schema descriptor missing or too large');
-  let d;
-  try {
-    d = JSON.parse(text);
-  } catch (e) {
-    throw new SchemaError(`schema descriptor is not JSON: ${e.message}`);
-  }
-  if (!d || !isName(d.name) || !Array.isArray(d.kinds) || !Array.isArray(d.events) || d.events.length > MAX_EVENTS) {
-    throw new SchemaError('schema descriptor lacks a name, kinds or events');
-  }
-  for (const k of d.kinds) checkFields(k?.fields, `kind ${k?.name}`);
-  checkFields(d.input, 'input');
-  for (const e of d.events) {
-    if (!isName(e?.name)) throw new SchemaError('an event without a name');
-    checkFields(e.fields, `event ${e.name}`);
-  }
-  return d;
-}
+// What the pages need of a game's schema (the SDK's, sdk/schema.js, which reads
+// and checks the descriptor the Welcome carries) to speak protocol 5 without
+// knowing the game: inputs as the input fields' values, events as named objects. A
+// field takes one value, a `vec2` two (its parts), in declaration order; a
+// `float32` travels as its bits.
 
 /** The names a field's values take: a vec2's parts, else the field's name. */
 function valueNames(field) {

@@ -1,12 +1,23 @@
-// The spectator's world from the compact feed (`?format=binary`): keyframe and
-// delta events carry the players' range-coded snapshot bodies in base64, decoded
-// with the same decoder the play view uses (snapshot.js). Same rules as
-// BinaryState::apply in shared/src/spectate/binary.rs and as SpecState (JSON): a
+// The spectator's world from the compact feed (`?format=binary`) of any game:
+// keyframe and delta events carry the players' range-coded snapshot bodies in
+// base64, decoded by a function the view gives (the SDK's decoder with the game's
+// schema; the arena's views read its rows as entities, snapshot.js). Same rules
+// as BinaryState/RowState in shared/src/spectate and as SpecState (JSON): a
 // keyframe replaces the state, a delta applies only on the snapshot it was made
-// against, a frame not newer than the state is skipped, `reset` drops the state.
+// against, a frame not newer than the state is skipped, `reset` drops the state. A
+// keyframe whose body does not decode is an UndecodableError (a stream of another
+// game or format, which a view may say rather than reopen), a delta that does not
+// a GapError.
 
-import { DeltaError, applyDelta, entityView } from './snapshot.js';
 import { GapError } from './spec_state.js';
+
+/** A keyframe that does not decode by the game's schema. */
+export class UndecodableError extends GapError {
+  constructor(message) {
+    super(message);
+    this.name = 'UndecodableError';
+  }
+}
 
 /** Longest base64 text accepted (16 MiB, as the Rust side). */
 const MAX_DATA = 16 << 20;
@@ -51,11 +62,16 @@ export function decodeBase64(text) {
 }
 
 export class BinarySpecState {
-  constructor() {
+  /** `decode(baseline, bytes)`: the snapshot (with its `tick`) a body gives on
+   * `baseline` (null: a keyframe); it throws on a bad body. */
+  constructor(decode) {
+    this.decodeBody = decode;
     this.snap = null;
     this.tick = null;
     this.tickRate = null;
     this.mapName = null;
+    /** The game the keyframe names ('' for an older stream that names none). */
+    this.game = null;
     /** The newest keyframe's `players`: `{player, name}` of who is in the room. */
     this.players = [];
     this.ended = false;
@@ -63,7 +79,8 @@ export class BinarySpecState {
 
   /** Apply one event: `name` from `event:`, `text` its raw `data:`, `id` its
    * `lastEventId` (a number; frames carry `tick * 4 + 1`). Returns 'frame',
-   * 'stale', 'game', 'end' or 'reset'; throws GapError when a frame does not fit. */
+   * 'stale', 'game', 'end' or 'reset'; throws GapError when a frame does not fit
+   * (UndecodableError for a keyframe), SyntaxError for a keyframe not JSON. */
   apply(name, text, id) {
     switch (name) {
       case 'game':
@@ -77,18 +94,30 @@ export class BinarySpecState {
         return 'reset';
       case 'keyframe': {
         const k = JSON.parse(text);
-        const snap = this.decode(null, fromBase64(k.body));
+        let snap;
+        try {
+          snap = this.decodeBody(null, fromBase64(String(k?.body ?? '')));
+        } catch (e) {
+          throw new UndecodableError(e.message);
+        }
         if (this.tick !== null && this.tick >= snap.tick) return 'stale';
         this.set(snap);
-        this.tickRate = k.tick_rate;
-        this.mapName = k.map;
+        this.tickRate = Number.isFinite(k.tick_rate) && k.tick_rate > 0 ? k.tick_rate : 60;
+        this.mapName = typeof k.map === 'string' ? k.map : null;
+        this.game = typeof k.game === 'string' ? k.game : '';
         this.players = Array.isArray(k.players) ? k.players : [];
         return 'frame';
       }
       case 'delta': {
         if (this.snap === null) throw new GapError('delta before any keyframe');
         if (Number.isFinite(id) && Math.floor(id / 4) <= this.tick) return 'stale';
-        this.set(this.decode(this.snap, fromBase64(text)));
+        let snap;
+        try {
+          snap = this.decodeBody(this.snap, fromBase64(text));
+        } catch (e) {
+          throw e instanceof GapError ? e : new GapError(e.message);
+        }
+        this.set(snap);
         return 'frame';
       }
       default:
@@ -96,22 +125,8 @@ export class BinarySpecState {
     }
   }
 
-  decode(baseline, bytes) {
-    try {
-      return applyDelta(baseline, bytes);
-    } catch (e) {
-      if (e instanceof DeltaError) throw new GapError(e.message);
-      throw e;
-    }
-  }
-
   set(snap) {
     this.snap = snap;
     this.tick = snap.tick;
-  }
-
-  /** Entities in world units, sorted by id (as SpecState.snapshot()). */
-  snapshot() {
-    return this.snap ? this.snap.entities.map(entityView) : [];
   }
 }

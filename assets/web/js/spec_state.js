@@ -14,12 +14,21 @@ export class GapError extends Error {
 }
 
 const FIELDS = ['x', 'y', 'vx', 'vy', 'angle', 'hp', 'score', 'flags', 'owner'];
-/** Steps per unit of the fields the JSON writes with two decimals: reading snaps
- * them back to their step, which gives exactly the snapshot's value. */
+/** Steps per unit of the fields the JSON writes rounded (positions with two
+ * decimals, velocities with one): reading snaps them back to their step, which
+ * gives exactly the snapshot's value. */
 const STEPS = { x: 16, y: 16, vx: 8, vy: 8 };
+/** Angles come in radians with four decimals: snapped back to the snapshot's
+ * 1/512 turn, as the Rust side computes it (in f32). */
+const ANGLE_STEPS = 512;
+const TAU32 = Math.fround(2 * Math.PI);
 
 /** `v` of field `f` as the snapshot had it. */
 function exact(f, v) {
+  if (f === 'angle') {
+    const step = ((Math.round((v * ANGLE_STEPS) / (2 * Math.PI)) % ANGLE_STEPS) + ANGLE_STEPS) % ANGLE_STEPS;
+    return Math.fround(step * TAU32) / ANGLE_STEPS;
+  }
   const steps = STEPS[f];
   return steps ? Math.round(v * steps) / steps : v;
 }

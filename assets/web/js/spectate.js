@@ -4,14 +4,18 @@
 // that does not fit (a gap) reopens the stream without an id, which starts with a
 // keyframe.
 
-// It asks for the compact feed (`format=binary`: range-coded snapshot bodies, the
-// same decoder as the play view) and fetches the arena's geometry by map name.
+// It asks for the compact feed (`format=binary`: range-coded snapshot bodies,
+// decoded by the SDK with the arena's schema, as the play view does) and fetches
+// the arena's geometry by map name. `openFeed` opens that feed for the views of
+// every game (game_spectate.js too).
 
+import { fetchSchema } from '../sdk/index.js';
 import { ApiError, getMap, getRoom } from './api.js';
 import { Interpolator } from './interp.js';
 import { hud } from './hud.js';
 import { clearMessage, showError } from './message.js';
 import { Scoreboard } from './scoreboard.js';
+import { applyDelta, entityView } from './snapshot.js';
 import { BinarySpecState } from './spec_binary.js';
 import { GapError } from './spec_state.js';
 
@@ -20,12 +24,51 @@ export function binaryUrl(url) {
   return `${url}${url.includes('?') ? '&' : '?'}format=binary`;
 }
 
+/** Open the compact feed of `url` for `view` (its `openText`, `state.ended` and
+ * `onEvent(name, text, id)`), its connection state on the HUD; returns the
+ * EventSource. */
+export function openFeed(view, url) {
+  hud.state('connecting');
+  const source = new EventSource(binaryUrl(url));
+  source.onopen = () => {
+    hud.state(view.openText ?? 'live');
+    clearMessage();
+  };
+  source.onerror = () => {
+    if (view.state.ended) return;
+    hud.state(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting', true);
+  };
+  for (const name of ['keyframe', 'delta', 'game', 'end', 'reset']) {
+    source.addEventListener(name, (ev) => view.onEvent(name, ev.data, Number(ev.lastEventId)));
+  }
+  return source;
+}
+
+/** Draw `view` (its `draw()`) at every animation frame, until stopFeed. */
+export function startDrawing(view) {
+  const frame = () => {
+    view.draw();
+    view.raf = requestAnimationFrame(frame);
+  };
+  view.raf = requestAnimationFrame(frame);
+}
+
+/** Stop drawing `view` and close its feed. */
+export function stopFeed(view) {
+  cancelAnimationFrame(view.raf);
+  view.raf = 0;
+  view.source?.close();
+  view.source = null;
+}
+
 export class SpectateView {
   constructor(renderer) {
     this.renderer = renderer;
     this.source = null;
     this.raf = 0;
-    this.state = new BinarySpecState();
+    /** The arena's schema (GET /api/games/arena), fetched once. */
+    this.schema = null;
+    this.state = this.newState();
     this.interp = null;
     this.lastFrameTick = null;
     this.drawn = [];
@@ -64,40 +107,40 @@ export class SpectateView {
     this.scoreboard.reset();
     hud.mode(label);
     this.open();
-    const frame = () => {
-      this.draw();
-      this.raf = requestAnimationFrame(frame);
-    };
-    this.raf = requestAnimationFrame(frame);
+    startDrawing(this);
   }
 
   stop() {
-    cancelAnimationFrame(this.raf);
-    this.raf = 0;
-    if (this.source) this.source.close();
-    this.source = null;
+    stopFeed(this);
+  }
+
+  /** An empty state whose bodies decode as the arena's entities. */
+  newState() {
+    return new BinarySpecState((baseline, bytes) => applyDelta(this.schema, baseline, bytes));
   }
 
   open() {
     if (this.source) this.source.close();
-    this.state = new BinarySpecState();
+    this.source = null;
+    if (!this.schema) {
+      this.loadSchema();
+      return;
+    }
+    this.state = this.newState();
     this.interp = null;
     this.lastFrameTick = null;
+    this.source = openFeed(this, this.urlFor());
+  }
+
+  /** Fetch the arena's schema, then open the stream (while the view is shown). */
+  loadSchema() {
     hud.state('connecting');
-    const source = new EventSource(binaryUrl(this.urlFor()));
-    this.source = source;
-    source.onopen = () => {
-      hud.state(this.openText ?? 'live');
-      clearMessage();
-    };
-    source.onerror = () => {
-      if (this.state.ended) return;
-      if (source.readyState === EventSource.CLOSED) hud.state('closed', true);
-      else hud.state('reconnecting', true);
-    };
-    for (const name of ['keyframe', 'delta', 'game', 'end', 'reset']) {
-      source.addEventListener(name, (ev) => this.onEvent(name, ev.data, Number(ev.lastEventId)));
-    }
+    fetchSchema('arena')
+      .then((schema) => {
+        this.schema = schema;
+        if (this.raf) this.open();
+      })
+      .catch((e) => showError(`Cannot read the arena's schema: ${e.message}`));
   }
 
   onEvent(name, text, id) {
@@ -144,7 +187,7 @@ export class SpectateView {
     }
     this.lastFrameTick = tick;
     this.loadMap(this.state.mapName);
-    const entities = this.state.snapshot();
+    const entities = this.state.snap.entities.map(entityView);
     this.scoreboard.frame(entities);
     this.interp.push(tick, entities, performance.now());
   }

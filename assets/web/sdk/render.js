@@ -5,14 +5,19 @@
 //   index, or packed 0xRRGGBB above the palette), else its `team`, else its kind;
 // - `heading` draws a tick from the centre (radians; an angle codec converts);
 // - `health` a bar above it (full = the largest value seen for that kind, or the
-//   `healthMax` option); `owner` and `label` a caption; `state` the names of its
-//   set flags under it, and an entity whose state says `dead` is drawn faded;
+//   `healthMax` option); `label` and `owner` a caption centred over it (the owner
+//   by the `nameOf(player)` option, else `P<id>`; the `caption(kind, row)` option
+//   may give another text, or null for none); `state` the names of its set flags
+//   under it, and an entity whose state says `dead` is drawn faded;
 // - entities with a `score` are listed in a scoreboard; entities without a
 //   position (a match clock, say) as text lines in a corner.
-// World space is y-up unless `yUp: false`; the view fits every position seen so
-// far (or the `bounds` option) into the canvas.
+// Values are written as `formatValue` writes them: by the `format` option's
+// function for the field's name when there is one (it gets the value and
+// `{tickRate}`, the `tickRate` option, so a clock in ticks can read m:ss), else
+// numbers with at most two decimals. World space is y-up unless `yUp: false`; the
+// view fits every position seen so far (or the `bounds` option) into the canvas.
 
-import { describeRow, displayValue } from './codecs.js';
+import { displayValue } from './codecs.js';
 
 const KIND_COLOURS = ['#60a5fa', '#f87171', '#fde047', '#4ade80', '#c084fc', '#fb923c', '#2dd4bf', '#f472b6'];
 const TEAM_COLOURS = ['#ef4444', '#3b82f6', '#22c55e', '#eab308'];
@@ -29,13 +34,29 @@ function rolesOf(schema) {
 
 const text = (v) => (typeof v === 'number' ? String(Math.round(v * 100) / 100) : Array.isArray(v) ? v.join('|') : String(v));
 
+/**
+ * A field's value as the views write it: by `options.format[field.name]` when the
+ * game gives one (called with the value and `{tickRate}`), else as plain text.
+ * @param {{name: string}} field
+ * @param {unknown} value a display value (see displayValue)
+ * @param {{format?: Record<string, (v: unknown, ctx: {tickRate: number}) => string>,
+ *   tickRate?: number}} [options]
+ */
+export function formatValue(field, value, options = {}) {
+  const f = options.format?.[field.name];
+  return typeof f === 'function' ? String(f(value, { tickRate: options.tickRate ?? 60 })) : text(value);
+}
+
 export class SchemaRenderer {
   /**
    * @param {HTMLCanvasElement} canvas
    * @param {import('./schema.js').Schema} schema
    * @param {{bounds?: {minX: number, minY: number, maxX: number, maxY: number},
    *   yUp?: boolean, palette?: string[], radiusPx?: number, healthMax?: number,
-   *   background?: string}} [options]
+   *   background?: string, nameOf?: (player: number) => string | undefined,
+   *   caption?: (kind: string, row: {id: number, kind: number, values: number[]}) => string | null | undefined,
+   *   format?: Record<string, (v: unknown, ctx: {tickRate: number}) => string>,
+   *   tickRate?: number}} [options]
    */
   constructor(canvas, schema, options = {}) {
     this.canvas = canvas;
@@ -83,10 +104,29 @@ export class SchemaRenderer {
     return this.options.palette[row.kind % this.options.palette.length];
   }
 
-  /** Who owns an entity, as a caption (`P<id>`; none for 0, no one). */
+  /** Who owns an entity, as a caption (its name by the `nameOf` option, else
+   * `P<id>`; none for 0, no one). */
   owner(row, roles) {
     const owner = roles.owner ? displayValue(roles.owner, row.values) : 0;
-    return owner ? `P${text(owner)}` : undefined;
+    if (!owner) return undefined;
+    return this.options.nameOf?.(owner) || `P${text(owner)}`;
+  }
+
+  /** A field's value as written on the canvas (see formatValue). */
+  show(field, values) {
+    return formatValue(field, displayValue(field, values), this.options);
+  }
+
+  /** The rate the game ticks at (for values in ticks, as a clock). */
+  setTickRate(rate) {
+    if (Number.isFinite(rate) && rate > 0) this.options.tickRate = rate;
+  }
+
+  /** The caption over an entity: the `caption` option's, else its label and owner. */
+  caption(row, roles) {
+    const custom = this.options.caption?.(this.schema.kinds[row.kind].name, row);
+    if (custom !== undefined) return custom ?? '';
+    return [roles.label && this.show(roles.label, row.values), this.owner(row, roles)].filter(Boolean).join(' ');
   }
 
   /**
@@ -139,18 +179,22 @@ export class SchemaRenderer {
         ctx.fillStyle = '#22c55e';
         ctx.fillRect(x - r, y - r - 7, 2 * r * Math.min(1, Math.max(0, hp / max)), 3);
       }
-      const caption = [roles.label && text(displayValue(roles.label, row.values)), this.owner(row, roles)];
       ctx.fillStyle = '#e5e7eb';
-      const words = caption.filter(Boolean).join(' ');
-      if (words) ctx.fillText(words, x + r + 3, y - r);
+      const words = this.caption(row, roles);
+      if (words) {
+        ctx.textAlign = 'center';
+        ctx.fillText(words, x, y - r - 10);
+        ctx.textAlign = 'start';
+      }
       if (state.length) ctx.fillText(state.join(' '), x - r, y + r + 11);
     }
     ctx.globalAlpha = 1;
     ctx.fillStyle = '#e5e7eb';
     loose.slice(0, 8).forEach((row, i) => {
-      const { id, kind, ...fields } = describeRow(schema, row);
-      const line = Object.entries(fields).map(([k, v]) => `${k} ${text(v)}`).join(', ');
-      ctx.fillText(`${kind} #${id}: ${line}`, 8, 16 + 14 * i);
+      const kind = schema.kinds[row.kind];
+      if (!kind) return;
+      const line = kind.fields.map((f) => `${f.name} ${this.show(f, row.values)}`).join(', ');
+      ctx.fillText(`${kind.name} #${row.id}: ${line}`, 8, 16 + 14 * i);
     });
     // The scoreboard: every entity of the kinds that have scored.
     const withScore = snapshot.rows.filter((row) => this.roles[row.kind]?.score);
@@ -160,11 +204,13 @@ export class SchemaRenderer {
       .map((row) => {
         const roles = this.roles[row.kind];
         const who = this.owner(row, roles) ?? `#${row.id}`;
-        return [`${schema.kinds[row.kind].name} ${who}`, displayValue(roles.score, row.values)];
+        return [`${schema.kinds[row.kind].name} ${who}`, displayValue(roles.score, row.values), roles.score];
       })
       .sort((a, b) => b[1] - a[1])
       .slice(0, 10);
-    scored.forEach(([who, score], i) => ctx.fillText(`${who}: ${text(score)}`, canvas.width - 140, 16 + 14 * i));
+    scored.forEach(([who, score, field], i) =>
+      ctx.fillText(`${who}: ${formatValue(field, score, this.options)}`, canvas.width - 140, 16 + 14 * i),
+    );
   }
 }
 

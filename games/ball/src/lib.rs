@@ -23,7 +23,7 @@
 //! | `Input`, `input_*values` | [`BallInput`]: `dir` (256 steps) + `run`/`sprint`/`kick`; any values clamp |
 //! | `Event`, `event_*row`    | [`BallEvent`]: `goal`, `kickoff`, `match_over`                   |
 //! | `view(rows)`             | [`view`]: the ball, the match, the players, sorted by id         |
-//! | `state_hash`             | FNV-1a over every field of the state ([`hash`])                  |
+//! | `state_hash`             | FNV-1a over every field of the state ([`tickcast_shared::game::Fnv64`]) |
 //! | `State`, `save`, `load`  | [`State`], checked on load ([`State::check`]) so a hostile file is a `Refusal` |
 //! | `bot_input`, `predict`   | [`client`]: chase, get behind the ball, shoot; the same running code as the server |
 //!
@@ -87,7 +87,6 @@
 
 pub mod client;
 pub mod config;
-pub mod hash;
 pub mod input;
 pub mod pitch;
 pub mod rng;

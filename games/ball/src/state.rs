@@ -7,7 +7,6 @@
 //! game only ever holds states the simulation knows.
 
 use crate::config::BallConfig;
-use crate::hash::Fnv64;
 use crate::input::BallInput;
 use crate::pitch::{
     BallBody, HALF_LENGTH, HALF_WIDTH, KICK_COOLDOWN, MAX_BALL_SPEED, MAX_SPIN, Runner,
@@ -16,6 +15,7 @@ use crate::pitch::{
 use crate::rng::Pcg32;
 use crate::vector::V2;
 use serde::{Deserialize, Serialize};
+use tickcast_shared::game::Fnv64;
 use tickcast_shared::game::Refusal;
 use tickcast_shared::protocol::PlayerId;
 

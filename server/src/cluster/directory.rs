@@ -58,6 +58,15 @@ impl Caller<'_> {
     }
 }
 
+/// What a matchmaking call looks for: rooms of `game` on `map` (`default_game`
+/// names the rooms whose record has no `game`: older nodes' rooms).
+#[derive(Debug, Clone, Copy)]
+pub struct GameMap<'a> {
+    pub game: &'a str,
+    pub map: &'a str,
+    pub default_game: &'a str,
+}
+
 /// The room directory: the lobby, and the cluster when there is one.
 #[derive(Clone)]
 pub struct Directory {
@@ -259,15 +268,8 @@ impl Directory {
                     .matchmake(name, sub, game, map, creator, may_create)?,
             ));
         };
-        // The cluster's matchmaking script places seats by map alone: with one game
-        // in the catalog every room is of it, so only the name is checked here.
         let games = self.lobby.games();
-        if games.resolve(game).map_err(LobbyError::from)?.name() != games.default_game().name() {
-            return Err(LobbyError::Invalid(
-                "in cluster mode matchmaking serves the default game only".into(),
-            )
-            .into());
-        }
+        let game = games.resolve(game).map_err(LobbyError::from)?.name();
         let name = self
             .lobby
             .clean_name(Some(name), "name")?
@@ -287,7 +289,12 @@ impl Directory {
             tickets: &config.lobby,
         };
         self.counted(node.redis().available())?;
-        let issued = node.redis().matchmake(&name, map, ttl, max, &who).await;
+        let wanted = GameMap {
+            game,
+            map,
+            default_game: games.default_game().name(),
+        };
+        let issued = node.redis().matchmake(&name, &wanted, ttl, max, &who).await;
         Ok(self.replaced_counted(self.counted(issued)?))
     }
 

@@ -239,6 +239,7 @@ impl ClusterNode {
 
     fn start_placed(&self, placed: &RoomRef) -> Result<Arc<RoomShared>, LobbyError> {
         let req = CreateRoom {
+            game: placed.game.clone(),
             map: Some(placed.map.clone()),
             max_players: Some(placed.max_players),
             ..CreateRoom::default()

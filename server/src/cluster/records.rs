@@ -39,6 +39,9 @@ pub struct RoomRef {
     pub id: Value,
     pub node: String,
     pub url: String,
+    /// The room's game (absent in an older node's record: the default game).
+    #[serde(default)]
+    pub game: Option<String>,
     pub map: String,
     pub max_players: u32,
     #[serde(default)]

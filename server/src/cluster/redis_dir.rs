@@ -7,7 +7,7 @@
 //! ([`RedisDirectory::available`]) until Redis answers again.
 
 use super::breaker::Breaker;
-use super::directory::{Caller, DirectoryError};
+use super::directory::{Caller, DirectoryError, GameMap};
 use super::records::{self, NodeRecord, RoomRef, TicketRecord};
 use super::{ClusterConfig, ClusterStats, scripts};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -195,14 +195,15 @@ impl RedisDirectory {
         self.config.node_ttl_ms.saturating_mul(2)
     }
 
-    /// Matchmaking across the cluster (one atomic script): the open room with the most seats taken,
+    /// Matchmaking across the cluster (one atomic script): of the rooms of `game`'s
+    /// game and map, the open one with the most seats taken,
     /// else (when `who` may create rooms and its address has room budget left) a
     /// new room on the live node with the fewest seats; within `who`'s ticket
     /// limits.
     pub async fn matchmake(
         &self,
         name: &str,
-        map: &str,
+        game: &GameMap<'_>,
         ticket_ttl: Duration,
         max_players: u32,
         who: &Caller<'_>,
@@ -213,7 +214,7 @@ impl RedisDirectory {
             .run(
                 scripts::MATCHMAKE
                     .arg(self.prefix())
-                    .arg(map)
+                    .arg(game.map)
                     .arg(name)
                     .arg(&ticket)
                     .arg(Self::ticket_ttl_ms(ticket_ttl))
@@ -226,7 +227,9 @@ impl RedisDirectory {
                     .arg(who.max_rooms)
                     .arg(self.budget_grace_ms())
                     .arg(who.tickets.max_tickets_per_ip)
-                    .arg(who.tickets.max_tickets_per_ip_per_room.unwrap_or(0)),
+                    .arg(who.tickets.max_tickets_per_ip_per_room.unwrap_or(0))
+                    .arg(game.game)
+                    .arg(game.default_game),
             )
             .await?;
         match reply.first().map(String::as_str) {

@@ -32,8 +32,10 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
+use tickcast_shared::codec::DeltaLimits;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::spectate::{BinaryState, End, EventId, SpecEvent};
+use tickcast_shared::schema::Schema;
+use tickcast_shared::spectate::{End, EventId, RowState, SpecEvent};
 
 mod catchup;
 mod continuity;
@@ -83,6 +85,9 @@ pub async fn mirror(
     if owner == node.redis().node.id {
         return Ok(None);
     }
+    let Some(schema) = game_of(node, &record) else {
+        return Ok(None); // a game this node does not have
+    };
     let config = node.config();
     let hub = Hub::new(
         config.spectators.clone(),
@@ -98,7 +103,7 @@ pub async fn mirror(
         hub: Arc::clone(&hub),
         last: None,
         heard: tokio::time::Instant::now(),
-        state: BinaryState::default(),
+        state: RowState::new(schema, DeltaLimits::default()),
         continuity: Continuity::new(frame_ticks, config.tick_rate, min_silence),
     };
     let pubsub = counted(node, relay.open().await)?;
@@ -108,6 +113,18 @@ pub async fn mirror(
     }
     tokio::spawn(relay.run(pubsub));
     Ok(Some(hub))
+}
+
+/// The schema of the game a room record names (a record without `game`, from an
+/// older node, is a room of the default game); `None` when this node does not
+/// have that game.
+fn game_of(node: &ClusterNode, record: &serde_json::Value) -> Option<&'static Schema> {
+    let games = node.lobby().games();
+    let game = match record.get("game").and_then(|g| g.as_str()) {
+        Some(name) => games.get(name)?,
+        None => games.default_game(),
+    };
+    Some(game.schema())
 }
 
 /// `r`, a 503 of a remote room's stream counted.
@@ -143,9 +160,9 @@ struct Relay {
     last: Option<EventId>,
     /// When the owner's feed was last heard (or the subscription last opened).
     heard: tokio::time::Instant,
-    /// The room as the relayed binary frames rebuild it: catch-up keyframes for
-    /// this node's lagging viewers are rendered from it.
-    state: BinaryState,
+    /// The room as the relayed binary frames rebuild it (the game's rows):
+    /// catch-up keyframes for this node's lagging viewers are rendered from it.
+    state: RowState,
     /// Whether the relayed frames follow on and arrive as they happen.
     continuity: Continuity,
 }
@@ -180,7 +197,7 @@ impl Relay {
                     .spec_gaps
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.hub.break_feed();
-                self.state = BinaryState::default();
+                self.state.clear();
                 if entry.kind == EntryKind::Delta {
                     return false;
                 }
@@ -196,8 +213,15 @@ impl Relay {
     /// Apply a relayed frame to the rebuilt room; when it is a delta and a viewer
     /// here fell behind, the same frame as a catch-up keyframe (same id, both
     /// formats, the bytes the owner would render: a keyframe is the snapshot, the
-    /// tick rate and the map's name).
+    /// tick rate, the map's name and the roster).
     fn follow_frame(&mut self, entry: &Entry) -> Option<Entry> {
+        if entry.kind == EntryKind::Game {
+            // The names it brings keep the roster of catch-up keyframes current.
+            if let Some((name, data)) = sse_fields(&entry.binary) {
+                let _ = self.state.apply(name, data);
+            }
+            return None;
+        }
         if !entry.is_frame() {
             return None;
         }
@@ -206,7 +230,7 @@ impl Relay {
             .and_then(|(name, data)| self.state.apply(name, data).map_err(|_| ()));
         if applied.is_err() {
             // Wait for the next keyframe to rebuild from.
-            self.state = BinaryState::default();
+            self.state.clear();
             return None;
         }
         if entry.kind != EntryKind::Delta || !self.hub.take_catchup_request() {

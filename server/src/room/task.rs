@@ -22,7 +22,6 @@ use std::sync::Arc;
 use tickcast_shared::codec::RowSnapshot;
 use tickcast_shared::game::{DynGame, EventRow, InputValues, LoadError, StepCommands};
 use tickcast_shared::protocol::{PlayerId, Tick};
-use tickcast_shared::spectate::MapView;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -52,7 +51,7 @@ pub fn spawn(
     let feed = spectators::spawn(
         config.spectators.clone(),
         config.tick_rate,
-        MapView::of(&settings.map),
+        &settings.map.name,
         game.schema(),
         ctx.spectators.clone(),
     );

@@ -20,9 +20,7 @@ use tickcast_shared::codec::RowSnapshot;
 use tickcast_shared::game::EventRow;
 use tickcast_shared::protocol::{PlayerIdentity, Tick};
 use tickcast_shared::schema::Schema;
-use tickcast_shared::spectate::{
-    End, EventId, GameFrames, MapView, PlayerName, RowFrame, SpecEvent,
-};
+use tickcast_shared::spectate::{End, EventId, GameFrames, PlayerName, RowFrame, SpecEvent};
 use tokio::sync::mpsc;
 
 enum RoomEvent {
@@ -102,12 +100,13 @@ impl SpectatorFeed {
 }
 
 /// Start the spectator side of a room of `schema`'s game ticking `tick_rate` times a
-/// second on `map`: returns the room's feed (whose hub the HTTP side subscribes
-/// to). The task ends when the feed is dropped.
+/// second on the map named `map` (frames are made from the game's rows by a
+/// [`GameFrames`], the same for every game): returns the room's feed (whose hub the
+/// HTTP side subscribes to). The task ends when the feed is dropped.
 pub fn spawn(
     config: SpectatorConfig,
     tick_rate: u32,
-    map: MapView,
+    map: &str,
     schema: &'static Schema,
     total: SpectatorCounter,
 ) -> SpectatorFeed {

@@ -25,13 +25,16 @@
 //! entry that makes them, so one server hosts several games side by side.
 //!
 //! - [`commands`]: [`StepCommands`] and the value forms of inputs and events;
-//! - [`erased`]: [`DynGame`], [`GameEntry`] and the adapter from [`Game`].
+//! - [`erased`]: [`DynGame`], [`GameEntry`] and the adapter from [`Game`];
+//! - [`hash`]: [`Fnv64`], the stable hasher for [`Game::state_hash`].
 
 pub mod commands;
 pub mod erased;
+pub mod hash;
 
 pub use commands::{EventRow, InputValues, StepCommands};
 pub use erased::{DynGame, DynPredictor, GameEntry, LoadError};
+pub use hash::Fnv64;
 
 use crate::codec::Row;
 use crate::protocol::{NetId, PlayerId, Tick};

@@ -12,7 +12,7 @@
 //! - [`collide`]: swept collision tests against walls, players and the arena edge;
 //! - [`world`]: the [`World`], its [`Rules`] and the order of one step;
 //! - `players`, `combat`, `drones`: the parts of a step; [`view`]: snapshots, the
-//!   state hash and accessors; [`hash`]: the stable FNV-1a hasher; [`state`]: the
+//!   state hash (the engine's [`crate::game::Fnv64`]) and accessors; [`state`]: the
 //!   full state as data ([`WorldState`], replay checkpoints);
 //! - [`schema`]: the arena's schema (kinds, fields, input, events); [`rows`]: its
 //!   `EntityState` as schema rows and the `Snapshot` delta entry points;
@@ -27,7 +27,6 @@ mod drones;
 mod entity;
 pub mod event;
 pub mod game;
-pub mod hash;
 pub mod history;
 pub mod input;
 pub mod legacy;

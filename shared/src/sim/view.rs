@@ -10,11 +10,11 @@
 //!   successive positions.
 
 use super::entity::{Entity, Kind};
-use super::hash::Fnv64;
 use super::movement::Body;
 use super::world::World;
 use crate::codec::snapshot::{quantize_angle, quantize_pos, quantize_vel};
 use crate::codec::{EntityKind, EntityState, Snapshot};
+use crate::game::Fnv64;
 use crate::protocol::{NetId, PlayerId};
 
 /// A player as the world holds it (unquantized).

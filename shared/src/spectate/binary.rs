@@ -54,8 +54,9 @@ pub struct BinaryKeyframe {
     /// The players in the room (as [`Keyframe::players`](super::Keyframe)).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub players: Vec<PlayerName>,
-    /// The game whose row bodies these are (absent for the arena, whose bodies are
-    /// its snapshot bodies; see [`super::row_feed`]).
+    /// The game whose row bodies these are (live rooms always name it, see
+    /// [`super::row_feed`]; absent in the arena's own model, whose bodies are the
+    /// arena's rows too).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub game: String,
 }
@@ -101,6 +102,8 @@ pub enum BinaryError {
     Delta(#[from] DeltaError),
     #[error("delta before any keyframe")]
     NoKeyframe,
+    #[error("a keyframe of game {0:?}, not of the one followed")]
+    OtherGame(String),
 }
 
 /// What a binary viewer holds: the newest snapshot and the keyframe's settings.
@@ -117,7 +120,7 @@ pub struct BinaryState {
 /// Longest base64 `data:` accepted by [`BinaryState::apply`] (16 MiB).
 pub const MAX_DATA: usize = 16 << 20;
 
-fn decode(what: &'static str, data: &str) -> Result<Vec<u8>, BinaryError> {
+pub(super) fn decode(what: &'static str, data: &str) -> Result<Vec<u8>, BinaryError> {
     if data.len() > MAX_DATA {
         return Err(BinaryError::TooLarge(MAX_DATA));
     }

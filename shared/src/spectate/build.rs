@@ -104,24 +104,9 @@ pub fn delta_event(prev: &Snapshot, cur: &Snapshot) -> SpecEvent {
                         delta.removed.push(o.id);
                         delta.created.push(SpecEntity::of(n));
                     } else if let Some(c) = change(o, n) {
-                        match c {
-                            EntityChange {
-                                id,
-                                x,
-                                y,
-                                vx: None,
-                                vy: None,
-                                angle: None,
-                                hp: None,
-                                score: None,
-                                flags: None,
-                                owner: None,
-                            } if x.is_some() || y.is_some() => {
-                                let v = SpecEntity::of(n);
-                                delta.moved.push((id, v.x, v.y));
-                            }
-                            c => delta.changed.push(c),
-                        }
+                        // Moves too, as every game's feed writes them (`moved` is
+                        // only read, from older streams).
+                        delta.changed.push(c);
                     }
                     old.next();
                     new.next();

@@ -10,7 +10,7 @@
 //! These are serde `with` modules for the fields of [`super::SpecEntity`],
 //! [`super::EntityChange`] and [`super::Delta`].
 
-use crate::codec::snapshot::{POS_SCALE, VEL_SCALE};
+use crate::codec::snapshot::{ANGLE_STEPS, POS_SCALE, VEL_SCALE};
 use crate::protocol::NetId;
 use serde::de::{Error as _, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
@@ -18,7 +18,12 @@ use serde::{Deserialize, Deserializer, Serializer};
 
 /// `v` rounded to two decimals, as the shortest JSON number.
 fn write_short<S: Serializer>(v: f32, s: S) -> Result<S::Ok, S::Error> {
-    let r = (f64::from(v) * 100.0).round() / 100.0;
+    write_rounded(v, 100.0, s)
+}
+
+/// `v` rounded to a multiple of `1 / per_unit`, as the shortest JSON number.
+fn write_rounded<S: Serializer>(v: f32, per_unit: f64, s: S) -> Result<S::Ok, S::Error> {
+    let r = (f64::from(v) * per_unit).round() / per_unit;
     // Whole numbers as integers (no `.0`); |r| < 2^53 keeps the cast exact.
     if r.fract() == 0.0 && r.abs() < 9.0e15 {
         s.serialize_i64(r as i64)
@@ -88,6 +93,46 @@ pub mod opt_vel {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
         Option::<f64>::deserialize(d).map(|v| v.map(|v| snap(v, VEL_SCALE)))
+    }
+}
+
+/// `v` radians snapped to the nearest of the snapshot's angle steps, as
+/// [`crate::codec::EntityState::angle_rad`] gives it (the JSON writes angles with
+/// four decimals, well within half a step).
+fn snap_angle(v: f64) -> f32 {
+    let steps = ANGLE_STEPS as f32;
+    let step = (v * f64::from(steps) / std::f64::consts::TAU).round() as i64;
+    let step = step.rem_euclid(i64::from(ANGLE_STEPS)) as f32;
+    step * core::f32::consts::TAU / steps
+}
+
+/// A heading in radians, four decimals (read back as the snapshot's step).
+pub mod angle {
+    use super::*;
+
+    /// Four decimals, as every game's feed writes angles.
+    pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+        write_rounded(*v, 1e4, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        f64::deserialize(d).map(snap_angle)
+    }
+}
+
+/// A changed heading (absent when unchanged).
+pub mod opt_angle {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &Option<f32>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => write_rounded(*v, 1e4, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f32>, D::Error> {
+        Option::<f64>::deserialize(d).map(|v| v.map(snap_angle))
     }
 }
 
@@ -190,6 +235,18 @@ mod tests {
             text,
             r#"{"x":1601.13,"vx":2,"moved":[1,5,0.06,30,1196,399.75]}"#
         );
+    }
+
+    #[test]
+    fn angles_with_four_decimals_read_back_as_their_step() {
+        for step in 0..ANGLE_STEPS {
+            // As `EntityState::angle_rad` computes it.
+            let exact = step as f32 * core::f32::consts::TAU / ANGLE_STEPS as f32;
+            let short = (f64::from(exact) * 1e4).round() / 1e4;
+            assert_eq!(snap_angle(short), exact, "step {step}");
+            assert_eq!(snap_angle(f64::from(exact)), exact, "step {step}");
+        }
+        assert_eq!(snap_angle(std::f64::consts::TAU), 0.0);
     }
 
     #[test]

@@ -7,12 +7,14 @@
 //!
 //! - `keyframe` ([`Keyframe`]): the whole visible world at a tick (the map's name and
 //!   every entity, positions and velocities in world units with at most two
-//!   decimals, zero fields left out; see [`json_form`]). A client replaces its state.
-//! - `delta` ([`Delta`]): entities `created` (in full), `moved` (one flat array
-//!   `[id, x, y, id, x, y, ...]` for those whose only change is their position),
-//!   `changed` (id plus only the fields that changed) and `removed` (ids) since the
-//!   previous frame, whose tick is `base`; empty lists are left out. A client
-//!   applies it only when `base` equals its state's tick.
+//!   decimals, angles with four, zero fields left out; see [`json_form`]). A client
+//!   replaces its state.
+//! - `delta` ([`Delta`]): entities `created` (in full), `changed` (id plus only the
+//!   fields that changed, moves too) and `removed` (ids) since the previous frame,
+//!   whose tick is `base`; empty lists are left out (older streams may carry
+//!   `moved`, one flat array `[id, x, y, ...]` for entities whose only change is
+//!   their position: read, never written). A client applies it only when `base`
+//!   equals its state's tick.
 //! - `game` ([`GameBatch`]): the [`GameEvent`]s (joins, leaves, kills, respawns) that
 //!   happened at a tick, and the display names of the players they name
 //!   ([`PlayerName`], never a verified identity). Scores travel as entity fields in
@@ -28,6 +30,14 @@
 //! those events). A client resuming with `Last-Event-ID: N` gets exactly the events
 //! with ids after `N`: nothing twice, nothing missing (or a `reset`).
 //!
+//! Live rooms of every game, the arena too, make their frames with [`RowFeed`]
+//! from the game's rows and schema ([`row_json`] names the values as the schema
+//! does: the arena's JSON is the form above with `"game"` in keyframes, moves in
+//! `changed` and angles with four decimals; its binary bodies are the same bytes);
+//! [`RowState`] rebuilds any game's rows from the binary frames (cluster mirrors'
+//! catch-up keyframes). The types below are the arena's own model of that JSON,
+//! which reads both forms.
+//!
 //! [`SpecEvent`] is one event of any kind, written as and read back from its SSE
 //! text (in `event`). [`build`] turns [`Snapshot`]s into frames (and [`Feed`]
 //! decides keyframe or delta per tick, the same way for live rooms and replays);
@@ -36,6 +46,8 @@
 //!
 //! [`Snapshot`]: crate::codec::Snapshot
 
+#[cfg(test)]
+mod arena_rows_tests;
 pub mod binary;
 pub mod build;
 mod event;
@@ -46,6 +58,7 @@ pub mod json_form;
 mod rebuild_tests;
 pub mod row_feed;
 pub mod row_json;
+pub mod row_state;
 pub mod state;
 
 pub use binary::{BinaryState, Format, binary_sse};
@@ -54,6 +67,7 @@ pub use event::{ParseError, SpecEvent};
 pub use frames::GameFrames;
 pub use id::{EventId, Slot};
 pub use row_feed::{RowFeed, RowFrame};
+pub use row_state::RowState;
 pub use state::{Applied, ApplyError, SpecState};
 
 use crate::codec::EntityKind;
@@ -84,7 +98,7 @@ pub struct SpecEntity {
     #[serde(default, skip_serializing_if = "is_zero", with = "json_form::vel")]
     pub vy: f32,
     /// Radians, `0..2π`, counter-clockwise from +x.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero", with = "json_form::angle")]
     pub angle: f32,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub hp: u8,
@@ -131,7 +145,11 @@ pub struct EntityChange {
         with = "json_form::opt_vel"
     )]
     pub vy: Option<f32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "json_form::opt_angle"
+    )]
     pub angle: Option<f32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hp: Option<u8>,
@@ -206,7 +224,8 @@ pub struct Delta {
     pub created: Vec<SpecEntity>,
     /// Entities present in both frames whose only change is their position, sorted
     /// by id: in JSON one flat array `[id, x, y, id, x, y, ...]`
-    /// ([`json_form::moved`]).
+    /// ([`json_form::moved`]). Only older streams carry it: frames made now put
+    /// moves in `changed`.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",

@@ -1,18 +1,26 @@
-//! `tests/browser/golden/spectate.json`: a spectator event stream of a real match
-//! (as `event:` name, `id:` and `data:`), in the JSON format (`events`) and in the
+//! `tests/browser/golden/spectate.json`: a spectator event stream of a real arena
+//! match as a live room sends it (the generic [`RowFeed`] on the arena's rows; as
+//! `event:` name, `id:` and `data:`), in the JSON format (`events`) and in the
 //! binary format (`binary_events`: range-coded bodies in base64), and the entities
 //! both rebuild, for the JS spectator states (`assets/web/js/spec_state.js`,
 //! `assets/web/js/spec_binary.js`).
 
 use crate::{check_or_bless, pretty};
 use serde_json::{Value, json};
+use std::sync::Arc;
+use tickcast_shared::game::Game;
 use tickcast_shared::protocol::PlayerId;
-use tickcast_shared::sim::{Buttons, PlayerInput};
+use tickcast_shared::sim::{Arena, Buttons, PlayerInput, legacy};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 use tickcast_shared::spectate::{
-    BinaryState, Feed, MapView, PlayerName, SpecEntity, SpecEvent, SpecState, binary_sse,
-    game_event,
+    BinaryState, PlayerName, RowFeed, SpecEntity, SpecEvent, SpecState,
 };
+
+/// One rendered SSE event read back with the reference model.
+fn parse(sse: &str) -> SpecEvent {
+    let p = parts(sse);
+    SpecEvent::parse(p["event"].as_str().unwrap(), p["data"].as_str().unwrap()).unwrap()
+}
 
 /// `(event, id, data)` of one rendered SSE event.
 fn parts(sse: &str) -> Value {
@@ -31,15 +39,17 @@ fn parts(sse: &str) -> Value {
 fn spectate_json() -> Value {
     let map = Map::default_map();
     let mut world = World::new(map.clone(), WorldConfig::new(60, 12), 11);
-    let mut feed = Feed::new(MapView::of(&map), 60, 60);
+    let mut feed = RowFeed::new(Arena::schema(), &map.name, 60, 60);
     let mut events: Vec<SpecEvent> = Vec::new();
     let mut binary: Vec<String> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
     let mut state = SpecState::new();
     // Player 1 has a display name, player 2 none the server knows.
     let names = [PlayerName {
         player: PlayerId(1),
         name: "ann".into(),
     }];
+    feed.set_players(names.to_vec());
     for t in 1..=150u32 {
         let mut input = TickInput::default();
         if t == 3 {
@@ -53,34 +63,37 @@ fn spectate_json() -> Value {
             aim: 3.0,
         };
         input.inputs = vec![(PlayerId(1), fire), (PlayerId(2), fire)];
-        let happened = world.step(&input);
-        if let Some(game) = game_event(world.tick(), &happened, &names) {
-            binary.push(game.to_sse());
-            events.push(game);
+        let happened: Vec<_> = world.step(&input).iter().map(Arena::event_row).collect();
+        if let Some(game) = feed.game(world.tick(), &happened, &names) {
+            binary.push(game.clone());
+            events.push(parse(&game));
+            texts.push(game);
         }
         if t % 6 == 0 {
-            let (frame, body) = feed.frame_both(world.snapshot());
-            binary.push(binary_sse(&frame, &body));
-            events.push(frame);
+            let frame = feed
+                .frame(Arc::new(legacy::rows(&world.snapshot())))
+                .unwrap();
+            binary.push(frame.binary);
+            events.push(parse(&frame.json));
+            texts.push(frame.json);
         }
     }
-    let stream: Vec<Value> = events
-        .iter()
-        .map(|e| {
-            state.apply(e).unwrap();
-            json!({ "event": e.name(), "id": e.id().map(|i| i.0), "data": e.data_json() })
-        })
-        .collect();
+    for e in &events {
+        state.apply(e).unwrap();
+    }
+    let stream: Vec<Value> = texts.iter().map(|t| parts(t)).collect();
     // Through the wire's JSON text, so floats read back as the events carry them.
     let entities: Vec<_> = state.entities.values().collect();
     // Through the wire's JSON text, so floats read back as the events carry them;
     // then every field, zeros too (the JS states fill in what the JSON leaves out).
     let mut expected: Value =
         serde_json::from_str(&serde_json::to_string(&entities).unwrap()).unwrap();
-    for e in expected.as_array_mut().unwrap() {
+    for (e, entity) in expected.as_array_mut().unwrap().iter_mut().zip(&entities) {
         for f in ["vx", "vy", "angle", "hp", "score", "flags", "owner"] {
             e.as_object_mut().unwrap().entry(f).or_insert(json!(0));
         }
+        // The angle's exact value (the JS state snaps to the same f32 step).
+        e["angle"] = json!(f64::from(entity.angle));
     }
     assert!(
         events.iter().any(|e| e.name() == "game"),

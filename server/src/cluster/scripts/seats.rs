@@ -17,8 +17,10 @@ fn seat_script(body: &str) -> Script {
 /// `ARGV`: prefix, map, name, ticket, ticket ttl ms, max players and id of a new
 /// room (used only when no open room has a seat), the caller's `sub` ("" for none),
 /// "1" when the caller may create rooms, its address ("" unknown), its live-room
-/// budget and the budget's grace ms, its limit of unredeemed tickets and its
-/// share of one room ("0": half the seats).
+/// budget and the budget's grace ms, its limit of unredeemed tickets, its
+/// share of one room ("0": half the seats), the game and the default game (a
+/// record without `game`, written by an older node, is a room of the default
+/// game). Only rooms of the game and map asked for are matched: games never mix.
 /// Reply: `{"ok", room json, node json, "1"|"0" (the caller's oldest ticket there
 /// was replaced)}`, `{"err", message}`, `{"refused"}` (no open room and the caller
 /// may not create one), `{"ip_rooms"}` (its address has its budget of live rooms)
@@ -30,6 +32,7 @@ local map, name, ticket = ARGV[2], ARGV[3], ARGV[4]
 local ttl, max = tonumber(ARGV[5]), tonumber(ARGV[6])
 local ip, sub = ARGV[10], ARGV[8]
 local per_ip, per_room = tonumber(ARGV[13]), tonumber(ARGV[14])
+local game, default_game = ARGV[15], ARGV[16]
 local now = now_ms()
 local best, besttaken, bestraw, bestnode, bestmax
 local place, placeload
@@ -41,7 +44,10 @@ for _, n in ipairs(live_nodes()) do
     if r.state ~= 'finished' then
       local free = free_seats(n.id, id, r.max_players, now)
       load = load + (r.max_players - free)
-      if not n.rec.draining and r.map == map and not r.private and free > 0 then
+      local rgame = r.game
+      if type(rgame) ~= 'string' then rgame = default_game end
+      if not n.rec.draining and rgame == game and r.map == map and not r.private
+          and free > 0 then
         -- The room with the most seats taken (a live 2/16 room beats an empty
         -- 1-seat room), then the smallest id.
         local taken = r.max_players - free
@@ -69,7 +75,7 @@ if best == nil then
   end
   best = ARGV[7]
   bestnode = place
-  local rec = { id = best, name = 'room ' .. best, map = map, state = 'waiting',
+  local rec = { id = best, name = 'room ' .. best, game = game, map = map, state = 'waiting',
     players = 0, max_players = max, spectators = 0, tick = 0, drones = 0,
     private = false, node = place.id, url = place.rec.url, provisional = true }
   bestraw = cjson.encode(rec)

@@ -1,36 +1,27 @@
 //! A mirror's catch-up keyframes: a viewer lagging behind a mirror gets the same
 //! keyframe the owner would send it, rendered here from the room as the relayed
-//! binary frames rebuild it ([`BinaryState`]), with no request to the owner and no
-//! extra bytes through Redis (a keyframe is only the snapshot, the tick rate, the
-//! map's name and the roster, which the relayed keyframes and `game` events keep
-//! current, so the bytes equal the owner's).
+//! binary frames rebuild it ([`RowState`]: the game's rows), with no request to the
+//! owner and no extra bytes through Redis (a keyframe is only the rows, the tick
+//! rate, the map's name and the roster, which the relayed keyframes and `game`
+//! events keep current, so the bytes equal the owner's).
 
 use crate::spectators::{Entry, EntryKind};
 use bytes::Bytes;
-use tickcast_shared::spectate::{BinaryState, EventId, Feed, MapView, binary_sse};
+use tickcast_shared::spectate::{EventId, RowState};
 
 /// The frame `id` of the room `state` holds as a catch-up keyframe (both formats).
 /// `None` when the state is not at that frame.
-pub(super) fn catchup_keyframe(state: &BinaryState, id: EventId) -> Option<Entry> {
-    let snapshot = state.snapshot.clone()?;
-    if EventId::frame(snapshot.tick) != id {
+pub(super) fn catchup_keyframe(state: &RowState, id: EventId) -> Option<Entry> {
+    let tick = state.snapshot.as_ref()?.tick;
+    if EventId::frame(tick) != id {
         return None;
     }
-    let map = MapView {
-        name: state.map.clone(),
-        width: 0.0,
-        height: 0.0,
-        walls: Vec::new(),
-    };
-    // A fresh feed's first frame is a keyframe.
-    let mut feed = Feed::new(map, state.tick_rate, 1);
-    feed.set_players(state.players.clone());
-    let (key, body) = feed.frame_both(snapshot);
+    let key = state.keyframe()?;
     Some(Entry {
         id,
         kind: EntryKind::Keyframe,
-        text: Bytes::from(key.to_sse()),
-        binary: Bytes::from(binary_sse(&key, &body)),
+        text: Bytes::from(key.json),
+        binary: Bytes::from(key.binary),
     })
 }
 
@@ -52,38 +43,64 @@ pub(super) fn sse_fields(text: &[u8]) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
-    use tickcast_shared::spectate::SpecEvent;
+    use std::sync::Arc;
+    use tickcast_shared::codec::{DeltaLimits, RowSnapshot};
+    use tickcast_shared::game::{DynGame, GameEntry, StepCommands};
+    use tickcast_shared::protocol::{PlayerId, Tick};
+    use tickcast_shared::spectate::RowFeed;
 
-    #[test]
-    fn a_mirror_renders_the_catchup_keyframe_the_owner_would() {
-        let map = Map::default_map();
-        let mut world = World::new(map.clone(), WorldConfig::new(60, 30), 7);
-        let mut owner = Feed::new(MapView::of(&map), 60, 300);
-        let mut mirror = BinaryState::default();
+    /// The owner's feed and a mirror's state over a match of `entry`'s game with
+    /// two players: every delta's catch-up keyframe is the owner's, byte for byte.
+    fn mirror_renders_the_owners_keyframes(entry: GameEntry) {
+        let options = tickcast_shared::game::RoomOptions {
+            tick_rate: 60,
+            seats: 8,
+            npcs: 10,
+            ..Default::default()
+        };
+        let config = (entry.configure)(&options).unwrap();
+        let mut game: Box<dyn DynGame> = (entry.create)(&config, 7).unwrap();
+        let schema = game.schema();
+        let mut owner = RowFeed::new(schema, "m", 60, 300);
+        let mut mirror = RowState::new(schema, DeltaLimits::default());
         let mut deltas = 0;
         for t in 1..=120u32 {
-            world.step(&TickInput::default());
+            let mut commands = StepCommands::default();
+            if t == 2 {
+                commands.joins = vec![PlayerId(1), PlayerId(2)];
+            }
+            let _ = game.step(&commands);
             if t % 6 != 0 {
                 continue;
             }
-            let (frame, body) = owner.frame_both(world.snapshot());
-            let binary = binary_sse(&frame, &body);
-            let (name, data) = sse_fields(binary.as_bytes()).unwrap();
+            let mut rows = Vec::new();
+            game.view(&mut rows);
+            let snapshot = Arc::new(RowSnapshot {
+                tick: Tick(t),
+                rows,
+            });
+            let frame = owner.frame(snapshot).unwrap();
+            let (name, data) = sse_fields(frame.binary.as_bytes()).unwrap();
             mirror.apply(name, data).unwrap();
-            let Some(id) = frame.id().filter(|_| matches!(frame, SpecEvent::Delta(_))) else {
+            if frame.keyframe {
                 continue;
-            };
+            }
             deltas += 1;
             // What the owner's task renders for a lagging viewer at this delta.
-            let (k, b) = (owner.keyframe().unwrap(), owner.keyframe_body().unwrap());
-            let got = catchup_keyframe(&mirror, id).unwrap();
-            assert_eq!((got.id, got.kind), (id, EntryKind::Keyframe));
-            assert_eq!(&got.text[..], k.to_sse().as_bytes());
-            assert_eq!(&got.binary[..], binary_sse(&k, &b).as_bytes());
-            assert!(catchup_keyframe(&mirror, EventId(id.0 + 4)).is_none());
+            let want = owner.keyframe().unwrap();
+            let got = catchup_keyframe(&mirror, frame.id).unwrap();
+            assert_eq!((got.id, got.kind), (frame.id, EntryKind::Keyframe));
+            assert_eq!(&got.text[..], want.json.as_bytes());
+            assert_eq!(&got.binary[..], want.binary.as_bytes());
+            assert!(catchup_keyframe(&mirror, EventId(frame.id.0 + 4)).is_none());
         }
         assert!(deltas > 10);
+    }
+
+    #[test]
+    fn a_mirror_renders_the_catchup_keyframe_the_owner_would() {
+        mirror_renders_the_owners_keyframes(GameEntry::of::<tickcast_shared::sim::Arena>());
+        mirror_renders_the_owners_keyframes(GameEntry::of::<crate::test_game::Dots>());
         assert_eq!(sse_fields(b"event: x\n\n"), None);
     }
 }

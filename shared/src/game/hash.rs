@@ -1,8 +1,10 @@
-//! A stable 64-bit state hash: FNV-1a over the exact bits of the world's state.
+//! [`Fnv64`], the stable 64-bit hasher every game's [`super::Game::state_hash`] can
+//! use: FNV-1a over the exact bits of the state.
 //!
 //! `std`'s `DefaultHasher` is not guaranteed to stay the same across Rust releases,
-//! so the hash is written out here: 64-bit FNV-1a, fed little-endian integers and
-//! the raw IEEE bits of floats, in an order fixed by [`super::World::state_hash`].
+//! and a replay recorded today must verify with tomorrow's build, so the hash is
+//! written out here (a dozen lines): 64-bit FNV-1a, fed little-endian integers and
+//! the raw IEEE bits of floats, in an order the game fixes.
 
 const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
 const PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -36,7 +38,7 @@ impl Fnv64 {
     pub fn u64(&mut self, v: u64) {
         self.bytes(&v.to_le_bytes());
     }
-    /// The exact bits of `v` (so `0.0` and `-0.0` differ, as they may in the state).
+    /// The exact bits of `v` (so `0.0` and `-0.0` differ, as they may in a state).
     pub fn f32(&mut self, v: f32) {
         self.u32(v.to_bits());
     }
