@@ -1,8 +1,11 @@
 //! The QUIC endpoint: certificate, transport limits, binding, and the accept loop
-//! that turns each connection into a player [`Session`].
+//! that turns each connection into a player [`Session`]: native connections by
+//! their first stream, WebTransport ones ([`super::webtransport`]) by their
+//! session's URL, told apart by the negotiated ALPN.
 
 use super::link::QuicLink;
-use super::{QuicConfig, QuicInfo};
+use super::wt_cert::{AlpnCerts, WtCerts};
+use super::{QuicConfig, QuicInfo, WebTransportOffer};
 use crate::ctx::ServerCtx;
 use crate::edge::limiter::ConnLimiter;
 use crate::edge::tls::CertStore;
@@ -44,6 +47,7 @@ pub struct QuicEdge {
 pub struct QuicEndpoint {
     endpoint: Endpoint,
     info: QuicInfo,
+    webtransport: Option<WebTransportOffer>,
     limiter: Arc<ConnLimiter>,
 }
 
@@ -51,6 +55,13 @@ pub struct QuicEndpoint {
 enum QuicCert {
     /// `[quic] cert/key`, or a self-signed one: pinned by clients.
     Own(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>),
+    /// A self-signed one for native clients and the rotating short-lived one for
+    /// WebTransport (`h3`).
+    Split(
+        Vec<CertificateDer<'static>>,
+        PrivateKeyDer<'static>,
+        Arc<WtCerts>,
+    ),
     /// The HTTPS listener's store (reloads included): verified by clients.
     Shared(Arc<CertStore>),
 }
@@ -73,25 +84,40 @@ fn server_config(
     cert: QuicCert,
 ) -> Result<quinn::ServerConfig, QuicError> {
     let tls_err = |e: &dyn std::fmt::Display| QuicError::Tls(e.to_string());
-    let tls = match cert {
-        QuicCert::Own(chain, key) => {
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let mut tls = rustls::ServerConfig::builder_with_provider(provider)
-                .with_protocol_versions(&[&rustls::version::TLS13])
-                .map_err(|e| tls_err(&e))?
-                .with_no_client_auth()
-                .with_single_cert(chain, key)
+    let mut alpn = vec![ALPN.to_vec()];
+    if config.quic.webtransport {
+        alpn.push(web_transport_quinn::ALPN.as_bytes().to_vec());
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = || {
+        rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(|e| tls_err(&e))
+            .map(|b| b.with_no_client_auth())
+    };
+    let mut tls = match cert {
+        QuicCert::Own(chain, key) => builder()?
+            .with_single_cert(chain, key)
+            .map_err(|e| tls_err(&e))?,
+        QuicCert::Split(chain, key, webtransport) => {
+            let native = rustls::sign::CertifiedKey::from_der(chain, key, &provider)
                 .map_err(|e| tls_err(&e))?;
-            tls.alpn_protocols = vec![ALPN.to_vec()];
-            tls
+            let resolver = AlpnCerts {
+                native: Arc::new(native),
+                webtransport,
+            };
+            builder()?.with_cert_resolver(Arc::new(resolver))
         }
         QuicCert::Shared(store) => store
-            .server_config(vec![ALPN.to_vec()], true)
+            .server_config(alpn.clone(), true)
             .map_err(|e| tls_err(&e))?,
     };
+    tls.alpn_protocols = alpn;
     let crypto = QuicServerConfig::try_from(tls).map_err(|e| tls_err(&e))?;
     let mut transport = TransportConfig::default();
-    // One control stream per connection; the client opens no other stream.
+    // One control stream per native connection; the client opens no other stream.
+    // (A WebTransport connection gets the few more HTTP/3 needs once its ALPN is
+    // known: see `super::webtransport`.)
     transport.max_concurrent_bidi_streams(VarInt::from_u32(1));
     transport.max_concurrent_uni_streams(VarInt::from_u32(0));
     // Client datagrams carry inputs; a full buffer drops the oldest (the inputs'
@@ -120,12 +146,21 @@ impl QuicEndpoint {
         http: SocketAddr,
         edge: QuicEdge,
     ) -> Result<Self, QuicError> {
+        let mut wt_certs = None;
         let (cert, fingerprint) = match edge.certs {
             Some(store) if config.quic.cert.is_none() => (QuicCert::Shared(store), None),
             _ => {
                 let (chain, key) = certificate(&config.quic)?;
                 let fingerprint = chain.first().map(|c| cert_sha256(c)).unwrap_or_default();
-                (QuicCert::Own(chain, key), Some(fingerprint))
+                if config.quic.webtransport && config.quic.cert.is_none() {
+                    let provider = Arc::new(rustls::crypto::ring::default_provider());
+                    let certs = WtCerts::new(config.quic.webtransport_cert_hours, provider)
+                        .map_err(QuicError::SelfSigned)?;
+                    wt_certs = Some(Arc::clone(&certs));
+                    (QuicCert::Split(chain, key, certs), Some(fingerprint))
+                } else {
+                    (QuicCert::Own(chain, key), Some(fingerprint))
+                }
             }
         };
         let server = server_config(config, cert)?;
@@ -150,9 +185,14 @@ impl QuicEndpoint {
             port,
             cert_sha256: fingerprint,
         };
+        let webtransport = config.quic.webtransport.then_some(WebTransportOffer {
+            port,
+            certs: wt_certs,
+        });
         Ok(QuicEndpoint {
             endpoint,
             info,
+            webtransport,
             limiter: edge.limiter,
         })
     }
@@ -166,11 +206,19 @@ impl QuicEndpoint {
         &self.info
     }
 
+    /// What the lobby announces to browsers, when WebTransport is on.
+    pub fn webtransport(&self) -> Option<&WebTransportOffer> {
+        self.webtransport.as_ref()
+    }
+
     /// Accept players until the server shuts down; then close the endpoint once its
     /// sessions said goodbye (bounded).
     pub async fn serve(self, state: ServerCtx) {
         let live = Arc::new(AtomicUsize::new(0));
         let stop = state.shutdown.clone();
+        if let Some(certs) = self.webtransport.as_ref().and_then(|w| w.certs.clone()) {
+            tokio::spawn(certs.run(stop.clone()));
+        }
         loop {
             let incoming = tokio::select! {
                 _ = stop.cancelled() => break,
@@ -195,9 +243,14 @@ impl QuicEndpoint {
                 let _guard = guard;
                 let _permit = permit;
                 let hello = crate::config::secs(state.config.hello_timeout_secs);
-                let Ok(Ok(conn)) = tokio::time::timeout(hello, incoming).await else {
+                let deadline = tokio::time::Instant::now() + hello;
+                let Ok(Ok(conn)) = tokio::time::timeout_at(deadline, incoming).await else {
                     return;
                 };
+                if super::webtransport::is_h3(&conn) {
+                    super::webtransport::serve(conn, deadline, state).await;
+                    return;
+                }
                 let first = tokio::time::timeout(hello, conn.accept_bi()).await;
                 let Ok(Ok((send, recv))) = first else {
                     conn.close(
