@@ -36,6 +36,12 @@ const KEYS = {
   Space: BUTTONS.FIRE,
 };
 
+/** `?transport=ws|wt` in the page's URL forces a transport; else the best one. */
+function transportChoice() {
+  const forced = new URLSearchParams(location.search).get('transport');
+  return forced === 'ws' || forced === 'wt' ? forced : 'auto';
+}
+
 export class PlayView {
   /** `ways`: {lobby(), rejoin(room, invite, name)}: the ways back the page offers. */
   constructor(renderer, canvas, ways) {
@@ -81,6 +87,7 @@ export class PlayView {
     this.name = name;
     this.invite = invite;
     this.wsUrlFromServer = answer.ws_url;
+    this.webtransport = answer.webtransport ?? null;
     this.ended.hide();
     this.scoreboard.reset();
     this.probing = false;
@@ -112,6 +119,8 @@ export class PlayView {
       ticket: resume ? null : answer.ticket,
       resume,
       name,
+      webtransport: this.webtransport,
+      transport: transportChoice(),
       resumeUrl: (token) => {
         const u = new URL(url);
         u.search = new URLSearchParams({ resume: token }).toString();
@@ -155,6 +164,7 @@ export class PlayView {
     const { state, reason } = detail;
     hud.state(reason ? `${state}: ${reason}` : state, state !== 'connected');
     if (state === 'connected') {
+      hud.transport(conn.transportName);
       this.ended.hide();
       return;
     }
@@ -210,7 +220,7 @@ export class PlayView {
     this.welcomeMsg = w;
     // The roster names everyone who joined before this player.
     this.scoreboard.learn([...(w.players ?? []), { player: w.player, name: w.name }]);
-    saveSeat({ room: this.room, ws_url: this.wsUrlFromServer, name: this.name, invite: this.invite, token: w.resume_token });
+    saveSeat({ room: this.room, ws_url: this.wsUrlFromServer, webtransport: this.webtransport, name: this.name, invite: this.invite, token: w.resume_token });
     // After a resume the server starts over with a keyframe.
     this.ring.clear();
     this.ack = null;

@@ -116,10 +116,17 @@ fn server_config(
     let crypto = QuicServerConfig::try_from(tls).map_err(|e| tls_err(&e))?;
     let mut transport = TransportConfig::default();
     // One control stream per native connection; the client opens no other stream.
-    // (A WebTransport connection gets the few more HTTP/3 needs once its ALPN is
-    // known: see `super::webtransport`.)
-    transport.max_concurrent_bidi_streams(VarInt::from_u32(1));
-    transport.max_concurrent_uni_streams(VarInt::from_u32(0));
+    // With WebTransport on, the initial limits are those HTTP/3 needs (browsers
+    // refuse a handshake granting fewer, and the ALPN is not known before it), and a
+    // native connection opening more than its control stream is closed instead
+    // (`refuse_stray_streams`).
+    let (bidi, uni) = if config.quic.webtransport {
+        super::webtransport::H3_STREAMS
+    } else {
+        (1, 0)
+    };
+    transport.max_concurrent_bidi_streams(VarInt::from_u32(bidi));
+    transport.max_concurrent_uni_streams(VarInt::from_u32(uni));
     // Client datagrams carry inputs; a full buffer drops the oldest (the inputs'
     // redundancy covers that).
     transport.datagram_receive_buffer_size(Some(config.quic.datagram_receive_buffer));
@@ -260,8 +267,11 @@ impl QuicEndpoint {
                     return;
                 };
                 let snapshots = state.metrics.quic_snapshots.clone();
+                let conn_handle = conn.clone();
                 let link = QuicLink::new(conn, send, recv, &state.config, snapshots);
+                let strays = tokio::spawn(refuse_stray_streams(conn_handle, state.clone()));
                 Session::start(link, Entry::FromHello, state).await;
+                strays.abort();
             });
         }
         for _ in 0..40 {
@@ -274,6 +284,22 @@ impl QuicEndpoint {
         self.endpoint
             .close(VarInt::from_u32(close::GOING_AWAY.into()), reason);
         let _ = tokio::time::timeout(Duration::from_secs(1), self.endpoint.wait_idle()).await;
+    }
+}
+
+/// A native connection opens its control stream and nothing else: any further
+/// stream closes it (1008), as a bad frame would.
+async fn refuse_stray_streams(conn: quinn::Connection, state: ServerCtx) {
+    let stray = tokio::select! {
+        uni = conn.accept_uni() => uni.is_ok(),
+        bi = conn.accept_bi() => bi.is_ok(),
+    };
+    if stray {
+        state.metrics.frames_rejected.inc();
+        conn.close(
+            VarInt::from_u32(close::POLICY.into()),
+            b"a native connection opens one stream",
+        );
     }
 }
 

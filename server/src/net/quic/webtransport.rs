@@ -24,11 +24,10 @@ use tickcast_shared::quic::close;
 use tokio::time::Instant;
 use web_transport_quinn::http::StatusCode;
 
-/// Bidirectional streams an HTTP/3 client opens: the `CONNECT` and the control stream.
-const H3_BIDI_STREAMS: u32 = 2;
-/// Unidirectional streams an HTTP/3 client opens: its control stream and the two
-/// QPACK streams (browsers open all three even when QPACK is unused).
-const H3_UNI_STREAMS: u32 = 3;
+/// Streams an HTTP/3 client opens, bidirectional (the `CONNECT` and the session's
+/// control stream) and unidirectional (its HTTP/3 control stream and the two QPACK
+/// streams, which browsers open even when QPACK is unused).
+pub(super) const H3_STREAMS: (u32, u32) = (2, 3);
 /// How long a refusal waits for the browser to read its status before closing.
 const REFUSAL_LINGER: Duration = Duration::from_millis(500);
 
@@ -77,8 +76,6 @@ async fn refuse(
 /// control stream must happen by `deadline`.
 pub(super) async fn serve(conn: quinn::Connection, deadline: Instant, state: ServerCtx) {
     let refusals = state.metrics.wt_refusals.clone();
-    conn.set_max_concurrent_bi_streams(VarInt::from_u32(H3_BIDI_STREAMS));
-    conn.set_max_concurrent_uni_streams(VarInt::from_u32(H3_UNI_STREAMS));
     let accepted =
         tokio::time::timeout_at(deadline, web_transport_quinn::Request::accept(conn.clone())).await;
     let Ok(Ok(request)) = accepted else {
