@@ -1,6 +1,7 @@
 //! WebTransport (browsers' QUIC) against the real server, with `web-transport-quinn`
 //! as the client: the session's URL is checked before the session is accepted (a bad
-//! ticket is refused, counted, and a refusal redeems nothing), a good one plays the
+//! ticket is refused, counted, and a refusal redeems nothing; an accepted session's
+//! ticket is used only at its Hello), a good one plays the
 //! native protocol (control stream, datagrams), and hostile sessions (garbage
 //! datagrams, oversize frames, no control stream) are closed with a code and a
 //! reason while another player plays on.
@@ -297,7 +298,7 @@ async fn hostile_sessions_are_closed_with_a_reason_and_others_play_on() {
 }
 
 #[tokio::test]
-async fn a_session_without_a_control_stream_is_closed_at_the_hello_deadline() {
+async fn a_session_without_a_control_stream_is_closed_and_its_ticket_still_plays_over_ws() {
     let dir = std::env::temp_dir().join(format!("tickcast-wt-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("hello.toml");
@@ -316,7 +317,24 @@ async fn a_session_without_a_control_stream_is_closed_at_the_hello_deadline() {
     assert_eq!(reason, "no control stream");
     let series = "tickcast_webtransport_refused_total{reason=\"no_control_stream\"}";
     assert_eq!(metric(s.addr, series).await, 1.0);
-    // The seat came back: the one-seat room takes another player.
-    let _ = Player::join(s.addr, &room, "next").await;
+    // The ticket is used at the Hello only: the session given up left it good, and
+    // the page's WebSocket fallback plays with it.
+    let ws = tickcast_tests::player::open(s.addr, &format!("/ws?ticket={}", seat.ticket)).await;
+    let _ = Player::hello(ws, HelloAuth::Ticket(seat.ticket.clone()), "idle").await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_native_connection_opening_a_second_stream_is_closed() {
+    // The endpoint's initial stream limits are HTTP/3's (browsers need them), so the
+    // native rule "one control stream" is enforced by the server itself.
+    let s = TestServer::start(&[]).await;
+    let room = create_room(s.addr, "{}").await;
+    let seat = tickcast_tests::quic_player::quic_seat(s.addr, &room, "native").await;
+    let (mut peer, _) = tickcast_tests::quic_player::QuicPeer::join(s.addr, &seat, "native").await;
+    let mut stray = peer.conn.open_uni().await.expect("a stray stream");
+    stray.write_all(b"hello?").await.expect("write");
+    let (close, _) = peer.expect_close().await;
+    assert_eq!(close.code, close::POLICY, "{}", close.reason);
+    assert_eq!(close.reason, "a native connection opens one stream");
 }

@@ -11,9 +11,10 @@
 // datagrams carrying the newest INPUT_REDUNDANCY inputs, so a lost packet never holds
 // back the ones behind it) when the browser has it and the join answer offers it,
 // else WebSocket; `transport: 'ws'|'wt'` forces one. A WebTransport session that
-// does not open (refused, blocked, or not within CONNECT_TIMEOUT_MS) falls back to
-// WebSocket at once with the same ticket: the server checks it before accepting the
-// session, so a refused session redeemed nothing. `transportName` says which is in
+// does not open (refused, blocked, or not within CONNECT_TIMEOUT_MS plus a few round
+// trips of the join) falls back to WebSocket at once with the same ticket: the server
+// checks it before accepting the session and uses it only at the Hello, so a session
+// refused or given up redeemed nothing. `transportName` says which is in
 // use ('WebTransport' or 'WebSocket').
 //
 // Protocol 5 carries no game types: the Welcome brings the game's schema
@@ -49,8 +50,9 @@ export class GameConnection extends EventTarget {
    * `resume`: a resume token to start from instead of a ticket; `webtransport`: the
    * join answer's offer ({port, url, cert_sha256}) or null; `transport`: 'ws' or
    * 'wt' to force one, else the best available. */
-  constructor({ url, ticket, resume, name, resumeUrl, webtransport = null, transport = 'auto' }) {
+  constructor({ url, ticket, resume, name, resumeUrl, webtransport = null, transport = 'auto', connectTimeoutMs }) {
     super();
+    this.connectTimeoutMs = connectTimeoutMs;
     this.offer = webtransport;
     this.transportChoice = transport;
     /** Set once a WebTransport session failed to open: WebSocket from then on. */
@@ -100,7 +102,10 @@ export class GameConnection extends EventTarget {
     let ws;
     try {
       if (webTransport) {
-        ws = new WtSocket(wtUrl(this.offer, auth), { hashes: certHashes(this.offer.cert_sha256) });
+        ws = new WtSocket(wtUrl(this.offer, auth), {
+          hashes: certHashes(this.offer.cert_sha256),
+          timeoutMs: this.connectTimeoutMs,
+        });
       } else {
         ws = new WebSocket(url);
         ws.binaryType = 'arraybuffer';

@@ -11,7 +11,7 @@
 // Every game but the arena is decoded, drawn and steered by game_play.js (the SDK
 // and the game's page module); this view keeps its connection and timeline.
 
-import { getMap, wsUrl } from './api.js';
+import { getMap, lastCallMs, wsUrl } from './api.js';
 import { GamePlay } from './game_play.js';
 import { hud } from './hud.js';
 import { Interpolator } from './interp.js';
@@ -121,6 +121,8 @@ export class PlayView {
       name,
       webtransport: this.webtransport,
       transport: transportChoice(),
+      // A second, plus three round trips of the join on a slow link.
+      connectTimeoutMs: Math.min(5000, 1000 + 3 * (lastCallMs ?? 0)),
       resumeUrl: (token) => {
         const u = new URL(url);
         u.search = new URLSearchParams({ resume: token }).toString();

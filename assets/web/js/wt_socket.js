@@ -7,8 +7,9 @@
 // and the envelope; snapshots arrive as datagrams, whole or in fragments
 // (fragments.js), or (rarely: too many fragments) on a unidirectional stream of
 // their own; `sendDatagram` carries inputs. The server checks the ticket in the URL
-// before it accepts the session, so a refused session has redeemed nothing and the
-// page may present the same ticket over WebSocket. Everything from the network is
+// before it accepts the session and uses it only at the Hello, so a session refused
+// or given up has redeemed nothing and the page may present the same ticket over
+// WebSocket. Everything from the network is
 // bounded before it is kept: a control frame over MAX_SERVER_FRAME closes.
 
 import { Reassembler, isFragment } from './fragments.js';
@@ -44,6 +45,7 @@ export function certHashes(hexes = []) {
 export class WtSocket {
   /** Open a session at `url`; `hashes`: serverCertificateHashes. */
   constructor(url, { hashes = [], timeoutMs = CONNECT_TIMEOUT_MS } = {}) {
+    timeoutMs = timeoutMs ?? CONNECT_TIMEOUT_MS;
     this.url = url;
     this.transportName = 'WebTransport';
     this.readyState = 0;

@@ -316,6 +316,14 @@ impl Lobby {
         checked
     }
 
+    /// Whether a seat ticket is live, without using it (at a WebTransport `/wt`).
+    pub fn check_ticket(&self, ticket: Option<&str>) -> Result<(), TicketError> {
+        let ticket = ticket
+            .filter(|t| !t.is_empty())
+            .ok_or(TicketError::Missing)?;
+        self.lock().tickets.check(ticket, Instant::now())
+    }
+
     /// Use a seat ticket (at `GET /ws`).
     pub fn redeem(&self, ticket: Option<&str>) -> Result<Seat, TicketError> {
         let ticket = ticket

@@ -6,7 +6,9 @@
 //! single-use) or `resume=TOKEN` (the resume token of an earlier Welcome, checked
 //! against the lobby). Checks are rate limited per address (`[lobby]
 //! ticket_checks_per_sec`, `ticket_checks_burst`): past the rate the URL is refused
-//! with a wait and nothing is checked (nor redeemed). A refusal never redeems.
+//! with a wait and nothing is checked (nor redeemed). A refusal never redeems; a
+//! WebTransport session's ticket is only checked at the URL and used at its `Hello`
+//! ([`Redeem`]).
 
 use super::session::{Entry, SeatGuard};
 use crate::ctx::ServerCtx;
@@ -48,12 +50,24 @@ impl EntryRefused {
     }
 }
 
+/// When a ticket checked at the URL is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redeem {
+    /// At once (the WebSocket: its upgrade is the session).
+    AtUrl,
+    /// At the `Hello` (WebTransport): a session the browser gives up before its
+    /// `Hello` (a slow link, a fallback) leaves the ticket for WebSocket. Where the
+    /// ticket cannot be checked without using it (cluster mode), it is used at once.
+    AtHello,
+}
+
 /// Check a player URL's ticket or resume token (within `peer`'s rate of checks):
 /// the [`Entry`] the session starts from, or why not.
 pub async fn check_entry(
     state: &ServerCtx,
     peer: Option<IpAddr>,
     query: EntryQuery,
+    redeem: Redeem,
 ) -> Result<Entry, EntryRefused> {
     if let Some(ip) = peer {
         state.lobby.check_rate(ip).map_err(EntryRefused::TooMany)?;
@@ -65,6 +79,13 @@ pub async fn check_entry(
                 "unknown or expired resume token".into(),
             )),
         };
+    }
+    if redeem == Redeem::AtHello {
+        match state.directory.check_ticket(query.ticket.as_deref()) {
+            Ok(true) => return Ok(Entry::Checked(query.ticket.unwrap_or_default())),
+            Ok(false) => {}
+            Err(e) => return Err(EntryRefused::Unauthorized(e.to_string())),
+        }
     }
     match state.directory.redeem(query.ticket.as_deref()).await {
         Ok(seat) => Ok(Entry::Seat(

@@ -18,7 +18,7 @@
 //! close, at most `[limits] close_linger_secs`, so that input still arriving does not
 //! turn the close into a TCP reset that loses the frame.
 
-use super::entry_check::{EntryQuery, EntryRefused, check_entry, retry_secs};
+use super::entry_check::{EntryQuery, EntryRefused, Redeem, check_entry, retry_secs};
 use super::session::{Incoming, Link, LinkDown, Session};
 use crate::ctx::ServerCtx;
 use crate::edge::streams::StreamHold;
@@ -60,7 +60,7 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let peer = peer.map(|Extension(ConnectInfo(peer))| peer.ip());
-    let entry = match check_entry(&s, peer, q).await {
+    let entry = match check_entry(&s, peer, q, Redeem::AtUrl).await {
         Ok(entry) => entry,
         Err(refusal) => return refused(refusal),
     };

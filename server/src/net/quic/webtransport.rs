@@ -4,7 +4,9 @@
 //! The session's URL is `/wt?ticket=T` or `/wt?resume=TOKEN`. It is checked before
 //! the session is accepted, by the same code as `/ws` ([`crate::net::entry_check`]):
 //! a refused ticket is answered 401 (429 past the address's rate of checks, 404 for
-//! another path) and never redeemed, and the refusal is counted
+//! another path) and never redeemed, and the refusal is counted; an accepted one is
+//! used only at the session's `Hello`, so a browser that gives up on a slow session
+//! and falls back to WebSocket still holds a good ticket. The refusal is counted
 //! (`tickcast_webtransport_refused_total{reason}`). The HTTP/3 handshake, the
 //! `CONNECT` and the control stream must all come within `hello_timeout_secs` of the
 //! connection's arrival; the connection counts against the same per-address and
@@ -16,7 +18,7 @@
 use super::link::QuicLink;
 use crate::ctx::ServerCtx;
 use crate::metrics::WtRefusal;
-use crate::net::entry_check::{EntryQuery, EntryRefused, check_entry};
+use crate::net::entry_check::{EntryQuery, EntryRefused, Redeem, check_entry};
 use crate::net::session::Session;
 use quinn::VarInt;
 use std::time::Duration;
@@ -92,7 +94,13 @@ pub(super) async fn serve(conn: quinn::Connection, deadline: Instant, state: Ser
         return;
     }
     let query = entry_query(&request);
-    let entry = match check_entry(&state, Some(conn.remote_address().ip()), query).await {
+    let entry = match check_entry(
+        &state,
+        Some(conn.remote_address().ip()),
+        query,
+        Redeem::AtHello,
+    )
+    .await {
         Ok(entry) => entry,
         Err(refusal) => {
             let (reason, status) = match refusal {
@@ -105,8 +113,8 @@ pub(super) async fn serve(conn: quinn::Connection, deadline: Instant, state: Ser
             return;
         }
     };
-    // The seat redeemed above goes back to the room if anything below fails (the
-    // entry's guard drops).
+    // The ticket is used at the Hello: a session given up before it leaves the
+    // ticket to the WebSocket fallback.
     let Ok(session) = request.ok().await else {
         return;
     };
