@@ -228,7 +228,8 @@ impl<L: Link> Session<L> {
             (Entry::Resume(room, token), HelloAuth::Resume(t)) if *token == t => {
                 return Ok((Arc::clone(room), JoinAuth::Resume(t), name, None));
             }
-            (Entry::FromHello, HelloAuth::Ticket(t)) | (Entry::Checked(_), HelloAuth::Ticket(t))
+            (Entry::FromHello, HelloAuth::Ticket(t))
+            | (Entry::Checked(_), HelloAuth::Ticket(t))
                 if checked_matches(checked.as_deref(), &t) =>
             {
                 match self.state.directory.redeem(Some(&t)).await {

@@ -100,7 +100,8 @@ pub(super) async fn serve(conn: quinn::Connection, deadline: Instant, state: Ser
         query,
         Redeem::AtHello,
     )
-    .await {
+    .await
+    {
         Ok(entry) => entry,
         Err(refusal) => {
             let (reason, status) = match refusal {
