@@ -161,10 +161,11 @@ impl Server {
             replays: config.replays.enabled.then(|| Arc::clone(&replays)),
         };
         let auth = auth::Auth::from_config(&config.auth).map_err(std::io::Error::other)?;
-        let lobby = Arc::new(Lobby::new(
+        let lobby = Arc::new(Lobby::offering(
             ctx,
             games,
             quic.as_ref().map(|q| q.info().clone()),
+            quic.as_ref().and_then(|q| q.webtransport().cloned()),
         ));
         let directory = if config.cluster.redis.is_some() {
             let node = join_cluster(

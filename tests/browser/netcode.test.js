@@ -4,7 +4,9 @@
 // ~17 ticks with setInterval), and the HUD shows the input delay and corrections
 // per second next to the ping. What makes 3 ticks hold: the room repeats the last
 // input on a tick whose input is late (so the timeline never shifts by a tick), and
-// the input clock aims at half a tick of lead.
+// the input clock aims at half a tick of lead. The page is held to WebSocket
+// (`?transport=ws`): this is the timeline's test over the transport every browser
+// has; WebTransport's figures come from tests/browser/figures_wt.mjs.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -19,10 +21,11 @@ test('30 s of play keep the input delay p99 within 3 ticks', { timeout: PLAY_MS 
   const page = await env.browser.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
-  await page.goto(new URL('/', env.server.url).toString());
+  await page.goto(new URL('/?transport=ws', env.server.url).toString());
   await page.fill('#player-name', 'e2e-timeline');
   await page.locator(`#rooms tr[data-room-id="${room.id}"] button`, { hasText: 'Join' }).click({ timeout: WAIT_MS });
   await page.waitForFunction(() => window.tickcast.play.own && window.tickcast.play.predictor?.body, null, { timeout: WAIT_MS });
+  assert.equal(await page.evaluate(() => window.tickcast.play.conn.transportName), 'WebSocket');
   // Walk around: a different direction every 2 s.
   const keys = ['KeyD', 'KeyW', 'KeyA', 'KeyS'];
   for (let i = 0; i < PLAY_MS / 2000; i++) {

@@ -10,8 +10,13 @@ export class ApiError extends Error {
   }
 }
 
+/** How long the last API call took to answer (ms): a round trip or two to the
+ * server, which the WebTransport connect timeout allows for. */
+export let lastCallMs = null;
+
 async function call(method, path, body) {
   let res;
+  const started = performance.now();
   try {
     res = await fetch(path, {
       method,
@@ -21,6 +26,7 @@ async function call(method, path, body) {
   } catch (e) {
     throw new ApiError(0, `cannot reach the server (${e.message})`);
   }
+  lastCallMs = performance.now() - started;
   const text = await res.text();
   let json = null;
   try {

@@ -1,4 +1,4 @@
-// The line above the canvas (mode, connection state, hp, score, ping, input delay,
+// The line above the canvas (mode, connection state, the transport, hp, score, ping, input delay,
 // corrections per second, tick) and the
 // event feed in its corner. Both views write here; nothing here knows the network.
 
@@ -20,6 +20,10 @@ export const hud = {
     set('hud-state', text);
     document.getElementById('hud-state').classList.toggle('bad', bad);
   },
+  /** Which transport carries the play ('WebTransport' or 'WebSocket'; null: none). */
+  transport(name) {
+    set('hud-transport', name ? `via ${name}` : '-');
+  },
   stats({ hp, score, ping, tick, entities, delay, corrections }) {
     if (hp !== undefined) set('hud-hp', hp === null ? '-' : String(hp));
     if (score !== undefined) set('hud-score', score === null ? '-' : String(score));
@@ -38,7 +42,7 @@ export const hud = {
   },
   reset() {
     this.labels({ health: 'hp', score: true });
-    for (const id of ['hud-hp', 'hud-score', 'hud-ping', 'hud-delay', 'hud-corrections', 'hud-tick', 'hud-entities']) set(id, '-');
+    for (const id of ['hud-transport', 'hud-hp', 'hud-score', 'hud-ping', 'hud-delay', 'hud-corrections', 'hud-tick', 'hud-entities']) set(id, '-');
     document.getElementById('feed').replaceChildren();
   },
   /** Show game events ({type, player, killer, victim, ...}) in the feed. */

@@ -76,7 +76,7 @@ function route() {
     if (seat) {
       // A reload: come back to the seat the server holds for its resume grace.
       document.getElementById('game-view').hidden = false;
-      play.start({ ws_url: seat.ws_url, room: seat.room }, seat.name, { invite: seat.invite, resume: seat.token });
+      play.start({ ws_url: seat.ws_url, room: seat.room, webtransport: seat.webtransport ?? null }, seat.name, { invite: seat.invite, resume: seat.token });
       return;
     }
     // A shared link: take a seat in that room as a new player.

@@ -7,6 +7,16 @@
 // carries the last close code and reason and whether that socket ever opened (a
 // socket that never opened was refused: server down, or a 401 at the upgrade).
 //
+// The transport: WebTransport (wt_socket.js: snapshots as datagrams, inputs as
+// datagrams carrying the newest INPUT_REDUNDANCY inputs, so a lost packet never holds
+// back the ones behind it) when the browser has it and the join answer offers it,
+// else WebSocket; `transport: 'ws'|'wt'` forces one. A WebTransport session that
+// does not open (refused, blocked, or not within CONNECT_TIMEOUT_MS plus a few round
+// trips of the join) falls back to WebSocket at once with the same ticket: the server
+// checks it before accepting the session and uses it only at the Hello, so a session
+// refused or given up redeemed nothing. `transportName` says which is in
+// use ('WebTransport' or 'WebSocket').
+//
 // Protocol 5 carries no game types: the Welcome brings the game's schema
 // (read and checked by the SDK) and config; this connection keeps them, so the pages go on
 // speaking in objects: `send({Input: {input: {buttons, aim}}})` is encoded as the
@@ -16,6 +26,7 @@ import { parseSchema } from '../sdk/index.js';
 import { DecodeError } from './bincode.js';
 import { MAX_SERVER_FRAME, PROTOCOL_VERSION, decodeServer, encodeClient } from './protocol.js';
 import { eventObject, inputValues } from './schema.js';
+import { WtSocket, certHashes, webTransportAvailable, wtUrl } from './wt_socket.js';
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 8000;
@@ -26,6 +37,8 @@ const FINAL_CLOSES = new Set([1000, 1002, 1003, 1008, 1009, 4001]);
 // A resume token outlives a drop by the server's grace period (10 s by default);
 // these attempts span well over that.
 const MAX_ATTEMPTS = 8;
+// Inputs per input datagram: the newest and the three before it (as native clients).
+const INPUT_REDUNDANCY = 4;
 
 /**
  * Events: `state` (detail: {state, reason}) with state one of connecting, connected,
@@ -35,9 +48,19 @@ const MAX_ATTEMPTS = 8;
  */
 export class GameConnection extends EventTarget {
   /** `url`: the ws:// URL with the ticket; `resumeUrl(token)`: where to reconnect;
-   * `resume`: a resume token to start from instead of a ticket. */
-  constructor({ url, ticket, resume, name, resumeUrl }) {
+   * `resume`: a resume token to start from instead of a ticket; `webtransport`: the
+   * join answer's offer ({port, url, cert_sha256}) or null; `transport`: 'ws' or
+   * 'wt' to force one, else the best available. */
+  constructor({ url, ticket, resume, name, resumeUrl, webtransport = null, transport = 'auto', connectTimeoutMs }) {
     super();
+    this.connectTimeoutMs = connectTimeoutMs;
+    this.offer = webtransport;
+    this.transportChoice = transport;
+    /** Set once a WebTransport session failed to open: WebSocket from then on. */
+    this.wtFailed = false;
+    /** 'WebTransport' or 'WebSocket' (the socket last opened). */
+    this.transportName = null;
+    this.recentInputs = [];
     this.url = url;
     this.ticket = ticket;
     /** The newest resume token (from the last Welcome, or the one started from). */
@@ -58,7 +81,7 @@ export class GameConnection extends EventTarget {
 
   setState(state, reason = '') {
     this.state = state;
-    const detail = { state, reason, close: this.lastClose, error: this.finalError ?? null };
+    const detail = { state, reason, close: this.lastClose, error: this.finalError ?? null, transport: this.transportName };
     this.dispatchEvent(new CustomEvent('state', { detail }));
   }
 
@@ -67,21 +90,38 @@ export class GameConnection extends EventTarget {
     else this.connect(this.resumeUrl(this.token), { Resume: this.token });
   }
 
+  /** Whether the next socket is a WebTransport session. */
+  wantsWebTransport() {
+    if (!this.offer || this.transportChoice === 'ws') return false;
+    if (this.transportChoice === 'wt') return true;
+    return !this.wtFailed && webTransportAvailable();
+  }
+
   connect(url, auth) {
     this.setState(this.welcome ? 'reconnecting' : 'connecting');
+    const webTransport = this.wantsWebTransport();
     let ws;
     try {
-      ws = new WebSocket(url);
+      if (webTransport) {
+        ws = new WtSocket(wtUrl(this.offer, auth), {
+          hashes: certHashes(this.offer.cert_sha256),
+          timeoutMs: this.connectTimeoutMs,
+        });
+      } else {
+        ws = new WebSocket(url);
+        ws.binaryType = 'arraybuffer';
+      }
     } catch (e) {
       this.lost(`cannot open ${url}: ${e.message}`);
       return;
     }
-    ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    this.recentInputs = [];
     let welcomed = false;
     let opened = false;
     ws.onopen = () => {
       opened = true;
+      this.transportName = webTransport ? 'WebTransport' : 'WebSocket';
       // No schema hash: the page takes the game's schema from the Welcome.
       ws.send(encodeClient({ Hello: { version: PROTOCOL_VERSION, auth, name: this.name, schema: null } }));
     };
@@ -135,6 +175,13 @@ export class GameConnection extends EventTarget {
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      if (webTransport && !opened && this.transportChoice !== 'wt' && !this.stopped) {
+        // Refused or unreachable before the session opened: nothing was redeemed.
+        this.wtFailed = true;
+        this.fallback = ev.reason;
+        this.connect(url, auth);
+        return;
+      }
       const why = this.serverError ? `${this.serverError.code}: ${this.serverError.reason}` : ev.reason || `closed (${ev.code})`;
       this.serverError = null;
       this.lastClose = { code: ev.code, reason: ev.reason, opened };
@@ -175,9 +222,15 @@ export class GameConnection extends EventTarget {
   /** Send a ClientMsg if connected; returns whether it was sent. An Input's `input`
    * may be an object keyed by the schema's input value names. */
   send(msg) {
-    if (!this.ws || this.ws.readyState !== WebSocket.OPEN || this.state !== 'connected') return false;
+    if (!this.ws || this.ws.readyState !== 1 || this.state !== 'connected') return false;
     if (msg.Input && !Array.isArray(msg.Input.input)) {
       msg = { Input: { ...msg.Input, input: inputValues(this.schema, msg.Input.input) } };
+    }
+    if (msg.Input && this.ws.sendDatagram) {
+      // A datagram with the newest few inputs: a lost one is carried by the next.
+      this.recentInputs.push(msg.Input);
+      if (this.recentInputs.length > INPUT_REDUNDANCY) this.recentInputs.shift();
+      if (this.ws.sendDatagram(encodeClient({ Inputs: this.recentInputs }))) return true;
     }
     this.ws.send(encodeClient(msg));
     return true;

@@ -11,7 +11,7 @@
 // Every game but the arena is decoded, drawn and steered by game_play.js (the SDK
 // and the game's page module); this view keeps its connection and timeline.
 
-import { getMap, wsUrl } from './api.js';
+import { getMap, lastCallMs, wsUrl } from './api.js';
 import { GamePlay } from './game_play.js';
 import { hud } from './hud.js';
 import { Interpolator } from './interp.js';
@@ -35,6 +35,12 @@ const KEYS = {
   KeyD: BUTTONS.RIGHT, ArrowRight: BUTTONS.RIGHT,
   Space: BUTTONS.FIRE,
 };
+
+/** `?transport=ws|wt` in the page's URL forces a transport; else the best one. */
+function transportChoice() {
+  const forced = new URLSearchParams(location.search).get('transport');
+  return forced === 'ws' || forced === 'wt' ? forced : 'auto';
+}
 
 export class PlayView {
   /** `ways`: {lobby(), rejoin(room, invite, name)}: the ways back the page offers. */
@@ -81,6 +87,7 @@ export class PlayView {
     this.name = name;
     this.invite = invite;
     this.wsUrlFromServer = answer.ws_url;
+    this.webtransport = answer.webtransport ?? null;
     this.ended.hide();
     this.scoreboard.reset();
     this.probing = false;
@@ -112,6 +119,10 @@ export class PlayView {
       ticket: resume ? null : answer.ticket,
       resume,
       name,
+      webtransport: this.webtransport,
+      transport: transportChoice(),
+      // A second, plus three round trips of the join on a slow link.
+      connectTimeoutMs: Math.min(5000, 1000 + 3 * (lastCallMs ?? 0)),
       resumeUrl: (token) => {
         const u = new URL(url);
         u.search = new URLSearchParams({ resume: token }).toString();
@@ -155,6 +166,7 @@ export class PlayView {
     const { state, reason } = detail;
     hud.state(reason ? `${state}: ${reason}` : state, state !== 'connected');
     if (state === 'connected') {
+      hud.transport(conn.transportName);
       this.ended.hide();
       return;
     }
@@ -210,7 +222,7 @@ export class PlayView {
     this.welcomeMsg = w;
     // The roster names everyone who joined before this player.
     this.scoreboard.learn([...(w.players ?? []), { player: w.player, name: w.name }]);
-    saveSeat({ room: this.room, ws_url: this.wsUrlFromServer, name: this.name, invite: this.invite, token: w.resume_token });
+    saveSeat({ room: this.room, ws_url: this.wsUrlFromServer, webtransport: this.webtransport, name: this.name, invite: this.invite, token: w.resume_token });
     // After a resume the server starts over with a keyframe.
     this.ring.clear();
     this.ack = null;

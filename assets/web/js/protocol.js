@@ -34,6 +34,16 @@ function writeAuth(w, auth) {
   }
 }
 
+function writeInputCmd(w, { seq, ack, input, view }) {
+  if (!Array.isArray(input)) throw new TypeError('an input is the schema\'s input values, an array of i32');
+  w.u32(seq);
+  w.option(ack, (w2, t) => w2.u32(t));
+  w.varint(input.length);
+  for (const v of input) w.i32(v);
+  // The tick the player was looking at (lag compensation); null: the live world.
+  w.option(view, (w2, t) => w2.u32(t));
+}
+
 /** Encode a ClientMsg (serde_json shape) to bytes. */
 export function encodeClient(msg) {
   const w = new Writer();
@@ -47,15 +57,13 @@ export function encodeClient(msg) {
     // The schema hash the client was built for; null: it takes the Welcome's.
     w.option(msg.Hello.schema, (w2, h) => w2.u64Hex(h));
   } else if (msg.Input) {
-    const { seq, ack, input, view } = msg.Input;
-    if (!Array.isArray(input)) throw new TypeError('an input is the schema\'s input values, an array of i32');
     w.variant(1);
-    w.u32(seq);
-    w.option(ack, (w2, t) => w2.u32(t));
-    w.varint(input.length);
-    for (const v of input) w.i32(v);
-    // The tick the player was looking at (lag compensation); null: the live world.
-    w.option(view, (w2, t) => w2.u32(t));
+    writeInputCmd(w, msg.Input);
+  } else if (msg.Inputs) {
+    // The newest few inputs in one datagram (QUIC and WebTransport).
+    w.variant(4);
+    w.varint(msg.Inputs.length);
+    for (const cmd of msg.Inputs) writeInputCmd(w, cmd);
   } else if (msg.Ping) {
     w.variant(2);
     w.u32(msg.Ping.nonce);

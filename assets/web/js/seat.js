@@ -1,11 +1,12 @@
 // The seat this tab holds, kept in sessionStorage so that a reload (or the same
 // tab coming back to `#/play/<id>`) resumes the same player within the server's
-// resume grace instead of losing it: the room, the WebSocket URL, the player's
+// resume grace instead of losing it: the room, the WebSocket URL (and the
+// WebTransport offer, when the server made one), the player's
 // name, a private room's invite code and the newest resume token.
 
 const KEY = 'tickcast.seat';
 
-/** Remember `seat` ({room: {id, name}, ws_url, name, invite, token}). */
+/** Remember `seat` ({room: {id, name}, ws_url, webtransport, name, invite, token}). */
 export function saveSeat(seat) {
   try {
     sessionStorage.setItem(KEY, JSON.stringify(seat));

@@ -298,6 +298,16 @@ impl Directory {
         Ok(self.replaced_counted(self.counted(issued)?))
     }
 
+    /// Check a seat ticket without using it: `Ok(true)` when it is live, `Ok(false)`
+    /// when this directory cannot tell without using it (cluster mode: Redis holds it).
+    pub fn check_ticket(&self, ticket: Option<&str>) -> Result<bool, DirectoryError> {
+        if self.cluster.is_some() {
+            return Ok(false);
+        }
+        self.lobby.check_ticket(ticket)?;
+        Ok(true)
+    }
+
     /// Use a seat ticket (at `GET /ws`, or in a QUIC `Hello`).
     pub async fn redeem(&self, ticket: Option<&str>) -> Result<Seat, DirectoryError> {
         let Some(node) = &self.cluster else {

@@ -190,6 +190,13 @@ pub struct Cli {
     /// Do not serve players over QUIC
     #[arg(long, help_heading = "QUIC (native players)", env = "TICKCAST_NO_QUIC")]
     pub no_quic: bool,
+    /// Do not serve browsers over WebTransport on the QUIC endpoint (they use WebSocket)
+    #[arg(
+        long,
+        help_heading = "QUIC (native players)",
+        env = "TICKCAST_NO_WEBTRANSPORT"
+    )]
+    pub no_webtransport: bool,
     /// PEM certificate chain for QUIC [default: a self-signed one, pinned by clients]
     #[arg(
         long,
@@ -295,6 +302,9 @@ impl Config {
         }
         if cli.no_quic {
             self.quic.enabled = false;
+        }
+        if cli.no_webtransport {
+            self.quic.webtransport = false;
         }
         if let Some(url) = cli.redis.clone() {
             self.cluster.redis = Some(url);

@@ -19,7 +19,7 @@ pub mod tickets;
 pub mod token;
 
 use crate::games::GameCatalog;
-use crate::net::quic::QuicInfo;
+use crate::net::quic::{QuicInfo, WebTransportInfo, WebTransportOffer};
 use crate::room::{RoomCtx, RoomInfo, RoomShared, RoomState};
 pub use creation::{CreateRoom, Created};
 use maps::Maps;
@@ -74,6 +74,9 @@ pub struct SeatTicket {
     /// Where the same ticket is accepted over QUIC, when the server offers it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quic: Option<QuicInfo>,
+    /// Where a browser presents the same ticket over WebTransport, when offered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webtransport: Option<WebTransportInfo>,
 }
 
 /// A room in the directory, its place in creation order and who created it.
@@ -109,12 +112,23 @@ pub struct Lobby {
     games: GameCatalog,
     ctx: RoomCtx,
     quic: Option<QuicInfo>,
+    webtransport: Option<WebTransportOffer>,
 }
 
 impl Lobby {
     /// A lobby running the games of `games`, whose seat tickets also name `quic`
     /// (when the server offers QUIC).
     pub fn new(ctx: RoomCtx, games: GameCatalog, quic: Option<QuicInfo>) -> Lobby {
+        Lobby::offering(ctx, games, quic, None)
+    }
+
+    /// [`Lobby::new`] whose seat tickets also name `webtransport` (for browsers).
+    pub fn offering(
+        ctx: RoomCtx,
+        games: GameCatalog,
+        quic: Option<QuicInfo>,
+        webtransport: Option<WebTransportOffer>,
+    ) -> Lobby {
         let maps = Maps::load(&ctx.config.maps_dir);
         Lobby {
             ticket_checks: ticket_checks::TicketChecks::new(&ctx.config.lobby),
@@ -127,6 +141,7 @@ impl Lobby {
             games,
             ctx,
             quic,
+            webtransport,
         }
     }
 
@@ -207,6 +222,7 @@ impl Lobby {
         let ticket = inner.tickets.issue(room, name, holder, Instant::now());
         SeatTicket {
             ws_url: format!("/ws?ticket={ticket}"),
+            webtransport: self.webtransport.as_ref().map(|w| w.info(&ticket)),
             ticket,
             room: info,
             quic: self.quic.clone(),
@@ -298,6 +314,14 @@ impl Lobby {
                 .inc();
         }
         checked
+    }
+
+    /// Whether a seat ticket is live, without using it (at a WebTransport `/wt`).
+    pub fn check_ticket(&self, ticket: Option<&str>) -> Result<(), TicketError> {
+        let ticket = ticket
+            .filter(|t| !t.is_empty())
+            .ok_or(TicketError::Missing)?;
+        self.lock().tickets.check(ticket, Instant::now())
     }
 
     /// Use a seat ticket (at `GET /ws`).

@@ -177,6 +177,15 @@ impl TicketBook {
         Ok(true)
     }
 
+    /// Whether `token` is a live ticket, without using it.
+    pub fn check(&self, token: &str, now: Instant) -> Result<(), TicketError> {
+        match self.tickets.get(token) {
+            None => Err(TicketError::Unknown),
+            Some(t) if now >= t.expires => Err(TicketError::Expired),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// Use a ticket once.
     pub fn redeem(&mut self, token: &str, now: Instant) -> Result<Seat, TicketError> {
         let ticket = self.tickets.remove(token).ok_or(TicketError::Unknown)?;

@@ -9,7 +9,7 @@
 //! aggregate them over processes and window them with `rate()`.
 //!
 //! What depends on the transport (round trips, delivery delay, bytes, sessions) is
-//! labelled `transport="ws"|"quic"`; [`Metrics::transport`] hands out the handles of
+//! labelled `transport="ws"|"quic"|"webtransport"`; [`Metrics::transport`] hands out the handles of
 //! one transport, created up front so the hot path never looks up a label set
 //! (those series are in `transport`).
 
@@ -26,7 +26,7 @@ use std::time::Duration;
 mod limits;
 pub use limits::{EdgeMetrics, LimitMetrics};
 mod quic;
-pub use quic::QuicSnapshotMetrics;
+pub use quic::{QuicSnapshotMetrics, WebTransportRefusals, WtRefusal};
 mod replays;
 pub use replays::ReplayMetrics;
 mod transport;
@@ -123,10 +123,13 @@ pub struct Metrics {
     pub limits: LimitMetrics,
     ws: TransportMetrics,
     quic: TransportMetrics,
+    webtransport: TransportMetrics,
     /// The listener's and the per-address limits' series.
     pub edge: EdgeMetrics,
     /// How snapshots reach QUIC players.
     pub quic_snapshots: QuicSnapshotMetrics,
+    /// WebTransport sessions refused before they were accepted.
+    pub wt_refusals: WebTransportRefusals,
     /// Refusals of the lobby's per-address and per-identity guards.
     pub lobby_guards: LobbyGuardMetrics,
     /// Recordings: refused files, downloads, write failures, retention.
@@ -251,10 +254,11 @@ impl Metrics {
             let _ = rooms_finished.get_or_create(&ReasonLabel { reason });
         }
 
-        let (ws, quic) = TransportMetrics::register(&mut r);
+        let [ws, quic, webtransport] = TransportMetrics::register(&mut r);
         let edge = EdgeMetrics::register(&mut r);
         let limits = LimitMetrics::register(&mut r);
         let quic_snapshots = QuicSnapshotMetrics::register(&mut r);
+        let wt_refusals = WebTransportRefusals::register(&mut r);
         let lobby_guards = LobbyGuardMetrics::register(&mut r);
         let replays = ReplayMetrics::register(&mut r);
         Metrics {
@@ -280,8 +284,10 @@ impl Metrics {
             limits,
             ws,
             quic,
+            webtransport,
             edge,
             quic_snapshots,
+            wt_refusals,
             lobby_guards,
             replays,
         }
@@ -292,6 +298,7 @@ impl Metrics {
         match transport {
             Transport::Ws => &self.ws,
             Transport::Quic => &self.quic,
+            Transport::WebTransport => &self.webtransport,
         }
     }
 

@@ -1,7 +1,10 @@
 //! How snapshots reach QUIC players: whole datagrams, datagram fragments, or a
-//! stream each (registered as one block by [`super::Metrics::new`]).
+//! stream each; and WebTransport sessions refused, by reason (each registered as
+//! one block by [`super::Metrics::new`]).
 
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 
 /// The QUIC snapshot paths' counters.
@@ -42,5 +45,76 @@ impl QuicSnapshotMetrics {
                 "Snapshots sent to QUIC players on a stream of their own",
             ),
         }
+    }
+}
+
+/// Why a WebTransport session was refused before it was accepted (the `reason`
+/// label of `tickcast_webtransport_refused_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WtRefusal {
+    /// No HTTP/3 `CONNECT` in time, or a broken one.
+    Handshake,
+    /// A path other than `/wt`.
+    Path,
+    /// Ticket or resume token refused (401).
+    Ticket,
+    /// Past the address's rate of ticket checks (429).
+    Rate,
+    /// No control stream in time after the session was accepted.
+    NoControlStream,
+}
+
+impl WtRefusal {
+    pub const ALL: [WtRefusal; 5] = [
+        WtRefusal::Handshake,
+        WtRefusal::Path,
+        WtRefusal::Ticket,
+        WtRefusal::Rate,
+        WtRefusal::NoControlStream,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WtRefusal::Handshake => "handshake",
+            WtRefusal::Path => "path",
+            WtRefusal::Ticket => "ticket",
+            WtRefusal::Rate => "rate",
+            WtRefusal::NoControlStream => "no_control_stream",
+        }
+    }
+}
+
+impl EncodeLabelValue for WtRefusal {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        std::fmt::Write::write_str(encoder, self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RefusalLabel {
+    reason: WtRefusal,
+}
+
+/// WebTransport sessions refused, by reason (every label set created up front).
+#[derive(Debug, Clone)]
+pub struct WebTransportRefusals(Family<RefusalLabel, Counter>);
+
+impl WebTransportRefusals {
+    pub(super) fn register(r: &mut Registry) -> WebTransportRefusals {
+        let family = Family::<RefusalLabel, Counter>::default();
+        r.register(
+            "tickcast_webtransport_refused",
+            "WebTransport sessions refused before they were accepted, by reason",
+            family.clone(),
+        );
+        for reason in WtRefusal::ALL {
+            let _ = family.get_or_create(&RefusalLabel { reason });
+        }
+        WebTransportRefusals(family)
+    }
+
+    /// Count one refusal.
+    pub fn inc(&self, reason: WtRefusal) {
+        self.0.get_or_create(&RefusalLabel { reason }).inc();
     }
 }

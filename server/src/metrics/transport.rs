@@ -1,5 +1,5 @@
 //! The series that depend on the transport (round trips, delivery delay, bytes,
-//! open sessions), labelled `transport="ws"|"quic"`: [`Transport`], the handles of
+//! open sessions), labelled `transport="ws"|"quic"|"webtransport"`: [`Transport`], the handles of
 //! one transport ([`TransportMetrics`]), and their registration as one block by
 //! [`super::Metrics::new`] (every label set created up front, so the hot path never
 //! looks one up).
@@ -17,15 +17,18 @@ use std::fmt::Write;
 pub enum Transport {
     Ws,
     Quic,
+    /// QUIC through HTTP/3 WebTransport (browsers).
+    WebTransport,
 }
 
 impl Transport {
-    pub const ALL: [Transport; 2] = [Transport::Ws, Transport::Quic];
+    pub const ALL: [Transport; 3] = [Transport::Ws, Transport::Quic, Transport::WebTransport];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Transport::Ws => "ws",
             Transport::Quic => "quic",
+            Transport::WebTransport => "webtransport",
         }
     }
 }
@@ -55,8 +58,9 @@ pub struct TransportMetrics {
 }
 
 impl TransportMetrics {
-    /// Register the transport families; the handles of WebSocket and of QUIC.
-    pub(super) fn register(r: &mut Registry) -> (TransportMetrics, TransportMetrics) {
+    /// Register the transport families; the handles of each of [`Transport::ALL`],
+    /// in that order.
+    pub(super) fn register(r: &mut Registry) -> [TransportMetrics; 3] {
         let rtt =
             Family::<TransportLabel, Histogram, fn() -> Histogram>::new_with_constructor(|| {
                 Histogram::new(rtt_buckets())
@@ -96,7 +100,7 @@ impl TransportMetrics {
                 sessions: sessions.get_or_create(&l).clone(),
             }
         };
-        (of(Transport::Ws), of(Transport::Quic))
+        Transport::ALL.map(of)
     }
 }
 

@@ -3,13 +3,16 @@
 //! and its [`crate::room::SessionLink`].
 //!
 //! - [`session`]: the player session every transport shares (handshake, seat, loop).
+//! - [`entry_check`]: the ticket / resume-token check of a player URL (`/ws`, `/wt`).
 //! - [`input_rate`]: the per-session input rate limit.
 //! - [`ws`]: players over WebSocket (`GET /ws`), browsers and native; on a plain
 //!   HTTP/1 connection the edge takes the socket over ([`ws_taken`]) and the room
 //!   writes snapshots to it directly ([`ws_direct`]).
-//! - [`quic`]: players over QUIC (quinn), native; snapshots as datagrams.
+//! - [`quic`]: players over QUIC (quinn): native, and browsers through WebTransport
+//!   on the same endpoint; snapshots as datagrams.
 //! - [`sse`]: spectators over Server-Sent Events.
 
+pub mod entry_check;
 pub mod input_rate;
 pub mod quic;
 pub mod session;

@@ -95,6 +95,9 @@ pub enum Entry {
     Seat(SeatGuard, String),
     /// A resume token checked before the transport was set up (WebSocket URL).
     Resume(Arc<RoomShared>, String),
+    /// A ticket checked (not used) at the URL (WebTransport): used at the `Hello`,
+    /// which must present the same one.
+    Checked(String),
     /// Whatever the `Hello` presents (QUIC): checked against the lobby then.
     FromHello,
 }
@@ -224,12 +227,19 @@ impl<L: Link> Session<L> {
     ) -> Result<(Arc<RoomShared>, JoinAuth, String, Option<SeatGuard>), Closed> {
         let mismatch = "Hello auth does not match the URL";
         let mut from_hello;
+        let checked = match &*entry {
+            Entry::Checked(ticket) => Some(ticket.clone()),
+            _ => None,
+        };
         let guard = match (entry, auth) {
             (Entry::Seat(guard, ticket), HelloAuth::Ticket(t)) if *ticket == t => guard,
             (Entry::Resume(room, token), HelloAuth::Resume(t)) if *token == t => {
                 return Ok((Arc::clone(room), JoinAuth::Resume(t), name, None));
             }
-            (Entry::FromHello, HelloAuth::Ticket(t)) => {
+            (Entry::FromHello, HelloAuth::Ticket(t))
+            | (Entry::Checked(_), HelloAuth::Ticket(t))
+                if checked_matches(checked.as_deref(), &t) =>
+            {
                 match self.state.directory.redeem(Some(&t)).await {
                     Ok(seat) => {
                         from_hello = SeatGuard(Some(seat));
@@ -319,6 +329,11 @@ impl<L: Link> Session<L> {
         }
         self.play(room, joined).await
     }
+}
+
+/// Whether a `Hello`'s ticket is the one checked at the URL (any, when none was).
+fn checked_matches(checked: Option<&str>, hello: &str) -> bool {
+    checked.is_none_or(|c| c == hello)
 }
 
 /// A `Welcome` without its schema descriptor, for a client whose `Hello` announced

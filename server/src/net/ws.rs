@@ -6,7 +6,8 @@
 //! issue, see [`crate::lobby::token`], or whose room is gone) is refused
 //! with HTTP 401 before the upgrade. Those checks are rate limited per address
 //! (`[lobby] ticket_checks_per_sec` and `ticket_checks_burst`): past the rate the
-//! upgrade is answered 429 with `Retry-After` and not checked at all. After it, the first frame must be a binary
+//! upgrade is answered 429 with `Retry-After` and not checked at all (the checks are
+//! [`super::entry_check`], shared with WebTransport's `/wt`). After it, the first frame must be a binary
 //! `Hello` with [`tickcast_shared::protocol::PROTOCOL_VERSION`]. Close codes: 1003 text frame, 1009 frame over
 //! the limit, 1008 undecodable or unexpected message (the reason names the error),
 //! 1002 protocol version mismatch (after an `Error` message naming both versions),
@@ -23,7 +24,8 @@
 //! TLS or HTTP/2 the session runs on hyper's upgraded connection. Both judge frames
 //! the same way (the helpers below).
 
-use super::session::{Entry, Incoming, Link, LinkDown, SeatGuard, Session};
+use super::entry_check::{EntryQuery, EntryRefused, Redeem, check_entry, retry_secs};
+use super::session::{Incoming, Link, LinkDown, Session};
 use crate::ctx::ServerCtx;
 use crate::edge::streams::StreamHold;
 use crate::edge::takeover::{Takeover, TakeoverOffer};
@@ -33,72 +35,46 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::SinkExt;
-use serde::Deserialize;
 use std::time::{Duration, Instant};
 use tickcast_shared::codec::decode_client;
 use tickcast_shared::quic::close;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-#[derive(Debug, Deserialize)]
-pub struct WsQuery {
-    ticket: Option<String>,
-    resume: Option<String>,
-}
-
-fn unauthorized(message: &str) -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(serde_json::json!({ "error": message })),
-    )
-        .into_response()
-}
-
-/// 429 for an address past its rate of ticket checks.
-fn too_many(wait: Duration) -> Response {
-    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let message = format!("too many ticket checks from your address; retry in {secs} s");
+fn refused(refusal: EntryRefused) -> Response {
+    let status = match refusal {
+        EntryRefused::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+        EntryRefused::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+    };
     let mut res = (
-        StatusCode::TOO_MANY_REQUESTS,
-        axum::Json(serde_json::json!({ "error": message })),
+        status,
+        axum::Json(serde_json::json!({ "error": refusal.to_string() })),
     )
         .into_response();
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+    if let EntryRefused::TooMany(wait) = refusal
+        && let Ok(v) = HeaderValue::from_str(&retry_secs(wait).to_string())
+    {
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
     res
 }
 
 /// `GET /ws`: check the ticket or resume token (within the address's rate of
-/// checks), then upgrade: on a connection the edge offers to hand over (plain
-/// HTTP/1) with `ws_direct` on, by answering `101` with a takeover
-/// ([`super::ws_taken`]); otherwise through hyper's upgrade.
+/// checks, see [`super::entry_check`]), then upgrade: on a connection the edge
+/// offers to hand over (plain HTTP/1) with `ws_direct` on, by answering `101` with a
+/// takeover ([`super::ws_taken`]); otherwise through hyper's upgrade.
 pub async fn upgrade(
     State(s): State<ServerCtx>,
     peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
-    Query(q): Query<WsQuery>,
+    Query(q): Query<EntryQuery>,
     hold: Option<Extension<StreamHold>>,
     offer: Option<Extension<TakeoverOffer>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Some(Extension(ConnectInfo(peer))) = peer
-        && let Err(wait) = s.lobby.check_rate(peer.ip())
-    {
-        return too_many(wait);
-    }
-    let entry = if let Some(token) = q.resume {
-        match s.lobby.room_of_token(&token) {
-            Some(room) => Entry::Resume(room, token),
-            None => return unauthorized("unknown or expired resume token"),
-        }
-    } else {
-        match s.directory.redeem(q.ticket.as_deref()).await {
-            Ok(seat) => {
-                let ticket = q.ticket.unwrap_or_default();
-                Entry::Seat(SeatGuard(Some(seat)), ticket)
-            }
-            Err(e) => return unauthorized(&e.to_string()),
-        }
+    let peer = peer.map(|Extension(ConnectInfo(peer))| peer.ip());
+    let entry = match check_entry(&s, peer, q, Redeem::AtUrl).await {
+        Ok(entry) => entry,
+        Err(refusal) => return refused(refusal),
     };
     if offer.is_some() && s.config.ws_direct {
         if let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) {

@@ -1,8 +1,11 @@
 //! The QUIC endpoint: certificate, transport limits, binding, and the accept loop
-//! that turns each connection into a player [`Session`].
+//! that turns each connection into a player [`Session`]: native connections by
+//! their first stream, WebTransport ones ([`super::webtransport`]) by their
+//! session's URL, told apart by the negotiated ALPN.
 
 use super::link::QuicLink;
-use super::{QuicConfig, QuicInfo};
+use super::wt_cert::{AlpnCerts, WtCerts};
+use super::{QuicConfig, QuicInfo, WebTransportOffer};
 use crate::ctx::ServerCtx;
 use crate::edge::limiter::ConnLimiter;
 use crate::edge::tls::CertStore;
@@ -44,6 +47,7 @@ pub struct QuicEdge {
 pub struct QuicEndpoint {
     endpoint: Endpoint,
     info: QuicInfo,
+    webtransport: Option<WebTransportOffer>,
     limiter: Arc<ConnLimiter>,
 }
 
@@ -51,6 +55,13 @@ pub struct QuicEndpoint {
 enum QuicCert {
     /// `[quic] cert/key`, or a self-signed one: pinned by clients.
     Own(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>),
+    /// A self-signed one for native clients and the rotating short-lived one for
+    /// WebTransport (`h3`).
+    Split(
+        Vec<CertificateDer<'static>>,
+        PrivateKeyDer<'static>,
+        Arc<WtCerts>,
+    ),
     /// The HTTPS listener's store (reloads included): verified by clients.
     Shared(Arc<CertStore>),
 }
@@ -73,27 +84,49 @@ fn server_config(
     cert: QuicCert,
 ) -> Result<quinn::ServerConfig, QuicError> {
     let tls_err = |e: &dyn std::fmt::Display| QuicError::Tls(e.to_string());
-    let tls = match cert {
-        QuicCert::Own(chain, key) => {
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let mut tls = rustls::ServerConfig::builder_with_provider(provider)
-                .with_protocol_versions(&[&rustls::version::TLS13])
-                .map_err(|e| tls_err(&e))?
-                .with_no_client_auth()
-                .with_single_cert(chain, key)
+    let mut alpn = vec![ALPN.to_vec()];
+    if config.quic.webtransport {
+        alpn.push(web_transport_quinn::ALPN.as_bytes().to_vec());
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = || {
+        rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(|e| tls_err(&e))
+            .map(|b| b.with_no_client_auth())
+    };
+    let mut tls = match cert {
+        QuicCert::Own(chain, key) => builder()?
+            .with_single_cert(chain, key)
+            .map_err(|e| tls_err(&e))?,
+        QuicCert::Split(chain, key, webtransport) => {
+            let native = rustls::sign::CertifiedKey::from_der(chain, key, &provider)
                 .map_err(|e| tls_err(&e))?;
-            tls.alpn_protocols = vec![ALPN.to_vec()];
-            tls
+            let resolver = AlpnCerts {
+                native: Arc::new(native),
+                webtransport,
+            };
+            builder()?.with_cert_resolver(Arc::new(resolver))
         }
         QuicCert::Shared(store) => store
-            .server_config(vec![ALPN.to_vec()], true)
+            .server_config(alpn.clone(), true)
             .map_err(|e| tls_err(&e))?,
     };
+    tls.alpn_protocols = alpn;
     let crypto = QuicServerConfig::try_from(tls).map_err(|e| tls_err(&e))?;
     let mut transport = TransportConfig::default();
-    // One control stream per connection; the client opens no other stream.
-    transport.max_concurrent_bidi_streams(VarInt::from_u32(1));
-    transport.max_concurrent_uni_streams(VarInt::from_u32(0));
+    // One control stream per native connection; the client opens no other stream.
+    // With WebTransport on, the initial limits are those HTTP/3 needs (browsers
+    // refuse a handshake granting fewer, and the ALPN is not known before it), and a
+    // native connection opening more than its control stream is closed instead
+    // (`refuse_stray_streams`).
+    let (bidi, uni) = if config.quic.webtransport {
+        super::webtransport::H3_STREAMS
+    } else {
+        (1, 0)
+    };
+    transport.max_concurrent_bidi_streams(VarInt::from_u32(bidi));
+    transport.max_concurrent_uni_streams(VarInt::from_u32(uni));
     // Client datagrams carry inputs; a full buffer drops the oldest (the inputs'
     // redundancy covers that).
     transport.datagram_receive_buffer_size(Some(config.quic.datagram_receive_buffer));
@@ -120,12 +153,21 @@ impl QuicEndpoint {
         http: SocketAddr,
         edge: QuicEdge,
     ) -> Result<Self, QuicError> {
+        let mut wt_certs = None;
         let (cert, fingerprint) = match edge.certs {
             Some(store) if config.quic.cert.is_none() => (QuicCert::Shared(store), None),
             _ => {
                 let (chain, key) = certificate(&config.quic)?;
                 let fingerprint = chain.first().map(|c| cert_sha256(c)).unwrap_or_default();
-                (QuicCert::Own(chain, key), Some(fingerprint))
+                if config.quic.webtransport && config.quic.cert.is_none() {
+                    let provider = Arc::new(rustls::crypto::ring::default_provider());
+                    let certs = WtCerts::new(config.quic.webtransport_cert_hours, provider)
+                        .map_err(QuicError::SelfSigned)?;
+                    wt_certs = Some(Arc::clone(&certs));
+                    (QuicCert::Split(chain, key, certs), Some(fingerprint))
+                } else {
+                    (QuicCert::Own(chain, key), Some(fingerprint))
+                }
             }
         };
         let server = server_config(config, cert)?;
@@ -150,9 +192,14 @@ impl QuicEndpoint {
             port,
             cert_sha256: fingerprint,
         };
+        let webtransport = config.quic.webtransport.then_some(WebTransportOffer {
+            port,
+            certs: wt_certs,
+        });
         Ok(QuicEndpoint {
             endpoint,
             info,
+            webtransport,
             limiter: edge.limiter,
         })
     }
@@ -166,11 +213,19 @@ impl QuicEndpoint {
         &self.info
     }
 
+    /// What the lobby announces to browsers, when WebTransport is on.
+    pub fn webtransport(&self) -> Option<&WebTransportOffer> {
+        self.webtransport.as_ref()
+    }
+
     /// Accept players until the server shuts down; then close the endpoint once its
     /// sessions said goodbye (bounded).
     pub async fn serve(self, state: ServerCtx) {
         let live = Arc::new(AtomicUsize::new(0));
         let stop = state.shutdown.clone();
+        if let Some(certs) = self.webtransport.as_ref().and_then(|w| w.certs.clone()) {
+            tokio::spawn(certs.run(stop.clone()));
+        }
         loop {
             let incoming = tokio::select! {
                 _ = stop.cancelled() => break,
@@ -195,9 +250,14 @@ impl QuicEndpoint {
                 let _guard = guard;
                 let _permit = permit;
                 let hello = crate::config::secs(state.config.hello_timeout_secs);
-                let Ok(Ok(conn)) = tokio::time::timeout(hello, incoming).await else {
+                let deadline = tokio::time::Instant::now() + hello;
+                let Ok(Ok(conn)) = tokio::time::timeout_at(deadline, incoming).await else {
                     return;
                 };
+                if super::webtransport::is_h3(&conn) {
+                    super::webtransport::serve(conn, deadline, state).await;
+                    return;
+                }
                 let first = tokio::time::timeout(hello, conn.accept_bi()).await;
                 let Ok(Ok((send, recv))) = first else {
                     conn.close(
@@ -207,8 +267,11 @@ impl QuicEndpoint {
                     return;
                 };
                 let snapshots = state.metrics.quic_snapshots.clone();
+                let conn_handle = conn.clone();
                 let link = QuicLink::new(conn, send, recv, &state.config, snapshots);
+                let strays = tokio::spawn(refuse_stray_streams(conn_handle, state.clone()));
                 Session::start(link, Entry::FromHello, state).await;
+                strays.abort();
             });
         }
         for _ in 0..40 {
@@ -221,6 +284,22 @@ impl QuicEndpoint {
         self.endpoint
             .close(VarInt::from_u32(close::GOING_AWAY.into()), reason);
         let _ = tokio::time::timeout(Duration::from_secs(1), self.endpoint.wait_idle()).await;
+    }
+}
+
+/// A native connection opens its control stream and nothing else: any further
+/// stream closes it (1008), as a bad frame would.
+async fn refuse_stray_streams(conn: quinn::Connection, state: ServerCtx) {
+    let stray = tokio::select! {
+        uni = conn.accept_uni() => uni.is_ok(),
+        bi = conn.accept_bi() => bi.is_ok(),
+    };
+    if stray {
+        state.metrics.frames_rejected.inc();
+        conn.close(
+            VarInt::from_u32(close::POLICY.into()),
+            b"a native connection opens one stream",
+        );
     }
 }
 

@@ -1,25 +1,27 @@
-//! One QUIC connection as a session [`Link`]: the control stream both ways, inputs
+//! One QUIC connection (native or WebTransport: any [`Carrier`]) as a session
+//! [`Link`]: the control stream both ways, inputs
 //! in from datagrams (`ClientMsg::Inputs`, each carrying the newest few), and
 //! snapshots out as datagrams: one whole, or split into datagram fragments when
 //! larger than a datagram (`tickcast_shared::quic::fragments`); a one-shot
 //! unidirectional stream only when datagrams are off or too many fragments are needed.
 
+use super::carrier::{Carrier, DatagramRefused};
 use crate::config::Config;
 use crate::metrics::QuicSnapshotMetrics;
 use crate::net::session::{Incoming, Link, LinkDown};
 use bytes::Bytes;
-use quinn::{Connection, RecvStream, SendDatagramError, SendStream, VarInt};
 use std::time::Duration;
 use tickcast_shared::codec::decode_client;
 use tickcast_shared::protocol::ClientMsg;
 use tickcast_shared::quic::{FrameError, LEN_PREFIX, close, fragments, frame_len, len_prefix};
+use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// A player's QUIC connection.
-pub struct QuicLink {
-    conn: Connection,
-    control: SendStream,
+pub struct QuicLink<C: Carrier> {
+    conn: C,
+    control: C::Writer,
     /// Decoded control messages from the reader task (bounded: the reader waits,
     /// and QUIC flow control holds the peer back).
     inbox: mpsc::Receiver<Incoming>,
@@ -31,11 +33,11 @@ pub struct QuicLink {
     metrics: QuicSnapshotMetrics,
 }
 
-impl QuicLink {
+impl<C: Carrier> QuicLink<C> {
     pub fn new(
-        conn: Connection,
-        control: SendStream,
-        recv: RecvStream,
+        conn: C,
+        control: C::Writer,
+        recv: C::Reader,
         config: &Config,
         metrics: QuicSnapshotMetrics,
     ) -> Self {
@@ -59,23 +61,27 @@ impl QuicLink {
     }
 }
 
-impl Drop for QuicLink {
+impl<C: Carrier> Drop for QuicLink<C> {
     fn drop(&mut self) {
         self.reader.abort();
         self.datagrams.abort();
         // A no-op when the session closed the connection already; otherwise the
         // session ended because the connection failed or could not keep up.
-        if self.conn.close_reason().is_none() {
-            tracing::debug!(peer = %self.conn.remote_address(), "quic: connection lost or too slow");
-            let code = VarInt::from_u32(close::GOING_AWAY.into());
-            self.conn.close(code, b"connection lost or too slow");
+        if !self.conn.is_closed() {
+            tracing::debug!(peer = %self.conn.peer(), "quic: connection lost or too slow");
+            self.conn
+                .close(close::GOING_AWAY, b"connection lost or too slow");
         }
     }
 }
 
 /// Read length-prefixed client messages until the stream ends or a frame is bad
 /// (which is the last thing the session hears from this reader).
-async fn read_control(mut recv: RecvStream, tx: mpsc::Sender<Incoming>, max: usize) {
+async fn read_control(
+    mut recv: impl tokio::io::AsyncRead + Unpin,
+    tx: mpsc::Sender<Incoming>,
+    max: usize,
+) {
     let mut body = Vec::new();
     loop {
         let mut prefix = [0u8; LEN_PREFIX];
@@ -115,8 +121,8 @@ async fn read_control(mut recv: RecvStream, tx: mpsc::Sender<Incoming>, max: usi
 /// Read input datagrams until the connection ends: each must be one envelope holding
 /// `ClientMsg::Inputs` (or a single `Input`); anything else is the last thing the
 /// session hears from this reader (a bad frame closes the connection).
-async fn read_datagrams(conn: Connection, tx: mpsc::Sender<Incoming>, max: usize) {
-    while let Ok(bytes) = conn.read_datagram().await {
+async fn read_datagrams(conn: impl Carrier, tx: mpsc::Sender<Incoming>, max: usize) {
+    while let Some(bytes) = conn.read_datagram().await {
         let item = if bytes.len() > max {
             Incoming::Bad(close::TOO_BIG, format!("datagram of {} bytes", bytes.len()))
         } else {
@@ -141,13 +147,15 @@ async fn read_datagrams(conn: Connection, tx: mpsc::Sender<Incoming>, max: usize
     }
 }
 
-impl QuicLink {
+impl<C: Carrier> QuicLink<C> {
     /// A snapshot datagrams cannot carry: one envelope on its own stream.
     async fn send_on_stream(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
         self.metrics.streams.inc();
-        let mut stream = self.conn.open_uni().await.map_err(|_| LinkDown)?;
-        stream.write_chunk(bytes).await.map_err(|_| LinkDown)?;
-        stream.finish().map_err(|_| LinkDown)
+        let mut stream = self.conn.open_uni().await.ok_or(LinkDown)?;
+        if !C::write_chunks(&mut stream, &mut [bytes]).await || !C::finish(&mut stream) {
+            return Err(LinkDown);
+        }
+        Ok(())
     }
 
     /// A snapshot larger than one datagram as datagram fragments. `Ok(false)` when
@@ -164,8 +172,8 @@ impl QuicLink {
                 Ok(()) => {
                     self.metrics.fragments.inc();
                 }
-                Err(SendDatagramError::ConnectionLost(_)) => return Err(LinkDown),
-                Err(_) => return Ok(false),
+                Err(DatagramRefused::Lost) => return Err(LinkDown),
+                Err(DatagramRefused::Unusable) => return Ok(false),
             }
         }
         self.metrics.fragmented.inc();
@@ -173,16 +181,17 @@ impl QuicLink {
     }
 }
 
-impl Link for QuicLink {
-    const TRANSPORT: crate::metrics::Transport = crate::metrics::Transport::Quic;
+impl<C: Carrier> Link for QuicLink<C> {
+    const TRANSPORT: crate::metrics::Transport = C::TRANSPORT;
 
     /// Length prefix, then the envelope itself (no copy into a framed buffer).
     async fn send(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
         let prefix = Bytes::copy_from_slice(&len_prefix(bytes.len()));
-        self.control
-            .write_all_chunks(&mut [prefix, bytes])
-            .await
-            .map_err(|_| LinkDown)
+        if C::write_chunks(&mut self.control, &mut [prefix, bytes]).await {
+            Ok(())
+        } else {
+            Err(LinkDown)
+        }
     }
 
     /// Datagrams are unreliable: the client's `last_snapshot` acknowledges.
@@ -194,10 +203,10 @@ impl Link for QuicLink {
                         self.metrics.datagrams.inc();
                         return Ok(false);
                     }
-                    Err(SendDatagramError::ConnectionLost(_)) => return Err(LinkDown),
+                    Err(DatagramRefused::Lost) => return Err(LinkDown),
                     // Too large after all (the path MTU shrank), or datagrams off:
                     // the snapshot goes on a stream instead.
-                    Err(_) => {}
+                    Err(DatagramRefused::Unusable) => {}
                 }
             } else if self.send_fragments(&bytes, max)? {
                 return Ok(false);
@@ -212,19 +221,20 @@ impl Link for QuicLink {
 
     /// QUIC measures the round-trip time itself.
     async fn ping(&mut self, _nonce: u64) -> Result<Option<Duration>, LinkDown> {
-        match self.conn.close_reason() {
-            Some(_) => Err(LinkDown),
-            None => Ok(Some(self.conn.rtt())),
+        if self.conn.is_closed() {
+            Err(LinkDown)
+        } else {
+            Ok(Some(self.conn.rtt()))
         }
     }
 
     /// Finish the control stream, give the peer a moment to read what is queued
     /// (an `Error` before a close must arrive), then close with the code.
     async fn close(&mut self, code: u16, reason: &str) {
-        if self.control.finish().is_ok() {
-            let _ = tokio::time::timeout(Duration::from_secs(1), self.control.stopped()).await;
+        if C::finish(&mut self.control) {
+            let _ =
+                tokio::time::timeout(Duration::from_secs(1), C::stopped(&mut self.control)).await;
         }
-        self.conn
-            .close(VarInt::from_u32(code.into()), reason.as_bytes());
+        self.conn.close(code, reason.as_bytes());
     }
 }

@@ -9,15 +9,24 @@
 //! lost snapshot costs nothing but a slightly older baseline. The wire rules are in
 //! `tickcast_shared::quic`.
 //!
-//! Hostile peers: a connection may open one bidirectional stream and no
+//! Browsers reach the same endpoint through WebTransport (`webtransport.rs`): ALPN
+//! `h3` beside the native ALPN, the session's URL `/wt?ticket=T` checked like
+//! `/ws` before the session is accepted, then the same protocol as native QUIC
+//! (the player link is generic over its `Carrier`, `carrier.rs`). Without a configured
+//! certificate, `h3` handshakes meet a short-lived one ([`wt_cert`]).
+//!
+//! Hostile peers: a native connection may open one bidirectional stream and no
 //! unidirectional ones, and may send datagrams holding inputs only (bounded by
 //! [`QuicConfig::datagram_receive_buffer`]); control frames are bounded by
 //! `max_frame_bytes` before they are read; connections past
 //! [`QuicConfig::max_connections`] are refused; the handshake and the first
 //! stream must come within `hello_timeout_secs`.
 
+mod carrier;
 mod endpoint;
 mod link;
+mod webtransport;
+pub mod wt_cert;
 
 pub use endpoint::{QuicEdge, QuicEndpoint, QuicError};
 
@@ -57,6 +66,12 @@ pub struct QuicConfig {
     /// Datagram fragments one snapshot may be split into (1..=1024); a snapshot
     /// needing more goes on a stream. Default 64.
     pub max_snapshot_fragments: u16,
+    /// Also serve browsers: WebTransport sessions (HTTP/3, ALPN `h3`) on this
+    /// endpoint at `/wt?ticket=T` or `/wt?resume=TOKEN`. Default true.
+    pub webtransport: bool,
+    /// Validity in hours (1..=336) of the WebTransport certificate the server makes
+    /// when no certificate is configured (rotated before it ends). Default 312.
+    pub webtransport_cert_hours: u32,
 }
 
 impl Default for QuicConfig {
@@ -73,6 +88,8 @@ impl Default for QuicConfig {
             receive_window: 65536,
             send_window: 1 << 20,
             max_snapshot_fragments: 64,
+            webtransport: true,
+            webtransport_cert_hours: 312,
         }
     }
 }
@@ -89,6 +106,12 @@ impl QuicConfig {
         }
         if !(1..=1024).contains(&self.max_snapshot_fragments) {
             return Err("quic: max_snapshot_fragments must be 1..=1024".into());
+        }
+        if !(1..=336).contains(&self.webtransport_cert_hours) {
+            return Err(
+                "quic: webtransport_cert_hours must be 1..=336 (browsers take at most 14 days)"
+                    .into(),
+            );
         }
         if self.cert.is_some() != self.key.is_some() {
             return Err("quic: cert and key go together".into());
@@ -117,6 +140,39 @@ pub struct QuicInfo {
     /// QUIC serves the `[tls]` certificate, which clients verify normally.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cert_sha256: Option<String>,
+}
+
+/// What the lobby tells a browser about WebTransport (`"webtransport"` in the join
+/// answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebTransportInfo {
+    /// UDP port on the lobby's host.
+    pub port: u16,
+    /// Path and query of the session: `/wt?ticket=T`.
+    pub url: String,
+    /// SHA-256 (lowercase hex) of the certificates a browser may meet, for
+    /// `serverCertificateHashes`; empty when the server has a configured (CA-signed)
+    /// certificate, which browsers verify normally.
+    pub cert_sha256: Vec<String>,
+}
+
+/// Where the lobby gets the WebTransport part of a join answer (its hashes change
+/// when the certificate rotates).
+#[derive(Debug, Clone)]
+pub struct WebTransportOffer {
+    pub port: u16,
+    pub certs: Option<std::sync::Arc<wt_cert::WtCerts>>,
+}
+
+impl WebTransportOffer {
+    /// The answer's `webtransport` for `ticket`.
+    pub fn info(&self, ticket: &str) -> WebTransportInfo {
+        WebTransportInfo {
+            port: self.port,
+            url: format!("/wt?ticket={ticket}"),
+            cert_sha256: self.certs.as_ref().map(|c| c.hashes()).unwrap_or_default(),
+        }
+    }
 }
 
 #[cfg(test)]
