@@ -25,7 +25,7 @@
 //! the same way (the helpers below).
 
 use super::entry_check::{EntryQuery, EntryRefused, Redeem, check_entry, retry_secs};
-use super::session::{Incoming, Link, LinkDown, Session};
+use super::session::{Entry, Incoming, Link, LinkDown, Session};
 use crate::ctx::ServerCtx;
 use crate::edge::streams::StreamHold;
 use crate::edge::takeover::{Takeover, TakeoverOffer};
