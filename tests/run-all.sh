@@ -54,7 +54,14 @@ fi
 step "cargo test (workspace; integration tests start the release binary)"
 # the coins game's own server (tests/tests/games_play.rs starts it, as the walk-through does)
 cargo build --release -p tickcast-server -p tickcast-client && cargo build --release -p tickcast-coins --example coins-server
-cargo test --workspace --release
+# cargo-nextest (on this project's machines) runs every test binary's tests side by
+# side, one process each, instead of one binary after another; doc tests need cargo.
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --release --no-fail-fast
+  cargo test --workspace --release --doc
+else
+  cargo test --workspace --release
+fi
 
 if [ -f tests/browser/package.json ]; then
   step "node --test (JS decoder golden vectors, browser end-to-end)"
