@@ -17,7 +17,9 @@
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 use tickcast_shared::codec::Row;
-use tickcast_shared::game::{EventRow, Game, InputValues, Refusal, RoomOptions, StepCommands};
+use tickcast_shared::game::{
+    EventRow, Fnv64, Game, InputValues, Refusal, RoomOptions, StepCommands,
+};
 use tickcast_shared::protocol::{NetId, PlayerId, Tick};
 use tickcast_shared::schema::{Field, Role, Schema};
 
@@ -227,11 +229,10 @@ impl Game for Coins {
 
     // ANCHOR: state
     fn state_hash(&self) -> u64 {
-        // FNV-1a over the saved state's bytes: the same on every machine.
-        let bytes = tickcast_shared::codec::encode_value(self);
-        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-        })
+        // The engine's FNV-1a over the saved state's bytes: the same on every machine.
+        let mut hash = Fnv64::default();
+        hash.bytes(&tickcast_shared::codec::encode_value(self));
+        hash.finish()
     }
 
     fn save(&self) -> Coins {

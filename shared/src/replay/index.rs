@@ -77,11 +77,7 @@ impl ReplayIndex {
 
     /// The latest keyframe tick at or before `tick`.
     pub fn keyframe_at_or_before(&self, tick: Tick) -> Option<Tick> {
-        let after = self.keyframes.partition_point(|k| *k <= tick);
-        after
-            .checked_sub(1)
-            .and_then(|i| self.keyframes.get(i))
-            .copied()
+        latest_at_or_before(&self.keyframes, tick)
     }
 
     /// Recorded match time in milliseconds at the header's tick rate.
@@ -98,4 +94,10 @@ impl ReplayIndex {
         parts.extend(self.stop.iter().map(ToString::to_string));
         (!parts.is_empty()).then(|| parts.join("; "))
     }
+}
+
+/// The latest of the ascending `ticks` at or before `tick`.
+pub(super) fn latest_at_or_before(ticks: &[Tick], tick: Tick) -> Option<Tick> {
+    let after = ticks.partition_point(|k| *k <= tick);
+    after.checked_sub(1).and_then(|i| ticks.get(i)).copied()
 }

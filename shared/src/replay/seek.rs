@@ -10,6 +10,7 @@
 //! file) is what [`verify`](super::verify) reports.
 
 use super::ReplayHeader;
+use super::index::latest_at_or_before;
 use super::open::OpenError;
 use super::reader::{Record, ReplayReader, Stop};
 use super::resim::Resim;
@@ -60,11 +61,7 @@ impl SeekIndex {
 
     /// The latest keyframe tick at or before `tick`.
     pub fn keyframe_at_or_before(&self, tick: Tick) -> Option<Tick> {
-        let after = self.keyframes.partition_point(|k| *k <= tick);
-        after
-            .checked_sub(1)
-            .and_then(|i| self.keyframes.get(i))
-            .copied()
+        latest_at_or_before(&self.keyframes, tick)
     }
 
     /// The checkpoints at or before `tick`, latest first.
