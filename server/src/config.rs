@@ -75,8 +75,10 @@ pub struct Config {
     pub max_players_limit: u32,
     /// Default `max_players` of a new room. Default 16.
     pub default_max_players: u32,
-    /// Upper bound for a room's `drones`. Default 10000.
-    pub max_drones: u32,
+    /// Upper bound for a room's npcs (`drones` of `POST /api/rooms`). Default 10000.
+    /// `max_drones` is the config key's historical name.
+    #[serde(rename = "max_drones", alias = "max_npcs")]
+    pub max_npcs: u32,
     /// Longest player or room name, characters. Default 32.
     pub max_name_len: usize,
     /// Extra maps directory. Default `assets/maps`.
@@ -131,7 +133,7 @@ impl Default for Config {
             max_rooms: 1000,
             max_players_limit: 64,
             default_max_players: 16,
-            max_drones: 10_000,
+            max_npcs: 10_000,
             max_name_len: 32,
             maps_dir: PathBuf::from("assets/maps"),
             web_dir: None,
