@@ -81,7 +81,9 @@ pub struct Config {
     pub max_npcs: u32,
     /// Longest player or room name, characters. Default 32.
     pub max_name_len: usize,
-    /// Extra maps directory. Default `assets/maps`.
+    /// Extra maps directory: `*.map` files for every game that plays on maps, and
+    /// a subfolder per game for that game's own (see `lobby::maps`). Default
+    /// `assets/maps`.
     pub maps_dir: PathBuf,
     /// Browser client directory served at `/` instead of the built-in copy.
     /// Default none (the client built into the binary).

@@ -94,7 +94,7 @@ pub struct Cli {
         env = "TICKCAST_MAX_ROOMS"
     )]
     pub max_rooms: Option<usize>,
-    /// Directory of extra `*.map` files (the `arena` map is built in) [default: assets/maps]
+    /// Directory of extra `*.map` files for the games that play on maps (each has its default built in; a subfolder named after a game holds that game's own) [default: assets/maps]
     #[arg(long, help_heading = "Basics", env = "TICKCAST_MAPS_DIR")]
     pub maps_dir: Option<PathBuf>,
     /// Serve the browser client at `/` from this directory instead of the copy built

@@ -60,8 +60,7 @@ pub struct RoomOptions {
     /// names none). `None`: no map (a game without maps, or a room made outside
     /// the lobby: the game's default).
     pub map: Option<(String, String)>,
-    /// Non-player entities asked for (`drones` in the lobby's JSON; a game may
-    /// ignore it).
+    /// Non-player entities asked for (a game may ignore it).
     pub npcs: u32,
     /// Game-specific options from the request (`"options"` of `POST /api/rooms`),
     /// a JSON object or null.
