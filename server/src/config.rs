@@ -283,6 +283,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_npc_limit_keeps_its_historical_key_and_takes_its_own_name() {
+        let old: Config = toml::from_str("max_drones = 5").unwrap();
+        assert_eq!(old.max_npcs, 5);
+        let new: Config = toml::from_str("max_npcs = 6").unwrap();
+        assert_eq!(new.max_npcs, 6);
+        let written = toml::to_string(&Config::default()).unwrap();
+        assert!(written.contains("max_drones = 10000"), "{written}");
+    }
+
+    #[test]
     fn send_rates_that_do_not_divide_the_tick_rate_are_refused() {
         let with = |tick_rate, send_rate| Config {
             tick_rate,
