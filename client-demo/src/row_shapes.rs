@@ -225,4 +225,33 @@ mod tests {
         assert_eq!(puck.caption, "3");
         assert_eq!(out.loose, ["clock: left=90"]);
     }
+
+    #[test]
+    fn a_ball_match_draws_its_ball_and_players_and_lists_its_match_row() {
+        use tickcast_shared::game::{Game, RoomOptions, StepCommands};
+        use tickcast_shared::protocol::PlayerId;
+        let options = RoomOptions {
+            tick_rate: 60,
+            seats: 2,
+            ..RoomOptions::default()
+        };
+        let config = tickcast_ball::Ball::configure(&options).unwrap();
+        let mut game = tickcast_ball::Ball::new(&config, 7);
+        let joins = StepCommands {
+            joins: vec![PlayerId(1), PlayerId(2)],
+            ..StepCommands::default()
+        };
+        game.step(&joins);
+        let mut rows = Vec::new();
+        game.view(&mut rows);
+        let schema = tickcast_ball::Ball::schema();
+        let out = RowShapes::new(schema).shapes(&rows);
+        // The ball and both players are placed, each with a size; the match row
+        // (scores and clock, no position) is a text line.
+        assert_eq!(out.placed.len(), 3, "{out:?}");
+        assert!(out.placed.iter().all(|s| s.radius.is_some_and(|r| r > 0.0)));
+        assert!(out.placed.iter().any(|s| matches!(s.paint, Paint::Team(_))));
+        assert_eq!(out.loose.len(), 1, "{out:?}");
+        assert!(out.loose[0].starts_with("match:"), "{out:?}");
+    }
 }
