@@ -30,7 +30,10 @@
 //!   [`config`] holds its [`ClientConfig`].
 //! - [`bots`]: many bots in one process, summed into a [`BotReport`]; [`brain`]
 //!   decides a playing bot's seeded inputs.
-//! - `render` (feature `window`, on by default): drawing the arena with macroquad.
+//! - `render` (feature `window`, on by default): drawing the arena with macroquad;
+//!   [`row_shapes`] turns any game's rows into shapes by the schema's render roles,
+//!   and `render_rows` (feature `window`) draws them (the replay window of a game
+//!   other than the arena).
 //!
 //! Everything the server sends is treated as hostile: bounded in size before decoding,
 //! typed errors ([`ClientError`]) after, no panics on peer data.
@@ -118,7 +121,10 @@ pub mod quic_link;
 pub mod reconnect;
 #[cfg(feature = "window")]
 pub mod render;
+#[cfg(feature = "window")]
+pub mod render_rows;
 pub mod row_prediction;
+pub mod row_shapes;
 pub mod seat;
 pub mod server_clock;
 pub mod tls;

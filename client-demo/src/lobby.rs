@@ -59,7 +59,9 @@ pub struct RoomInfo {
     /// The game the room runs (servers before several games leave it out).
     #[serde(default)]
     pub game: String,
-    pub map: String,
+    /// The room's map (absent or null: its game plays on no maps).
+    #[serde(default)]
+    pub map: Option<String>,
     /// `"waiting"`, `"running"` or `"finished"`.
     pub state: String,
     pub players: u32,

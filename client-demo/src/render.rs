@@ -19,45 +19,54 @@ const DRONE_RADIUS: f32 = 12.0;
 const PROJECTILE_RADIUS: f32 = 4.0;
 /// Screen pixels kept free above the arena for the status line.
 const STATUS_HEIGHT: f32 = 32.0;
-const BACKGROUND: Color = Color::new(0.08, 0.09, 0.11, 1.0);
+/// The window's background.
+pub const BACKGROUND: Color = Color::new(0.08, 0.09, 0.11, 1.0);
 
 /// How world coordinates map to the window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Viewport {
-    /// Screen position of world (0, map height).
+    /// Screen position of the world's top-left corner (`left`, `top`).
     origin: Vec2,
     scale: f32,
-    map_height: f32,
+    left: f32,
+    top: f32,
 }
 
 impl Viewport {
     /// Fit `map` into a `width` x `height` window with a margin, keeping the aspect.
     pub fn fit(map: &Map, width: f32, height: f32) -> Viewport {
+        Viewport::fit_box(Vec2::ZERO, map.size, width, height)
+    }
+
+    /// Fit the world box from `min` to `max` into a `width` x `height` window with
+    /// a margin, keeping the aspect.
+    pub fn fit_box(min: Vec2, max: Vec2, width: f32, height: f32) -> Viewport {
         let margin = 16.0;
-        let size = map.size.max(Vec2::ONE);
+        let size = (max - min).max(Vec2::ONE);
         let free = Vec2::new(width - 2.0 * margin, height - 2.0 * margin - STATUS_HEIGHT);
         let scale = (free.x / size.x).min(free.y / size.y).max(0.01);
         let drawn = size * scale;
         Viewport {
             origin: Vec2::new(margin, margin + STATUS_HEIGHT) + (free - drawn) / 2.0,
             scale,
-            map_height: size.y,
+            left: min.x,
+            top: min.y + size.y,
         }
     }
 
     /// World point -> screen point.
     pub fn to_screen(&self, p: Vec2) -> Vec2 {
         Vec2::new(
-            self.origin.x + p.x * self.scale,
-            self.origin.y + (self.map_height - p.y) * self.scale,
+            self.origin.x + (p.x - self.left) * self.scale,
+            self.origin.y + (self.top - p.y) * self.scale,
         )
     }
 
     /// Screen point -> world point.
     pub fn to_world(&self, s: Vec2) -> Vec2 {
         Vec2::new(
-            (s.x - self.origin.x) / self.scale,
-            self.map_height - (s.y - self.origin.y) / self.scale,
+            self.left + (s.x - self.origin.x) / self.scale,
+            self.top - (s.y - self.origin.y) / self.scale,
         )
     }
 

@@ -75,11 +75,15 @@ pub struct Config {
     pub max_players_limit: u32,
     /// Default `max_players` of a new room. Default 16.
     pub default_max_players: u32,
-    /// Upper bound for a room's `drones`. Default 10000.
-    pub max_drones: u32,
+    /// Upper bound for a room's npcs (`drones` of `POST /api/rooms`). Default 10000.
+    /// `max_drones` is the config key's historical name.
+    #[serde(rename = "max_drones", alias = "max_npcs")]
+    pub max_npcs: u32,
     /// Longest player or room name, characters. Default 32.
     pub max_name_len: usize,
-    /// Extra maps directory. Default `assets/maps`.
+    /// Extra maps directory: `*.map` files for every game that plays on maps, and
+    /// a subfolder per game for that game's own (see `lobby::maps`). Default
+    /// `assets/maps`.
     pub maps_dir: PathBuf,
     /// Browser client directory served at `/` instead of the built-in copy.
     /// Default none (the client built into the binary).
@@ -131,7 +135,7 @@ impl Default for Config {
             max_rooms: 1000,
             max_players_limit: 64,
             default_max_players: 16,
-            max_drones: 10_000,
+            max_npcs: 10_000,
             max_name_len: 32,
             maps_dir: PathBuf::from("assets/maps"),
             web_dir: None,
@@ -277,6 +281,16 @@ pub fn secs(s: f64) -> std::time::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_npc_limit_keeps_its_historical_key_and_takes_its_own_name() {
+        let old: Config = toml::from_str("max_drones = 5").unwrap();
+        assert_eq!(old.max_npcs, 5);
+        let new: Config = toml::from_str("max_npcs = 6").unwrap();
+        assert_eq!(new.max_npcs, 6);
+        let written = toml::to_string(&Config::default()).unwrap();
+        assert!(written.contains("max_drones = 10000"), "{written}");
+    }
 
     #[test]
     fn send_rates_that_do_not_divide_the_tick_rate_are_refused() {

@@ -102,6 +102,28 @@ impl RedisServer {
         assert!(status.success(), "kill {which} {pid}");
     }
 
+    /// Run one command (a RESP array of `args`) on a fresh connection; returns the
+    /// reply's first line (`+OK`, `:1`, `-ERR ...`), e.g. to write a record as an
+    /// older node would have.
+    pub async fn command(&self, args: &[&str]) -> String {
+        let mut frame = format!("*{}\r\n", args.len());
+        for a in args {
+            frame.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let mut s = TcpStream::connect(addr)
+            .await
+            .expect("connect to redis-server");
+        s.write_all(frame.as_bytes()).await.expect("send a command");
+        let mut reply = Vec::new();
+        let mut byte = [0u8; 1];
+        while !reply.ends_with(b"\r\n") {
+            s.read_exact(&mut byte).await.expect("read the reply");
+            reply.push(byte[0]);
+        }
+        String::from_utf8_lossy(&reply).trim_end().to_owned()
+    }
+
     /// Start a fresh, empty server on the same port.
     pub async fn restart(&mut self) {
         self.stop().await;

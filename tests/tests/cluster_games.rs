@@ -2,7 +2,10 @@
 //! matchmaking across nodes finds the open room of the game asked for and never
 //! puts a caller into a room of another game; a room of a game other than the
 //! default is watched from another node through Redis, in both formats, with the
-//! game's own frames (the mirror rebuilds the game's rows).
+//! game's own frames (the mirror rebuilds the game's rows). A room record written
+//! by an older node (no `game`; a map named for every game) is matched by
+//! quick-join as a room of the default game, and each game's new rooms get its own
+//! default map (none for ball).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -124,4 +127,94 @@ async fn ball_matchmakes_and_spectates_across_two_nodes() {
     // The mirror's catch-up keyframe of this frame is one of the ball's.
     let key = state.keyframe().unwrap();
     assert!(key.keyframe && key.binary.contains(r#""game":"ball""#));
+}
+
+/// A node record and room records as a node from before several games wrote them:
+/// no `game` field, and a map named on every room.
+async fn older_node(redis: &RedisServer) {
+    let url = "http://127.0.0.1:9";
+    let node = format!(
+        r#"{{"id":"old","url":"{url}","rooms":2,"players":0,"spectators":0,"draining":false}}"#
+    );
+    assert_eq!(
+        redis.command(&["SADD", "tickcast:nodes", "old"]).await,
+        ":1"
+    );
+    let set = redis
+        .command(&["SET", "tickcast:node:old", &node, "PX", "600000"])
+        .await;
+    assert_eq!(set, "+OK");
+    let room = |id: &str, game: &str| {
+        format!(
+            r#"{{"id":"{id}","name":"old {id}",{game}"map":"arena","state":"waiting","players":0,"max_players":16,"free_seats":16,"spectators":0,"tick":0,"drones":0,"private":false,"node":"old","url":"{url}"}}"#
+        )
+    };
+    for (id, record) in [
+        ("olderroomaaaa", room("olderroomaaaa", "")),
+        ("olderroombbbb", room("olderroombbbb", r#""game":"ball","#)),
+    ] {
+        let set = redis
+            .command(&["HSET", "tickcast:rooms:old", id, &record])
+            .await;
+        assert_eq!(set, ":1", "{record}");
+    }
+}
+
+#[tokio::test]
+async fn an_older_nodes_room_without_game_is_quick_joined_as_the_default_game() {
+    let redis = RedisServer::start().await;
+    let n1 = node(&redis, "n1", &[]).await;
+    older_node(&redis).await;
+
+    // The default game (and the arena by name) finds the older node's room that
+    // names no game.
+    for body in [r#"{"name":"a"}"#, r#"{"name":"b","game":"arena"}"#] {
+        let (status, seat) = post(n1.addr, "/api/matchmake", body).await;
+        assert_eq!(status, 200, "{seat}");
+        assert_eq!(
+            id_text(&seat["room"]["id"]),
+            "olderroomaaaa",
+            "{body}: {seat}"
+        );
+        assert!(
+            seat["ws_url"]
+                .as_str()
+                .unwrap()
+                .starts_with("ws://127.0.0.1:9/"),
+            "{seat}"
+        );
+    }
+    // Ball never gets it; it gets the older node's ball room, whatever map that
+    // record names (ball plays on no maps).
+    let (status, seat) = post(n1.addr, "/api/matchmake", r#"{"name":"c","game":"ball"}"#).await;
+    assert_eq!(status, 200, "{seat}");
+    assert_eq!(id_text(&seat["room"]["id"]), "olderroombbbb", "{seat}");
+}
+
+#[tokio::test]
+async fn cluster_quick_join_gives_each_game_its_own_default_map() {
+    let redis = RedisServer::start().await;
+    let n1 = node(&redis, "n1", &[]).await;
+    let (status, arena) = post(n1.addr, "/api/matchmake", r#"{"name":"a"}"#).await;
+    assert_eq!(status, 200, "{arena}");
+    assert_eq!(arena["room"]["map"], "arena", "{arena}");
+    let (status, ball) = post(n1.addr, "/api/matchmake", r#"{"name":"b","game":"ball"}"#).await;
+    assert_eq!(status, 200, "{ball}");
+    assert!(
+        ball["room"].get("map").is_none(),
+        "ball plays on no maps: {ball}"
+    );
+    let ball_room = id_text(&ball["room"]["id"]);
+    // The placed room starts on its node with no map, as listed.
+    until(n1.addr, &format!("/api/rooms/{ball_room}"), |s, r| {
+        s == 200 && r["game"] == "ball" && r.get("map").is_none() && r["url"].is_string()
+    })
+    .await;
+    let (status, refused) = post(
+        n1.addr,
+        "/api/matchmake",
+        r#"{"name":"c","game":"ball","map":"arena"}"#,
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
 }

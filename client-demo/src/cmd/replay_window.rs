@@ -5,14 +5,25 @@
 //! before its target ([`SeekIndex`], [`Resim::seek_from`]) and steps from there (from
 //! tick 0 in a file without checkpoints). Keys: Space
 //! pauses, Up/Down double or halve the speed (0.25x to 16x), Left/Right seek 5 s,
-//! Escape quits.
+//! Escape quits. An arena recording is drawn as the arena (map, walls, players); any
+//! other game from its schema's render roles ([`RowShapes`], [`RowCanvas`]).
 
 use super::CmdResult;
 use macroquad::input::{KeyCode, is_key_down, is_key_pressed};
 use tickcast_client::render::{Scene, Viewport, draw_frame};
+use tickcast_client::render_rows::RowCanvas;
+use tickcast_client::row_shapes::RowShapes;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::{Resim, SeekIndex};
-use tickcast_shared::sim::{ArenaConfig, Map, legacy};
+use tickcast_shared::sim::{Arena, ArenaConfig, Map, legacy};
+
+/// How the window draws the recorded game.
+enum Look {
+    /// The arena, on its map.
+    Arena(Map),
+    /// Any other game, from its schema's render roles.
+    Rows(RowShapes, RowCanvas),
+}
 
 /// Most ticks re-simulated per drawn frame (a slow frame does not stall the window).
 const MAX_STEPS_PER_FRAME: u32 = 4096;
@@ -42,14 +53,20 @@ async fn window(bytes: Vec<u8>, index: SeekIndex, mut speed: f64) {
     let Ok(mut resim) = Resim::new(&bytes, &games) else {
         return;
     };
-    // The window draws as the arena does: an arena room's map, else an empty one.
-    let map = serde_json::from_value::<ArenaConfig>(resim.header().config_value())
-        .map_or_else(|_| Map::fallback(), |c| c.parsed_map().clone());
-    let title = format!(
-        "{} on {}",
-        resim.header().room_name,
-        resim.header().map_name
-    );
+    let header = resim.header();
+    let arena = header.game == <Arena as tickcast_shared::game::Game>::schema().name();
+    let mut look = if arena {
+        // An arena room's map, else an empty one.
+        let map = serde_json::from_value::<ArenaConfig>(header.config_value())
+            .map_or_else(|_| Map::fallback(), |c| c.parsed_map().clone());
+        Look::Arena(map)
+    } else {
+        Look::Rows(RowShapes::new(resim.game().schema()), RowCanvas::default())
+    };
+    let title = match header.map_name.as_str() {
+        "" => format!("{} ({})", header.room_name, header.game),
+        map => format!("{} ({} on {map})", header.room_name, header.game),
+    };
     let tick_rate = resim.header().tick_rate.max(1);
     let mut paused = false;
     // Match time owed to the re-simulation, in ticks.
@@ -104,7 +121,6 @@ async fn window(bytes: Vec<u8>, index: SeekIndex, mut speed: f64) {
                 }
             }
         }
-        let snapshot = legacy::snapshot(&resim.view());
         let tick = resim.tick().0;
         let status = format!(
             "{title} | {:.1}/{:.1} s | {speed}x{} | space pause, up/down speed, left/right seek",
@@ -112,20 +128,26 @@ async fn window(bytes: Vec<u8>, index: SeekIndex, mut speed: f64) {
             f64::from(total) / f64::from(tick_rate),
             if paused { " paused" } else { "" },
         );
-        let vp = Viewport::fit(
-            &map,
-            macroquad::window::screen_width(),
-            macroquad::window::screen_height(),
-        );
-        let scene = Scene {
-            map: &map,
-            world: Some(&snapshot),
-            own: None,
-            predicted: None,
-            aim: None,
-            status: &status,
-        };
-        draw_frame(&scene, &vp);
+        match &mut look {
+            Look::Arena(map) => {
+                let snapshot = legacy::snapshot(&resim.view());
+                let vp = Viewport::fit(
+                    map,
+                    macroquad::window::screen_width(),
+                    macroquad::window::screen_height(),
+                );
+                let scene = Scene {
+                    map,
+                    world: Some(&snapshot),
+                    own: None,
+                    predicted: None,
+                    aim: None,
+                    status: &status,
+                };
+                draw_frame(&scene, &vp);
+            }
+            Look::Rows(shapes, canvas) => canvas.draw(&shapes.shapes(&resim.view().rows), &status),
+        }
         if is_key_down(KeyCode::Escape) {
             break;
         }

@@ -63,7 +63,9 @@ impl Caller<'_> {
 #[derive(Debug, Clone, Copy)]
 pub struct GameMap<'a> {
     pub game: &'a str,
-    pub map: &'a str,
+    /// The map (`None`: the game plays on no maps, and rooms match whatever
+    /// their record says: older nodes named a map in every record).
+    pub map: Option<&'a str>,
     pub default_game: &'a str,
 }
 
@@ -269,15 +271,13 @@ impl Directory {
             ));
         };
         let games = self.lobby.games();
-        let game = games.resolve(game).map_err(LobbyError::from)?.name();
+        let game = games.resolve(game).map_err(LobbyError::from)?;
+        let map = self.lobby.room_map(game, map)?;
+        let game = game.name();
         let name = self
             .lobby
             .clean_name(Some(name), "name")?
             .unwrap_or_default();
-        let map = map.unwrap_or("arena");
-        if self.lobby.map_view(map).is_none() {
-            return Err(LobbyError::UnknownMap(map.to_owned()).into());
-        }
         let config = node.config();
         let ttl = crate::config::secs(config.ticket_ttl_secs);
         let max = config.default_max_players;
@@ -291,7 +291,7 @@ impl Directory {
         self.counted(node.redis().available())?;
         let wanted = GameMap {
             game,
-            map,
+            map: map.as_deref(),
             default_game: games.default_game().name(),
         };
         let issued = node.redis().matchmake(&name, &wanted, ttl, max, &who).await;

@@ -238,9 +238,17 @@ impl ClusterNode {
     }
 
     fn start_placed(&self, placed: &RoomRef) -> Result<Arc<RoomShared>, LobbyError> {
+        // An older node names a map for rooms of games without maps too:
+        // such a game gets none.
+        let plays_on_maps = |game: Option<&str>| {
+            (self.lobby().games().resolve(game)).is_ok_and(|g| g.entry().maps().is_some())
+        };
         let req = CreateRoom {
             game: placed.game.clone(),
-            map: Some(placed.map.clone()),
+            map: placed
+                .map
+                .clone()
+                .filter(|_| plays_on_maps(placed.game.as_deref())),
             max_players: Some(placed.max_players),
             ..CreateRoom::default()
         };

@@ -42,7 +42,9 @@ pub struct RoomRef {
     /// The room's game (absent in an older node's record: the default game).
     #[serde(default)]
     pub game: Option<String>,
-    pub map: String,
+    /// The room's map (absent: its game plays on no maps).
+    #[serde(default)]
+    pub map: Option<String>,
     pub max_players: u32,
     #[serde(default)]
     pub private: bool,

@@ -214,7 +214,8 @@ impl RedisDirectory {
             .run(
                 scripts::MATCHMAKE
                     .arg(self.prefix())
-                    .arg(game.map)
+                    // "": a game without maps (the script then matches any map).
+                    .arg(game.map.unwrap_or(""))
                     .arg(name)
                     .arg(&ticket)
                     .arg(Self::ticket_ttl_ms(ticket_ttl))

@@ -94,7 +94,7 @@ pub struct Cli {
         env = "TICKCAST_MAX_ROOMS"
     )]
     pub max_rooms: Option<usize>,
-    /// Directory of extra `*.map` files (the `arena` map is built in) [default: assets/maps]
+    /// Directory of extra `*.map` files for the games that play on maps (each has its default built in; a subfolder named after a game holds that game's own) [default: assets/maps]
     #[arg(long, help_heading = "Basics", env = "TICKCAST_MAPS_DIR")]
     pub maps_dir: Option<PathBuf>,
     /// Serve the browser client at `/` from this directory instead of the copy built
@@ -145,7 +145,7 @@ pub struct Cli {
         env = "TICKCAST_INPUT_RATE"
     )]
     pub input_rate: Option<f64>,
-    /// Drones plus player seats over all live rooms; past it room creation gets 503 [default: 50000]
+    /// Entities (npcs plus player seats) over all live rooms; past it room creation gets 503 [default: 50000]
     #[arg(
         long,
         help_heading = "Rooms and lobby budgets",
@@ -159,7 +159,7 @@ pub struct Cli {
         env = "TICKCAST_MAX_ROOMS_PER_IP"
     )]
     pub max_rooms_per_ip: Option<usize>,
-    /// Drones plus seats over the live rooms one IP address created; past it that address gets 429 [default: a quarter of --max-entities]
+    /// Entities over the live rooms one IP address created; past it that address gets 429 [default: a quarter of --max-entities]
     #[arg(
         long,
         help_heading = "Rooms and lobby budgets",

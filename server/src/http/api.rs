@@ -53,7 +53,9 @@ impl From<LobbyError> for ApiError {
         let status = match e {
             LobbyError::NotFound => StatusCode::NOT_FOUND,
             LobbyError::Full | LobbyError::Finished => StatusCode::CONFLICT,
-            LobbyError::UnknownMap(_) | LobbyError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            LobbyError::UnknownMap(_) | LobbyError::NoMaps(_) | LobbyError::Invalid(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             LobbyError::UnknownGame(_) => StatusCode::BAD_REQUEST,
             LobbyError::TooManyRooms(_) | LobbyError::EntityBudget(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -335,11 +337,15 @@ pub async fn maps(State(s): State<AppState>) -> Response {
     Json(s.lobby.map_names()).into_response()
 }
 
-/// `GET /api/maps/{name}`: a map's geometry (the `map` object of spectator
-/// keyframes), for browser clients that draw the arena and predict their player.
+/// `GET /api/maps/{name}`: a map's view as its game reads it (the arena's: its
+/// geometry), for browser clients that draw the map and predict their player.
 pub async fn map(State(s): State<AppState>, Path(name): Path<String>) -> Response {
     match s.lobby.map_view(&name) {
-        Some(view) => Json(view).into_response(),
+        Some(view) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            view.to_owned(),
+        )
+            .into_response(),
         None => error(StatusCode::NOT_FOUND, format!("no map named {name:?}")),
     }
 }

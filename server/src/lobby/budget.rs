@@ -1,6 +1,6 @@
 //! Per-server and per-address budgets the lobby enforces (section `[lobby]` of the
-//! config): the server-wide entity budget (drones plus player seats over all live
-//! rooms), one address's share of it and the live rooms one address may have, all
+//! config): the server-wide entity budget (the entities of all live rooms, as each
+//! room's game counts them: its npcs plus its player seats), one address's share of it and the live rooms one address may have, all
 //! checked when a room is created; and the seat tickets one address may hold and
 //! the rate of its ticket checks at `/ws` (see [`super::tickets`]).
 
@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LobbyConfig {
-    /// Drones plus player seats (`max_players`) over every live room. Default 50000.
+    /// Entities (npcs plus player seats, as the games count them) over every live
+    /// room. Default 50000.
     pub max_entities: u64,
     /// Live rooms created from one IP address (matchmaking included). Default 20.
     pub max_rooms_per_ip: usize,
@@ -25,7 +26,7 @@ pub struct LobbyConfig {
     pub events_viewers: usize,
     /// Room list changes kept for `Last-Event-ID` resume. Default 1024.
     pub events_retain: usize,
-    /// Drones plus seats over the live rooms one address created: its share of
+    /// Entities over the live rooms one address created: its share of
     /// `max_entities`. Default (unset): a quarter of `max_entities`.
     pub max_entities_per_ip: Option<u64>,
     /// Seat tickets one address may hold unredeemed, over all rooms. Default 8.
@@ -117,8 +118,8 @@ impl LobbyConfig {
 
 /// What a room costs against the entity budget.
 #[cfg(test)]
-pub fn entities_of(drones: u32, max_players: u32) -> u64 {
-    u64::from(drones) + u64::from(max_players)
+pub fn entities_of(npcs: u32, max_players: u32) -> u64 {
+    u64::from(npcs) + u64::from(max_players)
 }
 
 /// Why a budget refused a new room.

@@ -1,8 +1,10 @@
 //! Creating rooms: what `POST /api/rooms` asks for and answers, and the one place
 //! a room is made ([`Lobby::create`], [`Lobby::adopt`] for an id the cluster
 //! directory gave, and matchmaking's new rooms), which checks the request against
-//! the limits (`max_players`, `drones`, `max_rooms`) and the lobby's budgets
-//! ([`super::budget`]) under the directory lock.
+//! the limits (`max_players`, `npcs`, `max_rooms`) and the lobby's budgets
+//! ([`super::budget`]) under the directory lock. A room of a game that plays on
+//! maps gets the asked map or the game's default; a game without maps gets none
+//! and refuses a `map` (422).
 
 use super::{Inner, Listed, Lobby, LobbyError, RoomId, budget, token};
 use crate::room::{self, RoomInfo, RoomSettings, RoomShared, RoomState};
@@ -19,7 +21,9 @@ pub struct CreateRoom {
     pub game: Option<String>,
     pub map: Option<String>,
     pub max_players: Option<u32>,
-    pub drones: Option<u32>,
+    /// Non-player entities (the game's npcs). `drones` is the API's historical name.
+    #[serde(rename = "drones", alias = "npcs")]
+    pub npcs: Option<u32>,
     pub private: Option<bool>,
     /// Game-specific options (a JSON object), checked by the game's `configure`.
     pub options: Option<serde_json::Value>,
@@ -48,13 +52,13 @@ impl Lobby {
         let config = &self.ctx.config;
         let game = self.games.resolve(req.game.as_deref())?;
         let entry = game.entry();
-        let game = game.name().to_owned();
-        let map_name = req.map.unwrap_or_else(|| "arena".to_owned());
-        let map = self
-            .maps
-            .get(&map_name)
-            .ok_or_else(|| LobbyError::UnknownMap(map_name.clone()))?
-            .clone();
+        let map = self.room_map(game, req.map.as_deref())?;
+        let map_text = map.as_deref().and_then(|name| {
+            Some((
+                name.to_owned(),
+                self.maps.get(game.name(), name)?.text.clone(),
+            ))
+        });
         let max_players = req.max_players.unwrap_or(config.default_max_players);
         if !(1..=config.max_players_limit).contains(&max_players) {
             return Err(LobbyError::Invalid(format!(
@@ -62,18 +66,18 @@ impl Lobby {
                 config.max_players_limit
             )));
         }
-        let drones = req.drones.unwrap_or(0);
-        if drones > config.max_drones {
+        let npcs = req.npcs.unwrap_or(0);
+        if npcs > config.max_npcs {
             return Err(LobbyError::Invalid(format!(
-                "drones must be 0..={}",
-                config.max_drones
+                "drones (npcs) must be 0..={}",
+                config.max_npcs
             )));
         }
         let options = RoomOptions {
             tick_rate: config.tick_rate,
             seats: max_players,
-            map: Some((map_name.clone(), map.to_text())),
-            npcs: drones,
+            map: map_text,
+            npcs,
             extra: match &req.options {
                 None | Some(serde_json::Value::Null) => serde_json::Value::Null,
                 Some(object @ serde_json::Value::Object(_)) => object.clone(),
@@ -147,14 +151,13 @@ impl Lobby {
         let private = req.private.unwrap_or(false);
         let settings = RoomSettings {
             name,
-            game,
+            game: game.name().to_owned(),
             entry,
             config: Arc::new(game_config),
             entities: cost,
-            map_name,
             map,
             max_players,
-            drones,
+            npcs,
             private,
             invite: private.then(token::invite_code),
             seed: token::random_seed(),

@@ -27,8 +27,9 @@ impl Lobby {
         may_create: bool,
     ) -> Result<SeatTicket, LobbyError> {
         let name = self.clean_name(Some(name), "name")?.unwrap_or_default();
-        let game = self.games.resolve(game)?.name().to_owned();
-        let map = map.unwrap_or("arena");
+        let game = self.games.resolve(game)?;
+        let map = self.room_map(game, map)?;
+        let game = game.name().to_owned();
         let holder = Holder {
             address: creator,
             sub: sub.map(str::to_owned),
@@ -38,7 +39,7 @@ impl Lobby {
         let mut open: Vec<(Reverse<u32>, u64, Arc<RoomShared>)> = inner
             .rooms
             .values()
-            .filter(|l| !l.room.settings.private && l.room.settings.map_name == map)
+            .filter(|l| !l.room.settings.private && l.room.settings.map == map)
             .filter(|l| l.room.settings.game == game)
             .filter(|l| l.room.state() != RoomState::Finished && l.room.free_seats() > 0)
             .map(|l| (Reverse(l.room.status.seats()), l.seq, Arc::clone(&l.room)))
@@ -63,7 +64,7 @@ impl Lobby {
                 }
                 let req = CreateRoom {
                     game: Some(game),
-                    map: Some(map.to_owned()),
+                    map,
                     ..CreateRoom::default()
                 };
                 let room = self.create_locked(&mut inner, req, creator, None)?;
@@ -119,6 +120,55 @@ mod tests {
         assert_eq!(again.room.id, ball.room.id, "the open ball room is");
         let refused = lobby.matchmake("dan", None, Some("chess"), None, None, true);
         assert!(matches!(refused, Err(LobbyError::UnknownGame(_))));
+    }
+
+    #[tokio::test]
+    async fn quick_join_of_each_game_uses_its_own_default_map() {
+        let lobby = lobby();
+        let arena = lobby
+            .matchmake("ann", None, None, None, None, true)
+            .unwrap();
+        assert_eq!(
+            arena.room.map.as_deref(),
+            Some("arena"),
+            "the arena's default map"
+        );
+        let dots = lobby
+            .matchmake("bob", None, Some("dots"), None, None, true)
+            .unwrap();
+        assert_eq!(dots.room.map, None, "a game without maps gets none");
+        let json = serde_json::to_value(&dots.room).unwrap();
+        assert!(json.get("map").is_none(), "{json}");
+        assert_eq!(json["drones"], 0, "the API's name of the npcs: {json}");
+        // A game without maps refuses one; the arena refuses one it does not have.
+        let refused = lobby.matchmake("cat", None, Some("dots"), Some("arena"), None, true);
+        assert!(matches!(refused, Err(LobbyError::NoMaps(_))), "{refused:?}");
+        let refused = lobby.matchmake("dan", None, None, Some("nowhere"), None, true);
+        assert!(
+            matches!(refused, Err(LobbyError::UnknownMap(_))),
+            "{refused:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_room_of_a_game_without_maps_has_none_and_refuses_one() {
+        let lobby = lobby();
+        let dots = |map: Option<&str>| CreateRoom {
+            game: Some("dots".to_owned()),
+            map: map.map(str::to_owned),
+            ..CreateRoom::default()
+        };
+        let room = lobby.create(dots(None), None).unwrap();
+        assert_eq!(room.room.map, None);
+        let refused = lobby.create(dots(Some("arena")), None);
+        assert!(matches!(refused, Err(LobbyError::NoMaps(_))), "{refused:?}");
+        let arena = lobby.create(CreateRoom::default(), None).unwrap();
+        assert_eq!(arena.room.map.as_deref(), Some("arena"));
+        // `npcs` is accepted as the alias of `drones`.
+        let req: CreateRoom = serde_json::from_str(r#"{"npcs": 3}"#).unwrap();
+        assert_eq!(req.npcs, Some(3));
+        let req: CreateRoom = serde_json::from_str(r#"{"drones": 4}"#).unwrap();
+        assert_eq!(req.npcs, Some(4));
     }
 
     #[tokio::test]

@@ -42,6 +42,9 @@ pub enum LobbyError {
     Finished,
     #[error("unknown map '{0}'")]
     UnknownMap(String),
+    /// A `"map"` asked of a game that plays on no maps.
+    #[error("the game {0} plays on no maps: leave out \"map\"")]
+    NoMaps(String),
     /// A `"game"` the server's catalog does not have.
     #[error(transparent)]
     UnknownGame(#[from] crate::games::UnknownGame),
@@ -49,12 +52,12 @@ pub enum LobbyError {
     Invalid(String),
     #[error("too many rooms (limit {0})")]
     TooManyRooms(usize),
-    #[error("server entity budget spent (drones + seats over live rooms, limit {0})")]
+    #[error("server entity budget spent (npcs + seats over live rooms, limit {0})")]
     EntityBudget(u64),
     #[error("too many live rooms from your address (limit {0})")]
     AddressRooms(usize),
     #[error(
-        "your address's share of the entity budget is spent (drones + seats over the live rooms it created, limit {0})"
+        "your address's share of the entity budget is spent (npcs + seats over the live rooms it created, limit {0})"
     )]
     AddressEntities(u64),
     #[error("too many unredeemed seat tickets from your address (limit {0})")]
@@ -129,7 +132,7 @@ impl Lobby {
         quic: Option<QuicInfo>,
         webtransport: Option<WebTransportOffer>,
     ) -> Lobby {
-        let maps = Maps::load(&ctx.config.maps_dir);
+        let maps = Maps::load(&ctx.config.maps_dir, &games);
         Lobby {
             ticket_checks: ticket_checks::TicketChecks::new(&ctx.config.lobby),
             inner: Mutex::new(Inner {
@@ -352,11 +355,32 @@ impl Lobby {
         });
     }
 
-    /// The geometry of a map, as the browser client draws and predicts with it.
-    pub fn map_view(&self, name: &str) -> Option<tickcast_shared::spectate::MapView> {
-        self.maps
-            .get(name)
-            .map(tickcast_shared::spectate::MapView::of)
+    /// The view of map `name` as JSON text (the game's own, see
+    /// [`tickcast_shared::game::MapFormat::read`]): what the browser client draws
+    /// and predicts with.
+    pub fn map_view(&self, name: &str) -> Option<&str> {
+        self.maps.view(name)
+    }
+
+    /// The map a room of `game` gets when `asked` for one: `None` for a game that
+    /// plays on no maps (which refuses a map asked for), else the asked map, or the
+    /// game's default, when the lobby has it.
+    pub fn room_map(
+        &self,
+        game: &crate::games::Game,
+        asked: Option<&str>,
+    ) -> Result<Option<String>, LobbyError> {
+        let Some(format) = game.entry().maps() else {
+            return match asked {
+                None => Ok(None),
+                Some(_) => Err(LobbyError::NoMaps(game.name().to_owned())),
+            };
+        };
+        let name = asked.unwrap_or(format.default_name);
+        match self.maps.get(game.name(), name) {
+            Some(_) => Ok(Some(name.to_owned())),
+            None => Err(LobbyError::UnknownMap(name.to_owned())),
+        }
     }
 
     /// The games rooms may run.
@@ -364,8 +388,9 @@ impl Lobby {
         &self.games
     }
 
+    /// The names of every game's maps.
     pub fn map_names(&self) -> Vec<String> {
-        self.maps.names().map(str::to_owned).collect()
+        self.maps.names()
     }
 }
 

@@ -104,7 +104,8 @@ impl Recorder {
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         let (id, path, stats) = store.begin(room, start_unix_ms, settings.creator);
         let header = ReplayHeader {
-            map_name: settings.map_name.clone(),
+            // Empty for a game that plays on no maps.
+            map_name: settings.map.clone().unwrap_or_default(),
             start_unix_ms,
             room_name: settings.name.clone(),
             room_id: room.to_string(),

@@ -44,6 +44,8 @@ pub struct ReplaySummary {
     pub room_id: String,
     /// The recorded game, as its header names it (`arena` for format-4 files).
     pub game: String,
+    /// The recorded room's map (absent: its game plays on no maps).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub map: String,
     /// Match start, Unix milliseconds.
     pub start: u64,

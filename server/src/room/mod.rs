@@ -52,7 +52,6 @@ use tickcast_shared::codec::{SnapshotHead, snapshot_head};
 use tickcast_shared::game::GameEntry;
 use tickcast_shared::protocol::{ErrorCode, InputCmd, NetId, PlayerId, Tick};
 use tickcast_shared::schema::SchemaHash;
-use tickcast_shared::sim::Map;
 use tokio::sync::{mpsc, oneshot};
 
 pub use status::RoomStatus;
@@ -73,10 +72,12 @@ pub struct RoomSettings {
     /// Entities the room may hold (the game's `entity_budget`), what it costs of
     /// the lobby's entity budget.
     pub entities: u64,
-    pub map_name: String,
-    pub map: Map,
+    /// The room's map, by name (`None`: the game plays on no maps); its text is in
+    /// the game's config.
+    pub map: Option<String>,
     pub max_players: u32,
-    pub drones: u32,
+    /// Non-player entities asked for.
+    pub npcs: u32,
     pub private: bool,
     /// A private room's invite code (lookups, joins, spectating and its replays
     /// need it).
@@ -106,7 +107,9 @@ pub struct RoomInfo {
     pub name: String,
     /// The game the room runs.
     pub game: String,
-    pub map: String,
+    /// The room's map (absent: its game plays on no maps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map: Option<String>,
     pub state: RoomState,
     pub players: u32,
     pub max_players: u32,
@@ -115,7 +118,9 @@ pub struct RoomInfo {
     pub free_seats: u32,
     pub spectators: usize,
     pub tick: u32,
-    pub drones: u32,
+    /// Non-player entities asked for. `drones` is the API's historical name.
+    #[serde(rename = "drones")]
+    pub npcs: u32,
     pub private: bool,
 }
 
@@ -171,14 +176,14 @@ impl RoomShared {
             id: self.id,
             name: self.settings.name.clone(),
             game: self.settings.game.clone(),
-            map: self.settings.map_name.clone(),
+            map: self.settings.map.clone(),
             state: self.state(),
             players: self.status.players(),
             max_players: self.settings.max_players,
             free_seats: self.free_seats(),
             spectators: self.hub.spectators(),
             tick: self.status.tick(),
-            drones: self.settings.drones,
+            npcs: self.settings.npcs,
             private: self.settings.private,
         }
     }

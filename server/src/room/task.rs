@@ -51,7 +51,7 @@ pub fn spawn(
     let feed = spectators::spawn(
         config.spectators.clone(),
         config.tick_rate,
-        &settings.map.name,
+        settings.map.as_deref().unwrap_or_default(),
         game.schema(),
         ctx.spectators.clone(),
     );

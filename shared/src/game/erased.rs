@@ -7,7 +7,7 @@
 //! [`InputValues`], events as [`EventRow`]s, the view as [`Row`]s, the config as
 //! JSON and the saved state as bytes.
 
-use super::{EventRow, Game, InputValues, Refusal, RoomOptions, StepCommands};
+use super::{EventRow, Game, InputValues, MapFormat, Refusal, RoomOptions, StepCommands};
 use crate::codec::{DecodeError, Row, decode_value, encode_value};
 use crate::protocol::{NetId, PlayerId, Tick};
 use crate::schema::Schema;
@@ -143,6 +143,8 @@ pub struct GameEntry {
     pub schema: fn() -> &'static Schema,
     /// The game's build id (see [`Game::build`]).
     pub build: fn() -> &'static str,
+    /// The maps the game plays on, if any (see [`Game::maps`]).
+    pub maps: Option<MapFormat>,
     /// Room options to the config as JSON.
     pub configure: fn(&RoomOptions) -> Result<serde_json::Value, Refusal>,
     /// Entities a room of this config may hold with this many seats.
@@ -193,6 +195,7 @@ impl GameEntry {
         GameEntry {
             schema: G::schema,
             build: G::build,
+            maps: G::maps(),
             configure: |options| {
                 let config = G::configure(options)?;
                 serde_json::to_value(&config)
@@ -232,6 +235,11 @@ impl GameEntry {
     /// The game's build id (see [`Game::build`]).
     pub fn build(&self) -> &'static str {
         (self.build)()
+    }
+
+    /// The maps the game plays on, if any (see [`Game::maps`]).
+    pub fn maps(&self) -> Option<MapFormat> {
+        self.maps
     }
 }
 

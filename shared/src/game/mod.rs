@@ -26,15 +26,18 @@
 //!
 //! - [`commands`]: [`StepCommands`] and the value forms of inputs and events;
 //! - [`erased`]: [`DynGame`], [`GameEntry`] and the adapter from [`Game`];
-//! - [`hash`]: [`Fnv64`], the stable hasher for [`Game::state_hash`].
+//! - [`hash`]: [`Fnv64`], the stable hasher for [`Game::state_hash`];
+//! - [`maps`]: [`MapFormat`], how a game that plays on maps reads them.
 
 pub mod commands;
 pub mod erased;
 pub mod hash;
+pub mod maps;
 
 pub use commands::{EventRow, InputValues, StepCommands};
 pub use erased::{DynGame, DynPredictor, GameEntry, LoadError};
 pub use hash::Fnv64;
+pub use maps::MapFormat;
 
 use crate::codec::Row;
 use crate::protocol::{NetId, PlayerId, Tick};
@@ -53,9 +56,11 @@ pub struct RoomOptions {
     /// Seats in the room.
     pub seats: u32,
     /// The map the room was asked for, by name and text, for games that use maps
-    /// (`None`: the game's default).
+    /// ([`Game::maps`]; the lobby fills in the game's default map when the request
+    /// names none). `None`: no map (a game without maps, or a room made outside
+    /// the lobby: the game's default).
     pub map: Option<(String, String)>,
-    /// Non-player entities asked for (the arena's drones; a game may ignore it).
+    /// Non-player entities asked for (a game may ignore it).
     pub npcs: u32,
     /// Game-specific options from the request (`"options"` of `POST /api/rooms`),
     /// a JSON object or null.
@@ -90,6 +95,12 @@ pub trait Game: Sized + Send + 'static {
     /// `tickcast-shared`.
     fn build() -> &'static str {
         env!("CARGO_PKG_VERSION")
+    }
+
+    /// The maps this game plays on (see [`maps`]). The default: none (rooms of the
+    /// game have no map, and a request naming one is refused).
+    fn maps() -> Option<MapFormat> {
+        None
     }
 
     /// Turn a room's options into a config, or refuse them (answered as a 400).

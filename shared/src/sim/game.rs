@@ -21,7 +21,7 @@ use super::view::entity_state;
 use super::world::{TickInput, World, WorldConfig};
 use crate::codec::Row;
 use crate::codec::snapshot::{POS_SCALE, VEL_SCALE, quantize_pos, quantize_vel};
-use crate::game::{EventRow, Game, InputValues, Refusal, RoomOptions, StepCommands};
+use crate::game::{EventRow, Game, InputValues, MapFormat, Refusal, RoomOptions, StepCommands};
 use crate::protocol::{NetId, PlayerId, Tick};
 use crate::schema::Schema;
 use glam::Vec2;
@@ -132,6 +132,18 @@ impl Game for Arena {
         arena_schema()
     }
 
+    fn maps() -> Option<MapFormat> {
+        Some(MapFormat {
+            default_name: DEFAULT_MAP_NAME,
+            default_text: super::map::DEFAULT_MAP,
+            read: |text| {
+                let map = Map::parse(text).map_err(|e| e.to_string())?;
+                serde_json::to_string(&crate::spectate::MapView::of(&map))
+                    .map_err(|e| e.to_string())
+            },
+        })
+    }
+
     fn configure(options: &RoomOptions) -> Result<ArenaConfig, Refusal> {
         if options.npcs > WorldConfig::MAX_DRONES {
             return Err(Refusal(format!(
@@ -140,9 +152,11 @@ impl Game for Arena {
             )));
         }
         let (map_name, map) = match &options.map {
+            // The config holds the map as the parsed map's text (comments and
+            // spacing dropped), so replay headers and Welcomes carry no more.
             Some((name, text)) => {
-                Map::parse(text).map_err(|e| Refusal(format!("map {name:?}: {e}")))?;
-                (name.clone(), text.clone())
+                let map = Map::parse(text).map_err(|e| Refusal(format!("map {name:?}: {e}")))?;
+                (name.clone(), map.to_text())
             }
             None => (
                 DEFAULT_MAP_NAME.to_owned(),

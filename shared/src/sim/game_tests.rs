@@ -181,6 +181,29 @@ fn configure_checks_the_map_and_the_drones() {
 }
 
 #[test]
+fn the_arena_offers_its_default_map_and_configs_hold_the_parsed_maps_text() {
+    let format = Arena::maps().unwrap();
+    assert_eq!(format.default_name, DEFAULT_MAP_NAME);
+    let view = (format.read)(format.default_text).unwrap();
+    let want = serde_json::to_string(&crate::spectate::MapView::of(&Map::default_map())).unwrap();
+    assert_eq!(view, want, "GET /api/maps/arena answers as before");
+    let error = (format.read)("name x\nsize nope\n").unwrap_err();
+    assert!(error.contains("line 2"), "{error}");
+    // The lobby hands over the file's text; the config holds the parsed map's text
+    // (as when the lobby rebuilt it), so Welcomes and replay headers are unchanged.
+    let options = RoomOptions {
+        tick_rate: 60,
+        seats: 4,
+        map: Some((DEFAULT_MAP_NAME.into(), format.default_text.into())),
+        ..RoomOptions::default()
+    };
+    let config = Arena::configure(&options).unwrap();
+    assert_eq!(config.map, Map::default_map().to_text());
+    assert_ne!(config.map, format.default_text, "comments are dropped");
+    assert_eq!(config.map_name, DEFAULT_MAP_NAME);
+}
+
+#[test]
 fn bots_move_and_prediction_follows_move_player() {
     let config = config(0);
     let mut game = Arena::new(&config, 3);

@@ -57,6 +57,12 @@ fn value_of(codec: FieldCodec, v: i32) -> Value {
     }
 }
 
+/// One value of a field in units as a number (as spectator JSON writes it; `None`
+/// for a float that is not finite), for clients that draw rows.
+pub fn in_units(codec: FieldCodec, v: i32) -> Option<f64> {
+    value_of(codec, v).as_f64()
+}
+
 /// Each value name of `fields` (a `vec2` gives its two parts) with its index, codec
 /// and whether it belongs to a `vec2`.
 fn named_values(fields: &[Field]) -> Vec<(String, usize, FieldCodec)> {

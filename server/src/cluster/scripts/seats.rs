@@ -21,6 +21,9 @@ fn seat_script(body: &str) -> Script {
 /// share of one room ("0": half the seats), the game and the default game (a
 /// record without `game`, written by an older node, is a room of the default
 /// game). Only rooms of the game and map asked for are matched: games never mix.
+/// The map is "" for a game that plays on no maps: its rooms match whatever map
+/// their record names (older nodes wrote a map into every room's record), and a new
+/// room's record names none.
 /// Reply: `{"ok", room json, node json, "1"|"0" (the caller's oldest ticket there
 /// was replaced)}`, `{"err", message}`, `{"refused"}` (no open room and the caller
 /// may not create one), `{"ip_rooms"}` (its address has its budget of live rooms)
@@ -46,7 +49,8 @@ for _, n in ipairs(live_nodes()) do
       load = load + (r.max_players - free)
       local rgame = r.game
       if type(rgame) ~= 'string' then rgame = default_game end
-      if not n.rec.draining and rgame == game and r.map == map and not r.private
+      if not n.rec.draining and rgame == game and (map == '' or r.map == map)
+          and not r.private
           and free > 0 then
         -- The room with the most seats taken (a live 2/16 room beats an empty
         -- 1-seat room), then the smallest id.
@@ -75,9 +79,12 @@ if best == nil then
   end
   best = ARGV[7]
   bestnode = place
-  local rec = { id = best, name = 'room ' .. best, game = game, map = map, state = 'waiting',
+  -- `drones` is the API's historical name of a room's npcs; a nil map (no maps)
+  -- leaves the field out.
+  local rec = { id = best, name = 'room ' .. best, game = game, state = 'waiting',
     players = 0, max_players = max, spectators = 0, tick = 0, drones = 0,
     private = false, node = place.id, url = place.rec.url, provisional = true }
+  if map ~= '' then rec.map = map end
   bestraw = cjson.encode(rec)
   local rk = P .. ':rooms:' .. place.id
   redis.call('HSET', rk, best, bestraw)
