@@ -31,7 +31,12 @@ const spec = PRESETS[preset];
 
 const server = await startServer([]);
 const http = new URL(server.url);
-const quic = /quic on udp:\/\/[^:\s]+:(\d+)/.exec(server.output());
+// The QUIC line may come just after the HTTP one.
+let quic = null;
+for (let waited = 0; !quic && waited < 10_000; waited += 50) {
+  quic = /quic on udp:\/\/[^:\s]+:(\d+)/.exec(server.output());
+  if (!quic) await new Promise((r) => setTimeout(r, 50));
+}
 if (!quic) throw new Error(`no QUIC port in the server's output:\n${server.output()}`);
 const tcp = await tcpProxy({ host: '127.0.0.1', port: Number(http.port) }, spec, seed * 2 + 1);
 const udp = await udpProxy({ host: '127.0.0.1', port: Number(quic[1]) }, spec, seed * 2 + 2);

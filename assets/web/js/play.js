@@ -1,6 +1,7 @@
 // The play view: the own player predicted with the shared movement rules and
-// reconciled on every snapshot, everyone else interpolated two send intervals
-// behind, inputs sent on the input timeline (timeline.js: a fixed-rate schedule on
+// reconciled on every snapshot, everyone else interpolated behind by a jitter
+// buffer (two send intervals plus the arrivals' measured spread: interp.js),
+// inputs sent on the input timeline (timeline.js: a fixed-rate schedule on
 // performance.now(), tuned by each snapshot's input_lead; each input acknowledges
 // the newest applied snapshot), a ping every second, and a HUD with the ping, the
 // input delay and corrections per second. The connection resumes the same player by
