@@ -321,7 +321,9 @@ export class PlayView {
       if (sent !== undefined) {
         this.pings.delete(msg.Pong.nonce);
         const rtt = performance.now() - sent;
-        this.rtt = this.rtt === null ? rtt : this.rtt * 0.8 + rtt * 0.2;
+        // RFC 6298's smoothing (1/8 of each sample), as the native client: half of
+        // it maps a snapshot's arrival to the server's tick in the input delay.
+        this.rtt = this.rtt === null ? rtt : (this.rtt * 7 + rtt) / 8;
       }
     } else if (msg.Events && this.game) {
       this.game.events(msg.Events.events, msg.Events.players);
