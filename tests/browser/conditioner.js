@@ -89,10 +89,29 @@ export async function udpProxy(target, spec, seed = 1) {
   };
 }
 
-/** One direction of a TCP connection through the conditioner. */
+/** One direction of a TCP connection through the conditioner: chunks wait in one
+ * FIFO queue, each until its time, and leave strictly in order. (One timer per chunk
+ * would not do: Node fires timers by its loop's cached clock, so two chunks due at
+ * nearly the same moment can fire in the wrong order, and a reordered byte stream
+ * is a corrupt one, which real TCP never delivers.) */
 function pipe(from, to, spec, random, stats) {
   let lastAt = 0;
   let held = 0;
+  const queue = [];
+  let timer = null;
+  let ended = false;
+  const drain = () => {
+    timer = null;
+    const now = performance.now();
+    while (queue.length && queue[0].at <= now) {
+      const { chunk } = queue.shift();
+      held -= chunk.length;
+      if (!to.destroyed) to.write(chunk);
+    }
+    if (held <= MAX_HELD) from.resume();
+    if (queue.length) timer = setTimeout(drain, Math.max(0, queue[0].at - now));
+    else if (ended && !to.destroyed) to.end();
+  };
   from.on('data', (chunk) => {
     const now = performance.now();
     let at = now + delayOf(spec, random);
@@ -105,14 +124,15 @@ function pipe(from, to, spec, random, stats) {
     lastAt = at;
     held += chunk.length;
     if (held > MAX_HELD) from.pause();
-    setTimeout(() => {
-      held -= chunk.length;
-      if (held <= MAX_HELD) from.resume();
-      if (!to.destroyed) to.write(chunk);
-    }, at - now);
+    queue.push({ at, chunk });
+    if (timer === null) timer = setTimeout(drain, Math.max(0, queue[0].at - now));
   });
-  from.on('end', () => setTimeout(() => to.end(), Math.max(0, lastAt - performance.now())));
+  from.on('end', () => {
+    ended = true;
+    if (timer === null) drain();
+  });
   from.on('error', () => to.destroy());
+  to.on('close', () => clearTimeout(timer));
 }
 
 /** A TCP proxy to `target` ({host, port}); resolves with {port, stats, close()}. */

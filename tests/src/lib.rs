@@ -6,6 +6,8 @@
 //! - [`player`]: a raw WebSocket player speaking the protocol with the shared codec.
 //! - [`quic_player`]: a raw QUIC peer (quinn and the shared framing), for hostile
 //!   cases the client library would never produce.
+//! - [`wt_player`]: a WebTransport peer (a browser's session: control stream,
+//!   datagrams, the close capsule).
 //! - [`sse`]: a raw-socket Server-Sent Events client.
 //! - [`redis`]: a real redis-server on a free loopback port (cluster tests).
 //! - [`jwt`]: HS256 tokens and config files for JWT-required joins.
@@ -21,3 +23,4 @@ pub mod redis;
 pub mod replay_match;
 pub mod server;
 pub mod sse;
+pub mod wt_player;

@@ -1,10 +1,14 @@
-// Interpolation of remote entities: frames are shown a fixed delay behind the
-// newest one (two send intervals), blending the two frames around the render time,
-// so entities move smoothly between snapshots that arrive at 10-20 Hz.
+// Interpolation of remote entities: frames are shown a delay behind the newest one,
+// blending the two frames around the render time, so entities move smoothly between
+// snapshots that arrive at 10-20 Hz. The delay is a jitter buffer (the SDK's
+// RenderClock): `delayTicks` (two send intervals: one lost snapshot still leaves two
+// to blend) plus how much later than the earliest the snapshots usually arrive, so a
+// jittery link is drawn a little further behind instead of stalling.
 //
-// Time is kept in ticks: a frame of tick T that arrives at local time t says the
-// server was at T then; a smoothed offset between the local clock and server ticks
-// gives the server tick "now", and the render tick is that minus the delay.
+// Time is kept in ticks: a frame of tick T that arrives at local time t is one sample
+// of when the server's ticks arrive here; the clock turns them into the render tick.
+
+import { RenderClock } from '../sdk/clock.js';
 
 const MAX_FRAMES = 64;
 
@@ -20,43 +24,41 @@ function lerpAngle(a, b, t) {
 }
 
 export class Interpolator {
-  /** `tickRate` ticks per second; `delayTicks` how far behind the server to show. */
+  /** `tickRate` ticks per second; `delayTicks` how far behind the earliest
+   * arrivals to show on a link without jitter (the measured jitter is added). */
   constructor(tickRate, delayTicks) {
     this.tickRate = tickRate;
-    this.delayTicks = delayTicks;
+    this.clock = new RenderClock(tickRate, delayTicks);
     this.frames = [];
-    this.offset = null;
+  }
+
+  /** The delay on a link without jitter (ticks); the spectator view sets it from
+   * the frames' interval. */
+  get delayTicks() {
+    return this.clock.minDelayTicks;
+  }
+
+  set delayTicks(ticks) {
+    this.clock.minDelayTicks = ticks;
   }
 
   reset() {
     this.frames = [];
-    this.offset = null;
-  }
-
-  nowTicks(nowMs) {
-    return (nowMs * this.tickRate) / 1000;
+    this.clock.reset();
   }
 
   /** Add the frame of `tick`: an array of entity views ({id, x, y, angle, ...}). */
   push(tick, entities, nowMs) {
     const last = this.frames[this.frames.length - 1];
     if (last && tick <= last.tick) return;
-    const sample = tick - this.nowTicks(nowMs);
-    if (this.offset === null || Math.abs(sample - this.offset) > 2 * this.tickRate) {
-      this.offset = sample;
-    } else {
-      // Follow late frames slowly and early frames at once (an early frame proves
-      // the server is at least that far).
-      this.offset = sample > this.offset ? sample : this.offset + (sample - this.offset) * 0.05;
-    }
+    this.clock.observe(tick, nowMs);
     this.frames.push({ tick, byId: new Map(entities.map((e) => [e.id, e])) });
     if (this.frames.length > MAX_FRAMES) this.frames.shift();
   }
 
-  /** The tick being shown at `nowMs`. */
+  /** The tick being shown at `nowMs` (fractional), or null before any frame. */
   renderTick(nowMs) {
-    if (this.offset === null) return null;
-    return this.nowTicks(nowMs) + this.offset - this.delayTicks;
+    return this.clock.renderTick(nowMs);
   }
 
   /** Entity views at `nowMs`, blended between the frames around the render tick. */

@@ -1,6 +1,7 @@
 // The play view: the own player predicted with the shared movement rules and
-// reconciled on every snapshot, everyone else interpolated two send intervals
-// behind, inputs sent on the input timeline (timeline.js: a fixed-rate schedule on
+// reconciled on every snapshot, everyone else interpolated behind by a jitter
+// buffer (two send intervals plus the arrivals' measured spread: interp.js),
+// inputs sent on the input timeline (timeline.js: a fixed-rate schedule on
 // performance.now(), tuned by each snapshot's input_lead; each input acknowledges
 // the newest applied snapshot), a ping every second, and a HUD with the ping, the
 // input delay and corrections per second. The connection resumes the same player by
@@ -320,7 +321,9 @@ export class PlayView {
       if (sent !== undefined) {
         this.pings.delete(msg.Pong.nonce);
         const rtt = performance.now() - sent;
-        this.rtt = this.rtt === null ? rtt : this.rtt * 0.8 + rtt * 0.2;
+        // RFC 6298's smoothing (1/8 of each sample), as the native client: half of
+        // it maps a snapshot's arrival to the server's tick in the input delay.
+        this.rtt = this.rtt === null ? rtt : (this.rtt * 7 + rtt) / 8;
       }
     } else if (msg.Events && this.game) {
       this.game.events(msg.Events.events, msg.Events.players);

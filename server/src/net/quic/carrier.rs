@@ -46,6 +46,9 @@ pub trait Carrier: Clone + Send + Sync + 'static {
     /// Until the peer has read (or stopped) the finished stream.
     fn stopped(stream: &mut Self::Writer) -> impl Future<Output = ()> + Send;
     fn close(&self, code: u16, reason: &[u8]);
+    /// Until the connection is closed for good: after [`Carrier::close`], once the
+    /// goodbye was delivered (or given up). Unbounded: callers bound it.
+    fn closed(&self) -> impl Future<Output = ()> + Send;
     fn is_closed(&self) -> bool;
     fn rtt(&self) -> Duration;
 }
@@ -92,6 +95,10 @@ impl Carrier for quinn::Connection {
 
     fn close(&self, code: u16, reason: &[u8]) {
         quinn::Connection::close(self, VarInt::from_u32(code.into()), reason);
+    }
+
+    async fn closed(&self) {
+        let _ = quinn::Connection::closed(self).await;
     }
 
     fn is_closed(&self) -> bool {
@@ -150,9 +157,18 @@ impl Carrier for web_transport_quinn::Session {
     }
 
     /// A `CloseWebTransportSession` capsule with the code and reason (the browser's
-    /// `WebTransport.closed` sees both), then the connection closes.
+    /// `WebTransport.closed` sees both), then the connection closes. Both happen in
+    /// a task of the crate's: the capsule reaches the browser only if a handle of
+    /// the session lives until [`Carrier::closed`] (the last handle's drop ends the
+    /// HTTP/3 control stream, which browsers take for a lost connection).
     fn close(&self, code: u16, reason: &[u8]) {
         web_transport_quinn::Session::close(self, code.into(), reason);
+    }
+
+    /// The capsule was delivered and the connection closed (the crate closes it
+    /// itself a few round trips after the capsule at the latest).
+    async fn closed(&self) {
+        let _ = web_transport_quinn::Session::closed(self).await;
     }
 
     fn is_closed(&self) -> bool {

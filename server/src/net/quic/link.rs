@@ -61,6 +61,10 @@ impl<C: Carrier> QuicLink<C> {
     }
 }
 
+/// How long a close may take to reach the peer (the code and reason after what was
+/// queued before them) before the connection is let go.
+pub(super) const CLOSE_LINGER: Duration = Duration::from_secs(1);
+
 impl<C: Carrier> Drop for QuicLink<C> {
     fn drop(&mut self) {
         self.reader.abort();
@@ -71,6 +75,13 @@ impl<C: Carrier> Drop for QuicLink<C> {
             tracing::debug!(peer = %self.conn.peer(), "quic: connection lost or too slow");
             self.conn
                 .close(close::GOING_AWAY, b"connection lost or too slow");
+            // A handle lives on until the close went out (see `Carrier::close`).
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let conn = self.conn.clone();
+                runtime.spawn(async move {
+                    let _ = tokio::time::timeout(CLOSE_LINGER, conn.closed()).await;
+                });
+            }
         }
     }
 }
@@ -229,12 +240,20 @@ impl<C: Carrier> Link for QuicLink<C> {
     }
 
     /// Finish the control stream, give the peer a moment to read what is queued
-    /// (an `Error` before a close must arrive), then close with the code.
+    /// (an `Error` before a close must arrive), then close with the code and wait
+    /// (bounded) until the close went out: a WebTransport session's code and reason
+    /// travel in a capsule its handle must outlive, and the server's shutdown waits
+    /// for this before it closes the endpoint.
     async fn close(&mut self, code: u16, reason: &str) {
         if C::finish(&mut self.control) {
-            let _ =
-                tokio::time::timeout(Duration::from_secs(1), C::stopped(&mut self.control)).await;
+            let _ = tokio::time::timeout(CLOSE_LINGER, C::stopped(&mut self.control)).await;
         }
         self.conn.close(code, reason.as_bytes());
+        if tokio::time::timeout(CLOSE_LINGER, self.conn.closed())
+            .await
+            .is_err()
+        {
+            tracing::debug!(peer = %self.conn.peer(), code, "quic: the close was not acknowledged in time");
+        }
     }
 }

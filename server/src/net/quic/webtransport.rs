@@ -15,7 +15,7 @@
 //! stream the browser opens, inputs and snapshots (fragmented when larger than the
 //! browser's datagram size) as datagrams.
 
-use super::link::QuicLink;
+use super::link::{CLOSE_LINGER, QuicLink};
 use crate::ctx::ServerCtx;
 use crate::metrics::WtRefusal;
 use crate::net::entry_check::{EntryQuery, EntryRefused, Redeem, check_entry};
@@ -122,6 +122,9 @@ pub(super) async fn serve(conn: quinn::Connection, deadline: Instant, state: Ser
     let Ok(Ok((send, recv))) = tokio::time::timeout_at(deadline, session.accept_bi()).await else {
         refusals.inc(WtRefusal::NoControlStream);
         session.close(close::POLICY.into(), b"no control stream");
+        // The close's capsule goes out from a task of the crate's, while a handle
+        // of the session lives.
+        let _ = tokio::time::timeout(CLOSE_LINGER, session.closed()).await;
         return;
     };
     let snapshots = state.metrics.quic_snapshots.clone();
