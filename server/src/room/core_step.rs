@@ -13,7 +13,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Instant;
 use tickcast_shared::codec::{RowSnapshot, SnapshotHead, encode_server};
-use tickcast_shared::protocol::ServerMsg;
+use tickcast_shared::protocol::{ServerMsg, Tick};
 
 impl RoomCore {
     /// One fixed step, then snapshots and spectator frames when due.
@@ -68,6 +68,7 @@ impl RoomCore {
     }
 
     fn fan_out(&mut self, snap: Arc<RowSnapshot>, now: Instant, fx: &mut impl Effects) {
+        self.forget_unneeded(snap.tick);
         self.ring.push(Arc::clone(&snap));
         let mut cache = EncodeCache::default();
         let (mut sent, mut keyframes) = (0, 0);
@@ -98,5 +99,19 @@ impl RoomCore {
         }
         self.metrics.snapshots_sent.inc_by(sent);
         self.metrics.keyframes_sent.inc_by(keyframes);
+    }
+
+    /// Forget the ring's snapshots no connected player may still take as its
+    /// baseline before `newest` goes in: those older than the oldest acknowledged
+    /// tick (acknowledgements only move forward, and a resumed player starts again
+    /// from none). Nothing while a connected player has acknowledged nothing yet:
+    /// any snapshot sent to it may become its baseline.
+    fn forget_unneeded(&mut self, newest: Tick) {
+        let mut oldest = newest;
+        for p in self.table.players.values().filter(|p| p.conn.is_some()) {
+            let Some(acked) = p.acked else { return };
+            oldest = oldest.min(acked);
+        }
+        self.ring.forget_before(oldest);
     }
 }
