@@ -5,9 +5,10 @@
 # server, each reporting the server's settled RSS (the median VmRSS sampled over
 # the second half of the run, bots seated and idle: pings only); then per server the
 # median settled RSS per count and the KiB per player: against the run without
-# players ((RSS(N) - RSS(0)) / N) and between the two largest counts (the slope,
-# free of anything the first players pay once).
-# Usage: benches/scripts/player-rss.sh [RUNS=3] [SECS=12]
+# players ((RSS(N) - RSS(0)) / seated) and between the two largest counts (the
+# slope, free of anything the first players pay once), counting the players
+# seated (the median of bots_connected).
+# Usage: benches/scripts/player-rss.sh [RUNS=3] [SECS=20]
 # $SERVERS: "LABEL=PATH" pairs measured in turn, run by run (default
 # "after=target/release/tickcast-server"); $BENCH: the directory of loadtest
 # (default target/release); $COUNTS (default "0 200 1000", multiples of ROOMS);
@@ -15,7 +16,7 @@
 # (default ws).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUNS=${1:-3}; SECS=${2:-12}
+RUNS=${1:-3}; SECS=${2:-20}
 SERVERS=${SERVERS:-after=target/release/tickcast-server}
 BENCH=${BENCH:-target/release}
 COUNTS=${COUNTS:-0 200 1000}
@@ -45,18 +46,20 @@ for line in open(sys.argv[1]):
         continue
     rows.setdefault(label, {}).setdefault(int(n), []).append(r)
 for label, by_n in rows.items():
-    med = {}
+    med, seated = {}, {}
     for n in sorted(by_n):
         runs = by_n[n]
         med[n] = statistics.median(r["server_settled_rss_mib"] for r in runs)
-        seated = min(r["bots_connected"] for r in runs)
+        seated[n] = statistics.median(r["bots_connected"] for r in runs)
         print(f"{label} {n} players: settled RSS median of {len(runs)} {med[n]:.1f} MiB"
-              f" (fewest seated {seated}/{n})")
+              f" (seated median {seated[n]:.0f}, fewest {min(r['bots_connected'] for r in runs)})")
     counts = sorted(med)
     if 0 in med:
         for n in counts[1:]:
-            print(f"{label} {n} players: {(med[n] - med[0]) * 1024 / n:.1f} KiB per player (vs 0)")
-    if len(counts) >= 2 and counts[-1] > counts[-2]:
+            if seated[n] > 0:
+                print(f"{label} {n} players: {(med[n] - med[0]) * 1024 / seated[n]:.1f} KiB per player (vs 0)")
+    if len(counts) >= 2 and seated[counts[-1]] > seated[counts[-2]]:
         a, b = counts[-2], counts[-1]
-        print(f"{label} {a}->{b} players: {(med[b] - med[a]) * 1024 / (b - a):.1f} KiB per player (slope)")
+        per = (med[b] - med[a]) * 1024 / (seated[b] - seated[a])
+        print(f"{label} {a}->{b} players: {per:.1f} KiB per player (slope)")
 PY
