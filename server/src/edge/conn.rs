@@ -206,11 +206,14 @@ async fn serve_tls(
 
 /// Write a taken-over response's head (within the header timeout), then run it.
 async fn run_takeover(ctx: &ConnCtx, mut tcp: TcpStream, taken: Taken) {
-    let written = tokio::time::timeout(ctx.header_timeout, tcp.write_all(&taken.head)).await;
+    let Taken { head, run, hold } = taken;
+    let written = tokio::time::timeout(ctx.header_timeout, tcp.write_all(&head)).await;
+    // Written or not, the head is not kept for as long as the session lasts.
+    drop(head);
     if matches!(written, Ok(Ok(()))) {
-        (taken.run)(tcp).await;
+        run(tcp).await;
     }
-    drop(taken.hold);
+    drop(hold);
 }
 
 /// Serve HTTP on `io` until the connection ends; `Some` when a response took the

@@ -38,7 +38,7 @@ pub async fn run(tcp: TcpStream, entry: Entry, s: ServerCtx) {
     let config = WebSocketConfig::default()
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
-        .read_buffer_size(s.config.ws_read_buffer.max(1024))
+        .read_buffer_size(s.config.ws_read_buffer.max(crate::config::MIN_WS_READ_BUFFER))
         .write_buffer_size(s.config.ws_write_buffer);
     let socket = Arc::new(SharedSocket::new(tcp));
     let io = TakenIo(Arc::clone(&socket));

@@ -72,7 +72,7 @@ impl RoomCore {
         self.ring.push(Arc::clone(&snap));
         let mut cache = EncodeCache::default();
         let (mut sent, mut keyframes) = (0, 0);
-        for p in self.table.players.values() {
+        for p in self.table.players.values_mut() {
             let Some(conn) = p.conn else { continue };
             let base = p
                 .acked
@@ -92,6 +92,7 @@ impl RoomCore {
                 at: Some(now),
             };
             fx.snapshot(conn, frame);
+            p.first_sent.get_or_insert(snap.tick);
             sent += 1;
             if base.is_none() {
                 keyframes += 1;
@@ -102,16 +103,15 @@ impl RoomCore {
     }
 
     /// Forget the ring's snapshots no connected player may still take as its
-    /// baseline before `newest` goes in: those older than the oldest acknowledged
-    /// tick (acknowledgements only move forward, and a resumed player starts again
-    /// from none). Nothing while a connected player has acknowledged nothing yet:
-    /// any snapshot sent to it may become its baseline.
+    /// baseline before `newest` goes in: those older than every player's
+    /// acknowledged tick (acknowledgements only move forward, and a resumed player
+    /// starts again from none) or, while it has acknowledged nothing, than the first
+    /// snapshot sent on its connection (the oldest it may acknowledge).
     fn forget_unneeded(&mut self, newest: Tick) {
-        let mut oldest = newest;
-        for p in self.table.players.values().filter(|p| p.conn.is_some()) {
-            let Some(acked) = p.acked else { return };
-            oldest = oldest.min(acked);
-        }
+        let oldest = (self.table.players.values())
+            .filter(|p| p.conn.is_some())
+            .filter_map(|p| p.acked.or(p.first_sent))
+            .fold(newest, Tick::min);
         self.ring.forget_before(oldest);
     }
 }
