@@ -132,12 +132,17 @@ pub struct Session<L: Link> {
 
 impl<L: Link> Session<L> {
     /// Run the session to its end; `sessions` in /metrics counts it meanwhile.
-    pub async fn start(link: L, entry: Entry, state: ServerCtx) {
+    /// (Not an `async fn`: the link and the context go into the session before the
+    /// future is made, so that the future, which lasts as long as the session, holds
+    /// them once and not also as arguments.)
+    pub fn start(link: L, entry: Entry, state: ServerCtx) -> impl Future<Output = ()> + Send {
         let stats = state.metrics.transport(L::TRANSPORT).clone();
-        stats.sessions.inc();
         let mut session = Session { link, state, stats };
-        let _ = session.run(entry).await;
-        session.stats.sessions.dec();
+        async move {
+            session.stats.sessions.inc();
+            let _ = session.run(entry).await;
+            session.stats.sessions.dec();
+        }
     }
 
     /// Boxed (a close is rare): the states of the session's future that may close

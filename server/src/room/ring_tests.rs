@@ -58,7 +58,11 @@ fn the_ring_keeps_only_what_connected_players_may_still_take_as_baselines() {
     let newest = send_ticks(&mut room, 3);
     delivered(&mut room, &ada, newest);
     send_ticks(&mut room, 1);
-    assert_eq!(room.core.ring_len(), 5, "bob's first, three more, the newest");
+    assert_eq!(
+        room.core.ring_len(),
+        5,
+        "bob's first, three more, the newest"
+    );
     delivered(&mut room, &bob, bobs_first);
     send_ticks(&mut room, 1);
     assert_eq!(room.last_baseline(bob.conn), Some(Some(bobs_first)));
