@@ -112,6 +112,11 @@ struct LoadReport {
     /// Peak RSS over the run less the RSS before the bots connected, per bot (KiB):
     /// what one connected player costs the server.
     server_rss_kib_per_bot: Option<f64>,
+    /// RSS with the bots seated and settled: the median of `VmRSS` sampled every
+    /// 250 ms over the second half of the run (MiB).
+    server_settled_rss_mib: Option<f64>,
+    /// RSS before the bots connected (rooms and drones made), MiB.
+    server_rss_before_mib: f64,
     first_error: Option<String>,
 }
 
@@ -235,7 +240,13 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
     let cpu_before = server.cpu_seconds(clk)?;
     let rss_before = server.rss_mib()?;
     let started = Instant::now();
+    let sampler = tokio::spawn(sample_rss(server.pid(), args.duration));
     let bot_report = run_bots(&bots).await?;
+    if bots.count == 0 {
+        // No bots: the run is the server alone with its rooms, for as long.
+        tokio::time::sleep(args.duration.saturating_sub(started.elapsed())).await;
+    }
+    let settled_rss = sampler.await.ok().flatten();
     let cpu = server.cpu_seconds(clk)? - cpu_before;
     let wall = started.elapsed().as_secs_f64();
     let peak_rss = server.peak_rss_mib()?;
@@ -278,6 +289,26 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         server_peak_rss_mib: peak_rss,
         server_rss_kib_per_bot: (bot_report.connected > 0)
             .then(|| (peak_rss - rss_before) * 1024.0 / bot_report.connected as f64),
+        server_settled_rss_mib: settled_rss,
+        server_rss_before_mib: rss_before,
         first_error: bot_report.first_error,
     })
+}
+
+/// The median `VmRSS` of `pid` (MiB) sampled every 250 ms over the second half of
+/// `run` (the bots are seated by then); `None` without samples.
+async fn sample_rss(pid: u32, run: Duration) -> Option<f64> {
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    let mut every = tokio::time::interval(Duration::from_millis(250));
+    while started.elapsed() < run {
+        every.tick().await;
+        if started.elapsed() >= run / 2
+            && let Ok(mib) = tickcast_benches::procfs::memory_mib(pid, "VmRSS")
+        {
+            samples.push(mib);
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    samples.get(samples.len() / 2).copied()
 }

@@ -94,6 +94,11 @@ impl ServerProcess {
         crate::procfs::cpu_seconds(self.pid, clock_ticks_per_sec)
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// Resident set size now, in MiB (`VmRSS`).
     pub fn rss_mib(&self) -> Result<f64, BoxError> {
         crate::procfs::memory_mib(self.pid, "VmRSS")

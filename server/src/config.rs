@@ -21,6 +21,9 @@ use thiserror::Error;
 mod cli;
 pub use cli::Cli;
 
+/// The smallest WebSocket read buffer used, whatever `ws_read_buffer` says.
+pub const MIN_WS_READ_BUFFER: usize = 128;
+
 /// The whole configuration (TOML file layout: top-level keys, plus `[spectators]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -51,8 +54,8 @@ pub struct Config {
     /// Largest client frame, bytes. Default 4096.
     pub max_frame_bytes: usize,
     /// Read buffer per WebSocket, bytes (allocated per connection, and zeroed up to
-    /// this size before each read; client frames are small). Default 1024 (at least
-    /// 1024).
+    /// this size before each read; client frames are small, a larger one grows the
+    /// buffer to its size). Default 256 (at least [`MIN_WS_READ_BUFFER`]).
     pub ws_read_buffer: usize,
     /// Outgoing bytes a WebSocket buffers before it flushes. Default 65536.
     pub ws_write_buffer: usize,
@@ -125,7 +128,7 @@ impl Default for Config {
             empty_room_secs: 30.0,
             finished_linger_secs: 60.0,
             max_frame_bytes: 4096,
-            ws_read_buffer: 1024,
+            ws_read_buffer: 256,
             ws_write_buffer: 65536,
             ws_direct: true,
             room_inbox: 4096,

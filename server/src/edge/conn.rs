@@ -156,7 +156,9 @@ pub async fn serve(
                 io: tcp,
                 _slot: Arc::clone(&slot),
             };
-            let taken = serve_io(&ctx, io, peer, deadline, stop, true).await;
+            // Boxed: hyper's connection state is freed when it is done, not kept
+            // in this task for as long as a session taken over from it lasts.
+            let taken = Box::pin(serve_io(&ctx, io, peer, deadline, stop, true)).await;
             // hyper is gone and has left the socket at home.
             let tcp = home.lock().unwrap_or_else(|p| p.into_inner()).take();
             if let (Some(taken), Some(tcp)) = (taken, tcp) {
@@ -164,37 +166,54 @@ pub async fn serve(
             }
         }
         Some(acceptor) => {
-            let handshake = tokio::select! {
-                _ = stop.cancelled() => return,
-                done = tokio::time::timeout_at(deadline, acceptor.accept(tcp)) => done,
+            Box::pin(serve_tls(&ctx, acceptor, tcp, peer, &slot, deadline, stop)).await
+        }
+    }
+}
+
+/// A TLS connection: the handshake (within the header timeout), then HTTP on it.
+/// (Boxed by [`serve`]: a plain connection's task does not carry its size.)
+async fn serve_tls(
+    ctx: &Arc<ConnCtx>,
+    acceptor: &TlsAcceptor,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    slot: &Arc<Slot>,
+    deadline: Instant,
+    stop: CancellationToken,
+) {
+    let handshake = tokio::select! {
+        _ = stop.cancelled() => return,
+        done = tokio::time::timeout_at(deadline, acceptor.accept(tcp)) => done,
+    };
+    match handshake {
+        Ok(Ok(tls)) => {
+            let io = Counted {
+                io: tls,
+                _slot: Arc::clone(slot),
             };
-            match handshake {
-                Ok(Ok(tls)) => {
-                    let io = Counted {
-                        io: tls,
-                        _slot: Arc::clone(&slot),
-                    };
-                    serve_io(&ctx, io, peer, deadline, stop, false).await;
-                }
-                Ok(Err(e)) => {
-                    ctx.metrics.edge.tls_handshake_failures.inc();
-                    tracing::debug!(%peer, "tls handshake: {e}");
-                }
-                Err(_) => {
-                    ctx.metrics.edge.header_timeouts.inc();
-                }
-            }
+            serve_io(ctx, io, peer, deadline, stop, false).await;
+        }
+        Ok(Err(e)) => {
+            ctx.metrics.edge.tls_handshake_failures.inc();
+            tracing::debug!(%peer, "tls handshake: {e}");
+        }
+        Err(_) => {
+            ctx.metrics.edge.header_timeouts.inc();
         }
     }
 }
 
 /// Write a taken-over response's head (within the header timeout), then run it.
 async fn run_takeover(ctx: &ConnCtx, mut tcp: TcpStream, taken: Taken) {
-    let written = tokio::time::timeout(ctx.header_timeout, tcp.write_all(&taken.head)).await;
+    let Taken { head, run, hold } = taken;
+    let written = tokio::time::timeout(ctx.header_timeout, tcp.write_all(&head)).await;
+    // Written or not, the head is not kept for as long as the session lasts.
+    drop(head);
     if matches!(written, Ok(Ok(()))) {
-        (taken.run)(tcp).await;
+        run(tcp).await;
     }
-    drop(taken.hold);
+    drop(hold);
 }
 
 /// Serve HTTP on `io` until the connection ends; `Some` when a response took the

@@ -11,7 +11,7 @@ use crate::ctx::ServerCtx;
 use crate::lobby::tickets::Seat;
 use crate::metrics::{Transport, TransportMetrics};
 use crate::room::direct::DirectSocket;
-use crate::room::{JoinAuth, JoinRefused, RoomCmd, RoomShared};
+use crate::room::{JoinAuth, JoinRefused, Joined, RoomCmd, RoomShared};
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Duration;
@@ -132,16 +132,23 @@ pub struct Session<L: Link> {
 
 impl<L: Link> Session<L> {
     /// Run the session to its end; `sessions` in /metrics counts it meanwhile.
-    pub async fn start(link: L, entry: Entry, state: ServerCtx) {
+    /// (Not an `async fn`: the link and the context go into the session before the
+    /// future is made, so that the future, which lasts as long as the session, holds
+    /// them once and not also as arguments.)
+    pub fn start(link: L, entry: Entry, state: ServerCtx) -> impl Future<Output = ()> + Send {
         let stats = state.metrics.transport(L::TRANSPORT).clone();
-        stats.sessions.inc();
         let mut session = Session { link, state, stats };
-        let _ = session.run(entry).await;
-        session.stats.sessions.dec();
+        async move {
+            session.stats.sessions.inc();
+            let _ = session.run(entry).await;
+            session.stats.sessions.dec();
+        }
     }
 
+    /// Boxed (a close is rare): the states of the session's future that may close
+    /// hold a pointer, not the link's close with its timers.
     async fn close(&mut self, code: u16, reason: &str) -> Closed {
-        self.link.close(code, reason).await;
+        Box::pin(self.link.close(code, reason)).await;
         Closed
     }
 
@@ -272,7 +279,16 @@ impl<L: Link> Session<L> {
         Ok((room, auth, name, Some(SeatGuard(Some(seat)))))
     }
 
-    async fn run(&mut self, mut entry: Entry) -> Result<(), Closed> {
+    /// Seat the player, then play. The way to the seat (Hello, claim, join) is
+    /// boxed and freed once seated: what a seated session keeps is the seated loop's
+    /// state alone.
+    async fn run(&mut self, entry: Entry) -> Result<(), Closed> {
+        let (room, joined) = Box::pin(self.seat(entry)).await?;
+        self.play(room, joined).await
+    }
+
+    /// The `Hello`, the claim and the join: the room and what it answered.
+    async fn seat(&mut self, mut entry: Entry) -> Result<(Arc<RoomShared>, Joined), Closed> {
         let (version, auth, name, schema) = self.hello().await?;
         if version != PROTOCOL_VERSION {
             let reason = format!(
@@ -327,7 +343,7 @@ impl<L: Link> Session<L> {
         if schema == Some(room.schema_hash) {
             joined.welcome = without_descriptor(joined.welcome);
         }
-        self.play(room, joined).await
+        Ok((room, joined))
     }
 }
 

@@ -85,7 +85,11 @@ pub async fn upgrade(
     let linger = crate::config::secs(s.config.limits.close_linger_secs);
     ws.max_message_size(max)
         .max_frame_size(max)
-        .read_buffer_size(s.config.ws_read_buffer.max(1024))
+        .read_buffer_size(
+            s.config
+                .ws_read_buffer
+                .max(crate::config::MIN_WS_READ_BUFFER),
+        )
         .write_buffer_size(s.config.ws_write_buffer)
         .on_upgrade(move |socket| {
             let link = WsLink {

@@ -140,6 +140,19 @@ impl<S: Sink> SharedSocket<S> {
         }
     }
 
+    /// The session's write of one whole binary frame around `payload`, flushed,
+    /// past tungstenite: its write buffer would keep the capacity of the largest
+    /// frame it ever wrote (a `Welcome`, with the room's roster) for as long as the
+    /// session lasts. The caller flushes what tungstenite holds first.
+    pub async fn write_frame(&self, payload: &[u8]) -> io::Result<()> {
+        let (header, used) = binary_frame_header(payload.len());
+        let mut frame = Vec::with_capacity(used + payload.len());
+        frame.extend_from_slice(&header[..used]);
+        frame.extend_from_slice(payload);
+        std::future::poll_fn(|cx| self.poll_write(cx, &frame)).await?;
+        std::future::poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
     /// The session's flush: the waiting rest is written.
     pub fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {

@@ -241,3 +241,37 @@ fn the_session_side_never_leaves_part_of_a_frame_behind_another() {
     );
     assert_eq!(ticks(&rig.socket.bytes()), [Some(3), Some(6)]);
 }
+
+#[test]
+fn a_frame_the_session_writes_itself_goes_out_whole_after_the_waiting_rest() {
+    let rig = Rig::new(6);
+    // A snapshot the socket takes in part: its rest waits.
+    let snap = frame(7, b"0123456789");
+    assert_eq!(
+        direct(&rig.shared).try_snapshot(&snap),
+        DirectWrite::Partial
+    );
+    let payload = vec![9u8; 300];
+    let mut write = Box::pin(rig.shared.write_frame(&payload));
+    let mut cx = Context::from_waker(&rig.waker);
+    assert!(
+        write.as_mut().poll(&mut cx).is_pending(),
+        "the socket is full"
+    );
+    rig.socket.open(8);
+    assert!(
+        write.as_mut().poll(&mut cx).is_pending(),
+        "the frame is not all out"
+    );
+    rig.socket.open(1000);
+    assert!(matches!(write.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+    let mut expected = wire(&snap);
+    let (header, used) = binary_frame_header(payload.len());
+    expected.extend_from_slice(&header[..used]);
+    expected.extend_from_slice(&payload);
+    assert_eq!(
+        rig.socket.bytes(),
+        expected,
+        "the rest, then the whole frame"
+    );
+}

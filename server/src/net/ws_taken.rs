@@ -38,7 +38,11 @@ pub async fn run(tcp: TcpStream, entry: Entry, s: ServerCtx) {
     let config = WebSocketConfig::default()
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
-        .read_buffer_size(s.config.ws_read_buffer.max(1024))
+        .read_buffer_size(
+            s.config
+                .ws_read_buffer
+                .max(crate::config::MIN_WS_READ_BUFFER),
+        )
         .write_buffer_size(s.config.ws_write_buffer);
     let socket = Arc::new(SharedSocket::new(tcp));
     let io = TakenIo(Arc::clone(&socket));
@@ -126,12 +130,16 @@ impl WsTakenLink {
 impl Link for WsTakenLink {
     const TRANSPORT: Transport = Transport::Ws;
 
+    /// After whatever tungstenite holds, straight to the socket
+    /// ([`SharedSocket::write_frame`]): a large message (the `Welcome`) does not
+    /// leave tungstenite's buffer that large for the whole session.
     async fn send(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
-        self.write(Message::Binary(bytes)).await
+        SinkExt::flush(&mut self.ws).await.map_err(|_| LinkDown)?;
+        self.socket.write_frame(&bytes).await.map_err(|_| LinkDown)
     }
 
     async fn send_snapshot(&mut self, bytes: Bytes) -> Result<bool, LinkDown> {
-        self.write(Message::Binary(bytes)).await.map(|()| true)
+        self.send(bytes).await.map(|()| true)
     }
 
     async fn feed(&mut self, bytes: Bytes) -> Result<(), LinkDown> {

@@ -121,6 +121,12 @@ impl RoomCore {
         }
     }
 
+    /// Snapshots the ring holds now (for tests of what it forgets).
+    #[cfg(test)]
+    pub(super) fn ring_len(&self) -> usize {
+        self.ring.len()
+    }
+
     /// The game the room runs.
     pub fn game(&self) -> &dyn DynGame {
         &*self.game

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::Instant;
 use tickcast_shared::codec::{RowSnapshot, SnapshotHead, encode_server};
-use tickcast_shared::protocol::ServerMsg;
+use tickcast_shared::protocol::{ServerMsg, Tick};
 
 impl RoomCore {
     /// One fixed step, then snapshots and spectator frames when due.
@@ -68,10 +68,11 @@ impl RoomCore {
     }
 
     fn fan_out(&mut self, snap: Arc<RowSnapshot>, now: Instant, fx: &mut impl Effects) {
+        self.forget_unneeded(snap.tick);
         self.ring.push(Arc::clone(&snap));
         let mut cache = EncodeCache::default();
         let (mut sent, mut keyframes) = (0, 0);
-        for p in self.table.players.values() {
+        for p in self.table.players.values_mut() {
             let Some(conn) = p.conn else { continue };
             let base = p
                 .acked
@@ -91,6 +92,7 @@ impl RoomCore {
                 at: Some(now),
             };
             fx.snapshot(conn, frame);
+            p.first_sent.get_or_insert(snap.tick);
             sent += 1;
             if base.is_none() {
                 keyframes += 1;
@@ -98,5 +100,18 @@ impl RoomCore {
         }
         self.metrics.snapshots_sent.inc_by(sent);
         self.metrics.keyframes_sent.inc_by(keyframes);
+    }
+
+    /// Forget the ring's snapshots no connected player may still take as its
+    /// baseline before `newest` goes in: those older than every player's
+    /// acknowledged tick (acknowledgements only move forward, and a resumed player
+    /// starts again from none) or, while it has acknowledged nothing, than the first
+    /// snapshot sent on its connection (the oldest it may acknowledge).
+    fn forget_unneeded(&mut self, newest: Tick) {
+        let oldest = (self.table.players.values())
+            .filter(|p| p.conn.is_some())
+            .filter_map(|p| p.acked.or(p.first_sent))
+            .fold(newest, Tick::min);
+        self.ring.forget_before(oldest);
     }
 }

@@ -40,6 +40,8 @@ mod core_tests;
 #[cfg(test)]
 mod game_tests;
 #[cfg(test)]
+mod ring_tests;
+#[cfg(test)]
 mod schedule_tests;
 
 use crate::spectators::Hub;

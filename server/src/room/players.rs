@@ -41,6 +41,8 @@ pub struct Player {
     pub inputs: InputBuffer,
     /// Newest snapshot tick the client says it applied.
     pub acked: Option<Tick>,
+    /// The first snapshot sent on this connection: the oldest it may acknowledge.
+    pub first_sent: Option<Tick>,
     /// The connection carrying the player now (`None`: held for resume).
     pub conn: Option<ConnId>,
     /// When the connection dropped (held for resume until the grace period ends).
@@ -146,6 +148,7 @@ impl PlayerTable {
                 entity: None,
                 inputs: InputBuffer::new(self.rules.buffer, self.rules.repeat_ticks),
                 acked: None,
+                first_sent: None,
                 conn: Some(conn),
                 dropped_at: None,
             },
@@ -201,6 +204,7 @@ impl PlayerTable {
         let replaced = player.conn.replace(conn);
         player.dropped_at = None;
         player.acked = None;
+        player.first_sent = None;
         Ok(Resumed {
             welcomed: welcome(&info, player, &roster, tick),
             replaced,

@@ -1,5 +1,12 @@
 //! The ring of recent snapshots and the per-send-tick fan-out to players.
 //!
+//! The ring holds what may still serve as a baseline, at most its capacity: the
+//! room forgets snapshots older than every connected player's acknowledged tick
+//! ([`SnapshotRing::forget_before`]), since acknowledgements only move forward. On
+//! reliable transports, where a written snapshot is the baseline at once, that
+//! leaves about two snapshots instead of a full ring (each holds a row of every
+//! entity, so the ring was most of what a player's entity cost the server).
+//!
 //! Each player gets the newest snapshot as a delta against the newest snapshot it
 //! acknowledged that the ring still holds (a keyframe when none). Deltas are cached
 //! by baseline within one send tick, so players sharing a baseline share one encoding
@@ -32,6 +39,13 @@ impl SnapshotRing {
             self.snaps.pop_front();
         }
         self.snaps.push_back(snap);
+    }
+
+    /// Forget the snapshots older than `tick` (no longer anyone's baseline).
+    pub fn forget_before(&mut self, tick: Tick) {
+        while self.snaps.front().is_some_and(|s| s.tick < tick) {
+            self.snaps.pop_front();
+        }
     }
 
     /// The snapshot of `tick`, if still held.
@@ -123,6 +137,11 @@ mod tests {
         assert_eq!(ring.get(Tick(9)).unwrap().tick, Tick(9));
         assert_eq!(ring.newest().unwrap().tick, Tick(12));
         assert_eq!(ring.len(), 3);
+        ring.forget_before(Tick(10));
+        assert_eq!(ring.len(), 1, "only 12 is not older than 10");
+        assert!(ring.get(Tick(9)).is_none());
+        ring.forget_before(Tick(13));
+        assert!(ring.is_empty());
     }
 
     #[test]
