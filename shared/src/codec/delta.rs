@@ -337,7 +337,3 @@ fn merge<E: CodedEntity>(kept: Vec<E>, created: Vec<E>) -> Result<Vec<E>, DeltaE
         }
     }
 }
-
-#[cfg(test)]
-#[path = "delta_tests.rs"]
-mod tests;

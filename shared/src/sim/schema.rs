@@ -23,8 +23,8 @@
 //! golden vectors (tests/tests/golden) and `arena_descriptor_is_frozen` guard it.
 
 use crate::codec::RowCodec;
-use crate::codec::snapshot::{ANGLE_STEPS, POS_SCALE, VEL_SCALE};
 use crate::schema::{Field, FieldsBuilder, Role, Schema, SchemaError};
+use crate::sim::snapshot::{ANGLE_STEPS, POS_SCALE, VEL_SCALE};
 use std::sync::OnceLock;
 
 /// Wire index of each arena kind (the order of [`arena_schema`]'s kinds).

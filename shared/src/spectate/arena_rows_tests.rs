@@ -23,7 +23,7 @@ fn fields(sse: &str) -> (String, String) {
 }
 
 /// The scripted match: `(tick, events, snapshot at frame ticks)` per step.
-fn script() -> Vec<(Tick, Vec<GameEvent>, Option<crate::codec::Snapshot>)> {
+fn script() -> Vec<(Tick, Vec<GameEvent>, Option<crate::sim::Snapshot>)> {
     let map = Map::default_map();
     let mut world = World::new(map, WorldConfig::new(60, 12), 11);
     let mut out = Vec::new();

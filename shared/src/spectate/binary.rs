@@ -1,5 +1,5 @@
 //! Compact spectator frames (`?format=binary`): the players' range-coded snapshot
-//! bodies ([`crate::codec::encode_delta`]), base64 (standard alphabet, padded) in
+//! bodies ([`crate::sim::encode_delta`]), base64 (standard alphabet, padded) in
 //! `data:`. Same event names and ids as the JSON feed; `game`, `end` and `reset`
 //! stay JSON in both formats.
 //!
@@ -15,8 +15,9 @@
 //! [`Feed::frame_both`]: super::Feed::frame_both
 
 use super::{GameBatch, ParseError, PlayerName, SpecEvent};
-use crate::codec::{DeltaError, Snapshot, apply_delta};
+use crate::codec::DeltaError;
 use crate::sim::GameEvent;
+use crate::sim::{Snapshot, apply_delta};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -263,10 +264,7 @@ mod tests {
             entities: Vec::new(),
             players: vec![name(1, "ann"), name(3, "cy")],
         });
-        let text = binary_sse(
-            &key,
-            &crate::codec::encode_delta(None, &Snapshot::default()),
-        );
+        let text = binary_sse(&key, &crate::sim::encode_delta(None, &Snapshot::default()));
         let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
         let mut s = BinaryState::default();
         s.apply("keyframe", data).unwrap();

@@ -5,9 +5,9 @@
 //! live room and a replay of it produce the same events for the same ticks.
 
 use super::{Delta, EntityChange, GameBatch, Keyframe, MapView, PlayerName, SpecEntity, SpecEvent};
-use crate::codec::{EntityState, Snapshot, encode_delta};
 use crate::protocol::Tick;
 use crate::sim::GameEvent;
+use crate::sim::{EntityState, Snapshot, encode_delta};
 use core::cmp::Ordering;
 use std::sync::Arc;
 

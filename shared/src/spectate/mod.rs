@@ -44,7 +44,7 @@
 //! [`state`] applies events to rebuild the world a spectator sees. Everything here
 //! is pure: no IO, no clock.
 //!
-//! [`Snapshot`]: crate::codec::Snapshot
+//! [`Snapshot`]: crate::sim::Snapshot
 
 #[cfg(test)]
 mod arena_rows_tests;
@@ -70,8 +70,8 @@ pub use row_feed::{RowFeed, RowFrame};
 pub use row_state::RowState;
 pub use state::{Applied, ApplyError, SpecState};
 
-use crate::codec::EntityKind;
 use crate::protocol::{NetId, PlayerId, PlayerIdentity, Tick};
+use crate::sim::EntityKind;
 use crate::sim::GameEvent;
 use crate::sim::Map;
 use serde::{Deserialize, Serialize};

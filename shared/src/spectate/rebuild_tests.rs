@@ -4,9 +4,9 @@
 use super::build::game_event;
 use super::state::ApplyError;
 use super::*;
-use crate::codec::{EntityKind, EntityState, Snapshot};
 use crate::protocol::{NetId, PlayerId, Tick};
 use crate::sim::GameEvent;
+use crate::sim::{EntityKind, EntityState, Snapshot};
 use proptest::prelude::*;
 
 fn map() -> MapView {

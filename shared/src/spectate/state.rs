@@ -6,8 +6,8 @@
 //! is skipped; a `reset` drops the state (a keyframe follows).
 
 use super::{Delta, MapView, SpecEntity, SpecEvent};
-use crate::codec::Snapshot;
 use crate::protocol::{NetId, Tick};
+use crate::sim::Snapshot;
 use std::collections::BTreeMap;
 use thiserror::Error;
 
