@@ -138,7 +138,7 @@ impl Game for Arena {
             default_text: super::map::DEFAULT_MAP,
             read: |text| {
                 let map = Map::parse(text).map_err(|e| e.to_string())?;
-                serde_json::to_string(&crate::spectate::MapView::of(&map))
+                serde_json::to_string(&crate::sim::spectate::MapView::of(&map))
                     .map_err(|e| e.to_string())
             },
         })

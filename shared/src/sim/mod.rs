@@ -40,6 +40,7 @@ pub mod rng;
 pub mod rows;
 pub mod schema;
 pub mod snapshot;
+pub mod spectate;
 pub mod state;
 pub mod view;
 pub mod world;
