@@ -13,9 +13,9 @@ use replay_common::{TempDir, get_bytes, server, verify_with_client};
 use sse_common::Spectator;
 use std::path::Path;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::format4::ArenaHeader;
-use tickcast_shared::replay::{Record, ReplayReader, ReplayWriter};
+use tickcast_shared::replay::{Record, ReplayReader};
 use tickcast_shared::sim::WorldConfig;
+use tickcast_shared::sim::replay4::{self, ArenaHeader};
 use tickcast_shared::sim::spectate::ArenaEvent;
 use tickcast_tests::http;
 use tickcast_tests::replay_match::{MatchScript, arena_header, replay_bytes};
@@ -24,7 +24,7 @@ use tickcast_tests::server::TestServer;
 /// A header-only format-4 recording (valid magic, version and checksum) of
 /// `header`.
 fn header_only(header: &ArenaHeader) -> Vec<u8> {
-    ReplayWriter::format4(header, 4).take_bytes()
+    replay4::writer(header, 4).take_bytes()
 }
 
 fn scripted(ticks: u32) -> MatchScript {

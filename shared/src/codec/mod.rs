@@ -13,11 +13,10 @@
 //!   integer arithmetic only, so the browser's JavaScript decoder mirrors it).
 //!
 //! ## Precision
-//! Snapshots hold quantized integers, so a decoded snapshot equals the encoded one
-//! exactly:
-//! - positions in steps of 1/16 unit, rounded: within 1/32 unit of the true value;
-//! - velocities in steps of 1/8 unit/s;
-//! - angles in 512 steps per turn: within 0.36 degree (0.5 degree asked).
+//! Rows hold quantized integers (each field's codec says how a value maps to them),
+//! so decoded rows equal the encoded ones exactly. The arena, for example, has
+//! positions in steps of 1/16 unit (within 1/32 unit of the true value), velocities
+//! in steps of 1/8 unit/s and angles in 512 steps per turn (within 0.36 degree).
 //!
 //! ## Size
 //! Measured on the real arena with 1 000 NPC drones, one 20 Hz send (3 ticks) apart:

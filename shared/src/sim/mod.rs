@@ -36,6 +36,7 @@ pub mod legacy;
 pub mod map;
 pub mod movement;
 mod players;
+pub mod replay4;
 pub mod rng;
 pub mod rows;
 pub mod schema;
