@@ -10,11 +10,10 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use tickcast_shared::codec::{
-    DeltaLimits, Snapshot, apply_delta, apply_rows, encode_delta, encode_rows,
-};
+use tickcast_shared::codec::{DeltaLimits, apply_rows, encode_rows};
 use tickcast_shared::sim::schema::arena_codec;
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig, legacy};
+use tickcast_shared::sim::{Snapshot, apply_delta, encode_delta};
 
 const DRONES: u32 = 1000;
 const TICK_RATE: u32 = 60;

@@ -10,9 +10,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use tickcast_shared::codec::Snapshot;
+use tickcast_shared::sim::Snapshot;
+use tickcast_shared::sim::spectate::{Feed, MapView, binary_sse, delta_event, keyframe_event};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
-use tickcast_shared::spectate::{Feed, MapView, binary_sse, delta_event, keyframe_event};
 
 const DRONES: u32 = 1000;
 const TICK_RATE: u32 = 60;
@@ -75,7 +75,7 @@ fn benches(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let event = delta_event(black_box(&before), black_box(&after));
-                let body = tickcast_shared::codec::encode_delta(Some(&before), &after);
+                let body = tickcast_shared::sim::encode_delta(Some(&before), &after);
                 binary_sse(&event, &body)
             })
         },

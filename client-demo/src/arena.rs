@@ -5,11 +5,12 @@
 
 use crate::error::{ClientError, Result};
 use crate::games::GameInput;
-use tickcast_shared::codec::{CodedEntity, EntityState, Row, RowSnapshot, Snapshot};
+use tickcast_shared::codec::{CodedEntity, Row, RowSnapshot};
 use tickcast_shared::game::{EventRow, Game, InputValues};
 use tickcast_shared::schema::Schema;
 use tickcast_shared::sim::schema::arena_schema;
 use tickcast_shared::sim::{Arena, ArenaConfig, GameEvent, Map, PlayerInput};
+use tickcast_shared::sim::{EntityState, Snapshot};
 
 /// The arena's game name.
 pub const NAME: &str = "arena";

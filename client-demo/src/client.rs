@@ -42,13 +42,14 @@ pub use maps::load_map;
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
-use tickcast_shared::codec::{EntityState, Row, RowCodec, RowSnapshot, Snapshot};
+use tickcast_shared::codec::{Row, RowCodec, RowSnapshot};
 use tickcast_shared::game::{EventRow, InputValues};
 use tickcast_shared::protocol::{
     ClientMsg, InputCmd, InputSeq, NetId, PlayerId, PlayerIdentity, ServerMsg, Tick,
 };
 use tickcast_shared::schema::{Schema, SchemaHash};
 use tickcast_shared::sim::{Body, Map};
+use tickcast_shared::sim::{EntityState, Snapshot};
 
 /// What the server said in `Welcome`.
 #[derive(Debug, Clone, PartialEq, Eq)]

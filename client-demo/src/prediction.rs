@@ -11,9 +11,9 @@
 //! the prediction was (the correction, [`Predictor::reconcile`]'s answer).
 
 use std::collections::VecDeque;
-use tickcast_shared::codec::EntityState;
 use tickcast_shared::game::InputValues;
 use tickcast_shared::protocol::InputSeq;
+use tickcast_shared::sim::EntityState;
 use tickcast_shared::sim::PlayerInput;
 use tickcast_shared::sim::{Body, Map, move_player};
 
@@ -109,10 +109,10 @@ impl Predictor {
 mod tests {
     use super::*;
     use crate::arena::input_values;
-    use tickcast_shared::codec::EntityKind;
-    use tickcast_shared::codec::snapshot::{quantize_pos, quantize_vel};
     use tickcast_shared::protocol::NetId;
     use tickcast_shared::sim::Buttons;
+    use tickcast_shared::sim::EntityKind;
+    use tickcast_shared::sim::snapshot::{quantize_pos, quantize_vel};
 
     fn own_at(x: f32, y: f32) -> EntityState {
         EntityState {

@@ -9,9 +9,9 @@ use glam::Vec2;
 use macroquad::color::{Color, DARKGRAY, GOLD, GRAY, LIGHTGRAY, ORANGE, RED, SKYBLUE, WHITE};
 use macroquad::shapes::{draw_circle, draw_circle_lines, draw_line, draw_rectangle};
 use macroquad::text::draw_text;
-use tickcast_shared::codec::{EntityKind, EntityState, Snapshot};
 use tickcast_shared::protocol::NetId;
 use tickcast_shared::sim::{Body, Map};
+use tickcast_shared::sim::{EntityKind, EntityState, Snapshot};
 
 /// Radius of a player as drawn, in world units.
 const PLAYER_RADIUS: f32 = 16.0;

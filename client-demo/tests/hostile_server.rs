@@ -10,8 +10,9 @@ use common::welcome;
 
 use futures_util::{SinkExt, StreamExt};
 use tickcast_client::{Client, ClientConfig, ClientError, Update};
-use tickcast_shared::codec::{Snapshot, decode_client, encode_delta, encode_server};
+use tickcast_shared::codec::{decode_client, encode_server};
 use tickcast_shared::protocol::{ClientMsg, ErrorCode, HelloAuth, InputSeq, ServerMsg, Tick};
+use tickcast_shared::sim::{Snapshot, encode_delta};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 

@@ -10,10 +10,11 @@ use common::welcome;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tickcast_client::{Client, ClientConfig, ClientError, Transport, Update};
-use tickcast_shared::codec::{Snapshot, decode_client, encode_delta, encode_server};
+use tickcast_shared::codec::{decode_client, encode_server};
 use tickcast_shared::protocol::{ClientMsg, HelloAuth, InputSeq, NetId, ServerMsg, Tick};
 use tickcast_shared::quic::{ALPN, LEN_PREFIX, cert_sha256, close, frame, frame_len, len_prefix};
 use tickcast_shared::sim::PlayerInput;
+use tickcast_shared::sim::{Snapshot, encode_delta};
 
 /// Room for a `Welcome` with the arena's schema descriptor (about 4 KiB).
 const MAX_FRAME: usize = 16 * 1024;
@@ -30,10 +31,8 @@ enum Step {
 }
 
 fn snap(tick: u32, x: i32) -> Snapshot {
-    let mut e = tickcast_shared::codec::EntityState::new(
-        NetId(1),
-        tickcast_shared::codec::EntityKind::Player,
-    );
+    let mut e =
+        tickcast_shared::sim::EntityState::new(NetId(1), tickcast_shared::sim::EntityKind::Player);
     e.x = x;
     Snapshot {
         tick: Tick(tick),

@@ -175,7 +175,7 @@ pub enum ServerMsg {
         /// come with the `Events` that name them. At most the room's seats.
         players: Vec<PlayerIdentity>,
     },
-    /// A snapshot body from [`crate::codec::encode_delta`].
+    /// A snapshot body from [`crate::codec::encode_rows`] (the game's rows).
     Snapshot {
         tick: Tick,
         /// The tick this body is a delta against; `None` for a keyframe.

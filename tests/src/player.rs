@@ -6,12 +6,13 @@ use futures_util::{SinkExt, StreamExt};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tickcast_shared::codec::{Snapshot, apply_delta, decode_server, encode_client};
+use tickcast_shared::codec::{decode_server, encode_client};
 use tickcast_shared::game::Game;
 use tickcast_shared::protocol::{
     ClientMsg, HelloAuth, InputCmd, InputSeq, PROTOCOL_VERSION, PlayerIdentity, ServerMsg, Tick,
 };
 use tickcast_shared::sim::{Arena, GameEvent, PlayerInput};
+use tickcast_shared::sim::{Snapshot, apply_delta};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;

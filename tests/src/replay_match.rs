@@ -13,9 +13,9 @@ use tickcast_shared::codec::RowSnapshot;
 use tickcast_shared::game::{DynGame, Game, GameEntry};
 use tickcast_shared::protocol::PlayerIdentity;
 use tickcast_shared::protocol::{PROTOCOL_VERSION, PlayerId};
-use tickcast_shared::replay::format4::ArenaHeader;
 use tickcast_shared::replay::{RecordPolicy, ReplayHeader, ReplayWriter};
 use tickcast_shared::sim::map::DEFAULT_MAP;
+use tickcast_shared::sim::replay4::{self, ArenaHeader};
 use tickcast_shared::sim::rng::Pcg32;
 use tickcast_shared::sim::{Arena, ArenaConfig, TickInput, WorldConfig, legacy};
 use tickcast_shared::sim::{Buttons, PlayerInput};
@@ -189,7 +189,7 @@ pub fn replay_bytes(script: &MatchScript, room_id: &str) -> Vec<u8> {
 /// The scripted match as a format-4 file (what servers wrote before format 5).
 pub fn replay_bytes_format4(script: &MatchScript, room_id: &str) -> Vec<u8> {
     let header = arena_header(script, room_id);
-    let writer = ReplayWriter::format4(&header, 4);
+    let writer = replay4::writer(&header, 4);
     record(
         script,
         writer,

@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 use tickcast_client::{Client, ClientConfig, RoomId, Update};
-use tickcast_shared::codec::{EntityKind, EntityState};
 use tickcast_shared::sim::{Buttons, PlayerInput};
+use tickcast_shared::sim::{EntityKind, EntityState};
 use tickcast_tests::player::{WAIT, create_room};
 use tickcast_tests::server::{TestServer, bots_report};
 

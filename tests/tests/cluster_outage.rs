@@ -13,7 +13,8 @@ mod sse_common;
 use cluster_common::{node, ttl_config};
 use sse_common::{ITEM_WAIT, Spectator, events_path, room};
 use std::time::{Duration, Instant};
-use tickcast_shared::spectate::{EventId, SpecEvent};
+use tickcast_shared::sim::spectate::ArenaEvent;
+use tickcast_shared::spectate::EventId;
 use tickcast_tests::http::{get, get_text};
 use tickcast_tests::redis::RedisServer;
 use tickcast_tests::server::TestServer;
@@ -192,7 +193,7 @@ async fn a_viewer_resuming_after_a_freeze_is_not_told_it_resumes_exactly_over_a_
     let retry = resumed.client.next_within(ITEM_WAIT).await;
     assert!(matches!(retry, Some(SseItem::Retry(_))), "{retry:?}");
     let first = resumed.event().await;
-    if let SpecEvent::Reset(reset) = &first {
+    if let ArenaEvent::Reset(reset) = &first {
         // Honest: the viewer restarts from a keyframe, and the header says where.
         assert_eq!(reset.requested, Some(last), "{reset:?}");
         assert_ne!(
@@ -201,7 +202,7 @@ async fn a_viewer_resuming_after_a_freeze_is_not_told_it_resumes_exactly_over_a_
             "a reset after an exact claim"
         );
         let next = resumed.event().await;
-        assert!(matches!(next, SpecEvent::Keyframe(_)), "{}", next.name());
+        assert!(matches!(next, ArenaEvent::Keyframe(_)), "{}", next.name());
     } else {
         // Resumed exactly: the next frame is the very one the owner's viewer got
         // after `last`, nothing skipped.

@@ -10,7 +10,8 @@ mod sse_common;
 
 use cluster_common::node;
 use sse_common::{ITEM_WAIT, Spectator, events_path, room};
-use tickcast_shared::spectate::{BinaryState, EventId, SpecEvent};
+use tickcast_shared::sim::spectate::{ArenaEvent, BinaryState};
+use tickcast_shared::spectate::EventId;
 use tickcast_tests::http::get_text;
 use tickcast_tests::redis::RedisServer;
 use tickcast_tests::sse::{SseClient, SseItem};
@@ -86,7 +87,7 @@ async fn a_viewer_moves_from_the_owner_to_another_node_without_a_gap() {
         first.tick().0
     );
     assert!(
-        !matches!(first, SpecEvent::Keyframe(_)),
+        !matches!(first, ArenaEvent::Keyframe(_)),
         "resumed from the history in Redis, not restarted with a keyframe"
     );
     let target = steady
@@ -110,7 +111,7 @@ async fn a_viewer_moves_from_the_owner_to_another_node_without_a_gap() {
     n1.stop().await;
     for viewer in [&mut remote, &mut resumed] {
         loop {
-            if let Some(SpecEvent::End(end)) = viewer.step().await {
+            if let Some(ArenaEvent::End(end)) = viewer.step().await {
                 assert!(end.reason.contains("gone"), "{}", end.reason);
                 break;
             }

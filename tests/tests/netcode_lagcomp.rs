@@ -16,8 +16,8 @@ mod replay_common;
 use glam::Vec2;
 use replay_common::{TempDir, complete_replays, config_file, server, verify_with_client};
 use std::collections::BTreeMap;
-use tickcast_shared::codec::Snapshot;
 use tickcast_shared::protocol::{NetId, Tick};
+use tickcast_shared::sim::Snapshot;
 use tickcast_shared::sim::{Buttons, PlayerInput};
 use tickcast_tests::player::{Player, create_room};
 

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tickcast_client::{Client, ClientConfig, ClientError, RoomId, Target, Transport, Update};
-use tickcast_shared::codec::{EntityKind, Snapshot};
 use tickcast_shared::protocol::{ErrorCode, HelloAuth, PROTOCOL_VERSION, ServerMsg};
 use tickcast_shared::quic::{close, frame, len_prefix};
 use tickcast_shared::sim::{Buttons, GameEvent, PlayerInput};
+use tickcast_shared::sim::{EntityKind, Snapshot};
 use tickcast_tests::http;
 use tickcast_tests::player::{CloseInfo, WAIT, create_room};
 use tickcast_tests::quic_player::{QuicPeer, quic_seat};

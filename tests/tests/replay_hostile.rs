@@ -13,10 +13,10 @@ use replay_common::{TempDir, get_bytes, server, verify_with_client};
 use sse_common::Spectator;
 use std::path::Path;
 use tickcast_shared::protocol::Tick;
-use tickcast_shared::replay::format4::ArenaHeader;
-use tickcast_shared::replay::{Record, ReplayReader, ReplayWriter};
+use tickcast_shared::replay::{Record, ReplayReader};
 use tickcast_shared::sim::WorldConfig;
-use tickcast_shared::spectate::SpecEvent;
+use tickcast_shared::sim::replay4::{self, ArenaHeader};
+use tickcast_shared::sim::spectate::ArenaEvent;
 use tickcast_tests::http;
 use tickcast_tests::replay_match::{MatchScript, arena_header, replay_bytes};
 use tickcast_tests::server::TestServer;
@@ -24,7 +24,7 @@ use tickcast_tests::server::TestServer;
 /// A header-only format-4 recording (valid magic, version and checksum) of
 /// `header`.
 fn header_only(header: &ArenaHeader) -> Vec<u8> {
-    ReplayWriter::format4(header, 4).take_bytes()
+    replay4::writer(header, 4).take_bytes()
 }
 
 fn scripted(ticks: u32) -> MatchScript {
@@ -186,7 +186,7 @@ fn flip_early_record(bytes: &[u8], after: u32) -> (Vec<u8>, u32) {
 }
 
 /// Every event of a playback until `end` (included).
-async fn all_events(server: &TestServer, path: &str) -> Vec<SpecEvent> {
+async fn all_events(server: &TestServer, path: &str) -> Vec<ArenaEvent> {
     Spectator::connect(server, path, None)
         .await
         .events_until_end()
@@ -208,7 +208,7 @@ async fn a_flipped_bit_loses_only_the_ticks_up_to_the_next_checkpoint() {
 
     // Playback goes on after the damage, to the end of the match.
     let events = all_events(&server, "/api/replays/1-flipped/events?speed=16").await;
-    let Some(SpecEvent::End(end)) = events.last() else {
+    let Some(ArenaEvent::End(end)) = events.last() else {
         panic!("no end event");
     };
     assert_eq!(
@@ -220,7 +220,7 @@ async fn a_flipped_bit_loses_only_the_ticks_up_to_the_next_checkpoint() {
     assert!(
         events
             .iter()
-            .any(|e| matches!(e, SpecEvent::Keyframe(k) if k.tick == Tick(301))),
+            .any(|e| matches!(e, ArenaEvent::Keyframe(k) if k.tick == Tick(301))),
         "no keyframe where playback resumed"
     );
     assert!(
@@ -231,9 +231,9 @@ async fn a_flipped_bit_loses_only_the_ticks_up_to_the_next_checkpoint() {
     // A seek past the damage lands where it asked.
     let late = all_events(&server, "/api/replays/1-flipped/events?speed=16&from=900").await;
     assert!(
-        matches!(late.first(), Some(SpecEvent::Keyframe(k)) if k.tick == Tick(900)),
+        matches!(late.first(), Some(ArenaEvent::Keyframe(k)) if k.tick == Tick(900)),
         "{:?}",
-        late.first().map(SpecEvent::tick)
+        late.first().map(ArenaEvent::tick)
     );
     // The list names the gap.
     let (_, list) = http::get(server.addr, "/api/replays").await;

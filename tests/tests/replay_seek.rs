@@ -17,7 +17,8 @@ use sse_common::Spectator;
 use tickcast_shared::codec::{decode_value, encode_value};
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::sim::WorldState;
-use tickcast_shared::spectate::{EventId, SpecEvent};
+use tickcast_shared::sim::spectate::ArenaEvent;
+use tickcast_shared::spectate::EventId;
 use tickcast_tests::http;
 use tickcast_tests::replay_match::{MatchScript, replay_bytes};
 use tickcast_tests::server::TestServer;
@@ -34,7 +35,7 @@ fn script(checkpoint_secs: u32) -> MatchScript {
 }
 
 /// Every event of a playback until `end` (included).
-async fn all_events(server: &TestServer, path: &str) -> Vec<SpecEvent> {
+async fn all_events(server: &TestServer, path: &str) -> Vec<ArenaEvent> {
     Spectator::connect(server, path, None)
         .await
         .events_until_end()
@@ -73,18 +74,18 @@ async fn a_seek_from_a_checkpoint_sends_the_events_of_a_seek_from_tick_zero() {
         let fast = all_events(&server, &path("with-checkpoints")).await;
         let slow = all_events(&server, &path("from-zero")).await;
         assert_eq!(
-            fast.first().map(SpecEvent::tick),
+            fast.first().map(ArenaEvent::tick),
             Some(Tick(first_tick)),
             "{query}"
         );
         assert!(
-            matches!(fast.last(), Some(SpecEvent::End(e)) if e.tick == Tick(2400)),
+            matches!(fast.last(), Some(ArenaEvent::End(e)) if e.tick == Tick(2400)),
             "{query}: {:?}",
             fast.last()
         );
         if first_tick == 0 {
             // The whole match: joins, a leave, hits and kills are in the compared part.
-            assert!(fast.iter().any(|e| matches!(e, SpecEvent::Game(_))));
+            assert!(fast.iter().any(|e| matches!(e, ArenaEvent::Game(_))));
         }
         assert_eq!(fast.len(), slow.len(), "{query}");
         for (f, s) in fast.iter().zip(&slow) {

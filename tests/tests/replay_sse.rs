@@ -11,18 +11,19 @@ mod sse_common;
 use replay_common::{TempDir, complete_replay_of, config_file, room, server};
 use sse_common::Spectator;
 use std::time::Duration;
-use tickcast_shared::spectate::{EventId, SpecEvent};
+use tickcast_shared::sim::spectate::ArenaEvent;
+use tickcast_shared::spectate::EventId;
 use tickcast_tests::server::TestServer;
 
 /// Keyframes every second (60 ticks), frames every 6 ticks (10 Hz).
 const SPECTATORS: &str = "[spectators]\nkeyframe_secs = 1\n";
 
 /// Read events until `end` (not included).
-async fn until_end(spectator: &mut Spectator) -> Vec<SpecEvent> {
+async fn until_end(spectator: &mut Spectator) -> Vec<ArenaEvent> {
     let mut events = Vec::new();
     loop {
         match spectator.step().await {
-            Some(SpecEvent::End(_)) => return events,
+            Some(ArenaEvent::End(_)) => return events,
             Some(event) => events.push(event),
             None => {}
         }
@@ -31,7 +32,7 @@ async fn until_end(spectator: &mut Spectator) -> Vec<SpecEvent> {
 
 /// A recorded match, watched live from before the first player joined: the live
 /// events, and the recording's id.
-async fn watched_match(server: &TestServer) -> (Vec<SpecEvent>, String) {
+async fn watched_match(server: &TestServer) -> (Vec<ArenaEvent>, String) {
     let info = room(server, 8).await;
     let mut live =
         Spectator::connect(server, &format!("/api/rooms/{}/events", info.id.0), None).await;
@@ -68,7 +69,7 @@ async fn playback_equals_the_live_feed_for_the_same_ticks() {
     let start = live
         .iter()
         .skip(1)
-        .position(|e| matches!(e, SpecEvent::Keyframe(k) if k.tick.0 % 60 == 0))
+        .position(|e| matches!(e, ArenaEvent::Keyframe(k) if k.tick.0 % 60 == 0))
         .map(|i| i + 1)
         .expect("a periodic keyframe in the live feed");
     let first = live[start].tick();
@@ -77,15 +78,15 @@ async fn playback_equals_the_live_feed_for_the_same_ticks() {
         last.0 >= first.0 + 120,
         "too short a match: {first:?}..{last:?}"
     );
-    let live_part: Vec<&SpecEvent> = live[start..].iter().filter(|e| e.tick() <= last).collect();
-    assert!(live_part.iter().any(|e| matches!(e, SpecEvent::Game(_))));
+    let live_part: Vec<&ArenaEvent> = live[start..].iter().filter(|e| e.tick() <= last).collect();
+    assert!(live_part.iter().any(|e| matches!(e, ArenaEvent::Game(_))));
 
     // Ask from a tick inside the second: playback starts at the keyframe before it.
     let path = format!("/api/replays/{id}/events?speed=16&from={}", first.0 + 59);
     let mut replay = Spectator::connect(&server, &path, None).await;
     let played = until_end(&mut replay).await;
-    assert_eq!(played.first().map(SpecEvent::tick), Some(first));
-    let played_part: Vec<&SpecEvent> = played.iter().filter(|e| e.tick() <= last).collect();
+    assert_eq!(played.first().map(ArenaEvent::tick), Some(first));
+    let played_part: Vec<&ArenaEvent> = played.iter().filter(|e| e.tick() <= last).collect();
     assert_eq!(played_part.len(), live_part.len());
     for (p, l) in played_part.iter().zip(&live_part) {
         assert_eq!(p, l, "playback and live differ at tick {}", l.tick().0);
@@ -113,7 +114,7 @@ async fn last_event_id_resumes_where_the_viewer_left() {
     resumed.state = kept;
     let first = resumed.event().await;
     assert!(
-        first.id().is_some_and(|i| i.0 > left_at) && !matches!(first, SpecEvent::Keyframe(_)),
+        first.id().is_some_and(|i| i.0 > left_at) && !matches!(first, ArenaEvent::Keyframe(_)),
         "{first:?}"
     );
     resumed.until_tick(200).await;
@@ -124,7 +125,7 @@ async fn last_event_id_resumes_where_the_viewer_left() {
         Spectator::connect(&server, &format!("{path}&lastEventId={game_of}"), None).await;
     let first = after_game.event().await;
     assert!(
-        matches!(&first, SpecEvent::Keyframe(k) if k.tick == game_of.tick()),
+        matches!(&first, ArenaEvent::Keyframe(k) if k.tick == game_of.tick()),
         "{first:?}"
     );
     whole.until_tick(resumed.state.tick.unwrap().0).await;

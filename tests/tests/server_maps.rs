@@ -10,7 +10,7 @@ mod replay_common;
 
 use replay_common::TempDir;
 use tickcast_shared::sim::Map;
-use tickcast_shared::spectate::MapView;
+use tickcast_shared::sim::spectate::MapView;
 use tickcast_tests::http::{get, get_text, post};
 use tickcast_tests::server::TestServer;
 

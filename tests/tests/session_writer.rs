@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use tickcast_shared::codec::apply_delta;
 use tickcast_shared::protocol::{InputSeq, ServerMsg, Tick};
 use tickcast_shared::sim::PlayerInput;
+use tickcast_shared::sim::apply_delta;
 use tickcast_tests::player::{CloseInfo, Player, create_room, expect_close};
 use tickcast_tests::server::TestServer;
 

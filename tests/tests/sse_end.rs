@@ -6,7 +6,7 @@
 mod sse_common;
 
 use sse_common::{Spectator, events_path, room};
-use tickcast_shared::spectate::SpecEvent;
+use tickcast_shared::sim::spectate::ArenaEvent;
 use tickcast_tests::server::TestServer;
 use tickcast_tests::sse::SseClient;
 
@@ -18,7 +18,7 @@ async fn a_finished_room_ends_the_stream_then_answers_204() {
     let path = events_path(&room);
     let mut s = Spectator::connect(&server, &path, None).await;
     let end = loop {
-        if let Some(SpecEvent::End(end)) = s.step().await {
+        if let Some(ArenaEvent::End(end)) = s.step().await {
             break end;
         }
     };

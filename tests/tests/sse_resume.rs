@@ -10,7 +10,8 @@
 mod sse_common;
 
 use sse_common::{Spectator, events_path, room, server_with};
-use tickcast_shared::spectate::{EventId, SpecEvent};
+use tickcast_shared::sim::spectate::ArenaEvent;
+use tickcast_shared::spectate::EventId;
 use tickcast_tests::server::TestServer;
 
 /// Drop a spectator after a few frames, let the match go on, resume it with its
@@ -48,7 +49,7 @@ async fn drop_and_resume(server: &TestServer, by_query: bool) {
         first.id()
     );
     assert!(
-        !matches!(first, SpecEvent::Keyframe(_) | SpecEvent::Reset(_)),
+        !matches!(first, ArenaEvent::Keyframe(_) | ArenaEvent::Reset(_)),
         "a usable id is resumed from the ring: {first:?}"
     );
     // Both reach a common tick; the worlds must be identical.
@@ -101,12 +102,12 @@ async fn the_last_event_id_query_parameter_resumes_too() {
 async fn expect_restart(server: &TestServer, path: &str, id: &str, requested: Option<u64>) {
     let mut s = Spectator::connect(server, path, Some(id)).await;
     let header = s.client.header("last-event-id").map(str::to_owned);
-    let SpecEvent::Reset(reset) = s.event().await else {
+    let ArenaEvent::Reset(reset) = s.event().await else {
         panic!("id {id:?}: no reset first");
     };
     assert_eq!(reset.requested, requested, "id {id:?}");
     let key = s.event().await;
-    let SpecEvent::Keyframe(k) = &key else {
+    let ArenaEvent::Keyframe(k) = &key else {
         panic!("id {id:?}: {key:?}");
     };
     assert_eq!(reset.restart, Some(k.tick));
@@ -134,6 +135,6 @@ async fn an_unusable_id_restarts_with_a_reset_and_a_keyframe() {
     expect_restart(&server, &path, "not-an-id", None).await;
     // An empty id is a fresh start: a keyframe, no reset.
     let mut fresh = Spectator::connect(&server, &path, Some("")).await;
-    assert!(matches!(fresh.event().await, SpecEvent::Keyframe(_)));
+    assert!(matches!(fresh.event().await, ArenaEvent::Keyframe(_)));
     server.stop().await;
 }

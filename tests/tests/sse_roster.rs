@@ -8,7 +8,8 @@ mod sse_common;
 use sse_common::{ITEM_WAIT, Spectator, events_path, room};
 use tickcast_shared::protocol::PlayerId;
 use tickcast_shared::sim::PlayerInput;
-use tickcast_shared::spectate::{BinaryState, PlayerName, SpecEvent};
+use tickcast_shared::sim::spectate::{ArenaEvent, BinaryState};
+use tickcast_shared::spectate::PlayerName;
 use tickcast_tests::player::Player;
 use tickcast_tests::server::TestServer;
 use tickcast_tests::sse::{SseClient, SseItem};
@@ -43,7 +44,7 @@ async fn a_viewer_who_comes_mid_match_gets_the_players_names_in_its_first_keyfra
             break ev;
         }
     };
-    let SpecEvent::Keyframe(k) = first else {
+    let ArenaEvent::Keyframe(k) = first else {
         panic!("a stream starts with a keyframe: {first:?}")
     };
     assert_eq!(k.players, expected);

@@ -9,7 +9,7 @@ mod sse_common;
 use sse_common::{ITEM_WAIT, Spectator, events_path, room, server_with};
 use std::time::Duration;
 use tickcast_client::lobby::Lobby;
-use tickcast_shared::spectate::SpecEvent;
+use tickcast_shared::sim::spectate::ArenaEvent;
 use tickcast_tests::server::TestServer;
 use tickcast_tests::sse::{SseClient, SseItem};
 
@@ -26,7 +26,7 @@ async fn a_stream_has_headers_retry_ids_and_keepalives() {
         }
     };
     assert!(
-        matches!(first, SpecEvent::Keyframe(ref k) if k.entities.len() == 10),
+        matches!(first, ArenaEvent::Keyframe(ref k) if k.entities.len() == 10),
         "a fresh stream starts with a keyframe of the room: {first:?}"
     );
     s.frames(5).await;
@@ -212,7 +212,7 @@ async fn a_broadcast_delay_keeps_the_feed_behind_the_room() {
 
 #[tokio::test]
 async fn the_binary_format_rebuilds_what_the_json_format_rebuilds() {
-    use tickcast_shared::spectate::{BinaryState, SpecEntity};
+    use tickcast_shared::sim::spectate::{BinaryState, SpecEntity};
     use tickcast_tests::sse::SseItem;
     let server = TestServer::start(&[]).await;
     let room = room(&server, 20).await;

@@ -83,8 +83,7 @@ pub enum DeltaError {
 /// Default for [`DeltaLimits::max_entities`].
 pub const DEFAULT_MAX_ENTITIES: usize = 65_536;
 
-/// Bounds on what a decoder accepts ([`super::decode_entities`], [`super::apply_rows`],
-/// the arena's [`super::apply_delta_with_limits`]).
+/// Bounds on what a decoder accepts ([`super::decode_entities`], [`super::apply_rows`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeltaLimits {
     /// Most entities a decoded snapshot may hold.
@@ -337,7 +336,3 @@ fn merge<E: CodedEntity>(kept: Vec<E>, created: Vec<E>) -> Result<Vec<E>, DeltaE
         }
     }
 }
-
-#[cfg(test)]
-#[path = "delta_tests.rs"]
-mod tests;

@@ -7,7 +7,7 @@
 //! over the kind's own probabilities, 8 fields per tree: fields 0-7 as one tree of
 //! `min(n, 8)` bits, then fields 8-15 as a second tree of `n - 8` bits for a kind of
 //! `n > 8` fields; each tree most significant bit (highest field) first. A kind whose
-//! entities change the same fields every time (drones: position only) pays ~0.08 bit
+//! entities change the same fields every time (the arena's NPCs: position only) pays ~0.08 bit
 //! per entity for its mask.
 //!
 //! ## Fields
@@ -21,11 +21,8 @@
 //! Every model here is separate per `FieldModels` instance: the delta body keeps
 //! one instance for changed entities and one for created entities.
 //!
-//! ## The arena
-//! The arena's kinds have 7 fields each, `pos` (x, y), `vel` (vx, vy), `angle` (512
-//! steps), `hp` (8 bits), `score` (16 bits), `flags` (8 bits), `owner` (a player
-//! ref): one 7-bit mask tree (bit 0 = pos, ..., bit 6 = owner), as before the
-//! schema existed, so its bytes did not change.
+//! The arena's kinds have 7 fields each, so one 7-bit mask tree (see
+//! `crate::sim::schema`): as before the schema existed, so its bytes did not change.
 
 use super::delta::DeltaError;
 use super::model::{mono, tree, unmono};

@@ -4,8 +4,8 @@
 //! restored backup, a recording passed on) chooses every byte, and a valid checksum
 //! proves nothing. So before a header or a record is turned into anything that
 //! allocates (a game sized by its config, a decoded name, a schema), its numbers
-//! and texts are checked against the bounds here (the format-4 arena header's own
-//! in [`super::format4`]); a file outside them is refused with a [`BoundsError`]
+//! and texts are checked against the bounds here (a format-4 header is checked by
+//! the arena, which wrote it: `crate::sim::replay4`); a file outside them is refused with a [`BoundsError`]
 //! that says which bound and why (as
 //! [`StopReason::OutOfBounds`](super::StopReason::OutOfBounds)). The game then
 //! reads its config as hostile data (a config that does not fit it refuses the
@@ -17,7 +17,6 @@
 use super::ReplayHeader;
 use super::frame::Kind;
 use crate::schema::{MAX_DESCRIPTOR_BYTES, Schema};
-use crate::sim::map::MapError;
 use thiserror::Error;
 
 /// Highest tick rate a recording may have (the server's own limit).
@@ -40,8 +39,12 @@ pub const MAX_DESCRIPTOR_LEN: usize = MAX_DESCRIPTOR_BYTES;
 pub enum BoundsError {
     #[error("tick rate {found} is outside 1..={max}")]
     TickRate { found: u32, max: u32 },
-    #[error("{found} drones, more than {max}")]
-    Drones { found: u32, max: u32 },
+    #[error("{found} {what}, more than {max}")]
+    TooMany {
+        what: &'static str,
+        found: u32,
+        max: u32,
+    },
     #[error("{what} is {len} bytes, more than {max}")]
     TooLong {
         what: &'static str,
@@ -51,7 +54,7 @@ pub enum BoundsError {
     #[error("rule {name} = {value} is outside its bounds")]
     Rule { name: &'static str, value: String },
     #[error("header map: {0}")]
-    Map(MapError),
+    Map(String),
     #[error("the room config is not JSON: {0}")]
     Config(String),
     #[error("the schema descriptor: {0}")]

@@ -28,7 +28,7 @@
 //!    those fields, by the snapshot coder's field rules ([`crate::codec::fields`]:
 //!    a changed-field mask, then each changed field) made exact for any `i32`
 //!    (`values`); formats 2 to 4 code the arena's buttons and aim
-//!    ([`super::format4`]);
+//!    (`crate::sim::replay4::change`);
 //! 5. (format 4 on) `rewinds` bit: lag compensation granted this tick; if set, the
 //!    players as an id list, then each one's rewind in ticks as an unsigned integer.
 //!

@@ -19,7 +19,7 @@
 //! 5 made replays game-agnostic: the header names the game, its build and schema,
 //! inputs are coded by the input schema, keyframes are view rows and checkpoints
 //! the game's saved state. Versions 2 to 4 are arena recordings, read as the
-//! generic form ([`format4`]).
+//! generic form by the arena's own reader (`crate::sim::replay4`).
 //!
 //! ```text
 //! file   = MAGIC (8 bytes "TICKCAST") version:u16le record*
@@ -91,7 +91,6 @@
 
 pub mod bounds;
 mod damage;
-pub mod format4;
 mod frame;
 mod index;
 pub mod inputs;

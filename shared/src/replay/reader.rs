@@ -13,7 +13,6 @@
 
 use super::bounds;
 pub use super::damage::{Gap, MAX_GAPS, RESYNC_BUDGET, Stop, StopReason};
-use super::format4::{self, ArenaHeader};
 use super::frame::{self, FRAME_HEAD, Frame, Kind, PREFIX_LEN};
 use super::inputs::{InputModel, TickItem};
 use super::{MAX_TICKS_PER_RECORD, ReplayHeader};
@@ -21,6 +20,7 @@ use crate::codec::decode_value;
 use crate::protocol::PlayerIdentity;
 use crate::protocol::Tick;
 use crate::schema::Schema;
+use crate::sim::replay4;
 
 /// One record after the header.
 #[derive(Debug, Clone, PartialEq)]
@@ -298,8 +298,9 @@ fn read_header(payload: &[u8], version: u16) -> Result<(ReplayHeader, Schema), S
     let max = bounds::MAX_HEADER_RECORD_LEN as usize;
     let malformed = |e| StopReason::Malformed(format!("header: {e}"));
     let header = if version < 5 {
-        let old = decode_value::<ArenaHeader>(payload, max).map_err(malformed)?;
-        format4::check_header(&old).map_err(StopReason::OutOfBounds)?;
+        // Formats 2 to 4 held the arena only: its reader makes the generic header.
+        let old = decode_value::<replay4::ArenaHeader>(payload, max).map_err(malformed)?;
+        replay4::check_header(&old).map_err(StopReason::OutOfBounds)?;
         old.generic()
     } else {
         decode_value::<ReplayHeader>(payload, max).map_err(malformed)?

@@ -7,17 +7,14 @@
 //! is always whole records, so appending every returned chunk to a file in order
 //! makes a valid replay at every chunk boundary.
 
-use super::format4::ArenaHeader;
 use super::frame::{self, Kind};
 use super::inputs::{InputModel, TickCommands};
 use super::{MAX_ENTRIES_PER_RECORD, MAX_RECORD_LEN, MAX_TICKS_PER_RECORD, ReplayHeader};
 use crate::codec::rangecoder::RangeEncoder;
 use crate::codec::{RowCodec, RowSnapshot, encode_rows, encode_value};
-use crate::game::Game;
 use crate::protocol::PlayerIdentity;
 use crate::protocol::Tick;
 use crate::schema::Schema;
-use crate::sim::Arena;
 use thiserror::Error;
 
 /// Why a writer refused a record. The writer's state is unchanged after an error.
@@ -69,15 +66,10 @@ impl ReplayWriter {
         ReplayWriter::start(version, &encode_value(header), schema)
     }
 
-    /// A writer of the arena's format `version` (2 to 4), as servers wrote before
-    /// format 5: for tests and tools that make old files. Its inputs are coded as
-    /// the arena's, so the commands must be the arena's input values.
-    pub fn format4(header: &ArenaHeader, version: u16) -> ReplayWriter {
-        let version = version.clamp(super::OLDEST_FORMAT_VERSION, 4);
-        ReplayWriter::start(version, &encode_value(header), Arena::schema())
-    }
-
-    fn start(version: u16, header: &[u8], schema: &Schema) -> ReplayWriter {
+    /// A writer of format `version` whose header record holds `header` (already
+    /// encoded) for a game of `schema`: the arena's writer of its older formats
+    /// (`crate::sim::replay4::writer`) starts here.
+    pub(crate) fn start(version: u16, header: &[u8], schema: &Schema) -> ReplayWriter {
         let mut out = Vec::new();
         frame::write_prefix(&mut out, version);
         frame::write_record(&mut out, Kind::Header, header);

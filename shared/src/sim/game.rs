@@ -20,10 +20,10 @@ use super::state::WorldState;
 use super::view::entity_state;
 use super::world::{TickInput, World, WorldConfig};
 use crate::codec::Row;
-use crate::codec::snapshot::{POS_SCALE, VEL_SCALE, quantize_pos, quantize_vel};
 use crate::game::{EventRow, Game, InputValues, MapFormat, Refusal, RoomOptions, StepCommands};
 use crate::protocol::{NetId, PlayerId, Tick};
 use crate::schema::Schema;
+use crate::sim::snapshot::{POS_SCALE, VEL_SCALE, quantize_pos, quantize_vel};
 use glam::Vec2;
 use serde::{Deserialize, Serialize};
 
@@ -138,7 +138,7 @@ impl Game for Arena {
             default_text: super::map::DEFAULT_MAP,
             read: |text| {
                 let map = Map::parse(text).map_err(|e| e.to_string())?;
-                serde_json::to_string(&crate::spectate::MapView::of(&map))
+                serde_json::to_string(&crate::sim::spectate::MapView::of(&map))
                     .map_err(|e| e.to_string())
             },
         })
@@ -304,7 +304,7 @@ impl Game for Arena {
             .filter(|r| usize::from(r.kind) == PLAYER)
             .map_or(0.0, |r| {
                 r.values[4] as f32 * core::f32::consts::TAU
-                    / crate::codec::snapshot::ANGLE_STEPS as f32
+                    / crate::sim::snapshot::ANGLE_STEPS as f32
             });
         let turn = (splitmix(*rng ^ u64::from(tick.0).rotate_left(32)) % 31) as f32 * 0.01 - 0.15;
         PlayerInput {

@@ -185,7 +185,8 @@ fn the_arena_offers_its_default_map_and_configs_hold_the_parsed_maps_text() {
     let format = Arena::maps().unwrap();
     assert_eq!(format.default_name, DEFAULT_MAP_NAME);
     let view = (format.read)(format.default_text).unwrap();
-    let want = serde_json::to_string(&crate::spectate::MapView::of(&Map::default_map())).unwrap();
+    let want =
+        serde_json::to_string(&crate::sim::spectate::MapView::of(&Map::default_map())).unwrap();
     assert_eq!(view, want, "GET /api/maps/arena answers as before");
     let error = (format.read)("name x\nsize nope\n").unwrap_err();
     assert!(error.contains("line 2"), "{error}");

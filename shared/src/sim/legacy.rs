@@ -8,12 +8,11 @@ use super::game::Arena;
 use super::schema::PROJECTILE;
 use super::state::WorldState;
 use super::world::TickInput;
-use crate::codec::{
-    CodedEntity, EntityState, Row, RowSnapshot, Snapshot, decode_value, encode_value,
-};
+use crate::codec::{CodedEntity, Row, RowSnapshot, decode_value, encode_value};
 use crate::game::erased::MAX_SAVED_STATE;
 use crate::game::{Game, InputValues, StepCommands};
 use crate::sim::rows::ARENA_VALUES;
+use crate::sim::{EntityState, Snapshot};
 
 /// The commands of one step as the arena's [`TickInput`] (inputs clamped as
 /// [`Arena`] reads them).

@@ -14,8 +14,11 @@
 //! - `players`, `combat`, `drones`: the parts of a step; [`view`]: snapshots, the
 //!   state hash (the engine's [`crate::game::Fnv64`]) and accessors; [`state`]: the
 //!   full state as data ([`WorldState`], replay checkpoints);
+//! - [`snapshot`]: the arena's quantized [`Snapshot`] of [`EntityState`]s (what a
+//!   client sees at a tick, as its own typed model of the rows);
 //! - [`schema`]: the arena's schema (kinds, fields, input, events); [`rows`]: its
-//!   `EntityState` as schema rows and the `Snapshot` delta entry points;
+//!   [`EntityState`] as schema rows and the [`Snapshot`] delta entry points
+//!   ([`encode_delta`], [`apply_delta`]);
 //! - [`input`], [`event`]: the arena's input and events; [`game`]: the arena as a
 //!   [`crate::game::Game`] ([`Arena`]); [`legacy`]: the arena's own forms of the
 //!   engine's generic data (replay format 4, the spectator model);
@@ -33,9 +36,12 @@ pub mod legacy;
 pub mod map;
 pub mod movement;
 mod players;
+pub mod replay4;
 pub mod rng;
 pub mod rows;
 pub mod schema;
+pub mod snapshot;
+pub mod spectate;
 pub mod state;
 pub mod view;
 pub mod world;
@@ -49,6 +55,8 @@ pub use history::History;
 pub use input::{Buttons, PlayerInput};
 pub use map::{Map, MapError, Wall};
 pub use movement::{Body, move_player};
+pub use rows::{apply_delta, apply_delta_with_limits, encode_delta};
+pub use snapshot::{EntityKind, EntityState, Snapshot};
 pub use state::{RestoreError, WorldState};
 pub use view::PlayerView;
 pub use world::{Rules, TickInput, World, WorldConfig};

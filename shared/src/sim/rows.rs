@@ -6,8 +6,9 @@
 
 use super::schema::{DRONE, PLAYER, PROJECTILE, arena_codec};
 use crate::codec::rows::{CodedEntity, decode_entities, encode_entities};
-use crate::codec::{DeltaError, DeltaLimits, EntityKind, EntityState, Snapshot};
+use crate::codec::{DeltaError, DeltaLimits};
 use crate::protocol::NetId;
+use crate::sim::{EntityKind, EntityState, Snapshot};
 
 /// Values of an arena row.
 pub const ARENA_VALUES: usize = 9;

@@ -14,6 +14,10 @@
 //! | `flags` | flags 8 (`dead`)              | flags   | state                  |
 //! | `owner` | player ref                    | owner   | owner                  |
 //!
+//! So each kind's changed-field mask is one 7-bit tree ([`crate::codec::fields`]:
+//! bit 0 = pos, ..., bit 6 = owner), as before the schema existed: the arena's bytes
+//! did not change.
+//!
 //! The input is one tick of [`crate::sim::PlayerInput`]: `buttons` (8 flag
 //! bits: up, down, left, right, fire) and `aim` (the float in radians). The
 //! acknowledged tick, the input sequence and the view tick for lag compensation are
@@ -23,8 +27,8 @@
 //! golden vectors (tests/tests/golden) and `arena_descriptor_is_frozen` guard it.
 
 use crate::codec::RowCodec;
-use crate::codec::snapshot::{ANGLE_STEPS, POS_SCALE, VEL_SCALE};
 use crate::schema::{Field, FieldsBuilder, Role, Schema, SchemaError};
+use crate::sim::snapshot::{ANGLE_STEPS, POS_SCALE, VEL_SCALE};
 use std::sync::OnceLock;
 
 /// Wire index of each arena kind (the order of [`arena_schema`]'s kinds).

@@ -1,7 +1,7 @@
 //! The World's full state as plain data ([`WorldState`]): what a replay checkpoint
 //! stores so that a re-simulation can start from it instead of tick 0.
 //!
-//! Unlike a [`Snapshot`](crate::codec::Snapshot) (quantized, only what viewers see),
+//! Unlike a [`Snapshot`](crate::sim::Snapshot) (quantized, only what viewers see),
 //! a `WorldState` holds every bit a step reads: the tick, the RNG state, the id
 //! counter, the spawn cursor and each entity's exact body and kind state (held
 //! inputs, aim, hp, score, cooldowns, respawn ticks, drone headings, projectile

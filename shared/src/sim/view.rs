@@ -12,10 +12,10 @@
 use super::entity::{Entity, Kind};
 use super::movement::Body;
 use super::world::World;
-use crate::codec::snapshot::{quantize_angle, quantize_pos, quantize_vel};
-use crate::codec::{EntityKind, EntityState, Snapshot};
 use crate::game::Fnv64;
 use crate::protocol::{NetId, PlayerId};
+use crate::sim::snapshot::{quantize_angle, quantize_pos, quantize_vel};
+use crate::sim::{EntityKind, EntityState, Snapshot};
 
 /// A player as the world holds it (unquantized).
 #[derive(Debug, Clone, Copy, PartialEq)]

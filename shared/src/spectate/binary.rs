@@ -1,22 +1,20 @@
-//! Compact spectator frames (`?format=binary`): the players' range-coded snapshot
-//! bodies ([`crate::codec::encode_delta`]), base64 (standard alphabet, padded) in
-//! `data:`. Same event names and ids as the JSON feed; `game`, `end` and `reset`
-//! stay JSON in both formats.
+//! Compact spectator frames (`?format=binary`): the players' range-coded row bodies
+//! ([`crate::codec::encode_rows`] with the game's schema), base64 (standard
+//! alphabet, padded) in `data:`. Same event names and ids as the JSON feed; `game`,
+//! `end` and `reset` stay JSON in both formats.
 //!
-//! - `event: keyframe`: `data: {"tick_rate":60,"map":"arena","body":"<base64>"}`;
-//!   the body is a keyframe (a delta against nothing). The map's geometry is at
-//!   `GET /api/maps/{name}`.
+//! - `event: keyframe`: `data: {"tick_rate":60,"map":"arena","body":"<base64>",
+//!   "game":"arena"}` ([`BinaryKeyframe`]); the body is a keyframe (a delta against
+//!   nothing). The map's geometry is at `GET /api/maps/{name}`.
 //! - `event: delta`: `data: <base64>`, a body against the previous frame of the
 //!   stream (the body names its tick and the gap to its baseline; a client applies
-//!   it only on the snapshot of that tick).
+//!   it only on the rows of that tick).
 //!
-//! A frame is encoded once per room and frame for both formats ([`Feed::frame_both`]).
-//!
-//! [`Feed::frame_both`]: super::Feed::frame_both
+//! A frame is encoded once per room and frame for both formats
+//! ([`super::RowFeed`]); [`super::RowState`] reads them back.
 
-use super::{GameBatch, ParseError, PlayerName, SpecEvent};
-use crate::codec::{DeltaError, Snapshot, apply_delta};
-use crate::sim::GameEvent;
+use super::{ParseError, PlayerName};
+use crate::codec::DeltaError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -51,40 +49,14 @@ pub struct BinaryKeyframe {
     pub map: String,
     /// The keyframe body, base64.
     pub body: String,
-    /// The players in the room (as [`Keyframe::players`](super::Keyframe)).
+    /// The players in the room (as in a JSON keyframe).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub players: Vec<PlayerName>,
     /// The game whose row bodies these are (live rooms always name it, see
-    /// [`super::row_feed`]; absent in the arena's own model, whose bodies are the
+    /// [`super::row_feed`]; absent in older arena streams, whose bodies are the
     /// arena's rows too).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub game: String,
-}
-
-/// The SSE text of `frame` (a keyframe or delta event) in the binary format, with
-/// `body` its range-coded snapshot body; other events are the same in both formats.
-pub fn binary_sse(frame: &SpecEvent, body: &[u8]) -> String {
-    let id = frame.id().map(|i| i.0).unwrap_or(0);
-    match frame {
-        SpecEvent::Keyframe(k) => {
-            let data = BinaryKeyframe {
-                tick_rate: k.tick_rate,
-                map: k.map.clone(),
-                body: STANDARD.encode(body),
-                players: k.players.clone(),
-                game: String::new(),
-            };
-            let json = serde_json::to_string(&data).unwrap_or_default();
-            format!("event: keyframe\nid: {id}\ndata: {json}\n\n")
-        }
-        SpecEvent::Delta(_) => {
-            format!(
-                "event: delta\nid: {id}\ndata: {}\n\n",
-                STANDARD.encode(body)
-            )
-        }
-        other => other.to_sse(),
-    }
 }
 
 /// Why a binary frame could not be read or applied.
@@ -106,21 +78,11 @@ pub enum BinaryError {
     OtherGame(String),
 }
 
-/// What a binary viewer holds: the newest snapshot and the keyframe's settings.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BinaryState {
-    pub snapshot: Option<Snapshot>,
-    pub tick_rate: u16,
-    pub map: String,
-    /// Who is in the room: the newest keyframe's players, kept current by the
-    /// `game` events since (names learned, `left` players gone), by id.
-    pub players: Vec<PlayerName>,
-}
-
-/// Longest base64 `data:` accepted by [`BinaryState::apply`] (16 MiB).
+/// Longest base64 `data:` accepted in a binary frame (16 MiB).
 pub const MAX_DATA: usize = 16 << 20;
 
-pub(super) fn decode(what: &'static str, data: &str) -> Result<Vec<u8>, BinaryError> {
+/// The bytes of a base64 frame body (`what`: the event name, for the error).
+pub fn decode(what: &'static str, data: &str) -> Result<Vec<u8>, BinaryError> {
     if data.len() > MAX_DATA {
         return Err(BinaryError::TooLarge(MAX_DATA));
     }
@@ -129,175 +91,25 @@ pub(super) fn decode(what: &'static str, data: &str) -> Result<Vec<u8>, BinaryEr
         .map_err(|_| BinaryError::Base64(what))
 }
 
-impl BinaryState {
-    /// Apply one binary-format event (`name` from `event:`, `data` as sent). A
-    /// keyframe replaces the snapshot and the roster; a delta applies on the
-    /// snapshot it names (skipped when not newer); `game` keeps the roster current;
-    /// `reset` drops everything; others change nothing.
-    pub fn apply(&mut self, name: &str, data: &str) -> Result<(), BinaryError> {
-        match name {
-            "keyframe" => {
-                let k: BinaryKeyframe =
-                    serde_json::from_str(data).map_err(BinaryError::KeyframeJson)?;
-                let snapshot = apply_delta(None, &decode("keyframe", &k.body)?)?;
-                if self
-                    .snapshot
-                    .as_ref()
-                    .is_some_and(|s| s.tick >= snapshot.tick)
-                {
-                    return Ok(());
-                }
-                self.snapshot = Some(snapshot);
-                self.tick_rate = k.tick_rate;
-                self.map = k.map;
-                self.players = k.players;
-                Ok(())
-            }
-            "game" => {
-                if let SpecEvent::Game(batch) = SpecEvent::parse("game", data)? {
-                    self.learn(&batch);
-                }
-                Ok(())
-            }
-            "delta" => {
-                let body = decode("delta", data)?;
-                let base = self.snapshot.as_ref().ok_or(BinaryError::NoKeyframe)?;
-                let next = apply_delta(Some(base), &body)?;
-                self.snapshot = Some(next);
-                Ok(())
-            }
-            "reset" => {
-                *self = BinaryState::default();
-                Ok(())
-            }
-            other => SpecEvent::parse(other, data)
-                .map(|_| ())
-                .map_err(Into::into),
-        }
-    }
-}
-
-impl BinaryState {
-    /// Keep the roster current with one tick's game events.
-    fn learn(&mut self, batch: &GameBatch) {
-        for who in &batch.players {
-            match self.players.binary_search_by_key(&who.player, |p| p.player) {
-                Ok(i) => self.players[i].name.clone_from(&who.name),
-                Err(i) => self.players.insert(i, who.clone()),
-            }
-        }
-        for event in &batch.events {
-            if let GameEvent::Left { player } = *event {
-                self.players.retain(|p| p.player != player);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{Map, TickInput, World, WorldConfig};
-    use crate::spectate::{Feed, MapView, SpecEntity, SpecState};
 
     #[test]
-    fn binary_frames_rebuild_what_json_frames_rebuild() {
-        let map = Map::default_map();
-        let mut world = World::new(map.clone(), WorldConfig::new(60, 40), 5);
-        let mut feed = Feed::new(MapView::of(&map), 60, 60);
-        let (mut json, mut binary) = (SpecState::new(), BinaryState::default());
-        for t in 1..=200u32 {
-            world.step(&TickInput::default());
-            if t % 6 != 0 {
-                continue;
-            }
-            let (event, body) = feed.frame_both(world.snapshot());
-            json.apply(&event).unwrap();
-            let text = binary_sse(&event, &body);
-            let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
-            binary.apply(event.name(), data).unwrap();
-            let snap = binary.snapshot.as_ref().unwrap();
-            assert_eq!(Some(snap.tick), json.tick);
-            let rebuilt: Vec<SpecEntity> = snap.entities.iter().map(SpecEntity::of).collect();
-            let want: Vec<SpecEntity> = json.entities.values().copied().collect();
-            assert_eq!(rebuilt, want, "tick {t}");
-        }
-        assert_eq!(binary.map, "arena");
-    }
-
-    #[test]
-    fn hostile_data_is_an_error() {
-        let mut s = BinaryState::default();
-        assert!(matches!(
-            s.apply("delta", "AAAA"),
-            Err(BinaryError::NoKeyframe)
-        ));
-        assert!(matches!(
-            s.apply("keyframe", r#"{"tick_rate":60,"map":"a","body":"!!"}"#),
-            Err(BinaryError::Base64(_))
-        ));
-        assert!(
-            s.apply("keyframe", r#"{"tick_rate":60,"map":"a","body":"AAAA"}"#)
-                .is_err()
-        );
-        assert!(s.apply("keyframe", "not json").is_err());
-        assert!(s.apply("boom", "{}").is_err());
+    fn formats_parse_and_bodies_are_bounded() {
         assert_eq!(Format::parse(Some("binary")), Some(Format::Binary));
         assert_eq!(Format::parse(None), Some(Format::Json));
+        assert_eq!(Format::parse(Some("json")), Some(Format::Json));
         assert_eq!(Format::parse(Some("xml")), None);
-    }
-
-    #[test]
-    fn the_roster_comes_with_keyframes_and_follows_game_events() {
-        use crate::protocol::{PlayerId, Tick};
-        use crate::sim::GameEvent;
-        use crate::spectate::{GameBatch, Keyframe, PlayerName};
-        let name = |p: u32, n: &str| PlayerName {
-            player: PlayerId(p),
-            name: n.into(),
-        };
-        let key = SpecEvent::Keyframe(Keyframe {
-            tick: Tick(6),
-            tick_rate: 60,
-            map: "arena".into(),
-            entities: Vec::new(),
-            players: vec![name(1, "ann"), name(3, "cy")],
-        });
-        let text = binary_sse(
-            &key,
-            &crate::codec::encode_delta(None, &Snapshot::default()),
-        );
-        let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
-        let mut s = BinaryState::default();
-        s.apply("keyframe", data).unwrap();
-        assert_eq!(s.players, vec![name(1, "ann"), name(3, "cy")]);
-        let batch = |events: Vec<GameEvent>, players: Vec<PlayerName>| {
-            let game = SpecEvent::Game(GameBatch {
-                tick: Tick(7),
-                events,
-                players,
-            });
-            let text = game.to_sse();
-            text.lines()
-                .find_map(|l| l.strip_prefix("data: "))
-                .unwrap()
-                .to_owned()
-        };
-        let joined = GameEvent::Joined {
-            player: PlayerId(2),
-            entity: crate::protocol::NetId(9),
-        };
-        s.apply("game", &batch(vec![joined], vec![name(2, "bo")]))
-            .unwrap();
-        assert_eq!(
-            s.players,
-            vec![name(1, "ann"), name(2, "bo"), name(3, "cy")]
-        );
-        let left = GameEvent::Left {
-            player: PlayerId(1),
-        };
-        s.apply("game", &batch(vec![left], vec![name(1, "ann")]))
-            .unwrap();
-        assert_eq!(s.players, vec![name(2, "bo"), name(3, "cy")]);
+        assert_eq!(decode("delta", " AAAA\n").unwrap(), vec![0, 0, 0]);
+        assert!(matches!(
+            decode("delta", "!!"),
+            Err(BinaryError::Base64("delta"))
+        ));
+        let huge = "A".repeat(MAX_DATA + 4);
+        assert!(matches!(
+            decode("delta", &huge),
+            Err(BinaryError::TooLarge(_))
+        ));
     }
 }

@@ -1,17 +1,91 @@
 //! One spectator event ([`SpecEvent`]) as Server-Sent Events text: its `event:`
-//! name, `id:` ([`EventId`]) and one-line `data:` JSON, and reading an event back
-//! from its name and data ([`SpecEvent::parse`], [`ParseError`]).
+//! name ([`EventKind`]), `id:` ([`EventId`]) and one-line `data:` JSON, and reading
+//! an event back from its name and data ([`SpecEvent::parse`], [`ParseError`]).
+//!
+//! The engine owns the shell of every event and the whole of `end` and `reset`; a
+//! `keyframe`, `delta` or `game` event carries a game's JSON as text ([`GameJson`]),
+//! written by the game's frames ([`super::RowFeed`]) and read by whoever knows the
+//! game (a game may keep a typed model of its own JSON, as the arena does in
+//! `crate::sim::spectate`).
 
-use super::{Delta, End, EventId, GameBatch, Keyframe, Reset};
+use super::{End, EventId, Reset};
 use crate::protocol::Tick;
+use serde::Deserialize;
 use thiserror::Error;
+
+/// What an event is: its SSE `event:` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Keyframe,
+    Delta,
+    Game,
+    End,
+    Reset,
+}
+
+impl EventKind {
+    /// The SSE `event:` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Keyframe => "keyframe",
+            EventKind::Delta => "delta",
+            EventKind::Game => "game",
+            EventKind::End => "end",
+            EventKind::Reset => "reset",
+        }
+    }
+
+    /// The kind an SSE `event:` name stands for.
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        match name {
+            "keyframe" => Some(EventKind::Keyframe),
+            "delta" => Some(EventKind::Delta),
+            "game" => Some(EventKind::Game),
+            "end" => Some(EventKind::End),
+            "reset" => Some(EventKind::Reset),
+            _ => None,
+        }
+    }
+
+    /// The SSE `id:` of an event of this kind at `tick`; `None` for a `reset`.
+    pub fn id(self, tick: Tick) -> Option<EventId> {
+        match self {
+            EventKind::Keyframe | EventKind::Delta => Some(EventId::frame(tick)),
+            EventKind::Game => Some(EventId::game(tick)),
+            EventKind::End => Some(EventId::end(tick)),
+            EventKind::Reset => None,
+        }
+    }
+
+    /// Whether this is a frame (`keyframe` or `delta`).
+    pub fn is_frame(self) -> bool {
+        matches!(self, EventKind::Keyframe | EventKind::Delta)
+    }
+
+    /// The whole SSE event text of an event of this kind at `tick` with `data` (one
+    /// line of JSON): `event:`, `id:` (none for a `reset`), `data:` and the blank line.
+    pub fn sse(self, tick: Tick, data: &str) -> String {
+        match self.id(tick) {
+            Some(id) => format!("event: {}\nid: {id}\ndata: {data}\n\n", self.name()),
+            None => format!("event: {}\ndata: {data}\n\n", self.name()),
+        }
+    }
+}
+
+/// The `data:` of a game's `keyframe`, `delta` or `game` event: one line of JSON
+/// with a `tick` field, as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GameJson {
+    pub tick: Tick,
+    pub json: String,
+}
 
 /// One spectator event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpecEvent {
-    Keyframe(Keyframe),
-    Delta(Delta),
-    Game(GameBatch),
+    Keyframe(GameJson),
+    Delta(GameJson),
+    Game(GameJson),
     End(End),
     Reset(Reset),
 }
@@ -28,24 +102,38 @@ pub enum ParseError {
     },
 }
 
+/// Read `data` (the JSON of an event of `kind`) as `T`.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    kind: EventKind,
+    data: &str,
+) -> Result<T, ParseError> {
+    serde_json::from_str(data).map_err(|source| ParseError::Json {
+        event: kind.name(),
+        source,
+    })
+}
+
 impl SpecEvent {
+    /// What the event is.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            SpecEvent::Keyframe(_) => EventKind::Keyframe,
+            SpecEvent::Delta(_) => EventKind::Delta,
+            SpecEvent::Game(_) => EventKind::Game,
+            SpecEvent::End(_) => EventKind::End,
+            SpecEvent::Reset(_) => EventKind::Reset,
+        }
+    }
+
     /// The SSE `event:` name.
     pub fn name(&self) -> &'static str {
-        match self {
-            SpecEvent::Keyframe(_) => "keyframe",
-            SpecEvent::Delta(_) => "delta",
-            SpecEvent::Game(_) => "game",
-            SpecEvent::End(_) => "end",
-            SpecEvent::Reset(_) => "reset",
-        }
+        self.kind().name()
     }
 
     /// The tick the event belongs to (a `reset`: its restart tick, or 0).
     pub fn tick(&self) -> Tick {
         match self {
-            SpecEvent::Keyframe(k) => k.tick,
-            SpecEvent::Delta(d) => d.tick,
-            SpecEvent::Game(g) => g.tick,
+            SpecEvent::Keyframe(g) | SpecEvent::Delta(g) | SpecEvent::Game(g) => g.tick,
             SpecEvent::End(e) => e.tick,
             SpecEvent::Reset(r) => r.restart.unwrap_or(Tick(0)),
         }
@@ -53,119 +141,90 @@ impl SpecEvent {
 
     /// The SSE `id:` ([`EventId`]); `None` for a `reset`, which has none.
     pub fn id(&self) -> Option<EventId> {
-        match self {
-            SpecEvent::Keyframe(k) => Some(EventId::frame(k.tick)),
-            SpecEvent::Delta(d) => Some(EventId::frame(d.tick)),
-            SpecEvent::Game(g) => Some(EventId::game(g.tick)),
-            SpecEvent::End(e) => Some(EventId::end(e.tick)),
-            SpecEvent::Reset(_) => None,
-        }
+        self.kind().id(self.tick())
     }
 
     /// Whether this is a frame (`keyframe` or `delta`).
     pub fn is_frame(&self) -> bool {
-        matches!(self, SpecEvent::Keyframe(_) | SpecEvent::Delta(_))
+        self.kind().is_frame()
     }
 
     /// The `data:` JSON, one line.
     pub fn data_json(&self) -> String {
         let json = match self {
-            SpecEvent::Keyframe(k) => serde_json::to_string(k),
-            SpecEvent::Delta(d) => serde_json::to_string(d),
-            SpecEvent::Game(g) => serde_json::to_string(g),
+            SpecEvent::Keyframe(g) | SpecEvent::Delta(g) | SpecEvent::Game(g) => {
+                return g.json.clone();
+            }
             SpecEvent::End(e) => serde_json::to_string(e),
             SpecEvent::Reset(r) => serde_json::to_string(r),
         };
-        // These types hold only numbers, strings and sequences: serializing cannot
-        // fail (non-finite floats become `null`).
+        // These types hold only numbers and strings: serializing cannot fail.
         json.unwrap_or_else(|_| String::from("null"))
     }
 
     /// The whole SSE event text: `event:`, `id:` (none for a `reset`), `data:` lines
     /// and the blank line.
     pub fn to_sse(&self) -> String {
-        match self.id() {
-            Some(id) => format!(
-                "event: {}\nid: {id}\ndata: {}\n\n",
-                self.name(),
-                self.data_json()
-            ),
-            None => format!("event: {}\ndata: {}\n\n", self.name(), self.data_json()),
-        }
+        self.kind().sse(self.tick(), &self.data_json())
     }
 
-    /// Read an event back from its SSE `event:` name and `data:` text.
+    /// Read an event back from its SSE `event:` name and `data:` text (a game's
+    /// frame or events: only its `tick` is read, the text is kept as it is).
     pub fn parse(name: &str, data: &str) -> Result<SpecEvent, ParseError> {
-        fn json<T: serde::de::DeserializeOwned>(
-            event: &'static str,
-            data: &str,
-        ) -> Result<T, ParseError> {
-            serde_json::from_str(data).map_err(|source| ParseError::Json { event, source })
+        #[derive(Deserialize)]
+        struct TickOnly {
+            tick: Tick,
         }
-        match name {
-            "keyframe" => json("keyframe", data).map(SpecEvent::Keyframe),
-            "delta" => json("delta", data).map(SpecEvent::Delta),
-            "game" => json("game", data).map(SpecEvent::Game),
-            "end" => json("end", data).map(SpecEvent::End),
-            "reset" => json("reset", data).map(SpecEvent::Reset),
-            other => Err(ParseError::UnknownEvent(other.to_string())),
-        }
+        let kind =
+            EventKind::from_name(name).ok_or_else(|| ParseError::UnknownEvent(name.to_string()))?;
+        let game = || -> Result<GameJson, ParseError> {
+            let TickOnly { tick } = parse_json(kind, data)?;
+            Ok(GameJson {
+                tick,
+                json: data.to_owned(),
+            })
+        };
+        Ok(match kind {
+            EventKind::Keyframe => SpecEvent::Keyframe(game()?),
+            EventKind::Delta => SpecEvent::Delta(game()?),
+            EventKind::Game => SpecEvent::Game(game()?),
+            EventKind::End => SpecEvent::End(parse_json(kind, data)?),
+            EventKind::Reset => SpecEvent::Reset(parse_json(kind, data)?),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{EntityChange, PlayerName};
     use super::*;
-    use crate::protocol::{NetId, PlayerId};
-    use crate::sim::GameEvent;
 
     #[test]
     fn sse_text_has_name_id_and_one_data_line() {
-        let ev = SpecEvent::Game(GameBatch {
+        let ev = SpecEvent::Game(GameJson {
             tick: Tick(66),
-            events: vec![GameEvent::Kill {
-                killer: PlayerId(1),
-                victim: PlayerId(2),
-            }],
-            players: vec![PlayerName {
-                player: PlayerId(1),
-                name: "ann".into(),
-            }],
+            json: r#"{"tick":66,"events":[]}"#.into(),
         });
         let text = ev.to_sse();
-        assert!(text.starts_with("event: game\nid: 264\ndata: {"), "{text}");
-        assert!(text.ends_with("}\n\n"));
-        assert_eq!(text.matches('\n').count(), 4, "data must be a single line");
+        assert_eq!(
+            text,
+            "event: game\nid: 264\ndata: {\"tick\":66,\"events\":[]}\n\n"
+        );
     }
 
     #[test]
     fn every_kind_parses_back() {
+        let frame = |tick: u32| GameJson {
+            tick: Tick(tick),
+            json: format!(r#"{{"tick":{tick},"x":[1,2]}}"#),
+        };
         let events = [
             SpecEvent::End(End {
                 tick: Tick(9),
                 reason: "finished".into(),
             }),
-            SpecEvent::Delta(Delta {
-                tick: Tick(12),
-                base: Tick(6),
-                changed: vec![EntityChange {
-                    id: NetId(3),
-                    x: Some(1.5),
-                    ..EntityChange::default()
-                }],
-                ..Delta::default()
-            }),
-            SpecEvent::Game(GameBatch {
-                tick: Tick(2),
-                events: vec![GameEvent::Left {
-                    player: PlayerId(4),
-                }],
-                players: vec![PlayerName {
-                    player: PlayerId(4),
-                    name: "bo \"4\"".into(),
-                }],
-            }),
+            SpecEvent::Keyframe(frame(6)),
+            SpecEvent::Delta(frame(12)),
+            SpecEvent::Game(frame(2)),
             SpecEvent::Reset(Reset {
                 requested: Some(17),
                 restart: Some(Tick(300)),
@@ -175,6 +234,7 @@ mod tests {
         for ev in events {
             let back = SpecEvent::parse(ev.name(), &ev.data_json()).unwrap();
             assert_eq!(back, ev);
+            assert_eq!(back.to_sse(), ev.to_sse());
         }
     }
 
@@ -190,19 +250,6 @@ mod tests {
     }
 
     #[test]
-    fn changes_omit_unchanged_fields() {
-        let change = EntityChange {
-            id: NetId(7),
-            hp: Some(80),
-            ..EntityChange::default()
-        };
-        assert_eq!(
-            serde_json::to_string(&change).unwrap(),
-            r#"{"id":7,"hp":80}"#
-        );
-    }
-
-    #[test]
     fn unknown_names_and_bad_json_are_errors() {
         assert!(matches!(
             SpecEvent::parse("boom", "{}"),
@@ -210,6 +257,10 @@ mod tests {
         ));
         assert!(matches!(
             SpecEvent::parse("delta", "{\"tick\":"),
+            Err(ParseError::Json { .. })
+        ));
+        assert!(matches!(
+            SpecEvent::parse("keyframe", "{}"),
             Err(ParseError::Json { .. })
         ));
     }

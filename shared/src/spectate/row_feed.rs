@@ -1,6 +1,6 @@
 //! Spectator frames for any game, from its rows ([`RowSnapshot`]) and its
-//! [`Schema`]: the generic counterpart of [`super::Feed`], deciding keyframe or delta
-//! per tick the same way (so event ids follow the same grid).
+//! [`Schema`], deciding keyframe or delta per tick (the same way as the arena's own
+//! `crate::sim::spectate::Feed`, so event ids follow the same grid).
 //!
 //! - JSON: `event: keyframe` is `{"tick", "tick_rate", "game", "map",
 //!   "entities": [...], "players"?}` with entities as [`row_json::entity`] writes

@@ -4,7 +4,7 @@
 //!
 //! Values are written in units: `fixed` and `vec2` values as `value / scale` with
 //! as many decimals as the scale has digits (a scale of 16 gives two, as the
-//! arena's [`super::json_form`] does), `angle`s in radians (four decimals),
+//! arena's `crate::sim::spectate::json_form` does), `angle`s in radians (four decimals),
 //! `float32`s as numbers (`null` when not finite), everything else as an integer
 //! (`ref`s and `flags` unsigned). In entities, the first `vec2` of a kind (its
 //! position) is always written; other values only when not 0, as the arena leaves

@@ -1,5 +1,5 @@
 //! [`RowState`]: the room as a binary spectator stream of any game rebuilds it (the
-//! schema's rows), the generic counterpart of [`super::BinaryState`]. A cluster
+//! schema's rows). A cluster
 //! mirror follows a remote room with one and renders its catch-up keyframes from
 //! it ([`RowState::keyframe`]: the frame the owner's [`RowFeed`] would render,
 //! since a keyframe is only the rows, the tick rate, the map's name and the

@@ -2,14 +2,14 @@
 //! client shares with the Rust code.
 
 use crate::check_or_bless;
-use tickcast_shared::codec::EntityState;
-use tickcast_shared::codec::snapshot::{ANGLE_STEPS, POS_SCALE, VEL_SCALE};
 use tickcast_shared::protocol::PROTOCOL_VERSION;
 use tickcast_shared::sim::Buttons;
+use tickcast_shared::sim::EntityState;
 use tickcast_shared::sim::Rules;
 use tickcast_shared::sim::movement::{
     PLAYER_ACCEL, PLAYER_FRICTION, PLAYER_MAX_SPEED, PLAYER_RADIUS,
 };
+use tickcast_shared::sim::snapshot::{ANGLE_STEPS, POS_SCALE, VEL_SCALE};
 
 fn constants_js() -> String {
     let rules = Rules::default();

@@ -3,9 +3,9 @@
 
 use crate::{check_or_bless, hex, pretty};
 use serde_json::{Value, json};
-use tickcast_shared::codec::{EntityKind, EntityState, Snapshot, apply_delta, encode_delta};
 use tickcast_shared::protocol::{NetId, PlayerId, Tick};
 use tickcast_shared::sim::{Buttons, PlayerInput};
+use tickcast_shared::sim::{EntityKind, EntityState, Snapshot, apply_delta, encode_delta};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
 
 /// Snapshots of a real match every 3 ticks (20 Hz of 60 Hz): drones wander, two

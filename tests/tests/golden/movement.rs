@@ -4,9 +4,9 @@
 use crate::{check_or_bless, pretty};
 use glam::Vec2;
 use serde_json::{Value, json};
+use tickcast_shared::sim::spectate::MapView;
 use tickcast_shared::sim::{Body, Map, move_player};
 use tickcast_shared::sim::{Buttons, PlayerInput};
-use tickcast_shared::spectate::MapView;
 
 const U: u8 = Buttons::UP;
 const D: u8 = Buttons::DOWN;

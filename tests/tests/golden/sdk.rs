@@ -65,7 +65,7 @@ fn arena_match() -> Vec<RowSnapshot> {
     out
 }
 
-fn arena_row(e: &tickcast_shared::codec::EntityState) -> Row {
+fn arena_row(e: &tickcast_shared::sim::EntityState) -> Row {
     let mut row = Row::new(e.id(), e.kind_index() as u8);
     for (slot, v) in row.values.iter_mut().zip(e.values()) {
         *slot = v;
@@ -258,7 +258,7 @@ fn sdk_vectors_match_the_codec() {
 
 #[test]
 fn arena_rows_code_as_the_arena_snapshot_path() {
-    use tickcast_shared::codec::{Snapshot, encode_delta};
+    use tickcast_shared::sim::{Snapshot, encode_delta};
     let codec = RowCodec::new(arena_schema());
     let mut world = World::new(Map::default_map(), WorldConfig::new(60, 12), 3);
     let before = world.snapshot();

@@ -10,16 +10,15 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tickcast_shared::game::Game;
 use tickcast_shared::protocol::PlayerId;
+use tickcast_shared::sim::spectate::{ArenaEvent, BinaryState, SpecEntity, SpecState};
 use tickcast_shared::sim::{Arena, Buttons, PlayerInput, legacy};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
-use tickcast_shared::spectate::{
-    BinaryState, PlayerName, RowFeed, SpecEntity, SpecEvent, SpecState,
-};
+use tickcast_shared::spectate::{PlayerName, RowFeed};
 
 /// One rendered SSE event read back with the reference model.
-fn parse(sse: &str) -> SpecEvent {
+fn parse(sse: &str) -> ArenaEvent {
     let p = parts(sse);
-    SpecEvent::parse(p["event"].as_str().unwrap(), p["data"].as_str().unwrap()).unwrap()
+    ArenaEvent::parse(p["event"].as_str().unwrap(), p["data"].as_str().unwrap()).unwrap()
 }
 
 /// `(event, id, data)` of one rendered SSE event.
@@ -40,7 +39,7 @@ fn spectate_json() -> Value {
     let map = Map::default_map();
     let mut world = World::new(map.clone(), WorldConfig::new(60, 12), 11);
     let mut feed = RowFeed::new(Arena::schema(), &map.name, 60, 60);
-    let mut events: Vec<SpecEvent> = Vec::new();
+    let mut events: Vec<ArenaEvent> = Vec::new();
     let mut binary: Vec<String> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     let mut state = SpecState::new();

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 use tickcast_client::lobby::{CreateRoom, Lobby, RoomInfo};
-use tickcast_shared::spectate::{SpecEvent, SpecState};
+use tickcast_shared::sim::spectate::{ArenaEvent, SpecState};
 use tickcast_tests::server::TestServer;
 use tickcast_tests::sse::{SseClient, SseItem};
 
@@ -81,10 +81,10 @@ impl Spectator {
     }
 
     /// Read one item and apply it; returns the event, if it was one.
-    pub async fn step(&mut self) -> Option<SpecEvent> {
+    pub async fn step(&mut self) -> Option<ArenaEvent> {
         match self.client.next_within(ITEM_WAIT).await {
             Some(SseItem::Event { event, id, data }) => {
-                let ev = SpecEvent::parse(&event, &data).unwrap();
+                let ev = ArenaEvent::parse(&event, &data).unwrap();
                 let prev = self.seen.last().map(|(_, id)| *id);
                 let id = match ev.id() {
                     Some(want) => {
@@ -117,11 +117,11 @@ impl Spectator {
     }
 
     /// Every event of the stream until `end` (included), applied.
-    pub async fn events_until_end(&mut self) -> Vec<SpecEvent> {
+    pub async fn events_until_end(&mut self) -> Vec<ArenaEvent> {
         let mut events = Vec::new();
         loop {
             if let Some(event) = self.step().await {
-                let end = matches!(event, SpecEvent::End(_));
+                let end = matches!(event, ArenaEvent::End(_));
                 events.push(event);
                 if end {
                     return events;
@@ -143,7 +143,7 @@ impl Spectator {
     }
 
     /// Read until the next event (skipping comments).
-    pub async fn event(&mut self) -> SpecEvent {
+    pub async fn event(&mut self) -> ArenaEvent {
         loop {
             if let Some(ev) = self.step().await {
                 return ev;

@@ -17,13 +17,9 @@ use crate::codec::RowCodec;
 use crate::codec::fields::diff_mask;
 use crate::codec::plan::FieldModels;
 use crate::codec::rangecoder::BitCoder;
-use crate::game::{Game, InputValues};
-use crate::replay::format4::change::ChangeModel;
+use crate::game::InputValues;
 use crate::schema::Field;
-use crate::sim::Arena;
-
-/// The arena's input values (buttons, aim) in formats 2 to 4.
-const ARENA_VALUES: usize = 2;
+use crate::sim::replay4::change::ChangeModel;
 
 /// The coder of changed inputs of one replay (see the module docs).
 #[derive(Clone)]
@@ -34,15 +30,15 @@ pub(crate) enum ValueCoder {
         models: Box<FieldModels>,
         len: usize,
     },
-    /// Formats 2 to 4: the arena's buttons and aim.
-    Arena(Box<ChangeModel>),
+    /// Formats 2 to 4: the arena's buttons and aim, by the arena's own model.
+    Format4(Box<ChangeModel>),
 }
 
 impl ValueCoder {
     /// The coder of a file of format `version` whose game's input is `input`.
     pub(crate) fn new(version: u16, input: &[Field]) -> ValueCoder {
         if version < 5 {
-            return ValueCoder::Arena(Box::new(ChangeModel::new()));
+            return ValueCoder::Format4(Box::new(ChangeModel::new()));
         }
         let codec = RowCodec::exact(input);
         let models = codec.template.clone();
@@ -58,7 +54,7 @@ impl ValueCoder {
     pub(crate) fn zeros(&self) -> InputValues {
         let len = match self {
             ValueCoder::Schema { len, .. } => *len,
-            ValueCoder::Arena(_) => ARENA_VALUES,
+            ValueCoder::Format4(_) => ChangeModel::VALUES,
         };
         InputValues(vec![0; len])
     }
@@ -83,11 +79,7 @@ impl ValueCoder {
                 models.code(c, plan, 0, &prev.0, &target.0, mask, &mut out.0, true)?;
                 Ok(out)
             }
-            ValueCoder::Arena(change) => {
-                let prev = Arena::input_from_values(prev);
-                let hint = Arena::input_from_values(hint);
-                Ok(Arena::input_values(&change.code(c, prev, hint)?))
-            }
+            ValueCoder::Format4(change) => change.code_values(c, prev, hint),
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::replay::{MAGIC, ReplayIndex, ReplayReader, StopReason, verify};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
-/// A small real recording (4 players, 5 drones, 400 ticks) and the byte offsets
+/// A small real recording (4 players, 5 NPCs, 400 ticks) and the byte offsets
 /// where its records start, plus its length.
 fn sample() -> &'static (Vec<u8>, Vec<usize>) {
     static SAMPLE: OnceLock<(Vec<u8>, Vec<usize>)> = OnceLock::new();

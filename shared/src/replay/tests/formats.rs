@@ -1,7 +1,7 @@
 //! Format 5 (any game): hostile headers, unknown games, other builds; and format-4
 //! arena recordings, which still read, seek and verify.
 
-use super::{games, header, header4, record, record_version};
+use super::{games, header, record, record_version};
 use crate::game::GameEntry;
 use crate::protocol::Tick;
 use crate::replay::frame::{self, Kind, PREFIX_LEN};
@@ -51,7 +51,7 @@ fn format5_headers_out_of_bounds_are_refused_with_the_reason() {
     h.config = "{not json".into();
     assert!(matches!(refused(&h), BoundsError::Config(_)));
     let mut h = header(0, 1);
-    h.descriptor = h.descriptor.replace("\"hp\"", "\"hq\"");
+    h.descriptor = h.descriptor.replace("\"vx\"", "\"vz\"");
     let e = refused(&h);
     assert!(e.to_string().contains("hash"), "{e}");
     let mut h = header(0, 1);
@@ -154,7 +154,7 @@ fn format4_recordings_still_read_seek_and_verify() {
     assert_eq!((report.ticks, report.checkpoints_checked), (1200, 5));
     assert_eq!(report.game.as_deref(), Some("arena"));
     let index = ReplayIndex::build(&old.bytes).unwrap();
-    let generic = header4(10, 7).generic();
+    let generic = crate::sim::replay4::tests::header(10, 7).generic();
     assert_eq!(index.header, generic);
     assert_eq!((index.header.build.as_str(), index.players), ("", 6));
     // The same commands come out of both formats.
@@ -172,7 +172,7 @@ fn format4_recordings_still_read_seek_and_verify() {
     let resim = Resim::seek_from(&old.bytes, &games(), &seek, Tick(777)).unwrap();
     assert_eq!(resim.game().state_hash(), old.hashes[777]);
     println!(
-        "the same arena match (6 players, 10 drones, 1200 ticks): format 4 {} bytes, format 5 {} bytes",
+        "the same arena match (6 players, 10 NPCs, 1200 ticks): format 4 {} bytes, format 5 {} bytes",
         old.bytes.len(),
         new.bytes.len()
     );

@@ -1,47 +1,8 @@
-//! Hostile files: headers out of bounds are refused before anything is built from
-//! them, and damage followed by a checkpoint is skipped (a gap), not the end.
+//! Hostile files: damage followed by a checkpoint is skipped (a gap), not the end.
 
-use super::{games, header4, record};
+use super::{games, record};
 use crate::protocol::Tick;
-use crate::replay::format4::ArenaHeader;
-use crate::replay::{
-    BoundsError, Record, ReplayIndex, ReplayReader, ReplayWriter, Resim, SeekIndex, StopReason,
-    verify,
-};
-
-fn refused(header: &ArenaHeader) -> BoundsError {
-    let bytes = ReplayWriter::format4(header, 4).take_bytes();
-    let stop = ReplayReader::open(&bytes).err().expect("refused");
-    let StopReason::OutOfBounds(e) = stop.reason else {
-        panic!("{stop}");
-    };
-    assert!(Resim::new(&bytes, &games()).is_err());
-    assert!(verify(&bytes, &games()).stopped_at.is_some());
-    e
-}
-
-#[test]
-fn format4_headers_out_of_bounds_are_refused_with_the_reason() {
-    let mut h = header4(0, 1);
-    h.config.tick_rate = u32::MAX;
-    assert!(matches!(refused(&h), BoundsError::TickRate { .. }));
-    h.config.tick_rate = 0;
-    assert!(matches!(refused(&h), BoundsError::TickRate { .. }));
-    let mut h = header4(0, 1);
-    h.config.drones = u32::MAX;
-    assert!(matches!(refused(&h), BoundsError::Drones { .. }));
-    let mut h = header4(0, 1);
-    h.config.rules.drone_speed = f32::INFINITY;
-    assert!(matches!(refused(&h), BoundsError::Rule { .. }));
-    let mut h = header4(0, 1);
-    h.map_text = format!("size 100 100\nspawn 1 1\n{}", "wall 1 1 1 1\n".repeat(5000));
-    assert!(matches!(refused(&h), BoundsError::Map(_)));
-    h.map_text = "wall 1 1 1 1\n".repeat(300_000);
-    assert!(matches!(refused(&h), BoundsError::Record { .. }));
-    let mut h = header4(0, 1);
-    h.room_name = "x".repeat(10_000);
-    assert!(matches!(refused(&h), BoundsError::TooLong { .. }));
-}
+use crate::replay::{Record, ReplayIndex, ReplayReader, Resim, SeekIndex, verify};
 
 #[test]
 fn a_flipped_byte_before_a_checkpoint_loses_only_the_ticks_up_to_it() {

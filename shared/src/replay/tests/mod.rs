@@ -15,13 +15,13 @@ mod seek;
 mod size;
 mod verify;
 
-use super::format4::ArenaHeader;
 use super::{RecordPolicy, ReplayHeader, ReplayWriter};
 use crate::codec::RowSnapshot;
 use crate::game::{DynGame, Game, GameEntry};
 use crate::protocol::PlayerIdentity;
-use crate::protocol::{PROTOCOL_VERSION, PlayerId, Tick};
+use crate::protocol::{PlayerId, Tick};
 use crate::sim::map::DEFAULT_MAP;
+use crate::sim::replay4;
 use crate::sim::rng::Pcg32;
 use crate::sim::{Arena, ArenaConfig, TickInput, WorldConfig, legacy};
 use crate::sim::{Buttons, PlayerInput};
@@ -31,27 +31,12 @@ fn games() -> Vec<GameEntry> {
     vec![GameEntry::of::<Arena>()]
 }
 
-/// An arena header of format 4 for the default map.
-fn header4(drones: u32, seed: u64) -> ArenaHeader {
-    ArenaHeader {
-        protocol_version: PROTOCOL_VERSION,
-        map_name: "arena".into(),
-        map_text: DEFAULT_MAP.into(),
-        config: WorldConfig::new(60, drones),
-        seed,
-        start_unix_ms: 1_700_000_000_000,
-        room_name: "test room".into(),
-        room_id: "abcdefghijklm".into(),
-        invite: None,
-    }
-}
-
 /// A header of today's format for an arena room on the default map.
-fn header(drones: u32, seed: u64) -> ReplayHeader {
+fn header(npcs: u32, seed: u64) -> ReplayHeader {
     let config = ArenaConfig::new(
         "arena".into(),
         DEFAULT_MAP.into(),
-        WorldConfig::new(60, drones),
+        WorldConfig::new(60, npcs),
     );
     let config = serde_json::to_value(&config).unwrap();
     ReplayHeader {
@@ -185,32 +170,32 @@ pub(super) struct Recording {
     pub hashes: Vec<u64>,
 }
 
-/// Record `ticks` ticks of `players` [`Humans`] and `drones` drones, as a room does
+/// Record `ticks` ticks of `players` [`Humans`] and `npcs` NPCs, as a room does
 /// (hash every second, keyframe every 5 s, a flush in the middle of each second).
 /// With `tamper = Some(t)`, the file gets a different input at tick `t` than the
 /// World stepped with.
 pub(super) fn record(
     players: u32,
-    drones: u32,
+    npcs: u32,
     ticks: u32,
     seed: u64,
     tamper: Option<u32>,
 ) -> Recording {
     let policy = RecordPolicy::for_tick_rate(60);
-    record_with(policy, players, drones, ticks, seed, tamper)
+    record_with(policy, players, npcs, ticks, seed, tamper)
 }
 
 /// [`record`] with checks and seek points by `policy` (checkpoints included).
 pub(super) fn record_with(
     policy: RecordPolicy,
     players: u32,
-    drones: u32,
+    npcs: u32,
     ticks: u32,
     seed: u64,
     tamper: Option<u32>,
 ) -> Recording {
     let v = super::FORMAT_VERSION;
-    record_version(v, policy, players, drones, ticks, seed, tamper)
+    record_version(v, policy, players, npcs, ticks, seed, tamper)
 }
 
 /// [`record_with`] in format `version` (2 to 4: the arena's old format, else
@@ -219,17 +204,17 @@ pub(super) fn record_version(
     version: u16,
     policy: RecordPolicy,
     players: u32,
-    drones: u32,
+    npcs: u32,
     ticks: u32,
     seed: u64,
     tamper: Option<u32>,
 ) -> Recording {
     let (mut writer, config) = if version < 5 {
-        let old = header4(drones, seed);
+        let old = replay4::tests::header(npcs, seed);
         let config = old.generic().config_value();
-        (ReplayWriter::format4(&old, version), config)
+        (replay4::writer(&old, version), config)
     } else {
-        let header = header(drones, seed);
+        let header = header(npcs, seed);
         let config = header.config_value();
         (ReplayWriter::new(&header, Arena::schema()), config)
     };

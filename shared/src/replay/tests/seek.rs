@@ -2,13 +2,11 @@
 //! from tick 0; damaged or forged checkpoints; version 2 files.
 
 use super::{games, record, record_version};
-use crate::codec::{decode_value, encode_value};
 use crate::protocol::Tick;
 use crate::replay::frame::{self, Kind, PREFIX_LEN};
 use crate::replay::{
     FORMAT_VERSION, RecordPolicy, ReplayIndex, Resim, SeekIndex, StopReason, verify,
 };
-use crate::sim::WorldState;
 
 /// The records of `bytes`: kind and byte range.
 fn records(bytes: &[u8]) -> Vec<(Kind, std::ops::Range<usize>)> {
@@ -78,19 +76,20 @@ fn every_checkpoint_is_verified_and_a_forged_one_is_reported() {
     assert_eq!(report.checkpoints_checked, 4, "{report:?}"); // 0, 300, 600, 900
     assert!(report.is_ok(), "{report:?}");
 
-    // Move one drone in the checkpoint of tick 600, with a valid checksum.
-    let (_, range) = records(&rec.bytes)
+    // Put the state of tick 300 in the checkpoint of tick 600, with a valid
+    // checksum: a real state, not the one the match had at 600.
+    let checkpoints: Vec<_> = records(&rec.bytes)
         .into_iter()
         .filter(|(k, _)| *k == Kind::Checkpoint)
-        .nth(2)
-        .unwrap();
-    let payload = &rec.bytes[range.start + 9..range.end];
-    let (tick, body) = frame::split_u32(payload).unwrap();
-    assert_eq!(tick, 600);
-    let mut state: WorldState = decode_value(body, 1 << 24).unwrap();
-    state.drones[3].body.pos[0] += 1.0;
+        .map(|(_, range)| range)
+        .collect();
+    let payload = |range: &std::ops::Range<usize>| &rec.bytes[range.start + 9..range.end];
+    let (tick, _) = frame::split_u32(payload(&checkpoints[2])).unwrap();
+    let (old_tick, old_state) = frame::split_u32(payload(&checkpoints[1])).unwrap();
+    assert_eq!((tick, old_tick), (600, 300));
+    let range = checkpoints[2].clone();
     let mut forged_payload = tick.to_le_bytes().to_vec();
-    forged_payload.extend_from_slice(&encode_value(&state));
+    forged_payload.extend_from_slice(old_state);
     let forged = replace(&rec.bytes, range.clone(), Kind::Checkpoint, &forged_payload);
     let report = verify(&forged, &games());
     assert!(report.stopped_at.is_none() && report.complete);

@@ -32,8 +32,8 @@ fn breakdown(bytes: &[u8]) -> [usize; 7] {
 #[test]
 fn ten_minutes_of_sixteen_players_fit_in_two_megabytes() {
     const TICKS: u32 = 10 * 60 * 60;
-    for drones in [0, 50] {
-        let rec = record(16, drones, TICKS, 2024, None);
+    for npcs in [0, 50] {
+        let rec = record(16, npcs, TICKS, 2024, None);
         let [header, ticks, hashes, keyframes, end, checkpoints, players] = breakdown(&rec.bytes);
         let inputs = rec.inputs.iter().map(|t| t.inputs.len()).sum::<usize>();
         let changed = rec
@@ -47,7 +47,7 @@ fn ten_minutes_of_sixteen_players_fit_in_two_megabytes() {
             })
             .sum::<usize>();
         println!(
-            "replay size, 10 min x 16 players x 60 Hz, {drones} drones: {} bytes \
+            "replay size, 10 min x 16 players x 60 Hz, {npcs} npcs: {} bytes \
              (header {header}, inputs {ticks}, hashes {hashes}, keyframes {keyframes}, end {end}, \
              checkpoints {checkpoints}, players {players}); \
              {inputs} player inputs, ~{changed} changed from the tick before, \

@@ -1,7 +1,7 @@
 use super::{input, inputs, join};
-use crate::codec::{EntityKind, EntityState};
 use crate::protocol::{PlayerId, Tick};
 use crate::sim::{Buttons, GameEvent};
+use crate::sim::{EntityKind, EntityState};
 use crate::sim::{Map, Rules, TickInput, World, WorldConfig};
 use glam::Vec2;
 

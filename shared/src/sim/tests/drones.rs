@@ -1,6 +1,6 @@
 use super::arena;
-use crate::codec::EntityKind;
 use crate::protocol::NetId;
+use crate::sim::EntityKind;
 use crate::sim::{Map, TickInput, World, WorldConfig};
 use glam::Vec2;
 

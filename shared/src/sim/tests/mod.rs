@@ -1,6 +1,7 @@
 //! Tests of the simulation: map parsing, movement, combat, drones, determinism.
 
 mod combat;
+mod delta;
 mod determinism;
 mod drones;
 mod lagcomp;

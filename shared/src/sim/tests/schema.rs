@@ -1,12 +1,14 @@
 //! The arena's schema: its frozen descriptor, its row layout against the
 //! `EntityState` adapter, and the generic row path giving the arena's bytes.
 
-use crate::codec::{CodedEntity, DeltaLimits, encode_delta};
-use crate::codec::{EntityKind, EntityState, Row, RowSnapshot, Snapshot, apply_rows, encode_rows};
+use crate::codec::{CodedEntity, DeltaLimits};
+use crate::codec::{Row, RowSnapshot, apply_rows, encode_rows};
 use crate::protocol::{NetId, Tick};
 use crate::schema::Schema;
+use crate::sim::encode_delta;
 use crate::sim::rows::{ARENA_VALUES, kind_index};
 use crate::sim::schema::{arena_codec, arena_schema, build_arena_schema};
+use crate::sim::{EntityKind, EntityState, Snapshot};
 use crate::sim::{Map, TickInput, World, WorldConfig};
 
 /// The arena's canonical descriptor (the file has one trailing newline). A change

@@ -1,12 +1,13 @@
-//! Delta tests: round trips over random snapshot pairs, typed errors for hostile
+//! Delta tests of the arena's snapshots on the schema codec: round trips over random snapshot pairs, typed errors for hostile
 //! bodies, and the size goal on the drone scene.
 
-use super::*;
-use crate::codec::snapshot::quantize_pos;
-use crate::codec::{
+use crate::codec::{DeltaError, DeltaLimits};
+use crate::protocol::{NetId, Tick};
+use crate::sim::rows::kind_from_index;
+use crate::sim::snapshot::quantize_pos;
+use crate::sim::{
     EntityKind, EntityState, Snapshot, apply_delta, apply_delta_with_limits, encode_delta,
 };
-use crate::sim::rows::kind_from_index;
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 

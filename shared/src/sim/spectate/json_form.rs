@@ -10,8 +10,8 @@
 //! These are serde `with` modules for the fields of [`super::SpecEntity`],
 //! [`super::EntityChange`] and [`super::Delta`].
 
-use crate::codec::snapshot::{ANGLE_STEPS, POS_SCALE, VEL_SCALE};
 use crate::protocol::NetId;
+use crate::sim::snapshot::{ANGLE_STEPS, POS_SCALE, VEL_SCALE};
 use serde::de::{Error as _, SeqAccess, Visitor};
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serializer};
@@ -97,7 +97,7 @@ pub mod opt_vel {
 }
 
 /// `v` radians snapped to the nearest of the snapshot's angle steps, as
-/// [`crate::codec::EntityState::angle_rad`] gives it (the JSON writes angles with
+/// [`crate::sim::EntityState::angle_rad`] gives it (the JSON writes angles with
 /// four decimals, well within half a step).
 fn snap_angle(v: f64) -> f32 {
     let steps = ANGLE_STEPS as f32;

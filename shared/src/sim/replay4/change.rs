@@ -7,7 +7,8 @@
 use crate::codec::DeltaError;
 use crate::codec::model::{SIntModel, mono, tree, unmono};
 use crate::codec::rangecoder::{BitCoder, Prob};
-use crate::sim::{Buttons, PlayerInput};
+use crate::game::{Game, InputValues};
+use crate::sim::{Arena, Buttons, PlayerInput};
 
 /// How a changed input is coded.
 #[derive(Clone)]
@@ -19,6 +20,21 @@ pub(crate) struct ChangeModel {
 }
 
 impl ChangeModel {
+    /// The arena's input values (buttons, aim) in formats 2 to 4.
+    pub(crate) const VALUES: usize = 2;
+
+    /// [`ChangeModel::code`] on input values (read as [`Arena`] reads them).
+    pub(crate) fn code_values<C: BitCoder>(
+        &mut self,
+        c: &mut C,
+        prev: &InputValues,
+        hint: &InputValues,
+    ) -> Result<InputValues, DeltaError> {
+        let prev = Arena::input_from_values(prev);
+        let hint = Arena::input_from_values(hint);
+        Ok(Arena::input_values(&self.code(c, prev, hint)?))
+    }
+
     /// The model before any input was coded (every probability at one half).
     pub(crate) fn new() -> ChangeModel {
         ChangeModel {

@@ -4,9 +4,9 @@
 use super::build::game_event;
 use super::state::ApplyError;
 use super::*;
-use crate::codec::{EntityKind, EntityState, Snapshot};
 use crate::protocol::{NetId, PlayerId, Tick};
 use crate::sim::GameEvent;
+use crate::sim::{EntityKind, EntityState, Snapshot};
 use proptest::prelude::*;
 
 fn map() -> MapView {
@@ -31,8 +31,8 @@ fn entity(id: u32, kind: EntityKind, x: i32, y: i32) -> EntityState {
 }
 
 /// Through the wire: SSE data text and back.
-fn wire(event: &SpecEvent) -> SpecEvent {
-    SpecEvent::parse(event.name(), &event.data_json()).unwrap()
+fn wire(event: &ArenaEvent) -> ArenaEvent {
+    ArenaEvent::parse(event.name(), &event.data_json()).unwrap()
 }
 
 fn arb_kind() -> impl Strategy<Value = EntityKind> {
@@ -100,7 +100,7 @@ proptest! {
 
     #[test]
     fn a_delta_carries_only_what_changed(a in arb_snapshot(6), b in arb_snapshot(12)) {
-        let SpecEvent::Delta(d) = delta_event(&a, &b) else { panic!("not a delta") };
+        let ArenaEvent::Delta(d) = delta_event(&a, &b) else { panic!("not a delta") };
         for c in &d.changed {
             let old = a.get(c.id).unwrap();
             let new = b.get(c.id).unwrap();
@@ -185,7 +185,7 @@ fn a_bad_delta_leaves_the_state_unchanged() {
     };
     let mut state = SpecState::from_snapshot(&base, 60, &map());
     let before = state.clone();
-    let bad = SpecEvent::Delta(Delta {
+    let bad = ArenaEvent::Delta(Delta {
         tick: Tick(12),
         base: Tick(6),
         removed: vec![NetId(1)],
@@ -240,7 +240,7 @@ fn game_events_group_one_tick_and_empty_ticks_send_nothing() {
     )
     .unwrap();
     // Only the named players the events mention, each once; an unknown one unnamed.
-    let SpecEvent::Game(batch) = &ev else {
+    let ArenaEvent::Game(batch) = &ev else {
         panic!("not a game event: {ev:?}");
     };
     assert_eq!(batch.players, vec![name(1, "ann")]);

@@ -5,9 +5,9 @@
 //! on top of the frame it was made against; a frame whose tick the state already has
 //! is skipped; a `reset` drops the state (a keyframe follows).
 
-use super::{Delta, MapView, SpecEntity, SpecEvent};
-use crate::codec::Snapshot;
+use super::{ArenaEvent, Delta, MapView, SpecEntity};
 use crate::protocol::{NetId, Tick};
+use crate::sim::Snapshot;
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -75,18 +75,18 @@ impl SpecState {
     }
 
     /// Apply one event (see the module docs for the rules).
-    pub fn apply(&mut self, event: &SpecEvent) -> Result<Applied, ApplyError> {
+    pub fn apply(&mut self, event: &ArenaEvent) -> Result<Applied, ApplyError> {
         match event {
-            SpecEvent::Game(_) => Ok(Applied::Game),
-            SpecEvent::End(_) => {
+            ArenaEvent::Game(_) => Ok(Applied::Game),
+            ArenaEvent::End(_) => {
                 self.ended = true;
                 Ok(Applied::End)
             }
-            SpecEvent::Reset(_) => {
+            ArenaEvent::Reset(_) => {
                 *self = SpecState::new();
                 Ok(Applied::Reset)
             }
-            SpecEvent::Keyframe(k) => {
+            ArenaEvent::Keyframe(k) => {
                 if self.tick.is_some_and(|t| t >= k.tick) {
                     return Ok(Applied::Stale);
                 }
@@ -96,7 +96,7 @@ impl SpecState {
                 self.entities = k.entities.iter().map(|e| (e.id, *e)).collect();
                 Ok(Applied::Frame)
             }
-            SpecEvent::Delta(d) => {
+            ArenaEvent::Delta(d) => {
                 let have = self.tick.ok_or(ApplyError::NoKeyframe { tick: d.tick })?;
                 if have >= d.tick {
                     return Ok(Applied::Stale);

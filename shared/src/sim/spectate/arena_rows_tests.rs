@@ -9,6 +9,7 @@ use crate::codec::RowSnapshot;
 use crate::game::Game;
 use crate::protocol::{PlayerId, Tick};
 use crate::sim::{Arena, Buttons, Map, PlayerInput, TickInput, World, WorldConfig, legacy};
+use crate::spectate::{BinaryKeyframe, PlayerName, RowFeed};
 use std::sync::Arc;
 
 /// `(event name, data)` of one SSE text.
@@ -23,7 +24,7 @@ fn fields(sse: &str) -> (String, String) {
 }
 
 /// The scripted match: `(tick, events, snapshot at frame ticks)` per step.
-fn script() -> Vec<(Tick, Vec<GameEvent>, Option<crate::codec::Snapshot>)> {
+fn script() -> Vec<(Tick, Vec<GameEvent>, Option<crate::sim::Snapshot>)> {
     let map = Map::default_map();
     let mut world = World::new(map, WorldConfig::new(60, 12), 11);
     let mut out = Vec::new();
@@ -67,7 +68,7 @@ fn the_arena_on_row_frames_loses_nothing() {
         if let Some(old) = game_event(tick, &events, &names) {
             let new = rows.game(tick, &event_rows, &names).unwrap();
             let (name, data) = fields(&new);
-            assert_eq!(SpecEvent::parse(&name, &data).unwrap(), old, "{new}");
+            assert_eq!(ArenaEvent::parse(&name, &data).unwrap(), old, "{new}");
             games += 1;
         }
         let Some(snapshot) = snapshot else { continue };
@@ -82,8 +83,8 @@ fn the_arena_on_row_frames_loses_nothing() {
         assert_eq!(name, old_name);
         if new.keyframe {
             keyframes += 1;
-            let a: binary::BinaryKeyframe = serde_json::from_str(&data).unwrap();
-            let b: binary::BinaryKeyframe = serde_json::from_str(&old_data).unwrap();
+            let a: BinaryKeyframe = serde_json::from_str(&data).unwrap();
+            let b: BinaryKeyframe = serde_json::from_str(&old_data).unwrap();
             assert_eq!((&a.body, &a.map, &a.players), (&b.body, &b.map, &b.players));
             assert_eq!((a.tick_rate, a.game.as_str()), (b.tick_rate, "arena"));
         } else {
@@ -96,10 +97,10 @@ fn the_arena_on_row_frames_loses_nothing() {
         // JSON: the generic frame rebuilds the world the arena's own frame does.
         want.apply(&old).unwrap();
         let (name, data) = fields(&new.json);
-        let parsed = SpecEvent::parse(&name, &data).unwrap();
+        let parsed = ArenaEvent::parse(&name, &data).unwrap();
         got.apply(&parsed).unwrap();
         assert_eq!(got, want, "tick {}", tick.0);
-        if let SpecEvent::Delta(d) = &parsed {
+        if let ArenaEvent::Delta(d) = &parsed {
             assert!(d.moved.is_empty(), "moves are in `changed`");
         }
     }

@@ -4,10 +4,11 @@
 //! [`Feed`] remembers the previous frame and picks keyframe or delta by tick, so a
 //! live room and a replay of it produce the same events for the same ticks.
 
-use super::{Delta, EntityChange, GameBatch, Keyframe, MapView, PlayerName, SpecEntity, SpecEvent};
-use crate::codec::{EntityState, Snapshot, encode_delta};
+use super::{ArenaEvent, Delta, EntityChange, GameBatch, Keyframe, MapView, SpecEntity};
 use crate::protocol::Tick;
 use crate::sim::GameEvent;
+use crate::sim::{EntityState, Snapshot, encode_delta};
+use crate::spectate::PlayerName;
 use core::cmp::Ordering;
 use std::sync::Arc;
 
@@ -59,8 +60,8 @@ pub fn keyframe_event(
     tick_rate: u16,
     map: &MapView,
     players: &[PlayerName],
-) -> SpecEvent {
-    SpecEvent::Keyframe(Keyframe {
+) -> ArenaEvent {
+    ArenaEvent::Keyframe(Keyframe {
         tick: snapshot.tick,
         tick_rate,
         map: map.name.clone(),
@@ -71,7 +72,7 @@ pub fn keyframe_event(
 
 /// `event: delta` from the frame `prev` to `cur` (both sorted by id, as snapshots
 /// are). An id whose kind changed is reported as removed and created.
-pub fn delta_event(prev: &Snapshot, cur: &Snapshot) -> SpecEvent {
+pub fn delta_event(prev: &Snapshot, cur: &Snapshot) -> ArenaEvent {
     let mut delta = Delta {
         tick: cur.tick,
         base: prev.tick,
@@ -114,12 +115,12 @@ pub fn delta_event(prev: &Snapshot, cur: &Snapshot) -> SpecEvent {
             },
         }
     }
-    SpecEvent::Delta(delta)
+    ArenaEvent::Delta(delta)
 }
 
 /// `event: game` for the events of one tick, naming the players they mention from
 /// `known` (others stay unnamed); `None` when there were no events.
-pub fn game_event(tick: Tick, events: &[GameEvent], known: &[PlayerName]) -> Option<SpecEvent> {
+pub fn game_event(tick: Tick, events: &[GameEvent], known: &[PlayerName]) -> Option<ArenaEvent> {
     (!events.is_empty()).then(|| {
         let mut players: Vec<PlayerName> = Vec::new();
         for id in events.iter().flat_map(GameEvent::players) {
@@ -130,7 +131,7 @@ pub fn game_event(tick: Tick, events: &[GameEvent], known: &[PlayerName]) -> Opt
                 players.push(who.clone());
             }
         }
-        SpecEvent::Game(GameBatch {
+        ArenaEvent::Game(GameBatch {
             tick,
             events: events.to_vec(),
             players,
@@ -190,7 +191,7 @@ impl Feed {
 
     /// The frame event for `snapshot`, which becomes the new previous frame (an
     /// `Arc<Snapshot>` is kept as it is, a `Snapshot` is moved into one).
-    pub fn frame(&mut self, snapshot: impl Into<Arc<Snapshot>>) -> SpecEvent {
+    pub fn frame(&mut self, snapshot: impl Into<Arc<Snapshot>>) -> ArenaEvent {
         let snapshot = snapshot.into();
         let event = match self.baseline_for(&snapshot) {
             Some(prev) => delta_event(prev, &snapshot),
@@ -202,7 +203,7 @@ impl Feed {
 
     /// [`Feed::frame`] and the same frame as a range-coded body (keyframe or delta
     /// against the previous frame, as the event is) for the binary format.
-    pub fn frame_both(&mut self, snapshot: impl Into<Arc<Snapshot>>) -> (SpecEvent, Vec<u8>) {
+    pub fn frame_both(&mut self, snapshot: impl Into<Arc<Snapshot>>) -> (ArenaEvent, Vec<u8>) {
         let snapshot = snapshot.into();
         let body = encode_delta(self.baseline_for(&snapshot), &snapshot);
         (self.frame(snapshot), body)
@@ -223,7 +224,7 @@ impl Feed {
     }
 
     /// A keyframe of the previous frame (for a viewer joining between keyframes).
-    pub fn keyframe(&self) -> Option<SpecEvent> {
+    pub fn keyframe(&self) -> Option<ArenaEvent> {
         self.last
             .as_ref()
             .map(|s| keyframe_event(s, self.tick_rate, &self.map, &self.players))

@@ -1,4 +1,5 @@
-//! Replay formats 2 to 4: arena recordings, read as the generic form.
+//! Replay formats 2 to 4, the arena's own: its recordings, read as the engine's
+//! generic form ([`crate::replay`]).
 //!
 //! Before format 5 a replay held one game, the arena, in the arena's own forms: the
 //! header was an [`ArenaHeader`] (map name and text, the World's config), a ticks
@@ -15,10 +16,14 @@
 //! before anything is built from it.
 
 pub mod change;
+#[cfg(test)]
+pub(crate) mod tests;
 
-use super::ReplayHeader;
-use super::bounds::{BoundsError, MAX_HEADER_TEXT_LEN, MAX_TICK_RATE, text};
+use crate::codec::encode_value;
 use crate::game::Game;
+use crate::replay::ReplayHeader;
+use crate::replay::bounds::{BoundsError, MAX_HEADER_TEXT_LEN, MAX_TICK_RATE, text};
+use crate::replay::{OLDEST_FORMAT_VERSION, ReplayWriter};
 use crate::sim::map::MAX_MAP_TEXT_LEN;
 use crate::sim::{Arena, ArenaConfig, Map, Rules, WorldConfig};
 use serde::{Deserialize, Serialize};
@@ -77,6 +82,14 @@ impl ArenaHeader {
     }
 }
 
+/// A writer of the arena's format `version` (2 to 4), as servers wrote before
+/// format 5: for tests and tools that make old files. Its inputs are coded as the
+/// arena's, so the commands must be the arena's input values.
+pub fn writer(header: &ArenaHeader, version: u16) -> ReplayWriter {
+    let version = version.clamp(OLDEST_FORMAT_VERSION, 4);
+    ReplayWriter::start(version, &encode_value(header), Arena::schema())
+}
+
 fn magnitude(name: &'static str, value: f32) -> Result<(), BoundsError> {
     if value.is_finite() && (0.0..=MAX_RULE_MAGNITUDE).contains(&value) {
         return Ok(());
@@ -118,7 +131,8 @@ pub fn check_header(header: &ArenaHeader) -> Result<(), BoundsError> {
         });
     }
     if config.drones > MAX_DRONES {
-        return Err(BoundsError::Drones {
+        return Err(BoundsError::TooMany {
+            what: "drones",
             found: config.drones,
             max: MAX_DRONES,
         });
@@ -133,5 +147,5 @@ pub fn check_header(header: &ArenaHeader) -> Result<(), BoundsError> {
     text("the map text", &header.map_text, MAX_MAP_TEXT_LEN)?;
     Map::parse(&header.map_text)
         .map(|_| ())
-        .map_err(BoundsError::Map)
+        .map_err(|e| BoundsError::Map(e.to_string()))
 }
