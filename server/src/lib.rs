@@ -100,6 +100,7 @@ async fn join_cluster(
             .trim_end_matches('/')
             .to_owned(),
         quic: quic.and_then(|q| serde_json::to_value(q.info()).ok()),
+        webtransport: quic.and_then(|q| q.webtransport().cloned()),
     };
     let redis = cluster::RedisDirectory::connect(c, node)
         .await

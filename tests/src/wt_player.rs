@@ -16,6 +16,9 @@ use web_transport_quinn::{ClientError, Session, SessionError, WebTransportError}
 #[derive(Debug, Clone)]
 pub struct WtSeat {
     pub ticket: String,
+    /// The host the offer names (cluster mode: the room's node); `None`: the
+    /// lobby's (the session goes to `localhost`).
+    pub host: Option<String>,
     pub port: u16,
     /// SHA-256 of the certificates the browser may meet (`serverCertificateHashes`).
     pub hashes: Vec<Vec<u8>>,
@@ -23,7 +26,12 @@ pub struct WtSeat {
 
 /// Take a seat in `room`; the join answer must offer WebTransport with hashes.
 pub async fn wt_seat(addr: SocketAddr, room: &str, name: &str) -> WtSeat {
-    let answer = join_answer(addr, room, name).await;
+    wt_seat_of(&join_answer(addr, room, name).await)
+}
+
+/// The seat of a join (or matchmaking) answer, which must offer WebTransport with
+/// hashes.
+pub fn wt_seat_of(answer: &serde_json::Value) -> WtSeat {
     let wt = &answer["webtransport"];
     let ticket = answer["ticket"].as_str().unwrap().to_owned();
     assert_eq!(
@@ -31,18 +39,24 @@ pub async fn wt_seat(addr: SocketAddr, room: &str, name: &str) -> WtSeat {
         Some(format!("/wt?ticket={ticket}").as_str()),
         "{answer}"
     );
-    let hashes: Vec<Vec<u8>> = wt["cert_sha256"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no webtransport.cert_sha256 in {answer}"))
-        .iter()
-        .map(|h| hex(h.as_str().unwrap()))
-        .collect();
+    let hashes = cert_hashes(wt);
     assert!(!hashes.is_empty(), "{answer}");
     WtSeat {
         ticket,
+        host: wt["host"].as_str().map(str::to_owned),
         port: u16::try_from(wt["port"].as_u64().unwrap()).unwrap(),
         hashes,
     }
+}
+
+/// The `cert_sha256` of a WebTransport offer (or of a node record's), as bytes.
+pub fn cert_hashes(offer: &serde_json::Value) -> Vec<Vec<u8>> {
+    offer["cert_sha256"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no cert_sha256 in {offer}"))
+        .iter()
+        .map(|h| hex(h.as_str().unwrap()))
+        .collect()
 }
 
 fn hex(text: &str) -> Vec<u8> {
@@ -57,7 +71,12 @@ pub async fn connect(seat: &WtSeat, path: &str) -> Result<Session, ClientError> 
     let client = web_transport_quinn::ClientBuilder::new()
         .with_server_certificate_hashes(seat.hashes.clone())
         .expect("client");
-    let url = url::Url::parse(&format!("https://localhost:{}{path}", seat.port)).unwrap();
+    let host = match seat.host.as_deref() {
+        Some(h) if h.contains(':') => format!("[{h}]"),
+        Some(h) => h.to_owned(),
+        None => "localhost".to_owned(),
+    };
+    let url = url::Url::parse(&format!("https://{host}:{}{path}", seat.port)).unwrap();
     tokio::time::timeout(WAIT, client.connect(url))
         .await
         .expect("connect within the wait")
@@ -162,5 +181,19 @@ pub fn close_of(e: SessionError) -> (u32, String) {
     match e {
         SessionError::WebTransportError(WebTransportError::Closed(code, reason)) => (code, reason),
         other => panic!("expected a WebTransport close, got {other}"),
+    }
+}
+
+/// Whether the session was refused with HTTP `status` (the client reports it one
+/// of two ways).
+pub fn refused_with(e: &ClientError, status: u16) -> bool {
+    use web_transport_quinn::ConnectError;
+    use web_transport_quinn::proto::ConnectError as Proto;
+    match e {
+        ClientError::HttpError(ConnectError::ErrorStatus(s)) => s.as_u16() == status,
+        ClientError::HttpError(ConnectError::ProtoError(Proto::WrongStatus(Some(s)))) => {
+            s.as_u16() == status
+        }
+        _ => false,
     }
 }

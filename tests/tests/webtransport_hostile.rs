@@ -16,8 +16,7 @@ use tickcast_shared::quic::close;
 use tickcast_tests::http::get_text;
 use tickcast_tests::player::{Player, WAIT, create_room};
 use tickcast_tests::server::TestServer;
-use tickcast_tests::wt_player::{WtPeer, close_of, connect, wt_seat};
-use web_transport_quinn::ClientError;
+use tickcast_tests::wt_player::{WtPeer, close_of, connect, refused_with, wt_seat};
 
 /// One series of `/metrics`.
 async fn metric(addr: SocketAddr, series: &str) -> f64 {
@@ -28,20 +27,6 @@ async fn metric(addr: SocketAddr, series: &str) -> f64 {
         .trim()
         .parse()
         .unwrap()
-}
-
-/// Whether the session was refused with HTTP `status` (the client reports it one
-/// of two ways).
-fn refused_with(e: &ClientError, status: u16) -> bool {
-    use web_transport_quinn::ConnectError;
-    use web_transport_quinn::proto::ConnectError as Proto;
-    match e {
-        ClientError::HttpError(ConnectError::ErrorStatus(s)) => s.as_u16() == status,
-        ClientError::HttpError(ConnectError::ProtoError(Proto::WrongStatus(Some(s)))) => {
-            s.as_u16() == status
-        }
-        _ => false,
-    }
 }
 
 #[tokio::test]

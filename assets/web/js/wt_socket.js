@@ -27,9 +27,13 @@ export function webTransportAvailable() {
 }
 
 /** The session URL for a join answer's `webtransport` offer and an auth
- * ({Ticket} or {Resume}); the host is the page's. */
+ * ({Ticket} or {Resume}); the host is the offer's (in a cluster, the room's node),
+ * else the page's. */
 export function wtUrl(offer, auth) {
-  const base = `https://${location.hostname}:${offer.port}`;
+  const host = typeof offer.host === 'string' && offer.host ? offer.host : location.hostname;
+  // An IPv6 literal goes in brackets (location.hostname already has them).
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const base = `https://${bracketed}:${offer.port}`;
   if (auth.Resume) return `${base}/wt?${new URLSearchParams({ resume: auth.Resume })}`;
   return new URL(offer.url, base).toString();
 }

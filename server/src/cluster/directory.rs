@@ -298,14 +298,17 @@ impl Directory {
         Ok(self.replaced_counted(self.counted(issued)?))
     }
 
-    /// Check a seat ticket without using it: `Ok(true)` when it is live, `Ok(false)`
-    /// when this directory cannot tell without using it (cluster mode: Redis holds it).
-    pub fn check_ticket(&self, ticket: Option<&str>) -> Result<bool, DirectoryError> {
-        if self.cluster.is_some() {
-            return Ok(false);
-        }
-        self.lobby.check_ticket(ticket)?;
-        Ok(true)
+    /// Check a seat ticket without using it (a WebTransport URL; the `Hello`
+    /// redeems it): live, and (cluster mode) for a room of this node, which Redis
+    /// says without taking the ticket.
+    pub async fn check_ticket(&self, ticket: Option<&str>) -> Result<(), DirectoryError> {
+        let Some(node) = &self.cluster else {
+            return Ok(self.lobby.check_ticket(ticket)?);
+        };
+        let ticket = cluster_ticket(ticket)?;
+        self.counted(node.redis().available())?;
+        self.counted(node.redis().check_ticket(ticket).await)
+            .map(|_| ())
     }
 
     /// Use a seat ticket (at `GET /ws`, or in a QUIC `Hello`).
@@ -313,16 +316,22 @@ impl Directory {
         let Some(node) = &self.cluster else {
             return Ok(self.lobby.redeem(ticket)?);
         };
-        let ticket = ticket
-            .filter(|t| !t.is_empty())
-            .ok_or(TicketError::Missing)?;
-        // Tickets are 32 hex digits; nothing else is worth a Redis call.
-        if ticket.len() > 64 || !ticket.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(TicketError::Unknown.into());
-        }
+        let ticket = cluster_ticket(ticket)?;
         self.counted(node.redis().available())?;
         self.counted(node.redeem(ticket).await)
     }
+}
+
+/// A presented ticket worth a Redis call: present, at most 64 alphanumerics
+/// (tickets are 32 hex digits).
+fn cluster_ticket(ticket: Option<&str>) -> Result<&str, TicketError> {
+    let ticket = ticket
+        .filter(|t| !t.is_empty())
+        .ok_or(TicketError::Missing)?;
+    if ticket.len() > 64 || !ticket.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(TicketError::Unknown);
+    }
+    Ok(ticket)
 }
 
 /// A room id from a URL or a Redis record.

@@ -9,7 +9,7 @@
 //! its rooms (Redis lost them, or let them expire during a freeze).
 
 use super::directory::{DirectoryError, room_id};
-use super::records::{self, NodeRecord, RoomRef};
+use super::records::{self, NodeRecord, NodeWebTransport, RoomRef};
 use super::redis_dir::RedisDirectory;
 use super::spec;
 use crate::config::Config;
@@ -283,6 +283,8 @@ impl ClusterNode {
             spectators: 0,
             draining: self.redis.draining(),
             quic: node.quic.clone(),
+            // The current hashes: a rotated certificate is announced within a beat.
+            webtransport: node.webtransport.as_ref().map(NodeWebTransport::of),
         };
         let mut current = BTreeMap::new();
         let mut all = Vec::with_capacity(rooms.len());

@@ -2,6 +2,7 @@
 //! JSON. Room records are the lobby's room objects with `node` and `url` added, so
 //! `GET /api/rooms` answers them as they are.
 
+use crate::net::quic::{WebTransportInfo, WebTransportOffer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -20,6 +21,42 @@ pub struct NodeRecord {
     /// The node's QUIC announcement (port, certificate hash), when it offers QUIC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quic: Option<Value>,
+    /// The node's WebTransport offer for browsers, when it makes one; its
+    /// certificate hashes are the current ones at each heartbeat (the development
+    /// certificate rotates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webtransport: Option<NodeWebTransport>,
+}
+
+/// What a node record says of the node's WebTransport: where and which
+/// certificates (the join answer adds the node's host and the ticket's URL).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeWebTransport {
+    /// UDP port on the node's host.
+    pub port: u16,
+    /// SHA-256s (lowercase hex) of the certificates a browser may meet; empty with
+    /// a configured (CA-signed) certificate.
+    #[serde(default)]
+    pub cert_sha256: Vec<String>,
+}
+
+impl NodeWebTransport {
+    /// The record of `offer` as it stands now.
+    pub fn of(offer: &WebTransportOffer) -> NodeWebTransport {
+        NodeWebTransport {
+            port: offer.port,
+            cert_sha256: offer.cert_sha256(),
+        }
+    }
+
+    /// The join answer's `webtransport` for `ticket` at the node whose host is
+    /// `host`.
+    pub fn info(&self, host: String, ticket: &str) -> WebTransportInfo {
+        WebTransportInfo {
+            host: Some(host),
+            ..WebTransportInfo::for_ticket(self.port, ticket, self.cert_sha256.clone())
+        }
+    }
 }
 
 /// A ticket as Redis holds it until it is used or expires.
@@ -209,9 +246,20 @@ mod tests {
             spectators: 3,
             draining: false,
             quic: None,
+            webtransport: Some(NodeWebTransport {
+                port: 9,
+                cert_sha256: vec!["ab".repeat(32)],
+            }),
         };
         let back: NodeRecord = serde_json::from_str(&serde_json::to_string(&n).unwrap()).unwrap();
         assert_eq!(back, n);
+        // An older node's record has no offer.
+        let old: NodeRecord = serde_json::from_value(json!({
+            "id": "a", "url": "u", "rooms": 0, "players": 0, "spectators": 0,
+            "draining": false
+        }))
+        .unwrap();
+        assert!(old.webtransport.is_none());
         let r: RoomRef = serde_json::from_value(json!({
             "id": "9", "node": "a", "url": "u", "map": "arena", "max_players": 16,
             "provisional": true

@@ -10,6 +10,7 @@ use super::breaker::Breaker;
 use super::directory::{Caller, DirectoryError, GameMap};
 use super::records::{self, NodeRecord, RoomRef, TicketRecord};
 use super::{ClusterConfig, ClusterStats, scripts};
+use crate::net::quic::WebTransportOffer;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,6 +45,9 @@ pub struct NodeIdentity {
     pub public_url: String,
     /// The node's QUIC announcement, when it offers QUIC.
     pub quic: Option<Value>,
+    /// The node's WebTransport offer, when it makes one (its hashes are read at
+    /// each heartbeat).
+    pub webtransport: Option<WebTransportOffer>,
 }
 
 /// The Redis implementation of the directory.
@@ -175,12 +179,16 @@ impl RedisDirectory {
             "ws_url": format!("{}/ws?ticket={ticket}", records::ws_base(&url)),
             "room": records::public_room(room),
         });
-        if let Some(mut quic) = node.and_then(|n| n.quic) {
+        if let Some(mut quic) = node.as_ref().and_then(|n| n.quic.clone()) {
             // The owning node's host: clients may not reach it at the lobby's host.
             if let Value::Object(q) = &mut quic {
                 q.insert("host".into(), Value::String(records::url_host(&url)));
             }
             answer["quic"] = quic;
+        }
+        if let Some(wt) = node.as_ref().and_then(|n| n.webtransport.as_ref()) {
+            let info = wt.info(records::url_host(&url), ticket);
+            answer["webtransport"] = serde_json::to_value(info).unwrap_or(Value::Null);
         }
         answer
     }
@@ -290,20 +298,32 @@ impl RedisDirectory {
 
     /// Use a ticket once, cluster-wide. Only tickets for this node are used here.
     pub async fn redeem(&self, ticket: &str) -> Result<TicketRecord, DirectoryError> {
+        self.ticket_script(&scripts::REDEEM, ticket).await
+    }
+
+    /// Check a ticket without using it: live, for this node and for a room this
+    /// node lists (a WebTransport URL; the `Hello` then [`Self::redeem`]s it).
+    pub async fn check_ticket(&self, ticket: &str) -> Result<TicketRecord, DirectoryError> {
+        self.ticket_script(&scripts::CHECK, ticket).await
+    }
+
+    /// Run a ticket script ([`scripts::REDEEM`], [`scripts::CHECK`]) for this node.
+    async fn ticket_script(
+        &self,
+        script: &redis::Script,
+        ticket: &str,
+    ) -> Result<TicketRecord, DirectoryError> {
+        use crate::lobby::LobbyError;
         use crate::lobby::tickets::TicketError;
         let reply: Vec<String> = self
-            .run(
-                scripts::REDEEM
-                    .arg(self.prefix())
-                    .arg(ticket)
-                    .arg(&self.node.id),
-            )
+            .run(script.arg(self.prefix()).arg(ticket).arg(&self.node.id))
             .await?;
         let record = reply
             .get(1)
             .and_then(|raw| serde_json::from_str::<TicketRecord>(raw).ok());
         match (reply.first().map(String::as_str), record) {
             (Some("ok"), Some(record)) => Ok(record),
+            (Some("no_room"), Some(_)) => Err(LobbyError::NotFound.into()),
             (Some("wrong"), Some(record)) => {
                 self.stats
                     .wrong_node_tickets

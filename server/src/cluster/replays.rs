@@ -145,6 +145,7 @@ mod tests {
             spectators: 0,
             draining: false,
             quic: None,
+            webtransport: None,
         }
     }
 

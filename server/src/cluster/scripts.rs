@@ -32,7 +32,7 @@
 //! Every script takes the prefix as `ARGV[1]`. Times come from Redis `TIME`, so
 //! node clocks do not matter.
 //!
-//! The seat scripts (matchmaking, joins, ticket redemption and claims) are in
+//! The seat scripts (matchmaking, joins, ticket checks, redemption and claims) are in
 //! `seats`; the directory, heartbeat, replay and spectator scripts are here.
 
 use redis::Script;
@@ -40,7 +40,7 @@ use std::sync::LazyLock;
 
 mod holders;
 mod seats;
-pub use seats::{CLAIM, JOIN, MATCHMAKE, REDEEM};
+pub use seats::{CHECK, CLAIM, JOIN, MATCHMAKE, REDEEM};
 
 /// Helpers shared by the scripts (prepended to each).
 const PRELUDE: &str = r#"

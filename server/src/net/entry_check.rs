@@ -56,8 +56,9 @@ pub enum Redeem {
     /// At once (the WebSocket: its upgrade is the session).
     AtUrl,
     /// At the `Hello` (WebTransport): a session the browser gives up before its
-    /// `Hello` (a slow link, a fallback) leaves the ticket for WebSocket. Where the
-    /// ticket cannot be checked without using it (cluster mode), it is used at once.
+    /// `Hello` (a slow link, a fallback) leaves the ticket for WebSocket. In cluster
+    /// mode Redis checks it (live, for a room of this node) without taking it, and
+    /// the `Hello` uses it in the one script that redeems tickets.
     AtHello,
 }
 
@@ -81,11 +82,10 @@ pub async fn check_entry(
         };
     }
     if redeem == Redeem::AtHello {
-        match state.directory.check_ticket(query.ticket.as_deref()) {
-            Ok(true) => return Ok(Entry::Checked(query.ticket.unwrap_or_default())),
-            Ok(false) => {}
-            Err(e) => return Err(EntryRefused::Unauthorized(e.to_string())),
-        }
+        return match state.directory.check_ticket(query.ticket.as_deref()).await {
+            Ok(()) => Ok(Entry::Checked(query.ticket.unwrap_or_default())),
+            Err(e) => Err(EntryRefused::Unauthorized(e.to_string())),
+        };
     }
     match state.directory.redeem(query.ticket.as_deref()).await {
         Ok(seat) => Ok(Entry::Seat(

@@ -1,5 +1,6 @@
 //! The seat scripts: matchmaking ([`MATCHMAKE`]), joining a room by id ([`JOIN`]),
-//! redeeming a ticket on its node ([`REDEEM`]) and counting the redeemed seat in the
+//! checking a ticket on its node without using it ([`CHECK`], a WebTransport URL),
+//! redeeming it there ([`REDEEM`]) and counting the redeemed seat in the
 //! node's seats ([`CLAIM`]). Each issues or settles the pending tickets that keep
 //! two nodes from handing out the same seat (keys and prelude in [`super`]), and
 //! the tickets' holders within their limits ([`super::holders`]).
@@ -135,13 +136,10 @@ return { 'not_found' }
     )
 });
 
-/// `ARGV`: prefix, ticket, this node. Uses the ticket only when it is for this node
-/// (it then no longer counts for its address).
-/// Reply: `{"ok", ticket json}`, `{"none"}`, or `{"wrong", ticket json, "1"|"0"}`
-/// (whether the ticket's node is alive).
-pub static REDEEM: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r#"
+/// The start of the ticket scripts (`ARGV`: prefix, ticket, this node): the
+/// ticket's record `t` (`raw`), or the reply `{"none"}` (no such ticket) or
+/// `{"wrong", ticket json, "1"|"0"}` (for another node; whether that node is alive).
+const TICKET_FOR_THIS_NODE: &str = r#"
 local key = P .. ':ticket:' .. ARGV[2]
 local raw = redis.call('GET', key)
 if not raw then return { 'none' } end
@@ -150,11 +148,35 @@ if t.node ~= ARGV[3] then
   local alive = redis.call('EXISTS', P .. ':node:' .. t.node)
   return { 'wrong', raw, tostring(alive) }
 end
+"#;
+
+/// `ARGV`: prefix, ticket, this node. Uses the ticket only when it is for this node
+/// (it then no longer counts for its address).
+/// Reply: `{"ok", ticket json}`, or as `TICKET_FOR_THIS_NODE`.
+pub static REDEEM: LazyLock<Script> = LazyLock::new(|| {
+    script(&format!(
+        r#"{TICKET_FOR_THIS_NODE}
 redis.call('DEL', key)
 redis.call('ZREM', P .. ':iptickets:' .. (t.ip or ''), ARGV[2])
-return { 'ok', raw }
-"#,
-    )
+return {{ 'ok', raw }}
+"#
+    ))
+});
+
+/// `ARGV`: prefix, ticket, this node. Checks, without using it, that the ticket is
+/// live, for this node and for a room this node lists (started or placed here): a
+/// WebTransport session's URL is checked so, and the ticket used at its `Hello`.
+/// Reply: `{"ok", ticket json}`, `{"no_room", ticket json}`, or as
+/// `TICKET_FOR_THIS_NODE`.
+pub static CHECK: LazyLock<Script> = LazyLock::new(|| {
+    script(&format!(
+        r#"{TICKET_FOR_THIS_NODE}
+if redis.call('HEXISTS', P .. ':rooms:' .. ARGV[3], t.room) == 0 then
+  return {{ 'no_room', raw }}
+end
+return {{ 'ok', raw }}
+"#
+    ))
 });
 
 /// `ARGV`: prefix, node, room, ticket, `seats:seq`. The redeemed ticket's seat now

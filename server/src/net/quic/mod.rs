@@ -146,7 +146,10 @@ pub struct QuicInfo {
 /// answer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WebTransportInfo {
-    /// UDP port on the lobby's host.
+    /// The host to reach (cluster mode: the room's node); absent: the lobby's host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// UDP port on `host` (absent: on the lobby's host).
     pub port: u16,
     /// Path and query of the session: `/wt?ticket=T`.
     pub url: String,
@@ -164,14 +167,29 @@ pub struct WebTransportOffer {
     pub certs: Option<std::sync::Arc<wt_cert::WtCerts>>,
 }
 
+impl WebTransportInfo {
+    /// The offer of a session at `port` for `ticket`, trusting `cert_sha256`, on
+    /// the lobby's host.
+    pub fn for_ticket(port: u16, ticket: &str, cert_sha256: Vec<String>) -> WebTransportInfo {
+        WebTransportInfo {
+            host: None,
+            port,
+            url: format!("/wt?ticket={ticket}"),
+            cert_sha256,
+        }
+    }
+}
+
 impl WebTransportOffer {
     /// The answer's `webtransport` for `ticket`.
     pub fn info(&self, ticket: &str) -> WebTransportInfo {
-        WebTransportInfo {
-            port: self.port,
-            url: format!("/wt?ticket={ticket}"),
-            cert_sha256: self.certs.as_ref().map(|c| c.hashes()).unwrap_or_default(),
-        }
+        WebTransportInfo::for_ticket(self.port, ticket, self.cert_sha256())
+    }
+
+    /// The SHA-256s a browser may meet now (both during a rotation's overlap;
+    /// none with a configured certificate).
+    pub fn cert_sha256(&self) -> Vec<String> {
+        self.certs.as_ref().map(|c| c.hashes()).unwrap_or_default()
     }
 }
 
