@@ -92,7 +92,14 @@ async fn damaged_recordings_are_reported_with_the_offset_never_a_panic() {
             assert_eq!(v.report["complete"], false);
             continue;
         }
-        let offset = v.report["stopped_at"]["offset"].as_u64().unwrap() as usize;
+        // Where reading stopped, or else the first damage it skipped by resuming at
+        // a later checkpoint (a flip early in a long file: the rest still reads).
+        let stopped = v.report["stopped_at"]["offset"].as_u64();
+        let skipped = v.report["gaps"][0]["offset"].as_u64();
+        let Some(offset) = stopped.or(skipped) else {
+            panic!("round {round}, damage at {at}: no offset in {}", v.report);
+        };
+        let offset = offset as usize;
         assert!(offset <= at, "damage at {at} reported at {offset}");
         assert!(
             v.stderr.contains(&format!("at byte {offset}")),
@@ -100,7 +107,9 @@ async fn damaged_recordings_are_reported_with_the_offset_never_a_panic() {
             v.stderr
         );
         assert_eq!(v.report["mismatches"], 0);
-        assert_eq!(v.report["complete"], false);
+        if stopped.is_some() {
+            assert_eq!(v.report["complete"], false);
+        }
     }
 }
 
