@@ -1,7 +1,8 @@
 //! A socket for unit tests of the direct writers (spectators' fan-out, players'
 //! direct WebSocket): a receive window the test opens by hand, a peer that can
-//! break, and a count of write calls. It implements the writers'
-//! [`Sink`](crate::spectators::direct::Sink).
+//! break, a count of write calls, and bytes the peer sent that the test feeds by
+//! hand. It implements the writers' [`Sink`](crate::spectators::direct::Sink) and
+//! the players' read side's [`Source`](crate::net::ws_read::Source).
 
 use crate::spectators::direct::Sink;
 use std::io;
@@ -18,6 +19,13 @@ struct Peer {
     /// Write calls that moved bytes.
     writes: usize,
     waker: Option<Waker>,
+    /// Bytes the peer sent, not yet read.
+    sent: std::collections::VecDeque<u8>,
+    /// The peer closed its side: reads end once `sent` is read.
+    ended: bool,
+    /// Read calls that returned bytes or the end.
+    reads: usize,
+    read_waker: Option<Waker>,
 }
 
 /// A socket whose peer is the test (clones share it).
@@ -58,6 +66,34 @@ impl FakeSocket {
         if let Some(w) = p.waker.take() {
             w.wake();
         }
+    }
+
+    /// The peer sends `bytes` (a waiting reader is woken).
+    pub fn feed(&self, bytes: &[u8]) {
+        let mut p = self.peer();
+        p.sent.extend(bytes);
+        if let Some(w) = p.read_waker.take() {
+            w.wake();
+        }
+    }
+
+    /// The peer closes its side: reads end after what it sent.
+    pub fn end(&self) {
+        let mut p = self.peer();
+        p.ended = true;
+        if let Some(w) = p.read_waker.take() {
+            w.wake();
+        }
+    }
+
+    /// Bytes the peer sent that nobody read yet.
+    pub fn unread(&self) -> usize {
+        self.peer().sent.len()
+    }
+
+    /// Read calls that returned bytes or the end so far.
+    pub fn reads(&self) -> usize {
+        self.peer().reads
     }
 
     /// The peer is gone: every write fails from now on.
@@ -101,5 +137,29 @@ impl Sink for FakeSocket {
         }
         p.writes += 1;
         Ok(n)
+    }
+}
+
+impl crate::net::ws_read::Source for FakeSocket {
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut p = self.peer();
+        if p.sent.is_empty() && !p.ended {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = buf.len().min(p.sent.len());
+        for (slot, byte) in buf.iter_mut().zip(p.sent.drain(..n)) {
+            *slot = byte;
+        }
+        p.reads += 1;
+        Ok(n)
+    }
+
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut p = self.peer();
+        if !p.sent.is_empty() || p.ended {
+            return Poll::Ready(Ok(()));
+        }
+        p.read_waker = Some(cx.waker().clone());
+        Poll::Pending
     }
 }

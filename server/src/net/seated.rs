@@ -16,12 +16,12 @@
 //! the socket did not take, the rest of a frame to flush).
 
 use super::{Closed, Link, LinkDown, Session};
-use crate::net::input_rate::{InputRate, Verdict};
+use crate::net::input_gate::{GateCounters, InputGate, InputRefused, SharedGate};
 use crate::room::outbox::{Outbox, Taken};
 use crate::room::{Control, Delivered, Joined, RoomCmd, RoomShared, current_tick};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tickcast_shared::protocol::{ClientMsg, MAX_INPUTS_PER_MESSAGE, PlayerId, ServerMsg};
+use tickcast_shared::protocol::{ClientMsg, InputCmd, PlayerId, ServerMsg};
 use tickcast_shared::quic::close;
 
 /// What one batch of writes ended with.
@@ -53,10 +53,20 @@ impl<L: Link> Session<L> {
             armed: true,
         };
         self.send(welcome).await?;
-        link.outbox.arm(self.link.direct());
-        let _disarm = Disarm(Arc::clone(&link.outbox));
         let config = &self.state.config;
-        let mut rate = InputRate::new(&config.input, config.tick_rate, Instant::now());
+        let counters = GateCounters {
+            rate_limited: self.state.metrics.limits.inputs_rate_limited.clone(),
+            floods: self.state.metrics.limits.input_floods.clone(),
+        };
+        let gate = SharedGate::new(InputGate::new(
+            &config.input,
+            config.tick_rate,
+            room.input_len,
+            counters,
+            Instant::now(),
+        ));
+        link.outbox.arm(self.link.direct(&gate));
+        let _disarm = Disarm(Arc::clone(&link.outbox));
         let idle_limit = crate::config::secs(config.idle_timeout_secs);
         let period = crate::config::secs(config.ping_interval_secs).max(Duration::from_millis(100));
         let mut pings = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -66,9 +76,6 @@ impl<L: Link> Session<L> {
         let mut last_heard = tokio::time::Instant::now();
         let idle = tokio::time::sleep_until(last_heard + idle_limit);
         tokio::pin!(idle);
-        // Newest input sequence handed to the room: repeated inputs (redundant copies in
-        // `Inputs`) stop here instead of counting as drops in the room.
-        let mut newest_input = None;
         loop {
             let batch = tokio::select! {
                 biased;
@@ -82,17 +89,10 @@ impl<L: Link> Session<L> {
                     let Some(msg) = self.judge(heard).await? else { continue };
                     match msg {
                         ClientMsg::Input(cmd) => {
-                            self.inputs(&room, player, conn, [cmd], &mut rate, &mut newest_input).await?;
-                        }
-                        ClientMsg::Inputs(cmds) if cmds.len() > MAX_INPUTS_PER_MESSAGE => {
-                            let reason = format!(
-                                "{} inputs in one message (at most {MAX_INPUTS_PER_MESSAGE})",
-                                cmds.len()
-                            );
-                            return Err(self.reject(close::POLICY, reason).await);
+                            self.inputs(&room, player, conn, vec![cmd], &gate).await?;
                         }
                         ClientMsg::Inputs(cmds) => {
-                            self.inputs(&room, player, conn, cmds, &mut rate, &mut newest_input).await?;
+                            self.inputs(&room, player, conn, cmds, &gate).await?;
                         }
                         ClientMsg::Ping { nonce } => {
                             let pong = ServerMsg::Pong { nonce, tick: current_tick(&room) };
@@ -110,6 +110,9 @@ impl<L: Link> Session<L> {
                     continue;
                 }
                 () = &mut idle => {
+                    if let Some(at) = self.link.heard_directly() {
+                        last_heard = last_heard.max(tokio::time::Instant::from_std(at));
+                    }
                     let due = last_heard + idle_limit;
                     if due <= tokio::time::Instant::now() {
                         return Err(self.close(close::GOING_AWAY, "idle timeout").await);
@@ -194,45 +197,24 @@ impl<L: Link> Session<L> {
         })
     }
 
-    /// Hand new inputs to the room, within the input rate limit.
+    /// Hand one message's new inputs to the room, through the connection's gate
+    /// (repeats, shape, rate; see [`crate::net::input_gate`]).
     async fn inputs(
         &mut self,
         room: &RoomShared,
         player: PlayerId,
         conn: u64,
-        cmds: impl IntoIterator<Item = tickcast_shared::protocol::InputCmd>,
-        rate: &mut InputRate,
-        newest_input: &mut Option<tickcast_shared::protocol::InputSeq>,
+        cmds: Vec<InputCmd>,
+        gate: &SharedGate,
     ) -> Result<(), Closed> {
-        for cmd in cmds {
-            // Redundant copies (QUIC datagrams carry the newest few) stop here: each
-            // sequence goes to the room once.
-            if newest_input.is_some_and(|n| cmd.seq <= n) {
-                continue;
-            }
-            *newest_input = Some(cmd.seq);
-            if !cmd.input.fits(room.input_len) {
-                let reason = format!(
-                    "bad message: an input of {} values (the game's input has {})",
-                    cmd.input.0.len(),
-                    room.input_len
-                );
-                return Err(self.reject(close::POLICY, reason).await);
-            }
-            match rate.check(Instant::now()) {
-                Verdict::Admit => self.input(room, RoomCmd::Input { player, conn, cmd }),
-                Verdict::Drop => {
-                    self.state.metrics.limits.inputs_rate_limited.inc();
-                }
-                Verdict::Flood => {
-                    self.state.metrics.limits.inputs_rate_limited.inc();
-                    self.state.metrics.limits.input_floods.inc();
-                    let reason = format!("input flood: over {} inputs/s", rate.rate());
-                    return Err(self.reject(close::POLICY, reason).await);
-                }
-            }
+        let passed: Result<(), InputRefused> =
+            gate.lock().pass(cmds.into_iter(), Instant::now(), |cmd| {
+                self.input(room, RoomCmd::Input { player, conn, cmd })
+            });
+        match passed {
+            Ok(()) => Ok(()),
+            Err(refused) => Err(self.reject(close::POLICY, refused.to_string()).await),
         }
-        Ok(())
     }
 
     fn input(&self, room: &RoomShared, cmd: RoomCmd) {

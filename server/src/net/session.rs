@@ -7,6 +7,7 @@
 //! share everything here. Close codes are the WebSocket ones on every transport (see
 //! `tickcast_shared::quic::close`).
 
+use super::input_gate::SharedGate;
 use crate::ctx::ServerCtx;
 use crate::lobby::tickets::Seat;
 use crate::metrics::{Transport, TransportMetrics};
@@ -14,7 +15,7 @@ use crate::room::direct::DirectSocket;
 use crate::room::{JoinAuth, JoinRefused, Joined, RoomCmd, RoomShared};
 use bytes::Bytes;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tickcast_shared::codec::{decode_server, encode_server};
 use tickcast_shared::protocol::{ClientMsg, ErrorCode, HelloAuth, PROTOCOL_VERSION, ServerMsg};
 use tickcast_shared::quic::close;
@@ -83,8 +84,15 @@ pub trait Link: Send {
     /// A socket the room may write snapshots to itself, without this session
     /// (default: none; see [`crate::room::direct`]). The session offers it once the
     /// `Welcome` is written; [`Link::close`] must stop those writes before its
-    /// close frame.
-    fn direct(&self) -> Option<Arc<dyn DirectSocket>> {
+    /// close frame. A socket the room also reads inputs from judges them with
+    /// `gate`, the session's own.
+    fn direct(&self, gate: &SharedGate) -> Option<Arc<dyn DirectSocket>> {
+        let _ = gate;
+        None
+    }
+    /// When the room last read a message of the peer's itself (default: never),
+    /// for the session's idle timer.
+    fn heard_directly(&self) -> Option<Instant> {
         None
     }
 }

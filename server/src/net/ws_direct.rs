@@ -13,7 +13,12 @@
 //! or flush finishes the rest first. The room's write of a snapshot is one
 //! vectored, non-blocking write of the frame header, the player's head and the body
 //! it shares with every player of its baseline (never copied per player).
+//!
+//! The read side is [`super::ws_read`]: given it, the same [`WsDirect`] lets the
+//! room read the player's inputs at its tick.
 
+use super::input_gate::SharedGate;
+use super::ws_read::{ReadSide, Source};
 use crate::metrics::TransportMetrics;
 use crate::room::SnapshotFrame;
 use crate::room::direct::{DirectSocket, DirectWrite};
@@ -195,12 +200,15 @@ pub fn binary_frame_header(len: usize) -> ([u8; 10], usize) {
     (h, used)
 }
 
-/// The room's writer of one player's snapshots.
+/// The room's writer of one player's snapshots, and its reader of the player's
+/// inputs when given the socket's read side ([`WsDirect::reading`]).
 pub struct WsDirect<S> {
     socket: Arc<SharedSocket<S>>,
     stats: TransportMetrics,
     /// `tickcast_ws_direct_snapshots_total`.
     direct: Counter,
+    /// The socket's read side and the session's gate for inputs.
+    read: Option<(Arc<ReadSide>, SharedGate)>,
 }
 
 impl<S> std::fmt::Debug for WsDirect<S> {
@@ -221,11 +229,24 @@ impl<S: Sink> WsDirect<S> {
             socket,
             stats,
             direct,
+            read: None,
         }
+    }
+
+    /// The room also reads the player's inputs, through `side`, judged by `gate`.
+    pub fn reading(mut self, side: Arc<ReadSide>, gate: SharedGate) -> WsDirect<S> {
+        self.read = Some((side, gate));
+        self
     }
 }
 
-impl<S: Sink> DirectSocket for WsDirect<S> {
+impl<S: Sink + Source> DirectSocket for WsDirect<S> {
+    fn read_inputs(&self, inputs: &mut Vec<tickcast_shared::protocol::InputCmd>) {
+        if let Some((side, gate)) = &self.read {
+            side.read_inputs(self.socket.sink(), gate, inputs);
+        }
+    }
+
     fn try_snapshot(&self, frame: &SnapshotFrame) -> DirectWrite {
         let head = snapshot_head(&frame.head, frame.body.len());
         let len = head.len() + frame.body.len();

@@ -7,13 +7,18 @@
 //! size, read and write buffers, so the `Hello` deadline, input rate and hostile
 //! frames are judged as before). Its socket's write side is shared
 //! ([`super::ws_direct`]): the session offers it to its room ([`Link::direct`]),
-//! which then writes snapshots to it without waking the session. A client must not
+//! which then writes snapshots to it without waking the session. Its read side is
+//! shared too ([`super::ws_read`]): once seated, the session hands reading to the
+//! room, which reads the player's inputs at its tick, and waits until the room hands
+//! back a frame that is not an input (or a refusal, or the end). A client must not
 //! send frames before the `101` (RFC 6455); bytes that came with the request anyway
 //! are lost with hyper's buffer.
 
+use super::input_gate::SharedGate;
 use super::session::{Entry, Incoming, Link, LinkDown, Session};
 use super::ws::{binary_frame, pong, read_error, text_frame};
 use super::ws_direct::{SharedSocket, WsDirect};
+use super::ws_read::ReadSide;
 use crate::ctx::ServerCtx;
 use crate::metrics::{Transport, TransportMetrics};
 use crate::room::direct::DirectSocket;
@@ -23,7 +28,7 @@ use prometheus_client::metrics::counter::Counter;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -45,11 +50,16 @@ pub async fn run(tcp: TcpStream, entry: Entry, s: ServerCtx) {
         )
         .write_buffer_size(s.config.ws_write_buffer);
     let socket = Arc::new(SharedSocket::new(tcp));
-    let io = TakenIo(Arc::clone(&socket));
+    let read = Arc::new(ReadSide::new(max));
+    let io = TakenIo {
+        socket: Arc::clone(&socket),
+        read: Arc::clone(&read),
+    };
     let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
     let link = WsTakenLink {
         ws,
         socket,
+        read,
         stats: s.metrics.transport(Transport::Ws).clone(),
         direct: s.metrics.ws_direct_snapshots.clone(),
         max_frame: max,
@@ -59,9 +69,13 @@ pub async fn run(tcp: TcpStream, entry: Entry, s: ServerCtx) {
     Session::start(link, entry, s).await;
 }
 
-/// The taken socket as tungstenite's IO: reads straight from the socket, writes
-/// through the shared write side (whole frames only, see [`SharedSocket`]).
-struct TakenIo(Arc<SharedSocket<TcpStream>>);
+/// The taken socket as tungstenite's IO: reads through the shared read side (up to
+/// the end of the frame it is in, see [`ReadSide::poll_read`]), writes through the
+/// shared write side (whole frames only, see [`SharedSocket`]).
+struct TakenIo {
+    socket: Arc<SharedSocket<TcpStream>>,
+    read: Arc<ReadSide>,
+}
 
 impl AsyncRead for TakenIo {
     fn poll_read(
@@ -69,19 +83,7 @@ impl AsyncRead for TakenIo {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let tcp = self.0.sink();
-        loop {
-            ready!(tcp.poll_read_ready(cx))?;
-            match tcp.try_read(buf.initialize_unfilled()) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+        self.read.poll_read(self.socket.sink(), cx, buf)
     }
 }
 
@@ -91,15 +93,15 @@ impl AsyncWrite for TakenIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.0.poll_write(cx, buf)
+        self.socket.poll_write(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_flush(cx)
+        self.socket.poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_flush(cx)
+        self.socket.poll_flush(cx)
     }
 }
 
@@ -107,6 +109,7 @@ impl AsyncWrite for TakenIo {
 struct WsTakenLink {
     ws: WebSocketStream<TakenIo>,
     socket: Arc<SharedSocket<TcpStream>>,
+    read: Arc<ReadSide>,
     stats: TransportMetrics,
     /// `tickcast_ws_direct_snapshots_total`.
     direct: Counter,
@@ -154,16 +157,32 @@ impl Link for WsTakenLink {
         SinkExt::flush(&mut self.ws).await.map_err(|_| LinkDown)
     }
 
+    /// While the room reads (seated), wait for it to hand back; then the message
+    /// it decoded, or tungstenite's next one.
     async fn recv(&mut self) -> Incoming {
+        let read = &self.read;
+        if let Some(incoming) = std::future::poll_fn(|cx| read.poll_hand_back(cx)).await {
+            return incoming;
+        }
         let max = self.max_frame;
-        match self.ws.next().await {
-            None | Some(Ok(Message::Close(_))) => Incoming::Gone,
-            Some(Err(e)) => read_error(&e, max),
+        let heard = match self.ws.next().await {
+            None | Some(Ok(Message::Close(_))) => return Incoming::Gone,
+            Some(Err(e)) => return read_error(&e, max),
             Some(Ok(Message::Text(_))) => text_frame(),
             Some(Ok(Message::Binary(b))) => binary_frame(&b, max),
             Some(Ok(Message::Pong(payload))) => pong(&mut self.ping, &payload),
+            Some(Ok(Message::Ping(_))) => {
+                // Tungstenite queued the pong; it would go out at its next read,
+                // which may be the room's for a while.
+                if SinkExt::flush(&mut self.ws).await.is_err() {
+                    return Incoming::Gone;
+                }
+                Incoming::Nothing
+            }
             Some(Ok(_)) => Incoming::Nothing,
-        }
+        };
+        self.read.session_read_one();
+        heard
     }
 
     async fn ping(&mut self, nonce: u64) -> Result<Option<Duration>, LinkDown> {
@@ -175,6 +194,7 @@ impl Link for WsTakenLink {
     /// The room's direct writes stop first, so the close frame is the last frame.
     async fn close(&mut self, code: u16, reason: &str) {
         self.socket.stop_direct();
+        self.read.take_back();
         let frame = CloseFrame {
             code: CloseCode::from(code),
             reason: Utf8Bytes::from(reason),
@@ -198,10 +218,18 @@ impl Link for WsTakenLink {
         .await;
     }
 
-    fn direct(&self) -> Option<Arc<dyn DirectSocket>> {
+    /// The room writes snapshots and reads inputs from the session's next wait
+    /// for a message on.
+    fn direct(&self, gate: &SharedGate) -> Option<Arc<dyn DirectSocket>> {
         let stats = self.stats.clone();
-        let direct = WsDirect::new(Arc::clone(&self.socket), stats, self.direct.clone());
+        let direct = WsDirect::new(Arc::clone(&self.socket), stats, self.direct.clone())
+            .reading(Arc::clone(&self.read), gate.clone());
+        self.read.offer_to_room();
         Some(Arc::new(direct))
+    }
+
+    fn heard_directly(&self) -> Option<Instant> {
+        self.read.heard()
     }
 }
 

@@ -10,8 +10,13 @@
 //! shares with the other players of its baseline. Whatever the socket does not take
 //! at once falls back to the session's path ([`DirectWrite`]), which keeps the
 //! latest-wins rule and the order of control messages.
+//!
+//! Such a socket may also let the room read the player's inputs at its tick
+//! ([`DirectSocket::read_inputs`]), so that an input costs no wake of the session
+//! either.
 
 use super::SnapshotFrame;
+use tickcast_shared::protocol::InputCmd;
 
 /// What one direct write of a snapshot came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,4 +37,12 @@ pub enum DirectWrite {
 pub trait DirectSocket: Send + Sync + std::fmt::Debug {
     /// Write `frame` now, without blocking, as one whole transport frame.
     fn try_snapshot(&self, frame: &SnapshotFrame) -> DirectWrite;
+
+    /// Read what the player sent since the last call, without blocking, when the
+    /// transport lets the room read: its admitted inputs go to `inputs`; anything
+    /// else is the session's, which the transport wakes. By default the room reads
+    /// nothing (the session reads everything).
+    fn read_inputs(&self, inputs: &mut Vec<InputCmd>) {
+        let _ = inputs;
+    }
 }

@@ -10,7 +10,7 @@ use super::players::ConnId;
 use super::{Control, Delivered, SessionLink, SnapshotFrame};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tickcast_shared::protocol::{PlayerId, Tick};
+use tickcast_shared::protocol::{InputCmd, PlayerId, Tick};
 use tickcast_shared::quic::close;
 
 /// The reason sessions get when their room stops without finishing.
@@ -94,6 +94,16 @@ impl Links {
             && let Some(tick) = l.outbox.snapshot(frame)
         {
             l.delivered.store(tick);
+        }
+    }
+
+    /// Read the inputs of every player whose socket the room reads itself (see
+    /// [`super::direct`]), into `inputs` as `(player, conn, input)`.
+    pub fn read_inputs(&self, inputs: &mut Vec<(PlayerId, ConnId, InputCmd)>) {
+        let mut one = Vec::new();
+        for (conn, link) in &self.links {
+            link.outbox.read_inputs(&mut one);
+            inputs.extend(one.drain(..).map(|cmd| (link.player, *conn, cmd)));
         }
     }
 

@@ -13,7 +13,8 @@
 //! when that worked. It does so only while nothing else is pending: no control
 //! message queued, no snapshot or batch the session has taken and not yet written,
 //! no rest of an earlier frame to finish; otherwise the snapshot takes the slot as
-//! before, so control messages and snapshots keep their order.
+//! before, so control messages and snapshots keep their order. The room reads the
+//! player's inputs through the armed socket too ([`Outbox::read_inputs`]).
 
 use super::direct::{DirectSocket, DirectWrite};
 use super::{Control, SnapshotFrame};
@@ -129,6 +130,14 @@ impl Outbox {
         }
         // A replaced frame drops here, outside the lock.
         written
+    }
+
+    /// Read the player's inputs from the armed socket, if the transport lets the
+    /// room read ([`DirectSocket::read_inputs`]).
+    pub fn read_inputs(&self, inputs: &mut Vec<tickcast_shared::protocol::InputCmd>) {
+        if let Some(direct) = self.with(|p| p.direct.clone()) {
+            direct.read_inputs(inputs);
+        }
     }
 
     /// Let the room write snapshots to `direct` from now on (`None`: no more).

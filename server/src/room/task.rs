@@ -1,7 +1,8 @@
 //! The room task: the thin tokio shell around a [`RoomCore`].
 //!
 //! It sleeps until the core's next deadline (or shutdown), drains the inbox of
-//! session commands in one go, lets the core tick, and carries the core's
+//! session commands in one go, reads the inputs of the players whose sockets it
+//! reads itself (see [`super::direct`]), lets the core tick, and carries the core's
 //! [`Effects`] out: join answers over oneshot channels, snapshots and control
 //! messages over each session's [`Links`], steps to the recording and the spectator
 //! feed. The room wakes once per tick, however many commands arrive.
@@ -105,7 +106,12 @@ pub fn spawn(
         spectator_dropped: 0,
         metrics: Arc::clone(&ctx.metrics),
     };
-    let room = Room { id, core, io };
+    let room = Room {
+        id,
+        core,
+        io,
+        read: Vec::new(),
+    };
     let (shutdown, closer) = (ctx.shutdown.clone(), shared.closer.clone());
     supervise(
         id,
@@ -120,6 +126,8 @@ struct Room {
     id: super::RoomId,
     core: RoomCore,
     io: RoomIo,
+    /// Inputs the room read itself this tick (kept for its capacity).
+    read: Vec<(PlayerId, ConnId, tickcast_shared::protocol::InputCmd)>,
 }
 
 /// Everything the core's effects reach.
@@ -154,6 +162,7 @@ impl Room {
                     while let Ok(cmd) = rx.try_recv() {
                         self.handle(cmd, now);
                     }
+                    self.read_inputs(now);
                     for (player, conn, tick) in self.io.links.delivered() {
                         let cmd = Command::Delivered { player, conn, tick };
                         self.core.handle(cmd, now, &mut self.io);
@@ -172,6 +181,19 @@ impl Room {
         };
         self.finish(reason);
         reason
+    }
+
+    /// The inputs of players whose sockets the room reads itself, after those
+    /// their sessions sent (each player's inputs stay in order: a session hands
+    /// reading to the room only after its last message went to the inbox).
+    fn read_inputs(&mut self, now: std::time::Instant) {
+        let mut inputs = std::mem::take(&mut self.read);
+        self.io.links.read_inputs(&mut inputs);
+        for (player, conn, cmd) in inputs.drain(..) {
+            self.core
+                .handle(Command::Input { player, conn, cmd }, now, &mut self.io);
+        }
+        self.read = inputs;
     }
 
     fn handle(&mut self, cmd: RoomCmd, now: std::time::Instant) {
