@@ -1,15 +1,23 @@
 //! The seated session's writer against the real binary over real sockets: players of
 //! one baseline get the same shared snapshot body with their own per-player fields,
-//! and the one re-armed idle timer closes a silent player while a talking one stays.
+//! and the one re-armed idle timer closes a silent player while a talking one stays
+//! (whose inputs the room read itself); on a plain connection the room reads a
+//! player's inputs at its tick and applies them in order, and hands the session
+//! what is not an input.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use futures_util::SinkExt;
 use std::collections::HashMap;
-use tickcast_shared::protocol::{InputSeq, ServerMsg, Tick};
-use tickcast_shared::sim::PlayerInput;
+use std::time::Duration;
+use tickcast_shared::codec::encode_client;
+use tickcast_shared::protocol::{ClientMsg, InputSeq, NetId, ServerMsg, Tick};
 use tickcast_shared::sim::apply_delta;
+use tickcast_shared::sim::{Buttons, PlayerInput};
+use tickcast_tests::http::get_text;
 use tickcast_tests::player::{CloseInfo, Player, create_room, expect_close};
 use tickcast_tests::server::TestServer;
+use tokio_tungstenite::tungstenite::Message;
 
 /// One snapshot message as a player got it.
 struct Got {
@@ -105,5 +113,76 @@ async fn a_silent_player_is_closed_for_idleness_while_a_talking_one_stays() {
         }
     );
     talker.next_snapshot().await;
+    s.stop().await;
+}
+
+/// The value of an unlabelled series in /metrics.
+async fn metric(addr: std::net::SocketAddr, series: &str) -> f64 {
+    let (_, text) = get_text(addr, "/metrics").await;
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in /metrics"))
+}
+
+/// Send `n` inputs pressing `buttons`, about one per tick, reading what comes.
+async fn press(p: &mut Player, buttons: Buttons, n: usize) {
+    let mut every = tokio::time::interval(Duration::from_millis(30));
+    for _ in 0..n {
+        every.tick().await;
+        let input = PlayerInput { buttons, aim: 0.0 };
+        p.send_input(input, None).await;
+        // Apply what arrived (the socket must not fill; deltas need their bases).
+        while tokio::time::timeout(Duration::from_millis(1), p.next_snapshot_quiet())
+            .await
+            .is_ok()
+        {}
+    }
+}
+
+/// Whether the player's entity moves within the next snapshots.
+async fn moves(p: &mut Player) -> bool {
+    let id = NetId(p.entity);
+    let first = p.next_snapshot_quiet().await;
+    let at = first.get(id).map(|e| (e.x, e.y));
+    for _ in 0..40 {
+        let snap = p.next_snapshot_quiet().await;
+        if snap.get(id).map(|e| (e.x, e.y)) != at {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_room_reads_inputs_itself_applies_them_in_order_and_hands_back_the_rest() {
+    let s = TestServer::start(&[]).await;
+    let room = create_room(s.addr, "{}").await;
+    let mut p = Player::join(s.addr, &room, "mover").await;
+    let series = "tickcast_ws_direct_inputs_total";
+    assert_eq!(metric(s.addr, series).await, 0.0);
+    press(&mut p, Buttons(Buttons::RIGHT), 20).await;
+    assert!(moves(&mut p).await, "the inputs were applied");
+    assert_eq!(
+        metric(s.addr, series).await,
+        20.0,
+        "every input was read by the room"
+    );
+    // A ping is the session's: answered, and the room reads the inputs after it.
+    let ping = ClientMsg::Ping { nonce: 99 };
+    p.ws.send(Message::Binary(encode_client(&ping).into()))
+        .await
+        .unwrap();
+    loop {
+        if let ServerMsg::Pong { nonce, .. } = p.next_msg().await {
+            assert_eq!(nonce, 99);
+            break;
+        }
+    }
+    press(&mut p, Buttons(Buttons::LEFT), 5).await;
+    assert!(
+        moves(&mut p).await,
+        "the inputs after the ping were applied"
+    );
+    assert_eq!(metric(s.addr, series).await, 25.0);
     s.stop().await;
 }

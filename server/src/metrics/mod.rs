@@ -106,6 +106,8 @@ pub struct Metrics {
     /// Player snapshots a room wrote straight to a taken-over WebSocket (the rest
     /// went through their sessions).
     pub ws_direct_snapshots: Counter,
+    /// Player inputs a room read straight from a taken-over WebSocket.
+    pub ws_direct_inputs: Counter,
     /// Starved ticks that applied a player's previous input again.
     pub inputs_repeated: Counter,
     pub frames_rejected: Counter,
@@ -188,6 +190,11 @@ impl Metrics {
             &mut r,
             "tickcast_ws_direct_snapshots",
             "Player snapshots a room wrote straight to a taken-over WebSocket, without its session",
+        );
+        let ws_direct_inputs = counter(
+            &mut r,
+            "tickcast_ws_direct_inputs",
+            "Player inputs a room read straight from a taken-over WebSocket at its tick, without waking the session",
         );
         let inputs_dropped = counter(
             &mut r,
@@ -272,6 +279,7 @@ impl Metrics {
             inputs_dropped,
             control_dropped,
             ws_direct_snapshots,
+            ws_direct_inputs,
             inputs_repeated,
             frames_rejected,
             rooms,

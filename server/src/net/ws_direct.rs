@@ -207,8 +207,9 @@ pub struct WsDirect<S> {
     stats: TransportMetrics,
     /// `tickcast_ws_direct_snapshots_total`.
     direct: Counter,
-    /// The socket's read side and the session's gate for inputs.
-    read: Option<(Arc<ReadSide>, SharedGate)>,
+    /// The socket's read side, the session's gate for inputs, and
+    /// `tickcast_ws_direct_inputs_total`.
+    read: Option<(Arc<ReadSide>, SharedGate, Counter)>,
 }
 
 impl<S> std::fmt::Debug for WsDirect<S> {
@@ -233,17 +234,20 @@ impl<S: Sink> WsDirect<S> {
         }
     }
 
-    /// The room also reads the player's inputs, through `side`, judged by `gate`.
-    pub fn reading(mut self, side: Arc<ReadSide>, gate: SharedGate) -> WsDirect<S> {
-        self.read = Some((side, gate));
+    /// The room also reads the player's inputs, through `side`, judged by `gate`,
+    /// counting each admitted one in `read`.
+    pub fn reading(mut self, side: Arc<ReadSide>, gate: SharedGate, read: Counter) -> WsDirect<S> {
+        self.read = Some((side, gate, read));
         self
     }
 }
 
 impl<S: Sink + Source> DirectSocket for WsDirect<S> {
     fn read_inputs(&self, inputs: &mut Vec<tickcast_shared::protocol::InputCmd>) {
-        if let Some((side, gate)) = &self.read {
+        if let Some((side, gate, read)) = &self.read {
+            let before = inputs.len();
             side.read_inputs(self.socket.sink(), gate, inputs);
+            read.inc_by((inputs.len() - before) as u64);
         }
     }
 

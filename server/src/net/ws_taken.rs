@@ -62,6 +62,7 @@ pub async fn run(tcp: TcpStream, entry: Entry, s: ServerCtx) {
         read,
         stats: s.metrics.transport(Transport::Ws).clone(),
         direct: s.metrics.ws_direct_snapshots.clone(),
+        direct_inputs: s.metrics.ws_direct_inputs.clone(),
         max_frame: max,
         ping: None,
         linger: crate::config::secs(s.config.limits.close_linger_secs),
@@ -113,6 +114,8 @@ struct WsTakenLink {
     stats: TransportMetrics,
     /// `tickcast_ws_direct_snapshots_total`.
     direct: Counter,
+    /// `tickcast_ws_direct_inputs_total`.
+    direct_inputs: Counter,
     max_frame: usize,
     /// The outstanding WebSocket ping: its payload and when it was sent.
     ping: Option<(u64, Instant)>,
@@ -222,8 +225,11 @@ impl Link for WsTakenLink {
     /// for a message on.
     fn direct(&self, gate: &SharedGate) -> Option<Arc<dyn DirectSocket>> {
         let stats = self.stats.clone();
-        let direct = WsDirect::new(Arc::clone(&self.socket), stats, self.direct.clone())
-            .reading(Arc::clone(&self.read), gate.clone());
+        let direct = WsDirect::new(Arc::clone(&self.socket), stats, self.direct.clone()).reading(
+            Arc::clone(&self.read),
+            gate.clone(),
+            self.direct_inputs.clone(),
+        );
         self.read.offer_to_room();
         Some(Arc::new(direct))
     }
