@@ -65,7 +65,7 @@ impl<L: Link> Session<L> {
             counters,
             Instant::now(),
         ));
-        link.outbox.arm(self.link.direct(&gate));
+        link.outbox.arm(self.link.direct(&gate, &link.read_mark));
         let _disarm = Disarm(Arc::clone(&link.outbox));
         let idle_limit = crate::config::secs(config.idle_timeout_secs);
         let period = crate::config::secs(config.ping_interval_secs).max(Duration::from_millis(100));

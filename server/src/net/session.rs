@@ -12,6 +12,7 @@ use crate::ctx::ServerCtx;
 use crate::lobby::tickets::Seat;
 use crate::metrics::{Transport, TransportMetrics};
 use crate::room::direct::DirectSocket;
+use crate::room::ready::ReadMark;
 use crate::room::{JoinAuth, JoinRefused, Joined, RoomCmd, RoomShared};
 use bytes::Bytes;
 use std::sync::Arc;
@@ -85,9 +86,9 @@ pub trait Link: Send {
     /// (default: none; see [`crate::room::direct`]). The session offers it once the
     /// `Welcome` is written; [`Link::close`] must stop those writes before its
     /// close frame. A socket the room also reads inputs from judges them with
-    /// `gate`, the session's own.
-    fn direct(&self, gate: &SharedGate) -> Option<Arc<dyn DirectSocket>> {
-        let _ = gate;
+    /// `gate`, the session's own, and sets `mark` when it has something to read.
+    fn direct(&self, gate: &SharedGate, mark: &ReadMark) -> Option<Arc<dyn DirectSocket>> {
+        let _ = (gate, mark);
         None
     }
     /// When the room last read a message of the peer's itself (default: never),

@@ -6,6 +6,12 @@
 //! makes one non-blocking read per socket per tick, as the spectators' writer makes
 //! one write.
 //!
+//! The room reads a socket only when its [`ReadMark`] is set: when reading was just
+//! handed to it, and when data arrived, which tokio's reactor tells the mark
+//! (registered as the socket's read waker) without waking any task. A player who
+//! sends nothing costs the room's tick nothing; a read that drains the socket
+//! (a short read) clears its readiness, so an input costs one `read`.
+//!
 //! Who reads is a small state machine ([`Reading`]). While the room reads, the
 //! session waits on [`ReadSide::poll_hand_back`], not on the socket. The room takes
 //! only what it can judge alone: whole, single, masked binary frames holding
@@ -26,6 +32,7 @@ use super::input_gate::SharedGate;
 use super::session::Incoming;
 use super::ws::binary_frame;
 use super::ws_frame_head::{FrameHead, unmask};
+use crate::room::ready::ReadMark;
 use bytes::{Buf, BytesMut};
 use std::io;
 use std::sync::{Mutex, MutexGuard};
@@ -41,7 +48,9 @@ const READS_PER_TICK: usize = 4;
 
 /// A socket's read end: what both readers read through.
 pub trait Source: Send + Sync {
-    /// Read what is there now, without waiting (`WouldBlock`: nothing).
+    /// Read what is there now, without waiting (`WouldBlock`: nothing). A read
+    /// shorter than `buf` drained the socket: its readiness is cleared, so the
+    /// next [`Source::poll_read_ready`] waits for new data.
     fn try_read(&self, buf: &mut [u8]) -> io::Result<usize>;
     /// Wait until the socket may have something to read.
     fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
@@ -49,7 +58,24 @@ pub trait Source: Send + Sync {
 
 impl Source for tokio::net::TcpStream {
     fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        tokio::net::TcpStream::try_read(self, buf)
+        use std::io::Read;
+        let mut read = None;
+        // Inside `try_io`, a `WouldBlock` clears the readiness tokio cached (unless
+        // new data came meanwhile): a short read reports one, keeping its count.
+        let result = self.try_io(tokio::io::Interest::READABLE, || {
+            let socket = socket2::SockRef::from(self);
+            let n = (&*socket).read(buf)?;
+            read = Some(n);
+            if n > 0 && n < buf.len() {
+                Err(io::ErrorKind::WouldBlock.into())
+            } else {
+                Ok(n)
+            }
+        });
+        match read {
+            Some(n) => Ok(n),
+            None => result,
+        }
     }
 
     fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -92,6 +118,8 @@ struct ReadState {
     waker: Option<Waker>,
     /// When the room last took a frame (the session's idle timer reads it).
     heard: Option<Instant>,
+    /// The connection's mark on the room's list of sockets to read, once seated.
+    mark: Option<ReadMark>,
 }
 
 /// The read side both readers share.
@@ -121,6 +149,7 @@ impl ReadSide {
                 ended: false,
                 waker: None,
                 heard: None,
+                mark: None,
             }),
             max_frame,
         }
@@ -132,9 +161,10 @@ impl ReadSide {
     }
 
     /// The player is seated: from its session's next wait for a message on, the
-    /// room may read.
-    pub fn offer_to_room(&self) {
+    /// room may read, when `mark` lists the socket.
+    pub fn offer_to_room(&self, mark: ReadMark) {
         let mut st = self.state();
+        st.mark = Some(mark);
         if matches!(st.reading, Reading::Session) {
             st.reading = Reading::SessionMayHandOver;
         }
@@ -156,7 +186,9 @@ impl ReadSide {
     /// (it hands back by waking `cx`).
     pub fn poll_hand_back(&self, cx: &mut Context<'_>) -> Poll<Option<Incoming>> {
         let mut st = self.state();
-        match std::mem::replace(&mut st.reading, Reading::Session) {
+        let previous = std::mem::replace(&mut st.reading, Reading::Session);
+        let handing_over = matches!(previous, Reading::SessionMayHandOver);
+        match previous {
             Reading::Session => Poll::Ready(None),
             Reading::Tungstenite | Reading::HandedBack(None) => {
                 st.reading = Reading::Tungstenite;
@@ -171,11 +203,17 @@ impl ReadSide {
                 st.reading = Reading::SessionMayHandOver;
                 Poll::Ready(None)
             }
-            Reading::SessionMayHandOver | Reading::Room => {
+            Reading::SessionMayHandOver | Reading::Room if st.mark.is_some() => {
+                // Bytes may wait in the buffer or the socket: the room looks at
+                // its next tick.
+                if let Some(mark) = st.mark.as_ref().filter(|_| handing_over) {
+                    mark.mark();
+                }
                 st.reading = Reading::Room;
                 st.waker = Some(cx.waker().clone());
                 Poll::Pending
             }
+            Reading::SessionMayHandOver | Reading::Room => Poll::Ready(None),
         }
     }
 
@@ -246,6 +284,7 @@ impl ReadSide {
         }
         let mut chunk = [0u8; READ_CHUNK];
         let mut stop = self.take_frames(&mut st, gate, inputs);
+        let mut drained = false;
         for _ in 0..READS_PER_TICK {
             if !matches!(stop, Stop::NeedMore) {
                 break;
@@ -258,8 +297,15 @@ impl ReadSide {
                 Ok(n) => {
                     st.buf.extend_from_slice(&chunk[..n]);
                     stop = self.take_frames(&mut st, gate, inputs);
+                    if n < chunk.len() {
+                        drained = true;
+                        break;
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    drained = true;
+                    break;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // Tungstenite's read meets the error (or the end) itself.
                 Err(_) => stop = Stop::HandBack(None),
@@ -268,10 +314,25 @@ impl ReadSide {
         if st.buf.is_empty() {
             st.buf = BytesMut::new();
         }
-        if let Stop::HandBack(incoming) = stop {
-            st.reading = Reading::HandedBack(incoming);
-            if let Some(waker) = st.waker.take() {
-                waker.wake();
+        match stop {
+            Stop::HandBack(incoming) => {
+                st.reading = Reading::HandedBack(incoming);
+                if let Some(waker) = st.waker.take() {
+                    waker.wake();
+                }
+            }
+            Stop::NeedMore => {
+                if let Some(mark) = &st.mark {
+                    // More than a tick's reads waiting: the next tick reads on.
+                    // Drained: the reactor marks the socket when data arrives.
+                    let more = !drained
+                        || source
+                            .poll_read_ready(&mut Context::from_waker(mark.waker()))
+                            .is_ready();
+                    if more {
+                        mark.mark();
+                    }
+                }
             }
         }
     }

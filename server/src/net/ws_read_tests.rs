@@ -2,12 +2,14 @@
 //! frames as tungstenite's client writes them: the room takes inputs at its tick
 //! without waking the session, hands everything else back (a decoded message, or
 //! the frame left whole for tungstenite), never lets either reader into the
-//! other's frame, and keeps today's refusals.
+//! other's frame, and keeps today's refusals. The room reads a socket only when
+//! it is marked (handed over, or data arrived), as the room's tick does.
 
 use super::*;
 use crate::fake_socket::FakeSocket;
 use crate::net::input_gate::{GateCounters, InputGate};
 use crate::net::input_rate::InputLimits;
+use crate::room::ready::ReadyList;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Wake;
@@ -58,6 +60,8 @@ struct Rig {
     socket: FakeSocket,
     side: ReadSide,
     gate: SharedGate,
+    list: ReadyList,
+    mark: ReadMark,
     wakes: Arc<Wakes>,
     waker: Waker,
 }
@@ -72,22 +76,29 @@ impl Rig {
             Instant::now(),
         );
         let wakes = Arc::new(Wakes::default());
+        let list = ReadyList::default();
         let rig = Rig {
+            mark: list.mark_for(7),
+            list,
             socket: FakeSocket::default(),
             side: ReadSide::new(max_frame),
             gate: SharedGate::new(gate),
             waker: Waker::from(Arc::clone(&wakes)),
             wakes,
         };
-        rig.side.offer_to_room();
+        rig.side.offer_to_room(rig.mark.clone());
         assert!(rig.hand_back().is_pending(), "seated: the room reads");
         rig
     }
 
-    /// The room's read at one tick: the admitted inputs' sequences.
+    /// The room's read at one tick, if the socket is marked: the admitted inputs'
+    /// sequences.
     fn tick(&self) -> Vec<u32> {
         let mut inputs = Vec::new();
-        self.side.read_inputs(&self.socket, &self.gate, &mut inputs);
+        if self.list.take() == vec![7] {
+            self.mark.clear();
+            self.side.read_inputs(&self.socket, &self.gate, &mut inputs);
+        }
         inputs.iter().map(|c| c.seq.0).collect()
     }
 
@@ -134,9 +145,17 @@ fn inputs_are_taken_at_the_tick_without_waking_the_session() {
     assert_eq!(rig.socket.reads(), 1, "one read for the three frames");
     assert_eq!(rig.wakes(), 0);
     assert!(rig.side.heard().is_some());
-    assert_eq!(rig.tick(), Vec::<u32>::new());
+    assert_eq!(
+        rig.list.take(),
+        Vec::<u64>::new(),
+        "nothing more: not marked"
+    );
     rig.socket.feed(&[input(3), input(4)].concat());
-    assert_eq!(rig.tick(), vec![4], "a repeated sequence passes once");
+    assert_eq!(
+        rig.tick(),
+        vec![4],
+        "data marked the socket; a repeated sequence passes once"
+    );
     assert_eq!(rig.wakes(), 0);
 }
 
@@ -287,7 +306,13 @@ fn the_end_of_the_stream_goes_to_tungstenite() {
     let whole = input(1);
     rig.socket.feed(&whole[..3]);
     rig.socket.end();
-    assert_eq!(rig.tick(), Vec::<u32>::new());
+    assert_eq!(
+        rig.tick(),
+        Vec::<u32>::new(),
+        "a short read: the rest next tick"
+    );
+    assert_eq!(rig.wakes(), 0);
+    assert_eq!(rig.tick(), Vec::<u32>::new(), "the end");
     assert_eq!(rig.wakes(), 1);
     assert!(matches!(rig.hand_back(), Poll::Ready(None)));
     assert_eq!(rig.session_reads_a_frame(), whole[..3].to_vec());

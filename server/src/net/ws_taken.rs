@@ -22,6 +22,7 @@ use super::ws_read::ReadSide;
 use crate::ctx::ServerCtx;
 use crate::metrics::{Transport, TransportMetrics};
 use crate::room::direct::DirectSocket;
+use crate::room::ready::ReadMark;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use prometheus_client::metrics::counter::Counter;
@@ -223,14 +224,14 @@ impl Link for WsTakenLink {
 
     /// The room writes snapshots and reads inputs from the session's next wait
     /// for a message on.
-    fn direct(&self, gate: &SharedGate) -> Option<Arc<dyn DirectSocket>> {
+    fn direct(&self, gate: &SharedGate, mark: &ReadMark) -> Option<Arc<dyn DirectSocket>> {
         let stats = self.stats.clone();
         let direct = WsDirect::new(Arc::clone(&self.socket), stats, self.direct.clone()).reading(
             Arc::clone(&self.read),
             gate.clone(),
             self.direct_inputs.clone(),
         );
-        self.read.offer_to_room();
+        self.read.offer_to_room(mark.clone());
         Some(Arc::new(direct))
     }
 

@@ -7,6 +7,7 @@
 
 use super::outbox::Outbox;
 use super::players::ConnId;
+use super::ready::{ReadMark, ReadyList};
 use super::{Control, Delivered, SessionLink, SnapshotFrame};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ struct LinkTx {
     delivered: Delivered,
     /// The delivered tick already reported to the core.
     reported: Option<Tick>,
+    read_mark: ReadMark,
 }
 
 impl Drop for LinkTx {
@@ -34,6 +36,8 @@ impl Drop for LinkTx {
 /// Every open session link of one room.
 pub struct Links {
     links: HashMap<ConnId, LinkTx>,
+    /// Connections whose sockets the room reads at its next tick.
+    ready: ReadyList,
     queue: usize,
     finished: bool,
 }
@@ -43,6 +47,7 @@ impl Links {
     pub fn new(queue: usize) -> Links {
         Links {
             links: HashMap::new(),
+            ready: ReadyList::default(),
             queue: queue.max(2),
             finished: false,
         }
@@ -52,6 +57,7 @@ impl Links {
     pub fn open(&mut self, conn: ConnId, player: PlayerId) -> SessionLink {
         let outbox = Arc::new(Outbox::new(self.queue));
         let delivered = Delivered::default();
+        let read_mark = self.ready.mark_for(conn);
         self.links.insert(
             conn,
             LinkTx {
@@ -59,9 +65,14 @@ impl Links {
                 outbox: Arc::clone(&outbox),
                 delivered: delivered.clone(),
                 reported: None,
+                read_mark: read_mark.clone(),
             },
         );
-        SessionLink { outbox, delivered }
+        SessionLink {
+            outbox,
+            delivered,
+            read_mark,
+        }
     }
 
     /// Snapshots written since the last call, per connection: `(player, conn, tick)`.
@@ -97,13 +108,17 @@ impl Links {
         }
     }
 
-    /// Read the inputs of every player whose socket the room reads itself (see
-    /// [`super::direct`]), into `inputs` as `(player, conn, input)`.
+    /// Read the inputs of the players whose sockets the room reads itself (see
+    /// [`super::direct`]) and that are marked ready, into `inputs` as `(player,
+    /// conn, input)`.
     pub fn read_inputs(&self, inputs: &mut Vec<(PlayerId, ConnId, InputCmd)>) {
         let mut one = Vec::new();
-        for (conn, link) in &self.links {
-            link.outbox.read_inputs(&mut one);
-            inputs.extend(one.drain(..).map(|cmd| (link.player, *conn, cmd)));
+        for conn in self.ready.take() {
+            if let Some(link) = self.links.get(&conn) {
+                link.read_mark.clear();
+                link.outbox.read_inputs(&mut one);
+                inputs.extend(one.drain(..).map(|cmd| (link.player, conn, cmd)));
+            }
         }
     }
 

@@ -28,6 +28,7 @@ pub mod inputs;
 pub mod links;
 pub mod outbox;
 pub mod players;
+pub mod ready;
 pub mod snapshots;
 pub mod status;
 pub mod supervisor;
@@ -245,6 +246,9 @@ impl SnapshotFrame {
 pub struct SessionLink {
     pub outbox: Arc<outbox::Outbox>,
     pub delivered: Delivered,
+    /// The connection's mark on the room's list of sockets to read (for a socket
+    /// the room reads itself, see [`direct`]).
+    pub read_mark: ready::ReadMark,
 }
 
 /// The newest snapshot tick a session wrote to a reliable, ordered transport: the
