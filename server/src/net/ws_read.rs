@@ -12,10 +12,10 @@
 //! sends nothing costs the room's tick nothing; a read that drains the socket
 //! (a short read) clears its readiness, so an input costs one `read`.
 //!
-//! Who reads is a small state machine ([`Reading`]). While the room reads, the
+//! Who reads is a small state machine (`Reading`). While the room reads, the
 //! session waits on [`ReadSide::poll_hand_back`], not on the socket. The room takes
 //! only what it can judge alone: whole, single, masked binary frames holding
-//! `Input` or `Inputs`, judged by the connection's [`InputGate`] (the session's own,
+//! `Input` or `Inputs`, judged by the connection's [`super::input_gate::InputGate`] (the session's own,
 //! so rate, repeats and shape are one account). Anything else hands reading back:
 //! another message it decoded (a `Ping`, `Leave`, a refusal with its close code and
 //! reason) is given to the session as that [`Incoming`]; any other frame (text,

@@ -100,7 +100,8 @@ mod tests {
         let b = list.mark_for(2);
         a.mark();
         a.waker().wake_by_ref();
-        b.waker().clone().wake();
+        let owned: Waker = b.waker().clone();
+        owned.wake();
         a.mark();
         assert_eq!(list.take(), vec![1, 2]);
         assert_eq!(list.take(), Vec::<ConnId>::new());
