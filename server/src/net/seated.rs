@@ -80,7 +80,10 @@ impl<L: Link> Session<L> {
             let batch = tokio::select! {
                 biased;
                 taken = std::future::poll_fn(|cx| link.outbox.poll_take(cx)) => {
-                    let batch = self.write_taken(taken, &link.delivered).await?;
+                    // Boxed: with the room writing snapshots itself, the session
+                    // writes rarely, and an idle player's future then holds a
+                    // pointer instead of the write's timer and link futures.
+                    let batch = Box::pin(self.write_taken(taken, &link.delivered)).await?;
                     link.outbox.written();
                     batch
                 }
@@ -96,7 +99,7 @@ impl<L: Link> Session<L> {
                         }
                         ClientMsg::Ping { nonce } => {
                             let pong = ServerMsg::Pong { nonce, tick: current_tick(&room) };
-                            self.send_msg(&pong).await?;
+                            Box::pin(self.send_msg(&pong)).await?;
                         }
                         ClientMsg::Leave => {
                             drop_guard.armed = false;
@@ -122,7 +125,7 @@ impl<L: Link> Session<L> {
                 }
                 _ = pings.tick() => {
                     nonce += 1;
-                    match tokio::time::timeout(Duration::from_secs(2), self.link.ping(nonce)).await {
+                    match tokio::time::timeout(Duration::from_secs(2), Box::pin(self.link.ping(nonce))).await {
                         Ok(Ok(Some(rtt))) => self.stats.rtt.observe(rtt.as_secs_f64()),
                         Ok(Ok(None)) => {}
                         _ => return Err(Closed),
