@@ -13,6 +13,7 @@ use std::hint::black_box;
 use tickcast_shared::sim::Snapshot;
 use tickcast_shared::sim::spectate::{Feed, MapView, binary_sse, delta_event, keyframe_event};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
+use tickcast_shared::spectate::SseEvent;
 
 const DRONES: u32 = 1000;
 const TICK_RATE: u32 = 60;

@@ -14,7 +14,7 @@ use cluster_common::{node, ttl_config};
 use sse_common::{ITEM_WAIT, Spectator, events_path, room};
 use std::time::{Duration, Instant};
 use tickcast_shared::sim::spectate::ArenaEvent;
-use tickcast_shared::spectate::EventId;
+use tickcast_shared::spectate::{EventId, SseEvent};
 use tickcast_tests::http::{get, get_text};
 use tickcast_tests::redis::RedisServer;
 use tickcast_tests::server::TestServer;

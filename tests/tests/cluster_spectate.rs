@@ -11,7 +11,7 @@ mod sse_common;
 use cluster_common::node;
 use sse_common::{ITEM_WAIT, Spectator, events_path, room};
 use tickcast_shared::sim::spectate::{ArenaEvent, BinaryState};
-use tickcast_shared::spectate::EventId;
+use tickcast_shared::spectate::{EventId, SseEvent};
 use tickcast_tests::http::get_text;
 use tickcast_tests::redis::RedisServer;
 use tickcast_tests::sse::{SseClient, SseItem};

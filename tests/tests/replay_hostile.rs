@@ -17,6 +17,7 @@ use tickcast_shared::replay::{Record, ReplayReader};
 use tickcast_shared::sim::WorldConfig;
 use tickcast_shared::sim::replay4::{self, ArenaHeader};
 use tickcast_shared::sim::spectate::ArenaEvent;
+use tickcast_shared::spectate::SseEvent;
 use tickcast_tests::http;
 use tickcast_tests::replay_match::{MatchScript, arena_header, replay_bytes};
 use tickcast_tests::server::TestServer;

@@ -18,7 +18,7 @@ use tickcast_shared::codec::{decode_value, encode_value};
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::sim::WorldState;
 use tickcast_shared::sim::spectate::ArenaEvent;
-use tickcast_shared::spectate::EventId;
+use tickcast_shared::spectate::{EventId, SseEvent};
 use tickcast_tests::http;
 use tickcast_tests::replay_match::{MatchScript, replay_bytes};
 use tickcast_tests::server::TestServer;

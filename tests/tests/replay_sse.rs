@@ -12,7 +12,7 @@ use replay_common::{TempDir, complete_replay_of, config_file, room, server};
 use sse_common::Spectator;
 use std::time::Duration;
 use tickcast_shared::sim::spectate::ArenaEvent;
-use tickcast_shared::spectate::EventId;
+use tickcast_shared::spectate::{EventId, SseEvent};
 use tickcast_tests::server::TestServer;
 
 /// Keyframes every second (60 ticks), frames every 6 ticks (10 Hz).

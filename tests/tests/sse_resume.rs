@@ -11,7 +11,7 @@ mod sse_common;
 
 use sse_common::{Spectator, events_path, room, server_with};
 use tickcast_shared::sim::spectate::ArenaEvent;
-use tickcast_shared::spectate::EventId;
+use tickcast_shared::spectate::{EventId, SseEvent};
 use tickcast_tests::server::TestServer;
 
 /// Drop a spectator after a few frames, let the match go on, resume it with its

@@ -35,7 +35,7 @@ use std::time::Duration;
 use tickcast_shared::codec::DeltaLimits;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::schema::Schema;
-use tickcast_shared::spectate::{End, EventId, RowState, SpecEvent};
+use tickcast_shared::spectate::{End, EventId, RowState, SpecEvent, SseEvent};
 
 mod catchup;
 mod continuity;

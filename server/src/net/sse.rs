@@ -48,7 +48,7 @@ use futures_util::{StreamExt, stream};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-use tickcast_shared::spectate::{EventId, Format, Reset, SpecEvent};
+use tickcast_shared::spectate::{EventId, Format, Reset, SpecEvent, SseEvent};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::SendTimeoutError;

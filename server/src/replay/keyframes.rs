@@ -15,7 +15,7 @@ use tickcast_shared::codec::{DeltaLimits, RowCodec, RowSnapshot, apply_rows};
 use tickcast_shared::game::GameEntry;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::{OpenError, Record, ReplayReader};
-use tickcast_shared::spectate::{End, Format, GameFrames, PlayerName, SpecEvent};
+use tickcast_shared::spectate::{End, Format, GameFrames, PlayerName, SpecEvent, SseEvent};
 
 use crate::spectators::SpectatorConfig;
 

@@ -29,7 +29,9 @@ use std::time::Duration;
 use tickcast_shared::game::GameEntry;
 use tickcast_shared::protocol::{PlayerIdentity, Tick};
 use tickcast_shared::replay::{OpenError, Resim, SeekIndex};
-use tickcast_shared::spectate::{End, Format, GameFrames, PlayerName, RowFrame, SpecEvent};
+use tickcast_shared::spectate::{
+    End, EventId, Format, GameFrames, PlayerName, RowFrame, SpecEvent, SseEvent,
+};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -40,7 +42,6 @@ use crate::metrics::Metrics;
 use crate::net::sse::hand_over;
 use crate::spectators::SpectatorConfig;
 use std::sync::Arc;
-use tickcast_shared::spectate::EventId;
 
 /// A recording turned into spectator events, tick by tick.
 pub struct Playback<'a> {

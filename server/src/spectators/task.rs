@@ -20,7 +20,9 @@ use tickcast_shared::codec::RowSnapshot;
 use tickcast_shared::game::EventRow;
 use tickcast_shared::protocol::{PlayerIdentity, Tick};
 use tickcast_shared::schema::Schema;
-use tickcast_shared::spectate::{End, EventId, GameFrames, PlayerName, RowFrame, SpecEvent};
+use tickcast_shared::spectate::{
+    End, EventId, GameFrames, PlayerName, RowFrame, SpecEvent, SseEvent,
+};
 use tokio::sync::mpsc;
 
 enum RoomEvent {

@@ -1,6 +1,8 @@
 //! One spectator event ([`SpecEvent`]) as Server-Sent Events text: its `event:`
 //! name ([`EventKind`]), `id:` ([`EventId`]) and one-line `data:` JSON, and reading
 //! an event back from its name and data ([`SpecEvent::parse`], [`ParseError`]).
+//! [`SseEvent`] is what every event type shares, the engine's and a game's typed
+//! one: from its kind, tick and JSON, its name, id and SSE text.
 //!
 //! The engine owns the shell of every event and the whole of `end` and `reset`; a
 //! `keyframe`, `delta` or `game` event carries a game's JSON as text ([`GameJson`]),
@@ -33,6 +35,11 @@ impl EventKind {
             EventKind::End => "end",
             EventKind::Reset => "reset",
         }
+    }
+
+    /// The kind an SSE `event:` name stands for, or [`ParseError::UnknownEvent`].
+    pub fn parse_name(name: &str) -> Result<EventKind, ParseError> {
+        EventKind::from_name(name).ok_or_else(|| ParseError::UnknownEvent(name.to_owned()))
     }
 
     /// The kind an SSE `event:` name stands for.
@@ -80,6 +87,41 @@ pub struct GameJson {
     pub json: String,
 }
 
+/// What every spectator event type has (the engine's [`SpecEvent`], a game's typed
+/// event): its kind, tick and `data:` JSON, and from those its `event:` name, `id:`
+/// and whole SSE text.
+pub trait SseEvent {
+    /// What the event is.
+    fn kind(&self) -> EventKind;
+
+    /// The tick the event belongs to (a `reset`: its restart tick, or 0).
+    fn tick(&self) -> Tick;
+
+    /// The `data:` JSON, one line.
+    fn data_json(&self) -> String;
+
+    /// The SSE `event:` name.
+    fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// The SSE `id:` ([`EventId`]); `None` for a `reset`, which has none.
+    fn id(&self) -> Option<EventId> {
+        self.kind().id(self.tick())
+    }
+
+    /// Whether this is a frame (`keyframe` or `delta`).
+    fn is_frame(&self) -> bool {
+        self.kind().is_frame()
+    }
+
+    /// The whole SSE event text: `event:`, `id:` (none for a `reset`), `data:` lines
+    /// and the blank line.
+    fn to_sse(&self) -> String {
+        self.kind().sse(self.tick(), &self.data_json())
+    }
+}
+
 /// One spectator event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpecEvent {
@@ -113,9 +155,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-impl SpecEvent {
-    /// What the event is.
-    pub fn kind(&self) -> EventKind {
+impl SseEvent for SpecEvent {
+    fn kind(&self) -> EventKind {
         match self {
             SpecEvent::Keyframe(_) => EventKind::Keyframe,
             SpecEvent::Delta(_) => EventKind::Delta,
@@ -125,13 +166,7 @@ impl SpecEvent {
         }
     }
 
-    /// The SSE `event:` name.
-    pub fn name(&self) -> &'static str {
-        self.kind().name()
-    }
-
-    /// The tick the event belongs to (a `reset`: its restart tick, or 0).
-    pub fn tick(&self) -> Tick {
+    fn tick(&self) -> Tick {
         match self {
             SpecEvent::Keyframe(g) | SpecEvent::Delta(g) | SpecEvent::Game(g) => g.tick,
             SpecEvent::End(e) => e.tick,
@@ -139,18 +174,7 @@ impl SpecEvent {
         }
     }
 
-    /// The SSE `id:` ([`EventId`]); `None` for a `reset`, which has none.
-    pub fn id(&self) -> Option<EventId> {
-        self.kind().id(self.tick())
-    }
-
-    /// Whether this is a frame (`keyframe` or `delta`).
-    pub fn is_frame(&self) -> bool {
-        self.kind().is_frame()
-    }
-
-    /// The `data:` JSON, one line.
-    pub fn data_json(&self) -> String {
+    fn data_json(&self) -> String {
         let json = match self {
             SpecEvent::Keyframe(g) | SpecEvent::Delta(g) | SpecEvent::Game(g) => {
                 return g.json.clone();
@@ -161,13 +185,9 @@ impl SpecEvent {
         // These types hold only numbers and strings: serializing cannot fail.
         json.unwrap_or_else(|_| String::from("null"))
     }
+}
 
-    /// The whole SSE event text: `event:`, `id:` (none for a `reset`), `data:` lines
-    /// and the blank line.
-    pub fn to_sse(&self) -> String {
-        self.kind().sse(self.tick(), &self.data_json())
-    }
-
+impl SpecEvent {
     /// Read an event back from its SSE `event:` name and `data:` text (a game's
     /// frame or events: only its `tick` is read, the text is kept as it is).
     pub fn parse(name: &str, data: &str) -> Result<SpecEvent, ParseError> {
@@ -175,8 +195,7 @@ impl SpecEvent {
         struct TickOnly {
             tick: Tick,
         }
-        let kind =
-            EventKind::from_name(name).ok_or_else(|| ParseError::UnknownEvent(name.to_string()))?;
+        let kind = EventKind::parse_name(name)?;
         let game = || -> Result<GameJson, ParseError> {
             let TickOnly { tick } = parse_json(kind, data)?;
             Ok(GameJson {

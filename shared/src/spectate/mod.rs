@@ -44,7 +44,7 @@ pub mod row_json;
 pub mod row_state;
 
 pub use binary::{BinaryError, BinaryKeyframe, Format};
-pub use event::{EventKind, GameJson, ParseError, SpecEvent, parse_json};
+pub use event::{EventKind, GameJson, ParseError, SpecEvent, SseEvent, parse_json};
 pub use frames::GameFrames;
 pub use id::{EventId, Slot};
 pub use row_feed::{RowFeed, RowFrame};

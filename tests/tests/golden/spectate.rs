@@ -13,7 +13,7 @@ use tickcast_shared::protocol::PlayerId;
 use tickcast_shared::sim::spectate::{ArenaEvent, BinaryState, SpecEntity, SpecState};
 use tickcast_shared::sim::{Arena, Buttons, PlayerInput, legacy};
 use tickcast_shared::sim::{Map, TickInput, World, WorldConfig};
-use tickcast_shared::spectate::{PlayerName, RowFeed};
+use tickcast_shared::spectate::{PlayerName, RowFeed, SseEvent};
 
 /// One rendered SSE event read back with the reference model.
 fn parse(sse: &str) -> ArenaEvent {

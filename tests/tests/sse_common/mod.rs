@@ -6,6 +6,7 @@
 use std::time::Duration;
 use tickcast_client::lobby::{CreateRoom, Lobby, RoomInfo};
 use tickcast_shared::sim::spectate::{ArenaEvent, SpecState};
+use tickcast_shared::spectate::SseEvent;
 use tickcast_tests::server::TestServer;
 use tickcast_tests::sse::{SseClient, SseItem};
 

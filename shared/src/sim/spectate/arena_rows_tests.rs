@@ -9,7 +9,7 @@ use crate::codec::RowSnapshot;
 use crate::game::Game;
 use crate::protocol::{PlayerId, Tick};
 use crate::sim::{Arena, Buttons, Map, PlayerInput, TickInput, World, WorldConfig, legacy};
-use crate::spectate::{BinaryKeyframe, PlayerName, RowFeed};
+use crate::spectate::{BinaryKeyframe, PlayerName, RowFeed, SseEvent};
 use std::sync::Arc;
 
 /// `(event name, data)` of one SSE text.

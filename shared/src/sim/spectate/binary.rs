@@ -5,8 +5,8 @@
 
 use super::{ArenaEvent, GameBatch};
 use crate::sim::{GameEvent, Snapshot, apply_delta};
-use crate::spectate::PlayerName;
 use crate::spectate::binary::{BinaryError, BinaryKeyframe, decode};
+use crate::spectate::{PlayerName, SseEvent};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 

@@ -6,7 +6,7 @@
 use super::{Delta, GameBatch, Keyframe};
 use crate::protocol::Tick;
 use crate::spectate::{
-    End, EventId, EventKind, GameJson, ParseError, Reset, SpecEvent, parse_json,
+    End, EventKind, GameJson, ParseError, Reset, SpecEvent, SseEvent, parse_json,
 };
 
 /// One spectator event of the arena, typed.
@@ -19,9 +19,8 @@ pub enum ArenaEvent {
     Reset(Reset),
 }
 
-impl ArenaEvent {
-    /// What the event is.
-    pub fn kind(&self) -> EventKind {
+impl SseEvent for ArenaEvent {
+    fn kind(&self) -> EventKind {
         match self {
             ArenaEvent::Keyframe(_) => EventKind::Keyframe,
             ArenaEvent::Delta(_) => EventKind::Delta,
@@ -31,13 +30,7 @@ impl ArenaEvent {
         }
     }
 
-    /// The SSE `event:` name.
-    pub fn name(&self) -> &'static str {
-        self.kind().name()
-    }
-
-    /// The tick the event belongs to (a `reset`: its restart tick, or 0).
-    pub fn tick(&self) -> Tick {
+    fn tick(&self) -> Tick {
         match self {
             ArenaEvent::Keyframe(k) => k.tick,
             ArenaEvent::Delta(d) => d.tick,
@@ -47,18 +40,7 @@ impl ArenaEvent {
         }
     }
 
-    /// The SSE `id:` ([`EventId`]); `None` for a `reset`, which has none.
-    pub fn id(&self) -> Option<EventId> {
-        self.kind().id(self.tick())
-    }
-
-    /// Whether this is a frame (`keyframe` or `delta`).
-    pub fn is_frame(&self) -> bool {
-        self.kind().is_frame()
-    }
-
-    /// The `data:` JSON, one line.
-    pub fn data_json(&self) -> String {
+    fn data_json(&self) -> String {
         let json = match self {
             ArenaEvent::Keyframe(k) => serde_json::to_string(k),
             ArenaEvent::Delta(d) => serde_json::to_string(d),
@@ -70,13 +52,9 @@ impl ArenaEvent {
         // fail (non-finite floats become `null`).
         json.unwrap_or_else(|_| String::from("null"))
     }
+}
 
-    /// The whole SSE event text: `event:`, `id:` (none for a `reset`), `data:` lines
-    /// and the blank line.
-    pub fn to_sse(&self) -> String {
-        self.kind().sse(self.tick(), &self.data_json())
-    }
-
+impl ArenaEvent {
     /// The engine's event (the game's JSON as text).
     pub fn to_event(&self) -> SpecEvent {
         let game = || GameJson {
@@ -94,8 +72,7 @@ impl ArenaEvent {
 
     /// Read an event back from its SSE `event:` name and `data:` text.
     pub fn parse(name: &str, data: &str) -> Result<ArenaEvent, ParseError> {
-        let kind =
-            EventKind::from_name(name).ok_or_else(|| ParseError::UnknownEvent(name.to_string()))?;
+        let kind = EventKind::parse_name(name)?;
         Ok(match kind {
             EventKind::Keyframe => ArenaEvent::Keyframe(parse_json(kind, data)?),
             EventKind::Delta => ArenaEvent::Delta(parse_json(kind, data)?),

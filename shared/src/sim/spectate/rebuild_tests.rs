@@ -7,6 +7,7 @@ use super::*;
 use crate::protocol::{NetId, PlayerId, Tick};
 use crate::sim::GameEvent;
 use crate::sim::{EntityKind, EntityState, Snapshot};
+use crate::spectate::SseEvent;
 use proptest::prelude::*;
 
 fn map() -> MapView {
