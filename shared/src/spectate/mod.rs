@@ -39,6 +39,7 @@ pub mod binary;
 mod event;
 pub mod frames;
 pub mod id;
+mod keyframe_grid;
 pub mod row_feed;
 pub mod row_json;
 pub mod row_state;
@@ -47,6 +48,7 @@ pub use binary::{BinaryError, BinaryKeyframe, Format};
 pub use event::{EventKind, GameJson, ParseError, SpecEvent, SseEvent, parse_json};
 pub use frames::GameFrames;
 pub use id::{EventId, Slot};
+pub use keyframe_grid::KeyframeGrid;
 pub use row_feed::{RowFeed, RowFrame};
 pub use row_state::RowState;
 

@@ -1,6 +1,7 @@
 //! Spectator frames for any game, from its rows ([`RowSnapshot`]) and its
-//! [`Schema`], deciding keyframe or delta per tick (the same way as the arena's own
-//! `crate::sim::spectate::Feed`, so event ids follow the same grid).
+//! [`Schema`], deciding keyframe or delta per tick by the rule of [`KeyframeGrid`]
+//! (as the arena's own `crate::sim::spectate::Feed` does, so event ids follow the
+//! same grid).
 //!
 //! - JSON: `event: keyframe` is `{"tick", "tick_rate", "game", "map",
 //!   "entities": [...], "players"?}` with entities as [`row_json::entity`] writes
@@ -13,7 +14,7 @@
 //!   game.
 
 use super::binary::BinaryKeyframe;
-use super::{EventId, PlayerName, row_json};
+use super::{EventId, KeyframeGrid, PlayerName, row_json};
 use crate::codec::{EncodeError, RowCodec, RowSnapshot, encode_rows};
 use crate::game::EventRow;
 use crate::protocol::Tick;
@@ -40,7 +41,7 @@ pub struct RowFeed {
     codec: RowCodec,
     map: String,
     tick_rate: u16,
-    keyframe_period: u32,
+    grid: KeyframeGrid,
     last: Option<Arc<RowSnapshot>>,
     players: Vec<PlayerName>,
 }
@@ -68,7 +69,7 @@ impl RowFeed {
             codec: RowCodec::new(schema),
             map: map.to_owned(),
             tick_rate,
-            keyframe_period: keyframe_period.max(1),
+            grid: KeyframeGrid::new(keyframe_period),
             last: None,
             players: Vec::new(),
         }
@@ -88,10 +89,11 @@ impl RowFeed {
     /// The frame for `snapshot` (keyframe or delta), which becomes the previous one.
     /// On an error (a row of a kind the schema lacks) the feed is reset.
     pub fn frame(&mut self, snapshot: Arc<RowSnapshot>) -> Result<RowFrame, EncodeError> {
-        let period = self.keyframe_period;
-        let base = self.last.take().filter(|prev| {
-            prev.tick < snapshot.tick && prev.tick.0 / period == snapshot.tick.0 / period
-        });
+        let grid = self.grid;
+        let base = self
+            .last
+            .take()
+            .filter(|prev| grid.is_delta(prev.tick, snapshot.tick));
         let frame = match &base {
             Some(prev) => self.delta(prev, &snapshot),
             None => self.keyframe_of(&snapshot),

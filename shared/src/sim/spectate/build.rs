@@ -8,7 +8,7 @@ use super::{ArenaEvent, Delta, EntityChange, GameBatch, Keyframe, MapView, SpecE
 use crate::protocol::Tick;
 use crate::sim::GameEvent;
 use crate::sim::{EntityState, Snapshot, encode_delta};
-use crate::spectate::PlayerName;
+use crate::spectate::{KeyframeGrid, PlayerName};
 use core::cmp::Ordering;
 use std::sync::Arc;
 
@@ -146,7 +146,7 @@ pub fn game_event(tick: Tick, events: &[GameEvent], known: &[PlayerName]) -> Opt
 pub struct Feed {
     map: MapView,
     tick_rate: u16,
-    keyframe_period: u32,
+    grid: KeyframeGrid,
     /// Shared with whoever else holds the tick's snapshot (the room's ring, the
     /// recorder): a frame costs no copy of the world.
     last: Option<Arc<Snapshot>>,
@@ -162,7 +162,7 @@ impl Feed {
         Feed {
             map,
             tick_rate,
-            keyframe_period: keyframe_period.max(1),
+            grid: KeyframeGrid::new(keyframe_period),
             last: None,
             players: Vec::new(),
         }
@@ -212,10 +212,9 @@ impl Feed {
     /// The previous frame, when `snapshot` is to be a delta against it: newer and
     /// within the same keyframe period. `None`: a keyframe.
     fn baseline_for(&self, snapshot: &Snapshot) -> Option<&Snapshot> {
-        let period = self.keyframe_period;
-        self.last.as_deref().filter(|prev| {
-            prev.tick < snapshot.tick && prev.tick.0 / period == snapshot.tick.0 / period
-        })
+        self.last
+            .as_deref()
+            .filter(|prev| self.grid.is_delta(prev.tick, snapshot.tick))
     }
 
     /// The previous frame as a keyframe body (binary catch-up keyframes).
