@@ -53,6 +53,32 @@ pub trait Carrier: Clone + Send + Sync + 'static {
     fn rtt(&self) -> Duration;
 }
 
+/// The [`Carrier`] methods both connections implement alike, by methods of the same
+/// names on `$conn` and on its streams (which share no trait to write them against).
+macro_rules! datagram_and_stream_methods {
+    ($conn:ty) => {
+        async fn read_datagram(&self) -> Option<Bytes> {
+            <$conn>::read_datagram(self).await.ok()
+        }
+
+        async fn open_uni(&self) -> Option<Self::Writer> {
+            <$conn>::open_uni(self).await.ok()
+        }
+
+        async fn write_chunks(stream: &mut Self::Writer, chunks: &mut [Bytes]) -> bool {
+            stream.write_all_chunks(chunks).await.is_ok()
+        }
+
+        fn finish(stream: &mut Self::Writer) -> bool {
+            stream.finish().is_ok()
+        }
+
+        async fn stopped(stream: &mut Self::Writer) {
+            let _ = stream.stopped().await;
+        }
+    };
+}
+
 impl Carrier for quinn::Connection {
     const TRANSPORT: Transport = Transport::Quic;
     type Writer = quinn::SendStream;
@@ -73,25 +99,7 @@ impl Carrier for quinn::Connection {
         })
     }
 
-    async fn read_datagram(&self) -> Option<Bytes> {
-        quinn::Connection::read_datagram(self).await.ok()
-    }
-
-    async fn open_uni(&self) -> Option<Self::Writer> {
-        quinn::Connection::open_uni(self).await.ok()
-    }
-
-    async fn write_chunks(stream: &mut Self::Writer, chunks: &mut [Bytes]) -> bool {
-        stream.write_all_chunks(chunks).await.is_ok()
-    }
-
-    fn finish(stream: &mut Self::Writer) -> bool {
-        stream.finish().is_ok()
-    }
-
-    async fn stopped(stream: &mut Self::Writer) {
-        let _ = stream.stopped().await;
-    }
+    datagram_and_stream_methods!(quinn::Connection);
 
     fn close(&self, code: u16, reason: &[u8]) {
         quinn::Connection::close(self, VarInt::from_u32(code.into()), reason);
@@ -136,25 +144,7 @@ impl Carrier for web_transport_quinn::Session {
         })
     }
 
-    async fn read_datagram(&self) -> Option<Bytes> {
-        web_transport_quinn::Session::read_datagram(self).await.ok()
-    }
-
-    async fn open_uni(&self) -> Option<Self::Writer> {
-        web_transport_quinn::Session::open_uni(self).await.ok()
-    }
-
-    async fn write_chunks(stream: &mut Self::Writer, chunks: &mut [Bytes]) -> bool {
-        stream.write_all_chunks(chunks).await.is_ok()
-    }
-
-    fn finish(stream: &mut Self::Writer) -> bool {
-        stream.finish().is_ok()
-    }
-
-    async fn stopped(stream: &mut Self::Writer) {
-        let _ = stream.stopped().await;
-    }
+    datagram_and_stream_methods!(web_transport_quinn::Session);
 
     /// A `CloseWebTransportSession` capsule with the code and reason (the browser's
     /// `WebTransport.closed` sees both), then the connection closes. Both happen in
