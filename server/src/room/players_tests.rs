@@ -3,8 +3,8 @@
 use super::*;
 use tickcast_shared::schema::Field;
 
-#[test]
-fn events_name_seated_and_just_departed_players_once_each() {
+/// An empty player table of an arena room (60 Hz, 20 snapshots a second).
+fn table() -> PlayerTable {
     let info = WelcomeInfo {
         tick_rate: 60,
         send_rate: 20,
@@ -19,7 +19,12 @@ fn events_name_seated_and_just_departed_players_once_each() {
         repeat_ticks: 8,
         max_rewind_ticks: 15,
     };
-    let mut t = PlayerTable::new(info, rules);
+    PlayerTable::new(info, rules)
+}
+
+#[test]
+fn events_name_seated_and_just_departed_players_once_each() {
+    let mut t = table();
     let ann = t.join("Ann".into(), Some("u-ann".into()), 1);
     let bo = t.join("Bo".into(), None, 2);
     assert_eq!(t.subs(), vec!["u-ann".to_owned()]);
@@ -65,21 +70,7 @@ fn events_name_seated_and_just_departed_players_once_each() {
 
 #[test]
 fn a_welcome_names_everyone_already_in_the_world() {
-    let info = WelcomeInfo {
-        tick_rate: 60,
-        send_rate: 20,
-        game: "arena".into(),
-        schema_hash: tickcast_shared::schema::SchemaHash(1),
-        schema: "{}".into(),
-        config: "{}".into(),
-        room: super::super::RoomId::random(),
-    };
-    let rules = InputRules {
-        buffer: 8,
-        repeat_ticks: 8,
-        max_rewind_ticks: 15,
-    };
-    let mut t = PlayerTable::new(info, rules);
+    let mut t = table();
     let ann = t.join("Ann".into(), Some("u-ann".into()), 1);
     t.welcome_joined(Tick(1), |p| Some(NetId(p.0 + 100)));
     let bo = t.join("Bo".into(), None, 2);
