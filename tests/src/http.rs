@@ -29,6 +29,15 @@ pub async fn get_text(addr: SocketAddr, path: &str) -> (u16, String) {
     (status, String::from_utf8(bytes).expect("UTF-8 body"))
 }
 
+/// The value of one series in `/metrics`, named in full with its labels (e.g.
+/// `tickcast_lobby_refused_total{reason="no_maps"}`); panics when it is missing.
+pub async fn metric(addr: SocketAddr, series: &str) -> f64 {
+    let (_, text) = get_text(addr, "/metrics").await;
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in /metrics"))
+}
+
 /// Send `method path`; returns (status, body bytes).
 pub async fn request_raw(
     addr: SocketAddr,

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::{IpAddr, Ipv4Addr};
-use tickcast_tests::http::{get, post, post_from};
+use tickcast_tests::http::{get, metric, post, post_from};
 use tickcast_tests::server::TestServer;
 
 #[tokio::test]
@@ -70,6 +70,41 @@ async fn bad_requests_get_json_errors_with_fitting_status() {
     let (status, body) = get(s.addr, "/api/rooms/424242").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"], "no such room");
+}
+
+/// Every lobby refusal is counted in /metrics by reason, the 422s (an unknown map,
+/// a map asked of a game on no maps, an invalid value) as the others; a body the
+/// lobby never saw (not JSON) is not a lobby refusal.
+#[tokio::test]
+async fn lobby_refusals_are_counted_by_reason() {
+    let s = TestServer::start(&[]).await;
+    for (path, body, want) in [
+        ("/api/rooms", r#"{"map":"nowhere"}"#, 422),
+        ("/api/rooms", r#"{"game":"ball","map":"arena"}"#, 422),
+        (
+            "/api/matchmake",
+            r#"{"name":"a","game":"ball","map":"arena"}"#,
+            422,
+        ),
+        ("/api/rooms", r#"{"max_players":0}"#, 422),
+        ("/api/rooms", r#"{"game":"nope"}"#, 400),
+        ("/api/rooms/999/join", r#"{"name":"a"}"#, 404),
+        ("/api/rooms", "not json", 400),
+    ] {
+        let (status, answer) = post(s.addr, path, body).await;
+        assert_eq!(status, want, "{path} {body} -> {answer}");
+    }
+    let refused = |reason: &str| format!("tickcast_lobby_refused_total{{reason=\"{reason}\"}}");
+    for (reason, want) in [
+        ("unknown_map", 1.0),
+        ("no_maps", 2.0),
+        ("invalid", 1.0),
+        ("unknown_game", 1.0),
+        ("not_found", 1.0),
+        ("full", 0.0),
+    ] {
+        assert_eq!(metric(s.addr, &refused(reason)).await, want, "{reason}");
+    }
 }
 
 #[tokio::test]

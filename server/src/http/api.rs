@@ -18,6 +18,7 @@ use crate::cluster::DirectoryError;
 use crate::edge::takeover::TakeoverOffer;
 use crate::lobby::budget::CreatePolicy;
 use crate::lobby::{CreateRoom, LobbyError, RoomId};
+use crate::metrics::LobbyRefusal;
 use crate::net::sse;
 use axum::Json;
 use axum::extract::FromRequestParts;
@@ -33,53 +34,84 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
 }
 
-/// An API error: status and message.
-pub struct ApiError(StatusCode, String);
+/// An API error: status and message, and the lobby's reason when it is a lobby
+/// refusal (counted by [`count_lobby_refusals`]).
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    lobby: Option<LobbyRefusal>,
+}
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError(status, message.into())
+        ApiError {
+            status,
+            message: message.into(),
+            lobby: None,
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        error(self.0, self.1)
+        let mut response = error(self.status, self.message);
+        if let Some(reason) = self.lobby {
+            response.extensions_mut().insert(reason);
+        }
+        response
     }
 }
 
 impl From<LobbyError> for ApiError {
     fn from(e: LobbyError) -> Self {
-        let status = match e {
-            LobbyError::NotFound => StatusCode::NOT_FOUND,
-            LobbyError::Full | LobbyError::Finished => StatusCode::CONFLICT,
-            LobbyError::UnknownMap(_) | LobbyError::NoMaps(_) | LobbyError::Invalid(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            LobbyError::UnknownGame(_) => StatusCode::BAD_REQUEST,
-            LobbyError::TooManyRooms(_) | LobbyError::EntityBudget(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            LobbyError::AddressRooms(_)
-            | LobbyError::AddressEntities(_)
-            | LobbyError::AddressTickets(_) => StatusCode::TOO_MANY_REQUESTS,
-            LobbyError::CreateRefused => StatusCode::UNAUTHORIZED,
+        use LobbyRefusal as R;
+        let (status, reason) = match e {
+            LobbyError::NotFound => (StatusCode::NOT_FOUND, R::NotFound),
+            LobbyError::Full => (StatusCode::CONFLICT, R::Full),
+            LobbyError::Finished => (StatusCode::CONFLICT, R::Finished),
+            LobbyError::UnknownMap(_) => (StatusCode::UNPROCESSABLE_ENTITY, R::UnknownMap),
+            LobbyError::NoMaps(_) => (StatusCode::UNPROCESSABLE_ENTITY, R::NoMaps),
+            LobbyError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, R::Invalid),
+            LobbyError::UnknownGame(_) => (StatusCode::BAD_REQUEST, R::UnknownGame),
+            LobbyError::TooManyRooms(_) => (StatusCode::SERVICE_UNAVAILABLE, R::TooManyRooms),
+            LobbyError::EntityBudget(_) => (StatusCode::SERVICE_UNAVAILABLE, R::EntityBudget),
+            LobbyError::AddressRooms(_) => (StatusCode::TOO_MANY_REQUESTS, R::AddressRooms),
+            LobbyError::AddressEntities(_) => (StatusCode::TOO_MANY_REQUESTS, R::AddressEntities),
+            LobbyError::AddressTickets(_) => (StatusCode::TOO_MANY_REQUESTS, R::AddressTickets),
+            LobbyError::CreateRefused => (StatusCode::UNAUTHORIZED, R::CreateRefused),
         };
-        ApiError(status, e.to_string())
+        ApiError {
+            lobby: Some(reason),
+            ..ApiError::new(status, e.to_string())
+        }
     }
+}
+
+/// Middleware over the lobby API: counts every lobby refusal answered, by reason
+/// (`tickcast_lobby_refused_total{reason}`), whichever handler answered it.
+pub async fn count_lobby_refusals(
+    State(s): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    if let Some(reason) = response.extensions().get::<LobbyRefusal>() {
+        s.metrics.lobby_refusals.inc(*reason);
+    }
+    response
 }
 
 impl From<DirectoryError> for ApiError {
     fn from(e: DirectoryError) -> Self {
         match e {
             DirectoryError::Lobby(e) => e.into(),
-            DirectoryError::NotClustered => ApiError(StatusCode::NOT_FOUND, e.to_string()),
-            DirectoryError::NodeGone(_) => ApiError(StatusCode::GONE, e.to_string()),
+            DirectoryError::NotClustered => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+            DirectoryError::NodeGone(_) => ApiError::new(StatusCode::GONE, e.to_string()),
             DirectoryError::Ticket(_) | DirectoryError::WrongNode(_) => {
-                ApiError(StatusCode::UNAUTHORIZED, e.to_string())
+                ApiError::new(StatusCode::UNAUTHORIZED, e.to_string())
             }
             DirectoryError::NoNode(_) | DirectoryError::Unavailable(_) => {
-                ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
             }
         }
     }
@@ -88,7 +120,7 @@ impl From<DirectoryError> for ApiError {
 /// A JSON body, with axum's rejection turned into our error shape.
 pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(v)| v)
-        .map_err(|e| ApiError(e.status(), e.body_text()))
+        .map_err(|e| ApiError::new(e.status(), e.body_text()))
 }
 
 /// The peer's IP address, from the `ConnectInfo<SocketAddr>` that
@@ -124,7 +156,7 @@ fn identify(s: &AppState, headers: &HeaderMap) -> Result<Option<Identity>, ApiEr
     s.auth.identify(headers).map_err(|e| {
         s.metrics.limits.auth_refused.inc();
         s.metrics.lobby_guards.auth_refused(e.reason());
-        ApiError(StatusCode::UNAUTHORIZED, e.to_string())
+        ApiError::new(StatusCode::UNAUTHORIZED, e.to_string())
     })
 }
 
@@ -139,7 +171,7 @@ fn may_create(s: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
             s.metrics
                 .lobby_guards
                 .auth_refused(crate::auth::Refusal::NotAdmin);
-            Err(ApiError(
+            Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 AuthError::NotAdmin.to_string(),
             ))
@@ -172,7 +204,7 @@ pub struct InviteQuery {
 /// The invite of a query, with a malformed query refused.
 fn invite(q: Result<Query<InviteQuery>, QueryRejection>) -> Result<Option<String>, ApiError> {
     q.map(|Query(q)| q.invite)
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))
 }
 
 pub async fn get_room(
@@ -268,7 +300,7 @@ pub async fn rooms_events(
     q: Result<Query<ListStreamQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let q = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let q = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
     let cursor = crate::lobby::feed::cursor(&headers, q.last_event_id.as_deref());
     let slot = match s.lobby_feed.reserve() {
         Ok(slot) => slot,
@@ -330,7 +362,7 @@ pub async fn game(
         .games()
         .detail(&name)
         .map(|detail| Json(detail).into_response())
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, "no such game".into()))
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such game"))
 }
 
 pub async fn maps(State(s): State<AppState>) -> Response {

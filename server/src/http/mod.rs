@@ -41,6 +41,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/maps/{name}", get(api::map))
         .route("/api/replays", get(crate::cluster::replays::list))
         .merge(replay_files)
+        // Every lobby refusal answered above is counted, by reason.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::count_lobby_refusals,
+        ))
         // HTTP/1.1 upgrades (GET) and, over HTTP/2, RFC 8441 extended CONNECT.
         .route("/ws", get(net::ws::upgrade).connect(net::ws::upgrade))
         .route("/metrics", get(api::metrics))

@@ -33,6 +33,8 @@ mod transport;
 pub use transport::{Transport, TransportMetrics};
 mod lobby_guards;
 pub use lobby_guards::LobbyGuardMetrics;
+mod lobby_refusals;
+pub use lobby_refusals::{LobbyRefusal, LobbyRefusals};
 
 /// Why a room finished (the `reason` label of `tickcast_rooms_finished_total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,6 +136,8 @@ pub struct Metrics {
     pub wt_refusals: WebTransportRefusals,
     /// Refusals of the lobby's per-address and per-identity guards.
     pub lobby_guards: LobbyGuardMetrics,
+    /// Every lobby API call refused, by reason.
+    pub lobby_refusals: LobbyRefusals,
     /// Recordings: refused files, downloads, write failures, retention.
     pub replays: ReplayMetrics,
 }
@@ -267,6 +271,7 @@ impl Metrics {
         let quic_snapshots = QuicSnapshotMetrics::register(&mut r);
         let wt_refusals = WebTransportRefusals::register(&mut r);
         let lobby_guards = LobbyGuardMetrics::register(&mut r);
+        let lobby_refusals = LobbyRefusals::register(&mut r);
         let replays = ReplayMetrics::register(&mut r);
         Metrics {
             registry: r,
@@ -297,6 +302,7 @@ impl Metrics {
             quic_snapshots,
             wt_refusals,
             lobby_guards,
+            lobby_refusals,
             replays,
         }
     }
