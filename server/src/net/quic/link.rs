@@ -30,6 +30,10 @@ pub struct QuicLink<C: Carrier> {
     /// Sequence number of the next fragmented snapshot on this connection.
     next_seq: u32,
     max_fragments: u16,
+    /// How long a close may take to reach the peer (the code and reason after what
+    /// was queued before them) before the connection is let go
+    /// (`[quic] close_linger_secs`).
+    close_linger: Duration,
     metrics: QuicSnapshotMetrics,
 }
 
@@ -56,14 +60,11 @@ impl<C: Carrier> QuicLink<C> {
             datagrams,
             next_seq: 0,
             max_fragments: config.quic.max_snapshot_fragments,
+            close_linger: crate::config::secs(config.quic.close_linger_secs),
             metrics,
         }
     }
 }
-
-/// How long a close may take to reach the peer (the code and reason after what was
-/// queued before them) before the connection is let go.
-pub(super) const CLOSE_LINGER: Duration = Duration::from_secs(1);
 
 impl<C: Carrier> Drop for QuicLink<C> {
     fn drop(&mut self) {
@@ -77,9 +78,9 @@ impl<C: Carrier> Drop for QuicLink<C> {
                 .close(close::GOING_AWAY, b"connection lost or too slow");
             // A handle lives on until the close went out (see `Carrier::close`).
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                let conn = self.conn.clone();
+                let (conn, linger) = (self.conn.clone(), self.close_linger);
                 runtime.spawn(async move {
-                    let _ = tokio::time::timeout(CLOSE_LINGER, conn.closed()).await;
+                    let _ = tokio::time::timeout(linger, conn.closed()).await;
                 });
             }
         }
@@ -246,10 +247,10 @@ impl<C: Carrier> Link for QuicLink<C> {
     /// for this before it closes the endpoint.
     async fn close(&mut self, code: u16, reason: &str) {
         if C::finish(&mut self.control) {
-            let _ = tokio::time::timeout(CLOSE_LINGER, C::stopped(&mut self.control)).await;
+            let _ = tokio::time::timeout(self.close_linger, C::stopped(&mut self.control)).await;
         }
         self.conn.close(code, reason.as_bytes());
-        if tokio::time::timeout(CLOSE_LINGER, self.conn.closed())
+        if tokio::time::timeout(self.close_linger, self.conn.closed())
             .await
             .is_err()
         {

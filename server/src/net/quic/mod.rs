@@ -72,6 +72,10 @@ pub struct QuicConfig {
     /// Validity in hours (1..=336) of the WebTransport certificate the server makes
     /// when no certificate is configured (rotated before it ends). Default 312.
     pub webtransport_cert_hours: u32,
+    /// Seconds a close (native or WebTransport: the code and reason, after what was
+    /// queued before them) may take to reach the peer before the connection is let
+    /// go; the server's shutdown waits for it too. Default 1.
+    pub close_linger_secs: f64,
 }
 
 impl Default for QuicConfig {
@@ -90,6 +94,7 @@ impl Default for QuicConfig {
             max_snapshot_fragments: 64,
             webtransport: true,
             webtransport_cert_hours: 312,
+            close_linger_secs: 1.0,
         }
     }
 }
@@ -115,6 +120,10 @@ impl QuicConfig {
         }
         if self.cert.is_some() != self.key.is_some() {
             return Err("quic: cert and key go together".into());
+        }
+        let linger = self.close_linger_secs;
+        if !linger.is_finite() || linger <= 0.0 || linger > 3600.0 {
+            return Err("quic: close_linger_secs must be in (0, 3600]".into());
         }
         if self.max_connections == 0
             || self.read_queue == 0
@@ -221,5 +230,21 @@ mod tests {
             ..QuicConfig::default()
         };
         assert!(no_connections.validate(4096).is_err());
+        for linger in [0.0, -1.0, f64::NAN, 3601.0] {
+            let bad = QuicConfig {
+                close_linger_secs: linger,
+                ..QuicConfig::default()
+            };
+            let err = bad.validate(4096).unwrap_err();
+            assert!(err.contains("close_linger_secs"), "{linger}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_close_linger_is_read_from_the_config_file_and_defaults_to_one_second() {
+        assert_eq!(QuicConfig::default().close_linger_secs, 1.0);
+        let read: QuicConfig = toml::from_str("close_linger_secs = 0.25").unwrap();
+        assert_eq!(read.close_linger_secs, 0.25);
+        assert_eq!(read.validate(4096), Ok(()));
     }
 }

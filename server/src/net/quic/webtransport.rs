@@ -15,7 +15,7 @@
 //! stream the browser opens, inputs and snapshots (fragmented when larger than the
 //! browser's datagram size) as datagrams.
 
-use super::link::{CLOSE_LINGER, QuicLink};
+use super::link::QuicLink;
 use crate::ctx::ServerCtx;
 use crate::metrics::WtRefusal;
 use crate::net::entry_check::{EntryQuery, EntryRefused, Redeem, check_entry};
@@ -124,7 +124,8 @@ pub(super) async fn serve(conn: quinn::Connection, deadline: Instant, state: Ser
         session.close(close::POLICY.into(), b"no control stream");
         // The close's capsule goes out from a task of the crate's, while a handle
         // of the session lives.
-        let _ = tokio::time::timeout(CLOSE_LINGER, session.closed()).await;
+        let linger = crate::config::secs(state.config.quic.close_linger_secs);
+        let _ = tokio::time::timeout(linger, session.closed()).await;
         return;
     };
     let snapshots = state.metrics.quic_snapshots.clone();
