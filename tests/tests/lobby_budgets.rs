@@ -6,15 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::{IpAddr, Ipv4Addr};
-use tickcast_tests::http::{get_text, post, post_from};
+use tickcast_tests::http::{metric, post, post_from};
 use tickcast_tests::server::TestServer;
-
-async fn metric(addr: std::net::SocketAddr, series: &str) -> f64 {
-    let (_, text) = get_text(addr, "/metrics").await;
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {series} in /metrics"))
-}
 
 #[tokio::test]
 async fn one_address_gets_its_live_room_limit_then_429() {

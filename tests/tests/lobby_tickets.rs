@@ -9,19 +9,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use tickcast_tests::http::{get, get_text, post_from};
+use tickcast_tests::http::{get, metric, post_from};
 use tickcast_tests::server::TestServer;
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
 fn from(last: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, 0, last))
-}
-
-async fn metric(addr: SocketAddr, series: &str) -> f64 {
-    let (_, text) = get_text(addr, "/metrics").await;
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {series} in /metrics"))
 }
 
 async fn create(addr: SocketAddr, body: &str) -> String {

@@ -12,7 +12,7 @@ use tickcast_shared::codec::encode_client;
 use tickcast_shared::game::Game;
 use tickcast_shared::protocol::{ClientMsg, HelloAuth, InputCmd, InputSeq, NetId};
 use tickcast_shared::sim::{Arena, Buttons, PlayerInput};
-use tickcast_tests::http::{get_text, post};
+use tickcast_tests::http::{metric, post};
 use tickcast_tests::player::{Player, WAIT, create_room, open, open_with_receive_buffer, ticket};
 use tickcast_tests::server::TestServer;
 use tokio_tungstenite::tungstenite::Message;
@@ -39,14 +39,6 @@ fn config(text: &str) -> String {
     ));
     std::fs::write(&path, text).unwrap();
     path.to_str().unwrap().to_owned()
-}
-
-/// The value of an unlabelled series in /metrics.
-async fn metric(addr: std::net::SocketAddr, series: &str) -> f64 {
-    let (_, text) = get_text(addr, "/metrics").await;
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {series} in /metrics"))
 }
 
 #[tokio::test]

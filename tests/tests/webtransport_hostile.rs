@@ -9,25 +9,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bytes::Bytes;
-use std::net::SocketAddr;
 use tickcast_shared::codec::encode_client;
 use tickcast_shared::protocol::{ClientMsg, HelloAuth, ServerMsg};
 use tickcast_shared::quic::close;
-use tickcast_tests::http::get_text;
+use tickcast_tests::http::metric;
 use tickcast_tests::player::{Player, WAIT, create_room};
 use tickcast_tests::server::TestServer;
 use tickcast_tests::wt_player::{WtPeer, close_of, connect, refused_with, wt_seat};
-
-/// One series of `/metrics`.
-async fn metric(addr: SocketAddr, series: &str) -> f64 {
-    let (_, text) = get_text(addr, "/metrics").await;
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
-        .unwrap_or_else(|| panic!("no {series} in /metrics"))
-        .trim()
-        .parse()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn a_bad_ticket_is_refused_before_the_session_and_a_refusal_redeems_nothing() {
