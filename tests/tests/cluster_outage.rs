@@ -8,10 +8,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cluster_common;
+mod cluster_viewers;
 mod sse_common;
 
-use cluster_common::{node, ttl_config};
-use sse_common::{ITEM_WAIT, Spectator, events_path, room};
+use cluster_common::ttl_config;
+use cluster_viewers::TwoViewers;
+use sse_common::{ITEM_WAIT, Spectator};
 use std::time::{Duration, Instant};
 use tickcast_shared::sim::spectate::ArenaEvent;
 use tickcast_shared::spectate::{EventId, SseEvent};
@@ -82,12 +84,13 @@ async fn a_frozen_redis_gets_remote_viewers_503_and_lobby_calls_fail_fast() {
     let redis = RedisServer::start().await;
     let config = ttl_config("freeze503", TTL_MS);
     let config = config.to_str().unwrap();
-    let n1 = node(&redis, "n1", &["--config", config]).await;
-    let n2 = node(&redis, "n2", &["--config", config]).await;
-    let room = room(&n1, 10).await;
-    let path = events_path(&room);
-    let mut steady = Spectator::connect(&n1, &path, None).await;
-    let mut remote = Spectator::connect(&n2, &path, None).await;
+    let TwoViewers {
+        n1: _n1,
+        n2,
+        path,
+        mut steady,
+        mut remote,
+    } = TwoViewers::start(&redis, &["--config", config], &["--config", config], 10).await;
     remote.frames(3).await;
     let last = remote.last_id().unwrap().to_string();
     drop(remote);
@@ -165,12 +168,13 @@ async fn a_viewer_resuming_after_a_freeze_is_not_told_it_resumes_exactly_over_a_
             "[cluster]\nnode_ttl_ms = {TTL_MS}\n[spectators]\nlag_events = 8\nviewers_per_writer = 0\n"
         ),
     );
-    let n1 = node(&redis, "n1", &["--config", owner.to_str().unwrap()]).await;
-    let n2 = node(&redis, "n2", &["--config", mirror.to_str().unwrap()]).await;
-    let room = room(&n1, 10).await;
-    let path = events_path(&room);
-    let mut steady = Spectator::connect(&n1, &path, None).await;
-    let mut remote = Spectator::connect(&n2, &path, None).await;
+    let TwoViewers {
+        n1: _n1,
+        n2,
+        path,
+        mut steady,
+        mut remote,
+    } = TwoViewers::with_configs(&redis, &owner, &mirror, 10).await;
     remote.frames(3).await;
     let last = remote.last_id().unwrap();
     let kept = remote.state.clone();
@@ -226,12 +230,13 @@ async fn a_viewer_resuming_after_a_freeze_is_not_told_it_resumes_exactly_over_a_
 async fn a_redis_restart_does_not_end_remote_viewers_while_the_owner_plays() {
     let mut redis = RedisServer::start().await;
     // The default node TTL (3 s): the owner's heartbeat backs off up to it.
-    let n1 = node(&redis, "n1", &[]).await;
-    let n2 = node(&redis, "n2", &[]).await;
-    let room = room(&n1, 10).await;
-    let path = events_path(&room);
-    let mut steady = Spectator::connect(&n1, &path, None).await;
-    let mut remote = Spectator::connect(&n2, &path, None).await;
+    let TwoViewers {
+        n1: _n1,
+        n2: _n2,
+        path: _,
+        mut steady,
+        mut remote,
+    } = TwoViewers::start(&redis, &[], &[], 10).await;
     remote.frames(3).await;
 
     // Redis is gone for 40 frames (4 s, more than a node TTL) and comes back empty.

@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cluster_common;
+mod cluster_viewers;
 mod sse_common;
 
-use cluster_common::node;
-use sse_common::{ITEM_WAIT, Spectator, events_path, room};
+use cluster_viewers::TwoViewers;
+use sse_common::{ITEM_WAIT, Spectator};
 use tickcast_shared::sim::spectate::{ArenaEvent, BinaryState};
 use tickcast_shared::spectate::{EventId, SseEvent};
 use tickcast_tests::http::get_text;
@@ -19,14 +20,14 @@ use tickcast_tests::sse::{SseClient, SseItem};
 #[tokio::test]
 async fn a_viewer_moves_from_the_owner_to_another_node_without_a_gap() {
     let redis = RedisServer::start().await;
-    let n1 = node(&redis, "n1", &[]).await;
-    let n2 = node(&redis, "n2", &[]).await;
-    let room = room(&n1, 20).await;
-    let path = events_path(&room);
-
+    let TwoViewers {
+        n1,
+        n2,
+        path,
+        mut steady,
+        mut remote,
+    } = TwoViewers::start(&redis, &[], &[], 20).await;
     // A remote viewer on n2 sees the same match as a viewer on the owner.
-    let mut steady = Spectator::connect(&n1, &path, None).await;
-    let mut remote = Spectator::connect(&n2, &path, None).await;
     remote.frames(5).await;
     assert_eq!(remote.state.entities.len(), 20);
 
@@ -131,12 +132,13 @@ fn frame_ids(s: &Spectator, from: u64, to: u64) -> Vec<u64> {
 #[tokio::test]
 async fn a_remote_viewer_continues_exactly_across_a_redis_restart() {
     let mut redis = RedisServer::start().await;
-    let n1 = node(&redis, "n1", &[]).await;
-    let n2 = node(&redis, "n2", &[]).await;
-    let room = room(&n1, 10).await;
-    let path = events_path(&room);
-    let mut steady = Spectator::connect(&n1, &path, None).await;
-    let mut remote = Spectator::connect(&n2, &path, None).await;
+    let TwoViewers {
+        n1: _n1,
+        n2: _n2,
+        path: _,
+        mut steady,
+        mut remote,
+    } = TwoViewers::start(&redis, &[], &[], 10).await;
     remote.frames(5).await;
     let before = remote.last_id().unwrap();
 
@@ -193,12 +195,13 @@ async fn a_lagging_viewer_on_another_node_gets_a_catchup_keyframe() {
     // viewer back), and n2's channel holds 4 events.
     let owner_cfg = config("catchup-n1", "[spectators]\nkeyframe_secs = 600\n");
     let mirror_cfg = config("catchup-n2", "[spectators]\nlag_events = 4\n");
-    let n1 = node(&redis, "n1", &["--config", owner_cfg.to_str().unwrap()]).await;
-    let n2 = node(&redis, "n2", &["--config", mirror_cfg.to_str().unwrap()]).await;
-    let room = room(&n1, 20).await;
-    let path = events_path(&room);
-    let mut steady = Spectator::connect(&n1, &path, None).await;
-    let mut remote = Spectator::connect(&n2, &path, None).await;
+    let TwoViewers {
+        n1,
+        n2,
+        path: _,
+        mut steady,
+        mut remote,
+    } = TwoViewers::with_configs(&redis, &owner_cfg, &mirror_cfg, 20).await;
     remote.frames(3).await;
     assert_eq!(catchups(&n2).await, 0);
     // Redis is away for 10 frames: the owner keeps them and writes them once Redis
