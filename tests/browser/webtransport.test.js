@@ -45,12 +45,15 @@ async function movesRight(page) {
 }
 
 test('a player plays over WebTransport when the browser has it and the server offers it', async () => {
-  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'wt room', drones: 3 });
+  const room = await api(env.server.url, 'POST', '/api/rooms', { name: 'e2e wt room', drones: 3 });
   const { page, errors } = await play(env.server.url, room, 'wt-player');
   assert.equal(await page.evaluate(() => window.tickcast.play.conn.transportName), 'WebTransport');
   assert.equal(await page.evaluate(() => window.tickcast.play.conn.ws.constructor.name), 'WtSocket');
   assert.equal(await page.textContent('#hud-transport'), 'via WebTransport');
   assert.equal(await page.textContent('#hud-state'), 'connected');
+  // At 1280 px the HUD's title is whole beside "via WebTransport" (it was cut to "P.").
+  const title = await page.$eval('#hud-mode', (el) => ({ text: el.textContent, cut: el.scrollWidth > el.clientWidth }));
+  assert.deepEqual(title, { text: 'Playing in e2e wt room', cut: false });
   await movesRight(page);
   assert.equal(await metric(env.server.url, 'tickcast_sessions{transport="webtransport"}'), 1);
   assert.ok((await metric(env.server.url, 'tickcast_quic_snapshot_datagrams_total')) > 0);
