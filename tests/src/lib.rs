@@ -12,6 +12,7 @@
 //! - [`redis`]: a real redis-server on a free loopback port (cluster tests).
 //! - [`jwt`]: HS256 tokens and config files for JWT-required joins.
 //! - [`replay_match`]: a scripted match written straight into replay bytes.
+//! - [`tickets`]: seat ticket checks shared by the single-node and cluster tests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -23,4 +24,5 @@ pub mod redis;
 pub mod replay_match;
 pub mod server;
 pub mod sse;
+pub mod tickets;
 pub mod wt_player;

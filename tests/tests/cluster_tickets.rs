@@ -11,15 +11,11 @@
 mod cluster_common;
 
 use cluster_common::{id_text, node, refused_upgrade};
-use std::net::{IpAddr, Ipv4Addr};
 use tickcast_tests::http::{get, get_text, post_from, post_with};
 use tickcast_tests::jwt::{bearer, config, token};
 use tickcast_tests::redis::RedisServer;
 use tickcast_tests::server::TestServer;
-
-fn from(last: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, 0, last))
-}
+use tickcast_tests::tickets::{assert_ticket_limit, from};
 
 /// The sum of an unlabelled counter over `nodes`' `/metrics`.
 async fn counter(nodes: &[&TestServer], name: &str) -> f64 {
@@ -138,21 +134,7 @@ async fn one_address_holds_a_bounded_number_of_tickets_over_the_cluster() {
         assert_eq!(status, 200, "{seat}");
     }
     let join = format!("/api/rooms/{}/join", rooms[3]);
-    for at in [&n1, &n2] {
-        let (status, err) = post_from(from(2), at.addr, &join, r#"{"name":"h"}"#).await;
-        assert_eq!(status, 429, "{err}");
-        assert!(
-            err["error"]
-                .as_str()
-                .unwrap()
-                .contains("tickets from your address (limit 3)"),
-            "{err}"
-        );
-    }
-    let (status, err) = post_from(from(2), n1.addr, "/api/matchmake", r#"{"name":"h"}"#).await;
-    assert_eq!(status, 429, "matchmaking too: {err}");
-    let (status, seat) = post_from(from(3), n2.addr, &join, r#"{"name":"o"}"#).await;
-    assert_eq!(status, 200, "another address: {seat}");
+    assert_ticket_limit(&[n1.addr, n2.addr], &join, from(2), from(3), 3).await;
     assert_eq!(
         counter(&[&n1, &n2], "tickcast_ip_tickets_refused_total").await,
         3.0

@@ -8,14 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use tickcast_tests::http::{get, metric, post_from};
 use tickcast_tests::server::TestServer;
+use tickcast_tests::tickets::{assert_ticket_limit, from};
 use tokio_tungstenite::tungstenite::http::StatusCode;
-
-fn from(last: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, 0, last))
-}
 
 async fn create(addr: SocketAddr, body: &str) -> String {
     let (status, room) = post_from(from(1), addr, "/api/rooms", body).await;
@@ -88,19 +85,7 @@ async fn one_address_holds_a_bounded_number_of_unredeemed_tickets() {
         assert_eq!(status, 200, "{seat}");
     }
     let join = format!("/api/rooms/{}/join", rooms[3]);
-    let (status, err) = post_from(from(2), s.addr, &join, r#"{"name":"h"}"#).await;
-    assert_eq!(status, 429, "{err}");
-    assert!(
-        err["error"]
-            .as_str()
-            .unwrap()
-            .contains("tickets from your address (limit 3)"),
-        "{err}"
-    );
-    let (status, err) = post_from(from(2), s.addr, "/api/matchmake", r#"{"name":"h"}"#).await;
-    assert_eq!(status, 429, "matchmaking too: {err}");
-    let (status, seat) = post_from(from(3), s.addr, &join, r#"{"name":"o"}"#).await;
-    assert_eq!(status, 200, "another address: {seat}");
+    assert_ticket_limit(&[s.addr], &join, from(2), from(3), 3).await;
     assert_eq!(
         metric(s.addr, "tickcast_ip_tickets_refused_total").await,
         2.0
