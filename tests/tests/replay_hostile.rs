@@ -10,7 +10,7 @@ mod replay_common;
 mod sse_common;
 
 use replay_common::{TempDir, get_bytes, server, verify_with_client};
-use sse_common::Spectator;
+use sse_common::all_events;
 use std::path::Path;
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::replay::{Record, ReplayReader};
@@ -184,14 +184,6 @@ fn flip_early_record(bytes: &[u8], after: u32) -> (Vec<u8>, u32) {
         at = reader.offset();
     }
     panic!("no ticks record after tick {after}");
-}
-
-/// Every event of a playback until `end` (included).
-async fn all_events(server: &TestServer, path: &str) -> Vec<ArenaEvent> {
-    Spectator::connect(server, path, None)
-        .await
-        .events_until_end()
-        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

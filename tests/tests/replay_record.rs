@@ -6,7 +6,10 @@
 
 mod replay_common;
 
-use replay_common::{TempDir, complete_replays, get_bytes, play, room, server, verify_with_client};
+use replay_common::{
+    TempDir, bot_config, complete_replays, get_bytes, play, room, server, spawn_bots,
+    verify_with_client,
+};
 use std::time::{Duration, Instant};
 use tickcast_tests::http;
 
@@ -118,20 +121,7 @@ async fn kill_9_leaves_a_readable_recording_missing_at_most_the_last_flush() {
     let dir = TempDir::new("replay-kill");
     let server = server(&dir, &[]).await;
     let info = room(&server, 5).await;
-    let bots = {
-        let url = server.url.clone();
-        let id = info.id.clone();
-        tokio::spawn(async move {
-            tickcast_client::run_bots(&tickcast_client::BotConfig {
-                server: url,
-                count: 2,
-                duration: Duration::from_secs(30),
-                rooms: vec![id],
-                ..tickcast_client::BotConfig::default()
-            })
-            .await
-        })
-    };
+    let bots = spawn_bots(bot_config(&server, &info.id, 2, Duration::from_secs(30)));
     let path = format!("/api/rooms/{}", info.id.0);
     let room_tick = || async {
         let (_, room) = http::get(server.addr, &path).await;
@@ -177,19 +167,7 @@ async fn sigterm_ends_playbacks_and_completes_the_recording() {
     let dir = TempDir::new("replay-term");
     let server = server(&dir, &[]).await;
     let info = room(&server, 5).await;
-    let bots = {
-        let (url, id) = (server.url.clone(), info.id.clone());
-        tokio::spawn(async move {
-            tickcast_client::run_bots(&tickcast_client::BotConfig {
-                server: url,
-                count: 2,
-                duration: Duration::from_secs(30),
-                rooms: vec![id],
-                ..tickcast_client::BotConfig::default()
-            })
-            .await
-        })
-    };
+    let bots = spawn_bots(bot_config(&server, &info.id, 2, Duration::from_secs(30)));
     // Wait (bounded) for the recording in progress to be listed with some ticks.
     let deadline = Instant::now() + Duration::from_secs(30);
     let id = loop {

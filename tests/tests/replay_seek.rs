@@ -13,7 +13,7 @@ mod replay_common;
 mod sse_common;
 
 use replay_common::{TempDir, server, verify_with_client};
-use sse_common::Spectator;
+use sse_common::all_events;
 use tickcast_shared::codec::{decode_value, encode_value};
 use tickcast_shared::protocol::Tick;
 use tickcast_shared::sim::WorldState;
@@ -21,7 +21,6 @@ use tickcast_shared::sim::spectate::ArenaEvent;
 use tickcast_shared::spectate::{EventId, SseEvent};
 use tickcast_tests::http;
 use tickcast_tests::replay_match::{MatchScript, replay_bytes};
-use tickcast_tests::server::TestServer;
 
 /// 40 s at 60 Hz, 60 drones, 4 players (one leaves at 16 s, one joins at 20 s).
 fn script(checkpoint_secs: u32) -> MatchScript {
@@ -32,14 +31,6 @@ fn script(checkpoint_secs: u32) -> MatchScript {
         seed: 17,
         checkpoint_secs,
     }
-}
-
-/// Every event of a playback until `end` (included).
-async fn all_events(server: &TestServer, path: &str) -> Vec<ArenaEvent> {
-    Spectator::connect(server, path, None)
-        .await
-        .events_until_end()
-        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

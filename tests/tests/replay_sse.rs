@@ -8,7 +8,9 @@ mod replay_common;
 #[path = "sse_common/mod.rs"]
 mod sse_common;
 
-use replay_common::{TempDir, complete_replay_of, config_file, room, server};
+use replay_common::{
+    TempDir, bot_config, complete_replay_of, config_file, room, server, spawn_bots,
+};
 use sse_common::Spectator;
 use std::time::Duration;
 use tickcast_shared::sim::spectate::ArenaEvent;
@@ -36,23 +38,12 @@ async fn watched_match(server: &TestServer) -> (Vec<ArenaEvent>, String) {
     let info = room(server, 8).await;
     let mut live =
         Spectator::connect(server, &format!("/api/rooms/{}/events", info.id.0), None).await;
-    let bots = {
-        let (server_url, id) = (server.url.clone(), info.id.clone());
-        tokio::spawn(async move {
-            tickcast_client::run_bots(&tickcast_client::BotConfig {
-                server: server_url,
-                count: 3,
-                duration: Duration::from_secs(4),
-                rooms: vec![id],
-                seed: 3,
-                ..tickcast_client::BotConfig::default()
-            })
-            .await
-            .unwrap()
-        })
-    };
+    let bots = spawn_bots(tickcast_client::BotConfig {
+        seed: 3,
+        ..bot_config(server, &info.id, 3, Duration::from_secs(4))
+    });
     let events = until_end(&mut live).await;
-    assert_eq!(bots.await.unwrap().connected, 3);
+    assert_eq!(bots.await.unwrap().unwrap().connected, 3);
     let entry = complete_replay_of(server, &info.id).await;
     (events, entry["id"].as_str().unwrap().to_owned())
 }

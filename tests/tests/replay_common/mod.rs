@@ -17,6 +17,7 @@ use tickcast_client::{BotConfig, BotReport, run_bots};
 use tickcast_tests::http;
 use tickcast_tests::server::TestServer;
 use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
 
 /// Longest wait for the server to finish and list a recording.
 pub const LIST_WAIT: Duration = Duration::from_secs(30);
@@ -90,6 +91,28 @@ pub async fn room(server: &TestServer, drones: u32) -> RoomInfo {
         .unwrap()
 }
 
+/// `count` bots of `server` in `room` for `duration` (the other settings the
+/// defaults: moving, aiming, shooting).
+pub fn bot_config(
+    server: &TestServer,
+    room: &RoomId,
+    count: usize,
+    duration: Duration,
+) -> BotConfig {
+    BotConfig {
+        server: server.url.clone(),
+        count,
+        duration,
+        rooms: vec![room.clone()],
+        ..BotConfig::default()
+    }
+}
+
+/// The bots of `config` playing in a task of their own (abort it to stop them).
+pub fn spawn_bots(config: BotConfig) -> JoinHandle<tickcast_client::error::Result<BotReport>> {
+    tokio::spawn(async move { run_bots(&config).await })
+}
+
 /// `count` bots play in `room` for `duration` (moving, aiming, shooting).
 pub async fn play(
     server: &TestServer,
@@ -97,16 +120,11 @@ pub async fn play(
     count: usize,
     duration: Duration,
 ) -> BotReport {
-    let report = run_bots(&BotConfig {
-        server: server.url.clone(),
-        count,
-        duration,
-        rooms: vec![room.clone()],
+    let config = BotConfig {
         seed: 7,
-        ..BotConfig::default()
-    })
-    .await
-    .unwrap();
+        ..bot_config(server, room, count, duration)
+    };
+    let report = run_bots(&config).await.unwrap();
     assert_eq!(report.connected, count, "{report:?}");
     report
 }

@@ -162,3 +162,11 @@ impl Spectator {
         }
     }
 }
+
+/// Every event of a stream (a playback) until `end` (included).
+pub async fn all_events(server: &TestServer, path: &str) -> Vec<ArenaEvent> {
+    Spectator::connect(server, path, None)
+        .await
+        .events_until_end()
+        .await
+}
