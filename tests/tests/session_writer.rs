@@ -14,7 +14,7 @@ use tickcast_shared::codec::encode_client;
 use tickcast_shared::protocol::{ClientMsg, InputSeq, NetId, ServerMsg, Tick};
 use tickcast_shared::sim::apply_delta;
 use tickcast_shared::sim::{Buttons, PlayerInput};
-use tickcast_tests::http::get_text;
+use tickcast_tests::http::metric;
 use tickcast_tests::player::{CloseInfo, Player, create_room, expect_close};
 use tickcast_tests::server::TestServer;
 use tokio_tungstenite::tungstenite::Message;
@@ -114,14 +114,6 @@ async fn a_silent_player_is_closed_for_idleness_while_a_talking_one_stays() {
     );
     talker.next_snapshot().await;
     s.stop().await;
-}
-
-/// The value of an unlabelled series in /metrics.
-async fn metric(addr: std::net::SocketAddr, series: &str) -> f64 {
-    let (_, text) = get_text(addr, "/metrics").await;
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {series} in /metrics"))
 }
 
 /// Send `n` inputs pressing `buttons`, about one per tick, reading what comes.
