@@ -23,11 +23,19 @@ async function phonePage(path) {
 
 const noSidewaysOverflow = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
-/** Whether `locator` is fully inside the window. */
+/** Whether `locator` is fully inside the window, within a few seconds: the lobby
+ * rebuilds its rows when a room changes (this file's empty rooms finish after
+ * 0.5 s), and a row replaced while it is measured has no box for that read. A
+ * layout that puts the element outside the window fails every read. */
 async function inView(page, locator) {
-  const box = await locator.boundingBox();
   const { width, height } = page.viewportSize();
-  return Boolean(box) && box.x >= 0 && box.x + box.width <= width && box.y + box.height <= height;
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const box = await locator.boundingBox({ timeout: 1_000 }).catch(() => null);
+    if (box && box.x >= 0 && box.x + box.width <= width && box.y + box.height <= height) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 test('at 390 px the lobby does not overflow and Join and Spectate are in view', async () => {
