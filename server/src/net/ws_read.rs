@@ -217,6 +217,20 @@ impl ReadSide {
         }
     }
 
+    /// Whether the session's next wait for a message hands reading to the room
+    /// (or leaves it there): tungstenite is then between messages and frames, and
+    /// holds no byte of the socket's.
+    pub fn goes_to_room(&self) -> bool {
+        let st = self.state();
+        match st.reading {
+            Reading::Room => true,
+            Reading::SessionMayHandOver => {
+                st.mark.is_some() && st.frame_left == 0 && !st.fragmented
+            }
+            _ => false,
+        }
+    }
+
     /// Tungstenite returned a message it read: reading may go back to the room.
     pub fn session_read_one(&self) {
         let mut st = self.state();

@@ -201,7 +201,12 @@ fn frames_the_room_cannot_judge_are_left_whole_for_tungstenite() {
         .feed(&[ws_ping.clone(), text.clone(), input(1)].concat());
     assert_eq!(rig.tick(), Vec::<u32>::new());
     assert_eq!(rig.wakes(), 1);
+    assert!(
+        !rig.side.goes_to_room(),
+        "handed back: the frame is tungstenite's"
+    );
     assert!(matches!(rig.hand_back(), Poll::Ready(None)));
+    assert!(!rig.side.goes_to_room(), "tungstenite reads it");
     assert_eq!(rig.session_reads_a_frame(), ws_ping, "exactly its frame");
     assert!(
         matches!(rig.hand_back(), Poll::Ready(None)),
@@ -233,14 +238,23 @@ fn a_fragmented_message_stays_with_tungstenite_to_its_end() {
     assert!(matches!(rig.hand_back(), Poll::Ready(None)));
     assert_eq!(rig.session_reads_a_frame(), first);
     assert_eq!(rig.session_reads_a_frame(), ws_ping);
-    // Tungstenite returns the ping in the middle of the message.
+    // Tungstenite returns the ping in the middle of the message: it holds the
+    // message's first part, so the session must keep it.
     rig.side.session_read_one();
+    assert!(
+        !rig.side.goes_to_room(),
+        "tungstenite holds a message's part"
+    );
     assert!(
         matches!(rig.hand_back(), Poll::Ready(None)),
         "mid-message, reading stays with tungstenite"
     );
     assert_eq!(rig.session_reads_a_frame(), last);
     rig.side.session_read_one();
+    assert!(
+        rig.side.goes_to_room(),
+        "the message is whole: tungstenite may go"
+    );
     assert!(rig.hand_back().is_pending());
     assert_eq!(rig.tick(), vec![1]);
 }

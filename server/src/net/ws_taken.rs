@@ -50,17 +50,11 @@ pub async fn run(tcp: TcpStream, entry: Entry, s: ServerCtx) {
                 .max(crate::config::MIN_WS_READ_BUFFER),
         )
         .write_buffer_size(s.config.ws_write_buffer);
-    let socket = Arc::new(SharedSocket::new(tcp));
-    let read = Arc::new(ReadSide::new(max));
-    let io = TakenIo {
-        socket: Arc::clone(&socket),
-        read: Arc::clone(&read),
-    };
-    let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
     let link = WsTakenLink {
-        ws,
-        socket,
-        read,
+        ws: None,
+        config,
+        socket: Arc::new(SharedSocket::new(tcp)),
+        read: Arc::new(ReadSide::new(max)),
         stats: s.metrics.transport(Transport::Ws).clone(),
         direct: s.metrics.ws_direct_snapshots.clone(),
         direct_inputs: s.metrics.ws_direct_inputs.clone(),
@@ -109,7 +103,13 @@ impl AsyncWrite for TakenIo {
 
 /// A player's taken-over WebSocket as a session [`Link`].
 struct WsTakenLink {
-    ws: WebSocketStream<TakenIo>,
+    /// Tungstenite, while the session reads or writes through it: while the room
+    /// reads, it holds nothing (it stops at frame ends and its pongs are flushed),
+    /// so it is let go with its buffers (a 4 KiB read chunk of its own) and made
+    /// again when reading comes back to it. An idle player's memory is then the
+    /// room's and the socket's alone.
+    ws: Option<WebSocketStream<TakenIo>>,
+    config: WebSocketConfig,
     socket: Arc<SharedSocket<TcpStream>>,
     read: Arc<ReadSide>,
     stats: TransportMetrics,
@@ -125,12 +125,36 @@ struct WsTakenLink {
 }
 
 impl WsTakenLink {
+    /// Tungstenite over the socket, made when there is none.
+    async fn ws(&mut self) -> &mut WebSocketStream<TakenIo> {
+        if self.ws.is_none() {
+            let io = TakenIo {
+                socket: Arc::clone(&self.socket),
+                read: Arc::clone(&self.read),
+            };
+            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(self.config)).await;
+            self.ws = Some(ws);
+        }
+        match &mut self.ws {
+            Some(ws) => ws,
+            None => unreachable!("made above"),
+        }
+    }
+
     async fn write(&mut self, msg: Message) -> Result<(), LinkDown> {
-        self.ws.send(msg).await.map_err(|_| LinkDown)
+        self.ws().await.send(msg).await.map_err(|_| LinkDown)
     }
 
     async fn queue(&mut self, msg: Message) -> Result<(), LinkDown> {
-        self.ws.feed(msg).await.map_err(|_| LinkDown)
+        self.ws().await.feed(msg).await.map_err(|_| LinkDown)
+    }
+
+    /// Write out what tungstenite holds, if there is a tungstenite.
+    async fn flush_ws(&mut self) -> Result<(), LinkDown> {
+        match &mut self.ws {
+            Some(ws) => SinkExt::flush(ws).await.map_err(|_| LinkDown),
+            None => Ok(()),
+        }
     }
 }
 
@@ -141,7 +165,7 @@ impl Link for WsTakenLink {
     /// ([`SharedSocket::write_frame`]): a large message (the `Welcome`) does not
     /// leave tungstenite's buffer that large for the whole session.
     async fn send(&mut self, bytes: Bytes) -> Result<(), LinkDown> {
-        SinkExt::flush(&mut self.ws).await.map_err(|_| LinkDown)?;
+        self.flush_ws().await?;
         self.socket.write_frame(&bytes).await.map_err(|_| LinkDown)
     }
 
@@ -158,18 +182,24 @@ impl Link for WsTakenLink {
     }
 
     async fn flush(&mut self) -> Result<(), LinkDown> {
-        SinkExt::flush(&mut self.ws).await.map_err(|_| LinkDown)
+        self.flush_ws().await
     }
 
     /// While the room reads (seated), wait for it to hand back; then the message
     /// it decoded, or tungstenite's next one.
     async fn recv(&mut self) -> Incoming {
+        if self.read.goes_to_room() {
+            if self.flush_ws().await.is_err() {
+                return Incoming::Gone;
+            }
+            self.ws = None;
+        }
         let read = &self.read;
         if let Some(incoming) = std::future::poll_fn(|cx| read.poll_hand_back(cx)).await {
             return incoming;
         }
         let max = self.max_frame;
-        let heard = match self.ws.next().await {
+        let heard = match self.ws().await.next().await {
             None | Some(Ok(Message::Close(_))) => return Incoming::Gone,
             Some(Err(e)) => return read_error(&e, max),
             Some(Ok(Message::Text(_))) => text_frame(),
@@ -178,7 +208,7 @@ impl Link for WsTakenLink {
             Some(Ok(Message::Ping(_))) => {
                 // Tungstenite queued the pong; it would go out at its next read,
                 // which may be the room's for a while.
-                if SinkExt::flush(&mut self.ws).await.is_err() {
+                if self.flush_ws().await.is_err() {
                     return Incoming::Gone;
                 }
                 Incoming::Nothing
@@ -213,7 +243,8 @@ impl Link for WsTakenLink {
         }
         // Lingering close, as on the upgraded path (see `super::ws`).
         let _ = tokio::time::timeout(self.linger, async {
-            while let Some(Ok(msg)) = self.ws.next().await {
+            let ws = self.ws().await;
+            while let Some(Ok(msg)) = ws.next().await {
                 if matches!(msg, Message::Close(_)) {
                     break;
                 }
