@@ -104,8 +104,8 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The label value.
-    pub fn as_str(self) -> &'static str {
+    /// The `reason` label value.
+    pub fn label(self) -> &'static str {
         match self {
             Refusal::Missing => "missing",
             Refusal::Malformed => "malformed",
@@ -119,16 +119,6 @@ impl Refusal {
             Refusal::Subject => "subject",
             Refusal::NotAdmin => "not_admin",
         }
-    }
-}
-
-impl prometheus_client::encoding::EncodeLabelValue for Refusal {
-    fn encode(
-        &self,
-        encoder: &mut prometheus_client::encoding::LabelValueEncoder,
-    ) -> Result<(), std::fmt::Error> {
-        use std::fmt::Write;
-        encoder.write_str(self.as_str())
     }
 }
 
@@ -320,7 +310,7 @@ impl Auth {
     /// Whether the request carries the admin token (never, when none is set).
     pub fn is_admin(&self, headers: &HeaderMap) -> bool {
         match (&self.admin_token, bearer(headers)) {
-            (Some(real), Some(given)) => crate::lobby::token::same_secret(real, given),
+            (Some(real), Some(given)) => crate::secrets::same_secret(real, given),
             _ => false,
         }
     }

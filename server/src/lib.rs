@@ -16,6 +16,8 @@
 //! - [`net`]: the player session over WebSocket and QUIC, and SSE spectators.
 //! - [`spectators`]: the per-room spectator hub.
 //! - [`replay`]: recording every room a player joined, listing, serving and playing recordings back.
+//! - [`secrets`]: every random or secret value (room ids' bits, tickets, invite
+//!   codes, seeds, resume tokens) and the constant-time comparison of secrets.
 //! - [`ctx`]: the shared context (config, lobby, metrics, ...) below http, net and replay.
 //! - [`http`]: routes and handlers; [`metrics`]: typed metric handles, OpenMetrics text.
 //! - [`cluster`]: cluster mode on Redis (`--redis`): the directory interface the
@@ -38,6 +40,7 @@ pub mod metrics;
 pub mod net;
 pub mod replay;
 pub mod room;
+pub mod secrets;
 pub mod spectators;
 #[cfg(test)]
 mod test_game;
@@ -70,7 +73,7 @@ pub struct Server {
 
 /// A random node name: `node-` and 8 hex digits.
 fn random_node_id() -> String {
-    let token: String = lobby::token::random_token().chars().take(8).collect();
+    let token: String = secrets::random_token().chars().take(8).collect();
     format!("node-{token}")
 }
 

@@ -8,8 +8,9 @@ use super::heartbeat::ClusterNode;
 use super::records::{self, NodeRecord};
 use super::redis_dir::Issued;
 use crate::lobby::budget::LobbyConfig;
-use crate::lobby::tickets::{Seat, TicketError};
+use crate::lobby::tickets::TicketError;
 use crate::lobby::{CreateRoom, Lobby, LobbyError};
+use crate::room::Seat;
 use serde_json::Value;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -176,7 +177,7 @@ impl Directory {
             ));
         }
         self.counted(node.redis().available())?;
-        let id = crate::lobby::RoomId::random().to_string();
+        let id = crate::room::RoomId::random().to_string();
         let who = Caller {
             sub: None,
             creator,

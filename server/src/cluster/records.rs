@@ -142,7 +142,7 @@ pub fn admits(record: &Value, invite: Option<&str>) -> bool {
         return true;
     }
     match (record.get("invite_sha256").and_then(Value::as_str), invite) {
-        (Some(want), Some(given)) => crate::lobby::token::same_secret(want, &invite_hash(given)),
+        (Some(want), Some(given)) => crate::secrets::same_secret(want, &invite_hash(given)),
         _ => false,
     }
 }

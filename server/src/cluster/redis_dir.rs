@@ -217,7 +217,7 @@ impl RedisDirectory {
         who: &Caller<'_>,
     ) -> Result<Issued, DirectoryError> {
         use crate::lobby::LobbyError;
-        let ticket = crate::lobby::token::random_token();
+        let ticket = crate::secrets::random_token();
         let reply: Vec<String> = self
             .run(
                 scripts::MATCHMAKE
@@ -229,7 +229,7 @@ impl RedisDirectory {
                     .arg(Self::ticket_ttl_ms(ticket_ttl))
                     .arg(max_players)
                     // Used only when the script opens a room (65 random bits: unique).
-                    .arg(crate::lobby::RoomId::random().to_string())
+                    .arg(crate::room::RoomId::random().to_string())
                     .arg(who.sub.unwrap_or(""))
                     .arg(if who.may_create { "1" } else { "0" })
                     .arg(who.address())
@@ -268,7 +268,7 @@ impl RedisDirectory {
     ) -> Result<Issued, DirectoryError> {
         let sub = who.sub;
         use crate::lobby::LobbyError;
-        let ticket = crate::lobby::token::random_token();
+        let ticket = crate::secrets::random_token();
         let reply: Vec<String> = self
             .run(
                 scripts::JOIN

@@ -57,7 +57,7 @@ pub async fn mirror(
     id: &str,
     invite: Option<&str>,
 ) -> Result<Option<Arc<Hub>>, DirectoryError> {
-    let Ok(id) = id.parse::<crate::lobby::RoomId>() else {
+    let Ok(id) = id.parse::<crate::room::RoomId>() else {
         return Ok(None);
     };
     let id = id.to_string();

@@ -6,8 +6,9 @@
 //! maps gets the asked map or the game's default; a game without maps gets none
 //! and refuses a `map` (422).
 
-use super::{Inner, Listed, Lobby, LobbyError, RoomId, budget, token};
+use super::{Inner, Listed, Lobby, LobbyError, RoomId, budget};
 use crate::room::{self, RoomInfo, RoomSettings, RoomShared, RoomState};
+use crate::secrets;
 use std::net::IpAddr;
 use std::sync::Arc;
 use tickcast_shared::game::RoomOptions;
@@ -159,8 +160,8 @@ impl Lobby {
             max_players,
             npcs,
             private,
-            invite: private.then(token::invite_code),
-            seed: token::random_seed(),
+            invite: private.then(secrets::invite_code),
+            seed: secrets::random_seed(),
             creator,
         };
         let room = room::spawn(id, settings, &self.ctx)

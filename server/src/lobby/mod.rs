@@ -9,64 +9,28 @@
 
 pub mod budget;
 mod creation;
+mod error;
 pub mod events;
 pub mod feed;
 pub mod maps;
 mod matchmaking;
-pub mod room_id;
 pub mod ticket_checks;
 pub mod tickets;
-pub mod token;
 
 use crate::games::GameCatalog;
 use crate::net::quic::{QuicInfo, WebTransportInfo, WebTransportOffer};
+pub use crate::room::RoomId;
+use crate::room::Seat;
 use crate::room::{RoomCtx, RoomInfo, RoomShared, RoomState};
+use crate::secrets;
 pub use creation::{CreateRoom, Created};
+pub use error::LobbyError;
 use maps::Maps;
-pub use room_id::RoomId;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
-use thiserror::Error;
-use tickets::{Holder, Seat, TicketBook, TicketError, TicketRefusal};
-
-/// A lobby request that cannot be served.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum LobbyError {
-    #[error("no such room")]
-    NotFound,
-    #[error("room is full")]
-    Full,
-    #[error("room has finished")]
-    Finished,
-    #[error("unknown map '{0}'")]
-    UnknownMap(String),
-    /// A `"map"` asked of a game that plays on no maps.
-    #[error("the game {0} plays on no maps: leave out \"map\"")]
-    NoMaps(String),
-    /// A `"game"` the server's catalog does not have.
-    #[error(transparent)]
-    UnknownGame(#[from] crate::games::UnknownGame),
-    #[error("{0}")]
-    Invalid(String),
-    #[error("too many rooms (limit {0})")]
-    TooManyRooms(usize),
-    #[error("server entity budget spent (npcs + seats over live rooms, limit {0})")]
-    EntityBudget(u64),
-    #[error("too many live rooms from your address (limit {0})")]
-    AddressRooms(usize),
-    #[error(
-        "your address's share of the entity budget is spent (npcs + seats over the live rooms it created, limit {0})"
-    )]
-    AddressEntities(u64),
-    #[error("too many unredeemed seat tickets from your address (limit {0})")]
-    AddressTickets(usize),
-    /// Matchmaking found no open room and the caller may not create one
-    /// (`[lobby] create`).
-    #[error("no open room on this map, and [lobby] create does not let you create one")]
-    CreateRefused,
-}
+use tickets::{Holder, TicketBook, TicketError, TicketRefusal};
 
 /// A seat ticket handed to a client.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -336,9 +300,9 @@ impl Lobby {
     }
 
     /// The room a resume token belongs to, if this server issued the token and the
-    /// room is still listed (see [`token`]).
+    /// room is still listed (see [`secrets`]).
     pub fn room_of_token(&self, token: &str) -> Option<Arc<RoomShared>> {
-        self.get(token::resume_room(token)?)
+        self.get(secrets::resume_room(token)?)
     }
 
     /// Expire tickets and drop finished rooms that lingered long enough.
@@ -398,6 +362,6 @@ impl Lobby {
 fn admits(room: &RoomShared, invite: Option<&str>) -> bool {
     match &room.settings.invite {
         None => true,
-        Some(code) => invite.is_some_and(|given| token::same_secret(code, given)),
+        Some(code) => invite.is_some_and(|given| secrets::same_secret(code, given)),
     }
 }

@@ -12,7 +12,7 @@
 //! taking another seat.
 
 use super::budget::LobbyConfig;
-use crate::room::RoomShared;
+use crate::room::{RoomShared, Seat};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -64,14 +64,6 @@ pub enum TicketRefusal {
     AddressTickets(usize),
 }
 
-/// A redeemed ticket: the room, the name given at join and the verified identity
-/// (JWT `sub`) of the caller, if any.
-pub struct Seat {
-    pub room: Arc<RoomShared>,
-    pub name: String,
-    pub sub: Option<String>,
-}
-
 /// Outstanding tickets.
 pub struct TicketBook {
     tickets: HashMap<String, Ticket>,
@@ -94,7 +86,7 @@ impl TicketBook {
         holder: Holder,
         now: Instant,
     ) -> String {
-        let token = super::token::random_token();
+        let token = crate::secrets::random_token();
         self.tickets.insert(
             token.clone(),
             Ticket {

@@ -3,16 +3,29 @@
 //! resume-token checks at `/ws`, and bearer tokens refused, by reason. Registered as
 //! one block by [`super::Metrics::new`].
 
+use super::reasons::{Reason, ReasonCounter};
 use crate::auth::Refusal;
-use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 
-/// The `reason` label of refused bearer tokens.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-pub struct AuthReasonLabel {
-    pub reason: Refusal,
+impl Reason for Refusal {
+    const ALL: &'static [Refusal] = &[
+        Refusal::Missing,
+        Refusal::Malformed,
+        Refusal::Signature,
+        Refusal::Expired,
+        Refusal::NotYetValid,
+        Refusal::IssuedInFuture,
+        Refusal::MissingClaim,
+        Refusal::Issuer,
+        Refusal::Audience,
+        Refusal::Subject,
+        Refusal::NotAdmin,
+    ];
+
+    fn as_str(self) -> &'static str {
+        Refusal::label(self)
+    }
 }
 
 /// Refusals of the lobby's per-address guards.
@@ -28,7 +41,7 @@ pub struct LobbyGuardMetrics {
     /// `/ws` ticket and resume-token checks refused with 429 (per-address rate).
     pub ticket_checks_rate_limited: Counter,
     /// Bearer tokens refused (401), by reason.
-    auth_refused_by_reason: Family<AuthReasonLabel, Counter>,
+    auth_refused_by_reason: ReasonCounter<Refusal>,
 }
 
 impl LobbyGuardMetrics {
@@ -54,18 +67,18 @@ impl LobbyGuardMetrics {
             "WebSocket ticket and resume-token checks refused with 429 (per-address rate)",
             m.ticket_checks_rate_limited.clone(),
         );
-        r.register(
-            "tickcast_auth_refused_by_reason",
-            "Bearer tokens refused with 401, by reason",
-            m.auth_refused_by_reason.clone(),
-        );
-        m
+        LobbyGuardMetrics {
+            auth_refused_by_reason: ReasonCounter::register(
+                r,
+                "tickcast_auth_refused_by_reason",
+                "Bearer tokens refused with 401, by reason",
+            ),
+            ..m
+        }
     }
 
     /// Count a refused bearer token.
     pub fn auth_refused(&self, reason: Refusal) {
-        self.auth_refused_by_reason
-            .get_or_create(&AuthReasonLabel { reason })
-            .inc();
+        self.auth_refused_by_reason.inc(reason);
     }
 }

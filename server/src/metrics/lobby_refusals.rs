@@ -2,9 +2,7 @@
 //! 409, 422, 400, 503, 429, 401), counted once where it becomes the HTTP answer.
 //! Registered as one block by [`super::Metrics::new`].
 
-use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
+use super::reasons::{Reason, ReasonCounter};
 use prometheus_client::registry::Registry;
 
 /// Why the lobby refused a call (the `reason` label of
@@ -39,8 +37,8 @@ pub enum LobbyRefusal {
     CreateRefused,
 }
 
-impl LobbyRefusal {
-    pub const ALL: [LobbyRefusal; 13] = [
+impl Reason for LobbyRefusal {
+    const ALL: &'static [LobbyRefusal] = &[
         LobbyRefusal::NotFound,
         LobbyRefusal::Full,
         LobbyRefusal::Finished,
@@ -56,7 +54,7 @@ impl LobbyRefusal {
         LobbyRefusal::CreateRefused,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             LobbyRefusal::NotFound => "not_found",
             LobbyRefusal::Full => "full",
@@ -75,38 +73,14 @@ impl LobbyRefusal {
     }
 }
 
-impl EncodeLabelValue for LobbyRefusal {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
-        std::fmt::Write::write_str(encoder, self.as_str())
-    }
-}
+/// Lobby calls refused, by reason (`tickcast_lobby_refused_total{reason}`).
+pub type LobbyRefusals = ReasonCounter<LobbyRefusal>;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-struct RefusalLabel {
-    reason: LobbyRefusal,
-}
-
-/// Lobby calls refused, by reason (every label set created up front, so a reason
-/// never refused yet reads 0).
-#[derive(Debug, Clone)]
-pub struct LobbyRefusals(Family<RefusalLabel, Counter>);
-
-impl LobbyRefusals {
-    pub(super) fn register(r: &mut Registry) -> LobbyRefusals {
-        let family = Family::<RefusalLabel, Counter>::default();
-        r.register(
-            "tickcast_lobby_refused",
-            "Lobby API calls refused (404, 409, 422, 400, 503, 429, 401), by reason",
-            family.clone(),
-        );
-        for reason in LobbyRefusal::ALL {
-            let _ = family.get_or_create(&RefusalLabel { reason });
-        }
-        LobbyRefusals(family)
-    }
-
-    /// Count one refusal.
-    pub fn inc(&self, reason: LobbyRefusal) {
-        self.0.get_or_create(&RefusalLabel { reason }).inc();
-    }
+/// Register `tickcast_lobby_refused_total`.
+pub(super) fn register(r: &mut Registry) -> LobbyRefusals {
+    ReasonCounter::register(
+        r,
+        "tickcast_lobby_refused",
+        "Lobby API calls refused (404, 409, 422, 400, 503, 429, 401), by reason",
+    )
 }

@@ -13,13 +13,10 @@
 //! one transport, created up front so the hot path never looks up a label set
 //! (those series are in `transport`).
 
-use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -34,7 +31,9 @@ pub use transport::{Transport, TransportMetrics};
 mod lobby_guards;
 pub use lobby_guards::LobbyGuardMetrics;
 mod lobby_refusals;
+mod reasons;
 pub use lobby_refusals::{LobbyRefusal, LobbyRefusals};
+pub use reasons::{Reason, ReasonCounter};
 
 /// Why a room finished (the `reason` label of `tickcast_rooms_finished_total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,15 +48,15 @@ pub enum FinishReason {
     Closed,
 }
 
-impl FinishReason {
-    pub const ALL: [FinishReason; 4] = [
+impl Reason for FinishReason {
+    const ALL: &'static [FinishReason] = &[
         FinishReason::Empty,
         FinishReason::Shutdown,
         FinishReason::Crashed,
         FinishReason::Closed,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             FinishReason::Empty => "empty",
             FinishReason::Shutdown => "shutdown",
@@ -65,17 +64,6 @@ impl FinishReason {
             FinishReason::Closed => "closed",
         }
     }
-}
-
-impl EncodeLabelValue for FinishReason {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
-        encoder.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-struct ReasonLabel {
-    reason: FinishReason,
 }
 
 /// Bucket bounds of the histograms, in seconds.
@@ -122,7 +110,7 @@ pub struct Metrics {
     pub spectator_lag_skips: Counter,
     /// Spectator streams (live and replay): see [`SpectatorCounters`].
     pub spectator: SpectatorCounters,
-    rooms_finished: Family<ReasonLabel, Counter>,
+    rooms_finished: ReasonCounter<FinishReason>,
     /// Refusals of the session and lobby limits.
     pub limits: LimitMetrics,
     ws: TransportMetrics,
@@ -255,23 +243,19 @@ impl Metrics {
         let rooms = gauge(&mut r, "tickcast_rooms", "Rooms in the directory");
         let players = gauge(&mut r, "tickcast_players", "Players seated in rooms");
         let spectators = gauge(&mut r, "tickcast_spectators", "Open spectator streams");
-        let rooms_finished = Family::<ReasonLabel, Counter>::default();
-        r.register(
+        let rooms_finished = ReasonCounter::register(
+            &mut r,
             "tickcast_rooms_finished",
             "Rooms finished, by reason",
-            rooms_finished.clone(),
         );
-        for reason in FinishReason::ALL {
-            let _ = rooms_finished.get_or_create(&ReasonLabel { reason });
-        }
 
         let [ws, quic, webtransport] = TransportMetrics::register(&mut r);
         let edge = EdgeMetrics::register(&mut r);
         let limits = LimitMetrics::register(&mut r);
         let quic_snapshots = QuicSnapshotMetrics::register(&mut r);
-        let wt_refusals = WebTransportRefusals::register(&mut r);
+        let wt_refusals = quic::register_wt_refusals(&mut r);
         let lobby_guards = LobbyGuardMetrics::register(&mut r);
-        let lobby_refusals = LobbyRefusals::register(&mut r);
+        let lobby_refusals = lobby_refusals::register(&mut r);
         let replays = ReplayMetrics::register(&mut r);
         Metrics {
             registry: r,
@@ -337,9 +321,7 @@ impl Metrics {
 
     /// A room finished for `reason`.
     pub fn room_finished(&self, reason: FinishReason) {
-        self.rooms_finished
-            .get_or_create(&ReasonLabel { reason })
-            .inc();
+        self.rooms_finished.inc(reason);
     }
 
     /// OpenMetrics text exposition.

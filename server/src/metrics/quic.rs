@@ -2,9 +2,8 @@
 //! stream each; and WebTransport sessions refused, by reason (each registered as
 //! one block by [`super::Metrics::new`]).
 
-use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use super::reasons::{Reason, ReasonCounter};
 use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 
 /// The QUIC snapshot paths' counters.
@@ -64,8 +63,8 @@ pub enum WtRefusal {
     NoControlStream,
 }
 
-impl WtRefusal {
-    pub const ALL: [WtRefusal; 5] = [
+impl Reason for WtRefusal {
+    const ALL: &'static [WtRefusal] = &[
         WtRefusal::Handshake,
         WtRefusal::Path,
         WtRefusal::Ticket,
@@ -73,7 +72,7 @@ impl WtRefusal {
         WtRefusal::NoControlStream,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             WtRefusal::Handshake => "handshake",
             WtRefusal::Path => "path",
@@ -84,37 +83,15 @@ impl WtRefusal {
     }
 }
 
-impl EncodeLabelValue for WtRefusal {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
-        std::fmt::Write::write_str(encoder, self.as_str())
-    }
-}
+/// WebTransport sessions refused, by reason
+/// (`tickcast_webtransport_refused_total{reason}`).
+pub type WebTransportRefusals = ReasonCounter<WtRefusal>;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-struct RefusalLabel {
-    reason: WtRefusal,
-}
-
-/// WebTransport sessions refused, by reason (every label set created up front).
-#[derive(Debug, Clone)]
-pub struct WebTransportRefusals(Family<RefusalLabel, Counter>);
-
-impl WebTransportRefusals {
-    pub(super) fn register(r: &mut Registry) -> WebTransportRefusals {
-        let family = Family::<RefusalLabel, Counter>::default();
-        r.register(
-            "tickcast_webtransport_refused",
-            "WebTransport sessions refused before they were accepted, by reason",
-            family.clone(),
-        );
-        for reason in WtRefusal::ALL {
-            let _ = family.get_or_create(&RefusalLabel { reason });
-        }
-        WebTransportRefusals(family)
-    }
-
-    /// Count one refusal.
-    pub fn inc(&self, reason: WtRefusal) {
-        self.0.get_or_create(&RefusalLabel { reason }).inc();
-    }
+/// Register `tickcast_webtransport_refused_total`.
+pub(super) fn register_wt_refusals(r: &mut Registry) -> WebTransportRefusals {
+    ReasonCounter::register(
+        r,
+        "tickcast_webtransport_refused",
+        "WebTransport sessions refused before they were accepted, by reason",
+    )
 }

@@ -9,8 +9,8 @@
 
 use super::input_gate::SharedGate;
 use crate::ctx::ServerCtx;
-use crate::lobby::tickets::Seat;
 use crate::metrics::{Transport, TransportMetrics};
+use crate::room::Seat;
 use crate::room::direct::DirectSocket;
 use crate::room::ready::ReadMark;
 use crate::room::{JoinAuth, JoinRefused, Joined, RoomCmd, RoomShared};

@@ -3,7 +3,7 @@
 //! player back after a drop).
 //!
 //! A missing, unknown, used or expired ticket (or a resume token this server did not
-//! issue, see [`crate::lobby::token`], or whose room is gone) is refused
+//! issue, see [`crate::secrets`], or whose room is gone) is refused
 //! with HTTP 401 before the upgrade. Those checks are rate limited per address
 //! (`[lobby] ticket_checks_per_sec` and `ticket_checks_burst`): past the rate the
 //! upgrade is answered 429 with `Retry-After` and not checked at all (the checks are

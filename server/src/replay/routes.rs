@@ -85,7 +85,7 @@ fn refusal(s: &ServerCtx, start: &[u8], invite: Option<&str>) -> Option<Response
         }
     };
     let wanted = reader.header().invite.as_deref()?;
-    if invite.is_some_and(|given| crate::lobby::token::same_secret(wanted, given)) {
+    if invite.is_some_and(|given| crate::secrets::same_secret(wanted, given)) {
         return None;
     }
     Some(error(StatusCode::NOT_FOUND, "no such replay"))

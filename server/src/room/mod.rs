@@ -29,6 +29,7 @@ pub mod links;
 pub mod outbox;
 pub mod players;
 pub mod ready;
+pub mod room_id;
 pub mod snapshots;
 pub mod status;
 pub mod supervisor;
@@ -60,7 +61,15 @@ use tokio::sync::{mpsc, oneshot};
 pub use status::RoomStatus;
 pub use task::{RoomCtx, spawn};
 
-pub use crate::lobby::RoomId;
+pub use room_id::RoomId;
+
+/// A seat reserved in a room, as a redeemed ticket gives it: the room, the name
+/// given at join and the verified identity (JWT `sub`) of the caller, if any.
+pub struct Seat {
+    pub room: Arc<RoomShared>,
+    pub name: String,
+    pub sub: Option<String>,
+}
 
 /// What a room was created with.
 #[derive(Debug, Clone)]

@@ -136,7 +136,7 @@ impl PlayerTable {
     pub fn join(&mut self, name: String, sub: Option<String>, request: RequestId) -> PlayerId {
         let id = PlayerId(self.next_id);
         self.next_id += 1;
-        let token = crate::lobby::token::resume_token(self.info.room);
+        let token = crate::secrets::resume_token(self.info.room);
         let conn = self.new_conn();
         self.players.insert(
             id,

@@ -14,7 +14,7 @@ use super::status::RoomStatus;
 use super::supervisor::supervise;
 use super::{Control, JoinRefused, Joined, RoomCmd, RoomSettings, RoomShared, SnapshotFrame};
 use crate::config::Config;
-use crate::metrics::{FinishReason, Metrics};
+use crate::metrics::{FinishReason, Metrics, Reason};
 use crate::replay::ReplayStore;
 use crate::replay::recording::Recording;
 use crate::spectators::{self, SpectatorCounter, SpectatorFeed};

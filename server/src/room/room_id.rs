@@ -26,7 +26,7 @@ impl RoomId {
     /// A fresh random id.
     pub fn random() -> RoomId {
         let mut bytes = [0u8; LEN];
-        super::token::fill(&mut bytes);
+        crate::secrets::fill(&mut bytes);
         // 32 = 2^5 divides 256, so `b % 32` is uniform: 5 random bits per character.
         RoomId(bytes.map(|b| ALPHABET[usize::from(b % 32)]))
     }

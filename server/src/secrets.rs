@@ -1,4 +1,4 @@
-//! Every secret or unguessable value the lobby hands out, from the OS random source:
+//! Every secret or unguessable value the server hands out, from the OS random source:
 //! room ids, seat tickets, invite codes, world seeds, and resume tokens.
 //!
 //! A resume token is `<room id>.<nonce>.<mac>`: the MAC (HMAC-SHA256 under a key
@@ -6,7 +6,7 @@
 //! upgrade without asking the room; the room still decides whether the token is
 //! one of its current players'.
 
-use super::RoomId;
+use crate::room::RoomId;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::sync::OnceLock;
