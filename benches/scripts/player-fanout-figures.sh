@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Server CPU per delivered player snapshot (issue 21), loopback, bounded: for each
-# scene "DRONES CLIENTS SENDS_PER_SEC" and each bot mode (idle: pings only on
-# WebSocket; answering: an empty input per snapshot), RUNS runs of
+# scene "DRONES CLIENTS SENDS_PER_SEC" and each bot mode in $MODES (default "idle
+# answering"; idle: pings only on WebSocket; answering: an empty input per
+# snapshot; silent: nothing at all after the Hello), RUNS runs of
 # `loadtest --rooms 1 --bots-per-room CLIENTS --drones DRONES --idle` against each server
 # (one JSON line each), and `socket-floor --server batched` at the same client count,
-# rate and frame size (acks of 24 bytes for answering bots, none for idle ones);
+# rate and frame size (acks of 24 bytes for answering bots, none for the others);
 # then the medians, each run's load average beside it.
 # Usage: benches/scripts/player-fanout-figures.sh [RUNS=3] [SECS=15]
 # Binaries: $SERVERS, "LABEL=PATH" pairs measured in turn, run by run, so that a
@@ -28,6 +29,7 @@ SERVERS=${SERVERS:-after=target/release/tickcast-server}
 BENCH=${BENCH:-target/release}
 SCENES=${SCENES:-1000 8 20;100 200 20;1000 50 60}
 FLOOR=${FLOOR:-1}
+MODES=${MODES:-idle answering}
 SIM=${SIM:-1}
 SIM_PLAYERS=${SIM_PLAYERS:-1}
 WORK=$(mktemp -d)
@@ -46,8 +48,12 @@ for scene in "${scenes[@]}"; do
       done
     done
   fi
-  for mode in idle answering; do
-    extra=(); [ "$mode" = answering ] && extra=(--ack-every-snapshot)
+  for mode in $MODES; do
+    extra=()
+    case "$mode" in
+      answering) extra=(--ack-every-snapshot) ;;
+      silent) extra=(--silent) ;;
+    esac
     for run in $(seq 1 "$RUNS"); do
       for server in $SERVERS; do
         line=$("$BENCH/loadtest" --rooms 1 --bots-per-room "$clients" --drones "$drones" \
@@ -61,7 +67,7 @@ for scene in "${scenes[@]}"; do
     # The floor at the same sizes: the frame is what a bot received per snapshot.
     bytes=$(jq -r 'select(.snapshots > 0) | (.bytes_per_bot_per_sec * .duration_s * .bots / .snapshots | floor)' \
       <<<"$line")
-    ack=(--ack-bytes 24); [ "$mode" = idle ] && ack=(--no-ack)
+    ack=(--ack-bytes 24); [ "$mode" = answering ] || ack=(--no-ack)
     for run in $(seq 1 "$RUNS"); do
       floor=$("$BENCH/socket-floor" --server batched --clients "$clients" --rate "$rate" \
         --bytes "$bytes" "${ack[@]}" --duration "${SECS}s" --json)

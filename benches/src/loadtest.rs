@@ -57,6 +57,10 @@ struct Args {
     /// With --idle: bots answer every snapshot with an empty input on any transport.
     #[arg(long, requires = "idle")]
     ack_every_snapshot: bool,
+    /// With --idle: bots send no pings either (on WebSocket nothing at all after
+    /// the Hello): the idle clients that send nothing.
+    #[arg(long, requires = "idle", conflicts_with = "ack_every_snapshot")]
+    silent: bool,
     /// How the bots connect: ws (WebSocket) or quic.
     #[arg(long, default_value = "ws")]
     transport: Transport,
@@ -84,6 +88,7 @@ struct LoadReport {
     drones_per_room: u32,
     idle: bool,
     ack_every_snapshot: bool,
+    silent: bool,
     transport: Transport,
     duration_s: f64,
     /// Tick duration quantiles, estimated from the server's histogram buckets.
@@ -232,6 +237,7 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         rooms,
         idle: args.idle,
         ack_every_snapshot: args.ack_every_snapshot,
+        silent: args.silent,
         name_prefix: "load".to_owned(),
         client,
         ..BotConfig::default()
@@ -263,6 +269,7 @@ async fn measure(args: &Args, server: &ServerProcess) -> Result<LoadReport, BoxE
         drones_per_room: args.drones,
         idle: args.idle,
         ack_every_snapshot: args.ack_every_snapshot,
+        silent: args.silent,
         transport: args.transport,
         duration_s: bot_report.seconds,
         tick_ms_p50: tick_ms(0.5),

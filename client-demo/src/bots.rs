@@ -9,7 +9,7 @@
 //! datagrams, an empty input acknowledging each applied snapshot.
 //! [`BotConfig::ack_every_snapshot`] makes idle bots answer every snapshot on any
 //! transport (today's load for comparison). Every bot pings once per
-//! `ping_interval` for round-trip times. All bots stop by themselves at the
+//! `ping_interval` for round-trip times, unless [`BotConfig::silent`]. All bots stop by themselves at the
 //! deadline and the counts are summed into one [`BotReport`]. On QUIC
 //! ([`crate::Transport`]), snapshots that are late or lack their baseline are skipped
 //! and counted, not errors.
@@ -56,6 +56,11 @@ pub struct BotConfig {
     pub ack_every_snapshot: bool,
     /// Time between pings (default 1 s).
     pub ping_interval: Duration,
+    /// Idle bots send no pings either: on WebSocket nothing at all after the
+    /// `Hello` (the WebSocket layer still answers the server's own pings); on QUIC
+    /// only the acknowledgements datagrams need. The "idle clients that send
+    /// nothing" of the fan-out figures (no round-trip times are measured).
+    pub silent: bool,
     /// Bots seating at the same time (default 4: a server lets one address hold only
     /// a few unredeemed tickets, `[lobby] max_tickets_per_ip`).
     pub connect_concurrency: usize,
@@ -79,6 +84,7 @@ impl Default for BotConfig {
             idle: false,
             ack_every_snapshot: false,
             ping_interval: Duration::from_secs(1),
+            silent: false,
             connect_concurrency: 4,
             seed: 1,
             name_prefix: "bot".to_owned(),
@@ -464,7 +470,7 @@ async fn play(
                 }
                 client.render_frame(now);
             }
-            _ = pings.tick() => {
+            _ = pings.tick(), if !config.silent => {
                 client.ping().await?;
             }
         }

@@ -1,7 +1,8 @@
 //! More of the client library against the real server: the own entity and the
 //! prediction follow the server, a keyframe comes first, idle bots seated in a
 //! given room (`bots --room ID --idle`) report clean JSON, and idle bots that only
-//! ping (no answer to snapshots on WebSocket) keep their seats and get deltas.
+//! ping (no answer to snapshots on WebSocket) keep their seats and get deltas,
+//! while `--silent` ones send nothing at all (the idle timeout is all that sees them).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -166,4 +167,32 @@ async fn idle_bots_that_only_ping_stay_seated_and_get_deltas() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0);
     assert!(direct > 50.0, "direct writes: {direct}");
+}
+
+#[tokio::test]
+async fn silent_bots_send_nothing_so_only_the_idle_timeout_sees_them() {
+    // `--silent` bots send nothing after their Hello: no pings. With an idle timeout
+    // of 1 s (and the server's own pings only every 5 s) the server closes them
+    // for idleness, which it never does to bots that ping (see above).
+    let s = TestServer::start(&["--idle-timeout-secs=1"]).await;
+    let room = create_room(s.addr, r#"{"drones":8}"#).await;
+    let args = [
+        "--count",
+        "2",
+        "--duration",
+        "4s",
+        "--idle",
+        "--silent",
+        "--room",
+        &room,
+    ];
+    let report = bots_report(&s.url, &args).await;
+    assert!(
+        report["rtt_ms_p50"].is_null(),
+        "no pings, no round trips: {report}"
+    );
+    assert!(
+        report["reconnects"].as_u64().unwrap_or(0) >= 2,
+        "the server heard nothing from either bot and closed both (they came back): {report}"
+    );
 }

@@ -37,6 +37,10 @@ pub struct BotsArgs {
     /// (the older idle load, for comparison).
     #[arg(long, requires = "idle")]
     ack_every_snapshot: bool,
+    /// With --idle: send no pings either (on WebSocket nothing at all after the
+    /// Hello; QUIC bots still acknowledge snapshots). No round-trip times then.
+    #[arg(long, requires = "idle", conflicts_with = "ack_every_snapshot")]
+    silent: bool,
     /// Print one JSON line (otherwise a short human summary).
     #[arg(long)]
     json: bool,
@@ -65,6 +69,7 @@ pub fn run(args: BotsArgs) -> CmdResult {
         rooms: args.room.map(RoomId).into_iter().collect(),
         idle: args.idle,
         ack_every_snapshot: args.ack_every_snapshot,
+        silent: args.silent,
         seed: args.seed,
         connect_concurrency: args.connect_concurrency,
         client: ClientConfig {
