@@ -127,18 +127,17 @@ struct WsTakenLink {
 impl WsTakenLink {
     /// Tungstenite over the socket, made when there is none.
     async fn ws(&mut self) -> &mut WebSocketStream<TakenIo> {
-        if self.ws.is_none() {
-            let io = TakenIo {
-                socket: Arc::clone(&self.socket),
-                read: Arc::clone(&self.read),
-            };
-            let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(self.config)).await;
-            self.ws = Some(ws);
-        }
-        match &mut self.ws {
+        let ws = match self.ws.take() {
             Some(ws) => ws,
-            None => unreachable!("made above"),
-        }
+            None => {
+                let io = TakenIo {
+                    socket: Arc::clone(&self.socket),
+                    read: Arc::clone(&self.read),
+                };
+                WebSocketStream::from_raw_socket(io, Role::Server, Some(self.config)).await
+            }
+        };
+        self.ws.insert(ws)
     }
 
     async fn write(&mut self, msg: Message) -> Result<(), LinkDown> {
