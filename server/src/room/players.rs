@@ -163,6 +163,10 @@ impl PlayerTable {
         tick: Tick,
         entity_of: impl Fn(PlayerId) -> Option<NetId>,
     ) -> Vec<(RequestId, Welcomed)> {
+        if self.pending.is_empty() {
+            // Every step asks; the roster is only worth making for a join.
+            return Vec::new();
+        }
         let pending = std::mem::take(&mut self.pending);
         for (_, id) in &pending {
             if let Some(player) = self.players.get_mut(id) {
