@@ -2,7 +2,7 @@
 //! direct WebSocket): a receive window the test opens by hand, a peer that can
 //! break, a count of write calls, and bytes the peer sent that the test feeds by
 //! hand. It implements the writers' [`Sink`](crate::spectators::direct::Sink) and
-//! the players' read side's [`Source`](crate::net::ws_read::Source).
+//! the players' read side's [`Source`](crate::net::read_source::Source).
 
 use crate::spectators::direct::Sink;
 use std::io;
@@ -26,6 +26,21 @@ struct Peer {
     /// Read calls that returned bytes or the end.
     reads: usize,
     read_waker: Option<Waker>,
+    /// Whether the socket lets a room's poller watch it ([`FakeSocket::pollable`]).
+    pollable: bool,
+    /// The watching poller's mark, set when the peer sends (as a room's poller
+    /// would report it).
+    polled: Option<crate::room::ready::ReadMark>,
+}
+
+impl Peer {
+    fn data_came(&mut self) {
+        if let Some(mark) = &self.polled {
+            mark.mark();
+        } else if let Some(w) = self.read_waker.take() {
+            w.wake();
+        }
+    }
 }
 
 /// A socket whose peer is the test (clones share it).
@@ -68,22 +83,27 @@ impl FakeSocket {
         }
     }
 
-    /// The peer sends `bytes` (a waiting reader is woken).
+    /// A socket whose reads a room's poller may watch: while it does, data the
+    /// peer sends sets the room's mark instead of waking a reader.
+    pub fn pollable() -> FakeSocket {
+        let s = FakeSocket::default();
+        s.peer().pollable = true;
+        s
+    }
+
+    /// The peer sends `bytes` (the watching poller's mark is set, or a waiting
+    /// reader is woken).
     pub fn feed(&self, bytes: &[u8]) {
         let mut p = self.peer();
         p.sent.extend(bytes);
-        if let Some(w) = p.read_waker.take() {
-            w.wake();
-        }
+        p.data_came();
     }
 
     /// The peer closes its side: reads end after what it sent.
     pub fn end(&self) {
         let mut p = self.peer();
         p.ended = true;
-        if let Some(w) = p.read_waker.take() {
-            w.wake();
-        }
+        p.data_came();
     }
 
     /// Bytes the peer sent that nobody read yet.
@@ -140,7 +160,7 @@ impl Sink for FakeSocket {
     }
 }
 
-impl crate::net::ws_read::Source for FakeSocket {
+impl crate::net::read_source::Source for FakeSocket {
     fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         let mut p = self.peer();
         if p.sent.is_empty() && !p.ended {
@@ -161,5 +181,21 @@ impl crate::net::ws_read::Source for FakeSocket {
         }
         p.read_waker = Some(cx.waker().clone());
         Poll::Pending
+    }
+
+    fn polled_by_room(&self) -> bool {
+        self.peer().polled.is_some()
+    }
+
+    fn hand_reads_to_room(&self, mark: &crate::room::ready::ReadMark) -> bool {
+        let mut p = self.peer();
+        if p.pollable {
+            p.polled = Some(mark.clone());
+        }
+        p.pollable
+    }
+
+    fn take_reads_back(&self) {
+        self.peer().polled = None;
     }
 }

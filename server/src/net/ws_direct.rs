@@ -18,7 +18,8 @@
 //! room read the player's inputs at its tick.
 
 use super::input_gate::SharedGate;
-use super::ws_read::{ReadSide, Source};
+use super::read_source::Source;
+use super::ws_read::ReadSide;
 use crate::metrics::TransportMetrics;
 use crate::room::SnapshotFrame;
 use crate::room::direct::{DirectSocket, DirectWrite};

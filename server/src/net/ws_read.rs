@@ -7,10 +7,15 @@
 //! one write.
 //!
 //! The room reads a socket only when its [`ReadMark`] is set: when reading was just
-//! handed to it, and when data arrived, which tokio's reactor tells the mark
-//! (registered as the socket's read waker) without waking any task. A player who
-//! sends nothing costs the room's tick nothing; a read that drains the socket
-//! (a short read) clears its readiness, so an input costs one `read`.
+//! handed to it, and when data arrived, which the room's own poller tells it when
+//! it asks at its tick, so that an input wakes no thread at all (the socket is then
+//! out of tokio's read interest, see `super::taken_socket`); where there is no such
+//! poller, tokio's reactor sets the mark (registered as the socket's read waker)
+//! without waking any task. A player who sends nothing costs the room's tick
+//! nothing; a read that drains the socket (a short read) ends its reading, so an
+//! input costs one `read`. While the room's poller watches the socket and reading
+//! is the session's, tungstenite that finds nothing waits for the room to wake it
+//! at the tick that sees data.
 //!
 //! Who reads is a small state machine (`Reading`). While the room reads, the
 //! session waits on [`ReadSide::poll_hand_back`], not on the socket. The room takes
@@ -29,6 +34,7 @@
 //! taken wait in a buffer bounded by the frame limit plus one read.
 
 use super::input_gate::SharedGate;
+use super::read_source::Source;
 use super::session::Incoming;
 use super::ws::binary_frame;
 use super::ws_frame_head::{FrameHead, unmask};
@@ -45,43 +51,6 @@ use tickcast_shared::quic::close;
 const READ_CHUNK: usize = 2048;
 /// Reads of one socket in one tick, at most: the rest waits for the next tick.
 const READS_PER_TICK: usize = 4;
-
-/// A socket's read end: what both readers read through.
-pub trait Source: Send + Sync {
-    /// Read what is there now, without waiting (`WouldBlock`: nothing). A read
-    /// shorter than `buf` drained the socket: its readiness is cleared, so the
-    /// next [`Source::poll_read_ready`] waits for new data.
-    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize>;
-    /// Wait until the socket may have something to read.
-    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
-}
-
-impl Source for tokio::net::TcpStream {
-    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        use std::io::Read;
-        let mut read = None;
-        // Inside `try_io`, a `WouldBlock` clears the readiness tokio cached (unless
-        // new data came meanwhile): a short read reports one, keeping its count.
-        let result = self.try_io(tokio::io::Interest::READABLE, || {
-            let socket = socket2::SockRef::from(self);
-            let n = (&*socket).read(buf)?;
-            read = Some(n);
-            if n > 0 && n < buf.len() {
-                Err(io::ErrorKind::WouldBlock.into())
-            } else {
-                Ok(n)
-            }
-        });
-        match read {
-            Some(n) => Ok(n),
-            None => result,
-        }
-    }
-
-    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        tokio::net::TcpStream::poll_read_ready(self, cx)
-    }
-}
 
 /// Who reads the socket now.
 #[derive(Debug)]
@@ -116,6 +85,9 @@ struct ReadState {
     ended: bool,
     /// The session waiting for the room to hand back.
     waker: Option<Waker>,
+    /// Tungstenite waiting for data while the room's poller watches the socket:
+    /// the room wakes it when the poller reports data and reading is not its own.
+    reader: Option<Waker>,
     /// When the room last took a frame (the session's idle timer reads it).
     heard: Option<Instant>,
     /// The connection's mark on the room's list of sockets to read, once seated.
@@ -148,6 +120,7 @@ impl ReadSide {
                 fragmented: false,
                 ended: false,
                 waker: None,
+                reader: None,
                 heard: None,
                 mark: None,
             }),
@@ -275,12 +248,21 @@ impl ReadSide {
             if st.ended {
                 return Poll::Ready(Ok(()));
             }
-            drop(st);
-            ready!(source.poll_read_ready(cx))?;
-            let mut st = self.state();
+            let polled = source.polled_by_room();
+            if !polled {
+                drop(st);
+                ready!(source.poll_read_ready(cx))?;
+                st = self.state();
+            }
             match source.try_read(&mut chunk) {
                 Ok(0) => st.ended = true,
                 Ok(n) => st.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && polled => {
+                    // Checked and parked under one lock: the room's wake cannot
+                    // fall between the two.
+                    st.reader = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Poll::Ready(Err(e)),
@@ -290,10 +272,14 @@ impl ReadSide {
 
     /// The room's read at its tick, while reading is the room's: the admitted
     /// inputs of whole input frames go to `inputs`; anything else hands reading
-    /// back to the session (woken once).
+    /// back to the session (woken once). While reading is the session's, the
+    /// room's poller reported data for tungstenite: it is woken to read it.
     pub fn read_inputs(&self, source: &impl Source, gate: &SharedGate, inputs: &mut Vec<InputCmd>) {
         let mut st = self.state();
         if !matches!(st.reading, Reading::Room) {
+            if let Some(reader) = st.reader.take() {
+                reader.wake();
+            }
             return;
         }
         let mut chunk = [0u8; READ_CHUNK];
@@ -338,11 +324,13 @@ impl ReadSide {
             Stop::NeedMore => {
                 if let Some(mark) = &st.mark {
                     // More than a tick's reads waiting: the next tick reads on.
-                    // Drained: the reactor marks the socket when data arrives.
+                    // Drained: the room's poller, or else the reactor, marks the
+                    // socket when data arrives.
                     let more = !drained
-                        || source
-                            .poll_read_ready(&mut Context::from_waker(mark.waker()))
-                            .is_ready();
+                        || (!source.polled_by_room()
+                            && source
+                                .poll_read_ready(&mut Context::from_waker(mark.waker()))
+                                .is_ready());
                     if more {
                         mark.mark();
                     }

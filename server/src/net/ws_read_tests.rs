@@ -68,6 +68,11 @@ struct Rig {
 
 impl Rig {
     fn new(max_frame: usize) -> Rig {
+        Rig::over(FakeSocket::default(), max_frame)
+    }
+
+    /// Seated over `socket`, whose reads the room's poller watches if it can.
+    fn over(socket: FakeSocket, max_frame: usize) -> Rig {
         let gate = InputGate::new(
             &InputLimits::default(),
             30,
@@ -80,12 +85,13 @@ impl Rig {
         let rig = Rig {
             mark: list.mark_for(7),
             list,
-            socket: FakeSocket::default(),
+            socket,
             side: ReadSide::new(max_frame),
             gate: SharedGate::new(gate),
             waker: Waker::from(Arc::clone(&wakes)),
             wakes,
         };
+        rig.socket.hand_reads_to_room(&rig.mark);
         rig.side.offer_to_room(rig.mark.clone());
         assert!(rig.hand_back().is_pending(), "seated: the room reads");
         rig
@@ -357,4 +363,45 @@ fn a_session_that_took_reading_back_is_never_read_by_the_room() {
     assert_eq!(rig.socket.unread(), whole.len());
     assert!(matches!(rig.hand_back(), Poll::Ready(None)));
     assert_eq!(rig.session_reads_a_frame(), whole);
+}
+
+#[test]
+fn with_the_rooms_poller_tungstenite_waits_for_the_tick_that_sees_its_data() {
+    let rig = Rig::over(FakeSocket::pollable(), 1024);
+    assert!(rig.socket.polled_by_room());
+    rig.socket.feed(&input(1));
+    assert_eq!(rig.tick(), vec![1], "the poller's mark, not a waker");
+    assert_eq!(rig.wakes(), 0);
+
+    // A WebSocket ping's frame goes to tungstenite, which reads it whole; the
+    // frame after it is cut short, so tungstenite finds nothing and waits.
+    let ws_ping = frame(OpCode::Control(Control::Ping), true, vec![1, 2]);
+    let text = frame(OpCode::Data(Data::Text), true, b"hello".to_vec());
+    // Its head (2 bytes and the mask's 4) and one byte of its payload.
+    let (first, rest) = text.split_at(7);
+    rig.socket.feed(&[ws_ping.clone(), first.to_vec()].concat());
+    assert_eq!(rig.tick(), Vec::<u32>::new());
+    assert_eq!(rig.wakes(), 1, "handed back");
+    assert!(matches!(rig.hand_back(), Poll::Ready(None)));
+    assert_eq!(rig.session_reads_a_frame(), ws_ping);
+    rig.side.session_read_one();
+    assert!(rig.hand_back().is_pending(), "back to the room");
+    assert_eq!(rig.tick(), Vec::<u32>::new());
+    assert!(
+        matches!(rig.hand_back(), Poll::Ready(None)),
+        "text: not the room's"
+    );
+    assert_eq!(rig.session_reads_a_frame(), first, "then nothing: it waits");
+    let wakes = rig.wakes();
+
+    // The rest arrives: the poller marks the socket, and the room's tick wakes
+    // tungstenite (reading is not the room's), which then reads the frame's end.
+    rig.socket.feed(rest);
+    assert_eq!(rig.wakes(), wakes, "the data itself wakes nobody");
+    assert_eq!(rig.tick(), Vec::<u32>::new());
+    assert_eq!(rig.wakes(), wakes + 1, "the tick woke tungstenite once");
+    assert_eq!(rig.session_reads_a_frame(), rest);
+
+    rig.socket.take_reads_back();
+    assert!(!rig.socket.polled_by_room());
 }

@@ -15,6 +15,7 @@
 //! are lost with hyper's buffer.
 
 use super::input_gate::SharedGate;
+use super::read_source::Source;
 use super::session::{Entry, Incoming, Link, LinkDown, Session};
 use super::ws::{binary_frame, pong, read_error, text_frame};
 use super::ws_direct::{SharedSocket, WsDirect};
@@ -33,6 +34,24 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+
+/// The socket both the session and the room use: on unix one whose reads the
+/// room's poller can watch ([`super::taken_socket`]); elsewhere tokio's, whose
+/// reactor tells the room of data.
+#[cfg(unix)]
+type PlayerSocket = super::taken_socket::TakenSocket;
+#[cfg(not(unix))]
+type PlayerSocket = TcpStream;
+
+#[cfg(unix)]
+fn player_socket(tcp: TcpStream) -> io::Result<PlayerSocket> {
+    PlayerSocket::new(tcp)
+}
+
+#[cfg(not(unix))]
+fn player_socket(tcp: TcpStream) -> io::Result<PlayerSocket> {
+    Ok(tcp)
+}
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -40,6 +59,13 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 /// Run a player's session on a socket whose `101` the edge has written.
 pub async fn run(tcp: TcpStream, entry: Entry, s: ServerCtx) {
+    let socket = match player_socket(tcp) {
+        Ok(socket) => socket,
+        Err(e) => {
+            tracing::debug!(error = %e, "taken socket could not be registered");
+            return;
+        }
+    };
     let max = s.config.max_frame_bytes;
     let config = WebSocketConfig::default()
         .max_message_size(Some(max))
@@ -53,7 +79,7 @@ pub async fn run(tcp: TcpStream, entry: Entry, s: ServerCtx) {
     let link = WsTakenLink {
         ws: None,
         config,
-        socket: Arc::new(SharedSocket::new(tcp)),
+        socket: Arc::new(SharedSocket::new(socket)),
         read: Arc::new(ReadSide::new(max)),
         stats: s.metrics.transport(Transport::Ws).clone(),
         direct: s.metrics.ws_direct_snapshots.clone(),
@@ -69,7 +95,7 @@ pub async fn run(tcp: TcpStream, entry: Entry, s: ServerCtx) {
 /// the end of the frame it is in, see [`ReadSide::poll_read`]), writes through the
 /// shared write side (whole frames only, see [`SharedSocket`]).
 struct TakenIo {
-    socket: Arc<SharedSocket<TcpStream>>,
+    socket: Arc<SharedSocket<PlayerSocket>>,
     read: Arc<ReadSide>,
 }
 
@@ -110,7 +136,7 @@ struct WsTakenLink {
     /// room's and the socket's alone.
     ws: Option<WebSocketStream<TakenIo>>,
     config: WebSocketConfig,
-    socket: Arc<SharedSocket<TcpStream>>,
+    socket: Arc<SharedSocket<PlayerSocket>>,
     read: Arc<ReadSide>,
     stats: TransportMetrics,
     /// `tickcast_ws_direct_snapshots_total`.
@@ -228,6 +254,8 @@ impl Link for WsTakenLink {
     async fn close(&mut self, code: u16, reason: &str) {
         self.socket.stop_direct();
         self.read.take_back();
+        // The lingering read below waits on the reactor, which no tick drives.
+        self.socket.sink().take_reads_back();
         let frame = CloseFrame {
             code: CloseCode::from(code),
             reason: Utf8Bytes::from(reason),
@@ -261,6 +289,7 @@ impl Link for WsTakenLink {
             gate.clone(),
             self.direct_inputs.clone(),
         );
+        self.socket.sink().hand_reads_to_room(mark);
         self.read.offer_to_room(mark.clone());
         Some(Arc::new(direct))
     }
