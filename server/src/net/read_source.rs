@@ -36,26 +36,39 @@ pub trait Source: Send + Sync {
     fn take_reads_back(&self) {}
 }
 
+/// A read inside tokio's `try_io`, where a `WouldBlock` clears the readiness tokio
+/// cached (unless new data came meanwhile): a read shorter than `len` drained the
+/// socket, so it is told to tokio as one, its count kept in `count` for the
+/// caller ([`counted`]).
+pub fn short_read_drains(
+    read: io::Result<usize>,
+    len: usize,
+    count: &mut Option<usize>,
+) -> io::Result<usize> {
+    let n = read?;
+    *count = Some(n);
+    if n > 0 && n < len {
+        Err(io::ErrorKind::WouldBlock.into())
+    } else {
+        Ok(n)
+    }
+}
+
+/// What the caller of a [`short_read_drains`] read gets: the count when the read
+/// ran, else what `try_io` said.
+pub fn counted(count: Option<usize>, result: io::Result<usize>) -> io::Result<usize> {
+    count.map_or(result, Ok)
+}
+
 impl Source for tokio::net::TcpStream {
     fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         use std::io::Read;
-        let mut read = None;
-        // Inside `try_io`, a `WouldBlock` clears the readiness tokio cached (unless
-        // new data came meanwhile): a short read reports one, keeping its count.
+        let (len, mut count) = (buf.len(), None);
         let result = self.try_io(tokio::io::Interest::READABLE, || {
             let socket = socket2::SockRef::from(self);
-            let n = (&*socket).read(buf)?;
-            read = Some(n);
-            if n > 0 && n < buf.len() {
-                Err(io::ErrorKind::WouldBlock.into())
-            } else {
-                Ok(n)
-            }
+            short_read_drains((&*socket).read(buf), len, &mut count)
         });
-        match read {
-            Some(n) => Ok(n),
-            None => result,
-        }
+        counted(count, result)
     }
 
     fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -12,7 +12,7 @@
 //! be had, the socket is in tokio's read interest again and the room is told of
 //! data by the reactor (a [`ReadMark`] as the read waker), as before.
 
-use super::read_source::Source;
+use super::read_source::{Source, counted, short_read_drains};
 use crate::room::ready::ReadMark;
 use crate::spectators::direct::Sink;
 use std::io::{self, IoSlice, Read, Write};
@@ -96,22 +96,11 @@ impl Source for TakenSocket {
         let Some(fd) = reactor.as_ref() else {
             return Err(gone());
         };
-        let mut read = None;
-        // Inside `try_io`, a `WouldBlock` clears the readiness tokio cached (unless
-        // new data came meanwhile): a short read reports one, keeping its count.
+        let (len, mut count) = (buf.len(), None);
         let result = fd.try_io(Interest::READABLE, |stream| {
-            let n = (&**stream).read(buf)?;
-            read = Some(n);
-            if n > 0 && n < buf.len() {
-                Err(io::ErrorKind::WouldBlock.into())
-            } else {
-                Ok(n)
-            }
+            short_read_drains((&**stream).read(buf), len, &mut count)
         });
-        match read {
-            Some(n) => Ok(n),
-            None => result,
-        }
+        counted(count, result)
     }
 
     fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
