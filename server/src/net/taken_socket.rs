@@ -168,9 +168,10 @@ impl Sink for TakenSocket {
 
     /// The room's write of a snapshot: straight to the socket, past the reactor
     /// (a refusal leaves the frame to the session, whose own write then finds out
-    /// through [`Sink::try_write`]).
+    /// through [`Sink::try_write`]). `sendmsg(2)`, not `writev(2)`: the same
+    /// gathered write without the file layer's work for each call.
     fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        (&*self.stream).write_vectored(bufs)
+        socket2::SockRef::from(&*self.stream).send_vectored(bufs)
     }
 }
 
